@@ -1,0 +1,45 @@
+namespace Journeys.Model;
+
+/// <summary>
+/// A journey: who enters, the rules of entry and exit, and the graph of nodes starting at <see cref="StartNodeId"/>.
+/// Immutable; a change to an active journey makes a new <see cref="Version"/>, and running enrollments stay on the
+/// version they entered. Build one with <c>Journeys.Building.JourneyBuilder</c> or read one from JSON.
+/// </summary>
+/// <param name="Id">The journey id: stable, unique among journeys.</param>
+/// <param name="Name">The name marketers see.</param>
+/// <param name="Version">The version, from 1.</param>
+/// <param name="Status">The lifecycle status.</param>
+/// <param name="Entry">Who enters.</param>
+/// <param name="EntryRules">Re-entry, cap and window.</param>
+/// <param name="ExitRules">Goal events.</param>
+/// <param name="Nodes">The nodes, in a stable order.</param>
+/// <param name="StartNodeId">The node every enrollment starts at.</param>
+/// <param name="TimeZoneId">The IANA time zone used for customers without one (default <c>UTC</c>).</param>
+public sealed record JourneyDefinition(
+    string Id,
+    string Name,
+    int Version,
+    JourneyStatus Status,
+    JourneyEntry Entry,
+    EntryRules EntryRules,
+    ExitRules ExitRules,
+    EquatableArray<JourneyNode> Nodes,
+    string StartNodeId,
+    string TimeZoneId = "UTC")
+{
+    /// <summary>Finds a node by id.</summary>
+    /// <param name="nodeId">The node id.</param>
+    /// <returns>The node, or <see langword="null"/> when the journey has none with that id.</returns>
+    public JourneyNode? FindNode(string nodeId)
+    {
+        foreach (var node in Nodes)
+        {
+            if (node is not null && string.Equals(node.Id, nodeId, StringComparison.Ordinal))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,9 @@
+namespace Journeys.Model;
+
+/// <summary>Who enters a journey (its audience).</summary>
+public abstract record JourneyEntry
+{
+    private protected JourneyEntry()
+    {
+    }
+}
