@@ -1,7 +1,9 @@
 """Sums the counters of every TRX file given and prints "PASSED FAILED SKIPPED FILES".
 
 Failed counts every outcome that means a test did not pass (failed, error, timeout, aborted, disconnected);
-skipped counts tests that did not run (notExecuted, notRunnable, inconclusive, pending). A TRX file that
+skipped counts tests that did not run (notExecuted, notRunnable, inconclusive, pending) plus the rest of
+total: the VSTest TRX logger reports an xUnit skipped test as outcome NotExecuted but leaves its
+notExecuted counter at 0, so total - passed - failed - skipped is added to skipped. A TRX file that
 cannot be parsed counts as one failure, so a crashed or truncated run can never look green.
 """
 import sys
@@ -33,9 +35,11 @@ def main(paths):
             continue
         for c in counters:
             n = lambda names: sum(int(c.attrib.get(a, "0") or 0) for a in names)
-            passed += n(PASSED)
-            failed += n(FAILED)
-            skipped += n(SKIPPED)
+            p, f, s = n(PASSED), n(FAILED), n(SKIPPED)
+            s += max(0, n(("total",)) - p - f - s)
+            passed += p
+            failed += f
+            skipped += s
     print(passed, failed, skipped, files)
 
 
