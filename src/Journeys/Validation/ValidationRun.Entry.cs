@@ -56,7 +56,7 @@ internal sealed partial class ValidationRun
         {
             Error(DiagnosticCodes.InvalidEnumValue, null, "entryRules.reEntry", $"The journey's re-entry mode ({Number((int)rules.ReEntry)}) is not a known mode.");
         }
-        else if (rules.ReEntry == ReEntryMode.AfterCooldown && rules.Cooldown is not { } cooldown)
+        else if (rules.ReEntry == ReEntryMode.AfterCooldown && rules.Cooldown is null)
         {
             Error(DiagnosticCodes.InvalidCooldown, null, "entryRules.cooldown", "Customers may re-enter after a cooldown, but no cooldown is given.");
         }

@@ -114,7 +114,54 @@ internal sealed partial class ValidationRun
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Duration(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+    /// <summary>A duration as a marketer reads it, such as <c>2 days 3 hours</c> or <c>-1 hour</c>.</summary>
+    private static string Duration(TimeSpan value)
+    {
+        if (value == TimeSpan.Zero)
+        {
+            return "0 seconds";
+        }
+
+        if (value == TimeSpan.MinValue)
+        {
+            // Cannot be negated.
+            return value.ToString("c", CultureInfo.InvariantCulture);
+        }
+
+        var magnitude = value < TimeSpan.Zero ? value.Negate() : value;
+        var text = new System.Text.StringBuilder(value < TimeSpan.Zero ? "-" : string.Empty);
+        AppendPart(text, magnitude.Days, "day");
+        AppendPart(text, magnitude.Hours, "hour");
+        AppendPart(text, magnitude.Minutes, "minute");
+        AppendPart(text, magnitude.Seconds, "second");
+        AppendPart(text, magnitude.Milliseconds, "millisecond");
+        if (text.Length <= 1)
+        {
+            // Less than a millisecond.
+            return value.ToString("c", CultureInfo.InvariantCulture);
+        }
+
+        return text.ToString();
+
+        static void AppendPart(System.Text.StringBuilder text, int amount, string unit)
+        {
+            if (amount == 0)
+            {
+                return;
+            }
+
+            if (text.Length > 0 && text[^1] != '-')
+            {
+                text.Append(' ');
+            }
+
+            text.Append(amount.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(unit);
+            if (amount != 1)
+            {
+                text.Append('s');
+            }
+        }
+    }
 
     /// <summary>
     /// Finds a customer field, reporting an empty name or a field the schema lacks. Returns <see langword="null"/> when

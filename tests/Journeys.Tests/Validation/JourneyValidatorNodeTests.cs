@@ -198,6 +198,15 @@ public sealed class JourneyValidatorNodeTests
         var diagnostic = OnlyFor(new DelayNode("wait-1h", new DurationDelay(TimeSpan.FromSeconds(seconds)), "until-renewal"), DiagnosticCodes.InvalidDuration);
 
         Assert.Equal("wait-1h", diagnostic.NodeId);
+        Assert.Contains(seconds == 0 ? "waits 0 seconds" : "waits -1 minute", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Durations_in_messages_read_as_days_hours_and_minutes()
+    {
+        var diagnostic = OnlyFor(Cart with { Window = TimeSpan.FromHours(26.5), Reminders = [new(TimeSpan.FromDays(2), Channel.Sms, new CampaignReference("plain-sms", []))] }, DiagnosticCodes.InvalidReminderSchedule);
+
+        Assert.Contains("sent 2 days after arrival, which is not within the 1 day 2 hours 30 minutes conversion window", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Fact]
