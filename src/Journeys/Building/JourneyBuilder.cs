@@ -193,7 +193,7 @@ public sealed class JourneyBuilder
     /// <summary>Builds the journey (a draft). The builder cannot be used afterwards.</summary>
     /// <returns>The immutable journey definition.</returns>
     /// <exception cref="InvalidOperationException">No audience or no steps were given, or the builder was already used.</exception>
-    /// <exception cref="InvalidOperationException">The graph is inconsistent (GoTo to an unknown node, a required path left open, a loop with no wait); it lists every problem.</exception>
+    /// <exception cref="Validation.JourneyValidationException">The graph is inconsistent (GoTo to an unknown node, a required path left open, a loop with no wait); it lists every problem.</exception>
     public JourneyDefinition Build()
     {
         _state.ThrowIfBuilt();

@@ -1,4 +1,5 @@
 using Journeys.Building;
+using Journeys.Validation;
 
 namespace Journeys.Tests.Building;
 
@@ -210,5 +211,57 @@ public sealed class JourneyBuilderTests
         Assert.Equal(2, retargeting.Reminders.Count);
         Assert.Equal(("exit-1", "exit-2"), (retargeting.OnConverted, retargeting.OnExhausted));
         Assert.Equal(new UntilFieldDelay("birthDate", TimeSpan.FromDays(-3)), ((DelayNode)journey.FindNode("delay-3")!).Delay);
+    }
+
+    [Fact]
+    public void Build_refuses_a_graph_with_every_problem_listed()
+    {
+        var builder = JourneyBuilder.Create("broken", "Broken").EnterAllCustomers()
+            .Steps(p => p
+                .Send(Channel.Push, "a", id: "a")
+                .Filter(
+                    f => f.When(Condition.IsNull("email"), b => b.GoTo("a")),
+                    id: "f"));
+
+        var ex = Assert.Throws<JourneyValidationException>(builder.Build);
+
+        // The filter's else path is left open at the end of the journey, and a -> f -> a loops without waiting.
+        Assert.Contains(ex.Diagnostics, d => d.Code == DiagnosticCodes.MissingEdge && d.NodeId == "f");
+        Assert.Contains(ex.Diagnostics, d => d.Code == DiagnosticCodes.CycleWithoutWait);
+        Assert.Contains("else", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_refuses_goto_to_an_unknown_node_and_correlation_to_a_non_send_node()
+    {
+        var dangling = Assert.Throws<JourneyValidationException>(() => JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Send(Channel.Push, "a").GoTo("nowhere")).Build());
+        Assert.Contains(dangling.Diagnostics, d => d.Code == DiagnosticCodes.DanglingEdge && d.Message.Contains("nowhere", StringComparison.Ordinal));
+
+        var correlation = Assert.Throws<JourneyValidationException>(() => JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Delay(TimeSpan.FromHours(1), id: "d").WaitForEvent("click", TimeSpan.FromHours(1), w => w.CorrelatedTo("d")).Exit("x")).Build());
+        Assert.Contains(correlation.Diagnostics, d => d.Code == DiagnosticCodes.InvalidCorrelation);
+    }
+
+    [Fact]
+    public void A_loop_through_a_wait_is_fine_but_the_schema_and_campaigns_are_checked_only_by_the_validator()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p
+                .Send(Channel.Push, "no-such-campaign", v => v.Bind("x", "no-such-field"), id: "s")
+                .WaitForEvent("open", TimeSpan.FromDays(1), w => w.OnTimeout(t => t.GoTo("s")))
+                .Exit("opened"))
+            .Build();
+
+        var result = JourneyValidator.Validate(journey, SampleJourneys.Schema, SampleJourneys.Campaigns);
+        Assert.Contains(result.Diagnostics, d => d.Code == DiagnosticCodes.UnknownCampaign && d.NodeId == "s");
+        Assert.Contains(result.Diagnostics, d => d.Code == DiagnosticCodes.UnknownField && d.NodeId == "s");
+    }
+
+    [Fact]
+    public void The_sample_journey_validates_clean()
+    {
+        var result = JourneyValidator.Validate(SampleJourneys.AbandonedCart(), SampleJourneys.Schema, SampleJourneys.Campaigns);
+        Assert.True(result.Diagnostics.IsEmpty, result.ToString());
     }
 }

@@ -17,7 +17,7 @@ public sealed class JourneyValidatorProperties
         _ = result.ToString();
     }
 
-    [Property(MaxTest = 300, Arbitrary = [typeof(BuilderProgramGenerators)])]
+    [Property(MaxTest = 500, Arbitrary = [typeof(BuilderProgramGenerators)])]
     public void Journeys_made_by_consistent_builder_programs_validate_without_errors(BuilderProgram program)
     {
         var (journey, campaigns) = program.Replay();
@@ -25,5 +25,6 @@ public sealed class JourneyValidatorProperties
         var result = JourneyValidator.Validate(journey, BuilderProgram.Schema, campaigns);
 
         Assert.True(result.IsValid, result.ToString());
+        Assert.True(result.Diagnostics.IsEmpty, result.ToString());
     }
 }
