@@ -27,10 +27,18 @@ internal static class JsonErrors
             path = path.EndsWith(".type", StringComparison.Ordinal) ? path : path + ".type";
             problem = "The 'type' property must be a string naming the kind of object, given once.";
         }
-        else if (TryBetween(problem, "could not be converted to ", ".", out var clrType) ||
-                 TryBetween(problem, "could not be converted to ", " ", out clrType))
+        else if (problem.IndexOf("could not be converted to ", StringComparison.Ordinal) is >= 0 and var at)
         {
+            var clrType = problem[(at + "could not be converted to ".Length)..].TrimEnd('.');
             problem = $"The value must be {Describe(clrType)}.";
+        }
+        else if (problem.Contains("Expected depth to be zero", StringComparison.Ordinal))
+        {
+            problem = "The document ends before every object and array is closed: it is truncated.";
+        }
+        else if (problem.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            problem = "The document is empty.";
         }
         else if (problem.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) && problem.Contains("property", StringComparison.Ordinal))
         {
