@@ -11,7 +11,12 @@ internal static class JsonErrors
         long? line = ex.LineNumber is { } zeroBased ? zeroBased + 1 : null;
         var problem = StripLocation(ex.Message);
 
-        if (TryBetween(problem, "The JSON property '", "' could not be mapped", out var property))
+        if (ReservedProperty(path) is { } reserved)
+        {
+            path = reserved;
+            problem = $"Unknown property '{path[(path.LastIndexOf('.') + 1)..]}' (names starting with '$' are reserved).";
+        }
+        else if (TryBetween(problem, "The JSON property '", "' could not be mapped", out var property))
         {
             path = path.EndsWith("." + property, StringComparison.Ordinal) ? path : $"{path}.{property}";
             problem = $"Unknown property '{property}'.";
@@ -22,7 +27,7 @@ internal static class JsonErrors
             problem = $"Unknown type '{type}'; expected one of: {AllowedTypes(path, rootTypes)}.";
             path += ".type";
         }
-        else if (problem.Contains("type discriminator", StringComparison.Ordinal) || problem.Contains("metadata property", StringComparison.Ordinal))
+        else if (problem.Contains("type discriminator", StringComparison.Ordinal) || problem.Contains("metadata propert", StringComparison.Ordinal))
         {
             path = path.EndsWith(".type", StringComparison.Ordinal) ? path : path + ".type";
             problem = "The 'type' property must be a string naming the kind of object, given once.";
@@ -46,6 +51,19 @@ internal static class JsonErrors
         }
 
         return new JourneyJsonException(path, problem, line, ex);
+    }
+
+    // STJ reserves "$id", "$ref", "$type"... in polymorphic objects; it reports them at a path such as "$.nodes[0].$id.type".
+    private static string? ReservedProperty(string path)
+    {
+        var at = path.IndexOf(".$", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var end = path.IndexOfAny(['.', '['], at + 2);
+        return end < 0 ? path : path[..end];
     }
 
     private static string AllowedTypes(string path, string rootTypes)

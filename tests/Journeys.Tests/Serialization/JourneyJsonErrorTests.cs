@@ -102,6 +102,26 @@ public sealed class JourneyJsonErrorTests
     }
 
     [Fact]
+    public void A_type_that_is_not_a_string_or_a_reserved_dollar_property_is_refused_with_its_path()
+    {
+        var nullType = Fails(Document("""{"type": null, "id": "x"}"""));
+        Assert.Equal("$.nodes[0].type", nullType.Path);
+        Assert.Contains("'type' property must be a string", nullType.Message, StringComparison.Ordinal);
+
+        var dollar = Fails(Document("""{"type": "exit", "$id": "1", "id": "x", "reason": "r"}"""));
+        Assert.Equal("$.nodes[0].$id", dollar.Path);
+        Assert.Contains("Unknown property '$id'", dollar.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trailing_content_commas_and_comments_are_refused()
+    {
+        Assert.Equal("$", Fails(Document(ExitNode) + "x").Path);
+        Assert.NotNull(Fails(Document(ExitNode + ",")).LineNumber);
+        Assert.StartsWith("$", Fails(Document("/* note */ " + ExitNode)).Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_required_property_is_refused_with_its_path()
     {
         Assert.Equal("$.name", Fails(Document(ExitNode).Replace("\"name\": \"J\",", string.Empty, StringComparison.Ordinal)).Path);
