@@ -30,6 +30,24 @@ public sealed record Enrollment(
     DateTimeOffset UpdatedAt,
     long ConcurrencyToken)
 {
+    /// <summary>
+    /// The events that should wake it while it waits: the awaited event of its node (wait or retargeting) and its
+    /// journey's goal events.
+    /// </summary>
+    public EquatableArray<string> WakeEvents { get; init; }
+
+    /// <summary>The sequence number of the last customer event the engine has seen for this enrollment.</summary>
+    public long EventCursor { get; init; }
+
+    /// <summary>When it arrived at its current node (timeouts and reminder offsets count from here).</summary>
+    public DateTimeOffset? NodeEnteredAt { get; init; }
+
+    /// <summary>Progress inside a multi-step node, such as how many reminders a retargeting node has sent.</summary>
+    public int NodeState { get; init; }
+
+    /// <summary>Why it ended (the exit node's reason, a failure reason), once ended.</summary>
+    public string? EndReason { get; init; }
+
     /// <summary>True when the enrollment has ended (completed, converted, exited, failed or cancelled).</summary>
     public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 }

@@ -1,0 +1,77 @@
+using Journeys.Model;
+
+namespace Journeys.Storage;
+
+/// <summary>
+/// The engine's work: enrollments, their timers and events, committed in batches. Every per-customer row carries the
+/// customer id so a store can be partitioned by customer. Several engines (hosts) may share one store: work is
+/// claimed with an expiring lease, and a commit from an owner whose lease expired or whose concurrency token is
+/// stale is refused for that enrollment, so a step is never applied twice.
+/// </summary>
+public interface IEnrollmentStore
+{
+    /// <summary>
+    /// Creates enrollments at their journey's start node, each atomically checked against the entry rules: never two
+    /// active enrollments of one customer in one journey (whatever the version), re-entry (never / after exit / after
+    /// a cooldown since the last end) and the entry cap (enrollments of the journey, all versions).
+    /// </summary>
+    /// <param name="requests">The entries; a request for a customer who is already in the batch counts as a duplicate.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One outcome per request, in order.</returns>
+    ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims up to <paramref name="maxItems"/> enrollments that are ready: active (new or moving), waiting with a due
+    /// timer, or waiting with a customer event among their <see cref="Enrollment.WakeEvents"/> newer than their
+    /// <see cref="Enrollment.EventCursor"/>. Each is leased to <paramref name="owner"/> until now + <paramref name="lease"/>;
+    /// enrollments leased to another owner whose lease has not expired are skipped.
+    /// </summary>
+    /// <param name="owner">The claiming engine's id.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="maxItems">The most to claim.</param>
+    /// <param name="lease">How long the claim holds.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The claimed work, with the customer's retained events newer than each enrollment's cursor, in order.</returns>
+    ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits a batch of checkpoints. Each checkpoint is applied whole (new state, outbox messages, customer field
+    /// updates, statistic deltas; lease released) or not at all: it is refused when the stored token differs from
+    /// <see cref="EnrollmentCheckpoint.ExpectedToken"/> or the lease is no longer <paramref name="owner"/>'s.
+    /// </summary>
+    /// <param name="owner">The engine that claimed the work.</param>
+    /// <param name="checkpoints">The checkpoints.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each checkpoint, in order, whether it was applied.</returns>
+    ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends customer events to each customer's inbox (assigning increasing sequence numbers), waking the enrollments that wait for them.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest timer of a waiting enrollment, or <see langword="null"/> when none waits on a timer.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A customer's enrollments in every journey (active and ended), newest first.</summary>
+    /// <param name="customerId">The customer id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels the active and waiting enrollments of a journey (one version, or all when <paramref name="version"/> is null), or of a customer when <paramref name="customerId"/> is given.</summary>
+    /// <param name="journeyId">The journey, or <see langword="null"/> for every journey.</param>
+    /// <param name="version">The version, or <see langword="null"/> for all.</param>
+    /// <param name="customerId">Only this customer's enrollments, or <see langword="null"/> for all customers.</param>
+    /// <param name="reason">Recorded as the end reason.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many were cancelled.</returns>
+    ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes retained customer events older than <paramref name="olderThan"/> that every enrollment has seen.</summary>
+    /// <param name="olderThan">The cut-off time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many were deleted.</returns>
+    ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+}

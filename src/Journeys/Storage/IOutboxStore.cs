@@ -1,0 +1,29 @@
+using Journeys.Messaging;
+
+namespace Journeys.Storage;
+
+/// <summary>
+/// Messages committed with the state change that produced them, sent afterwards by the dispatcher. A message is
+/// claimed with a lease; if the dispatcher dies before recording the result, the lease expires and the message is
+/// sent again with the same idempotency key.
+/// </summary>
+public interface IOutboxStore
+{
+    /// <summary>Claims up to <paramref name="maxItems"/> messages that are due (new, or whose retry time has come).</summary>
+    /// <param name="owner">The claiming dispatcher's id.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="maxItems">The most to claim.</param>
+    /// <param name="lease">How long the claim holds.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the results of claimed messages (sent, failed for good, or to retry at a time) with their statistic deltas.</summary>
+    /// <param name="owner">The dispatcher that claimed them.</param>
+    /// <param name="results">The results.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest time a pending message is due, or <see langword="null"/> when none is pending.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);
+}

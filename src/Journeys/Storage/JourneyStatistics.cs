@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+
+namespace Journeys.Storage;
+
+/// <summary>The counters of one journey.</summary>
+/// <param name="JourneyId">The journey.</param>
+/// <param name="Version">The version, or <see langword="null"/> when summed over versions.</param>
+/// <param name="Journey">The journey-level counters.</param>
+/// <param name="Nodes">The counters per node id.</param>
+public sealed record JourneyStatistics(
+    string JourneyId,
+    int? Version,
+    ImmutableDictionary<StatisticCounter, long> Journey,
+    ImmutableDictionary<string, ImmutableDictionary<StatisticCounter, long>> Nodes)
+{
+    /// <summary>A counter of the journey (0 when never counted).</summary>
+    /// <param name="counter">The counter.</param>
+    public long Get(StatisticCounter counter) => Journey.GetValueOrDefault(counter);
+
+    /// <summary>A counter of a node (0 when never counted).</summary>
+    /// <param name="nodeId">The node.</param>
+    /// <param name="counter">The counter.</param>
+    public long Get(string nodeId, StatisticCounter counter) =>
+        Nodes.TryGetValue(nodeId, out var counters) ? counters.GetValueOrDefault(counter) : 0;
+
+    /// <summary>Clicked / sent of a node (0 when nothing was sent).</summary>
+    /// <param name="nodeId">The node.</param>
+    public double ClickRate(string nodeId) => Get(nodeId, StatisticCounter.Sent) is var sent and > 0
+        ? (double)Get(nodeId, StatisticCounter.Clicked) / sent
+        : 0;
+}
