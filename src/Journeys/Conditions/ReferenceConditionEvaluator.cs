@@ -7,6 +7,14 @@ namespace Journeys.Conditions;
 /// condition tree that reads fields by name. The compiled evaluators must agree with it (a property test checks that).
 /// It is also the evaluator for conditions on event properties, which have no schema and are not a hot path.
 /// </summary>
+/// <remarks>
+/// In short: a null field fails every comparison except <c>neq</c> (exactly <c>not eq</c>) and <c>isnull</c>; a value of
+/// the wrong type compares like null but is not null. Strings: <c>eq neq in contains startswith</c> ignore case
+/// (ordinal), <c>lt gt lte gte</c> are ordinal and case-sensitive. A string list equals (and contains) a string when it has
+/// an item equal to it. Date conditions compare with now + offset: <see cref="DatePart.Instant"/> as instants; the
+/// calendar parts take the target's date in the given zone (offset in force at the target) and the field's date in UTC
+/// (date-only values are stored as midnight UTC); a 29 February field counts as 28 February in a common target year.
+/// </remarks>
 internal static class ReferenceConditionEvaluator
 {
     /// <summary>Evaluates a condition on a customer's fields.</summary>
