@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Globalization;
+using Journeys.Model;
+
+namespace Journeys.Messaging;
+
+/// <summary>
+/// A campaign template compiled against the field schema: literal segments and variable slots, so that rendering
+/// for one customer does no parsing and no lookups, and allocates only the result string.
+/// </summary>
+internal sealed class CompiledTemplate
+{
+    private const int StackBufferSize = 512;
+
+    private readonly Segment[] _segments;
+    private readonly int _literalLength;
+
+    private CompiledTemplate(string campaignId, Segment[] segments, int literalLength)
+    {
+        CampaignId = campaignId;
+        _segments = segments;
+        _literalLength = literalLength;
+    }
+
+    /// <summary>The campaign the template belongs to.</summary>
+    public string CampaignId { get; }
+
+    /// <summary>Compiles a campaign's template with a send node's bindings.</summary>
+    /// <exception cref="ArgumentException">A variable has no binding, or a binding names a field the schema does not have.</exception>
+    public static CompiledTemplate Compile(Campaign campaign, CampaignReference reference, CustomerFieldSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(schema);
+        return Compile(campaign, reference.Variables.AsImmutableArray(), schema);
+    }
+
+    /// <summary>Compiles a campaign's template with the given bindings.</summary>
+    /// <exception cref="ArgumentException">A variable has no binding, or a binding names a field the schema does not have.</exception>
+    public static CompiledTemplate Compile(Campaign campaign, ImmutableArray<VariableBinding> bindings, CustomerFieldSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(schema);
+        var segments = new List<Segment>();
+        var template = campaign.Template;
+        var literalLength = 0;
+        var position = 0;
+        while (position < template.Length)
+        {
+            var open = template.IndexOf("{{", position, StringComparison.Ordinal);
+            if (open < 0)
+            {
+                break;
+            }
+
+            // The campaign constructor has already refused unclosed and empty variables.
+            var close = template.IndexOf("}}", open + 2, StringComparison.Ordinal);
+            if (open > position)
+            {
+                segments.Add(Segment.ForLiteral(template[position..open]));
+                literalLength += open - position;
+            }
+
+            var name = template.AsSpan(open + 2, close - open - 2).Trim().ToString();
+            segments.Add(CompileVariable(campaign.Id, name, bindings, schema));
+            position = close + 2;
+        }
+
+        if (position < template.Length)
+        {
+            segments.Add(Segment.ForLiteral(template[position..]));
+            literalLength += template.Length - position;
+        }
+
+        return new CompiledTemplate(campaign.Id, [.. segments], literalLength);
+    }
+
+    /// <summary>
+    /// Renders the template for one customer. A variable whose field has no value takes the field's schema
+    /// default, else the binding's default; when neither exists nothing is rendered and the variable is named.
+    /// </summary>
+    /// <param name="fields">The customer's field values, indexed by schema slot (missing slots count as null).</param>
+    /// <param name="body">The rendered text.</param>
+    /// <param name="missingVariable">The first variable that had no value and no default.</param>
+    public bool TryRender(ReadOnlySpan<FieldValue> fields, out string body, out string? missingVariable)
+    {
+        // Check every variable before writing, so a customer with a missing value costs no allocation at all.
+        foreach (var segment in _segments)
+        {
+            if (segment.Literal is null && Resolve(segment, fields).IsNull && segment.Default is null)
+            {
+                body = string.Empty;
+                missingVariable = segment.Variable;
+                return false;
+            }
+        }
+
+        char[]? rented = null;
+        var capacity = _literalLength + (_segments.Length * 16);
+        var buffer = capacity <= StackBufferSize ? stackalloc char[StackBufferSize] : (rented = ArrayPool<char>.Shared.Rent(capacity));
+        var length = 0;
+        try
+        {
+            foreach (var segment in _segments)
+            {
+                if (segment.Literal is { } literal)
+                {
+                    Append(ref buffer, ref rented, ref length, literal);
+                    continue;
+                }
+
+                var value = Resolve(segment, fields);
+                if (value.IsNull)
+                {
+                    Append(ref buffer, ref rented, ref length, segment.Default!);
+                }
+                else
+                {
+                    AppendValue(ref buffer, ref rented, ref length, value);
+                }
+            }
+
+            body = new string(buffer[..length]);
+            missingVariable = null;
+            return true;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static FieldValue Resolve(in Segment segment, ReadOnlySpan<FieldValue> fields)
+    {
+        var value = (uint)segment.Slot < (uint)fields.Length ? fields[segment.Slot] : FieldValue.Null;
+        return value.IsNull ? segment.SchemaDefault : value;
+    }
+
+    private static Segment CompileVariable(string campaignId, string name, ImmutableArray<VariableBinding> bindings, CustomerFieldSchema schema)
+    {
+        VariableBinding? binding = null;
+        foreach (var candidate in bindings)
+        {
+            if (candidate is not null && string.Equals(candidate.Variable, name, StringComparison.Ordinal))
+            {
+                binding = candidate;
+                break;
+            }
+        }
+
+        if (binding is null)
+        {
+            throw new ArgumentException($"Campaign '{campaignId}': template variable '{name}' has no binding to a customer field.", nameof(bindings));
+        }
+
+        if (!schema.TryGetField(binding.Field, out var field))
+        {
+            throw new ArgumentException($"Campaign '{campaignId}': template variable '{name}' is bound to field '{binding.Field}', which the customer field schema does not have.", nameof(bindings));
+        }
+
+        return Segment.ForVariable(name, schema.GetSlot(field.Name), binding.Default, field.Default);
+    }
+
+    private static void AppendValue(ref Span<char> buffer, ref char[]? rented, ref int length, FieldValue value)
+    {
+        switch (value.Type)
+        {
+            case FieldType.String:
+                Append(ref buffer, ref rented, ref length, value.AsString());
+                break;
+            case FieldType.Boolean:
+                Append(ref buffer, ref rented, ref length, value.AsBoolean() ? "true" : "false");
+                break;
+            case FieldType.Number:
+            {
+                var number = value.AsNumber();
+                int written;
+                while (!number.TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture))
+                {
+                    Grow(ref buffer, ref rented, length, 32);
+                }
+
+                length += written;
+                break;
+            }
+
+            case FieldType.DateTime:
+            {
+                // ISO 8601 in UTC; whole seconds without a fraction, which reads better in a message.
+                var instant = value.AsDateTime().UtcDateTime;
+                var format = instant.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'" : "O";
+                int written;
+                while (!instant.TryFormat(buffer[length..], out written, format, CultureInfo.InvariantCulture))
+                {
+                    Grow(ref buffer, ref rented, length, 40);
+                }
+
+                length += written;
+                break;
+            }
+
+            case FieldType.StringList:
+            {
+                var first = true;
+                foreach (var item in value.AsStringList())
+                {
+                    if (!first)
+                    {
+                        Append(ref buffer, ref rented, ref length, ", ");
+                    }
+
+                    Append(ref buffer, ref rented, ref length, item);
+                    first = false;
+                }
+
+                break;
+            }
+        }
+    }
+
+    private static void Append(ref Span<char> buffer, ref char[]? rented, ref int length, string text)
+    {
+        if (length + text.Length > buffer.Length)
+        {
+            Grow(ref buffer, ref rented, length, text.Length);
+        }
+
+        text.CopyTo(buffer[length..]);
+        length += text.Length;
+    }
+
+    private static void Grow(ref Span<char> buffer, ref char[]? rented, int length, int needed)
+    {
+        var next = ArrayPool<char>.Shared.Rent(Math.Max(buffer.Length * 2, length + needed));
+        buffer[..length].CopyTo(next);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        rented = next;
+        buffer = next;
+    }
+
+    private readonly record struct Segment(string? Literal, string? Variable, int Slot, string? Default, FieldValue SchemaDefault)
+    {
+        public static Segment ForLiteral(string text) => new(text, null, -1, null, FieldValue.Null);
+
+        public static Segment ForVariable(string name, int slot, string? @default, FieldValue schemaDefault) =>
+            new(null, name, slot, @default, schemaDefault);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Threading.RateLimiting;
+using Journeys.Model;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Journeys.Messaging;
+
+/// <summary>
+/// Builds the resilience pipeline of a channel's sends. From the outside in: rate limiter, retry, circuit breaker,
+/// timeout per attempt. Transient failures (results, exceptions, timeouts) are retried and counted by the circuit
+/// breaker; permanent failures are neither (a bad address says nothing about the provider's health).
+/// </summary>
+internal static partial class SendPipelineFactory
+{
+    /// <summary>Creates the pipeline.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static ResiliencePipeline<SendResult> Create(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Channel policy '{channel.Name}' is invalid: {string.Join(" ", errors)}", nameof(options));
+        }
+
+        var channelName = channel.Name;
+        var builder = new ResiliencePipelineBuilder<SendResult> { Name = $"Journeys.Send.{channelName}", TimeProvider = timeProvider };
+
+        if (options.PermitsPerSecond is { } permits)
+        {
+            // The limiter replenishes on its own timer (System.Threading.RateLimiting takes no TimeProvider); it lives
+            // as long as the pipeline, which lives as long as the dispatcher.
+#pragma warning disable CA2000 // Owned by the pipeline for the process lifetime.
+            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = permits,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = options.RateLimitQueueLimit,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+#pragma warning restore CA2000
+            builder.AddRateLimiter(limiter);
+        }
+
+        if (options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<SendResult>
+            {
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
+                OnRetry = args =>
+                {
+                    if (logger is not null)
+                    {
+                        LogRetry(logger, channelName, args.AttemptNumber + 1, args.RetryDelay, Describe(args.Outcome));
+                    }
+
+                    return default;
+                },
+            });
+        }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<SendResult>
+        {
+            FailureRatio = options.CircuitBreakerFailureRatio,
+            MinimumThroughput = options.CircuitBreakerMinimumThroughput,
+            SamplingDuration = options.CircuitBreakerSamplingDuration,
+            BreakDuration = options.CircuitBreakerBreakDuration,
+            ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
+            OnOpened = args =>
+            {
+                if (logger is not null)
+                {
+                    LogCircuitOpened(logger, channelName, args.BreakDuration);
+                }
+
+                return default;
+            },
+            OnClosed = _ =>
+            {
+                if (logger is not null)
+                {
+                    LogCircuitClosed(logger, channelName);
+                }
+
+                return default;
+            },
+        });
+
+        builder.AddTimeout(options.Timeout);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Sends one message through the pipeline and turns what the pipeline throws (timeout, open circuit, rate limit
+    /// rejection, sender exception) into a transient <see cref="SendResult"/>. Cancellation by the caller propagates.
+    /// </summary>
+    public static async ValueTask<SendResult> SendAsync(
+        this ResiliencePipeline<SendResult> pipeline,
+        IChannelSender sender,
+        OutboundMessage message,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await pipeline.ExecuteOutcomeAsync(
+                static async (ctx, state) =>
+                {
+                    try
+                    {
+                        return Outcome.FromResult(await state.Sender.SendAsync(state.Message, ctx.CancellationToken).ConfigureAwait(ctx.ContinueOnCapturedContext));
+                    }
+                    catch (Exception ex)
+                    {
+                        return Outcome.FromException<SendResult>(ex);
+                    }
+                },
+                context,
+                (Sender: sender, Message: message)).ConfigureAwait(false);
+
+            if (outcome.Exception is null)
+            {
+                return outcome.Result;
+            }
+
+            if (outcome.Exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                outcome.ThrowIfException();
+            }
+
+            return SendResult.Transient(DescribeException(outcome.Exception));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) => outcome.Exception switch
+    {
+        null => outcome.Result.Outcome == SendOutcome.TransientFailure,
+
+        // The caller gave up: neither retry nor blame the provider.
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => false,
+
+        // Retrying into an open circuit only burns the attempts; the dispatcher tries again later.
+        BrokenCircuitException or RateLimiterRejectedException => false,
+        _ => true,
+    };
+
+    private static string Describe(Outcome<SendResult> outcome) =>
+        outcome.Exception is { } ex ? DescribeException(ex) : outcome.Result.Reason ?? outcome.Result.Outcome.ToString();
+
+    // Exception messages may carry personal data (addresses, bodies): only the kind is reported.
+    private static string DescribeException(Exception exception) => exception switch
+    {
+        TimeoutRejectedException => "timeout",
+        BrokenCircuitException => "circuit open",
+        RateLimiterRejectedException => "rate limited",
+        _ => $"exception {exception.GetType().Name}",
+    };
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Send on channel {Channel} failed ({Reason}); attempt {Attempt} in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string channel, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Circuit of channel {Channel} opened for {BreakDuration}")]
+    private static partial void LogCircuitOpened(ILogger logger, string channel, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Circuit of channel {Channel} closed")]
+    private static partial void LogCircuitClosed(ILogger logger, string channel);
+}

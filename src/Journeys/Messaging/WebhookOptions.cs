@@ -1,0 +1,29 @@
+namespace Journeys.Messaging;
+
+/// <summary>
+/// Settings of webhook calls: the signing secret, the outbound address guard and the attempt timeout.
+/// Webhooks may only reach public addresses unless a network is allow-listed in <see cref="AllowedNetworks"/>.
+/// </summary>
+public sealed class WebhookOptions
+{
+    /// <summary>
+    /// The signing secret in the Standard Webhooks form: <c>whsec_</c> followed by the base64 of the key bytes
+    /// (at least 16 bytes). Required.
+    /// </summary>
+    public string? SigningSecret { get; set; }
+
+    /// <summary>
+    /// Addresses or CIDR networks (<c>10.1.2.3</c>, <c>10.0.0.0/8</c>, <c>fd00::/8</c>) that webhooks may reach although
+    /// they are loopback, private, link-local or otherwise not public. Empty by default.
+    /// </summary>
+    public IList<string> AllowedNetworks { get; } = [];
+
+    /// <summary>Allows <c>http</c> URLs; off by default (only <c>https</c>).</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>The timeout of one attempt when the webhook node sets none (default 10 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The base delay of the exponential backoff with jitter between attempts (default 1 s).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+}

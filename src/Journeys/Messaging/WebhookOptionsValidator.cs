@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Messaging;
+
+/// <summary>Validates <see cref="WebhookOptions"/> at start.</summary>
+internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (!WebhookSignature.TryDecodeSecret(options.SigningSecret, out _))
+        {
+            errors.Add("Webhooks: SigningSecret must be 'whsec_' followed by the base64 of at least 16 bytes.");
+        }
+
+        foreach (var entry in options.AllowedNetworks)
+        {
+            if (!OutboundAddressGuard.TryParseNetwork(entry, out _))
+            {
+                errors.Add($"Webhooks: AllowedNetworks entry '{entry}' is neither an IP address nor a CIDR network.");
+            }
+        }
+
+        if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromHours(24))
+        {
+            errors.Add($"Webhooks: Timeout must be between 10 ms and 24 h (was {options.Timeout}).");
+        }
+
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Webhooks: RetryBaseDelay must be between 0 and 1 day (was {options.RetryBaseDelay}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Messaging;
+
+/// <summary>Registers the webhook invoker and its guarded HTTP client.</summary>
+internal static class WebhookServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="WebhookInvoker"/>, the named HTTP client <c>Journeys.Webhooks</c> (address guard, no proxy,
+    /// no redirects) and <see cref="WebhookOptions"/> validated at start. Calling it twice only adds the configuration.
+    /// </summary>
+    public static IServiceCollection AddJourneysWebhooks(this IServiceCollection services, Action<WebhookOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<WebhookOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        if (services.Any(d => d.ServiceType == typeof(WebhookInvoker)))
+        {
+            return services;
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(WebhookInvoker.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static sp => CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton<WebhookInvoker>();
+        return services;
+    }
+
+    internal static SocketsHttpHandler CreateHandler(WebhookOptions options)
+    {
+        var allowed = OutboundAddressGuard.ParseAllowList(options.AllowedNetworks);
+        return new SocketsHttpHandler
+        {
+            // A proxy would make the connect callback vet the proxy instead of the webhook host; a redirect could
+            // lead to a plain-http or internal URL that the caller never checked.
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ConnectCallback = (context, cancellationToken) => OutboundAddressGuard.ConnectAsync(context, allowed, cancellationToken),
+        };
+    }
+}

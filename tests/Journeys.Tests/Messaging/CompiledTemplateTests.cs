@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using Journeys.Messaging;
+
+namespace Journeys.Tests.Messaging;
+
+public sealed class CompiledTemplateTests
+{
+    private static readonly CustomerFieldSchema Schema = CustomerFieldSchema.Create(
+        new FieldDefinition("firstName", FieldType.String),
+        new FieldDefinition("points", FieldType.Number),
+        new FieldDefinition("vip", FieldType.Boolean),
+        new FieldDefinition("birthDate", FieldType.DateTime),
+        new FieldDefinition("tags", FieldType.StringList),
+        new FieldDefinition("tier", FieldType.String, "bronze"));
+
+    private static CompiledTemplate Compile(string template, params VariableBinding[] bindings) =>
+        CompiledTemplate.Compile(new Campaign("c1", Channel.Email, template), new CampaignReference("c1", ImmutableArray.Create(bindings)), Schema);
+
+    private static FieldValue[] Values(FieldValue firstName = default, FieldValue points = default, FieldValue vip = default, FieldValue birthDate = default, FieldValue tags = default, FieldValue tier = default) =>
+        [firstName, points, vip, birthDate, tags, tier];
+
+    [Fact]
+    public void Renders_literals_and_every_field_type_invariantly()
+    {
+        var template = Compile(
+            "Hi {{ name }}! You have {{points}} points (vip: {{vip}}), born {{born}}, tags: {{tags}}.",
+            new VariableBinding("name", "FIRSTNAME"),
+            new VariableBinding("points", "points"),
+            new VariableBinding("vip", "vip"),
+            new VariableBinding("born", "birthDate"),
+            new VariableBinding("tags", "tags"));
+        var previous = Thread.CurrentThread.CurrentCulture;
+        Thread.CurrentThread.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+        try
+        {
+            var ok = template.TryRender(
+                Values("Ada", 1234.5, true, new DateTimeOffset(1990, 12, 10, 8, 30, 0, TimeSpan.FromHours(2)), FieldValue.FromStringList(["a", "b"])),
+                out var body,
+                out var missing);
+            Assert.True(ok);
+            Assert.Null(missing);
+            Assert.Equal("Hi Ada! You have 1234.5 points (vip: true), born 1990-12-10T06:30:00Z, tags: a, b.", body);
+        }
+        finally
+        {
+            Thread.CurrentThread.CurrentCulture = previous;
+        }
+    }
+
+    [Fact]
+    public void Dates_with_a_fraction_of_a_second_keep_it()
+    {
+        var template = Compile("{{d}}", new VariableBinding("d", "birthDate"));
+        Assert.True(template.TryRender(Values(birthDate: new DateTimeOffset(2024, 1, 2, 3, 4, 5, 678, TimeSpan.Zero)), out var body, out _));
+        Assert.Equal("2024-01-02T03:04:05.6780000Z", body);
+    }
+
+    [Fact]
+    public void A_repeated_variable_is_rendered_each_time()
+    {
+        var template = Compile("{{n}}-{{n}}", new VariableBinding("n", "firstName"));
+        Assert.True(template.TryRender(Values("x"), out var body, out _));
+        Assert.Equal("x-x", body);
+    }
+
+    [Fact]
+    public void A_missing_value_uses_the_binding_default()
+    {
+        var template = Compile("Hi {{name}}", new VariableBinding("name", "firstName", "friend"));
+        Assert.True(template.TryRender(Values(), out var body, out _));
+        Assert.Equal("Hi friend", body);
+    }
+
+    [Fact]
+    public void A_missing_value_uses_the_schema_default_before_the_binding_default()
+    {
+        var template = Compile("Tier {{t}}", new VariableBinding("t", "tier", "none"));
+        Assert.True(template.TryRender(Values(), out var body, out _));
+        Assert.Equal("Tier bronze", body);
+    }
+
+    [Fact]
+    public void A_missing_value_without_default_names_the_variable()
+    {
+        var template = Compile("Hi {{name}}, {{points}}", new VariableBinding("name", "firstName", "friend"), new VariableBinding("points", "points"));
+        Assert.False(template.TryRender(Values("Ada"), out _, out var missing));
+        Assert.Equal("points", missing);
+    }
+
+    [Fact]
+    public void A_short_field_array_counts_as_missing_values()
+    {
+        var template = Compile("{{p}}", new VariableBinding("p", "points"));
+        Assert.False(template.TryRender([], out _, out var missing));
+        Assert.Equal("p", missing);
+    }
+
+    [Fact]
+    public void A_template_without_variables_renders_as_is()
+    {
+        var template = Compile("Plain text");
+        Assert.True(template.TryRender([], out var body, out _));
+        Assert.Equal("Plain text", body);
+    }
+
+    [Fact]
+    public void Long_bodies_grow_past_the_stack_buffer()
+    {
+        var longText = new string('x', 3000);
+        var template = Compile("{{a}}|{{a}}|" + new string('y', 700), new VariableBinding("a", "firstName"));
+        Assert.True(template.TryRender(Values(longText), out var body, out _));
+        Assert.Equal(longText + "|" + longText + "|" + new string('y', 700), body);
+    }
+
+    [Fact]
+    public void An_unbound_variable_is_refused_at_compile_time()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Compile("Hi {{name}}"));
+        Assert.Contains("'name'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("c1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_binding_to_an_unknown_field_is_refused_at_compile_time()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Compile("Hi {{name}}", new VariableBinding("name", "nickname")));
+        Assert.Contains("'nickname'", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,249 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Journeys.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Messaging;
+
+public sealed class WebhookTests
+{
+    private static readonly byte[] Key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly string Secret = "whsec_" + Convert.ToBase64String(Key);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_signed_request_reaches_an_allow_listed_loopback_server()
+    {
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default);
+
+        Assert.True(result.Success, result.Reason);
+        Assert.Equal(200, result.StatusCode);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("POST /hook HTTP/1.1", request.RequestLine);
+        Assert.StartsWith("application/json", request.Headers["Content-Type"], StringComparison.Ordinal);
+        Assert.Equal("wh-1", request.Headers["webhook-id"]);
+        Assert.Equal(_time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), request.Headers["webhook-timestamp"]);
+
+        // Verified independently of the library: HMAC-SHA256 over "{id}.{timestamp}.{body}".
+        var signed = Encoding.UTF8.GetBytes($"{request.Headers["webhook-id"]}.{request.Headers["webhook-timestamp"]}.").Concat(request.Body).ToArray();
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(Key, signed));
+        Assert.Equal(expected, request.Headers["webhook-signature"]);
+
+        using var json = JsonDocument.Parse(request.Body);
+        var root = json.RootElement;
+        Assert.Equal("ada@example.com", root.GetProperty("customerId").GetString());
+        Assert.Equal("j1", root.GetProperty("journeyId").GetString());
+        Assert.Equal("n1", root.GetProperty("nodeId").GetString());
+        var fields = root.GetProperty("fields");
+        Assert.Equal("Ada", fields.GetProperty("firstName").GetString());
+        Assert.Equal(42.5, fields.GetProperty("points").GetDouble());
+        Assert.True(fields.GetProperty("vip").GetBoolean());
+        Assert.Equal(new DateTimeOffset(1990, 1, 2, 0, 0, 0, TimeSpan.Zero), fields.GetProperty("birthDate").GetDateTimeOffset());
+        Assert.Equal(["a", "b"], fields.GetProperty("tags").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(JsonValueKind.Null, fields.GetProperty("phone").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_same_url_without_allow_list_is_refused_before_any_connection()
+    {
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(null);
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 3), default);
+
+        Assert.False(result.Success);
+        Assert.StartsWith("address refused", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+    }
+
+    [Fact]
+    public async Task A_host_name_that_resolves_to_loopback_is_refused()
+    {
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(null);
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://localhost:{server.Port}/hook"), default);
+
+        Assert.False(result.Success);
+        Assert.StartsWith("address refused", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+    }
+
+    [Fact]
+    public async Task A_server_error_then_success_succeeds_after_a_retry_with_the_same_id()
+    {
+        await using var server = new LoopbackHttpServer(500, 200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.0/8"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 2), default);
+
+        Assert.True(result.Success, result.Reason);
+        var requests = server.Requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.All(requests, r => Assert.Equal("wh-1", r.Headers["webhook-id"]));
+    }
+
+    [Fact]
+    public async Task A_client_error_is_not_retried()
+    {
+        await using var server = new LoopbackHttpServer(400, 200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 2), default);
+
+        Assert.False(result.Success);
+        Assert.Equal(400, result.StatusCode);
+        Assert.Equal("HTTP 400", result.Reason);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task An_http_url_is_refused_unless_allowed()
+    {
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"), allowHttp: false);
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default);
+
+        Assert.False(result.Success);
+        Assert.Contains("https", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.255.0.9")]
+    [InlineData("10.1.2.3")]
+    [InlineData("172.16.0.1")]
+    [InlineData("172.31.255.255")]
+    [InlineData("192.168.1.1")]
+    [InlineData("169.254.169.254")]
+    [InlineData("100.64.0.1")]
+    [InlineData("100.127.255.255")]
+    [InlineData("0.0.0.0")]
+    [InlineData("224.0.0.1")]
+    [InlineData("255.255.255.255")]
+    [InlineData("::")]
+    [InlineData("::1")]
+    [InlineData("fc00::1")]
+    [InlineData("fd12:3456::1")]
+    [InlineData("fe80::1")]
+    [InlineData("ff02::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    [InlineData("::ffff:169.254.169.254")]
+    [InlineData("::ffff:10.0.0.1")]
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    public void Internal_addresses_are_restricted(string address)
+    {
+        Assert.True(OutboundAddressGuard.IsRestricted(IPAddress.Parse(address)));
+        Assert.False(OutboundAddressGuard.IsAllowed(IPAddress.Parse(address), []));
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8")]
+    [InlineData("1.1.1.1")]
+    [InlineData("172.32.0.1")]
+    [InlineData("100.128.0.1")]
+    [InlineData("169.255.0.1")]
+    [InlineData("2606:4700:4700::1111")]
+    [InlineData("::ffff:8.8.8.8")]
+    public void Public_addresses_are_allowed(string address)
+    {
+        Assert.False(OutboundAddressGuard.IsRestricted(IPAddress.Parse(address)));
+        Assert.True(OutboundAddressGuard.IsAllowed(IPAddress.Parse(address), []));
+    }
+
+    [Fact]
+    public void Allow_listed_networks_open_restricted_addresses_including_mapped_forms()
+    {
+        var allowed = OutboundAddressGuard.ParseAllowList(["127.0.0.1", "10.0.0.0/8", "fd00::/8"]);
+        Assert.True(OutboundAddressGuard.IsAllowed(IPAddress.Parse("127.0.0.1"), allowed));
+        Assert.True(OutboundAddressGuard.IsAllowed(IPAddress.Parse("::ffff:127.0.0.1"), allowed));
+        Assert.True(OutboundAddressGuard.IsAllowed(IPAddress.Parse("10.9.8.7"), allowed));
+        Assert.True(OutboundAddressGuard.IsAllowed(IPAddress.Parse("fd00::5"), allowed));
+        Assert.False(OutboundAddressGuard.IsAllowed(IPAddress.Parse("127.0.0.2"), allowed));
+        Assert.False(OutboundAddressGuard.IsAllowed(IPAddress.Parse("169.254.169.254"), allowed));
+        Assert.Throws<ArgumentException>(() => OutboundAddressGuard.ParseAllowList(["not-an-ip"]));
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        var validator = new WebhookOptionsValidator();
+        var good = new WebhookOptions { SigningSecret = Secret };
+        Assert.True(validator.Validate(null, good).Succeeded);
+
+        var bad = new WebhookOptions { SigningSecret = "whsec_short", Timeout = TimeSpan.Zero };
+        bad.AllowedNetworks.Add("10.0.0.0/33");
+        var result = validator.Validate(null, bad);
+        Assert.True(result.Failed);
+        Assert.Equal(3, result.Failures!.Count());
+    }
+
+    [Fact]
+    public void Invalid_options_fail_when_the_invoker_is_resolved()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddJourneysWebhooks(o => o.SigningSecret = null);
+        using var provider = services.BuildServiceProvider();
+        Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<WebhookInvoker>());
+    }
+
+    [Fact]
+    public void Signature_matches_the_standard_webhooks_reference_form()
+    {
+        var body = "{\"a\":1}"u8.ToArray();
+        var signature = WebhookSignature.Sign(Key, "msg_1", 1_700_000_000, body);
+        var expected = Convert.ToBase64String(HMACSHA256.HashData(Key, Encoding.UTF8.GetBytes("msg_1.1700000000.{\"a\":1}")));
+        Assert.Equal("v1," + expected, signature);
+    }
+
+    private ServiceProvider BuildServices(Action<WebhookOptions>? allow, bool allowHttp = true)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = allowHttp;
+            o.RetryBaseDelay = TimeSpan.Zero;
+            allow?.Invoke(o);
+        });
+        return services.BuildServiceProvider();
+    }
+
+    private static WebhookRequest Request(string url, int maxRetries = 0) => new(
+        url,
+        "wh-1",
+        "ada@example.com",
+        "j1",
+        "n1",
+        [
+            new("firstName", "Ada"),
+            new("points", 42.5),
+            new("vip", true),
+            new("birthDate", new DateTimeOffset(1990, 1, 2, 0, 0, 0, TimeSpan.Zero)),
+            new("tags", FieldValue.FromStringList(["a", "b"])),
+            new("phone", FieldValue.Null),
+        ],
+        TimeSpan.FromSeconds(10),
+        maxRetries);
+}
