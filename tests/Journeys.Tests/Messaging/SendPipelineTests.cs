@@ -198,7 +198,10 @@ public sealed class SendPipelineTests
         for (var i = 0; i < 10_000 && !task.IsCompleted; i++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Yield();
+
+            // Polly's continuations run on the thread pool: give them a moment of real time (bounded) to react to
+            // the fake clock, so a loaded machine cannot outrun them. Nothing here asserts on timing.
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System));
         }
 
         Assert.True(task.IsCompleted, $"The send did not complete while the fake clock advanced: {task.Status} {_time.GetUtcNow()}");

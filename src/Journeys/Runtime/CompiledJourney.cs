@@ -1,0 +1,53 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using Journeys.Model;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// A journey version compiled once for execution: nodes in an array, edges as indexes, conditions and templates
+/// compiled against the customer field schema, goal events in a set. Immutable and shared by every shard.
+/// </summary>
+internal sealed class CompiledJourney
+{
+    internal CompiledJourney(
+        JourneyDefinition definition,
+        CustomerFieldSchema schema,
+        ImmutableArray<CompiledNode> nodes,
+        FrozenDictionary<string, int> indexById,
+        TimeZoneInfo zone,
+        FrozenDictionary<string, Condition?> goals)
+    {
+        Definition = definition;
+        Schema = schema;
+        Nodes = nodes;
+        IndexById = indexById;
+        Zone = zone;
+        Goals = goals;
+        GoalEvents = [.. goals.Keys.Order(StringComparer.Ordinal)];
+        StartIndex = indexById[definition.StartNodeId];
+    }
+
+    public JourneyDefinition Definition { get; }
+
+    public string Id => Definition.Id;
+
+    public int Version => Definition.Version;
+
+    public CustomerFieldSchema Schema { get; }
+
+    public ImmutableArray<CompiledNode> Nodes { get; }
+
+    public FrozenDictionary<string, int> IndexById { get; }
+
+    public int StartIndex { get; }
+
+    /// <summary>The journey's time zone, for customers without one.</summary>
+    public TimeZoneInfo Zone { get; }
+
+    /// <summary>Goal events by name, each with its optional property condition (any of them matching converts).</summary>
+    public FrozenDictionary<string, Condition?> Goals { get; }
+
+    /// <summary>The goal event names, ordered: the wake events every enrollment has.</summary>
+    public EquatableArray<string> GoalEvents { get; }
+}

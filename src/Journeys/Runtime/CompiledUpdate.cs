@@ -1,0 +1,18 @@
+using System.Collections.Immutable;
+using Journeys.Conditions;
+using Journeys.Messaging;
+using Journeys.Model;
+
+namespace Journeys.Runtime;
+
+/// <summary>A compiled update-customer node.</summary>
+internal sealed class CompiledUpdate(string id, int index, string field, int slot, FieldValue value, int next) : CompiledNode(id, index)
+{
+    public string Field { get; } = field;
+
+    public int Slot { get; } = slot;
+
+    public FieldValue Value { get; } = value;
+
+    public int Next { get; } = next;
+}

@@ -1,0 +1,68 @@
+namespace Journeys.Runtime;
+
+/// <summary>Wall-clock arithmetic in a time zone, correct across daylight-saving changes.</summary>
+internal static class LocalTime
+{
+    /// <summary>
+    /// The next instant after <paramref name="now"/> at which the local time in <paramref name="zone"/> is
+    /// <paramref name="timeOfDay"/>. A time skipped by a spring-forward change happens at the end of the gap; a time
+    /// that occurs twice when clocks go back is taken at its first occurrence.
+    /// </summary>
+    public static DateTimeOffset NextOccurrence(DateTimeOffset now, TimeOnly timeOfDay, TimeZoneInfo zone)
+    {
+        var localNow = TimeZoneInfo.ConvertTime(now, zone);
+        var day = DateOnly.FromDateTime(localNow.DateTime);
+        for (var i = 0; i < 3; i++)
+        {
+            var candidate = ToInstant(day.AddDays(i).ToDateTime(timeOfDay), zone);
+            if (candidate > now)
+            {
+                return candidate;
+            }
+        }
+
+        return ToInstant(day.AddDays(3).ToDateTime(timeOfDay), zone);
+    }
+
+    /// <summary>Adds without overflowing past the first or last representable instant.</summary>
+    public static DateTimeOffset AddSaturating(DateTimeOffset value, TimeSpan offset)
+    {
+        var ticks = value.UtcTicks + offset.Ticks;
+        if (offset.Ticks > 0 && ticks < value.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+
+        if (offset.Ticks < 0 && ticks > value.UtcTicks || ticks < DateTimeOffset.MinValue.UtcTicks)
+        {
+            return DateTimeOffset.MinValue;
+        }
+
+        return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    private static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (zone.IsInvalidTime(local))
+        {
+            // In the spring-forward gap: the wall clock jumps over it, so the moment is the end of the gap.
+            var probe = local;
+            while (zone.IsInvalidTime(probe))
+            {
+                probe = probe.AddMinutes(1);
+            }
+
+            return new DateTimeOffset(probe, zone.GetUtcOffset(probe));
+        }
+
+        if (zone.IsAmbiguousTime(local))
+        {
+            var offsets = zone.GetAmbiguousTimeOffsets(local);
+            var earliest = offsets.Max(); // the larger offset is the earlier instant
+            return new DateTimeOffset(local, earliest);
+        }
+
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+}

@@ -1,0 +1,488 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Journeys.Conditions;
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Storage;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Runs one claimed enrollment forward: handles its pending events and due timer in time order, then executes
+/// nodes until the enrollment waits or ends, and returns the whole result as one checkpoint (new state, outbox
+/// messages, customer updates, statistic deltas) for the shard to commit with the rest of its batch. Pure: it
+/// reads no clock and does no I/O, so every rule is tested on fixed times.
+/// </summary>
+internal sealed class StepExecutor
+{
+    /// <summary>The most nodes one run executes without waiting; validation rules out instant loops, this is the backstop.</summary>
+    public const int MaxStepsPerRun = 1_000;
+
+    /// <summary>The internal event that carries a webhook call's result back to its enrollment.</summary>
+    public const string WebhookResultEvent = "journeys.webhook.result";
+
+    /// <summary>The outbox channel of webhook calls.</summary>
+    public static readonly Channel WebhookChannel = new("journeys.webhook");
+
+    private readonly CompiledJourney _journey;
+    private readonly WorkItem _item;
+    private readonly FieldValue[] _fields;
+    private readonly TimeZoneInfo _zone;
+    private readonly DateTimeOffset _now;
+    private readonly List<OutboxMessage> _outbox = [];
+    private readonly List<CustomerFieldUpdate> _updates = [];
+    private readonly List<StatisticDelta> _statistics = [];
+    private Enrollment _state;
+    private int _current;
+    private int _steps;
+    private int _nextEvent;
+    private EvaluationContext? _context;
+
+    private StepExecutor(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        _journey = journey;
+        _item = item;
+        _fields = fields;
+        _zone = zone;
+        _now = now;
+        _state = item.Enrollment;
+        _current = _state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
+    }
+
+    /// <summary>Runs a claimed enrollment.</summary>
+    /// <param name="journey">The compiled version the enrollment is pinned to.</param>
+    /// <param name="item">The claimed enrollment and its pending events.</param>
+    /// <param name="fields">The customer's values by schema slot (defaults applied); update nodes change it in place.</param>
+    /// <param name="zone">The customer's time zone, else the journey's.</param>
+    /// <param name="now">The current time.</param>
+    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var run = new StepExecutor(journey, item, fields, zone, now);
+        run.Run();
+        return new EnrollmentCheckpoint(
+            run._state with { UpdatedAt = now },
+            item.Enrollment.ConcurrencyToken,
+            run._outbox,
+            run._updates,
+            run._statistics);
+    }
+
+    /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
+    public static string MessageId(Guid enrollmentId, string nodeId, int visit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{enrollmentId:N}/{nodeId}/{visit}");
+
+    /// <summary>The idempotency key of a send: <c>journey:version:enrollment:node:visit</c>.</summary>
+    public static string IdempotencyKey(CompiledJourney journey, Guid enrollmentId, string nodeId, int visit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{journey.Id}:{journey.Version}:{enrollmentId:N}:{nodeId}:{visit}");
+
+    private bool Ended => _state.IsEnded;
+
+    private void Run()
+    {
+        if (Ended)
+        {
+            return;
+        }
+
+        if (_current < 0)
+        {
+            End(EnrollmentStatus.Failed, $"node '{_state.CurrentNodeId}' is not in version {_journey.Version}", StatisticCounter.Failed);
+            return;
+        }
+
+        if (_state.Status == EnrollmentStatus.Active)
+        {
+            // A goal reached before this first step converts the enrollment before anything is sent.
+            for (var i = 0; i < _item.Events.Count; i++)
+            {
+                if (IsGoal(_item.Events[i].Event))
+                {
+                    _state = _state with { EventCursor = _item.Events[i].Sequence };
+                    _nextEvent = i + 1;
+                    Convert(_item.Events[i].Event.Name);
+                    return;
+                }
+            }
+
+            Enter(_current);
+        }
+
+        while (!Ended && _state.Status == EnrollmentStatus.Waiting)
+        {
+            var hasEvent = _nextEvent < _item.Events.Count;
+            if (_state.WakeAt is { } wakeAt && wakeAt <= _now && (!hasEvent || wakeAt <= _item.Events[_nextEvent].Event.Time))
+            {
+                FireTimer();
+            }
+            else if (hasEvent)
+            {
+                var sequenced = _item.Events[_nextEvent++];
+                _state = _state with { EventCursor = Math.Max(_state.EventCursor, sequenced.Sequence) };
+                HandleEvent(sequenced.Event);
+            }
+            else
+            {
+                break;
+            }
+        }
+    }
+
+    private void HandleEvent(CustomerEvent e)
+    {
+        if (IsGoal(e))
+        {
+            Convert(e.Name);
+            return;
+        }
+
+        switch (_journey.Nodes[_current])
+        {
+            case CompiledWait wait when Matches(wait, e):
+                Leave();
+                Enter(wait.OnEvent);
+                break;
+            case CompiledRetargeting retargeting when string.Equals(e.Name, retargeting.ConversionEvent, StringComparison.Ordinal):
+                Count(StatisticCounter.Converted, retargeting.Id);
+                Leave();
+                Enter(retargeting.OnConverted);
+                break;
+            case CompiledWebhook webhook when string.Equals(e.Name, WebhookResultEvent, StringComparison.Ordinal)
+                && string.Equals(e.MessageId, MessageId(_state.Id, webhook.Id, _state.Visit), StringComparison.Ordinal):
+                var success = e.Properties.TryGetValue("success", out var value) && value.Type == FieldType.Boolean && value.AsBoolean();
+                if (!success)
+                {
+                    Count(StatisticCounter.Failed, webhook.Id);
+                }
+
+                Leave();
+                Enter(success ? webhook.OnSuccess : webhook.OnFailure);
+                break;
+        }
+    }
+
+    private void FireTimer()
+    {
+        switch (_journey.Nodes[_current])
+        {
+            case CompiledWait wait:
+                Leave();
+                Enter(wait.OnTimeout);
+                break;
+            case CompiledDelay delay:
+                Leave();
+                Enter(delay.Next);
+                break;
+            case CompiledRetargeting retargeting:
+                RetargetingTimer(retargeting);
+                break;
+            case CompiledWebhook webhook:
+                // The call's result never came back in time (the dispatcher is down or the call hangs): fail.
+                Count(StatisticCounter.Failed, webhook.Id);
+                Leave();
+                Enter(webhook.OnFailure);
+                break;
+            default:
+                End(EnrollmentStatus.Failed, $"node '{_journey.Nodes[_current].Id}' does not wait", StatisticCounter.Failed);
+                break;
+        }
+    }
+
+    private void RetargetingTimer(CompiledRetargeting node)
+    {
+        var enteredAt = _state.NodeEnteredAt ?? _now;
+        var sent = _state.NodeState;
+        while (sent < node.Reminders.Length && enteredAt + node.Reminders[sent].After <= _now)
+        {
+            var reminder = node.Reminders[sent];
+            Send(node.Id, reminder.Channel, reminder.Template, $"reminder-{sent + 1}");
+            sent++;
+        }
+
+        _state = _state with { NodeState = sent };
+        if (enteredAt + node.Window <= _now)
+        {
+            Leave();
+            Enter(node.OnExhausted);
+            return;
+        }
+
+        var windowEnd = enteredAt + node.Window;
+        var nextReminder = sent < node.Reminders.Length ? enteredAt + node.Reminders[sent].After : windowEnd;
+        _state = _state with { WakeAt = nextReminder < windowEnd ? nextReminder : windowEnd };
+    }
+
+    private void Enter(int index)
+    {
+        while (true)
+        {
+            if (index < 0)
+            {
+                End(EnrollmentStatus.Completed, null, StatisticCounter.Completed);
+                return;
+            }
+
+            if (++_steps > MaxStepsPerRun)
+            {
+                End(EnrollmentStatus.Failed, $"more than {MaxStepsPerRun} steps without waiting", StatisticCounter.Failed);
+                return;
+            }
+
+            var node = _journey.Nodes[index];
+            _current = index;
+            _state = _state with
+            {
+                CurrentNodeId = node.Id,
+                Status = EnrollmentStatus.Active,
+                Visit = _state.Visit + 1,
+                NodeEnteredAt = _now,
+                NodeState = 0,
+                WakeAt = null,
+                AwaitedEvent = null,
+                WakeEvents = _journey.GoalEvents,
+            };
+            Count(StatisticCounter.Entered, node.Id);
+
+            switch (node)
+            {
+                case CompiledSend send:
+                    Send(send.Id, send.Channel, send.Template, null);
+                    Leave();
+                    index = send.Next;
+                    break;
+
+                case CompiledFilter filter:
+                    index = filter.Else;
+                    _context ??= new EvaluationContext(_now, _zone);
+                    for (var i = 0; i < filter.Conditions.Length; i++)
+                    {
+                        if (filter.Conditions[i].Evaluate(_fields, _context.Value))
+                        {
+                            index = filter.Targets[i];
+                            break;
+                        }
+                    }
+
+                    Leave();
+                    break;
+
+                case CompiledSplit split:
+                    Leave();
+                    index = split.Targets[split.ChoosePath(_state.CustomerId)];
+                    break;
+
+                case CompiledWait wait:
+                    Wait(wait.EventName, _now + wait.Timeout);
+                    if (wait.CorrelatedNodeId is not null && FindEarlierMatch(wait))
+                    {
+                        Leave();
+                        index = wait.OnEvent;
+                        break;
+                    }
+
+                    return;
+
+                case CompiledRetargeting retargeting:
+                    var first = retargeting.Reminders.IsEmpty ? retargeting.Window : TimeSpan.FromTicks(Math.Min(retargeting.Reminders[0].After.Ticks, retargeting.Window.Ticks));
+                    Wait(retargeting.ConversionEvent, _now + first);
+                    return;
+
+                case CompiledDelay delay:
+                    var until = DelayUntil(delay);
+                    if (until <= _now)
+                    {
+                        Leave();
+                        index = delay.Next;
+                        break;
+                    }
+
+                    Wait(null, until);
+                    return;
+
+                case CompiledWebhook webhook:
+                    CallWebhook(webhook);
+                    Wait(WebhookResultEvent, _now + webhook.ResultTimeout);
+                    return;
+
+                case CompiledUpdate update:
+                    var value = update.Value.IsNull && _journey.Schema.TryGetField(update.Field, out var definition) ? definition.Default : update.Value;
+                    if (update.Slot >= 0 && update.Slot < _fields.Length)
+                    {
+                        _fields[update.Slot] = value;
+                    }
+
+                    _updates.Add(new CustomerFieldUpdate(_state.CustomerId, update.Field, update.Value));
+                    Leave();
+                    index = update.Next;
+                    break;
+
+                case CompiledExit exit:
+                    End(EnrollmentStatus.Exited, exit.Reason, StatisticCounter.Exited);
+                    return;
+
+                default:
+                    End(EnrollmentStatus.Failed, $"node '{node.Id}' has an unknown kind", StatisticCounter.Failed);
+                    return;
+            }
+        }
+    }
+
+    private void Wait(string? awaitedEvent, DateTimeOffset wakeAt)
+    {
+        var wakeEvents = _journey.GoalEvents;
+        if (awaitedEvent is not null && !wakeEvents.Contains(awaitedEvent))
+        {
+            wakeEvents = wakeEvents.AsImmutableArray().Add(awaitedEvent);
+        }
+
+        _state = _state with { Status = EnrollmentStatus.Waiting, AwaitedEvent = awaitedEvent, WakeAt = wakeAt, WakeEvents = wakeEvents };
+    }
+
+    private bool Matches(CompiledWait wait, CustomerEvent e)
+    {
+        if (!string.Equals(e.Name, wait.EventName, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (wait.CorrelatedNodeId is { } correlated)
+        {
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{_state.Id:N}/{correlated}/");
+            if (e.MessageId is null || !e.MessageId.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return wait.PropertyCondition is null
+            || ReferenceConditionEvaluator.Evaluate(wait.PropertyCondition, e.Properties, _now, _zone);
+    }
+
+    /// <summary>
+    /// A click on a correlated message can race ahead of the wait that expects it (the message is sent as soon as the
+    /// send is committed): look at the events this run has already passed over.
+    /// </summary>
+    private bool FindEarlierMatch(CompiledWait wait)
+    {
+        for (var i = 0; i < _nextEvent; i++)
+        {
+            if (Matches(wait, _item.Events[i].Event))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsGoal(CustomerEvent e) =>
+        _journey.Goals.TryGetValue(e.Name, out var condition)
+        && (condition is null || ReferenceConditionEvaluator.Evaluate(condition, e.Properties, _now, _zone));
+
+    private void Convert(string goal)
+    {
+        Count(StatisticCounter.Converted, _state.CurrentNodeId);
+        End(EnrollmentStatus.Converted, "goal:" + goal, StatisticCounter.Converted);
+    }
+
+    private DateTimeOffset DelayUntil(CompiledDelay delay) => delay.Delay switch
+    {
+        DurationDelay d => _now + d.Duration,
+        UntilDateDelay d => d.Until,
+        UntilTimeOfDayDelay d => LocalTime.NextOccurrence(_now, d.TimeOfDay, _zone),
+        UntilFieldDelay d => delay.FieldSlot >= 0 && delay.FieldSlot < _fields.Length && _fields[delay.FieldSlot].Type == FieldType.DateTime
+            ? LocalTime.AddSaturating(_fields[delay.FieldSlot].AsDateTime(), d.Offset)
+            : _now, // no date: nothing to wait for
+        _ => _now,
+    };
+
+    private void Send(string nodeId, Channel channel, CompiledTemplate template, string? reminder)
+    {
+        var visitKey = reminder is null ? _state.Visit.ToString(CultureInfo.InvariantCulture) : $"{_state.Visit}-{reminder}";
+        if (!template.TryRender(_fields, out var body, out _))
+        {
+            // A variable with no value and no default: not sent, counted as failed; the customer moves on.
+            Count(StatisticCounter.Failed, nodeId);
+            return;
+        }
+
+        var messageId = string.Create(CultureInfo.InvariantCulture, $"{_state.Id:N}/{nodeId}/{visitKey}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_state.Id:N}:{nodeId}:{visitKey}");
+        _outbox.Add(new OutboxMessage(
+            new OutboundMessage(messageId, key, channel, template.CampaignId, _state.CustomerId, body, _journey.Id, _journey.Version, nodeId),
+            _state.Id,
+            _now));
+    }
+
+    private void CallWebhook(CompiledWebhook webhook)
+    {
+        var messageId = MessageId(_state.Id, webhook.Id, _state.Visit);
+        var key = IdempotencyKey(_journey, _state.Id, webhook.Id, _state.Visit);
+        _outbox.Add(new OutboxMessage(
+            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _state.CustomerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
+            _state.Id,
+            _now));
+    }
+
+    /// <summary>The selected customer fields as a JSON object (the dispatcher signs and posts it).</summary>
+    private string WebhookFields(CompiledWebhook webhook)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, slot) in webhook.Fields)
+            {
+                writer.WritePropertyName(name);
+                var value = slot >= 0 && slot < _fields.Length ? _fields[slot] : FieldValue.Null;
+                switch (value.Type)
+                {
+                    case null: writer.WriteNullValue(); break;
+                    case FieldType.String: writer.WriteStringValue(value.AsString()); break;
+                    case FieldType.Number: writer.WriteNumberValue(value.AsNumber()); break;
+                    case FieldType.Boolean: writer.WriteBooleanValue(value.AsBoolean()); break;
+                    case FieldType.DateTime: writer.WriteStringValue(value.AsDateTime()); break;
+                    case FieldType.StringList:
+                        writer.WriteStartArray();
+                        foreach (var item in value.AsStringList())
+                        {
+                            writer.WriteStringValue(item);
+                        }
+
+                        writer.WriteEndArray();
+                        break;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private void Leave() => Count(StatisticCounter.Left, _journey.Nodes[_current].Id);
+
+    private void End(EnrollmentStatus status, string? reason, StatisticCounter counter)
+    {
+        var nodeId = _current >= 0 ? _journey.Nodes[_current].Id : _state.CurrentNodeId;
+        if (counter is StatisticCounter.Exited or StatisticCounter.Failed && nodeId is not null)
+        {
+            Count(counter, nodeId);
+        }
+
+        Count(counter, null);
+        _state = _state with
+        {
+            Status = status,
+            CurrentNodeId = status == EnrollmentStatus.Completed ? null : nodeId,
+            EndReason = reason,
+            WakeAt = null,
+            AwaitedEvent = null,
+            WakeEvents = EquatableArray<string>.Empty,
+        };
+    }
+
+    private void Count(StatisticCounter counter, string? nodeId) =>
+        _statistics.Add(new StatisticDelta(_journey.Id, _journey.Version, nodeId, counter));
+}

@@ -1,0 +1,51 @@
+using Journeys.Runtime;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class LocalTimeTests
+{
+    private static readonly TimeZoneInfo Madrid = TimeZoneInfo.FindSystemTimeZoneById("Europe/Madrid");
+
+    [Fact]
+    public void Next_occurrence_is_today_when_still_ahead_and_tomorrow_when_passed()
+    {
+        var morning = new DateTimeOffset(2026, 6, 10, 6, 0, 0, TimeSpan.Zero); // 08:00 in Madrid (UTC+2)
+        Assert.Equal(new DateTimeOffset(2026, 6, 10, 9, 0, 0, TimeSpan.FromHours(2)), LocalTime.NextOccurrence(morning, new TimeOnly(9, 0), Madrid));
+
+        var evening = new DateTimeOffset(2026, 6, 10, 18, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 6, 11, 9, 0, 0, TimeSpan.FromHours(2)), LocalTime.NextOccurrence(evening, new TimeOnly(9, 0), Madrid));
+
+        var exactly = new DateTimeOffset(2026, 6, 10, 9, 0, 0, TimeSpan.FromHours(2));
+        Assert.Equal(exactly.AddDays(1), LocalTime.NextOccurrence(exactly, new TimeOnly(9, 0), Madrid));
+    }
+
+    [Fact]
+    public void Nine_am_stays_nine_am_across_the_daylight_saving_changes()
+    {
+        // The night of 28-29 March 2026 Madrid moves from UTC+1 to UTC+2; 24 October-25 October back.
+        var beforeSpring = new DateTimeOffset(2026, 3, 28, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 9, 0, 0, TimeSpan.FromHours(2)), LocalTime.NextOccurrence(beforeSpring, new TimeOnly(9, 0), Madrid));
+
+        var beforeAutumn = new DateTimeOffset(2026, 10, 24, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 9, 0, 0, TimeSpan.FromHours(1)), LocalTime.NextOccurrence(beforeAutumn, new TimeOnly(9, 0), Madrid));
+    }
+
+    [Fact]
+    public void A_time_skipped_by_spring_forward_happens_at_the_end_of_the_gap_and_a_repeated_time_at_its_first_occurrence()
+    {
+        var night = new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero); // 00:00 local on the 29th
+        // 02:30 does not exist on 29 March in Madrid: clocks jump from 02:00 to 03:00.
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 3, 0, 0, TimeSpan.FromHours(2)), LocalTime.NextOccurrence(night, new TimeOnly(2, 30), Madrid));
+
+        var autumnNight = new DateTimeOffset(2026, 10, 24, 22, 0, 0, TimeSpan.Zero); // 00:00 local on the 25th
+        // 02:30 happens twice on 25 October: first at UTC+2.
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 2, 30, 0, TimeSpan.FromHours(2)), LocalTime.NextOccurrence(autumnNight, new TimeOnly(2, 30), Madrid));
+    }
+
+    [Fact]
+    public void Adding_saturates_instead_of_overflowing()
+    {
+        Assert.Equal(DateTimeOffset.MaxValue, LocalTime.AddSaturating(DateTimeOffset.MaxValue.AddDays(-1), TimeSpan.FromDays(2)));
+        Assert.Equal(DateTimeOffset.MinValue, LocalTime.AddSaturating(DateTimeOffset.MinValue.AddDays(1), TimeSpan.FromDays(-2)));
+    }
+}

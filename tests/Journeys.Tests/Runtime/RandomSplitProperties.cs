@@ -1,0 +1,49 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Tests.Building;
+
+namespace Journeys.Tests.Runtime;
+
+public static class SplitWeights
+{
+    public static Arbitrary<int[]> Weights() => Gen.Choose(1, 10).ArrayOf().Where(w => w.Length is >= 2 and <= 5).ToArbitrary();
+}
+
+public sealed class RandomSplitProperties
+{
+    [Property(MaxTest = 30, Arbitrary = [typeof(SplitWeights)])]
+    public void Shares_over_many_customers_converge_to_the_weights(int[] weights)
+    {
+        var journey = JourneyBuilder.Create("exp", "Experiment").EnterAllCustomers()
+            .Steps(p => p.RandomSplit(s =>
+            {
+                for (var i = 0; i < weights.Length; i++)
+                {
+                    var index = i;
+                    s.Path(weights[i], b => b.Exit($"path-{index}", id: $"path-{index}"));
+                }
+            }, id: "split"))
+            .Build();
+        var compiled = JourneyCompiler.Compile(journey, SampleJourneys.Schema, SampleJourneys.Campaigns);
+        var split = (CompiledSplit)compiled.Nodes[compiled.IndexById["split"]];
+
+        const int Customers = 20_000;
+        var counts = new int[weights.Length];
+        for (var c = 0; c < Customers; c++)
+        {
+            counts[split.ChoosePath($"customer-{c}@example.com")]++;
+        }
+
+        var total = weights.Sum();
+        for (var i = 0; i < weights.Length; i++)
+        {
+            var expected = (double)weights[i] / total;
+            var share = (double)counts[i] / Customers;
+            // 20,000 draws: the standard error of a share is at most 0.0035; 0.02 is more than five of them.
+            Assert.InRange(share, expected - 0.02, expected + 0.02);
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Tests.Building;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class StepExecutorTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+
+    private static Customer Ana(bool vip = false, string? firstName = "Ana") => new(
+        "ana@example.com",
+        new Dictionary<string, FieldValue> { ["firstName"] = firstName, ["email"] = "ana@example.com", ["vip"] = vip });
+
+    private static ExecutorHarness AbandonedCart(Customer customer) =>
+        new(SampleJourneys.AbandonedCart(), SampleJourneys.Schema, SampleJourneys.Campaigns, customer, T0);
+
+    [Fact]
+    public void Delay_holds_the_customer_until_it_is_due()
+    {
+        var run = AbandonedCart(Ana());
+
+        run.Run(T0);
+        Assert.Equal((EnrollmentStatus.Waiting, "wait-1h", T0.AddHours(1)), (run.State.Status, run.State.CurrentNodeId, run.State.WakeAt));
+        Assert.Empty(run.Outbox);
+
+        run.Run(T0.AddMinutes(59));
+        Assert.Equal("wait-1h", run.State.CurrentNodeId);
+        Assert.Empty(run.Outbox);
+
+        run.Run(T0.AddHours(1));
+        Assert.Equal(("wait-click", EnrollmentStatus.Waiting), (run.State.CurrentNodeId, run.State.Status));
+        Assert.Equal(["cart-reminder"], run.SentCampaigns);
+        Assert.Equal("Ana, you left something in your cart", run.Outbox[0].Message.Body);
+    }
+
+    [Fact]
+    public void Filter_sends_vip_customers_down_their_branch_and_open_branches_join_the_next_step()
+    {
+        var run = AbandonedCart(Ana(vip: true));
+
+        run.Run(T0);
+        run.Run(T0.AddHours(1));
+
+        Assert.Equal(["vip-offer", "https://crm.example.com/hooks/cart"], run.SentCampaigns);
+        Assert.Equal(StepExecutor.WebhookChannel, run.Outbox.Single(o => o.Message.Channel == StepExecutor.WebhookChannel).Message.Channel);
+        Assert.Equal(("notify-crm", StepExecutor.WebhookResultEvent), (run.State.CurrentNodeId, run.State.AwaitedEvent));
+    }
+
+    [Fact]
+    public void A_click_on_the_correlated_push_takes_the_event_path_and_other_clicks_do_not()
+    {
+        var run = AbandonedCart(Ana());
+        run.Run(T0);
+        run.Run(T0.AddHours(1));
+        var push = run.Outbox.Single().Message;
+        Assert.Equal(StepExecutor.IdempotencyKey(run.Journey, run.State.Id, "cart-push", 3), push.IdempotencyKey);
+
+        run.Publish("click", T0.AddHours(2), messageId: "some-other-message");
+        run.Publish("open", T0.AddHours(2), messageId: push.MessageId);
+        run.Run(T0.AddHours(2));
+        Assert.Equal("wait-click", run.State.CurrentNodeId);
+
+        run.Publish("click", T0.AddHours(3), messageId: push.MessageId);
+        run.Run(T0.AddHours(3));
+        Assert.Equal("notify-crm", run.State.CurrentNodeId);
+        Assert.Equal(1, run.Count("wait-click", StatisticCounter.Left));
+        Assert.Equal(0, run.Count("email-or-sms", StatisticCounter.Entered));
+    }
+
+    [Fact]
+    public void A_timeout_takes_the_timeout_path_even_when_the_click_is_processed_later()
+    {
+        var run = AbandonedCart(Ana());
+        run.Run(T0);
+        run.Run(T0.AddHours(1));
+        var push = run.Outbox.Single().Message;
+
+        // The click came after the wait had timed out; the engine only sees both now.
+        run.Publish("click", T0.AddHours(1).AddDays(1).AddMinutes(5), messageId: push.MessageId);
+        run.Run(T0.AddDays(2));
+
+        Assert.Equal(1, run.Count("email-or-sms", StatisticCounter.Entered));
+        Assert.Contains(run.SentCampaigns, c => c is "cart-email" or "cart-sms");
+    }
+
+    [Fact]
+    public void A_goal_event_converts_the_enrollment_wherever_it_waits()
+    {
+        var run = AbandonedCart(Ana());
+        run.Run(T0);
+        run.Publish("purchase", T0.AddMinutes(30));
+        run.Run(T0.AddMinutes(30));
+
+        Assert.Equal((EnrollmentStatus.Converted, "goal:purchase"), (run.State.Status, run.State.EndReason));
+        Assert.Equal(1, run.Count(null, StatisticCounter.Converted));
+        Assert.Equal(1, run.Count("wait-1h", StatisticCounter.Converted));
+        Assert.Empty(run.Outbox);
+        Assert.True(run.State.WakeEvents.IsEmpty);
+    }
+
+    [Fact]
+    public void A_goal_reached_before_the_first_step_converts_without_sending()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase", Condition.Gt("amount", 10))
+            .Steps(p => p.Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName")))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(), T0);
+
+        run.Publish("purchase", T0, properties: ("amount", 5));
+        run.Publish("purchase", T0, properties: ("amount", 50));
+        run.Run(T0);
+
+        Assert.Equal(EnrollmentStatus.Converted, run.State.Status);
+        Assert.Empty(run.Outbox);
+    }
+
+    [Fact]
+    public void A_missing_template_value_without_default_skips_the_send_counts_it_and_moves_on()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName"), id: "s").Send(Channel.Sms, "cart-sms"))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(firstName: null), T0);
+
+        run.Run(T0);
+
+        Assert.Equal(["cart-sms"], run.SentCampaigns);
+        Assert.Equal(1, run.Count("s", StatisticCounter.Failed));
+        Assert.Equal(EnrollmentStatus.Completed, run.State.Status);
+        Assert.Equal(1, run.Count(null, StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public void An_update_is_committed_and_seen_by_the_next_filter_in_the_same_run()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p
+                .UpdateCustomer("vip", true)
+                .Filter(f => f.When(Condition.Eq("vip", true), b => b.Exit("vip", id: "is-vip")).Otherwise(o => o.Exit("not-vip", id: "not-vip"))))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(vip: false), T0);
+
+        run.Run(T0);
+
+        Assert.Equal([new CustomerFieldUpdate("ana@example.com", "vip", true)], run.Updates);
+        Assert.Equal((EnrollmentStatus.Exited, "is-vip", "vip"), (run.State.Status, run.State.CurrentNodeId, run.State.EndReason));
+        Assert.Equal(1, run.Count("is-vip", StatisticCounter.Exited));
+    }
+
+    [Fact]
+    public void Retargeting_sends_reminders_at_their_offsets_until_the_window_ends()
+    {
+        var campaigns = CampaignCatalog.Create(new Campaign("r1", Channel.Push, "Still there?"), new Campaign("r2", Channel.Email, "Last chance"));
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Retargeting("purchase", TimeSpan.FromDays(3), r => r
+                .Remind(TimeSpan.FromHours(4), Channel.Push, "r1")
+                .Remind(TimeSpan.FromDays(1), Channel.Email, "r2")
+                .OnConverted(c => c.Exit("bought", id: "bought"))
+                .OnExhausted(x => x.Exit("gave-up", id: "gave-up")), id: "rt"))
+            .Build();
+
+        var exhausted = new ExecutorHarness(journey, SampleJourneys.Schema, campaigns, Ana(), T0);
+        exhausted.Run(T0);
+        Assert.Equal(T0.AddHours(4), exhausted.State.WakeAt);
+        exhausted.Run(T0.AddHours(4));
+        Assert.Equal(["r1"], exhausted.SentCampaigns);
+        Assert.Equal(T0.AddDays(1), exhausted.State.WakeAt);
+        exhausted.Run(T0.AddDays(1));
+        Assert.Equal(["r1", "r2"], exhausted.SentCampaigns);
+        Assert.Equal(T0.AddDays(3), exhausted.State.WakeAt);
+        exhausted.Run(T0.AddDays(3));
+        Assert.Equal("gave-up", exhausted.State.CurrentNodeId);
+        Assert.Equal(2, exhausted.Outbox.Select(o => o.Message.IdempotencyKey).Distinct().Count());
+
+        var converted = new ExecutorHarness(journey, SampleJourneys.Schema, campaigns, Ana(), T0);
+        converted.Run(T0);
+        converted.Run(T0.AddHours(4));
+        converted.Publish("purchase", T0.AddHours(6));
+        converted.Run(T0.AddHours(6));
+        Assert.Equal(("bought", EnrollmentStatus.Exited), (converted.State.CurrentNodeId, converted.State.Status));
+        Assert.Equal(["r1"], converted.SentCampaigns);
+        Assert.Equal(1, converted.Count("rt", StatisticCounter.Converted));
+    }
+
+    [Fact]
+    public void Webhook_results_route_to_success_or_failure_and_a_missing_result_fails_after_its_timeout()
+    {
+        static ExecutorHarness Start()
+        {
+            var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+                .Steps(p => p.Webhook("https://crm.example.com/x", h => h.Fields("email", "vip").Timeout(TimeSpan.FromSeconds(5)).Retries(1)
+                    .OnSuccess(s => s.Exit("ok", id: "ok"))
+                    .OnFailure(f => f.Exit("ko", id: "ko")), id: "hook"))
+                .Build();
+            var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(vip: true), T0);
+            run.Run(T0);
+            return run;
+        }
+
+        var success = Start();
+        var call = success.Outbox.Single().Message;
+        Assert.Equal(("https://crm.example.com/x", """{"email":"ana@example.com","vip":true}"""), (call.CampaignId, call.Body));
+        success.Publish(StepExecutor.WebhookResultEvent, T0.AddSeconds(1), call.MessageId, ("success", true));
+        success.Run(T0.AddSeconds(1));
+        Assert.Equal("ok", success.State.CurrentNodeId);
+
+        var failure = Start();
+        failure.Publish(StepExecutor.WebhookResultEvent, T0.AddSeconds(1), failure.Outbox.Single().Message.MessageId, ("success", false));
+        failure.Run(T0.AddSeconds(1));
+        Assert.Equal("ko", failure.State.CurrentNodeId);
+        Assert.Equal(1, failure.Count("hook", StatisticCounter.Failed));
+
+        var silent = Start();
+        silent.Run(T0.AddMinutes(4));
+        Assert.Equal("hook", silent.State.CurrentNodeId);
+        silent.Run(T0.AddMinutes(6));
+        Assert.Equal("ko", silent.State.CurrentNodeId);
+    }
+
+    [Fact]
+    public void Delays_until_a_date_or_a_customer_field_in_the_past_continue_at_once()
+    {
+        var schema = SampleJourneys.Schema;
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.DelayUntil(T0.AddDays(-1)).DelayUntilField("birthDate", TimeSpan.FromDays(1), id: "field").Exit("done"))
+            .Build();
+        var past = new Customer("c", new Dictionary<string, FieldValue> { ["birthDate"] = T0.AddDays(-10) });
+        var run = new ExecutorHarness(journey, schema, SampleJourneys.Campaigns, past, T0);
+        run.Run(T0);
+        Assert.Equal(EnrollmentStatus.Exited, run.State.Status);
+
+        var future = new Customer("c", new Dictionary<string, FieldValue> { ["birthDate"] = T0.AddDays(10) });
+        var waiting = new ExecutorHarness(journey, schema, SampleJourneys.Campaigns, future, T0);
+        waiting.Run(T0);
+        Assert.Equal(("field", T0.AddDays(11)), (waiting.State.CurrentNodeId, waiting.State.WakeAt));
+    }
+
+    [Fact]
+    public void Random_split_is_sticky_per_customer()
+    {
+        var journey = JourneyBuilder.Create("split", "Split").EnterAllCustomers()
+            .Steps(p => p.RandomSplit(s => s.Path(1, a => a.Exit("a", id: "a")).Path(1, b => b.Exit("b", id: "b"))))
+            .Build();
+
+        for (var i = 0; i < 50; i++)
+        {
+            var customer = new Customer($"customer-{i}");
+            var first = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, customer, T0);
+            var second = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, customer, T0.AddDays(30));
+            first.Run(T0);
+            second.Run(T0.AddDays(30));
+            Assert.Equal(first.State.CurrentNodeId, second.State.CurrentNodeId);
+        }
+    }
+}
