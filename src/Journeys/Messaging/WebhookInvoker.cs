@@ -138,7 +138,8 @@ internal sealed partial class WebhookInvoker
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, FieldValue value)
+    /// <summary>Writes a field value as plain JSON (date-times as ISO 8601 strings): the webhook body form.</summary>
+    internal static void WriteValue(Utf8JsonWriter writer, FieldValue value)
     {
         switch (value.Type)
         {

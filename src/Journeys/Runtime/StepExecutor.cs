@@ -435,24 +435,7 @@ internal sealed class StepExecutor
             foreach (var (name, slot) in webhook.Fields)
             {
                 writer.WritePropertyName(name);
-                var value = slot >= 0 && slot < _fields.Length ? _fields[slot] : FieldValue.Null;
-                switch (value.Type)
-                {
-                    case null: writer.WriteNullValue(); break;
-                    case FieldType.String: writer.WriteStringValue(value.AsString()); break;
-                    case FieldType.Number: writer.WriteNumberValue(value.AsNumber()); break;
-                    case FieldType.Boolean: writer.WriteBooleanValue(value.AsBoolean()); break;
-                    case FieldType.DateTime: writer.WriteStringValue(value.AsDateTime()); break;
-                    case FieldType.StringList:
-                        writer.WriteStartArray();
-                        foreach (var item in value.AsStringList())
-                        {
-                            writer.WriteStringValue(item);
-                        }
-
-                        writer.WriteEndArray();
-                        break;
-                }
+                WebhookInvoker.WriteValue(writer, slot >= 0 && slot < _fields.Length ? _fields[slot] : FieldValue.Null);
             }
 
             writer.WriteEndObject();
