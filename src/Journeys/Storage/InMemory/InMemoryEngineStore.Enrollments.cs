@@ -1,0 +1,677 @@
+using Journeys.Model;
+
+namespace Journeys.Storage.InMemory;
+
+/// <content>Enrollments: entry rules, claims with leases, checkpoints, customer events, cancellation.</content>
+internal sealed partial class InMemoryEngineStore
+{
+    private readonly Dictionary<Guid, EnrollmentEntry> _enrollments = [];
+
+    // Every enrollment of a customer, in creation order: duplicate and re-entry checks, event wake-ups, reads.
+    private readonly Dictionary<string, List<EnrollmentEntry>> _byCustomer = new(StringComparer.Ordinal);
+
+    // Enrollments not ended, per journey: cancellation without a scan of ended ones.
+    private readonly Dictionary<string, HashSet<EnrollmentEntry>> _liveByJourney = new(StringComparer.Ordinal);
+
+    // Enrollments ever created per journey (all versions): entry caps.
+    private readonly Dictionary<string, long> _createdByJourney = new(StringComparer.Ordinal);
+
+    // Unleased waiting enrollments with a timer, by (WakeAt, id).
+    private readonly SortedSet<EnrollmentEntry> _timers = new(EnrollmentEntry.ByWakeAt);
+
+    // Unleased enrollments ready now, first in first out: active ones, and waiting ones with a pending wake event.
+    private readonly LinkedList<EnrollmentEntry> _ready = new();
+
+    // Leased enrollments by (lease expiry, id).
+    private readonly SortedSet<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry);
+
+    private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
+    private long _eventSequence;
+    private long _enrollmentOrder;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each request is checked and applied in order, under the store lock, so concurrent calls never create two active
+    /// enrollments of one customer in one journey. Checks, first failing wins: an active enrollment in the journey (any
+    /// version) → <see cref="EnrollmentOutcomeKind.DuplicateActive"/> with its id; <c>At</c> before the window start or
+    /// at/after its end → <see cref="EnrollmentOutcomeKind.OutsideWindow"/>; re-entry <see cref="ReEntryMode.Never"/> and
+    /// any earlier enrollment, or <see cref="ReEntryMode.AfterCooldown"/> and the last ended enrollment's
+    /// <see cref="Enrollment.UpdatedAt"/> + cooldown after <c>At</c> → <see cref="EnrollmentOutcomeKind.ReEntryRefused"/>;
+    /// enrollments ever created in the journey (all versions) at or above the cap →
+    /// <see cref="EnrollmentOutcomeKind.CapReached"/>. A created enrollment is active at the start node, with
+    /// <see cref="Enrollment.ConcurrencyToken"/> 1 and its <see cref="Enrollment.EventCursor"/> at the customer's latest
+    /// retained event, so events from before the entry are not replayed to it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var ids = new HashSet<Guid>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
+            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
+            {
+                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
+            }
+
+            if (!ids.Add(request.EnrollmentId))
+            {
+                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var request in requests)
+            {
+                if (_enrollments.ContainsKey(request.EnrollmentId))
+                {
+                    throw new ArgumentException($"Enrollment id {request.EnrollmentId} already exists; nothing was written.", nameof(requests));
+                }
+            }
+
+            var outcomes = new EnrollmentOutcome[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                outcomes[i] = EnrollLocked(requests[i]);
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>(outcomes);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Due timers come first, in (wake time, id) order, then the ready queue in arrival order (new or moving
+    /// enrollments, and waiting ones an event woke). An enrollment leased to anyone, this owner included, is skipped
+    /// until its lease expires (expiry at or before <paramref name="now"/>); then any owner may claim it. Ended
+    /// enrollments are never returned.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            while (_leases.Count > 0 && _leases.Min!.LeaseExpiresAt <= now)
+            {
+                var expired = _leases.Min;
+                _leases.Remove(expired);
+                expired.Leased = false;
+
+                // The owner stays recorded: its late commit is still accepted until someone else claims the enrollment.
+                Place(expired);
+            }
+
+            var expiresAt = now + lease;
+            var claimed = new List<WorkItem>(Math.Min(maxItems, _timers.Count + _ready.Count));
+            while (claimed.Count < maxItems && _timers.Count > 0 && _timers.Min!.State.WakeAt <= now)
+            {
+                claimed.Add(Lease(_timers.Min, owner, expiresAt));
+            }
+
+            while (claimed.Count < maxItems && _ready.First is { } first)
+            {
+                claimed.Add(Lease(first.Value, owner, expiresAt));
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<WorkItem>>(claimed);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A checkpoint is refused when the enrollment does not exist, its token differs from the expected one (it was
+    /// committed or cancelled since the claim; a second checkpoint for one enrollment in a batch is stale too), or its
+    /// lease is not <paramref name="owner"/>'s: another owner claimed it after this owner's lease expired, or it was
+    /// never claimed, or the lease was released by a commit or a cancellation. A lease that expired but that nobody
+    /// else has claimed since still belongs to its owner: nothing else can have changed the enrollment, and the token
+    /// still guards against a second commit. All applied checkpoints (states, outbox messages, customer field updates,
+    /// statistic deltas) become visible together.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// A checkpoint is null or incomplete, changes an enrollment's id, journey, version or customer, or adds an outbox
+    /// message whose id is already pending or repeated in the batch (nothing is written).
+    /// </exception>
+    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            {
+                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
+            }
+
+            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var applied = new bool[checkpoints.Count];
+            var accepted = new HashSet<Guid>();
+            var messageIds = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                var checkpoint = checkpoints[i];
+                var state = checkpoint.State;
+                if (!_enrollments.TryGetValue(state.Id, out var entry)
+                    || entry.State.ConcurrencyToken != checkpoint.ExpectedToken
+                    || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
+                    || !accepted.Add(state.Id))
+                {
+                    continue;
+                }
+
+                if (!string.Equals(state.JourneyId, entry.State.JourneyId, StringComparison.Ordinal)
+                    || state.Version != entry.State.Version
+                    || !string.Equals(state.CustomerId, entry.State.CustomerId, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
+                }
+
+                foreach (var message in checkpoint.Outbox)
+                {
+                    if (message?.Message?.MessageId is not { } messageId)
+                    {
+                        throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                    }
+
+                    if (_outbox.ContainsKey(messageId) || !messageIds.Add(messageId))
+                    {
+                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                    }
+                }
+
+                applied[i] = true;
+            }
+
+            lock (_customers.SyncRoot)
+            {
+                for (var i = 0; i < checkpoints.Count; i++)
+                {
+                    if (applied[i])
+                    {
+                        ApplyLocked(checkpoints[i]);
+                    }
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<bool>>(applied);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One store-wide counter numbers the events in call order; each customer keeps its events in sequence order. A
+    /// waiting, unleased enrollment of the customer whose <see cref="Enrollment.WakeEvents"/> holds the event's name
+    /// (ordinal) joins the ready queue; a leased one is re-examined when its checkpoint is committed or its lease
+    /// expires, so an event that arrives while its enrollment is processed is not lost.
+    /// </remarks>
+    public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var customerEvent = events[i];
+            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
+            {
+                throw new ArgumentException($"Event at index {i} is null or has no customer id or name.", nameof(events));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var customerEvent in events)
+            {
+                if (!_inboxes.TryGetValue(customerEvent.CustomerId, out var inbox))
+                {
+                    inbox = new CustomerInbox();
+                    _inboxes.Add(customerEvent.CustomerId, inbox);
+                }
+
+                var sequence = ++_eventSequence;
+                inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
+                inbox.LastSequence = sequence;
+                if (_byCustomer.TryGetValue(customerEvent.CustomerId, out var entries))
+                {
+                    foreach (var entry in entries)
+                    {
+                        if (entry.State.Status == EnrollmentStatus.Waiting && !entry.Leased && entry.ReadyNode is null
+                            && Contains(entry.State.WakeEvents, customerEvent.Name))
+                        {
+                            entry.ReadyNode = _ready.AddLast(entry);
+                        }
+                    }
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Leased enrollments are not counted: their next timer arrives with their checkpoint.</remarks>
+    public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_timers.Count > 0 ? _timers.Min!.State.WakeAt : null);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Newest first by <see cref="Enrollment.EnteredAt"/>, then by creation order (newest first).</remarks>
+    public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_byCustomer.TryGetValue(customerId, out var entries))
+            {
+                return ValueTask.FromResult<IReadOnlyList<Enrollment>>([]);
+            }
+
+            var ordered = entries.ToArray();
+            Array.Sort(ordered, static (x, y) => y.State.EnteredAt.CompareTo(x.State.EnteredAt) is var c and not 0 ? c : y.Order.CompareTo(x.Order));
+            var result = new Enrollment[ordered.Length];
+            for (var i = 0; i < ordered.Length; i++)
+            {
+                result[i] = ordered[i].State;
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<Enrollment>>(result);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Active and waiting enrollments (leased ones too) become <see cref="EnrollmentStatus.Cancelled"/> with no current
+    /// node, timer or awaited event, the reason as <see cref="Enrollment.EndReason"/>, <paramref name="now"/> as
+    /// <see cref="Enrollment.UpdatedAt"/> and the next token, so a later commit of the old token is refused. Each adds 1 to
+    /// the Cancelled counter of its journey version and of the node it was at.
+    /// </remarks>
+    public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var targets = new List<EnrollmentEntry>();
+            if (customerId is not null)
+            {
+                if (_byCustomer.TryGetValue(customerId, out var entries))
+                {
+                    foreach (var entry in entries)
+                    {
+                        if (!entry.State.IsEnded && Matches(entry.State, journeyId, version))
+                        {
+                            targets.Add(entry);
+                        }
+                    }
+                }
+            }
+            else if (journeyId is not null)
+            {
+                if (_liveByJourney.TryGetValue(journeyId, out var live))
+                {
+                    foreach (var entry in live)
+                    {
+                        if (Matches(entry.State, journeyId, version))
+                        {
+                            targets.Add(entry);
+                        }
+                    }
+                }
+            }
+            else
+            {
+                foreach (var live in _liveByJourney.Values)
+                {
+                    foreach (var entry in live)
+                    {
+                        if (Matches(entry.State, null, version))
+                        {
+                            targets.Add(entry);
+                        }
+                    }
+                }
+            }
+
+            foreach (var entry in targets)
+            {
+                Unslot(entry);
+                entry.LeaseOwner = null;
+                var state = entry.State;
+                entry.State = state with
+                {
+                    Status = EnrollmentStatus.Cancelled,
+                    CurrentNodeId = null,
+                    WakeAt = null,
+                    AwaitedEvent = null,
+                    UpdatedAt = now,
+                    ConcurrencyToken = state.ConcurrencyToken + 1,
+                    EndReason = reason,
+                };
+                RemoveLive(entry, state.JourneyId);
+                AddStatisticLocked(new StatisticDelta(state.JourneyId, state.Version, null, StatisticCounter.Cancelled));
+                if (state.CurrentNodeId is { } nodeId)
+                {
+                    AddStatisticLocked(new StatisticDelta(state.JourneyId, state.Version, nodeId, StatisticCounter.Cancelled));
+                }
+            }
+
+            return ValueTask.FromResult(targets.Count);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An event is deleted when its time is before <paramref name="olderThan"/> and every enrollment of its customer
+    /// that has not ended has a cursor at or past its sequence. This walks every retained event: it is maintenance,
+    /// not a hot path.
+    /// </remarks>
+    public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var removed = 0;
+            List<string>? empty = null;
+            foreach (var (customerId, inbox) in _inboxes)
+            {
+                var seenByAll = long.MaxValue;
+                if (_byCustomer.TryGetValue(customerId, out var entries))
+                {
+                    foreach (var entry in entries)
+                    {
+                        if (!entry.State.IsEnded)
+                        {
+                            seenByAll = Math.Min(seenByAll, entry.State.EventCursor);
+                        }
+                    }
+                }
+
+                removed += inbox.Events.RemoveAll(e => e.Event.Time < olderThan && e.Sequence <= seenByAll);
+                if (inbox.Events.Count == 0)
+                {
+                    (empty ??= []).Add(customerId);
+                }
+            }
+
+            // An empty inbox is forgotten: a new enrollment then starts at cursor 0, which skips exactly the same (no) events.
+            if (empty is not null)
+            {
+                foreach (var customerId in empty)
+                {
+                    _inboxes.Remove(customerId);
+                }
+            }
+
+            return ValueTask.FromResult(removed);
+        }
+    }
+
+    private static bool Matches(Enrollment state, string? journeyId, int? version) =>
+        (journeyId is null || string.Equals(state.JourneyId, journeyId, StringComparison.Ordinal))
+        && (version is null || state.Version == version);
+
+    private EnrollmentOutcome EnrollLocked(EnrollmentRequest request)
+    {
+        _byCustomer.TryGetValue(request.CustomerId, out var entries);
+        var previous = false;
+        DateTimeOffset? lastEnd = null;
+        if (entries is not null)
+        {
+            foreach (var entry in entries)
+            {
+                var state = entry.State;
+                if (!string.Equals(state.JourneyId, request.JourneyId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (!state.IsEnded)
+                {
+                    return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, state.Id);
+                }
+
+                previous = true;
+                if (lastEnd is null || state.UpdatedAt > lastEnd)
+                {
+                    lastEnd = state.UpdatedAt;
+                }
+            }
+        }
+
+        var rules = request.Rules;
+        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
+        }
+
+        var refused = rules.ReEntry switch
+        {
+            ReEntryMode.Never => previous,
+            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
+            _ => false,
+        };
+        if (refused)
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
+        }
+
+        var created = _createdByJourney.GetValueOrDefault(request.JourneyId);
+        if (rules.EntryCap is { } cap && created >= cap)
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+        }
+
+        var enrollment = new Enrollment(
+            request.EnrollmentId,
+            request.JourneyId,
+            request.Version,
+            request.CustomerId,
+            request.StartNodeId,
+            EnrollmentStatus.Active,
+            WakeAt: null,
+            AwaitedEvent: null,
+            Visit: 0,
+            EnteredAt: request.At,
+            UpdatedAt: request.At,
+            ConcurrencyToken: 1)
+        {
+            WakeEvents = request.WakeEvents,
+            NodeEnteredAt = request.At,
+            EventCursor = _inboxes.TryGetValue(request.CustomerId, out var inbox) ? inbox.LastSequence : 0,
+        };
+
+        var added = new EnrollmentEntry(enrollment, ++_enrollmentOrder);
+        _enrollments.Add(enrollment.Id, added);
+        if (entries is null)
+        {
+            entries = [];
+            _byCustomer.Add(request.CustomerId, entries);
+        }
+
+        entries.Add(added);
+        if (!_liveByJourney.TryGetValue(request.JourneyId, out var live))
+        {
+            live = [];
+            _liveByJourney.Add(request.JourneyId, live);
+        }
+
+        live.Add(added);
+        _createdByJourney[request.JourneyId] = created + 1;
+        Place(added);
+        return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, enrollment.Id);
+    }
+
+    private void ApplyLocked(EnrollmentCheckpoint checkpoint)
+    {
+        var entry = _enrollments[checkpoint.State.Id];
+        Unslot(entry);
+        entry.LeaseOwner = null;
+        entry.State = checkpoint.State with { ConcurrencyToken = checkpoint.ExpectedToken + 1 };
+        if (entry.State.IsEnded)
+        {
+            RemoveLive(entry, entry.State.JourneyId);
+        }
+
+        Place(entry);
+        foreach (var message in checkpoint.Outbox)
+        {
+            AddOutboxLocked(message);
+        }
+
+        _customers.ApplyFieldUpdatesLocked(checkpoint.CustomerUpdates);
+        AddStatisticsLocked(checkpoint.Statistics);
+    }
+
+    private WorkItem Lease(EnrollmentEntry entry, string owner, DateTimeOffset expiresAt)
+    {
+        Unslot(entry);
+        entry.LeaseOwner = owner;
+        entry.LeaseExpiresAt = expiresAt;
+        entry.Leased = true;
+        _leases.Add(entry);
+        return new WorkItem(entry.State, EventsAfter(entry.State), expiresAt);
+    }
+
+    // Puts an unleased, unslotted enrollment where claims find it.
+    private void Place(EnrollmentEntry entry)
+    {
+        var state = entry.State;
+        if (state.Status == EnrollmentStatus.Active || (state.Status == EnrollmentStatus.Waiting && HasPendingWakeEvent(state)))
+        {
+            entry.ReadyNode = _ready.AddLast(entry);
+        }
+
+        if (state.Status == EnrollmentStatus.Waiting && state.WakeAt is not null)
+        {
+            _timers.Add(entry);
+            entry.InTimers = true;
+        }
+    }
+
+    private void Unslot(EnrollmentEntry entry)
+    {
+        if (entry.ReadyNode is { } node)
+        {
+            _ready.Remove(node);
+            entry.ReadyNode = null;
+        }
+
+        if (entry.InTimers)
+        {
+            _timers.Remove(entry);
+            entry.InTimers = false;
+        }
+
+        if (entry.Leased)
+        {
+            _leases.Remove(entry);
+            entry.Leased = false;
+        }
+    }
+
+    private void RemoveLive(EnrollmentEntry entry, string journeyId)
+    {
+        if (_liveByJourney.TryGetValue(journeyId, out var live) && live.Remove(entry) && live.Count == 0)
+        {
+            _liveByJourney.Remove(journeyId);
+        }
+    }
+
+    private bool HasPendingWakeEvent(Enrollment state)
+    {
+        if (state.WakeEvents.IsEmpty || !_inboxes.TryGetValue(state.CustomerId, out var inbox))
+        {
+            return false;
+        }
+
+        var events = inbox.Events;
+        for (var i = FirstAfter(events, state.EventCursor); i < events.Count; i++)
+        {
+            if (Contains(state.WakeEvents, events[i].Event.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private List<SequencedEvent> EventsAfter(Enrollment state)
+    {
+        if (!_inboxes.TryGetValue(state.CustomerId, out var inbox))
+        {
+            return [];
+        }
+
+        var events = inbox.Events;
+        var first = FirstAfter(events, state.EventCursor);
+        return first == events.Count ? [] : events.GetRange(first, events.Count - first);
+    }
+
+    // The index of the first event with a sequence above the cursor (events are in sequence order).
+    private static int FirstAfter(List<SequencedEvent> events, long cursor)
+    {
+        int low = 0, high = events.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (events[middle].Sequence <= cursor)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
+
+    private sealed class CustomerInbox
+    {
+        public List<SequencedEvent> Events { get; } = [];
+
+        public long LastSequence { get; set; }
+    }
+
+    private sealed class EnrollmentEntry(Enrollment state, long order)
+    {
+        public static readonly IComparer<EnrollmentEntry> ByWakeAt = Comparer<EnrollmentEntry>.Create(static (x, y) =>
+            Nullable.Compare(x.State.WakeAt, y.State.WakeAt) is var c and not 0 ? c : x.State.Id.CompareTo(y.State.Id));
+
+        public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(static (x, y) =>
+            x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+
+        // Never changed while the entry is in a sorted set keyed on it (Unslot first).
+        public Enrollment State { get; set; } = state;
+
+        public long Order { get; } = order;
+
+        public string? LeaseOwner { get; set; }
+
+        public DateTimeOffset LeaseExpiresAt { get; set; }
+
+        public bool Leased { get; set; }
+
+        public bool InTimers { get; set; }
+
+        public LinkedListNode<EnrollmentEntry>? ReadyNode { get; set; }
+    }
+}

@@ -1,0 +1,137 @@
+namespace Journeys.Storage.InMemory;
+
+/// <content>The outbox: pending messages ordered by due time, leases ordered by expiry.</content>
+internal sealed partial class InMemoryEngineStore
+{
+    private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
+
+    // Unleased pending messages by (DueAt, arrival).
+    private readonly SortedSet<OutboxEntry> _outboxDue = new(OutboxEntry.ByDueAt);
+
+    // Leased messages by (lease expiry, arrival).
+    private readonly SortedSet<OutboxEntry> _outboxLeases = new(OutboxEntry.ByLeaseExpiry);
+    private long _outboxOrder;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Returns unleased messages with <see cref="OutboxMessage.DueAt"/> at or before <paramref name="now"/>, earliest
+    /// first, and messages whose lease expired at or before <paramref name="now"/> (whoever held it). A message whose
+    /// lease has not expired is not returned, not even to the owner that holds it.
+    /// </remarks>
+    ValueTask<IReadOnlyList<OutboxMessage>> IOutboxStore.ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            while (_outboxLeases.Count > 0 && _outboxLeases.Min!.LeaseExpiresAt <= now)
+            {
+                var expired = _outboxLeases.Min;
+                _outboxLeases.Remove(expired);
+
+                // The owner stays recorded: its late result is still accepted until someone else claims the message.
+                _outboxDue.Add(expired);
+            }
+
+            var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count));
+            while (claimed.Count < maxItems && _outboxDue.Count > 0 && _outboxDue.Min!.Message.DueAt <= now)
+            {
+                var entry = _outboxDue.Min;
+                _outboxDue.Remove(entry);
+                entry.LeaseOwner = owner;
+                entry.LeaseExpiresAt = now + lease;
+                _outboxLeases.Add(entry);
+                claimed.Add(entry.Message);
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<OutboxMessage>>(claimed);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A success, or a failure without <see cref="OutboxResult.RetryAt"/>, removes the message. A failure with
+    /// <see cref="OutboxResult.RetryAt"/> keeps it, due at that time, with one more attempt, lease released. A result
+    /// for a message that is gone or that another owner has claimed since (after this owner's lease expired) is
+    /// ignored, statistic deltas included: the newer claim's result counts instead.
+    /// </remarks>
+    public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(results);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var result = results[i] ?? throw new ArgumentException($"Outbox result at index {i} is null.", nameof(results));
+            ArgumentNullException.ThrowIfNull(result.MessageId, nameof(results));
+            ArgumentNullException.ThrowIfNull(result.Statistics, nameof(results));
+            ValidateDeltas(result.Statistics, nameof(results));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var result in results)
+            {
+                if (!_outbox.TryGetValue(result.MessageId, out var entry) || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                _outboxLeases.Remove(entry);
+                _outboxDue.Remove(entry);
+                entry.LeaseOwner = null;
+                if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
+                {
+                    entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
+                    _outboxDue.Add(entry);
+                }
+                else
+                {
+                    _outbox.Remove(result.MessageId);
+                }
+
+                AddStatisticsLocked(result.Statistics);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
+    public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_outboxDue.Count > 0 ? _outboxDue.Min!.Message.DueAt : (DateTimeOffset?)null);
+        }
+    }
+
+    private void AddOutboxLocked(OutboxMessage message)
+    {
+        var entry = new OutboxEntry(message, ++_outboxOrder);
+        _outbox.Add(message.Message.MessageId, entry);
+        _outboxDue.Add(entry);
+    }
+
+    private sealed class OutboxEntry(OutboxMessage message, long order)
+    {
+        public static readonly IComparer<OutboxEntry> ByDueAt = Comparer<OutboxEntry>.Create(static (x, y) =>
+            x.Message.DueAt.CompareTo(y.Message.DueAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+
+        public static readonly IComparer<OutboxEntry> ByLeaseExpiry = Comparer<OutboxEntry>.Create(static (x, y) =>
+            x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+
+        // Never changed while the entry is in a sorted set keyed on it.
+        public OutboxMessage Message { get; set; } = message;
+
+        public long Order { get; } = order;
+
+        public string? LeaseOwner { get; set; }
+
+        public DateTimeOffset LeaseExpiresAt { get; set; }
+    }
+}

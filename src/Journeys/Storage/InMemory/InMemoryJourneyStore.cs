@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+
+namespace Journeys.Storage.InMemory;
+
+/// <summary>
+/// An <see cref="IJourneyStore"/> in process memory, for tests and benchmarks: same semantics as a durable store, no
+/// durability. Every save gets a new opaque ETag (never reused by this instance). Creating needs a <see langword="null"/>
+/// ETag and an id that does not exist; updating needs the latest version's ETag and a version that is the latest
+/// (replaced) or the next one (added). <see cref="ListAsync"/> is ordered by id (ordinal) and reads a snapshot.
+/// </summary>
+internal sealed class InMemoryJourneyStore : IJourneyStore
+{
+    private readonly SortedDictionary<string, List<JourneyRecord>> _journeys = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _lock = new();
+    private long _etagCounter;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">The clock that stamps <see cref="JourneyRecord.UpdatedAt"/>; <see langword="null"/> for the system clock.</param>
+    public InMemoryJourneyStore(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var exists = _journeys.TryGetValue(journey.Id, out var versions);
+            if (expectedETag is null)
+            {
+                if (exists)
+                {
+                    var latest = versions![^1];
+                    throw new JourneyConcurrencyException(
+                        $"Journey '{journey.Id}' already exists (latest version {latest.Journey.Version}): to update it, pass the ETag read with it.");
+                }
+
+                var created = NewRecord(journey);
+                _journeys.Add(journey.Id, [created]);
+                return ValueTask.FromResult(created);
+            }
+
+            if (!exists)
+            {
+                throw new JourneyConcurrencyException($"Journey '{journey.Id}' does not exist (it was deleted or never created): save it with no ETag to create it.");
+            }
+
+            var current = versions![^1];
+            if (!string.Equals(current.ETag, expectedETag, StringComparison.Ordinal))
+            {
+                throw new JourneyConcurrencyException(
+                    $"Journey '{journey.Id}' changed since it was read: expected ETag '{expectedETag}', the latest version {current.Journey.Version} has ETag '{current.ETag}'.");
+            }
+
+            var record = NewRecord(journey);
+            if (journey.Version == current.Journey.Version)
+            {
+                versions[^1] = record;
+            }
+            else if (journey.Version == current.Journey.Version + 1)
+            {
+                versions.Add(record);
+            }
+            else
+            {
+                throw new JourneyConcurrencyException(
+                    $"Journey '{journey.Id}' version {journey.Version} can not be saved: it must be the latest version ({current.Journey.Version}) or the next ({current.Journey.Version + 1}).");
+            }
+
+            return ValueTask.FromResult(record);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_journeys.TryGetValue(journeyId, out var versions) ? versions[^1] : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (_journeys.TryGetValue(journeyId, out var versions))
+            {
+                foreach (var record in versions)
+                {
+                    if (record.Journey.Version == version)
+                    {
+                        return ValueTask.FromResult<JourneyRecord?>(record);
+                    }
+                }
+            }
+
+            return ValueTask.FromResult<JourneyRecord?>(null);
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => Stream(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_journeys.Remove(journeyId));
+        }
+    }
+
+    // The snapshot is taken when enumeration starts, so each enumeration sees the store as it was then.
+    private async IAsyncEnumerable<JourneyRecord> Stream([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var snapshot = Snapshot();
+        foreach (var record in snapshot)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return record;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private JourneyRecord[] Snapshot()
+    {
+        lock (_lock)
+        {
+            var snapshot = new JourneyRecord[_journeys.Count];
+            var i = 0;
+            foreach (var versions in _journeys.Values)
+            {
+                snapshot[i++] = versions[^1];
+            }
+
+            return snapshot;
+        }
+    }
+
+    private JourneyRecord NewRecord(JourneyDefinition journey)
+    {
+        var etag = (++_etagCounter).ToString("x", CultureInfo.InvariantCulture);
+        return new JourneyRecord(journey, etag, _timeProvider.GetUtcNow());
+    }
+}

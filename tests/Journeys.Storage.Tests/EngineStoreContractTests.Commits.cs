@@ -1,0 +1,149 @@
+namespace Journeys.Storage.Tests;
+
+public abstract partial class EngineStoreContractTests
+{
+    [Fact]
+    public async Task Commit_stores_the_state_with_the_next_token_and_releases_the_lease()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var moved = item.Enrollment with { CurrentNodeId = "send", Visit = 1, UpdatedAt = T0.AddSeconds(1), ConcurrencyToken = 99 };
+
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(moved, 1)])));
+
+        var stored = Assert.Single(await stores.Enrollments.GetByCustomerAsync("a"));
+        Assert.Equal(moved with { ConcurrencyToken = 2 }, stored);
+
+        // Still active, so ready again at once, for any owner.
+        var again = Assert.Single(await stores.Enrollments.ClaimAsync("engine-2", T0.AddSeconds(1), 10, Lease));
+        Assert.Equal(2, again.Enrollment.ConcurrencyToken);
+    }
+
+    [Fact]
+    public async Task Commit_applies_outbox_customer_updates_and_statistics_together()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free"), new("score", 3.0)], "Europe/Madrid")]);
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var state = Complete(item.Enrollment, T0);
+
+        var applied = await stores.Enrollments.CommitAsync("engine", [Checkpoint(
+            state,
+            1,
+            [Message("m1", T0, "a", item.Enrollment.Id)],
+            [new CustomerFieldUpdate("a", "plan", "pro"), new CustomerFieldUpdate("a", "score", FieldValue.Null), new CustomerFieldUpdate("ghost", "vip", true)],
+            [new StatisticDelta("j", 1, null, StatisticCounter.Completed), new StatisticDelta("j", 1, "send", StatisticCounter.Sent, 2)])]);
+
+        Assert.True(Assert.Single(applied));
+        var customer = (await stores.Customers.GetAsync("a"))!;
+        Assert.Equal("pro", customer.GetField("plan").AsString());
+        Assert.True(customer.GetField("score").IsNull);
+        Assert.Equal("Europe/Madrid", customer.TimeZoneId);
+        Assert.True((await stores.Customers.GetAsync("ghost"))!.GetField("vip").AsBoolean());
+        var message = Assert.Single(await stores.Outbox.ClaimAsync("dispatcher", T0, 10, Lease));
+        Assert.Equal("m1", message.Message.MessageId);
+        Assert.Equal(item.Enrollment.Id, message.EnrollmentId);
+        var statistics = await stores.Statistics.GetAsync("j", 1);
+        Assert.Equal(1, statistics.Get(StatisticCounter.Completed));
+        Assert.Equal(2, statistics.Get("send", StatisticCounter.Sent));
+    }
+
+    [Fact]
+    public async Task Commit_with_a_stale_token_is_refused_and_applies_nothing()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")])]);
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+
+        var applied = await stores.Enrollments.CommitAsync("engine", [Checkpoint(
+            Complete(item.Enrollment, T0),
+            item.Enrollment.ConcurrencyToken + 1,
+            [Message("m1", T0, "a")],
+            [new CustomerFieldUpdate("a", "plan", "pro")],
+            [new StatisticDelta("j", 1, null, StatisticCounter.Completed)])]);
+
+        Assert.False(Assert.Single(applied));
+        Assert.Equal(item.Enrollment, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")));
+        Assert.Empty(await stores.Outbox.ClaimAsync("dispatcher", T0.AddDays(1), 10, Lease));
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+        Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
+        Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public async Task Commit_by_a_non_owner_is_refused()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0), "engine-1");
+
+        var applied = await stores.Enrollments.CommitAsync("engine-2", [Checkpoint(Complete(item.Enrollment, T0), 1, statistics: [new StatisticDelta("j", 1, null, StatisticCounter.Completed)])]);
+
+        Assert.False(Assert.Single(applied));
+        Assert.Equal(EnrollmentStatus.Active, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")).Status);
+        Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine-1", [Checkpoint(Complete(item.Enrollment, T0), 1)])));
+    }
+
+    [Fact]
+    public async Task Commit_of_work_never_claimed_or_unknown_is_refused()
+    {
+        await using var stores = await CreateAsync();
+        var enrollment = await EnrollOneAsync(stores, Request("j", "a", T0));
+        var unknown = enrollment with { Id = Guid.NewGuid() };
+
+        var applied = await stores.Enrollments.CommitAsync("engine", [Checkpoint(Complete(enrollment, T0), 1), Checkpoint(Complete(unknown, T0), 1)]);
+
+        Assert.Equal([false, false], applied);
+    }
+
+    [Fact]
+    public async Task Commit_after_the_lease_passed_to_another_owner_is_refused()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0), "engine-1");
+        var taken = Assert.Single(await stores.Enrollments.ClaimAsync("engine-2", T0 + Lease, 10, Lease));
+
+        var late = await stores.Enrollments.CommitAsync("engine-1", [Checkpoint(Complete(item.Enrollment, T0), 1, [Message("late", T0)])]);
+        var current = await stores.Enrollments.CommitAsync("engine-2", [Checkpoint(WaitUntil(taken.Enrollment, T0.AddHours(1)), 1)]);
+
+        Assert.False(Assert.Single(late));
+        Assert.True(Assert.Single(current));
+        Assert.Equal(EnrollmentStatus.Waiting, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")).Status);
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+    }
+
+    [Fact]
+    public async Task Commit_of_a_batch_applies_the_good_checkpoints_and_refuses_the_stale_one()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Enrollments.EnrollAsync([Request("j", "a", T0), Request("j", "b", T0)]);
+        var claimed = await stores.Enrollments.ClaimAsync("engine", T0, 10, Lease);
+        var a = claimed.Single(w => w.Enrollment.CustomerId == "a").Enrollment;
+        var b = claimed.Single(w => w.Enrollment.CustomerId == "b").Enrollment;
+
+        var applied = await stores.Enrollments.CommitAsync("engine", [
+            Checkpoint(Complete(a, T0), 7, [Message("stale", T0, "a")], statistics: [new StatisticDelta("j", 1, "x", StatisticCounter.Completed)]),
+            Checkpoint(Complete(b, T0), 1, [Message("good", T0, "b")], statistics: [new StatisticDelta("j", 1, "y", StatisticCounter.Completed)]),
+        ]);
+
+        Assert.Equal([false, true], applied);
+        Assert.Equal(EnrollmentStatus.Active, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")).Status);
+        Assert.Equal(EnrollmentStatus.Completed, Assert.Single(await stores.Enrollments.GetByCustomerAsync("b")).Status);
+        Assert.Equal("good", Assert.Single(await stores.Outbox.ClaimAsync("dispatcher", T0, 10, Lease)).Message.MessageId);
+        var statistics = await stores.Statistics.GetAsync("j", 1);
+        Assert.Equal(0, statistics.Get("x", StatisticCounter.Completed));
+        Assert.Equal(1, statistics.Get("y", StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public async Task Commit_twice_with_the_same_token_applies_once()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var checkpoint = Checkpoint(Complete(item.Enrollment, T0), 1, statistics: [new StatisticDelta("j", 1, null, StatisticCounter.Completed)]);
+
+        Assert.Equal([true, false], await stores.Enrollments.CommitAsync("engine", [checkpoint, checkpoint]));
+        Assert.False(Assert.Single(await stores.Enrollments.CommitAsync("engine", [checkpoint])));
+        Assert.Equal(1, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+    }
+}

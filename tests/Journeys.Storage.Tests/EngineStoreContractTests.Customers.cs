@@ -1,0 +1,78 @@
+namespace Journeys.Storage.Tests;
+
+public abstract partial class EngineStoreContractTests
+{
+    [Fact]
+    public async Task Customer_upsert_counts_created_and_updated()
+    {
+        await using var stores = await CreateAsync();
+        var first = await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")]), new Customer("b")]);
+        var second = await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "pro")], "Europe/Madrid"), new Customer("c")]);
+
+        Assert.Equal(new CustomerUpsertResult(2, 0), first);
+        Assert.Equal(new CustomerUpsertResult(1, 1), second);
+        var a = await stores.Customers.GetAsync("a");
+        Assert.Equal("pro", a!.GetField("plan").AsString());
+        Assert.Equal("Europe/Madrid", a.TimeZoneId);
+        Assert.Null(await stores.Customers.GetAsync("missing"));
+    }
+
+    [Fact]
+    public async Task Customer_upsert_with_a_repeated_id_writes_nothing_and_names_the_id()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")])]);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            stores.Customers.UpsertAsync([new Customer("new"), new Customer("a", [new("plan", "pro")]), new Customer("a")]).AsTask());
+
+        Assert.Contains("'a'", error.Message, StringComparison.Ordinal);
+        Assert.Null(await stores.Customers.GetAsync("new"));
+        Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
+    }
+
+    [Fact]
+    public async Task Customer_scan_is_in_ordinal_id_order_and_a_snapshot()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("b"), new Customer("a"), new Customer("B"), new Customer("c")]);
+
+        var seen = new List<string>();
+        await foreach (var customer in stores.Customers.ScanAsync())
+        {
+            seen.Add(customer.Id);
+            if (seen.Count == 1)
+            {
+                // Changes during the scan neither break it nor show up in it.
+                await stores.Customers.UpsertAsync([new Customer("aa")]);
+                await stores.Customers.DeleteAsync("c");
+            }
+        }
+
+        Assert.Equal(["B", "a", "b", "c"], seen);
+        Assert.Equal(["B", "a", "aa", "b"], (await ToListAsync(stores.Customers.ScanAsync())).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task Customer_delete_reports_whether_it_existed()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a")]);
+
+        Assert.True(await stores.Customers.DeleteAsync("a"));
+        Assert.False(await stores.Customers.DeleteAsync("a"));
+        Assert.Null(await stores.Customers.GetAsync("a"));
+    }
+
+    [Fact]
+    public async Task Customer_schema_is_empty_until_saved()
+    {
+        await using var stores = await CreateAsync();
+        Assert.Empty((await stores.Customers.GetSchemaAsync()).Fields);
+
+        var schema = CustomerFieldSchema.Create(new FieldDefinition("plan", FieldType.String));
+        await stores.Customers.SaveSchemaAsync(schema);
+
+        Assert.Equal(schema, await stores.Customers.GetSchemaAsync());
+    }
+}
