@@ -124,14 +124,23 @@ internal sealed partial class WebhookInvoker
             writer.WriteString("customerId", request.CustomerId);
             writer.WriteString("journeyId", request.JourneyId);
             writer.WriteString("nodeId", request.NodeId);
-            writer.WriteStartObject("fields");
-            foreach (var (name, value) in request.Fields)
+            if (request.FieldsJson is { } fieldsJson)
             {
-                writer.WritePropertyName(name);
-                WriteValue(writer, value);
+                writer.WritePropertyName("fields");
+                writer.WriteRawValue(fieldsJson);
+            }
+            else
+            {
+                writer.WriteStartObject("fields");
+                foreach (var (name, value) in request.Fields)
+                {
+                    writer.WritePropertyName(name);
+                    WriteValue(writer, value);
+                }
+
+                writer.WriteEndObject();
             }
 
-            writer.WriteEndObject();
             writer.WriteEndObject();
         }
 

@@ -8,8 +8,9 @@ namespace Journeys.Messaging;
 /// <param name="CustomerId">The customer.</param>
 /// <param name="JourneyId">The journey.</param>
 /// <param name="NodeId">The webhook node.</param>
-/// <param name="Fields">The customer fields sent, by name.</param>
+/// <param name="Fields">The customer fields sent, by name (ignored when <paramref name="FieldsJson"/> is given).</param>
 /// <param name="Timeout">The timeout of one attempt; zero or less for <see cref="WebhookOptions.Timeout"/>.</param>
+/// <param name="FieldsJson">The fields already written as a JSON object (as the engine records them in the outbox).</param>
 /// <param name="MaxRetries">How many times a transient failure is retried.</param>
 internal sealed record WebhookRequest(
     string Url,
@@ -19,4 +20,5 @@ internal sealed record WebhookRequest(
     string? NodeId,
     IReadOnlyList<KeyValuePair<string, FieldValue>> Fields,
     TimeSpan Timeout,
-    int MaxRetries);
+    int MaxRetries,
+    string? FieldsJson = null);

@@ -1,0 +1,59 @@
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Journeys in a host's services.</summary>
+public static class JourneysServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, the in-memory stores unless
+    /// another store is configured, and validated options. Calling it again only applies <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures stores, senders, campaigns and options.</param>
+    /// <returns>The builder, for more configuration.</returns>
+    public static IJourneysBuilder AddJourneys(this IServiceCollection services, Action<IJourneysBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new JourneysBuilder(services);
+        configure?.Invoke(builder);
+
+        services.AddOptions<JourneysOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JourneysOptions>, JourneysOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+
+        // The in-memory stores are the default; UseSqlite/UsePostgreSql (or the host) register others first.
+        services.TryAddSingleton<InMemoryCustomerStore>();
+        services.TryAddSingleton<ICustomerStore>(static sp => sp.GetRequiredService<InMemoryCustomerStore>());
+        services.TryAddSingleton<IJourneyStore>(static sp => new InMemoryJourneyStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.TryAddSingleton<IEnrollmentStore>(static sp => sp.GetRequiredService<InMemoryEngineStore>());
+        services.TryAddSingleton<IOutboxStore>(static sp => sp.GetRequiredService<InMemoryEngineStore>());
+        services.TryAddSingleton<IStatisticsStore>(static sp => sp.GetRequiredService<InMemoryEngineStore>());
+
+        services.TryAddSingleton<CompiledJourneyCache>();
+        services.TryAddSingleton<SenderRegistry>();
+        services.TryAddSingleton(static sp => new JourneyEngine(
+            sp.GetRequiredService<IEnrollmentStore>(),
+            sp.GetRequiredService<IOutboxStore>(),
+            sp.GetRequiredService<IStatisticsStore>(),
+            sp.GetRequiredService<ICustomerStore>(),
+            sp.GetRequiredService<CompiledJourneyCache>(),
+            sp.GetRequiredService<SenderRegistry>(),
+            sp.GetRequiredService<IOptions<JourneysOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JourneyEngine>>(),
+            sp.GetService<WebhookInvoker>()));
+        services.TryAddSingleton<IJourneyManager, JourneyManager>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());
+        return builder;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Compiled journey versions by (id, version): compiled once, on first use, against the current schema and
+/// campaigns. A version's definition never changes once active, so entries stay valid until the schema changes.
+/// </summary>
+internal sealed class CompiledJourneyCache
+{
+    private readonly ConcurrentDictionary<(string Id, int Version), Task<CompiledJourney?>> _cache = new();
+    private readonly IJourneyStore _journeys;
+    private readonly ICustomerStore _customers;
+    private readonly CampaignCatalog _campaigns;
+
+    public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options)
+    {
+        _journeys = journeys;
+        _customers = customers;
+        _campaigns = CampaignCatalog.Create(options.Value.Campaigns);
+    }
+
+    public CampaignCatalog Campaigns => _campaigns;
+
+    /// <summary>The compiled version, or <see langword="null"/> when the store does not have it.</summary>
+    public ValueTask<CompiledJourney?> GetAsync(string journeyId, int version, CancellationToken cancellationToken)
+    {
+        var task = _cache.GetOrAdd((journeyId, version), key => LoadAsync(key.Id, key.Version, cancellationToken));
+        if (task.IsCompletedSuccessfully)
+        {
+            return new(task.Result);
+        }
+
+        return AwaitAsync(task, journeyId, version);
+    }
+
+    /// <summary>Compiles a definition now (activation), caching it.</summary>
+    public async ValueTask<CompiledJourney> CompileAsync(JourneyDefinition journey, CancellationToken cancellationToken)
+    {
+        var schema = await _customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var compiled = JourneyCompiler.Compile(journey, schema, _campaigns);
+        _cache[(journey.Id, journey.Version)] = Task.FromResult<CompiledJourney?>(compiled);
+        return compiled;
+    }
+
+    /// <summary>Forgets every compiled version (the schema changed).</summary>
+    public void Clear() => _cache.Clear();
+
+    private async ValueTask<CompiledJourney?> AwaitAsync(Task<CompiledJourney?> task, string journeyId, int version)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed load is not cached: the next call tries again.
+            _cache.TryRemove(new KeyValuePair<(string, int), Task<CompiledJourney?>>((journeyId, version), task));
+            throw;
+        }
+    }
+
+    private async Task<CompiledJourney?> LoadAsync(string journeyId, int version, CancellationToken cancellationToken)
+    {
+        var record = await _journeys.GetVersionAsync(journeyId, version, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var schema = await _customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return JourneyCompiler.Compile(record.Journey, schema, _campaigns);
+    }
+}

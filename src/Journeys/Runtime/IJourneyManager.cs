@@ -1,0 +1,107 @@
+using Journeys.Model;
+using Journeys.Storage;
+using Journeys.Validation;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// The host app's entry point to journeys: create, update, validate, activate, stop, clone, read and delete them;
+/// edit the nodes of drafts; enroll customers; publish customer events; read statistics.
+/// </summary>
+public interface IJourneyManager
+{
+    /// <summary>Stores a new journey (a draft).</summary>
+    /// <param name="journey">The journey; its id must be new.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stored record with its ETag.</returns>
+    /// <exception cref="JourneyConcurrencyException">A journey with that id exists.</exception>
+    ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a journey. A draft or validated journey is replaced in place (as a draft); an active or stopped journey
+    /// gets a new version (a draft, version + 1), and its running enrollments stay on the version they entered.
+    /// </summary>
+    /// <param name="journey">The new definition (its version and status are set by the manager).</param>
+    /// <param name="expectedETag">The ETag read, or <see langword="null"/> to skip the check.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/>.</exception>
+    ValueTask<JourneyRecord> UpdateAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest version of a journey, or <see langword="null"/>.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest version of every journey.</summary>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a journey and its versions, cancelling its running enrollments.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>False when there was no such journey.</returns>
+    ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Validates the latest version against the current customer fields and campaigns.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    ValueTask<ValidationResult> ValidateAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Activates the latest version: validates and compiles it (refused with every diagnostic if invalid), marks it
+    /// active, and enrolls its audience (all customers, the matching customers of a filter, the ids of a list;
+    /// an event audience enters as events are published).
+    /// </summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The active record and how many customers were enrolled.</returns>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="JourneyValidationException">The journey does not validate.</exception>
+    ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="drain">True to let running enrollments finish.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stopped record and how many enrollments were cancelled.</returns>
+    ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Copies a journey into a new draft.</summary>
+    /// <param name="journeyId">The journey to copy.</param>
+    /// <param name="newId">The new id.</param>
+    /// <param name="newName">The new name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default);
+
+    /// <summary>Applies a draft edit (<c>j =&gt; j.AddNode(...)</c>, <c>ReplaceNode</c>, <c>RemoveNode</c>) to the latest version and stores it.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="edit">The edit, from <see cref="Building.JourneyDrafts"/>.</param>
+    /// <param name="expectedETag">The ETag read, or <see langword="null"/> to skip the check.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="Building.JourneyEditException">The edit is refused (for example, the journey is active).</exception>
+    ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Enrolls customers into the active version of a journey, under its entry rules.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="customerIds">The customers (unknown ids are enrolled too; their fields are empty).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One outcome per id, in order.</returns>
+    /// <exception cref="InvalidOperationException">The journey is not active.</exception>
+    ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Publishes customer events: they wake the enrollments waiting for them, end as converted the enrollments whose
+    /// journey has them as a goal, and enroll the customers into active journeys that start on them.
+    /// </summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>The statistics of a journey (one version, or all summed).</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="version">The version, or <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default);
+}

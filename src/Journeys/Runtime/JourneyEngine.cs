@@ -1,0 +1,395 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Channel = System.Threading.Channels.Channel;
+using Journeys.Conditions;
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// The engine: a pump claims ready enrollments from the store and routes each to the shard of its customer
+/// (a bounded <see cref="Channel{T}"/>, so a slow shard slows intake); each shard worker runs its batch through the
+/// <see cref="StepExecutor"/> and commits it with one store call; a dispatcher sends the committed outbox through the
+/// channel senders. Timers live in the store: the pump sleeps until the next due one, or until it is notified.
+/// </summary>
+internal sealed partial class JourneyEngine
+{
+    private readonly IEnrollmentStore _enrollments;
+    private readonly IOutboxStore _outbox;
+    private readonly IStatisticsStore _statistics;
+    private readonly ICustomerStore _customers;
+    private readonly CompiledJourneyCache _journeys;
+    private readonly SenderRegistry _senders;
+    private readonly WebhookInvoker? _webhooks;
+    private readonly JourneysOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
+    private readonly Channel<WorkItem>[] _shards;
+    private int _inFlight;
+
+    public JourneyEngine(
+        IEnrollmentStore enrollments,
+        IOutboxStore outbox,
+        IStatisticsStore statistics,
+        ICustomerStore customers,
+        CompiledJourneyCache journeys,
+        SenderRegistry senders,
+        IOptions<JourneysOptions> options,
+        TimeProvider time,
+        ILogger<JourneyEngine> logger,
+        WebhookInvoker? webhooks = null)
+    {
+        _enrollments = enrollments;
+        _outbox = outbox;
+        _statistics = statistics;
+        _customers = customers;
+        _journeys = journeys;
+        _senders = senders;
+        _webhooks = webhooks;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _shards = new Channel<WorkItem>[_options.ShardCount];
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
+        }
+    }
+
+    /// <summary>Enrollments claimed and not yet committed.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Wakes the pump: there may be new ready work (entries, events, a timer moved earlier).</summary>
+    public void NotifyWork() => _workSignal.Writer.TryWrite(true);
+
+    /// <summary>Wakes the dispatcher: there may be new outbox messages.</summary>
+    public void NotifyOutbox() => _outboxSignal.Writer.TryWrite(true);
+
+    /// <summary>Runs the pump, the shards and the dispatcher until <paramref name="stoppingToken"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        LogStarting(_logger, _options.OwnerId, _shards.Length);
+        var workers = new List<Task>(_shards.Length + 2);
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            var shard = _shards[i];
+            workers.Add(Task.Run(() => RunShardAsync(shard.Reader, stoppingToken), CancellationToken.None));
+        }
+
+        workers.Add(Task.Run(() => RunDispatcherAsync(stoppingToken), CancellationToken.None));
+        try
+        {
+            await RunPumpAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Claimed work not yet processed is handed back by its lease expiring; nothing is committed half.
+            foreach (var shard in _shards)
+            {
+                shard.Writer.TryComplete();
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            LogStopped(_logger, _options.OwnerId);
+        }
+    }
+
+    private async Task RunPumpAsync(CancellationToken stoppingToken)
+    {
+        var claimSize = _options.BatchSize * _shards.Length;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<WorkItem> claimed;
+            try
+            {
+                claimed = await _enrollments.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), claimSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogStoreFailed(_logger, "claim", ex);
+                await IdleAsync(_workSignal, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (var item in claimed)
+            {
+                Interlocked.Increment(ref _inFlight);
+                var shard = _shards[(int)(StableHash.Hash(item.Enrollment.CustomerId, 0) % (ulong)_shards.Length)];
+                try
+                {
+                    await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+
+            if (claimed.Count >= claimSize)
+            {
+                continue;
+            }
+
+            var next = await NextWakeAsync(stoppingToken).ConfigureAwait(false);
+            await IdleAsync(_workSignal, next, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<TimeSpan> NextWakeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var next = await _enrollments.GetNextWakeAsync(stoppingToken).ConfigureAwait(false);
+            if (next is null)
+            {
+                return _options.MaxIdle;
+            }
+
+            var delay = next.Value - _time.GetUtcNow();
+            return delay <= TimeSpan.Zero ? TimeSpan.Zero : delay < _options.MaxIdle ? delay : _options.MaxIdle;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(_logger, "next wake", ex);
+            return TimeSpan.FromSeconds(1);
+        }
+    }
+
+    /// <summary>Waits for a signal or the delay, whichever comes first (the delay runs on the engine's clock).</summary>
+    private async Task IdleAsync(Channel<bool> signal, TimeSpan delay, CancellationToken stoppingToken)
+    {
+        if (delay <= TimeSpan.Zero || signal.Reader.TryRead(out _))
+        {
+            return;
+        }
+
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var wait = signal.Reader.WaitToReadAsync(idle.Token).AsTask();
+        var timer = Task.Delay(delay, _time, idle.Token);
+        await Task.WhenAny(wait, timer).ConfigureAwait(false);
+        await idle.CancelAsync().ConfigureAwait(false);
+        signal.Reader.TryRead(out _);
+    }
+
+    private async Task RunShardAsync(ChannelReader<WorkItem> inbox, CancellationToken stoppingToken)
+    {
+        var batch = new List<WorkItem>(_options.BatchSize);
+        var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
+        try
+        {
+            while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                batch.Clear();
+                checkpoints.Clear();
+                while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
+                    Interlocked.Add(ref _inFlight, -batch.Count);
+                    continue;
+                }
+
+                await ProcessBatchAsync(batch, checkpoints, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogShardFailed(_logger, ex);
+            throw;
+        }
+    }
+
+    private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, CancellationToken stoppingToken)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var item in batch)
+        {
+            var enrollment = item.Enrollment;
+            var journey = await _journeys.GetAsync(enrollment.JourneyId, enrollment.Version, stoppingToken).ConfigureAwait(false);
+            if (journey is null)
+            {
+                LogMissingVersion(_logger, enrollment.JourneyId, enrollment.Version);
+                continue;
+            }
+
+            var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                ?? new Customer(enrollment.CustomerId);
+            var fields = CustomerSlots.ToArray(customer, journey.Schema);
+            var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
+            checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
+        }
+
+        try
+        {
+            var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, stoppingToken).ConfigureAwait(false);
+            var anyOutbox = false;
+            for (var i = 0; i < applied.Count; i++)
+            {
+                if (applied[i])
+                {
+                    anyOutbox |= checkpoints[i].Outbox.Count > 0;
+                }
+                else
+                {
+                    LogStaleCommit(_logger, checkpoints[i].State.Id);
+                }
+            }
+
+            if (anyOutbox)
+            {
+                NotifyOutbox();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing of the batch is committed; the leases expire and the work is claimed again.
+            LogStoreFailed(_logger, "commit", ex);
+        }
+        finally
+        {
+            Interlocked.Add(ref _inFlight, -batch.Count);
+            NotifyWork();
+        }
+    }
+
+    private static TimeZoneInfo? FindZone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
+
+    private async Task RunDispatcherAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<OutboxMessage> due;
+            try
+            {
+                due = await _outbox.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogStoreFailed(_logger, "outbox claim", ex);
+                await IdleAsync(_outboxSignal, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (due.Count == 0)
+            {
+                var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
+                var delay = next is { } at ? at - _time.GetUtcNow() : _options.MaxIdle;
+                await IdleAsync(_outboxSignal, delay < _options.MaxIdle ? delay : _options.MaxIdle, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var results = new OutboxResult[due.Count];
+            var events = new List<CustomerEvent>();
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, due.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken },
+                async (i, ct) => results[i] = await DispatchAsync(due[i], events, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+            if (events.Count > 0)
+            {
+                await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
+                NotifyWork();
+            }
+        }
+    }
+
+    private async ValueTask<OutboxResult> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
+    {
+        var message = entry.Message;
+        SendResult result;
+        if (message.Channel == StepExecutor.WebhookChannel)
+        {
+            result = await CallWebhookAsync(message, cancellationToken).ConfigureAwait(false);
+            lock (events)
+            {
+                events.Add(new CustomerEvent(
+                    message.CustomerId,
+                    StepExecutor.WebhookResultEvent,
+                    ImmutableDictionary<string, FieldValue>.Empty.Add("success", result.IsSuccess),
+                    _time.GetUtcNow(),
+                    message.MessageId));
+            }
+        }
+        else if (_senders.TryGet(message.Channel, out var sender, out var pipeline))
+        {
+            result = await pipeline.SendAsync(sender, message, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            result = SendResult.Permanent($"no sender is registered for channel '{message.Channel}'");
+        }
+
+        if (!result.IsSuccess)
+        {
+            LogSendFailed(_logger, message.Channel.Name, message.CampaignId, message.MessageId, result.Reason ?? result.Outcome.ToString());
+        }
+
+        var counter = result.IsSuccess ? StatisticCounter.Sent : StatisticCounter.Failed;
+        StatisticDelta[] deltas = message.JourneyId is null || message.Channel == StepExecutor.WebhookChannel
+            ? []
+            : [new StatisticDelta(message.JourneyId, message.JourneyVersion, message.NodeId, counter)];
+
+        // The resilience pipeline has already retried transient failures; what is left is final.
+        return new OutboxResult(message.MessageId, result, null, deltas);
+    }
+
+    private async ValueTask<SendResult> CallWebhookAsync(OutboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_webhooks is null)
+        {
+            return SendResult.Permanent("webhooks are not configured (AddJourneys(j => j.ConfigureWebhooks(...)))");
+        }
+
+        var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+        if (journey is null || message.NodeId is null || !journey.IndexById.TryGetValue(message.NodeId, out var index) || journey.Nodes[index] is not CompiledWebhook node)
+        {
+            return SendResult.Permanent("the webhook node no longer exists");
+        }
+
+        var outcome = await _webhooks.InvokeAsync(
+            new WebhookRequest(node.Url, message.IdempotencyKey, message.CustomerId, message.JourneyId, message.NodeId, [], node.Timeout, node.MaxRetries, message.Body),
+            cancellationToken).ConfigureAwait(false);
+        return outcome.Success ? SendResult.Sent : SendResult.Permanent(outcome.Reason ?? "failed");
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Journeys engine {Owner} starting with {Shards} shards")]
+    private static partial void LogStarting(ILogger logger, string owner, int shards);
+
+    [LoggerMessage(2, LogLevel.Information, "Journeys engine {Owner} stopped")]
+    private static partial void LogStopped(ILogger logger, string owner);
+
+    [LoggerMessage(3, LogLevel.Error, "Journeys store call '{Operation}' failed; retrying")]
+    private static partial void LogStoreFailed(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Critical, "A Journeys shard worker failed")]
+    private static partial void LogShardFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Journey {JourneyId} version {Version} is not in the store; its enrollments cannot run")]
+    private static partial void LogMissingVersion(ILogger logger, string journeyId, int version);
+
+    [LoggerMessage(6, LogLevel.Debug, "Checkpoint of enrollment {EnrollmentId} was refused (stale token or lost lease)")]
+    private static partial void LogStaleCommit(ILogger logger, Guid enrollmentId);
+
+    [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
+    private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);
+}

@@ -1,0 +1,273 @@
+using Journeys.Building;
+using Journeys.Conditions;
+using Journeys.Model;
+using Journeys.Storage;
+using Journeys.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace Journeys.Runtime;
+
+/// <summary>The <see cref="IJourneyManager"/> over the stores and the engine.</summary>
+internal sealed partial class JourneyManager(
+    IJourneyStore journeys,
+    ICustomerStore customers,
+    IEnrollmentStore enrollments,
+    IStatisticsStore statistics,
+    CompiledJourneyCache compiled,
+    JourneyEngine engine,
+    TimeProvider time,
+    ILogger<JourneyManager> logger) : IJourneyManager
+{
+    private const int EnrollBatch = 1_000;
+
+    public ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        return journeys.SaveAsync(journey with { Status = JourneyStatus.Draft, Version = 1 }, null, cancellationToken);
+    }
+
+    public async ValueTask<JourneyRecord> UpdateAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        var current = await RequireAsync(journey.Id, cancellationToken).ConfigureAwait(false);
+        var editable = current.Journey.Status is JourneyStatus.Draft or JourneyStatus.Validated;
+        var next = journey with
+        {
+            Status = JourneyStatus.Draft,
+            Version = editable ? current.Journey.Version : current.Journey.Version + 1,
+        };
+        return await journeys.SaveAsync(next, expectedETag ?? current.ETag, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) =>
+        journeys.GetAsync(journeyId, cancellationToken);
+
+    public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => journeys.ListAsync(cancellationToken);
+
+    public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        await enrollments.CancelAsync(journeyId, null, null, "journey deleted", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return await journeys.DeleteAsync(journeyId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ValidationResult> ValidateAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return JourneyValidator.Validate(record.Journey, schema, compiled.Campaigns);
+    }
+
+    public async ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        if (record.Journey.Status == JourneyStatus.Archived)
+        {
+            throw new InvalidOperationException($"Journey '{journeyId}' is archived; clone it to run it again.");
+        }
+
+        var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
+        var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+        LogActivated(logger, journeyId, journey.Version);
+
+        var enrolled = journey.Definition.Entry switch
+        {
+            CustomerListEntry list => await EnrollIdsAsync(journey, list.CustomerIds, cancellationToken).ConfigureAwait(false),
+            AllCustomersEntry => await EnrollScanAsync(journey, null, cancellationToken).ConfigureAwait(false),
+            FilterEntry filter => await EnrollScanAsync(journey, ConditionCompiler.Compile(filter.Condition, journey.Schema), cancellationToken).ConfigureAwait(false),
+            _ => 0,
+        };
+        return (active, enrolled);
+    }
+
+    public async ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var stopped = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
+        var cancelled = drain ? 0 : await enrollments.CancelAsync(journeyId, null, null, "journey stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        LogStopped(logger, journeyId, record.Journey.Version, cancelled);
+        return (stopped, cancelled);
+    }
+
+    public async ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default)
+    {
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        return await journeys.SaveAsync(record.Journey.Clone(newId, newName), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var edited = edit(record.Journey);
+        return await journeys.SaveAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
+        for (var start = 0; start < customerIds.Count; start += EnrollBatch)
+        {
+            var batch = customerIds.Skip(start).Take(EnrollBatch).Select(id => Request(journey, id)).ToList();
+            outcomes.AddRange(await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false));
+        }
+
+        engine.NotifyWork();
+        return outcomes;
+    }
+
+    public async ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            ArgumentNullException.ThrowIfNull(e, nameof(events));
+            ArgumentException.ThrowIfNullOrWhiteSpace(e.CustomerId, nameof(events));
+            ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
+        }
+
+        // Enter event-triggered journeys first, so the enrollment's cursor starts before the event that created it
+        // is appended: the entering event is not also replayed to it as a goal or an awaited event.
+        var requests = new List<EnrollmentRequest>();
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Journey.Entry is not EventEntry entry)
+            {
+                continue;
+            }
+
+            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (journey is null)
+            {
+                continue;
+            }
+
+            foreach (var e in events)
+            {
+                if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
+                    && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
+                {
+                    requests.Add(Request(journey, e.CustomerId));
+                }
+            }
+        }
+
+        if (requests.Count > 0)
+        {
+            await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+
+        await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        engine.NotifyWork();
+    }
+
+    public ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default) =>
+        statistics.GetAsync(journeyId, version, cancellationToken);
+
+    private EnrollmentRequest Request(CompiledJourney journey, string customerId) => new(
+        Guid.CreateVersion7(time.GetUtcNow()),
+        journey.Id,
+        journey.Version,
+        customerId,
+        journey.Definition.StartNodeId,
+        time.GetUtcNow(),
+        journey.Definition.EntryRules,
+        journey.GoalEvents);
+
+    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var created = 0;
+        foreach (var chunk in ids.Chunk(EnrollBatch))
+        {
+            var outcomes = await enrollments.EnrollAsync([.. chunk.Select(id => Request(journey, id))], cancellationToken).ConfigureAwait(false);
+            created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+        }
+
+        engine.NotifyWork();
+        return created;
+    }
+
+    private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, CancellationToken cancellationToken)
+    {
+        var created = 0;
+        var batch = new List<EnrollmentRequest>(EnrollBatch);
+        var fields = new FieldValue[journey.Schema.Fields.Count];
+        var contexts = new Dictionary<string, EvaluationContext>(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        await foreach (var customer in customers.ScanAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (filter is not null)
+            {
+                CustomerSlots.Fill(customer, journey.Schema, fields);
+                var zoneId = customer.TimeZoneId ?? journey.Definition.TimeZoneId;
+                if (!contexts.TryGetValue(zoneId, out var context))
+                {
+                    var zone = TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var found) ? found : journey.Zone;
+                    contexts[zoneId] = context = new EvaluationContext(now, zone);
+                }
+
+                if (!filter.Evaluate(fields, context))
+                {
+                    continue;
+                }
+            }
+
+            batch.Add(Request(journey, customer.Id));
+            if (batch.Count == EnrollBatch)
+            {
+                created += (await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+                batch.Clear();
+                engine.NotifyWork();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            created += (await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+        }
+
+        engine.NotifyWork();
+        return created;
+    }
+
+    private async ValueTask<JourneyRecord> RequireAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(journeyId);
+        return await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"There is no journey '{journeyId}'.");
+    }
+
+    private async ValueTask<CompiledJourney> RequireActiveAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        return await FindActiveAsync(record, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Journey '{journeyId}' is not active: activate it before enrolling customers.");
+    }
+
+    /// <summary>The newest active version (the latest may be a draft of the next version).</summary>
+    private async ValueTask<CompiledJourney?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        for (var version = latest.Journey.Version; version >= 1; version--)
+        {
+            var record = version == latest.Journey.Version ? latest : await journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            if (record?.Journey.Status == JourneyStatus.Active)
+            {
+                return await compiled.GetAsync(record.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (record?.Journey.Status is JourneyStatus.Stopped or JourneyStatus.Archived)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(20, LogLevel.Information, "Journey {JourneyId} version {Version} activated")]
+    private static partial void LogActivated(ILogger logger, string journeyId, int version);
+
+    [LoggerMessage(21, LogLevel.Information, "Journey {JourneyId} version {Version} stopped; {Cancelled} enrollments cancelled")]
+    private static partial void LogStopped(ILogger logger, string journeyId, int version, int cancelled);
+}

@@ -1,0 +1,99 @@
+using Journeys.Messaging;
+using Journeys.Model;
+
+namespace Journeys.Runtime;
+
+/// <summary>How the engine runs: shards, batches, leases, event retention, campaigns and channel policies. Validated at start.</summary>
+public sealed class JourneysOptions
+{
+    /// <summary>Shard workers; all work of one customer goes through one shard. Default: the processor count.</summary>
+    public int ShardCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The most enrollments a shard processes and commits at once. Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>The capacity of each shard's inbox; a full inbox slows intake instead of growing memory. Default 4096.</summary>
+    public int InboxCapacity { get; set; } = 4096;
+
+    /// <summary>How long claimed work stays leased to this host. Default 5 minutes.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long customer events are kept so that a wait entered just after its event still sees it. Default 1 day.</summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The longest the engine sleeps without looking for work (a backstop: it is woken by new work and by timers). Default 30 seconds.</summary>
+    public TimeSpan MaxIdle { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>This host's id in leases. Default: the machine name and a random suffix.</summary>
+    public string OwnerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+
+    /// <summary>The campaigns send nodes may use.</summary>
+    public IList<Campaign> Campaigns { get; } = [];
+
+    /// <summary>The policy of channels without one of their own.</summary>
+    public ChannelPolicyOptions DefaultChannelPolicy { get; set; } = new();
+
+    /// <summary>Policies per channel name.</summary>
+    public IDictionary<string, ChannelPolicyOptions> ChannelPolicies { get; } = new Dictionary<string, ChannelPolicyOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every problem with these options, or none.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (ShardCount is < 1 or > 1024)
+        {
+            errors.Add($"ShardCount must be 1 to 1024 (was {ShardCount}).");
+        }
+
+        if (BatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"BatchSize must be 1 to 100000 (was {BatchSize}).");
+        }
+
+        if (InboxCapacity < BatchSize)
+        {
+            errors.Add($"InboxCapacity ({InboxCapacity}) must be at least BatchSize ({BatchSize}).");
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"LeaseDuration must be at least 1 second (was {LeaseDuration}).");
+        }
+
+        if (EventRetention < TimeSpan.Zero)
+        {
+            errors.Add($"EventRetention cannot be negative (was {EventRetention}).");
+        }
+
+        if (MaxIdle < TimeSpan.FromMilliseconds(10))
+        {
+            errors.Add($"MaxIdle must be at least 10 ms (was {MaxIdle}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(OwnerId))
+        {
+            errors.Add("OwnerId cannot be empty.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var campaign in Campaigns)
+        {
+            if (campaign is null)
+            {
+                errors.Add("Campaigns holds a null campaign.");
+            }
+            else if (!ids.Add(campaign.Id))
+            {
+                errors.Add($"Campaign '{campaign.Id}' is registered twice.");
+            }
+        }
+
+        errors.AddRange(DefaultChannelPolicy.Validate().Select(e => $"DefaultChannelPolicy: {e}"));
+        foreach (var (channel, policy) in ChannelPolicies)
+        {
+            errors.AddRange(policy.Validate().Select(e => $"ChannelPolicies[{channel}]: {e}"));
+        }
+
+        return errors;
+    }
+}

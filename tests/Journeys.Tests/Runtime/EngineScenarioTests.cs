@@ -1,0 +1,158 @@
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Tests.Building;
+using Journeys.Validation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>Whole journeys through the hosted engine on the in-memory store, driven by a fake clock.</summary>
+public sealed class EngineScenarioTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly RecordingChannelSender _push = new();
+    private readonly RecordingChannelSender _email = new();
+    private ServiceProvider _services = null!;
+    private IHostedService[] _hosted = [];
+
+    private IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
+
+    public async Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, _push)
+            .AddSender(Channel.Email, _email)
+            .AddCampaigns(
+                new Campaign("welcome", Channel.Email, "Welcome, {{name}}!"),
+                new Campaign("tips", Channel.Push, "Tips for you"),
+                new Campaign("vip-tips", Channel.Push, "VIP tips for you"))
+            .Configure(o => o.ShardCount = 2));
+        _services = services.BuildServiceProvider();
+
+        var customers = _services.GetRequiredService<ICustomerStore>();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([.. Enumerable.Range(0, 40).Select(i => new Customer(
+            $"c{i}@example.com",
+            new Dictionary<string, FieldValue> { ["firstName"] = $"Name{i}", ["vip"] = i % 4 == 0 }))]);
+
+        _hosted = [.. _services.GetServices<IHostedService>()];
+        foreach (var hosted in _hosted)
+        {
+            await hosted.StartAsync(default);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var hosted in _hosted)
+        {
+            await hosted.StopAsync(default);
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    private static JourneyDefinition Welcome() => JourneyBuilder.Create("welcome", "Welcome")
+        .EnterOnEvent("signed_up")
+        .ConvertOn("purchase")
+        .Steps(p => p
+            .Send(Channel.Email, "welcome", v => v.Bind("name", "firstName", "there"), id: "welcome-email")
+            .Delay(TimeSpan.FromDays(1), id: "one-day")
+            .Filter(f => f
+                .When(Condition.Eq("vip", true), vip => vip.Send(Channel.Push, "vip-tips", id: "vip-push"))
+                .Otherwise(o => o.Send(Channel.Push, "tips", id: "tips-push")), id: "is-vip")
+            .WaitForEvent("click", TimeSpan.FromDays(2), w => w
+                .OnEvent(c => c.Exit("clicked", id: "clicked"))
+                .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait-click"))
+        .Build();
+
+    /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
+    private static void Eventually(Func<bool> condition, string what) =>
+        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
+
+    private long Count(string? nodeId, StatisticCounter counter)
+    {
+        var statistics = Manager.GetStatisticsAsync("welcome").AsTask().GetAwaiter().GetResult();
+        return nodeId is null ? statistics.Get(counter) : statistics.Get(nodeId, counter);
+    }
+
+    private void Advance(TimeSpan by)
+    {
+        // Step the clock so the engine's timers fire in order, as they would in real time.
+        var end = _time.GetUtcNow() + by;
+        while (_time.GetUtcNow() < end)
+        {
+            var step = end - _time.GetUtcNow() < TimeSpan.FromHours(1) ? end - _time.GetUtcNow() : TimeSpan.FromHours(1);
+            _time.Advance(step);
+        }
+    }
+
+    [Fact]
+    public async Task Customers_who_sign_up_flow_through_sends_delays_filters_and_waits()
+    {
+        await Manager.CreateAsync(Welcome());
+        var (active, enrolled) = await Manager.ActivateAsync("welcome");
+        Assert.Equal((JourneyStatus.Active, 0), (active.Journey.Status, enrolled));
+
+        await Manager.PublishAsync([.. Enumerable.Range(0, 40).Select(i => new CustomerEvent($"c{i}@example.com", "signed_up", [], T0))]);
+        Eventually(() => _email.Messages.Count == 40, "40 welcome e-mails");
+        Assert.Contains(_email.Messages, m => m.Body == "Welcome, Name7!");
+        Assert.Empty(_push.Messages);
+
+        // Ten of them buy before the day is over: converted, they get no push.
+        await Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "purchase", [], T0.AddHours(2)))]);
+        Eventually(() => Count(null, StatisticCounter.Converted) == 10, "10 conversions");
+
+        Advance(TimeSpan.FromDays(1));
+        Eventually(() => _push.Messages.Count == 30, "30 pushes after the delay");
+        Assert.Equal(7, _push.Messages.Count(m => m.CampaignId == "vip-tips")); // c12, c16, ... c36
+        Eventually(() => Count("tips-push", StatisticCounter.Sent) == 23, "sent counted");
+
+        await Manager.PublishAsync([.. Enumerable.Range(10, 5).Select(i => new CustomerEvent($"c{i}@example.com", "click", [], _time.GetUtcNow()))]);
+        Eventually(() => Count("clicked", StatisticCounter.Exited) == 5, "5 clicked exits");
+
+        Advance(TimeSpan.FromDays(2));
+        Eventually(() => Count("ignored", StatisticCounter.Exited) == 25, "25 timeouts");
+
+        var statistics = await Manager.GetStatisticsAsync("welcome");
+        Assert.Equal(40, statistics.Get("welcome-email", StatisticCounter.Sent));
+        Assert.Equal(30, statistics.Get("wait-click", StatisticCounter.Entered));
+        Assert.Equal(30, statistics.Get(StatisticCounter.Exited));
+    }
+
+    [Fact]
+    public async Task An_invalid_journey_is_not_activated_and_the_error_lists_its_problems()
+    {
+        var broken = JourneyBuilder.Create("welcome", "Welcome").EnterAllCustomers()
+            .Steps(p => p.Send(Channel.Push, "no-such-campaign")).Build();
+        await Manager.CreateAsync(broken);
+
+        var ex = await Assert.ThrowsAsync<JourneyValidationException>(async () => await Manager.ActivateAsync("welcome"));
+        Assert.Contains(ex.Diagnostics, d => d.Code == DiagnosticCodes.UnknownCampaign);
+        Assert.Equal(JourneyStatus.Draft, (await Manager.GetAsync("welcome"))!.Journey.Status);
+    }
+
+    [Fact]
+    public async Task Stopping_cancels_waiting_enrollments_and_ends_intake()
+    {
+        await Manager.CreateAsync(Welcome());
+        await Manager.ActivateAsync("welcome");
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
+        Eventually(() => _email.Messages.Count == 1, "welcome e-mail");
+
+        var (_, cancelled) = await Manager.StopAsync("welcome");
+        Assert.Equal(1, cancelled);
+
+        await Manager.PublishAsync([new CustomerEvent("c2@example.com", "signed_up", [], T0)]);
+        Advance(TimeSpan.FromDays(1));
+        Assert.Equal(0, (await Manager.GetStatisticsAsync("welcome")).Get("is-vip", StatisticCounter.Entered));
+        Assert.Single(_email.Messages);
+    }
+}
