@@ -64,6 +64,9 @@ internal sealed partial class JourneyEngine
         }
     }
 
+    /// <summary>Work items waiting in the shard inboxes.</summary>
+    public int InboxDepth => _shards.Sum(s => s.Reader.Count);
+
     /// <summary>Enrollments claimed and not yet committed.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -77,6 +80,7 @@ internal sealed partial class JourneyEngine
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
+        using var tracked = JourneysTelemetry.Track(this);
         var workers = new List<Task>(_shards.Length + 2);
         for (var i = 0; i < _shards.Length; i++)
         {
@@ -217,6 +221,9 @@ internal sealed partial class JourneyEngine
 
     private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, CancellationToken stoppingToken)
     {
+        using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
+        activity?.SetTag("journeys.batch.size", batch.Count);
+        var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
         foreach (var item in batch)
         {
@@ -255,6 +262,10 @@ internal sealed partial class JourneyEngine
             {
                 NotifyOutbox();
             }
+
+            JourneysTelemetry.Steps.Add(applied.Count(a => a));
+            JourneysTelemetry.Entered.Add(batch.Count(b => b.Enrollment.Visit == 0));
+            JourneysTelemetry.Converted.Add(checkpoints.Count(c => c.State.Status == EnrollmentStatus.Converted));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -263,6 +274,7 @@ internal sealed partial class JourneyEngine
         }
         finally
         {
+            JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
             NotifyWork();
         }
@@ -345,6 +357,7 @@ internal sealed partial class JourneyEngine
         }
 
         var counter = result.IsSuccess ? StatisticCounter.Sent : StatisticCounter.Failed;
+        (result.IsSuccess ? JourneysTelemetry.Sent : JourneysTelemetry.Failed).Add(1, new KeyValuePair<string, object?>("journeys.channel", message.Channel.Name));
         StatisticDelta[] deltas = message.JourneyId is null || message.Channel == StepExecutor.WebhookChannel
             ? []
             : [new StatisticDelta(message.JourneyId, message.JourneyVersion, message.NodeId, counter)];

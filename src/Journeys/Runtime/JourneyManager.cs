@@ -159,7 +159,49 @@ internal sealed partial class JourneyManager(
         }
 
         await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
         engine.NotifyWork();
+    }
+
+    /// <summary>Channel feedback (delivered, opened, clicked) counts at the node that sent the message it refers to.</summary>
+    private async ValueTask CountFeedbackAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken)
+    {
+        List<StatisticDelta>? deltas = null;
+        Dictionary<string, IReadOnlyList<Enrollment>>? byCustomer = null;
+        foreach (var e in events)
+        {
+            StatisticCounter? counter = e.Name switch
+            {
+                FeedbackEvents.Delivered => StatisticCounter.Delivered,
+                FeedbackEvents.Opened => StatisticCounter.Opened,
+                FeedbackEvents.Clicked => StatisticCounter.Clicked,
+                _ => null,
+            };
+            if (counter is null || !StepExecutor.TryParseMessageId(e.MessageId, out var enrollmentId, out var nodeId))
+            {
+                continue;
+            }
+
+            byCustomer ??= new(StringComparer.Ordinal);
+            if (!byCustomer.TryGetValue(e.CustomerId, out var ofCustomer))
+            {
+                byCustomer[e.CustomerId] = ofCustomer = await enrollments.GetByCustomerAsync(e.CustomerId, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var enrollment in ofCustomer)
+            {
+                if (enrollment.Id == enrollmentId)
+                {
+                    (deltas ??= []).Add(new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value));
+                    break;
+                }
+            }
+        }
+
+        if (deltas is not null)
+        {
+            await statistics.AddAsync(deltas, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default) =>

@@ -73,6 +73,27 @@ internal sealed class StepExecutor
     public static string MessageId(Guid enrollmentId, string nodeId, int visit) =>
         string.Create(CultureInfo.InvariantCulture, $"{enrollmentId:N}/{nodeId}/{visit}");
 
+    /// <summary>Reads the enrollment and node out of a message id made by <see cref="MessageId"/>.</summary>
+    public static bool TryParseMessageId(string? messageId, out Guid enrollmentId, out string nodeId)
+    {
+        enrollmentId = default;
+        nodeId = string.Empty;
+        if (messageId is null)
+        {
+            return false;
+        }
+
+        var first = messageId.IndexOf('/', StringComparison.Ordinal);
+        var last = messageId.LastIndexOf('/');
+        if (first <= 0 || last <= first + 1 || !Guid.TryParseExact(messageId.AsSpan(0, first), "N", out enrollmentId))
+        {
+            return false;
+        }
+
+        nodeId = messageId[(first + 1)..last];
+        return true;
+    }
+
     /// <summary>The idempotency key of a send: <c>journey:version:enrollment:node:visit</c>.</summary>
     public static string IdempotencyKey(CompiledJourney journey, Guid enrollmentId, string nodeId, int visit) =>
         string.Create(CultureInfo.InvariantCulture, $"{journey.Id}:{journey.Version}:{enrollmentId:N}:{nodeId}:{visit}");
@@ -90,6 +111,11 @@ internal sealed class StepExecutor
         {
             End(EnrollmentStatus.Failed, $"node '{_state.CurrentNodeId}' is not in version {_journey.Version}", StatisticCounter.Failed);
             return;
+        }
+
+        if (_state.Visit == 0)
+        {
+            Count(StatisticCounter.Entered, null);
         }
 
         if (_state.Status == EnrollmentStatus.Active)

@@ -68,7 +68,7 @@ public sealed class EngineScenarioTests : IAsyncLifetime
             .Filter(f => f
                 .When(Condition.Eq("vip", true), vip => vip.Send(Channel.Push, "vip-tips", id: "vip-push"))
                 .Otherwise(o => o.Send(Channel.Push, "tips", id: "tips-push")), id: "is-vip")
-            .WaitForEvent("click", TimeSpan.FromDays(2), w => w
+            .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(2), w => w
                 .OnEvent(c => c.Exit("clicked", id: "clicked"))
                 .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait-click"))
         .Build();
@@ -115,14 +115,23 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         Assert.Equal(7, _push.Messages.Count(m => m.CampaignId == "vip-tips")); // c12, c16, ... c36
         Eventually(() => Count("tips-push", StatisticCounter.Sent) == 23, "sent counted");
 
-        await Manager.PublishAsync([.. Enumerable.Range(10, 5).Select(i => new CustomerEvent($"c{i}@example.com", "click", [], _time.GetUtcNow()))]);
+        // Five customers click their push: the click counts at the node that sent it, and their wait ends.
+        var clicks = Enumerable.Range(10, 5)
+            .Select(i => _push.Messages.Single(m => m.CustomerId == $"c{i}@example.com"))
+            .Select(m => new CustomerEvent(m.CustomerId, FeedbackEvents.Clicked, [], _time.GetUtcNow(), m.MessageId))
+            .ToList();
+        await Manager.PublishAsync(clicks);
         Eventually(() => Count("clicked", StatisticCounter.Exited) == 5, "5 clicked exits");
+        var afterClicks = await Manager.GetStatisticsAsync("welcome");
+        Assert.Equal(5, afterClicks.Get("tips-push", StatisticCounter.Clicked) + afterClicks.Get("vip-push", StatisticCounter.Clicked));
 
         Advance(TimeSpan.FromDays(2));
         Eventually(() => Count("ignored", StatisticCounter.Exited) == 25, "25 timeouts");
 
         var statistics = await Manager.GetStatisticsAsync("welcome");
+        Assert.Equal(40, statistics.Get(StatisticCounter.Entered));
         Assert.Equal(40, statistics.Get("welcome-email", StatisticCounter.Sent));
+        Assert.Equal(afterClicks.Get("tips-push", StatisticCounter.Clicked) / 23d, statistics.ClickRate("tips-push"));
         Assert.Equal(30, statistics.Get("wait-click", StatisticCounter.Entered));
         Assert.Equal(30, statistics.Get(StatisticCounter.Exited));
     }

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// The engine's metrics (<see cref="System.Diagnostics.Metrics"/>) and traces (<see cref="ActivitySource"/>), both named
+/// <see cref="Name"/>: add them to OpenTelemetry with <c>AddMeter("Journeys")</c> and <c>AddSource("Journeys")</c>.
+/// No customer data is attached to either.
+/// </summary>
+public static class JourneysTelemetry
+{
+    /// <summary>The meter and activity source name.</summary>
+    public const string Name = "Journeys";
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    internal static readonly Meter Meter = new(Name);
+
+    internal static readonly Counter<long> Entered = Meter.CreateCounter<long>("journeys.enrollments.entered", "{enrollment}", "Enrollments created.");
+
+    internal static readonly Counter<long> Converted = Meter.CreateCounter<long>("journeys.enrollments.converted", "{enrollment}", "Enrollments converted by a goal.");
+
+    internal static readonly Counter<long> Sent = Meter.CreateCounter<long>("journeys.messages.sent", "{message}", "Messages accepted by a channel.");
+
+    internal static readonly Counter<long> Failed = Meter.CreateCounter<long>("journeys.messages.failed", "{message}", "Messages that failed for good.");
+
+    internal static readonly Counter<long> Steps = Meter.CreateCounter<long>("journeys.steps", "{enrollment}", "Enrollments processed by shard workers.");
+
+    private static readonly ConcurrentDictionary<JourneyEngine, byte> Engines = new();
+
+    internal static readonly ObservableGauge<int> InboxDepth = Meter.CreateObservableGauge(
+        "journeys.inbox.depth", static () => Engines.Keys.Sum(e => e.InboxDepth), "{item}", "Work items waiting in the shard inboxes.");
+
+    internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("journeys.batch.duration", "s", "Time to process and commit one shard batch.");
+
+    /// <summary>Counts a running engine in the inbox depth gauge until the returned handle is disposed.</summary>
+    internal static IDisposable Track(JourneyEngine engine)
+    {
+        Engines[engine] = 0;
+        return new Untrack(engine);
+    }
+
+    private sealed class Untrack(JourneyEngine engine) : IDisposable
+    {
+        public void Dispose() => Engines.TryRemove(engine, out _);
+    }
+}
