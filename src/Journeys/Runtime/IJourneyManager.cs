@@ -104,4 +104,10 @@ public interface IJourneyManager
     /// <param name="version">The version, or <see langword="null"/> for all.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Live statistics: a snapshot now, then one every <paramref name="interval"/> (on the engine's clock) until cancelled.</summary>
+    /// <param name="journeyId">The journey id.</param>
+    /// <param name="interval">Time between snapshots (at least 10 ms).</param>
+    /// <param name="cancellationToken">Ends the stream.</param>
+    IAsyncEnumerable<JourneyStatistics> WatchStatisticsAsync(string journeyId, TimeSpan interval, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Journeys.Building;
 using Journeys.Conditions;
 using Journeys.Model;
@@ -206,6 +207,30 @@ internal sealed partial class JourneyManager(
 
     public ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default) =>
         statistics.GetAsync(journeyId, version, cancellationToken);
+
+    public async IAsyncEnumerable<JourneyStatistics> WatchStatisticsAsync(
+        string journeyId, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.FromMilliseconds(10));
+        using var timer = new PeriodicTimer(interval, time);
+        do
+        {
+            yield return await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
+        }
+        while (await WaitAsync(timer, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async ValueTask<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     private EnrollmentRequest Request(CompiledJourney journey, string customerId) => new(
         Guid.CreateVersion7(time.GetUtcNow()),

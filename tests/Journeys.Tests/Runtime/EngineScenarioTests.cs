@@ -164,4 +164,62 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         Assert.Equal(0, (await Manager.GetStatisticsAsync("welcome")).Get("is-vip", StatisticCounter.Entered));
         Assert.Single(_email.Messages);
     }
+
+    [Fact]
+    public async Task Updating_an_active_journey_makes_a_new_version_and_running_enrollments_finish_the_old_one()
+    {
+        await Manager.CreateAsync(Welcome());
+        await Manager.ActivateAsync("welcome");
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
+        Eventually(() => _email.Messages.Count == 1, "welcome e-mail of version 1");
+
+        // Version 2 sends the same push to everyone after the day.
+        var v2 = JourneyBuilder.Create("welcome", "Welcome v2").EnterOnEvent("signed_up")
+            .Steps(p => p.Send(Channel.Email, "welcome", v => v.Bind("name", "firstName", "there"), id: "welcome-email")
+                .Delay(TimeSpan.FromDays(1), id: "one-day")
+                .Send(Channel.Push, "tips", id: "everyone-push"))
+            .Build();
+        var draft = await Manager.UpdateAsync(v2, null);
+        Assert.Equal((2, JourneyStatus.Draft), (draft.Journey.Version, draft.Journey.Status));
+        await Manager.ActivateAsync("welcome");
+
+        await Manager.PublishAsync([new CustomerEvent("c4@example.com", "signed_up", [], T0)]);
+        Eventually(() => _email.Messages.Count == 2, "welcome e-mail of version 2");
+
+        Advance(TimeSpan.FromDays(1));
+        Eventually(() => _push.Messages.Count == 2, "both pushes");
+        Assert.Equal("tips", _push.Messages.Single(m => m.CustomerId == "c1@example.com").CampaignId); // v1: c1 is not VIP
+        Assert.Equal("everyone-push", _push.Messages.Single(m => m.CustomerId == "c4@example.com").NodeId); // v2, though c4 is VIP
+        Assert.Equal(1, (await Manager.GetStatisticsAsync("welcome", 1)).Get(StatisticCounter.Entered));
+        Assert.Equal(1, (await Manager.GetStatisticsAsync("welcome", 2)).Get(StatisticCounter.Entered));
+    }
+
+    [Fact]
+    public async Task Statistics_can_be_watched_live()
+    {
+        await Manager.CreateAsync(Welcome());
+        await Manager.ActivateAsync("welcome");
+        using var cts = new CancellationTokenSource();
+        var snapshots = new List<JourneyStatistics>();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var snapshot in Manager.WatchStatisticsAsync("welcome", TimeSpan.FromMinutes(1), cts.Token))
+            {
+                snapshots.Add(snapshot);
+                if (snapshots.Count == 2)
+                {
+                    break;
+                }
+            }
+        });
+
+        Eventually(() => snapshots.Count == 1, "first snapshot");
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
+        Eventually(() => _email.Messages.Count == 1 && Count(null, StatisticCounter.Entered) == 1, "one entry");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await watch;
+
+        Assert.Equal(0, snapshots[0].Get(StatisticCounter.Entered));
+        Assert.Equal(1, snapshots[1].Get(StatisticCounter.Entered));
+    }
 }
