@@ -33,6 +33,7 @@ internal sealed partial class JourneyEngine
     private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
+    private readonly FrequencyTracker _frequency = new();
     private int _inFlight;
 
     public JourneyEngine(
@@ -328,6 +329,16 @@ internal sealed partial class JourneyEngine
     private async ValueTask<OutboxResult> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
     {
         var message = entry.Message;
+        var policy = _options.SendPolicy;
+        if (message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null))
+        {
+            var held = await ApplySendPolicyAsync(entry, policy, cancellationToken).ConfigureAwait(false);
+            if (held is not null)
+            {
+                return held;
+            }
+        }
+
         SendResult result;
         if (message.Channel == StepExecutor.WebhookChannel)
         {
@@ -364,6 +375,34 @@ internal sealed partial class JourneyEngine
 
         // The resilience pipeline has already retried transient failures; what is left is final.
         return new OutboxResult(message.MessageId, result, null, deltas);
+    }
+
+    /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
+    private async ValueTask<OutboxResult?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, CancellationToken cancellationToken)
+    {
+        var message = entry.Message;
+        var now = _time.GetUtcNow();
+        if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
+        {
+            var customer = await _customers.GetAsync(message.CustomerId, cancellationToken).ConfigureAwait(false);
+            var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+            var zone = customer?.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
+            zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
+            var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+            if (policy.IsQuiet(local))
+            {
+                // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
+                return new OutboxResult(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextOccurrence(now, end, zone), []);
+            }
+        }
+
+        if (policy.FrequencyCap is { } cap && !_frequency.TryReserve(message.CustomerId, now, policy.FrequencyCapWindow, cap))
+        {
+            StatisticDelta[] capped = message.JourneyId is null ? [] : [new StatisticDelta(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped)];
+            return new OutboxResult(message.MessageId, SendResult.Permanent("frequency cap"), null, capped);
+        }
+
+        return null;
     }
 
     private async ValueTask<SendResult> CallWebhookAsync(OutboundMessage message, CancellationToken cancellationToken)

@@ -30,6 +30,9 @@ public sealed class JourneysOptions
     /// <summary>The campaigns send nodes may use.</summary>
     public IList<Campaign> Campaigns { get; } = [];
 
+    /// <summary>Frequency cap and quiet hours, applied at send time across journeys.</summary>
+    public SendPolicyOptions SendPolicy { get; set; } = new();
+
     /// <summary>The policy of channels without one of their own.</summary>
     public ChannelPolicyOptions DefaultChannelPolicy { get; set; } = new();
 
@@ -88,6 +91,7 @@ public sealed class JourneysOptions
             }
         }
 
+        errors.AddRange(SendPolicy.Validate());
         errors.AddRange(DefaultChannelPolicy.Validate().Select(e => $"DefaultChannelPolicy: {e}"));
         foreach (var (channel, policy) in ChannelPolicies)
         {

@@ -4,8 +4,6 @@ using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Tests.Building;
 using Journeys.Validation;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Tests.Runtime;
@@ -14,52 +12,21 @@ namespace Journeys.Tests.Runtime;
 public sealed class EngineScenarioTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _time = new(T0);
-    private readonly RecordingChannelSender _push = new();
-    private readonly RecordingChannelSender _email = new();
-    private ServiceProvider _services = null!;
-    private IHostedService[] _hosted = [];
+    private EngineHost _host = null!;
 
-    private IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
+    private IJourneyManager Manager => _host.Manager;
 
-    public async Task InitializeAsync()
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(_time);
-        services.AddJourneys(j => j
-            .AddSender(Channel.Push, _push)
-            .AddSender(Channel.Email, _email)
-            .AddCampaigns(
-                new Campaign("welcome", Channel.Email, "Welcome, {{name}}!"),
-                new Campaign("tips", Channel.Push, "Tips for you"),
-                new Campaign("vip-tips", Channel.Push, "VIP tips for you"))
-            .Configure(o => o.ShardCount = 2));
-        _services = services.BuildServiceProvider();
+    private FakeTimeProvider Clock => _host.Time;
 
-        var customers = _services.GetRequiredService<ICustomerStore>();
-        await customers.SaveSchemaAsync(SampleJourneys.Schema);
-        await customers.UpsertAsync([.. Enumerable.Range(0, 40).Select(i => new Customer(
-            $"c{i}@example.com",
-            new Dictionary<string, FieldValue> { ["firstName"] = $"Name{i}", ["vip"] = i % 4 == 0 }))]);
+    private RecordingChannelSender PushSender => _host.Push;
 
-        _hosted = [.. _services.GetServices<IHostedService>()];
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StartAsync(default);
-        }
-    }
+    private RecordingChannelSender EmailSender => _host.Email;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StopAsync(default);
-        }
+    public async Task InitializeAsync() => _host = await EngineHost.StartAsync(T0);
 
-        await _services.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private static JourneyDefinition Welcome() => JourneyBuilder.Create("welcome", "Welcome")
+    internal static JourneyDefinition Welcome() => JourneyBuilder.Create("welcome", "Welcome")
         .EnterOnEvent("signed_up")
         .ConvertOn("purchase")
         .Steps(p => p
@@ -73,26 +40,11 @@ public sealed class EngineScenarioTests : IAsyncLifetime
                 .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait-click"))
         .Build();
 
-    /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
-    private static void Eventually(Func<bool> condition, string what) =>
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
+    private static void Eventually(Func<bool> condition, string what) => EngineHost.Eventually(condition, what);
 
-    private long Count(string? nodeId, StatisticCounter counter)
-    {
-        var statistics = Manager.GetStatisticsAsync("welcome").AsTask().GetAwaiter().GetResult();
-        return nodeId is null ? statistics.Get(counter) : statistics.Get(nodeId, counter);
-    }
+    private long Count(string? nodeId, StatisticCounter counter) => _host.Count("welcome", nodeId, counter);
 
-    private void Advance(TimeSpan by)
-    {
-        // Step the clock so the engine's timers fire in order, as they would in real time.
-        var end = _time.GetUtcNow() + by;
-        while (_time.GetUtcNow() < end)
-        {
-            var step = end - _time.GetUtcNow() < TimeSpan.FromHours(1) ? end - _time.GetUtcNow() : TimeSpan.FromHours(1);
-            _time.Advance(step);
-        }
-    }
+    private void Advance(TimeSpan by) => _host.Advance(by);
 
     [Fact]
     public async Task Customers_who_sign_up_flow_through_sends_delays_filters_and_waits()
@@ -102,23 +54,23 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         Assert.Equal((JourneyStatus.Active, 0), (active.Journey.Status, enrolled));
 
         await Manager.PublishAsync([.. Enumerable.Range(0, 40).Select(i => new CustomerEvent($"c{i}@example.com", "signed_up", [], T0))]);
-        Eventually(() => _email.Messages.Count == 40, "40 welcome e-mails");
-        Assert.Contains(_email.Messages, m => m.Body == "Welcome, Name7!");
-        Assert.Empty(_push.Messages);
+        Eventually(() => EmailSender.Messages.Count == 40, "40 welcome e-mails");
+        Assert.Contains(EmailSender.Messages, m => m.Body == "Welcome, Name7!");
+        Assert.Empty(PushSender.Messages);
 
         // Ten of them buy before the day is over: converted, they get no push.
         await Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "purchase", [], T0.AddHours(2)))]);
         Eventually(() => Count(null, StatisticCounter.Converted) == 10, "10 conversions");
 
         Advance(TimeSpan.FromDays(1));
-        Eventually(() => _push.Messages.Count == 30, "30 pushes after the delay");
-        Assert.Equal(7, _push.Messages.Count(m => m.CampaignId == "vip-tips")); // c12, c16, ... c36
+        Eventually(() => PushSender.Messages.Count == 30, "30 pushes after the delay");
+        Assert.Equal(7, PushSender.Messages.Count(m => m.CampaignId == "vip-tips")); // c12, c16, ... c36
         Eventually(() => Count("tips-push", StatisticCounter.Sent) == 23, "sent counted");
 
         // Five customers click their push: the click counts at the node that sent it, and their wait ends.
         var clicks = Enumerable.Range(10, 5)
-            .Select(i => _push.Messages.Single(m => m.CustomerId == $"c{i}@example.com"))
-            .Select(m => new CustomerEvent(m.CustomerId, FeedbackEvents.Clicked, [], _time.GetUtcNow(), m.MessageId))
+            .Select(i => PushSender.Messages.Single(m => m.CustomerId == $"c{i}@example.com"))
+            .Select(m => new CustomerEvent(m.CustomerId, FeedbackEvents.Clicked, [], Clock.GetUtcNow(), m.MessageId))
             .ToList();
         await Manager.PublishAsync(clicks);
         Eventually(() => Count("clicked", StatisticCounter.Exited) == 5, "5 clicked exits");
@@ -154,7 +106,7 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         await Manager.CreateAsync(Welcome());
         await Manager.ActivateAsync("welcome");
         await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
-        Eventually(() => _email.Messages.Count == 1, "welcome e-mail");
+        Eventually(() => EmailSender.Messages.Count == 1, "welcome e-mail");
 
         var (_, cancelled) = await Manager.StopAsync("welcome");
         Assert.Equal(1, cancelled);
@@ -162,7 +114,7 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         await Manager.PublishAsync([new CustomerEvent("c2@example.com", "signed_up", [], T0)]);
         Advance(TimeSpan.FromDays(1));
         Assert.Equal(0, (await Manager.GetStatisticsAsync("welcome")).Get("is-vip", StatisticCounter.Entered));
-        Assert.Single(_email.Messages);
+        Assert.Single(EmailSender.Messages);
     }
 
     [Fact]
@@ -171,7 +123,7 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         await Manager.CreateAsync(Welcome());
         await Manager.ActivateAsync("welcome");
         await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
-        Eventually(() => _email.Messages.Count == 1, "welcome e-mail of version 1");
+        Eventually(() => EmailSender.Messages.Count == 1, "welcome e-mail of version 1");
 
         // Version 2 sends the same push to everyone after the day.
         var v2 = JourneyBuilder.Create("welcome", "Welcome v2").EnterOnEvent("signed_up")
@@ -184,12 +136,12 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         await Manager.ActivateAsync("welcome");
 
         await Manager.PublishAsync([new CustomerEvent("c4@example.com", "signed_up", [], T0)]);
-        Eventually(() => _email.Messages.Count == 2, "welcome e-mail of version 2");
+        Eventually(() => EmailSender.Messages.Count == 2, "welcome e-mail of version 2");
 
         Advance(TimeSpan.FromDays(1));
-        Eventually(() => _push.Messages.Count == 2, "both pushes");
-        Assert.Equal("tips", _push.Messages.Single(m => m.CustomerId == "c1@example.com").CampaignId); // v1: c1 is not VIP
-        Assert.Equal("everyone-push", _push.Messages.Single(m => m.CustomerId == "c4@example.com").NodeId); // v2, though c4 is VIP
+        Eventually(() => PushSender.Messages.Count == 2, "both pushes");
+        Assert.Equal("tips", PushSender.Messages.Single(m => m.CustomerId == "c1@example.com").CampaignId); // v1: c1 is not VIP
+        Assert.Equal("everyone-push", PushSender.Messages.Single(m => m.CustomerId == "c4@example.com").NodeId); // v2, though c4 is VIP
         Assert.Equal(1, (await Manager.GetStatisticsAsync("welcome", 1)).Get(StatisticCounter.Entered));
         Assert.Equal(1, (await Manager.GetStatisticsAsync("welcome", 2)).Get(StatisticCounter.Entered));
     }
@@ -215,8 +167,8 @@ public sealed class EngineScenarioTests : IAsyncLifetime
 
         Eventually(() => snapshots.Count == 1, "first snapshot");
         await Manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
-        Eventually(() => _email.Messages.Count == 1 && Count(null, StatisticCounter.Entered) == 1, "one entry");
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Eventually(() => EmailSender.Messages.Count == 1 && Count(null, StatisticCounter.Entered) == 1, "one entry");
+        Clock.Advance(TimeSpan.FromMinutes(1));
         await watch;
 
         Assert.Equal(0, snapshots[0].Get(StatisticCounter.Entered));

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Recent send times per customer, for the frequency cap. Kept by this host's dispatcher: with several hosts each
+/// enforces the cap on what it sends (a shared cap needs a store-side counter; see docs/engine.md). A send attempt
+/// counts toward the cap whether or not the provider then accepts it.
+/// </summary>
+internal sealed class FrequencyTracker
+{
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _sends = new(StringComparer.Ordinal);
+
+    /// <summary>Takes one of the customer's sends in the window, or returns false when the cap is reached (atomic per customer).</summary>
+    public bool TryReserve(string customerId, DateTimeOffset now, TimeSpan window, int cap)
+    {
+        var times = _sends.GetOrAdd(customerId, static _ => new Queue<DateTimeOffset>());
+        lock (times)
+        {
+            Trim(times, now, window);
+            if (times.Count >= cap)
+            {
+                return false;
+            }
+
+            times.Enqueue(now);
+            return true;
+        }
+    }
+
+    private static void Trim(Queue<DateTimeOffset> times, DateTimeOffset now, TimeSpan window)
+    {
+        while (times.Count > 0 && times.Peek() <= now - window)
+        {
+            times.Dequeue();
+        }
+    }
+}

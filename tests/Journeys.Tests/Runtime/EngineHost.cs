@@ -1,0 +1,101 @@
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Tests.Building;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>The hosted engine on the in-memory stores with recording senders and a fake clock, for scenario tests.</summary>
+internal sealed class EngineHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private IHostedService[] _hosted = [];
+
+    private EngineHost(ServiceProvider services, FakeTimeProvider time, RecordingChannelSender push, RecordingChannelSender email)
+    {
+        _services = services;
+        Time = time;
+        Push = push;
+        Email = email;
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public RecordingChannelSender Push { get; }
+
+    public RecordingChannelSender Email { get; }
+
+    public IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
+
+    /// <summary>Starts an engine with 40 customers c0..c39 (every fourth a VIP) and the welcome campaigns.</summary>
+    public static async Task<EngineHost> StartAsync(DateTimeOffset start, Action<JourneysOptions>? configure = null, string? timeZone = null)
+    {
+        var time = new FakeTimeProvider(start);
+        var push = new RecordingChannelSender();
+        var email = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddSender(Channel.Email, email)
+            .AddCampaigns(
+                new Campaign("welcome", Channel.Email, "Welcome, {{name}}!"),
+                new Campaign("tips", Channel.Push, "Tips for you"),
+                new Campaign("vip-tips", Channel.Push, "VIP tips for you"))
+            .Configure(o =>
+            {
+                o.ShardCount = 2;
+                configure?.Invoke(o);
+            }));
+        var host = new EngineHost(services.BuildServiceProvider(), time, push, email);
+
+        var customers = host._services.GetRequiredService<ICustomerStore>();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([.. Enumerable.Range(0, 40).Select(i => new Customer(
+            $"c{i}@example.com",
+            new Dictionary<string, FieldValue> { ["firstName"] = $"Name{i}", ["vip"] = i % 4 == 0 },
+            timeZone))]);
+
+        host._hosted = [.. host._services.GetServices<IHostedService>()];
+        foreach (var hosted in host._hosted)
+        {
+            await hosted.StartAsync(default);
+        }
+
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hosted in _hosted)
+        {
+            await hosted.StopAsync(default);
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
+    public static void Eventually(Func<bool> condition, string what) =>
+        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
+
+    public long Count(string journeyId, string? nodeId, StatisticCounter counter)
+    {
+        var statistics = Manager.GetStatisticsAsync(journeyId).AsTask().GetAwaiter().GetResult();
+        return nodeId is null ? statistics.Get(counter) : statistics.Get(nodeId, counter);
+    }
+
+    /// <summary>Steps the clock an hour at a time so the engine's timers fire in order, as they would in real time.</summary>
+    public void Advance(TimeSpan by)
+    {
+        var end = Time.GetUtcNow() + by;
+        while (Time.GetUtcNow() < end)
+        {
+            var left = end - Time.GetUtcNow();
+            Time.Advance(left < TimeSpan.FromHours(1) ? left : TimeSpan.FromHours(1));
+        }
+    }
+}

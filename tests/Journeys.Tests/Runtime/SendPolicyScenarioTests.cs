@@ -1,0 +1,62 @@
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Storage;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class SendPolicyScenarioTests
+{
+    private static JourneyDefinition Push(string id) => JourneyBuilder.Create(id, id).EnterOnEvent("go")
+        .Steps(p => p.Send(Channel.Push, "tips", id: "push"))
+        .Build();
+
+    [Fact]
+    public async Task A_message_due_in_quiet_hours_is_held_until_they_end_in_the_customers_time_zone()
+    {
+        // 23:00 in Madrid (UTC+2 in May): inside 22:00-08:00.
+        await using var host = await EngineHost.StartAsync(
+            new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
+            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) },
+            timeZone: "Europe/Madrid");
+        await host.Manager.CreateAsync(Push("night"));
+        await host.Manager.ActivateAsync("night");
+
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Count("night", "push", StatisticCounter.Entered) == 1, "the send node ran");
+        host.Advance(TimeSpan.FromHours(8)); // 07:00 local
+        Assert.Empty(host.Push.Messages);
+
+        host.Advance(TimeSpan.FromHours(1)); // 08:00 local
+        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "the held push");
+        EngineHost.Eventually(() => host.Count("night", "push", StatisticCounter.Sent) == 1, "sent counted");
+        Assert.Equal(0, host.Count("night", "push", StatisticCounter.Failed));
+    }
+
+    [Fact]
+    public async Task The_frequency_cap_spans_journeys_skips_and_counts_the_capped_message()
+    {
+        await using var host = await EngineHost.StartAsync(
+            new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero),
+            o => o.SendPolicy = new SendPolicyOptions { FrequencyCap = 1, FrequencyCapWindow = TimeSpan.FromDays(1) });
+        await host.Manager.CreateAsync(Push("first"));
+        await host.Manager.ActivateAsync("first");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Count("first", "push", StatisticCounter.Sent) == 1, "first push");
+
+        await host.Manager.CreateAsync(Push("second"));
+        await host.Manager.ActivateAsync("second");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Count("second", "push", StatisticCounter.Capped) == 1, "second push capped");
+        Assert.Single(host.Push.Messages);
+        Assert.Equal(1, host.Count("second", null, StatisticCounter.Completed));
+
+        // A day later the customer may get one again (a new journey: the others do not let them re-enter).
+        host.Advance(TimeSpan.FromDays(1));
+        await host.Manager.StopAsync("first");
+        await host.Manager.StopAsync("second");
+        await host.Manager.CreateAsync(Push("third"));
+        await host.Manager.ActivateAsync("third");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Push.Messages.Count == 2, "a push after the window");
+    }
+}
