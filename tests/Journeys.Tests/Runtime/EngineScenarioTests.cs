@@ -174,4 +174,24 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         Assert.Equal(0, snapshots[0].Get(StatisticCounter.Entered));
         Assert.Equal(1, snapshots[1].Get(StatisticCounter.Entered));
     }
+
+    [Fact]
+    public async Task A_webhook_call_goes_through_the_outbox_and_its_result_event_routes_the_customer()
+    {
+        // No ConfigureWebhooks: the dispatcher fails the call for good, publishes the result, and the customer takes onFailure.
+        var journey = JourneyBuilder.Create("hooked", "Hooked").EnterOnEvent("go")
+            .Steps(p => p.Webhook("https://crm.example.com/hook", h => h
+                .Fields("email")
+                .OnSuccess(s => s.Exit("ok", id: "ok"))
+                .OnFailure(f => f.Exit("ko", id: "ko")), id: "hook"))
+            .Build();
+        await Manager.CreateAsync(journey);
+        await Manager.ActivateAsync("hooked");
+
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], T0)]);
+
+        Eventually(() => _host.Count("hooked", "ko", StatisticCounter.Exited) == 1, "the failure path");
+        Assert.Equal(1, _host.Count("hooked", "hook", StatisticCounter.Failed));
+        Assert.Equal(0, _host.Count("hooked", "ok", StatisticCounter.Entered));
+    }
 }
