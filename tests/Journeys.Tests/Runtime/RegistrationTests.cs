@@ -1,0 +1,54 @@
+using Journeys.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class RegistrationTests
+{
+    [Fact]
+    public void Calling_AddJourneys_twice_registers_one_engine_and_one_hosted_service()
+    {
+        var services = new ServiceCollection();
+        services.AddJourneys();
+        services.AddJourneys(j => j.Configure(o => o.ShardCount = 3));
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Single(provider.GetServices<IHostedService>());
+        Assert.Same(provider.GetRequiredService<IJourneyManager>(), provider.GetRequiredService<IJourneyManager>());
+        Assert.Equal(3, provider.GetRequiredService<IOptions<JourneysOptions>>().Value.ShardCount);
+    }
+
+    [Fact]
+    public void Invalid_options_fail_with_every_problem_named()
+    {
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j
+            .AddCampaigns(new Campaign("a", Channel.Push, "x"), new Campaign("a", Channel.Push, "y"))
+            .Configure(o =>
+            {
+                o.ShardCount = 0;
+                o.BatchSize = 10;
+                o.InboxCapacity = 5;
+                o.SendPolicy.FrequencyCap = 0;
+            }));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<JourneysOptions>>().Value);
+        Assert.Contains(ex.Failures, f => f.Contains("ShardCount", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("InboxCapacity", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("FrequencyCap", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Campaign 'a' is registered twice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_with_invalid_options_does_not_start()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddJourneys(j => j.Configure(o => o.ShardCount = -1));
+        using var host = builder.Build();
+
+        await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+}
