@@ -124,7 +124,7 @@ internal sealed partial class JourneyEngine
             catch (Exception ex)
             {
                 LogStoreFailed(_logger, "claim", ex);
-                await IdleAsync(_workSignal, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await IdleAsync(_workSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -152,41 +152,59 @@ internal sealed partial class JourneyEngine
         }
     }
 
-    private async ValueTask<TimeSpan> NextWakeAsync(CancellationToken stoppingToken)
+    /// <summary>When the pump must look again: the next timer, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
+    private async ValueTask<DateTimeOffset> NextWakeAsync(CancellationToken stoppingToken)
     {
+        var latest = _time.GetUtcNow() + _options.MaxIdle;
         try
         {
             var next = await _enrollments.GetNextWakeAsync(stoppingToken).ConfigureAwait(false);
-            if (next is null)
-            {
-                return _options.MaxIdle;
-            }
-
-            var delay = next.Value - _time.GetUtcNow();
-            return delay <= TimeSpan.Zero ? TimeSpan.Zero : delay < _options.MaxIdle ? delay : _options.MaxIdle;
+            return next is { } due && due < latest ? due : latest;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStoreFailed(_logger, "next wake", ex);
-            return TimeSpan.FromSeconds(1);
+            return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
         }
     }
 
-    /// <summary>Waits for a signal or the delay, whichever comes first (the delay runs on the engine's clock).</summary>
-    private async Task IdleAsync(Channel<bool> signal, TimeSpan delay, CancellationToken stoppingToken)
+    /// <summary>
+    /// Waits for a signal or until <paramref name="due"/> on the engine's clock, whichever comes first. The wait is
+    /// for an instant, not a duration: if the clock moves while the timer is being set up (a fake clock can jump), the
+    /// timer is set up again, so a due timer is never overslept.
+    /// </summary>
+    private async Task IdleAsync(Channel<bool> signal, DateTimeOffset due, CancellationToken stoppingToken)
     {
-        if (delay <= TimeSpan.Zero || signal.Reader.TryRead(out _))
+        if (signal.Reader.TryRead(out _))
         {
             return;
         }
 
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var wait = signal.Reader.WaitToReadAsync(idle.Token).AsTask();
-        var timer = Task.Delay(delay, _time, idle.Token);
-        await Task.WhenAny(wait, timer).ConfigureAwait(false);
-        await idle.CancelAsync().ConfigureAwait(false);
-        signal.Reader.TryRead(out _);
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = _time.GetUtcNow();
+            if (due <= now)
+            {
+                return;
+            }
+
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var timer = Task.Delay(due - now, _time, idle.Token);
+            if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
+            {
+                await idle.CancelAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            var wait = signal.Reader.WaitToReadAsync(idle.Token).AsTask();
+            await Task.WhenAny(wait, timer).ConfigureAwait(false);
+            await idle.CancelAsync().ConfigureAwait(false);
+            signal.Reader.TryRead(out _);
+            return;
+        }
     }
+
+    private static readonly TimeSpan ClockJumpTolerance = TimeSpan.FromMilliseconds(5);
 
     private async Task RunShardAsync(ChannelReader<WorkItem> inbox, CancellationToken stoppingToken)
     {
@@ -299,15 +317,15 @@ internal sealed partial class JourneyEngine
             catch (Exception ex)
             {
                 LogStoreFailed(_logger, "outbox claim", ex);
-                await IdleAsync(_outboxSignal, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
             if (due.Count == 0)
             {
                 var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
-                var delay = next is { } at ? at - _time.GetUtcNow() : _options.MaxIdle;
-                await IdleAsync(_outboxSignal, delay < _options.MaxIdle ? delay : _options.MaxIdle, stoppingToken).ConfigureAwait(false);
+                var latest = _time.GetUtcNow() + _options.MaxIdle;
+                await IdleAsync(_outboxSignal, next is { } at && at < latest ? at : latest, stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
