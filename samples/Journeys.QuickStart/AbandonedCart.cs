@@ -1,5 +1,6 @@
 using Journeys.Building;
 using Journeys.Model;
+using Journeys.Runtime;
 
 namespace Journeys.QuickStart;
 
@@ -42,7 +43,7 @@ internal static class AbandonedCart
                     .Otherwise(other => other
                         .Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName", "friend"), id: "cart-push")
                         .WaitForEvent(
-                            "click",
+                            FeedbackEvents.Clicked, // "clicked": the push provider's click feedback
                             TimeSpan.FromDays(1),
                             w => w
                                 .CorrelatedTo("cart-push")

@@ -10,17 +10,11 @@ internal sealed class EventSchedule
     private readonly Lock _lock = new();
     private long _order;
 
-    public int Clicks { get; private set; }
-
-    public int Purchases { get; private set; }
-
     public void Add(string customerId, string name, DateTimeOffset at, string? messageId = null)
     {
         lock (_lock)
         {
             _queue.Enqueue(new CustomerEvent(customerId, name, ImmutableDictionary<string, FieldValue>.Empty, at, messageId), (at, _order++));
-            Clicks += name == "click" ? 1 : 0;
-            Purchases += name == "purchase" ? 1 : 0;
         }
     }
 

@@ -87,7 +87,7 @@ var statistics = await manager.GetStatisticsAsync(journey.Id);
 RunReport.PrintNodeTable(journey, statistics);
 RunReport.PrintJourneyTotals(statistics);
 var problems = await RunReport.CheckAsync(
-    journey, statistics, host.Services.GetRequiredService<IEnrollmentStore>(), shoppers.All, senders, published.GetValueOrDefault("click"), driver.Now);
+    journey, statistics, host.Services.GetRequiredService<IEnrollmentStore>(), shoppers.All, senders, published.GetValueOrDefault(FeedbackEvents.Clicked), driver.Now);
 await host.StopAsync();
 logs.PrintRepeats();
 

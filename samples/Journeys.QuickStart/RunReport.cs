@@ -76,6 +76,7 @@ internal static class RunReport
             }
         }
 
+        Expect(statistics.Get(StatisticCounter.Entered) == customers.Count, $"the journey counts {statistics.Get(StatisticCounter.Entered)} entries, {customers.Count} shoppers abandoned a cart.");
         Expect(statistics.Get(journey.StartNodeId, StatisticCounter.Entered) == customers.Count, $"{statistics.Get(journey.StartNodeId, StatisticCounter.Entered)} entered the start node, {customers.Count} shoppers abandoned a cart.");
 
         // Every enrollment ended or waits, and the journey's end counters agree with the enrollments' states.
@@ -94,7 +95,8 @@ internal static class RunReport
 
         Expect(byStatus.GetValueOrDefault(EnrollmentStatus.Active) == 0, $"{byStatus.GetValueOrDefault(EnrollmentStatus.Active)} enrollments are still active.");
 
-        // Every click went to a shopper still waiting for it: the wait let them through.
+        // Every click counts at the push, and went to a shopper still waiting for it: the wait let them through.
+        Expect(statistics.Get("cart-push", StatisticCounter.Clicked) == clicksPublished, $"cart-push counts {statistics.Get("cart-push", StatisticCounter.Clicked)} clicks, {clicksPublished} were published.");
         var leftOnClick = statistics.Get("wait-click", StatisticCounter.Left) - statistics.Get("email-or-sms", StatisticCounter.Entered);
         Expect(leftOnClick == clicksPublished, $"{leftOnClick} shoppers left the wait on a click, {clicksPublished} clicks were published.");
         return problems;

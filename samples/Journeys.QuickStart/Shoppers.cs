@@ -1,4 +1,5 @@
 using Journeys.Messaging;
+using Journeys.Runtime;
 
 namespace Journeys.QuickStart;
 
@@ -38,7 +39,7 @@ internal sealed class Shoppers(IReadOnlyList<SimulatedCustomer> customers, Event
         if (c.ClicksPushAfter is { } clickAfter)
         {
             var clickedAt = sentAt + clickAfter;
-            schedule.Add(c.Id, "click", clickedAt, message.MessageId);
+            schedule.Add(c.Id, FeedbackEvents.Clicked, clickedAt, message.MessageId);
             if (c.BuysAfterClickAfter is { } buyAfter)
             {
                 schedule.Add(c.Id, "purchase", clickedAt + buyAfter);
