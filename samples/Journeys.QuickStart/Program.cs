@@ -63,23 +63,31 @@ Console.WriteLine();
 shoppers.ScheduleOwnActions(start);
 var driver = new EngineDriver(clock, manager, host.Services.GetRequiredService<IEnrollmentStore>(), journey, senders);
 var published = new Dictionary<string, int>(StringComparer.Ordinal);
-while (driver.Now < start + simulatedDays)
+try
 {
-    var due = schedule.TakeDue(driver.Now);
-    if (due.Count > 0)
+    while (driver.Now < start + simulatedDays)
     {
-        await driver.PublishAsync(due);
-        foreach (var e in due)
+        var due = schedule.TakeDue(driver.Now);
+        if (due.Count > 0)
         {
-            published[e.Name] = published.GetValueOrDefault(e.Name) + 1;
+            await driver.PublishAsync(due);
+            foreach (var e in due)
+            {
+                published[e.Name] = published.GetValueOrDefault(e.Name) + 1;
+            }
+        }
+
+        await driver.AdvanceAsync(step);
+        if ((driver.Now - start).Ticks % TimeSpan.FromHours(12).Ticks == 0)
+        {
+            Console.WriteLine($"  -- simulated {driver.Now:ddd HH:mm}: {string.Join(", ", published.Select(p => $"{p.Value:N0} {p.Key}"))}");
         }
     }
-
-    await driver.AdvanceAsync(step);
-    if ((driver.Now - start).Ticks % TimeSpan.FromHours(12).Ticks == 0)
-    {
-        Console.WriteLine($"  -- simulated {driver.Now:ddd HH:mm}: {string.Join(", ", published.Select(p => $"{p.Value:N0} {p.Key}"))}");
-    }
+}
+catch (TimeoutException ex)
+{
+    Console.WriteLine($"INCONSISTENT: {ex.Message}");
+    return 1;
 }
 
 // Report.
@@ -94,9 +102,10 @@ logs.PrintRepeats();
 Console.WriteLine();
 Console.WriteLine($"{ShopperCount:N0} shoppers, {published.Values.Sum():N0} events, {senders.Sum(s => s.Total):N0} messages, " +
     $"{simulatedDays.TotalDays} simulated days in {wallClock.Elapsed.TotalSeconds:F1} s of wall-clock time.");
+Console.WriteLine($"{published.GetValueOrDefault("cart_abandoned") - ShopperCount:N0} repeat abandons enrolled no one twice (already in the journey, or inside the 7-day re-entry cooldown).");
 if (driver.Nudges > 0)
 {
-    Console.WriteLine($"Note: the engine overslept a due timer after a clock jump {driver.Nudges} times and was woken by an empty PublishAsync.");
+    Console.WriteLine($"Note: {driver.Nudges} times the engine slept through a clock jump with a timer due and was woken by an empty PublishAsync.");
 }
 
 foreach (var problem in problems)
