@@ -21,7 +21,7 @@ internal sealed class EngineDriver(
     IReadOnlyList<SimulatedChannelSender> senders)
 {
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan OversleepAfter = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan OversleepAfter = TimeSpan.FromSeconds(2);
 
     // Customers who may have an enrollment that has not ended.
     private readonly HashSet<string> _live = new(StringComparer.Ordinal);
@@ -29,13 +29,6 @@ internal sealed class EngineDriver(
     private readonly HashSet<string> _webhookNodes = [.. journey.Nodes.OfType<WebhookNode>().Select(n => n.Id)];
 
     public DateTimeOffset Now => clock.GetUtcNow();
-
-    /// <summary>
-    /// How often the engine had to be woken for a due timer. Its pump turns the next timer into a delay and then
-    /// sleeps on the clock; when the fake clock jumps between the two, the pump sleeps until the next jump. An empty
-    /// <see cref="IJourneyManager.PublishAsync"/> wakes it.
-    /// </summary>
-    public int Nudges { get; private set; }
 
     /// <summary>Publishes events at the current time and waits until the engine has handled them.</summary>
     public async Task PublishAsync(IReadOnlyList<CustomerEvent> events)
@@ -104,10 +97,8 @@ internal sealed class EngineDriver(
             }
             else if (Stopwatch.GetElapsedTime(lastProgress) > OversleepAfter && await enrollments.GetNextWakeAsync() <= Now)
             {
-                // A timer is due and nobody claims it: the engine's pump overslept (see Nudges). Wake it up.
-                Nudges++;
-                await manager.PublishAsync([]);
-                lastProgress = Stopwatch.GetTimestamp();
+                // A timer is due and nobody claims it: the engine overslept. That is a bug; say so and stop.
+                throw new InvalidOperationException($"The engine left a due timer unclaimed for {OversleepAfter.TotalSeconds} s at {Now:u}.");
             }
 
             if (Stopwatch.GetElapsedTime(started) > CatchUpTimeout)

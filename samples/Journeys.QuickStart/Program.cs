@@ -103,10 +103,6 @@ Console.WriteLine();
 Console.WriteLine($"{ShopperCount:N0} shoppers, {published.Values.Sum():N0} events, {senders.Sum(s => s.Total):N0} messages, " +
     $"{simulatedDays.TotalDays} simulated days in {wallClock.Elapsed.TotalSeconds:F1} s of wall-clock time.");
 Console.WriteLine($"{published.GetValueOrDefault("cart_abandoned") - ShopperCount:N0} repeat abandons enrolled no one twice (already in the journey, or inside the 7-day re-entry cooldown).");
-if (driver.Nudges > 0)
-{
-    Console.WriteLine($"Note: {driver.Nudges} times the engine slept through a clock jump with a timer due and was woken by an empty PublishAsync.");
-}
 
 foreach (var problem in problems)
 {
