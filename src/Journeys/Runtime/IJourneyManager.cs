@@ -92,6 +92,16 @@ public interface IJourneyManager
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Creates or replaces customers (all or nothing), then enrolls each into the active journeys whose audience is all
+    /// customers or a filter they now match, under each journey's entry rules (a customer already in a journey is not
+    /// enrolled twice).
+    /// </summary>
+    /// <param name="customers">The customers; ids must be distinct.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many customers were created and updated, and how many enrollments were created.</returns>
+    ValueTask<(CustomerUpsertResult Customers, int Enrolled)> PutCustomersAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Publishes customer events: they wake the enrollments waiting for them, end as converted the enrollments whose
     /// journey has them as a goal, and enroll the customers into active journeys that start on them.
     /// </summary>

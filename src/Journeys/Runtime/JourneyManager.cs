@@ -118,6 +118,49 @@ internal sealed partial class JourneyManager(
         return outcomes;
     }
 
+    public async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> PutCustomersAsync(IReadOnlyList<Customer> customersToPut, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customersToPut);
+        var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
+
+        var requests = new List<EnrollmentRequest>();
+        var now = time.GetUtcNow();
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Journey.Entry is not (AllCustomersEntry or FilterEntry))
+            {
+                continue;
+            }
+
+            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (journey is null)
+            {
+                continue;
+            }
+
+            var filter = journey.Definition.Entry is FilterEntry entry ? ConditionCompiler.Compile(entry.Condition, journey.Schema) : null;
+            foreach (var customer in customersToPut)
+            {
+                if (filter is null || filter.Evaluate(CustomerSlots.ToArray(customer, journey.Schema), new EvaluationContext(now, ZoneOf(customer, journey))))
+                {
+                    requests.Add(Request(journey, customer.Id));
+                }
+            }
+        }
+
+        var enrolled = 0;
+        foreach (var chunk in requests.Chunk(EnrollBatch))
+        {
+            enrolled += (await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+        }
+
+        engine.NotifyWork();
+        return (upserted, enrolled);
+    }
+
+    private static TimeZoneInfo ZoneOf(Customer customer, CompiledJourney journey) =>
+        customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : journey.Zone;
+
     public async ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);

@@ -194,4 +194,28 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         Assert.Equal(1, _host.Count("hooked", "hook", StatisticCounter.Failed));
         Assert.Equal(0, _host.Count("hooked", "ok", StatisticCounter.Entered));
     }
+
+    [Fact]
+    public async Task Filter_audiences_enroll_who_matches_at_activation_and_who_comes_to_match_later()
+    {
+        var journey = JourneyBuilder.Create("vips", "VIPs").EnterWhen(Condition.Eq("vip", true))
+            .Steps(p => p.Send(Channel.Push, "vip-tips", id: "vip-push"))
+            .Build();
+        await Manager.CreateAsync(journey);
+
+        var (_, atActivation) = await Manager.ActivateAsync("vips");
+        Assert.Equal(10, atActivation); // c0, c4, ..., c36
+        Eventually(() => PushSender.Messages.Count == 10, "10 VIP pushes");
+
+        var promoted = new Customer("c1@example.com", new Dictionary<string, FieldValue> { ["firstName"] = "Name1", ["vip"] = true });
+        var stillNot = new Customer("c2@example.com", new Dictionary<string, FieldValue> { ["firstName"] = "Name2", ["vip"] = false });
+        var newcomer = new Customer("new@example.com", new Dictionary<string, FieldValue> { ["vip"] = true });
+        var (upserted, enrolled) = await Manager.PutCustomersAsync([promoted, stillNot, newcomer]);
+
+        Assert.Equal((1, 2, 2), (upserted.Created, upserted.Updated, enrolled));
+        Eventually(() => PushSender.Messages.Count == 12, "2 more pushes");
+
+        // Putting them again enrolls no one twice (re-entry: never).
+        Assert.Equal(0, (await Manager.PutCustomersAsync([promoted])).Enrolled);
+    }
 }
