@@ -17,6 +17,9 @@ internal sealed class EngineScenario : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
+    private static readonly Lock PopulationLock = new();
+    private static Customer[]? _population;
+
     private readonly ServiceProvider _services;
     private readonly IHostedService[] _hosted;
     private readonly IJourneyManager _manager;
@@ -33,6 +36,24 @@ internal sealed class EngineScenario : IAsyncDisposable
 
     public int Customers { get; }
 
+    /// <summary>The customers, created once per process and count (they are immutable; each host stores them anew).</summary>
+    private static Customer[] Population(int customers)
+    {
+        lock (PopulationLock)
+        {
+            if (_population?.Length != customers)
+            {
+                _population = new Customer[customers];
+                for (var i = 0; i < customers; i++)
+                {
+                    _population[i] = BenchmarkData.CreateCustomer(i);
+                }
+            }
+
+            return _population;
+        }
+    }
+
     /// <summary>Builds the host, stores the customers and the draft journey, and starts the engine (idle: nothing is enrolled yet).</summary>
     public static async Task<EngineScenario> StartAsync(int customers, int shardCount, Action<string, TimeSpan>? report = null)
     {
@@ -47,23 +68,16 @@ internal sealed class EngineScenario : IAsyncDisposable
 
         var store = provider.GetRequiredService<ICustomerStore>();
         await store.SaveSchemaAsync(BenchmarkData.Schema);
-        var ids = new string[customers];
+        var all = Population(customers);
         const int Chunk = 10_000;
         for (var start = 0; start < customers; start += Chunk)
         {
-            var batch = new Customer[Math.Min(Chunk, customers - start)];
-            for (var i = 0; i < batch.Length; i++)
-            {
-                batch[i] = BenchmarkData.CreateCustomer(start + i);
-                ids[start + i] = batch[i].Id;
-            }
-
-            await store.UpsertAsync(batch);
+            await store.UpsertAsync(new ArraySegment<Customer>(all, start, Math.Min(Chunk, customers - start)));
         }
 
         report?.Invoke("store customers", watch.Elapsed);
         watch.Restart();
-        var journey = BenchmarkData.ThroughputJourney(ids);
+        var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id));
         await provider.GetRequiredService<IJourneyManager>().CreateAsync(journey);
         report?.Invoke("build + create journey", watch.Elapsed);
 
