@@ -1,11 +1,26 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 
 namespace Journeys.Benchmarks;
 
-/// <summary>Runs the benchmarks chosen on the command line (for example <c>--filter '*'</c>, <c>--job dry</c>).</summary>
+/// <summary>
+/// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
+/// with <c>breakdown [customers] [runs]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>).
+/// </summary>
 public static class Program
 {
     /// <summary>The entry point.</summary>
-    /// <param name="args">BenchmarkDotNet's command-line arguments.</param>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <param name="args">BenchmarkDotNet's command-line arguments, or <c>breakdown [customers] [runs]</c>.</param>
+    public static async Task Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "breakdown")
+        {
+            var customers = args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 100_000;
+            var runs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+            await Breakdown.RunAsync(customers, runs);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

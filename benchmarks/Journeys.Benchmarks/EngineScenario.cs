@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Journeys.Benchmarks;
+
+/// <summary>
+/// The hosted engine (AddJourneys, in-memory stores, <see cref="NullChannelSender"/> on email and push, the system
+/// clock) with N customers stored and the five-step journey created as a draft whose audience is the list of them.
+/// <see cref="RunAsync"/> activates it (which enrolls the list) and waits until every enrollment completed.
+/// </summary>
+internal sealed class EngineScenario : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    private static readonly Lock PopulationLock = new();
+    private static Customer[]? _population;
+
+    private readonly ServiceProvider _services;
+    private readonly IHostedService[] _hosted;
+    private readonly IJourneyManager _manager;
+    private readonly string _journeyId;
+
+    private EngineScenario(ServiceProvider services, IHostedService[] hosted, string journeyId, int customers)
+    {
+        _services = services;
+        _hosted = hosted;
+        _manager = services.GetRequiredService<IJourneyManager>();
+        _journeyId = journeyId;
+        Customers = customers;
+    }
+
+    public int Customers { get; }
+
+    /// <summary>The customers, created once per process and count (they are immutable; each host stores them anew).</summary>
+    private static Customer[] Population(int customers)
+    {
+        lock (PopulationLock)
+        {
+            if (_population?.Length != customers)
+            {
+                _population = new Customer[customers];
+                for (var i = 0; i < customers; i++)
+                {
+                    _population[i] = BenchmarkData.CreateCustomer(i);
+                }
+            }
+
+            return _population;
+        }
+    }
+
+    /// <summary>Builds the host, stores the customers and the draft journey, and starts the engine (idle: nothing is enrolled yet).</summary>
+    public static async Task<EngineScenario> StartAsync(int customers, int shardCount, Action<string, TimeSpan>? report = null)
+    {
+        var watch = Stopwatch.StartNew();
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j
+            .AddSender(Channel.Email, NullChannelSender.Instance)
+            .AddSender(Channel.Push, NullChannelSender.Instance)
+            .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
+            .Configure(o => o.ShardCount = shardCount));
+        var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredService<ICustomerStore>();
+        await store.SaveSchemaAsync(BenchmarkData.Schema);
+        var all = Population(customers);
+        const int Chunk = 10_000;
+        for (var start = 0; start < customers; start += Chunk)
+        {
+            await store.UpsertAsync(new ArraySegment<Customer>(all, start, Math.Min(Chunk, customers - start)));
+        }
+
+        report?.Invoke("store customers", watch.Elapsed);
+        watch.Restart();
+        var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id));
+        await provider.GetRequiredService<IJourneyManager>().CreateAsync(journey);
+        report?.Invoke("build + create journey", watch.Elapsed);
+
+        var hosted = provider.GetServices<IHostedService>().ToArray();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        return new EngineScenario(provider, hosted, journey.Id, customers);
+    }
+
+    /// <summary>Activates the journey (enrolling every customer) and waits until all enrollments completed.</summary>
+    /// <param name="report">Receives named phase durations (activation, all completed, all messages sent) when given.</param>
+    /// <param name="waitForSends">Also wait until the outbox has sent the 2 messages of every customer.</param>
+    public async Task RunAsync(Action<string, TimeSpan>? report = null, bool waitForSends = false)
+    {
+        var watch = Stopwatch.StartNew();
+        var (_, enrolled) = await _manager.ActivateAsync(_journeyId);
+        if (enrolled != Customers)
+        {
+            throw new InvalidOperationException($"Enrolled {enrolled} customers, expected {Customers}.");
+        }
+
+        report?.Invoke("activate (validate, compile, enroll)", watch.Elapsed);
+        await WaitAsync(s => s.Get(StatisticCounter.Completed) >= Customers, "every enrollment completed");
+        report?.Invoke("activate → all completed", watch.Elapsed);
+        if (waitForSends)
+        {
+            await WaitAsync(s => s.Get("send-welcome", StatisticCounter.Sent) + s.Get("send-follow-up", StatisticCounter.Sent) >= 2L * Customers, "every message sent");
+            report?.Invoke("activate → all messages sent", watch.Elapsed);
+        }
+    }
+
+    public async Task<JourneyStatistics> GetStatisticsAsync() => await _manager.GetStatisticsAsync(_journeyId);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in _hosted)
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
+        await _services.DisposeAsync();
+    }
+
+    private async Task WaitAsync(Func<JourneyStatistics, bool> done, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var statistics = await _manager.GetStatisticsAsync(_journeyId);
+            if (done(statistics))
+            {
+                return;
+            }
+
+            if (statistics.Get(StatisticCounter.Failed) > 0)
+            {
+                throw new InvalidOperationException($"{statistics.Get(StatisticCounter.Failed)} enrollments failed while waiting for: {what}.");
+            }
+
+            if (deadline.Elapsed > Timeout)
+            {
+                throw new TimeoutException($"Timed out after {Timeout} waiting for: {what} (completed {statistics.Get(StatisticCounter.Completed)} of {Customers}).");
+            }
+
+            // ~1 ms: short against the whole run, and a statistics read takes the store lock only briefly.
+            await Task.Delay(1);
+        }
+    }
+}
