@@ -247,18 +247,41 @@ internal sealed partial class JourneyEngine
         foreach (var item in batch)
         {
             var enrollment = item.Enrollment;
-            var journey = await _journeys.GetAsync(enrollment.JourneyId, enrollment.Version, stoppingToken).ConfigureAwait(false);
-            if (journey is null)
+            CompiledJourney? journey;
+            try
             {
-                LogMissingVersion(_logger, enrollment.JourneyId, enrollment.Version);
+                journey = await _journeys.GetAsync(enrollment.JourneyId, enrollment.Version, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The version no longer compiles (say, a field it uses was removed): end its enrollments visibly.
+                LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
+                checkpoints.Add(FailWithoutJourney(enrollment, $"journey version does not compile: {ex.GetType().Name}", now));
                 continue;
             }
 
-            var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
-                ?? new Customer(enrollment.CustomerId);
-            var fields = CustomerSlots.ToArray(customer, journey.Schema);
-            var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
-            checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
+            if (journey is null)
+            {
+                // The version was deleted under it: end it rather than claim it again forever.
+                LogMissingVersion(_logger, enrollment.JourneyId, enrollment.Version);
+                checkpoints.Add(FailWithoutJourney(enrollment, "journey version not found", now));
+                continue;
+            }
+
+            try
+            {
+                var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                    ?? new Customer(enrollment.CustomerId);
+                var fields = CustomerSlots.ToArray(customer, journey.Schema);
+                var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
+                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One enrollment that cannot run must not stop its shard or come back forever: it fails, visibly.
+                LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+            }
         }
 
         try
@@ -298,6 +321,21 @@ internal sealed partial class JourneyEngine
             NotifyWork();
         }
     }
+
+    private static EnrollmentCheckpoint FailWithoutJourney(Enrollment enrollment, string reason, DateTimeOffset now) => new(
+        enrollment with
+        {
+            Status = EnrollmentStatus.Failed,
+            EndReason = reason,
+            WakeAt = null,
+            AwaitedEvent = null,
+            WakeEvents = EquatableArray<string>.Empty,
+            UpdatedAt = now,
+        },
+        enrollment.ConcurrencyToken,
+        [],
+        [],
+        [new StatisticDelta(enrollment.JourneyId, enrollment.Version, null, StatisticCounter.Failed)]);
 
     private static TimeZoneInfo? FindZone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
 
@@ -454,11 +492,14 @@ internal sealed partial class JourneyEngine
     [LoggerMessage(4, LogLevel.Critical, "A Journeys shard worker failed")]
     private static partial void LogShardFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Warning, "Journey {JourneyId} version {Version} is not in the store; its enrollments cannot run")]
+    [LoggerMessage(5, LogLevel.Warning, "Journey {JourneyId} version {Version} is not in the store; its enrollment is ended as failed")]
     private static partial void LogMissingVersion(ILogger logger, string journeyId, int version);
 
     [LoggerMessage(6, LogLevel.Debug, "Checkpoint of enrollment {EnrollmentId} was refused (stale token or lost lease)")]
     private static partial void LogStaleCommit(ILogger logger, Guid enrollmentId);
+
+    [LoggerMessage(8, LogLevel.Error, "An enrollment of journey {JourneyId} version {Version} failed at node {NodeId}")]
+    private static partial void LogEnrollmentFailed(ILogger logger, string journeyId, int version, string? nodeId, Exception exception);
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);

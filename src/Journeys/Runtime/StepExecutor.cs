@@ -69,6 +69,14 @@ internal sealed class StepExecutor
             run._statistics);
     }
 
+    /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
+    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now)
+    {
+        var run = new StepExecutor(journey, item, [], TimeZoneInfo.Utc, now);
+        run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
+        return new EnrollmentCheckpoint(run._state with { UpdatedAt = now }, item.Enrollment.ConcurrencyToken, [], [], run._statistics);
+    }
+
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
     public static string MessageId(Guid enrollmentId, string nodeId, int visit) =>
         string.Create(CultureInfo.InvariantCulture, $"{enrollmentId:N}/{nodeId}/{visit}");
