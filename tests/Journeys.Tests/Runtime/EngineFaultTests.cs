@@ -4,7 +4,6 @@ using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Tests.Runtime;
@@ -25,34 +24,19 @@ public sealed class EngineFaultTests
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
             .Configure(o => o.ShardCount = 1));
         await using var provider = services.BuildServiceProvider();
-        var hosted = provider.GetServices<IHostedService>().ToArray();
-        foreach (var h in hosted)
-        {
-            await h.StartAsync(default);
-        }
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["bad@example.com", "good@example.com"])
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+        await manager.ActivateAsync("j");
 
-        try
-        {
-            var manager = provider.GetRequiredService<IJourneyManager>();
-            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["bad@example.com", "good@example.com"])
-                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
-            await manager.ActivateAsync("j");
-
-            EngineHost.Eventually(() => push.Messages.Count == 1, "the good customer's push");
-            EngineHost.Eventually(
-                () => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Failed) == 1,
-                "the bad customer's enrollment failed");
-            var bad = await provider.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("bad@example.com");
-            Assert.Equal((EnrollmentStatus.Failed, "engine error: IOException"), (bad.Single().Status, bad.Single().EndReason));
-            Assert.Equal("good@example.com", push.Messages.Single().CustomerId);
-        }
-        finally
-        {
-            foreach (var h in hosted)
-            {
-                await h.StopAsync(default);
-            }
-        }
+        EngineHost.Eventually(() => push.Messages.Count == 1, "the good customer's push");
+        EngineHost.Eventually(
+            () => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Failed) == 1,
+            "the bad customer's enrollment failed");
+        var bad = await provider.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("bad@example.com");
+        Assert.Equal((EnrollmentStatus.Failed, "engine error: IOException"), (bad.Single().Status, bad.Single().EndReason));
+        Assert.Equal("good@example.com", push.Messages.Single().CustomerId);
     }
 
     private sealed class ThrowingCustomerStore(ICustomerStore inner, string badId) : ICustomerStore

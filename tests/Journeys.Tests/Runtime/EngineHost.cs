@@ -12,7 +12,7 @@ namespace Journeys.Tests.Runtime;
 internal sealed class EngineHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
-    private IHostedService[] _hosted = [];
+    private IAsyncDisposable _running = null!;
 
     private EngineHost(ServiceProvider services, FakeTimeProvider time, RecordingChannelSender push, RecordingChannelSender email)
     {
@@ -59,23 +59,37 @@ internal sealed class EngineHost : IAsyncDisposable
             new Dictionary<string, FieldValue> { ["firstName"] = $"Name{i}", ["vip"] = i % 4 == 0 },
             timeZone))]);
 
-        host._hosted = [.. host._services.GetServices<IHostedService>()];
-        foreach (var hosted in host._hosted)
-        {
-            await hosted.StartAsync(default);
-        }
-
+        host._running = await RunHostedAsync(host._services);
         return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hosted in _hosted)
+        await _running.DisposeAsync();
+        await _services.DisposeAsync();
+    }
+
+    /// <summary>Starts the hosted services of a provider; disposing the result stops them.</summary>
+    public static async Task<IAsyncDisposable> RunHostedAsync(IServiceProvider provider)
+    {
+        var hosted = provider.GetServices<IHostedService>().ToArray();
+        foreach (var service in hosted)
         {
-            await hosted.StopAsync(default);
+            await service.StartAsync(default);
         }
 
-        await _services.DisposeAsync();
+        return new Stopper(hosted);
+    }
+
+    private sealed class Stopper(IHostedService[] hosted) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var service in hosted)
+            {
+                await service.StopAsync(default);
+            }
+        }
     }
 
     /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
