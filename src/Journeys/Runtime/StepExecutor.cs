@@ -31,10 +31,26 @@ internal sealed class StepExecutor
     private readonly FieldValue[] _fields;
     private readonly TimeZoneInfo _zone;
     private readonly DateTimeOffset _now;
-    private readonly List<OutboxMessage> _outbox = [];
-    private readonly List<CustomerFieldUpdate> _updates = [];
-    private readonly List<StatisticDelta> _statistics = [];
-    private Enrollment _state;
+    // A scratch list per thread for the statistic deltas (copied out to an exact array at the end of a run).
+    [ThreadStatic]
+    private static List<StatisticDelta>? t_statistics;
+
+    private readonly Enrollment _initial;
+    private readonly List<StatisticDelta> _statistics;
+    private List<OutboxMessage>? _outbox;
+    private List<CustomerFieldUpdate>? _updates;
+
+    // The fields of the enrollment that a run changes; the new Enrollment is built once, at the end.
+    private string? _currentNodeId;
+    private EnrollmentStatus _status;
+    private DateTimeOffset? _wakeAt;
+    private string? _awaitedEvent;
+    private int _visit;
+    private EquatableArray<string> _wakeEvents;
+    private long _eventCursor;
+    private DateTimeOffset? _nodeEnteredAt;
+    private int _nodeState;
+    private string? _endReason;
     private int _current;
     private int _steps;
     private int _nextEvent;
@@ -47,8 +63,22 @@ internal sealed class StepExecutor
         _fields = fields;
         _zone = zone;
         _now = now;
-        _state = item.Enrollment;
-        _current = _state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
+        var state = item.Enrollment;
+        _initial = state;
+        _currentNodeId = state.CurrentNodeId;
+        _status = state.Status;
+        _wakeAt = state.WakeAt;
+        _awaitedEvent = state.AwaitedEvent;
+        _visit = state.Visit;
+        _wakeEvents = state.WakeEvents;
+        _eventCursor = state.EventCursor;
+        _nodeEnteredAt = state.NodeEnteredAt;
+        _nodeState = state.NodeState;
+        _endReason = state.EndReason;
+        _statistics = t_statistics ?? [];
+        t_statistics = null;
+        _statistics.Clear();
+        _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
     }
 
     /// <summary>Runs a claimed enrollment.</summary>
@@ -62,11 +92,11 @@ internal sealed class StepExecutor
         var run = new StepExecutor(journey, item, fields, zone, now);
         run.Run();
         return new EnrollmentCheckpoint(
-            run._state with { UpdatedAt = now },
+            run.BuildState(),
             item.Enrollment.ConcurrencyToken,
-            run._outbox,
-            run._updates,
-            run._statistics);
+            run._outbox is { } outbox ? outbox : [],
+            run._updates is { } updates ? updates : [],
+            run.TakeStatistics());
     }
 
     /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
@@ -74,7 +104,7 @@ internal sealed class StepExecutor
     {
         var run = new StepExecutor(journey, item, [], TimeZoneInfo.Utc, now);
         run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
-        return new EnrollmentCheckpoint(run._state with { UpdatedAt = now }, item.Enrollment.ConcurrencyToken, [], [], run._statistics);
+        return new EnrollmentCheckpoint(run.BuildState(), item.Enrollment.ConcurrencyToken, [], [], run.TakeStatistics());
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
@@ -106,7 +136,32 @@ internal sealed class StepExecutor
     public static string IdempotencyKey(CompiledJourney journey, Guid enrollmentId, string nodeId, int visit) =>
         string.Create(CultureInfo.InvariantCulture, $"{journey.Id}:{journey.Version}:{enrollmentId:N}:{nodeId}:{visit}");
 
-    private bool Ended => _state.IsEnded;
+    private bool Ended => _status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
+
+    /// <summary>The enrollment as the run left it, built once (the only copy of the claimed record).</summary>
+    private Enrollment BuildState() => _initial with
+    {
+        CurrentNodeId = _currentNodeId,
+        Status = _status,
+        WakeAt = _wakeAt,
+        AwaitedEvent = _awaitedEvent,
+        Visit = _visit,
+        UpdatedAt = _now,
+        WakeEvents = _wakeEvents,
+        EventCursor = _eventCursor,
+        NodeEnteredAt = _nodeEnteredAt,
+        NodeState = _nodeState,
+        EndReason = _endReason,
+    };
+
+    /// <summary>The statistic deltas as an exact array; the scratch list goes back to the thread for the next run.</summary>
+    private StatisticDelta[] TakeStatistics()
+    {
+        var statistics = _statistics.Count == 0 ? [] : _statistics.ToArray();
+        _statistics.Clear();
+        t_statistics = _statistics;
+        return statistics;
+    }
 
     private void Run()
     {
@@ -117,23 +172,23 @@ internal sealed class StepExecutor
 
         if (_current < 0)
         {
-            End(EnrollmentStatus.Failed, $"node '{_state.CurrentNodeId}' is not in version {_journey.Version}", StatisticCounter.Failed);
+            End(EnrollmentStatus.Failed, $"node '{_currentNodeId}' is not in version {_journey.Version}", StatisticCounter.Failed);
             return;
         }
 
-        if (_state.Visit == 0)
+        if (_visit == 0)
         {
             Count(StatisticCounter.Entered, null);
         }
 
-        if (_state.Status == EnrollmentStatus.Active)
+        if (_status == EnrollmentStatus.Active)
         {
             // A goal reached before this first step converts the enrollment before anything is sent.
             for (var i = 0; i < _item.Events.Count; i++)
             {
                 if (IsGoal(_item.Events[i].Event))
                 {
-                    _state = _state with { EventCursor = _item.Events[i].Sequence };
+                    _eventCursor = _item.Events[i].Sequence;
                     _nextEvent = i + 1;
                     Convert(_item.Events[i].Event.Name);
                     return;
@@ -143,17 +198,17 @@ internal sealed class StepExecutor
             Enter(_current);
         }
 
-        while (!Ended && _state.Status == EnrollmentStatus.Waiting)
+        while (!Ended && _status == EnrollmentStatus.Waiting)
         {
             var hasEvent = _nextEvent < _item.Events.Count;
-            if (_state.WakeAt is { } wakeAt && wakeAt <= _now && (!hasEvent || wakeAt <= _item.Events[_nextEvent].Event.Time))
+            if (_wakeAt is { } wakeAt && wakeAt <= _now && (!hasEvent || wakeAt <= _item.Events[_nextEvent].Event.Time))
             {
                 FireTimer();
             }
             else if (hasEvent)
             {
                 var sequenced = _item.Events[_nextEvent++];
-                _state = _state with { EventCursor = Math.Max(_state.EventCursor, sequenced.Sequence) };
+                _eventCursor = Math.Max(_eventCursor, sequenced.Sequence);
                 HandleEvent(sequenced.Event);
             }
             else
@@ -183,7 +238,7 @@ internal sealed class StepExecutor
                 Enter(retargeting.OnConverted);
                 break;
             case CompiledWebhook webhook when string.Equals(e.Name, WebhookResultEvent, StringComparison.Ordinal)
-                && string.Equals(e.MessageId, MessageId(_state.Id, webhook.Id, _state.Visit), StringComparison.Ordinal):
+                && string.Equals(e.MessageId, MessageId(_initial.Id, webhook.Id, _visit), StringComparison.Ordinal):
                 var success = e.Properties.TryGetValue("success", out var value) && value.Type == FieldType.Boolean && value.AsBoolean();
                 if (!success)
                 {
@@ -225,8 +280,8 @@ internal sealed class StepExecutor
 
     private void RetargetingTimer(CompiledRetargeting node)
     {
-        var enteredAt = _state.NodeEnteredAt ?? _now;
-        var sent = _state.NodeState;
+        var enteredAt = _nodeEnteredAt ?? _now;
+        var sent = _nodeState;
         while (sent < node.Reminders.Length && enteredAt + node.Reminders[sent].After <= _now)
         {
             var reminder = node.Reminders[sent];
@@ -234,7 +289,7 @@ internal sealed class StepExecutor
             sent++;
         }
 
-        _state = _state with { NodeState = sent };
+        _nodeState = sent;
         if (enteredAt + node.Window <= _now)
         {
             Leave();
@@ -244,7 +299,7 @@ internal sealed class StepExecutor
 
         var windowEnd = enteredAt + node.Window;
         var nextReminder = sent < node.Reminders.Length ? enteredAt + node.Reminders[sent].After : windowEnd;
-        _state = _state with { WakeAt = nextReminder < windowEnd ? nextReminder : windowEnd };
+        _wakeAt = nextReminder < windowEnd ? nextReminder : windowEnd;
     }
 
     private void Enter(int index)
@@ -265,17 +320,14 @@ internal sealed class StepExecutor
 
             var node = _journey.Nodes[index];
             _current = index;
-            _state = _state with
-            {
-                CurrentNodeId = node.Id,
-                Status = EnrollmentStatus.Active,
-                Visit = _state.Visit + 1,
-                NodeEnteredAt = _now,
-                NodeState = 0,
-                WakeAt = null,
-                AwaitedEvent = null,
-                WakeEvents = _journey.GoalEvents,
-            };
+            _currentNodeId = node.Id;
+            _status = EnrollmentStatus.Active;
+            _visit++;
+            _nodeEnteredAt = _now;
+            _nodeState = 0;
+            _wakeAt = null;
+            _awaitedEvent = null;
+            _wakeEvents = _journey.GoalEvents;
             Count(StatisticCounter.Entered, node.Id);
 
             switch (node)
@@ -303,7 +355,7 @@ internal sealed class StepExecutor
 
                 case CompiledSplit split:
                     Leave();
-                    index = split.Targets[split.ChoosePath(_state.CustomerId)];
+                    index = split.Targets[split.ChoosePath(_initial.CustomerId)];
                     break;
 
                 case CompiledWait wait:
@@ -346,7 +398,7 @@ internal sealed class StepExecutor
                         _fields[update.Slot] = value;
                     }
 
-                    _updates.Add(new CustomerFieldUpdate(_state.CustomerId, update.Field, update.Value));
+                    (_updates ??= []).Add(new CustomerFieldUpdate(_initial.CustomerId, update.Field, update.Value));
                     Leave();
                     index = update.Next;
                     break;
@@ -370,7 +422,10 @@ internal sealed class StepExecutor
             wakeEvents = wakeEvents.AsImmutableArray().Add(awaitedEvent);
         }
 
-        _state = _state with { Status = EnrollmentStatus.Waiting, AwaitedEvent = awaitedEvent, WakeAt = wakeAt, WakeEvents = wakeEvents };
+        _status = EnrollmentStatus.Waiting;
+        _awaitedEvent = awaitedEvent;
+        _wakeAt = wakeAt;
+        _wakeEvents = wakeEvents;
     }
 
     private bool Matches(CompiledWait wait, CustomerEvent e)
@@ -382,7 +437,7 @@ internal sealed class StepExecutor
 
         if (wait.CorrelatedNodeId is { } correlated)
         {
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"{_state.Id:N}/{correlated}/");
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{correlated}/");
             if (e.MessageId is null || !e.MessageId.StartsWith(prefix, StringComparison.Ordinal))
             {
                 return false;
@@ -416,7 +471,7 @@ internal sealed class StepExecutor
 
     private void Convert(string goal)
     {
-        Count(StatisticCounter.Converted, _state.CurrentNodeId);
+        Count(StatisticCounter.Converted, _currentNodeId);
         End(EnrollmentStatus.Converted, "goal:" + goal, StatisticCounter.Converted);
     }
 
@@ -433,7 +488,6 @@ internal sealed class StepExecutor
 
     private void Send(string nodeId, Channel channel, CompiledTemplate template, string? reminder)
     {
-        var visitKey = reminder is null ? _state.Visit.ToString(CultureInfo.InvariantCulture) : $"{_state.Visit}-{reminder}";
         if (!template.TryRender(_fields, out var body, out _))
         {
             // A variable with no value and no default: not sent, counted as failed; the customer moves on.
@@ -441,21 +495,32 @@ internal sealed class StepExecutor
             return;
         }
 
-        var messageId = string.Create(CultureInfo.InvariantCulture, $"{_state.Id:N}/{nodeId}/{visitKey}");
-        var key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_state.Id:N}:{nodeId}:{visitKey}");
-        _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, key, channel, template.CampaignId, _state.CustomerId, body, _journey.Id, _journey.Version, nodeId),
-            _state.Id,
+        // The visit ("3", or "3-reminder-1") is formatted straight into both strings: no intermediate string.
+        string messageId, key;
+        if (reminder is null)
+        {
+            messageId = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}");
+            key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_initial.Id:N}:{nodeId}:{_visit}");
+        }
+        else
+        {
+            messageId = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}-{reminder}");
+            key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_initial.Id:N}:{nodeId}:{_visit}-{reminder}");
+        }
+
+        (_outbox ??= []).Add(new OutboxMessage(
+            new OutboundMessage(messageId, key, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
+            _initial.Id,
             _now));
     }
 
     private void CallWebhook(CompiledWebhook webhook)
     {
-        var messageId = MessageId(_state.Id, webhook.Id, _state.Visit);
-        var key = IdempotencyKey(_journey, _state.Id, webhook.Id, _state.Visit);
-        _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _state.CustomerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
-            _state.Id,
+        var messageId = MessageId(_initial.Id, webhook.Id, _visit);
+        var key = IdempotencyKey(_journey, _initial.Id, webhook.Id, _visit);
+        (_outbox ??= []).Add(new OutboxMessage(
+            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _initial.CustomerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
+            _initial.Id,
             _now));
     }
 
@@ -482,22 +547,19 @@ internal sealed class StepExecutor
 
     private void End(EnrollmentStatus status, string? reason, StatisticCounter counter)
     {
-        var nodeId = _current >= 0 ? _journey.Nodes[_current].Id : _state.CurrentNodeId;
+        var nodeId = _current >= 0 ? _journey.Nodes[_current].Id : _currentNodeId;
         if (counter is StatisticCounter.Exited or StatisticCounter.Failed && nodeId is not null)
         {
             Count(counter, nodeId);
         }
 
         Count(counter, null);
-        _state = _state with
-        {
-            Status = status,
-            CurrentNodeId = status == EnrollmentStatus.Completed ? null : nodeId,
-            EndReason = reason,
-            WakeAt = null,
-            AwaitedEvent = null,
-            WakeEvents = EquatableArray<string>.Empty,
-        };
+        _status = status;
+        _currentNodeId = status == EnrollmentStatus.Completed ? null : nodeId;
+        _endReason = reason;
+        _wakeAt = null;
+        _awaitedEvent = null;
+        _wakeEvents = EquatableArray<string>.Empty;
     }
 
     private void Count(StatisticCounter counter, string? nodeId) =>
