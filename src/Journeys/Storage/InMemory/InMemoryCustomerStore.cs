@@ -117,8 +117,38 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
         }
 
         var builder = _customers.ToBuilder();
-        foreach (var update in updates)
+        ApplyFieldUpdates(builder, updates);
+        Volatile.Write(ref _customers, builder.ToImmutable());
+    }
+
+    /// <summary>
+    /// The field updates of the applied checkpoints, in checkpoint order, through one builder: one new snapshot for the
+    /// whole batch rather than one per checkpoint. The caller holds <see cref="SyncRoot"/>.
+    /// </summary>
+    /// <param name="checkpoints">The checkpoints of a commit.</param>
+    /// <param name="applied">Which of them are applied.</param>
+    internal void ApplyFieldUpdatesLocked(IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied)
+    {
+        ImmutableSortedDictionary<string, Customer>.Builder? builder = null;
+        for (var i = 0; i < checkpoints.Count; i++)
         {
+            if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
+            {
+                ApplyFieldUpdates(builder ??= _customers.ToBuilder(), checkpoints[i].CustomerUpdates);
+            }
+        }
+
+        if (builder is not null)
+        {
+            Volatile.Write(ref _customers, builder.ToImmutable());
+        }
+    }
+
+    private static void ApplyFieldUpdates(ImmutableSortedDictionary<string, Customer>.Builder builder, IReadOnlyList<CustomerFieldUpdate> updates)
+    {
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var update = updates[i];
             if (builder.TryGetValue(update.CustomerId, out var customer))
             {
                 var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
@@ -130,8 +160,6 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                 builder[update.CustomerId] = new Customer(update.CustomerId, fields);
             }
         }
-
-        Volatile.Write(ref _customers, builder.ToImmutable());
     }
 
     // The snapshot is taken when enumeration starts, so each enumeration sees the store as it was then.

@@ -202,6 +202,8 @@ internal sealed partial class InMemoryEngineStore
                         ApplyLocked(checkpoints[i]);
                     }
                 }
+
+                _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
             }
 
             return ValueTask.FromResult<IReadOnlyList<bool>>(applied);
@@ -529,12 +531,11 @@ internal sealed partial class InMemoryEngineStore
         }
 
         Place(entry);
-        foreach (var message in checkpoint.Outbox)
+        for (var i = 0; i < checkpoint.Outbox.Count; i++)
         {
-            AddOutboxLocked(message);
+            AddOutboxLocked(checkpoint.Outbox[i]);
         }
 
-        _customers.ApplyFieldUpdatesLocked(checkpoint.CustomerUpdates);
         AddStatisticsLocked(checkpoint.Statistics);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Journeys.Storage.InMemory;
 
@@ -6,6 +7,8 @@ namespace Journeys.Storage.InMemory;
 internal sealed partial class InMemoryEngineStore
 {
     private readonly Dictionary<string, Dictionary<StatisticKey, long>> _statistics = new(StringComparer.Ordinal);
+    private string? _lastStatisticsJourney;
+    private Dictionary<StatisticKey, long>? _lastStatisticsCounters;
 
     /// <inheritdoc />
     public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
@@ -77,22 +80,31 @@ internal sealed partial class InMemoryEngineStore
 
     private void AddStatisticsLocked(IReadOnlyList<StatisticDelta> deltas)
     {
-        foreach (var delta in deltas)
+        for (var i = 0; i < deltas.Count; i++)
         {
-            AddStatisticLocked(delta);
+            AddStatisticLocked(deltas[i]);
         }
     }
 
     private void AddStatisticLocked(in StatisticDelta delta)
     {
-        if (!_statistics.TryGetValue(delta.JourneyId, out var counters))
+        // Deltas come in runs of one journey (a checkpoint, a batch): the last journey's counters are kept at hand,
+        // found again by reference (journeys are never removed from the map, so the cached counters stay valid).
+        var counters = _lastStatisticsCounters;
+        if (counters is null || !ReferenceEquals(delta.JourneyId, _lastStatisticsJourney))
         {
-            counters = [];
-            _statistics.Add(delta.JourneyId, counters);
+            if (!_statistics.TryGetValue(delta.JourneyId, out counters))
+            {
+                counters = [];
+                _statistics.Add(delta.JourneyId, counters);
+            }
+
+            _lastStatisticsJourney = delta.JourneyId;
+            _lastStatisticsCounters = counters;
         }
 
-        var key = new StatisticKey(delta.Version, delta.NodeId, delta.Counter);
-        counters[key] = counters.GetValueOrDefault(key) + delta.Amount;
+        // One lookup for the read and the write.
+        CollectionsMarshal.GetValueRefOrAddDefault(counters, new StatisticKey(delta.Version, delta.NodeId, delta.Counter), out _) += delta.Amount;
     }
 
     private readonly record struct StatisticKey(int Version, string? NodeId, StatisticCounter Counter);
