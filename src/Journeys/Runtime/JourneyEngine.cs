@@ -210,6 +210,7 @@ internal sealed partial class JourneyEngine
     {
         var batch = new List<WorkItem>(_options.BatchSize);
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
+        var fields = new FieldBuffer();
         try
         {
             while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -228,7 +229,7 @@ internal sealed partial class JourneyEngine
                     continue;
                 }
 
-                await ProcessBatchAsync(batch, checkpoints, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(batch, checkpoints, fields, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -238,7 +239,7 @@ internal sealed partial class JourneyEngine
         }
     }
 
-    private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
         activity?.SetTag("journeys.batch.size", batch.Count);
@@ -272,7 +273,8 @@ internal sealed partial class JourneyEngine
             {
                 var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
                     ?? new Customer(enrollment.CustomerId);
-                var fields = CustomerSlots.ToArray(customer, journey.Schema);
+                var fields = fieldBuffer.For(journey.Schema);
+                CustomerSlots.Fill(customer, journey.Schema, fields);
                 var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
                 checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
             }
@@ -305,9 +307,25 @@ internal sealed partial class JourneyEngine
                 NotifyOutbox();
             }
 
-            JourneysTelemetry.Steps.Add(applied.Count(a => a));
-            JourneysTelemetry.Entered.Add(batch.Count(b => b.Enrollment.Visit == 0));
-            JourneysTelemetry.Converted.Add(checkpoints.Count(c => c.State.Status == EnrollmentStatus.Converted));
+            int steps = 0, entered = 0, converted = 0;
+            for (var i = 0; i < applied.Count; i++)
+            {
+                steps += applied[i] ? 1 : 0;
+            }
+
+            foreach (var item in batch)
+            {
+                entered += item.Enrollment.Visit == 0 ? 1 : 0;
+            }
+
+            foreach (var checkpoint in checkpoints)
+            {
+                converted += checkpoint.State.Status == EnrollmentStatus.Converted ? 1 : 0;
+            }
+
+            JourneysTelemetry.Steps.Add(steps);
+            JourneysTelemetry.Entered.Add(entered);
+            JourneysTelemetry.Converted.Add(converted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -319,6 +337,27 @@ internal sealed partial class JourneyEngine
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
             NotifyWork();
+        }
+    }
+
+    /// <summary>
+    /// A shard's slot array, reused from one enrollment to the next: <see cref="CustomerSlots.Fill"/> rewrites every
+    /// slot, and nothing the executor returns refers to the array (update nodes change it only during the run).
+    /// </summary>
+    private sealed class FieldBuffer
+    {
+        private FieldValue[] _values = [];
+
+        /// <summary>An array of exactly the schema's length (the executor bounds slots by the array's length).</summary>
+        public FieldValue[] For(CustomerFieldSchema schema)
+        {
+            var length = schema.Fields.Count;
+            if (_values.Length != length)
+            {
+                _values = new FieldValue[length];
+            }
+
+            return _values;
         }
     }
 
