@@ -28,7 +28,12 @@ internal sealed class CompiledJourneyCache
     /// <summary>The compiled version, or <see langword="null"/> when the store does not have it.</summary>
     public ValueTask<CompiledJourney?> GetAsync(string journeyId, int version, CancellationToken cancellationToken)
     {
-        var task = _cache.GetOrAdd((journeyId, version), key => LoadAsync(key.Id, key.Version, cancellationToken));
+        // The hit (every enrollment of a batch) looks up without allocating the loader's closure.
+        if (!_cache.TryGetValue((journeyId, version), out var task))
+        {
+            task = _cache.GetOrAdd((journeyId, version), key => LoadAsync(key.Id, key.Version, cancellationToken));
+        }
+
         if (task.IsCompletedSuccessfully)
         {
             return new(task.Result);

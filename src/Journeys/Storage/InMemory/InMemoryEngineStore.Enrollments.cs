@@ -613,16 +613,16 @@ internal sealed partial class InMemoryEngineStore
         return false;
     }
 
-    private List<SequencedEvent> EventsAfter(Enrollment state)
+    private IReadOnlyList<SequencedEvent> EventsAfter(Enrollment state)
     {
         if (!_inboxes.TryGetValue(state.CustomerId, out var inbox))
         {
-            return [];
+            return Array.Empty<SequencedEvent>();
         }
 
         var events = inbox.Events;
         var first = FirstAfter(events, state.EventCursor);
-        return first == events.Count ? [] : events.GetRange(first, events.Count - first);
+        return first == events.Count ? Array.Empty<SequencedEvent>() : events.GetRange(first, events.Count - first);
     }
 
     // The index of the first event with a sequence above the cursor (events are in sequence order).
