@@ -138,9 +138,13 @@ internal sealed class StepExecutor
 
     private bool Ended => _status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
-    /// <summary>The enrollment as the run left it, built once (the only copy of the claimed record).</summary>
+    /// <summary>
+    /// The enrollment as the run left it, built once (the only copy of the claimed record). It carries the token a
+    /// commit gives it (the store ignores the state's token and assigns exactly this one), so the store need not copy it again.
+    /// </summary>
     private Enrollment BuildState() => _initial with
     {
+        ConcurrencyToken = _initial.ConcurrencyToken + 1,
         CurrentNodeId = _currentNodeId,
         Status = _status,
         WakeAt = _wakeAt,

@@ -524,7 +524,9 @@ internal sealed partial class InMemoryEngineStore
         var entry = _enrollments[checkpoint.State.Id];
         Unslot(entry);
         entry.LeaseOwner = null;
-        entry.State = checkpoint.State with { ConcurrencyToken = checkpoint.ExpectedToken + 1 };
+        // Records are immutable: a state that already carries the next token is stored as it is, without a copy.
+        var next = checkpoint.ExpectedToken + 1;
+        entry.State = checkpoint.State.ConcurrencyToken == next ? checkpoint.State : checkpoint.State with { ConcurrencyToken = next };
         if (entry.State.IsEnded)
         {
             RemoveLive(entry, entry.State.JourneyId);
