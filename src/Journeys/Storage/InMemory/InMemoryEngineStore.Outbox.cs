@@ -33,6 +33,7 @@ internal sealed partial class InMemoryEngineStore
 
                 // The owner stays recorded: its late result is still accepted until someone else claims the message.
                 _outboxDue.Add(expired);
+                expired.InDue = true;
             }
 
             var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count));
@@ -40,6 +41,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 var entry = _outboxDue.Min;
                 _outboxDue.Remove(entry);
+                entry.InDue = false;
                 entry.LeaseOwner = owner;
                 entry.LeaseExpiresAt = now + lease;
                 _outboxLeases.Add(entry);
@@ -79,13 +81,23 @@ internal sealed partial class InMemoryEngineStore
                     continue;
                 }
 
-                _outboxLeases.Remove(entry);
-                _outboxDue.Remove(entry);
+                // A claimed entry sits in exactly one of the sets: the leases, or the due set once its lease expired.
+                if (entry.InDue)
+                {
+                    _outboxDue.Remove(entry);
+                    entry.InDue = false;
+                }
+                else
+                {
+                    _outboxLeases.Remove(entry);
+                }
+
                 entry.LeaseOwner = null;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
                     entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
                     _outboxDue.Add(entry);
+                    entry.InDue = true;
                 }
                 else
                 {
@@ -115,6 +127,7 @@ internal sealed partial class InMemoryEngineStore
         var entry = new OutboxEntry(message, ++_outboxOrder);
         _outbox.Add(message.Message.MessageId, entry);
         _outboxDue.Add(entry);
+        entry.InDue = true;
     }
 
     private sealed class OutboxEntry(OutboxMessage message, long order)
@@ -133,5 +146,8 @@ internal sealed partial class InMemoryEngineStore
         public string? LeaseOwner { get; set; }
 
         public DateTimeOffset LeaseExpiresAt { get; set; }
+
+        // True while the entry is in the due set (else it is in the leases, or gone).
+        public bool InDue { get; set; }
     }
 }
