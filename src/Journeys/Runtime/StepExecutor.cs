@@ -26,19 +26,20 @@ internal sealed class StepExecutor
     /// <summary>The outbox channel of webhook calls.</summary>
     public static readonly Channel WebhookChannel = new("journeys.webhook");
 
-    private readonly CompiledJourney _journey;
-    private readonly WorkItem _item;
-    private readonly FieldValue[] _fields;
-    private readonly TimeZoneInfo _zone;
-    private readonly DateTimeOffset _now;
-    // A scratch list per thread for the statistic deltas (copied out to an exact array at the end of a run).
+    // One executor per thread, reused run after run: its lists are scratch space, copied out to exact arrays at the
+    // end of a run. A run that throws does not give it back (the next run makes a new one).
     [ThreadStatic]
-    private static List<StatisticDelta>? t_statistics;
+    private static StepExecutor? t_cached;
 
-    private readonly Enrollment _initial;
-    private readonly List<StatisticDelta> _statistics;
-    private List<OutboxMessage>? _outbox;
-    private List<CustomerFieldUpdate>? _updates;
+    private readonly List<StatisticDelta> _statistics = [];
+    private readonly List<OutboxMessage> _outbox = [];
+    private readonly List<CustomerFieldUpdate> _updates = [];
+    private CompiledJourney _journey = null!;
+    private WorkItem _item = null!;
+    private FieldValue[] _fields = [];
+    private TimeZoneInfo _zone = TimeZoneInfo.Utc;
+    private DateTimeOffset _now;
+    private Enrollment _initial = null!;
 
     // The fields of the enrollment that a run changes; the new Enrollment is built once, at the end.
     private string? _currentNodeId;
@@ -56,7 +57,19 @@ internal sealed class StepExecutor
     private int _nextEvent;
     private EvaluationContext? _context;
 
-    private StepExecutor(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    private StepExecutor()
+    {
+    }
+
+    private static StepExecutor Rent(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var run = t_cached ?? new StepExecutor();
+        t_cached = null;
+        run.Start(journey, item, fields, zone, now);
+        return run;
+    }
+
+    private void Start(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
     {
         _journey = journey;
         _item = item;
@@ -75,9 +88,12 @@ internal sealed class StepExecutor
         _nodeEnteredAt = state.NodeEnteredAt;
         _nodeState = state.NodeState;
         _endReason = state.EndReason;
-        _statistics = t_statistics ?? [];
-        t_statistics = null;
+        _steps = 0;
+        _nextEvent = 0;
+        _context = null;
         _statistics.Clear();
+        _outbox.Clear();
+        _updates.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
     }
 
@@ -89,22 +105,17 @@ internal sealed class StepExecutor
     /// <param name="now">The current time.</param>
     public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
     {
-        var run = new StepExecutor(journey, item, fields, zone, now);
+        var run = Rent(journey, item, fields, zone, now);
         run.Run();
-        return new EnrollmentCheckpoint(
-            run.BuildState(),
-            item.Enrollment.ConcurrencyToken,
-            run._outbox is { } outbox ? outbox : [],
-            run._updates is { } updates ? updates : [],
-            run.TakeStatistics());
+        return run.Finish();
     }
 
     /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
     public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now)
     {
-        var run = new StepExecutor(journey, item, [], TimeZoneInfo.Utc, now);
+        var run = Rent(journey, item, [], TimeZoneInfo.Utc, now);
         run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
-        return new EnrollmentCheckpoint(run.BuildState(), item.Enrollment.ConcurrencyToken, [], [], run.TakeStatistics());
+        return run.Finish();
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
@@ -158,13 +169,36 @@ internal sealed class StepExecutor
         EndReason = _endReason,
     };
 
-    /// <summary>The statistic deltas as an exact array; the scratch list goes back to the thread for the next run.</summary>
-    private StatisticDelta[] TakeStatistics()
+    private static T[] Drain<T>(List<T> scratch)
     {
-        var statistics = _statistics.Count == 0 ? [] : _statistics.ToArray();
-        _statistics.Clear();
-        t_statistics = _statistics;
-        return statistics;
+        if (scratch.Count == 0)
+        {
+            return [];
+        }
+
+        var items = scratch.ToArray();
+        scratch.Clear();
+        return items;
+    }
+
+    /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
+    private EnrollmentCheckpoint Finish()
+    {
+        var checkpoint = new EnrollmentCheckpoint(BuildState(), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), Drain(_statistics));
+
+        // Keep nothing of this run alive while the executor waits for the next one.
+        _journey = null!;
+        _item = null!;
+        _fields = [];
+        _zone = TimeZoneInfo.Utc;
+        _initial = null!;
+        _currentNodeId = null;
+        _awaitedEvent = null;
+        _endReason = null;
+        _wakeEvents = EquatableArray<string>.Empty;
+        _context = null;
+        t_cached = this;
+        return checkpoint;
     }
 
     private void Run()
@@ -402,7 +436,7 @@ internal sealed class StepExecutor
                         _fields[update.Slot] = value;
                     }
 
-                    (_updates ??= []).Add(new CustomerFieldUpdate(_initial.CustomerId, update.Field, update.Value));
+                    _updates.Add(new CustomerFieldUpdate(_initial.CustomerId, update.Field, update.Value));
                     Leave();
                     index = update.Next;
                     break;
@@ -512,7 +546,7 @@ internal sealed class StepExecutor
             key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_initial.Id:N}:{nodeId}:{_visit}-{reminder}");
         }
 
-        (_outbox ??= []).Add(new OutboxMessage(
+        _outbox.Add(new OutboxMessage(
             new OutboundMessage(messageId, key, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
             _initial.Id,
             _now));
@@ -522,7 +556,7 @@ internal sealed class StepExecutor
     {
         var messageId = MessageId(_initial.Id, webhook.Id, _visit);
         var key = IdempotencyKey(_journey, _initial.Id, webhook.Id, _visit);
-        (_outbox ??= []).Add(new OutboxMessage(
+        _outbox.Add(new OutboxMessage(
             new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _initial.CustomerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
             _initial.Id,
             _now));
