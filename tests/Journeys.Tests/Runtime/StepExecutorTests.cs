@@ -36,6 +36,25 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void Runs_on_one_thread_return_only_their_own_results_and_leave_earlier_checkpoints_unchanged()
+    {
+        var run = AbandonedCart(Ana());
+
+        var first = run.Run(T0);
+        var firstStatistics = first.Statistics.ToArray();
+        var second = run.Run(T0.AddHours(1));
+        var third = run.Run(T0.AddHours(1).AddMinutes(1));
+
+        Assert.Empty(first.Outbox);
+        Assert.Equal(firstStatistics, first.Statistics);
+        Assert.Equal(["cart-reminder"], second.Outbox.Select(o => o.Message.CampaignId));
+        Assert.Empty(third.Outbox);
+        Assert.Empty(third.Statistics);
+        Assert.DoesNotContain(second.Statistics, d => d.Counter == StatisticCounter.Entered && d.NodeId is null);
+        Assert.Equal((EnrollmentStatus.Waiting, "wait-1h"), (first.State.Status, first.State.CurrentNodeId));
+    }
+
+    [Fact]
     public void Filter_sends_vip_customers_down_their_branch_and_open_branches_join_the_next_step()
     {
         var run = AbandonedCart(Ana(vip: true));
