@@ -110,6 +110,7 @@ internal static class Breakdown
         stages[0].Add(start, customers);
         IOutboxStore outbox = store;
         var checkpoints = new List<EnrollmentCheckpoint>(BatchSize);
+        var fields = new FieldValue[journey.Schema.Fields.Count];
         var done = 0;
         while (done < customers)
         {
@@ -123,7 +124,7 @@ internal static class Breakdown
                 var customer = await customerStore.GetAsync(item.Enrollment.CustomerId) ?? new Customer(item.Enrollment.CustomerId);
                 stages[2].Add(start, 1);
                 start = Stopwatch.GetTimestamp();
-                var fields = CustomerSlots.ToArray(customer, journey.Schema);
+                CustomerSlots.Fill(customer, journey.Schema, fields); // one array per shard, as the engine does
                 stages[3].Add(start, 1);
                 start = Stopwatch.GetTimestamp();
                 checkpoints.Add(StepExecutor.Execute(journey, item, fields, journey.Zone, now));
