@@ -141,6 +141,7 @@ internal sealed partial class InMemoryEngineStore
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
+        var outboxCount = 0;
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
@@ -150,14 +151,15 @@ internal sealed partial class InMemoryEngineStore
             }
 
             ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+            outboxCount += checkpoint.Outbox.Count;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
             var applied = new bool[checkpoints.Count];
-            var accepted = new HashSet<Guid>();
-            var messageIds = new HashSet<string>(StringComparer.Ordinal);
+            var accepted = new HashSet<Guid>(checkpoints.Count);
+            var messageIds = new HashSet<string>(outboxCount, StringComparer.Ordinal);
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
@@ -502,7 +504,7 @@ internal sealed partial class InMemoryEngineStore
         _enrollments.Add(enrollment.Id, added);
         if (entries is null)
         {
-            entries = [];
+            entries = new List<EnrollmentEntry>(1);
             _byCustomer.Add(request.CustomerId, entries);
         }
 
