@@ -171,8 +171,10 @@ internal sealed partial class JourneyManager(
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
         }
 
-        // Enter event-triggered journeys first, so the enrollment's cursor starts before the event that created it
-        // is appended: the entering event is not also replayed to it as a goal or an awaited event.
+        // The events go in first: an enrollment created below starts its cursor after them, so the event that made a
+        // customer enter is not also replayed to the new enrollment as a goal or an awaited event.
+        await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+
         var requests = new List<EnrollmentRequest>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -202,7 +204,6 @@ internal sealed partial class JourneyManager(
             await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
         }
 
-        await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
         await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
         engine.NotifyWork();
     }

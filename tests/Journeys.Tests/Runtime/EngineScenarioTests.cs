@@ -218,4 +218,24 @@ public sealed class EngineScenarioTests : IAsyncLifetime
         // Putting them again enrolls no one twice (re-entry: never).
         Assert.Equal(0, (await Manager.PutCustomersAsync([promoted])).Enrolled);
     }
+
+    [Fact]
+    public async Task The_event_that_enrolls_a_customer_is_not_replayed_to_the_new_enrollment()
+    {
+        // A post-purchase journey waits for a second purchase: the first one, which enrolled the customer, must not count.
+        var journey = JourneyBuilder.Create("repeat", "Repeat buyers").EnterOnEvent("purchase")
+            .Steps(p => p.WaitForEvent("purchase", TimeSpan.FromDays(7), w => w
+                .OnEvent(e => e.Exit("repeat", id: "repeat"))
+                .OnTimeout(t => t.Exit("once", id: "once")), id: "wait-second"))
+            .Build();
+        await Manager.CreateAsync(journey);
+        await Manager.ActivateAsync("repeat");
+
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "purchase", [], T0)]);
+        Eventually(() => _host.Count("repeat", "wait-second", StatisticCounter.Entered) == 1, "waiting for a second purchase");
+        Assert.Equal(0, _host.Count("repeat", "repeat", StatisticCounter.Entered));
+
+        await Manager.PublishAsync([new CustomerEvent("c1@example.com", "purchase", [], T0.AddDays(1))]);
+        Eventually(() => _host.Count("repeat", "repeat", StatisticCounter.Exited) == 1, "the second purchase");
+    }
 }
