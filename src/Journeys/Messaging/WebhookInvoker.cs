@@ -148,36 +148,8 @@ internal sealed partial class WebhookInvoker
     }
 
     /// <summary>Writes a field value as plain JSON (date-times as ISO 8601 strings): the webhook body form.</summary>
-    internal static void WriteValue(Utf8JsonWriter writer, FieldValue value)
-    {
-        switch (value.Type)
-        {
-            case FieldType.String:
-                writer.WriteStringValue(value.AsString());
-                break;
-            case FieldType.Number:
-                writer.WriteNumberValue(value.AsNumber());
-                break;
-            case FieldType.Boolean:
-                writer.WriteBooleanValue(value.AsBoolean());
-                break;
-            case FieldType.DateTime:
-                writer.WriteStringValue(value.AsDateTime());
-                break;
-            case FieldType.StringList:
-                writer.WriteStartArray();
-                foreach (var item in value.AsStringList())
-                {
-                    writer.WriteStringValue(item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
-        }
-    }
+    internal static void WriteValue(Utf8JsonWriter writer, FieldValue value) =>
+        FieldValueJson.Write(writer, value, static (w, instant) => w.WriteStringValue(instant));
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context) => outcome.Exception switch
     {

@@ -41,40 +41,14 @@ internal sealed class FieldValueConverter : JsonConverter<FieldValue>
         }
     }
 
-    public override void Write(Utf8JsonWriter writer, FieldValue value, JsonSerializerOptions options)
-    {
-        switch (value.Type)
+    public override void Write(Utf8JsonWriter writer, FieldValue value, JsonSerializerOptions options) =>
+        FieldValueJson.Write(writer, value, static (w, instant) =>
         {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case FieldType.String:
-                writer.WriteStringValue(value.AsString());
-                break;
-            case FieldType.Number:
-                writer.WriteNumberValue(value.AsNumber());
-                break;
-            case FieldType.Boolean:
-                writer.WriteBooleanValue(value.AsBoolean());
-                break;
-            case FieldType.DateTime:
-                writer.WriteStartObject();
-                writer.WriteString(DateTimeProperty, DateTimeConverter.Format(value.AsDateTime()));
-                writer.WriteEndObject();
-                break;
-            case FieldType.StringList:
-                writer.WriteStartArray();
-                foreach (var item in value.AsStringList())
-                {
-                    writer.WriteStringValue(item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                throw new JsonException($"Field type {value.Type} has no JSON form.");
-        }
-    }
+            // JSON has no date type: a date-time is written typed, so it reads back as a date-time, not a string.
+            w.WriteStartObject();
+            w.WriteString(DateTimeProperty, DateTimeConverter.Format(instant));
+            w.WriteEndObject();
+        });
 
     private static FieldValue ReadStringList(ref Utf8JsonReader reader)
     {
