@@ -59,6 +59,16 @@ public interface IEnrollmentStore
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The enrollments of a journey (one version, or every version when <paramref name="version"/> is null), active and
+    /// ended, ordered by customer id (ordinal) and then by entry time: the read side of per-customer exports. Streamed, so a
+    /// journey with millions of enrollments is read in constant memory by a durable store.
+    /// </summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="version">The version, or <see langword="null"/> for every version.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default);
+
     /// <summary>Cancels the active and waiting enrollments of a journey (one version, or all when <paramref name="version"/> is null), or of a customer when <paramref name="customerId"/> is given.</summary>
     /// <param name="journeyId">The journey, or <see langword="null"/> for every journey.</param>
     /// <param name="version">The version, or <see langword="null"/> for all.</param>

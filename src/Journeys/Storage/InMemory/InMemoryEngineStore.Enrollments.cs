@@ -299,6 +299,40 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>A snapshot taken under the store lock when the enumeration starts.</remarks>
+    public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(journeyId);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<EnrollmentEntry> matches = [];
+        lock (_lock)
+        {
+            foreach (var entries in _byCustomer.Values)
+            {
+                foreach (var entry in entries)
+                {
+                    if (string.Equals(entry.State.JourneyId, journeyId, StringComparison.Ordinal) && (version is null || entry.State.Version == version))
+                    {
+                        matches.Add(entry);
+                    }
+                }
+            }
+        }
+
+        matches.Sort(static (x, y) =>
+            string.CompareOrdinal(x.State.CustomerId, y.State.CustomerId) is var c and not 0 ? c
+            : x.State.EnteredAt.CompareTo(y.State.EnteredAt) is var d and not 0 ? d
+            : x.Order.CompareTo(y.Order));
+        foreach (var entry in matches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return entry.State;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// Active and waiting enrollments (leased ones too) become <see cref="EnrollmentStatus.Cancelled"/> with no current
     /// node, timer or awaited event, the reason as <see cref="Enrollment.EndReason"/>, <paramref name="now"/> as

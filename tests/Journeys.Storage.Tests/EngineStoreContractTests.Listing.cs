@@ -1,0 +1,21 @@
+namespace Journeys.Storage.Tests;
+
+public abstract partial class EngineStoreContractTests
+{
+    [Fact]
+    public async Task ListByJourney_returns_every_enrollment_of_the_journey_ordered_by_customer()
+    {
+        await using var stores = await CreateAsync();
+        var rules = EntryRules.Default with { ReEntry = ReEntryMode.AfterExit };
+        await stores.Enrollments.EnrollAsync([Request("j", "c2", T0, rules), Request("j", "c1", T0, rules), Request("other", "c1", T0)]);
+        await stores.Enrollments.CancelAsync("j", null, "c1", "test", T0.AddMinutes(1));
+        await stores.Enrollments.EnrollAsync([Request("j", "c1", T0.AddMinutes(2), rules, version: 2)]);
+
+        var all = await ToListAsync(stores.Enrollments.ListByJourneyAsync("j", null));
+        var v2 = await ToListAsync(stores.Enrollments.ListByJourneyAsync("j", 2));
+
+        Assert.Equal([("c1", 1, EnrollmentStatus.Cancelled), ("c1", 2, EnrollmentStatus.Active), ("c2", 1, EnrollmentStatus.Active)], all.Select(e => (e.CustomerId, e.Version, e.Status)));
+        Assert.Equal([("c1", 2)], v2.Select(e => (e.CustomerId, e.Version)));
+        Assert.Empty(await ToListAsync(stores.Enrollments.ListByJourneyAsync("missing", null)));
+    }
+}
