@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Journeys.Building;
 using Journeys.Conditions;
 using Journeys.Model;
+using Journeys.Sendings;
 using Journeys.Storage;
 using Journeys.Validation;
 using Microsoft.Extensions.Logging;
@@ -24,12 +25,14 @@ internal sealed partial class JourneyManager(
     public ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
+        RefuseSendingId(journey.Id, nameof(journey));
         return journeys.SaveAsync(journey with { Status = JourneyStatus.Draft, Version = 1 }, null, cancellationToken);
     }
 
     public async ValueTask<JourneyRecord> UpdateAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
+        RefuseSendingId(journey.Id, nameof(journey));
         var current = await RequireAsync(journey.Id, cancellationToken).ConfigureAwait(false);
         var editable = current.Journey.Status is JourneyStatus.Draft or JourneyStatus.Validated;
         var next = journey with
@@ -43,7 +46,17 @@ internal sealed partial class JourneyManager(
     public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) =>
         journeys.GetAsync(journeyId, cancellationToken);
 
-    public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => journeys.ListAsync(cancellationToken);
+    public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Sendings are system journeys: ISendingManager lists them.
+            if (!SendingJourneys.IsSending(record.Journey.Id))
+            {
+                yield return record;
+            }
+        }
+    }
 
     public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
@@ -60,6 +73,7 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default)
     {
+        RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         if (record.Journey.Status == JourneyStatus.Archived)
         {
@@ -91,6 +105,7 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default)
     {
+        RefuseSendingId(newId, nameof(newId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         return await journeys.SaveAsync(record.Journey.Clone(newId, newName), null, cancellationToken).ConfigureAwait(false);
     }
@@ -98,6 +113,7 @@ internal sealed partial class JourneyManager(
     public async ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(edit);
+        RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var edited = edit(record.Journey);
         return await journeys.SaveAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
@@ -127,7 +143,7 @@ internal sealed partial class JourneyManager(
         var now = time.GetUtcNow();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (record.Journey.Entry is not (AllCustomersEntry or FilterEntry))
+            if (record.Journey.Entry is not (AllCustomersEntry or FilterEntry) || SendingJourneys.IsSending(record.Journey.Id))
             {
                 continue;
             }
@@ -340,6 +356,17 @@ internal sealed partial class JourneyManager(
 
         engine.NotifyWork();
         return created;
+    }
+
+    /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>
+    private static void RefuseSendingId(string? journeyId, string parameterName)
+    {
+        if (SendingJourneys.IsSending(journeyId))
+        {
+            throw new ArgumentException(
+                $"Journey id '{journeyId}' is reserved: ids starting with '{SendingJourneys.JourneyIdPrefix}' belong to sendings (use ISendingManager).",
+                parameterName);
+        }
     }
 
     private async ValueTask<JourneyRecord> RequireAsync(string journeyId, CancellationToken cancellationToken)

@@ -1,0 +1,50 @@
+namespace Journeys.Sendings;
+
+/// <summary>
+/// One-shot sendings: a campaign sent now to all customers or to a list of customer ids, through the engine (durable
+/// outbox, channel rate limits, frequency cap, quiet hours, idempotency keys, statistics), addressable by id.
+/// </summary>
+public interface ISendingManager
+{
+    /// <summary>Sends a campaign to every customer in the customer store now (a streamed scan; customers created later are not included).</summary>
+    /// <param name="request">The campaign and options.</param>
+    /// <param name="cancellationToken">Cancels the enrolling pass (the customers enrolled so far still get the message; send again with the same id to resume).</param>
+    /// <returns>The sending once its audience is enrolled (messages are sent in the background).</returns>
+    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
+    /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends a campaign to a list of customer ids, read as a stream (constant memory whatever its length; plug in the ids
+    /// of a CSV file here, or an in-memory list with <c>ids.ToAsyncEnumerable()</c>). Ids are trimmed; empty ids and ids not in the customer store are counted as unknown and
+    /// skipped (a sending does not create customers); an id listed twice gets one message.
+    /// </summary>
+    /// <param name="request">The campaign and options.</param>
+    /// <param name="customerIds">The customer ids.</param>
+    /// <param name="cancellationToken">Cancels the enrolling pass (the customers enrolled so far still get the message; send again with the same id to resume).</param>
+    /// <returns>The sending once its list is enrolled (messages are sent in the background).</returns>
+    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
+    /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    ValueTask<SendingStatus> SendToListAsync(SendingRequest request, IAsyncEnumerable<string> customerIds, CancellationToken cancellationToken = default);
+
+    /// <summary>A sending's state and counters, or <see langword="null"/> when there is no such sending.</summary>
+    /// <param name="sendingId">The sending id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<SendingStatus?> GetAsync(string sendingId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every sending, ordered by journey id.</summary>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    IAsyncEnumerable<SendingStatus> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops a sending: no more customers are enrolled and its enrollments not yet processed are cancelled. Messages
+    /// already committed to the outbox are still sent (they are committed state, as when a journey stops).
+    /// </summary>
+    /// <param name="sendingId">The sending id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The stopped sending.</returns>
+    /// <exception cref="KeyNotFoundException">There is no such sending.</exception>
+    ValueTask<SendingStatus> StopAsync(string sendingId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,294 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Journeys.Sendings;
+
+/// <summary>
+/// The <see cref="ISendingManager"/>: a sending is a system journey (one send node, then the end) that this manager
+/// saves, compiles and enrolls its audience into directly, so it inherits the engine's outbox, policies, idempotency and
+/// statistics. Its entry rules forbid re-entry, so a customer gets at most one message from one sending whatever
+/// happens (an id listed twice, a pass resumed after a crash, two callers with the same sending id).
+/// </summary>
+internal sealed partial class SendingManager(
+    IJourneyStore journeys,
+    ICustomerStore customers,
+    IEnrollmentStore enrollments,
+    IStatisticsStore statistics,
+    CompiledJourneyCache compiled,
+    JourneyEngine engine,
+    TimeProvider time,
+    ILogger<SendingManager> logger) : ISendingManager
+{
+    private const int EnrollBatch = 1_000;
+
+    public ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(request, SendingAudience.AllCustomers, null, cancellationToken);
+
+    public ValueTask<SendingStatus> SendToListAsync(SendingRequest request, IAsyncEnumerable<string> customerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        return SendAsync(request, SendingAudience.List, customerIds, cancellationToken);
+    }
+
+    public async ValueTask<SendingStatus?> GetAsync(string sendingId, CancellationToken cancellationToken = default)
+    {
+        var record = await journeys.GetAsync(SendingJourneys.JourneyIdOf(sendingId), cancellationToken).ConfigureAwait(false);
+        return record is null ? null : await StatusAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<SendingStatus> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (SendingJourneys.IsSending(record.Journey.Id))
+            {
+                yield return await StatusAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<SendingStatus> StopAsync(string sendingId, CancellationToken cancellationToken = default)
+    {
+        var journeyId = SendingJourneys.JourneyIdOf(sendingId);
+        var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"There is no sending '{sendingId}'.");
+        if (record.Journey.Status != JourneyStatus.Stopped)
+        {
+            record = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
+        }
+
+        var cancelled = await enrollments.CancelAsync(journeyId, null, null, "sending stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        LogStopped(logger, sendingId, cancelled);
+        return await StatusAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<SendingStatus> SendAsync(SendingRequest request, SendingAudience audience, IAsyncEnumerable<string>? list, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.CampaignId, nameof(request));
+        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl)))
+        {
+            throw new ArgumentException($"Sending id '{given}' is not valid: it must be 1 to 200 characters, not blank, with no control characters.", nameof(request));
+        }
+
+        if (!compiled.Campaigns.TryGet(request.CampaignId, out var campaign))
+        {
+            throw new ArgumentException($"Campaign '{request.CampaignId}' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", nameof(request));
+        }
+
+        var sendingId = request.SendingId ?? Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var definition = Define(sendingId, request, campaign, audience);
+        var existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
+        CompiledJourney journey;
+        bool resumed;
+        if (existing is null)
+        {
+            // Compiling validates (unbound variables, unknown fields): a refused sending leaves nothing behind.
+            journey = await compiled.CompileAsync(definition, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                existing = await journeys.SaveAsync(definition, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JourneyConcurrencyException)
+            {
+                // Another caller created it between the read and the save: that caller enrolls the audience.
+                existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Sending '{sendingId}' was created and deleted concurrently.");
+                EnsureSame(existing.Journey, definition, sendingId);
+                return await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
+            }
+
+            resumed = false;
+            LogStarted(logger, sendingId, request.CampaignId, audience);
+        }
+        else
+        {
+            EnsureSame(existing.Journey, definition, sendingId);
+            var status = await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
+            if (status.State != SendingState.Enrolling)
+            {
+                return status;
+            }
+
+            journey = await compiled.GetAsync(definition.Id, existing.Journey.Version, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Sending '{sendingId}' has no stored version {existing.Journey.Version}.");
+            resumed = true;
+            LogResumed(logger, sendingId);
+        }
+
+        var ids = list ?? ScanIdsAsync(cancellationToken);
+        await EnrollAsync(journey, ids, checkCustomers: list is not null, resumed, cancellationToken).ConfigureAwait(false);
+        var latest = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false) ?? existing;
+        return await StatusAsync(latest, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JourneyDefinition Define(string sendingId, SendingRequest request, Campaign campaign, SendingAudience audience) => new(
+        SendingJourneys.JourneyIdOf(sendingId),
+        request.Name ?? $"Sending {sendingId}",
+        1,
+        JourneyStatus.Active,
+        audience == SendingAudience.AllCustomers ? new AllCustomersEntry() : new CustomerListEntry(EquatableArray<string>.Empty),
+        EntryRules.Default,
+        ExitRules.None,
+        [new SendNode(SendingJourneys.SendNodeId, campaign.Channel, new CampaignReference(campaign.Id, request.Variables), null)],
+        SendingJourneys.SendNodeId,
+        request.TimeZoneId);
+
+    private static void EnsureSame(JourneyDefinition stored, JourneyDefinition requested, string sendingId)
+    {
+        if (stored.Entry.GetType() != requested.Entry.GetType()
+            || stored.FindNode(SendingJourneys.SendNodeId) is not SendNode storedSend
+            || requested.FindNode(SendingJourneys.SendNodeId) is not SendNode requestedSend
+            || !string.Equals(storedSend.Campaign.CampaignId, requestedSend.Campaign.CampaignId, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Sending '{sendingId}' already exists with another campaign or audience; use a new sending id to send something else.");
+        }
+    }
+
+    /// <summary>
+    /// Enrolls the audience in batches, counting each batch's outcomes under the audience pseudo node, and checks
+    /// between batches whether the sending was stopped. The pass is marked complete (Completed = 1) at the end.
+    /// </summary>
+    private async ValueTask EnrollAsync(CompiledJourney journey, IAsyncEnumerable<string> ids, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
+    {
+        var batch = new List<string>(EnrollBatch);
+        await foreach (var id in ids.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(id);
+            if (batch.Count == EnrollBatch)
+            {
+                await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+                if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await statistics.AddAsync([Audience(journey, StatisticCounter.Completed, 1)], cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnrollBatchAsync(CompiledJourney journey, List<string> batch, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var requests = new List<EnrollmentRequest>(batch.Count);
+        long unknown = 0;
+        foreach (var raw in batch)
+        {
+            var id = raw?.Trim();
+            if (string.IsNullOrEmpty(id)
+                || (checkCustomers && await customers.GetAsync(id, cancellationToken).ConfigureAwait(false) is null))
+            {
+                unknown++;
+                continue;
+            }
+
+            requests.Add(new EnrollmentRequest(Guid.CreateVersion7(now), journey.Id, journey.Version, id, SendingJourneys.SendNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+        }
+
+        long created = 0;
+        if (requests.Count > 0)
+        {
+            var outcomes = await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            foreach (var outcome in outcomes)
+            {
+                created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+            }
+
+            engine.NotifyWork();
+        }
+
+        // A resumed pass meets the customers its interrupted run enrolled: they were counted then, not again now.
+        var skipped = resumed ? 0 : requests.Count - created;
+        var targeted = created + unknown + skipped;
+        await statistics.AddAsync(
+            [
+                Audience(journey, StatisticCounter.Entered, targeted),
+                Audience(journey, StatisticCounter.Left, created),
+                Audience(journey, StatisticCounter.Exited, skipped),
+                Audience(journey, StatisticCounter.Failed, unknown),
+            ],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static StatisticDelta Audience(CompiledJourney journey, StatisticCounter counter, long amount) =>
+        new(journey.Id, journey.Version, SendingJourneys.AudienceNodeId, counter, amount);
+
+    private async ValueTask<bool> IsStoppedAsync(string journeyId, CancellationToken cancellationToken) =>
+        (await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false))?.Journey.Status is null or JourneyStatus.Stopped;
+
+    private async IAsyncEnumerable<string> ScanIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var customer in customers.ScanAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return customer.Id;
+        }
+    }
+
+    private async ValueTask<SendingStatus> StatusAsync(JourneyRecord record, CancellationToken cancellationToken)
+    {
+        var definition = record.Journey;
+        var stats = await statistics.GetAsync(definition.Id, null, cancellationToken).ConfigureAwait(false);
+        long Audience(StatisticCounter counter) => stats.Get(SendingJourneys.AudienceNodeId, counter);
+        long Send(StatisticCounter counter) => stats.Get(SendingJourneys.SendNodeId, counter);
+
+        var enrolled = Audience(StatisticCounter.Left);
+        var cancelled = stats.Get(StatisticCounter.Cancelled);
+        var sent = Send(StatisticCounter.Sent);
+        var failed = Send(StatisticCounter.Failed);
+        var capped = Send(StatisticCounter.Capped);
+        var pending = Math.Max(0, enrolled - cancelled - sent - failed - capped);
+        var state = definition.Status == JourneyStatus.Stopped ? SendingState.Stopped
+            : Audience(StatisticCounter.Completed) == 0 ? SendingState.Enrolling
+            : pending > 0 ? SendingState.Running
+            : SendingState.Completed;
+
+        var send = definition.FindNode(SendingJourneys.SendNodeId) as SendNode;
+        return new SendingStatus(
+            definition.Id[SendingJourneys.JourneyIdPrefix.Length..],
+            definition.Id,
+            definition.Name,
+            send?.Campaign.CampaignId ?? string.Empty,
+            send?.Channel ?? default,
+            definition.Entry is AllCustomersEntry ? SendingAudience.AllCustomers : SendingAudience.List,
+            state,
+            record.UpdatedAt,
+            new SendingProgress(
+                Audience(StatisticCounter.Entered),
+                enrolled,
+                Audience(StatisticCounter.Exited),
+                Audience(StatisticCounter.Failed),
+                pending,
+                sent,
+                failed,
+                capped,
+                cancelled,
+                Send(StatisticCounter.Delivered),
+                Send(StatisticCounter.Opened),
+                Send(StatisticCounter.Clicked)));
+    }
+
+    [LoggerMessage(40, LogLevel.Information, "Sending {SendingId} of campaign {CampaignId} to {Audience} started")]
+    private static partial void LogStarted(ILogger logger, string sendingId, string campaignId, SendingAudience audience);
+
+    [LoggerMessage(41, LogLevel.Information, "Sending {SendingId}: resuming its interrupted enrolling pass")]
+    private static partial void LogResumed(ILogger logger, string sendingId);
+
+    [LoggerMessage(42, LogLevel.Information, "Sending {SendingId} stopped; {Cancelled} enrollments cancelled")]
+    private static partial void LogStopped(ILogger logger, string sendingId, int cancelled);
+}
