@@ -1,5 +1,6 @@
 using Journeys.Messaging;
 using Journeys.Runtime;
+using Journeys.Sendings;
 using Journeys.Storage;
 using Journeys.Tests.Building;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,10 @@ internal sealed class EngineHost : IAsyncDisposable
     public RecordingChannelSender Email { get; }
 
     public IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
+
+    public ISendingManager Sendings => _services.GetRequiredService<ISendingManager>();
+
+    public IServiceProvider Services => _services;
 
     /// <summary>Starts an engine with 40 customers c0..c39 (every fourth a VIP) and the welcome campaigns.</summary>
     public static async Task<EngineHost> StartAsync(DateTimeOffset start, Action<JourneysOptions>? configure = null, string? timeZone = null)
