@@ -42,6 +42,7 @@ public static class JourneysServiceCollectionExtensions
 
         services.TryAddSingleton<CompiledJourneyCache>();
         services.TryAddSingleton<SenderRegistry>();
+        services.TryAddSingleton<FilterEntryRecheck>();
         services.TryAddSingleton(static sp => new JourneyEngine(
             sp.GetRequiredService<IEnrollmentStore>(),
             sp.GetRequiredService<IOutboxStore>(),
@@ -52,7 +53,8 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<IOptions<JourneysOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<JourneyEngine>>(),
-            sp.GetService<WebhookInvoker>()));
+            sp.GetService<WebhookInvoker>(),
+            sp.GetRequiredService<FilterEntryRecheck>()));
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());

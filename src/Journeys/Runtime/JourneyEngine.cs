@@ -26,6 +26,7 @@ internal sealed partial class JourneyEngine
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
+    private readonly FilterEntryRecheck? _filters;
     private readonly JourneysOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -46,7 +47,8 @@ internal sealed partial class JourneyEngine
         IOptions<JourneysOptions> options,
         TimeProvider time,
         ILogger<JourneyEngine> logger,
-        WebhookInvoker? webhooks = null)
+        WebhookInvoker? webhooks = null,
+        FilterEntryRecheck? filters = null)
     {
         _enrollments = enrollments;
         _outbox = outbox;
@@ -55,6 +57,7 @@ internal sealed partial class JourneyEngine
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
+        _filters = filters;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -307,6 +310,8 @@ internal sealed partial class JourneyEngine
                 NotifyOutbox();
             }
 
+            await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false);
+
             int steps = 0, entered = 0, converted = 0;
             for (var i = 0; i < applied.Count; i++)
             {
@@ -337,6 +342,41 @@ internal sealed partial class JourneyEngine
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
             NotifyWork();
+        }
+    }
+
+    /// <summary>
+    /// Customers whose fields an update node changed may now match a filter journey: they enter it, as customers put
+    /// through the API do. The batch is committed already, so a failure here is logged and the batch stands.
+    /// </summary>
+    private async ValueTask RecheckFilterEntriesAsync(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, CancellationToken stoppingToken)
+    {
+        if (_filters is null)
+        {
+            return;
+        }
+
+        HashSet<string>? changed = null;
+        for (var i = 0; i < applied.Count; i++)
+        {
+            if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
+            {
+                (changed ??= new HashSet<string>(StringComparer.Ordinal)).Add(checkpoints[i].State.CustomerId);
+            }
+        }
+
+        if (changed is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _filters.EnrollMatchingAsync(changed, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRecheckFailed(_logger, changed.Count, ex);
         }
     }
 
@@ -539,6 +579,9 @@ internal sealed partial class JourneyEngine
 
     [LoggerMessage(8, LogLevel.Error, "An enrollment of journey {JourneyId} version {Version} failed at node {NodeId}")]
     private static partial void LogEnrollmentFailed(ILogger logger, string journeyId, int version, string? nodeId, Exception exception);
+
+    [LoggerMessage(30, LogLevel.Error, "Re-checking {Count} updated customers against the filter journeys failed; they enter when their fields next change")]
+    private static partial void LogRecheckFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);

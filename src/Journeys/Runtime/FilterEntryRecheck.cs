@@ -1,0 +1,100 @@
+using Journeys.Conditions;
+using Journeys.Model;
+using Journeys.Sendings;
+using Journeys.Storage;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Re-checks customers whose fields an update node changed against the active journeys with a filter entry, and
+/// enrolls those who now match, under each journey's entry rules: the same rule <see cref="IJourneyManager.PutCustomersAsync"/>
+/// applies to customers put through the API. The engine calls it after a commit that changed customer fields.
+/// </summary>
+internal sealed class FilterEntryRecheck(
+    IJourneyStore journeys,
+    ICustomerStore customers,
+    IEnrollmentStore enrollments,
+    CompiledJourneyCache compiled,
+    TimeProvider time)
+{
+    private const int EnrollBatch = 1_000;
+
+    /// <summary>Enrolls the customers into the active filter journeys they now match.</summary>
+    /// <param name="customerIds">The customers whose fields changed (distinct).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many enrollments were created.</returns>
+    public async ValueTask<int> EnrollMatchingAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken)
+    {
+        List<(CompiledJourney Journey, CompiledCondition Filter)>? active = null;
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Journey.Entry is not FilterEntry || SendingJourneys.IsSending(record.Journey.Id))
+            {
+                continue;
+            }
+
+            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (journey?.Definition.Entry is FilterEntry entry)
+            {
+                (active ??= []).Add((journey, ConditionCompiler.Compile(entry.Condition, journey.Schema)));
+            }
+        }
+
+        if (active is null)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        var requests = new List<EnrollmentRequest>();
+        foreach (var customerId in customerIds)
+        {
+            var customer = await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+            if (customer is null)
+            {
+                continue;
+            }
+
+            foreach (var (journey, filter) in active)
+            {
+                var zone = customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : journey.Zone;
+                if (filter.Evaluate(CustomerSlots.ToArray(customer, journey.Schema), new EvaluationContext(now, zone)))
+                {
+                    requests.Add(new EnrollmentRequest(
+                        Guid.CreateVersion7(now), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                }
+            }
+        }
+
+        var created = 0;
+        foreach (var chunk in requests.Chunk(EnrollBatch))
+        {
+            foreach (var outcome in await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
+            {
+                created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+            }
+        }
+
+        return created;
+    }
+
+    /// <summary>The newest active version (the latest may be a draft of the next version), as the journey manager finds it.</summary>
+    private async ValueTask<CompiledJourney?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        for (var version = latest.Journey.Version; version >= 1; version--)
+        {
+            var record = version == latest.Journey.Version ? latest : await journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            if (record?.Journey.Status == JourneyStatus.Active)
+            {
+                return await compiled.GetAsync(record.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (record?.Journey.Status is JourneyStatus.Stopped or JourneyStatus.Archived)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+}
