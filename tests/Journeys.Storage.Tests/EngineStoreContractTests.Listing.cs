@@ -18,4 +18,22 @@ public abstract partial class EngineStoreContractTests
         Assert.Equal([("c1", 2)], v2.Select(e => (e.CustomerId, e.Version)));
         Assert.Empty(await ToListAsync(stores.Enrollments.ListByJourneyAsync("missing", null)));
     }
+
+    [Fact]
+    public async Task A_committed_state_keeps_its_message_and_click_counters_for_the_per_customer_export()
+    {
+        await using var stores = await CreateAsync();
+        await EnrollOneAsync(stores, Request("j", "c1", T0));
+        var item = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0, 10, Lease));
+        var state = WaitUntil(item.Enrollment, T0.AddHours(1)) with { MessagesSent = 3, Clicks = 2 };
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(state, item.Enrollment.ConcurrencyToken)])));
+
+        var listed = Assert.Single(await ToListAsync(stores.Enrollments.ListByJourneyAsync("j", null)));
+        Assert.Equal((3, 2), (listed.MessagesSent, listed.Clicks));
+        var read = Assert.Single(await stores.Enrollments.GetByCustomerAsync("c1"));
+        Assert.Equal((3, 2), (read.MessagesSent, read.Clicks));
+
+        var claimed = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddHours(1), 10, Lease));
+        Assert.Equal((3, 2), (claimed.Enrollment.MessagesSent, claimed.Enrollment.Clicks));
+    }
 }

@@ -1,6 +1,7 @@
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Sendings;
+using Journeys.Statistics;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class JourneysServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="ISendingManager"/>, the in-memory stores unless
+    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="ISendingManager"/>, <see cref="IJourneyExporter"/>, the in-memory stores unless
     /// another store is configured, and validated options. Calling it again only applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -57,6 +58,7 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<FilterEntryRecheck>()));
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
+        services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());
         return builder;
     }

@@ -48,6 +48,18 @@ public sealed record Enrollment(
     /// <summary>Why it ended (the exit node's reason, a failure reason), once ended.</summary>
     public string? EndReason { get; init; }
 
+    /// <summary>
+    /// How many messages its send and retargeting nodes committed to the outbox (a message later failed or skipped by the
+    /// frequency cap still counts; the node statistics say how each ended). A store persists it with the state.
+    /// </summary>
+    public int MessagesSent { get; init; }
+
+    /// <summary>
+    /// How many click feedback events on its own messages it received while running (clicks that arrive after it ended
+    /// count in the node statistics only). A store persists it with the state.
+    /// </summary>
+    public int Clicks { get; init; }
+
     /// <summary>True when the enrollment has ended (completed, converted, exited, failed or cancelled).</summary>
     public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 }

@@ -52,6 +52,8 @@ internal sealed class StepExecutor
     private DateTimeOffset? _nodeEnteredAt;
     private int _nodeState;
     private string? _endReason;
+    private int _messagesSent;
+    private int _clicks;
     private int _current;
     private int _steps;
     private int _nextEvent;
@@ -88,6 +90,8 @@ internal sealed class StepExecutor
         _nodeEnteredAt = state.NodeEnteredAt;
         _nodeState = state.NodeState;
         _endReason = state.EndReason;
+        _messagesSent = state.MessagesSent;
+        _clicks = state.Clicks;
         _steps = 0;
         _nextEvent = 0;
         _context = null;
@@ -167,6 +171,8 @@ internal sealed class StepExecutor
         NodeEnteredAt = _nodeEnteredAt,
         NodeState = _nodeState,
         EndReason = _endReason,
+        MessagesSent = _messagesSent,
+        Clicks = _clicks,
     };
 
     private static T[] Drain<T>(List<T> scratch)
@@ -258,6 +264,11 @@ internal sealed class StepExecutor
 
     private void HandleEvent(CustomerEvent e)
     {
+        if (IsOwnClick(e))
+        {
+            _clicks++;
+        }
+
         if (IsGoal(e))
         {
             Convert(e.Name);
@@ -503,6 +514,14 @@ internal sealed class StepExecutor
         return false;
     }
 
+    /// <summary>Click feedback on one of this enrollment's messages (its message ids start with the enrollment id).</summary>
+    private bool IsOwnClick(CustomerEvent e) =>
+        string.Equals(e.Name, FeedbackEvents.Clicked, StringComparison.Ordinal)
+        && e.MessageId is { Length: > 32 } messageId
+        && messageId[32] == '/'
+        && Guid.TryParseExact(messageId.AsSpan(0, 32), "N", out var enrollmentId)
+        && enrollmentId == _initial.Id;
+
     private bool IsGoal(CustomerEvent e) =>
         _journey.Goals.TryGetValue(e.Name, out var condition)
         && (condition is null || ReferenceConditionEvaluator.Evaluate(condition, e.Properties, _now, _zone));
@@ -550,6 +569,7 @@ internal sealed class StepExecutor
             new OutboundMessage(messageId, key, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
             _initial.Id,
             _now));
+        _messagesSent++;
     }
 
     private void CallWebhook(CompiledWebhook webhook)
