@@ -1,3 +1,4 @@
+using Journeys.Audiences;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Storage;
@@ -13,7 +14,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class JourneysServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, the in-memory stores unless
+    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="IAudienceManager"/>, the in-memory stores unless
     /// another store is configured, and validated options. Calling it again only applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -53,6 +54,8 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<ILogger<JourneyEngine>>(),
             sp.GetService<WebhookInvoker>()));
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
+        services.AddOptions<AudienceOptions>();
+        services.TryAddSingleton<IAudienceManager, AudienceManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());
         return builder;
     }
