@@ -232,7 +232,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             }
         }
 
-        _current = new CustomerCsvRow(Line, _idHash != 0 || _problems.Count == 0 ? ReadCustomerIdOrNull() : null, fields, _problems.ToArray());
+        _current = new CustomerCsvRow(Line, ReadCustomerIdOrNull(), fields, _problems.ToArray());
         return true;
     }
 

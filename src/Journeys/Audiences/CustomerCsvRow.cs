@@ -4,9 +4,9 @@ namespace Journeys.Audiences;
 
 /// <summary>One data row of a customer CSV file, as <see cref="CustomerCsvReader"/> read it.</summary>
 /// <param name="Line">The 1-based line where the row starts (the header is line 1).</param>
-/// <param name="CustomerId">The id, trimmed, or <see langword="null"/> when the cell is empty or the row is malformed.</param>
+/// <param name="CustomerId">The id, trimmed, or <see langword="null"/> when the cell is empty or missing.</param>
 /// <param name="Fields">
-/// The value of every field column that parsed, by schema field name: an empty cell is <see cref="FieldValue.Null"/>
+/// For a valid row, the value of every field column, by schema field name (empty for a row with problems): an empty cell is <see cref="FieldValue.Null"/>
 /// (the import clears that field). Columns the reader ignores are not here.
 /// </param>
 /// <param name="Problems">What is wrong with the row; empty when it is good.</param>
