@@ -1,3 +1,4 @@
+using Journeys.Audiences;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Sendings;
@@ -15,7 +16,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class JourneysServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="ISendingManager"/>, <see cref="IJourneyExporter"/>, the in-memory stores unless
+    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="IAudienceManager"/>, <see cref="ISendingManager"/>, <see cref="IJourneyExporter"/>, the in-memory stores unless
     /// another store is configured, and validated options. Calling it again only applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -59,6 +60,8 @@ public static class JourneysServiceCollectionExtensions
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();
+        services.AddOptions<AudienceOptions>();
+        services.TryAddSingleton<IAudienceManager, AudienceManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());
         return builder;
     }

@@ -1,0 +1,369 @@
+using System.Collections.Immutable;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Audiences;
+
+/// <summary>
+/// The <see cref="IAudienceManager"/> over the stores and <see cref="IJourneyManager"/>. Schema changes, puts and
+/// imports of one host are serialised by one lock, so an import never sees the schema change between its check and
+/// its writes (a long import delays field definitions until it ends).
+/// </summary>
+internal sealed partial class AudienceManager(
+    ICustomerStore customers,
+    IJourneyStore journeys,
+    IEnrollmentStore enrollments,
+    IJourneyManager manager,
+    CompiledJourneyCache compiled,
+    IOptions<AudienceOptions> options,
+    TimeProvider time,
+    ILogger<AudienceManager> logger) : IAudienceManager, IDisposable
+{
+    private const int Batch = 1_000;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public ValueTask<CustomerFieldSchema> GetFieldsAsync(CancellationToken cancellationToken = default) => customers.GetSchemaAsync(cancellationToken);
+
+    public async ValueTask<CustomerFieldSchema> DefineFieldAsync(FieldDefinition field, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+            var next = schema.WithField(field);
+            if (schema.TryGetField(field.Name, out var old) && old.Type != field.Type)
+            {
+                await EnsureUnusedAsync(schema, next, old.Name, $"changed from {old.Type} to {field.Type}", cancellationToken).ConfigureAwait(false);
+            }
+
+            await customers.SaveSchemaAsync(next, cancellationToken).ConfigureAwait(false);
+            compiled.Clear();
+            LogFieldDefined(logger, field.Name, field.Type);
+            return next;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async ValueTask<bool> RemoveFieldAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+            if (!schema.TryGetField(name, out var field))
+            {
+                return false;
+            }
+
+            var next = schema.WithoutField(name);
+            await EnsureUnusedAsync(schema, next, field.Name, "removed", cancellationToken).ConfigureAwait(false);
+            await customers.SaveSchemaAsync(next, cancellationToken).ConfigureAwait(false);
+            compiled.Clear();
+            LogFieldRemoved(logger, field.Name);
+            return true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async ValueTask<AudienceReport> PutCustomersAsync(IReadOnlyList<CustomerInput> customersToPut, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customersToPut);
+        var (result, enrolled) = await PutInputsAsync(customersToPut, cancellationToken).ConfigureAwait(false);
+        return Report(customersToPut.Count, result, new EnrollmentTally { }, enrolled);
+    }
+
+    public ValueTask<Customer?> GetCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        return customers.GetAsync(customerId, cancellationToken);
+    }
+
+    public async ValueTask<bool> DeleteCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+
+        // Enrollments first: a crash in between leaves a customer without enrollments, never enrollments without a customer.
+        var cancelled = await enrollments.CancelAsync(null, null, customerId, "customer deleted", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var deleted = await customers.DeleteAsync(customerId, cancellationToken).ConfigureAwait(false);
+        LogCustomerDeleted(logger, deleted, cancelled);
+        return deleted;
+    }
+
+    public async ValueTask<AudienceReport> EnrollListAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} is empty; nothing was written.", nameof(customerIds));
+            }
+        }
+
+        await EnsureActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var tally = new EnrollmentTally();
+        var created = 0;
+        foreach (var chunk in customerIds.Chunk(Batch))
+        {
+            var missing = new List<Customer>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in chunk)
+            {
+                if (seen.Add(id) && await customers.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    missing.Add(new Customer(id));
+                }
+            }
+
+            if (missing.Count > 0)
+            {
+                var (result, enrolled) = await manager.PutCustomersAsync(missing, cancellationToken).ConfigureAwait(false);
+                created += result.Created;
+                tally.AddOther(enrolled);
+            }
+
+            tally.Add(chunk, await manager.EnrollAsync(journeyId, chunk, cancellationToken).ConfigureAwait(false));
+        }
+
+        LogListEntry(logger, journeyId, customerIds.Count, tally.Enrolled, tally.NotEnrolledCount);
+        return Report(customerIds.Count, new CustomerUpsertResult(created, 0), tally, 0);
+    }
+
+    public async ValueTask<AudienceReport> EnrollCustomersAsync(string journeyId, IReadOnlyList<CustomerInput> customersToPut, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customersToPut);
+        await EnsureActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var (result, enrolled) = await PutInputsAsync(customersToPut, cancellationToken).ConfigureAwait(false);
+        var tally = new EnrollmentTally();
+        tally.AddOther(enrolled);
+        foreach (var chunk in customersToPut.Select(static c => c.CustomerId).Chunk(Batch))
+        {
+            tally.Add(chunk, await manager.EnrollAsync(journeyId, chunk, cancellationToken).ConfigureAwait(false));
+        }
+
+        LogListEntry(logger, journeyId, customersToPut.Count, tally.Enrolled, tally.NotEnrolledCount);
+        return Report(customersToPut.Count, result, tally, 0);
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private static AudienceReport Report(long rows, CustomerUpsertResult result, EnrollmentTally tally, int enrolledByAudience) =>
+        new(rows, result.Created, result.Updated, tally.Enrolled + enrolledByAudience, tally.NotEnrolledCount, tally.NotEnrolled, 0, [], 0);
+
+    /// <summary>Throws (writing nothing) unless the journey exists and has an active version.</summary>
+    private async ValueTask EnsureActiveAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(journeyId);
+
+        // Enrolling nobody runs the manager's own checks: unknown journey, or no active version.
+        await manager.EnrollAsync(journeyId, [], cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<(CustomerUpsertResult Result, int Enrolled)> PutInputsAsync(IReadOnlyList<CustomerInput> inputs, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+            var (values, added) = Convert(inputs, schema, options.Value.AddUnknownFieldsAsStrings);
+            var list = new List<Customer>(inputs.Count);
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var input = inputs[i];
+                var existing = await customers.GetAsync(input.CustomerId, cancellationToken).ConfigureAwait(false);
+                var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (name, value) in values[i])
+                {
+                    if (value.IsNull)
+                    {
+                        fields.Remove(name);
+                    }
+                    else
+                    {
+                        fields[name] = value;
+                    }
+                }
+
+                list.Add(new Customer(input.CustomerId, fields, input.TimeZoneId ?? existing?.TimeZoneId));
+            }
+
+            var next = added.Aggregate(schema, static (s, f) => s.WithField(f));
+            if (added.Count > 0)
+            {
+                await customers.SaveSchemaAsync(next, cancellationToken).ConfigureAwait(false);
+                compiled.Clear();
+            }
+
+            try
+            {
+                var written = await manager.PutCustomersAsync(list, cancellationToken).ConfigureAwait(false);
+                LogPut(logger, inputs.Count, written.Customers.Created, written.Customers.Updated, added.Count);
+                return written;
+            }
+            catch when (added.Count > 0)
+            {
+                // Nothing half-written: the fields added for this batch go if the batch does not.
+                await customers.SaveSchemaAsync(schema, CancellationToken.None).ConfigureAwait(false);
+                compiled.Clear();
+                throw;
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Checks and converts every input; throws with every problem, or returns the typed values and the fields to add.</summary>
+    private static (Dictionary<string, FieldValue>[] Values, List<FieldDefinition> Added) Convert(IReadOnlyList<CustomerInput> inputs, CustomerFieldSchema schema, bool addUnknown)
+    {
+        var problems = new List<CustomerInputProblem>();
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var added = new Dictionary<string, FieldDefinition>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, FieldValue>[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var converted = values[i] = new Dictionary<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+            var input = inputs[i];
+            if (input is null)
+            {
+                problems.Add(new CustomerInputProblem(i, null, null, "the customer is null."));
+                continue;
+            }
+
+            var id = input.CustomerId;
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                problems.Add(new CustomerInputProblem(i, id, null, "the customer id is empty."));
+                continue;
+            }
+
+            if (!firstIndex.TryAdd(id, i))
+            {
+                problems.Add(new CustomerInputProblem(i, id, null, $"the same id is at index {firstIndex[id]}; give each customer once."));
+            }
+
+            if (input.TimeZoneId is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                problems.Add(new CustomerInputProblem(i, id, null, $"the time zone '{zone}' is not a known IANA time zone."));
+            }
+
+            foreach (var (name, raw) in input.Fields ?? ImmutableDictionary<string, object?>.Empty)
+            {
+                if (schema.TryGetField(name, out var field) || added.TryGetValue(name, out field))
+                {
+                    if (FieldValueConversion.TryConvert(raw, field.Type, out var value, out var error))
+                    {
+                        converted[field.Name] = value;
+                    }
+                    else
+                    {
+                        problems.Add(new CustomerInputProblem(i, id, field.Name, $"the field {error}."));
+                    }
+                }
+                else if (!addUnknown)
+                {
+                    problems.Add(new CustomerInputProblem(i, id, name, "not a customer field; define it first, or enable AudienceOptions.AddUnknownFieldsAsStrings."));
+                }
+                else if (!CustomerFieldSchema.IsValidFieldName(name))
+                {
+                    problems.Add(new CustomerInputProblem(i, id, name, "not a customer field, and not a valid field name (letters, digits, '_', '-' or '.', starting with a letter, at most 128 characters)."));
+                }
+                else if (FieldValueConversion.TryConvertToText(raw, out var text, out var error))
+                {
+                    added[name] = new FieldDefinition(name, FieldType.String);
+                    converted[name] = text;
+                }
+                else
+                {
+                    problems.Add(new CustomerInputProblem(i, id, name, $"the field {error}."));
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new CustomerInputException(problems);
+        }
+
+        return (values, [.. added.Values]);
+    }
+
+    /// <summary>
+    /// Refuses a schema change that breaks an active journey: each active version is validated against the current and
+    /// the proposed schema, and the errors that only the proposed one gives (unknown field, wrong type, in the entry
+    /// filter, a filter node, a delay, a binding, an update or a webhook) are the usages.
+    /// </summary>
+    private async ValueTask EnsureUnusedAsync(CustomerFieldSchema current, CustomerFieldSchema proposed, string field, string change, CancellationToken cancellationToken)
+    {
+        var usages = new List<FieldUsage>();
+        await foreach (var latest in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var active = await FindActiveAsync(latest, cancellationToken).ConfigureAwait(false);
+            if (active is null)
+            {
+                continue;
+            }
+
+            var before = JourneyValidator.Validate(active, current, compiled.Campaigns).Errors
+                .Select(static d => (d.Code, d.NodeId, d.Path)).ToHashSet();
+            foreach (var error in JourneyValidator.Validate(active, proposed, compiled.Campaigns).Errors)
+            {
+                if (!before.Contains((error.Code, error.NodeId, error.Path)))
+                {
+                    usages.Add(new FieldUsage(active.Id, active.Version, error.NodeId, error.Message));
+                }
+            }
+        }
+
+        if (usages.Count > 0)
+        {
+            throw new CustomerFieldInUseException(field, change, usages);
+        }
+    }
+
+    /// <summary>The newest active version of a journey (the latest may be a draft of the next one), or null.</summary>
+    private async ValueTask<JourneyDefinition?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        for (var version = latest.Journey.Version; version >= 1; version--)
+        {
+            var record = version == latest.Journey.Version ? latest : await journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            switch (record?.Journey.Status)
+            {
+                case JourneyStatus.Active:
+                    return record.Journey;
+                case JourneyStatus.Stopped or JourneyStatus.Archived:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(400, LogLevel.Information, "Customer field {Field} defined as {Type}")]
+    private static partial void LogFieldDefined(ILogger logger, string field, FieldType type);
+
+    [LoggerMessage(401, LogLevel.Information, "Customer field {Field} removed")]
+    private static partial void LogFieldRemoved(ILogger logger, string field);
+
+    [LoggerMessage(402, LogLevel.Information, "Put {Count} customers: {Created} created, {Updated} updated, {Added} fields added")]
+    private static partial void LogPut(ILogger logger, int count, int created, int updated, int added);
+
+    [LoggerMessage(403, LogLevel.Information, "Customer deleted: {Deleted}; {Cancelled} enrollments cancelled")]
+    private static partial void LogCustomerDeleted(ILogger logger, bool deleted, int cancelled);
+
+    [LoggerMessage(404, LogLevel.Information, "List entry into journey {JourneyId}: {Count} customers, {Enrolled} enrollments, {NotEnrolled} not enrolled")]
+    private static partial void LogListEntry(ILogger logger, string journeyId, int count, int enrolled, int notEnrolled);
+}

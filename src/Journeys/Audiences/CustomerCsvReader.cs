@@ -1,0 +1,459 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using CsvHelper;
+using Journeys.Model;
+
+namespace Journeys.Audiences;
+
+/// <summary>
+/// Reads customers from a CSV stream, one row at a time in constant memory, with the rules of the customer import:
+/// a header row is required and must have a <c>customerId</c> column (matched ignoring case); every other column is a
+/// customer field parsed by its schema type (invariant numbers, ISO 8601 date-times, <c>true/false/yes/no/1/0</c>
+/// booleans, <c>a|b</c> string lists); UTF-8 with or without a byte order mark; <c>,</c> <c>;</c> tab or <c>|</c>
+/// separators detected from the header; RFC 4180 quoting (separators, quotes and line breaks inside quoted cells);
+/// CRLF or LF; empty lines skipped; ids trimmed. Problems of a row (wrong field count, empty id, a value that does not
+/// parse, a cell over <see cref="CsvImportOptions.MaxCellBytes"/>) are reported in <see cref="CustomerCsvRow.Problems"/>;
+/// problems of the file (no header, no <c>customerId</c> column, unknown columns, more than
+/// <see cref="CsvImportOptions.MaxRows"/> rows, malformed input the parser cannot recover from) throw
+/// <see cref="CsvImportException"/>. Duplicate ids are not checked here (that needs the whole file): the import does it.
+/// Built on CsvHelper 34, whose SIMD UTF-8 reader parses fields as spans without allocating.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var reader = CustomerCsvReader.Create(stream, schema);
+/// while (await reader.ReadAsync(ct))
+/// {
+///     if (reader.Current.IsValid) ids.Add(reader.Current.CustomerId!);
+/// }
+/// </code>
+/// </example>
+public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
+{
+    /// <summary>The name of the id column (matched ignoring case and surrounding spaces).</summary>
+    public const string CustomerIdColumn = "customerId";
+
+    private static ReadOnlySpan<byte> Blank => " \t"u8;
+
+    private readonly CsvReader _csv;
+    private readonly CustomerFieldSchema _schema;
+    private readonly CsvImportOptions _options;
+    private readonly string[]? _dateFormats;
+    private readonly List<CsvProblem> _problems = [];
+    private Column[] _columns = [];
+    private FieldValue[] _values = [];
+    private string[] _headers = [];
+    private ImmutableArray<FieldDefinition> _added = [];
+    private int _idIndex = -1;
+    private bool _headerRead;
+    private bool _onRow;
+    private long _rows;
+    private ulong _idHash;
+    private CustomerCsvRow? _current;
+
+    private CustomerCsvReader(CsvReader csv, CustomerFieldSchema schema, CsvImportOptions options)
+    {
+        _csv = csv;
+        _schema = schema;
+        _options = options;
+        _dateFormats = options.DateTimeFormats?.ToArray();
+    }
+
+    /// <summary>Opens a reader over a stream; nothing is read until the first call.</summary>
+    /// <param name="stream">The CSV, read sequentially from its current position (it need not be seekable).</param>
+    /// <param name="schema">The customer field schema the columns are parsed by.</param>
+    /// <param name="options">The reading rules, or <see langword="null"/> for <see cref="CsvImportOptions.Default"/>.</param>
+    /// <param name="leaveOpen">True to leave <paramref name="stream"/> open when the reader is disposed.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public static CustomerCsvReader Create(Stream stream, CustomerFieldSchema schema, CsvImportOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(schema);
+        options ??= CsvImportOptions.Default;
+        options.Validate();
+        var csvOptions = new CsvReaderOptions
+        {
+            Separator = options.Separator,
+            TrackLineNumbers = true,
+            IncludeValuesInExceptions = false,
+            MaxRecordSize = (int)Math.Min(int.MaxValue / 4, Math.Max(1L << 20, (long)options.MaxCellBytes * 64)),
+            FormatProvider = options.FormatProvider,
+        };
+        return new CustomerCsvReader(CsvReader.Create(stream, csvOptions, leaveOpen), schema, options);
+    }
+
+    /// <summary>The header names, trimmed (read by the first call).</summary>
+    public IReadOnlyList<string> Headers => _headers;
+
+    /// <summary>Fields for the columns the schema does not have, as <see cref="FieldType.String"/> fields, when <see cref="CsvImportOptions.UnknownColumns"/> is <see cref="UnknownColumnHandling.AddAsString"/>.</summary>
+    public IReadOnlyList<FieldDefinition> AddedFields => _added;
+
+    /// <summary>The separator in use (detected or set); known once the header is read.</summary>
+    public char Separator => _csv.Separator;
+
+    /// <summary>How many data rows have been read.</summary>
+    public long RowsRead => _rows;
+
+    /// <summary>The current row. Valid until the next <see cref="ReadAsync"/>.</summary>
+    /// <exception cref="InvalidOperationException">No row has been read, or the end was reached.</exception>
+    public CustomerCsvRow Current => _current ?? throw new InvalidOperationException("There is no current row: call ReadAsync and check that it returned true.");
+
+    /// <summary>The 1-based line where the current row starts.</summary>
+    internal long Line => _csv.LineNumber;
+
+    /// <summary>The problems of the current row.</summary>
+    internal IReadOnlyList<CsvProblem> RowProblems => _problems;
+
+    /// <summary>A 64-bit hash of the current row's trimmed id (valid rows only), for duplicate detection in little memory.</summary>
+    internal ulong IdHash => _idHash;
+
+    /// <summary>Reads and checks the header, if it has not been read yet.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The header names.</returns>
+    /// <exception cref="CsvImportException">The file is empty, has no <c>customerId</c> column, or has bad or unknown columns.</exception>
+    public async ValueTask<IReadOnlyList<string>> ReadHeaderAsync(CancellationToken cancellationToken = default)
+    {
+        if (_headerRead)
+        {
+            return _headers;
+        }
+
+        try
+        {
+            await _csv.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new CsvImportException([new CsvProblem(Math.Max(1, e.LineNumber), null, e.Message)], 1, 0);
+        }
+
+        _headerRead = true;
+        var names = _csv.Headers.Select(static h => h.Trim().TrimStart('\uFEFF').Trim()).ToArray();
+        if (names.Length == 0 || (names.Length == 1 && names[0].Length == 0))
+        {
+            throw new CsvImportException([new CsvProblem(0, null, "The file is empty: it needs a header row with a customerId column.")], 1, 0);
+        }
+
+        _headers = names;
+        var problems = new List<CsvProblem>();
+        var unknownMode = _options.UnknownColumns ?? UnknownColumnHandling.Reject;
+        var columns = new Column[names.Length];
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var added = ImmutableArray.CreateBuilder<FieldDefinition>();
+        var unknown = new List<string>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i];
+            if (name.Length == 0)
+            {
+                problems.Add(new CsvProblem(1, null, FormattableString.Invariant($"column {i + 1} of the header has no name.")));
+                continue;
+            }
+
+            if (!seen.Add(name))
+            {
+                problems.Add(new CsvProblem(1, name, "the column appears twice in the header (names are matched ignoring case)."));
+                continue;
+            }
+
+            if (string.Equals(name, CustomerIdColumn, StringComparison.OrdinalIgnoreCase))
+            {
+                _idIndex = i;
+                columns[i] = new Column(name, ColumnKind.Id, null);
+            }
+            else if (_schema.TryGetField(name, out var field))
+            {
+                columns[i] = new Column(name, ColumnKind.Field, field);
+            }
+            else if (unknownMode == UnknownColumnHandling.Ignore)
+            {
+                columns[i] = new Column(name, ColumnKind.Ignored, null);
+            }
+            else if (unknownMode == UnknownColumnHandling.AddAsString && CustomerFieldSchema.IsValidFieldName(name))
+            {
+                var newField = new FieldDefinition(name, FieldType.String);
+                added.Add(newField);
+                columns[i] = new Column(name, ColumnKind.Field, newField);
+            }
+            else if (unknownMode == UnknownColumnHandling.AddAsString)
+            {
+                problems.Add(new CsvProblem(1, name, "the column cannot become a field: field names use letters, digits, '_', '-' or '.', start with a letter and have at most 128 characters."));
+            }
+            else
+            {
+                unknown.Add(name);
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            var known = _schema.Fields.Count == 0 ? "the schema has no fields" : "the fields are " + string.Join(", ", _schema.Fields.Select(static f => f.Name));
+            problems.Add(new CsvProblem(1, null, $"the columns {string.Join(", ", unknown.Select(static u => $"'{u}'"))} are not customer fields ({known}); define them first, or enable AudienceOptions.AddUnknownFieldsAsStrings."));
+        }
+
+        if (_idIndex < 0)
+        {
+            problems.Insert(0, new CsvProblem(1, null, $"the header has no customerId column (its columns are {string.Join(", ", names.Select(static n => $"'{n}'"))})."));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new CsvImportException(problems, problems.Count, 0);
+        }
+
+        _columns = columns;
+        _values = new FieldValue[columns.Length];
+        _added = added.ToImmutable();
+        return _headers;
+    }
+
+    /// <summary>Reads the next data row into <see cref="Current"/>.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>False at the end of the file.</returns>
+    /// <exception cref="CsvImportException">A problem of the whole file: see <see cref="ReadHeaderAsync"/>; more than <see cref="CsvImportOptions.MaxRows"/> rows; malformed input.</exception>
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        _current = null;
+        if (!await ReadRowAsync(true, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var fields = new Dictionary<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+        if (_problems.Count == 0)
+        {
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                if (_columns[i].Kind == ColumnKind.Field)
+                {
+                    fields[_columns[i].Field!.Name] = _values[i];
+                }
+            }
+        }
+
+        _current = new CustomerCsvRow(Line, ReadCustomerIdOrNull(), fields, _problems.ToArray());
+        return true;
+    }
+
+    /// <summary>Reads the next row, checking it; with <paramref name="parseValues"/> the field values are kept for <see cref="ToCustomer"/>.</summary>
+    internal async ValueTask<bool> ReadRowAsync(bool parseValues, CancellationToken cancellationToken)
+    {
+        await ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        _onRow = false;
+        bool more;
+        try
+        {
+            more = await _csv.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new CsvImportException([new CsvProblem(e.LineNumber, null, e.Message)], 1, _rows);
+        }
+
+        if (!more)
+        {
+            return false;
+        }
+
+        _rows++;
+        if (_rows > _options.MaxRows)
+        {
+            throw new CsvImportException(
+                [new CsvProblem(_csv.LineNumber, null, FormattableString.Invariant($"the file has more than {_options.MaxRows} data rows, the limit (CsvImportOptions.MaxRows); split it."))],
+                1,
+                _rows - 1);
+        }
+
+        _onRow = true;
+        CheckRow(parseValues);
+        return true;
+    }
+
+    /// <summary>The current row's id, trimmed.</summary>
+    internal string ReadCustomerId() => Encoding.UTF8.GetString(_csv.GetSpan(_idIndex).Trim(Blank));
+
+    /// <summary>The current (valid) row as a customer: <paramref name="existing"/>'s fields and time zone, with the row's columns set (empty cells clear).</summary>
+    internal Customer ToCustomer(Customer? existing)
+    {
+        var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            if (_columns[i].Kind != ColumnKind.Field)
+            {
+                continue;
+            }
+
+            var name = _columns[i].Field!.Name;
+            if (_values[i].IsNull)
+            {
+                fields.Remove(name);
+            }
+            else
+            {
+                fields[name] = _values[i];
+            }
+        }
+
+        return new Customer(ReadCustomerId(), fields, existing?.TimeZoneId);
+    }
+
+    private string? ReadCustomerIdOrNull()
+    {
+        if (!_onRow || _idIndex >= _csv.FieldCount)
+        {
+            return null;
+        }
+
+        var id = ReadCustomerId();
+        return id.Length == 0 ? null : id;
+    }
+
+    private void CheckRow(bool parseValues)
+    {
+        _problems.Clear();
+        _idHash = 0;
+        var line = _csv.LineNumber;
+        if (_csv.FieldCount != _columns.Length)
+        {
+            _problems.Add(new CsvProblem(line, null, FormattableString.Invariant($"the row has {_csv.FieldCount} fields; the header has {_columns.Length}.")));
+            return;
+        }
+
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var column = _columns[i];
+            if (column.Kind == ColumnKind.Ignored)
+            {
+                continue;
+            }
+
+            if (_csv.GetRawSpan(i).Length > _options.MaxCellBytes && _csv.GetSpan(i).Length > _options.MaxCellBytes)
+            {
+                _problems.Add(new CsvProblem(line, column.Name, FormattableString.Invariant($"the cell is {_csv.GetSpan(i).Length} bytes long; the limit is {_options.MaxCellBytes} (CsvImportOptions.MaxCellBytes).")));
+                continue;
+            }
+
+            if (column.Kind == ColumnKind.Id)
+            {
+                var id = _csv.GetSpan(i).Trim(Blank);
+                if (id.IsEmpty)
+                {
+                    _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
+                }
+                else
+                {
+                    // Never 0, so 0 can mean "no id".
+                    _idHash = XxHash3.HashToUInt64(id) | 1UL << 63;
+                }
+
+                continue;
+            }
+
+            if (!TryParse(i, column.Field!, parseValues, out var value, out var error))
+            {
+                _problems.Add(new CsvProblem(line, column.Name, error));
+            }
+            else if (parseValues)
+            {
+                _values[i] = value;
+            }
+        }
+
+        if (_problems.Count > 0)
+        {
+            _idHash = 0;
+        }
+    }
+
+    private bool TryParse(int index, FieldDefinition field, bool parseValues, out FieldValue value, out string error)
+    {
+        value = FieldValue.Null;
+        error = "";
+        var cell = _csv.GetSpan(index).Trim(Blank);
+        if (cell.IsEmpty)
+        {
+            return true;
+        }
+
+        switch (field.Type)
+        {
+            case FieldType.String:
+                if (parseValues)
+                {
+                    value = FieldValue.FromString(_csv.GetString(index));
+                }
+
+                return true;
+            case FieldType.Number:
+                if (double.TryParse(cell, NumberStyles.Float, _options.FormatProvider, out var number) && double.IsFinite(number))
+                {
+                    value = FieldValue.FromNumber(number);
+                    return true;
+                }
+
+                error = $"'{field.Name}' is a Number field; the value is not a number (such as 42 or -3.5{(ReferenceEquals(_options.FormatProvider, CultureInfo.InvariantCulture) ? ", with a '.' decimal point" : "")}).";
+                return false;
+            case FieldType.Boolean:
+                if (TryParseBoolean(cell, out var flag))
+                {
+                    value = FieldValue.FromBoolean(flag);
+                    return true;
+                }
+
+                error = $"'{field.Name}' is a Boolean field; the value is not one of true, false, yes, no, y, n, t, f, 1, 0.";
+                return false;
+            case FieldType.DateTime:
+                Span<char> chars = stackalloc char[96];
+                if (cell.Length <= chars.Length
+                    && Encoding.UTF8.TryGetChars(cell, chars, out var written)
+                    && FieldValueConversion.TryParseDate(chars[..written], _dateFormats, _options.FormatProvider, out var instant))
+                {
+                    value = FieldValue.FromDateTime(instant);
+                    return true;
+                }
+
+                error = _dateFormats is null
+                    ? $"'{field.Name}' is a DateTime field; the value is not an ISO 8601 date-time (such as 2024-05-01 or 2024-05-01T10:30:00Z)."
+                    : $"'{field.Name}' is a DateTime field; the value matches none of the formats {string.Join(", ", _dateFormats)}.";
+                return false;
+            case FieldType.StringList:
+                if (parseValues)
+                {
+                    value = FieldValue.FromStringList(_csv.GetString(index).Split(_options.ListSeparator));
+                }
+
+                return true;
+            default:
+                error = $"'{field.Name}' has an unknown type ({(int)field.Type}).";
+                return false;
+        }
+    }
+
+    private static bool TryParseBoolean(ReadOnlySpan<byte> text, out bool value)
+    {
+        if (Ascii.EqualsIgnoreCase(text, "true"u8) || Ascii.EqualsIgnoreCase(text, "yes"u8) || Ascii.EqualsIgnoreCase(text, "y"u8) || Ascii.EqualsIgnoreCase(text, "t"u8) || text.SequenceEqual("1"u8))
+        {
+            value = true;
+            return true;
+        }
+
+        value = false;
+        return Ascii.EqualsIgnoreCase(text, "false"u8) || Ascii.EqualsIgnoreCase(text, "no"u8) || Ascii.EqualsIgnoreCase(text, "n"u8) || Ascii.EqualsIgnoreCase(text, "f"u8) || text.SequenceEqual("0"u8);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _csv.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _csv.DisposeAsync();
+
+    private enum ColumnKind
+    {
+        Field,
+        Id,
+        Ignored,
+    }
+
+    private readonly record struct Column(string Name, ColumnKind Kind, FieldDefinition? Field);
+}

@@ -1,0 +1,61 @@
+using Journeys.Audiences;
+using Journeys.Building;
+using Journeys.Storage;
+using static Journeys.Tests.Audiences.AudienceHost;
+
+namespace Journeys.Tests.Audiences;
+
+public sealed class ListEntryTests
+{
+    private static JourneyDefinition ListJourney() => JourneyBuilder.Create("promo", "Promo")
+        .EnterFromList([])
+        .NeverReEnter()
+        .Steps(p => p.Delay(TimeSpan.FromDays(2), id: "wait"))
+        .Build();
+
+    [Fact]
+    public async Task A_list_of_ids_enters_unknown_customers_are_created_and_duplicates_are_reported()
+    {
+        await using var host = await CreateAsync();
+        await host.Audience.PutCustomersAsync([new CustomerInput("known", new Dictionary<string, object?> { ["age"] = 3 })]);
+        await host.ActivateAsync(ListJourney());
+
+        var report = await host.Audience.EnrollListAsync("promo", ["known", "new1", "new2", "new1"]);
+
+        Assert.Equal((4L, 2, 3, 1), (report.RowsRead, report.Created, report.Enrolled, report.NotEnrolledCount));
+        Assert.Equal(new NotEnrolledCustomer("new1", EnrollmentOutcomeKind.DuplicateActive), Assert.Single(report.NotEnrolled));
+        Assert.NotNull(await host.Audience.GetCustomerAsync("new2"));
+        Assert.Equal(3d, (await host.Audience.GetCustomerAsync("known"))!.GetField("age").AsNumber());
+
+        var again = await host.Audience.EnrollListAsync("promo", ["known"]);
+        Assert.Equal((0, 1), (again.Enrolled, again.NotEnrolledCount));
+    }
+
+    [Fact]
+    public async Task Customers_by_fields_and_by_csv_enter_a_journey()
+    {
+        await using var host = await CreateAsync();
+        await host.ActivateAsync(ListJourney());
+
+        var byFields = await host.Audience.EnrollCustomersAsync("promo", [new CustomerInput("c1", new Dictionary<string, object?> { ["vip"] = true })]);
+        Assert.Equal((1, 1), (byFields.Created, byFields.Enrolled));
+
+        var byCsv = await host.Audience.EnrollCsvAsync("promo", Csv("customerId,age\nc1,5\nc2,6\n"));
+        Assert.Equal((2L, 1, 1, 1, 1), (byCsv.RowsRead, byCsv.Created, byCsv.Updated, byCsv.Enrolled, byCsv.NotEnrolledCount));
+        Assert.Equal("c1", Assert.Single(byCsv.NotEnrolled).CustomerId);
+        Assert.Equal(6d, (await host.Audience.GetCustomerAsync("c2"))!.GetField("age").AsNumber());
+        Assert.Single(await host.Enrollments.GetByCustomerAsync("c2"));
+    }
+
+    [Fact]
+    public async Task A_journey_that_is_not_active_is_refused_before_anything_is_written()
+    {
+        await using var host = await CreateAsync();
+        await host.Journeys.CreateAsync(ListJourney());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.Audience.EnrollListAsync("promo", ["c1"]).AsTask());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.Audience.EnrollCsvAsync("promo", Csv("customerId\nc1\n")).AsTask());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Audience.EnrollCustomersAsync("nope", [new CustomerInput("c1")]).AsTask());
+        Assert.Empty(await host.AllCustomersAsync());
+    }
+}
