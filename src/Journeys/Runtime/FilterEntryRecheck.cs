@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Journeys.Conditions;
 using Journeys.Model;
 using Journeys.Sendings;
@@ -19,6 +20,9 @@ internal sealed class FilterEntryRecheck(
 {
     private const int EnrollBatch = 1_000;
 
+    // Entry filters compiled once per compiled version (a schema change makes new compiled versions, and drops these).
+    private readonly ConditionalWeakTable<CompiledJourney, CompiledCondition> _filters = [];
+
     /// <summary>Enrolls the customers into the active filter journeys they now match.</summary>
     /// <param name="customerIds">The customers whose fields changed (distinct).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -34,9 +38,10 @@ internal sealed class FilterEntryRecheck(
             }
 
             var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
-            if (journey?.Definition.Entry is FilterEntry entry)
+            if (journey?.Definition.Entry is FilterEntry)
             {
-                (active ??= []).Add((journey, ConditionCompiler.Compile(entry.Condition, journey.Schema)));
+                var filter = _filters.GetValue(journey, static j => ConditionCompiler.Compile(((FilterEntry)j.Definition.Entry).Condition, j.Schema));
+                (active ??= []).Add((journey, filter));
             }
         }
 
