@@ -106,16 +106,37 @@ internal static class BenchmarkData
                 .Exit("done", id: "exit"))
             .Build();
 
-    /// <summary>filter → random split → send → update customer → send: five node steps per customer, no waits.</summary>
-    public static JourneyDefinition ThroughputJourney(IEnumerable<string> customerIds) =>
-        JourneyBuilder.Create("throughput", "Five steps")
+    /// <summary>
+    /// filter → random split → send → update customer → send: five node steps per customer, no waits; with
+    /// <paramref name="delayAfterWelcome"/>, a delay node between the first send and the update (six node steps). With
+    /// <paramref name="reEnterAfterExit"/>, a customer may enter again once the previous enrollment ended.
+    /// </summary>
+    public static JourneyDefinition ThroughputJourney(IEnumerable<string> customerIds, TimeSpan? delayAfterWelcome = null, bool reEnterAfterExit = false)
+    {
+        var builder = JourneyBuilder.Create("throughput", "Five steps")
             .WithTimeZone("Europe/Madrid")
-            .EnterFromList(customerIds)
-            .Steps(p => p
-                .Filter(f => f.When(Filter3).Otherwise(_ => { }), id: "filter")
-                .RandomSplit(s => s.Path(50).Path(50), id: "split")
-                .Send(Channel.Email, "welcome", v => v.Bind("name", "firstName", "friend").Bind("plan", "plan").Bind("points", "points"), id: "send-welcome")
-                .UpdateCustomer("segment", "welcomed", id: "update-segment")
-                .Send(Channel.Push, "follow-up", v => v.Bind("name", "firstName", "friend"), id: "send-follow-up"))
+            .EnterFromList(customerIds);
+        if (reEnterAfterExit)
+        {
+            builder = builder.ReEnterAfterExit();
+        }
+
+        return builder
+            .Steps(p =>
+            {
+                var welcomed = p
+                    .Filter(f => f.When(Filter3).Otherwise(_ => { }), id: "filter")
+                    .RandomSplit(s => s.Path(50).Path(50), id: "split")
+                    .Send(Channel.Email, "welcome", v => v.Bind("name", "firstName", "friend").Bind("plan", "plan").Bind("points", "points"), id: "send-welcome");
+                if (delayAfterWelcome is { } delay)
+                {
+                    welcomed = welcomed.Delay(delay, id: "delay");
+                }
+
+                welcomed
+                    .UpdateCustomer("segment", "welcomed", id: "update-segment")
+                    .Send(Channel.Push, "follow-up", v => v.Bind("name", "firstName", "friend"), id: "send-follow-up");
+            })
             .Build();
+    }
 }

@@ -36,8 +36,14 @@ internal sealed class EngineScenario : IAsyncDisposable
 
     public int Customers { get; }
 
+    /// <summary>The host's services (stores, manager), for checks after a run.</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The journey's id.</summary>
+    public string JourneyId => _journeyId;
+
     /// <summary>The customers, created once per process and count (they are immutable; each host stores them anew).</summary>
-    private static Customer[] Population(int customers)
+    public static Customer[] Population(int customers)
     {
         lock (PopulationLock)
         {
@@ -55,7 +61,17 @@ internal sealed class EngineScenario : IAsyncDisposable
     }
 
     /// <summary>Builds the host, stores the customers and the draft journey, and starts the engine (idle: nothing is enrolled yet).</summary>
-    public static async Task<EngineScenario> StartAsync(int customers, int shardCount, Action<string, TimeSpan>? report = null)
+    /// <param name="customers">How many customers to store and put in the journey's list audience.</param>
+    /// <param name="shardCount">The engine's shards.</param>
+    /// <param name="report">Receives named phase durations when given.</param>
+    /// <param name="delayAfterWelcome">A delay node between the first send and the customer update (the peer comparison's delay variant).</param>
+    /// <param name="configureServices">Changes the services after <c>AddJourneys</c> (for example a store decorator).</param>
+    public static async Task<EngineScenario> StartAsync(
+        int customers,
+        int shardCount,
+        Action<string, TimeSpan>? report = null,
+        TimeSpan? delayAfterWelcome = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var watch = Stopwatch.StartNew();
         var services = new ServiceCollection();
@@ -64,6 +80,7 @@ internal sealed class EngineScenario : IAsyncDisposable
             .AddSender(Channel.Push, NullChannelSender.Instance)
             .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
             .Configure(o => o.ShardCount = shardCount));
+        configureServices?.Invoke(services);
         var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<ICustomerStore>();
@@ -77,7 +94,7 @@ internal sealed class EngineScenario : IAsyncDisposable
 
         report?.Invoke("store customers", watch.Elapsed);
         watch.Restart();
-        var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id));
+        var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id), delayAfterWelcome);
         await provider.GetRequiredService<IJourneyManager>().CreateAsync(journey);
         report?.Invoke("build + create journey", watch.Elapsed);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace Journeys.Benchmarks;
@@ -21,6 +22,21 @@ public static class Program
             return;
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        // Figures the benchmark processes measure themselves (timer lateness, memory per enrollment) come back through
+        // files in this folder (see ReportedValues); the child processes inherit the variable. Stale ones are removed.
+        if (ReportedValues.Folder is null)
+        {
+            var measured = Path.GetFullPath(Path.Combine("BenchmarkDotNet.Artifacts", "measured"));
+            if (Directory.Exists(measured))
+            {
+                Directory.Delete(measured, recursive: true);
+            }
+
+            Environment.SetEnvironmentVariable(ReportedValues.FolderVariable, measured);
+        }
+
+        // BenchmarkDotNet builds a copy of this project first; on a shared 2-core machine that can exceed its 2-minute default.
+        var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }

@@ -1,0 +1,182 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Benchmarks;
+
+/// <summary>
+/// Journeys and WorkflowCore 3.22 side by side in one run on the same journey (filter → random split → send → update
+/// customer → send; with <see cref="OneSecondDelay"/>, a 1-second delay between the first send and the update), the
+/// same customers, the same compiled conditions, split and templates, the same no-op <c>NullChannelSender</c>, both
+/// on in-memory persistence and the system clock, both with as many workers as cores. Each invocation runs
+/// <see cref="Customers"/> customers on a fresh host (iteration setup, not timed) and is timed until the last customer
+/// ended (Journeys: every enrollment completed and both messages of every customer sent; WorkflowCore: every instance
+/// persisted as complete, its sends having happened inside its steps). After each invocation (not timed) every
+/// customer is checked to have ended where the journey puts it, else the benchmark throws. The delay variant also
+/// reports timer lateness (resume time − due time) p50/p99 over every invocation of the process but the first.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(PeerConfig))]
+public class PeerComparisonBenchmarks
+{
+    private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
+
+    private readonly LatencySamples _lateness = new();
+    private readonly LatencySamples _invocationLateness = new();
+    private EngineScenario? _journeys;
+    private WorkflowCoreScenario? _workflowCore;
+    private int _invocations;
+    private string? _method;
+
+    /// <summary>Customers per invocation: 2,000 (WorkflowCore's in-memory persistence slows down past 10,000), or <c>JOURNEYS_PEER_CUSTOMERS</c>.</summary>
+    [ParamsSource(nameof(CustomerCounts))]
+    public int Customers { get; set; }
+
+    /// <summary>Whether the journey has the 1-second delay node.</summary>
+    [Params(false, true)]
+    public bool OneSecondDelay { get; set; }
+
+    /// <summary>2,000, or the value of the environment variable <c>JOURNEYS_PEER_CUSTOMERS</c>.</summary>
+    public static IEnumerable<int> CustomerCounts =>
+        [int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PEER_CUSTOMERS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 2_000];
+
+    /// <summary>A fresh Journeys host: customers stored, the journey a draft, the engine started and idle.</summary>
+    [IterationSetup(Target = nameof(Journeys))]
+    public void StartJourneys()
+    {
+        _invocationLateness.Clear();
+        _journeys = EngineScenario.StartAsync(
+            Customers,
+            Environment.ProcessorCount,
+            delayAfterWelcome: OneSecondDelay ? Delay : null,
+            configureServices: OneSecondDelay ? services => TimerLatenessRecorder.Decorate(services, _invocationLateness) : null).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Checks every customer's end, keeps the lateness samples, and disposes the host.</summary>
+    [IterationCleanup(Target = nameof(Journeys))]
+    public void StopJourneys()
+    {
+        try
+        {
+            VerifyJourneysAsync(_journeys!).GetAwaiter().GetResult();
+            KeepLateness(nameof(Journeys), _invocationLateness.Snapshot());
+        }
+        finally
+        {
+            _journeys?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _journeys = null;
+        }
+    }
+
+    /// <summary>A fresh WorkflowCore host with the workflow registered.</summary>
+    [IterationSetup(Target = nameof(WorkflowCore))]
+    public void StartWorkflowCore() => _workflowCore = WorkflowCoreScenario.Start(EngineScenario.Population(Customers), OneSecondDelay ? Delay : null);
+
+    /// <summary>Checks every instance's end, keeps the lateness samples, and disposes the host.</summary>
+    [IterationCleanup(Target = nameof(WorkflowCore))]
+    public void StopWorkflowCore()
+    {
+        try
+        {
+            KeepLateness(nameof(WorkflowCore), _workflowCore!.VerifyAsync().GetAwaiter().GetResult());
+        }
+        finally
+        {
+            _workflowCore?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _workflowCore = null;
+        }
+    }
+
+    /// <summary>Activate (enrolling the list) and wait until every enrollment completed and every message was sent.</summary>
+    [Benchmark]
+    public Task Journeys() => _journeys!.RunAsync(waitForSends: true);
+
+    /// <summary>Start one instance per customer and wait until every instance is persisted as complete.</summary>
+    [Benchmark(Baseline = true)]
+    public Task WorkflowCore() => _workflowCore!.RunAsync();
+
+    /// <summary>Records and prints the lateness percentiles of the delay variant.</summary>
+    [GlobalCleanup]
+    public void Report()
+    {
+        if (!OneSecondDelay || _method is not { } method)
+        {
+            return;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// Timer lateness, {method}, {Customers:N0} customers, 1 s delay, invocations after the first: {_lateness.Describe()}"));
+        ReportedValues.Write(
+            MeasuredValueColumn.CaseKey(nameof(PeerComparisonBenchmarks), method, [(nameof(Customers), Customers), (nameof(OneSecondDelay), OneSecondDelay)]),
+            new Dictionary<string, double> { ["p50"] = _lateness.Percentile(50), ["p99"] = _lateness.Percentile(99), ["n"] = _lateness.Count });
+    }
+
+    private static async Task VerifyJourneysAsync(EngineScenario scenario)
+    {
+        var services = scenario.Services;
+        var statistics = await scenario.GetStatisticsAsync();
+        var n = scenario.Customers;
+        if (statistics.Get(StatisticCounter.Completed) != n || statistics.Get(StatisticCounter.Failed) != 0
+            || statistics.Get("send-welcome", StatisticCounter.Sent) != n || statistics.Get("send-follow-up", StatisticCounter.Sent) != n)
+        {
+            throw new InvalidOperationException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Journeys: completed {statistics.Get(StatisticCounter.Completed)}, failed {statistics.Get(StatisticCounter.Failed)}, welcome sent {statistics.Get("send-welcome", StatisticCounter.Sent)}, follow-up sent {statistics.Get("send-follow-up", StatisticCounter.Sent)}; expected {n} completed and sent, 0 failed."));
+        }
+
+        var enrollments = services.GetRequiredService<IEnrollmentStore>();
+        var customers = services.GetRequiredService<ICustomerStore>();
+        var welcomed = FieldValue.FromString("welcomed");
+        for (var i = 0; i < n; i++)
+        {
+            var id = BenchmarkData.CustomerId(i);
+            var ofCustomer = await enrollments.GetByCustomerAsync(id);
+            var customer = await customers.GetAsync(id);
+            if (ofCustomer.Count != 1 || ofCustomer[0].JourneyId != scenario.JourneyId || ofCustomer[0].Status != EnrollmentStatus.Completed
+                || customer?.GetField("segment") != welcomed)
+            {
+                throw new InvalidOperationException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Journeys customer #{i}: {ofCustomer.Count} enrollments (first: {(ofCustomer.Count > 0 ? ofCustomer[0].Status : null)}), segment {customer?.GetField("segment")}; expected one completed enrollment and segment 'welcomed'."));
+            }
+        }
+    }
+
+    private void KeepLateness(string method, IReadOnlyList<TimeSpan> invocation)
+    {
+        // One benchmark process runs one method.
+        _method = method;
+        if (OneSecondDelay)
+        {
+            if (invocation.Count != Customers)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{method}: {invocation.Count} timer lateness samples for {Customers} customers; every customer should resume once."));
+            }
+
+            // The first invocation pays for JIT and cold caches in both engines; it is left out.
+            if (_invocations > 0)
+            {
+                _lateness.AddRange(invocation);
+            }
+        }
+
+        _invocations++;
+    }
+
+    private sealed class PeerConfig : ManualConfig
+    {
+        public PeerConfig()
+        {
+            AddColumn(
+                new CustomersPerSecondColumn("customers/s"),
+                new CustomersPerSecondColumn(
+                    "× WorkflowCore",
+                    "WorkflowCore with the same parameters",
+                    static (c, row) => c.Descriptor.WorkloadMethod.Name == nameof(WorkflowCore) && CustomersPerSecondColumn.SameParameters(c, row)),
+                new MeasuredValueColumn("lateness p50 (ms)", "p50", "N1", "lateness p50 (ms): timer resume time − due time, 50th percentile over every invocation but the first (delay variant)"),
+                new MeasuredValueColumn("lateness p99 (ms)", "p99", "N1", "lateness p99 (ms): the same, 99th percentile"));
+        }
+    }
+}
