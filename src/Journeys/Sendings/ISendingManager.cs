@@ -29,6 +29,26 @@ public interface ISendingManager
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
     ValueTask<SendingStatus> SendToListAsync(SendingRequest request, IAsyncEnumerable<string> customerIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sends a campaign to the customers of a CSV file (the product's "sending by CSV"): the file is imported first,
+    /// exactly as <see cref="Audiences.IAudienceManager.ImportCsvAsync"/> does (a <c>customerId</c> column, other columns
+    /// are customer fields, so the message can use them; unknown customers are created), then the campaign is sent to
+    /// the file's ids as <see cref="SendToListAsync"/> does. Nothing is written and nothing is sent when the request is
+    /// refused or, in the default all-or-nothing mode, when any row is bad; with
+    /// <see cref="Audiences.CsvImportMode.ImportValidRows"/> the rejected rows get no message. A stream that cannot seek is
+    /// spooled to a temporary file, so memory stays bounded whatever the file's size.
+    /// </summary>
+    /// <param name="request">The campaign and options.</param>
+    /// <param name="csv">The CSV file (UTF-8; read to its end, left open).</param>
+    /// <param name="options">How the file is read, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the import or the enrolling pass.</param>
+    /// <returns>The import report and the sending.</returns>
+    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable); nothing is imported.</exception>
+    /// <exception cref="Audiences.CsvImportException">The file has bad rows (all-or-nothing mode) or no usable header; nothing is imported or sent. It lists each problem with its line and column.</exception>
+    /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    ValueTask<CsvSendingResult> SendToCsvAsync(SendingRequest request, Stream csv, Audiences.CsvImportOptions? options = null, CancellationToken cancellationToken = default);
+
     /// <summary>A sending's state and counters, or <see langword="null"/> when there is no such sending.</summary>
     /// <param name="sendingId">The sending id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

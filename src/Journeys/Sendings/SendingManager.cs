@@ -19,6 +19,7 @@ internal sealed partial class SendingManager(
     IStatisticsStore statistics,
     CompiledJourneyCache compiled,
     JourneyEngine engine,
+    Audiences.IAudienceManager audiences,
     TimeProvider time,
     ILogger<SendingManager> logger) : ISendingManager
 {
