@@ -52,6 +52,7 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<JourneyEngine>>(),
             sp.GetService<WebhookInvoker>()));
+        services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JourneysHostedService>());
         return builder;
