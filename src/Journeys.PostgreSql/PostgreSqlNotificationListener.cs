@@ -40,12 +40,12 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
                         await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
                     }
 
-                    _listening.TrySetResult();
                     delay = database.Options.RetryDelay;
 
                     // Work committed while no LISTEN was in place was not announced to this host.
                     engine.NotifyWork();
                     engine.NotifyOutbox();
+                    _listening.TrySetResult();
                     while (!stoppingToken.IsCancellationRequested)
                     {
                         await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
