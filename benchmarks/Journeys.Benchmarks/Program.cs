@@ -21,6 +21,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "postgres")
+        {
+            await PostgreSqlFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
