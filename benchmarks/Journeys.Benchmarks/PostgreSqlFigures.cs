@@ -88,7 +88,7 @@ internal static class PostgreSqlFigures
                 """, upsertConnection);
             var customerIds = new NpgsqlParameter<string[]>();
             var ids = new NpgsqlParameter<Guid[]>();
-            var wakes = new NpgsqlParameter<DateTime[]>();
+            var wakes = new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
             upsert.Parameters.Add(customerIds);
             upsert.Parameters.Add(ids);
             upsert.Parameters.Add(wakes);
