@@ -103,7 +103,8 @@ internal static class PostgreSqlFigures
                 {
                     if (i % 2 == 0)
                     {
-                        (c[i], e[i]) = keys[random.Next(BaselineRows)];
+                        // 7919 is prime and coprime with 1,000,000: distinct, scattered existing keys (one row may not be upserted twice in a statement).
+                        (c[i], e[i]) = keys[(int)((((long)batch * BatchRows) + i) * 7919 % BaselineRows)];
                     }
                     else
                     {
