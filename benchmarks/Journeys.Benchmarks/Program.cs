@@ -22,6 +22,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "postgres")
+        {
+            await PostgreSqlFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000);
+            return;
+        }
+
         // Figures the benchmark processes measure themselves (timer lateness, memory per enrollment) come back through
         // files in this folder (see ReportedValues); the child processes inherit the variable. Stale ones are removed.
         if (ReportedValues.Folder is null)

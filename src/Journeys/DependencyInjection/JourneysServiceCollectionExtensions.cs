@@ -57,6 +57,7 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<ILogger<JourneyEngine>>(),
             sp.GetService<WebhookInvoker>(),
             sp.GetRequiredService<FilterEntryRecheck>()));
+        services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();

@@ -17,7 +17,7 @@ namespace Journeys.Runtime;
 /// <see cref="StepExecutor"/> and commits it with one store call; a dispatcher sends the committed outbox through the
 /// channel senders. Timers live in the store: the pump sleeps until the next due one, or until it is notified.
 /// </summary>
-internal sealed partial class JourneyEngine
+internal sealed partial class JourneyEngine : IJourneyEngineSignal
 {
     private readonly IEnrollmentStore _enrollments;
     private readonly IOutboxStore _outbox;

@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Serialization;
+using Journeys.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Journeys.PostgreSql;
+
+/// <summary>
+/// Customers in PostgreSQL: one row per customer id with its fields as typed JSON (<see cref="FieldJson"/>) and its
+/// time zone; the field schema as one JSON document. Upserts are one statement over arrays (all or nothing).
+/// </summary>
+internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICustomerStore
+{
+    /// <inheritdoc />
+    public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("get customer schema", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "SELECT document FROM {s}.customer_schema");
+            return await command.ExecuteScalarAsync(token).ConfigureAwait(false) is string json ? JourneyJson.DeserializeSchema(json) : CustomerFieldSchema.Empty;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var json = JourneyJson.SerializeSchema(schema);
+        await database.ExecuteAsync("save customer schema", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, """
+                INSERT INTO {s}.customer_schema (singleton, document) VALUES (true, $1)
+                ON CONFLICT (singleton) DO UPDATE SET document = excluded.document
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = json });
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        return database.ExecuteAsync("get customer", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = $1");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = customerId });
+            using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            return await reader.ReadAsync(token).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement over arrays; <c>xmax = 0</c> tells the inserted rows from the replaced ones.</remarks>
+    public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customers);
+        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
+        var ids = new string[customers.Count];
+        var fields = new string[customers.Count];
+        var zones = new string?[customers.Count];
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", nameof(customers));
+            if (!seen.Add(customer.Id))
+            {
+                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", nameof(customers));
+            }
+
+            ids[i] = customer.Id;
+            fields[i] = FieldJson.Write(customer.Fields);
+            zones[i] = customer.TimeZoneId;
+        }
+
+        if (customers.Count == 0)
+        {
+            return ValueTask.FromResult(default(CustomerUpsertResult));
+        }
+
+        return database.ExecuteAsync("upsert customers", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, """
+                INSERT INTO {s}.customers (customer_id, fields, time_zone)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+                ON CONFLICT (customer_id) DO UPDATE SET fields = excluded.fields, time_zone = excluded.time_zone
+                RETURNING (xmax = 0)
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = fields });
+            command.Parameters.Add(new NpgsqlParameter { Value = zones, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            int created = 0, updated = 0;
+            using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                if (reader.GetBoolean(0))
+                {
+                    created++;
+                }
+                else
+                {
+                    updated++;
+                }
+            }
+
+            return new CustomerUpsertResult(created, updated);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        return database.ExecuteAsync("delete customer", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "DELETE FROM {s}.customers WHERE customer_id = $1");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = customerId });
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One query, so one server snapshot, streamed row by row (constant memory) in id order (byte order, "C" collation).</remarks>
+    public async IAsyncEnumerable<Customer> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = database.Command(connection, null, "SELECT customer_id, fields, time_zone FROM {s}.customers ORDER BY customer_id");
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return Read(reader);
+            }
+        }
+    }
+
+    internal static Customer Read(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), FieldJson.Read(reader.GetString(1), StringComparer.OrdinalIgnoreCase), reader.IsDBNull(2) ? null : reader.GetString(2));
+}

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+
+namespace Journeys.PostgreSql;
+
+/// <summary>
+/// What the PostgreSQL stores share: the data source, the schema (created or checked once, before the first operation),
+/// the SQL of each statement with the schema name filled in, and the retry pipeline that rides out transient failures.
+/// </summary>
+internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
+{
+    /// <summary>The NOTIFY payload for new ready work.</summary>
+    public const string WorkPayload = "work";
+
+    /// <summary>The NOTIFY payload for new outbox messages.</summary>
+    public const string OutboxPayload = "outbox";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly ResiliencePipeline _retry;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, string> _sql = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public PostgreSqlDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlStoreOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _logger = logger;
+        Options = options;
+        Schema = options.SchemaName;
+        Channel = Schema + "_changes";
+        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Location = $"{builder.Host}:{builder.Port}/{builder.Database}, schema {Schema}";
+        MaxAttempts = options.MaxRetryAttempts + 1;
+        var pipeline = new ResiliencePipelineBuilder();
+        if (options.MaxRetryAttempts > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(static e => e.IsTransient),
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                OnRetry = args =>
+                {
+                    LogRetrying(_logger, args.AttemptNumber + 1, MaxAttempts, Location, args.Outcome.Exception);
+                    return default;
+                },
+            });
+        }
+
+        _retry = pipeline.Build();
+    }
+
+    public PostgreSqlStoreOptions Options { get; }
+
+    /// <summary>The schema name (validated: a plain lower-case identifier).</summary>
+    public string Schema { get; }
+
+    /// <summary>The LISTEN/NOTIFY channel of this schema.</summary>
+    public string Channel { get; }
+
+    /// <summary>Host, port, database and schema, for messages (never the password).</summary>
+    public string Location { get; }
+
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    private int MaxAttempts { get; }
+
+    /// <summary>The statement with <c>{s}</c> replaced by the schema name, computed once per statement.</summary>
+    public string Sql(string template) => _sql.GetOrAdd(template, static (t, schema) => t.Replace("{s}", schema, StringComparison.Ordinal), Schema);
+
+    /// <summary>Creates or migrates the schema (or checks it) once; later calls return at once. A failure is retried on the next call.</summary>
+    public async ValueTask EnsureInitializedAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_initialized)
+            {
+                await RetryAsync("schema check", (db, token) => PostgreSqlSchema.MigrateAsync(db, token), cancellationToken).ConfigureAwait(false);
+                _initialized = true;
+            }
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on an open connection, retrying transient failures; the schema is ready first.</summary>
+    public async ValueTask<T> ExecuteAsync<T>(string operation, Func<NpgsqlConnection, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await RetryAsync(
+            operation,
+            async (db, token) =>
+            {
+                var connection = await db._dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    return await action(connection, token).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="action"/> in one transaction (committed when it returns), retrying transient failures from the start.</summary>
+    public ValueTask<T> InTransactionAsync<T>(string operation, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            operation,
+            async (connection, token) =>
+            {
+                var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var result = await action(connection, transaction, token).ConfigureAwait(false);
+                    await transaction.CommitAsync(token).ConfigureAwait(false);
+                    return result;
+                }
+            },
+            cancellationToken);
+
+    /// <summary>A command in the transaction, with the schema name filled in.</summary>
+    public NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string template) =>
+        new(Sql(template), connection, transaction);
+
+    /// <summary>Adds a NOTIFY of this schema's channel to the transaction (delivered when it commits; repeats are merged by the server).</summary>
+    public async ValueTask NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string payload, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _initLock.Dispose();
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<T> RetryAsync<T>(string operation, Func<PostgreSqlDatabase, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync(static (state, token) => state.action(state.db, token), (action, db: this), cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex.IsTransient)
+        {
+            throw new PostgreSqlStoreUnavailableException(
+                $"PostgreSQL store: {operation} failed {MaxAttempts} time(s) on {Location}; the database did not come back ({ex.Message}).",
+                ex);
+        }
+    }
+
+    private async ValueTask RetryAsync(string operation, Func<PostgreSqlDatabase, CancellationToken, ValueTask> action, CancellationToken cancellationToken) =>
+        await RetryAsync(
+            operation,
+            async (db, token) =>
+            {
+                await action(db, token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "PostgreSQL store: transient failure, attempt {Attempt} of {MaxAttempts} on {Location}")]
+    private static partial void LogRetrying(ILogger logger, int attempt, int maxAttempts, string location, Exception? exception);
+}

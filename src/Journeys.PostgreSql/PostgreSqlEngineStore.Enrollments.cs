@@ -1,0 +1,788 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Journeys.PostgreSql;
+
+/// <content>Enrollments: entry rules, claims with leases, checkpoints, customer events, cancellation.</content>
+internal sealed partial class PostgreSqlEngineStore
+{
+    // A pending event of the enrollment's customer that it waits for (e2 is the enrollment row).
+    private const string PendingWakeEvent =
+        "cardinality(e2.wake_events) > 0 AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = e2.customer_id AND v.sequence > e2.event_cursor AND v.name = ANY (e2.wake_events))";
+
+    // Gives the listed enrollments (in list order) a place in the ready queue when they are unleased and ready.
+    private const string PlaceReadySql =
+        "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
+        + " SELECT e2.customer_id, e2.enrollment_id FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u(c, id, ord)"
+        + " JOIN {s}.enrollments e2 ON e2.customer_id = u.c AND e2.enrollment_id = u.id"
+        + " WHERE e2.lease_expires_at IS NULL AND (e2.status = 0 OR (e2.status = 1 AND " + PendingWakeEvent + "))"
+        + " ORDER BY u.ord) y) x WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id";
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: the (customer, journey) pairs of the batch are locked with transaction-scoped advisory locks (in a
+    /// fixed order) and the journeys' entry counters with row locks, so concurrent calls on any host see each other's
+    /// entries; the checks then run in order exactly as in <c>docs/storage.md</c>, and the created rows are inserted with
+    /// one statement. The unique partial index <c>enrollments_one_active</c> makes a second active enrollment of a
+    /// customer in a journey impossible whatever happens.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var ids = new HashSet<Guid>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
+            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
+            {
+                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
+            }
+
+            if (!ids.Add(request.EnrollmentId))
+            {
+                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
+            }
+        }
+
+        if (requests.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>([]);
+        }
+
+        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, token), cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, CancellationToken token)
+    {
+        using (var existing = database.Command(connection, transaction, "SELECT enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) LIMIT 1"))
+        {
+            existing.Parameters.Add(Parameter(ids.ToArray()));
+            if (await existing.ExecuteScalarAsync(token).ConfigureAwait(false) is Guid used)
+            {
+                throw new ArgumentException($"Enrollment id {used} already exists; nothing was written.", nameof(requests));
+            }
+        }
+
+        var pairs = new HashSet<(string Customer, string Journey)>();
+        var journeys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var request in requests)
+        {
+            pairs.Add((request.CustomerId, request.JourneyId));
+            journeys.Add(request.JourneyId);
+        }
+
+        var pairCustomers = pairs.Select(static p => p.Customer).ToArray();
+        var pairJourneys = pairs.Select(static p => p.Journey).ToArray();
+        var journeyIds = journeys.ToArray();
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            var locks = new NpgsqlBatchCommand(database.Sql(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.entry:' || u.c || chr(31) || u.j, 0) AS k FROM unnest($1::text[], $2::text[]) AS u(c, j) ORDER BY k) s"));
+            locks.Parameters.Add(Parameter(pairCustomers));
+            locks.Parameters.Add(Parameter(pairJourneys));
+            var counters = new NpgsqlBatchCommand(database.Sql(
+                "INSERT INTO {s}.journey_entries (journey_id, created) SELECT j, 0 FROM unnest($1::text[]) AS j ON CONFLICT (journey_id) DO NOTHING"));
+            counters.Parameters.Add(Parameter(journeyIds));
+            var lockCounters = new NpgsqlBatchCommand(database.Sql("SELECT journey_id, created FROM {s}.journey_entries WHERE journey_id = ANY ($1) ORDER BY journey_id FOR UPDATE"));
+            lockCounters.Parameters.Add(Parameter(journeyIds));
+            var previous = new NpgsqlBatchCommand(database.Sql(
+                "SELECT e.customer_id, e.journey_id, e.enrollment_id, e.status, e.updated_at FROM unnest($1::text[], $2::text[]) AS u(c, j)"
+                + " JOIN {s}.enrollments e ON e.customer_id = u.c AND e.journey_id = u.j"));
+            previous.Parameters.Add(Parameter(pairCustomers));
+            previous.Parameters.Add(Parameter(pairJourneys));
+            var cursors = new NpgsqlBatchCommand(database.Sql("SELECT customer_id, max(sequence) FROM {s}.events WHERE customer_id = ANY ($1) GROUP BY customer_id"));
+            cursors.Parameters.Add(Parameter(pairCustomers.Distinct(StringComparer.Ordinal).ToArray()));
+            batch.BatchCommands.Add(locks);
+            batch.BatchCommands.Add(counters);
+            batch.BatchCommands.Add(lockCounters);
+            batch.BatchCommands.Add(previous);
+            batch.BatchCommands.Add(cursors);
+
+            var created = new Dictionary<string, long>(StringComparer.Ordinal);
+            var history = new Dictionary<(string Customer, string Journey), EntryHistory>();
+            var lastEvent = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                // Statements without rows (the INSERT) have no result of their own: the reader stands on the locks' result.
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    created[reader.GetString(0)] = reader.GetInt64(1);
+                }
+
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    var key = (reader.GetString(0), reader.GetString(1));
+                    if (!history.TryGetValue(key, out var entry))
+                    {
+                        entry = new EntryHistory();
+                        history.Add(key, entry);
+                    }
+
+                    var status = (EnrollmentStatus)reader.GetInt16(3);
+                    if (status is EnrollmentStatus.Active or EnrollmentStatus.Waiting)
+                    {
+                        entry.Active = reader.GetGuid(2);
+                    }
+                    else
+                    {
+                        entry.Previous = true;
+                        var updatedAt = reader.GetFieldValue<DateTimeOffset>(4);
+                        if (entry.LastEnd is null || updatedAt > entry.LastEnd)
+                        {
+                            entry.LastEnd = updatedAt;
+                        }
+                    }
+                }
+
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    lastEvent[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            var outcomes = new EnrollmentOutcome[requests.Count];
+            var accepted = new List<EnrollmentRequest>(requests.Count);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var request = requests[i];
+                var key = (request.CustomerId, request.JourneyId);
+                history.TryGetValue(key, out var entry);
+                if (entry?.Active is { } active)
+                {
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, active);
+                    continue;
+                }
+
+                var rules = request.Rules;
+                if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
+                {
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
+                    continue;
+                }
+
+                var refused = rules.ReEntry switch
+                {
+                    ReEntryMode.Never => entry?.Previous ?? false,
+                    ReEntryMode.AfterCooldown => entry?.LastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
+                    _ => false,
+                };
+                if (refused)
+                {
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
+                    continue;
+                }
+
+                var count = created.GetValueOrDefault(request.JourneyId);
+                if (rules.EntryCap is { } cap && count >= cap)
+                {
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+                    continue;
+                }
+
+                created[request.JourneyId] = count + 1;
+                if (entry is null)
+                {
+                    entry = new EntryHistory();
+                    history.Add(key, entry);
+                }
+
+                entry.Active = request.EnrollmentId;
+                accepted.Add(request);
+                outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+            }
+
+            if (accepted.Count > 0)
+            {
+                await InsertEnrollmentsAsync(connection, transaction, accepted, lastEvent, token).ConfigureAwait(false);
+                using (var bump = database.Command(connection, transaction,
+                    "UPDATE {s}.journey_entries t SET created = u.created FROM unnest($1::text[], $2::bigint[]) AS u(j, created) WHERE t.journey_id = u.j"))
+                {
+                    var touched = accepted.Select(static r => r.JourneyId).Distinct(StringComparer.Ordinal).ToArray();
+                    bump.Parameters.Add(Parameter(touched));
+                    bump.Parameters.Add(Parameter(touched.Select(j => created[j]).ToArray()));
+                    await bump.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+
+                await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
+            }
+
+            return outcomes;
+        }
+    }
+
+    private async ValueTask InsertEnrollmentsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EnrollmentRequest> accepted, Dictionary<string, long> lastEvent, CancellationToken token)
+    {
+        var n = accepted.Count;
+        var customers = new string[n];
+        var ids = new Guid[n];
+        var journeys = new string[n];
+        var versions = new int[n];
+        var nodes = new string[n];
+        var times = new DateTimeOffset[n];
+        var wakeEvents = new string[n];
+        var eventCursors = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            var request = accepted[i];
+            customers[i] = request.CustomerId;
+            ids[i] = request.EnrollmentId;
+            journeys[i] = request.JourneyId;
+            versions[i] = request.Version;
+            nodes[i] = request.StartNodeId;
+            times[i] = Utc(request.At);
+            wakeEvents[i] = JsonArray(request.WakeEvents);
+            eventCursors[i] = lastEvent.GetValueOrDefault(request.CustomerId);
+        }
+
+        using var insert = database.Command(connection, transaction, """
+            INSERT INTO {s}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, awaited_event, visit,
+                entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, created_order, ready_seq)
+            SELECT u.c, u.id, u.j, u.v, u.n, 0, NULL, NULL, 0, u.at, u.at, 1, ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), u.cur, u.at, 0, NULL,
+                nextval('{s}.enrollment_order_seq'), nextval('{s}.ready_seq')
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::bigint[])
+                WITH ORDINALITY AS u(c, id, j, v, n, at, we, cur, ord)
+            ORDER BY u.ord
+            """);
+        insert.Parameters.Add(Parameter(customers));
+        insert.Parameters.Add(Parameter(ids));
+        insert.Parameters.Add(Parameter(journeys));
+        insert.Parameters.Add(Parameter(versions));
+        insert.Parameters.Add(Parameter(nodes));
+        insert.Parameters.Add(Parameter(times));
+        insert.Parameters.Add(Parameter(wakeEvents));
+        insert.Parameters.Add(Parameter(eventCursors));
+        await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction, three statements in one round trip and one more for the events: leases that expired by
+    /// <paramref name="now"/> are released (the owner stays recorded, so its late commit is accepted until someone else
+    /// claims) and their enrollments go back to the timers or the end of the ready queue; then due timers in
+    /// (wake time, id) order and the ready queue in arrival order are taken with <c>FOR UPDATE SKIP LOCKED</c>, so
+    /// hosts claiming at once never get the same enrollment, and stamped with the lease.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var at = Utc(now);
+        var expiresAt = Utc(now + lease);
+        return database.InTransactionAsync<IReadOnlyList<WorkItem>>("claim enrollments", async (connection, transaction, token) =>
+        {
+            var claimed = new List<(long Order, Enrollment State)>();
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
+            {
+                var expire = new NpgsqlBatchCommand(database.Sql(
+                    "UPDATE {s}.enrollments e SET lease_expires_at = NULL, ready_seq = x.seq FROM ("
+                    + " SELECT y.customer_id, y.enrollment_id, CASE WHEN y.ready THEN nextval('{s}.ready_seq') END AS seq FROM ("
+                    + " SELECT e2.customer_id, e2.enrollment_id, (e2.status = 0 OR (e2.status = 1 AND " + PendingWakeEvent + ")) AS ready"
+                    + " FROM {s}.enrollments e2 WHERE e2.lease_expires_at <= $1 ORDER BY e2.lease_expires_at, e2.created_order FOR UPDATE SKIP LOCKED) y) x"
+                    + " WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id"));
+                expire.Parameters.Add(Parameter(at));
+                var claim = new NpgsqlBatchCommand(database.Sql(
+                    "WITH t AS (SELECT customer_id, enrollment_id, wake_at FROM {s}.enrollments"
+                    + " WHERE status = 1 AND wake_at IS NOT NULL AND wake_at <= $1 AND lease_expires_at IS NULL"
+                    + " ORDER BY wake_at, enrollment_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+                    + " r AS (SELECT customer_id, enrollment_id, ready_seq FROM {s}.enrollments WHERE ready_seq IS NOT NULL AND lease_expires_at IS NULL"
+                    + " ORDER BY ready_seq LIMIT $2 FOR UPDATE SKIP LOCKED),"
+                    + " p AS (SELECT c.customer_id, c.enrollment_id, row_number() OVER (ORDER BY c.grp, c.wake_at, c.sid, c.rs) AS ord FROM ("
+                    + " SELECT t.customer_id, t.enrollment_id, 0 AS grp, t.wake_at, t.enrollment_id AS sid, NULL::bigint AS rs FROM t"
+                    + " UNION ALL SELECT r.customer_id, r.enrollment_id, 1, NULL, NULL, r.ready_seq FROM r"
+                    + " WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.customer_id = r.customer_id AND t.enrollment_id = r.enrollment_id)) c"
+                    + " ORDER BY ord LIMIT $2)"
+                    + " UPDATE {s}.enrollments e SET lease_owner = $3, lease_expires_at = $4, ready_seq = NULL FROM p"
+                    + " WHERE e.customer_id = p.customer_id AND e.enrollment_id = p.enrollment_id"
+                    + " RETURNING p.ord, " + string.Join(", ", EnrollmentColumns.Split(", ").Select(static c => "e." + c))));
+                claim.Parameters.Add(Parameter(at));
+                claim.Parameters.Add(Parameter<long>(maxItems));
+                claim.Parameters.Add(Parameter(owner));
+                claim.Parameters.Add(Parameter(expiresAt));
+                batch.BatchCommands.Add(expire);
+                batch.BatchCommands.Add(claim);
+                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
+                using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    claimed.Add((reader.GetInt64(0), ReadEnrollment(reader, 1)));
+                }
+            }
+
+            if (claimed.Count == 0)
+            {
+                return Array.Empty<WorkItem>();
+            }
+
+            claimed.Sort(static (x, y) => x.Order.CompareTo(y.Order));
+            var events = await ReadEventsAsync(connection, transaction, claimed.Select(static c => c.State), token).ConfigureAwait(false);
+            var items = new WorkItem[claimed.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                var state = claimed[i].State;
+                items[i] = new WorkItem(state, EventsAfter(events, state), now + lease);
+            }
+
+            return items;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: the enrollments are locked and checked (token and lease owner, exactly as in
+    /// <c>docs/storage.md</c>), then the applied states, outbox messages, customer field updates and statistic deltas are
+    /// written with one statement each over arrays. Other hosts are told of new work and messages by <c>NOTIFY</c>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
+    /// whose id is already pending or repeated in the batch (nothing is written).
+    /// </exception>
+    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            {
+                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
+            }
+
+            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+        }
+
+        if (checkpoints.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, token), cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken token)
+    {
+        var stored = new Dictionary<Guid, (string Customer, string Journey, int Version, long Token, string? Owner)>(checkpoints.Count);
+        using (var read = database.Command(connection, transaction,
+            "SELECT enrollment_id, customer_id, journey_id, version, token, lease_owner FROM {s}.enrollments WHERE enrollment_id = ANY ($1) ORDER BY customer_id, enrollment_id FOR UPDATE"))
+        {
+            read.Parameters.Add(Parameter(checkpoints.Select(static c => c.State.Id).Distinct().ToArray()));
+            using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                stored[reader.GetGuid(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            }
+        }
+
+        var applied = new bool[checkpoints.Count];
+        var accepted = new HashSet<Guid>(checkpoints.Count);
+        var messageIds = new List<string>();
+        var messageSet = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            var state = checkpoint.State;
+            if (!stored.TryGetValue(state.Id, out var row)
+                || row.Token != checkpoint.ExpectedToken
+                || !string.Equals(row.Owner, owner, StringComparison.Ordinal)
+                || !accepted.Add(state.Id))
+            {
+                continue;
+            }
+
+            if (!string.Equals(state.JourneyId, row.Journey, StringComparison.Ordinal) || state.Version != row.Version || !string.Equals(state.CustomerId, row.Customer, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
+            }
+
+            foreach (var message in checkpoint.Outbox)
+            {
+                if (message?.Message?.MessageId is not { } messageId)
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                }
+
+                if (!messageSet.Add(messageId))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                }
+
+                messageIds.Add(messageId);
+            }
+
+            applied[i] = true;
+        }
+
+        if (accepted.Count == 0)
+        {
+            return applied;
+        }
+
+        if (messageIds.Count > 0)
+        {
+            using var pending = database.Command(connection, transaction, "SELECT message_id FROM {s}.outbox WHERE message_id = ANY ($1) LIMIT 1");
+            pending.Parameters.Add(Parameter(messageIds.ToArray()));
+            if (await pending.ExecuteScalarAsync(token).ConfigureAwait(false) is string duplicate)
+            {
+                throw new ArgumentException($"A checkpoint adds outbox message '{duplicate}', which is already pending; nothing was written.", nameof(checkpoints));
+            }
+        }
+
+        var states = new List<EnrollmentCheckpoint>(accepted.Count);
+        var outbox = new List<OutboxMessage>(messageIds.Count);
+        var updates = new List<CustomerFieldUpdate>();
+        var deltas = new List<StatisticDelta>();
+        var work = false;
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            if (!applied[i])
+            {
+                continue;
+            }
+
+            var checkpoint = checkpoints[i];
+            states.Add(checkpoint);
+            outbox.AddRange(checkpoint.Outbox);
+            updates.AddRange(checkpoint.CustomerUpdates);
+            deltas.AddRange(checkpoint.Statistics);
+            work |= !checkpoint.State.IsEnded;
+        }
+
+        await WriteStatesAsync(connection, transaction, states, token).ConfigureAwait(false);
+        await PlaceReadyAsync(connection, transaction, states.Select(static c => (c.State.CustomerId, c.State.Id)), token).ConfigureAwait(false);
+        if (outbox.Count > 0)
+        {
+            await InsertOutboxAsync(connection, transaction, outbox, token).ConfigureAwait(false);
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.OutboxPayload, token).ConfigureAwait(false);
+        }
+
+        if (updates.Count > 0)
+        {
+            await ApplyCustomerUpdatesAsync(connection, transaction, updates, token).ConfigureAwait(false);
+        }
+
+        await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
+        if (work)
+        {
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
+        }
+
+        return applied;
+    }
+
+    private async ValueTask WriteStatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EnrollmentCheckpoint> states, CancellationToken token)
+    {
+        var n = states.Count;
+        var customers = new string[n];
+        var ids = new Guid[n];
+        var nodes = new string?[n];
+        var statuses = new short[n];
+        var wakeAts = new DateTimeOffset?[n];
+        var awaited = new string?[n];
+        var visits = new int[n];
+        var updatedAts = new DateTimeOffset[n];
+        var tokens = new long[n];
+        var wakeEvents = new string[n];
+        var cursors = new long[n];
+        var nodeEnteredAts = new DateTimeOffset?[n];
+        var nodeStates = new int[n];
+        var reasons = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var state = states[i].State;
+            customers[i] = state.CustomerId;
+            ids[i] = state.Id;
+            nodes[i] = state.CurrentNodeId;
+            statuses[i] = (short)state.Status;
+            wakeAts[i] = Utc(state.WakeAt);
+            awaited[i] = state.AwaitedEvent;
+            visits[i] = state.Visit;
+            updatedAts[i] = Utc(state.UpdatedAt);
+            tokens[i] = states[i].ExpectedToken + 1;
+            wakeEvents[i] = JsonArray(state.WakeEvents);
+            cursors[i] = state.EventCursor;
+            nodeEnteredAts[i] = Utc(state.NodeEnteredAt);
+            nodeStates[i] = state.NodeState;
+            reasons[i] = state.EndReason;
+        }
+
+        using var command = database.Command(connection, transaction, """
+            UPDATE {s}.enrollments e SET current_node = u.node, status = u.status, wake_at = u.wake_at, awaited_event = u.awaited, visit = u.visit,
+                updated_at = u.updated_at, token = u.token, wake_events = ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), event_cursor = u.cursor,
+                node_entered_at = u.node_entered_at, node_state = u.node_state, end_reason = u.reason,
+                lease_owner = NULL, lease_expires_at = NULL, ready_seq = NULL
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::timestamptz[], $6::text[], $7::int[], $8::timestamptz[], $9::bigint[],
+                $10::text[], $11::bigint[], $12::timestamptz[], $13::int[], $14::text[])
+                AS u(c, id, node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason)
+            WHERE e.customer_id = u.c AND e.enrollment_id = u.id
+            """);
+        command.Parameters.Add(Parameter(customers));
+        command.Parameters.Add(Parameter(ids));
+        command.Parameters.Add(NullableArray(nodes, NpgsqlDbType.Text));
+        command.Parameters.Add(Parameter(statuses));
+        command.Parameters.Add(NullableArray(wakeAts, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(NullableArray(awaited, NpgsqlDbType.Text));
+        command.Parameters.Add(Parameter(visits));
+        command.Parameters.Add(Parameter(updatedAts));
+        command.Parameters.Add(Parameter(tokens));
+        command.Parameters.Add(Parameter(wakeEvents));
+        command.Parameters.Add(Parameter(cursors));
+        command.Parameters.Add(NullableArray(nodeEnteredAts, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Parameter(nodeStates));
+        command.Parameters.Add(NullableArray(reasons, NpgsqlDbType.Text));
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    private async ValueTask PlaceReadyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(string Customer, Guid Id)> keys, CancellationToken token)
+    {
+        var list = keys.ToList();
+        using var command = database.Command(connection, transaction, PlaceReadySql);
+        command.Parameters.Add(Parameter(list.Select(static k => k.Customer).ToArray()));
+        command.Parameters.Add(Parameter(list.Select(static k => k.Id).ToArray()));
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: the events are inserted with sequence numbers from one store-wide sequence, in call order; then
+    /// waiting, unleased enrollments of those customers that are not already ready and have a pending event among their
+    /// wake events join the ready queue (in creation order). Other hosts are told by <c>NOTIFY</c>.
+    /// </remarks>
+    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var n = events.Count;
+        var customers = new string[n];
+        var names = new string[n];
+        var properties = new string[n];
+        var times = new DateTimeOffset[n];
+        var messageIds = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var customerEvent = events[i];
+            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
+            {
+                throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", nameof(events));
+            }
+
+            customers[i] = customerEvent.CustomerId;
+            names[i] = customerEvent.Name;
+            properties[i] = FieldJson.Write(customerEvent.Properties ?? []);
+            times[i] = Utc(customerEvent.Time);
+            messageIds[i] = customerEvent.MessageId;
+        }
+
+        if (n == 0)
+        {
+            return;
+        }
+
+        await database.InTransactionAsync("append events", async (connection, transaction, token) =>
+        {
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
+            {
+                var insert = new NpgsqlBatchCommand(database.Sql(
+                    "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id)"
+                    + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid"
+                    + " FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS u(c, name, props, time, mid, ord) ORDER BY u.ord"));
+                insert.Parameters.Add(Parameter(customers));
+                insert.Parameters.Add(Parameter(names));
+                insert.Parameters.Add(Parameter(properties));
+                insert.Parameters.Add(Parameter(times));
+                insert.Parameters.Add(NullableArray(messageIds, NpgsqlDbType.Text));
+                var wake = new NpgsqlBatchCommand(database.Sql(
+                    "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
+                    + " SELECT e2.customer_id, e2.enrollment_id FROM {s}.enrollments e2"
+                    + " WHERE e2.customer_id = ANY ($1) AND e2.status = 1 AND e2.lease_expires_at IS NULL AND e2.ready_seq IS NULL AND " + PendingWakeEvent
+                    + " ORDER BY e2.created_order FOR UPDATE) y) x WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id"));
+                wake.Parameters.Add(Parameter(customers.Distinct(StringComparer.Ordinal).ToArray()));
+                var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
+                notify.Parameters.Add(Parameter(database.Channel));
+                notify.Parameters.Add(Parameter(PostgreSqlDatabase.WorkPayload));
+                batch.BatchCommands.Add(insert);
+                batch.BatchCommands.Add(wake);
+                batch.BatchCommands.Add(notify);
+                await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("next wake", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null,
+                "SELECT min(wake_at) FROM {s}.enrollments WHERE status = 1 AND wake_at IS NOT NULL AND lease_expires_at IS NULL");
+            return await command.ExecuteScalarAsync(token).ConfigureAwait(false) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : (DateTimeOffset?)null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        return database.ExecuteAsync<IReadOnlyList<Enrollment>>("enrollments of a customer", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null,
+                "SELECT " + EnrollmentColumns + " FROM {s}.enrollments WHERE customer_id = $1 ORDER BY entered_at DESC, created_order DESC");
+            command.Parameters.Add(Parameter(customerId));
+            var result = new List<Enrollment>();
+            using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                result.Add(ReadEnrollment(reader));
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One query (one server snapshot), streamed row by row.</remarks>
+    public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(journeyId);
+        await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = database.Command(connection, null,
+                "SELECT " + EnrollmentColumns + " FROM {s}.enrollments WHERE journey_id = $1 AND ($2::int IS NULL OR version = $2) ORDER BY customer_id, entered_at, created_order");
+            command.Parameters.Add(Parameter(journeyId));
+            command.Parameters.Add(new NpgsqlParameter { Value = version is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return ReadEnrollment(reader);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One transaction: the matching active and waiting rows (leased ones too) are locked, cancelled with the next token and their lease cleared, and counted.</remarks>
+    public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return database.InTransactionAsync("cancel enrollments", async (connection, transaction, token) =>
+        {
+            var deltas = new List<StatisticDelta>();
+            var count = 0;
+            using (var command = database.Command(connection, transaction, """
+                WITH c AS (
+                    SELECT customer_id, enrollment_id, journey_id, version, current_node FROM {s}.enrollments
+                    WHERE status IN (0, 1) AND ($1::text IS NULL OR journey_id = $1) AND ($2::int IS NULL OR version = $2) AND ($3::text IS NULL OR customer_id = $3)
+                    ORDER BY customer_id, enrollment_id FOR UPDATE),
+                u AS (
+                    UPDATE {s}.enrollments e SET status = 6, current_node = NULL, wake_at = NULL, awaited_event = NULL, updated_at = $4, token = e.token + 1,
+                        end_reason = $5, lease_owner = NULL, lease_expires_at = NULL, ready_seq = NULL
+                    FROM c WHERE e.customer_id = c.customer_id AND e.enrollment_id = c.enrollment_id)
+                SELECT journey_id, version, current_node FROM c
+                """))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)journeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = version is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)customerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(Parameter(Utc(now)));
+                command.Parameters.Add(Parameter(reason));
+                using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    count++;
+                    var journey = reader.GetString(0);
+                    var journeyVersion = reader.GetInt32(1);
+                    deltas.Add(new StatisticDelta(journey, journeyVersion, null, StatisticCounter.Cancelled));
+                    if (!reader.IsDBNull(2))
+                    {
+                        deltas.Add(new StatisticDelta(journey, journeyVersion, reader.GetString(2), StatisticCounter.Cancelled));
+                    }
+                }
+            }
+
+            await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
+            return count;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement; the cursor check reads the customer's live enrollments through the primary key. Maintenance, not a hot path.</remarks>
+    public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("purge events", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, """
+                DELETE FROM {s}.events v WHERE v.time < $1
+                AND v.sequence <= COALESCE((SELECT min(e.event_cursor) FROM {s}.enrollments e WHERE e.customer_id = v.customer_id AND e.status IN (0, 1)), 9223372036854775807)
+                """);
+            command.Parameters.Add(Parameter(Utc(olderThan)));
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken);
+
+    private async ValueTask<Dictionary<string, List<SequencedEvent>>> ReadEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Enrollment> states, CancellationToken token)
+    {
+        var cursors = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var state in states)
+        {
+            cursors[state.CustomerId] = cursors.TryGetValue(state.CustomerId, out var cursor) ? Math.Min(cursor, state.EventCursor) : state.EventCursor;
+        }
+
+        var result = new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
+        using var command = database.Command(connection, transaction,
+            "SELECT v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id FROM unnest($1::text[], $2::bigint[]) AS u(c, cursor)"
+            + " JOIN {s}.events v ON v.customer_id = u.c AND v.sequence > u.cursor ORDER BY v.customer_id, v.sequence");
+        command.Parameters.Add(Parameter(cursors.Keys.ToArray()));
+        command.Parameters.Add(Parameter(cursors.Values.ToArray()));
+        using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            var customerId = reader.GetString(0);
+            if (!result.TryGetValue(customerId, out var list))
+            {
+                list = [];
+                result.Add(customerId, list);
+            }
+
+            list.Add(new SequencedEvent(
+                reader.GetInt64(1),
+                new CustomerEvent(
+                    customerId,
+                    reader.GetString(2),
+                    FieldJson.Read(reader.GetString(3), StringComparer.Ordinal),
+                    reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5))));
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<SequencedEvent> EventsAfter(Dictionary<string, List<SequencedEvent>> events, Enrollment state)
+    {
+        if (!events.TryGetValue(state.CustomerId, out var list))
+        {
+            return Array.Empty<SequencedEvent>();
+        }
+
+        var after = list.FindAll(e => e.Sequence > state.EventCursor);
+        return after.Count == 0 ? Array.Empty<SequencedEvent>() : after;
+    }
+
+    private sealed class EntryHistory
+    {
+        public Guid? Active { get; set; }
+
+        public bool Previous { get; set; }
+
+        public DateTimeOffset? LastEnd { get; set; }
+    }
+}

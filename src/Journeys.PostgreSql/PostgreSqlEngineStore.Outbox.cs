@@ -1,0 +1,267 @@
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Journeys.PostgreSql;
+
+/// <content>The outbox: pending messages by due time, claimed with leases.</content>
+internal sealed partial class PostgreSqlEngineStore
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// One round trip in one transaction: leases that expired by <paramref name="now"/> are released (the owner stays
+    /// recorded, so its late result still counts until someone else claims), then due, unleased messages are taken
+    /// earliest first with <c>FOR UPDATE SKIP LOCKED</c> and leased to <paramref name="owner"/>.
+    /// </remarks>
+    ValueTask<IReadOnlyList<OutboxMessage>> IOutboxStore.ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var at = Utc(now);
+        return database.InTransactionAsync<IReadOnlyList<OutboxMessage>>("claim outbox", async (connection, transaction, token) =>
+        {
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
+            {
+                var expire = new NpgsqlBatchCommand(database.Sql(
+                    "UPDATE {s}.outbox o SET lease_expires_at = NULL FROM (SELECT customer_id, message_id FROM {s}.outbox WHERE lease_expires_at <= $1"
+                    + " ORDER BY lease_expires_at, created_order FOR UPDATE SKIP LOCKED) x WHERE o.customer_id = x.customer_id AND o.message_id = x.message_id"));
+                expire.Parameters.Add(Parameter(at));
+                var claim = new NpgsqlBatchCommand(database.Sql(
+                    "WITH p AS (SELECT customer_id, message_id, row_number() OVER (ORDER BY due_at, created_order) AS ord FROM ("
+                    + " SELECT customer_id, message_id, due_at, created_order FROM {s}.outbox WHERE lease_expires_at IS NULL AND due_at <= $1"
+                    + " ORDER BY due_at, created_order LIMIT $2 FOR UPDATE SKIP LOCKED) d)"
+                    + " UPDATE {s}.outbox o SET lease_owner = $3, lease_expires_at = $4 FROM p WHERE o.customer_id = p.customer_id AND o.message_id = p.message_id"
+                    + " RETURNING p.ord, o.message_id, o.idempotency_key, o.channel, o.campaign_id, o.customer_id, o.body, o.journey_id, o.journey_version, o.node_id,"
+                    + " o.enrollment_id, o.due_at, o.attempts"));
+                claim.Parameters.Add(Parameter(at));
+                claim.Parameters.Add(Parameter<long>(maxItems));
+                claim.Parameters.Add(Parameter(owner));
+                claim.Parameters.Add(Parameter(Utc(now + lease)));
+                batch.BatchCommands.Add(expire);
+                batch.BatchCommands.Add(claim);
+                var claimed = new List<(long Order, OutboxMessage Message)>();
+                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
+                using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    var message = new OutboundMessage(
+                        reader.GetString(1),
+                        reader.GetString(2),
+                        new Channel(reader.GetString(3)),
+                        reader.GetString(4),
+                        reader.GetString(5),
+                        reader.GetString(6),
+                        reader.IsDBNull(7) ? null : reader.GetString(7),
+                        reader.GetInt32(8),
+                        reader.IsDBNull(9) ? null : reader.GetString(9));
+                    claimed.Add((reader.GetInt64(0), new OutboxMessage(
+                        message,
+                        reader.IsDBNull(10) ? null : reader.GetGuid(10),
+                        reader.GetFieldValue<DateTimeOffset>(11),
+                        reader.GetInt32(12))));
+                }
+
+                claimed.Sort(static (x, y) => x.Order.CompareTo(y.Order));
+                return claimed.ConvertAll(static c => c.Message);
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: results of messages still leased to <paramref name="owner"/> (locked) are applied (deleted, or
+    /// kept for a retry with one more attempt and the lease released) with their statistic deltas; results for messages
+    /// that are gone or that another owner claimed since are ignored, deltas included.
+    /// </remarks>
+    public async ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(results);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var result = results[i] ?? throw new ArgumentException($"Outbox result at index {i} is null.", nameof(results));
+            ArgumentNullException.ThrowIfNull(result.MessageId, nameof(results));
+            ArgumentNullException.ThrowIfNull(result.Statistics, nameof(results));
+            ValidateDeltas(result.Statistics, nameof(results));
+        }
+
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        await database.InTransactionAsync("complete outbox", async (connection, transaction, token) =>
+        {
+            var mine = new HashSet<string>(StringComparer.Ordinal);
+            using (var read = database.Command(connection, transaction,
+                "SELECT message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 ORDER BY customer_id, message_id FOR UPDATE"))
+            {
+                read.Parameters.Add(Parameter(results.Select(static r => r.MessageId).Distinct(StringComparer.Ordinal).ToArray()));
+                read.Parameters.Add(Parameter(owner));
+                using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    mine.Add(reader.GetString(0));
+                }
+            }
+
+            var deleted = new List<string>();
+            var retried = new List<string>();
+            var retryAts = new List<DateTimeOffset>();
+            var deltas = new List<StatisticDelta>();
+            foreach (var result in results)
+            {
+                // A second result for one message in the call finds it already settled, as the in-memory store does.
+                if (!mine.Remove(result.MessageId))
+                {
+                    continue;
+                }
+
+                if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
+                {
+                    retried.Add(result.MessageId);
+                    retryAts.Add(Utc(retryAt));
+                }
+                else
+                {
+                    deleted.Add(result.MessageId);
+                }
+
+                deltas.AddRange(result.Statistics);
+            }
+
+            if (deleted.Count + retried.Count == 0)
+            {
+                return false;
+            }
+
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
+            {
+                var delete = new NpgsqlBatchCommand(database.Sql("DELETE FROM {s}.outbox WHERE message_id = ANY ($1)"));
+                delete.Parameters.Add(Parameter(deleted.ToArray()));
+                var retry = new NpgsqlBatchCommand(database.Sql(
+                    "UPDATE {s}.outbox o SET due_at = u.at, attempts = o.attempts + 1, lease_owner = NULL, lease_expires_at = NULL"
+                    + " FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) WHERE o.message_id = u.id"));
+                retry.Parameters.Add(Parameter(retried.ToArray()));
+                retry.Parameters.Add(Parameter(retryAts.ToArray()));
+                batch.BatchCommands.Add(delete);
+                batch.BatchCommands.Add(retry);
+                await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
+    public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) =>
+        database.ExecuteAsync("next outbox due", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "SELECT min(due_at) FROM {s}.outbox WHERE lease_expires_at IS NULL");
+            return await command.ExecuteScalarAsync(token).ConfigureAwait(false) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : (DateTimeOffset?)null;
+        }, cancellationToken);
+
+    private async ValueTask InsertOutboxAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<OutboxMessage> messages, CancellationToken token)
+    {
+        var n = messages.Count;
+        var customers = new string[n];
+        var ids = new string[n];
+        var keys = new string[n];
+        var channels = new string[n];
+        var campaigns = new string[n];
+        var bodies = new string[n];
+        var journeys = new string?[n];
+        var versions = new int[n];
+        var nodes = new string?[n];
+        var enrollments = new Guid?[n];
+        var dues = new DateTimeOffset[n];
+        var attempts = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            var message = messages[i];
+            var outbound = message.Message;
+            customers[i] = outbound.CustomerId;
+            ids[i] = outbound.MessageId;
+            keys[i] = outbound.IdempotencyKey;
+            channels[i] = outbound.Channel.Name;
+            campaigns[i] = outbound.CampaignId;
+            bodies[i] = outbound.Body;
+            journeys[i] = outbound.JourneyId;
+            versions[i] = outbound.JourneyVersion;
+            nodes[i] = outbound.NodeId;
+            enrollments[i] = message.EnrollmentId;
+            dues[i] = Utc(message.DueAt);
+            attempts[i] = message.Attempts;
+        }
+
+        using var command = database.Command(connection, transaction, """
+            INSERT INTO {s}.outbox (customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id,
+                due_at, attempts, created_order)
+            SELECT u.c, u.id, u.k, u.ch, u.cp, u.b, u.j, u.v, u.n, u.e, u.due, u.a, nextval('{s}.outbox_order_seq')
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::uuid[],
+                $11::timestamptz[], $12::int[]) WITH ORDINALITY AS u(c, id, k, ch, cp, b, j, v, n, e, due, a, ord)
+            ORDER BY u.ord
+            """);
+        command.Parameters.Add(Parameter(customers));
+        command.Parameters.Add(Parameter(ids));
+        command.Parameters.Add(Parameter(keys));
+        command.Parameters.Add(Parameter(channels));
+        command.Parameters.Add(Parameter(campaigns));
+        command.Parameters.Add(Parameter(bodies));
+        command.Parameters.Add(NullableArray(journeys, NpgsqlDbType.Text));
+        command.Parameters.Add(Parameter(versions));
+        command.Parameters.Add(NullableArray(nodes, NpgsqlDbType.Text));
+        command.Parameters.Add(NullableArray(enrollments, NpgsqlDbType.Uuid));
+        command.Parameters.Add(Parameter(dues));
+        command.Parameters.Add(Parameter(attempts));
+        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    // Field updates in order, read-modify-write over the locked customer rows, written back with one statement.
+    private async ValueTask ApplyCustomerUpdatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<CustomerFieldUpdate> updates, CancellationToken token)
+    {
+        var customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        using (var read = database.Command(connection, transaction,
+            "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"))
+        {
+            read.Parameters.Add(Parameter(updates.Select(static u => u.CustomerId).Distinct(StringComparer.Ordinal).ToArray()));
+            using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var customer = PostgreSqlCustomerStore.Read(reader);
+                customers[customer.Id] = customer;
+            }
+        }
+
+        foreach (var update in updates)
+        {
+            if (customers.TryGetValue(update.CustomerId, out var customer))
+            {
+                var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
+                customers[update.CustomerId] = new Customer(customer.Id, fields, customer.TimeZoneId);
+            }
+            else
+            {
+                var fields = update.Value.IsNull ? [] : new[] { KeyValuePair.Create(update.Field, update.Value) };
+                customers[update.CustomerId] = new Customer(update.CustomerId, fields);
+            }
+        }
+
+        var ordered = customers.Values.OrderBy(static c => c.Id, StringComparer.Ordinal).ToArray();
+        using var write = database.Command(connection, transaction, """
+            INSERT INTO {s}.customers (customer_id, fields, time_zone) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+            ON CONFLICT (customer_id) DO UPDATE SET fields = excluded.fields, time_zone = excluded.time_zone
+            """);
+        write.Parameters.Add(Parameter(ordered.Select(static c => c.Id).ToArray()));
+        write.Parameters.Add(Parameter(ordered.Select(static c => FieldJson.Write(c.Fields)).ToArray()));
+        write.Parameters.Add(NullableArray(ordered.Select(static c => c.TimeZoneId).ToArray(), NpgsqlDbType.Text));
+        await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Serialization;
+using Journeys.Storage;
+using Npgsql;
+
+namespace Journeys.PostgreSql;
+
+/// <summary>
+/// Journey versions in PostgreSQL, as JSON documents (<see cref="JourneyJson"/>) keyed by (journey id, version). Saves of
+/// one journey are serialized by a transaction-scoped advisory lock on its id, so two hosts saving at once get one
+/// success and one <see cref="JourneyConcurrencyException"/>. ETags come from a sequence and are never reused.
+/// </summary>
+internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimeProvider timeProvider) : IJourneyStore
+{
+    private const string Columns = "definition, etag, updated_at";
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
+        var document = JourneyJson.Serialize(journey);
+        return database.InTransactionAsync("save journey", async (connection, transaction, token) =>
+        {
+            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.journey:' || $1, 0))", connection, transaction))
+            {
+                lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+                await lockCommand.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            int? latestVersion = null;
+            string? latestETag = null;
+            using (var read = database.Command(connection, transaction, "SELECT version, etag FROM {s}.journeys WHERE journey_id = $1 ORDER BY version DESC LIMIT 1"))
+            {
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+                using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+                if (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    latestVersion = reader.GetInt32(0);
+                    latestETag = reader.GetString(1);
+                }
+            }
+
+            if (expectedETag is null)
+            {
+                if (latestVersion is { } existing)
+                {
+                    throw new JourneyConcurrencyException(
+                        $"Journey '{journey.Id}' already exists (latest version {existing}): to update it, pass the ETag read with it.");
+                }
+            }
+            else if (latestVersion is not { } current)
+            {
+                throw new JourneyConcurrencyException($"Journey '{journey.Id}' does not exist (it was deleted or never created): save it with no ETag to create it.");
+            }
+            else if (!string.Equals(latestETag, expectedETag, StringComparison.Ordinal))
+            {
+                throw new JourneyConcurrencyException(
+                    $"Journey '{journey.Id}' changed since it was read: expected ETag '{expectedETag}', the latest version {current} has ETag '{latestETag}'.");
+            }
+            else if (journey.Version != current && journey.Version != current + 1)
+            {
+                throw new JourneyConcurrencyException(
+                    $"Journey '{journey.Id}' version {journey.Version} can not be saved: it must be the latest version ({current}) or the next ({current + 1}).");
+            }
+
+            var updatedAt = timeProvider.GetUtcNow();
+            using var write = database.Command(connection, transaction, """
+                INSERT INTO {s}.journeys (journey_id, version, definition, etag, updated_at)
+                VALUES ($1, $2, $3, to_hex(nextval('{s}.etag_seq')), $4)
+                ON CONFLICT (journey_id, version) DO UPDATE SET definition = excluded.definition, etag = excluded.etag, updated_at = excluded.updated_at
+                RETURNING etag
+                """);
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+            write.Parameters.Add(new NpgsqlParameter<int> { TypedValue = journey.Version });
+            write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = document });
+            write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = updatedAt.ToUniversalTime() });
+            var etag = (string)(await write.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            return new JourneyRecord(journey, etag, updatedAt);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        return ReadOneAsync("get journey", "SELECT " + Columns + " FROM {s}.journeys WHERE journey_id = $1 ORDER BY version DESC LIMIT 1", journeyId, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        return ReadOneAsync("get journey version", "SELECT " + Columns + " FROM {s}.journeys WHERE journey_id = $1 AND version = $2", journeyId, version, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One query: the server's snapshot when it starts; streamed.</remarks>
+    public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = database.Command(connection, null, "SELECT DISTINCT ON (journey_id) " + Columns + ", journey_id FROM {s}.journeys ORDER BY journey_id, version DESC");
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return Read(reader);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        return database.ExecuteAsync("delete journey", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "DELETE FROM {s}.journeys WHERE journey_id = $1");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0;
+        }, cancellationToken);
+    }
+
+    private ValueTask<JourneyRecord?> ReadOneAsync(string operation, string sql, string journeyId, int? version, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(operation, async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, sql);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+            if (version is { } v)
+            {
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = v });
+            }
+
+            using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            return await reader.ReadAsync(token).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken);
+
+    private static JourneyRecord Read(NpgsqlDataReader reader) =>
+        new(JourneyJson.Deserialize(reader.GetString(0)), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+}

@@ -1,0 +1,193 @@
+using Npgsql;
+
+namespace Journeys.PostgreSql;
+
+/// <summary>
+/// The store's tables and their migrations. <c>{schema}.schema_version</c> holds the version the schema is at; each
+/// migration moves it one step, in one transaction, under an advisory lock so hosts starting together migrate once.
+/// A schema from a newer library is refused and left untouched; no migration drops data.
+/// </summary>
+/// <remarks>
+/// Every per-customer table (customers, events, enrollments, outbox) has the customer id first in its primary key, so
+/// the schema can be distributed by customer id (Citus) without a redesign.
+/// </remarks>
+internal static class PostgreSqlSchema
+{
+    /// <summary>The schema version this library writes and reads.</summary>
+    public const int CurrentVersion = 1;
+
+    private static readonly string[] Migrations =
+    [
+        // 1: the first schema.
+        """
+        CREATE SEQUENCE {s}.etag_seq;
+        CREATE TABLE {s}.journeys (
+            journey_id text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            definition text NOT NULL,
+            etag text NOT NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (journey_id, version));
+        CREATE TABLE {s}.customer_schema (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            document text NOT NULL);
+        CREATE TABLE {s}.customers (
+            customer_id text COLLATE "C" PRIMARY KEY,
+            fields text NOT NULL,
+            time_zone text);
+        CREATE SEQUENCE {s}.event_seq;
+        CREATE TABLE {s}.events (
+            customer_id text COLLATE "C" NOT NULL,
+            sequence bigint NOT NULL,
+            name text NOT NULL,
+            properties text NOT NULL,
+            time timestamptz NOT NULL,
+            message_id text,
+            PRIMARY KEY (customer_id, sequence));
+        CREATE INDEX events_time ON {s}.events (time);
+        CREATE SEQUENCE {s}.enrollment_order_seq;
+        CREATE SEQUENCE {s}.ready_seq;
+        CREATE TABLE {s}.enrollments (
+            customer_id text COLLATE "C" NOT NULL,
+            enrollment_id uuid NOT NULL,
+            journey_id text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            current_node text,
+            status smallint NOT NULL,
+            wake_at timestamptz,
+            awaited_event text,
+            visit integer NOT NULL,
+            entered_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            token bigint NOT NULL,
+            wake_events text[] NOT NULL,
+            event_cursor bigint NOT NULL,
+            node_entered_at timestamptz,
+            node_state integer NOT NULL,
+            end_reason text,
+            created_order bigint NOT NULL,
+            ready_seq bigint,
+            lease_owner text,
+            lease_expires_at timestamptz,
+            PRIMARY KEY (customer_id, enrollment_id));
+        CREATE UNIQUE INDEX enrollments_one_active ON {s}.enrollments (customer_id, journey_id) WHERE status IN (0, 1);
+        CREATE INDEX enrollments_id ON {s}.enrollments (enrollment_id);
+        CREATE INDEX enrollments_timers ON {s}.enrollments (wake_at, enrollment_id) WHERE status = 1 AND wake_at IS NOT NULL AND lease_expires_at IS NULL;
+        CREATE INDEX enrollments_ready ON {s}.enrollments (ready_seq) WHERE ready_seq IS NOT NULL;
+        CREATE INDEX enrollments_leases ON {s}.enrollments (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+        CREATE INDEX enrollments_journey ON {s}.enrollments (journey_id, customer_id, entered_at, created_order);
+        CREATE TABLE {s}.journey_entries (
+            journey_id text COLLATE "C" PRIMARY KEY,
+            created bigint NOT NULL);
+        CREATE SEQUENCE {s}.outbox_order_seq;
+        CREATE TABLE {s}.outbox (
+            customer_id text COLLATE "C" NOT NULL,
+            message_id text COLLATE "C" NOT NULL,
+            idempotency_key text NOT NULL,
+            channel text NOT NULL,
+            campaign_id text NOT NULL,
+            body text NOT NULL,
+            journey_id text,
+            journey_version integer NOT NULL,
+            node_id text,
+            enrollment_id uuid,
+            due_at timestamptz NOT NULL,
+            attempts integer NOT NULL,
+            created_order bigint NOT NULL,
+            lease_owner text,
+            lease_expires_at timestamptz,
+            PRIMARY KEY (customer_id, message_id));
+        CREATE INDEX outbox_message ON {s}.outbox (message_id);
+        CREATE INDEX outbox_due ON {s}.outbox (due_at, created_order) WHERE lease_expires_at IS NULL;
+        CREATE INDEX outbox_leases ON {s}.outbox (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+        CREATE TABLE {s}.statistics (
+            journey_id text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            node_id text COLLATE "C" NOT NULL,
+            counter smallint NOT NULL,
+            value bigint NOT NULL,
+            PRIMARY KEY (journey_id, version, node_id, counter));
+        """,
+    ];
+
+    /// <summary>Creates or migrates the schema to <see cref="CurrentVersion"/>, or (when migration is off) checks it is there.</summary>
+    /// <exception cref="InvalidOperationException">The schema is from a newer library, or is missing or older while migration is off.</exception>
+    public static async ValueTask MigrateAsync(PostgreSqlDatabase database, CancellationToken cancellationToken)
+    {
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // One migrating host per schema at a time; the others wait here and then find the schema current.
+                using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.schema:' || $1, 0))", connection, transaction))
+                {
+                    lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database.Schema });
+                    await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var version = await ReadVersionAsync(database, connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (version > CurrentVersion)
+                {
+                    throw new InvalidOperationException(
+                        $"PostgreSQL schema '{database.Schema}' ({database.Location}) is at version {version}, written by a newer Journeys.PostgreSql; " +
+                        $"this library knows versions up to {CurrentVersion}. Upgrade the library on this host (nothing was changed).");
+                }
+
+                if (version < CurrentVersion && !database.Options.MigrateSchema)
+                {
+                    throw new InvalidOperationException(
+                        $"PostgreSQL schema '{database.Schema}' ({database.Location}) is at version {version}, this library needs version {CurrentVersion}, " +
+                        "and PostgreSqlStoreOptions.MigrateSchema is false: migrate it (start one host with MigrateSchema = true).");
+                }
+
+                for (var next = version + 1; next <= CurrentVersion; next++)
+                {
+                    using var migrate = database.Command(connection, transaction, Migrations[next - 1]);
+                    await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (version < CurrentVersion)
+                {
+                    using var record = database.Command(connection, transaction, """
+                        INSERT INTO {s}.schema_version (singleton, version, migrated_at) VALUES (true, $1, now())
+                        ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at
+                        """);
+                    record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = CurrentVersion });
+                    await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // 0 when the schema or its version table does not exist yet (created here when migration is on).
+    private static async ValueTask<int> ReadVersionAsync(PostgreSqlDatabase database, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (database.Options.MigrateSchema)
+        {
+            using var create = database.Command(connection, transaction, """
+                CREATE SCHEMA IF NOT EXISTS {s};
+                CREATE TABLE IF NOT EXISTS {s}.schema_version (
+                    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                    version integer NOT NULL,
+                    migrated_at timestamptz NOT NULL);
+                """);
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database.Schema + ".schema_version" });
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return 0;
+            }
+        }
+
+        using var read = database.Command(connection, transaction, "SELECT version FROM {s}.schema_version");
+        return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int version ? version : 0;
+    }
+}

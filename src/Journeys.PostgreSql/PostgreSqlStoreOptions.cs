@@ -1,0 +1,75 @@
+namespace Journeys.PostgreSql;
+
+/// <summary>How the PostgreSQL store connects, where its tables live and how it rides out connection failures. Validated at start.</summary>
+public sealed class PostgreSqlStoreOptions
+{
+    /// <summary>
+    /// The schema that holds the store's tables (created when missing). Lower-case letters, digits and '_', starting with
+    /// a letter or '_', at most 63 characters. Hosts that share work must use the same schema. Default <c>journeys</c>.
+    /// </summary>
+    public string SchemaName { get; set; } = "journeys";
+
+    /// <summary>Whether to create and migrate the schema at start. When false, a schema that is missing or older is an error at start. Default true.</summary>
+    public bool MigrateSchema { get; set; } = true;
+
+    /// <summary>
+    /// Whether this host listens for <c>NOTIFY</c> from other hosts (new work, events, outbox messages) to wake its idle
+    /// engine at once. Without it, an idle host looks for work at its next timer or <c>JourneysOptions.MaxIdle</c>. Default true.
+    /// </summary>
+    public bool ListenForNotifications { get; set; } = true;
+
+    /// <summary>How many times an operation is retried after a transient failure (connection lost, server restarting). Default 5.</summary>
+    public int MaxRetryAttempts { get; set; } = 5;
+
+    /// <summary>The delay before the first retry; later retries back off exponentially (with jitter). Default 200 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest delay between two retries. Default 5 seconds.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Every problem with these options, or none.</summary>
+    /// <returns>The problems, each naming the option.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!IsValidSchemaName(SchemaName))
+        {
+            problems.Add($"PostgreSqlStoreOptions.SchemaName '{SchemaName}' is not valid: use 1 to 63 lower-case letters, digits or '_', starting with a letter or '_'.");
+        }
+
+        if (MaxRetryAttempts < 0)
+        {
+            problems.Add($"PostgreSqlStoreOptions.MaxRetryAttempts must be 0 or more (it is {MaxRetryAttempts}).");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"PostgreSqlStoreOptions.RetryDelay must be positive (it is {RetryDelay}).");
+        }
+
+        if (MaxRetryDelay < RetryDelay)
+        {
+            problems.Add($"PostgreSqlStoreOptions.MaxRetryDelay ({MaxRetryDelay}) must be at least RetryDelay ({RetryDelay}).");
+        }
+
+        return problems;
+    }
+
+    private static bool IsValidSchemaName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 63 || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Wakes this host's engine from outside: a store that learns of work committed by other hosts (PostgreSQL
+/// <c>LISTEN/NOTIFY</c>, for instance) calls it so an idle engine looks for work at once instead of at its next timer or
+/// <see cref="JourneysOptions.MaxIdle"/>. Calling it when there is nothing to do costs one store query.
+/// </summary>
+public interface IJourneyEngineSignal
+{
+    /// <summary>There may be new ready work: enrollments, customer events, timers moved earlier.</summary>
+    void NotifyWork();
+
+    /// <summary>There may be new outbox messages to send.</summary>
+    void NotifyOutbox();
+}

@@ -1,0 +1,274 @@
+using Journeys.PostgreSql;
+using Journeys.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Journeys.Storage.Tests.PostgreSql;
+
+/// <summary>
+/// What only a shared database shows: schema versions, several hosts (each its own data source, so its own
+/// connections) claiming and committing the same rows, NOTIFY wake-ups, an unreachable server, registration.
+/// </summary>
+[RequiresPostgreSql]
+public sealed class PostgreSqlStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly string _schema = PostgreSqlTestServer.NewSchema();
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            await _disposables[i].DisposeAsync();
+        }
+
+        await PostgreSqlTestServer.DropSchemaAsync(_schema);
+    }
+
+    [Fact]
+    public async Task A_schema_from_a_newer_library_is_refused_and_left_as_it_is()
+    {
+        var host = Host();
+        await host.Database.EnsureInitializedAsync(default);
+        await ExecuteAsync($"UPDATE {_schema}.schema_version SET version = {PostgreSqlSchema.CurrentVersion + 1}");
+
+        var other = Host();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => other.Database.EnsureInitializedAsync(default).AsTask());
+        Assert.Contains($"version {PostgreSqlSchema.CurrentVersion + 1}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("newer Journeys.PostgreSql", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_schema, error.Message, StringComparison.Ordinal);
+        Assert.Equal((long)(PostgreSqlSchema.CurrentVersion + 1), await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{_schema}' AND table_name = 'enrollments'"));
+    }
+
+    [Fact]
+    public async Task Hosts_starting_together_migrate_once()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
+        await Task.WhenAll(hosts.Select(h => h.Database.EnsureInitializedAsync(default).AsTask()));
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+    }
+
+    [Fact]
+    public async Task Without_migration_a_missing_schema_is_a_clear_error()
+    {
+        var host = Host(o => o.MigrateSchema = false);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Database.EnsureInitializedAsync(default).AsTask());
+        Assert.Contains("MigrateSchema is false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_taken_over_by_another_host_and_the_first_host_s_commit_is_refused()
+    {
+        var a = Host();
+        var b = Host();
+        var request = Request("c1");
+        await a.Store.EnrollAsync([request]);
+        var claimedByA = Assert.Single(await a.Store.ClaimAsync("host-a", T0, 10, TimeSpan.FromMinutes(1)));
+
+        // Before expiry nobody else gets it; after expiry host B does.
+        Assert.Empty(await b.Store.ClaimAsync("host-b", T0.AddSeconds(59), 10, TimeSpan.FromMinutes(1)));
+        var claimedByB = Assert.Single(await b.Store.ClaimAsync("host-b", T0.AddMinutes(1), 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(claimedByA.Enrollment.ConcurrencyToken, claimedByB.Enrollment.ConcurrencyToken);
+
+        // The stale owner's commit is refused; the new owner's applies once.
+        var stale = await a.Store.CommitAsync("host-a", [Checkpoint(claimedByA.Enrollment with { CurrentNodeId = "a-node", UpdatedAt = T0.AddMinutes(1) }, claimedByA.Enrollment.ConcurrencyToken)]);
+        Assert.False(Assert.Single(stale));
+        var fresh = await b.Store.CommitAsync("host-b", [Checkpoint(claimedByB.Enrollment with { CurrentNodeId = "b-node", UpdatedAt = T0.AddMinutes(1) }, claimedByB.Enrollment.ConcurrencyToken)]);
+        Assert.True(Assert.Single(fresh));
+        var again = await b.Store.CommitAsync("host-b", [Checkpoint(claimedByB.Enrollment with { CurrentNodeId = "twice" }, claimedByB.Enrollment.ConcurrencyToken)]);
+        Assert.False(Assert.Single(again));
+
+        var stored = Assert.Single(await a.Store.GetByCustomerAsync("c1"));
+        Assert.Equal("b-node", stored.CurrentNodeId);
+        Assert.Equal(claimedByA.Enrollment.ConcurrencyToken + 1, stored.ConcurrencyToken);
+    }
+
+    [Fact]
+    public async Task Hosts_claiming_at_once_never_share_an_enrollment()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
+        await hosts[0].Store.EnrollAsync([.. Enumerable.Range(0, 400).Select(i => Request($"c{i}"))]);
+        var claims = await Task.WhenAll(hosts.Select((h, i) => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            while (true)
+            {
+                var batch = await h.Store.ClaimAsync($"host-{i}", T0, 25, TimeSpan.FromMinutes(1));
+                if (batch.Count == 0)
+                {
+                    return mine;
+                }
+
+                mine.AddRange(batch.Select(w => w.Enrollment.Id));
+            }
+        })));
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(400, all.Count);
+        Assert.Equal(400, all.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Concurrent_enrollments_from_several_hosts_never_create_two_active_enrollments()
+    {
+        var hosts = Enumerable.Range(0, 6).Select(_ => Host()).ToArray();
+        await hosts[0].Database.EnsureInitializedAsync(default);
+        var customers = Enumerable.Range(0, 50).Select(i => $"c{i}").ToArray();
+        var outcomes = await Task.WhenAll(hosts.Select(h => Task.Run(async () =>
+        {
+            var all = new List<EnrollmentOutcome>();
+            foreach (var chunk in customers.Chunk(10))
+            {
+                all.AddRange(await h.Store.EnrollAsync([.. chunk.Select(c => Request(c))]));
+            }
+
+            return all;
+        })));
+
+        Assert.Equal(customers.Length, outcomes.Sum(o => o.Count(x => x.Kind == EnrollmentOutcomeKind.Created)));
+        Assert.Equal(customers.Length * (hosts.Length - 1), outcomes.Sum(o => o.Count(x => x.Kind == EnrollmentOutcomeKind.DuplicateActive)));
+        Assert.Equal((long)customers.Length, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.enrollments WHERE status IN (0, 1)"));
+    }
+
+    [Fact]
+    public async Task The_unique_index_refuses_a_second_active_enrollment_written_past_the_store()
+    {
+        var host = Host();
+        await host.Store.EnrollAsync([Request("c1")]);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(
+            $"INSERT INTO {_schema}.enrollments SELECT customer_id, gen_random_uuid(), journey_id, version + 1, current_node, 1, wake_at, awaited_event, visit, entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, created_order + 1000, NULL, NULL, NULL FROM {_schema}.enrollments"));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
+    }
+
+    [Fact]
+    public async Task A_notification_from_another_host_wakes_the_listening_host()
+    {
+        var listener = Host();
+        var signal = new RecordingSignal();
+        using var listening = new PostgreSqlNotificationListener(listener.Database, signal, NullLogger<PostgreSqlNotificationListener>.Instance);
+        await listening.StartAsync(default);
+        await listening.Listening.WaitAsync(TimeSpan.FromSeconds(30));
+        signal.Reset();
+
+        var writer = Host();
+        await writer.Store.EnrollAsync([Request("c1")]);
+        await signal.Work.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var claimed = Assert.Single(await writer.Store.ClaimAsync("writer", T0, 10, TimeSpan.FromMinutes(1)));
+        await writer.Store.CommitAsync("writer", [new EnrollmentCheckpoint(
+            claimed.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            claimed.Enrollment.ConcurrencyToken,
+            [new OutboxMessage(new Messaging.OutboundMessage("m1", "k1", Channel.Email, "campaign", "c1", "body", "j", 1, "send"), claimed.Enrollment.Id, T0)],
+            [],
+            [])]);
+        await signal.Outbox.WaitAsync(TimeSpan.FromSeconds(30));
+        await listening.StopAsync(default);
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_fails_after_the_retries_with_a_clear_error()
+    {
+        // A loopback port nobody listens on: every connection attempt is refused at once.
+        var builder = new NpgsqlConnectionStringBuilder(PostgreSqlTestServer.RequireConnectionString()) { Host = "127.0.0.1", Port = 1, Timeout = 2 };
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        _disposables.Add(dataSource);
+        var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema, o => o.MaxRetryAttempts = 2);
+        _disposables.Add(database);
+
+        var error = await Assert.ThrowsAsync<PostgreSqlStoreUnavailableException>(() => database.EnsureInitializedAsync(default).AsTask());
+        Assert.Contains("failed 3 time(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:1", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<NpgsqlException>(error.InnerException);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UsePostgreSql_replaces_the_in_memory_stores_before_or_after_AddJourneys(bool before)
+    {
+        var dataSource = PostgreSqlTestServer.CreateDataSource();
+        _disposables.Add(dataSource);
+        var services = new ServiceCollection();
+        if (before)
+        {
+            services.AddJourneys(j => j.UsePostgreSql(dataSource, o => o.SchemaName = _schema));
+        }
+        else
+        {
+            services.AddJourneys().UsePostgreSql(dataSource, o => o.SchemaName = _schema);
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        Assert.IsType<PostgreSqlEngineStore>(provider.GetRequiredService<IEnrollmentStore>());
+        Assert.IsType<PostgreSqlEngineStore>(provider.GetRequiredService<IOutboxStore>());
+        Assert.IsType<PostgreSqlEngineStore>(provider.GetRequiredService<IStatisticsStore>());
+        Assert.IsType<PostgreSqlJourneyStore>(provider.GetRequiredService<IJourneyStore>());
+        Assert.IsType<PostgreSqlCustomerStore>(provider.GetRequiredService<ICustomerStore>());
+        Assert.Same(provider.GetRequiredService<IEnrollmentStore>(), provider.GetRequiredService<IOutboxStore>());
+        Assert.Contains(provider.GetServices<IHostedService>(), s => s is PostgreSqlStoreInitializer);
+    }
+
+    [Fact]
+    public async Task An_invalid_schema_name_fails_at_start()
+    {
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.UseNpgsql(PostgreSqlTestServer.RequireConnectionString(), o => o.SchemaName = "Bad-Name"));
+        await using var provider = services.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value);
+        Assert.Contains("SchemaName 'Bad-Name'", error.Message, StringComparison.Ordinal);
+    }
+
+    private (PostgreSqlDatabase Database, PostgreSqlEngineStore Store) Host(Action<PostgreSqlStoreOptions>? configure = null)
+    {
+        var dataSource = PostgreSqlTestServer.CreateDataSource();
+        var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema, configure);
+        _disposables.Add(dataSource);
+        _disposables.Add(database);
+        return (database, new PostgreSqlEngineStore(database));
+    }
+
+    private static EnrollmentRequest Request(string customerId) =>
+        new(Guid.NewGuid(), "j", 1, customerId, "start", T0, EntryRules.Default, EquatableArray<string>.Empty);
+
+    private static EnrollmentCheckpoint Checkpoint(Enrollment state, long expectedToken) => new(state, expectedToken, [], [], []);
+
+    private static async Task ExecuteAsync(string sql)
+    {
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync<T>(string sql)
+    {
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using var command = dataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private sealed class RecordingSignal : IJourneyEngineSignal
+    {
+        private TaskCompletionSource _work = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _outbox = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Work => Volatile.Read(ref _work).Task;
+
+        public Task Outbox => Volatile.Read(ref _outbox).Task;
+
+        public void Reset()
+        {
+            Volatile.Write(ref _work, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            Volatile.Write(ref _outbox, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        public void NotifyWork() => Volatile.Read(ref _work).TrySetResult();
+
+        public void NotifyOutbox() => Volatile.Read(ref _outbox).TrySetResult();
+    }
+}
