@@ -12,8 +12,8 @@ internal static class JourneyLifecycleEndpoints
         group.MapPost("/journeys", (HttpContext context, [FromServices] IJourneyManager manager) => CreateAsync(context, manager, api))
             .WithName("Journeys_Create")
             .WithSummary("Create a journey (a draft)")
-            .WithDescription("The body is a journey document (application/json). The journey is stored as a draft, version 1; the answer carries its ETag and Location.")
-            .Accepts<object>(JourneyMediaTypes.Journey)
+            .WithDescription("The body is a journey document (application/json), or a vendor state document (application/vnd.journeys.states+json, or ?format=states). The journey is stored as a draft, version 1; the answer carries its ETag and Location.")
+            .Accepts<object>(JourneyMediaTypes.Journey, JourneyMediaTypes.States)
             .Produces(StatusCodes.Status201Created, contentType: JourneyMediaTypes.Journey)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -27,15 +27,15 @@ internal static class JourneyLifecycleEndpoints
 
         group.MapGet("/journeys/{id}", GetAsync)
             .WithName("Journeys_Get")
-            .WithSummary("Get a journey (its latest version) with its ETag")
-            .Produces(StatusCodes.Status200OK, contentType: JourneyMediaTypes.Journey)
+            .WithSummary("Get a journey (its latest version) with its ETag; as a state document with ?format=states or Accept: application/vnd.journeys.states+json")
+            .Produces(StatusCodes.Status200OK, null, JourneyMediaTypes.Journey, JourneyMediaTypes.States)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/journeys/{id}", (string id, HttpContext context, [FromServices] IJourneyManager manager) => UpdateAsync(id, context, manager, api))
             .WithName("Journeys_Update")
             .WithSummary("Replace a journey")
             .WithDescription("A draft or validated journey is replaced in place; an active or stopped journey gets a new draft version (running enrollments stay on theirs). Send If-Match with the ETag read to refuse a lost update (412).")
-            .Accepts<object>(JourneyMediaTypes.Journey)
+            .Accepts<object>(JourneyMediaTypes.Journey, JourneyMediaTypes.States)
             .Produces(StatusCodes.Status200OK, contentType: JourneyMediaTypes.Journey)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -82,7 +82,7 @@ internal static class JourneyLifecycleEndpoints
     {
         var journey = await JourneyBodies.ReadJourneyAsync(context, api).ConfigureAwait(false);
         var record = await manager.CreateAsync(journey, context.RequestAborted).ConfigureAwait(false);
-        return new JourneyDocumentResult(record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
+        return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, [FromServices] IJourneyManager manager)
@@ -101,7 +101,7 @@ internal static class JourneyLifecycleEndpoints
     {
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
             ?? throw NoJourney(id);
-        return new JourneyDocumentResult(record, StatusCodes.Status200OK, null);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext context, IJourneyManager manager, JourneysApi api)
@@ -114,7 +114,7 @@ internal static class JourneyLifecycleEndpoints
         }
 
         var record = await manager.UpdateAsync(journey, ifMatch, context.RequestAborted).ConfigureAwait(false);
-        return new JourneyDocumentResult(record, StatusCodes.Status200OK, null);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, [FromServices] IJourneyManager manager) =>
@@ -157,7 +157,7 @@ internal static class JourneyLifecycleEndpoints
             throw ApiProblemException.BadRequest(ex.Message, "$.id");
         }
 
-        return new JourneyDocumentResult(record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
+        return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
 
     private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)

@@ -60,7 +60,7 @@ internal static class JourneyStateEndpoints
         var ifMatch = ETags.IfMatch(context.Request);
         var node = await JourneyBodies.ReadNodeAsync(context, api).ConfigureAwait(false);
         var record = await manager.EditAsync(id, j => j.AddNode(node), ifMatch, context.RequestAborted).ConfigureAwait(false);
-        return new JourneyDocumentResult(record, StatusCodes.Status201Created, $"{api.JourneyLocation(context, id)}/states/{Uri.EscapeDataString(node.Id)}");
+        return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, $"{api.JourneyLocation(context, id)}/states/{Uri.EscapeDataString(node.Id)}");
     }
 
     private static async Task<IResult> ReplaceAsync(string id, string stateId, HttpContext context, IJourneyManager manager, JourneysApi api)
@@ -73,14 +73,14 @@ internal static class JourneyStateEndpoints
         }
 
         var record = await manager.EditAsync(id, j => RequireState(j, stateId).ReplaceNode(node), ifMatch, context.RequestAborted).ConfigureAwait(false);
-        return new JourneyDocumentResult(record, StatusCodes.Status200OK, null);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
     }
 
     private static async Task<IResult> RemoveAsync(string id, string stateId, HttpContext context, [FromServices] IJourneyManager manager)
     {
         var ifMatch = ETags.IfMatch(context.Request);
         var record = await manager.EditAsync(id, j => RequireState(j, stateId).RemoveNode(stateId), ifMatch, context.RequestAborted).ConfigureAwait(false);
-        return new JourneyDocumentResult(record, StatusCodes.Status200OK, null);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
     }
 
     /// <summary>404 for a state the journey does not have; an uneditable journey is left to the edit, which refuses it with 409.</summary>

@@ -1,6 +1,7 @@
 using Journeys.AspNetCore.Contracts;
 using Journeys.Building;
 using Journeys.Serialization;
+using Journeys.Serialization.StateDocuments;
 using Journeys.Storage;
 using Journeys.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -57,6 +58,10 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
                 "Invalid journey",
                 $"Journey '{ex.JourneyId}' does not validate: {ex.Result.ErrorCount} error(s), {ex.Result.WarningCount} warning(s); see 'diagnostics'.",
                 new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId, ["diagnostics"] = ApiMapping.Diagnostics(ex.Diagnostics) });
+        }
+        catch (JourneyStateExportException ex)
+        {
+            return Problem(StatusCodes.Status406NotAcceptable, "Not expressible as a state document", ex.Message, new Dictionary<string, object?> { ["nodeId"] = ex.NodeId });
         }
         catch (JourneyConcurrencyException ex) when (context.HttpContext.Request.Headers.IfMatch.Count > 0)
         {
