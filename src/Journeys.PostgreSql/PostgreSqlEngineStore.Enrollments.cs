@@ -498,6 +498,8 @@ internal sealed partial class PostgreSqlEngineStore
         var nodeEnteredAts = new DateTimeOffset?[n];
         var nodeStates = new int[n];
         var reasons = new string?[n];
+        var messagesSent = new int[n];
+        var clicks = new int[n];
         for (var i = 0; i < n; i++)
         {
             var state = states[i].State;
@@ -515,16 +517,19 @@ internal sealed partial class PostgreSqlEngineStore
             nodeEnteredAts[i] = Utc(state.NodeEnteredAt);
             nodeStates[i] = state.NodeState;
             reasons[i] = state.EndReason;
+            messagesSent[i] = state.MessagesSent;
+            clicks[i] = state.Clicks;
         }
 
         using var command = database.Command(connection, transaction, """
             UPDATE {s}.enrollments e SET current_node = u.node, status = u.status, wake_at = u.wake_at, awaited_event = u.awaited, visit = u.visit,
                 updated_at = u.updated_at, token = u.token, wake_events = ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), event_cursor = u.cursor,
                 node_entered_at = u.node_entered_at, node_state = u.node_state, end_reason = u.reason,
+                messages_sent = u.messages_sent, clicks = u.clicks,
                 lease_owner = NULL, lease_expires_at = NULL, ready_seq = NULL
             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::timestamptz[], $6::text[], $7::int[], $8::timestamptz[], $9::bigint[],
-                $10::text[], $11::bigint[], $12::timestamptz[], $13::int[], $14::text[])
-                AS u(c, id, node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason)
+                $10::text[], $11::bigint[], $12::timestamptz[], $13::int[], $14::text[], $15::int[], $16::int[])
+                AS u(c, id, node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason, messages_sent, clicks)
             WHERE e.customer_id = u.c AND e.enrollment_id = u.id
             """);
         command.Parameters.Add(Parameter(customers));
@@ -541,6 +546,8 @@ internal sealed partial class PostgreSqlEngineStore
         command.Parameters.Add(NullableArray(nodeEnteredAts, NpgsqlDbType.TimestampTz));
         command.Parameters.Add(Parameter(nodeStates));
         command.Parameters.Add(NullableArray(reasons, NpgsqlDbType.Text));
+        command.Parameters.Add(Parameter(messagesSent));
+        command.Parameters.Add(Parameter(clicks));
         await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
     }
 

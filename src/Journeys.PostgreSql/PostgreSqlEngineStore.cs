@@ -21,7 +21,7 @@ namespace Journeys.PostgreSql;
 internal sealed partial class PostgreSqlEngineStore(PostgreSqlDatabase database) : IEnrollmentStore, IOutboxStore, IStatisticsStore
 {
     private const string EnrollmentColumns =
-        "enrollment_id, journey_id, version, customer_id, current_node, status, wake_at, awaited_event, visit, entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason";
+        "enrollment_id, journey_id, version, customer_id, current_node, status, wake_at, awaited_event, visit, entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, messages_sent, clicks";
 
     private static Enrollment ReadEnrollment(NpgsqlDataReader reader, int offset = 0) =>
         new(
@@ -43,6 +43,8 @@ internal sealed partial class PostgreSqlEngineStore(PostgreSqlDatabase database)
             NodeEnteredAt = reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 14),
             NodeState = reader.GetInt32(offset + 15),
             EndReason = reader.IsDBNull(offset + 16) ? null : reader.GetString(offset + 16),
+            MessagesSent = reader.GetInt32(offset + 17),
+            Clicks = reader.GetInt32(offset + 18),
         };
 
     private static DateTimeOffset Utc(DateTimeOffset value) => value.ToUniversalTime();

@@ -65,6 +65,8 @@ internal static class PostgreSqlSchema
             node_entered_at timestamptz,
             node_state integer NOT NULL,
             end_reason text,
+            messages_sent integer NOT NULL DEFAULT 0,
+            clicks integer NOT NULL DEFAULT 0,
             created_order bigint NOT NULL,
             ready_seq bigint,
             lease_owner text,

@@ -1,0 +1,21 @@
+namespace Journeys.AspNetCore;
+
+/// <summary>A request the endpoints refuse with a problem details response (status, title, detail and extensions).</summary>
+internal sealed class ApiProblemException(int statusCode, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null)
+    : Exception(detail)
+{
+    public int StatusCode { get; } = statusCode;
+
+    public string Title { get; } = title;
+
+    public string Detail { get; } = detail;
+
+    public IReadOnlyDictionary<string, object?>? Extensions { get; } = extensions;
+
+    public static ApiProblemException BadRequest(string detail, string? path = null) =>
+        new(StatusCodes.Status400BadRequest, "Invalid request", detail, path is null ? null : new Dictionary<string, object?> { ["path"] = path });
+
+    public static ApiProblemException NotFound(string detail) => new(StatusCodes.Status404NotFound, "Not found", detail);
+
+    public static ApiProblemException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);
+}

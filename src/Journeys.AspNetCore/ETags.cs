@@ -1,0 +1,44 @@
+using Journeys.Storage;
+using Microsoft.Net.Http.Headers;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>Journey ETags on the wire: the store's opaque ETag as a strong HTTP entity tag.</summary>
+internal static class ETags
+{
+    public static string Format(JourneyRecord record) => $"\"{record.ETag}\"";
+
+    public static void Set(HttpResponse response, JourneyRecord record) => response.Headers.ETag = Format(record);
+
+    /// <summary>
+    /// The store ETag the client expects (from <c>If-Match</c>), or <see langword="null"/> when the header is absent
+    /// or <c>*</c>. A weak tag (<c>W/"..."</c>) is compared by its value, as journeys have no weaker representation.
+    /// </summary>
+    public static string? IfMatch(HttpRequest request)
+    {
+        var values = request.Headers.IfMatch;
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        if (!EntityTagHeaderValue.TryParseList(values, out var tags) || tags.Count == 0)
+        {
+            throw ApiProblemException.BadRequest($"The If-Match header '{values}' is not an entity tag such as \"abc\".", "header:If-Match");
+        }
+
+        if (tags.Count > 1)
+        {
+            throw ApiProblemException.BadRequest("The If-Match header names several entity tags; send the one ETag read with the journey.", "header:If-Match");
+        }
+
+        var tag = tags[0];
+        if (tag.Equals(EntityTagHeaderValue.Any))
+        {
+            return null;
+        }
+
+        var quoted = tag.Tag.Value ?? string.Empty;
+        return quoted.Length >= 2 ? quoted[1..^1] : quoted;
+    }
+}

@@ -1,0 +1,128 @@
+using Journeys.AspNetCore.Contracts;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>
+/// Puts customers into a journey: <c>PUT /journeys/{id}/customers</c> (JSON ids and/or customers with fields).
+/// The CSV variant (<c>PUT /journeys/{id}/customers/csv</c>) belongs here too, once CSV audiences exist.
+/// </summary>
+internal static class JourneyAudienceEndpoints
+{
+    public static void Map(RouteGroupBuilder group, JourneysApi api)
+    {
+        group.MapPut("/journeys/{id}/customers", (string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] IJourneyStore store) => PutAsync(id, context, manager, store, api))
+            .WithName("Journeys_PutCustomers")
+            .WithSummary("Put customers into an active journey, by id or with their fields")
+            .WithDescription("Body: {\"customerIds\": [...]} and/or {\"customers\": [{\"id\", \"fields\", \"timeZone\"}]}. Customers with fields are created or replaced first (all or nothing); then every customer is enrolled under the journey's entry rules, and the answer counts the outcomes.")
+            .Accepts<PutCustomersRequest>(RequestBodies.Json)
+            .Produces<PutCustomersResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, JourneysApi api)
+    {
+        RequestBodies.MediaType(context.Request, RequestBodies.Json);
+        var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
+        var request = RequestBodies.ReadJson(body, ApiJsonContext.Default.PutCustomersRequest);
+
+        var ids = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var customers = new List<Customer>();
+        for (var i = 0; i < (request.CustomerIds?.Count ?? 0); i++)
+        {
+            var customerId = request.CustomerIds![i];
+            if (string.IsNullOrWhiteSpace(customerId))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: a customer id is empty.", $"$.customerIds[{i}]");
+            }
+
+            if (seen.Add(customerId))
+            {
+                ids.Add(customerId);
+            }
+        }
+
+        for (var i = 0; i < (request.Customers?.Count ?? 0); i++)
+        {
+            var customer = request.Customers![i];
+            var path = $"$.customers[{i}]";
+            if (string.IsNullOrWhiteSpace(customer.Id))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: a customer id is empty.", $"{path}.id");
+            }
+
+            if (!seen.Add(customer.Id))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: customer '{customer.Id}' is given twice.", $"{path}.id");
+            }
+
+            customers.Add(new Customer(customer.Id, ApiMapping.Fields(customer.Fields, $"{path}.fields"), customer.TimeZone));
+            ids.Add(customer.Id);
+        }
+
+        if (ids.Count == 0)
+        {
+            throw ApiProblemException.BadRequest("The body names no customer: give 'customerIds', 'customers' or both.", "$");
+        }
+
+        var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        if (!await IsActiveAsync(store, record, context.RequestAborted).ConfigureAwait(false))
+        {
+            throw ApiProblemException.Conflict($"Journey '{id}' is not active: start it before putting customers into it.");
+        }
+
+        var upserted = default(CustomerUpsertResult);
+        if (customers.Count > 0)
+        {
+            (upserted, _) = await manager.PutCustomersAsync(customers, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var outcomes = await manager.EnrollAsync(id, ids, context.RequestAborted).ConfigureAwait(false);
+        var counts = new int[Enum.GetValues<EnrollmentOutcomeKind>().Length];
+        foreach (var outcome in outcomes)
+        {
+            counts[(int)outcome.Kind]++;
+        }
+
+        return TypedResults.Json(
+            new PutCustomersResponse(
+                id,
+                upserted.Created,
+                upserted.Updated,
+                counts[(int)EnrollmentOutcomeKind.Created],
+                counts[(int)EnrollmentOutcomeKind.DuplicateActive],
+                counts[(int)EnrollmentOutcomeKind.ReEntryRefused],
+                counts[(int)EnrollmentOutcomeKind.CapReached],
+                counts[(int)EnrollmentOutcomeKind.OutsideWindow]),
+            ApiJsonContext.Default.PutCustomersResponse);
+    }
+
+    /// <summary>
+    /// Whether a version runs: the latest may be a draft of the next version while an earlier one is active. Checked
+    /// before anything is written, so a refused request leaves no customer changed.
+    /// </summary>
+    private static async Task<bool> IsActiveAsync(IJourneyStore store, JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        for (var version = latest.Journey.Version; version >= 1; version--)
+        {
+            var record = version == latest.Journey.Version
+                ? latest
+                : await store.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            switch (record?.Journey.Status)
+            {
+                case JourneyStatus.Active:
+                    return true;
+                case JourneyStatus.Stopped or JourneyStatus.Archived:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,185 @@
+using Journeys.AspNetCore.Contracts;
+using Journeys.Runtime;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>Create, update, get, list, delete, check, clone, start and stop journeys.</summary>
+internal static class JourneyLifecycleEndpoints
+{
+    public static void Map(RouteGroupBuilder group, JourneysApi api)
+    {
+        group.MapPost("/journeys", (HttpContext context, [FromServices] IJourneyManager manager) => CreateAsync(context, manager, api))
+            .WithName("Journeys_Create")
+            .WithSummary("Create a journey (a draft)")
+            .WithDescription("The body is a journey document (application/json), or a vendor state document (application/vnd.journeys.states+json, or ?format=states). The journey is stored as a draft, version 1; the answer carries its ETag and Location.")
+            .Accepts<object>(JourneyMediaTypes.Journey, JourneyMediaTypes.States)
+            .Produces(StatusCodes.Status201Created, contentType: JourneyMediaTypes.Journey)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        group.MapGet("/journeys", ListAsync)
+            .WithName("Journeys_List")
+            .WithSummary("List journeys (latest version of each)")
+            .Produces<List<JourneySummary>>();
+
+        group.MapGet("/journeys/{id}", GetAsync)
+            .WithName("Journeys_Get")
+            .WithSummary("Get a journey (its latest version) with its ETag; as a state document with ?format=states or Accept: application/vnd.journeys.states+json")
+            .Produces(StatusCodes.Status200OK, null, JourneyMediaTypes.Journey, JourneyMediaTypes.States)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPut("/journeys/{id}", (string id, HttpContext context, [FromServices] IJourneyManager manager) => UpdateAsync(id, context, manager, api))
+            .WithName("Journeys_Update")
+            .WithSummary("Replace a journey")
+            .WithDescription("A draft or validated journey is replaced in place; an active or stopped journey gets a new draft version (running enrollments stay on theirs). Send If-Match with the ETag read to refuse a lost update (412).")
+            .Accepts<object>(JourneyMediaTypes.Journey, JourneyMediaTypes.States)
+            .Produces(StatusCodes.Status200OK, contentType: JourneyMediaTypes.Journey)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+        group.MapDelete("/journeys/{id}", DeleteAsync)
+            .WithName("Journeys_Delete")
+            .WithSummary("Delete a journey and all its versions, cancelling its running enrollments")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/journeys/{id}/check", CheckAsync)
+            .WithName("Journeys_Check")
+            .WithSummary("Validate a journey and list every problem found")
+            .Produces<CheckResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/journeys/{id}/clone", (string id, HttpContext context, [FromServices] IJourneyManager manager) => CloneAsync(id, context, manager, api))
+            .WithName("Journeys_Clone")
+            .WithSummary("Copy a journey into a new draft")
+            .Accepts<CloneRequest>(RequestBodies.Json)
+            .Produces(StatusCodes.Status201Created, contentType: JourneyMediaTypes.Journey)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPut("/journeys/{id}/start", StartAsync)
+            .WithName("Journeys_Start")
+            .WithSummary("Validate, activate and enroll the audience of a journey")
+            .Produces<StartResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapPut("/journeys/{id}/stop", StopAsync)
+            .WithName("Journeys_Stop")
+            .WithSummary("Stop a journey's intake; waiting enrollments are cancelled unless drain=true")
+            .Produces<StopResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IJourneyManager manager, JourneysApi api)
+    {
+        var journey = await JourneyBodies.ReadJourneyAsync(context, api).ConfigureAwait(false);
+        var record = await manager.CreateAsync(journey, context.RequestAborted).ConfigureAwait(false);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        var list = new List<JourneySummary>();
+        await foreach (var record in manager.ListAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            list.Add(ApiMapping.Summary(record));
+        }
+
+        list.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return TypedResults.Json(list, ApiJsonContext.Default.ListJourneySummary);
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
+            ?? throw NoJourney(id);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IJourneyManager manager, JourneysApi api)
+    {
+        var ifMatch = ETags.IfMatch(context.Request);
+        var journey = await JourneyBodies.ReadJourneyAsync(context, api).ConfigureAwait(false);
+        if (!string.Equals(journey.Id, id, StringComparison.Ordinal))
+        {
+            throw ApiProblemException.BadRequest($"The document's id '{journey.Id}' is not the id in the address '{id}'; a journey's id cannot be changed (clone it instead).", "$.id");
+        }
+
+        var record = await manager.UpdateAsync(journey, ifMatch, context.RequestAborted).ConfigureAwait(false);
+        return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, [FromServices] IJourneyManager manager) =>
+        await manager.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : throw NoJourney(id);
+
+    private static async Task<IResult> CheckAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
+        var result = await manager.ValidateAsync(id, context.RequestAborted).ConfigureAwait(false);
+        ETags.Set(context.Response, record);
+        return TypedResults.Json(
+            new CheckResponse(id, record.Journey.Version, result.IsValid, result.ErrorCount, result.WarningCount, ApiMapping.Diagnostics(result.Diagnostics)),
+            ApiJsonContext.Default.CheckResponse);
+    }
+
+    private static async Task<IResult> CloneAsync(string id, HttpContext context, IJourneyManager manager, JourneysApi api)
+    {
+        RequestBodies.MediaType(context.Request, RequestBodies.Json);
+        var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
+        var request = RequestBodies.ReadJson(body, ApiJsonContext.Default.CloneRequest);
+        if (await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            throw NoJourney(id);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            throw ApiProblemException.BadRequest("The new journey's name is empty.", "$.name");
+        }
+
+        Storage.JourneyRecord record;
+        try
+        {
+            record = await manager.CloneAsync(id, request.Id, request.Name, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "newId")
+        {
+            throw ApiProblemException.BadRequest(ex.Message, "$.id");
+        }
+
+        return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
+    }
+
+    private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        var current = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
+        if (current.Journey.Status == Model.JourneyStatus.Archived)
+        {
+            throw ApiProblemException.Conflict($"Journey '{id}' is archived; clone it to run it again.");
+        }
+
+        var (record, enrolled) = await manager.ActivateAsync(id, context.RequestAborted).ConfigureAwait(false);
+        ETags.Set(context.Response, record);
+        return TypedResults.Json(new StartResponse(ApiMapping.Summary(record), enrolled), ApiJsonContext.Default.StartResponse);
+    }
+
+    private static async Task<IResult> StopAsync(string id, bool? drain, HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
+        var (record, cancelled) = await manager.StopAsync(id, drain ?? false, context.RequestAborted).ConfigureAwait(false);
+        ETags.Set(context.Response, record);
+        return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Default.StopResponse);
+    }
+
+    internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey '{id}'.");
+}

@@ -1,0 +1,78 @@
+using Journeys.AspNetCore.Contracts;
+using Journeys.Building;
+using Journeys.Serialization;
+using Journeys.Serialization.StateDocuments;
+using Journeys.Storage;
+using Journeys.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>
+/// Turns the exceptions the manager and the readers document into RFC 9457 problem details: a bad document is 400
+/// naming its JSON path, an unknown journey 404, an edit of an active journey 409, a stale <c>If-Match</c> 412, an
+/// invalid journey on start 422 with every diagnostic. Anything else is left to the host's error handling.
+/// </summary>
+internal sealed class JourneysProblemFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (ApiProblemException ex)
+        {
+            return Problem(ex.StatusCode, ex.Title, ex.Detail, ex.Extensions);
+        }
+        catch (JourneyJsonException ex)
+        {
+            var extensions = new Dictionary<string, object?> { ["path"] = ex.Path };
+            if (ex.LineNumber is { } line)
+            {
+                extensions["line"] = line;
+            }
+
+            return Problem(StatusCodes.Status400BadRequest, "Invalid journey document", ex.Message, extensions);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Not found", ex.Message);
+        }
+        catch (JourneyEditException ex)
+        {
+            var extensions = new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId };
+            if (ex.NodeId is not null)
+            {
+                extensions["nodeId"] = ex.NodeId;
+            }
+
+            return Problem(StatusCodes.Status409Conflict, "Journey not editable", ex.Message, extensions);
+        }
+        catch (JourneyValidationException ex)
+        {
+            return Problem(
+                StatusCodes.Status422UnprocessableEntity,
+                "Invalid journey",
+                $"Journey '{ex.JourneyId}' does not validate: {ex.Result.ErrorCount} error(s), {ex.Result.WarningCount} warning(s); see 'diagnostics'.",
+                new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId, ["diagnostics"] = ApiMapping.Diagnostics(ex.Diagnostics) });
+        }
+        catch (JourneyStateExportException ex)
+        {
+            return Problem(StatusCodes.Status406NotAcceptable, "Not expressible as a state document", ex.Message, new Dictionary<string, object?> { ["nodeId"] = ex.NodeId });
+        }
+        catch (JourneyConcurrencyException ex) when (context.HttpContext.Request.Headers.IfMatch.Count > 0)
+        {
+            return Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", ex.Message);
+        }
+        catch (JourneyConcurrencyException ex)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Conflict", ex.Message);
+        }
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.AspNetCore.Tests;
+
+public sealed class AudienceEventStatisticsTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+
+    private HttpClient Client => _host.Client;
+
+    public async Task InitializeAsync() => _host = await ApiHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task CreateListJourneyAsync(bool start)
+    {
+        var journey = ApiHost.Tips() with { Entry = new CustomerListEntry([]) };
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(journey)), HttpStatusCode.Created);
+        if (start)
+        {
+            await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        }
+    }
+
+    [Fact]
+    public async Task Put_customers_by_id_and_with_fields_enrolls_them_and_counts_duplicates()
+    {
+        await CreateListJourneyAsync(start: true);
+
+        var answer = await ApiAssert.Json(
+            await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body("""
+                {"customerIds": ["c0", "c1"], "customers": [{"id": "new-1", "fields": {"vip": true, "tags": ["a", "b"], "since": {"dateTime": "2026-01-01T00:00:00Z"}}}]}
+                """)),
+            HttpStatusCode.OK);
+
+        Assert.Equal(3, answer.GetProperty("enrolled").GetInt32());
+        Assert.Equal(1, answer.GetProperty("customersCreated").GetInt32());
+        var customer = await _host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1");
+        Assert.NotNull(customer);
+        Assert.Equal(FieldValue.FromBoolean(true), customer.GetField("vip"));
+        Assert.Equal(FieldValue.FromDateTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), customer.GetField("since"));
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 3, "three pushes");
+
+        var again = await ApiAssert.Json(
+            await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body("""{"customerIds": ["c0"]}""")),
+            HttpStatusCode.OK);
+        Assert.Equal((0, 1), (again.GetProperty("enrolled").GetInt32(), again.GetProperty("alreadyActive").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Put_customers_into_a_draft_is_409_and_writes_nothing()
+    {
+        await CreateListJourneyAsync(start: false);
+
+        await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "new-1"}]}""")),
+            HttpStatusCode.Conflict);
+
+        Assert.Null(await _host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
+    }
+
+    [Fact]
+    public async Task Put_customers_refuses_bad_bodies_with_their_path_and_unknown_journeys()
+    {
+        await CreateListJourneyAsync(start: true);
+        var url = "/journeys-api/journeys/tips-journey/customers";
+
+        var badValue = await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("""{"customers": [{"id": "x", "fields": {"tags": [1]}}]}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.customers[0].fields.tags[0]", badValue.GetProperty("path").GetString());
+        var wrongType = await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("""{"customerIds": "c0"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.customerIds", wrongType.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("{}")), HttpStatusCode.BadRequest);
+        await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("""{"customers": [{"id": "x"}, {"id": "x"}]}""")), HttpStatusCode.BadRequest);
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/nope/customers", JourneyEndpointTests.Body("""{"customerIds": ["c0"]}""")), HttpStatusCode.NotFound);
+        Assert.Null(await _host.Services.GetRequiredService<ICustomerStore>().GetAsync("x"));
+    }
+
+    [Fact]
+    public async Task Events_one_or_a_batch_move_the_counters_of_the_statistics()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+        var sent = _host.Push.Messages.OrderBy(m => m.CustomerId, StringComparer.Ordinal).ToList();
+
+        var one = await ApiAssert.Json(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body($$"""{"customerId": "c0", "name": "clicked", "messageId": "{{sent[0].MessageId}}"}""")),
+            HttpStatusCode.Accepted);
+        Assert.Equal(1, one.GetProperty("accepted").GetInt32());
+        var batch = await ApiAssert.Json(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body($$$"""
+                [{"customerId": "c1", "name": "clicked", "messageId": "{{{sent[1].MessageId}}}"}, {"customerId": "c2", "name": "purchase", "properties": {"amount": 30} }]
+                """)),
+            HttpStatusCode.Accepted);
+        Assert.Equal(2, batch.GetProperty("accepted").GetInt32());
+
+        ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey").AsTask().Result.Get(StatisticCounter.Converted) == 1, "one conversion");
+        ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey").AsTask().Result.Get("clicked", StatisticCounter.Entered) == 2, "two clickers exit");
+        var statistics = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics"), HttpStatusCode.OK);
+
+        Assert.Equal(5, statistics.GetProperty("journey").GetProperty("entered").GetInt64());
+        Assert.Equal(1, statistics.GetProperty("journey").GetProperty("converted").GetInt64());
+        var nodes = statistics.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(["tips-push", "wait-click", "clicked", "ignored"], nodes.Select(n => n.GetProperty("nodeId").GetString()));
+        var push = nodes[0];
+        Assert.Equal(5, push.GetProperty("counters").GetProperty("sent").GetInt64());
+        Assert.Equal(2, push.GetProperty("counters").GetProperty("clicked").GetInt64());
+        Assert.Equal(0.4, push.GetProperty("clickRate").GetDouble(), 6);
+        Assert.Equal(0, nodes[3].GetProperty("counters").GetProperty("entered").GetInt64());
+    }
+
+    [Fact]
+    public async Task Bad_events_are_400_with_the_path_and_nothing_is_published()
+    {
+        var missing = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""[{"customerId": "c0", "name": "x"}, {"customerId": "c1"}]""")),
+            HttpStatusCode.BadRequest);
+        Assert.StartsWith("$[1]", missing.GetProperty("path").GetString(), StringComparison.Ordinal);
+
+        var badTime = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""{"customerId": "c0", "name": "x", "time": "yesterday"}""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$.time", badTime.GetProperty("path").GetString());
+
+        var badProperty = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""{"customerId": "c0", "name": "x", "properties": {"when": {"dateTime": "2026-01-01"}}}""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$.properties.when.dateTime", badProperty.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task Statistics_of_an_unknown_journey_are_404()
+    {
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope/statistics"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope/statistics/live"), HttpStatusCode.NotFound);
+    }
+}

@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Journeys.Serialization;
+using Journeys.Storage;
+
+namespace Journeys.AspNetCore.Tests;
+
+public sealed class JourneyEndpointTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+
+    private HttpClient Client => _host.Client;
+
+    public async Task InitializeAsync() => _host = await ApiHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    internal static StringContent Body(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, mediaType);
+
+    internal static StringContent Document(JourneyDefinition journey) => Body(JourneyJson.Serialize(journey));
+
+    private async Task<HttpResponseMessage> CreateAsync(JourneyDefinition journey) =>
+        await Client.PostAsync("/journeys-api/journeys", Document(journey));
+
+    [Fact]
+    public async Task Create_returns_201_with_location_etag_and_the_stored_draft()
+    {
+        var response = await CreateAsync(ApiHost.Tips());
+
+        var document = await ApiAssert.Json(response, HttpStatusCode.Created);
+        Assert.Equal("/journeys-api/journeys/tips-journey", response.Headers.Location?.OriginalString);
+        var stored = await _host.Manager.GetAsync("tips-journey");
+        Assert.NotNull(stored);
+        Assert.Equal($"\"{stored.ETag}\"", response.Headers.ETag?.ToString());
+        Assert.Equal("draft", document.GetProperty("status").GetString());
+        Assert.Equal(ApiHost.Tips().Nodes, JourneyJson.Deserialize(document.GetRawText()).Nodes);
+    }
+
+    [Fact]
+    public async Task Create_with_malformed_json_is_400_naming_the_json_path()
+    {
+        var json = JourneyJson.Serialize(ApiHost.Tips(), indented: true).Replace("\"type\": \"send\"", "\"type\": \"sned\"", StringComparison.Ordinal);
+
+        var problem = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(json)), HttpStatusCode.BadRequest);
+
+        Assert.Equal("$.nodes[0].type", problem.GetProperty("path").GetString());
+        Assert.Contains("sned", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(problem.GetProperty("line").GetInt64() > 1);
+        Assert.Null(await _host.Manager.GetAsync("tips-journey"));
+    }
+
+    [Fact]
+    public async Task Create_with_broken_json_syntax_is_400_with_a_path()
+    {
+        var problem = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body("{\"schemaVersion\": 1, \"id\": ")), HttpStatusCode.BadRequest);
+        Assert.StartsWith("$", problem.GetProperty("path").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_of_an_existing_id_is_409_and_another_media_type_is_415_and_no_body_is_400()
+    {
+        await ApiAssert.Json(await CreateAsync(ApiHost.Tips()), HttpStatusCode.Created);
+
+        await ApiAssert.Problem(await CreateAsync(ApiHost.Tips()), HttpStatusCode.Conflict);
+        // Routing refuses the media type from the endpoint's Accepts metadata (the host's status code pages may add a body).
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Client.PostAsync("/journeys-api/journeys", Body("<journey/>", "application/xml"))).StatusCode);
+        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(string.Empty)), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413()
+    {
+        await using var host = await ApiHost.StartAsync(o => o.MaxRequestBodySize = 100);
+        var response = await host.Client.PostAsync("/journeys-api/journeys", Document(ApiHost.Tips()));
+        await ApiAssert.Problem(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task Get_returns_the_document_and_etag_list_returns_summaries_and_unknown_ids_are_404()
+    {
+        await CreateAsync(ApiHost.Tips("b-journey"));
+        await CreateAsync(ApiHost.Tips("a-journey"));
+
+        var get = await Client.GetAsync("/journeys-api/journeys/a-journey");
+        var document = await ApiAssert.Json(get, HttpStatusCode.OK);
+        Assert.Equal("a-journey", document.GetProperty("id").GetString());
+        Assert.Equal($"\"{(await _host.Manager.GetAsync("a-journey"))!.ETag}\"", get.Headers.ETag?.ToString());
+
+        var list = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys"), HttpStatusCode.OK);
+        Assert.Equal(["a-journey", "b-journey"], list.EnumerateArray().Select(j => j.GetProperty("id").GetString()));
+        Assert.Equal(4, list[0].GetProperty("nodeCount").GetInt32());
+
+        var problem = await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope"), HttpStatusCode.NotFound);
+        Assert.Contains("nope", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_with_the_current_if_match_replaces_and_a_stale_one_is_412()
+    {
+        var created = await CreateAsync(ApiHost.Tips());
+        var etag = created.Headers.ETag!;
+        var renamed = ApiHost.Tips() with { Name = "Tips, renamed" };
+
+        var put = new HttpRequestMessage(HttpMethod.Put, "/journeys-api/journeys/tips-journey") { Content = Document(renamed) };
+        put.Headers.IfMatch.Add(etag);
+        var updated = await Client.SendAsync(put);
+        var document = await ApiAssert.Json(updated, HttpStatusCode.OK);
+        Assert.Equal("Tips, renamed", document.GetProperty("name").GetString());
+        Assert.NotEqual(etag, updated.Headers.ETag);
+
+        var stale = new HttpRequestMessage(HttpMethod.Put, "/journeys-api/journeys/tips-journey") { Content = Document(ApiHost.Tips() with { Name = "Lost update" }) };
+        stale.Headers.IfMatch.Add(etag);
+        await ApiAssert.Problem(await Client.SendAsync(stale), HttpStatusCode.PreconditionFailed);
+        Assert.Equal("Tips, renamed", (await _host.Manager.GetAsync("tips-journey"))!.Journey.Name);
+    }
+
+    [Fact]
+    public async Task Update_of_another_id_is_400_and_of_an_unknown_journey_is_404()
+    {
+        await CreateAsync(ApiHost.Tips());
+
+        var mismatch = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/journeys/tips-journey", Document(ApiHost.Tips("other"))),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$.id", mismatch.GetProperty("path").GetString());
+
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/other", Document(ApiHost.Tips("other"))), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Update_of_an_active_journey_makes_a_new_draft_version()
+    {
+        await CreateAsync(ApiHost.Tips());
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+
+        var document = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey", Document(ApiHost.Tips())), HttpStatusCode.OK);
+
+        Assert.Equal(2, document.GetProperty("version").GetInt32());
+        Assert.Equal("draft", document.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Delete_is_204_then_404()
+    {
+        await CreateAsync(ApiHost.Tips());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/journeys/tips-journey")).StatusCode);
+        await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/journeys/tips-journey"), HttpStatusCode.NotFound);
+        Assert.Null(await _host.Manager.GetAsync("tips-journey"));
+    }
+
+    [Fact]
+    public async Task Check_lists_every_diagnostic_and_is_404_for_an_unknown_journey()
+    {
+        var broken = ApiHost.Tips() with { Nodes = [new SendNode("tips-push", Channel.Push, new CampaignReference("no-such-campaign", []), null)] };
+        await CreateAsync(broken);
+
+        var check = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/tips-journey/check"), HttpStatusCode.OK);
+
+        Assert.False(check.GetProperty("valid").GetBoolean());
+        var diagnostic = Assert.Single(check.GetProperty("diagnostics").EnumerateArray(), d => d.GetProperty("severity").GetString() == "error");
+        Assert.Equal("tips-push", diagnostic.GetProperty("nodeId").GetString());
+        Assert.Contains("no-such-campaign", diagnostic.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        await CreateAsync(ApiHost.Tips("good"));
+        Assert.True((await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/good/check"), HttpStatusCode.OK)).GetProperty("valid").GetBoolean());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope/check"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Clone_makes_a_new_draft_and_refuses_taken_and_invalid_ids_and_unknown_sources()
+    {
+        await CreateAsync(ApiHost.Tips());
+
+        var clone = await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "tips-copy", "name": "Copy"}"""));
+        var document = await ApiAssert.Json(clone, HttpStatusCode.Created);
+        Assert.Equal("tips-copy", document.GetProperty("id").GetString());
+        Assert.Equal("/journeys-api/journeys/tips-copy", clone.Headers.Location?.OriginalString);
+
+        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "tips-copy", "name": "Again"}""")), HttpStatusCode.Conflict);
+        var invalid = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "no spaces", "name": "X"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.id", invalid.GetProperty("path").GetString());
+        var unknownProperty = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "x", "name": "X", "nmae": 1}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.nmae", unknownProperty.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/nope/clone", Body("""{"id": "x", "name": "X"}""")), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Start_of_an_invalid_journey_is_422_with_every_diagnostic()
+    {
+        var broken = ApiHost.Tips() with
+        {
+            Nodes = [new SendNode("tips-push", Channel.Push, new CampaignReference("no-such-campaign", []), "gone"), new ExitNode("orphan", "never reached")],
+        };
+        await CreateAsync(broken);
+
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.UnprocessableEntity);
+
+        var diagnostics = problem.GetProperty("diagnostics").EnumerateArray().ToList();
+        Assert.True(diagnostics.Count >= 3, problem.ToString());
+        Assert.All(diagnostics, d =>
+        {
+            Assert.False(string.IsNullOrEmpty(d.GetProperty("code").GetString()));
+            Assert.False(string.IsNullOrEmpty(d.GetProperty("message").GetString()));
+        });
+        Assert.Contains(diagnostics, d => d.GetProperty("nodeId").GetString() == "orphan");
+        Assert.Contains(diagnostics, d => d.GetProperty("nodeId").GetString() == "tips-push" && d.GetProperty("path").GetString()!.Contains("nodes", StringComparison.Ordinal));
+        Assert.Equal(JourneyStatus.Draft, (await _host.Manager.GetAsync("tips-journey"))!.Journey.Status);
+    }
+
+    [Fact]
+    public async Task Start_enrolls_the_audience_and_stop_cancels_the_waiting_enrollments()
+    {
+        await CreateAsync(ApiHost.Tips());
+
+        var started = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        Assert.Equal(5, started.GetProperty("enrolled").GetInt32());
+        Assert.Equal("active", started.GetProperty("journey").GetProperty("status").GetString());
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five tips pushes");
+        ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey").AsTask().Result.Get("wait-click", StatisticCounter.Entered) == 5, "five waiting");
+
+        var stopped = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/stop", null), HttpStatusCode.OK);
+        Assert.Equal(5, stopped.GetProperty("cancelled").GetInt32());
+        Assert.Equal("stopped", stopped.GetProperty("journey").GetProperty("status").GetString());
+
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/nope/start", null), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/nope/stop", null), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_custom_prefix_is_used_for_routes_and_locations()
+    {
+        await using var host = await ApiHost.StartAsync(prefix: "api/v1/");
+        var response = await host.Client.PostAsync("/api/v1/journeys", Document(ApiHost.Tips()));
+        await ApiAssert.Json(response, HttpStatusCode.Created);
+        Assert.Equal("/api/v1/journeys/tips-journey", response.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/journeys-api/journeys")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_if_match_that_is_not_an_entity_tag_is_400()
+    {
+        await CreateAsync(ApiHost.Tips());
+        var put = new HttpRequestMessage(HttpMethod.Put, "/journeys-api/journeys/tips-journey") { Content = Document(ApiHost.Tips()) };
+        put.Headers.TryAddWithoutValidation("If-Match", "not-quoted");
+        await ApiAssert.Problem(await Client.SendAsync(put), HttpStatusCode.BadRequest);
+    }
+
+    internal static EntityTagHeaderValue Tag(HttpResponseMessage response) => response.Headers.ETag!;
+}
