@@ -6,7 +6,8 @@ namespace Journeys.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
-/// with <c>breakdown [customers] [runs]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>).
+/// with <c>breakdown [customers] [runs]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
+/// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>).
 /// </summary>
 public static class Program
 {
@@ -21,6 +22,13 @@ public static class Program
             await Breakdown.RunAsync(customers, runs);
             return;
         }
+
+        if (args.Length > 0 && args[0] == "waiting-memory")
+        {
+            await WaitingMemory.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 100_000);
+            return;
+        }
+
 
         if (args.Length > 0 && args[0] == "postgres")
         {

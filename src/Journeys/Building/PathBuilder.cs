@@ -142,15 +142,18 @@ public sealed class PathBuilder
     }
 
     /// <summary>Calls an HTTPS endpoint with the customer's fields.</summary>
-    /// <param name="url">An absolute https URL.</param>
+    /// <param name="url">
+    /// An absolute https URL; or an http URL, which validation accepts only for hosts the application allow-lists
+    /// (<see cref="Journeys.Messaging.WebhookOptions.AllowedHttpHosts"/>).
+    /// </param>
     /// <param name="configure">Fields, timeout, retries and the success / failure paths.</param>
     /// <param name="id">The node id, or <see langword="null"/> to generate one.</param>
     /// <returns>This path; paths that stay open continue with the next node added to it.</returns>
     public PathBuilder Webhook(string url, Action<WebhookBuilder>? configure = null, string? id = null)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
-            throw new ArgumentException($"Webhook URL '{url}' must be an absolute https URL.", nameof(url));
+            throw new ArgumentException($"Webhook URL '{url}' must be an absolute https URL (or http to a host the application allow-lists).", nameof(url));
         }
 
         var nodeId = Begin(id, "webhook");

@@ -25,6 +25,7 @@ internal sealed partial class WebhookInvoker
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly WebhookOptions _options;
+    private readonly Journeys.Validation.JourneyValidationOptions _urlPolicy;
     private readonly byte[] _key;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -38,6 +39,7 @@ internal sealed partial class WebhookInvoker
         ArgumentNullException.ThrowIfNull(logger);
         _httpClientFactory = httpClientFactory;
         _options = options.Value;
+        _urlPolicy = _options.ToValidationOptions();
         _key = WebhookSignature.TryDecodeSecret(_options.SigningSecret, out var key)
             ? key
             : throw new InvalidOperationException("Webhooks: SigningSecret must be 'whsec_' followed by the base64 of at least 16 bytes.");
@@ -48,10 +50,11 @@ internal sealed partial class WebhookInvoker
     public async ValueTask<WebhookResult> InvokeAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url)
-            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && _options.AllowHttp)))
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || !_urlPolicy.IsWebhookSchemeAllowed(url))
         {
-            var result = WebhookResult.Failed(_options.AllowHttp ? "the URL is not an absolute http(s) URL" : "the URL is not an absolute https URL");
+            var result = WebhookResult.Failed(_options.AllowHttp
+                ? "the URL is not an absolute http(s) URL"
+                : "the URL is not an absolute https URL (nor an http URL to a host in WebhookOptions.AllowedHttpHosts)");
             LogFailed(_logger, request.JourneyId, request.NodeId, result.Reason!);
             return result;
         }

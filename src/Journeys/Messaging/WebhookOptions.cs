@@ -18,12 +18,26 @@ public sealed class WebhookOptions
     /// </summary>
     public IList<string> AllowedNetworks { get; } = [];
 
-    /// <summary>Allows <c>http</c> URLs; off by default (only <c>https</c>).</summary>
+    /// <summary>
+    /// Allows plain-<c>http</c> URLs to every host; off by default (only <c>https</c>). Prefer
+    /// <see cref="AllowedHttpHosts"/>, which opens http for named hosts only.
+    /// </summary>
     public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// Hosts (names or IP literals such as <c>127.0.0.1</c>, compared case-insensitively) to which webhooks may use
+    /// plain <c>http</c>. Journey validation and the webhook calls both honour it: a webhook node with an http URL to
+    /// another host does not validate, and is refused at call time. Empty by default. This is about the scheme only:
+    /// a loopback or private address must still be allow-listed in <see cref="AllowedNetworks"/>.
+    /// </summary>
+    public IList<string> AllowedHttpHosts { get; } = [];
 
     /// <summary>The timeout of one attempt when the webhook node sets none (default 10 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The base delay of the exponential backoff with jitter between attempts (default 1 s).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The validation settings that accept exactly the URLs these options let webhooks call.</summary>
+    internal Journeys.Validation.JourneyValidationOptions ToValidationOptions() => new(AllowHttp, AllowedHttpHosts);
 }

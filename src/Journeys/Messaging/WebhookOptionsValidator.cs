@@ -22,6 +22,14 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             }
         }
 
+        foreach (var host in options.AllowedHttpHosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || Uri.CheckHostName(host.Trim().TrimStart('[').TrimEnd(']')) == UriHostNameType.Unknown)
+            {
+                errors.Add($"Webhooks: AllowedHttpHosts entry '{host}' is not a host name or an IP address.");
+            }
+        }
+
         if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromHours(24))
         {
             errors.Add($"Webhooks: Timeout must be between 10 ms and 24 h (was {options.Timeout}).");

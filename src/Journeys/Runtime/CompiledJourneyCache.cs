@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
+using Journeys.Validation;
 using Microsoft.Extensions.Options;
 
 namespace Journeys.Runtime;
@@ -16,14 +18,18 @@ internal sealed class CompiledJourneyCache
     private readonly ICustomerStore _customers;
     private readonly CampaignCatalog _campaigns;
 
-    public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options)
+    public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options, IOptions<WebhookOptions> webhooks)
     {
         _journeys = journeys;
         _customers = customers;
         _campaigns = CampaignCatalog.Create(options.Value.Campaigns);
+        ValidationOptions = webhooks.Value.ToValidationOptions();
     }
 
     public CampaignCatalog Campaigns => _campaigns;
+
+    /// <summary>The host settings validation honours (the http webhook hosts of <see cref="WebhookOptions"/>).</summary>
+    public JourneyValidationOptions ValidationOptions { get; }
 
     /// <summary>The compiled version, or <see langword="null"/> when the store does not have it.</summary>
     public ValueTask<CompiledJourney?> GetAsync(string journeyId, int version, CancellationToken cancellationToken)
@@ -46,7 +52,7 @@ internal sealed class CompiledJourneyCache
     public async ValueTask<CompiledJourney> CompileAsync(JourneyDefinition journey, CancellationToken cancellationToken)
     {
         var schema = await _customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var compiled = JourneyCompiler.Compile(journey, schema, _campaigns);
+        var compiled = JourneyCompiler.Compile(journey, schema, _campaigns, ValidationOptions);
         _cache[(journey.Id, journey.Version)] = Task.FromResult<CompiledJourney?>(compiled);
         return compiled;
     }
@@ -77,6 +83,6 @@ internal sealed class CompiledJourneyCache
         }
 
         var schema = await _customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return JourneyCompiler.Compile(record.Journey, schema, _campaigns);
+        return JourneyCompiler.Compile(record.Journey, schema, _campaigns, ValidationOptions);
     }
 }

@@ -3,9 +3,12 @@ using System.Collections.Concurrent;
 namespace Journeys.Runtime;
 
 /// <summary>
-/// Recent send times per customer, for the frequency cap. Kept by this host's dispatcher: with several hosts each
-/// enforces the cap on what it sends (a shared cap needs a store-side counter; see docs/engine.md). A send attempt
-/// counts toward the cap whether or not the provider then accepts it.
+/// Recent send times per customer, for the frequency cap. Kept in memory by this host's dispatcher: with several hosts
+/// each enforces the cap on what it sends, and a restart starts from zero. It cannot be made global from what the store
+/// contracts expose (no query of recent sends per customer; a counter kept in a customer field would race between
+/// hosts, since customer upserts carry no concurrency token); a shared cap needs a store-side counter (see
+/// docs/engine.md, "Frequency cap: scope"). A send attempt counts toward the cap whether or not the provider then
+/// accepts it.
 /// </summary>
 internal sealed class FrequencyTracker
 {

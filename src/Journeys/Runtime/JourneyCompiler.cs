@@ -12,9 +12,9 @@ internal static class JourneyCompiler
 {
     /// <summary>Validates, then compiles.</summary>
     /// <exception cref="JourneyValidationException">The journey does not validate; every diagnostic is listed.</exception>
-    public static CompiledJourney Compile(JourneyDefinition journey, CustomerFieldSchema schema, CampaignCatalog campaigns)
+    public static CompiledJourney Compile(JourneyDefinition journey, CustomerFieldSchema schema, CampaignCatalog campaigns, JourneyValidationOptions? options = null)
     {
-        JourneyValidator.Validate(journey, schema, campaigns).ThrowIfInvalid();
+        JourneyValidator.Validate(journey, schema, campaigns, options).ThrowIfInvalid();
 
         var indexById = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < journey.Nodes.Count; i++)

@@ -448,10 +448,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             var results = new OutboxResult[due.Count];
             var events = new List<CustomerEvent>();
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, due.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken },
-                async (i, ct) => results[i] = await DispatchAsync(due[i], events, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
             await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
             if (events.Count > 0)
             {
@@ -460,6 +457,51 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
     }
+
+    /// <summary>
+    /// Sends a claimed batch. A send that completes at once (an in-process sender, a held or capped message) costs no
+    /// task and no hand-off; sends that really wait (network senders, webhooks) overlap, at most
+    /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
+    /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
+    /// </summary>
+    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxResult[] results, List<CustomerEvent> events, CancellationToken cancellationToken)
+    {
+        List<Task>? pending = null;
+        for (var i = 0; i < due.Count; i++)
+        {
+            var send = DispatchAsync(due[i], events, cancellationToken);
+            if (send.IsCompletedSuccessfully)
+            {
+                results[i] = send.Result;
+                continue;
+            }
+
+            pending ??= new List<Task>(MaxConcurrentSends);
+            pending.Add(StoreResultAsync(send, results, i));
+            if (pending.Count >= MaxConcurrentSends)
+            {
+                var done = await Task.WhenAny(pending).ConfigureAwait(false);
+                if (!done.IsCompletedSuccessfully)
+                {
+                    // Let the others finish, then throw the failure (WhenAll includes the failed one).
+                    await Task.WhenAll(pending).ConfigureAwait(false);
+                }
+
+                pending.Remove(done);
+            }
+        }
+
+        if (pending is not null)
+        {
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task StoreResultAsync(ValueTask<OutboxResult> send, OutboxResult[] results, int index) =>
+        results[index] = await send.ConfigureAwait(false);
+
+    /// <summary>How many sends of one outbox batch may wait at the same time.</summary>
+    private const int MaxConcurrentSends = 16;
 
     private async ValueTask<OutboxResult> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
     {

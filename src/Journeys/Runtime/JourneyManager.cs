@@ -68,7 +68,7 @@ internal sealed partial class JourneyManager(
     {
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return JourneyValidator.Validate(record.Journey, schema, compiled.Campaigns);
+        return JourneyValidator.Validate(record.Journey, schema, compiled.Campaigns, compiled.ValidationOptions);
     }
 
     public async ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default)

@@ -6,7 +6,13 @@ namespace Journeys.Runtime;
 /// </summary>
 public sealed class SendPolicyOptions
 {
-    /// <summary>At most this many messages per customer within <see cref="FrequencyCapWindow"/>; <see langword="null"/> for no cap. A capped message is skipped and counted as capped.</summary>
+    /// <summary>
+    /// At most this many messages per customer within <see cref="FrequencyCapWindow"/>; <see langword="null"/> for no
+    /// cap. A capped message is skipped and counted as capped. <b>Per host, in memory:</b> each engine counts only the
+    /// sends its own dispatcher attempted since it started. With several hosts on one store (PostgreSQL) a customer can
+    /// receive up to the cap from each host in a window, and a restart forgets the sends of the window; see
+    /// docs/engine.md, "Frequency cap: scope".
+    /// </summary>
     public int? FrequencyCap { get; set; }
 
     /// <summary>The window of the frequency cap. Default 1 day.</summary>

@@ -132,7 +132,7 @@ public static class DiagnosticCodes
     /// <summary><c>missing-delay</c>. Error: a delay node has no delay.</summary>
     public const string MissingDelay = "missing-delay";
 
-    /// <summary><c>invalid-webhook-url</c>. Error: a webhook URL is empty or not an absolute <c>https</c> URL.</summary>
+    /// <summary><c>invalid-webhook-url</c>. Error: a webhook URL is empty or not an absolute <c>https</c> URL (plain <c>http</c> only to hosts the application allow-lists).</summary>
     public const string InvalidWebhookUrl = "invalid-webhook-url";
 
     /// <summary><c>missing-event-name</c>. Error: an event name is empty: of a wait-for-event node, a retargeting conversion event, an event entry or a goal event.</summary>

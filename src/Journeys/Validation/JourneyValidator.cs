@@ -18,5 +18,17 @@ public static class JourneyValidator
     /// <param name="campaigns">The campaigns that send nodes and reminders may use.</param>
     /// <returns>The result; <see cref="ValidationResult.IsValid"/> is true when no diagnostic is an error.</returns>
     public static ValidationResult Validate(JourneyDefinition journey, CustomerFieldSchema schema, CampaignCatalog campaigns) =>
-        new ValidationRun(schema, campaigns).Run(journey);
+        new ValidationRun(schema, campaigns, JourneyValidationOptions.Default).Run(journey);
+
+    /// <summary>
+    /// Validates a journey with host settings (such as the hosts whose plain-<c>http</c> webhooks are accepted).
+    /// Never throws: problems come back as diagnostics.
+    /// </summary>
+    /// <param name="journey">The journey to check.</param>
+    /// <param name="schema">The customer fields that conditions, bindings, webhooks and field updates may use.</param>
+    /// <param name="campaigns">The campaigns that send nodes and reminders may use.</param>
+    /// <param name="options">The host settings; <see langword="null"/> for <see cref="JourneyValidationOptions.Default"/>.</param>
+    /// <returns>The result; <see cref="ValidationResult.IsValid"/> is true when no diagnostic is an error.</returns>
+    public static ValidationResult Validate(JourneyDefinition journey, CustomerFieldSchema schema, CampaignCatalog campaigns, JourneyValidationOptions? options) =>
+        new ValidationRun(schema, campaigns, options ?? JourneyValidationOptions.Default).Run(journey);
 }

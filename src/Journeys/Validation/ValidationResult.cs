@@ -6,7 +6,7 @@ using Journeys.Model;
 namespace Journeys.Validation;
 
 /// <summary>
-/// What <see cref="JourneyValidator.Validate"/> found: every problem at once. The journey is valid when none of
+/// What <see cref="JourneyValidator.Validate(JourneyDefinition, CustomerFieldSchema, CampaignCatalog)"/> found: every problem at once. The journey is valid when none of
 /// them is an <see cref="DiagnosticSeverity.Error"/>; warnings do not block activation.
 /// </summary>
 public sealed class ValidationResult

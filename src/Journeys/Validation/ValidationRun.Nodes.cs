@@ -207,9 +207,12 @@ internal sealed partial class ValidationRun
         {
             Error(DiagnosticCodes.InvalidWebhookUrl, id, $"{path}.url", $"{label}: '{url}' is not an absolute URL; give an absolute https URL such as https://crm.example.com/hook.");
         }
-        else if (!string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal))
+        else if (!_options.IsWebhookSchemeAllowed(uri))
         {
-            Error(DiagnosticCodes.InvalidWebhookUrl, id, $"{path}.url", $"{label}: '{url}' uses {uri.Scheme}; webhooks must use https.");
+            var hint = string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal)
+                ? $" (plain http is accepted only for hosts the application allow-lists in WebhookOptions.AllowedHttpHosts; '{uri.Host}' is not one)"
+                : string.Empty;
+            Error(DiagnosticCodes.InvalidWebhookUrl, id, $"{path}.url", $"{label}: '{url}' uses {uri.Scheme}; webhooks must use https{hint}.");
         }
 
         for (var k = 0; k < webhook.Fields.Count; k++)

@@ -12,11 +12,13 @@ internal sealed partial class ValidationRun
     private readonly List<JourneyDiagnostic> _diagnostics = [];
     private readonly CustomerFieldSchema? _schema;
     private readonly CampaignCatalog? _catalog;
+    private readonly JourneyValidationOptions _options;
 
-    public ValidationRun(CustomerFieldSchema? schema, CampaignCatalog? catalog)
+    public ValidationRun(CustomerFieldSchema? schema, CampaignCatalog? catalog, JourneyValidationOptions options)
     {
         _schema = schema;
         _catalog = catalog;
+        _options = options;
     }
 
     public ValidationResult Run(JourneyDefinition? journey)

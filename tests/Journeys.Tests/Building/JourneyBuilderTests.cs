@@ -141,7 +141,7 @@ public sealed class JourneyBuilderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => JourneyBuilder.Create("j", "J").EntryWindow(now, now));
 
         var webhookEx = Assert.Throws<ArgumentException>(() =>
-            JourneyBuilder.Create("j", "J").EnterAllCustomers().Steps(p => p.Webhook("http://insecure.example.com")));
+            JourneyBuilder.Create("j", "J").EnterAllCustomers().Steps(p => p.Webhook("ftp://files.example.com/hook")));
         Assert.Contains("https", webhookEx.Message, StringComparison.Ordinal);
 
         Assert.Throws<ArgumentOutOfRangeException>(() =>

@@ -193,6 +193,31 @@ public sealed class WebhookTests
         var result = validator.Validate(null, bad);
         Assert.True(result.Failed);
         Assert.Equal(3, result.Failures!.Count());
+
+        var hosts = new WebhookOptions { SigningSecret = Secret };
+        hosts.AllowedHttpHosts.Add("127.0.0.1");
+        hosts.AllowedHttpHosts.Add("hooks.internal");
+        Assert.True(validator.Validate(null, hosts).Succeeded);
+        hosts.AllowedHttpHosts.Add("not a host/");
+        var hostFailure = Assert.Single(validator.Validate(null, hosts).Failures!);
+        Assert.Contains("AllowedHttpHosts entry 'not a host/'", hostFailure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http_is_accepted_for_an_allow_listed_host_only()
+    {
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(o => { o.AllowedNetworks.Add("127.0.0.1"); o.AllowedHttpHosts.Add("127.0.0.1"); }, allowHttp: false);
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var refused = await invoker.InvokeAsync(Request($"http://localhost:{server.Port}/hook"), default);
+        Assert.False(refused.Success);
+        Assert.Contains("AllowedHttpHosts", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default);
+        Assert.True(result.Success, result.Reason);
+        Assert.Single(server.Requests);
     }
 
     [Fact]

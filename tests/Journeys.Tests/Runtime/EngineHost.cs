@@ -36,7 +36,7 @@ internal sealed class EngineHost : IAsyncDisposable
     public IServiceProvider Services => _services;
 
     /// <summary>Starts an engine with 40 customers c0..c39 (every fourth a VIP) and the welcome campaigns.</summary>
-    public static async Task<EngineHost> StartAsync(DateTimeOffset start, Action<JourneysOptions>? configure = null, string? timeZone = null)
+    public static async Task<EngineHost> StartAsync(DateTimeOffset start, Action<JourneysOptions>? configure = null, string? timeZone = null, Action<IJourneysBuilder>? extend = null)
     {
         var time = new FakeTimeProvider(start);
         var push = new RecordingChannelSender();
@@ -55,6 +55,11 @@ internal sealed class EngineHost : IAsyncDisposable
                 o.ShardCount = 2;
                 configure?.Invoke(o);
             }));
+        if (extend is not null)
+        {
+            services.AddJourneys(extend);
+        }
+
         var host = new EngineHost(services.BuildServiceProvider(), time, push, email);
 
         var customers = host._services.GetRequiredService<ICustomerStore>();

@@ -46,4 +46,30 @@ public sealed class RandomSplitProperties
             Assert.InRange(share, expected - 0.02, expected + 0.02);
         }
     }
+
+    [Property(MaxTest = 30, Arbitrary = [typeof(SplitWeights)])]
+    public void The_chosen_path_is_the_first_threshold_above_the_customer_hash(int[] weights)
+    {
+        var journey = JourneyBuilder.Create("exp", "Experiment").EnterAllCustomers()
+            .Steps(p => p.RandomSplit(s =>
+            {
+                for (var i = 0; i < weights.Length; i++)
+                {
+                    var index = i;
+                    s.Path(weights[i], b => b.Exit($"path-{index}", id: $"path-{index}"));
+                }
+            }, id: "split"))
+            .Build();
+        var compiled = JourneyCompiler.Compile(journey, SampleJourneys.Schema, SampleJourneys.Campaigns);
+        var split = (CompiledSplit)compiled.Nodes[compiled.IndexById["split"]];
+        Assert.Equal(ulong.MaxValue, split.Thresholds[^1]);
+
+        for (var c = 0; c < 2_000; c++)
+        {
+            var customer = $"customer-{c}@example.com";
+            var hash = StableHash.Hash(customer, split.Seed);
+            var expected = split.Thresholds.IndexOf(split.Thresholds.First(t => hash < t || t == ulong.MaxValue));
+            Assert.Equal(expected, split.ChoosePath(customer));
+        }
+    }
 }

@@ -271,6 +271,27 @@ public sealed class JourneyValidatorNodeTests
     }
 
     [Fact]
+    public void Plain_http_validates_only_for_a_host_the_application_allow_lists()
+    {
+        var journey = With(Hook with { Url = "http://127.0.0.1:8080/hook" });
+        var options = new JourneyValidationOptions(allowHttpWebhooks: false, httpWebhookHosts: ["127.0.0.1", "CRM.internal"]);
+
+        Assert.True(JourneyValidator.Validate(journey, Schema, Campaigns, options).IsValid);
+        Assert.True(JourneyValidator.Validate(With(Hook with { Url = "http://crm.internal/hook" }), Schema, Campaigns, options).IsValid);
+
+        var other = JourneyValidator.Validate(With(Hook with { Url = "http://crm.example.com/hook" }), Schema, Campaigns, options);
+        var diagnostic = Assert.Single(other.Diagnostics);
+        Assert.Equal(DiagnosticCodes.InvalidWebhookUrl, diagnostic.Code);
+        Assert.Contains("AllowedHttpHosts", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("'crm.example.com'", diagnostic.Message, StringComparison.Ordinal);
+
+        // The default settings (and the three-argument overload) stay strict.
+        Assert.False(JourneyValidator.Validate(journey, Schema, Campaigns).IsValid);
+        Assert.False(JourneyValidator.Validate(journey, Schema, Campaigns, null).IsValid);
+        Assert.True(JourneyValidator.Validate(journey, Schema, Campaigns, new JourneyValidationOptions(true, [])).IsValid);
+    }
+
+    [Fact]
     public void Webhook_fields_must_be_in_the_schema()
     {
         var result = Validate(With(Hook with { Fields = ["email", "password", null!] }));

@@ -7,8 +7,9 @@ internal sealed partial class InMemoryEngineStore
 {
     private readonly Dictionary<Guid, EnrollmentEntry> _enrollments = [];
 
-    // Every enrollment of a customer, in creation order: duplicate and re-entry checks, event wake-ups, reads.
-    private readonly Dictionary<string, List<EnrollmentEntry>> _byCustomer = new(StringComparer.Ordinal);
+    // The first enrollment of each customer; the others follow through NextOfCustomer, in creation order: duplicate and
+    // re-entry checks, event wake-ups, reads. A chain through the entries costs no list per customer.
+    private readonly Dictionary<string, EnrollmentEntry> _byCustomer = new(StringComparer.Ordinal);
 
     // Enrollments not ended, per journey: cancellation without a scan of ended ones.
     private readonly Dictionary<string, HashSet<EnrollmentEntry>> _liveByJourney = new(StringComparer.Ordinal);
@@ -17,13 +18,13 @@ internal sealed partial class InMemoryEngineStore
     private readonly Dictionary<string, long> _createdByJourney = new(StringComparer.Ordinal);
 
     // Unleased waiting enrollments with a timer, by (WakeAt, id).
-    private readonly SortedSet<EnrollmentEntry> _timers = new(EnrollmentEntry.ByWakeAt);
+    private readonly IndexedHeap<EnrollmentEntry> _timers = new(EnrollmentEntry.ByWakeAt, EnrollmentEntry.TimerSlot);
 
     // Unleased enrollments ready now, first in first out: active ones, and waiting ones with a pending wake event.
     private readonly LinkedList<EnrollmentEntry> _ready = new();
 
     // Leased enrollments by (lease expiry, id).
-    private readonly SortedSet<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry);
+    private readonly IndexedHeap<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry, EnrollmentEntry.LeaseSlot);
 
     private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
     private long _eventSequence;
@@ -97,11 +98,10 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            while (_leases.Count > 0 && _leases.Min!.LeaseExpiresAt <= now)
+            while (_leases.Count > 0 && _leases.Min.LeaseExpiresAt <= now)
             {
                 var expired = _leases.Min;
                 _leases.Remove(expired);
-                expired.Leased = false;
 
                 // The owner stays recorded: its late commit is still accepted until someone else claims the enrollment.
                 Place(expired);
@@ -109,7 +109,7 @@ internal sealed partial class InMemoryEngineStore
 
             var expiresAt = now + lease;
             var claimed = new List<WorkItem>(Math.Min(maxItems, _timers.Count + _ready.Count));
-            while (claimed.Count < maxItems && _timers.Count > 0 && _timers.Min!.State.WakeAt <= now)
+            while (claimed.Count < maxItems && _timers.Count > 0 && _timers.Min.State.WakeAt <= now)
             {
                 claimed.Add(Lease(_timers.Min, owner, expiresAt));
             }
@@ -245,15 +245,13 @@ internal sealed partial class InMemoryEngineStore
                 var sequence = ++_eventSequence;
                 inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
                 inbox.LastSequence = sequence;
-                if (_byCustomer.TryGetValue(customerEvent.CustomerId, out var entries))
+                _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
+                for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                 {
-                    foreach (var entry in entries)
+                    if (entry.State.Status == EnrollmentStatus.Waiting && !entry.Leased && entry.ReadyNode is null
+                        && Contains(entry.State.WakeEvents, customerEvent.Name))
                     {
-                        if (entry.State.Status == EnrollmentStatus.Waiting && !entry.Leased && entry.ReadyNode is null
-                            && Contains(entry.State.WakeEvents, customerEvent.Name))
-                        {
-                            entry.ReadyNode = _ready.AddLast(entry);
-                        }
+                        entry.ReadyNode = _ready.AddLast(entry);
                     }
                 }
             }
@@ -269,7 +267,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return ValueTask.FromResult(_timers.Count > 0 ? _timers.Min!.State.WakeAt : null);
+            return ValueTask.FromResult(_timers.Count > 0 ? _timers.Min.State.WakeAt : null);
         }
     }
 
@@ -281,15 +279,20 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            if (!_byCustomer.TryGetValue(customerId, out var entries))
+            if (!_byCustomer.TryGetValue(customerId, out var first))
             {
                 return ValueTask.FromResult<IReadOnlyList<Enrollment>>([]);
             }
 
-            var ordered = entries.ToArray();
-            Array.Sort(ordered, static (x, y) => y.State.EnteredAt.CompareTo(x.State.EnteredAt) is var c and not 0 ? c : y.Order.CompareTo(x.Order));
-            var result = new Enrollment[ordered.Length];
-            for (var i = 0; i < ordered.Length; i++)
+            var ordered = new List<EnrollmentEntry>();
+            for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
+            {
+                ordered.Add(entry);
+            }
+
+            ordered.Sort(static (x, y) => y.State.EnteredAt.CompareTo(x.State.EnteredAt) is var c and not 0 ? c : y.Order.CompareTo(x.Order));
+            var result = new Enrollment[ordered.Count];
+            for (var i = 0; i < ordered.Count; i++)
             {
                 result[i] = ordered[i].State;
             }
@@ -307,9 +310,9 @@ internal sealed partial class InMemoryEngineStore
         List<EnrollmentEntry> matches = [];
         lock (_lock)
         {
-            foreach (var entries in _byCustomer.Values)
+            foreach (var first in _byCustomer.Values)
             {
-                foreach (var entry in entries)
+                for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                 {
                     if (string.Equals(entry.State.JourneyId, journeyId, StringComparison.Ordinal) && (version is null || entry.State.Version == version))
                     {
@@ -348,9 +351,9 @@ internal sealed partial class InMemoryEngineStore
             var targets = new List<EnrollmentEntry>();
             if (customerId is not null)
             {
-                if (_byCustomer.TryGetValue(customerId, out var entries))
+                if (_byCustomer.TryGetValue(customerId, out var first))
                 {
-                    foreach (var entry in entries)
+                    for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                     {
                         if (!entry.State.IsEnded && Matches(entry.State, journeyId, version))
                         {
@@ -429,9 +432,9 @@ internal sealed partial class InMemoryEngineStore
             foreach (var (customerId, inbox) in _inboxes)
             {
                 var seenByAll = long.MaxValue;
-                if (_byCustomer.TryGetValue(customerId, out var entries))
+                if (_byCustomer.TryGetValue(customerId, out var first))
                 {
-                    foreach (var entry in entries)
+                    for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                     {
                         if (!entry.State.IsEnded)
                         {
@@ -466,13 +469,15 @@ internal sealed partial class InMemoryEngineStore
 
     private EnrollmentOutcome EnrollLocked(EnrollmentRequest request)
     {
-        _byCustomer.TryGetValue(request.CustomerId, out var entries);
+        _byCustomer.TryGetValue(request.CustomerId, out var first);
+        EnrollmentEntry? last = null;
         var previous = false;
         DateTimeOffset? lastEnd = null;
-        if (entries is not null)
+        if (first is not null)
         {
-            foreach (var entry in entries)
+            for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
             {
+                last = entry;
                 var state = entry.State;
                 if (!string.Equals(state.JourneyId, request.JourneyId, StringComparison.Ordinal))
                 {
@@ -536,13 +541,15 @@ internal sealed partial class InMemoryEngineStore
 
         var added = new EnrollmentEntry(enrollment, ++_enrollmentOrder);
         _enrollments.Add(enrollment.Id, added);
-        if (entries is null)
+        if (last is null)
         {
-            entries = new List<EnrollmentEntry>(1);
-            _byCustomer.Add(request.CustomerId, entries);
+            _byCustomer.Add(request.CustomerId, added);
+        }
+        else
+        {
+            last.NextOfCustomer = added;
         }
 
-        entries.Add(added);
         if (!_liveByJourney.TryGetValue(request.JourneyId, out var live))
         {
             live = [];
@@ -582,7 +589,6 @@ internal sealed partial class InMemoryEngineStore
         Unslot(entry);
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
-        entry.Leased = true;
         _leases.Add(entry);
         return new WorkItem(entry.State, EventsAfter(entry.State), expiresAt);
     }
@@ -599,7 +605,6 @@ internal sealed partial class InMemoryEngineStore
         if (state.Status == EnrollmentStatus.Waiting && state.WakeAt is not null)
         {
             _timers.Add(entry);
-            entry.InTimers = true;
         }
     }
 
@@ -611,17 +616,8 @@ internal sealed partial class InMemoryEngineStore
             entry.ReadyNode = null;
         }
 
-        if (entry.InTimers)
-        {
-            _timers.Remove(entry);
-            entry.InTimers = false;
-        }
-
-        if (entry.Leased)
-        {
-            _leases.Remove(entry);
-            entry.Leased = false;
-        }
+        _timers.Remove(entry);
+        _leases.Remove(entry);
     }
 
     private void RemoveLive(EnrollmentEntry entry, string journeyId)
@@ -690,15 +686,21 @@ internal sealed partial class InMemoryEngineStore
         public long LastSequence { get; set; }
     }
 
-    private sealed class EnrollmentEntry(Enrollment state, long order)
+    private sealed class EnrollmentEntry(Enrollment state, long order) : IHeapNode
     {
+        public const int TimerSlot = 0;
+        public const int LeaseSlot = 1;
+
+        private int _timerIndex = -1;
+        private int _leaseIndex = -1;
+
         public static readonly IComparer<EnrollmentEntry> ByWakeAt = Comparer<EnrollmentEntry>.Create(static (x, y) =>
             Nullable.Compare(x.State.WakeAt, y.State.WakeAt) is var c and not 0 ? c : x.State.Id.CompareTo(y.State.Id));
 
         public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(static (x, y) =>
             x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
-        // Never changed while the entry is in a sorted set keyed on it (Unslot first).
+        // Never changed while the entry is in a heap keyed on it (Unslot first).
         public Enrollment State { get; set; } = state;
 
         public long Order { get; } = order;
@@ -707,10 +709,25 @@ internal sealed partial class InMemoryEngineStore
 
         public DateTimeOffset LeaseExpiresAt { get; set; }
 
-        public bool Leased { get; set; }
-
-        public bool InTimers { get; set; }
+        public bool Leased => _leaseIndex >= 0;
 
         public LinkedListNode<EnrollmentEntry>? ReadyNode { get; set; }
+
+        // The customer's next enrollment in creation order.
+        public EnrollmentEntry? NextOfCustomer { get; set; }
+
+        public int GetHeapIndex(int slot) => slot == TimerSlot ? _timerIndex : _leaseIndex;
+
+        public void SetHeapIndex(int slot, int index)
+        {
+            if (slot == TimerSlot)
+            {
+                _timerIndex = index;
+            }
+            else
+            {
+                _leaseIndex = index;
+            }
+        }
     }
 }

@@ -6,10 +6,10 @@ internal sealed partial class InMemoryEngineStore
     private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
 
     // Unleased pending messages by (DueAt, arrival).
-    private readonly SortedSet<OutboxEntry> _outboxDue = new(OutboxEntry.ByDueAt);
+    private readonly IndexedHeap<OutboxEntry> _outboxDue = new(OutboxEntry.ByDueAt, OutboxEntry.DueSlot);
 
     // Leased messages by (lease expiry, arrival).
-    private readonly SortedSet<OutboxEntry> _outboxLeases = new(OutboxEntry.ByLeaseExpiry);
+    private readonly IndexedHeap<OutboxEntry> _outboxLeases = new(OutboxEntry.ByLeaseExpiry, OutboxEntry.LeaseSlot);
     private long _outboxOrder;
 
     /// <inheritdoc />
@@ -26,22 +26,20 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            while (_outboxLeases.Count > 0 && _outboxLeases.Min!.LeaseExpiresAt <= now)
+            while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
             {
                 var expired = _outboxLeases.Min;
                 _outboxLeases.Remove(expired);
 
                 // The owner stays recorded: its late result is still accepted until someone else claims the message.
                 _outboxDue.Add(expired);
-                expired.InDue = true;
             }
 
             var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count));
-            while (claimed.Count < maxItems && _outboxDue.Count > 0 && _outboxDue.Min!.Message.DueAt <= now)
+            while (claimed.Count < maxItems && _outboxDue.Count > 0 && _outboxDue.Min.Message.DueAt <= now)
             {
                 var entry = _outboxDue.Min;
                 _outboxDue.Remove(entry);
-                entry.InDue = false;
                 entry.LeaseOwner = owner;
                 entry.LeaseExpiresAt = now + lease;
                 _outboxLeases.Add(entry);
@@ -81,23 +79,15 @@ internal sealed partial class InMemoryEngineStore
                     continue;
                 }
 
-                // A claimed entry sits in exactly one of the sets: the leases, or the due set once its lease expired.
-                if (entry.InDue)
-                {
-                    _outboxDue.Remove(entry);
-                    entry.InDue = false;
-                }
-                else
-                {
-                    _outboxLeases.Remove(entry);
-                }
+                // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
+                _outboxDue.Remove(entry);
+                _outboxLeases.Remove(entry);
 
                 entry.LeaseOwner = null;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
                     entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
                     _outboxDue.Add(entry);
-                    entry.InDue = true;
                 }
                 else
                 {
@@ -118,7 +108,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return ValueTask.FromResult(_outboxDue.Count > 0 ? _outboxDue.Min!.Message.DueAt : (DateTimeOffset?)null);
+            return ValueTask.FromResult(_outboxDue.Count > 0 ? _outboxDue.Min.Message.DueAt : (DateTimeOffset?)null);
         }
     }
 
@@ -127,18 +117,23 @@ internal sealed partial class InMemoryEngineStore
         var entry = new OutboxEntry(message, ++_outboxOrder);
         _outbox.Add(message.Message.MessageId, entry);
         _outboxDue.Add(entry);
-        entry.InDue = true;
     }
 
-    private sealed class OutboxEntry(OutboxMessage message, long order)
+    private sealed class OutboxEntry(OutboxMessage message, long order) : IHeapNode
     {
+        public const int DueSlot = 0;
+        public const int LeaseSlot = 1;
+
+        private int _dueIndex = -1;
+        private int _leaseIndex = -1;
+
         public static readonly IComparer<OutboxEntry> ByDueAt = Comparer<OutboxEntry>.Create(static (x, y) =>
             x.Message.DueAt.CompareTo(y.Message.DueAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
         public static readonly IComparer<OutboxEntry> ByLeaseExpiry = Comparer<OutboxEntry>.Create(static (x, y) =>
             x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
-        // Never changed while the entry is in a sorted set keyed on it.
+        // Never changed while the entry is in a heap keyed on it.
         public OutboxMessage Message { get; set; } = message;
 
         public long Order { get; } = order;
@@ -147,7 +142,18 @@ internal sealed partial class InMemoryEngineStore
 
         public DateTimeOffset LeaseExpiresAt { get; set; }
 
-        // True while the entry is in the due set (else it is in the leases, or gone).
-        public bool InDue { get; set; }
+        public int GetHeapIndex(int slot) => slot == DueSlot ? _dueIndex : _leaseIndex;
+
+        public void SetHeapIndex(int slot, int index)
+        {
+            if (slot == DueSlot)
+            {
+                _dueIndex = index;
+            }
+            else
+            {
+                _leaseIndex = index;
+            }
+        }
     }
 }

@@ -10,10 +10,12 @@ namespace Journeys.Storage.InMemory;
 /// taken after this store's (never the other way round).
 /// </summary>
 /// <remarks>
-/// Claiming never scans all enrollments: unleased waiting enrollments with a timer sit in a set ordered by
-/// (wake time, id); active enrollments and waiting ones woken by an event sit in a FIFO queue; leases sit in a set
-/// ordered by expiry. Each customer's enrollments and events are indexed by customer id, the live enrollments by
-/// journey id, and the number of enrollments ever created by journey id (for entry caps).
+/// Claiming never scans all enrollments: unleased waiting enrollments with a timer sit in a min-heap ordered by
+/// (wake time, id); active enrollments and waiting ones woken by an event sit in a FIFO queue; leases sit in a heap
+/// ordered by expiry (indexed heaps: each entry knows its position, so removal is O(log n) and nothing is allocated per
+/// insertion). Each customer's enrollments are chained from the customer id in creation order, events are indexed by
+/// customer id, the live enrollments by journey id, and the number of enrollments ever created by journey id (for entry
+/// caps).
 /// </remarks>
 internal sealed partial class InMemoryEngineStore : IEnrollmentStore, IOutboxStore, IStatisticsStore
 {

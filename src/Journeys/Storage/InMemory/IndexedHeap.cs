@@ -1,0 +1,125 @@
+namespace Journeys.Storage.InMemory;
+
+/// <summary>
+/// A binary min-heap whose items know their own index (<see cref="IHeapNode"/>): peek in O(1), add and remove any item
+/// in O(log n), and, unlike <see cref="SortedSet{T}"/>, no node allocated per add (one array slot per item). The
+/// comparer must be a total order (ties broken by a unique key) and an item's key must not change while it is in the
+/// heap.
+/// </summary>
+internal sealed class IndexedHeap<T>(IComparer<T> comparer, int slot)
+    where T : class, IHeapNode
+{
+    private T[] _items = [];
+
+    public int Count { get; private set; }
+
+    /// <summary>The smallest item; the heap must not be empty.</summary>
+    public T Min => Count > 0 ? _items[0] : throw new InvalidOperationException("The heap is empty.");
+
+    public bool Contains(T item) => item.GetHeapIndex(slot) >= 0;
+
+    public void Add(T item)
+    {
+        if (item.GetHeapIndex(slot) >= 0)
+        {
+            throw new InvalidOperationException("The item is already in the heap.");
+        }
+
+        if (Count == _items.Length)
+        {
+            Array.Resize(ref _items, Math.Max(16, _items.Length * 2));
+        }
+
+        _items[Count] = item;
+        item.SetHeapIndex(slot, Count);
+        Count++;
+        Up(Count - 1);
+    }
+
+    /// <summary>Removes the item if it is in the heap; returns whether it was.</summary>
+    public bool Remove(T item)
+    {
+        var index = item.GetHeapIndex(slot);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        Count--;
+        var last = _items[Count];
+        _items[Count] = null!;
+        item.SetHeapIndex(slot, -1);
+        if (index < Count)
+        {
+            _items[index] = last;
+            last.SetHeapIndex(slot, index);
+            if (!Up(index))
+            {
+                Down(index);
+            }
+        }
+
+        if (Count == 0 && _items.Length > 1024)
+        {
+            // A drained heap gives its large array back.
+            _items = [];
+        }
+
+        return true;
+    }
+
+    private bool Up(int index)
+    {
+        var item = _items[index];
+        var moved = false;
+        while (index > 0)
+        {
+            var parent = (index - 1) >> 1;
+            if (comparer.Compare(item, _items[parent]) >= 0)
+            {
+                break;
+            }
+
+            Place(_items[parent], index);
+            index = parent;
+            moved = true;
+        }
+
+        Place(item, index);
+        return moved;
+    }
+
+    private void Down(int index)
+    {
+        var item = _items[index];
+        while (true)
+        {
+            var child = (2 * index) + 1;
+            if (child >= Count)
+            {
+                break;
+            }
+
+            if (child + 1 < Count && comparer.Compare(_items[child + 1], _items[child]) < 0)
+            {
+                child++;
+            }
+
+            if (comparer.Compare(_items[child], item) >= 0)
+            {
+                break;
+            }
+
+            Place(_items[child], index);
+            index = child;
+        }
+
+        Place(item, index);
+    }
+
+    private void Place(T item, int index)
+    {
+        _items[index] = item;
+        item.SetHeapIndex(slot, index);
+    }
+}

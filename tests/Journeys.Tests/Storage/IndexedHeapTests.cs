@@ -1,0 +1,78 @@
+using Journeys.Storage.InMemory;
+
+namespace Journeys.Tests.Storage;
+
+public sealed class IndexedHeapTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(42)]
+    public void Random_adds_and_removes_agree_with_a_sorted_set(int seed)
+    {
+        var random = new Random(seed);
+        var comparer = Comparer<Item>.Create(static (x, y) => x.Key.CompareTo(y.Key) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
+        var heap = new IndexedHeap<Item>(comparer, 1);
+        var reference = new SortedSet<Item>(comparer);
+        var items = Enumerable.Range(0, 300).Select(i => new Item(random.Next(50), i)).ToArray();
+
+        for (var step = 0; step < 5_000; step++)
+        {
+            var item = items[random.Next(items.Length)];
+            switch (random.Next(3))
+            {
+                case 0 when !heap.Contains(item):
+                    heap.Add(item);
+                    reference.Add(item);
+                    break;
+                case 1:
+                    Assert.Equal(reference.Remove(item), heap.Remove(item));
+                    break;
+                case 2 when heap.Count > 0:
+                    var min = heap.Min;
+                    Assert.Same(reference.Min, min);
+                    Assert.True(heap.Remove(min));
+                    reference.Remove(min);
+                    break;
+            }
+
+            Assert.Equal(reference.Count, heap.Count);
+            Assert.Equal(-1, item.GetHeapIndex(0)); // the other slot is untouched
+        }
+
+        var drained = new List<Item>();
+        while (heap.Count > 0)
+        {
+            var min = heap.Min;
+            heap.Remove(min);
+            drained.Add(min);
+        }
+
+        Assert.Equal(reference, drained);
+        Assert.All(items, i => Assert.False(heap.Contains(i)));
+        Assert.Throws<InvalidOperationException>(() => heap.Min);
+    }
+
+    [Fact]
+    public void Adding_an_item_twice_is_refused()
+    {
+        var heap = new IndexedHeap<Item>(Comparer<Item>.Create(static (x, y) => x.Id.CompareTo(y.Id)), 0);
+        var item = new Item(1, 1);
+        heap.Add(item);
+        Assert.Throws<InvalidOperationException>(() => heap.Add(item));
+        Assert.Equal(1, heap.Count);
+    }
+
+    private sealed class Item(int key, int id) : IHeapNode
+    {
+        private readonly int[] _indexes = [-1, -1];
+
+        public int Key { get; } = key;
+
+        public int Id { get; } = id;
+
+        public int GetHeapIndex(int slot) => _indexes[slot];
+
+        public void SetHeapIndex(int slot, int index) => _indexes[slot] = index;
+    }
+}
