@@ -381,7 +381,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             case FieldType.String:
                 if (parseValues)
                 {
-                    value = FieldValue.FromString(_csv.GetString(index));
+                    value = FieldValue.FromString(Encoding.UTF8.GetString(_csv.GetSpan(index)));
                 }
 
                 return true;
@@ -404,6 +404,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 error = $"'{field.Name}' is a Boolean field; the value is not one of true, false, yes, no, y, n, t, f, 1, 0.";
                 return false;
             case FieldType.DateTime:
+                if (_dateFormats is null && TryParseIsoDate(cell, out var day))
+                {
+                    value = FieldValue.FromDateTime(day);
+                    return true;
+                }
+
                 Span<char> chars = stackalloc char[96];
                 if (cell.Length <= chars.Length
                     && Encoding.UTF8.TryGetChars(cell, chars, out var written)
@@ -420,7 +426,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             case FieldType.StringList:
                 if (parseValues)
                 {
-                    value = FieldValue.FromStringList(_csv.GetString(index).Split(_options.ListSeparator));
+                    value = FieldValue.FromStringList(Encoding.UTF8.GetString(_csv.GetSpan(index)).Split(_options.ListSeparator));
                 }
 
                 return true;
@@ -428,6 +434,52 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 error = $"'{field.Name}' has an unknown type ({(int)field.Type}).";
                 return false;
         }
+    }
+
+    /// <summary>The common <c>yyyy-MM-dd</c> without the general parser (several times faster; anything else goes to it).</summary>
+    private static bool TryParseIsoDate(ReadOnlySpan<byte> text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
+        {
+            return false;
+        }
+
+        int year = 0, month = 0, day = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            if (i is 4 or 7)
+            {
+                continue;
+            }
+
+            var digit = text[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            if (i < 4)
+            {
+                year = (year * 10) + digit;
+            }
+            else if (i < 7)
+            {
+                month = (month * 10) + digit;
+            }
+            else
+            {
+                day = (day * 10) + digit;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+
+        value = new DateTimeOffset(year, month, day, 0, 0, 0, TimeSpan.Zero);
+        return true;
     }
 
     private static bool TryParseBoolean(ReadOnlySpan<byte> text, out bool value)
