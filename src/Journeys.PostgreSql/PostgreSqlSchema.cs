@@ -65,12 +65,12 @@ internal static class PostgreSqlSchema
             node_entered_at timestamptz,
             node_state integer NOT NULL,
             end_reason text,
-            messages_sent integer NOT NULL DEFAULT 0,
-            clicks integer NOT NULL DEFAULT 0,
             created_order bigint NOT NULL,
             ready_seq bigint,
             lease_owner text,
             lease_expires_at timestamptz,
+            messages_sent integer NOT NULL DEFAULT 0,
+            clicks integer NOT NULL DEFAULT 0,
             PRIMARY KEY (customer_id, enrollment_id));
         CREATE UNIQUE INDEX enrollments_one_active ON {s}.enrollments (customer_id, journey_id) WHERE status IN (0, 1);
         CREATE INDEX enrollments_id ON {s}.enrollments (enrollment_id);
