@@ -587,7 +587,7 @@ internal sealed partial class SqliteEngineStore
         {
             update.ExecuteNonQuery();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
         {
             throw new ArgumentException($"Checkpoint at index {index} would give its customer a second live enrollment in journey '{state.JourneyId}'; nothing was written.", ex);
         }

@@ -170,7 +170,7 @@ internal sealed partial class SqliteEngineStore
         {
             insert.ExecuteNonQuery();
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
         {
             throw new ArgumentException($"Checkpoint at index {index} adds outbox message '{message.MessageId}', which is already pending; nothing was written.", ex);
         }
