@@ -71,6 +71,22 @@ internal sealed partial class SqliteEngineStore
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+
+        // The engine polls when idle: finding nothing through a reader is much cheaper than an empty write transaction.
+        var anyWork = _database.Read("look for ready enrollments", now.UtcTicks, static (session, now) =>
+        {
+            var probe = session.Command(
+                "SELECT EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 0)"
+                + " OR EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now)"
+                + " OR EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 2 AND sched_at <= $now)");
+            probe.Parameters.AddWithValue("$now", now);
+            return probe.ExecuteScalar() is long found && found != 0;
+        });
+        if (!anyWork)
+        {
+            return [];
+        }
+
         return await _database.WriteAsync("claim enrollments", (this, owner, now, maxItems, lease), static (session, s) =>
         {
             var (store, owner, now, maxItems, lease) = s;

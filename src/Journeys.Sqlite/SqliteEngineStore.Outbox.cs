@@ -22,6 +22,21 @@ internal sealed partial class SqliteEngineStore
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+
+        // Idle polls find nothing through a reader, without an empty write transaction.
+        var anyDue = _database.Read("look for due outbox messages", now.UtcTicks, static (session, now) =>
+        {
+            var probe = session.Command(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE sched_kind = 0 AND sched_at <= $now)"
+                + " OR EXISTS (SELECT 1 FROM outbox WHERE sched_kind = 1 AND sched_at <= $now)");
+            probe.Parameters.AddWithValue("$now", now);
+            return probe.ExecuteScalar() is long found && found != 0;
+        });
+        if (!anyDue)
+        {
+            return [];
+        }
+
         return await _database.WriteAsync("claim outbox messages", (this, owner, now, maxItems, lease), static (session, s) =>
         {
             var (store, owner, now, maxItems, lease) = s;
