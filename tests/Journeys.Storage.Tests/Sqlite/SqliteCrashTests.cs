@@ -8,10 +8,6 @@ namespace Journeys.Storage.Tests.Sqlite;
 /// SQLite file, starts it again, and counts what a crash may not lose. The child is tests/Journeys.CrashHost; a
 /// PostgreSQL variant runs the same child with another --store argument.
 /// </summary>
-/// <remarks>
-/// Opt-in for now (JOURNEYS_CRASH_TEST=1): on this loaded 2-core machine a run did not finish in the time available,
-/// so it has not been verified green yet; see the report of the branch that added it.
-/// </remarks>
 public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 {
     private const int CustomerCount = 2_000;
@@ -19,7 +15,7 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    [SkippableCrashFact]
+    [Fact]
     public async Task Killing_the_engine_at_random_moments_loses_no_enrollment_timer_or_message_and_delivers_no_key_twice()
     {
         // At least 50 kills under CI=true; fewer locally unless JOURNEYS_CRASH_KILLS says otherwise.
