@@ -25,6 +25,12 @@ internal sealed class EngineDriver(
 
     // Customers who may have an enrollment that has not ended.
     private readonly HashSet<string> _live = new(StringComparer.Ordinal);
+
+    // For a customer found settled (ended, or waiting), its earliest timer, or null when it waits for events only.
+    // Only a timer or an event can move a settled customer, so after moving the clock only those whose timer is due
+    // need reading again (events go through PublishAsync, which reads their customers): on a durable store that is a
+    // few reads per step instead of one per live customer.
+    private readonly Dictionary<string, DateTimeOffset?> _settledUntil = new(StringComparer.Ordinal);
     private readonly string[] _sendNodes = [.. journey.Nodes.OfType<SendNode>().Select(n => n.Id)];
     private readonly HashSet<string> _webhookNodes = [.. journey.Nodes.OfType<WebhookNode>().Select(n => n.Id)];
 
@@ -56,7 +62,8 @@ internal sealed class EngineDriver(
     public async Task AdvanceAsync(TimeSpan by)
     {
         clock.Advance(by);
-        await CatchUpAsync([.. _live], null, "advancing the clock");
+        var now = Now;
+        await CatchUpAsync([.. _live.Where(c => !_settledUntil.TryGetValue(c, out var until) || until <= now)], null, "advancing the clock");
     }
 
     private async Task CatchUpAsync(
@@ -81,6 +88,11 @@ internal sealed class EngineDriver(
                 if (current.Any(e => IsBusy(e, before?.GetValueOrDefault(customerId))))
                 {
                     stillBusy.Add(customerId);
+                    _settledUntil.Remove(customerId);
+                }
+                else
+                {
+                    _settledUntil[customerId] = current.Where(e => !e.IsEnded && e.WakeAt is not null).Min(e => e.WakeAt);
                 }
             }
 

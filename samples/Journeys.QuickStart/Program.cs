@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 // The abandoned-cart journey, run end to end for 5,000 simulated shoppers over 3 simulated days: the hosted engine on
-// the in-memory store, a fake clock moved 10 minutes at a time, console senders that play the providers' feedback.
+// the embedded SQLite store (a local file, recreated per run; `--in-memory` for the in-memory store), a fake clock
+// moved 10 minutes at a time, console senders that play the providers' feedback.
 const int ShopperCount = 5_000;
 var simulatedDays = TimeSpan.FromDays(3);
 var step = TimeSpan.FromMinutes(10);
@@ -29,8 +30,19 @@ SimulatedChannelSender[] senders =
     new(Channel.Sms, clock, logEvery: 500),
 ];
 
-// The host: Journeys on the in-memory store, reading time from the fake clock.
-var builder = Host.CreateApplicationBuilder(args);
+// The store: a SQLite file next to the sample's binaries, deleted first so every run starts empty.
+var inMemory = args.Contains("--in-memory", StringComparer.Ordinal);
+var databasePath = Path.Combine(AppContext.BaseDirectory, "journeys-quickstart.db");
+if (!inMemory)
+{
+    foreach (var file in new[] { databasePath, databasePath + "-wal", databasePath + "-shm" })
+    {
+        File.Delete(file);
+    }
+}
+
+// The host: Journeys on SQLite (or in memory), reading time from the fake clock.
+var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--in-memory").ToArray());
 var logs = new WarningSummaryLoggerProvider();
 builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton<TimeProvider>(clock);
@@ -42,6 +54,10 @@ builder.Services.AddJourneys(j =>
     }
 
     j.AddCampaigns(AbandonedCart.Campaigns);
+    if (!inMemory)
+    {
+        j.UseSqlite($"Data Source={databasePath}");
+    }
 });
 using var host = builder.Build();
 await host.StartAsync();
@@ -54,6 +70,7 @@ await customerStore.UpsertAsync([.. shoppers.All.Select(s => s.ToCustomer())]);
 var journey = AbandonedCart.Build();
 await manager.CreateAsync(journey);
 await manager.ActivateAsync(journey.Id);
+Console.WriteLine(inMemory ? "Store: in memory (--in-memory)." : $"Store: SQLite file {databasePath} (recreated per run; --in-memory for the in-memory store).");
 Console.WriteLine($"Journey '{journey.Name}' active; {ShopperCount:N0} shoppers abandon carts during the first day.");
 Console.WriteLine($"The CRM webhook ({AbandonedCart.CrmUrl}) is not configured in this sample (no network), so every call fails");
 Console.WriteLine("at once: shoppers still in the journey leave through the failure exit 'crm-unreachable'.");

@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Serialization;
+using Journeys.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Journeys.Sqlite;
+
+/// <summary>
+/// Customers in the <c>customers</c> table (id, time zone, field values as one small JSON document) and the field
+/// schema in <c>journeys_meta</c>. Same semantics as the in-memory store: an upsert is one transaction, a batch that
+/// names an id twice is refused before anything is written, a scan streams one snapshot in id order.
+/// </summary>
+internal sealed class SqliteCustomerStore : ICustomerStore
+{
+    private readonly SqliteDatabase _database;
+
+    public SqliteCustomerStore(SqliteDatabase database)
+    {
+        _database = database;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read the customer field schema", 0, static (session, _) =>
+            session.Command("SELECT text FROM journeys_meta WHERE key = 'customer_schema'").ExecuteScalar() is string json
+                ? JourneyJson.DeserializeSchema(json)
+                : CustomerFieldSchema.Empty));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var json = JourneyJson.SerializeSchema(schema);
+        await _database.WriteAsync("save the customer field schema", json, static (session, json) =>
+        {
+            var command = session.Command("INSERT INTO journeys_meta (key, text) VALUES ('customer_schema', $json) ON CONFLICT (key) DO UPDATE SET text = excluded.text");
+            command.Parameters.AddWithValue("$json", json);
+            return command.ExecuteNonQuery();
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read a customer", customerId, static (session, id) => Find(session, id)));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customers);
+        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", nameof(customers));
+            if (!seen.Add(customer.Id))
+            {
+                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", nameof(customers));
+            }
+        }
+
+        return await _database.WriteAsync("upsert customers", customers, static (session, customers) =>
+        {
+            int created = 0, updated = 0;
+            foreach (var customer in customers)
+            {
+                if (Write(session, customer))
+                {
+                    created++;
+                }
+                else
+                {
+                    updated++;
+                }
+            }
+
+            return new CustomerUpsertResult(created, updated);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        return await _database.WriteAsync("delete a customer", customerId, static (session, id) =>
+        {
+            var command = session.Command("DELETE FROM customers WHERE customer_id = $id");
+            command.Parameters.AddWithValue("$id", id);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One snapshot (a read transaction on a connection of its own), streamed in id order: SQLite's binary order of UTF-8, which is ordinal order.</remarks>
+    public async IAsyncEnumerable<Customer> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var connection = _database.OpenStreamConnection("scan customers");
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT customer_id, time_zone, fields FROM customers ORDER BY customer_id";
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReadCustomer(reader);
+        }
+    }
+
+    /// <summary>A customer, or null, read on <paramref name="session"/> (inside its transaction when one is open).</summary>
+    internal static Customer? Find(SqliteSession session, string customerId)
+    {
+        var command = session.Command("SELECT customer_id, time_zone, fields FROM customers WHERE customer_id = $id");
+        command.Parameters.AddWithValue("$id", customerId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadCustomer(reader) : null;
+    }
+
+    /// <summary>Creates or replaces a customer; true when it was created.</summary>
+    internal static bool Write(SqliteSession session, Customer customer)
+    {
+        var exists = session.Command("SELECT 1 FROM customers WHERE customer_id = $id");
+        exists.Parameters.AddWithValue("$id", customer.Id);
+        var created = exists.ExecuteScalar() is null;
+        var command = session.Command("""
+            INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, $zone, $fields)
+            ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
+            """);
+        command.Parameters.AddWithValue("$id", customer.Id);
+        command.Parameters.AddWithValue("$zone", SqliteValues.Text(customer.TimeZoneId));
+        command.Parameters.AddWithValue("$fields", SqliteValues.Fields(customer.Fields));
+        command.ExecuteNonQuery();
+        return created;
+    }
+
+    private static Customer ReadCustomer(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        SqliteValues.Fields(SqliteValues.Blob(reader, 2), StringComparer.OrdinalIgnoreCase),
+        SqliteValues.NullableText(reader, 1));
+}

@@ -1,0 +1,618 @@
+using System.Runtime.CompilerServices;
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Journeys.Sqlite;
+
+/// <content>Enrollments: entry rules, claims with leases, checkpoints, customer events, cancellation.</content>
+internal sealed partial class SqliteEngineStore
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// The same checks, in the same order, as the in-memory store, in one transaction; the unique index on live
+    /// enrollments (journey, customer) makes a second active enrollment impossible even if a check were wrong.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var ids = new HashSet<Guid>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
+            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
+            {
+                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
+            }
+
+            if (!ids.Add(request.EnrollmentId))
+            {
+                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
+            }
+        }
+
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("enroll customers", (this, requests), static (session, s) =>
+        {
+            var (store, requests) = s;
+            foreach (var request in requests)
+            {
+                var used = session.Command("SELECT 1 FROM enrollments WHERE id = $id");
+                used.Parameters.AddWithValue("$id", SqliteValues.Id(request.EnrollmentId));
+                if (used.ExecuteScalar() is not null)
+                {
+                    throw new ArgumentException($"Enrollment id {request.EnrollmentId} already exists; nothing was written.", nameof(requests));
+                }
+            }
+
+            var outcomes = new EnrollmentOutcome[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                outcomes[i] = store.EnrollOne(session, requests[i]);
+            }
+
+            return (IReadOnlyList<EnrollmentOutcome>)outcomes;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// First the leases that expired at or before <paramref name="now"/> are released (each enrollment goes back to the
+    /// ready queue or the timers; the last owner stays recorded, so its late commit is accepted until someone else
+    /// claims). Then due timers in wake-time order, then the ready queue in arrival order. One transaction.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+
+        // The engine polls when idle: finding nothing through a reader is much cheaper than an empty write transaction.
+        var anyWork = _database.Read("look for ready enrollments", now.UtcTicks, static (session, now) =>
+        {
+            var probe = session.Command(
+                "SELECT EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 0)"
+                + " OR EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now)"
+                + " OR EXISTS (SELECT 1 FROM enrollments WHERE sched_kind = 2 AND sched_at <= $now)");
+            probe.Parameters.AddWithValue("$now", now);
+            return probe.ExecuteScalar() is long found && found != 0;
+        });
+        if (!anyWork)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("claim enrollments", (this, owner, now, maxItems, lease), static (session, s) =>
+        {
+            var (store, owner, now, maxItems, lease) = s;
+            store.ReleaseExpiredLeases(session, now);
+            var expiresAt = now + lease;
+            var claimed = new List<WorkItem>();
+            var timers = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at LIMIT $max");
+            timers.Parameters.AddWithValue("$now", now.UtcTicks);
+            timers.Parameters.AddWithValue("$max", maxItems);
+            var states = ReadAll(timers);
+            if (states.Count < maxItems)
+            {
+                var ready = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 0 ORDER BY sched_at LIMIT $max");
+                ready.Parameters.AddWithValue("$max", maxItems - states.Count);
+                states.AddRange(ReadAll(ready));
+            }
+
+            foreach (var state in states)
+            {
+                var leaseCommand = session.Command("UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner WHERE customer_id = $customer AND id = $id");
+                leaseCommand.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
+                leaseCommand.Parameters.AddWithValue("$owner", owner);
+                leaseCommand.Parameters.AddWithValue("$customer", state.CustomerId);
+                leaseCommand.Parameters.AddWithValue("$id", SqliteValues.Id(state.Id));
+                leaseCommand.ExecuteNonQuery();
+                claimed.Add(new WorkItem(state, EventsAfter(session, state.CustomerId, state.EventCursor), expiresAt));
+            }
+
+            return (IReadOnlyList<WorkItem>)claimed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Refused (false) like the in-memory store: unknown enrollment, stale token (a second checkpoint of one enrollment
+    /// in a batch is stale once the first is applied), or a lease that is not <paramref name="owner"/>'s. Applied
+    /// checkpoints and their outbox messages, customer field updates and summed statistic deltas are written in one
+    /// transaction, each enrollment as one row update.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// A checkpoint is null or incomplete, changes an enrollment's id, journey, version or customer, or adds an outbox
+    /// message whose id is already pending or repeated in the batch (nothing is written).
+    /// </exception>
+    public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            {
+                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
+            }
+
+            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+            for (var m = 0; m < checkpoint.Outbox.Count; m++)
+            {
+                if (checkpoint.Outbox[m]?.Message?.MessageId is null)
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                }
+            }
+        }
+
+        if (checkpoints.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("commit a batch of checkpoints", (this, owner, checkpoints), static (session, s) =>
+        {
+            var (store, owner, checkpoints) = s;
+            var applied = new bool[checkpoints.Count];
+            Dictionary<string, Customer?>? customers = null;
+            var statistics = new StatisticsBuffer();
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                var checkpoint = checkpoints[i];
+                if (!store.TryApply(session, owner, checkpoint, i))
+                {
+                    continue;
+                }
+
+                applied[i] = true;
+                foreach (var update in checkpoint.CustomerUpdates)
+                {
+                    customers ??= new Dictionary<string, Customer?>(StringComparer.Ordinal);
+                    if (!customers.TryGetValue(update.CustomerId, out var customer))
+                    {
+                        customer = SqliteCustomerStore.Find(session, update.CustomerId);
+                    }
+
+                    customers[update.CustomerId] = Apply(customer, update);
+                }
+
+                statistics.Add(checkpoint.Statistics);
+            }
+
+            if (customers is not null)
+            {
+                foreach (var customer in customers.Values)
+                {
+                    SqliteCustomerStore.Write(session, customer!);
+                }
+            }
+
+            statistics.Write(session);
+            return (IReadOnlyList<bool>)applied;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each event gets the next store-wide sequence number (persisted, so numbers never repeat after a restart or a
+    /// purge). A waiting enrollment of the customer that is neither leased nor already ready, whose wake events hold the
+    /// event's name, joins the ready queue; a leased one is re-examined at its commit or lease expiry.
+    /// </remarks>
+    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var customerEvent = events[i];
+            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
+            {
+                throw new ArgumentException($"Event at index {i} is null or has no customer id or name.", nameof(events));
+            }
+        }
+
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await _database.WriteAsync("append customer events", (this, events), static (session, s) =>
+        {
+            var (store, events) = s;
+            var database = store._database;
+            var sequence = database.EventSequence;
+            try
+            {
+                foreach (var customerEvent in events)
+                {
+                    sequence++;
+                    var insert = session.Command("INSERT INTO events (customer_id, seq, name, time, message_id, properties) VALUES ($customer, $seq, $name, $time, $message, $properties)");
+                    insert.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+                    insert.Parameters.AddWithValue("$seq", sequence);
+                    insert.Parameters.AddWithValue("$name", customerEvent.Name);
+                    insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
+                    insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
+                    insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
+                    insert.ExecuteNonQuery();
+                    store.WakeWaiting(session, customerEvent);
+                }
+
+                var meta = session.Command("INSERT INTO journeys_meta (key, value) VALUES ('event_seq', $seq) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+                meta.Parameters.AddWithValue("$seq", sequence);
+                meta.ExecuteNonQuery();
+            }
+            finally
+            {
+                // Numbers of a rolled-back batch are skipped, never reused: sequences only need to increase.
+                database.EventSequence = sequence;
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read the next timer", 0, static (session, _) =>
+            session.Command("SELECT sched_at FROM enrollments WHERE sched_kind = 1 ORDER BY sched_at LIMIT 1").ExecuteScalar() is long ticks
+                ? SqliteValues.Time(ticks)
+                : (DateTimeOffset?)null));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Newest first by <see cref="Enrollment.EnteredAt"/>, then by creation order (newest first).</remarks>
+    public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read a customer's enrollments", customerId, static (session, id) =>
+        {
+            var command = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE customer_id = $customer ORDER BY entered_at DESC, created_seq DESC");
+            command.Parameters.AddWithValue("$customer", id);
+            return (IReadOnlyList<Enrollment>)ReadAll(command);
+        }));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One snapshot on a connection of its own, streamed in (customer id, entry time, creation) order.</remarks>
+    public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(journeyId);
+        using var connection = _database.OpenStreamConnection("list a journey's enrollments");
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {EnrollmentColumns} FROM enrollments WHERE journey_id = $journey AND ($version IS NULL OR version = $version) ORDER BY customer_id, entered_at, created_seq";
+        command.Parameters.AddWithValue("$journey", journeyId);
+        command.Parameters.AddWithValue("$version", version is { } v ? v : DBNull.Value);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReadEnrollment(reader);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Like the in-memory store: active and waiting enrollments (leased ones too) become cancelled with the next
+    /// token; each adds 1 to the Cancelled counter of its journey version and of the node it was at. One transaction.
+    /// </remarks>
+    public async ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return await _database.WriteAsync("cancel enrollments", (journeyId, version, customerId, reason, now), static (session, s) =>
+        {
+            var (journeyId, version, customerId, reason, now) = s;
+            var select = customerId is not null
+                ? session.Command("SELECT customer_id, id, journey_id, version, node_id, token FROM enrollments WHERE customer_id = $customer AND status < 2")
+                : journeyId is not null
+                    ? session.Command("SELECT customer_id, id, journey_id, version, node_id, token FROM enrollments WHERE journey_id = $journey AND status < 2")
+                    : session.Command("SELECT customer_id, id, journey_id, version, node_id, token FROM enrollments WHERE status < 2");
+            if (customerId is not null)
+            {
+                select.Parameters.AddWithValue("$customer", customerId);
+            }
+            else if (journeyId is not null)
+            {
+                select.Parameters.AddWithValue("$journey", journeyId);
+            }
+
+            var targets = new List<(string Customer, byte[] Id, string Journey, int Version, string? Node, long Token)>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var target = (reader.GetString(0), SqliteValues.Blob(reader, 1), reader.GetString(2), reader.GetInt32(3), SqliteValues.NullableText(reader, 4), reader.GetInt64(5));
+                    if ((journeyId is null || string.Equals(target.Item3, journeyId, StringComparison.Ordinal)) && (version is null || target.Item4 == version))
+                    {
+                        targets.Add(target);
+                    }
+                }
+            }
+
+            var statistics = new StatisticsBuffer();
+            foreach (var target in targets)
+            {
+                var update = session.Command("""
+                    UPDATE enrollments SET status = 6, node_id = NULL, wake_at = NULL, awaited_event = NULL, updated_at = $now, token = $token,
+                        end_reason = $reason, lease_owner = NULL, sched_kind = NULL, sched_at = NULL
+                    WHERE customer_id = $customer AND id = $id
+                    """);
+                update.Parameters.AddWithValue("$now", now.UtcTicks);
+                update.Parameters.AddWithValue("$token", target.Token + 1);
+                update.Parameters.AddWithValue("$reason", reason);
+                update.Parameters.AddWithValue("$customer", target.Customer);
+                update.Parameters.AddWithValue("$id", target.Id);
+                update.ExecuteNonQuery();
+                statistics.Add(new StatisticDelta(target.Journey, target.Version, null, StatisticCounter.Cancelled));
+                if (target.Node is { } node)
+                {
+                    statistics.Add(new StatisticDelta(target.Journey, target.Version, node, StatisticCounter.Cancelled));
+                }
+            }
+
+            statistics.Write(session);
+            return targets.Count;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An event goes when its time is before <paramref name="olderThan"/> and every live enrollment of its customer has a cursor at or past it. Maintenance: it reads every retained event.</remarks>
+    public async ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        await _database.WriteAsync("purge customer events", olderThan, static (session, olderThan) =>
+        {
+            var command = session.Command("""
+                DELETE FROM events WHERE time < $before AND seq <= COALESCE(
+                    (SELECT MIN(e.event_cursor) FROM enrollments e WHERE e.customer_id = events.customer_id AND e.status < 2),
+                    9223372036854775807)
+                """);
+            command.Parameters.AddWithValue("$before", olderThan.UtcTicks);
+            return command.ExecuteNonQuery();
+        }, cancellationToken).ConfigureAwait(false);
+
+    private static List<Enrollment> ReadAll(SqliteCommand command)
+    {
+        var states = new List<Enrollment>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            states.Add(ReadEnrollment(reader));
+        }
+
+        return states;
+    }
+
+    private static Customer Apply(Customer? customer, CustomerFieldUpdate update)
+    {
+        if (customer is null)
+        {
+            return new Customer(update.CustomerId, update.Value.IsNull ? [] : [KeyValuePair.Create(update.Field, update.Value)]);
+        }
+
+        var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
+        return new Customer(customer.Id, fields, customer.TimeZoneId);
+    }
+
+    private void ReleaseExpiredLeases(SqliteSession session, DateTimeOffset now)
+    {
+        var expired = session.Command("SELECT customer_id, id, status, wake_at, event_cursor, wake_events FROM enrollments WHERE sched_kind = 2 AND sched_at <= $now");
+        expired.Parameters.AddWithValue("$now", now.UtcTicks);
+        var rows = new List<(string Customer, byte[] Id, EnrollmentStatus Status, DateTimeOffset? WakeAt, long Cursor, EquatableArray<string> WakeEvents)>();
+        using (var reader = expired.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add((reader.GetString(0), SqliteValues.Blob(reader, 1), (EnrollmentStatus)reader.GetInt32(2), SqliteValues.NullableTime(reader, 3), reader.GetInt64(4), SqliteValues.Names(reader, 5)));
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            var (kind, at) = Place(session, row.Customer, row.Status, row.WakeAt, row.Cursor, row.WakeEvents);
+            var release = session.Command("UPDATE enrollments SET sched_kind = $kind, sched_at = $at WHERE customer_id = $customer AND id = $id");
+            release.Parameters.AddWithValue("$kind", kind);
+            release.Parameters.AddWithValue("$at", at);
+            release.Parameters.AddWithValue("$customer", row.Customer);
+            release.Parameters.AddWithValue("$id", row.Id);
+            release.ExecuteNonQuery();
+        }
+    }
+
+    private void WakeWaiting(SqliteSession session, CustomerEvent customerEvent)
+    {
+        // Waiting, and neither ready already (0) nor leased (2): only timers (1) or nothing (null).
+        var waiting = session.Command("SELECT id, wake_events FROM enrollments WHERE customer_id = $customer AND status = 1 AND (sched_kind IS NULL OR sched_kind = 1)");
+        waiting.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+        List<byte[]>? woken = null;
+        using (var reader = waiting.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (Contains(SqliteValues.Names(reader, 1), customerEvent.Name))
+                {
+                    (woken ??= []).Add(SqliteValues.Blob(reader, 0));
+                }
+            }
+        }
+
+        if (woken is null)
+        {
+            return;
+        }
+
+        foreach (var id in woken)
+        {
+            var ready = session.Command("UPDATE enrollments SET sched_kind = 0, sched_at = $at WHERE customer_id = $customer AND id = $id");
+            ready.Parameters.AddWithValue("$at", ++_database.ReadySequence);
+            ready.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+            ready.Parameters.AddWithValue("$id", id);
+            ready.ExecuteNonQuery();
+        }
+    }
+
+    private EnrollmentOutcome EnrollOne(SqliteSession session, EnrollmentRequest request)
+    {
+        var previous = false;
+        DateTimeOffset? lastEnd = null;
+        var existing = session.Command("SELECT id, status, updated_at FROM enrollments WHERE customer_id = $customer AND journey_id = $journey");
+        existing.Parameters.AddWithValue("$customer", request.CustomerId);
+        existing.Parameters.AddWithValue("$journey", request.JourneyId);
+        using (var reader = existing.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (reader.GetInt32(1) < 2)
+                {
+                    return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, SqliteValues.Id(reader, 0));
+                }
+
+                previous = true;
+                var updated = SqliteValues.Time(reader.GetInt64(2));
+                if (lastEnd is null || updated > lastEnd)
+                {
+                    lastEnd = updated;
+                }
+            }
+        }
+
+        var rules = request.Rules;
+        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
+        }
+
+        var refused = rules.ReEntry switch
+        {
+            ReEntryMode.Never => previous,
+            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
+            _ => false,
+        };
+        if (refused)
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
+        }
+
+        var count = session.Command("SELECT created FROM journey_entries WHERE journey_id = $journey");
+        count.Parameters.AddWithValue("$journey", request.JourneyId);
+        var created = count.ExecuteScalar() is long n ? n : 0;
+        if (rules.EntryCap is { } cap && created >= cap)
+        {
+            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+        }
+
+        var counted = session.Command("INSERT INTO journey_entries (journey_id, created) VALUES ($journey, 1) ON CONFLICT (journey_id) DO UPDATE SET created = created + 1");
+        counted.Parameters.AddWithValue("$journey", request.JourneyId);
+        counted.ExecuteNonQuery();
+
+        var cursor = session.Command("SELECT COALESCE(MAX(seq), 0) FROM events WHERE customer_id = $customer");
+        cursor.Parameters.AddWithValue("$customer", request.CustomerId);
+        var eventCursor = (long)cursor.ExecuteScalar()!;
+
+        var insert = session.Command($"""
+            INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
+            VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, NULL, 0, $ready, $created)
+            """);
+        insert.Parameters.AddWithValue("$customer", request.CustomerId);
+        insert.Parameters.AddWithValue("$id", SqliteValues.Id(request.EnrollmentId));
+        insert.Parameters.AddWithValue("$journey", request.JourneyId);
+        insert.Parameters.AddWithValue("$version", request.Version);
+        insert.Parameters.AddWithValue("$node", request.StartNodeId);
+        insert.Parameters.AddWithValue("$at", request.At.UtcTicks);
+        insert.Parameters.AddWithValue("$cursor", eventCursor);
+        insert.Parameters.AddWithValue("$wakeEvents", SqliteValues.Names(request.WakeEvents));
+        insert.Parameters.AddWithValue("$ready", ++_database.ReadySequence);
+        insert.Parameters.AddWithValue("$created", ++_database.CreatedSequence);
+        insert.ExecuteNonQuery();
+        return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+    }
+
+    /// <summary>Checks one checkpoint against the stored row and, when it holds, writes the new state and its outbox messages.</summary>
+    private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index)
+    {
+        var state = checkpoint.State;
+        var id = SqliteValues.Id(state.Id);
+        var current = session.Command("SELECT token, lease_owner, journey_id, version FROM enrollments WHERE customer_id = $customer AND id = $id");
+        current.Parameters.AddWithValue("$customer", state.CustomerId);
+        current.Parameters.AddWithValue("$id", id);
+        long token;
+        string? leaseOwner;
+        using (var reader = current.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                // Unknown, or known under another customer: the latter is a caller error, as in the in-memory store.
+                var elsewhere = session.Command("SELECT 1 FROM enrollments WHERE id = $id");
+                elsewhere.Parameters.AddWithValue("$id", id);
+                if (elsewhere.ExecuteScalar() is not null)
+                {
+                    throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.");
+                }
+
+                return false;
+            }
+
+            token = reader.GetInt64(0);
+            leaseOwner = SqliteValues.NullableText(reader, 1);
+            if (token == checkpoint.ExpectedToken && string.Equals(leaseOwner, owner, StringComparison.Ordinal)
+                && (!string.Equals(reader.GetString(2), state.JourneyId, StringComparison.Ordinal) || reader.GetInt32(3) != state.Version))
+            {
+                throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.");
+            }
+        }
+
+        if (token != checkpoint.ExpectedToken || !string.Equals(leaseOwner, owner, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var (kind, at) = Place(session, state.CustomerId, state.Status, state.WakeAt, state.EventCursor, state.WakeEvents);
+        var update = session.Command("""
+            UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
+                entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
+                node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
+                lease_owner = NULL, sched_kind = $kind, sched_at = $at
+            WHERE customer_id = $customer AND id = $id
+            """);
+        var parameters = update.Parameters;
+        parameters.AddWithValue("$status", (int)state.Status);
+        parameters.AddWithValue("$node", SqliteValues.Text(state.CurrentNodeId));
+        parameters.AddWithValue("$wakeAt", SqliteValues.Ticks(state.WakeAt));
+        parameters.AddWithValue("$awaited", SqliteValues.Text(state.AwaitedEvent));
+        parameters.AddWithValue("$visit", state.Visit);
+        parameters.AddWithValue("$entered", state.EnteredAt.UtcTicks);
+        parameters.AddWithValue("$updated", state.UpdatedAt.UtcTicks);
+        parameters.AddWithValue("$token", checkpoint.ExpectedToken + 1);
+        parameters.AddWithValue("$cursor", state.EventCursor);
+        parameters.AddWithValue("$wakeEvents", SqliteValues.Names(state.WakeEvents));
+        parameters.AddWithValue("$nodeEntered", SqliteValues.Ticks(state.NodeEnteredAt));
+        parameters.AddWithValue("$nodeState", state.NodeState);
+        parameters.AddWithValue("$endReason", SqliteValues.Text(state.EndReason));
+        parameters.AddWithValue("$kind", kind);
+        parameters.AddWithValue("$at", at);
+        parameters.AddWithValue("$customer", state.CustomerId);
+        parameters.AddWithValue("$id", id);
+        try
+        {
+            update.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
+        {
+            throw new ArgumentException($"Checkpoint at index {index} would give its customer a second live enrollment in journey '{state.JourneyId}'; nothing was written.", ex);
+        }
+
+        foreach (var message in checkpoint.Outbox)
+        {
+            AddOutbox(session, message, index);
+        }
+
+        return true;
+    }
+}

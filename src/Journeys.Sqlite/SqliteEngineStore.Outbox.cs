@@ -1,0 +1,208 @@
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Journeys.Sqlite;
+
+/// <content>The outbox: pending messages by due time, leased ones by lease expiry, under one index.</content>
+internal sealed partial class SqliteEngineStore
+{
+    private const string OutboxColumns =
+        "customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id, due_at, attempts";
+
+    // The customer of each message this store claimed and has no result for yet (the primary key starts with the
+    // customer id, results name only the message). Touched under the write lock only.
+    private readonly Dictionary<string, string> _claimedMessages = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    /// <remarks>Releases leases expired at or before <paramref name="now"/> first, then returns due messages earliest first (arrival order among equals).</remarks>
+    async ValueTask<IReadOnlyList<OutboxMessage>> IOutboxStore.ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+
+        // Idle polls find nothing through a reader, without an empty write transaction.
+        var anyDue = _database.Read("look for due outbox messages", now.UtcTicks, static (session, now) =>
+        {
+            var probe = session.Command(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE sched_kind = 0 AND sched_at <= $now)"
+                + " OR EXISTS (SELECT 1 FROM outbox WHERE sched_kind = 1 AND sched_at <= $now)");
+            probe.Parameters.AddWithValue("$now", now);
+            return probe.ExecuteScalar() is long found && found != 0;
+        });
+        if (!anyDue)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("claim outbox messages", (this, owner, now, maxItems, lease), static (session, s) =>
+        {
+            var (store, owner, now, maxItems, lease) = s;
+            var release = session.Command("UPDATE outbox SET sched_kind = 0, sched_at = due_at WHERE sched_kind = 1 AND sched_at <= $now");
+            release.Parameters.AddWithValue("$now", now.UtcTicks);
+            release.ExecuteNonQuery();
+
+            var due = session.Command($"SELECT {OutboxColumns} FROM outbox WHERE sched_kind = 0 AND sched_at <= $now ORDER BY sched_at, seq LIMIT $max");
+            due.Parameters.AddWithValue("$now", now.UtcTicks);
+            due.Parameters.AddWithValue("$max", maxItems);
+            var messages = new List<OutboxMessage>();
+            using (var reader = due.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    messages.Add(ReadMessage(reader));
+                }
+            }
+
+            var expiresAt = (now + lease).UtcTicks;
+            foreach (var message in messages)
+            {
+                var claim = session.Command("UPDATE outbox SET sched_kind = 1, sched_at = $expires, lease_owner = $owner WHERE customer_id = $customer AND message_id = $message");
+                claim.Parameters.AddWithValue("$expires", expiresAt);
+                claim.Parameters.AddWithValue("$owner", owner);
+                claim.Parameters.AddWithValue("$customer", message.Message.CustomerId);
+                claim.Parameters.AddWithValue("$message", message.Message.MessageId);
+                claim.ExecuteNonQuery();
+                store._claimedMessages[message.Message.MessageId] = message.Message.CustomerId;
+            }
+
+            return (IReadOnlyList<OutboxMessage>)messages;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// As in the in-memory store: a success or a final failure deletes the message; a failure with a retry time keeps it
+    /// due then, with one more attempt; a result for a message that is gone or that another owner claimed since is
+    /// ignored, statistic deltas included. One transaction.
+    /// </remarks>
+    public async ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(results);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var result = results[i] ?? throw new ArgumentException($"Outbox result at index {i} is null.", nameof(results));
+            ArgumentNullException.ThrowIfNull(result.MessageId, nameof(results));
+            ArgumentNullException.ThrowIfNull(result.Statistics, nameof(results));
+            ValidateDeltas(result.Statistics, nameof(results));
+        }
+
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        await _database.WriteAsync("record outbox results", (this, owner, results), static (session, s) =>
+        {
+            var (store, owner, results) = s;
+            var statistics = new StatisticsBuffer();
+            foreach (var result in results)
+            {
+                if (!store._claimedMessages.TryGetValue(result.MessageId, out var customerId))
+                {
+                    // Not claimed through this store instance (say, before a restart): find it the slow way.
+                    var find = session.Command("SELECT customer_id FROM outbox WHERE message_id = $message");
+                    find.Parameters.AddWithValue("$message", result.MessageId);
+                    if (find.ExecuteScalar() is not string found)
+                    {
+                        continue;
+                    }
+
+                    customerId = found;
+                }
+
+                var current = session.Command("SELECT lease_owner FROM outbox WHERE customer_id = $customer AND message_id = $message");
+                current.Parameters.AddWithValue("$customer", customerId);
+                current.Parameters.AddWithValue("$message", result.MessageId);
+                if (current.ExecuteScalar() is not string leaseOwner || !string.Equals(leaseOwner, owner, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                SqliteCommand change;
+                if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
+                {
+                    change = session.Command("UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message");
+                    change.Parameters.AddWithValue("$retry", retryAt.UtcTicks);
+                }
+                else
+                {
+                    change = session.Command("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message");
+                }
+
+                change.Parameters.AddWithValue("$customer", customerId);
+                change.Parameters.AddWithValue("$message", result.MessageId);
+                change.ExecuteNonQuery();
+                statistics.Add(result.Statistics);
+            }
+
+            statistics.Write(session);
+            foreach (var result in results)
+            {
+                store._claimedMessages.Remove(result.MessageId);
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Leased messages are not counted: they come back only with a retry time or when their lease expires.</remarks>
+    public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read the next outbox message", 0, static (session, _) =>
+            session.Command("SELECT sched_at FROM outbox WHERE sched_kind = 0 ORDER BY sched_at, seq LIMIT 1").ExecuteScalar() is long ticks
+                ? SqliteValues.Time(ticks)
+                : (DateTimeOffset?)null));
+    }
+
+    private void AddOutbox(SqliteSession session, OutboxMessage entry, int index)
+    {
+        var message = entry.Message;
+        var insert = session.Command($"""
+            INSERT INTO outbox ({OutboxColumns}, lease_owner, sched_kind, sched_at, seq)
+            VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, NULL, 0, $due, $seq)
+            """);
+        var parameters = insert.Parameters;
+        parameters.AddWithValue("$customer", message.CustomerId);
+        parameters.AddWithValue("$message", message.MessageId);
+        parameters.AddWithValue("$key", message.IdempotencyKey);
+        parameters.AddWithValue("$channel", message.Channel.Name);
+        parameters.AddWithValue("$campaign", message.CampaignId);
+        parameters.AddWithValue("$body", message.Body);
+        parameters.AddWithValue("$journey", SqliteValues.Text(message.JourneyId));
+        parameters.AddWithValue("$version", message.JourneyVersion);
+        parameters.AddWithValue("$node", SqliteValues.Text(message.NodeId));
+        parameters.AddWithValue("$enrollment", entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value);
+        parameters.AddWithValue("$due", entry.DueAt.UtcTicks);
+        parameters.AddWithValue("$attempts", entry.Attempts);
+        parameters.AddWithValue("$seq", ++_database.OutboxSequence);
+        try
+        {
+            insert.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
+        {
+            throw new ArgumentException($"Checkpoint at index {index} adds outbox message '{message.MessageId}', which is already pending; nothing was written.", ex);
+        }
+    }
+
+    private static OutboxMessage ReadMessage(SqliteDataReader reader) => new(
+        new OutboundMessage(
+            reader.GetString(1),
+            reader.GetString(2),
+            new Channel(reader.GetString(3)),
+            reader.GetString(4),
+            reader.GetString(0),
+            reader.GetString(5),
+            SqliteValues.NullableText(reader, 6),
+            reader.GetInt32(7),
+            SqliteValues.NullableText(reader, 8)),
+        reader.IsDBNull(9) ? null : SqliteValues.Id(reader, 9),
+        SqliteValues.Time(reader.GetInt64(10)),
+        reader.GetInt32(11));
+}

@@ -1,0 +1,127 @@
+using Journeys.Model;
+using Journeys.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Journeys.Sqlite;
+
+/// <summary>
+/// The engine's enrollments, customer event inboxes, outbox and statistics in SQLite, with the semantics of the
+/// in-memory store (docs/storage.md). Every write is one transaction on the single writer connection; a commit of a
+/// batch writes each applied enrollment once (one row), its outbox messages, the customer field updates and the summed
+/// statistic deltas, all or nothing.
+/// </summary>
+/// <remarks>
+/// Work queues live in two columns of the enrollment row, <c>sched_kind</c> and <c>sched_at</c>, under one partial
+/// index: ready (arrival order), timer (wake time) or leased (lease expiry). Claims read the head of a queue through
+/// that index; nothing scans all enrollments. A customer's enrollments and events are found through primary keys that
+/// start with the customer id.
+/// </remarks>
+internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore, IStatisticsStore
+{
+    // Ordinals 0..16 of every enrollment read.
+    private const string EnrollmentColumns =
+        "customer_id, id, journey_id, version, status, node_id, wake_at, awaited_event, visit, entered_at, updated_at, token, event_cursor, wake_events, node_entered_at, node_state, end_reason";
+
+    private const int ReadyKind = 0;
+    private const int TimerKind = 1;
+    private const int LeasedKind = 2;
+
+    private readonly SqliteDatabase _database;
+
+    public SqliteEngineStore(SqliteDatabase database)
+    {
+        _database = database;
+    }
+
+    private static Enrollment ReadEnrollment(SqliteDataReader reader) => new(
+        SqliteValues.Id(reader, 1),
+        reader.GetString(2),
+        reader.GetInt32(3),
+        reader.GetString(0),
+        SqliteValues.NullableText(reader, 5),
+        (EnrollmentStatus)reader.GetInt32(4),
+        SqliteValues.NullableTime(reader, 6),
+        SqliteValues.NullableText(reader, 7),
+        reader.GetInt32(8),
+        SqliteValues.Time(reader.GetInt64(9)),
+        SqliteValues.Time(reader.GetInt64(10)),
+        reader.GetInt64(11))
+    {
+        EventCursor = reader.GetInt64(12),
+        WakeEvents = SqliteValues.Names(reader, 13),
+        NodeEnteredAt = SqliteValues.NullableTime(reader, 14),
+        NodeState = reader.GetInt32(15),
+        EndReason = SqliteValues.NullableText(reader, 16),
+    };
+
+    private static bool Contains(EquatableArray<string> names, string name)
+    {
+        foreach (var candidate in names)
+        {
+            if (string.Equals(candidate, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the customer has a retained event after the cursor that the enrollment wakes on.</summary>
+    private static bool HasPendingWakeEvent(SqliteSession session, string customerId, long cursor, EquatableArray<string> wakeEvents)
+    {
+        if (wakeEvents.IsEmpty)
+        {
+            return false;
+        }
+
+        var command = session.Command("SELECT name FROM events WHERE customer_id = $customer AND seq > $cursor");
+        command.Parameters.AddWithValue("$customer", customerId);
+        command.Parameters.AddWithValue("$cursor", cursor);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (Contains(wakeEvents, reader.GetString(0)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Where an unleased enrollment goes: the ready queue (active, or waiting with a pending wake event), the timers
+    /// (waiting with a wake time), or nowhere (waiting only for events, or ended).
+    /// </summary>
+    private (object Kind, object At) Place(SqliteSession session, string customerId, EnrollmentStatus status, DateTimeOffset? wakeAt, long cursor, EquatableArray<string> wakeEvents)
+    {
+        if (status == EnrollmentStatus.Active
+            || (status == EnrollmentStatus.Waiting && HasPendingWakeEvent(session, customerId, cursor, wakeEvents)))
+        {
+            return (ReadyKind, ++_database.ReadySequence);
+        }
+
+        return status == EnrollmentStatus.Waiting && wakeAt is { } at ? (TimerKind, at.UtcTicks) : (DBNull.Value, DBNull.Value);
+    }
+
+    private static IReadOnlyList<SequencedEvent> EventsAfter(SqliteSession session, string customerId, long cursor)
+    {
+        var command = session.Command("SELECT seq, name, time, message_id, properties FROM events WHERE customer_id = $customer AND seq > $cursor ORDER BY seq");
+        command.Parameters.AddWithValue("$customer", customerId);
+        command.Parameters.AddWithValue("$cursor", cursor);
+        using var reader = command.ExecuteReader();
+        List<SequencedEvent>? events = null;
+        while (reader.Read())
+        {
+            var properties = reader.IsDBNull(4)
+                ? System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty
+                : SqliteValues.Fields(SqliteValues.Blob(reader, 4), StringComparer.Ordinal);
+            (events ??= []).Add(new SequencedEvent(
+                reader.GetInt64(0),
+                new CustomerEvent(customerId, reader.GetString(1), properties, SqliteValues.Time(reader.GetInt64(2)), SqliteValues.NullableText(reader, 3))));
+        }
+
+        return events is null ? Array.Empty<SequencedEvent>() : events;
+    }
+}

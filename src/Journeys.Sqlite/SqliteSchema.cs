@@ -1,0 +1,117 @@
+namespace Journeys.Sqlite;
+
+/// <summary>
+/// The store's schema, one migration per version. A migration only adds (tables, columns, indexes); nothing is ever
+/// dropped. The applied versions are rows of <c>journeys_schema_version</c>; a database whose highest version is above
+/// <see cref="CurrentVersion"/> was written by a newer library and is refused.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>The schema version this library creates and reads.</summary>
+    public const int CurrentVersion = 1;
+
+    public const string VersionTable = """
+        CREATE TABLE IF NOT EXISTS journeys_schema_version (
+            version INTEGER PRIMARY KEY,
+            applied_at INTEGER NOT NULL,
+            library TEXT NOT NULL);
+        """;
+
+    /// <summary>The migration to each version, index 0 → version 1.</summary>
+    public static readonly string[] Migrations =
+    [
+        // Version 1. Every per-customer table starts its primary key with customer_id, so the data can be split by
+        // customer. Times are UTC ticks. sched_kind/sched_at say where a row is in the work queues (null: nowhere):
+        // enrollments 0 = ready (sched_at: arrival order), 1 = timer (wake time), 2 = leased (lease expiry);
+        // outbox 0 = pending (due time), 1 = leased (lease expiry). One small index serves every queue.
+        """
+        CREATE TABLE journeys_meta (
+            key TEXT PRIMARY KEY,
+            value INTEGER,
+            text TEXT) WITHOUT ROWID;
+
+        CREATE TABLE journey_versions (
+            journey_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            document BLOB NOT NULL,
+            etag TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (journey_id, version)) WITHOUT ROWID;
+
+        CREATE TABLE journey_entries (
+            journey_id TEXT PRIMARY KEY,
+            created INTEGER NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE customers (
+            customer_id TEXT PRIMARY KEY,
+            time_zone TEXT,
+            fields BLOB NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE enrollments (
+            customer_id TEXT NOT NULL,
+            id BLOB NOT NULL,
+            journey_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            node_id TEXT,
+            wake_at INTEGER,
+            awaited_event TEXT,
+            visit INTEGER NOT NULL,
+            entered_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            token INTEGER NOT NULL,
+            event_cursor INTEGER NOT NULL,
+            wake_events TEXT,
+            node_entered_at INTEGER,
+            node_state INTEGER NOT NULL,
+            end_reason TEXT,
+            lease_owner TEXT,
+            sched_kind INTEGER,
+            sched_at INTEGER,
+            created_seq INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, id)) WITHOUT ROWID;
+
+        CREATE INDEX ix_enrollments_schedule ON enrollments (sched_kind, sched_at) WHERE sched_kind IS NOT NULL;
+        CREATE UNIQUE INDEX ux_enrollments_live ON enrollments (journey_id, customer_id) WHERE status < 2;
+        CREATE INDEX ix_enrollments_id ON enrollments (id);
+
+        CREATE TABLE events (
+            customer_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            message_id TEXT,
+            properties BLOB,
+            PRIMARY KEY (customer_id, seq)) WITHOUT ROWID;
+
+        CREATE TABLE outbox (
+            customer_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            campaign_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            journey_id TEXT,
+            journey_version INTEGER NOT NULL,
+            node_id TEXT,
+            enrollment_id BLOB,
+            due_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            lease_owner TEXT,
+            sched_kind INTEGER NOT NULL,
+            sched_at INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, message_id)) WITHOUT ROWID;
+
+        CREATE INDEX ix_outbox_schedule ON outbox (sched_kind, sched_at, seq);
+
+        CREATE TABLE statistics (
+            journey_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            node_id TEXT NOT NULL,
+            counter INTEGER NOT NULL,
+            value INTEGER NOT NULL,
+            PRIMARY KEY (journey_id, version, node_id, counter)) WITHOUT ROWID;
+        """,
+    ];
+}

@@ -1,0 +1,103 @@
+using Journeys.Building;
+using Journeys.CrashHost;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// The child process of the crash tests: runs the engine on a durable store with a journey of two sends, a delay and
+// a wait that times out, over N customers, sending to the test's idempotent sink on loopback. The test kills it at
+// random moments and starts it again; the first start creates the customers and activates the journey.
+// Usage: Journeys.CrashHost --store sqlite --connection "Data Source=x.db" --sink-port 5000 --customers 2000 [--until-done]
+// (a PostgreSQL variant adds its store here and passes --store postgresql).
+var options = ParseArgs(args);
+var customers = int.Parse(options["customers"], System.Globalization.CultureInfo.InvariantCulture);
+var port = int.Parse(options["sink-port"], System.Globalization.CultureInfo.InvariantCulture);
+var untilDone = options.ContainsKey("until-done");
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Error);
+var sink = new TcpSinkSender(port);
+builder.Services.AddJourneys(j =>
+{
+    switch (options["store"])
+    {
+        case "sqlite":
+            j.UseSqlite(options["connection"]);
+            break;
+        default:
+            throw new ArgumentException($"Unknown --store '{options["store"]}' (known: sqlite).");
+    }
+
+    j.AddSender(Channel.Push, sink)
+        .AddSender(Channel.Email, sink)
+        .AddCampaigns(new Campaign("first", Channel.Push, "First"), new Campaign("second", Channel.Email, "Second"))
+        .Configure(o =>
+        {
+            // Short leases: the work a killed process held comes back quickly.
+            o.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.MaxIdle = TimeSpan.FromMilliseconds(500);
+            o.ShardCount = 2;
+            o.BatchSize = 64;
+        });
+});
+using var host = builder.Build();
+await host.StartAsync();
+var manager = host.Services.GetRequiredService<IJourneyManager>();
+if (await manager.GetAsync("crash") is null)
+{
+    // Upsert is idempotent: a kill during the first start just repeats it.
+    await host.Services.GetRequiredService<ICustomerStore>().UpsertAsync([.. Enumerable.Range(0, customers).Select(i => new Customer($"c{i:D5}"))]);
+    var journey = JourneyBuilder.Create("crash", "Crash")
+        .EnterAllCustomers()
+        .Steps(p => p
+            .Send(Channel.Push, "first", id: "send-1")
+            .Delay(TimeSpan.FromSeconds(2), id: "delay")
+            .WaitForEvent("never", TimeSpan.FromSeconds(2), w => w
+                .OnEvent(e => e.Exit("unexpected", id: "unexpected"))
+                .OnTimeout(t => t.Send(Channel.Email, "second", id: "send-2").Exit("done", id: "done")), id: "wait"))
+        .Build();
+    await manager.CreateAsync(journey);
+}
+
+// A kill between creating and activating the journey leaves it a draft: activate on the next start.
+if ((await manager.GetAsync("crash"))!.Journey.Status != JourneyStatus.Active)
+{
+    await manager.ActivateAsync("crash");
+}
+
+Console.WriteLine("READY");
+var enrollments = host.Services.GetRequiredService<IEnrollmentStore>();
+var outbox = host.Services.GetRequiredService<IOutboxStore>();
+while (true)
+{
+    await Task.Delay(200);
+    if (!untilDone)
+    {
+        continue;
+    }
+
+    var statistics = await manager.GetStatisticsAsync("crash");
+    if (statistics.Get(StatisticCounter.Exited) >= customers && await outbox.GetNextDueAsync() is null && await enrollments.GetNextWakeAsync() is null)
+    {
+        break;
+    }
+}
+
+await host.StopAsync();
+Console.WriteLine("DONE");
+return 0;
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var options = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < args.Length; i++)
+    {
+        var name = args[i].TrimStart('-');
+        options[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+    }
+
+    return options;
+}

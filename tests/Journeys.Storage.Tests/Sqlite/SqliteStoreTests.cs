@@ -1,0 +1,297 @@
+using System.Collections.Immutable;
+using Journeys.Messaging;
+using Journeys.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Storage.Tests.Sqlite;
+
+/// <summary>What only a durable SQLite store can get wrong: schema versions, durability, faults, locks, registration.</summary>
+public sealed class SqliteStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private readonly SqliteTestFile _file = new();
+    private readonly FakeTimeProvider _time = new(T0);
+
+    public void Dispose() => _file.Dispose();
+
+    [Fact]
+    public void A_new_database_gets_the_current_schema_version_wal_and_the_unique_live_index()
+    {
+        using (_file.Open(_time))
+        {
+        }
+
+        using var connection = _file.Connect();
+        Assert.Equal((long)SqliteSchema.CurrentVersion, Scalar(connection, "SELECT MAX(version) FROM journeys_schema_version"));
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
+        var indexes = Scalar(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'enrollments' AND sql IS NOT NULL ORDER BY name)");
+        Assert.Equal("ix_enrollments_id,ix_enrollments_schedule,ux_enrollments_live", indexes);
+    }
+
+    [Fact]
+    public void A_database_of_a_newer_schema_version_is_refused_naming_both_versions_and_left_unchanged()
+    {
+        using (_file.Open(_time))
+        {
+        }
+
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, "INSERT INTO journeys_schema_version (version, applied_at, library) VALUES (99, 0, 'Journeys.Sqlite 9.0.0')");
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => _file.Open(_time));
+
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"schema version {SqliteSchema.CurrentVersion} ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Journeys.Sqlite 9.0.0", error.Message, StringComparison.Ordinal);
+        Assert.Contains(_file.Path, error.Message, StringComparison.Ordinal);
+        using var check = _file.Connect();
+        Assert.Equal(2L, Scalar(check, "SELECT COUNT(*) FROM journeys_schema_version"));
+    }
+
+    [Fact]
+    public void An_unusable_path_fails_at_open_naming_the_file()
+    {
+        var missing = Path.Combine(_file.Directory, "no-such-folder", "journeys.db");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new SqliteDatabase(new SqliteStoreOptions { ConnectionString = $"Data Source={missing}" }, _time));
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.IsType<SqliteException>(error.InnerException);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_fails_at_open_with_a_clear_message()
+    {
+        File.WriteAllText(_file.Path, "this is not a SQLite database, just some text long enough to fill a header page........................................");
+
+        var error = Assert.Throws<InvalidOperationException>(() => _file.Open(_time));
+
+        Assert.Contains(_file.Path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reopening_the_file_keeps_every_stored_thing()
+    {
+        var request = new EnrollmentRequest(Guid.NewGuid(), "j", 2, "a", "start", T0, EntryRules.Default, new[] { "purchase" });
+        Enrollment committed;
+        var schema = CustomerFieldSchema.Create(new FieldDefinition("plan", FieldType.String), new FieldDefinition("tags", FieldType.StringList));
+        var journey = new JourneyDefinition("j", "Journey", 1, JourneyStatus.Draft, new AllCustomersEntry(), EntryRules.Default, ExitRules.None, [], "start");
+        JourneyRecord saved;
+        await using (var stores = _file.Stores(_time))
+        {
+            saved = await stores.Journeys.SaveAsync(journey, null);
+            await stores.Customers.SaveSchemaAsync(schema);
+            await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "pro"), new("tags", FieldValue.FromStringList(["x", "y"])), new("score", 2.5), new("vip", true), new("since", T0)], "Europe/Madrid")]);
+            await stores.Enrollments.EnrollAsync([request]);
+            var item = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0, 10, Lease));
+            var state = item.Enrollment with
+            {
+                Status = EnrollmentStatus.Waiting,
+                CurrentNodeId = "wait",
+                WakeAt = T0.AddHours(3),
+                AwaitedEvent = "click",
+                Visit = 4,
+                UpdatedAt = T0.AddMinutes(1),
+                WakeEvents = ["click", "purchase"],
+                EventCursor = 0,
+                NodeEnteredAt = T0.AddMinutes(1),
+                NodeState = 2,
+                EndReason = "not yet",
+            };
+            var message = new OutboxMessage(new OutboundMessage("m1", "j:2:x:send:1", Channel.Sms, "camp", "a", "Hello", "j", 2, "send"), request.EnrollmentId, T0.AddMinutes(5), 1);
+            Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [new EnrollmentCheckpoint(state, 1, [message], [], [new StatisticDelta("j", 2, "send", StatisticCounter.Sent, 3)])])));
+            await stores.Enrollments.AppendEventsAsync([new CustomerEvent("b", "page_view", ImmutableDictionary<string, FieldValue>.Empty.Add("url", "/cart"), T0, "m0")]);
+            committed = Assert.Single(await stores.Enrollments.GetByCustomerAsync("a"));
+        }
+
+        await using var reopened = _file.Stores(_time);
+
+        Assert.Equal(saved, await reopened.Journeys.GetAsync("j"));
+        Assert.Equal(schema, await reopened.Customers.GetSchemaAsync());
+        var customer = (await reopened.Customers.GetAsync("a"))!;
+        Assert.Equal("pro", customer.GetField("PLAN").AsString());
+        Assert.Equal(["x", "y"], customer.GetField("tags").AsStringList());
+        Assert.Equal(2.5, customer.GetField("score").AsNumber());
+        Assert.True(customer.GetField("vip").AsBoolean());
+        Assert.Equal(T0, customer.GetField("since").AsDateTime());
+        Assert.Equal("Europe/Madrid", customer.TimeZoneId);
+        var enrollment = Assert.Single(await reopened.Enrollments.GetByCustomerAsync("a"));
+        Assert.Equal(committed, enrollment);
+        Assert.Equal(2, enrollment.ConcurrencyToken);
+        Assert.Equal(T0.AddHours(3), await reopened.Enrollments.GetNextWakeAsync());
+        var outbox = Assert.Single(await reopened.Outbox.ClaimAsync("d", T0.AddMinutes(5), 10, Lease));
+        Assert.Equal(new OutboundMessage("m1", "j:2:x:send:1", Channel.Sms, "camp", "a", "Hello", "j", 2, "send"), outbox.Message);
+        Assert.Equal((request.EnrollmentId, T0.AddMinutes(5), 1), (outbox.EnrollmentId!.Value, outbox.DueAt, outbox.Attempts));
+        Assert.Equal(3, (await reopened.Statistics.GetAsync("j", 2)).Get("send", StatisticCounter.Sent));
+
+        // Event numbers keep increasing after a restart, and retained events keep their properties.
+        await reopened.Enrollments.AppendEventsAsync([new CustomerEvent("a", "click", ImmutableDictionary<string, FieldValue>.Empty, T0.AddMinutes(6))]);
+        var woken = Assert.Single(await reopened.Enrollments.ClaimAsync("engine", T0.AddMinutes(6), 10, Lease));
+        Assert.True(woken.Events[0].Sequence >= 2);
+        var purged = await reopened.Enrollments.PurgeEventsAsync(T0.AddDays(1));
+        Assert.Equal(1, purged); // b's page_view: nobody waits for it
+    }
+
+    [Fact]
+    public async Task A_commit_that_fails_in_the_database_leaves_the_previous_state_whole()
+    {
+        await using var stores = _file.Stores(_time);
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")]), new Customer("b")]);
+        await stores.Enrollments.EnrollAsync([Request("a"), Request("b")]);
+        var claimed = await stores.Enrollments.ClaimAsync("engine", T0, 10, Lease);
+        using (var connection = _file.Connect())
+        {
+            // Stands in for a full disk or an I/O error: the statement fails halfway through the batch.
+            Execute(connection, "CREATE TRIGGER simulated_disk_full BEFORE INSERT ON outbox WHEN NEW.message_id = 'boom' BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END;");
+        }
+
+        var checkpoints = claimed.Select(w => new EnrollmentCheckpoint(
+            w.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null, UpdatedAt = T0 },
+            1,
+            [Message(w.Enrollment.CustomerId == "b" ? "boom" : "ok", w.Enrollment)],
+            [new CustomerFieldUpdate("a", "plan", "pro")],
+            [new StatisticDelta("j", 1, null, StatisticCounter.Completed)])).ToArray();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => stores.Enrollments.CommitAsync("engine", checkpoints).AsTask());
+
+        Assert.Contains("disk is full (simulated)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing of it was written", error.Message, StringComparison.Ordinal);
+        Assert.All(await Task.WhenAll(new[] { "a", "b" }.Select(c => stores.Enrollments.GetByCustomerAsync(c).AsTask())), e => Assert.Equal(EnrollmentStatus.Active, Assert.Single(e).Status));
+        Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+        Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+
+        // The store keeps working once the fault is gone: the same checkpoints now apply.
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, "DROP TRIGGER simulated_disk_full");
+        }
+
+        Assert.Equal([true, true], await stores.Enrollments.CommitAsync("engine", checkpoints));
+        Assert.Equal(2, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public async Task A_database_locked_by_another_connection_gives_a_clear_error_after_the_busy_timeout_and_writes_nothing()
+    {
+        using var database = _file.Open(_time, busyTimeout: TimeSpan.FromMilliseconds(200));
+        var engine = new SqliteEngineStore(database);
+        var customers = new SqliteCustomerStore(database);
+        using (var locker = _file.Connect())
+        {
+            Execute(locker, "BEGIN EXCLUSIVE");
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => engine.EnrollAsync([Request("a")]).AsTask());
+
+            Assert.Contains("locked", error.Message, StringComparison.Ordinal);
+            Assert.Contains("SqliteStoreOptions.BusyTimeout", error.Message, StringComparison.Ordinal);
+            Assert.Contains(_file.Path, error.Message, StringComparison.Ordinal);
+            Execute(locker, "ROLLBACK");
+        }
+
+        Assert.Empty(await engine.GetByCustomerAsync("a"));
+        Assert.Equal(EnrollmentOutcomeKind.Created, Assert.Single(await engine.EnrollAsync([Request("a")])).Kind);
+        Assert.Equal(new CustomerUpsertResult(1, 0), await customers.UpsertAsync([new Customer("a")]));
+    }
+
+    [Fact]
+    public async Task The_unique_live_index_makes_a_second_active_enrollment_impossible_even_written_directly()
+    {
+        using (var database = _file.Open(_time))
+        {
+            var engine = new SqliteEngineStore(database);
+            await engine.EnrollAsync([Request("a")]);
+        }
+
+        using var connection = _file.Connect();
+        var error = Assert.Throws<SqliteException>(() => Execute(connection, """
+            INSERT INTO enrollments (customer_id, id, journey_id, version, status, visit, entered_at, updated_at, token, event_cursor, node_state, created_seq)
+            VALUES ('a', x'00', 'j', 2, 1, 0, 0, 0, 1, 0, 0, 99)
+            """));
+        Assert.Equal(19, error.SqliteErrorCode);
+    }
+
+    [Fact]
+    public async Task UseSqlite_replaces_the_in_memory_stores_whether_AddJourneys_ran_before_or_after()
+    {
+        foreach (var order in new[] { "inside", "after" })
+        {
+            var services = new ServiceCollection();
+            services.AddSingleton<TimeProvider>(_time);
+            if (order == "inside")
+            {
+                services.AddJourneys(j => j.UseSqlite(_file.ConnectionString, o => o.Synchronous = SqliteSynchronousMode.Full));
+            }
+            else
+            {
+                services.AddJourneys();
+                services.AddJourneys(j => j.UseSqlite(_file.Options()));
+            }
+
+            await using var provider = services.BuildServiceProvider();
+            Assert.IsType<SqliteJourneyStore>(provider.GetRequiredService<IJourneyStore>());
+            Assert.IsType<SqliteCustomerStore>(provider.GetRequiredService<ICustomerStore>());
+            Assert.IsType<SqliteEngineStore>(provider.GetRequiredService<IEnrollmentStore>());
+            Assert.Same(provider.GetRequiredService<IEnrollmentStore>(), provider.GetRequiredService<IOutboxStore>());
+            Assert.Same(provider.GetRequiredService<IEnrollmentStore>(), provider.GetRequiredService<IStatisticsStore>());
+            Assert.Single(provider.GetServices<IJourneyStore>());
+            await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("c-" + order)]);
+        }
+
+        using var connection = _file.Connect();
+        Assert.Equal(2L, Scalar(connection, "SELECT COUNT(*) FROM customers"));
+    }
+
+    [Fact]
+    public async Task A_host_with_invalid_sqlite_options_does_not_start_and_names_each_problem()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddJourneys(j => j.UseSqlite("Data Source=:memory:", o => o.BusyTimeout = TimeSpan.Zero));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("in-memory SQLite database", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("BusyTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_on_an_unusable_path_does_not_start()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var missing = Path.Combine(_file.Directory, "missing", "x.db");
+        builder.Services.AddJourneys(j => j.UseSqlite($"Data Source={missing}"));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    private static EnrollmentRequest Request(string customerId) =>
+        new(Guid.NewGuid(), "j", 1, customerId, "start", T0, EntryRules.Default, EquatableArray<string>.Empty);
+
+    private static OutboxMessage Message(string id, Enrollment enrollment) =>
+        new(new OutboundMessage(id, "key:" + id, Channel.Email, "campaign", enrollment.CustomerId, "body", "j", 1, "send"), enrollment.Id, T0);
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
