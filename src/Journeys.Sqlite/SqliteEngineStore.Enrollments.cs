@@ -518,7 +518,7 @@ internal sealed partial class SqliteEngineStore
 
         var insert = session.Command($"""
             INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
-            VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, NULL, 0, $ready, $created)
+            VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, NULL, 0, $ready, $created)
             """);
         insert.Parameters.AddWithValue("$customer", request.CustomerId);
         insert.Parameters.AddWithValue("$id", SqliteValues.Id(request.EnrollmentId));
@@ -578,6 +578,7 @@ internal sealed partial class SqliteEngineStore
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
                 entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
                 node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
+                messages_sent = $messagesSent, clicks = $clicks,
                 lease_owner = NULL, sched_kind = $kind, sched_at = $at
             WHERE customer_id = $customer AND id = $id
             """);
@@ -595,6 +596,8 @@ internal sealed partial class SqliteEngineStore
         parameters.AddWithValue("$nodeEntered", SqliteValues.Ticks(state.NodeEnteredAt));
         parameters.AddWithValue("$nodeState", state.NodeState);
         parameters.AddWithValue("$endReason", SqliteValues.Text(state.EndReason));
+        parameters.AddWithValue("$messagesSent", state.MessagesSent);
+        parameters.AddWithValue("$clicks", state.Clicks);
         parameters.AddWithValue("$kind", kind);
         parameters.AddWithValue("$at", at);
         parameters.AddWithValue("$customer", state.CustomerId);

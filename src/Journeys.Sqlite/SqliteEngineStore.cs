@@ -18,9 +18,9 @@ namespace Journeys.Sqlite;
 /// </remarks>
 internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore, IStatisticsStore
 {
-    // Ordinals 0..16 of every enrollment read.
+    // Ordinals 0..18 of every enrollment read.
     private const string EnrollmentColumns =
-        "customer_id, id, journey_id, version, status, node_id, wake_at, awaited_event, visit, entered_at, updated_at, token, event_cursor, wake_events, node_entered_at, node_state, end_reason";
+        "customer_id, id, journey_id, version, status, node_id, wake_at, awaited_event, visit, entered_at, updated_at, token, event_cursor, wake_events, node_entered_at, node_state, end_reason, messages_sent, clicks";
 
     private const int ReadyKind = 0;
     private const int TimerKind = 1;
@@ -52,6 +52,8 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
         NodeEnteredAt = SqliteValues.NullableTime(reader, 14),
         NodeState = reader.GetInt32(15),
         EndReason = SqliteValues.NullableText(reader, 16),
+        MessagesSent = reader.GetInt32(17),
+        Clicks = reader.GetInt32(18),
     };
 
     private static bool Contains(EquatableArray<string> names, string name)

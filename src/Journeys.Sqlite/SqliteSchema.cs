@@ -69,6 +69,8 @@ internal static class SqliteSchema
             sched_kind INTEGER,
             sched_at INTEGER,
             created_seq INTEGER NOT NULL,
+            messages_sent INTEGER NOT NULL DEFAULT 0,
+            clicks INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (customer_id, id)) WITHOUT ROWID;
 
         CREATE INDEX ix_enrollments_schedule ON enrollments (sched_kind, sched_at) WHERE sched_kind IS NOT NULL;

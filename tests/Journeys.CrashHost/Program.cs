@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 // a wait that times out, over N customers, sending to the test's idempotent sink on loopback. The test kills it at
 // random moments and starts it again; the first start creates the customers and activates the journey.
 // Usage: Journeys.CrashHost --store sqlite --connection "Data Source=x.db" --sink-port 5000 --customers 2000 [--until-done]
-// (a PostgreSQL variant adds its store here and passes --store postgresql).
+// or --store postgresql --connection "Host=...;..." --schema name.
 var options = ParseArgs(args);
 var customers = int.Parse(options["customers"], System.Globalization.CultureInfo.InvariantCulture);
 var port = int.Parse(options["sink-port"], System.Globalization.CultureInfo.InvariantCulture);
@@ -27,8 +27,11 @@ builder.Services.AddJourneys(j =>
         case "sqlite":
             j.UseSqlite(options["connection"]);
             break;
+        case "postgresql":
+            j.UseNpgsql(options["connection"], o => o.SchemaName = options["schema"]);
+            break;
         default:
-            throw new ArgumentException($"Unknown --store '{options["store"]}' (known: sqlite).");
+            throw new ArgumentException($"Unknown --store '{options["store"]}' (known: sqlite, postgresql).");
     }
 
     j.AddSender(Channel.Push, sink)

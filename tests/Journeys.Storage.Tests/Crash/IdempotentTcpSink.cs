@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Journeys.Storage.Tests.Sqlite;
+namespace Journeys.Storage.Tests.Crash;
 
 /// <summary>
 /// The idempotent message sink of the crash tests, outside the engine's process: a loopback TCP listener that records
