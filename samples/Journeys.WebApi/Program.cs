@@ -6,8 +6,13 @@ using Microsoft.AspNetCore.Authentication;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// The store: the embedded SQLite store in the file named by the connection string "Journeys" (appsettings.json:
+// journeys.db in the working directory; override with --ConnectionStrings:Journeys="Data Source=/path/to.db" or the
+// environment variable ConnectionStrings__Journeys). The file is kept between runs; the seed is applied once.
+var connectionString = builder.Configuration.GetConnectionString("Journeys") is { Length: > 0 } configured ? configured : "Data Source=journeys.db";
+
 builder.Services.AddJourneys(j => j
-    // The store: the in-memory default for now; switch to the embedded SQLite store with one line, j.UseSqlite("Data Source=journeys.db").
+    .UseSqlite(connectionString)
     .AddSender<LoggingChannelSender>(Channel.Push)
     .AddSender<LoggingChannelSender>(Channel.Email)
     .AddCampaigns(SeedData.Campaigns));
