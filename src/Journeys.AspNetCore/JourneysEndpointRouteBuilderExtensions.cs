@@ -70,6 +70,7 @@ public static class JourneysEndpointRouteBuilderExtensions
         JourneyAudienceEndpoints.Map(group, api);
         EventEndpoints.Map(group, api);
         StatisticsEndpoints.Map(group, api);
+        CustomerEndpoints.Map(group, api);
         return group;
     }
 

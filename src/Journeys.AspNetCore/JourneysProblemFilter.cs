@@ -37,6 +37,11 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
 
             return Problem(StatusCodes.Status400BadRequest, "Invalid journey document", ex.Message, extensions);
         }
+        catch (Journeys.Audiences.CustomerFieldInUseException ex)
+        {
+            var usages = ex.Usages.Select(u => new Dictionary<string, object?> { ["journeyId"] = u.JourneyId, ["version"] = u.Version, ["nodeId"] = u.NodeId, ["message"] = u.Message }).ToList();
+            return Problem(StatusCodes.Status409Conflict, "Customer field in use", ex.Message, new Dictionary<string, object?> { ["field"] = ex.Field, ["usages"] = usages });
+        }
         catch (KeyNotFoundException ex)
         {
             return Problem(StatusCodes.Status404NotFound, "Not found", ex.Message);
