@@ -18,6 +18,14 @@ internal static class CustomerEndpoints
 
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
+        group.MapPut("/customers", (HttpContext context, [FromServices] IAudienceManager audiences) => PutCustomersAsync(context, audiences, api))
+            .WithName("Journeys_PutCustomerBatch")
+            .WithSummary("Create or replace a batch of customers by their fields")
+            .WithDescription("Body: {\"customers\": [{\"id\", \"fields\", \"timeZone\"}]}. Values are converted to the schema's field types; one bad value refuses the whole batch (400 listing each problem by index and field).")
+            .Accepts<JsonElement>(RequestBodies.Json)
+            .Produces(StatusCodes.Status200OK, contentType: JsonMediaType)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
         group.MapGet("/customers/{id}", async (string id, HttpContext context, [FromServices] IAudienceManager audiences) =>
             {
                 var customer = await audiences.GetCustomerAsync(id, context.RequestAborted).ConfigureAwait(false)
@@ -72,6 +80,38 @@ internal static class CustomerEndpoints
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> PutCustomersAsync(HttpContext context, IAudienceManager audiences, JourneysApi api)
+    {
+        RequestBodies.MediaType(context.Request, RequestBodies.Json);
+        var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
+        var request = RequestBodies.ReadJson(body, Contracts.ApiJsonContext.Default.PutCustomersRequest);
+        if (request.CustomerIds is { Count: > 0 })
+        {
+            throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: PUT /customers takes customers with fields; put ids into a journey with PUT /journeys/{id}/customers.", "$.customerIds");
+        }
+
+        var inputs = new List<CustomerInput>();
+        for (var i = 0; i < (request.Customers?.Count ?? 0); i++)
+        {
+            var customer = request.Customers![i];
+            if (string.IsNullOrWhiteSpace(customer.Id))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customers[{i}].id: a customer id is empty.", $"$.customers[{i}].id");
+            }
+
+            var fields = customer.Fields?.ToDictionary(f => f.Key, f => (object?)f.Value, StringComparer.Ordinal);
+            inputs.Add(new CustomerInput(customer.Id, fields, customer.TimeZone));
+        }
+
+        if (inputs.Count == 0)
+        {
+            throw ApiProblemException.BadRequest("The body names no customer: give 'customers'.", "$.customers");
+        }
+
+        var report = await audiences.PutCustomersAsync(inputs, context.RequestAborted).ConfigureAwait(false);
+        return Json(new JsonObject { ["created"] = report.Created, ["updated"] = report.Updated });
     }
 
     private static async Task<IResult> PutFieldAsync(string name, HttpContext context, IAudienceManager audiences, JourneysApi api)

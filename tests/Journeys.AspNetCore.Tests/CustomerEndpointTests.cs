@@ -82,4 +82,26 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         var removed = await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/customer-fields/vip"), HttpStatusCode.Conflict);
         Assert.Equal("adults", Assert.Single(removed.GetProperty("usages").EnumerateArray()).GetProperty("journeyId").GetString());
     }
+
+    [Fact]
+    public async Task Put_customers_converts_fields_by_the_schema_and_refuses_the_batch_naming_index_and_field()
+    {
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/age", JourneyEndpointTests.Body("""{"type": "number"}""")), HttpStatusCode.OK);
+
+        var answer = await ApiAssert.Json(
+            await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "n1", "fields": {"age": 30}}, {"id": "c1", "fields": {"age": 40}}]}""")),
+            HttpStatusCode.OK);
+        Assert.Equal((1, 1), (answer.GetProperty("created").GetInt32(), answer.GetProperty("updated").GetInt32()));
+        var n1 = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customers/n1"), HttpStatusCode.OK);
+        Assert.Equal(30d, n1.GetProperty("fields").GetProperty("age").GetDouble());
+
+        var refused = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "n2", "fields": {"age": 1}}, {"id": "n3", "fields": {"age": "old"}}]}""")),
+            HttpStatusCode.BadRequest);
+        var problem = Assert.Single(refused.GetProperty("problems").EnumerateArray());
+        Assert.Equal((1, "age"), (problem.GetProperty("index").GetInt32(), problem.GetProperty("field").GetString()));
+        Assert.Equal(1, refused.GetProperty("problemCount").GetInt32());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/n2"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("{}")), HttpStatusCode.BadRequest);
+    }
 }
