@@ -104,4 +104,22 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/n2"), HttpStatusCode.NotFound);
         await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("{}")), HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task Customers_csv_export_streams_text_csv_and_is_404_for_unknown_journeys_or_versions()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+
+        var response = await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics/customers.csv?version=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("c3,", StringComparison.Ordinal));
+
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope/statistics/customers.csv"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics/customers.csv?version=9"), HttpStatusCode.NotFound);
+    }
 }
