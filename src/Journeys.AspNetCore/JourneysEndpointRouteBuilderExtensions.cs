@@ -62,14 +62,15 @@ public static class JourneysEndpointRouteBuilderExtensions
             group.RequireAuthorization();
         }
 
-        // One mapping per area, each in its own file. The customer, customer-field, CSV and sendings areas are mapped
-        // here the same way when they exist.
+        // One mapping per area, each in its own file. The CSV import and sendings areas are mapped here the same way
+        // when they exist.
         var api = new JourneysApi(normalized, options);
         JourneyLifecycleEndpoints.Map(group, api);
         JourneyStateEndpoints.Map(group, api);
         JourneyAudienceEndpoints.Map(group, api);
         EventEndpoints.Map(group, api);
         StatisticsEndpoints.Map(group, api);
+        CustomerEndpoints.Map(group, api);
         return group;
     }
 

@@ -37,6 +37,23 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
 
             return Problem(StatusCodes.Status400BadRequest, "Invalid journey document", ex.Message, extensions);
         }
+        catch (Journeys.Audiences.CustomerFieldInUseException ex)
+        {
+            var usages = ex.Usages.Select(u => new Dictionary<string, object?> { ["journeyId"] = u.JourneyId, ["version"] = u.Version, ["nodeId"] = u.NodeId, ["message"] = u.Message }).ToList();
+            return Problem(StatusCodes.Status409Conflict, "Customer field in use", ex.Message, new Dictionary<string, object?> { ["field"] = ex.Field, ["usages"] = usages });
+        }
+        catch (Journeys.Audiences.CustomerInputException ex)
+        {
+            var problems = ex.Problems.Select(p => new Dictionary<string, object?>
+            {
+                ["index"] = p.Index,
+                ["customerId"] = p.CustomerId,
+                ["field"] = p.Field,
+                ["path"] = p.Field is null ? $"$.customers[{p.Index}]" : $"$.customers[{p.Index}].fields.{p.Field}",
+                ["message"] = p.Message,
+            }).ToList();
+            return Problem(StatusCodes.Status400BadRequest, "Invalid customers", ex.Message, new Dictionary<string, object?> { ["problemCount"] = ex.Problems.Count, ["problems"] = problems });
+        }
         catch (KeyNotFoundException ex)
         {
             return Problem(StatusCodes.Status404NotFound, "Not found", ex.Message);

@@ -8,11 +8,28 @@ namespace Journeys.AspNetCore;
 
 /// <summary>
 /// Statistics of a journey: <c>GET /journeys/{id}/statistics</c> (a snapshot) and <c>GET /journeys/{id}/statistics/live</c>
-/// (server-sent events). The per-customer export (<c>statistics/customers.csv</c>) belongs here too, once it exists.
+/// (server-sent events), and the per-customer export <c>GET /journeys/{id}/statistics/customers.csv</c>.
 /// </summary>
 internal static class StatisticsEndpoints
 {
     private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Checks the journey (and version) first, so an unknown one is a 404 before any byte is written; then streams
+    /// the exporter's rows straight into the response body.
+    /// </summary>
+    private static async Task ExportAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Statistics.IJourneyExporter exporter, [FromServices] Journeys.Storage.IJourneyStore store)
+    {
+        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        if (version is { } v && await store.GetVersionAsync(id, v, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            throw ApiProblemException.NotFound($"Journey '{id}' has no version {v}.");
+        }
+
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-customers.csv\"";
+        await exporter.WriteCustomersCsvAsync(id, version, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+    }
 
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
@@ -20,6 +37,12 @@ internal static class StatisticsEndpoints
             .WithName("Journeys_Statistics")
             .WithSummary("Statistics of a journey: journey totals and every node's counters (entered, sent, clicked, converted, ...) and click rate")
             .Produces<StatisticsResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/journeys/{id}/statistics/customers.csv", ExportAsync)
+            .WithName("Journeys_StatisticsCustomersCsv")
+            .WithSummary("Per-customer CSV export of a journey (optional ?version=), streamed to the response")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/journeys/{id}/statistics/live", LiveAsync)

@@ -10,7 +10,8 @@ public sealed class AuthorizationAndOpenApiTests
         "GET /journeys", "POST /journeys", "GET /journeys/x", "PUT /journeys/x", "DELETE /journeys/x", "GET /journeys/x/check",
         "POST /journeys/x/clone", "PUT /journeys/x/start", "PUT /journeys/x/stop", "POST /journeys/x/states", "GET /journeys/x/states/s",
         "PUT /journeys/x/states/s", "DELETE /journeys/x/states/s", "PUT /journeys/x/customers", "POST /events",
-        "GET /journeys/x/statistics", "GET /journeys/x/statistics/live",
+        "GET /journeys/x/statistics", "GET /journeys/x/statistics/live", "GET /journeys/x/statistics/customers.csv", "PUT /customers", "GET /customers/x", "DELETE /customers/x", "GET /customer-fields",
+        "PUT /customer-fields/x", "DELETE /customer-fields/x",
     ];
 
     public static TheoryData<string> AllRoutes() => [.. Routes];

@@ -1,0 +1,125 @@
+using System.Net;
+using Journeys.Building;
+
+namespace Journeys.AspNetCore.Tests;
+
+public sealed class CustomerEndpointTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+
+    private HttpClient Client => _host.Client;
+
+    public async Task InitializeAsync() => _host = await ApiHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private static JourneyDefinition AgeJourney() => JourneyBuilder.Create("adults", "Adults")
+        .EnterWhen(Condition.Eq("vip", true))
+        .Steps(p => p
+            .Filter(f => f
+                .When(Condition.Gte("age", 18), adult => adult.Send(Channel.Push, "tips", id: "adult-push"))
+                .Otherwise(o => o.Exit("minor", id: "minor")), id: "is-adult"))
+        .Build();
+
+    [Fact]
+    public async Task Get_and_delete_a_customer_and_404_for_unknown_ones()
+    {
+        var customer = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customers/c0"), HttpStatusCode.OK);
+        Assert.Equal("c0", customer.GetProperty("id").GetString());
+        Assert.True(customer.GetProperty("fields").GetProperty("vip").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c0")).StatusCode);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/c0"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/customers/c0"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Fields_are_defined_listed_and_removed()
+    {
+        var schema = await ApiAssert.Json(
+            await Client.PutAsync("/journeys-api/customer-fields/country", JourneyEndpointTests.Body("""{"type": "string", "default": "ES"}""")),
+            HttpStatusCode.OK);
+        var country = schema.GetProperty("fields").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "country");
+        Assert.Equal(("string", "ES"), (country.GetProperty("type").GetString(), country.GetProperty("default").GetString()));
+
+        var listed = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customer-fields"), HttpStatusCode.OK);
+        Assert.Contains(listed.GetProperty("fields").EnumerateArray(), f => f.GetProperty("name").GetString() == "country");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customer-fields/country")).StatusCode);
+        await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/customer-fields/country"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Bad_field_definitions_are_400_naming_the_part()
+    {
+        var url = "/journeys-api/customer-fields/score";
+        var badType = await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("""{"type": "money"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.type", badType.GetProperty("path").GetString());
+        var noType = await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("{}")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.type", noType.GetProperty("path").GetString());
+        var badDefault = await ApiAssert.Problem(await Client.PutAsync(url, JourneyEndpointTests.Body("""{"type": "number", "default": "high"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.default", badDefault.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customer-fields/1st", JourneyEndpointTests.Body("""{"type": "string"}""")), HttpStatusCode.BadRequest);
+        var listed = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customer-fields"), HttpStatusCode.OK);
+        Assert.DoesNotContain(listed.GetProperty("fields").EnumerateArray(), f => f.GetProperty("name").GetString() == "score");
+    }
+
+    [Fact]
+    public async Task A_field_an_active_journey_uses_is_409_listing_the_journey_and_node()
+    {
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/vip", JourneyEndpointTests.Body("""{"type": "boolean"}""")), HttpStatusCode.OK);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/age", JourneyEndpointTests.Body("""{"type": "number"}""")), HttpStatusCode.OK);
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(AgeJourney())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/adults/start", null), HttpStatusCode.OK);
+
+        var changed = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/customer-fields/age", JourneyEndpointTests.Body("""{"type": "string"}""")),
+            HttpStatusCode.Conflict);
+        Assert.Equal("age", changed.GetProperty("field").GetString());
+        var usage = Assert.Single(changed.GetProperty("usages").EnumerateArray());
+        Assert.Equal(("adults", "is-adult"), (usage.GetProperty("journeyId").GetString(), usage.GetProperty("nodeId").GetString()));
+
+        var removed = await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/customer-fields/vip"), HttpStatusCode.Conflict);
+        Assert.Equal("adults", Assert.Single(removed.GetProperty("usages").EnumerateArray()).GetProperty("journeyId").GetString());
+    }
+
+    [Fact]
+    public async Task Put_customers_converts_fields_by_the_schema_and_refuses_the_batch_naming_index_and_field()
+    {
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/age", JourneyEndpointTests.Body("""{"type": "number"}""")), HttpStatusCode.OK);
+
+        var answer = await ApiAssert.Json(
+            await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "n1", "fields": {"age": 30}}, {"id": "c1", "fields": {"age": 40}}]}""")),
+            HttpStatusCode.OK);
+        Assert.Equal((1, 1), (answer.GetProperty("created").GetInt32(), answer.GetProperty("updated").GetInt32()));
+        var n1 = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customers/n1"), HttpStatusCode.OK);
+        Assert.Equal(30d, n1.GetProperty("fields").GetProperty("age").GetDouble());
+
+        var refused = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "n2", "fields": {"age": 1}}, {"id": "n3", "fields": {"age": "old"}}]}""")),
+            HttpStatusCode.BadRequest);
+        var problem = Assert.Single(refused.GetProperty("problems").EnumerateArray());
+        Assert.Equal((1, "age"), (problem.GetProperty("index").GetInt32(), problem.GetProperty("field").GetString()));
+        Assert.Equal(1, refused.GetProperty("problemCount").GetInt32());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/n2"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body("{}")), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Customers_csv_export_streams_text_csv_and_is_404_for_unknown_journeys_or_versions()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+
+        var response = await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics/customers.csv?version=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("c3,", StringComparison.Ordinal));
+
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/nope/statistics/customers.csv"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics/customers.csv?version=9"), HttpStatusCode.NotFound);
+    }
+}
