@@ -8,7 +8,7 @@ namespace Journeys.AspNetCore;
 
 /// <summary>
 /// Puts customers into a journey: <c>PUT /journeys/{id}/customers</c> (JSON ids and/or customers with fields).
-/// The CSV variant (<c>PUT /journeys/{id}/customers/csv</c>) belongs here too, once CSV audiences exist.
+/// The CSV variant (<c>PUT /journeys/{id}/customers/csv</c>) is in <see cref="CsvImportEndpoints"/>.
 /// </summary>
 internal static class JourneyAudienceEndpoints
 {
@@ -107,7 +107,7 @@ internal static class JourneyAudienceEndpoints
     /// Whether a version runs: the latest may be a draft of the next version while an earlier one is active. Checked
     /// before anything is written, so a refused request leaves no customer changed.
     /// </summary>
-    private static async Task<bool> IsActiveAsync(IJourneyStore store, JourneyRecord latest, CancellationToken cancellationToken)
+    internal static async Task<bool> IsActiveAsync(IJourneyStore store, JourneyRecord latest, CancellationToken cancellationToken)
     {
         for (var version = latest.Journey.Version; version >= 1; version--)
         {

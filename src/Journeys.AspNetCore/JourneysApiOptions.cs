@@ -20,4 +20,14 @@ public sealed class JourneysApiOptions
 
     /// <summary>The largest request body accepted, in bytes; a larger one is refused with 413. Default 1 MiB.</summary>
     public long MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
+
+    /// <summary>The default largest CSV request body, 256 MiB.</summary>
+    public const long DefaultMaxCsvBodySize = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest CSV request body accepted (<c>PUT /customers/csv</c>, <c>PUT /journeys/{id}/customers/csv</c>,
+    /// <c>POST /sendings/csv</c>), in bytes, multipart framing included; a larger one is refused with 413 before
+    /// anything is written. CSV bodies are streamed, not buffered. Default 256 MiB.
+    /// </summary>
+    public long MaxCsvBodySize { get; set; } = DefaultMaxCsvBodySize;
 }

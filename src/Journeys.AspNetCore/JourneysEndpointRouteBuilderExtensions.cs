@@ -10,7 +10,8 @@ public static class JourneysEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps the Journeys endpoints under <paramref name="prefix"/>: journeys (create, update, get, list, delete, check,
-    /// clone, start, stop), journey states, putting customers into a journey, events and statistics. Every endpoint
+    /// clone, start, stop), journey states, putting customers into a journey, events, statistics, customers and their
+    /// fields, CSV imports and one-shot sendings. Every endpoint
     /// requires <see cref="JourneysApiOptions.AuthorizationPolicy"/> (by default: an authenticated user) unless
     /// <see cref="JourneysApiOptions.AllowAnonymous"/> is set. Errors are RFC 9457 problem details.
     /// </summary>
@@ -41,6 +42,11 @@ public static class JourneysEndpointRouteBuilderExtensions
             throw new InvalidOperationException($"MapJourneys: MaxRequestBodySize must be positive (was {options.MaxRequestBodySize}).");
         }
 
+        if (options.MaxCsvBodySize <= 0)
+        {
+            throw new InvalidOperationException($"MapJourneys: MaxCsvBodySize must be positive (was {options.MaxCsvBodySize}).");
+        }
+
         var normalized = "/" + prefix.Trim('/');
         if (normalized == "/")
         {
@@ -62,8 +68,7 @@ public static class JourneysEndpointRouteBuilderExtensions
             group.RequireAuthorization();
         }
 
-        // One mapping per area, each in its own file. The CSV import and sendings areas are mapped here the same way
-        // when they exist.
+        // One mapping per area, each in its own file.
         var api = new JourneysApi(normalized, options);
         JourneyLifecycleEndpoints.Map(group, api);
         JourneyStateEndpoints.Map(group, api);
@@ -71,6 +76,8 @@ public static class JourneysEndpointRouteBuilderExtensions
         EventEndpoints.Map(group, api);
         StatisticsEndpoints.Map(group, api);
         CustomerEndpoints.Map(group, api);
+        CsvImportEndpoints.Map(group, api);
+        SendingEndpoints.Map(group, api);
         return group;
     }
 

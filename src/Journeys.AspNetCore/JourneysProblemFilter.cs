@@ -54,6 +54,15 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
             }).ToList();
             return Problem(StatusCodes.Status400BadRequest, "Invalid customers", ex.Message, new Dictionary<string, object?> { ["problemCount"] = ex.Problems.Count, ["problems"] = problems });
         }
+        catch (Journeys.Audiences.CsvImportException ex)
+        {
+            var problems = ex.Problems.Select(p => new Dictionary<string, object?> { ["line"] = p.Line, ["column"] = p.Column, ["message"] = p.Message }).ToList();
+            return Problem(
+                StatusCodes.Status400BadRequest,
+                "Invalid CSV file",
+                ex.Message,
+                new Dictionary<string, object?> { ["problemCount"] = ex.ProblemCount, ["rowsRead"] = ex.RowsRead, ["problems"] = problems });
+        }
         catch (KeyNotFoundException ex)
         {
             return Problem(StatusCodes.Status404NotFound, "Not found", ex.Message);

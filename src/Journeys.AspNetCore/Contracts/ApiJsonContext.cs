@@ -26,4 +26,5 @@ namespace Journeys.AspNetCore.Contracts;
 [JsonSerializable(typeof(List<DiagnosticResponse>))]
 [JsonSerializable(typeof(EventsAccepted))]
 [JsonSerializable(typeof(StatisticsResponse))]
+[JsonSerializable(typeof(SendingRequestBody))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

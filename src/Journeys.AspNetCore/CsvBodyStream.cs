@@ -1,0 +1,82 @@
+namespace Journeys.AspNetCore;
+
+/// <summary>
+/// The request body as a read-only, forward-only stream that refuses to read past the CSV size limit (413), so a CSV
+/// import streams the body without buffering it and stops as soon as it is too large.
+/// </summary>
+internal sealed class CsvBodyStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException("The request body is read forward only.");
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException("The request body is read forward only.");
+    }
+
+    public static ApiProblemException TooLarge(long limit) => new(
+        StatusCodes.Status413PayloadTooLarge,
+        "Request body too large",
+        $"The CSV request body is larger than the limit of {limit} bytes (JourneysApiOptions.MaxCsvBodySize); nothing was written.");
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(Guard(() => inner.Read(buffer, offset, count)));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int read;
+        try
+        {
+            read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(limit);
+        }
+
+        return Count(read);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("The request body is read forward only.");
+
+    public override void SetLength(long value) => throw new NotSupportedException("The request body is read forward only.");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read only.");
+
+    private int Guard(Func<int> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(limit);
+        }
+    }
+
+    private int Count(int read)
+    {
+        _read += read;
+        if (_read > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        return read;
+    }
+}

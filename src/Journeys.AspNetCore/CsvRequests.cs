@@ -1,0 +1,82 @@
+using Journeys.Audiences;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>
+/// Reads a CSV request: the body itself (<c>text/csv</c>, or no Content-Type) or the first file part of a
+/// <c>multipart/form-data</c> body, streamed within <see cref="JourneysApiOptions.MaxCsvBodySize"/>, and the query's
+/// <c>separator</c> and <c>mode</c>.
+/// </summary>
+internal static class CsvRequests
+{
+    public const string Csv = "text/csv";
+
+    public const string Multipart = "multipart/form-data";
+
+    /// <summary>The import options from the query: <c>separator</c> (<c>,</c> <c>;</c> <c>tab</c> <c>|</c>; absent = detected) and <c>mode</c> (<c>all-or-nothing</c> | <c>valid-rows</c>).</summary>
+    public static CsvImportOptions Options(HttpRequest request)
+    {
+        char? separator = request.Query["separator"].ToString() switch
+        {
+            "" => null,
+            "," => ',',
+            ";" => ';',
+            "|" => '|',
+            "tab" or "\t" => '\t',
+            var other => throw ApiProblemException.BadRequest($"Query 'separator' is '{other}': give one of ',', ';', 'tab', '|' (or leave it out to detect it).", "separator"),
+        };
+        var mode = request.Query["mode"].ToString() switch
+        {
+            "" or "all-or-nothing" => CsvImportMode.AllOrNothing,
+            "valid-rows" => CsvImportMode.ImportValidRows,
+            var other => throw ApiProblemException.BadRequest($"Query 'mode' is '{other}': give 'all-or-nothing' (the default) or 'valid-rows'.", "mode"),
+        };
+        return new CsvImportOptions { Separator = separator, Mode = mode };
+    }
+
+    /// <summary>Opens the CSV of the request and hands it to <paramref name="use"/> while the request is read.</summary>
+    public static async Task<T> ReadAsync<T>(HttpContext context, JourneysApi api, Func<Stream, Task<T>> use)
+    {
+        var request = context.Request;
+        var mediaType = string.IsNullOrEmpty(request.ContentType) ? Csv : RequestBodies.MediaType(request, Csv, Multipart);
+        var limit = api.Options.MaxCsvBodySize;
+        if (request.ContentLength is { } length && length > limit)
+        {
+            throw CsvBodyStream.TooLarge(limit);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        var body = new CsvBodyStream(request.Body, limit);
+        await using (body.ConfigureAwait(false))
+        {
+            if (mediaType == Csv)
+            {
+                return await use(body).ConfigureAwait(false);
+            }
+
+            var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? HeaderUtilities.RemoveQuotes(parsed.Boundary).Value : null;
+            if (string.IsNullOrWhiteSpace(boundary))
+            {
+                throw ApiProblemException.BadRequest("The multipart/form-data Content-Type has no boundary.", "Content-Type");
+            }
+
+            var reader = new MultipartReader(boundary, body);
+            while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
+                {
+                    return await use(section.Body).ConfigureAwait(false);
+                }
+            }
+
+            throw ApiProblemException.BadRequest("The multipart/form-data body has no file part: send the CSV as a part with a file name.", "file");
+        }
+    }
+}

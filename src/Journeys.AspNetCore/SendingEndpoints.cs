@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Journeys.AspNetCore.Contracts;
+using Journeys.Model;
+using Journeys.Sendings;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Journeys.AspNetCore;
+
+/// <summary>
+/// One-shot sendings: <c>POST /sendings/all</c>, <c>POST /sendings/list</c>, <c>POST /sendings/csv</c>,
+/// <c>GET /sendings</c>, <c>GET /sendings/{id}</c>, <c>PUT /sendings/{id}/stop</c>. Creates answer 202 with the
+/// sending and its <c>Location</c>: the audience is enrolled, the messages go out in the background.
+/// </summary>
+internal static class SendingEndpoints
+{
+    public static void Map(RouteGroupBuilder group, JourneysApi api)
+    {
+        group.MapPost("/sendings/all", (HttpContext context, [FromServices] ISendingManager sendings) => SendAsync(context, sendings, api, list: false))
+            .WithName("Journeys_SendToAll")
+            .WithSummary("Send a campaign to every customer now")
+            .WithDescription("Body: {\"campaignId\", \"sendingId\"?, \"name\"?, \"variables\"?: [{\"variable\", \"field\", \"default\"?}], \"timeZoneId\"?}. 202 with the sending; the same sendingId again sends nothing twice.")
+            .Accepts<SendingRequestBody>(RequestBodies.Json)
+            .Produces(StatusCodes.Status202Accepted, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapPost("/sendings/list", (HttpContext context, [FromServices] ISendingManager sendings) => SendAsync(context, sendings, api, list: true))
+            .WithName("Journeys_SendToList")
+            .WithSummary("Send a campaign to a list of customer ids now")
+            .WithDescription("Body: as POST /sendings/all plus \"customerIds\": [...]. Ids not in the customer store are counted as unknown and skipped.")
+            .Accepts<SendingRequestBody>(RequestBodies.Json)
+            .Produces(StatusCodes.Status202Accepted, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapPost("/sendings/csv", (HttpContext context, [FromServices] ISendingManager sendings) => SendCsvAsync(context, sendings, api))
+            .WithName("Journeys_SendToCsv")
+            .WithSummary("Import the customers of a CSV file and send them a campaign now")
+            .WithDescription("Body: text/csv, or multipart/form-data with one file part. Query: campaignId (required), sendingId, name, timeZoneId, separator, mode. 202 with {import, sending}; a refused file is 400 with problems [{line, column, message}] and nothing is imported or sent.")
+            .Accepts<string>(CsvRequests.Csv, CsvRequests.Multipart)
+            .Produces(StatusCodes.Status202Accepted, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        group.MapGet("/sendings", async (HttpContext context, [FromServices] ISendingManager sendings) =>
+            {
+                var array = new JsonArray();
+                await foreach (var sending in sendings.ListAsync(context.RequestAborted).ConfigureAwait(false))
+                {
+                    array.Add((JsonNode)Status(sending));
+                }
+
+                return CsvImportEndpoints.Json(array);
+            })
+            .WithName("Journeys_ListSendings")
+            .WithSummary("List the sendings")
+            .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json);
+
+        group.MapGet("/sendings/{id}", async (string id, HttpContext context, [FromServices] ISendingManager sendings) =>
+                CsvImportEndpoints.Json(Status(await sendings.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
+                    ?? throw ApiProblemException.NotFound($"Sending '{id}' does not exist."))))
+            .WithName("Journeys_GetSending")
+            .WithSummary("Get a sending's state and counters")
+            .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPut("/sendings/{id}/stop", async (string id, HttpContext context, [FromServices] ISendingManager sendings) =>
+                CsvImportEndpoints.Json(Status(await sendings.StopAsync(id, context.RequestAborted).ConfigureAwait(false))))
+            .WithName("Journeys_StopSending")
+            .WithSummary("Stop a sending")
+            .WithDescription("No more customers are enrolled and enrollments not yet processed are cancelled; messages already committed are still sent.")
+            .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> SendAsync(HttpContext context, ISendingManager sendings, JourneysApi api, bool list)
+    {
+        RequestBodies.MediaType(context.Request, RequestBodies.Json);
+        var bytes = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
+        var body = RequestBodies.ReadJson(bytes, ApiJsonContext.Default.SendingRequestBody);
+        if (string.IsNullOrWhiteSpace(body.CampaignId))
+        {
+            throw ApiProblemException.BadRequest("Invalid JSON at $.campaignId: give the campaign to send.", "$.campaignId");
+        }
+
+        var variables = new List<VariableBinding>();
+        for (var i = 0; i < (body.Variables?.Count ?? 0); i++)
+        {
+            var variable = body.Variables![i];
+            if (string.IsNullOrWhiteSpace(variable.Variable) || string.IsNullOrWhiteSpace(variable.Field))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.variables[{i}]: give both 'variable' and 'field'.", $"$.variables[{i}]");
+            }
+
+            variables.Add(new VariableBinding(variable.Variable, variable.Field, variable.Default));
+        }
+
+        var request = new SendingRequest(body.CampaignId)
+        {
+            SendingId = body.SendingId,
+            Name = body.Name,
+            Variables = [.. variables],
+            TimeZoneId = body.TimeZoneId ?? "UTC",
+        };
+
+        if (!list)
+        {
+            if (body.CustomerIds is not null)
+            {
+                throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: POST /sendings/all sends to every customer; send to a list with POST /sendings/list.", "$.customerIds");
+            }
+
+            return Created(context, api, await Guard(body.CampaignId, "$.campaignId", () => sendings.SendToAllAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false));
+        }
+
+        if (body.CustomerIds is null)
+        {
+            throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: give the customer ids to send to.", "$.customerIds");
+        }
+
+        var ids = body.CustomerIds;
+        return Created(context, api, await Guard(body.CampaignId, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> SendCsvAsync(HttpContext context, ISendingManager sendings, JourneysApi api)
+    {
+        var query = context.Request.Query;
+        var campaignId = query["campaignId"].ToString();
+        if (string.IsNullOrWhiteSpace(campaignId))
+        {
+            throw ApiProblemException.BadRequest("Query 'campaignId' is missing: give the campaign to send.", "campaignId");
+        }
+
+        var options = CsvRequests.Options(context.Request);
+        var request = new SendingRequest(campaignId)
+        {
+            SendingId = NullIfEmpty(query["sendingId"].ToString()),
+            Name = NullIfEmpty(query["name"].ToString()),
+            TimeZoneId = NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC",
+        };
+
+        var result = await CsvRequests.ReadAsync(context, api, csv =>
+            Guard(campaignId, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, context.RequestAborted).AsTask())).ConfigureAwait(false);
+        var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
+        return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
+    }
+
+    /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience is 409.</summary>
+    private static async Task<T> Guard<T>(string campaignId, string path, Func<Task<T>> send)
+    {
+        try
+        {
+            return await send().ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ApiProblemException(
+                StatusCodes.Status400BadRequest,
+                "Invalid sending",
+                $"The sending was refused: {ex.Message}",
+                new Dictionary<string, object?> { ["path"] = path, ["campaignId"] = campaignId });
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw ApiProblemException.Conflict(ex.Message);
+        }
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static IResult Created(HttpContext context, JourneysApi api, SendingStatus sending) =>
+        WithLocation(context, api, sending.SendingId, TypedResults.Text(Status(sending).ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
+
+    private static IResult WithLocation(HttpContext context, JourneysApi api, string sendingId, IResult result)
+    {
+        context.Response.Headers.Location = $"{context.Request.PathBase}{api.Prefix}/sendings/{Uri.EscapeDataString(sendingId)}";
+        return result;
+    }
+
+    private static JsonObject Status(SendingStatus sending)
+    {
+        var p = sending.Progress;
+        return new JsonObject
+        {
+            ["sendingId"] = sending.SendingId,
+            ["journeyId"] = sending.JourneyId,
+            ["name"] = sending.Name,
+            ["campaignId"] = sending.CampaignId,
+            ["channel"] = sending.Channel.Name,
+            ["audience"] = Camel(sending.Audience.ToString()),
+            ["state"] = Camel(sending.State.ToString()),
+            ["updatedAt"] = sending.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["progress"] = new JsonObject
+            {
+                ["targeted"] = p.Targeted,
+                ["enrolled"] = p.Enrolled,
+                ["skipped"] = p.Skipped,
+                ["unknown"] = p.Unknown,
+                ["pending"] = p.Pending,
+                ["sent"] = p.Sent,
+                ["failed"] = p.Failed,
+                ["capped"] = p.Capped,
+                ["cancelled"] = p.Cancelled,
+                ["delivered"] = p.Delivered,
+                ["opened"] = p.Opened,
+                ["clicked"] = p.Clicked,
+            },
+        };
+    }
+
+    private static string Camel(string name) => JsonNamingPolicy.CamelCase.ConvertName(name);
+}
