@@ -11,7 +11,8 @@ public sealed class AuthorizationAndOpenApiTests
         "POST /journeys/x/clone", "PUT /journeys/x/start", "PUT /journeys/x/stop", "POST /journeys/x/states", "GET /journeys/x/states/s",
         "PUT /journeys/x/states/s", "DELETE /journeys/x/states/s", "PUT /journeys/x/customers", "POST /events",
         "GET /journeys/x/statistics", "GET /journeys/x/statistics/live", "GET /journeys/x/statistics/customers.csv", "PUT /customers", "GET /customers/x", "DELETE /customers/x", "GET /customer-fields",
-        "PUT /customer-fields/x", "DELETE /customer-fields/x",
+        "PUT /customer-fields/x", "DELETE /customer-fields/x", "PUT /customers/csv", "PUT /journeys/x/customers/csv",
+        "POST /sendings/all", "POST /sendings/list", "POST /sendings/csv", "GET /sendings", "GET /sendings/x", "PUT /sendings/x/stop",
     ];
 
     public static TheoryData<string> AllRoutes() => [.. Routes];
@@ -19,7 +20,8 @@ public sealed class AuthorizationAndOpenApiTests
     private static HttpRequestMessage Request(string route, string prefix = "/journeys-api")
     {
         var parts = route.Split(' ');
-        return new HttpRequestMessage(new HttpMethod(parts[0]), prefix + parts[1]) { Content = JourneyEndpointTests.Body("{}") };
+        var content = parts[1].EndsWith("/csv", StringComparison.Ordinal) ? JourneyEndpointTests.Body("customerId\nc1\n", "text/csv") : JourneyEndpointTests.Body("{}");
+        return new HttpRequestMessage(new HttpMethod(parts[0]), prefix + parts[1]) { Content = content };
     }
 
     [Theory]

@@ -1,0 +1,90 @@
+using System.Net;
+
+namespace Journeys.AspNetCore.Tests;
+
+public sealed class SendingEndpointTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+
+    private HttpClient Client => _host.Client;
+
+    public async Task InitializeAsync() => _host = await ApiHost.StartAsync(o => o.MaxCsvBodySize = 4096);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task A_sending_to_all_is_202_with_its_location_and_can_be_read_listed_and_stopped()
+    {
+        var response = await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "s-all", "name": "Tips now"}"""));
+        var sending = await ApiAssert.Json(response, HttpStatusCode.Accepted);
+        Assert.Equal("/journeys-api/sendings/s-all", response.Headers.Location?.ToString());
+        Assert.Equal(("s-all", "tips", "push", "allCustomers"), (sending.GetProperty("sendingId").GetString(), sending.GetProperty("campaignId").GetString(), sending.GetProperty("channel").GetString(), sending.GetProperty("audience").GetString()));
+        Assert.Equal(5, sending.GetProperty("progress").GetProperty("enrolled").GetInt32());
+
+        var read = await ApiAssert.Json(await Client.GetAsync("/journeys-api/sendings/s-all"), HttpStatusCode.OK);
+        Assert.Equal("Tips now", read.GetProperty("name").GetString());
+        var listed = await ApiAssert.Json(await Client.GetAsync("/journeys-api/sendings"), HttpStatusCode.OK);
+        Assert.Contains(listed.EnumerateArray(), s => s.GetProperty("sendingId").GetString() == "s-all");
+
+        var stopped = await ApiAssert.Json(await Client.PutAsync("/journeys-api/sendings/s-all/stop", null), HttpStatusCode.OK);
+        Assert.Equal("stopped", stopped.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_sendings_are_404()
+    {
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/nope"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.PutAsync("/journeys-api/sendings/nope/stop", null), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_sending_to_a_list_counts_unknown_ids()
+    {
+        var sending = await ApiAssert.Json(
+            await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "welcome", "sendingId": "s-list", "customerIds": ["c1", "c2", "ghost"]}""")),
+            HttpStatusCode.Accepted);
+        Assert.Equal(("list", "email"), (sending.GetProperty("audience").GetString(), sending.GetProperty("channel").GetString()));
+        Assert.Equal((2, 1), (sending.GetProperty("progress").GetProperty("enrolled").GetInt32(), sending.GetProperty("progress").GetProperty("unknown").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Bad_requests_are_400_naming_the_part_and_a_reused_id_409()
+    {
+        var unknown = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "nope"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal(("$.campaignId", "nope"), (unknown.GetProperty("path").GetString(), unknown.GetProperty("campaignId").GetString()));
+        var missing = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"name": "x"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.campaignId", missing.GetProperty("path").GetString());
+        var extra = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "customerIds": ["c1"]}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.customerIds", extra.GetProperty("path").GetString());
+        var noList = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.customerIds", noList.GetProperty("path").GetString());
+        var strict = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "color": 1}""")), HttpStatusCode.BadRequest);
+        Assert.Contains("color", strict.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
+        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "welcome", "sendingId": "taken", "customerIds": ["c1"]}""")), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task A_csv_sending_imports_then_sends_and_refuses_bad_files_and_campaigns()
+    {
+        var response = await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-csv", CsvImportEndpointTests.Multipart("customerId\nf1\nc0\n"));
+        var result = await ApiAssert.Json(response, HttpStatusCode.Accepted);
+        Assert.Equal("/journeys-api/sendings/s-csv", response.Headers.Location?.ToString());
+        Assert.Equal((2, 1), (result.GetProperty("import").GetProperty("rowsRead").GetInt32(), result.GetProperty("import").GetProperty("created").GetInt32()));
+        Assert.Equal(2, result.GetProperty("sending").GetProperty("progress").GetProperty("enrolled").GetInt32());
+
+        var bad = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-bad", CsvImportEndpointTests.Csv("customerId,nofield\nf2,1\n")), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("problemCount").GetInt32() >= 1);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-bad"), HttpStatusCode.NotFound);
+
+        var noCampaign = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv", CsvImportEndpointTests.Csv("customerId\nf3\n")), HttpStatusCode.BadRequest);
+        Assert.Equal("campaignId", noCampaign.GetProperty("path").GetString());
+        var unknown = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=nope", CsvImportEndpointTests.Csv("customerId\nf3\n")), HttpStatusCode.BadRequest);
+        Assert.Equal("nope", unknown.GetProperty("campaignId").GetString());
+
+        var big = "customerId\n" + string.Concat(Enumerable.Range(0, 600).Select(i => $"big{i}\n"));
+        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-big", CsvImportEndpointTests.Csv(big)), HttpStatusCode.RequestEntityTooLarge);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-big"), HttpStatusCode.NotFound);
+    }
+}
