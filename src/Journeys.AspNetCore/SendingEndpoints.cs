@@ -103,7 +103,7 @@ internal static class SendingEndpoints
 
         var request = new SendingRequest(body.CampaignId)
         {
-            SendingId = body.SendingId,
+            SendingId = SendingId(body.SendingId, "$.sendingId"),
             Name = body.Name,
             Variables = [.. variables],
             TimeZoneId = body.TimeZoneId ?? "UTC",
@@ -140,7 +140,7 @@ internal static class SendingEndpoints
         var options = CsvRequests.Options(context.Request);
         var request = new SendingRequest(campaignId)
         {
-            SendingId = NullIfEmpty(query["sendingId"].ToString()),
+            SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "sendingId"),
             Name = NullIfEmpty(query["name"].ToString()),
             TimeZoneId = NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC",
         };
@@ -160,17 +160,26 @@ internal static class SendingEndpoints
         }
         catch (ArgumentException ex)
         {
+            // The sending id was checked before; what the manager still refuses is the campaign (not in the catalog)
+            // or, rarely, another setting, whose message names it.
+            var aboutCampaign = ex.Message.StartsWith("Campaign ", StringComparison.Ordinal);
             throw new ApiProblemException(
                 StatusCodes.Status400BadRequest,
                 "Invalid sending",
                 $"The sending was refused: {ex.Message}",
-                new Dictionary<string, object?> { ["path"] = path, ["campaignId"] = campaignId });
+                new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = campaignId });
         }
         catch (InvalidOperationException ex)
         {
             throw ApiProblemException.Conflict(ex.Message);
         }
     }
+
+    /// <summary>The manager's rule for a sending id, checked first so that a bad one is reported by its own name.</summary>
+    private static string? SendingId(string? given, string path) =>
+        given is not null && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl))
+            ? throw ApiProblemException.BadRequest($"The sending id at {path} is not valid: it must be 1 to 200 characters, not blank, with no control characters.", path)
+            : given;
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
