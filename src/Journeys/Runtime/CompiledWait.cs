@@ -7,7 +7,8 @@ namespace Journeys.Runtime;
 
 /// <summary>A compiled wait-for-event node.</summary>
 internal sealed class CompiledWait(
-    string id, int index, string eventName, TimeSpan timeout, int onEvent, int onTimeout, string? correlatedNodeId, Condition? propertyCondition)
+    string id, int index, string eventName, TimeSpan timeout, int onEvent, int onTimeout, string? correlatedNodeId, Condition? propertyCondition,
+    ImmutableArray<Condition> branchConditions, ImmutableArray<int> branchTargets)
     : CompiledNode(id, index)
 {
     public string EventName { get; } = eventName;
@@ -21,4 +22,10 @@ internal sealed class CompiledWait(
     public string? CorrelatedNodeId { get; } = correlatedNodeId;
 
     public Condition? PropertyCondition { get; } = propertyCondition;
+
+    /// <summary>The event branches' conditions in order (empty: a counting event goes to <see cref="OnEvent"/>).</summary>
+    public ImmutableArray<Condition> BranchConditions { get; } = branchConditions;
+
+    /// <summary>The event branches' target node indexes (-1 completes), parallel to <see cref="BranchConditions"/>.</summary>
+    public ImmutableArray<int> BranchTargets { get; } = branchTargets;
 }

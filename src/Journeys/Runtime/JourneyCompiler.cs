@@ -42,7 +42,17 @@ internal static class JourneyCompiler
                     [.. n.Branches.Select(b => ConditionCompiler.Compile(b.Condition, schema))],
                     [.. n.Branches.Select(b => Target(b.Next))],
                     Target(n.Else)),
-                WaitForEventNode n => new CompiledWait(n.Id, i, n.EventName, n.Timeout, Target(n.OnEvent), Target(n.OnTimeout), n.CorrelatedNodeId, n.PropertyCondition),
+                WaitForEventNode n => new CompiledWait(
+                    n.Id,
+                    i,
+                    n.EventName,
+                    n.Timeout,
+                    Target(n.OnEvent),
+                    Target(n.OnTimeout),
+                    n.CorrelatedNodeId,
+                    n.PropertyCondition,
+                    [.. n.Branches.Select(b => b.Condition)],
+                    [.. n.Branches.Select(b => Target(b.Target))]),
                 RandomSplitNode n => new CompiledSplit(n.Id, i, Thresholds(n.Paths), [.. n.Paths.Select(p => Target(p.Next))], StableHash.Seed(journey.Id, n.Id)),
                 RetargetingNode n => new CompiledRetargeting(
                     n.Id,

@@ -277,9 +277,9 @@ internal sealed class StepExecutor
 
         switch (_journey.Nodes[_current])
         {
-            case CompiledWait wait when Matches(wait, e):
+            case CompiledWait wait when Matches(wait, e, out var next):
                 Leave();
-                Enter(wait.OnEvent);
+                Enter(next);
                 break;
             case CompiledRetargeting retargeting when string.Equals(e.Name, retargeting.ConversionEvent, StringComparison.Ordinal):
                 Count(StatisticCounter.Converted, retargeting.Id);
@@ -409,10 +409,10 @@ internal sealed class StepExecutor
 
                 case CompiledWait wait:
                     Wait(wait.EventName, _now + wait.Timeout);
-                    if (wait.CorrelatedNodeId is not null && FindEarlierMatch(wait))
+                    if (wait.CorrelatedNodeId is not null && FindEarlierMatch(wait, out var earlierNext))
                     {
                         Leave();
-                        index = wait.OnEvent;
+                        index = earlierNext;
                         break;
                     }
 
@@ -477,7 +477,37 @@ internal sealed class StepExecutor
         _wakeEvents = wakeEvents;
     }
 
-    private bool Matches(CompiledWait wait, CustomerEvent e)
+    /// <summary>
+    /// Whether <paramref name="e"/> counts for <paramref name="wait"/>, and where it sends the customer: with event
+    /// branches the first branch whose condition matches the event's properties decides, and an event matching none
+    /// does not count; without branches it is <see cref="CompiledWait.OnEvent"/>.
+    /// </summary>
+    private bool Matches(CompiledWait wait, CustomerEvent e, out int next)
+    {
+        next = wait.OnEvent;
+        if (!MatchesEvent(wait, e))
+        {
+            return false;
+        }
+
+        if (wait.BranchConditions.IsEmpty)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < wait.BranchConditions.Length; i++)
+        {
+            if (ReferenceConditionEvaluator.Evaluate(wait.BranchConditions[i], e.Properties, _now, _zone))
+            {
+                next = wait.BranchTargets[i];
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesEvent(CompiledWait wait, CustomerEvent e)
     {
         if (!string.Equals(e.Name, wait.EventName, StringComparison.Ordinal))
         {
@@ -501,16 +531,17 @@ internal sealed class StepExecutor
     /// A click on a correlated message can race ahead of the wait that expects it (the message is sent as soon as the
     /// send is committed): look at the events this run has already passed over.
     /// </summary>
-    private bool FindEarlierMatch(CompiledWait wait)
+    private bool FindEarlierMatch(CompiledWait wait, out int next)
     {
         for (var i = 0; i < _nextEvent; i++)
         {
-            if (Matches(wait, _item.Events[i].Event))
+            if (Matches(wait, _item.Events[i].Event, out next))
             {
                 return true;
             }
         }
 
+        next = wait.OnEvent;
         return false;
     }
 

@@ -28,7 +28,9 @@ internal static partial class DocumentReader
                 x.OnEvent,
                 x.OnTimeout,
                 x.CorrelatedNodeId,
-                ReadOptionalCondition(x.Condition, path + ".condition")),
+                ReadOptionalCondition(x.Condition, path + ".condition"),
+                ReadOptionalList(x.Branches, path + ".branches", static (b, p) =>
+                    new EventBranch(ReadCondition(Required(b.Condition, p, "condition"), p + ".condition"), b.Target))),
             RandomSplitNodeDocument x => new RandomSplitNode(
                 id,
                 ReadList(Required(x.Paths, path, "paths"), path + ".paths", static (r, p) => new RandomPath(ReadWeight(r.Weight, p), r.Next))),

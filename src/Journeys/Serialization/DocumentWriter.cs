@@ -42,6 +42,9 @@ internal static class DocumentWriter
                 Timeout = x.Timeout,
                 CorrelatedNodeId = x.CorrelatedNodeId,
                 Condition = WriteOptional(x.PropertyCondition),
+                Branches = x.Branches.IsEmpty
+                    ? null
+                    : [.. x.Branches.Select(static b => (EventBranchDocument?)new EventBranchDocument { Condition = Write(b.Condition), Target = b.Target })],
                 OnEvent = x.OnEvent,
                 OnTimeout = x.OnTimeout,
             },

@@ -141,6 +141,9 @@ public static class DiagnosticCodes
     /// <summary><c>invalid-correlation</c>. Error: a wait-for-event node is correlated to a node that is not a send node of this journey.</summary>
     public const string InvalidCorrelation = "invalid-correlation";
 
+    /// <summary><c>branches-with-on-event</c>. Error: a wait-for-event node has event branches and also an <c>onEvent</c> target, which branches replace.</summary>
+    public const string BranchesWithOnEvent = "branches-with-on-event";
+
     /// <summary><c>missing-exit-reason</c>. Warning: an exit node has no reason, so its exits cannot be told apart in statistics.</summary>
     public const string MissingExitReason = "missing-exit-reason";
 

@@ -99,6 +99,25 @@ internal sealed partial class ValidationRun
         {
             CheckEventCondition(wait.PropertyCondition, id, $"{path}.propertyCondition", $"{label}, event condition");
         }
+
+        if (!wait.Branches.IsEmpty && wait.OnEvent is not null)
+        {
+            Error(DiagnosticCodes.BranchesWithOnEvent, id, $"{path}.onEvent", $"{label} has event branches and also an 'onEvent' connection to node \"{wait.OnEvent}\"; with branches each branch names where the customer goes, so remove 'onEvent'.");
+        }
+
+        for (var k = 0; k < wait.Branches.Count; k++)
+        {
+            var branch = wait.Branches[k];
+            var branchPath = $"{path}.branches[{Number(k)}]";
+            var subject = $"{label}, event branch {Number(k + 1)}";
+            if (branch is null)
+            {
+                Error(DiagnosticCodes.NullItem, id, branchPath, $"{subject} is empty (null).");
+                continue;
+            }
+
+            CheckEventCondition(branch.Condition, id, $"{branchPath}.condition", subject);
+        }
     }
 
     private void CheckRandomSplit(string? id, string label, string path, RandomSplitNode split)

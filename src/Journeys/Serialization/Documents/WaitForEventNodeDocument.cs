@@ -14,6 +14,8 @@ internal sealed class WaitForEventNodeDocument : NodeDocument
 
     public ConditionDocument? Condition { get; set; }
 
+    public List<EventBranchDocument?>? Branches { get; set; }
+
     public string? OnEvent { get; set; }
 
     public string? OnTimeout { get; set; }

@@ -191,8 +191,7 @@ internal static class StateDocumentReader
     {
         StateJson.Object(parameters, p, id, "click", "timeout");
         var (timeout, onTimeout) = ReadTimeout(parameters, p, id);
-        var urls = new List<Condition>();
-        string? forward = null;
+        var links = new List<EventBranch>();
         var i = 0;
         foreach (var click in StateJson.Array(parameters, "click", p, id))
         {
@@ -205,24 +204,24 @@ internal static class StateDocumentReader
             }
 
             var next = Forward(click, cp, id);
-            if (urls.Count > 0 && next != forward)
-            {
-                throw StateJson.Error(
-                    $"{cp}.forward",
-                    $"Links of one FLOW_SMS state go to different states ('{forward}' and '{next}'); this library continues every click of a wait on one path: split it into one FLOW_SMS state per destination.",
-                    id);
-            }
-
-            forward = next;
-            urls.Add(Condition.Contains(SmsUrlProperty, StateJson.RequiredString(click, "url", cp, id)));
+            links.Add(new EventBranch(Condition.Contains(SmsUrlProperty, StateJson.RequiredString(click, "url", cp, id)), next));
         }
 
-        if (urls.Count == 0)
+        if (links.Count == 0)
         {
             throw StateJson.Error($"{p}.click", "A FLOW_SMS state lists no link.", id);
         }
 
-        return new WaitForEventNode(id, FeedbackEvents.Clicked, timeout, forward, onTimeout, null, urls.Count == 1 ? urls[0] : new AnyCondition([.. urls]));
+        var forward = links[0].Target;
+        if (links.TrueForAll(link => link.Target == forward))
+        {
+            // Every link goes to the same state: one click edge, matched by any of the URLs.
+            return new WaitForEventNode(
+                id, FeedbackEvents.Clicked, timeout, forward, onTimeout, null, links.Count == 1 ? links[0].Condition : new AnyCondition([.. links.Select(static l => l.Condition)]));
+        }
+
+        // Links go to different states: one event branch per link, in order; the first link whose URL matches decides.
+        return new WaitForEventNode(id, FeedbackEvents.Clicked, timeout, null, onTimeout, Branches: [.. links]);
     }
 
     private static FilterNode ReadFilter(JsonElement parameters, string p, string id)

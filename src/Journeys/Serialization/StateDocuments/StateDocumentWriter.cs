@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Journeys.Model;
@@ -166,7 +167,11 @@ internal static class StateDocumentWriter
             throw new JourneyStateExportException(wait.Id, $"Node '{wait.Id}' waits for '{wait.EventName}'; state documents wait for clicks only.");
         }
 
-        if (wait.PropertyCondition is null && journey.FindNode(wait.CorrelatedNodeId ?? string.Empty) is SendNode { Channel.Name: "push" } push)
+        if (!wait.Branches.IsEmpty)
+        {
+            WriteSmsBranches(writer, wait);
+        }
+        else if (wait.PropertyCondition is null && journey.FindNode(wait.CorrelatedNodeId ?? string.Empty) is SendNode { Channel.Name: "push" } push)
         {
             Begin(writer, wait.Id, "FLOW_PUSH_CLICK");
             writer.WriteStartObject("click");
@@ -201,6 +206,43 @@ internal static class StateDocumentWriter
         WriteForward(writer, wait.OnTimeout);
         writer.WriteEndObject();
         End(writer, null, writeForward: false);
+    }
+
+    private static void WriteSmsBranches(Utf8JsonWriter writer, WaitForEventNode wait)
+    {
+        if (wait.CorrelatedNodeId is not null || wait.PropertyCondition is not null)
+        {
+            throw new JourneyStateExportException(
+                wait.Id,
+                $"Node '{wait.Id}' has event branches together with a message correlation or an event condition; a FLOW_SMS state holds only links (a 'url' contains a text) and their states.");
+        }
+
+        var links = new List<(string Url, string? Target)>();
+        for (var i = 0; i < wait.Branches.Count; i++)
+        {
+            var branch = wait.Branches[i];
+            if (SmsUrls(branch.Condition) is not { } urls)
+            {
+                throw new JourneyStateExportException(
+                    wait.Id,
+                    $"Node '{wait.Id}', event branch {(i + 1).ToString(CultureInfo.InvariantCulture)}: its condition has no FLOW_SMS form; a link matches a click whose 'url' contains a text (or any of several texts).");
+            }
+
+            links.AddRange(urls.Select(url => (url, branch.Target)));
+        }
+
+        Begin(writer, wait.Id, "FLOW_SMS");
+        writer.WriteStartArray("click");
+        foreach (var (url, target) in links)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("url", url);
+            writer.WriteString("urlMatchMode", "CONTAINS");
+            WriteForward(writer, target);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static List<string>? SmsUrls(Condition? condition) => condition switch
