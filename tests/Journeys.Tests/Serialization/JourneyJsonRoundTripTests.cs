@@ -22,6 +22,32 @@ public sealed class JourneyJsonRoundTripTests
     }
 
     [Fact]
+    public void A_wait_with_event_branches_round_trips_and_writes_them_in_order()
+    {
+        var journey = Runtime.EventBranchScenarioTests.Links();
+
+        var json = JourneyJson.Serialize(journey);
+
+        Assert.Equal(journey, JourneyJson.Deserialize(json));
+        Assert.Contains("\"branches\":[{\"condition\":", json, StringComparison.Ordinal);
+        Assert.True(json.IndexOf("\"target\":\"offer\"", StringComparison.Ordinal) < json.IndexOf("\"target\":\"shop\"", StringComparison.Ordinal), json);
+        // A wait without branches writes no 'branches' property, as before.
+        Assert.DoesNotContain("branches", JourneyJson.Serialize(journey with { Nodes = [new WaitForEventNode("w", "click", TimeSpan.FromDays(1), null, "w")] }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_event_branch_without_a_condition_is_refused_naming_its_path()
+    {
+        var json = JourneyJson.Serialize(Runtime.EventBranchScenarioTests.Links());
+        var broken = json.Replace("\"branches\":[{\"condition\":", "\"branches\":[{\"x\":", StringComparison.Ordinal);
+        broken = broken[..broken.IndexOf("\"x\":", StringComparison.Ordinal)] + "\"target\":\"offer\"}," + broken[(broken.IndexOf("\"target\":\"offer\"},", StringComparison.Ordinal) + "\"target\":\"offer\"},".Length)..];
+
+        var ex = Assert.Throws<JourneyJsonException>(() => JourneyJson.Deserialize(broken));
+
+        Assert.Equal("$.nodes[0].branches[0].condition", ex.Path);
+    }
+
+    [Fact]
     public void Every_entry_kind_round_trips()
     {
         foreach (var entry in SampleJourneys.AllEntries)

@@ -98,6 +98,45 @@ public sealed class StateDocumentTests
     }
 
     [Fact]
+    public void Sms_links_with_different_forwards_read_as_event_branches_and_write_back()
+    {
+        const string json = """
+            {"id": "j", "name": "J", "states": [
+              {"id": "entry", "type": "IN_ALL", "params": {"forward": "s"}},
+              {"id": "s", "type": "FLOW_SMS", "params": {
+                "click": [{"url": "/a", "urlMatchMode": "CONTAINS", "forward": "x"}, {"url": "/b", "urlMatchMode": "CONTAINS", "forward": null}, {"url": "/c", "urlMatchMode": "CONTAINS", "forward": "x"}],
+                "timeout": {"time": "P1D", "forward": "x"}}},
+              {"id": "x", "type": "ACTION_EMAIL_SEND", "params": {"action": {"campaignId": "mail"}, "forward": null}}
+            ]}
+            """;
+
+        var journey = JourneyStateDocument.Read(json);
+
+        Assert.Equal(
+            new WaitForEventNode(
+                "s",
+                FeedbackEvents.Clicked,
+                TimeSpan.FromDays(1),
+                null,
+                "x",
+                Branches: [new EventBranch(Condition.Contains("url", "/a"), "x"), new EventBranch(Condition.Contains("url", "/b"), null), new EventBranch(Condition.Contains("url", "/c"), "x")]),
+            journey.FindNode("s"));
+        var written = JourneyStateDocument.Write(journey);
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(json).RootElement, JsonDocument.Parse(written).RootElement), written);
+    }
+
+    [Fact]
+    public void Event_branches_without_a_state_form_are_refused_on_export_naming_the_node()
+    {
+        var journey = JourneyStateDocument.Read(Sample);
+        var wait = (WaitForEventNode)journey.FindNode("sms-click")!;
+        var branched = wait with { PropertyCondition = null, Branches = [new EventBranch(Condition.Eq("url", "/x"), "mail")] };
+        var withBranches = journey with { Nodes = [.. journey.Nodes.Select(n => n.Id == "sms-click" ? branched : n)] };
+
+        Assert.Equal("sms-click", Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(withBranches)).NodeId);
+    }
+
+    [Fact]
     public void A_segment_entry_is_a_condition_on_the_segments_list()
     {
         var journey = JourneyStateDocument.Read("""{"id": "j", "name": "J", "states": [{"id": "e", "type": "IN_SEGMENT", "params": {"cond": {"segmentIds": ["vip", "new"]}}}]}""");
