@@ -105,7 +105,7 @@ public static class DiagnosticCodes
     /// <summary><c>condition-too-deep</c>. Error: a condition nests more than 64 levels of <c>all</c>/<c>any</c>/<c>not</c>.</summary>
     public const string ConditionTooDeep = "condition-too-deep";
 
-    /// <summary><c>null-item</c>. Error: a list holds a <see langword="null"/> item: a filter branch, random path, reminder, variable binding, goal event or webhook field.</summary>
+    /// <summary><c>null-item</c>. Error: a list holds a <see langword="null"/> item: a filter branch, event branch, random path, reminder, variable binding, goal event or webhook field.</summary>
     public const string NullItem = "null-item";
 
     /// <summary><c>no-branches</c>. Warning: a filter node has no branches, so every customer takes its <c>else</c> path.</summary>

@@ -87,7 +87,8 @@ public static class BrokenJourneyGenerators
         select (JourneyNode?)new FilterNode(id!, branches, otherwise),
         from id in Id() from name in Gen.Elements(Names) from timeout in Gen.Elements(Durations)
         from onEvent in Id() from onTimeout in Id() from correlated in Id() from condition in ConditionGen(1)
-        select (JourneyNode?)new WaitForEventNode(id!, name!, timeout, onEvent, onTimeout, correlated, condition),
+        from eventBranches in Gen.Zip(ConditionGen(1), Id()).Select(t => t.Item1 is null && t.Item2 == "" ? null! : new EventBranch(t.Item1!, t.Item2)).ArrayOf()
+        select (JourneyNode?)new WaitForEventNode(id!, name!, timeout, onEvent, onTimeout, correlated, condition, eventBranches),
         from id in Id()
         from paths in Gen.Zip(Gen.Elements(0d, -1d, 1d, double.NaN, double.PositiveInfinity, 1e308), Id()).Select(t => new RandomPath(t.Item1, t.Item2)).ArrayOf()
         select (JourneyNode?)new RandomSplitNode(id!, paths),
