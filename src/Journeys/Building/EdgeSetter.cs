@@ -14,6 +14,7 @@ internal static class EdgeSetter
         (FilterNode n, EdgeKind.Branch) => n with { Branches = n.Branches.AsImmutableArray().SetItem(index, n.Branches[index] with { Next = target }) },
         (FilterNode n, EdgeKind.Else) => n with { Else = target },
         (WaitForEventNode n, EdgeKind.OnEvent) => n with { OnEvent = target },
+        (WaitForEventNode n, EdgeKind.Branch) => n with { Branches = n.Branches.AsImmutableArray().SetItem(index, n.Branches[index] with { Target = target }) },
         (WaitForEventNode n, EdgeKind.OnTimeout) => n with { OnTimeout = target },
         (RandomSplitNode n, EdgeKind.Path) => n with { Paths = n.Paths.AsImmutableArray().SetItem(index, n.Paths[index] with { Next = target }) },
         (RetargetingNode n, EdgeKind.OnConverted) => n with { OnConverted = target },

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Serialization.StateDocuments;
@@ -89,6 +90,24 @@ public sealed class EventBranchScenarioTests : IAsyncLifetime
         Assert.Equal("wait-click", error.NodeId);
         Assert.Equal("nodes[wait-click].branches[1]", error.Path);
         Assert.Contains("nowhere", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_builder_adds_event_branches_in_order_and_refuses_mixing_them_with_on_event()
+    {
+        var built = JourneyBuilder.Create("links", "Links")
+            .EnterOnEvent("signed_up")
+            .Steps(p => p.WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
+                .When(Condition.Contains("url", "/offer"), b => b.Exit("offer", id: "offer"))
+                .When(Condition.Contains("url", "/shop"), b => b.Exit("shop", id: "shop"))
+                .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait-click"))
+            .Build();
+
+        Assert.Equal(Links().FindNode("wait-click"), built.FindNode("wait-click"));
+        Assert.Throws<InvalidOperationException>(() => JourneyBuilder.Create("x", "X").EnterOnEvent("signed_up")
+            .Steps(p => p.WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
+                .When(Condition.Contains("url", "/offer"))
+                .OnEvent(b => b.Exit("clicked")))));
     }
 
     [Fact]
