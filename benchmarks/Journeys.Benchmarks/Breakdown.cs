@@ -18,10 +18,13 @@ internal static class Breakdown
 {
     private const int BatchSize = 256;
 
-    public static async Task RunAsync(int customers, int runs)
+    /// <param name="customers">Customers per run.</param>
+    /// <param name="runs">Runs of each part.</param>
+    /// <param name="part"><c>hosted</c> or <c>stages</c> for one part only (say, under a profiler), else both.</param>
+    public static async Task RunAsync(int customers, int runs, string? part = null)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Journeys engine breakdown: {customers:N0} customers, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
-        foreach (var shards in new[] { 1, 2 })
+        foreach (var shards in part is "stages" ? [] : new[] { 1, 2 })
         {
             for (var run = 1; run <= runs; run++)
             {
@@ -29,7 +32,7 @@ internal static class Breakdown
             }
         }
 
-        for (var run = 1; run <= runs; run++)
+        for (var run = 1; run <= (part is "hosted" ? 0 : runs); run++)
         {
             await StagesAsync(customers, run);
         }
@@ -101,7 +104,7 @@ internal static class Breakdown
         GC.Collect();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        var start = Stopwatch.GetTimestamp();
+        var start = stages[0].Begin();
         foreach (var chunk in ids.Chunk(1_000))
         {
             await store.EnrollAsync([.. chunk.Select(id => new EnrollmentRequest(Guid.CreateVersion7(now), journey.Id, journey.Version, id, definition.StartNodeId, now, definition.EntryRules, journey.GoalEvents))]);
@@ -114,26 +117,26 @@ internal static class Breakdown
         var done = 0;
         while (done < customers)
         {
-            start = Stopwatch.GetTimestamp();
+            start = stages[1].Begin();
             var claimed = await store.ClaimAsync(Owner, now, BatchSize, TimeSpan.FromMinutes(5));
             stages[1].Add(start, claimed.Count);
             checkpoints.Clear();
             foreach (var item in claimed)
             {
-                start = Stopwatch.GetTimestamp();
+                start = stages[2].Begin();
                 var customer = await customerStore.GetAsync(item.Enrollment.CustomerId) ?? new Customer(item.Enrollment.CustomerId);
                 stages[2].Add(start, 1);
-                start = Stopwatch.GetTimestamp();
+                start = stages[3].Begin();
                 CustomerSlots.Fill(customer, journey.Schema, fields); // one array per shard, as the engine does
                 stages[3].Add(start, 1);
-                start = Stopwatch.GetTimestamp();
+                start = stages[4].Begin();
                 checkpoints.Add(StepExecutor.Execute(journey, item, fields, journey.Zone, now));
                 stages[4].Add(start, 1);
             }
 
             // The commit in two parts, to see what each costs: the customer field updates (as the store applies them,
             // under the customer store's lock), then the rest of the checkpoints without them.
-            start = Stopwatch.GetTimestamp();
+            start = stages[5].Begin();
             lock (customerStore.SyncRoot)
             {
                 customerStore.ApplyFieldUpdatesLocked([.. checkpoints.SelectMany(c => c.CustomerUpdates)]);
@@ -145,7 +148,7 @@ internal static class Breakdown
                 checkpoints[c] = checkpoints[c] with { CustomerUpdates = [] };
             }
 
-            start = Stopwatch.GetTimestamp();
+            start = stages[6].Begin();
             var applied = await store.CommitAsync(Owner, checkpoints);
             stages[6].Add(start, applied.Count);
             done += claimed.Count;
@@ -154,7 +157,7 @@ internal static class Breakdown
         var sent = 0;
         while (sent < 2 * customers)
         {
-            start = Stopwatch.GetTimestamp();
+            start = stages[7].Begin();
             var due = await outbox.ClaimAsync(Owner, now, BatchSize, TimeSpan.FromMinutes(5));
             stages[7].Add(start, due.Count / 2.0);
             if (due.Count == 0)
@@ -163,7 +166,7 @@ internal static class Breakdown
             }
 
             var results = due.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Sent, null, [new StatisticDelta(journey.Id, journey.Version, m.Message.NodeId, StatisticCounter.Sent)])).ToArray();
-            start = Stopwatch.GetTimestamp();
+            start = stages[8].Begin();
             await outbox.CompleteAsync(Owner, results);
             stages[8].Add(start, due.Count / 2.0);
             sent += due.Count;
@@ -178,11 +181,11 @@ internal static class Breakdown
 
         var total = stages.Sum(s => s.Seconds);
         var engineStages = stages.Skip(1).Take(6).Sum(s => s.Seconds);
-        Console.WriteLine("  | stage | ns per customer | share |");
-        Console.WriteLine("  |---|---:|---:|");
+        Console.WriteLine("  | stage | ns per customer | share | bytes per customer |");
+        Console.WriteLine("  |---|---:|---:|---:|");
         foreach (var stage in stages)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  | {stage.Name} | {stage.Seconds * 1e9 / customers:N0} | {stage.Seconds / total:P0} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  | {stage.Name} | {stage.Seconds * 1e9 / customers:N0} | {stage.Seconds / total:P0} | {stage.Bytes / (double)customers:N0} |"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -198,9 +201,21 @@ internal static class Breakdown
 
         public double Count { get; private set; }
 
+        public long Bytes { get; private set; }
+
+        private long _allocatedAtStart;
+
+        /// <summary>Notes the thread's allocation counter, then returns the start timestamp.</summary>
+        public long Begin()
+        {
+            _allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+            return Stopwatch.GetTimestamp();
+        }
+
         public void Add(long startTimestamp, double count)
         {
             Seconds += Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+            Bytes += GC.GetAllocatedBytesForCurrentThread() - _allocatedAtStart;
             Count += count;
         }
     }

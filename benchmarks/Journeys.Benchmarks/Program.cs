@@ -6,20 +6,20 @@ namespace Journeys.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
-/// with <c>breakdown [customers] [runs]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
+/// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>).
 /// </summary>
 public static class Program
 {
     /// <summary>The entry point.</summary>
-    /// <param name="args">BenchmarkDotNet's command-line arguments, or <c>breakdown [customers] [runs]</c>.</param>
+    /// <param name="args">BenchmarkDotNet's command-line arguments, or <c>breakdown [customers] [runs] [hosted|stages]</c>.</param>
     public static async Task Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "breakdown")
         {
             var customers = args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 100_000;
             var runs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
-            await Breakdown.RunAsync(customers, runs);
+            await Breakdown.RunAsync(customers, runs, args.Length > 3 ? args[3] : null);
             return;
         }
 
