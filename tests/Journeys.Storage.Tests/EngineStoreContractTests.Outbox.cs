@@ -22,6 +22,27 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Outbox_claims_in_due_order_when_messages_arrive_out_of_order_across_several_claims()
+    {
+        await using var stores = await CreateAsync();
+        await AddMessagesAsync(
+            stores,
+            Message("a", T0.AddMinutes(1)),
+            Message("b", T0.AddMinutes(3)),
+            Message("c", T0.AddMinutes(2)),
+            Message("d", T0.AddMinutes(4)),
+            Message("e", T0));
+
+        Assert.Equal(T0, await stores.Outbox.GetNextDueAsync());
+        Assert.Equal(["e", "a"], (await stores.Outbox.ClaimAsync("d1", T0.AddMinutes(10), 2, Lease)).Select(m => m.Message.MessageId));
+        Assert.Equal(T0.AddMinutes(2), await stores.Outbox.GetNextDueAsync());
+        Assert.Equal(["c", "b"], (await stores.Outbox.ClaimAsync("d1", T0.AddMinutes(10), 2, Lease)).Select(m => m.Message.MessageId));
+        await AddMessagesAsync(stores, Message("f", T0.AddMinutes(5)), Message("g", T0.AddMinutes(1)));
+        Assert.Equal(["g", "d", "f"], (await stores.Outbox.ClaimAsync("d1", T0.AddMinutes(10), 10, Lease)).Select(m => m.Message.MessageId));
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+    }
+
+    [Fact]
     public async Task Outbox_lease_expiry_hands_the_message_to_another_dispatcher_and_ignores_the_late_result()
     {
         await using var stores = await CreateAsync();

@@ -50,4 +50,15 @@ internal sealed class CompiledJourney
 
     /// <summary>The goal event names, ordered: the wake events every enrollment has.</summary>
     public EquatableArray<string> GoalEvents { get; }
+
+    /// <summary>
+    /// Statistic delta arrays of runs already seen, by a hash of their content (see <c>StepExecutor</c>): most
+    /// enrollments of a version take one of a few paths, and a run whose deltas equal a cached array's returns that
+    /// array instead of a new one. The arrays are never written after they are published; a slot written by two
+    /// shards at once keeps either array (both are correct).
+    /// </summary>
+    internal Storage.StatisticDelta[]?[] StatisticPaths { get; } = new Storage.StatisticDelta[]?[StatisticPathSlots];
+
+    /// <summary>The size of <see cref="StatisticPaths"/> (a power of two).</summary>
+    internal const int StatisticPathSlots = 64;
 }

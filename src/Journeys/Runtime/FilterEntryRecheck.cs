@@ -29,6 +29,17 @@ internal sealed class FilterEntryRecheck(
     /// <returns>How many enrollments were created.</returns>
     public async ValueTask<int> EnrollMatchingAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken)
     {
+        var active = await FindActiveFiltersAsync(cancellationToken).ConfigureAwait(false);
+        return active is null ? 0 : await EnrollMatchingAsync(customerIds, active, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The active filter journeys with their compiled entry filters, or <see langword="null"/> when there is none (the
+    /// engine then skips collecting the changed customers at all).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async ValueTask<IReadOnlyList<(CompiledJourney Journey, CompiledCondition Filter)>?> FindActiveFiltersAsync(CancellationToken cancellationToken)
+    {
         List<(CompiledJourney Journey, CompiledCondition Filter)>? active = null;
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -45,11 +56,19 @@ internal sealed class FilterEntryRecheck(
             }
         }
 
-        if (active is null)
-        {
-            return 0;
-        }
+        return active;
+    }
 
+    /// <summary>Enrolls the customers into those of <paramref name="active"/> they now match.</summary>
+    /// <param name="customerIds">The customers whose fields changed (distinct).</param>
+    /// <param name="active">The active filter journeys (from <see cref="FindActiveFiltersAsync"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many enrollments were created.</returns>
+    public async ValueTask<int> EnrollMatchingAsync(
+        IReadOnlyCollection<string> customerIds,
+        IReadOnlyList<(CompiledJourney Journey, CompiledCondition Filter)> active,
+        CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>();
         foreach (var customerId in customerIds)

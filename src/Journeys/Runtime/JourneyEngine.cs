@@ -248,6 +248,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         activity?.SetTag("journeys.batch.size", batch.Count);
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
+        var moreWork = false;
         foreach (var item in batch)
         {
             var enrollment = item.Enrollment;
@@ -298,6 +299,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 if (applied[i])
                 {
                     anyOutbox |= checkpoints[i].Outbox.Count > 0;
+                    moreWork |= !checkpoints[i].State.IsEnded;
                 }
                 else
                 {
@@ -310,7 +312,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 NotifyOutbox();
             }
 
-            await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false);
+            moreWork |= await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false) > 0;
 
             int steps = 0, entered = 0, converted = 0;
             for (var i = 0; i < applied.Count; i++)
@@ -336,12 +338,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // Nothing of the batch is committed; the leases expire and the work is claimed again.
             LogStoreFailed(_logger, "commit", ex);
+            moreWork = true;
         }
         finally
         {
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
-            NotifyWork();
+
+            // The pump looks again only when the batch can have made work: an enrollment still active or waiting (it
+            // may be ready again, have a new timer, or have had an event while it was leased), new filter entries, a
+            // failed commit. A batch whose enrollments all ended wakes nobody.
+            if (moreWork)
+            {
+                NotifyWork();
+            }
         }
     }
 
@@ -349,34 +359,49 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// Customers whose fields an update node changed may now match a filter journey: they enter it, as customers put
     /// through the API do. The batch is committed already, so a failure here is logged and the batch stands.
     /// </summary>
-    private async ValueTask RecheckFilterEntriesAsync(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, CancellationToken stoppingToken)
+    /// <returns>How many enrollments were created (the pump must look for them).</returns>
+    private async ValueTask<int> RecheckFilterEntriesAsync(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, CancellationToken stoppingToken)
     {
         if (_filters is null)
         {
-            return;
+            return 0;
         }
 
-        HashSet<string>? changed = null;
+        var updates = 0;
         for (var i = 0; i < applied.Count; i++)
         {
-            if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
-            {
-                (changed ??= new HashSet<string>(StringComparer.Ordinal)).Add(checkpoints[i].State.CustomerId);
-            }
+            updates += applied[i] && checkpoints[i].CustomerUpdates.Count > 0 ? 1 : 0;
         }
 
-        if (changed is null)
+        if (updates == 0)
         {
-            return;
+            return 0;
         }
 
         try
         {
-            await _filters.EnrollMatchingAsync(changed, stoppingToken).ConfigureAwait(false);
+            // Most hosts have no filter journey: then nobody needs the changed customers, and they are not collected.
+            var active = await _filters.FindActiveFiltersAsync(stoppingToken).ConfigureAwait(false);
+            if (active is null)
+            {
+                return 0;
+            }
+
+            var changed = new HashSet<string>(updates, StringComparer.Ordinal);
+            for (var i = 0; i < applied.Count; i++)
+            {
+                if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
+                {
+                    changed.Add(checkpoints[i].State.CustomerId);
+                }
+            }
+
+            return await _filters.EnrollMatchingAsync(changed, active, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogRecheckFailed(_logger, changed.Count, ex);
+            LogRecheckFailed(_logger, updates, ex);
+            return 0;
         }
     }
 

@@ -128,6 +128,9 @@ internal sealed partial class JourneyManager(
         {
             var batch = customerIds.Skip(start).Take(EnrollBatch).Select(id => Request(journey, id)).ToList();
             outcomes.AddRange(await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false));
+
+            // The engine starts on each chunk while the next is enrolled.
+            engine.NotifyWork();
         }
 
         engine.NotifyWork();
@@ -309,6 +312,9 @@ internal sealed partial class JourneyManager(
         {
             var outcomes = await enrollments.EnrollAsync([.. chunk.Select(id => Request(journey, id))], cancellationToken).ConfigureAwait(false);
             created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+
+            // The engine starts on each chunk while the next is enrolled.
+            engine.NotifyWork();
         }
 
         engine.NotifyWork();

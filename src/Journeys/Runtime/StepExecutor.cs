@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Journeys.Conditions;
@@ -190,7 +192,7 @@ internal sealed class StepExecutor
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
     private EnrollmentCheckpoint Finish()
     {
-        var checkpoint = new EnrollmentCheckpoint(BuildState(), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), Drain(_statistics));
+        var checkpoint = new EnrollmentCheckpoint(BuildState(), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics());
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
@@ -205,6 +207,62 @@ internal sealed class StepExecutor
         _context = null;
         t_cached = this;
         return checkpoint;
+    }
+
+    /// <summary>
+    /// The run's statistic deltas as an array shared with earlier runs that counted exactly the same deltas (same
+    /// journey, version, nodes, counters and amounts, in the same order), or a new array that later runs may share.
+    /// Stores only read checkpoint lists, so sharing is safe; it saves an array per enrollment on the common paths.
+    /// </summary>
+    private StatisticDelta[] InternStatistics()
+    {
+        var deltas = CollectionsMarshal.AsSpan(_statistics);
+        if (deltas.IsEmpty)
+        {
+            return [];
+        }
+
+        var hash = deltas.Length;
+        foreach (ref readonly var delta in deltas)
+        {
+            hash = HashCode.Combine(hash, delta.NodeId is null ? 0 : RuntimeHelpers.GetHashCode(delta.NodeId), (int)delta.Counter, delta.Amount);
+        }
+
+        var paths = _journey.StatisticPaths;
+        var slot = hash & (CompiledJourney.StatisticPathSlots - 1);
+        var cached = Volatile.Read(ref paths[slot]);
+        if (cached is not null && SameDeltas(cached, deltas))
+        {
+            _statistics.Clear();
+            return cached;
+        }
+
+        var copy = deltas.ToArray();
+        _statistics.Clear();
+        Volatile.Write(ref paths[slot], copy);
+        return copy;
+    }
+
+    private static bool SameDeltas(StatisticDelta[] cached, ReadOnlySpan<StatisticDelta> deltas)
+    {
+        if (cached.Length != deltas.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < deltas.Length; i++)
+        {
+            ref readonly var x = ref cached[i];
+            ref readonly var y = ref deltas[i];
+            if (x.Counter != y.Counter || x.Amount != y.Amount || x.Version != y.Version
+                || !string.Equals(x.NodeId, y.NodeId, StringComparison.Ordinal)
+                || !string.Equals(x.JourneyId, y.JourneyId, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void Run()

@@ -20,8 +20,11 @@ internal sealed partial class InMemoryEngineStore
     // Unleased waiting enrollments with a timer, by (WakeAt, id).
     private readonly IndexedHeap<EnrollmentEntry> _timers = new(EnrollmentEntry.ByWakeAt, EnrollmentEntry.TimerSlot);
 
-    // Unleased enrollments ready now, first in first out: active ones, and waiting ones with a pending wake event.
-    private readonly LinkedList<EnrollmentEntry> _ready = new();
+    // Unleased enrollments ready now, first in first out: active ones, and waiting ones with a pending wake event. A
+    // list threaded through the entries themselves (ReadyPrevious/ReadyNext): queuing allocates nothing.
+    private EnrollmentEntry? _readyFirst;
+    private EnrollmentEntry? _readyLast;
+    private int _readyCount;
 
     // Leased enrollments by (lease expiry, id).
     private readonly IndexedHeap<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry, EnrollmentEntry.LeaseSlot);
@@ -108,15 +111,15 @@ internal sealed partial class InMemoryEngineStore
             }
 
             var expiresAt = now + lease;
-            var claimed = new List<WorkItem>(Math.Min(maxItems, _timers.Count + _ready.Count));
-            while (claimed.Count < maxItems && _timers.Count > 0 && _timers.Min.State.WakeAt <= now)
+            var claimed = new List<WorkItem>(Math.Min(maxItems, _timers.Count + _readyCount));
+            while (claimed.Count < maxItems && _timers.Count > 0 && _timers.Min.WakeAt <= now)
             {
                 claimed.Add(Lease(_timers.Min, owner, expiresAt));
             }
 
-            while (claimed.Count < maxItems && _ready.First is { } first)
+            while (claimed.Count < maxItems && _readyFirst is { } first)
             {
-                claimed.Add(Lease(first.Value, owner, expiresAt));
+                claimed.Add(Lease(first, owner, expiresAt));
             }
 
             return ValueTask.FromResult<IReadOnlyList<WorkItem>>(claimed);
@@ -165,16 +168,16 @@ internal sealed partial class InMemoryEngineStore
                 var checkpoint = checkpoints[i];
                 var state = checkpoint.State;
                 if (!_enrollments.TryGetValue(state.Id, out var entry)
-                    || entry.State.ConcurrencyToken != checkpoint.ExpectedToken
+                    || entry.ConcurrencyToken != checkpoint.ExpectedToken
                     || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
                     || !accepted.Add(state.Id))
                 {
                     continue;
                 }
 
-                if (!string.Equals(state.JourneyId, entry.State.JourneyId, StringComparison.Ordinal)
-                    || state.Version != entry.State.Version
-                    || !string.Equals(state.CustomerId, entry.State.CustomerId, StringComparison.Ordinal))
+                if (!string.Equals(state.JourneyId, entry.JourneyId, StringComparison.Ordinal)
+                    || state.Version != entry.Version
+                    || !string.Equals(state.CustomerId, entry.CustomerId, StringComparison.Ordinal))
                 {
                     throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
                 }
@@ -248,10 +251,10 @@ internal sealed partial class InMemoryEngineStore
                 _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
                 for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                 {
-                    if (entry.State.Status == EnrollmentStatus.Waiting && !entry.Leased && entry.ReadyNode is null
-                        && Contains(entry.State.WakeEvents, customerEvent.Name))
+                    if (entry.Status == EnrollmentStatus.Waiting && !entry.Leased && !entry.InReady
+                        && Contains(entry.WakeEvents, customerEvent.Name))
                     {
-                        entry.ReadyNode = _ready.AddLast(entry);
+                        AddReady(entry);
                     }
                 }
             }
@@ -267,7 +270,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return ValueTask.FromResult(_timers.Count > 0 ? _timers.Min.State.WakeAt : null);
+            return ValueTask.FromResult(_timers.Count > 0 ? _timers.Min.WakeAt : null);
         }
     }
 
@@ -290,7 +293,7 @@ internal sealed partial class InMemoryEngineStore
                 ordered.Add(entry);
             }
 
-            ordered.Sort(static (x, y) => y.State.EnteredAt.CompareTo(x.State.EnteredAt) is var c and not 0 ? c : y.Order.CompareTo(x.Order));
+            ordered.Sort(static (x, y) => y.EnteredAt.CompareTo(x.EnteredAt) is var c and not 0 ? c : y.Order.CompareTo(x.Order));
             var result = new Enrollment[ordered.Count];
             for (var i = 0; i < ordered.Count; i++)
             {
@@ -307,16 +310,16 @@ internal sealed partial class InMemoryEngineStore
     {
         ArgumentException.ThrowIfNullOrEmpty(journeyId);
         cancellationToken.ThrowIfCancellationRequested();
-        List<EnrollmentEntry> matches = [];
+        List<(Enrollment State, long Order)> matches = [];
         lock (_lock)
         {
             foreach (var first in _byCustomer.Values)
             {
                 for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                 {
-                    if (string.Equals(entry.State.JourneyId, journeyId, StringComparison.Ordinal) && (version is null || entry.State.Version == version))
+                    if (string.Equals(entry.JourneyId, journeyId, StringComparison.Ordinal) && (version is null || entry.Version == version))
                     {
-                        matches.Add(entry);
+                        matches.Add((entry.State, entry.Order));
                     }
                 }
             }
@@ -326,10 +329,10 @@ internal sealed partial class InMemoryEngineStore
             string.CompareOrdinal(x.State.CustomerId, y.State.CustomerId) is var c and not 0 ? c
             : x.State.EnteredAt.CompareTo(y.State.EnteredAt) is var d and not 0 ? d
             : x.Order.CompareTo(y.Order));
-        foreach (var entry in matches)
+        foreach (var (state, _) in matches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return entry.State;
+            yield return state;
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
@@ -355,7 +358,7 @@ internal sealed partial class InMemoryEngineStore
                 {
                     for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                     {
-                        if (!entry.State.IsEnded && Matches(entry.State, journeyId, version))
+                        if (!entry.IsEnded && Matches(entry, journeyId, version))
                         {
                             targets.Add(entry);
                         }
@@ -368,7 +371,7 @@ internal sealed partial class InMemoryEngineStore
                 {
                     foreach (var entry in live)
                     {
-                        if (Matches(entry.State, journeyId, version))
+                        if (Matches(entry, journeyId, version))
                         {
                             targets.Add(entry);
                         }
@@ -381,7 +384,7 @@ internal sealed partial class InMemoryEngineStore
                 {
                     foreach (var entry in live)
                     {
-                        if (Matches(entry.State, null, version))
+                        if (Matches(entry, null, version))
                         {
                             targets.Add(entry);
                         }
@@ -393,22 +396,19 @@ internal sealed partial class InMemoryEngineStore
             {
                 Unslot(entry);
                 entry.LeaseOwner = null;
-                var state = entry.State;
-                entry.State = state with
+                var nodeId = entry.CurrentNodeId;
+                entry.Status = EnrollmentStatus.Cancelled;
+                entry.CurrentNodeId = null;
+                entry.WakeAt = null;
+                entry.AwaitedEvent = null;
+                entry.UpdatedAt = now;
+                entry.ConcurrencyToken++;
+                entry.EndReason = reason;
+                RemoveLive(entry, entry.JourneyId);
+                AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
+                if (nodeId is not null)
                 {
-                    Status = EnrollmentStatus.Cancelled,
-                    CurrentNodeId = null,
-                    WakeAt = null,
-                    AwaitedEvent = null,
-                    UpdatedAt = now,
-                    ConcurrencyToken = state.ConcurrencyToken + 1,
-                    EndReason = reason,
-                };
-                RemoveLive(entry, state.JourneyId);
-                AddStatisticLocked(new StatisticDelta(state.JourneyId, state.Version, null, StatisticCounter.Cancelled));
-                if (state.CurrentNodeId is { } nodeId)
-                {
-                    AddStatisticLocked(new StatisticDelta(state.JourneyId, state.Version, nodeId, StatisticCounter.Cancelled));
+                    AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, nodeId, StatisticCounter.Cancelled));
                 }
             }
 
@@ -436,9 +436,9 @@ internal sealed partial class InMemoryEngineStore
                 {
                     for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                     {
-                        if (!entry.State.IsEnded)
+                        if (!entry.IsEnded)
                         {
-                            seenByAll = Math.Min(seenByAll, entry.State.EventCursor);
+                            seenByAll = Math.Min(seenByAll, entry.EventCursor);
                         }
                     }
                 }
@@ -463,9 +463,9 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    private static bool Matches(Enrollment state, string? journeyId, int? version) =>
-        (journeyId is null || string.Equals(state.JourneyId, journeyId, StringComparison.Ordinal))
-        && (version is null || state.Version == version);
+    private static bool Matches(EnrollmentEntry entry, string? journeyId, int? version) =>
+        (journeyId is null || string.Equals(entry.JourneyId, journeyId, StringComparison.Ordinal))
+        && (version is null || entry.Version == version);
 
     private EnrollmentOutcome EnrollLocked(EnrollmentRequest request)
     {
@@ -478,21 +478,20 @@ internal sealed partial class InMemoryEngineStore
             for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
             {
                 last = entry;
-                var state = entry.State;
-                if (!string.Equals(state.JourneyId, request.JourneyId, StringComparison.Ordinal))
+                if (!string.Equals(entry.JourneyId, request.JourneyId, StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                if (!state.IsEnded)
+                if (!entry.IsEnded)
                 {
-                    return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, state.Id);
+                    return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, entry.Id);
                 }
 
                 previous = true;
-                if (lastEnd is null || state.UpdatedAt > lastEnd)
+                if (lastEnd is null || entry.UpdatedAt > lastEnd)
                 {
-                    lastEnd = state.UpdatedAt;
+                    lastEnd = entry.UpdatedAt;
                 }
             }
         }
@@ -520,27 +519,18 @@ internal sealed partial class InMemoryEngineStore
             return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
         }
 
-        var enrollment = new Enrollment(
-            request.EnrollmentId,
-            request.JourneyId,
-            request.Version,
-            request.CustomerId,
-            request.StartNodeId,
-            EnrollmentStatus.Active,
-            WakeAt: null,
-            AwaitedEvent: null,
-            Visit: 0,
-            EnteredAt: request.At,
-            UpdatedAt: request.At,
-            ConcurrencyToken: 1)
+        // The entry is the enrollment: no Enrollment record is kept (one is built per claim or read).
+        var added = new EnrollmentEntry(request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.At, ++_enrollmentOrder)
         {
+            CurrentNodeId = request.StartNodeId,
+            Status = EnrollmentStatus.Active,
+            UpdatedAt = request.At,
+            ConcurrencyToken = 1,
             WakeEvents = request.WakeEvents,
             NodeEnteredAt = request.At,
             EventCursor = _inboxes.TryGetValue(request.CustomerId, out var inbox) ? inbox.LastSequence : 0,
         };
-
-        var added = new EnrollmentEntry(enrollment, ++_enrollmentOrder);
-        _enrollments.Add(enrollment.Id, added);
+        _enrollments.Add(added.Id, added);
         if (last is null)
         {
             _byCustomer.Add(request.CustomerId, added);
@@ -559,7 +549,7 @@ internal sealed partial class InMemoryEngineStore
         live.Add(added);
         _createdByJourney[request.JourneyId] = created + 1;
         Place(added);
-        return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, enrollment.Id);
+        return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, added.Id);
     }
 
     private void ApplyLocked(EnrollmentCheckpoint checkpoint)
@@ -567,12 +557,12 @@ internal sealed partial class InMemoryEngineStore
         var entry = _enrollments[checkpoint.State.Id];
         Unslot(entry);
         entry.LeaseOwner = null;
-        // Records are immutable: a state that already carries the next token is stored as it is, without a copy.
-        var next = checkpoint.ExpectedToken + 1;
-        entry.State = checkpoint.State.ConcurrencyToken == next ? checkpoint.State : checkpoint.State with { ConcurrencyToken = next };
-        if (entry.State.IsEnded)
+
+        // Copied into the entry in place: the checkpoint's record is not kept, so it dies young.
+        entry.Set(checkpoint.State, checkpoint.ExpectedToken + 1);
+        if (entry.IsEnded)
         {
-            RemoveLive(entry, entry.State.JourneyId);
+            RemoveLive(entry, entry.JourneyId);
         }
 
         Place(entry);
@@ -590,19 +580,18 @@ internal sealed partial class InMemoryEngineStore
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
         _leases.Add(entry);
-        return new WorkItem(entry.State, EventsAfter(entry.State), expiresAt);
+        return new WorkItem(entry.State, EventsAfter(entry), expiresAt);
     }
 
     // Puts an unleased, unslotted enrollment where claims find it.
     private void Place(EnrollmentEntry entry)
     {
-        var state = entry.State;
-        if (state.Status == EnrollmentStatus.Active || (state.Status == EnrollmentStatus.Waiting && HasPendingWakeEvent(state)))
+        if (entry.Status == EnrollmentStatus.Active || (entry.Status == EnrollmentStatus.Waiting && HasPendingWakeEvent(entry)))
         {
-            entry.ReadyNode = _ready.AddLast(entry);
+            AddReady(entry);
         }
 
-        if (state.Status == EnrollmentStatus.Waiting && state.WakeAt is not null)
+        if (entry.Status == EnrollmentStatus.Waiting && entry.WakeAt is not null)
         {
             _timers.Add(entry);
         }
@@ -610,10 +599,9 @@ internal sealed partial class InMemoryEngineStore
 
     private void Unslot(EnrollmentEntry entry)
     {
-        if (entry.ReadyNode is { } node)
+        if (entry.InReady)
         {
-            _ready.Remove(node);
-            entry.ReadyNode = null;
+            RemoveReady(entry);
         }
 
         _timers.Remove(entry);
@@ -628,7 +616,51 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    private bool HasPendingWakeEvent(Enrollment state)
+    private void AddReady(EnrollmentEntry entry)
+    {
+        entry.InReady = true;
+        entry.ReadyPrevious = _readyLast;
+        entry.ReadyNext = null;
+        if (_readyLast is null)
+        {
+            _readyFirst = entry;
+        }
+        else
+        {
+            _readyLast.ReadyNext = entry;
+        }
+
+        _readyLast = entry;
+        _readyCount++;
+    }
+
+    private void RemoveReady(EnrollmentEntry entry)
+    {
+        if (entry.ReadyPrevious is null)
+        {
+            _readyFirst = entry.ReadyNext;
+        }
+        else
+        {
+            entry.ReadyPrevious.ReadyNext = entry.ReadyNext;
+        }
+
+        if (entry.ReadyNext is null)
+        {
+            _readyLast = entry.ReadyPrevious;
+        }
+        else
+        {
+            entry.ReadyNext.ReadyPrevious = entry.ReadyPrevious;
+        }
+
+        entry.ReadyPrevious = null;
+        entry.ReadyNext = null;
+        entry.InReady = false;
+        _readyCount--;
+    }
+
+    private bool HasPendingWakeEvent(EnrollmentEntry state)
     {
         if (state.WakeEvents.IsEmpty || !_inboxes.TryGetValue(state.CustomerId, out var inbox))
         {
@@ -647,7 +679,7 @@ internal sealed partial class InMemoryEngineStore
         return false;
     }
 
-    private IReadOnlyList<SequencedEvent> EventsAfter(Enrollment state)
+    private IReadOnlyList<SequencedEvent> EventsAfter(EnrollmentEntry state)
     {
         if (!_inboxes.TryGetValue(state.CustomerId, out var inbox))
         {
@@ -686,7 +718,11 @@ internal sealed partial class InMemoryEngineStore
         public long LastSequence { get; set; }
     }
 
-    private sealed class EnrollmentEntry(Enrollment state, long order) : IHeapNode
+    /// <summary>
+    /// One enrollment, its fields kept in place (a commit copies the checkpoint's state in; nothing else is kept per
+    /// enrollment), with its slots in the claim structures.
+    /// </summary>
+    private sealed class EnrollmentEntry(Guid id, string journeyId, int version, string customerId, DateTimeOffset enteredAt, long order) : IHeapNode
     {
         public const int TimerSlot = 0;
         public const int LeaseSlot = 1;
@@ -695,15 +731,65 @@ internal sealed partial class InMemoryEngineStore
         private int _leaseIndex = -1;
 
         public static readonly IComparer<EnrollmentEntry> ByWakeAt = Comparer<EnrollmentEntry>.Create(static (x, y) =>
-            Nullable.Compare(x.State.WakeAt, y.State.WakeAt) is var c and not 0 ? c : x.State.Id.CompareTo(y.State.Id));
+            Nullable.Compare(x.WakeAt, y.WakeAt) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
 
         public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(static (x, y) =>
             x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
-        // Never changed while the entry is in a heap keyed on it (Unslot first).
-        public Enrollment State { get; set; } = state;
+        public Guid Id { get; } = id;
+
+        public string JourneyId { get; } = journeyId;
+
+        public int Version { get; } = version;
+
+        public string CustomerId { get; } = customerId;
+
+        public DateTimeOffset EnteredAt { get; } = enteredAt;
 
         public long Order { get; } = order;
+
+        // The mutable state. WakeAt is never changed while the entry is in the timer heap (Unslot first).
+        public string? CurrentNodeId { get; set; }
+
+        public EnrollmentStatus Status { get; set; }
+
+        public DateTimeOffset? WakeAt { get; set; }
+
+        public string? AwaitedEvent { get; set; }
+
+        public int Visit { get; set; }
+
+        public DateTimeOffset UpdatedAt { get; set; }
+
+        public long ConcurrencyToken { get; set; }
+
+        public EquatableArray<string> WakeEvents { get; set; }
+
+        public long EventCursor { get; set; }
+
+        public DateTimeOffset? NodeEnteredAt { get; set; }
+
+        public int NodeState { get; set; }
+
+        public string? EndReason { get; set; }
+
+        public int MessagesSent { get; set; }
+
+        public int Clicks { get; set; }
+
+        public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
+
+        /// <summary>A new record of the current state (the caller holds the store lock).</summary>
+        public Enrollment State => new(Id, JourneyId, Version, CustomerId, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, EnteredAt, UpdatedAt, ConcurrencyToken)
+        {
+            WakeEvents = WakeEvents,
+            EventCursor = EventCursor,
+            NodeEnteredAt = NodeEnteredAt,
+            NodeState = NodeState,
+            EndReason = EndReason,
+            MessagesSent = MessagesSent,
+            Clicks = Clicks,
+        };
 
         public string? LeaseOwner { get; set; }
 
@@ -711,10 +797,34 @@ internal sealed partial class InMemoryEngineStore
 
         public bool Leased => _leaseIndex >= 0;
 
-        public LinkedListNode<EnrollmentEntry>? ReadyNode { get; set; }
+        // The ready queue's links.
+        public bool InReady { get; set; }
+
+        public EnrollmentEntry? ReadyPrevious { get; set; }
+
+        public EnrollmentEntry? ReadyNext { get; set; }
 
         // The customer's next enrollment in creation order.
         public EnrollmentEntry? NextOfCustomer { get; set; }
+
+        /// <summary>Takes a committed state (identity fields were checked equal) with the token the commit assigns.</summary>
+        public void Set(Enrollment state, long token)
+        {
+            CurrentNodeId = state.CurrentNodeId;
+            Status = state.Status;
+            WakeAt = state.WakeAt;
+            AwaitedEvent = state.AwaitedEvent;
+            Visit = state.Visit;
+            UpdatedAt = state.UpdatedAt;
+            ConcurrencyToken = token;
+            WakeEvents = state.WakeEvents;
+            EventCursor = state.EventCursor;
+            NodeEnteredAt = state.NodeEnteredAt;
+            NodeState = state.NodeState;
+            EndReason = state.EndReason;
+            MessagesSent = state.MessagesSent;
+            Clicks = state.Clicks;
+        }
 
         public int GetHeapIndex(int slot) => slot == TimerSlot ? _timerIndex : _leaseIndex;
 

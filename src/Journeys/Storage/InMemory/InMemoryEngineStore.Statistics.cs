@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Journeys.Storage.InMemory;
@@ -6,9 +7,14 @@ namespace Journeys.Storage.InMemory;
 /// <content>Statistics: counters per journey, version, node (or the journey as a whole) and counter.</content>
 internal sealed partial class InMemoryEngineStore
 {
-    private readonly Dictionary<string, Dictionary<StatisticKey, long>> _statistics = new(StringComparer.Ordinal);
-    private string? _lastStatisticsJourney;
-    private Dictionary<StatisticKey, long>? _lastStatisticsCounters;
+    private const int CounterCacheSlots = 256;
+
+    private readonly Dictionary<string, Dictionary<StatisticKey, Counter>> _statistics = new(StringComparer.Ordinal);
+
+    // Counters found recently, by the identity of the journey and node id strings: deltas come from compiled journeys
+    // whose ids are the same string instances run after run, so most deltas find their counter here by reference,
+    // without hashing a string. A slot holds the counter the map holds (counters are never removed).
+    private readonly CachedCounter[] _counterCache = new CachedCounter[CounterCacheSlots];
 
     /// <inheritdoc />
     public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
@@ -53,7 +59,7 @@ internal sealed partial class InMemoryEngineStore
                         nodes.Add(key.NodeId, target);
                     }
 
-                    target[key.Counter] = target.GetValueOrDefault(key.Counter) + value;
+                    target[key.Counter] = target.GetValueOrDefault(key.Counter) + value.Value;
                 }
             }
         }
@@ -88,24 +94,37 @@ internal sealed partial class InMemoryEngineStore
 
     private void AddStatisticLocked(in StatisticDelta delta)
     {
-        // Deltas come in runs of one journey (a checkpoint, a batch): the last journey's counters are kept at hand,
-        // found again by reference (journeys are never removed from the map, so the cached counters stay valid).
-        var counters = _lastStatisticsCounters;
-        if (counters is null || !ReferenceEquals(delta.JourneyId, _lastStatisticsJourney))
+        var slot = HashCode.Combine(
+            RuntimeHelpers.GetHashCode(delta.JourneyId),
+            delta.NodeId is null ? 0 : RuntimeHelpers.GetHashCode(delta.NodeId),
+            delta.Version,
+            (int)delta.Counter) & (CounterCacheSlots - 1);
+        ref var cached = ref _counterCache[slot];
+        if (cached.Counter is { } hit && ReferenceEquals(cached.JourneyId, delta.JourneyId) && ReferenceEquals(cached.NodeId, delta.NodeId)
+            && cached.Version == delta.Version && cached.Kind == delta.Counter)
         {
-            if (!_statistics.TryGetValue(delta.JourneyId, out counters))
-            {
-                counters = [];
-                _statistics.Add(delta.JourneyId, counters);
-            }
-
-            _lastStatisticsJourney = delta.JourneyId;
-            _lastStatisticsCounters = counters;
+            hit.Value += delta.Amount;
+            return;
         }
 
-        // One lookup for the read and the write.
-        CollectionsMarshal.GetValueRefOrAddDefault(counters, new StatisticKey(delta.Version, delta.NodeId, delta.Counter), out _) += delta.Amount;
+        if (!_statistics.TryGetValue(delta.JourneyId, out var counters))
+        {
+            counters = [];
+            _statistics.Add(delta.JourneyId, counters);
+        }
+
+        ref var counter = ref CollectionsMarshal.GetValueRefOrAddDefault(counters, new StatisticKey(delta.Version, delta.NodeId, delta.Counter), out _);
+        counter ??= new Counter();
+        counter.Value += delta.Amount;
+        cached = new CachedCounter(delta.JourneyId, delta.NodeId, delta.Version, delta.Counter, counter);
     }
+
+    private sealed class Counter
+    {
+        public long Value;
+    }
+
+    private readonly record struct CachedCounter(string JourneyId, string? NodeId, int Version, StatisticCounter Kind, Counter Counter);
 
     private readonly record struct StatisticKey(int Version, string? NodeId, StatisticCounter Counter);
 }
