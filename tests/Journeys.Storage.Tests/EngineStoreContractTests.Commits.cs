@@ -20,6 +20,27 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Records_handed_out_do_not_change_when_the_enrollment_is_committed_or_cancelled_later()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var claimed = item.Enrollment;
+        var claimedCopy = claimed with { };
+        var moved = WaitUntil(claimed, T0.AddHours(1));
+
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(moved, claimed.ConcurrencyToken)])));
+        var read = Assert.Single(await stores.Enrollments.GetByCustomerAsync("a"));
+        var readCopy = read with { };
+        await stores.Enrollments.CancelAsync("j", null, null, "stopped", T0.AddMinutes(1));
+
+        Assert.Equal(claimedCopy, claimed);
+        Assert.Equal(readCopy, read);
+        Assert.Equal((EnrollmentStatus.Waiting, "wait", 2L), (read.Status, read.CurrentNodeId, read.ConcurrencyToken));
+        var cancelled = Assert.Single(await stores.Enrollments.GetByCustomerAsync("a"));
+        Assert.Equal((EnrollmentStatus.Cancelled, (string?)null, 3L, "stopped"), (cancelled.Status, cancelled.CurrentNodeId, cancelled.ConcurrencyToken, cancelled.EndReason));
+    }
+
+    [Fact]
     public async Task Commit_applies_outbox_customer_updates_and_statistics_together()
     {
         await using var stores = await CreateAsync();

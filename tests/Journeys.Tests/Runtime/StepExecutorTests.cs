@@ -1,3 +1,4 @@
+using Journeys.Conditions;
 using Journeys.Building;
 using Journeys.Runtime;
 using Journeys.Storage;
@@ -52,6 +53,37 @@ public sealed class StepExecutorTests
         Assert.Empty(third.Statistics);
         Assert.DoesNotContain(second.Statistics, d => d.Counter == StatisticCounter.Entered && d.NodeId is null);
         Assert.Equal((EnrollmentStatus.Waiting, "wait-1h"), (first.State.Status, first.State.CurrentNodeId));
+    }
+
+    [Fact]
+    public void Runs_that_count_the_same_deltas_share_one_array_and_runs_on_other_paths_get_their_own()
+    {
+        var journey = JourneyCompiler.Compile(SampleJourneys.AbandonedCart(), SampleJourneys.Schema, SampleJourneys.Campaigns);
+        EnrollmentCheckpoint RunAt(Customer customer, DateTimeOffset now, int seed)
+        {
+            var state = new Enrollment(Guid.CreateVersion7(T0.AddTicks(seed)), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, EnrollmentStatus.Waiting, T0.AddHours(1), null, 1, T0, T0, 2)
+            {
+                WakeEvents = journey.GoalEvents,
+                NodeEnteredAt = T0,
+            };
+            var fields = CustomerSlots.ToArray(customer, journey.Schema);
+            return StepExecutor.Execute(journey, new WorkItem(state, [], now.AddMinutes(1)), fields, journey.Zone, now);
+        }
+
+        var vip1 = RunAt(Ana(vip: true), T0.AddHours(1), 1);
+        var plain1 = RunAt(Ana(vip: false), T0.AddHours(1), 2);
+        var vip2 = RunAt(Ana(vip: true), T0.AddHours(1), 3);
+        var plain2 = RunAt(Ana(vip: false), T0.AddHours(1), 4);
+
+        // Equal paths share one array; different paths never see each other's deltas.
+        Assert.Same(vip1.Statistics, vip2.Statistics);
+        Assert.Same(plain1.Statistics, plain2.Statistics);
+        Assert.NotSame(vip1.Statistics, plain1.Statistics);
+        Assert.Contains(vip1.Statistics, d => d.NodeId == "vip-whatsapp" && d.Counter == StatisticCounter.Entered);
+        Assert.DoesNotContain(plain1.Statistics, d => d.NodeId == "vip-whatsapp");
+        Assert.Contains(plain2.Statistics, d => d.NodeId == "cart-push" && d.Counter == StatisticCounter.Entered);
+        Assert.DoesNotContain(vip2.Statistics, d => d.NodeId == "cart-push");
+        Assert.All([vip1, plain1, vip2, plain2], c => Assert.All(c.Statistics, d => Assert.Equal((journey.Id, journey.Version, 1L), (d.JourneyId, d.Version, d.Amount))));
     }
 
     [Fact]

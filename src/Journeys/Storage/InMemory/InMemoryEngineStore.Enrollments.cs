@@ -30,6 +30,10 @@ internal sealed partial class InMemoryEngineStore
     private readonly IndexedHeap<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry, EnrollmentEntry.LeaseSlot);
 
     private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
+
+    // CommitAsync's scratch: the enrollments accepted so far and the outbox message ids of the batch.
+    private readonly HashSet<Guid> _commitAccepted = [];
+    private readonly HashSet<string> _commitMessageIds = new(StringComparer.Ordinal);
     private long _eventSequence;
     private long _enrollmentOrder;
 
@@ -144,7 +148,6 @@ internal sealed partial class InMemoryEngineStore
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
-        var outboxCount = 0;
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
@@ -154,65 +157,78 @@ internal sealed partial class InMemoryEngineStore
             }
 
             ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-            outboxCount += checkpoint.Outbox.Count;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            var applied = new bool[checkpoints.Count];
-            var accepted = new HashSet<Guid>(checkpoints.Count);
-            var messageIds = new HashSet<string>(outboxCount, StringComparer.Ordinal);
+            try
+            {
+                return ValueTask.FromResult<IReadOnlyList<bool>>(CommitLocked(owner, checkpoints));
+            }
+            finally
+            {
+                // Scratch sets of the store, used only under its lock: a commit allocates no set, and keeps no id.
+                _commitAccepted.Clear();
+                _commitMessageIds.Clear();
+            }
+        }
+    }
+
+    private bool[] CommitLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints)
+    {
+        var applied = new bool[checkpoints.Count];
+        var accepted = _commitAccepted;
+        var messageIds = _commitMessageIds;
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            var state = checkpoint.State;
+            if (!_enrollments.TryGetValue(state.Id, out var entry)
+                || entry.ConcurrencyToken != checkpoint.ExpectedToken
+                || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
+                || !accepted.Add(state.Id))
+            {
+                continue;
+            }
+
+            if (!string.Equals(state.JourneyId, entry.JourneyId, StringComparison.Ordinal)
+                || state.Version != entry.Version
+                || !string.Equals(state.CustomerId, entry.CustomerId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
+            }
+
+            foreach (var message in checkpoint.Outbox)
+            {
+                if (message?.Message?.MessageId is not { } messageId)
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                }
+
+                if (_outbox.ContainsKey(messageId) || !messageIds.Add(messageId))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                }
+            }
+
+            applied[i] = true;
+        }
+
+        lock (_customers.SyncRoot)
+        {
             for (var i = 0; i < checkpoints.Count; i++)
             {
-                var checkpoint = checkpoints[i];
-                var state = checkpoint.State;
-                if (!_enrollments.TryGetValue(state.Id, out var entry)
-                    || entry.ConcurrencyToken != checkpoint.ExpectedToken
-                    || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
-                    || !accepted.Add(state.Id))
+                if (applied[i])
                 {
-                    continue;
+                    ApplyLocked(checkpoints[i]);
                 }
-
-                if (!string.Equals(state.JourneyId, entry.JourneyId, StringComparison.Ordinal)
-                    || state.Version != entry.Version
-                    || !string.Equals(state.CustomerId, entry.CustomerId, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
-                }
-
-                foreach (var message in checkpoint.Outbox)
-                {
-                    if (message?.Message?.MessageId is not { } messageId)
-                    {
-                        throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
-                    }
-
-                    if (_outbox.ContainsKey(messageId) || !messageIds.Add(messageId))
-                    {
-                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
-                    }
-                }
-
-                applied[i] = true;
             }
 
-            lock (_customers.SyncRoot)
-            {
-                for (var i = 0; i < checkpoints.Count; i++)
-                {
-                    if (applied[i])
-                    {
-                        ApplyLocked(checkpoints[i]);
-                    }
-                }
-
-                _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
-            }
-
-            return ValueTask.FromResult<IReadOnlyList<bool>>(applied);
+            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
         }
+
+        return applied;
     }
 
     /// <inheritdoc />
