@@ -9,7 +9,7 @@ public sealed class InMemoryStatisticsTests
     public async Task Counters_stay_exact_when_many_threads_add_deltas_with_equal_and_with_distinct_id_strings()
     {
         var store = new InMemoryEngineStore(new InMemoryCustomerStore());
-        IStatisticsStore statistics = store;
+        var statistics = store;
         const int Threads = 8;
         const int Calls = 2_000;
 
