@@ -444,7 +444,8 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
                 return true;
             case FieldType.Number:
-                if (double.TryParse(cell, NumberStyles.Float, _options.FormatProvider, out var number) && double.IsFinite(number))
+                if (TryParseWholeNumber(cell, out var number)
+                    || (double.TryParse(cell, NumberStyles.Float, _options.FormatProvider, out number) && double.IsFinite(number)))
                 {
                     value = FieldValue.FromNumber(number);
                     return true;
@@ -492,6 +493,36 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 error = $"'{field.Name}' has an unknown type ({(int)field.Type}).";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Plain whole numbers (<c>42</c>, <c>-7</c>, up to 15 digits) without the general parser: the same value it gives in
+    /// any culture (digits and a leading '-' only), several times faster; anything else goes to it.
+    /// </summary>
+    private static bool TryParseWholeNumber(ReadOnlySpan<byte> text, out double value)
+    {
+        value = 0;
+        var negative = text.Length > 1 && text[0] == '-';
+        var digits = negative ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > 15)
+        {
+            return false;
+        }
+
+        long whole = 0;
+        foreach (var b in digits)
+        {
+            var digit = b - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            whole = (whole * 10) + digit;
+        }
+
+        value = negative ? -whole : whole;
+        return true;
     }
 
     /// <summary>The common <c>yyyy-MM-dd</c> without the general parser (several times faster; anything else goes to it).</summary>

@@ -4,7 +4,7 @@ namespace Journeys.Audiences;
 
 /// <summary>
 /// Finds the 64-bit id hashes that occur more than once among all rows of an import, in bounded memory: hashes are
-/// collected in a run of <see cref="RunLength"/> (8 MiB); a full run is sorted and written to a temporary file; at the
+/// collected in a run of <see cref="RunLength"/> (8 MiB, and 8 MiB more to sort it); a full run is sorted and written to a temporary file; at the
 /// end the runs are merged (64 KiB of buffer each) and equal neighbours reported. Up to <see cref="RunLength"/> rows
 /// nothing touches the disk. The hashes found are candidates: the import confirms each by comparing the ids.
 /// </summary>
@@ -16,6 +16,7 @@ internal sealed class RepeatedHashFinder(int runLength = RepeatedHashFinder.RunL
     private const int MergeBufferLength = 8 * 1024;
 
     private readonly ulong[] _run = new ulong[runLength];
+    private ulong[]? _sorted;
     private readonly List<(long Offset, int Count)> _runs = [];
     private int _count;
     private long _written;
@@ -36,8 +37,7 @@ internal sealed class RepeatedHashFinder(int runLength = RepeatedHashFinder.RunL
         var repeated = new HashSet<ulong>();
         if (_runs.Count == 0)
         {
-            var run = _run.AsSpan(0, _count);
-            run.Sort();
+            var run = Sort();
             for (var i = 1; i < run.Length; i++)
             {
                 if (run[i] == run[i - 1])
@@ -102,13 +102,56 @@ internal sealed class RepeatedHashFinder(int runLength = RepeatedHashFinder.RunL
             FileShare.None,
             1,
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        _run.AsSpan(0, _count).Sort();
+        var run = Sort();
 
-        // Written synchronously: the run is a span over the hash array, which an async write cannot take without a copy.
-        RandomAccess.Write(_file.SafeFileHandle, MemoryMarshal.AsBytes(_run.AsSpan(0, _count)), _written);
+        // Written synchronously: the run is a span over an array of hashes, which an async write cannot take without a copy.
+        RandomAccess.Write(_file.SafeFileHandle, MemoryMarshal.AsBytes(run), _written);
         _runs.Add((_written, _count));
         _written += (long)_count * sizeof(ulong);
         _count = 0;
+    }
+
+    /// <summary>
+    /// The run sorted: the hashes are uniform, so one counting pass on their top 16 bits into a second array leaves
+    /// buckets of a few items each to sort (several times faster than a comparison sort of the whole run).
+    /// </summary>
+    private Span<ulong> Sort()
+    {
+        var run = _run.AsSpan(0, _count);
+        if (run.Length < 1 << 16)
+        {
+            run.Sort();
+            return run;
+        }
+
+        var sorted = (_sorted ??= new ulong[_run.Length]).AsSpan(0, _count);
+        var starts = new int[(1 << 16) + 1];
+        foreach (var hash in run)
+        {
+            starts[(int)(hash >> 48) + 1]++;
+        }
+
+        for (var b = 1; b < starts.Length; b++)
+        {
+            starts[b] += starts[b - 1];
+        }
+
+        var next = starts.AsSpan(0, 1 << 16).ToArray();
+        foreach (var hash in run)
+        {
+            sorted[next[(int)(hash >> 48)]++] = hash;
+        }
+
+        for (var b = 0; b < 1 << 16; b++)
+        {
+            var bucket = sorted[starts[b]..starts[b + 1]];
+            if (bucket.Length > 1)
+            {
+                bucket.Sort();
+            }
+        }
+
+        return sorted;
     }
 
     /// <summary>Reads one sorted run back in small blocks.</summary>
