@@ -7,7 +7,8 @@ namespace Journeys.Benchmarks;
 /// <summary>
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
 /// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
-/// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>).
+/// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
+/// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,13 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "csv-import")
+        {
+            await CsvImportFigures.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+            return;
+        }
 
         if (args.Length > 0 && args[0] == "postgres")
         {

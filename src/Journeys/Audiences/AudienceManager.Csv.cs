@@ -1,15 +1,25 @@
+using System.Collections.Immutable;
+using System.IO.Hashing;
 using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Sendings;
 using Journeys.Storage;
+using Journeys.Storage.InMemory;
 using Microsoft.Extensions.Logging;
 
 namespace Journeys.Audiences;
 
 /// <summary>
-/// CSV import in two passes over a replayable stream, so that all-or-nothing costs bounded memory: the first pass
-/// checks every row and keeps only a 64-bit hash per id (for duplicates) and the numbers of the bad rows; the second
-/// pass writes the good rows in batches. A stream that cannot seek is first spooled to a temporary file (deleted when
-/// the import ends). Ids whose hashes collide are confirmed exactly by a third, partial pass (rare: about one pair in
-/// 10^12 for a million rows), so the hash never rejects a good row.
+/// CSV import that reads the file once and still writes nothing from a bad file. The read checks every row and
+/// spools each good one in compact binary form (<see cref="ImportSpool"/>, a temporary file) with a 64-bit hash of its
+/// id (<see cref="RepeatedHashFinder"/>, sorted runs, spilled to disk past a million rows). Ids whose hash repeats are
+/// confirmed exactly from the spool (equal ids are duplicates, the rest collisions, about one pair in 10^7 for a million
+/// rows). Only then, if the file is acceptable, the spool is replayed into the store in batches of
+/// <see cref="CsvImportOptions.BatchSize"/>: one merge call per batch (the in-memory store merges the binary values into
+/// its records without building <see cref="Customer"/> objects; another store gets the stored customers and an upsert),
+/// then the batch's customers enter the active all-customers and filter journeys and, for a list entry, the journey.
+/// Memory of the import itself does not grow with the file: the CSV reader's buffers, 1 MiB of spool buffer, 8 MiB of
+/// hashes, one batch, the first problems and the duplicate rows.
 /// </summary>
 internal sealed partial class AudienceManager
 {
@@ -33,188 +43,300 @@ internal sealed partial class AudienceManager
         }
 
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        FileStream? spool = null;
         try
         {
-            var source = csv;
-            if (!csv.CanSeek)
-            {
-                spool = new FileStream(
-                    Path.Combine(Path.GetTempPath(), $"journeys-import-{Guid.NewGuid():N}.csv"),
-                    FileMode.CreateNew,
-                    FileAccess.ReadWrite,
-                    FileShare.None,
-                    1 << 16,
-                    FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-                await csv.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
-                source = spool;
-                source.Position = 0;
-            }
-
-            var start = source.Position;
             var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-            var check = await CheckAsync(source, schema, importOptions, cancellationToken).ConfigureAwait(false);
-            var problems = ProblemCollector.Merge(check.Problems, check.Duplicates, importOptions.MaxReportedProblems);
-            var problemCount = check.Problems.Count + check.Duplicates.Count;
-            if (problemCount > 0 && importOptions.Mode == CsvImportMode.AllOrNothing)
+            var spool = ImportSpool.Create();
+            await using (spool.ConfigureAwait(false))
             {
-                LogImportRefused(logger, check.Rows, problemCount);
-                throw new CsvImportException(problems, problemCount, check.Rows);
-            }
+                var check = await CheckAsync(csv, schema, importOptions, spool, cancellationToken).ConfigureAwait(false);
+                var problems = ProblemCollector.Merge(check.Problems, check.Duplicates, importOptions.MaxReportedProblems);
+                var problemCount = check.Problems.Count + check.Duplicates.Count;
+                var rejected = check.BadRows + check.Duplicates.Count;
+                if (problemCount > 0 && importOptions.Mode == CsvImportMode.AllOrNothing)
+                {
+                    LogImportRefused(logger, check.Rows, problemCount);
+                    throw new CsvImportException(problems, problemCount, check.Rows);
+                }
 
-            if (check.Added.Count > 0)
-            {
-                schema = check.Added.Aggregate(schema, static (s, f) => s.WithField(f));
-                await customers.SaveSchemaAsync(schema, cancellationToken).ConfigureAwait(false);
-                compiled.Clear();
-            }
+                if (check.Added.Count > 0)
+                {
+                    schema = check.Added.Aggregate(schema, static (s, f) => s.WithField(f));
+                    await customers.SaveSchemaAsync(schema, cancellationToken).ConfigureAwait(false);
+                    compiled.Clear();
+                }
 
-            source.Position = start;
-            var (written, tally) = await WriteAsync(source, schema, importOptions, check.Rejected, journeyId, cancellationToken).ConfigureAwait(false);
-            LogImported(logger, check.Rows, written.Created, written.Updated, tally.Enrolled, check.Rejected.Count);
-            return new AudienceReport(
-                check.Rows, written.Created, written.Updated, tally.Enrolled, tally.NotEnrolledCount, tally.NotEnrolled, check.Rejected.Count, problems, problemCount);
+                var (written, tally) = await WriteAsync(spool, check.Columns, importOptions, check.DuplicateRows, journeyId, cancellationToken).ConfigureAwait(false);
+                LogImported(logger, check.Rows, written.Created, written.Updated, tally.Enrolled, rejected);
+                return new AudienceReport(
+                    check.Rows, written.Created, written.Updated, tally.Enrolled, tally.NotEnrolledCount, tally.NotEnrolled, (int)rejected, problems, problemCount);
+            }
         }
         finally
         {
-            if (spool is not null)
-            {
-                await spool.DisposeAsync().ConfigureAwait(false);
-            }
-
             _lock.Release();
         }
     }
 
-    /// <summary>Pass 1 (and the collision pass): every problem, the rejected row numbers and the fields to add.</summary>
-    private static async ValueTask<CheckResult> CheckAsync(Stream source, CustomerFieldSchema schema, CsvImportOptions importOptions, CancellationToken cancellationToken)
+    /// <summary>The one pass over the CSV: every problem, the good rows spooled, then the duplicate ids.</summary>
+    private static async ValueTask<CheckResult> CheckAsync(Stream source, CustomerFieldSchema schema, CsvImportOptions importOptions, ImportSpool spool, CancellationToken cancellationToken)
     {
-        var start = source.Position;
         var problems = new ProblemCollector(importOptions.MaxReportedProblems);
-        var duplicates = new ProblemCollector(importOptions.MaxReportedProblems);
-        var rejected = new HashSet<long>();
-        var hashes = new HashSet<ulong>();
-        HashSet<ulong>? collided = null;
+        long badRows = 0;
         IReadOnlyList<FieldDefinition> added;
+        IReadOnlyList<string> columns;
         long rows;
-        var reader = CustomerCsvReader.Create(source, schema, importOptions, leaveOpen: true);
-        await using (reader.ConfigureAwait(false))
+        var hashes = new RepeatedHashFinder();
+        await using (hashes.ConfigureAwait(false))
         {
-            while (await reader.ReadRowAsync(false, cancellationToken).ConfigureAwait(false))
+            var reader = CustomerCsvReader.Create(source, schema, importOptions, leaveOpen: true);
+            await using (reader.ConfigureAwait(false))
             {
-                if (reader.RowProblems.Count > 0)
+                while (await reader.ReadRowAsync(false, cancellationToken).ConfigureAwait(false))
                 {
-                    rejected.Add(reader.RowsRead);
-                    foreach (var problem in reader.RowProblems)
+                    if (reader.RowProblems.Count > 0)
                     {
-                        problems.Add(problem);
-                    }
-                }
-                else if (!hashes.Add(reader.IdHash))
-                {
-                    (collided ??= []).Add(reader.IdHash);
-                }
-            }
+                        badRows++;
+                        foreach (var problem in reader.RowProblems)
+                        {
+                            problems.Add(problem);
+                        }
 
-            rows = reader.RowsRead;
-            added = reader.AddedFields;
-        }
-
-        if (collided is not null)
-        {
-            // Exact check of the rows whose id hash was seen twice: equal ids are duplicates, the rest were collisions.
-            hashes.Clear();
-            source.Position = start;
-            var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
-            var again = CustomerCsvReader.Create(source, schema, importOptions, leaveOpen: true);
-            await using (again.ConfigureAwait(false))
-            {
-                while (await again.ReadRowAsync(false, cancellationToken).ConfigureAwait(false))
-                {
-                    if (again.RowProblems.Count > 0 || !collided.Contains(again.IdHash))
-                    {
                         continue;
                     }
 
-                    var id = again.ReadCustomerId();
-                    if (firstLine.TryGetValue(id, out var first))
+                    hashes.Add(spool.Append(reader, reader.RowsRead, reader.Line));
+                    if (spool.IsFull)
                     {
-                        rejected.Add(again.RowsRead);
-                        duplicates.Add(new CsvProblem(again.Line, CustomerCsvReader.CustomerIdColumn, $"the customer id '{id}' is also on line {first}; give each customer once."));
-                    }
-                    else
-                    {
-                        firstLine.Add(id, again.Line);
+                        await spool.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
-            }
-        }
 
-        return new CheckResult(rows, problems, duplicates, rejected, added);
+                rows = reader.RowsRead;
+                added = reader.AddedFields;
+                columns = reader.FieldColumns;
+            }
+
+            var (duplicates, duplicateRows) = await FindDuplicatesAsync(
+                spool, await hashes.FindRepeatedAsync(cancellationToken).ConfigureAwait(false), importOptions, cancellationToken).ConfigureAwait(false);
+            return new CheckResult(rows, badRows, problems, duplicates, duplicateRows, added, columns);
+        }
     }
 
-    /// <summary>Pass 2: the good rows, merged with the stored customers, written (and enrolled) in batches.</summary>
-    private async ValueTask<(CustomerUpsertResult Written, EnrollmentTally Tally)> WriteAsync(
-        Stream source, CustomerFieldSchema schema, CsvImportOptions importOptions, HashSet<long> rejected, string? journeyId, CancellationToken cancellationToken)
+    /// <summary>Rows whose id hash repeats, compared exactly (from the spool): a row whose id an earlier row has is a duplicate.</summary>
+    private static async ValueTask<(ProblemCollector Duplicates, HashSet<long> Rows)> FindDuplicatesAsync(
+        ImportSpool spool, HashSet<ulong> repeated, CsvImportOptions importOptions, CancellationToken cancellationToken)
     {
-        int created = 0, updated = 0;
-        var tally = new EnrollmentTally();
-        var batch = new List<Customer>(importOptions.BatchSize);
-        var ids = new List<string>(importOptions.BatchSize);
-        var reader = CustomerCsvReader.Create(source, schema, importOptions with { UnknownColumns = UnknownColumnHandling.Reject }, leaveOpen: true);
-        await using (reader.ConfigureAwait(false))
+        var duplicates = new ProblemCollector(importOptions.MaxReportedProblems);
+        var rows = new HashSet<long>();
+        if (repeated.Count == 0)
         {
-            while (await reader.ReadRowAsync(true, cancellationToken).ConfigureAwait(false))
+            return (duplicates, rows);
+        }
+
+        var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
+        var batch = new SpoolBatch();
+        await spool.RewindAsync(cancellationToken).ConfigureAwait(false);
+        while (await spool.ReadAsync(batch, 4096, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var (start, length) in batch.Rows)
             {
-                if (rejected.Contains(reader.RowsRead))
+                var row = batch.Data.AsSpan(start, length);
+                var position = 0;
+                var number = (long)CustomerRecordCodec.ReadVarint(row, ref position);
+                var line = (long)CustomerRecordCodec.ReadVarint(row, ref position);
+                var idStart = position;
+                CustomerRecordCodec.ReadStringBytes(row, ref position, out _);
+                if (!repeated.Contains(XxHash3.HashToUInt64(row[idStart..position]) | 1UL << 63))
                 {
                     continue;
                 }
 
-                if (reader.RowProblems.Count > 0)
+                var at = idStart;
+                var id = CustomerRecordCodec.ReadString(row, ref at);
+                if (firstLine.TryGetValue(id, out var first))
                 {
-                    throw new InvalidOperationException(
-                        $"The CSV stream changed between the check and the import (line {reader.Line} is now bad: {reader.RowProblems[0].Message}); {created + updated} customers were already written.");
+                    rows.Add(number);
+                    duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id '{id}' is also on line {first}; give each customer once."));
                 }
-
-                var id = reader.ReadCustomerId();
-                var existing = await customers.GetAsync(id, cancellationToken).ConfigureAwait(false);
-                batch.Add(reader.ToCustomer(existing));
-                ids.Add(id);
-                if (batch.Count == importOptions.BatchSize)
+                else
                 {
-                    await FlushAsync().ConfigureAwait(false);
+                    firstLine.Add(id, line);
                 }
             }
         }
 
-        if (batch.Count > 0)
-        {
-            await FlushAsync().ConfigureAwait(false);
-        }
+        return (duplicates, rows);
+    }
 
-        return (new CustomerUpsertResult(created, updated), tally);
-
-        async ValueTask FlushAsync()
+    /// <summary>The spooled rows (but the duplicates) written in batches, each batch's customers then enrolled.</summary>
+    private async ValueTask<(CustomerUpsertResult Written, EnrollmentTally Tally)> WriteAsync(
+        ImportSpool spool, IReadOnlyList<string> columns, CsvImportOptions importOptions, HashSet<long> duplicateRows, string? journeyId, CancellationToken cancellationToken)
+    {
+        int created = 0, updated = 0;
+        var tally = new EnrollmentTally();
+        var batch = new SpoolBatch();
+        var patches = new List<int>(importOptions.BatchSize);
+        var ids = new List<string>(importOptions.BatchSize);
+        var compact = customers as InMemoryCustomerStore;
+        await spool.RewindAsync(cancellationToken).ConfigureAwait(false);
+        while (await spool.ReadAsync(batch, importOptions.BatchSize, cancellationToken).ConfigureAwait(false))
         {
-            var (result, enrolled) = await manager.PutCustomersAsync(batch, cancellationToken).ConfigureAwait(false);
+            patches.Clear();
+            foreach (var (start, length) in batch.Rows)
+            {
+                var position = start;
+                var number = (long)CustomerRecordCodec.ReadVarint(batch.Data, ref position);
+                CustomerRecordCodec.ReadVarint(batch.Data, ref position);
+                if (duplicateRows.Count == 0 || !duplicateRows.Contains(number))
+                {
+                    patches.Add(position);
+                }
+            }
+
+            if (patches.Count == 0)
+            {
+                continue;
+            }
+
+            var result = compact is not null
+                ? compact.Merge(columns, batch.Data, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(patches))
+                : await UpsertPatchesAsync(columns, batch.Data, patches, cancellationToken).ConfigureAwait(false);
             created += result.Created;
             updated += result.Updated;
-            tally.AddOther(enrolled);
+
+            var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
+            if (journeyId is null && entry.AllCustomers.Count == 0 && !entry.AnyFilter)
+            {
+                continue;
+            }
+
+            ids.Clear();
+            foreach (var patch in patches)
+            {
+                var position = patch;
+                ids.Add(CustomerRecordCodec.ReadString(batch.Data, ref position));
+            }
+
+            tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
             if (journeyId is not null)
             {
                 tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
             }
-
-            batch.Clear();
-            ids.Clear();
         }
+
+        return (new CustomerUpsertResult(created, updated), tally);
     }
 
-    private sealed record CheckResult(long Rows, ProblemCollector Problems, ProblemCollector Duplicates, HashSet<long> Rejected, IReadOnlyList<FieldDefinition> Added);
+    /// <summary>For a store without a merge: each patch applied to the stored customer (a get per row), then one upsert.</summary>
+    private async ValueTask<CustomerUpsertResult> UpsertPatchesAsync(IReadOnlyList<string> columns, byte[] data, List<int> patches, CancellationToken cancellationToken)
+    {
+        var list = new List<Customer>(patches.Count);
+        foreach (var patch in patches)
+        {
+            var position = patch;
+            var id = CustomerRecordCodec.ReadString(data, ref position);
+            var existing = await customers.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+            foreach (var column in columns)
+            {
+                var value = CustomerRecordCodec.ReadValue(data, ref position);
+                if (value.IsNull)
+                {
+                    fields.Remove(column);
+                }
+                else
+                {
+                    fields[column] = value;
+                }
+            }
+
+            list.Add(new Customer(id, fields, existing?.TimeZoneId));
+        }
+
+        return await customers.UpsertAsync(list, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The active journeys (not sendings) that enter customers when they are put: all-customers entries, and whether any
+    /// has a filter entry. Looked up after each batch is written, so a journey activated meanwhile either sees the batch
+    /// in its activation scan or is found here.
+    /// </summary>
+    private async ValueTask<(List<CompiledJourney> AllCustomers, bool AnyFilter)> ActiveEntryJourneysAsync(CancellationToken cancellationToken)
+    {
+        var all = new List<CompiledJourney>();
+        var anyFilter = false;
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Journey.Entry is not (AllCustomersEntry or FilterEntry) || SendingJourneys.IsSending(record.Journey.Id))
+            {
+                continue;
+            }
+
+            var active = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (active?.Entry is AllCustomersEntry && await compiled.GetAsync(active.Id, active.Version, cancellationToken).ConfigureAwait(false) is { } journey)
+            {
+                all.Add(journey);
+            }
+            else if (active?.Entry is FilterEntry)
+            {
+                anyFilter = true;
+            }
+        }
+
+        return (all, anyFilter);
+    }
+
+    /// <summary>The entry rule of <see cref="IJourneyManager.PutCustomersAsync"/> for imported customers: every one enters the all-customers journeys, the matching ones the filter journeys.</summary>
+    private async ValueTask<int> EnrollByEntryAsync((List<CompiledJourney> AllCustomers, bool AnyFilter) entry, List<string> ids, CancellationToken cancellationToken)
+    {
+        var enrolled = 0;
+        if (entry.AllCustomers.Count > 0)
+        {
+            var now = time.GetUtcNow();
+            var requests = new List<EnrollmentRequest>(ids.Count * entry.AllCustomers.Count);
+            foreach (var journey in entry.AllCustomers)
+            {
+                foreach (var id in ids)
+                {
+                    requests.Add(new EnrollmentRequest(
+                        Guid.CreateVersion7(now), journey.Id, journey.Version, id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                }
+            }
+
+            foreach (var chunk in requests.Chunk(Batch))
+            {
+                foreach (var outcome in await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
+                {
+                    enrolled += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+                }
+            }
+        }
+
+        if (entry.AnyFilter)
+        {
+            enrolled += await recheck.EnrollMatchingAsync(ids, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (enrolled > 0)
+        {
+            signal.NotifyWork();
+        }
+
+        return enrolled;
+    }
+
+    private sealed record CheckResult(
+        long Rows,
+        long BadRows,
+        ProblemCollector Problems,
+        ProblemCollector Duplicates,
+        HashSet<long> DuplicateRows,
+        IReadOnlyList<FieldDefinition> Added,
+        IReadOnlyList<string> Columns);
 
     [LoggerMessage(405, LogLevel.Information, "CSV import: {Rows} rows, {Created} created, {Updated} updated, {Enrolled} enrollments, {Rejected} rows rejected")]
-    private static partial void LogImported(ILogger logger, long rows, int created, int updated, int enrolled, int rejected);
+    private static partial void LogImported(ILogger logger, long rows, int created, int updated, int enrolled, long rejected);
 
     [LoggerMessage(406, LogLevel.Information, "CSV import refused: {Rows} rows read, {Problems} problems; nothing written")]
     private static partial void LogImportRefused(ILogger logger, long rows, long problems);

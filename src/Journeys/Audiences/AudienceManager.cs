@@ -19,6 +19,8 @@ internal sealed partial class AudienceManager(
     IEnrollmentStore enrollments,
     IJourneyManager manager,
     CompiledJourneyCache compiled,
+    FilterEntryRecheck recheck,
+    IJourneyEngineSignal signal,
     IOptions<AudienceOptions> options,
     TimeProvider time,
     ILogger<AudienceManager> logger) : IAudienceManager, IDisposable

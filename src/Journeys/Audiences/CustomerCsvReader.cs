@@ -2,8 +2,10 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
+using System.Text.Unicode;
 using CsvHelper;
 using Journeys.Model;
+using Journeys.Storage.InMemory;
 
 namespace Journeys.Audiences;
 
@@ -49,7 +51,6 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     private bool _headerRead;
     private bool _onRow;
     private long _rows;
-    private ulong _idHash;
     private CustomerCsvRow? _current;
 
     private CustomerCsvReader(CsvReader csv, CustomerFieldSchema schema, CsvImportOptions options)
@@ -104,9 +105,6 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
     /// <summary>The problems of the current row.</summary>
     internal IReadOnlyList<CsvProblem> RowProblems => _problems;
-
-    /// <summary>A 64-bit hash of the current row's trimmed id (valid rows only), for duplicate detection in little memory.</summary>
-    internal ulong IdHash => _idHash;
 
     /// <summary>Reads and checks the header, if it has not been read yet.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -270,6 +268,77 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         return true;
     }
 
+    /// <summary>The names of the field columns, in column order: the order of the values <see cref="EncodePatch"/> writes.</summary>
+    internal IReadOnlyList<string> FieldColumns
+    {
+        get
+        {
+            var names = new List<string>();
+            foreach (var column in _columns)
+            {
+                if (column.Kind == ColumnKind.Field)
+                {
+                    names.Add(column.Field!.Name);
+                }
+            }
+
+            return names;
+        }
+    }
+
+    /// <summary>
+    /// Writes the current (valid) row as a merge patch (<see cref="CustomerRecordCodec"/>): the id as a string payload,
+    /// then one value per field column (null for an empty cell). Text goes from the file's UTF-8 bytes to the buffer
+    /// without becoming a string.
+    /// </summary>
+    /// <returns>A 64-bit hash of the id's bytes (never 0), for duplicate detection.</returns>
+    internal ulong EncodePatch(RecordBuffer buffer)
+    {
+        var start = buffer.Length;
+        WriteText(buffer, _csv.GetSpan(_idIndex).Trim(Blank));
+        var hash = XxHash3.HashToUInt64(buffer.WrittenSpan[start..]) | 1UL << 63;
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var column = _columns[i];
+            if (column.Kind != ColumnKind.Field)
+            {
+                continue;
+            }
+
+            switch (column.Field!.Type)
+            {
+                case FieldType.String when !_csv.GetSpan(i).Trim(Blank).IsEmpty:
+                    buffer.WriteByte(CustomerRecordCodec.StringTag);
+                    WriteText(buffer, _csv.GetSpan(i));
+                    break;
+                case FieldType.StringList when !_csv.GetSpan(i).Trim(Blank).IsEmpty:
+                    CustomerRecordCodec.WriteValue(buffer, FieldValue.FromStringList(Encoding.UTF8.GetString(_csv.GetSpan(i)).Split(_options.ListSeparator)));
+                    break;
+                case FieldType.String or FieldType.StringList:
+                    buffer.WriteByte(CustomerRecordCodec.NullTag);
+                    break;
+                default:
+                    CustomerRecordCodec.WriteValue(buffer, _values[i]);
+                    break;
+            }
+        }
+
+        return hash;
+
+        // Valid UTF-8 is copied; anything else is decoded as GetString would (with U+FFFD) and encoded again.
+        static void WriteText(RecordBuffer buffer, ReadOnlySpan<byte> utf8)
+        {
+            if (Utf8.IsValid(utf8))
+            {
+                CustomerRecordCodec.WriteUtf8String(buffer, utf8);
+            }
+            else
+            {
+                CustomerRecordCodec.WriteString(buffer, Encoding.UTF8.GetString(utf8));
+            }
+        }
+    }
+
     /// <summary>The current row's id, trimmed.</summary>
     internal string ReadCustomerId() => Encoding.UTF8.GetString(_csv.GetSpan(_idIndex).Trim(Blank));
 
@@ -312,7 +381,6 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     private void CheckRow(bool parseValues)
     {
         _problems.Clear();
-        _idHash = 0;
         var line = _csv.LineNumber;
         if (_csv.FieldCount != _columns.Length)
         {
@@ -341,11 +409,6 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 {
                     _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
                 }
-                else
-                {
-                    // Never 0, so 0 can mean "no id".
-                    _idHash = XxHash3.HashToUInt64(id) | 1UL << 63;
-                }
 
                 continue;
             }
@@ -354,15 +417,10 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             {
                 _problems.Add(new CsvProblem(line, column.Name, error));
             }
-            else if (parseValues)
+            else
             {
                 _values[i] = value;
             }
-        }
-
-        if (_problems.Count > 0)
-        {
-            _idHash = 0;
         }
     }
 
@@ -386,7 +444,8 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
                 return true;
             case FieldType.Number:
-                if (double.TryParse(cell, NumberStyles.Float, _options.FormatProvider, out var number) && double.IsFinite(number))
+                if (TryParseWholeNumber(cell, out var number)
+                    || (double.TryParse(cell, NumberStyles.Float, _options.FormatProvider, out number) && double.IsFinite(number)))
                 {
                     value = FieldValue.FromNumber(number);
                     return true;
@@ -434,6 +493,36 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 error = $"'{field.Name}' has an unknown type ({(int)field.Type}).";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Plain whole numbers (<c>42</c>, <c>-7</c>, up to 15 digits) without the general parser: the same value it gives in
+    /// any culture (digits and a leading '-' only), several times faster; anything else goes to it.
+    /// </summary>
+    private static bool TryParseWholeNumber(ReadOnlySpan<byte> text, out double value)
+    {
+        value = 0;
+        var negative = text.Length > 1 && text[0] == '-';
+        var digits = negative ? text[1..] : text;
+        if (digits.IsEmpty || digits.Length > 15)
+        {
+            return false;
+        }
+
+        long whole = 0;
+        foreach (var b in digits)
+        {
+            var digit = b - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            whole = (whole * 10) + digit;
+        }
+
+        value = negative ? -whole : whole;
+        return true;
     }
 
     /// <summary>The common <c>yyyy-MM-dd</c> without the general parser (several times faster; anything else goes to it).</summary>

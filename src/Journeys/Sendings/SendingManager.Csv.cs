@@ -29,37 +29,14 @@ internal sealed partial class SendingManager
         var check = Define(request.SendingId!, request, campaign, SendingAudience.List);
         JourneyCompiler.Compile(check, schema, compiled.Campaigns);
 
-        FileStream? spool = null;
-        try
+        var spool = await CsvSpool.OpenReplayableAsync(csv, "sending", cancellationToken).ConfigureAwait(false);
+        await using (spool.ConfigureAwait(false))
         {
-            var source = csv;
-            if (!csv.CanSeek)
-            {
-                spool = new FileStream(
-                    Path.Combine(Path.GetTempPath(), $"journeys-sending-{Guid.NewGuid():N}.csv"),
-                    FileMode.CreateNew,
-                    FileAccess.ReadWrite,
-                    FileShare.None,
-                    1 << 16,
-                    FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-                await csv.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
-                spool.Position = 0;
-                source = spool;
-            }
-
-            var start = source.Position;
-            var import = await audiences.ImportCsvAsync(source, options, cancellationToken).ConfigureAwait(false);
-            source.Position = start;
+            var import = await audiences.ImportCsvAsync(spool.Source, options, cancellationToken).ConfigureAwait(false);
+            spool.Rewind();
             var imported = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-            var status = await SendToListAsync(request, ValidIdsAsync(source, imported, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var status = await SendToListAsync(request, ValidIdsAsync(spool.Source, imported, options, cancellationToken), cancellationToken).ConfigureAwait(false);
             return new CsvSendingResult(import, status);
-        }
-        finally
-        {
-            if (spool is not null)
-            {
-                await spool.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using Journeys.Audiences;
+using Journeys.Model;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Benchmarks;
+
+/// <summary>
+/// The CSV import in a fresh process, not BenchmarkDotNet (<c>-- csv-import [rows] [runs]</c>): the file of
+/// <see cref="CsvImportBenchmarks"/>, then per run the CsvHelper parse baseline, the stages of the import one by one
+/// (the reader's checks alone; with each row encoded; with the spool written; the whole import), each timed with a
+/// Stopwatch, and the whole process's working set sampled every 2 ms around the import: before it, its peak, and the
+/// managed heap the store keeps after it. The first run of a fresh process is the honest whole-process peak (no earlier
+/// iteration's freed memory still committed).
+/// </summary>
+internal static class CsvImportFigures
+{
+    private static readonly CustomerFieldSchema Schema = CustomerFieldSchema.Create(
+        new FieldDefinition("firstName", FieldType.String),
+        new FieldDefinition("age", FieldType.Number),
+        new FieldDefinition("vip", FieldType.Boolean),
+        new FieldDefinition("birthDate", FieldType.DateTime));
+
+    public static async Task RunAsync(int rows, int runs)
+    {
+        var path = Path.Combine(Path.GetTempPath(), FormattableString.Invariant($"journeys-figures-{rows}-{Environment.ProcessId}.csv"));
+        try
+        {
+            WriteFile(path, rows);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CSV import figures, {rows:N0} rows, file {new FileInfo(path).Length / 1e6:N1} MB, GC server={System.Runtime.GCSettings.IsServerGC}"));
+            for (var run = 1; run <= runs; run++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var wsBefore = Environment.WorkingSet;
+                var (import, peakWs, peakHeap, heapBefore, store) = await ImportAsync(path, rows);
+                var parse = Time(() => Parse(path));
+                var check = await TimeAsync(() => ReadAsync(path, encode: false));
+                var encode = await TimeAsync(() => ReadAsync(path, encode: true));
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  run {run}: parse baseline {parse,7:N0} ms ({rows / parse * 1000:N0} rows/s) | reader checks {check,7:N0} ms | + encode {encode,7:N0} ms | import {import,7:N0} ms ({rows / import * 1000:N0} rows/s, {parse / import:P0} of baseline)"));
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"         process working set: before import {wsBefore / 1048576d:N0} MB, peak during import {peakWs / 1048576d:N0} MB | heap before {heapBefore / 1048576d:N0} MB, peak {peakHeap / 1048576d:N0} MB, store keeps {store / 1048576d:N0} MB, import's own {(peakHeap - heapBefore - store) / 1048576d:N0} MB"));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void WriteFile(string path, int rows)
+    {
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
+        writer.Write("customerId,firstName,age,vip,birthDate\r\n");
+        var day0 = new DateTime(1960, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < rows; i++)
+        {
+            writer.Write(string.Create(
+                CultureInfo.InvariantCulture,
+                $"c{i:D8}@example.com,\"Name, {i}\",{20 + (i % 60)},{(i % 4 == 0 ? "true" : "false")},{day0.AddDays(i % 15000):yyyy-MM-dd}\r\n"));
+        }
+    }
+
+    private static async Task<(double Ms, long PeakWs, long PeakHeap, long HeapBefore, long Store)> ImportAsync(string path, int rows)
+    {
+        var services = new ServiceCollection();
+        services.AddJourneys();
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ICustomerStore>().SaveSchemaAsync(Schema);
+        var audiences = provider.GetRequiredService<IAudienceManager>();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        long peakWs = Environment.WorkingSet, peakHeap = GC.GetTotalMemory(false);
+        var stop = false;
+        var sampler = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                peakWs = Math.Max(peakWs, Environment.WorkingSet);
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                Thread.Sleep(2);
+            }
+        }) { IsBackground = true };
+        sampler.Start();
+        var watch = Stopwatch.StartNew();
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
+        {
+            var report = await audiences.ImportCsvAsync(file);
+            if (report.Created != rows)
+            {
+                throw new InvalidOperationException($"Imported {report.Created} of {rows}.");
+            }
+        }
+
+        var ms = watch.Elapsed.TotalMilliseconds;
+        Volatile.Write(ref stop, true);
+        sampler.Join();
+        var store = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+        GC.KeepAlive(provider.GetRequiredService<InMemoryCustomerStore>());
+        return (ms, peakWs, peakHeap, heapBefore, store);
+    }
+
+    private static long Parse(string path)
+    {
+        using var csv = CsvReader.FromFile(path, new CsvReaderOptions { Separator = ',' });
+        long check = 0;
+        while (csv.Read())
+        {
+            check += csv.GetString(0).Length + csv.GetString(1).Length + (long)csv.Parse<double>(2) + (csv.Parse<bool>(3) ? 1 : 0) + csv.Parse<DateTimeOffset>(4).Day;
+        }
+
+        return check;
+    }
+
+    private static async Task<long> ReadAsync(string path, bool encode)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var reader = CustomerCsvReader.Create(file, Schema);
+        await using var _ = reader.ConfigureAwait(false);
+        var buffer = new RecordBuffer(1 << 16);
+        long check = 0;
+        while (await reader.ReadRowAsync(false, default))
+        {
+            if (encode)
+            {
+                buffer.Clear();
+                check ^= (long)reader.EncodePatch(buffer);
+            }
+        }
+
+        return check;
+    }
+
+    private static double Time(Func<long> action)
+    {
+        var watch = Stopwatch.StartNew();
+        GC.KeepAlive(action());
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<double> TimeAsync(Func<Task<long>> action)
+    {
+        var watch = Stopwatch.StartNew();
+        GC.KeepAlive(await action());
+        return watch.Elapsed.TotalMilliseconds;
+    }
+}
