@@ -339,6 +339,54 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// One statement: the held rows (leased to <paramref name="owner"/>, expiring after <paramref name="now"/>) are
+    /// locked in primary-key order, as a commit locks them, so a renewal and a commit cannot deadlock, and their expiry
+    /// moved; a row whose lease was released or taken over while the renewal waited for its lock is re-checked and
+    /// left alone.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (enrollmentIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var ids = enrollmentIds.ToArray();
+        return database.ExecuteAsync<IReadOnlyList<bool>>("renew enrollment leases", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null,
+                "WITH l AS (SELECT customer_id, enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
+                + " ORDER BY customer_id, enrollment_id FOR UPDATE)"
+                + " UPDATE {s}.enrollments e SET lease_expires_at = GREATEST(e.lease_expires_at, $4) FROM l"
+                + " WHERE e.customer_id = l.customer_id AND e.enrollment_id = l.enrollment_id RETURNING e.enrollment_id");
+            command.Parameters.Add(Parameter(ids));
+            command.Parameters.Add(Parameter(owner));
+            command.Parameters.Add(Parameter(Utc(now)));
+            command.Parameters.Add(Parameter(Utc(now + lease)));
+            var held = new HashSet<Guid>();
+            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    held.Add(reader.GetGuid(0));
+                }
+            }
+
+            var renewed = new bool[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                renewed[i] = held.Contains(ids[i]);
+            }
+
+            return renewed;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// One transaction: the enrollments are locked and checked (token and lease owner, exactly as in
     /// <c>docs/storage.md</c>), then the applied states, outbox messages, customer field updates and statistic deltas are
     /// written with one statement each over arrays. Other hosts are told of new work and messages by <c>NOTIFY</c>.

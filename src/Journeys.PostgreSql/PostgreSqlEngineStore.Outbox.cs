@@ -160,6 +160,49 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One statement, held rows locked in primary-key order (as results lock them) and re-checked after the lock.</remarks>
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (messageIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var ids = messageIds.ToArray();
+        return database.ExecuteAsync<IReadOnlyList<bool>>("renew outbox leases", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null,
+                "WITH l AS (SELECT customer_id, message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
+                + " ORDER BY customer_id, message_id FOR UPDATE)"
+                + " UPDATE {s}.outbox o SET lease_expires_at = GREATEST(o.lease_expires_at, $4) FROM l"
+                + " WHERE o.customer_id = l.customer_id AND o.message_id = l.message_id RETURNING o.message_id");
+            command.Parameters.Add(NullableArray(ids, NpgsqlDbType.Text));
+            command.Parameters.Add(Parameter(owner));
+            command.Parameters.Add(Parameter(Utc(now)));
+            command.Parameters.Add(Parameter(Utc(now + lease)));
+            var held = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    held.Add(reader.GetString(0));
+                }
+            }
+
+            var renewed = new bool[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                renewed[i] = ids[i] is { } id && held.Contains(id);
+            }
+
+            return renewed;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("next outbox due", async (connection, token) =>

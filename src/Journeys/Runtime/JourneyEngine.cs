@@ -35,6 +35,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
     private readonly FrequencyTracker _frequency = new();
+    private readonly LeaseRenewal _renewal;
     private int _inFlight;
 
     public JourneyEngine(
@@ -66,6 +67,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
         }
+
+        _renewal = new LeaseRenewal(enrollments, outbox, _options.OwnerId, _options.LeaseDuration, _shards.Length, time, logger);
     }
 
     /// <summary>Work items waiting in the shard inboxes.</summary>
@@ -93,6 +96,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         workers.Add(Task.Run(() => RunDispatcherAsync(stoppingToken), CancellationToken.None));
+        workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
         try
         {
             await RunPumpAsync(stoppingToken).ConfigureAwait(false);
@@ -131,6 +135,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
+            _renewal.Claimed(claimed);
             foreach (var item in claimed)
             {
                 Interlocked.Increment(ref _inFlight);
@@ -341,6 +346,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
+            _renewal.Finished(batch);
             NotifyWork();
         }
     }
@@ -448,8 +454,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             var results = new OutboxResult[due.Count];
             var events = new List<CustomerEvent>();
-            await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
-            await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+            _renewal.Sending(due);
+            try
+            {
+                await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
+                await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _renewal.Sent();
+            }
+
             if (events.Count > 0)
             {
                 await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
