@@ -40,24 +40,13 @@ internal sealed partial class PostgreSqlEngineStore
         RETURNING message_id
         """;
 
-    // Statistic deltas of accepted checkpoints summed per counter row, upserted in key order (bytewise, as every other
-    // statistics write orders them) so concurrent commits cannot deadlock on the counter rows.
-    private const string AddCommittedStatisticsSql = """
-        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
-        SELECT d.j, d.v, d.n, d.k, sum(d.amount)::bigint
-        FROM unnest($4::bigint[], $5::text[], $6::int[], $7::text[], $8::smallint[], $9::bigint[]) AS d(cp, j, v, n, k, amount)
-        WHERE d.cp IN (
-        """ + AcceptedSql + """
-        )
-        GROUP BY d.j, d.v, d.n, d.k
-        ORDER BY d.j COLLATE "C", d.v, d.n COLLATE "C", d.k
-        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
-        """;
-
     // The accepted states, lease released, each placed in the ready queue (in call order) when it is active or waits
-    // for an event that is already pending. Last, because it changes the tokens the other statements check.
+    // for an event that is already pending; then the statistic deltas of exactly the checkpoints written, summed per
+    // counter row and upserted in key order (bytewise, as every statistics write orders them, so concurrent commits
+    // cannot deadlock). Last, because it changes the tokens the other statements check, and because the journey-level
+    // counter rows are the hottest rows of all: taking their locks last keeps them held for the shortest time.
     private const string WriteStatesSql = """
-        UPDATE {s}.enrollments e SET current_node = x.node, status = x.status, wake_at = x.wake_at, awaited_event = x.awaited, visit = x.visit,
+        WITH written AS (UPDATE {s}.enrollments e SET current_node = x.node, status = x.status, wake_at = x.wake_at, awaited_event = x.awaited, visit = x.visit,
             updated_at = x.updated_at, token = x.token, wake_events = x.we, event_cursor = x.cursor,
             node_entered_at = x.node_entered_at, node_state = x.node_state, end_reason = x.reason,
             messages_sent = x.messages_sent, clicks = x.clicks,
@@ -76,14 +65,22 @@ internal sealed partial class PostgreSqlEngineStore
         """ + AcceptedSql + """
                 ) ORDER BY u.ord) y) x
         WHERE e.customer_id = x.c AND e.enrollment_id = x.id
+        RETURNING x.ord)
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
+        SELECT d.j, d.v, d.n, d.k, sum(d.amount)::bigint
+        FROM unnest($20::bigint[], $21::text[], $22::int[], $23::text[], $24::smallint[], $25::bigint[]) AS d(cp, j, v, n, k, amount)
+        WHERE d.cp IN (SELECT ord FROM written)
+        GROUP BY d.j, d.v, d.n, d.k
+        ORDER BY d.j COLLATE "C", d.v, d.n COLLATE "C", d.k
+        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
     /// <inheritdoc />
     /// <remarks>
     /// One transaction and, without customer field updates, two round trips: one <see cref="NpgsqlBatch"/> locks the
     /// enrollments and decides which checkpoints apply (<c>token = expected AND lease_owner = owner</c>, exactly as in
-    /// <c>docs/storage.md</c>), inserts their outbox messages, adds their statistic deltas summed per counter, writes
-    /// their states and places them in the ready queue, and notifies other hosts; then the commit. Each statement
+    /// <c>docs/storage.md</c>), inserts their outbox messages, writes their states and places them in the ready queue,
+    /// adds their statistic deltas summed per counter row, and notifies other hosts; then the commit. Each statement
     /// re-derives the accepted checkpoints from the rows the first one locked, so nothing is written for a refused one.
     /// Customer field updates (read-modify-write of typed fields) cost one more round trip, for batches that have them.
     /// A problem found in the results (an outbox message already pending, a checkpoint that changes its enrollment's
@@ -144,38 +141,32 @@ internal sealed partial class PostgreSqlEngineStore
             if (commit.Outbox.Count > 0)
             {
                 var outbox = commit.Command(database, InsertOutboxSql, owner);
-                var p = outbox.Parameters;
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Checkpoint);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.CustomerId);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.MessageId);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.IdempotencyKey);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.Channel.Name);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.CampaignId);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.Body);
-                UnnestColumns.AddNullable(p, commit.Outbox, static o => o.Message.Message.JourneyId, NpgsqlDbType.Text);
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Message.JourneyVersion);
-                UnnestColumns.AddNullable(p, commit.Outbox, static o => o.Message.Message.NodeId, NpgsqlDbType.Text);
-                UnnestColumns.AddNullable(p, commit.Outbox, static o => o.Message.EnrollmentId, NpgsqlDbType.Uuid);
-                UnnestColumns.Add(p, commit.Outbox, static o => Utc(o.Message.DueAt));
-                UnnestColumns.Add(p, commit.Outbox, static o => o.Message.Attempts);
+                var columns = outbox.Parameters;
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Checkpoint);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.CustomerId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.MessageId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.IdempotencyKey);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Channel.Name);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.CampaignId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Body);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.JourneyId, NpgsqlDbType.Text);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.JourneyVersion);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.NodeId, NpgsqlDbType.Text);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.EnrollmentId, NpgsqlDbType.Uuid);
+                UnnestColumns.Add(columns, commit.Outbox, static o => Utc(o.Message.DueAt));
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Attempts);
                 batch.BatchCommands.Add(outbox);
             }
 
-            if (commit.Deltas.Count > 0)
-            {
-                var statistics = commit.Command(database, AddCommittedStatisticsSql, owner);
-                var p = statistics.Parameters;
-                UnnestColumns.Add(p, commit.Deltas, static d => d.Checkpoint);
-                UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.JourneyId);
-                UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Version);
-                UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.NodeId ?? string.Empty);
-                UnnestColumns.Add(p, commit.Deltas, static d => (short)d.Delta.Counter);
-                UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
-                batch.BatchCommands.Add(statistics);
-            }
-
             var states = commit.Command(database, WriteStatesSql, owner);
-            AddStateColumns(states.Parameters, checkpoints);
+            var p = states.Parameters;
+            AddStateColumns(p, checkpoints);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Checkpoint);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.JourneyId);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Version);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.NodeId ?? string.Empty);
+            UnnestColumns.Add(p, commit.Deltas, static d => (short)d.Delta.Counter);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
             batch.BatchCommands.Add(states);
             if (commit.Outbox.Count > 0)
             {

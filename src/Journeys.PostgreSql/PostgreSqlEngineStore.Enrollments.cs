@@ -45,18 +45,43 @@ internal sealed partial class PostgreSqlEngineStore
             return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>([]);
         }
 
-        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, token), cancellationToken);
+        // A retry after a lost reply may find the first attempt committed: its rows are then recognised, not refused.
+        var attempts = 0;
+        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, ++attempts > 1, token), cancellationToken);
     }
 
     private async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, CancellationToken token)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, bool retry, CancellationToken token)
     {
-        using (var existing = database.Command(connection, transaction, "SELECT enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) LIMIT 1"))
+        // On a retry of this call, a stored row with the id, customer, journey, version and entry time of its request is
+        // this call's own earlier insert (committed, the reply lost): that request is Created, and not inserted or
+        // counted again. Anything else with a used id is the caller's mistake.
+        var own = new HashSet<Guid>();
+        using (var existing = database.Command(connection, transaction,
+            "SELECT enrollment_id, customer_id, journey_id, version, entered_at FROM {s}.enrollments WHERE enrollment_id = ANY ($1)"))
         {
             existing.Parameters.Add(Parameter(ids.ToArray()));
-            if (await existing.ExecuteScalarAsync(token).ConfigureAwait(false) is Guid used)
+            var byId = new Dictionary<Guid, EnrollmentRequest>(requests.Count);
+            foreach (var request in requests)
             {
-                throw new ArgumentException($"Enrollment id {used} already exists; nothing was written.", nameof(requests));
+                byId[request.EnrollmentId] = request;
+            }
+
+            using var reader = await existing.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var used = reader.GetGuid(0);
+                var request = byId[used];
+                if (!retry
+                    || !string.Equals(reader.GetString(1), request.CustomerId, StringComparison.Ordinal)
+                    || !string.Equals(reader.GetString(2), request.JourneyId, StringComparison.Ordinal)
+                    || reader.GetInt32(3) != request.Version
+                    || reader.GetFieldValue<DateTimeOffset>(4).UtcTicks / 10 != request.At.UtcTicks / 10)
+                {
+                    throw new ArgumentException($"Enrollment id {used} already exists; nothing was written.", nameof(requests));
+                }
+
+                own.Add(used);
             }
         }
 
@@ -146,6 +171,13 @@ internal sealed partial class PostgreSqlEngineStore
             for (var i = 0; i < requests.Count; i++)
             {
                 var request = requests[i];
+                if (own.Contains(request.EnrollmentId))
+                {
+                    // Created by the attempt whose reply was lost: already in the history and the entry counter.
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+                    continue;
+                }
+
                 var key = (request.CustomerId, request.JourneyId);
                 history.TryGetValue(key, out var entry);
                 if (entry?.Active is { } active)

@@ -277,10 +277,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
+            Customer customer;
             try
             {
-                var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
                     ?? new Customer(enrollment.CustomerId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The customer store failed (the database is lost, say): the enrollment did nothing wrong and must not
+                // fail for it. The batch is given back uncommitted; its leases expire and it runs again.
+                LogStoreFailed(_logger, "customer read", ex);
+                Interlocked.Add(ref _inFlight, -batch.Count);
+                _renewal.Finished(batch);
+                return;
+            }
+
+            try
+            {
                 var fields = fieldBuffer.For(journey.Schema);
                 CustomerSlots.Fill(customer, journey.Schema, fields);
                 var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
@@ -446,9 +460,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             if (due.Count == 0)
             {
-                var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
-                var latest = _time.GetUtcNow() + _options.MaxIdle;
-                await IdleAsync(_outboxSignal, next is { } at && at < latest ? at : latest, stoppingToken).ConfigureAwait(false);
+                await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -459,17 +471,43 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
                 await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+                if (events.Count > 0)
+                {
+                    await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
+                    NotifyWork();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is down (say, the database is lost): the results are not recorded, the leases expire, and the
+                // messages are sent again with the same idempotency keys. The dispatcher itself must not die.
+                LogStoreFailed(_logger, "outbox dispatch", ex);
+                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
             finally
             {
                 _renewal.Sent();
             }
+        }
+    }
 
-            if (events.Count > 0)
-            {
-                await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
-                NotifyWork();
-            }
+    /// <summary>When the dispatcher must look again: the next due message, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
+    private async ValueTask<DateTimeOffset> NextDueAsync(CancellationToken stoppingToken)
+    {
+        var latest = _time.GetUtcNow() + _options.MaxIdle;
+        try
+        {
+            var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
+            return next is { } due && due < latest ? due : latest;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(_logger, "next outbox due", ex);
+            return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
         }
     }
 
