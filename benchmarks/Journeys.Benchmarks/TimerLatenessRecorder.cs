@@ -60,6 +60,9 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
         return applied;
     }
 
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+
     public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
         inner.EnrollAsync(requests, cancellationToken);
 

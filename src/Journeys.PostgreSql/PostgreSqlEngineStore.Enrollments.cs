@@ -13,14 +13,6 @@ internal sealed partial class PostgreSqlEngineStore
     private const string PendingWakeEvent =
         "cardinality(e2.wake_events) > 0 AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = e2.customer_id AND v.sequence > e2.event_cursor AND v.name = ANY (e2.wake_events))";
 
-    // Gives the listed enrollments (in list order) a place in the ready queue when they are unleased and ready.
-    private const string PlaceReadySql =
-        "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
-        + " SELECT e2.customer_id, e2.enrollment_id FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS u(c, id, ord)"
-        + " JOIN {s}.enrollments e2 ON e2.customer_id = u.c AND e2.enrollment_id = u.id"
-        + " WHERE e2.lease_expires_at IS NULL AND (e2.status = 0 OR (e2.status = 1 AND " + PendingWakeEvent + "))"
-        + " ORDER BY u.ord) y) x WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id";
-
     /// <inheritdoc />
     /// <remarks>
     /// One transaction: the (customer, journey) pairs of the batch are locked with transaction-scoped advisory locks (in a
@@ -53,18 +45,43 @@ internal sealed partial class PostgreSqlEngineStore
             return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>([]);
         }
 
-        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, token), cancellationToken);
+        // A retry after a lost reply may find the first attempt committed: its rows are then recognised, not refused.
+        var attempts = 0;
+        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, ++attempts > 1, token), cancellationToken);
     }
 
     private async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, CancellationToken token)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, bool retry, CancellationToken token)
     {
-        using (var existing = database.Command(connection, transaction, "SELECT enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) LIMIT 1"))
+        // On a retry of this call, a stored row with the id, customer, journey, version and entry time of its request is
+        // this call's own earlier insert (committed, the reply lost): that request is Created, and not inserted or
+        // counted again. Anything else with a used id is the caller's mistake.
+        var own = new HashSet<Guid>();
+        using (var existing = database.Command(connection, transaction,
+            "SELECT enrollment_id, customer_id, journey_id, version, entered_at FROM {s}.enrollments WHERE enrollment_id = ANY ($1)"))
         {
             existing.Parameters.Add(Parameter(ids.ToArray()));
-            if (await existing.ExecuteScalarAsync(token).ConfigureAwait(false) is Guid used)
+            var byId = new Dictionary<Guid, EnrollmentRequest>(requests.Count);
+            foreach (var request in requests)
             {
-                throw new ArgumentException($"Enrollment id {used} already exists; nothing was written.", nameof(requests));
+                byId[request.EnrollmentId] = request;
+            }
+
+            using var reader = await existing.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var used = reader.GetGuid(0);
+                var request = byId[used];
+                if (!retry
+                    || !string.Equals(reader.GetString(1), request.CustomerId, StringComparison.Ordinal)
+                    || !string.Equals(reader.GetString(2), request.JourneyId, StringComparison.Ordinal)
+                    || reader.GetInt32(3) != request.Version
+                    || reader.GetFieldValue<DateTimeOffset>(4).UtcTicks / 10 != request.At.UtcTicks / 10)
+                {
+                    throw new ArgumentException($"Enrollment id {used} already exists; nothing was written.", nameof(requests));
+                }
+
+                own.Add(used);
             }
         }
 
@@ -154,6 +171,13 @@ internal sealed partial class PostgreSqlEngineStore
             for (var i = 0; i < requests.Count; i++)
             {
                 var request = requests[i];
+                if (own.Contains(request.EnrollmentId))
+                {
+                    // Created by the attempt whose reply was lost: already in the history and the entry counter.
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+                    continue;
+                }
+
                 var key = (request.CustomerId, request.JourneyId);
                 history.TryGetValue(key, out var entry);
                 if (entry?.Active is { } active)
@@ -339,225 +363,50 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction: the enrollments are locked and checked (token and lease owner, exactly as in
-    /// <c>docs/storage.md</c>), then the applied states, outbox messages, customer field updates and statistic deltas are
-    /// written with one statement each over arrays. Other hosts are told of new work and messages by <c>NOTIFY</c>.
+    /// One statement: the held rows (leased to <paramref name="owner"/>, expiring after <paramref name="now"/>) are
+    /// locked in primary-key order, as a commit locks them, so a renewal and a commit cannot deadlock, and their expiry
+    /// moved; a row whose lease was released or taken over while the renewal waited for its lock is re-checked and
+    /// left alone.
     /// </remarks>
-    /// <exception cref="ArgumentException">
-    /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
-    /// whose id is already pending or repeated in the batch (nothing is written).
-    /// </exception>
-    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        ArgumentNullException.ThrowIfNull(checkpoints);
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            var checkpoint = checkpoints[i];
-            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
-            {
-                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
-            }
-
-            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-        }
-
-        if (checkpoints.Count == 0)
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (enrollmentIds.Count == 0)
         {
             return ValueTask.FromResult<IReadOnlyList<bool>>([]);
         }
 
-        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, token), cancellationToken);
-    }
-
-    private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken token)
-    {
-        var stored = new Dictionary<Guid, (string Customer, string Journey, int Version, long Token, string? Owner)>(checkpoints.Count);
-        using (var read = database.Command(connection, transaction,
-            "SELECT enrollment_id, customer_id, journey_id, version, token, lease_owner FROM {s}.enrollments WHERE enrollment_id = ANY ($1) ORDER BY customer_id, enrollment_id FOR UPDATE"))
+        var ids = enrollmentIds.ToArray();
+        return database.ExecuteAsync<IReadOnlyList<bool>>("renew enrollment leases", async (connection, token) =>
         {
-            read.Parameters.Add(Parameter(checkpoints.Select(static c => c.State.Id).Distinct().ToArray()));
-            using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            using var command = database.Command(connection, null,
+                "WITH l AS (SELECT customer_id, enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
+                + " ORDER BY customer_id, enrollment_id FOR UPDATE)"
+                + " UPDATE {s}.enrollments e SET lease_expires_at = GREATEST(e.lease_expires_at, $4) FROM l"
+                + " WHERE e.customer_id = l.customer_id AND e.enrollment_id = l.enrollment_id RETURNING e.enrollment_id");
+            command.Parameters.Add(Parameter(ids));
+            command.Parameters.Add(Parameter(owner));
+            command.Parameters.Add(Parameter(Utc(now)));
+            command.Parameters.Add(Parameter(Utc(now + lease)));
+            var held = new HashSet<Guid>();
+            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
             {
-                stored[reader.GetGuid(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5));
-            }
-        }
-
-        var applied = new bool[checkpoints.Count];
-        var accepted = new HashSet<Guid>(checkpoints.Count);
-        var messageIds = new List<string>();
-        var messageSet = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            var checkpoint = checkpoints[i];
-            var state = checkpoint.State;
-            if (!stored.TryGetValue(state.Id, out var row)
-                || row.Token != checkpoint.ExpectedToken
-                || !string.Equals(row.Owner, owner, StringComparison.Ordinal)
-                || !accepted.Add(state.Id))
-            {
-                continue;
-            }
-
-            if (!string.Equals(state.JourneyId, row.Journey, StringComparison.Ordinal) || state.Version != row.Version || !string.Equals(state.CustomerId, row.Customer, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
-            }
-
-            foreach (var message in checkpoint.Outbox)
-            {
-                if (message?.Message?.MessageId is not { } messageId)
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                    held.Add(reader.GetGuid(0));
                 }
-
-                if (!messageSet.Add(messageId))
-                {
-                    throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
-                }
-
-                messageIds.Add(messageId);
             }
 
-            applied[i] = true;
-        }
-
-        if (accepted.Count == 0)
-        {
-            return applied;
-        }
-
-        if (messageIds.Count > 0)
-        {
-            using var pending = database.Command(connection, transaction, "SELECT message_id FROM {s}.outbox WHERE message_id = ANY ($1) LIMIT 1");
-            pending.Parameters.Add(Parameter(messageIds.ToArray()));
-            if (await pending.ExecuteScalarAsync(token).ConfigureAwait(false) is string duplicate)
+            var renewed = new bool[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
             {
-                throw new ArgumentException($"A checkpoint adds outbox message '{duplicate}', which is already pending; nothing was written.", nameof(checkpoints));
-            }
-        }
-
-        var states = new List<EnrollmentCheckpoint>(accepted.Count);
-        var outbox = new List<OutboxMessage>(messageIds.Count);
-        var updates = new List<CustomerFieldUpdate>();
-        var deltas = new List<StatisticDelta>();
-        var work = false;
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            if (!applied[i])
-            {
-                continue;
+                renewed[i] = held.Contains(ids[i]);
             }
 
-            var checkpoint = checkpoints[i];
-            states.Add(checkpoint);
-            outbox.AddRange(checkpoint.Outbox);
-            updates.AddRange(checkpoint.CustomerUpdates);
-            deltas.AddRange(checkpoint.Statistics);
-            work |= !checkpoint.State.IsEnded;
-        }
-
-        await WriteStatesAsync(connection, transaction, states, token).ConfigureAwait(false);
-        await PlaceReadyAsync(connection, transaction, states.Select(static c => (c.State.CustomerId, c.State.Id)), token).ConfigureAwait(false);
-        if (outbox.Count > 0)
-        {
-            await InsertOutboxAsync(connection, transaction, outbox, token).ConfigureAwait(false);
-            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.OutboxPayload, token).ConfigureAwait(false);
-        }
-
-        if (updates.Count > 0)
-        {
-            await ApplyCustomerUpdatesAsync(connection, transaction, updates, token).ConfigureAwait(false);
-        }
-
-        await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
-        if (work)
-        {
-            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
-        }
-
-        return applied;
-    }
-
-    private async ValueTask WriteStatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EnrollmentCheckpoint> states, CancellationToken token)
-    {
-        var n = states.Count;
-        var customers = new string[n];
-        var ids = new Guid[n];
-        var nodes = new string?[n];
-        var statuses = new short[n];
-        var wakeAts = new DateTimeOffset?[n];
-        var awaited = new string?[n];
-        var visits = new int[n];
-        var updatedAts = new DateTimeOffset[n];
-        var tokens = new long[n];
-        var wakeEvents = new string[n];
-        var cursors = new long[n];
-        var nodeEnteredAts = new DateTimeOffset?[n];
-        var nodeStates = new int[n];
-        var reasons = new string?[n];
-        var messagesSent = new int[n];
-        var clicks = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            var state = states[i].State;
-            customers[i] = state.CustomerId;
-            ids[i] = state.Id;
-            nodes[i] = state.CurrentNodeId;
-            statuses[i] = (short)state.Status;
-            wakeAts[i] = Utc(state.WakeAt);
-            awaited[i] = state.AwaitedEvent;
-            visits[i] = state.Visit;
-            updatedAts[i] = Utc(state.UpdatedAt);
-            tokens[i] = states[i].ExpectedToken + 1;
-            wakeEvents[i] = JsonArray(state.WakeEvents);
-            cursors[i] = state.EventCursor;
-            nodeEnteredAts[i] = Utc(state.NodeEnteredAt);
-            nodeStates[i] = state.NodeState;
-            reasons[i] = state.EndReason;
-            messagesSent[i] = state.MessagesSent;
-            clicks[i] = state.Clicks;
-        }
-
-        using var command = database.Command(connection, transaction, """
-            UPDATE {s}.enrollments e SET current_node = u.node, status = u.status, wake_at = u.wake_at, awaited_event = u.awaited, visit = u.visit,
-                updated_at = u.updated_at, token = u.token, wake_events = ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), event_cursor = u.cursor,
-                node_entered_at = u.node_entered_at, node_state = u.node_state, end_reason = u.reason,
-                messages_sent = u.messages_sent, clicks = u.clicks,
-                lease_owner = NULL, lease_expires_at = NULL, ready_seq = NULL
-            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::timestamptz[], $6::text[], $7::int[], $8::timestamptz[], $9::bigint[],
-                $10::text[], $11::bigint[], $12::timestamptz[], $13::int[], $14::text[], $15::int[], $16::int[])
-                AS u(c, id, node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason, messages_sent, clicks)
-            WHERE e.customer_id = u.c AND e.enrollment_id = u.id
-            """);
-        command.Parameters.Add(Parameter(customers));
-        command.Parameters.Add(Parameter(ids));
-        command.Parameters.Add(NullableArray(nodes, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameter(statuses));
-        command.Parameters.Add(NullableArray(wakeAts, NpgsqlDbType.TimestampTz));
-        command.Parameters.Add(NullableArray(awaited, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameter(visits));
-        command.Parameters.Add(Parameter(updatedAts));
-        command.Parameters.Add(Parameter(tokens));
-        command.Parameters.Add(Parameter(wakeEvents));
-        command.Parameters.Add(Parameter(cursors));
-        command.Parameters.Add(NullableArray(nodeEnteredAts, NpgsqlDbType.TimestampTz));
-        command.Parameters.Add(Parameter(nodeStates));
-        command.Parameters.Add(NullableArray(reasons, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameter(messagesSent));
-        command.Parameters.Add(Parameter(clicks));
-        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-    }
-
-    private async ValueTask PlaceReadyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(string Customer, Guid Id)> keys, CancellationToken token)
-    {
-        var list = keys.ToList();
-        using var command = database.Command(connection, transaction, PlaceReadySql);
-        command.Parameters.Add(Parameter(list.Select(static k => k.Customer).ToArray()));
-        command.Parameters.Add(Parameter(list.Select(static k => k.Id).ToArray()));
-        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return renewed;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -160,6 +160,49 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One statement, held rows locked in primary-key order (as results lock them) and re-checked after the lock.</remarks>
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (messageIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var ids = messageIds.ToArray();
+        return database.ExecuteAsync<IReadOnlyList<bool>>("renew outbox leases", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null,
+                "WITH l AS (SELECT customer_id, message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
+                + " ORDER BY customer_id, message_id FOR UPDATE)"
+                + " UPDATE {s}.outbox o SET lease_expires_at = GREATEST(o.lease_expires_at, $4) FROM l"
+                + " WHERE o.customer_id = l.customer_id AND o.message_id = l.message_id RETURNING o.message_id");
+            command.Parameters.Add(NullableArray(ids, NpgsqlDbType.Text));
+            command.Parameters.Add(Parameter(owner));
+            command.Parameters.Add(Parameter(Utc(now)));
+            command.Parameters.Add(Parameter(Utc(now + lease)));
+            var held = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    held.Add(reader.GetString(0));
+                }
+            }
+
+            var renewed = new bool[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                renewed[i] = ids[i] is { } id && held.Contains(id);
+            }
+
+            return renewed;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("next outbox due", async (connection, token) =>
@@ -167,101 +210,4 @@ internal sealed partial class PostgreSqlEngineStore
             using var command = database.Command(connection, null, "SELECT min(due_at) FROM {s}.outbox WHERE lease_expires_at IS NULL");
             return await command.ExecuteScalarAsync(token).ConfigureAwait(false) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : (DateTimeOffset?)null;
         }, cancellationToken);
-
-    private async ValueTask InsertOutboxAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<OutboxMessage> messages, CancellationToken token)
-    {
-        var n = messages.Count;
-        var customers = new string[n];
-        var ids = new string[n];
-        var keys = new string[n];
-        var channels = new string[n];
-        var campaigns = new string[n];
-        var bodies = new string[n];
-        var journeys = new string?[n];
-        var versions = new int[n];
-        var nodes = new string?[n];
-        var enrollments = new Guid?[n];
-        var dues = new DateTimeOffset[n];
-        var attempts = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            var message = messages[i];
-            var outbound = message.Message;
-            customers[i] = outbound.CustomerId;
-            ids[i] = outbound.MessageId;
-            keys[i] = outbound.IdempotencyKey;
-            channels[i] = outbound.Channel.Name;
-            campaigns[i] = outbound.CampaignId;
-            bodies[i] = outbound.Body;
-            journeys[i] = outbound.JourneyId;
-            versions[i] = outbound.JourneyVersion;
-            nodes[i] = outbound.NodeId;
-            enrollments[i] = message.EnrollmentId;
-            dues[i] = Utc(message.DueAt);
-            attempts[i] = message.Attempts;
-        }
-
-        using var command = database.Command(connection, transaction, """
-            INSERT INTO {s}.outbox (customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id,
-                due_at, attempts, created_order)
-            SELECT u.c, u.id, u.k, u.ch, u.cp, u.b, u.j, u.v, u.n, u.e, u.due, u.a, nextval('{s}.outbox_order_seq')
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::uuid[],
-                $11::timestamptz[], $12::int[]) WITH ORDINALITY AS u(c, id, k, ch, cp, b, j, v, n, e, due, a, ord)
-            ORDER BY u.ord
-            """);
-        command.Parameters.Add(Parameter(customers));
-        command.Parameters.Add(Parameter(ids));
-        command.Parameters.Add(Parameter(keys));
-        command.Parameters.Add(Parameter(channels));
-        command.Parameters.Add(Parameter(campaigns));
-        command.Parameters.Add(Parameter(bodies));
-        command.Parameters.Add(NullableArray(journeys, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameter(versions));
-        command.Parameters.Add(NullableArray(nodes, NpgsqlDbType.Text));
-        command.Parameters.Add(NullableArray(enrollments, NpgsqlDbType.Uuid));
-        command.Parameters.Add(Parameter(dues));
-        command.Parameters.Add(Parameter(attempts));
-        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-    }
-
-    // Field updates in order, read-modify-write over the locked customer rows, written back with one statement.
-    private async ValueTask ApplyCustomerUpdatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<CustomerFieldUpdate> updates, CancellationToken token)
-    {
-        var customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
-        using (var read = database.Command(connection, transaction,
-            "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"))
-        {
-            read.Parameters.Add(Parameter(updates.Select(static u => u.CustomerId).Distinct(StringComparer.Ordinal).ToArray()));
-            using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
-            {
-                var customer = PostgreSqlCustomerStore.Read(reader);
-                customers[customer.Id] = customer;
-            }
-        }
-
-        foreach (var update in updates)
-        {
-            if (customers.TryGetValue(update.CustomerId, out var customer))
-            {
-                var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
-                customers[update.CustomerId] = new Customer(customer.Id, fields, customer.TimeZoneId);
-            }
-            else
-            {
-                var fields = update.Value.IsNull ? [] : new[] { KeyValuePair.Create(update.Field, update.Value) };
-                customers[update.CustomerId] = new Customer(update.CustomerId, fields);
-            }
-        }
-
-        var ordered = customers.Values.OrderBy(static c => c.Id, StringComparer.Ordinal).ToArray();
-        using var write = database.Command(connection, transaction, """
-            INSERT INTO {s}.customers (customer_id, fields, time_zone) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-            ON CONFLICT (customer_id) DO UPDATE SET fields = excluded.fields, time_zone = excluded.time_zone
-            """);
-        write.Parameters.Add(Parameter(ordered.Select(static c => c.Id).ToArray()));
-        write.Parameters.Add(Parameter(ordered.Select(static c => FieldJson.Write(c.Fields)).ToArray()));
-        write.Parameters.Add(NullableArray(ordered.Select(static c => c.TimeZoneId).ToArray(), NpgsqlDbType.Text));
-        await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-    }
 }

@@ -121,6 +121,40 @@ internal sealed partial class SqliteEngineStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// One transaction, one conditional update per id through <c>ix_enrollments_id</c>: held means leased (schedule
+    /// kind 2) to <paramref name="owner"/> with an expiry after <paramref name="now"/>.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (enrollmentIds.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("renew enrollment leases", (owner, enrollmentIds, now, lease), static (session, s) =>
+        {
+            var (owner, ids, now, lease) = s;
+            var renewed = new bool[ids.Count];
+            for (var i = 0; i < renewed.Length; i++)
+            {
+                var renew = session.Command(
+                    "UPDATE enrollments SET sched_at = max(sched_at, $until) WHERE id = $id AND sched_kind = 2 AND lease_owner = $owner AND sched_at > $now");
+                renew.Parameters.AddWithValue("$until", (now + lease).UtcTicks);
+                renew.Parameters.AddWithValue("$id", SqliteValues.Id(ids[i]));
+                renew.Parameters.AddWithValue("$owner", owner);
+                renew.Parameters.AddWithValue("$now", now.UtcTicks);
+                renewed[i] = renew.ExecuteNonQuery() > 0;
+            }
+
+            return (IReadOnlyList<bool>)renewed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// Refused (false) like the in-memory store: unknown enrollment, stale token (a second checkpoint of one enrollment
     /// in a batch is stale once the first is applied), or a lease that is not <paramref name="owner"/>'s. Applied
     /// checkpoints and their outbox messages, customer field updates and summed statistic deltas are written in one

@@ -150,6 +150,52 @@ internal sealed partial class SqliteEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One transaction, one conditional update per message: held means leased (schedule kind 1) to
+    /// <paramref name="owner"/> with an expiry after <paramref name="now"/>. Messages this store claimed are found
+    /// through the primary key.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (messageIds.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("renew outbox leases", (this, owner, messageIds, now, lease), static (session, s) =>
+        {
+            var (store, owner, ids, now, lease) = s;
+            var renewed = new bool[ids.Count];
+            for (var i = 0; i < renewed.Length; i++)
+            {
+                if (ids[i] is not { } id)
+                {
+                    continue;
+                }
+
+                var renew = store._claimedMessages.TryGetValue(id, out var customerId)
+                    ? session.Command("UPDATE outbox SET sched_at = max(sched_at, $until) WHERE customer_id = $customer AND message_id = $message AND sched_kind = 1 AND lease_owner = $owner AND sched_at > $now")
+                    : session.Command("UPDATE outbox SET sched_at = max(sched_at, $until) WHERE message_id = $message AND sched_kind = 1 AND lease_owner = $owner AND sched_at > $now");
+                if (customerId is not null)
+                {
+                    renew.Parameters.AddWithValue("$customer", customerId);
+                }
+
+                renew.Parameters.AddWithValue("$until", (now + lease).UtcTicks);
+                renew.Parameters.AddWithValue("$message", id);
+                renew.Parameters.AddWithValue("$owner", owner);
+                renew.Parameters.AddWithValue("$now", now.UtcTicks);
+                renewed[i] = renew.ExecuteNonQuery() > 0;
+            }
+
+            return (IReadOnlyList<bool>)renewed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
     {

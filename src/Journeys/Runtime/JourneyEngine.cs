@@ -35,6 +35,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
     private readonly FrequencyTracker _frequency = new();
+    private readonly LeaseRenewal _renewal;
     private int _inFlight;
 
     public JourneyEngine(
@@ -66,6 +67,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
         }
+
+        _renewal = new LeaseRenewal(enrollments, outbox, _options.OwnerId, _options.LeaseDuration, _shards.Length, time, logger);
     }
 
     /// <summary>Work items waiting in the shard inboxes.</summary>
@@ -93,6 +96,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         workers.Add(Task.Run(() => RunDispatcherAsync(stoppingToken), CancellationToken.None));
+        workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
         try
         {
             await RunPumpAsync(stoppingToken).ConfigureAwait(false);
@@ -131,6 +135,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
+            _renewal.Claimed(claimed);
             foreach (var item in claimed)
             {
                 Interlocked.Increment(ref _inFlight);
@@ -273,10 +278,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
+            Customer customer;
             try
             {
-                var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
                     ?? new Customer(enrollment.CustomerId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The customer store failed (the database is lost, say): the enrollment did nothing wrong and must not
+                // fail for it. The batch is given back uncommitted; its leases expire and it runs again.
+                LogStoreFailed(_logger, "customer read", ex);
+                Interlocked.Add(ref _inFlight, -batch.Count);
+                _renewal.Finished(batch);
+                return;
+            }
+
+            try
+            {
                 var fields = fieldBuffer.For(journey.Schema);
                 CustomerSlots.Fill(customer, journey.Schema, fields);
                 var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
@@ -344,6 +363,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
+            _renewal.Finished(batch);
 
             // The pump looks again only when the batch can have made work: an enrollment still active or waiting (it
             // may be ready again, have a new timer, or have had an event while it was leased), new filter entries, a
@@ -465,21 +485,54 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             if (due.Count == 0)
             {
-                var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
-                var latest = _time.GetUtcNow() + _options.MaxIdle;
-                await IdleAsync(_outboxSignal, next is { } at && at < latest ? at : latest, stoppingToken).ConfigureAwait(false);
+                await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
             var results = new OutboxResult[due.Count];
             var events = new List<CustomerEvent>();
-            await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
-            await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
-            if (events.Count > 0)
+            _renewal.Sending(due);
+            try
             {
-                await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
-                NotifyWork();
+                await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
+                await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+                if (events.Count > 0)
+                {
+                    await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
+                    NotifyWork();
+                }
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is down (say, the database is lost): the results are not recorded, the leases expire, and the
+                // messages are sent again with the same idempotency keys. The dispatcher itself must not die.
+                LogStoreFailed(_logger, "outbox dispatch", ex);
+                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _renewal.Sent();
+            }
+        }
+    }
+
+    /// <summary>When the dispatcher must look again: the next due message, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
+    private async ValueTask<DateTimeOffset> NextDueAsync(CancellationToken stoppingToken)
+    {
+        var latest = _time.GetUtcNow() + _options.MaxIdle;
+        try
+        {
+            var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
+            return next is { } due && due < latest ? due : latest;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(_logger, "next outbox due", ex);
+            return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
         }
     }
 

@@ -45,6 +45,21 @@ public interface IEnrollmentStore
     /// <returns>For each checkpoint, in order, whether it was applied.</returns>
     ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Extends the leases that <paramref name="owner"/> still holds on claimed enrollments it has not committed yet
+    /// (a slow batch), so no other owner claims them meanwhile. A lease is held when it was taken by
+    /// <paramref name="owner"/>, has not been released (by a commit or a cancellation) and has not expired
+    /// (its expiry is after <paramref name="now"/>); a held lease then runs until now + <paramref name="lease"/> at the
+    /// earliest (a renewal never shortens it). Any other lease is left as it is and reported as not held.
+    /// </summary>
+    /// <param name="owner">The engine that claimed the work.</param>
+    /// <param name="enrollmentIds">The enrollments to renew.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="lease">How long the renewed claim holds from <paramref name="now"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each id, in order, whether the lease was still <paramref name="owner"/>'s and was renewed.</returns>
+    ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
+
     /// <summary>Appends customer events to each customer's inbox (assigning increasing sequence numbers), waking the enrollments that wait for them.</summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -23,6 +23,20 @@ public interface IOutboxStore
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Extends the leases that <paramref name="owner"/> still holds on claimed messages it has no result for yet (a slow
+    /// sender), so no other dispatcher claims and sends them again meanwhile. As for enrollments, a lease is held when
+    /// it was taken by <paramref name="owner"/>, has not been released by a result and has not expired (its expiry is
+    /// after <paramref name="now"/>); a held lease then runs until now + <paramref name="lease"/> at the earliest.
+    /// </summary>
+    /// <param name="owner">The dispatcher that claimed them.</param>
+    /// <param name="messageIds">The messages to renew.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="lease">How long the renewed claim holds from <paramref name="now"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each id, in order, whether the lease was still <paramref name="owner"/>'s and was renewed.</returns>
+    ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
+
     /// <summary>The earliest time a pending message is due, or <see langword="null"/> when none is pending.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);

@@ -131,6 +131,41 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Held: in the lease heap (not released, not expired and put back by a claim), leased to <paramref name="owner"/>, expiring after <paramref name="now"/>.</remarks>
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        var until = now + lease;
+        var renewed = new bool[enrollmentIds.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < renewed.Length; i++)
+            {
+                if (_enrollments.TryGetValue(enrollmentIds[i], out var entry)
+                    && _leases.Contains(entry)
+                    && entry.LeaseExpiresAt > now
+                    && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                {
+                    if (until > entry.LeaseExpiresAt)
+                    {
+                        // The heap is keyed on the expiry: out, change, back in.
+                        _leases.Remove(entry);
+                        entry.LeaseExpiresAt = until;
+                        _leases.Add(entry);
+                    }
+
+                    renewed[i] = true;
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<bool>>(renewed);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// A checkpoint is refused when the enrollment does not exist, its token differs from the expected one (it was
     /// committed or cancelled since the claim; a second checkpoint for one enrollment in a batch is stale too), or its

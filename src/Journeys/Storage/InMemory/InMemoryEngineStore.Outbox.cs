@@ -115,6 +115,41 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Held: in the lease heap (no result yet, not expired and put back by a claim), leased to <paramref name="owner"/>, expiring after <paramref name="now"/>.</remarks>
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        var until = now + lease;
+        var renewed = new bool[messageIds.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < renewed.Length; i++)
+            {
+                if (messageIds[i] is { } id
+                    && _outbox.TryGetValue(id, out var entry)
+                    && _outboxLeases.Contains(entry)
+                    && entry.LeaseExpiresAt > now
+                    && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                {
+                    if (until > entry.LeaseExpiresAt)
+                    {
+                        _outboxLeases.Remove(entry);
+                        entry.LeaseExpiresAt = until;
+                        _outboxLeases.Add(entry);
+                    }
+
+                    renewed[i] = true;
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<bool>>(renewed);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,376 @@
+using Journeys.Model;
+using Journeys.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Journeys.PostgreSql;
+
+/// <content>Commits: a whole batch of checkpoints in one round trip of statements plus the commit.</content>
+internal sealed partial class PostgreSqlEngineStore
+{
+    // The checkpoints (their 1-based place in the call) that apply: the stored token is the expected one and the lease
+    // is the owner's, first checkpoint per enrollment. Every statement of a commit takes $1 = ids, $2 = expected tokens,
+    // $3 = owner; after the first statement has locked the rows, nobody else can change what this reads until commit.
+    private const string AcceptedSql =
+        "SELECT DISTINCT ON (e.enrollment_id) c.ord FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
+        + " JOIN {s}.enrollments e ON e.enrollment_id = c.id AND e.token = c.expected AND e.lease_owner = $3 ORDER BY e.enrollment_id, c.ord";
+
+    // Locks every enrollment of the batch in primary-key order (as claims and renewals do) and returns the accepted
+    // checkpoints with the stored customer, journey and version. The values come from the locking scan, so a row that
+    // another host changed while this one waited for the lock is read as it is now.
+    private const string LockAndAcceptSql =
+        "WITH l AS (SELECT customer_id, enrollment_id, journey_id, version, token, lease_owner FROM {s}.enrollments WHERE enrollment_id = ANY ($1)"
+        + " ORDER BY customer_id, enrollment_id FOR UPDATE)"
+        + " SELECT DISTINCT ON (l.enrollment_id) c.ord, l.customer_id, l.journey_id, l.version FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
+        + " JOIN l ON l.enrollment_id = c.id AND l.token = c.expected AND l.lease_owner = $3 ORDER BY l.enrollment_id, c.ord";
+
+    // Outbox messages of accepted checkpoints that are not pending yet (one row per id), in call order; the ids written
+    // come back, so a message that was already pending (or repeated) is found and the whole commit refused.
+    private const string InsertOutboxSql = """
+        INSERT INTO {s}.outbox (customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id,
+            due_at, attempts, created_order)
+        SELECT o.c, o.id, o.k, o.ch, o.camp, o.b, o.j, o.v, o.n, o.e, o.due, o.a, nextval('{s}.outbox_order_seq')
+        FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                $12::int[], $13::text[], $14::uuid[], $15::timestamptz[], $16::int[]) WITH ORDINALITY AS u(cp, c, id, k, ch, camp, b, j, v, n, e, due, a, ord)
+            WHERE u.cp IN (
+        """ + AcceptedSql + """
+            ) AND NOT EXISTS (SELECT 1 FROM {s}.outbox x WHERE x.message_id = u.id)
+            ORDER BY u.id, u.ord) o
+        ORDER BY o.ord
+        RETURNING message_id
+        """;
+
+    // The accepted states, lease released, each placed in the ready queue (in call order) when it is active or waits
+    // for an event that is already pending; then the statistic deltas of exactly the checkpoints written, summed per
+    // counter row and upserted in key order (bytewise, as every statistics write orders them, so concurrent commits
+    // cannot deadlock). Last, because it changes the tokens the other statements check, and because the journey-level
+    // counter rows are the hottest rows of all: taking their locks last keeps them held for the shortest time.
+    private const string WriteStatesSql = """
+        WITH written AS (UPDATE {s}.enrollments e SET current_node = x.node, status = x.status, wake_at = x.wake_at, awaited_event = x.awaited, visit = x.visit,
+            updated_at = x.updated_at, token = x.token, wake_events = x.we, event_cursor = x.cursor,
+            node_entered_at = x.node_entered_at, node_state = x.node_state, end_reason = x.reason,
+            messages_sent = x.messages_sent, clicks = x.clicks,
+            lease_owner = NULL, lease_expires_at = NULL, ready_seq = x.seq
+        FROM (SELECT y.*, CASE WHEN y.status = 0 OR (y.status = 1 AND cardinality(y.we) > 0
+                    AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = y.c AND v.sequence > y.cursor AND v.name = ANY (y.we)))
+                THEN nextval('{s}.ready_seq') END AS seq
+            FROM (SELECT u.c, u.id, u.node, u.status, u.wake_at, u.awaited, u.visit, u.updated_at, u.token,
+                    ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)) AS we, u.cursor, u.node_entered_at, u.node_state, u.reason,
+                    u.messages_sent, u.clicks, u.ord
+                FROM unnest($4::text[], $5::smallint[], $6::timestamptz[], $7::text[], $8::int[], $9::timestamptz[], $10::bigint[], $11::text[],
+                    $12::bigint[], $13::timestamptz[], $14::int[], $15::text[], $16::int[], $17::int[], $18::text[], $19::uuid[])
+                    WITH ORDINALITY AS u(node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason,
+                        messages_sent, clicks, c, id, ord)
+                WHERE u.ord IN (
+        """ + AcceptedSql + """
+                ) ORDER BY u.ord) y) x
+        WHERE e.customer_id = x.c AND e.enrollment_id = x.id
+        RETURNING x.ord)
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
+        SELECT d.j, d.v, d.n, d.k, sum(d.amount)::bigint
+        FROM unnest($20::bigint[], $21::text[], $22::int[], $23::text[], $24::smallint[], $25::bigint[]) AS d(cp, j, v, n, k, amount)
+        WHERE d.cp IN (SELECT ord FROM written)
+        GROUP BY d.j, d.v, d.n, d.k
+        ORDER BY d.j COLLATE "C", d.v, d.n COLLATE "C", d.k
+        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+        """;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction and, without customer field updates, two round trips: one <see cref="NpgsqlBatch"/> locks the
+    /// enrollments and decides which checkpoints apply (<c>token = expected AND lease_owner = owner</c>, exactly as in
+    /// <c>docs/storage.md</c>), inserts their outbox messages, writes their states and places them in the ready queue,
+    /// adds their statistic deltas summed per counter row, and notifies other hosts; then the commit. Each statement
+    /// re-derives the accepted checkpoints from the rows the first one locked, so nothing is written for a refused one.
+    /// Customer field updates (read-modify-write of typed fields) cost one more round trip, for batches that have them.
+    /// A problem found in the results (an outbox message already pending, a checkpoint that changes its enrollment's
+    /// journey) rolls everything back.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
+    /// whose id is already pending or repeated in the batch (nothing is written).
+    /// </exception>
+    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            {
+                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
+            }
+
+            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+            foreach (var message in checkpoint.Outbox)
+            {
+                if (message?.Message?.MessageId is null)
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                }
+            }
+        }
+
+        if (checkpoints.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var commit = new CommitBatch(checkpoints);
+        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, commit, token), cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CommitBatch commit, CancellationToken token)
+    {
+        var applied = new bool[checkpoints.Count];
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, Customer>? customers = null;
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch.ConfigureAwait(false))
+        {
+            batch.BatchCommands.Add(commit.Command(database, LockAndAcceptSql, owner));
+            if (commit.UpdatedCustomers.Length > 0)
+            {
+                var read = new NpgsqlBatchCommand(database.Sql("SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"));
+                read.Parameters.Add(Parameter(commit.UpdatedCustomers));
+                batch.BatchCommands.Add(read);
+            }
+
+            if (commit.Outbox.Count > 0)
+            {
+                var outbox = commit.Command(database, InsertOutboxSql, owner);
+                var columns = outbox.Parameters;
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Checkpoint);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.CustomerId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.MessageId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.IdempotencyKey);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Channel.Name);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.CampaignId);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Body);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.JourneyId, NpgsqlDbType.Text);
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.JourneyVersion);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.NodeId, NpgsqlDbType.Text);
+                UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.EnrollmentId, NpgsqlDbType.Uuid);
+                UnnestColumns.Add(columns, commit.Outbox, static o => Utc(o.Message.DueAt));
+                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Attempts);
+                batch.BatchCommands.Add(outbox);
+            }
+
+            var states = commit.Command(database, WriteStatesSql, owner);
+            var p = states.Parameters;
+            AddStateColumns(p, checkpoints);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Checkpoint);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.JourneyId);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Version);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.NodeId ?? string.Empty);
+            UnnestColumns.Add(p, commit.Deltas, static d => (short)d.Delta.Counter);
+            UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
+            batch.BatchCommands.Add(states);
+            if (commit.Outbox.Count > 0)
+            {
+                batch.BatchCommands.Add(Notify(PostgreSqlDatabase.OutboxPayload));
+            }
+
+            if (commit.AnyLive)
+            {
+                batch.BatchCommands.Add(Notify(PostgreSqlDatabase.WorkPayload));
+            }
+
+            using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+            var stored = new Dictionary<long, (string Customer, string Journey, int Version)>();
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                stored[reader.GetInt64(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
+            }
+
+            if (commit.UpdatedCustomers.Length > 0)
+            {
+                customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    var customer = PostgreSqlCustomerStore.Read(reader);
+                    customers[customer.Id] = customer;
+                }
+            }
+
+            if (commit.Outbox.Count > 0)
+            {
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    inserted.Add(reader.GetString(0));
+                }
+            }
+
+            // Throwing before the commit rolls every statement of the batch back: nothing is written.
+            var accepted = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (!stored.TryGetValue(i + 1, out var row))
+                {
+                    continue;
+                }
+
+                var state = checkpoints[i].State;
+                if (!string.Equals(state.JourneyId, row.Journey, StringComparison.Ordinal) || state.Version != row.Version || !string.Equals(state.CustomerId, row.Customer, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
+                }
+
+                foreach (var message in checkpoints[i].Outbox)
+                {
+                    var messageId = message.Message.MessageId;
+                    if (!accepted.Add(messageId) || !inserted.Contains(messageId))
+                    {
+                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                    }
+                }
+
+                applied[i] = true;
+            }
+        }
+
+        if (customers is not null)
+        {
+            await WriteCustomerUpdatesAsync(connection, transaction, customers, checkpoints, applied, token).ConfigureAwait(false);
+        }
+
+        return applied;
+    }
+
+    private NpgsqlBatchCommand Notify(string payload)
+    {
+        var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
+        notify.Parameters.Add(Parameter(database.Channel));
+        notify.Parameters.Add(Parameter(payload));
+        return notify;
+    }
+
+    private static void AddStateColumns(NpgsqlParameterCollection p, IReadOnlyList<EnrollmentCheckpoint> checkpoints)
+    {
+        UnnestColumns.AddNullable(p, checkpoints, static c => c.State.CurrentNodeId, NpgsqlDbType.Text);
+        UnnestColumns.Add(p, checkpoints, static c => (short)c.State.Status);
+        UnnestColumns.AddNullable(p, checkpoints, static c => Utc(c.State.WakeAt), NpgsqlDbType.TimestampTz);
+        UnnestColumns.AddNullable(p, checkpoints, static c => c.State.AwaitedEvent, NpgsqlDbType.Text);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.Visit);
+        UnnestColumns.Add(p, checkpoints, static c => Utc(c.State.UpdatedAt));
+        UnnestColumns.Add(p, checkpoints, static c => c.ExpectedToken + 1);
+        UnnestColumns.Add(p, checkpoints, static c => JsonArray(c.State.WakeEvents));
+        UnnestColumns.Add(p, checkpoints, static c => c.State.EventCursor);
+        UnnestColumns.AddNullable(p, checkpoints, static c => Utc(c.State.NodeEnteredAt), NpgsqlDbType.TimestampTz);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.NodeState);
+        UnnestColumns.AddNullable(p, checkpoints, static c => c.State.EndReason, NpgsqlDbType.Text);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.MessagesSent);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.Clicks);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.CustomerId);
+        UnnestColumns.Add(p, checkpoints, static c => c.State.Id);
+    }
+
+    // Field updates of the applied checkpoints in order over the customer rows the batch locked, written back with one statement.
+    private async ValueTask WriteCustomerUpdatesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, Customer> customers, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, CancellationToken token)
+    {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            if (!applied[i])
+            {
+                continue;
+            }
+
+            foreach (var update in checkpoints[i].CustomerUpdates)
+            {
+                touched.Add(update.CustomerId);
+                if (customers.TryGetValue(update.CustomerId, out var customer))
+                {
+                    var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
+                    customers[update.CustomerId] = new Customer(customer.Id, fields, customer.TimeZoneId);
+                }
+                else
+                {
+                    var fields = update.Value.IsNull ? [] : new[] { KeyValuePair.Create(update.Field, update.Value) };
+                    customers[update.CustomerId] = new Customer(update.CustomerId, fields);
+                }
+            }
+        }
+
+        if (touched.Count == 0)
+        {
+            return;
+        }
+
+        var ordered = touched.Order(StringComparer.Ordinal).Select(id => customers[id]).ToArray();
+        using var write = database.Command(connection, transaction, """
+            INSERT INTO {s}.customers (customer_id, fields, time_zone) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+            ON CONFLICT (customer_id) DO UPDATE SET fields = excluded.fields, time_zone = excluded.time_zone
+            """);
+        UnnestColumns.Add(write.Parameters, ordered, static c => c.Id);
+        UnnestColumns.Add(write.Parameters, ordered, static c => FieldJson.Write(c.Fields));
+        UnnestColumns.AddNullable(write.Parameters, ordered, static c => c.TimeZoneId, NpgsqlDbType.Text);
+        await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>A commit's inputs flattened once (outside the retried transaction): the arrays every statement shares.</summary>
+    private sealed class CommitBatch
+    {
+        public CommitBatch(IReadOnlyList<EnrollmentCheckpoint> checkpoints)
+        {
+            Checkpoints = checkpoints;
+            Ids = new Guid[checkpoints.Count];
+            ExpectedTokens = new long[checkpoints.Count];
+            var updated = new HashSet<string>(StringComparer.Ordinal);
+            var anyLive = false;
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                var checkpoint = checkpoints[i];
+                Ids[i] = checkpoint.State.Id;
+                ExpectedTokens[i] = checkpoint.ExpectedToken;
+                anyLive |= !checkpoint.State.IsEnded;
+                foreach (var message in checkpoint.Outbox)
+                {
+                    Outbox.Add((i + 1, message));
+                }
+
+                foreach (var delta in checkpoint.Statistics)
+                {
+                    Deltas.Add((i + 1, delta));
+                }
+
+                foreach (var update in checkpoint.CustomerUpdates)
+                {
+                    updated.Add(update.CustomerId);
+                }
+            }
+
+            UpdatedCustomers = [.. updated];
+            AnyLive = anyLive;
+        }
+
+        public IReadOnlyList<EnrollmentCheckpoint> Checkpoints { get; }
+
+        public Guid[] Ids { get; }
+
+        public long[] ExpectedTokens { get; }
+
+        public List<(long Checkpoint, OutboxMessage Message)> Outbox { get; } = [];
+
+        public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; } = [];
+
+        public string[] UpdatedCustomers { get; }
+
+        public bool AnyLive { get; }
+
+        /// <summary>A statement of the commit with its shared parameters $1 (ids), $2 (expected tokens) and $3 (owner).</summary>
+        public NpgsqlBatchCommand Command(PostgreSqlDatabase database, string sql, string owner)
+        {
+            var command = new NpgsqlBatchCommand(database.Sql(sql));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = Ids });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ExpectedTokens });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            return command;
+        }
+    }
+}

@@ -1,0 +1,303 @@
+using System.Collections.Concurrent;
+using Journeys.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Keeps the leases of work the engine still holds: enrollments claimed but not committed yet (waiting in a shard
+/// inbox or in a slow batch) and outbox messages being sent (a slow sender). Every third of the lease duration it
+/// renews, in one store call per kind, the leases of work held longer than a third of the lease, so another host
+/// never claims work this one is still doing; work that is done, or that the store says is no longer ours, is
+/// forgotten.
+/// </summary>
+/// <remarks>
+/// The hot path pays almost nothing: the pump hands over each claimed batch as it is (one queue slot per claim, no
+/// copy), a shard adds its batch size to its own counter when a batch is finished, and the dispatcher sets one
+/// reference per outbox batch. Which enrollments are still held is worked out here, off the hot path: each shard
+/// processes its inbox in order, so an item is finished exactly when its shard's finished count has passed the
+/// item's place in that shard's order, which this class recomputes from the claims (with the engine's shard hash)
+/// only when some claim is not finished yet.
+/// </remarks>
+internal sealed partial class LeaseRenewal
+{
+    private readonly IEnrollmentStore _enrollments;
+    private readonly IOutboxStore _outbox;
+    private readonly string _owner;
+    private readonly TimeSpan _lease;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    // Claims handed over by the pump, not yet looked at by the renewal loop.
+    private readonly ConcurrentQueue<IReadOnlyList<WorkItem>> _claims = new();
+
+    // Items finished per shard; each counter is written only by its shard worker.
+    private readonly long[] _finished;
+
+    // The renewal loop's own state: items it has placed per shard, items handed over in all, claims not finished yet.
+    private readonly long[] _placed;
+    private readonly List<HeldClaim> _held = [];
+    private long _registered;
+
+    // The outbox batch being sent, and when its lease runs out (both under _sendingLock).
+    private readonly Lock _sendingLock = new();
+    private IReadOnlyList<OutboxMessage>? _sending;
+    private DateTimeOffset _sendingExpiresAt;
+
+    public LeaseRenewal(IEnrollmentStore enrollments, IOutboxStore outbox, string owner, TimeSpan lease, int shardCount, TimeProvider time, ILogger logger)
+    {
+        _enrollments = enrollments;
+        _outbox = outbox;
+        _owner = owner;
+        _lease = lease;
+        _time = time;
+        _logger = logger;
+        _finished = new long[shardCount];
+        _placed = new long[shardCount];
+    }
+
+    /// <summary>How often the loop looks, and how long work must have been held before it is renewed: a third of the lease.</summary>
+    public TimeSpan Period => _lease / 3;
+
+    /// <summary>The shard of a customer, as the pump routes it.</summary>
+    public static int ShardOf(string customerId, int shardCount) => (int)(StableHash.Hash(customerId, 0) % (ulong)shardCount);
+
+    /// <summary>The pump claimed <paramref name="claimed"/>; call before its items are handed to the shards.</summary>
+    public void Claimed(IReadOnlyList<WorkItem> claimed)
+    {
+        if (claimed.Count > 0)
+        {
+            _claims.Enqueue(claimed);
+        }
+    }
+
+    /// <summary>A shard finished (committed, or gave up on) <paramref name="batch"/>, all of one shard, taken from its inbox in order.</summary>
+    public void Finished(List<WorkItem> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var shard = ShardOf(batch[0].Enrollment.CustomerId, _finished.Length);
+        Volatile.Write(ref _finished[shard], _finished[shard] + batch.Count);
+    }
+
+    /// <summary>The dispatcher claimed <paramref name="messages"/> just now and starts sending them.</summary>
+    public void Sending(IReadOnlyList<OutboxMessage> messages)
+    {
+        var expiresAt = _time.GetUtcNow() + _lease;
+        lock (_sendingLock)
+        {
+            _sending = messages;
+            _sendingExpiresAt = expiresAt;
+        }
+    }
+
+    /// <summary>The dispatcher recorded the results of its batch (or gave up on it): nothing of it is held any more.</summary>
+    public void Sent()
+    {
+        lock (_sendingLock)
+        {
+            _sending = null;
+        }
+    }
+
+    /// <summary>Renews every <see cref="Period"/> until <paramref name="stoppingToken"/> is cancelled; then the leases run out on their own.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        // A periodic timer keeps the rounds a third of a lease apart however long a round takes (a tick that falls due
+        // during a round is delivered when it ends), so renewal does not drift behind the leases it keeps.
+        using var timer = new PeriodicTimer(Period, _time);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await RenewAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The next round tries again; a lease that runs out meanwhile hands the work to another host, whose
+                // commit then wins (this one's is refused), so nothing is applied twice.
+                LogRenewalFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>One round: renews what has been held longer than a third of the lease. Internal for tests.</summary>
+    internal async ValueTask RenewAsync(CancellationToken cancellationToken)
+    {
+        await RenewEnrollmentsAsync(cancellationToken).ConfigureAwait(false);
+        await RenewOutboxAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask RenewEnrollmentsAsync(CancellationToken cancellationToken)
+    {
+        // Finished counts first, claims second: every finished item was handed over before it was finished, so it is
+        // among the claims taken here, and "all finished" below is exact.
+        var finished = new long[_finished.Length];
+        long finishedTotal = 0;
+        for (var s = 0; s < finished.Length; s++)
+        {
+            finished[s] = Volatile.Read(ref _finished[s]);
+            finishedTotal += finished[s];
+        }
+
+        var fresh = new List<IReadOnlyList<WorkItem>>();
+        while (_claims.TryDequeue(out var claim))
+        {
+            fresh.Add(claim);
+            _registered += claim.Count;
+        }
+
+        if (finishedTotal == _registered)
+        {
+            // Everything handed over is finished (the usual case): no per-item work at all.
+            _held.Clear();
+            Array.Copy(finished, _placed, finished.Length);
+            return;
+        }
+
+        foreach (var claim in fresh)
+        {
+            _held.Add(Place(claim));
+        }
+
+        var now = _time.GetUtcNow();
+        var renewBefore = now + _lease - Period;
+        var ids = new List<Guid>();
+        var owners = new List<(HeldClaim Claim, int Index)>();
+        for (var c = _held.Count - 1; c >= 0; c--)
+        {
+            var claim = _held[c];
+            var any = false;
+            for (var i = 0; i < claim.Items.Count; i++)
+            {
+                if (claim.Lost[i] || finished[claim.Shards[i]] > claim.Places[i])
+                {
+                    continue;
+                }
+
+                any = true;
+                if (claim.ExpiresAt <= renewBefore)
+                {
+                    ids.Add(claim.Items[i].Enrollment.Id);
+                    owners.Add((claim, i));
+                }
+            }
+
+            if (!any)
+            {
+                _held.RemoveAt(c);
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var renewed = await _enrollments.RenewLeasesAsync(_owner, ids, now, _lease, cancellationToken).ConfigureAwait(false);
+        var lost = 0;
+        for (var i = 0; i < owners.Count; i++)
+        {
+            var (claim, index) = owners[i];
+            if (renewed[i])
+            {
+                claim.ExpiresAt = now + _lease;
+            }
+            else
+            {
+                // Committed meanwhile, or taken over: either way nothing more to renew; a late commit is refused by the store.
+                claim.Lost[index] = true;
+                lost++;
+            }
+        }
+
+        LogRenewed(_logger, "enrollment", ids.Count - lost, lost);
+    }
+
+    private HeldClaim Place(IReadOnlyList<WorkItem> items)
+    {
+        var shards = new int[items.Count];
+        var places = new long[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var shard = ShardOf(items[i].Enrollment.CustomerId, _placed.Length);
+            shards[i] = shard;
+            places[i] = _placed[shard]++;
+        }
+
+        // One claim, one expiry (the store stamps now + lease on every item it returns).
+        return new HeldClaim(items, shards, places, items[0].LeaseExpiresAt);
+    }
+
+    private async ValueTask RenewOutboxAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<OutboxMessage>? sending;
+        DateTimeOffset expiresAt;
+        lock (_sendingLock)
+        {
+            sending = _sending;
+            expiresAt = _sendingExpiresAt;
+        }
+
+        var now = _time.GetUtcNow();
+        if (sending is null || expiresAt > now + _lease - Period)
+        {
+            return;
+        }
+
+        var ids = new string[sending.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = sending[i].Message.MessageId;
+        }
+
+        var renewed = await _outbox.RenewLeasesAsync(_owner, ids, now, _lease, cancellationToken).ConfigureAwait(false);
+        var held = 0;
+        foreach (var ok in renewed)
+        {
+            held += ok ? 1 : 0;
+        }
+
+        lock (_sendingLock)
+        {
+            // Still the same batch (the dispatcher may have finished it meanwhile): it now runs until now + lease.
+            if (ReferenceEquals(_sending, sending))
+            {
+                _sendingExpiresAt = now + _lease;
+            }
+        }
+
+        LogRenewed(_logger, "outbox message", held, ids.Length - held);
+    }
+
+    [LoggerMessage(50, LogLevel.Debug, "Renewed {Renewed} {Kind} leases held longer than a third of the lease; {Lost} were no longer held")]
+    private static partial void LogRenewed(ILogger logger, string kind, int renewed, int lost);
+
+    [LoggerMessage(51, LogLevel.Warning, "Renewing the leases of held work failed; retrying at the next round")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception);
+
+    private sealed class HeldClaim(IReadOnlyList<WorkItem> items, int[] shards, long[] places, DateTimeOffset expiresAt)
+    {
+        public IReadOnlyList<WorkItem> Items { get; } = items;
+
+        public int[] Shards { get; } = shards;
+
+        public long[] Places { get; } = places;
+
+        public bool[] Lost { get; } = new bool[items.Count];
+
+        public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+    }
+}

@@ -1,0 +1,300 @@
+using System.Collections.Concurrent;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Journeys.Tests.Building;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>Two engines on one store and a fake clock: work held longer than its lease is renewed, not taken over.</summary>
+public sealed class LeaseRenewalScenarioTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_sender_slower_than_the_lease_keeps_its_message_and_the_second_engine_never_sends_it()
+    {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var journeys = new InMemoryJourneyStore(time);
+        var engineStore = new InMemoryEngineStore(customers);
+        var outbox = new CountingOutbox(engineStore);
+        var sender = new GatedSender();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([new Customer("c0@example.com")]);
+
+        await using var first = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender);
+        await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, engineStore, outbox, sender);
+        var manager = first.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
+            .Build());
+        await manager.ActivateAsync("slow");
+        await using var running1 = await EngineHost.RunHostedAsync(first);
+        await using var running2 = await EngineHost.RunHostedAsync(second);
+
+        await manager.PublishAsync([new CustomerEvent("c0@example.com", "go", [], T0)]);
+        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+
+        var holder = Assert.Single(outbox.Claims, c => c.Count > 0).Owner;
+        var other = holder == "engine-1" ? "engine-2" : "engine-1";
+        EngineHost.Eventually(() => outbox.Claims.Any(c => c.Owner == other), "the other engine's dispatcher to run");
+
+        // Four leases long, a third of a lease at a time. Each step waits for the holder's renewal and for the other
+        // engine's claim at the new time, so the other engine tries to take the message at every step.
+        for (var step = 1; step <= 12; step++)
+        {
+            time.Advance(Lease / 3);
+            var renewals = step;
+            var now = time.GetUtcNow();
+            EngineHost.Eventually(() => outbox.Renewed >= renewals, $"renewal {renewals}");
+            (other == "engine-1" ? first : second).GetRequiredService<IJourneyEngineSignal>().NotifyOutbox();
+            EngineHost.Eventually(() => outbox.Claims.Any(c => c.Owner == other && c.Now >= now), $"a claim of the other engine at step {step}");
+        }
+
+        Assert.Equal(1, sender.Calls);
+        Assert.DoesNotContain(outbox.Claims, c => c.Owner == other && c.Count > 0);
+
+        sender.Release();
+        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == 1, "the slow send to be recorded");
+        time.Advance(Lease * 2);
+        var later = time.GetUtcNow();
+        (other == "engine-1" ? first : second).GetRequiredService<IJourneyEngineSignal>().NotifyOutbox();
+        EngineHost.Eventually(() => outbox.Claims.Any(c => c.Owner == other && c.Now >= later), "a claim of the other engine after the send");
+        Assert.Equal(1, sender.Calls);
+        Assert.Single(outbox.Claims, c => c.Count > 0);
+        Assert.Null(await engineStore.GetNextDueAsync());
+    }
+
+    [Fact]
+    public async Task An_enrollment_held_in_a_slow_batch_is_renewed_and_the_second_engine_never_claims_it()
+    {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var journeys = new InMemoryJourneyStore(time);
+        var engineStore = new InMemoryEngineStore(customers);
+        var enrollments = new CountingEnrollments(engineStore);
+        var slowCustomers = new GatedCustomers(customers);
+        var sender = new GatedSender();
+        sender.Release();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([new Customer("c0@example.com")]);
+
+        // Only the first engine reads customers slowly: its shard holds the claimed enrollment for four leases.
+        await using var first = Host("engine-1", time, customers, slowCustomers, journeys, engineStore, enrollments, engineStore, sender);
+        await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, enrollments, engineStore, sender);
+        var manager = first.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
+            .Build());
+        await manager.ActivateAsync("slow");
+        await using var running1 = await EngineHost.RunHostedAsync(first);
+        await using var running2 = await EngineHost.RunHostedAsync(second);
+
+        await manager.PublishAsync([new CustomerEvent("c0@example.com", "go", [], T0)]);
+        EngineHost.Eventually(() => slowCustomers.Waiting == 1, "the first engine's shard to hold the enrollment");
+        var holder = Assert.Single(enrollments.Claims, c => c.Count > 0).Owner;
+        Assert.Equal("engine-1", holder);
+        EngineHost.Eventually(() => enrollments.Claims.Any(c => c.Owner == "engine-2"), "the second engine's pump to run");
+
+        for (var step = 1; step <= 12; step++)
+        {
+            time.Advance(Lease / 3);
+            var renewals = step;
+            var now = time.GetUtcNow();
+            EngineHost.Eventually(() => enrollments.Renewed >= renewals, $"renewal {renewals}");
+            second.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+            EngineHost.Eventually(() => enrollments.Claims.Any(c => c.Owner == "engine-2" && c.Now >= now), $"a claim of the second engine at step {step}");
+        }
+
+        Assert.DoesNotContain(enrollments.Claims, c => c.Owner == "engine-2" && c.Count > 0);
+        slowCustomers.Release();
+        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == 1, "the step to be committed and its message sent");
+        Assert.Equal(1, sender.Calls);
+        Assert.Equal([true], enrollments.Commits.Where(c => c.Owner == "engine-1").Select(c => c.Applied));
+        Assert.DoesNotContain(enrollments.Commits, c => c.Owner == "engine-2");
+    }
+
+    private static long Count(InMemoryEngineStore store, StatisticCounter counter) =>
+        store.GetAsync("slow", null).AsTask().GetAwaiter().GetResult().Get("sms", counter);
+
+    private static ServiceProvider Host(
+        string owner,
+        FakeTimeProvider time,
+        InMemoryCustomerStore customers,
+        ICustomerStore customerStore,
+        IJourneyStore journeys,
+        InMemoryEngineStore store,
+        IEnrollmentStore enrollments,
+        IOutboxStore outbox,
+        IChannelSender sender)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(customers);
+        services.AddSingleton(customerStore);
+        services.AddSingleton(journeys);
+        services.AddSingleton(store);
+        services.AddSingleton(enrollments);
+        services.AddSingleton(outbox);
+        services.AddJourneys(j => j
+            .AddSender(Channel.Sms, sender)
+            .AddCampaigns(new Campaign("slow-sms", Channel.Sms, "Hello"))
+            .Configure(o =>
+            {
+                o.OwnerId = owner;
+                o.ShardCount = 1;
+                o.LeaseDuration = Lease;
+                o.MaxIdle = TimeSpan.FromSeconds(5);
+
+                // The send itself must outlast the leases: no attempt timeout or retry on the fake clock ends it first.
+                o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(1);
+                o.DefaultChannelPolicy.MaxRetryAttempts = 0;
+            }));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The first send waits until released (in real time, bounded); every call is counted.</summary>
+    private sealed class GatedSender : IChannelSender
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            await _gate.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            return SendResult.Sent;
+        }
+    }
+
+    /// <summary>Counts outbox claims and renewed message leases.</summary>
+    private sealed class CountingOutbox(IOutboxStore inner) : IOutboxStore
+    {
+        private readonly ConcurrentQueue<(string Owner, DateTimeOffset Now, int Count)> _claims = new();
+        private int _renewed;
+
+        public IReadOnlyCollection<(string Owner, DateTimeOffset Now, int Count)> Claims => _claims;
+
+        public int Renewed => Volatile.Read(ref _renewed);
+
+        public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            _claims.Enqueue((owner, now, claimed.Count));
+            return claimed;
+        }
+
+        public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
+            inner.CompleteAsync(owner, results, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => inner.GetNextDueAsync(cancellationToken);
+
+        public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var renewed = await inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
+            foreach (var ok in renewed)
+            {
+                Interlocked.Add(ref _renewed, ok ? 1 : 0);
+            }
+
+            return renewed;
+        }
+    }
+
+    /// <summary>Every customer read waits until released (in real time, bounded).</summary>
+    private sealed class GatedCustomers(ICustomerStore inner) : ICustomerStore
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _waiting;
+
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _waiting);
+            await _gate.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            Interlocked.Decrement(ref _waiting);
+            return await inner.GetAsync(customerId, cancellationToken);
+        }
+
+        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
+
+        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
+
+        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
+    }
+
+    /// <summary>Records claims (owner, time, how many), commits and renewed enrollment leases.</summary>
+    private sealed class CountingEnrollments(IEnrollmentStore inner) : IEnrollmentStore
+    {
+        private readonly ConcurrentQueue<(string Owner, DateTimeOffset Now, int Count)> _claims = new();
+        private readonly ConcurrentQueue<(string Owner, bool Applied)> _commits = new();
+        private int _renewed;
+
+        public IReadOnlyCollection<(string Owner, DateTimeOffset Now, int Count)> Claims => _claims;
+
+        public IReadOnlyCollection<(string Owner, bool Applied)> Commits => _commits;
+
+        public int Renewed => Volatile.Read(ref _renewed);
+
+        public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            _claims.Enqueue((owner, now, claimed.Count));
+            return claimed;
+        }
+
+        public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        {
+            var applied = await inner.CommitAsync(owner, checkpoints, cancellationToken);
+            foreach (var ok in applied)
+            {
+                _commits.Enqueue((owner, ok));
+            }
+
+            return applied;
+        }
+
+        public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var renewed = await inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+            foreach (var ok in renewed)
+            {
+                Interlocked.Add(ref _renewed, ok ? 1 : 0);
+            }
+
+            return renewed;
+        }
+
+        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) => inner.EnrollAsync(requests, cancellationToken);
+
+        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) => inner.AppendEventsAsync(events, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) => inner.GetNextWakeAsync(cancellationToken);
+
+        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetByCustomerAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) => inner.ListByJourneyAsync(journeyId, version, cancellationToken);
+
+        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
+
+        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => inner.PurgeEventsAsync(olderThan, cancellationToken);
+    }
+}
