@@ -460,7 +460,6 @@ internal sealed partial class SqliteEngineStore
 
     private EnrollmentOutcome EnrollOne(SqliteSession session, EnrollmentRequest request)
     {
-        var previous = false;
         DateTimeOffset? lastEnd = null;
         var existing = session.Command("SELECT id, status, updated_at FROM enrollments WHERE customer_id = $customer AND journey_id = $journey");
         existing.Parameters.AddWithValue("$customer", request.CustomerId);
@@ -474,7 +473,6 @@ internal sealed partial class SqliteEngineStore
                     return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, SqliteValues.Id(reader, 0));
                 }
 
-                previous = true;
                 var updated = SqliteValues.Time(reader.GetInt64(2));
                 if (lastEnd is null || updated > lastEnd)
                 {
@@ -483,29 +481,12 @@ internal sealed partial class SqliteEngineStore
             }
         }
 
-        var rules = request.Rules;
-        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
-        }
-
-        var refused = rules.ReEntry switch
-        {
-            ReEntryMode.Never => previous,
-            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
-            _ => false,
-        };
-        if (refused)
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
-        }
-
         var count = session.Command("SELECT created FROM journey_entries WHERE journey_id = $journey");
         count.Parameters.AddWithValue("$journey", request.JourneyId);
         var created = count.ExecuteScalar() is long n ? n : 0;
-        if (rules.EntryCap is { } cap && created >= cap)
+        if (EntryRuleChecks.Refusal(request, lastEnd, created) is { } refusal)
         {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+            return new EnrollmentOutcome(refusal, null);
         }
 
         var counted = session.Command("INSERT INTO journey_entries (journey_id, created) VALUES ($journey, 1) ON CONFLICT (journey_id) DO UPDATE SET created = created + 1");

@@ -471,7 +471,6 @@ internal sealed partial class InMemoryEngineStore
     {
         _byCustomer.TryGetValue(request.CustomerId, out var first);
         EnrollmentEntry? last = null;
-        var previous = false;
         DateTimeOffset? lastEnd = null;
         if (first is not null)
         {
@@ -489,7 +488,6 @@ internal sealed partial class InMemoryEngineStore
                     return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, state.Id);
                 }
 
-                previous = true;
                 if (lastEnd is null || state.UpdatedAt > lastEnd)
                 {
                     lastEnd = state.UpdatedAt;
@@ -497,27 +495,10 @@ internal sealed partial class InMemoryEngineStore
             }
         }
 
-        var rules = request.Rules;
-        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
-        }
-
-        var refused = rules.ReEntry switch
-        {
-            ReEntryMode.Never => previous,
-            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
-            _ => false,
-        };
-        if (refused)
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
-        }
-
         var created = _createdByJourney.GetValueOrDefault(request.JourneyId);
-        if (rules.EntryCap is { } cap && created >= cap)
+        if (EntryRuleChecks.Refusal(request, lastEnd, created) is { } refusal)
         {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+            return new EnrollmentOutcome(refusal, null);
         }
 
         var enrollment = new Enrollment(
