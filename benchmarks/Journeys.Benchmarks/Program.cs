@@ -7,7 +7,9 @@ namespace Journeys.Benchmarks;
 /// <summary>
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
 /// with <c>breakdown [customers] [runs]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
-/// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>).
+/// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>),
+/// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>).
+/// <see cref="PostgreSqlStoreBenchmarks"/> is left out, with a printed message, when <c>JOURNEYS_TEST_POSTGRES</c> is not set.
 /// </summary>
 public static class Program
 {
@@ -51,6 +53,17 @@ public static class Program
 
         // BenchmarkDotNet builds a copy of this project first; on a shared 2-core machine that can exceed its 2-minute default.
         var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+
+        // The PostgreSQL store benchmarks need a server; without one they are left out (a benchmark run never fails for it).
+        var types = typeof(Program).Assembly.GetExportedTypes()
+            .Where(t => t.IsClass && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))
+            .ToList();
+        if (!PostgreSqlStoreBenchmarks.IsConfigured)
+        {
+            types.Remove(typeof(PostgreSqlStoreBenchmarks));
+            Console.WriteLine(PostgreSqlStoreBenchmarks.SkipMessage);
+        }
+
+        BenchmarkSwitcher.FromTypes([.. types]).Run(args, config);
     }
 }

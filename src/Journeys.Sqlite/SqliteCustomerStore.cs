@@ -121,12 +121,25 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         return reader.Read() ? ReadCustomer(reader) : null;
     }
 
-    /// <summary>Creates or replaces a customer; true when it was created.</summary>
-    internal static bool Write(SqliteSession session, Customer customer)
+    /// <summary>The customers named by <paramref name="items"/> that exist, by id, read with one statement.</summary>
+    internal static Dictionary<string, Customer> FindMany<T>(SqliteSession session, IReadOnlyList<T> items, Func<T, string> customerId)
     {
-        var exists = session.Command("SELECT 1 FROM customers WHERE customer_id = $id");
-        exists.Parameters.AddWithValue("$id", customer.Id);
-        var created = exists.ExecuteScalar() is null;
+        var command = session.Command("SELECT customer_id, time_zone, fields FROM customers WHERE customer_id IN (SELECT value FROM json_each($ids))");
+        command.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(items, customerId));
+        var found = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var customer = ReadCustomer(reader);
+            found[customer.Id] = customer;
+        }
+
+        return found;
+    }
+
+    /// <summary>Creates or replaces a customer with one statement.</summary>
+    internal static void Upsert(SqliteSession session, Customer customer)
+    {
         var command = session.Command("""
             INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, $zone, $fields)
             ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
@@ -135,6 +148,15 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         command.Parameters.AddWithValue("$zone", SqliteValues.Text(customer.TimeZoneId));
         command.Parameters.AddWithValue("$fields", SqliteValues.Fields(customer.Fields));
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Creates or replaces a customer; true when it was created.</summary>
+    internal static bool Write(SqliteSession session, Customer customer)
+    {
+        var exists = session.Command("SELECT 1 FROM customers WHERE customer_id = $id");
+        exists.Parameters.AddWithValue("$id", customer.Id);
+        var created = exists.ExecuteScalar() is null;
+        Upsert(session, customer);
         return created;
     }
 

@@ -77,5 +77,23 @@ internal static class SqliteValues
 
     public static ImmutableDictionary<string, FieldValue> Fields(byte[] json, StringComparer comparer) => FieldValueStoreJson.Read(json, comparer);
 
+    /// <summary>A JSON array of one string per item (a batch's keys, read back in SQL with <c>json_each</c>).</summary>
+    public static string JsonArray<T>(IReadOnlyList<T> items, Func<T, string> key)
+    {
+        var buffer = new ArrayBufferWriter<byte>(items.Count * 32);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < items.Count; i++)
+            {
+                writer.WriteStringValue(key(items[i]));
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static byte[] Blob(SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);
 }

@@ -41,7 +41,11 @@ public static class FieldValueStoreJson
         var reader = new Utf8JsonReader(utf8Json);
         try
         {
-            Expect(ref reader, JsonTokenType.StartObject, "the stored fields");
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException("The stored fields are not a JSON object of [type, value] pairs.");
+            }
+
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.GetString()!;
