@@ -3,6 +3,7 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Journeys.Messaging;
 using Journeys.Model;
+using Journeys.Runtime;
 using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -441,7 +442,7 @@ public class PostgreSqlStoreBenchmarks
                 _connection = connection;
                 _upsert = new NpgsqlCommand($"""
                     INSERT INTO {schema}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, visit, entered_at, updated_at, token, wake_events, event_cursor, node_state, created_order)
-                    SELECT c, id, 'journey', 1, 'pause', 1, w, 0, now(), now(), 1, '{{}}', 0, 0, 0 FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(c, id, w)
+                    SELECT c, id, 'journey', 1, 'pause', 1, w, 0, now(), now(), 1, ARRAY[]::text[], 0, 0, 0 FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(c, id, w)
                     ON CONFLICT (customer_id, enrollment_id) DO UPDATE SET current_node = excluded.current_node, wake_at = excluded.wake_at,
                         token = {schema}.enrollments.token + 1, updated_at = excluded.updated_at
                     """, connection);

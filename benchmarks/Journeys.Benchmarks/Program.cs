@@ -32,6 +32,15 @@ public static class Program
         }
 
 
+        if (args.Length > 0 && args[0] == "sqlite-profile")
+        {
+            await SqliteProfile.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+                args.Length > 3 && string.Equals(args[3], "full", StringComparison.OrdinalIgnoreCase) ? Sqlite.SqliteSynchronousMode.Full : Sqlite.SqliteSynchronousMode.Normal);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "postgres")
         {
             await PostgreSqlFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000);

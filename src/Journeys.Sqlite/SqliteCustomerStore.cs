@@ -137,6 +137,28 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         return found;
     }
 
+    /// <summary>Creates or replaces customers with one statement (their fields stored as the same BLOB bytes <see cref="Upsert"/> writes).</summary>
+    internal static void UpsertMany(SqliteSession session, IEnumerable<Customer> customers)
+    {
+        using var rows = new SqliteEngineStore.JsonRows(4096);
+        foreach (var customer in customers)
+        {
+            var w = rows.StartRow();
+            w.WriteStringValue(customer.Id);
+            SqliteEngineStore.JsonRows.Write(w, customer.TimeZoneId);
+            w.WriteStringValue(System.Text.Encoding.UTF8.GetString(SqliteValues.Fields(customer.Fields)));
+            rows.EndRow();
+        }
+
+        var command = session.Command("""
+            INSERT INTO customers (customer_id, time_zone, fields)
+            SELECT value ->> 0, value ->> 1, CAST(value ->> 2 AS BLOB) FROM json_each($rows) WHERE true
+            ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
+            """);
+        command.Parameters.AddWithValue("$rows", rows.ToJson());
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Creates or replaces a customer with one statement.</summary>
     internal static void Upsert(SqliteSession session, Customer customer)
     {

@@ -177,15 +177,22 @@ internal sealed partial class SqliteEngineStore
             var applied = new bool[checkpoints.Count];
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
+            if (!store.TryApplyBatch(session, owner, checkpoints, applied))
+            {
+                for (var i = 0; i < checkpoints.Count; i++)
+                {
+                    applied[i] = store.TryApply(session, owner, checkpoints[i], i);
+                }
+            }
+
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
-                if (!store.TryApply(session, owner, checkpoint, i))
+                if (!applied[i])
                 {
                     continue;
                 }
 
-                applied[i] = true;
                 if (checkpoint.CustomerUpdates.Count > 0)
                 {
                     (updates ??= []).AddRange(checkpoint.CustomerUpdates);
@@ -203,11 +210,9 @@ internal sealed partial class SqliteEngineStore
                     customers[update.CustomerId] = Apply(customers.GetValueOrDefault(update.CustomerId), update);
                 }
 
-                foreach (var customer in customers.Values)
-                {
-                    SqliteCustomerStore.Upsert(session, customer);
-                }
+                SqliteCustomerStore.UpsertMany(session, customers.Values);
             }
+
 
             statistics.Write(session);
             return (IReadOnlyList<bool>)applied;
