@@ -66,20 +66,26 @@ internal sealed class EngineScenario : IAsyncDisposable
     /// <param name="report">Receives named phase durations when given.</param>
     /// <param name="delayAfterWelcome">A delay node between the first send and the customer update (the peer comparison's delay variant).</param>
     /// <param name="configureServices">Changes the services after <c>AddJourneys</c> (for example a store decorator).</param>
+    /// <param name="configureJourneys">Changes the Journeys registration inside <c>AddJourneys</c> (for example <c>UseSqlite</c>).</param>
     public static async Task<EngineScenario> StartAsync(
         int customers,
         int shardCount,
         Action<string, TimeSpan>? report = null,
         TimeSpan? delayAfterWelcome = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        Action<IJourneysBuilder>? configureJourneys = null)
     {
         var watch = Stopwatch.StartNew();
         var services = new ServiceCollection();
-        services.AddJourneys(j => j
-            .AddSender(Channel.Email, NullChannelSender.Instance)
-            .AddSender(Channel.Push, NullChannelSender.Instance)
-            .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
-            .Configure(o => o.ShardCount = shardCount));
+        services.AddJourneys(j =>
+        {
+            j.AddSender(Channel.Email, NullChannelSender.Instance)
+                .AddSender(Channel.Push, NullChannelSender.Instance)
+                .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
+                .Configure(o => o.ShardCount = shardCount);
+            configureJourneys?.Invoke(j);
+        });
+
         configureServices?.Invoke(services);
         var provider = services.BuildServiceProvider();
 

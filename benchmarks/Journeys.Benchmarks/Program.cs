@@ -8,7 +8,9 @@ namespace Journeys.Benchmarks;
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
 /// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
-/// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>).
+/// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
+/// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>).
+/// <see cref="PostgreSqlStoreBenchmarks"/> is left out, with a printed message, when <c>JOURNEYS_TEST_POSTGRES</c> is not set.
 /// </summary>
 public static class Program
 {
@@ -38,6 +40,15 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "sqlite-profile")
+        {
+            await SqliteProfile.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+                args.Length > 3 && string.Equals(args[3], "full", StringComparison.OrdinalIgnoreCase) ? Sqlite.SqliteSynchronousMode.Full : Sqlite.SqliteSynchronousMode.Normal);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "postgres")
         {
             await PostgreSqlFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000);
@@ -59,6 +70,17 @@ public static class Program
 
         // BenchmarkDotNet builds a copy of this project first; on a shared 2-core machine that can exceed its 2-minute default.
         var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+
+        // The PostgreSQL store benchmarks need a server; without one they are left out (a benchmark run never fails for it).
+        var types = typeof(Program).Assembly.GetExportedTypes()
+            .Where(t => t.IsClass && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))
+            .ToList();
+        if (!PostgreSqlStoreBenchmarks.IsConfigured)
+        {
+            types.Remove(typeof(PostgreSqlStoreBenchmarks));
+            Console.WriteLine(PostgreSqlStoreBenchmarks.SkipMessage);
+        }
+
+        BenchmarkSwitcher.FromTypes([.. types]).Run(args, config);
     }
 }

@@ -121,12 +121,47 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         return reader.Read() ? ReadCustomer(reader) : null;
     }
 
-    /// <summary>Creates or replaces a customer; true when it was created.</summary>
-    internal static bool Write(SqliteSession session, Customer customer)
+    /// <summary>The customers named by <paramref name="items"/> that exist, by id, read with one statement.</summary>
+    internal static Dictionary<string, Customer> FindMany<T>(SqliteSession session, IReadOnlyList<T> items, Func<T, string> customerId)
     {
-        var exists = session.Command("SELECT 1 FROM customers WHERE customer_id = $id");
-        exists.Parameters.AddWithValue("$id", customer.Id);
-        var created = exists.ExecuteScalar() is null;
+        var command = session.Command("SELECT customer_id, time_zone, fields FROM customers WHERE customer_id IN (SELECT value FROM json_each($ids))");
+        command.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(items, customerId));
+        var found = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var customer = ReadCustomer(reader);
+            found[customer.Id] = customer;
+        }
+
+        return found;
+    }
+
+    /// <summary>Creates or replaces customers with one statement (their fields stored as the same BLOB bytes <see cref="Upsert"/> writes).</summary>
+    internal static void UpsertMany(SqliteSession session, IEnumerable<Customer> customers)
+    {
+        using var rows = new SqliteEngineStore.JsonRows(4096);
+        foreach (var customer in customers)
+        {
+            var w = rows.StartRow();
+            w.WriteStringValue(customer.Id);
+            SqliteEngineStore.JsonRows.Write(w, customer.TimeZoneId);
+            w.WriteStringValue(System.Text.Encoding.UTF8.GetString(SqliteValues.Fields(customer.Fields)));
+            rows.EndRow();
+        }
+
+        var command = session.Command("""
+            INSERT INTO customers (customer_id, time_zone, fields)
+            SELECT value ->> 0, value ->> 1, CAST(value ->> 2 AS BLOB) FROM json_each($rows) WHERE true
+            ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
+            """);
+        command.Parameters.AddWithValue("$rows", rows.ToJson());
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Creates or replaces a customer with one statement.</summary>
+    internal static void Upsert(SqliteSession session, Customer customer)
+    {
         var command = session.Command("""
             INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, $zone, $fields)
             ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
@@ -135,6 +170,15 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         command.Parameters.AddWithValue("$zone", SqliteValues.Text(customer.TimeZoneId));
         command.Parameters.AddWithValue("$fields", SqliteValues.Fields(customer.Fields));
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Creates or replaces a customer; true when it was created.</summary>
+    internal static bool Write(SqliteSession session, Customer customer)
+    {
+        var exists = session.Command("SELECT 1 FROM customers WHERE customer_id = $id");
+        exists.Parameters.AddWithValue("$id", customer.Id);
+        var created = exists.ExecuteScalar() is null;
+        Upsert(session, customer);
         return created;
     }
 

@@ -40,23 +40,7 @@ internal sealed partial class SqliteEngineStore
         return await _database.WriteAsync("enroll customers", (this, requests), static (session, s) =>
         {
             var (store, requests) = s;
-            foreach (var request in requests)
-            {
-                var used = session.Command("SELECT 1 FROM enrollments WHERE id = $id");
-                used.Parameters.AddWithValue("$id", SqliteValues.Id(request.EnrollmentId));
-                if (used.ExecuteScalar() is not null)
-                {
-                    throw new ArgumentException($"Enrollment id {request.EnrollmentId} already exists; nothing was written.", nameof(requests));
-                }
-            }
-
-            var outcomes = new EnrollmentOutcome[requests.Count];
-            for (var i = 0; i < requests.Count; i++)
-            {
-                outcomes[i] = store.EnrollOne(session, requests[i]);
-            }
-
-            return (IReadOnlyList<EnrollmentOutcome>)outcomes;
+            return (IReadOnlyList<EnrollmentOutcome>)store.EnrollBatch(session, requests);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -91,28 +75,58 @@ internal sealed partial class SqliteEngineStore
         {
             var (store, owner, now, maxItems, lease) = s;
             store.ReleaseExpiredLeases(session, now);
+            // Two statements per queue: read the head in order, then lease exactly those rows (the same ordered
+            // subquery in the same transaction), rather than one update per row.
             var expiresAt = now + lease;
-            var claimed = new List<WorkItem>();
             var timers = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at LIMIT $max");
             timers.Parameters.AddWithValue("$now", now.UtcTicks);
             timers.Parameters.AddWithValue("$max", maxItems);
             var states = ReadAll(timers);
-            if (states.Count < maxItems)
+            if (states.Count > 0)
             {
-                var ready = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 0 ORDER BY sched_at LIMIT $max");
-                ready.Parameters.AddWithValue("$max", maxItems - states.Count);
-                states.AddRange(ReadAll(ready));
+                var leaseTimers = session.Command("""
+                    UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner
+                    WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at LIMIT $max)
+                    """);
+                leaseTimers.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
+                leaseTimers.Parameters.AddWithValue("$owner", owner);
+                leaseTimers.Parameters.AddWithValue("$now", now.UtcTicks);
+                leaseTimers.Parameters.AddWithValue("$max", states.Count);
+                leaseTimers.ExecuteNonQuery();
             }
 
+            if (states.Count < maxItems)
+            {
+                var ready = session.Command($"SELECT {EnrollmentColumns}, sched_at FROM enrollments WHERE sched_kind = 0 ORDER BY sched_at LIMIT $max");
+                ready.Parameters.AddWithValue("$max", maxItems - states.Count);
+                var readyStates = new List<Enrollment>();
+                long lastArrival = 0;
+                using (var reader = ready.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        readyStates.Add(ReadEnrollment(reader));
+                        lastArrival = reader.GetInt64(19);
+                    }
+                }
+
+                if (readyStates.Count > 0)
+                {
+                    // Ready rows have distinct arrival numbers, so the head is every ready row up to the last one read.
+                    var leaseReady = session.Command("UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner WHERE sched_kind = 0 AND sched_at <= $last");
+                    leaseReady.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
+                    leaseReady.Parameters.AddWithValue("$owner", owner);
+                    leaseReady.Parameters.AddWithValue("$last", lastArrival);
+                    leaseReady.ExecuteNonQuery();
+                    states.AddRange(readyStates);
+                }
+            }
+
+            var claimed = new List<WorkItem>(states.Count);
+            var events = EventsAfter(session, states);
             foreach (var state in states)
             {
-                var leaseCommand = session.Command("UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner WHERE customer_id = $customer AND id = $id");
-                leaseCommand.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
-                leaseCommand.Parameters.AddWithValue("$owner", owner);
-                leaseCommand.Parameters.AddWithValue("$customer", state.CustomerId);
-                leaseCommand.Parameters.AddWithValue("$id", SqliteValues.Id(state.Id));
-                leaseCommand.ExecuteNonQuery();
-                claimed.Add(new WorkItem(state, EventsAfter(session, state.CustomerId, state.EventCursor), expiresAt));
+                claimed.Add(new WorkItem(state, events?.GetValueOrDefault(state.CustomerId) is { } inbox ? After(inbox, state.EventCursor) : [], expiresAt));
             }
 
             return (IReadOnlyList<WorkItem>)claimed;
@@ -195,38 +209,44 @@ internal sealed partial class SqliteEngineStore
         {
             var (store, owner, checkpoints) = s;
             var applied = new bool[checkpoints.Count];
-            Dictionary<string, Customer?>? customers = null;
+            List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
+            if (!store.TryApplyBatch(session, owner, checkpoints, applied))
+            {
+                for (var i = 0; i < checkpoints.Count; i++)
+                {
+                    applied[i] = store.TryApply(session, owner, checkpoints[i], i);
+                }
+            }
+
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
-                if (!store.TryApply(session, owner, checkpoint, i))
+                if (!applied[i])
                 {
                     continue;
                 }
 
-                applied[i] = true;
-                foreach (var update in checkpoint.CustomerUpdates)
+                if (checkpoint.CustomerUpdates.Count > 0)
                 {
-                    customers ??= new Dictionary<string, Customer?>(StringComparer.Ordinal);
-                    if (!customers.TryGetValue(update.CustomerId, out var customer))
-                    {
-                        customer = SqliteCustomerStore.Find(session, update.CustomerId);
-                    }
-
-                    customers[update.CustomerId] = Apply(customer, update);
+                    (updates ??= []).AddRange(checkpoint.CustomerUpdates);
                 }
 
                 statistics.Add(checkpoint.Statistics);
             }
 
-            if (customers is not null)
+            if (updates is not null)
             {
-                foreach (var customer in customers.Values)
+                // Every customer of the batch read once (one statement), updated in checkpoint order, written once.
+                var customers = SqliteCustomerStore.FindMany(session, updates, static u => u.CustomerId);
+                foreach (var update in updates)
                 {
-                    SqliteCustomerStore.Write(session, customer!);
+                    customers[update.CustomerId] = Apply(customers.GetValueOrDefault(update.CustomerId), update);
                 }
+
+                SqliteCustomerStore.UpsertMany(session, customers.Values);
             }
+
 
             statistics.Write(session);
             return (IReadOnlyList<bool>)applied;
@@ -492,121 +512,143 @@ internal sealed partial class SqliteEngineStore
         }
     }
 
-    private EnrollmentOutcome EnrollOne(SqliteSession session, EnrollmentRequest request)
+    /// <summary>
+    /// The requests in order, with what the checks need read once for the whole batch (a few statements, not a few per
+    /// request): ids already used, the customers' enrollments, their latest event, the journeys' entry counts. The
+    /// batch's own creations update those in memory, so a later request sees the earlier ones.
+    /// </summary>
+    private EnrollmentOutcome[] EnrollBatch(SqliteSession session, IReadOnlyList<EnrollmentRequest> requests)
     {
-        var previous = false;
-        DateTimeOffset? lastEnd = null;
-        var existing = session.Command("SELECT id, status, updated_at FROM enrollments WHERE customer_id = $customer AND journey_id = $journey");
-        existing.Parameters.AddWithValue("$customer", request.CustomerId);
-        existing.Parameters.AddWithValue("$journey", request.JourneyId);
+        var used = session.Command("SELECT id FROM enrollments WHERE id IN (SELECT unhex(value) FROM json_each($ids))");
+        used.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(requests, static r => Convert.ToHexString(SqliteValues.Id(r.EnrollmentId))));
+        using (var reader = used.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                throw new ArgumentException($"Enrollment id {SqliteValues.Id(reader, 0)} already exists; nothing was written.", nameof(requests));
+            }
+        }
+
+        var customers = SqliteValues.JsonArray(requests, static r => r.CustomerId);
+
+        // (customer, journey) → the live enrollment's id, or the latest end among ended ones.
+        var previous = new Dictionary<(string Customer, string Journey), (Guid? Live, DateTimeOffset? LastEnd)>();
+        var existing = session.Command("SELECT customer_id, journey_id, id, status, updated_at FROM enrollments WHERE customer_id IN (SELECT value FROM json_each($customers))");
+        existing.Parameters.AddWithValue("$customers", customers);
         using (var reader = existing.ExecuteReader())
         {
             while (reader.Read())
             {
-                if (reader.GetInt32(1) < 2)
+                var key = (reader.GetString(0), reader.GetString(1));
+                var known = previous.GetValueOrDefault(key);
+                if (reader.GetInt32(3) < 2)
                 {
-                    return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, SqliteValues.Id(reader, 0));
+                    known.Live = SqliteValues.Id(reader, 2);
+                }
+                else if (SqliteValues.Time(reader.GetInt64(4)) is var updated && (known.LastEnd is null || updated > known.LastEnd))
+                {
+                    known.LastEnd = updated;
                 }
 
-                previous = true;
-                var updated = SqliteValues.Time(reader.GetInt64(2));
-                if (lastEnd is null || updated > lastEnd)
-                {
-                    lastEnd = updated;
-                }
+                previous[key] = known;
             }
         }
 
-        var rules = request.Rules;
-        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
+        var cursors = new Dictionary<string, long>(StringComparer.Ordinal);
+        var latest = session.Command("SELECT customer_id, MAX(seq) FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) GROUP BY customer_id");
+        latest.Parameters.AddWithValue("$customers", customers);
+        using (var reader = latest.ExecuteReader())
         {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
+            while (reader.Read())
+            {
+                cursors[reader.GetString(0)] = reader.GetInt64(1);
+            }
         }
 
-        var refused = rules.ReEntry switch
+        var entries = new Dictionary<string, (long Before, long Now)>(StringComparer.Ordinal);
+        var outcomes = new EnrollmentOutcome[requests.Count];
+        using var rows = new JsonRows(requests.Count * 160);
+        var created = 0;
+        for (var i = 0; i < requests.Count; i++)
         {
-            ReEntryMode.Never => previous,
-            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
-            _ => false,
-        };
-        if (refused)
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
+            var request = requests[i];
+            var key = (request.CustomerId, request.JourneyId);
+            var known = previous.GetValueOrDefault(key);
+            if (known.Live is { } live)
+            {
+                outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, live);
+                continue;
+            }
+
+            if (!entries.TryGetValue(request.JourneyId, out var entry))
+            {
+                var count = session.Command("SELECT created FROM journey_entries WHERE journey_id = $journey");
+                count.Parameters.AddWithValue("$journey", request.JourneyId);
+                var stored = count.ExecuteScalar() is long n ? n : 0;
+                entry = (stored, stored);
+            }
+
+            if (EntryRuleChecks.Refusal(request, known.LastEnd, entry.Now) is { } refusal)
+            {
+                entries[request.JourneyId] = entry;
+                outcomes[i] = new EnrollmentOutcome(refusal, null);
+                continue;
+            }
+
+            entries[request.JourneyId] = (entry.Before, entry.Now + 1);
+            previous[key] = (request.EnrollmentId, known.LastEnd);
+            var w = rows.StartRow();
+            w.WriteStringValue(request.CustomerId);
+            w.WriteStringValue(Convert.ToHexString(SqliteValues.Id(request.EnrollmentId)));
+            w.WriteStringValue(request.JourneyId);
+            w.WriteNumberValue(request.Version);
+            w.WriteStringValue(request.StartNodeId);
+            w.WriteNumberValue(request.At.UtcTicks);
+            w.WriteNumberValue(cursors.GetValueOrDefault(request.CustomerId));
+            JsonRows.Write(w, SqliteValues.Names(request.WakeEvents) as string);
+            w.WriteNumberValue(++_database.ReadySequence);
+            w.WriteNumberValue(++_database.CreatedSequence);
+            rows.EndRow();
+            created++;
+            outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
         }
 
-        var count = session.Command("SELECT created FROM journey_entries WHERE journey_id = $journey");
-        count.Parameters.AddWithValue("$journey", request.JourneyId);
-        var created = count.ExecuteScalar() is long n ? n : 0;
-        if (rules.EntryCap is { } cap && created >= cap)
+        if (created > 0)
         {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+            // Every created enrollment with one insert: active at the start node, ready in arrival order.
+            var insert = session.Command($"""
+                INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
+                SELECT value ->> 0, unhex(value ->> 1), value ->> 2, value ->> 3, 0, value ->> 4, NULL, NULL, 0, value ->> 5, value ->> 5, 1,
+                    value ->> 6, value ->> 7, value ->> 5, 0, NULL, 0, 0, NULL, 0, value ->> 8, value ->> 9
+                FROM json_each($rows)
+                """);
+            insert.Parameters.AddWithValue("$rows", rows.ToJson());
+            insert.ExecuteNonQuery();
         }
 
-        var counted = session.Command("INSERT INTO journey_entries (journey_id, created) VALUES ($journey, 1) ON CONFLICT (journey_id) DO UPDATE SET created = created + 1");
-        counted.Parameters.AddWithValue("$journey", request.JourneyId);
-        counted.ExecuteNonQuery();
+        foreach (var (journey, (before, now)) in entries)
+        {
+            if (now != before)
+            {
+                var counted = session.Command("INSERT INTO journey_entries (journey_id, created) VALUES ($journey, $created) ON CONFLICT (journey_id) DO UPDATE SET created = excluded.created");
+                counted.Parameters.AddWithValue("$journey", journey);
+                counted.Parameters.AddWithValue("$created", now);
+                counted.ExecuteNonQuery();
+            }
+        }
 
-        var cursor = session.Command("SELECT COALESCE(MAX(seq), 0) FROM events WHERE customer_id = $customer");
-        cursor.Parameters.AddWithValue("$customer", request.CustomerId);
-        var eventCursor = (long)cursor.ExecuteScalar()!;
-
-        var insert = session.Command($"""
-            INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
-            VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, NULL, 0, $ready, $created)
-            """);
-        insert.Parameters.AddWithValue("$customer", request.CustomerId);
-        insert.Parameters.AddWithValue("$id", SqliteValues.Id(request.EnrollmentId));
-        insert.Parameters.AddWithValue("$journey", request.JourneyId);
-        insert.Parameters.AddWithValue("$version", request.Version);
-        insert.Parameters.AddWithValue("$node", request.StartNodeId);
-        insert.Parameters.AddWithValue("$at", request.At.UtcTicks);
-        insert.Parameters.AddWithValue("$cursor", eventCursor);
-        insert.Parameters.AddWithValue("$wakeEvents", SqliteValues.Names(request.WakeEvents));
-        insert.Parameters.AddWithValue("$ready", ++_database.ReadySequence);
-        insert.Parameters.AddWithValue("$created", ++_database.CreatedSequence);
-        insert.ExecuteNonQuery();
-        return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+        return outcomes;
     }
 
-    /// <summary>Checks one checkpoint against the stored row and, when it holds, writes the new state and its outbox messages.</summary>
+    /// <summary>
+    /// Writes the checkpoint's state and outbox messages when the stored row has the expected token, is leased to
+    /// <paramref name="owner"/> and is of the same journey and version: one conditional update. Only when it changes
+    /// nothing is the row read, to tell a refusal (false) from a caller error.
+    /// </summary>
     private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index)
     {
         var state = checkpoint.State;
         var id = SqliteValues.Id(state.Id);
-        var current = session.Command("SELECT token, lease_owner, journey_id, version FROM enrollments WHERE customer_id = $customer AND id = $id");
-        current.Parameters.AddWithValue("$customer", state.CustomerId);
-        current.Parameters.AddWithValue("$id", id);
-        long token;
-        string? leaseOwner;
-        using (var reader = current.ExecuteReader())
-        {
-            if (!reader.Read())
-            {
-                // Unknown, or known under another customer: the latter is a caller error, as in the in-memory store.
-                var elsewhere = session.Command("SELECT 1 FROM enrollments WHERE id = $id");
-                elsewhere.Parameters.AddWithValue("$id", id);
-                if (elsewhere.ExecuteScalar() is not null)
-                {
-                    throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.");
-                }
-
-                return false;
-            }
-
-            token = reader.GetInt64(0);
-            leaseOwner = SqliteValues.NullableText(reader, 1);
-            if (token == checkpoint.ExpectedToken && string.Equals(leaseOwner, owner, StringComparison.Ordinal)
-                && (!string.Equals(reader.GetString(2), state.JourneyId, StringComparison.Ordinal) || reader.GetInt32(3) != state.Version))
-            {
-                throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.");
-            }
-        }
-
-        if (token != checkpoint.ExpectedToken || !string.Equals(leaseOwner, owner, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
         var (kind, at) = Place(session, state.CustomerId, state.Status, state.WakeAt, state.EventCursor, state.WakeEvents);
         var update = session.Command("""
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
@@ -614,7 +656,7 @@ internal sealed partial class SqliteEngineStore
                 node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
                 messages_sent = $messagesSent, clicks = $clicks,
                 lease_owner = NULL, sched_kind = $kind, sched_at = $at
-            WHERE customer_id = $customer AND id = $id
+            WHERE customer_id = $customer AND id = $id AND token = $expected AND lease_owner = $owner AND journey_id = $journey AND version = $version
             """);
         var parameters = update.Parameters;
         parameters.AddWithValue("$status", (int)state.Status);
@@ -636,9 +678,16 @@ internal sealed partial class SqliteEngineStore
         parameters.AddWithValue("$at", at);
         parameters.AddWithValue("$customer", state.CustomerId);
         parameters.AddWithValue("$id", id);
+        parameters.AddWithValue("$expected", checkpoint.ExpectedToken);
+        parameters.AddWithValue("$owner", owner);
+        parameters.AddWithValue("$journey", state.JourneyId);
+        parameters.AddWithValue("$version", state.Version);
         try
         {
-            update.ExecuteNonQuery();
+            if (update.ExecuteNonQuery() == 0)
+            {
+                return Refused(session, owner, checkpoint, id, index);
+            }
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
         {
@@ -651,5 +700,29 @@ internal sealed partial class SqliteEngineStore
         }
 
         return true;
+    }
+
+    /// <summary>Why a conditional update changed nothing: false for a refusal, or the caller error it was.</summary>
+    private static bool Refused(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, byte[] id, int index)
+    {
+        var state = checkpoint.State;
+        var current = session.Command("SELECT token, lease_owner FROM enrollments WHERE customer_id = $customer AND id = $id");
+        current.Parameters.AddWithValue("$customer", state.CustomerId);
+        current.Parameters.AddWithValue("$id", id);
+        using var reader = current.ExecuteReader();
+        if (!reader.Read())
+        {
+            // Unknown, or known under another customer: the latter is a caller error, as in the in-memory store.
+            var elsewhere = session.Command("SELECT 1 FROM enrollments WHERE id = $id");
+            elsewhere.Parameters.AddWithValue("$id", id);
+            return elsewhere.ExecuteScalar() is not null
+                ? throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.")
+                : false;
+        }
+
+        // Token and lease hold, so the journey or version differs.
+        return reader.GetInt64(0) == checkpoint.ExpectedToken && string.Equals(SqliteValues.NullableText(reader, 1), owner, StringComparison.Ordinal)
+            ? throw new ArgumentException($"Checkpoint at index {index} changes the journey, version or customer of enrollment {state.Id}; nothing was written.")
+            : false;
     }
 }

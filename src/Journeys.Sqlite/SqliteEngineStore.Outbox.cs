@@ -56,16 +56,22 @@ internal sealed partial class SqliteEngineStore
                 }
             }
 
-            var expiresAt = (now + lease).UtcTicks;
-            foreach (var message in messages)
+            if (messages.Count > 0)
             {
-                var claim = session.Command("UPDATE outbox SET sched_kind = 1, sched_at = $expires, lease_owner = $owner WHERE customer_id = $customer AND message_id = $message");
-                claim.Parameters.AddWithValue("$expires", expiresAt);
+                // The rows just read, leased with one statement (the same ordered subquery in the same transaction).
+                var claim = session.Command("""
+                    UPDATE outbox SET sched_kind = 1, sched_at = $expires, lease_owner = $owner
+                    WHERE (customer_id, message_id) IN (SELECT customer_id, message_id FROM outbox WHERE sched_kind = 0 AND sched_at <= $now ORDER BY sched_at, seq LIMIT $max)
+                    """);
+                claim.Parameters.AddWithValue("$expires", (now + lease).UtcTicks);
                 claim.Parameters.AddWithValue("$owner", owner);
-                claim.Parameters.AddWithValue("$customer", message.Message.CustomerId);
-                claim.Parameters.AddWithValue("$message", message.Message.MessageId);
+                claim.Parameters.AddWithValue("$now", now.UtcTicks);
+                claim.Parameters.AddWithValue("$max", messages.Count);
                 claim.ExecuteNonQuery();
-                store._claimedMessages[message.Message.MessageId] = message.Message.CustomerId;
+                foreach (var message in messages)
+                {
+                    store._claimedMessages[message.Message.MessageId] = message.Message.CustomerId;
+                }
             }
 
             return (IReadOnlyList<OutboxMessage>)messages;
@@ -114,28 +120,26 @@ internal sealed partial class SqliteEngineStore
                     customerId = found;
                 }
 
-                var current = session.Command("SELECT lease_owner FROM outbox WHERE customer_id = $customer AND message_id = $message");
-                current.Parameters.AddWithValue("$customer", customerId);
-                current.Parameters.AddWithValue("$message", result.MessageId);
-                if (current.ExecuteScalar() is not string leaseOwner || !string.Equals(leaseOwner, owner, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
+                // Only the current lease holder's result counts: one conditional statement.
                 SqliteCommand change;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
-                    change = session.Command("UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message");
+                    change = session.Command("UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
                     change.Parameters.AddWithValue("$retry", retryAt.UtcTicks);
                 }
                 else
                 {
-                    change = session.Command("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message");
+                    change = session.Command("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
                 }
 
                 change.Parameters.AddWithValue("$customer", customerId);
                 change.Parameters.AddWithValue("$message", result.MessageId);
-                change.ExecuteNonQuery();
+                change.Parameters.AddWithValue("$owner", owner);
+                if (change.ExecuteNonQuery() == 0)
+                {
+                    continue;
+                }
+
                 statistics.Add(result.Statistics);
             }
 

@@ -107,23 +107,58 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
         return status == EnrollmentStatus.Waiting && wakeAt is { } at ? (TimerKind, at.UtcTicks) : (DBNull.Value, DBNull.Value);
     }
 
-    private static IReadOnlyList<SequencedEvent> EventsAfter(SqliteSession session, string customerId, long cursor)
+    /// <summary>
+    /// The retained events after the lowest cursor of <paramref name="states"/>, by customer, oldest first: one
+    /// statement for a claimed batch. Null when there are none.
+    /// </summary>
+    private static Dictionary<string, List<SequencedEvent>>? EventsAfter(SqliteSession session, List<Enrollment> states)
     {
-        var command = session.Command("SELECT seq, name, time, message_id, properties FROM events WHERE customer_id = $customer AND seq > $cursor ORDER BY seq");
-        command.Parameters.AddWithValue("$customer", customerId);
-        command.Parameters.AddWithValue("$cursor", cursor);
-        using var reader = command.ExecuteReader();
-        List<SequencedEvent>? events = null;
-        while (reader.Read())
+        if (states.Count == 0)
         {
-            var properties = reader.IsDBNull(4)
-                ? System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty
-                : SqliteValues.Fields(SqliteValues.Blob(reader, 4), StringComparer.Ordinal);
-            (events ??= []).Add(new SequencedEvent(
-                reader.GetInt64(0),
-                new CustomerEvent(customerId, reader.GetString(1), properties, SqliteValues.Time(reader.GetInt64(2)), SqliteValues.NullableText(reader, 3))));
+            return null;
         }
 
-        return events is null ? Array.Empty<SequencedEvent>() : events;
+        var lowest = long.MaxValue;
+        foreach (var state in states)
+        {
+            lowest = Math.Min(lowest, state.EventCursor);
+        }
+
+        var command = session.Command("SELECT customer_id, seq, name, time, message_id, properties FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) AND seq > $cursor ORDER BY customer_id, seq");
+        command.Parameters.AddWithValue("$customers", SqliteValues.JsonArray(states, static s => s.CustomerId));
+        command.Parameters.AddWithValue("$cursor", lowest);
+        using var reader = command.ExecuteReader();
+        Dictionary<string, List<SequencedEvent>>? events = null;
+        while (reader.Read())
+        {
+            var customerId = reader.GetString(0);
+            var properties = reader.IsDBNull(5)
+                ? System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty
+                : SqliteValues.Fields(SqliteValues.Blob(reader, 5), StringComparer.Ordinal);
+            events ??= new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
+            if (!events.TryGetValue(customerId, out var inbox))
+            {
+                inbox = [];
+                events.Add(customerId, inbox);
+            }
+
+            inbox.Add(new SequencedEvent(
+                reader.GetInt64(1),
+                new CustomerEvent(customerId, reader.GetString(2), properties, SqliteValues.Time(reader.GetInt64(3)), SqliteValues.NullableText(reader, 4))));
+        }
+
+        return events;
+    }
+
+    /// <summary>The events of <paramref name="inbox"/> (oldest first) with a sequence above <paramref name="cursor"/>.</summary>
+    private static SequencedEvent[] After(List<SequencedEvent> inbox, long cursor)
+    {
+        var first = 0;
+        while (first < inbox.Count && inbox[first].Sequence <= cursor)
+        {
+            first++;
+        }
+
+        return first == inbox.Count ? [] : [.. inbox.GetRange(first, inbox.Count - first)];
     }
 }

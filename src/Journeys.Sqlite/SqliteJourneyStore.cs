@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Journeys.Model;
 using Journeys.Serialization;
@@ -14,6 +15,11 @@ internal sealed class SqliteJourneyStore : IJourneyStore
 {
     private const string Columns = "document, etag, updated_at";
     private readonly SqliteDatabase _database;
+
+    // Parsed definitions by (journey, version), reused while the row keeps its ETag (a new random id per save, so the
+    // same ETag means the same document). The engine lists journeys after every commit that changes customer fields;
+    // without this each listing parsed every document again (a list audience can hold thousands of ids).
+    private readonly ConcurrentDictionary<(string Journey, int Version), JourneyRecord> _parsed = new();
 
     public SqliteJourneyStore(SqliteDatabase database)
     {
@@ -83,12 +89,17 @@ internal sealed class SqliteJourneyStore : IJourneyStore
     {
         ArgumentNullException.ThrowIfNull(journeyId);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_database.Read("read a journey", journeyId, static (session, id) =>
+        return ValueTask.FromResult(_database.Read("read a journey", (this, journeyId), static (session, s) =>
         {
-            var command = session.Command($"SELECT {Columns} FROM journey_versions WHERE journey_id = $id ORDER BY version DESC LIMIT 1");
-            command.Parameters.AddWithValue("$id", id);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? ReadRecord(reader) : null;
+            var command = session.Command("SELECT journey_id, version, etag FROM journey_versions WHERE journey_id = $id ORDER BY version DESC LIMIT 1");
+            command.Parameters.AddWithValue("$id", s.journeyId);
+            (string Journey, int Version, string ETag)? latest;
+            using (var reader = command.ExecuteReader())
+            {
+                latest = reader.Read() ? (reader.GetString(0), reader.GetInt32(1), reader.GetString(2)) : null;
+            }
+
+            return latest is { } row ? s.Item1.Resolve(session, row.Journey, row.Version, row.ETag) : null;
         }));
     }
 
@@ -97,46 +108,114 @@ internal sealed class SqliteJourneyStore : IJourneyStore
     {
         ArgumentNullException.ThrowIfNull(journeyId);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_database.Read("read a journey version", (journeyId, version), static (session, s) =>
+        return ValueTask.FromResult(_database.Read("read a journey version", (this, journeyId, version), static (session, s) =>
         {
-            var command = session.Command($"SELECT {Columns} FROM journey_versions WHERE journey_id = $id AND version = $version");
+            var command = session.Command("SELECT etag FROM journey_versions WHERE journey_id = $id AND version = $version");
             command.Parameters.AddWithValue("$id", s.journeyId);
             command.Parameters.AddWithValue("$version", s.version);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? ReadRecord(reader) : null;
+            return command.ExecuteScalar() is string etag ? s.Item1.Resolve(session, s.journeyId, s.version, etag) : null;
         }));
     }
 
     /// <inheritdoc />
-    /// <remarks>Read from one snapshot on a connection of its own, streamed in id order (SQLite's binary order of UTF-8, which is ordinal order).</remarks>
+    /// <remarks>
+    /// Read from one snapshot (a read transaction) when the enumeration starts, in id order (SQLite's binary order of
+    /// UTF-8, which is ordinal order); only documents whose ETag changed since they were last read are parsed.
+    /// </remarks>
     public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var connection = _database.OpenStreamConnection("list journeys");
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            SELECT {Columns} FROM journey_versions v
-            WHERE version = (SELECT MAX(version) FROM journey_versions l WHERE l.journey_id = v.journey_id)
-            ORDER BY journey_id
-            """;
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        var records = _database.Read("list journeys", this, static (session, store) =>
         {
-            yield return ReadRecord(reader);
+            using var transaction = session.Connection.BeginTransaction(deferred: true);
+            session.Transaction = transaction;
+            try
+            {
+                var command = session.Command("""
+                    SELECT journey_id, version, etag FROM journey_versions v
+                    WHERE version = (SELECT MAX(version) FROM journey_versions l WHERE l.journey_id = v.journey_id)
+                    ORDER BY journey_id
+                    """);
+                var latest = new List<(string Journey, int Version, string ETag)>();
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        latest.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2)));
+                    }
+                }
+
+                var records = new List<JourneyRecord>(latest.Count);
+                foreach (var (journey, version, etag) in latest)
+                {
+                    if (store.Resolve(session, journey, version, etag) is { } record)
+                    {
+                        records.Add(record);
+                    }
+                }
+
+                transaction.Commit();
+                return records;
+            }
+            finally
+            {
+                session.Transaction = null;
+            }
+        });
+        foreach (var record in records)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return record;
         }
+
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journeyId);
-        return await _database.WriteAsync("delete a journey", journeyId, static (session, id) =>
+        var deleted = await _database.WriteAsync("delete a journey", journeyId, static (session, id) =>
         {
             var command = session.Command("DELETE FROM journey_versions WHERE journey_id = $id");
             command.Parameters.AddWithValue("$id", id);
             return command.ExecuteNonQuery() > 0;
         }, cancellationToken).ConfigureAwait(false);
+        foreach (var key in _parsed.Keys)
+        {
+            if (string.Equals(key.Journey, journeyId, StringComparison.Ordinal))
+            {
+                _parsed.TryRemove(key, out _);
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// The record of a version whose ETag was just read: the parsed one when it has that ETag, else the row read and
+    /// parsed again (document, ETag and time from one statement, so they always belong together). Null when the
+    /// version is gone.
+    /// </summary>
+    private JourneyRecord? Resolve(SqliteSession session, string journeyId, int version, string etag)
+    {
+        if (_parsed.TryGetValue((journeyId, version), out var known) && string.Equals(known.ETag, etag, StringComparison.Ordinal))
+        {
+            return known;
+        }
+
+        var command = session.Command($"SELECT {Columns} FROM journey_versions WHERE journey_id = $id AND version = $version");
+        command.Parameters.AddWithValue("$id", journeyId);
+        command.Parameters.AddWithValue("$version", version);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var record = ReadRecord(reader);
+        _parsed[(journeyId, version)] = record;
+        return record;
     }
 
     private static JourneyRecord ReadRecord(SqliteDataReader reader) => new(

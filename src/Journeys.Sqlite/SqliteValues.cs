@@ -9,7 +9,7 @@ namespace Journeys.Sqlite;
 /// <summary>
 /// How values are stored: times as UTC ticks (an instant; values come back with a zero offset, equal to what was
 /// stored), ids as 16 big-endian bytes (so byte order is <see cref="Guid"/> order), field values and name lists as
-/// small JSON documents written and read without reflection.
+/// small JSON documents written and read without reflection (field values through the shared <see cref="FieldValueStoreJson"/>).
 /// </summary>
 internal static class SqliteValues
 {
@@ -72,107 +72,27 @@ internal static class SqliteValues
         return new EquatableArray<string>([.. names]);
     }
 
-    /// <summary>Field values as a JSON object: name → [type, value], type one of s n b d l (d: UTC ticks).</summary>
-    public static byte[] Fields(IEnumerable<KeyValuePair<string, FieldValue>> fields)
+    /// <summary>Field values in the stores' shared typed JSON form (<see cref="FieldValueStoreJson"/>); null values are left out.</summary>
+    public static byte[] Fields(IEnumerable<KeyValuePair<string, FieldValue>> fields) => FieldValueStoreJson.WriteUtf8(fields, writeNulls: false);
+
+    public static ImmutableDictionary<string, FieldValue> Fields(byte[] json, StringComparer comparer) => FieldValueStoreJson.Read(json, comparer);
+
+    /// <summary>A JSON array of one string per item (a batch's keys, read back in SQL with <c>json_each</c>).</summary>
+    public static string JsonArray<T>(IReadOnlyList<T> items, Func<T, string> key)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>(items.Count * 32);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            foreach (var (name, value) in fields)
+            writer.WriteStartArray();
+            for (var i = 0; i < items.Count; i++)
             {
-                if (value.IsNull)
-                {
-                    continue;
-                }
-
-                writer.WriteStartArray(name);
-                switch (value.Type)
-                {
-                    case FieldType.String:
-                        writer.WriteStringValue("s");
-                        writer.WriteStringValue(value.AsString());
-                        break;
-                    case FieldType.Number:
-                        writer.WriteStringValue("n");
-                        writer.WriteNumberValue(value.AsNumber());
-                        break;
-                    case FieldType.Boolean:
-                        writer.WriteStringValue("b");
-                        writer.WriteBooleanValue(value.AsBoolean());
-                        break;
-                    case FieldType.DateTime:
-                        writer.WriteStringValue("d");
-                        writer.WriteNumberValue(value.AsDateTime().UtcTicks);
-                        break;
-                    case FieldType.StringList:
-                        writer.WriteStringValue("l");
-                        writer.WriteStartArray();
-                        foreach (var item in value.AsStringList())
-                        {
-                            writer.WriteStringValue(item);
-                        }
-
-                        writer.WriteEndArray();
-                        break;
-                    default:
-                        throw new InvalidOperationException($"Field '{name}' has type {value.Type}, which the SQLite store cannot write.");
-                }
-
-                writer.WriteEndArray();
+                writer.WriteStringValue(key(items[i]));
             }
 
-            writer.WriteEndObject();
+            writer.WriteEndArray();
         }
 
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    public static ImmutableDictionary<string, FieldValue> Fields(byte[] json, StringComparer comparer)
-    {
-        var builder = ImmutableDictionary.CreateBuilder<string, FieldValue>(comparer);
-        var reader = new Utf8JsonReader(json);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString()!;
-            reader.Read(); // [
-            reader.Read();
-            var type = reader.GetString();
-            reader.Read();
-            FieldValue value;
-            switch (type)
-            {
-                case "s":
-                    value = FieldValue.FromString(reader.GetString());
-                    break;
-                case "n":
-                    value = FieldValue.FromNumber(reader.GetDouble());
-                    break;
-                case "b":
-                    value = FieldValue.FromBoolean(reader.GetBoolean());
-                    break;
-                case "d":
-                    value = FieldValue.FromDateTime(Time(reader.GetInt64()));
-                    break;
-                case "l":
-                    var items = new List<string>();
-                    while (reader.Read() && reader.TokenType == JsonTokenType.String)
-                    {
-                        items.Add(reader.GetString()!);
-                    }
-
-                    value = FieldValue.FromStringList(items);
-                    break;
-                default:
-                    throw new InvalidOperationException($"Field '{name}' is stored with an unknown type tag '{type}'.");
-            }
-
-            reader.Read(); // ]
-            builder[name] = value;
-        }
-
-        return builder.ToImmutable();
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public static byte[] Blob(SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);

@@ -30,7 +30,7 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal((long)SqliteSchema.CurrentVersion, Scalar(connection, "SELECT MAX(version) FROM journeys_schema_version"));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         var indexes = Scalar(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'enrollments' AND sql IS NOT NULL ORDER BY name)");
-        Assert.Equal("ix_enrollments_id,ix_enrollments_schedule,ux_enrollments_live", indexes);
+        Assert.Equal("ix_enrollments_id,ix_enrollments_journey,ix_enrollments_schedule,ux_enrollments_live", indexes);
     }
 
     [Fact]
@@ -52,7 +52,59 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Contains("Journeys.Sqlite 9.0.0", error.Message, StringComparison.Ordinal);
         Assert.Contains(_file.Path, error.Message, StringComparison.Ordinal);
         using var check = _file.Connect();
-        Assert.Equal(2L, Scalar(check, "SELECT COUNT(*) FROM journeys_schema_version"));
+        Assert.Equal(SqliteSchema.CurrentVersion + 1L, Scalar(check, "SELECT COUNT(*) FROM journeys_schema_version"));
+    }
+
+    [Fact]
+    public async Task A_version_1_database_is_migrated_to_version_2_keeping_every_row_and_listing_a_journey_through_the_new_index()
+    {
+        var ended = Guid.NewGuid();
+        var live = Guid.NewGuid();
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, SqliteSchema.VersionTable);
+            Execute(connection, SqliteSchema.Migrations[0]);
+            Execute(connection, "INSERT INTO journeys_schema_version (version, applied_at, library) VALUES (1, 0, 'Journeys.Sqlite 0.1.0')");
+            Execute(connection, $"""
+                INSERT INTO enrollments (customer_id, id, journey_id, version, status, visit, entered_at, updated_at, token, event_cursor, node_state, created_seq)
+                VALUES ('a', x'{Convert.ToHexString(ended.ToByteArray(bigEndian: true))}', 'j', 1, 3, 0, {T0.UtcTicks}, {T0.UtcTicks}, 4, 0, 0, 1),
+                       ('b', x'{Convert.ToHexString(live.ToByteArray(bigEndian: true))}', 'j', 1, 1, 0, {T0.UtcTicks}, {T0.UtcTicks}, 2, 0, 0, 2),
+                       ('c', x'00', 'other', 1, 3, 0, {T0.UtcTicks}, {T0.UtcTicks}, 2, 0, 0, 3);
+                """);
+            Execute(connection, """INSERT INTO customers (customer_id, time_zone, fields) VALUES ('a', NULL, CAST('{"plan":["s","gold"]}' AS BLOB))""");
+        }
+
+        using (var database = _file.Open(_time))
+        {
+            var engine = new SqliteEngineStore(database);
+            var listed = new List<Enrollment>();
+            await foreach (var enrollment in engine.ListByJourneyAsync("j", null))
+            {
+                listed.Add(enrollment);
+            }
+
+            Assert.Equal([ended, live], listed.Select(e => e.Id));
+            Assert.True(listed[0].IsEnded);
+            var customer = await new SqliteCustomerStore(database).GetAsync("a");
+            Assert.Equal("gold", customer!.GetField("plan").AsString());
+        }
+
+        using var check = _file.Connect();
+        Assert.Equal("1,2", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal(3L, Scalar(check, "SELECT COUNT(*) FROM enrollments"));
+        using var explain = check.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN SELECT id FROM enrollments WHERE journey_id = 'j' AND (NULL IS NULL OR version = NULL) ORDER BY customer_id, entered_at, created_seq";
+        var plan = new List<string>();
+        using (var reader = explain.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.Contains("ix_enrollments_journey", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -522,7 +522,6 @@ internal sealed partial class InMemoryEngineStore
     {
         _byCustomer.TryGetValue(request.CustomerId, out var first);
         EnrollmentEntry? last = null;
-        var previous = false;
         DateTimeOffset? lastEnd = null;
         if (first is not null)
         {
@@ -539,7 +538,6 @@ internal sealed partial class InMemoryEngineStore
                     return new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, entry.Id);
                 }
 
-                previous = true;
                 if (lastEnd is null || entry.UpdatedAt > lastEnd)
                 {
                     lastEnd = entry.UpdatedAt;
@@ -547,27 +545,10 @@ internal sealed partial class InMemoryEngineStore
             }
         }
 
-        var rules = request.Rules;
-        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.OutsideWindow, null);
-        }
-
-        var refused = rules.ReEntry switch
-        {
-            ReEntryMode.Never => previous,
-            ReEntryMode.AfterCooldown => lastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
-            _ => false,
-        };
-        if (refused)
-        {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.ReEntryRefused, null);
-        }
-
         var created = _createdByJourney.GetValueOrDefault(request.JourneyId);
-        if (rules.EntryCap is { } cap && created >= cap)
+        if (EntryRuleChecks.Refusal(request, lastEnd, created) is { } refusal)
         {
-            return new EnrollmentOutcome(EnrollmentOutcomeKind.CapReached, null);
+            return new EnrollmentOutcome(refusal, null);
         }
 
         // The entry is the enrollment: no Enrollment record is kept (one is built per claim or read).

@@ -1,0 +1,479 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Journeys.Benchmarks;
+
+/// <summary>
+/// The PostgreSQL store over loopback (the server named by <c>JOURNEYS_TEST_POSTGRES</c>; without it the class is not
+/// run and <see cref="Program"/> says so), with <see cref="Hosts"/> 1, 2 and 4 side by side:
+/// <list type="bullet">
+/// <item><see cref="RawUpsertBaseline"/>: <see cref="Hosts"/> connections at once, each upserting 1,000 random-key
+/// enrollment rows (half existing keys, half new) in one transaction with one prepared <c>unnest</c> statement, into
+/// the store's own <c>enrollments</c> table (created by the store: same columns and indexes) already holding
+/// 1,000,000 rows, loaded with COPY once per benchmark process.</item>
+/// <item><see cref="EngineCheckpoints"/>: <see cref="Hosts"/> engine hosts on one fresh schema run
+/// <see cref="Customers"/> customers through filter → random split → send → update customer → send, timed from
+/// activation until every enrollment completed; applied checkpoints are counted on every host.</item>
+/// <item><see cref="TimerLateness"/>: 1,000 customers through the same journey with a 1-second delay after the first
+/// send; lateness = commit of the resumed step − due time, on every host.</item>
+/// </list>
+/// Every schema is fresh and dropped afterwards.
+/// </summary>
+[MemoryDiagnoser]
+[BenchmarkDotNet.Attributes.Config(typeof(StoreBenchmarkConfig))]
+public class PostgreSqlStoreBenchmarks
+{
+    /// <summary>The environment variable naming the server.</summary>
+    public const string ServerVariable = "JOURNEYS_TEST_POSTGRES";
+
+    /// <summary>Customers of the lateness runs.</summary>
+    public const int LatenessCustomers = 1_000;
+
+    private const int ExistingRows = 1_000_000;
+    private const int BatchRows = 1_000;
+    private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
+
+    private readonly CheckpointCounter.Tally _checkpoints = new();
+    private readonly LatencySamples _lateness = new();
+    private readonly LatencySamples _invocationLateness = new();
+    private RawTable? _raw;
+    private HostGroup? _hosts;
+    private int _invocations;
+
+    /// <summary>Engine hosts sharing the database (raw baseline: connections writing at once).</summary>
+    [Params(1, 2, 4)]
+    public int Hosts { get; set; }
+
+    /// <summary>Customers per <see cref="EngineCheckpoints"/> invocation: 2,000, or <c>JOURNEYS_STORE_PG_CUSTOMERS</c>.</summary>
+    [ParamsSource(nameof(CustomerCounts))]
+    public int Customers { get; set; }
+
+    /// <summary>2,000, or the value of the environment variable <c>JOURNEYS_STORE_PG_CUSTOMERS</c>.</summary>
+    public static IEnumerable<int> CustomerCounts =>
+        [int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_STORE_PG_CUSTOMERS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 2_000];
+
+    /// <summary>Whether the server variable is set; <see cref="Program"/> leaves this class out when it is not.</summary>
+    public static bool IsConfigured => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ServerVariable));
+
+    /// <summary>The message printed when the class is left out.</summary>
+    public static string SkipMessage =>
+        $"// PostgreSqlStoreBenchmarks skipped: the environment variable {ServerVariable} is not set (an Npgsql connection string; see .ci/postgres-setup).";
+
+    private static string ConnectionString => Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException(SkipMessage);
+
+    /// <summary>Creates the store's schema and loads 1,000,000 enrollment rows with COPY (once per process).</summary>
+    [GlobalSetup(Target = nameof(RawUpsertBaseline))]
+    public void SetupRaw() => _raw = RawTable.CreateAsync(ConnectionString, Hosts).GetAwaiter().GetResult();
+
+    /// <summary>Records the rows per invocation and drops the schema.</summary>
+    [GlobalCleanup(Target = nameof(RawUpsertBaseline))]
+    public void CleanupRaw()
+    {
+        _raw?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _raw = null;
+        Record(nameof(RawUpsertBaseline), BatchRows * Hosts);
+    }
+
+    /// <summary><see cref="Hosts"/> transactions at once, each of 1,000 upserts through one prepared <c>unnest</c> statement.</summary>
+    [Benchmark(Baseline = true)]
+    public Task RawUpsertBaseline() => _raw!.UpsertBatchesAsync();
+
+    /// <summary>Fresh hosts on a fresh schema: customers stored, the journey a draft, the engines started and idle.</summary>
+    [IterationSetup(Target = nameof(EngineCheckpoints))]
+    public void StartEngine() => _hosts = HostGroup.StartAsync(ConnectionString, Hosts, Customers, null, _checkpoints, null).GetAwaiter().GetResult();
+
+    /// <summary>Fresh hosts with the delay journey.</summary>
+    [IterationSetup(Target = nameof(TimerLateness))]
+    public void StartLateness()
+    {
+        _invocationLateness.Clear();
+        _hosts = HostGroup.StartAsync(ConnectionString, Hosts, LatenessCustomers, Delay, _checkpoints, _invocationLateness).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Stops the hosts and drops the schema.</summary>
+    [IterationCleanup(Targets = [nameof(EngineCheckpoints), nameof(TimerLateness)])]
+    public void StopEngine()
+    {
+        _hosts?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _hosts = null;
+        _invocations++;
+        if (_invocations > 1)
+        {
+            _lateness.AddRange(_invocationLateness.Snapshot());
+        }
+    }
+
+    /// <summary>Records the checkpoints per invocation, or the lateness percentiles.</summary>
+    [GlobalCleanup(Targets = [nameof(EngineCheckpoints), nameof(TimerLateness)])]
+    public void CleanupEngine()
+    {
+        if (_lateness.Count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// Timer lateness, PostgreSQL, {Hosts} host(s), {LatenessCustomers:N0} customers, 1 s delay: {_lateness.Describe()}"));
+            ReportedValues.Write(
+                MeasuredValueColumn.CaseKey(nameof(PostgreSqlStoreBenchmarks), nameof(TimerLateness), Parameters()),
+                new Dictionary<string, double> { ["p50"] = _lateness.Percentile(50), ["p99"] = _lateness.Percentile(99), ["n"] = _lateness.Count });
+        }
+        else if (_invocations > 0)
+        {
+            Record(nameof(EngineCheckpoints), _checkpoints.Count / (double)_invocations);
+        }
+    }
+
+    /// <summary>Activates the five-step journey through the first host and waits until every enrollment completed.</summary>
+    [Benchmark]
+    public Task EngineCheckpoints() => _hosts!.RunAsync();
+
+    /// <summary>Activates the delay journey and waits until every enrollment completed (after its 1-second delay).</summary>
+    [Benchmark]
+    public Task TimerLateness() => _hosts!.RunAsync();
+
+    private (string Name, object Value)[] Parameters() => [(nameof(Hosts), Hosts), (nameof(Customers), Customers)];
+
+    private void Record(string method, double writesPerInvocation)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// {method}, PostgreSQL, {Hosts} host(s): {writesPerInvocation:N0} durable writes per invocation"));
+        ReportedValues.Write(
+            MeasuredValueColumn.CaseKey(nameof(PostgreSqlStoreBenchmarks), method, Parameters()),
+            new Dictionary<string, double> { [StoreRateColumn.WritesValue] = writesPerInvocation });
+    }
+
+    private static string NewSchema() => "bench_" + Guid.NewGuid().ToString("N");
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.CommandTimeout = 600;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Engine hosts on one fresh schema, each with its own data source, as separate processes would have.</summary>
+    private sealed class HostGroup : IAsyncDisposable
+    {
+        private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+        private readonly List<(ServiceProvider Services, IHostedService[] Hosted, NpgsqlDataSource DataSource)> _hosts;
+        private readonly string _connectionString;
+        private readonly string _schema;
+        private readonly int _customers;
+        private string _journeyId = string.Empty;
+
+        private HostGroup(List<(ServiceProvider, IHostedService[], NpgsqlDataSource)> hosts, string connectionString, string schema, int customers)
+        {
+            _hosts = hosts;
+            _connectionString = connectionString;
+            _schema = schema;
+            _customers = customers;
+        }
+
+        private IJourneyManager Manager => _hosts[0].Services.GetRequiredService<IJourneyManager>();
+
+        public static async Task<HostGroup> StartAsync(string connectionString, int hostCount, int customers, TimeSpan? delay, CheckpointCounter.Tally checkpoints, LatencySamples? lateness)
+        {
+            var schema = NewSchema();
+            var hosts = new List<(ServiceProvider, IHostedService[], NpgsqlDataSource)>();
+            for (var i = 0; i < hostCount; i++)
+            {
+                var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+                var services = new ServiceCollection();
+                var owner = $"bench-host-{i}";
+                services.AddJourneys(j => j
+                    .UsePostgreSql(dataSource, o => o.SchemaName = schema)
+                    .AddSender(Channel.Email, NullChannelSender.Instance)
+                    .AddSender(Channel.Push, NullChannelSender.Instance)
+                    .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
+                    .Configure(o =>
+                    {
+                        o.OwnerId = owner;
+                        o.ShardCount = 2;
+                        o.MaxIdle = TimeSpan.FromSeconds(1);
+                    }));
+                CheckpointCounter.Decorate(services, checkpoints);
+                if (lateness is not null)
+                {
+                    TimerLatenessRecorder.Decorate(services, lateness);
+                }
+
+                var provider = services.BuildServiceProvider();
+                hosts.Add((provider, [.. provider.GetServices<IHostedService>()], dataSource));
+            }
+
+            var group = new HostGroup(hosts, connectionString, schema, customers);
+            var store = hosts[0].Item1.GetRequiredService<ICustomerStore>();
+            await store.SaveSchemaAsync(BenchmarkData.Schema);
+            var all = EngineScenario.Population(customers);
+            for (var start = 0; start < customers; start += 5_000)
+            {
+                await store.UpsertAsync(new ArraySegment<Customer>(all, start, Math.Min(5_000, customers - start)));
+            }
+
+            var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id), delay);
+            group._journeyId = journey.Id;
+            await group.Manager.CreateAsync(journey);
+            foreach (var (_, hosted, _) in hosts)
+            {
+                foreach (var service in hosted)
+                {
+                    await service.StartAsync(CancellationToken.None);
+                }
+            }
+
+            return group;
+        }
+
+        public async Task RunAsync()
+        {
+            var manager = Manager;
+            var journeyId = _journeyId;
+            var (_, enrolled) = await manager.ActivateAsync(journeyId);
+            if (enrolled != _customers)
+            {
+                throw new InvalidOperationException($"Enrolled {enrolled} customers, expected {_customers}.");
+            }
+
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                var statistics = await manager.GetStatisticsAsync(journeyId);
+                if (statistics.Get(StatisticCounter.Completed) >= _customers)
+                {
+                    return;
+                }
+
+                if (statistics.Get(StatisticCounter.Failed) > 0 || watch.Elapsed > Timeout)
+                {
+                    throw new InvalidOperationException($"{statistics.Get(StatisticCounter.Failed)} enrollments failed, {statistics.Get(StatisticCounter.Completed)} of {_customers} completed after {watch.Elapsed}.");
+                }
+
+                // Every poll is a query: 5 ms keeps them from loading the server.
+                await Task.Delay(5);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (services, hosted, dataSource) in _hosts)
+            {
+                foreach (var service in hosted.Reverse())
+                {
+                    await service.StopAsync(CancellationToken.None);
+                }
+
+                await services.DisposeAsync();
+                await dataSource.DisposeAsync();
+            }
+
+            await using var cleanup = new NpgsqlDataSourceBuilder(_connectionString).Build();
+            await ExecuteAsync(cleanup, $"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        }
+    }
+
+    /// <summary>
+    /// The store's <c>enrollments</c> table in a fresh schema (created by the store through its public API, so columns
+    /// and indexes are the store's), 1,000,000 waiting rows loaded with COPY (indexes rebuilt afterwards), and one
+    /// prepared <c>unnest</c> upsert per writer connection.
+    /// </summary>
+    private sealed class RawTable : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _dataSource;
+        private readonly string _schema;
+        private readonly (string Customer, Guid Id)[] _keys;
+        private readonly Writer[] _writers;
+        private readonly Random _random = new(42);
+        private int _batch;
+
+        private RawTable(NpgsqlDataSource dataSource, string schema, (string, Guid)[] keys, Writer[] writers)
+        {
+            _dataSource = dataSource;
+            _schema = schema;
+            _keys = keys;
+            _writers = writers;
+        }
+
+        public static async Task<RawTable> CreateAsync(string connectionString, int writers)
+        {
+            var watch = Stopwatch.StartNew();
+            var schema = NewSchema();
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+
+            // The store creates its schema on first use.
+            var services = new ServiceCollection();
+            services.AddJourneys(j => j.UsePostgreSql(dataSource, o =>
+            {
+                o.SchemaName = schema;
+                o.ListenForNotifications = false;
+            }));
+            await using (var provider = services.BuildServiceProvider())
+            {
+                await provider.GetRequiredService<ICustomerStore>().GetSchemaAsync();
+            }
+
+            var indexes = new List<(string Name, string Definition)>();
+            await using (var read = dataSource.CreateCommand($"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'enrollments' AND indexname NOT LIKE '%_pkey'"))
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    indexes.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            foreach (var (name, _) in indexes)
+            {
+                await ExecuteAsync(dataSource, $"DROP INDEX {schema}.{name}");
+            }
+
+            var keys = new (string, Guid)[ExistingRows];
+            var random = new Random(7);
+            var now = DateTime.UtcNow;
+            await using (var connection = await dataSource.OpenConnectionAsync())
+            await using (var import = await connection.BeginBinaryImportAsync(
+                $"COPY {schema}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, visit, entered_at, updated_at, token, wake_events, event_cursor, node_state, created_order) FROM STDIN (FORMAT BINARY)"))
+            {
+                for (var i = 0; i < ExistingRows; i++)
+                {
+                    keys[i] = (string.Create(CultureInfo.InvariantCulture, $"customer-{i:D7}@example.com"), Guid.NewGuid());
+                    await import.StartRowAsync();
+                    await import.WriteAsync(keys[i].Item1, NpgsqlDbType.Text);
+                    await import.WriteAsync(keys[i].Item2, NpgsqlDbType.Uuid);
+                    await import.WriteAsync("journey", NpgsqlDbType.Text);
+                    await import.WriteAsync(1, NpgsqlDbType.Integer);
+                    await import.WriteAsync("pause", NpgsqlDbType.Text);
+                    await import.WriteAsync((short)1, NpgsqlDbType.Smallint);
+                    await import.WriteAsync(now.AddSeconds(random.Next(86_400)), NpgsqlDbType.TimestampTz);
+                    await import.WriteAsync(0, NpgsqlDbType.Integer);
+                    await import.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                    await import.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                    await import.WriteAsync(2L, NpgsqlDbType.Bigint);
+                    await import.WriteAsync(Array.Empty<string>(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+                    await import.WriteAsync(0L, NpgsqlDbType.Bigint);
+                    await import.WriteAsync(0, NpgsqlDbType.Integer);
+                    await import.WriteAsync((long)i, NpgsqlDbType.Bigint);
+                }
+
+                await import.CompleteAsync();
+            }
+
+            foreach (var (_, definition) in indexes)
+            {
+                await ExecuteAsync(dataSource, definition);
+            }
+
+            await ExecuteAsync(dataSource, $"ANALYZE {schema}.enrollments");
+            var prepared = new Writer[writers];
+            for (var w = 0; w < writers; w++)
+            {
+                prepared[w] = await Writer.OpenAsync(dataSource, schema);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// PostgreSQL raw table: {ExistingRows:N0} enrollment rows (COPY) and {indexes.Count} indexes rebuilt in {watch.Elapsed.TotalSeconds:N1} s"));
+            return new RawTable(dataSource, schema, keys, prepared);
+        }
+
+        public Task UpsertBatchesAsync()
+        {
+            var tasks = new Task[_writers.Length];
+            var taken = new HashSet<int>();
+            for (var w = 0; w < _writers.Length; w++)
+            {
+                // Existing keys distinct across the invocation's writers (a statement may not upsert one row twice).
+                var customers = new string[BatchRows];
+                var ids = new Guid[BatchRows];
+                var wakes = new DateTime[BatchRows];
+                var now = DateTime.UtcNow;
+                for (var i = 0; i < BatchRows; i++)
+                {
+                    if (i % 2 == 0)
+                    {
+                        int pick;
+                        do
+                        {
+                            pick = _random.Next(ExistingRows);
+                        }
+                        while (!taken.Add(pick));
+                        (customers[i], ids[i]) = _keys[pick];
+                    }
+                    else
+                    {
+                        (customers[i], ids[i]) = (string.Create(CultureInfo.InvariantCulture, $"new-{_batch}-{w}-{i}-{_random.Next():x8}"), Guid.NewGuid());
+                    }
+
+                    wakes[i] = now.AddSeconds(_random.Next(86_400));
+                }
+
+                tasks[w] = _writers[w].UpsertAsync(customers, ids, wakes);
+            }
+
+            _batch++;
+            return Task.WhenAll(tasks);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var writer in _writers)
+            {
+                await writer.DisposeAsync();
+            }
+
+            await ExecuteAsync(_dataSource, $"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            await _dataSource.DisposeAsync();
+        }
+
+        private sealed class Writer : IAsyncDisposable
+        {
+            private readonly NpgsqlConnection _connection;
+            private readonly NpgsqlCommand _upsert;
+            private readonly NpgsqlParameter<string[]> _customers = new();
+            private readonly NpgsqlParameter<Guid[]> _ids = new();
+            private readonly NpgsqlParameter<DateTime[]> _wakes = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+
+            private Writer(NpgsqlConnection connection, string schema)
+            {
+                _connection = connection;
+                _upsert = new NpgsqlCommand($"""
+                    INSERT INTO {schema}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, visit, entered_at, updated_at, token, wake_events, event_cursor, node_state, created_order)
+                    SELECT c, id, 'journey', 1, 'pause', 1, w, 0, now(), now(), 1, ARRAY[]::text[], 0, 0, 0 FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(c, id, w)
+                    ON CONFLICT (customer_id, enrollment_id) DO UPDATE SET current_node = excluded.current_node, wake_at = excluded.wake_at,
+                        token = {schema}.enrollments.token + 1, updated_at = excluded.updated_at
+                    """, connection);
+                _upsert.Parameters.Add(_customers);
+                _upsert.Parameters.Add(_ids);
+                _upsert.Parameters.Add(_wakes);
+            }
+
+            public static async Task<Writer> OpenAsync(NpgsqlDataSource dataSource, string schema)
+            {
+                var writer = new Writer(await dataSource.OpenConnectionAsync(), schema);
+                await writer._upsert.PrepareAsync();
+                return writer;
+            }
+
+            public async Task UpsertAsync(string[] customers, Guid[] ids, DateTime[] wakes)
+            {
+                _customers.TypedValue = customers;
+                _ids.TypedValue = ids;
+                _wakes.TypedValue = wakes;
+                await using var transaction = await _connection.BeginTransactionAsync();
+                _upsert.Transaction = transaction;
+                await _upsert.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                await _upsert.DisposeAsync();
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+}
