@@ -36,6 +36,9 @@ internal sealed class CheckpointCounter(IEnrollmentStore inner, CheckpointCounte
     public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
         inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
 
+    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+
     public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
         inner.EnrollAsync(requests, cancellationToken);
 
