@@ -83,7 +83,11 @@ while (true)
     }
 
     var statistics = await manager.GetStatisticsAsync("crash");
-    if (statistics.Get(StatisticCounter.Exited) >= customers && await outbox.GetNextDueAsync() is null && await enrollments.GetNextWakeAsync() is null)
+    // Every send completed (a message being sent is leased, so the outbox's next due time does not show it), every
+    // enrollment exited, nothing left due.
+    var sent = statistics.Get("send-1", StatisticCounter.Sent) + statistics.Get("send-2", StatisticCounter.Sent);
+    if (statistics.Get(StatisticCounter.Exited) >= customers && sent >= 2L * customers
+        && await outbox.GetNextDueAsync() is null && await enrollments.GetNextWakeAsync() is null)
     {
         break;
     }
