@@ -254,13 +254,18 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
         var moreWork = false;
+        CompiledJourney? previous = null;
         foreach (var item in batch)
         {
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
             try
             {
-                journey = await _journeys.GetAsync(enrollment.JourneyId, enrollment.Version, stoppingToken).ConfigureAwait(false);
+                // A batch is mostly one version: the one the previous enrollment used is taken without a cache lookup.
+                journey = previous is not null && previous.Version == enrollment.Version && string.Equals(previous.Id, enrollment.JourneyId, StringComparison.Ordinal)
+                    ? previous
+                    : await _journeys.GetAsync(enrollment.JourneyId, enrollment.Version, stoppingToken).ConfigureAwait(false);
+                previous = journey;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
