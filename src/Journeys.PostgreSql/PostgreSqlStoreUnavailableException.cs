@@ -1,7 +1,9 @@
+using Journeys.Storage;
+
 namespace Journeys.PostgreSql;
 
 /// <summary>The PostgreSQL database could not be reached, or kept failing transiently, through every retry of an operation.</summary>
-public sealed class PostgreSqlStoreUnavailableException : Exception
+public sealed class PostgreSqlStoreUnavailableException : StoreUnavailableException
 {
     /// <summary>Creates the exception.</summary>
     public PostgreSqlStoreUnavailableException()

@@ -289,14 +289,21 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
                     ?? new Customer(enrollment.CustomerId);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (StoreUnavailableException ex)
             {
-                // The customer store failed (the database is lost, say): the enrollment did nothing wrong and must not
-                // fail for it. The batch is given back uncommitted; its leases expire and it runs again.
+                // The customer store's database is lost (through all its retries): the enrollment did nothing wrong and
+                // must not fail for it. The batch is given back uncommitted; its leases expire and it runs again. Any
+                // other failure of the read fails just this enrollment, visibly (below).
                 LogStoreFailed(_logger, "customer read", ex);
                 Interlocked.Add(ref _inFlight, -batch.Count);
                 _renewal.Finished(batch);
                 return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+                continue;
             }
 
             try
