@@ -24,7 +24,8 @@ namespace Journeys.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Memory, sampled every 2 ms on a separate thread from the iteration's setup to its cleanup (<see cref="MemorySampler"/>),
-/// reported per case as the largest value over the process's iterations (warm-ups included):
+/// after an aggressive full collection that returns the previous iteration's freed memory to the OS, reported per case
+/// as the largest value over the process's iterations (warm-ups included):
 /// <list type="bullet">
 /// <item><c>peak process MB</c>: the whole process's working set (<see cref="Environment.WorkingSet"/>): runtime,
 /// BenchmarkDotNet, the host, the import's buffers and the store with the customers it ends up holding.</item>
@@ -151,6 +152,10 @@ public class CsvImportBenchmarks
 
     private void StartSampling()
     {
+        // Aggressive: memory the GC kept committed from an earlier iteration goes back to the OS, so the process peak
+        // is this iteration's (BenchmarkDotNet's own collection between iterations does not decommit).
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         _heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         _sampler = MemorySampler.Start();
     }

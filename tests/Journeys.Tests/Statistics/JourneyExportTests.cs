@@ -67,6 +67,28 @@ public sealed class JourneyExportTests
     }
 
     [Fact]
+    public async Task A_click_after_the_enrollment_ended_counts_at_the_node_but_not_in_the_customer_row()
+    {
+        // The documented limitation: the row's clicked is the enrollment's own counter, kept while it runs.
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("once", "Once").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "tips", id: "push")).Build());
+        await host.Manager.ActivateAsync("once");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "one push");
+        EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 1, "the enrollment completed");
+
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+        var message = host.Push.Messages.Single();
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], host.Time.GetUtcNow(), message.MessageId)]);
+        EngineHost.Eventually(() => host.Count("once", "push", StatisticCounter.Clicked) == 1, "the click counted at the send node");
+
+        var (csv, rows) = await ExportAsync(host.Services, "once");
+        Assert.Equal(1, rows);
+        var cells = Lines(csv)[1].Split(',');
+        Assert.Equal(("c1@example.com", "completed", "1", "0"), (cells[0], cells[3], cells[5], cells[6]));
+    }
+
+    [Fact]
     public async Task A_sending_exports_like_a_journey_by_its_journey_id()
     {
         await using var host = await EngineHost.StartAsync(Start);

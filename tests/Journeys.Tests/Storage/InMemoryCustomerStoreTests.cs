@@ -1,0 +1,210 @@
+using System.Collections.Immutable;
+using Journeys.Model;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+
+namespace Journeys.Tests.Storage;
+
+/// <summary>The compact in-memory customer store against plain <see cref="Customer"/> objects in a dictionary.</summary>
+public sealed class InMemoryCustomerStoreTests
+{
+    private static readonly DateTimeOffset Noon = new(2024, 5, 1, 12, 30, 15, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Every_value_type_and_awkward_text_round_trips()
+    {
+        var store = new InMemoryCustomerStore();
+        var fields = new Dictionary<string, FieldValue>
+        {
+            ["text"] = "héllo, 日本 😀 \"quoted\"\r\n",
+            ["lone"] = "a\uD800b",
+            ["empty"] = "",
+            ["whole"] = 42d,
+            ["negative"] = -7d,
+            ["big"] = 9007199254740993d,
+            ["fraction"] = -3.25,
+            ["tiny"] = double.Epsilon,
+            ["yes"] = true,
+            ["no"] = false,
+            ["midnight"] = new DateTimeOffset(1960, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            ["noon"] = Noon,
+            ["offset"] = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.FromHours(2)),
+            ["list"] = FieldValue.FromStringList(["a", "", "b|c", "\uDC00"]),
+            ["none"] = FieldValue.FromStringList([]),
+        };
+        await store.UpsertAsync([new Customer("\uD83D\uDE00 id\uDFFF", fields, "Europe/Madrid"), new Customer("plain")]);
+
+        var got = (await store.GetAsync("\uD83D\uDE00 id\uDFFF"))!;
+        Assert.Equal("Europe/Madrid", got.TimeZoneId);
+        Assert.Equal(fields.Count, got.Fields.Count);
+        foreach (var (name, value) in fields)
+        {
+            Assert.Equal(value, got.GetField(name));
+        }
+
+        Assert.Empty((await store.GetAsync("plain"))!.Fields);
+        Assert.Null(await store.GetAsync("\uD83D\uDE00 id"));
+    }
+
+    [Fact]
+    public async Task Scans_are_in_ordinal_order_even_where_utf8_and_utf16_orders_differ()
+    {
+        var store = new InMemoryCustomerStore();
+        string[] ids = ["b", "a", "\uFF21", "\uD83D\uDE00", "\uE000x", "a\uD800", "A", "ab", "é"];
+        await store.UpsertAsync([.. ids.Select(id => new Customer(id))]);
+        var scanned = new List<string>();
+        await foreach (var customer in store.ScanAsync())
+        {
+            scanned.Add(customer.Id);
+        }
+
+        Assert.Equal(ids.OrderBy(id => id, StringComparer.Ordinal), scanned);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Random_upserts_deletes_field_updates_and_merges_agree_with_a_dictionary_of_customers(int seed)
+    {
+        var random = new Random(seed);
+        var store = new InMemoryCustomerStore();
+        var reference = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        string[] names = ["plan", "score", "vip", "tags"];
+        for (var step = 0; step < 20_000; step++)
+        {
+            var id = "c" + random.Next(600);
+            switch (random.Next(5))
+            {
+                case 0:
+                    var customer = new Customer(id, RandomFields(random, names), random.Next(3) == 0 ? "Europe/Madrid" : null);
+                    Assert.Equal(reference.ContainsKey(id) ? 1 : 0, (await store.UpsertAsync([customer])).Updated);
+                    reference[id] = customer;
+                    break;
+                case 1:
+                    Assert.Equal(reference.Remove(id), await store.DeleteAsync(id));
+                    break;
+                case 2:
+                    var name = names[random.Next(names.Length)];
+                    var value = random.Next(3) == 0 ? FieldValue.Null : RandomValue(random, name);
+                    lock (store.SyncRoot)
+                    {
+                        store.ApplyFieldUpdatesLocked([new CustomerFieldUpdate(id, name, value)]);
+                    }
+
+                    var old = reference.GetValueOrDefault(id);
+                    var updated = (old?.Fields ?? ImmutableDictionary<string, FieldValue>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase));
+                    reference[id] = new Customer(id, value.IsNull ? updated.Remove(name) : updated.SetItem(name, value), old?.TimeZoneId);
+                    break;
+                case 3:
+                    var columns = names.Where(_ => random.Next(2) == 0).ToArray();
+                    var values = columns.Select(c => random.Next(3) == 0 ? FieldValue.Null : RandomValue(random, c)).ToArray();
+                    var patch = new RecordBuffer();
+                    CustomerRecordCodec.WriteString(patch, id);
+                    foreach (var v in values)
+                    {
+                        CustomerRecordCodec.WriteValue(patch, v);
+                    }
+
+                    var merged = store.Merge(columns, patch.WrittenSpan, [0]);
+                    Assert.Equal(reference.ContainsKey(id) ? (0, 1) : (1, 0), (merged.Created, merged.Updated));
+                    var before = reference.GetValueOrDefault(id);
+                    var builder = (before?.Fields ?? ImmutableDictionary<string, FieldValue>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase)).ToBuilder();
+                    for (var c = 0; c < columns.Length; c++)
+                    {
+                        if (values[c].IsNull)
+                        {
+                            builder.Remove(columns[c]);
+                        }
+                        else
+                        {
+                            builder[columns[c]] = values[c];
+                        }
+                    }
+
+                    reference[id] = new Customer(id, builder, before?.TimeZoneId);
+                    break;
+                default:
+                    AssertSame(reference.GetValueOrDefault(id), await store.GetAsync(id));
+                    break;
+            }
+        }
+
+        Assert.Equal(reference.Count, store.Count);
+        var scanned = new List<Customer>();
+        await foreach (var customer in store.ScanAsync())
+        {
+            scanned.Add(customer);
+        }
+
+        Assert.Equal(reference.Keys.Order(StringComparer.Ordinal), scanned.Select(c => c.Id));
+        foreach (var customer in scanned)
+        {
+            AssertSame(reference[customer.Id], customer);
+        }
+    }
+
+    [Fact]
+    public async Task Rewriting_every_customer_many_times_compacts_and_a_running_scan_keeps_its_snapshot()
+    {
+        var store = new InMemoryCustomerStore();
+        var text = new string('x', 200);
+        await store.UpsertAsync([.. Enumerable.Range(0, 20_000).Select(i => new Customer($"c{i}", [new("text", text + i), new("round", 0d)]))]);
+        var scan = store.ScanAsync().GetAsyncEnumerator();
+        Assert.True(await scan.MoveNextAsync());
+        var afterFirstRound = store.AllocatedBytes;
+        for (var round = 1; round <= 10; round++)
+        {
+            await store.UpsertAsync([.. Enumerable.Range(0, 20_000).Select(i => new Customer($"c{i}", [new("text", text + i), new("round", (double)round)]))]);
+        }
+
+        // Ten rounds of ~4.5 MB each were written; compaction keeps the arena within a few rounds' worth.
+        Assert.True(store.AllocatedBytes < afterFirstRound + (3 * 4_500_000L), $"{store.AllocatedBytes} bytes after 10 rewrites (first round: {afterFirstRound}).");
+        Assert.Equal(10d, (await store.GetAsync("c123"))!.GetField("round").AsNumber());
+        var seen = 1;
+        while (await scan.MoveNextAsync())
+        {
+            Assert.Equal(0d, scan.Current.GetField("round").AsNumber());
+            Assert.Equal(text + scan.Current.Id[1..], scan.Current.GetField("text").AsString());
+            seen++;
+        }
+
+        Assert.Equal(20_000, seen);
+        await scan.DisposeAsync();
+    }
+
+    private static void AssertSame(Customer? expected, Customer? actual)
+    {
+        Assert.Equal(expected is null, actual is null);
+        if (expected is null || actual is null)
+        {
+            return;
+        }
+
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.TimeZoneId, actual.TimeZoneId);
+        Assert.Equal(expected.Fields.OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase), actual.Fields.OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase));
+    }
+
+    private static Dictionary<string, FieldValue> RandomFields(Random random, string[] names)
+    {
+        var fields = new Dictionary<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            if (random.Next(2) == 0)
+            {
+                fields[name] = RandomValue(random, name);
+            }
+        }
+
+        return fields;
+    }
+
+    private static FieldValue RandomValue(Random random, string name) => name switch
+    {
+        "plan" => new string('p', random.Next(0, 300)),
+        "score" => random.Next(2) == 0 ? random.Next(-1000, 1000) : random.NextDouble() * 1e6,
+        "vip" => random.Next(2) == 0,
+        _ => FieldValue.FromStringList(Enumerable.Range(0, random.Next(4)).Select(i => "t" + i)),
+    };
+}
