@@ -234,7 +234,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads the next row, checking it; with <paramref name="parseValues"/> the field values are kept for <see cref="ToCustomer"/>.</summary>
+    /// <summary>Reads the next row, checking it; numbers, booleans and dates are kept for <see cref="EncodePatch"/>, strings too with <paramref name="parseValues"/> (for <see cref="ReadAsync"/>).</summary>
     internal async ValueTask<bool> ReadRowAsync(bool parseValues, CancellationToken cancellationToken)
     {
         await ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
@@ -341,31 +341,6 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
     /// <summary>The current row's id, trimmed.</summary>
     internal string ReadCustomerId() => Encoding.UTF8.GetString(_csv.GetSpan(_idIndex).Trim(Blank));
-
-    /// <summary>The current (valid) row as a customer: <paramref name="existing"/>'s fields and time zone, with the row's columns set (empty cells clear).</summary>
-    internal Customer ToCustomer(Customer? existing)
-    {
-        var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < _columns.Length; i++)
-        {
-            if (_columns[i].Kind != ColumnKind.Field)
-            {
-                continue;
-            }
-
-            var name = _columns[i].Field!.Name;
-            if (_values[i].IsNull)
-            {
-                fields.Remove(name);
-            }
-            else
-            {
-                fields[name] = _values[i];
-            }
-        }
-
-        return new Customer(ReadCustomerId(), fields, existing?.TimeZoneId);
-    }
 
     private string? ReadCustomerIdOrNull()
     {
