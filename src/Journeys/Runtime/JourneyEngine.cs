@@ -6,6 +6,7 @@ using Journeys.Conditions;
 using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
+using Journeys.Storage.InMemory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly IOutboxStore _outbox;
     private readonly IStatisticsStore _statistics;
     private readonly ICustomerStore _customers;
+    private readonly InMemoryCustomerStore? _memoryCustomers;
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
@@ -55,6 +57,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _outbox = outbox;
         _statistics = statistics;
         _customers = customers;
+        _memoryCustomers = customers as InMemoryCustomerStore;
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
@@ -283,11 +286,22 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            Customer customer;
+            var fields = fieldBuffer.For(journey.Schema);
+            string? zoneId;
             try
             {
-                customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
-                    ?? new Customer(enrollment.CustomerId);
+                if (_memoryCustomers is { } memory)
+                {
+                    // The in-memory store decodes its compact record straight into the slots: no Customer is built.
+                    memory.FillSlots(enrollment.CustomerId, journey.Schema, fields, out zoneId);
+                }
+                else
+                {
+                    var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                        ?? new Customer(enrollment.CustomerId);
+                    CustomerSlots.Fill(customer, journey.Schema, fields);
+                    zoneId = customer.TimeZoneId;
+                }
             }
             catch (StoreUnavailableException ex)
             {
@@ -308,9 +322,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             try
             {
-                var fields = fieldBuffer.For(journey.Schema);
-                CustomerSlots.Fill(customer, journey.Schema, fields);
-                var zone = customer.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) ?? journey.Zone : journey.Zone;
+                var zone = zoneId is { } zoneName ? _zones.GetOrAdd(zoneName, FindZone) ?? journey.Zone : journey.Zone;
                 checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

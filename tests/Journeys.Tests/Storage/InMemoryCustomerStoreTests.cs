@@ -47,6 +47,51 @@ public sealed class InMemoryCustomerStoreTests
     }
 
     [Fact]
+    public async Task The_engine_slot_read_equals_filling_slots_from_the_decoded_customer()
+    {
+        var store = new InMemoryCustomerStore();
+        await store.UpsertAsync([
+            new Customer("full", new Dictionary<string, FieldValue>
+            {
+                ["Name"] = "Ana \"A\" 😀",
+                ["age"] = 31d,
+                ["vip"] = true,
+                ["born"] = Noon,
+                ["tags"] = FieldValue.FromStringList(["x", "y"]),
+                ["score"] = FieldValue.Null,
+                ["unused"] = "not in the schema",
+            }, "Europe/Madrid"),
+            new Customer("sparse", new Dictionary<string, FieldValue> { ["age"] = -2.5 }),
+        ]);
+        var schema = CustomerFieldSchema.Create(
+            new FieldDefinition("name", FieldType.String, "nobody"),
+            new FieldDefinition("age", FieldType.Number),
+            new FieldDefinition("vip", FieldType.Boolean, false),
+            new FieldDefinition("born", FieldType.DateTime),
+            new FieldDefinition("tags", FieldType.StringList),
+            new FieldDefinition("score", FieldType.Number, 5d));
+
+        foreach (var id in new[] { "full", "sparse", "missing" })
+        {
+            var expected = global::Journeys.Conditions.CustomerSlots.ToArray(await store.GetAsync(id) ?? new Customer(id), schema);
+            var slots = new FieldValue[schema.Fields.Count];
+            Array.Fill(slots, "stale value from the previous enrollment");
+            var found = store.FillSlots(id, schema, slots, out var zone);
+            Assert.Equal(id != "missing", found);
+            Assert.Equal(expected, slots);
+            Assert.Equal(id == "full" ? "Europe/Madrid" : null, zone);
+        }
+
+        // A field added to the store after the slot map was built, and a different schema object, are both seen.
+        await store.UpsertAsync([new Customer("sparse", new Dictionary<string, FieldValue> { ["age"] = 1d, ["late"] = "new" })]);
+        var wider = schema.WithField(new FieldDefinition("late", FieldType.String));
+        var wide = new FieldValue[wider.Fields.Count];
+        Assert.True(store.FillSlots("sparse", wider, wide, out _));
+        Assert.Equal(global::Journeys.Conditions.CustomerSlots.ToArray((await store.GetAsync("sparse"))!, wider), wide);
+        Assert.Equal((FieldValue)"new", wide[^1]);
+    }
+
+    [Fact]
     public async Task Scans_are_in_ordinal_order_even_where_utf8_and_utf16_orders_differ()
     {
         var store = new InMemoryCustomerStore();

@@ -37,6 +37,8 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
     private readonly Dictionary<string, int> _fieldIds = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _fieldNames = [];
+    private CustomerFieldSchema? _slotsSchema;
+    private int[] _slots = [];
     private readonly Dictionary<string, int> _zoneIds = new(StringComparer.Ordinal);
     private readonly List<string> _zoneNames = [];
     private CustomerFieldSchema _schema = CustomerFieldSchema.Empty;
@@ -120,6 +122,102 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             var row = FindRow(key.WrittenSpan, out _);
             return ValueTask.FromResult(row < 0 ? null : Decode(Record(_pages, _rowRef[row]), _fieldNames, _zoneNames));
         }
+    }
+
+    /// <summary>
+    /// The engine's read: writes the customer's values straight into schema slots (defaults where the customer has no
+    /// value or a null one, as <see cref="Conditions.CustomerSlots.Fill"/> does) without building a <see cref="Customer"/>.
+    /// </summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="schema">The schema whose slots to fill.</param>
+    /// <param name="destination">At least as long as the schema has fields.</param>
+    /// <param name="timeZoneId">The customer's time zone id, or <see langword="null"/>.</param>
+    /// <returns>Whether the customer exists; when not, every slot holds its default.</returns>
+    internal bool FillSlots(string customerId, CustomerFieldSchema schema, Span<FieldValue> destination, out string? timeZoneId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        ArgumentNullException.ThrowIfNull(schema);
+        var definitions = schema.Fields;
+        if (destination.Length < definitions.Count)
+        {
+            throw new ArgumentException($"The destination has {destination.Length} slots but the schema has {definitions.Count} fields.", nameof(destination));
+        }
+
+        for (var slot = 0; slot < definitions.Count; slot++)
+        {
+            destination[slot] = definitions[slot].Default;
+        }
+
+        var key = Buffer();
+        key.Clear();
+        CustomerRecordCodec.WriteString(key, customerId);
+        lock (SyncRoot)
+        {
+            var row = FindRow(key.WrittenSpan, out _);
+            if (row < 0)
+            {
+                timeZoneId = null;
+                return false;
+            }
+
+            var slots = SlotsOf(schema);
+            var record = Record(_pages, _rowRef[row]);
+            var position = 0;
+            CustomerRecordCodec.ReadStringBytes(record, ref position, out _);
+            var zone = (int)CustomerRecordCodec.ReadVarint(record, ref position);
+            timeZoneId = zone == 0 ? null : _zoneNames[zone - 1];
+            var count = (int)CustomerRecordCodec.ReadVarint(record, ref position);
+            for (var i = 0; i < count; i++)
+            {
+                var fieldId = (int)CustomerRecordCodec.ReadVarint(record, ref position);
+                var slot = fieldId < slots.Length ? slots[fieldId] : -1;
+                if (slot < 0)
+                {
+                    // A field the schema does not name: skipped without decoding (no string is built for it).
+                    position += CustomerRecordCodec.ValueLength(record, position);
+                    continue;
+                }
+
+                var value = CustomerRecordCodec.ReadValue(record, ref position);
+                if (!value.IsNull)
+                {
+                    destination[slot] = value;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// For each stored field id, its slot in <paramref name="schema"/> or -1: cached for the last schema asked for (a
+    /// compiled journey keeps its schema object), rebuilt when the schema or the set of stored field names changes.
+    /// The caller holds <see cref="SyncRoot"/>.
+    /// </summary>
+    private int[] SlotsOf(CustomerFieldSchema schema)
+    {
+        if (ReferenceEquals(_slotsSchema, schema) && _slots.Length == _fieldNames.Count)
+        {
+            return _slots;
+        }
+
+        var slots = new int[_fieldNames.Count];
+        for (var id = 0; id < slots.Length; id++)
+        {
+            slots[id] = -1;
+            for (var slot = 0; slot < schema.Fields.Count; slot++)
+            {
+                if (string.Equals(schema.Fields[slot].Name, _fieldNames[id], StringComparison.OrdinalIgnoreCase))
+                {
+                    slots[id] = slot;
+                    break;
+                }
+            }
+        }
+
+        _slotsSchema = schema;
+        _slots = slots;
+        return slots;
     }
 
     /// <inheritdoc />
