@@ -16,6 +16,19 @@ internal sealed class CompiledTemplate
     private readonly Segment[] _segments;
     private readonly int _literalLength;
 
+    /// <summary>Marks the customer field slots the template's variables read.</summary>
+    /// <param name="reads">One flag per schema slot.</param>
+    internal void MarkReadSlots(bool[] reads)
+    {
+        foreach (var segment in _segments)
+        {
+            if ((uint)segment.Slot < (uint)reads.Length)
+            {
+                reads[segment.Slot] = true;
+            }
+        }
+    }
+
     private CompiledTemplate(string campaignId, Segment[] segments, int literalLength)
     {
         CampaignId = campaignId;

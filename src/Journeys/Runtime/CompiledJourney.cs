@@ -26,6 +26,72 @@ internal sealed class CompiledJourney
         Goals = goals;
         GoalEvents = [.. goals.Keys.Order(StringComparer.Ordinal)];
         StartIndex = indexById[definition.StartNodeId];
+        ReadSlots = FindReadSlots(nodes, schema.Fields.Count);
+    }
+
+    /// <summary>
+    /// For each schema slot, whether any node of this version reads it (filter conditions, templates of sends and
+    /// reminders, a delay until a field, webhook fields, update nodes); <see langword="null"/> when a node kind is not
+    /// known here, meaning every slot. A store may skip decoding the slots no node reads (they then hold their default).
+    /// </summary>
+    public bool[]? ReadSlots { get; }
+
+    private static bool[]? FindReadSlots(ImmutableArray<CompiledNode> nodes, int slotCount)
+    {
+        var reads = new bool[slotCount];
+        void Mark(int slot)
+        {
+            if ((uint)slot < (uint)reads.Length)
+            {
+                reads[slot] = true;
+            }
+        }
+
+        foreach (var node in nodes)
+        {
+            switch (node)
+            {
+                case CompiledFilter filter:
+                    foreach (var condition in filter.Conditions)
+                    {
+                        foreach (var slot in condition.Slots)
+                        {
+                            Mark(slot);
+                        }
+                    }
+
+                    break;
+                case CompiledSend send:
+                    send.Template.MarkReadSlots(reads);
+                    break;
+                case CompiledRetargeting retargeting:
+                    foreach (var reminder in retargeting.Reminders)
+                    {
+                        reminder.Template.MarkReadSlots(reads);
+                    }
+
+                    break;
+                case CompiledDelay delay:
+                    Mark(delay.FieldSlot);
+                    break;
+                case CompiledWebhook webhook:
+                    foreach (var (_, slot) in webhook.Fields)
+                    {
+                        Mark(slot);
+                    }
+
+                    break;
+                case CompiledUpdate update:
+                    Mark(update.Slot);
+                    break;
+                case CompiledWait or CompiledSplit or CompiledExit:
+                    break; // they read no customer field (wait conditions are on the event's properties)
+                default:
+                    return null;
+            }
+        }
+
+        return reads;
     }
 
     public JourneyDefinition Definition { get; }

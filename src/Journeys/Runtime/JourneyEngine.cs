@@ -293,7 +293,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 if (_memoryCustomers is { } memory)
                 {
                     // The in-memory store decodes its compact record straight into the slots: no Customer is built.
-                    memory.FillSlots(enrollment.CustomerId, journey.Schema, fields, out zoneId);
+                    memory.FillSlots(enrollment.CustomerId, journey.Schema, fields, out zoneId, journey.ReadSlots);
                 }
                 else
                 {

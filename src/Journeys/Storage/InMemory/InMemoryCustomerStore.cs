@@ -132,8 +132,12 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     /// <param name="schema">The schema whose slots to fill.</param>
     /// <param name="destination">At least as long as the schema has fields.</param>
     /// <param name="timeZoneId">The customer's time zone id, or <see langword="null"/>.</param>
+    /// <param name="readSlots">
+    /// The slots to decode (<see cref="Runtime.CompiledJourney.ReadSlots"/>), or <see langword="null"/> for all; the others
+    /// keep their default without being decoded.
+    /// </param>
     /// <returns>Whether the customer exists; when not, every slot holds its default.</returns>
-    internal bool FillSlots(string customerId, CustomerFieldSchema schema, Span<FieldValue> destination, out string? timeZoneId)
+    internal bool FillSlots(string customerId, CustomerFieldSchema schema, Span<FieldValue> destination, out string? timeZoneId, bool[]? readSlots = null)
     {
         ArgumentNullException.ThrowIfNull(customerId);
         ArgumentNullException.ThrowIfNull(schema);
@@ -171,9 +175,9 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             {
                 var fieldId = (int)CustomerRecordCodec.ReadVarint(record, ref position);
                 var slot = fieldId < slots.Length ? slots[fieldId] : -1;
-                if (slot < 0)
+                if (slot < 0 || (readSlots is not null && (slot >= readSlots.Length || !readSlots[slot])))
                 {
-                    // A field the schema does not name: skipped without decoding (no string is built for it).
+                    // A field the schema does not name, or one no node reads: skipped without decoding (no string is built for it).
                     position += CustomerRecordCodec.ValueLength(record, position);
                     continue;
                 }
