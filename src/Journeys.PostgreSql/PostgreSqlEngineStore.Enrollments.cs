@@ -379,34 +379,7 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var ids = enrollmentIds.ToArray();
-        return database.ExecuteAsync<IReadOnlyList<bool>>("renew enrollment leases", async (connection, token) =>
-        {
-            using var command = database.Command(connection, null,
-                "WITH l AS (SELECT customer_id, enrollment_id FROM {s}.enrollments WHERE enrollment_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
-                + " ORDER BY customer_id, enrollment_id FOR UPDATE)"
-                + " UPDATE {s}.enrollments e SET lease_expires_at = GREATEST(e.lease_expires_at, $4) FROM l"
-                + " WHERE e.customer_id = l.customer_id AND e.enrollment_id = l.enrollment_id RETURNING e.enrollment_id");
-            command.Parameters.Add(Parameter(ids));
-            command.Parameters.Add(Parameter(owner));
-            command.Parameters.Add(Parameter(Utc(now)));
-            command.Parameters.Add(Parameter(Utc(now + lease)));
-            var held = new HashSet<Guid>();
-            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    held.Add(reader.GetGuid(0));
-                }
-            }
-
-            var renewed = new bool[ids.Length];
-            for (var i = 0; i < ids.Length; i++)
-            {
-                renewed[i] = held.Contains(ids[i]);
-            }
-
-            return renewed;
-        }, cancellationToken);
+        return RenewAsync("renew enrollment leases", "enrollments", "enrollment_id", () => Parameter(ids), ids, static (reader, i) => reader.GetGuid(i), EqualityComparer<Guid>.Default, owner, now, lease, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -172,23 +172,44 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var ids = messageIds.ToArray();
-        return database.ExecuteAsync<IReadOnlyList<bool>>("renew outbox leases", async (connection, token) =>
+        return RenewAsync("renew outbox leases", "outbox", "message_id", () => NullableArray(ids, NpgsqlDbType.Text), ids, static (reader, i) => reader.GetString(i), StringComparer.Ordinal, owner, now, lease, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves the lease expiry of the rows of <paramref name="table"/> still held by <paramref name="owner"/> (one
+    /// statement: held rows locked in primary-key order, as commits and results lock them, and re-checked after the lock).
+    /// </summary>
+    /// <returns>For each id, in order, whether its lease was held and is renewed.</returns>
+    private ValueTask<IReadOnlyList<bool>> RenewAsync<TId>(
+        string operation,
+        string table,
+        string idColumn,
+        Func<NpgsqlParameter> idsParameter,
+        TId?[] ids,
+        Func<NpgsqlDataReader, int, TId> readId,
+        IEqualityComparer<TId> comparer,
+        string owner,
+        DateTimeOffset now,
+        TimeSpan lease,
+        CancellationToken cancellationToken)
+        where TId : notnull =>
+        database.ExecuteAsync<IReadOnlyList<bool>>(operation, async (connection, token) =>
         {
             using var command = database.Command(connection, null,
-                "WITH l AS (SELECT customer_id, message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
-                + " ORDER BY customer_id, message_id FOR UPDATE)"
-                + " UPDATE {s}.outbox o SET lease_expires_at = GREATEST(o.lease_expires_at, $4) FROM l"
-                + " WHERE o.customer_id = l.customer_id AND o.message_id = l.message_id RETURNING o.message_id");
-            command.Parameters.Add(NullableArray(ids, NpgsqlDbType.Text));
+                $"WITH l AS (SELECT customer_id, {idColumn} FROM {{s}}.{table} WHERE {idColumn} = ANY ($1) AND lease_owner = $2 AND lease_expires_at > $3"
+                + $" ORDER BY customer_id, {idColumn} FOR UPDATE)"
+                + $" UPDATE {{s}}.{table} t SET lease_expires_at = GREATEST(t.lease_expires_at, $4) FROM l"
+                + $" WHERE t.customer_id = l.customer_id AND t.{idColumn} = l.{idColumn} RETURNING t.{idColumn}");
+            command.Parameters.Add(idsParameter()); // a new parameter per attempt: a retry builds a new command
             command.Parameters.Add(Parameter(owner));
             command.Parameters.Add(Parameter(Utc(now)));
             command.Parameters.Add(Parameter(Utc(now + lease)));
-            var held = new HashSet<string>(StringComparer.Ordinal);
+            var held = new HashSet<TId>(comparer);
             using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    held.Add(reader.GetString(0));
+                    held.Add(readId(reader, 0));
                 }
             }
 
@@ -200,7 +221,6 @@ internal sealed partial class PostgreSqlEngineStore
 
             return renewed;
         }, cancellationToken);
-    }
 
     /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
