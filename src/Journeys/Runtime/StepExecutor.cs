@@ -228,20 +228,37 @@ internal sealed class StepExecutor
             hash = HashCode.Combine(hash, delta.NodeId is null ? 0 : RuntimeHelpers.GetHashCode(delta.NodeId), (int)delta.Counter, delta.Amount);
         }
 
+        // Open addressing over a few neighbouring slots: a path never evicts another while a free slot is near, so
+        // which paths share does not depend on how their (per-process) hashes happen to collide.
         var paths = _journey.StatisticPaths;
-        var slot = hash & (CompiledJourney.StatisticPathSlots - 1);
-        var cached = Volatile.Read(ref paths[slot]);
-        if (cached is not null && SameDeltas(cached, deltas))
+        var first = hash & (CompiledJourney.StatisticPathSlots - 1);
+        var free = -1;
+        for (var probe = 0; probe < StatisticPathProbes; probe++)
         {
-            _statistics.Clear();
-            return cached;
+            var slot = (first + probe) & (CompiledJourney.StatisticPathSlots - 1);
+            var cached = Volatile.Read(ref paths[slot]);
+            if (cached is null)
+            {
+                free = slot;
+                break;
+            }
+
+            if (SameDeltas(cached, deltas))
+            {
+                _statistics.Clear();
+                return cached;
+            }
         }
 
         var copy = deltas.ToArray();
         _statistics.Clear();
-        Volatile.Write(ref paths[slot], copy);
+
+        // With all probed slots taken by other paths, the first one is replaced (the table is a cache, not a set).
+        Volatile.Write(ref paths[free >= 0 ? free : first], copy);
         return copy;
     }
+
+    private const int StatisticPathProbes = 4;
 
     private static bool SameDeltas(StatisticDelta[] cached, ReadOnlySpan<StatisticDelta> deltas)
     {
