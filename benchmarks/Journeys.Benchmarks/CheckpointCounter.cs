@@ -60,6 +60,9 @@ internal sealed class CheckpointCounter(IEnrollmentStore inner, CheckpointCounte
     public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         inner.PurgeEventsAsync(olderThan, cancellationToken);
 
+    public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+        inner.AddClicksAsync(clicks, cancellationToken);
+
     /// <summary>Applied checkpoints counted across invocations of one benchmark process.</summary>
     internal sealed class Tally
     {

@@ -83,4 +83,7 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
 
     public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         inner.PurgeEventsAsync(olderThan, cancellationToken);
+
+    public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+        inner.AddClicksAsync(clicks, cancellationToken);
 }

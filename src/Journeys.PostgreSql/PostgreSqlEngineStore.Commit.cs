@@ -49,7 +49,7 @@ internal sealed partial class PostgreSqlEngineStore
         WITH written AS (UPDATE {s}.enrollments e SET current_node = x.node, status = x.status, wake_at = x.wake_at, awaited_event = x.awaited, visit = x.visit,
             updated_at = x.updated_at, token = x.token, wake_events = x.we, event_cursor = x.cursor,
             node_entered_at = x.node_entered_at, node_state = x.node_state, end_reason = x.reason,
-            messages_sent = x.messages_sent, clicks = x.clicks,
+            messages_sent = x.messages_sent,
             lease_owner = NULL, lease_expires_at = NULL, ready_seq = x.seq
         FROM (SELECT y.*, CASE WHEN y.status = 0 OR (y.status = 1 AND cardinality(y.we) > 0
                     AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = y.c AND v.sequence > y.cursor AND v.name = ANY (y.we)))
@@ -264,6 +264,8 @@ internal sealed partial class PostgreSqlEngineStore
         UnnestColumns.Add(p, checkpoints, static c => c.State.NodeState);
         UnnestColumns.AddNullable(p, checkpoints, static c => c.State.EndReason, NpgsqlDbType.Text);
         UnnestColumns.Add(p, checkpoints, static c => c.State.MessagesSent);
+
+        // Not written (the click counter belongs to AddClicksAsync); passed only so the later parameter numbers stay.
         UnnestColumns.Add(p, checkpoints, static c => c.State.Clicks);
         UnnestColumns.Add(p, checkpoints, static c => c.State.CustomerId);
         UnnestColumns.Add(p, checkpoints, static c => c.State.Id);

@@ -16,7 +16,8 @@ internal sealed partial class SqliteEngineStore
 {
     /// <summary>
     /// Applies every checkpoint whose stored row has the expected token, the owner's lease and the same journey and
-    /// version, with one <c>UPDATE ... FROM json_each</c>, then their outbox messages with one insert. Returns false,
+    /// version, with one <c>UPDATE ... FROM json_each</c> (every column of the state but <c>clicks</c>, which belongs to
+    /// <see cref="AddClicksAsync"/>), then their outbox messages with one insert. Returns false,
     /// having written nothing, when the batch names an enrollment twice (the later checkpoints' fate depends on the
     /// earlier ones: the caller applies them one by one).
     /// </summary>
@@ -55,7 +56,6 @@ internal sealed partial class SqliteEngineStore
             w.WriteNumberValue(state.NodeState);
             JsonRows.Write(w, state.EndReason);
             w.WriteNumberValue(state.MessagesSent);
-            w.WriteNumberValue(state.Clicks);
             JsonRows.Write(w, kind is int k ? k : null);
             JsonRows.Write(w, at is long a ? a : null);
             w.WriteNumberValue(state.Version);
@@ -66,11 +66,11 @@ internal sealed partial class SqliteEngineStore
             UPDATE enrollments SET status = r.value ->> 4, node_id = r.value ->> 5, wake_at = r.value ->> 6, awaited_event = r.value ->> 7,
                 visit = r.value ->> 8, entered_at = r.value ->> 9, updated_at = r.value ->> 10, token = r.value ->> 11,
                 event_cursor = r.value ->> 12, wake_events = r.value ->> 13, node_entered_at = r.value ->> 14, node_state = r.value ->> 15,
-                end_reason = r.value ->> 16, messages_sent = r.value ->> 17, clicks = r.value ->> 18,
-                lease_owner = NULL, sched_kind = r.value ->> 19, sched_at = r.value ->> 20
+                end_reason = r.value ->> 16, messages_sent = r.value ->> 17,
+                lease_owner = NULL, sched_kind = r.value ->> 18, sched_at = r.value ->> 19
             FROM json_each($rows) AS r
             WHERE enrollments.customer_id = r.value ->> 0 AND enrollments.id = unhex(r.value ->> 1) AND enrollments.token = r.value ->> 2
-                AND enrollments.lease_owner = $owner AND enrollments.journey_id = r.value ->> 3 AND enrollments.version = r.value ->> 21
+                AND enrollments.lease_owner = $owner AND enrollments.journey_id = r.value ->> 3 AND enrollments.version = r.value ->> 20
             RETURNING id
             """);
         update.Parameters.AddWithValue("$rows", rows.ToJson());

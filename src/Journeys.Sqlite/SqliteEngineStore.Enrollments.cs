@@ -641,9 +641,10 @@ internal sealed partial class SqliteEngineStore
     }
 
     /// <summary>
-    /// Writes the checkpoint's state and outbox messages when the stored row has the expected token, is leased to
-    /// <paramref name="owner"/> and is of the same journey and version: one conditional update. Only when it changes
-    /// nothing is the row read, to tell a refusal (false) from a caller error.
+    /// Writes the checkpoint's state (all but the click counter, which belongs to <see cref="AddClicksAsync"/>) and outbox
+    /// messages when the stored row has the expected token, is leased to <paramref name="owner"/> and is of the same
+    /// journey and version: one conditional update. Only when it changes nothing is the row read, to tell a refusal
+    /// (false) from a caller error.
     /// </summary>
     private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index)
     {
@@ -654,7 +655,7 @@ internal sealed partial class SqliteEngineStore
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
                 entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
                 node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
-                messages_sent = $messagesSent, clicks = $clicks,
+                messages_sent = $messagesSent,
                 lease_owner = NULL, sched_kind = $kind, sched_at = $at
             WHERE customer_id = $customer AND id = $id AND token = $expected AND lease_owner = $owner AND journey_id = $journey AND version = $version
             """);
@@ -673,7 +674,6 @@ internal sealed partial class SqliteEngineStore
         parameters.AddWithValue("$nodeState", state.NodeState);
         parameters.AddWithValue("$endReason", SqliteValues.Text(state.EndReason));
         parameters.AddWithValue("$messagesSent", state.MessagesSent);
-        parameters.AddWithValue("$clicks", state.Clicks);
         parameters.AddWithValue("$kind", kind);
         parameters.AddWithValue("$at", at);
         parameters.AddWithValue("$customer", state.CustomerId);

@@ -55,8 +55,9 @@ public sealed record Enrollment(
     public int MessagesSent { get; init; }
 
     /// <summary>
-    /// How many click feedback events on its own messages it received while running (clicks that arrive after it ended
-    /// count in the node statistics only). A store persists it with the state.
+    /// How many click feedback events (<c>FeedbackEvents.Clicked</c>) were published with the message id of one of its own
+    /// messages, whether it was running, waiting or had ended: each published event counts once. The store owns this
+    /// counter (<c>IEnrollmentStore.AddClicksAsync</c>, at publication); a committed state does not change it.
     /// </summary>
     public int Clicks { get; init; }
 

@@ -227,10 +227,16 @@ internal sealed partial class JourneyManager(
         engine.NotifyWork();
     }
 
-    /// <summary>Channel feedback (delivered, opened, clicked) counts at the node that sent the message it refers to.</summary>
+    /// <summary>
+    /// Channel feedback (delivered, opened, clicked) counts at the node that sent the message it refers to; a click also
+    /// counts in the clicks of the enrollment that sent it, whatever its status (the store's counter, so a commit racing
+    /// this call neither loses nor repeats it). Feedback on a message id that is not ours, or whose enrollment is not the
+    /// customer's, counts nowhere.
+    /// </summary>
     private async ValueTask CountFeedbackAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken)
     {
         List<StatisticDelta>? deltas = null;
+        List<EnrollmentClick>? clicks = null;
         Dictionary<string, IReadOnlyList<Enrollment>>? byCustomer = null;
         foreach (var e in events)
         {
@@ -257,9 +263,19 @@ internal sealed partial class JourneyManager(
                 if (enrollment.Id == enrollmentId)
                 {
                     (deltas ??= []).Add(new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value));
+                    if (counter == StatisticCounter.Clicked)
+                    {
+                        (clicks ??= []).Add(new EnrollmentClick(e.CustomerId, enrollmentId));
+                    }
+
                     break;
                 }
             }
+        }
+
+        if (clicks is not null)
+        {
+            await enrollments.AddClicksAsync(clicks, cancellationToken).ConfigureAwait(false);
         }
 
         if (deltas is not null)

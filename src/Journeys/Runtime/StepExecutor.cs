@@ -55,7 +55,6 @@ internal sealed class StepExecutor
     private int _nodeState;
     private string? _endReason;
     private int _messagesSent;
-    private int _clicks;
     private int _current;
     private int _steps;
     private int _nextEvent;
@@ -93,7 +92,6 @@ internal sealed class StepExecutor
         _nodeState = state.NodeState;
         _endReason = state.EndReason;
         _messagesSent = state.MessagesSent;
-        _clicks = state.Clicks;
         _steps = 0;
         _nextEvent = 0;
         _context = null;
@@ -174,7 +172,8 @@ internal sealed class StepExecutor
         NodeState = _nodeState,
         EndReason = _endReason,
         MessagesSent = _messagesSent,
-        Clicks = _clicks,
+
+        // Clicks stays as claimed: the store owns it (counted at publication, never written by a commit).
     };
 
     private static T[] Drain<T>(List<T> scratch)
@@ -339,11 +338,6 @@ internal sealed class StepExecutor
 
     private void HandleEvent(CustomerEvent e)
     {
-        if (IsOwnClick(e))
-        {
-            _clicks++;
-        }
-
         if (IsGoal(e))
         {
             Convert(e.Name);
@@ -619,14 +613,6 @@ internal sealed class StepExecutor
         next = wait.OnEvent;
         return false;
     }
-
-    /// <summary>Click feedback on one of this enrollment's messages (its message ids start with the enrollment id).</summary>
-    private bool IsOwnClick(CustomerEvent e) =>
-        string.Equals(e.Name, FeedbackEvents.Clicked, StringComparison.Ordinal)
-        && e.MessageId is { Length: > 32 } messageId
-        && messageId[32] == '/'
-        && Guid.TryParseExact(messageId.AsSpan(0, 32), "N", out var enrollmentId)
-        && enrollmentId == _initial.Id;
 
     private bool IsGoal(CustomerEvent e) =>
         _journey.Goals.TryGetValue(e.Name, out var condition)

@@ -37,13 +37,25 @@ public interface IEnrollmentStore
     /// <summary>
     /// Commits a batch of checkpoints. Each checkpoint is applied whole (new state, outbox messages, customer field
     /// updates, statistic deltas; lease released) or not at all: it is refused when the stored token differs from
-    /// <see cref="EnrollmentCheckpoint.ExpectedToken"/> or the lease is no longer <paramref name="owner"/>'s.
+    /// <see cref="EnrollmentCheckpoint.ExpectedToken"/> or the lease is no longer <paramref name="owner"/>'s. The state's
+    /// <see cref="Enrollment.Clicks"/> is ignored: the stored counter is kept (see <see cref="AddClicksAsync"/>).
     /// </summary>
     /// <param name="owner">The engine that claimed the work.</param>
     /// <param name="checkpoints">The checkpoints.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>For each checkpoint, in order, whether it was applied.</returns>
     ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds one to <see cref="Enrollment.Clicks"/> of the named enrollment for each click, whatever its status (running,
+    /// waiting or ended), atomically with respect to commits: the counter belongs to the store, a commit never writes it,
+    /// so a click is neither lost nor counted twice when it races a commit of the same enrollment. A click whose
+    /// enrollment does not exist, or belongs to another customer, changes nothing. A click named twice counts twice.
+    /// </summary>
+    /// <param name="clicks">The clicks.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each click, in order, whether its enrollment was found and counted it.</returns>
+    ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Extends the leases that <paramref name="owner"/> still holds on claimed enrollments it has not committed yet

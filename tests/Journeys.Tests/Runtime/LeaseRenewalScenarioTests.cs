@@ -296,5 +296,7 @@ public sealed class LeaseRenewalScenarioTests
             inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
 
         public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => inner.PurgeEventsAsync(olderThan, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) => inner.AddClicksAsync(clicks, cancellationToken);
     }
 }

@@ -839,7 +839,7 @@ internal sealed partial class InMemoryEngineStore
         // The customer's next enrollment in creation order.
         public EnrollmentEntry? NextOfCustomer { get; set; }
 
-        /// <summary>Takes a committed state (identity fields were checked equal) with the token the commit assigns.</summary>
+        /// <summary>Takes a committed state (identity fields were checked equal) with the token the commit assigns; the click counter stays.</summary>
         public void Set(Enrollment state, long token)
         {
             CurrentNodeId = state.CurrentNodeId;
@@ -855,7 +855,8 @@ internal sealed partial class InMemoryEngineStore
             NodeState = state.NodeState;
             EndReason = state.EndReason;
             MessagesSent = state.MessagesSent;
-            Clicks = state.Clicks;
+
+            // Clicks is not taken: the store owns it (AddClicksAsync), and the state may predate a click.
         }
 
         public int GetHeapIndex(int slot) => slot == TimerSlot ? _timerIndex : _leaseIndex;
