@@ -67,25 +67,81 @@ public sealed class JourneyExportTests
     }
 
     [Fact]
-    public async Task A_click_after_the_enrollment_ended_counts_at_the_node_but_not_in_the_customer_row()
+    public async Task A_sending_whose_customers_click_after_their_enrollments_completed_exports_their_clicks()
     {
-        // The documented limitation: the row's clicked is the enrollment's own counter, kept while it runs.
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Sendings.SendToListAsync(new SendingRequest("tips") { SendingId = "s" }, new[] { "c1@example.com", "c2@example.com", "c3@example.com" }.ToAsyncEnumerable());
+        EngineHost.Eventually(() => host.Sendings.GetAsync("s").AsTask().GetAwaiter().GetResult()?.State == SendingState.Completed, "sending completed");
+        var journeyId = SendingJourneys.JourneyIdOf("s");
+        Assert.Equal(3, host.Count(journeyId, null, StatisticCounter.Completed));
+
+        // The enrollments ended when their messages were committed; c1 and c3 click afterwards, c2 never does.
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+        var clicks = host.Push.Messages.Where(m => m.CustomerId != "c2@example.com")
+            .Select(m => new CustomerEvent(m.CustomerId, FeedbackEvents.Clicked, [], host.Time.GetUtcNow(), m.MessageId)).ToArray();
+        Assert.Equal(2, clicks.Length);
+        await host.Manager.PublishAsync(clicks);
+
+        var (csv, rows) = await ExportAsync(host.Services, journeyId);
+        Assert.Equal(3, rows);
+        var lines = Lines(csv);
+        Assert.StartsWith("c1@example.com,1,,completed,,1,1,false,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("c2@example.com,1,,completed,,1,0,false,", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("c3@example.com,1,,completed,,1,1,false,", lines[3], StringComparison.Ordinal);
+        var status = await host.Sendings.GetAsync("s");
+        Assert.Equal(2, status!.Progress.Clicked);
+    }
+
+    [Fact]
+    public async Task A_click_event_published_twice_is_two_clicks_in_the_row_as_at_the_node()
+    {
+        // No deduplication by message id: a second click on the same message is a second click, in the row and at the
+        // send node alike, so the rows' clicked always add up to the node's Clicked.
         await using var host = await EngineHost.StartAsync(Start);
         await host.Manager.CreateAsync(JourneyBuilder.Create("once", "Once").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "tips", id: "push")).Build());
         await host.Manager.ActivateAsync("once");
-        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
-        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "one push");
-        EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 1, "the enrollment completed");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow()), new CustomerEvent("c2@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Push.Messages.Count == 2, "two pushes");
+        EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 2, "both enrollments completed");
 
-        host.Time.Advance(TimeSpan.FromMinutes(5));
-        var message = host.Push.Messages.Single();
-        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], host.Time.GetUtcNow(), message.MessageId)]);
-        EngineHost.Eventually(() => host.Count("once", "push", StatisticCounter.Clicked) == 1, "the click counted at the send node");
+        var message = host.Push.Messages.Single(m => m.CustomerId == "c1@example.com");
+        var click = new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], host.Time.GetUtcNow(), message.MessageId);
+        await host.Manager.PublishAsync([click]);
+        await host.Manager.PublishAsync([click, click]);
 
-        var (csv, rows) = await ExportAsync(host.Services, "once");
-        Assert.Equal(1, rows);
-        var cells = Lines(csv)[1].Split(',');
-        Assert.Equal(("c1@example.com", "completed", "1", "0"), (cells[0], cells[3], cells[5], cells[6]));
+        var (csv, _) = await ExportAsync(host.Services, "once");
+        var lines = Lines(csv);
+        Assert.Equal(("c1@example.com", "3"), (lines[1].Split(',')[0], lines[1].Split(',')[6]));
+        Assert.Equal(("c2@example.com", "0"), (lines[2].Split(',')[0], lines[2].Split(',')[6]));
+        Assert.Equal(3, host.Count("once", "push", StatisticCounter.Clicked));
+    }
+
+    [Fact]
+    public async Task Click_feedback_not_about_one_of_the_customers_own_messages_changes_nothing_and_the_publish_goes_through()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("once", "Once").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "tips", id: "push")).Build());
+        await host.Manager.ActivateAsync("once");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow()), new CustomerEvent("c2@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 2, "both enrollments completed");
+        var c1Message = host.Push.Messages.Single(m => m.CustomerId == "c1@example.com").MessageId;
+        var now = host.Time.GetUtcNow();
+
+        await host.Manager.PublishAsync([
+            new CustomerEvent("c2@example.com", FeedbackEvents.Clicked, [], now, c1Message),
+            new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now, StepExecutor.MessageId(Guid.NewGuid(), "push", 1)),
+            new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now, "not-one-of-ours"),
+            new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now),
+            new CustomerEvent("c1@example.com", FeedbackEvents.Opened, [], now, c1Message),
+            new CustomerEvent("c9@example.com", "go", [], now),
+        ]);
+
+        // The last event of the call still did its work: c9 entered.
+        EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 3, "c9 entered and completed");
+        var (csv, _) = await ExportAsync(host.Services, "once");
+        Assert.All(Lines(csv).Skip(1), line => Assert.Equal("0", line.Split(',')[6]));
+        Assert.Equal(0, host.Count("once", "push", StatisticCounter.Clicked));
+        Assert.Equal(1, host.Count("once", "push", StatisticCounter.Opened));
     }
 
     [Fact]
