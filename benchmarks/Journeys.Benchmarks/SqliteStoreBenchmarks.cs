@@ -13,7 +13,8 @@ namespace Journeys.Benchmarks;
 /// <list type="bullet">
 /// <item><see cref="RawUpsertBaseline"/>: one transaction of 1,000 prepared upserts of random-key enrollment rows
 /// (half existing keys, half new) into the store's own <c>enrollments</c> table (created by the store: same columns and
-/// indexes) already holding 1,000,000 rows, loaded once per benchmark process in <see cref="SetupRaw"/>.</item>
+/// indexes) already holding 1,000,000 rows, set up in <see cref="SetupRaw"/>: built by the run's first case and
+/// copied by the other (<see cref="RunCache"/>).</item>
 /// <item><see cref="EngineCheckpoints"/>: the hosted engine on a fresh SQLite file runs <see cref="Customers"/>
 /// customers through filter → random split → send → update customer → send, timed from activation until every
 /// enrollment completed; its applied checkpoints are counted (<see cref="CheckpointCounter"/>).</item>
@@ -57,7 +58,7 @@ public class SqliteStoreBenchmarks
     public static IEnumerable<int> CustomerCounts =>
         [int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_STORE_CUSTOMERS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 20_000];
 
-    /// <summary>Creates the store's schema in a temporary file and loads 1,000,000 enrollment rows (once per process).</summary>
+    /// <summary>The store's schema in a temporary file with 1,000,000 enrollment rows: built once per run, copied by the later case.</summary>
     [GlobalSetup(Target = nameof(RawUpsertBaseline))]
     public void SetupRaw()
     {
