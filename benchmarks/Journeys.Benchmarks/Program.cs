@@ -81,6 +81,18 @@ public static class Program
             Console.WriteLine(PostgreSqlStoreBenchmarks.SkipMessage);
         }
 
-        BenchmarkSwitcher.FromTypes([.. types]).Run(args, config);
+        // One folder per run for setup data the benchmark processes share (see RunCache); an outer run's is kept.
+        var runCache = RunCache.Folder is null ? RunCache.Begin() : null;
+        try
+        {
+            BenchmarkSwitcher.FromTypes([.. types]).Run(args, config);
+        }
+        finally
+        {
+            if (runCache is not null)
+            {
+                RunCache.End(runCache);
+            }
+        }
     }
 }
