@@ -200,7 +200,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var timer = Task.Delay(due - now, _time, idle.Token);
+            var timer = Task.Delay(WholeMilliseconds(due - now), _time, idle.Token);
             if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
             {
                 await idle.CancelAsync().ConfigureAwait(false);
@@ -215,32 +215,57 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
+    /// <summary>
+    /// A wait rounded up to whole milliseconds. The system clock's timers count whole milliseconds and drop the rest: a
+    /// wait of 0.6 ms would end at once, the due timer would not be due yet, and the pump would spin until it is.
+    /// </summary>
+    internal static TimeSpan WholeMilliseconds(TimeSpan wait)
+    {
+        var remainder = wait.Ticks % TimeSpan.TicksPerMillisecond;
+        return remainder == 0 ? wait : wait + TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond - remainder);
+    }
+
     private static readonly TimeSpan ClockJumpTolerance = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The shortest time slice of a shard batch: about the resolution of the operating system's timers.</summary>
+    internal static readonly TimeSpan MinBatchSlice = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>A batch's slice is at least this many times the shard's usual commit, so commits take at most about a fifth of a shard's time.</summary>
+    private const int SliceToCommitRatio = 4;
+
+    /// <summary>
+    /// How long a shard batch may run before it is committed, in <see cref="TimeProvider.GetTimestamp"/> ticks:
+    /// <see cref="MinBatchSlice"/>, or <see cref="SliceToCommitRatio"/> times the shard's usual commit when commits are
+    /// slow (a database round trip), so a store whose commit is costly still gets batches large enough to pay for it.
+    /// </summary>
+    private long BatchSlice(CommitCost commits) =>
+        Math.Max((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency), SliceToCommitRatio * commits.Usual);
 
     private async Task RunShardAsync(ChannelReader<WorkItem> inbox, CancellationToken stoppingToken)
     {
         var batch = new List<WorkItem>(_options.BatchSize);
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
         var fields = new FieldBuffer();
+        var commits = new CommitCost();
         try
         {
             while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 batch.Clear();
                 checkpoints.Clear();
-                while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-
                 if (stoppingToken.IsCancellationRequested)
                 {
                     // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
+                    while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
+                    {
+                        batch.Add(item);
+                    }
+
                     Interlocked.Add(ref _inFlight, -batch.Count);
                     continue;
                 }
 
-                await ProcessBatchAsync(batch, checkpoints, fields, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, checkpoints, fields, commits, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -250,16 +275,26 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
-    private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, CancellationToken stoppingToken)
+    /// <summary>
+    /// Takes work items from the shard's inbox and runs them, then commits them with one store call. A batch ends at
+    /// <see cref="JourneysOptions.BatchSize"/> items, when the inbox is empty, or when running it has taken its time slice
+    /// (<see cref="BatchSlice"/>): nothing a batch did is visible before its commit, so the slice bounds how long a
+    /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
+    /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
+    /// </summary>
+    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, CommitCost commits, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
-        activity?.SetTag("journeys.batch.size", batch.Count);
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
+        var slice = BatchSlice(commits);
         var moreWork = false;
         CompiledJourney? previous = null;
-        foreach (var item in batch)
+        while (batch.Count < _options.BatchSize
+            && (batch.Count == 0 || _time.GetTimestamp() - started < slice)
+            && inbox.TryRead(out var item))
         {
+            batch.Add(item);
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
             try
@@ -333,9 +368,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
 
+        activity?.SetTag("journeys.batch.size", batch.Count);
         try
         {
+            var committing = _time.GetTimestamp();
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, stoppingToken).ConfigureAwait(false);
+            commits.Record(_time.GetTimestamp() - committing);
             var anyOutbox = false;
             for (var i = 0; i < applied.Count; i++)
             {
@@ -446,6 +484,34 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             LogRecheckFailed(_logger, updates, ex);
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A shard's usual commit duration: the shortest of its last 8 commits, in timestamp ticks (0 before the first). The
+    /// shortest, not the average: the cost of the store call itself, without the odd commit that waited for a
+    /// collection, the CPU or a cold path (a fresh host's first commits are slow once).
+    /// </summary>
+    private sealed class CommitCost
+    {
+        private readonly long[] _recent = new long[8];
+        private int _next;
+        private int _filled;
+
+        public long Usual { get; private set; }
+
+        public void Record(long ticks)
+        {
+            _recent[_next] = ticks;
+            _next = (_next + 1) % _recent.Length;
+            _filled = Math.Min(_filled + 1, _recent.Length);
+            var usual = long.MaxValue;
+            for (var i = 0; i < _filled; i++)
+            {
+                usual = Math.Min(usual, _recent[i]);
+            }
+
+            Usual = usual;
         }
     }
 
