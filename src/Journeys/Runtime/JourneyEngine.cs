@@ -230,23 +230,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>The shortest time slice of a shard batch: about the resolution of the operating system's timers.</summary>
     internal static readonly TimeSpan MinBatchSlice = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>A batch's slice is at least this many times the shard's usual commit, so commits take at most about a fifth of a shard's time.</summary>
-    private const int SliceToCommitRatio = 4;
-
-    /// <summary>
-    /// How long a shard batch may run before it is committed, in <see cref="TimeProvider.GetTimestamp"/> ticks:
-    /// <see cref="MinBatchSlice"/>, or <see cref="SliceToCommitRatio"/> times the shard's usual commit when commits are
-    /// slow (a database round trip), so a store whose commit is costly still gets batches large enough to pay for it.
-    /// </summary>
-    private long BatchSlice(CommitCost commits) =>
-        Math.Max((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency), SliceToCommitRatio * commits.Usual);
-
     private async Task RunShardAsync(ChannelReader<WorkItem> inbox, CancellationToken stoppingToken)
     {
         var batch = new List<WorkItem>(_options.BatchSize);
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
         var fields = new FieldBuffer();
-        var commits = new CommitCost();
+        var slices = new BatchSlice((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency));
         try
         {
             while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -265,7 +254,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     continue;
                 }
 
-                await ProcessBatchAsync(inbox, batch, checkpoints, fields, commits, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -278,22 +267,32 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Takes work items from the shard's inbox and runs them, then commits them with one store call. A batch ends at
     /// <see cref="JourneysOptions.BatchSize"/> items, when the inbox is empty, or when running it has taken its time slice
-    /// (<see cref="BatchSlice"/>): nothing a batch did is visible before its commit, so the slice bounds how long a
+    /// (<see cref="BatchSlice"/>, at least <see cref="MinBatchSlice"/>): nothing a batch did is visible before its commit, so the slice bounds how long a
     /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
     /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
     /// </summary>
-    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, CommitCost commits, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
-        var slice = BatchSlice(commits);
+        var slice = slices.Ticks;
+        var sliceEnded = false;
         var moreWork = false;
         CompiledJourney? previous = null;
-        while (batch.Count < _options.BatchSize
-            && (batch.Count == 0 || _time.GetTimestamp() - started < slice)
-            && inbox.TryRead(out var item))
+        while (batch.Count < _options.BatchSize)
         {
+            if (batch.Count > 0 && _time.GetTimestamp() - started >= slice)
+            {
+                sliceEnded = true;
+                break;
+            }
+
+            if (!inbox.TryRead(out var item))
+            {
+                break;
+            }
+
             batch.Add(item);
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
@@ -373,7 +372,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             var committing = _time.GetTimestamp();
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, stoppingToken).ConfigureAwait(false);
-            commits.Record(_time.GetTimestamp() - committing);
+            if (sliceEnded)
+            {
+                slices.Adapt(committing - started, _time.GetTimestamp() - committing);
+            }
+
             var anyOutbox = false;
             for (var i = 0; i < applied.Count; i++)
             {
@@ -488,30 +491,40 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
-    /// A shard's usual commit duration: the shortest of its last 8 commits, in timestamp ticks (0 before the first). The
-    /// shortest, not the average: the cost of the store call itself, without the odd commit that waited for a
-    /// collection, the CPU or a cold path (a fresh host's first commits are slow once).
+    /// A shard's batch time slice, in timestamp ticks: <see cref="MinBatchSlice"/> while commits are cheap next to the
+    /// work they commit, longer when they are not. After a batch that its slice ended (so there was more work waiting),
+    /// the slice doubles when the commit took more than a quarter of the batch's running time (a store whose commit is a
+    /// database round trip gets batches large enough to pay for it) and halves, down to the minimum, when it took less
+    /// than an eighth. The in-memory store's commit is meant to stay below a quarter of the work it commits, so its slice
+    /// stays at or near the minimum (a machine so loaded that commits wait for the CPU lengthens it). Batches that ended for lack of work or at <see cref="JourneysOptions.BatchSize"/> say nothing about the
+    /// slice and leave it as it is.
     /// </summary>
-    private sealed class CommitCost
+    private sealed class BatchSlice
     {
-        private readonly long[] _recent = new long[8];
-        private int _next;
-        private int _filled;
+        // Bounds the doubling; BatchSize bounds a batch long before.
+        private const int MaxDoublings = 10;
 
-        public long Usual { get; private set; }
+        private readonly long _minimum;
+        private long _ticks;
 
-        public void Record(long ticks)
+        public BatchSlice(long minimum)
         {
-            _recent[_next] = ticks;
-            _next = (_next + 1) % _recent.Length;
-            _filled = Math.Min(_filled + 1, _recent.Length);
-            var usual = long.MaxValue;
-            for (var i = 0; i < _filled; i++)
-            {
-                usual = Math.Min(usual, _recent[i]);
-            }
+            _minimum = minimum;
+            _ticks = minimum;
+        }
 
-            Usual = usual;
+        public long Ticks => _ticks;
+
+        public void Adapt(long runTicks, long commitTicks)
+        {
+            if (commitTicks * 4 > runTicks)
+            {
+                _ticks = Math.Min(_ticks * 2, _minimum << MaxDoublings);
+            }
+            else if (commitTicks * 8 < runTicks)
+            {
+                _ticks = Math.Max(_ticks / 2, _minimum);
+            }
         }
     }
 
