@@ -200,7 +200,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var timer = Task.Delay(due - now, _time, idle.Token);
+            var timer = Task.Delay(WholeMilliseconds(due - now), _time, idle.Token);
             if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
             {
                 await idle.CancelAsync().ConfigureAwait(false);
@@ -215,32 +215,46 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
+    /// <summary>
+    /// A wait rounded up to whole milliseconds. The system clock's timers count whole milliseconds and drop the rest: a
+    /// wait of 0.6 ms would end at once, the due timer would not be due yet, and the pump would spin until it is.
+    /// </summary>
+    internal static TimeSpan WholeMilliseconds(TimeSpan wait)
+    {
+        var remainder = wait.Ticks % TimeSpan.TicksPerMillisecond;
+        return remainder == 0 ? wait : wait + TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond - remainder);
+    }
+
     private static readonly TimeSpan ClockJumpTolerance = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The shortest time slice of a shard batch: about the resolution of the operating system's timers.</summary>
+    internal static readonly TimeSpan MinBatchSlice = TimeSpan.FromMilliseconds(1);
 
     private async Task RunShardAsync(ChannelReader<WorkItem> inbox, CancellationToken stoppingToken)
     {
         var batch = new List<WorkItem>(_options.BatchSize);
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
         var fields = new FieldBuffer();
+        var slices = new BatchSlice((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency));
         try
         {
             while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 batch.Clear();
                 checkpoints.Clear();
-                while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-
                 if (stoppingToken.IsCancellationRequested)
                 {
                     // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
+                    while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
+                    {
+                        batch.Add(item);
+                    }
+
                     Interlocked.Add(ref _inFlight, -batch.Count);
                     continue;
                 }
 
-                await ProcessBatchAsync(batch, checkpoints, fields, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -250,16 +264,36 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
-    private async Task ProcessBatchAsync(List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, CancellationToken stoppingToken)
+    /// <summary>
+    /// Takes work items from the shard's inbox and runs them, then commits them with one store call. A batch ends at
+    /// <see cref="JourneysOptions.BatchSize"/> items, when the inbox is empty, or when running it has taken its time slice
+    /// (<see cref="BatchSlice"/>, at least <see cref="MinBatchSlice"/>): nothing a batch did is visible before its commit, so the slice bounds how long a
+    /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
+    /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
+    /// </summary>
+    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
-        activity?.SetTag("journeys.batch.size", batch.Count);
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
+        var slice = slices.Ticks;
+        var sliceEnded = false;
         var moreWork = false;
         CompiledJourney? previous = null;
-        foreach (var item in batch)
+        while (batch.Count < _options.BatchSize)
         {
+            if (batch.Count > 0 && _time.GetTimestamp() - started >= slice)
+            {
+                sliceEnded = true;
+                break;
+            }
+
+            if (!inbox.TryRead(out var item))
+            {
+                break;
+            }
+
+            batch.Add(item);
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
             try
@@ -333,9 +367,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
 
+        activity?.SetTag("journeys.batch.size", batch.Count);
         try
         {
+            var committing = _time.GetTimestamp();
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, stoppingToken).ConfigureAwait(false);
+            if (sliceEnded)
+            {
+                slices.Adapt(committing - started, _time.GetTimestamp() - committing);
+            }
+
             var anyOutbox = false;
             for (var i = 0; i < applied.Count; i++)
             {
@@ -446,6 +487,44 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             LogRecheckFailed(_logger, updates, ex);
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A shard's batch time slice, in timestamp ticks: <see cref="MinBatchSlice"/> while commits are cheap next to the
+    /// work they commit, longer when they are not. After a batch that its slice ended (so there was more work waiting),
+    /// the slice doubles when the commit took more than a quarter of the batch's running time (a store whose commit is a
+    /// database round trip gets batches large enough to pay for it) and halves, down to the minimum, when it took less
+    /// than an eighth. The in-memory store's commit is meant to stay below a quarter of the work it commits, so its slice
+    /// stays at or near the minimum (a machine so loaded that commits wait for the CPU lengthens it). Batches that ended for lack of work or at <see cref="JourneysOptions.BatchSize"/> say nothing about the
+    /// slice and leave it as it is.
+    /// </summary>
+    private sealed class BatchSlice
+    {
+        // Bounds the doubling; BatchSize bounds a batch long before.
+        private const int MaxDoublings = 10;
+
+        private readonly long _minimum;
+        private long _ticks;
+
+        public BatchSlice(long minimum)
+        {
+            _minimum = minimum;
+            _ticks = minimum;
+        }
+
+        public long Ticks => _ticks;
+
+        public void Adapt(long runTicks, long commitTicks)
+        {
+            if (commitTicks * 4 > runTicks)
+            {
+                _ticks = Math.Min(_ticks * 2, _minimum << MaxDoublings);
+            }
+            else if (commitTicks * 8 < runTicks)
+            {
+                _ticks = Math.Max(_ticks / 2, _minimum);
+            }
         }
     }
 

@@ -5,14 +5,16 @@ namespace Journeys.Storage.InMemory;
 /// <content>Enrollments: entry rules, claims with leases, checkpoints, customer events, cancellation.</content>
 internal sealed partial class InMemoryEngineStore
 {
-    private readonly Dictionary<Guid, EnrollmentEntry> _enrollments = [];
+    // Every enrollment by id: one array slot each (the key is the entry's own Id), no dictionary entry.
+    private readonly KeyedTable<Guid, EnrollmentEntry> _enrollments = new(static e => e.Id, EqualityComparer<Guid>.Default);
 
     // The first enrollment of each customer; the others follow through NextOfCustomer, in creation order: duplicate and
     // re-entry checks, event wake-ups, reads. A chain through the entries costs no list per customer.
-    private readonly Dictionary<string, EnrollmentEntry> _byCustomer = new(StringComparer.Ordinal);
+    private readonly KeyedTable<string, EnrollmentEntry> _byCustomer = new(static e => e.CustomerId, StringComparer.Ordinal);
 
-    // Enrollments not ended, per journey: cancellation without a scan of ended ones.
-    private readonly Dictionary<string, HashSet<EnrollmentEntry>> _liveByJourney = new(StringComparer.Ordinal);
+    // Enrollments not ended, per journey: cancellation without a scan of ended ones. A list threaded through the
+    // entries (LivePrevious/LiveNext): no set entry per enrollment.
+    private readonly Dictionary<string, LiveList> _liveByJourney = new(StringComparer.Ordinal);
 
     // Enrollments ever created per journey (all versions): entry caps.
     private readonly Dictionary<string, long> _createdByJourney = new(StringComparer.Ordinal);
@@ -35,7 +37,7 @@ internal sealed partial class InMemoryEngineStore
     private readonly HashSet<Guid> _commitAccepted = [];
     private readonly HashSet<string> _commitMessageIds = new(StringComparer.Ordinal);
     private long _eventSequence;
-    private long _enrollmentOrder;
+    private int _enrollmentOrder;
 
     /// <inheritdoc />
     /// <remarks>
@@ -364,7 +366,7 @@ internal sealed partial class InMemoryEngineStore
         List<(Enrollment State, long Order)> matches = [];
         lock (_lock)
         {
-            foreach (var first in _byCustomer.Values)
+            foreach (var first in _byCustomer)
             {
                 for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
                 {
@@ -420,7 +422,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 if (_liveByJourney.TryGetValue(journeyId, out var live))
                 {
-                    foreach (var entry in live)
+                    for (var entry = live.First; entry is not null; entry = entry.LiveNext)
                     {
                         if (Matches(entry, journeyId, version))
                         {
@@ -433,7 +435,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 foreach (var live in _liveByJourney.Values)
                 {
-                    foreach (var entry in live)
+                    for (var entry = live.First; entry is not null; entry = entry.LiveNext)
                     {
                         if (Matches(entry, null, version))
                         {
@@ -552,7 +554,7 @@ internal sealed partial class InMemoryEngineStore
         }
 
         // The entry is the enrollment: no Enrollment record is kept (one is built per claim or read).
-        var added = new EnrollmentEntry(request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.At, ++_enrollmentOrder)
+        var added = new EnrollmentEntry(request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.At, checked(++_enrollmentOrder))
         {
             CurrentNodeId = request.StartNodeId,
             Status = EnrollmentStatus.Active,
@@ -562,10 +564,10 @@ internal sealed partial class InMemoryEngineStore
             NodeEnteredAt = request.At,
             EventCursor = _inboxes.TryGetValue(request.CustomerId, out var inbox) ? inbox.LastSequence : 0,
         };
-        _enrollments.Add(added.Id, added);
+        _enrollments.Add(added);
         if (last is null)
         {
-            _byCustomer.Add(request.CustomerId, added);
+            _byCustomer.Add(added);
         }
         else
         {
@@ -574,7 +576,7 @@ internal sealed partial class InMemoryEngineStore
 
         if (!_liveByJourney.TryGetValue(request.JourneyId, out var live))
         {
-            live = [];
+            live = new LiveList();
             _liveByJourney.Add(request.JourneyId, live);
         }
 
@@ -586,7 +588,11 @@ internal sealed partial class InMemoryEngineStore
 
     private void ApplyLocked(EnrollmentCheckpoint checkpoint)
     {
-        var entry = _enrollments[checkpoint.State.Id];
+        if (!_enrollments.TryGetValue(checkpoint.State.Id, out var entry))
+        {
+            throw new InvalidOperationException($"Enrollment {checkpoint.State.Id} was accepted for commit but is not in the store.");
+        }
+
         Unslot(entry);
         entry.LeaseOwner = null;
 
@@ -642,7 +648,7 @@ internal sealed partial class InMemoryEngineStore
 
     private void RemoveLive(EnrollmentEntry entry, string journeyId)
     {
-        if (_liveByJourney.TryGetValue(journeyId, out var live) && live.Remove(entry) && live.Count == 0)
+        if (_liveByJourney.TryGetValue(journeyId, out var live) && live.Remove(entry) && live.First is null)
         {
             _liveByJourney.Remove(journeyId);
         }
@@ -743,6 +749,61 @@ internal sealed partial class InMemoryEngineStore
         return low;
     }
 
+    // A journey's enrollments that have not ended, linked through the entries.
+    private sealed class LiveList
+    {
+        public EnrollmentEntry? First { get; private set; }
+
+        private EnrollmentEntry? _last;
+
+        public void Add(EnrollmentEntry entry)
+        {
+            entry.LivePrevious = _last;
+            entry.LiveNext = null;
+            if (_last is null)
+            {
+                First = entry;
+            }
+            else
+            {
+                _last.LiveNext = entry;
+            }
+
+            _last = entry;
+        }
+
+        /// <summary>Unlinks the entry; false when it is not in this list (already removed).</summary>
+        public bool Remove(EnrollmentEntry entry)
+        {
+            if (entry.LivePrevious is null)
+            {
+                if (!ReferenceEquals(First, entry))
+                {
+                    return false;
+                }
+
+                First = entry.LiveNext;
+            }
+            else
+            {
+                entry.LivePrevious.LiveNext = entry.LiveNext;
+            }
+
+            if (entry.LiveNext is null)
+            {
+                _last = entry.LivePrevious;
+            }
+            else
+            {
+                entry.LiveNext.LivePrevious = entry.LivePrevious;
+            }
+
+            entry.LivePrevious = null;
+            entry.LiveNext = null;
+            return true;
+        }
+    }
+
     private sealed class CustomerInbox
     {
         public List<SequencedEvent> Events { get; } = [];
@@ -752,21 +813,37 @@ internal sealed partial class InMemoryEngineStore
 
     /// <summary>
     /// One enrollment, its fields kept in place (a commit copies the checkpoint's state in; nothing else is kept per
-    /// enrollment), with its slots in the claim structures.
+    /// enrollment), with its slots in the claim structures. Kept small because a store holds one per enrollment, most
+    /// of them waiting: instants are UTC ticks (8 bytes, where a <see cref="DateTimeOffset"/> takes 16 and a nullable one
+    /// 24; the stores keep instants, not offsets, see <c>docs/storage.md</c>), strings and wake-event arrays are the
+    /// caller's (the engine passes its compiled version's node ids and event names, so they are shared), and the
+    /// indexes link through the entry instead of holding an entry record per enrollment.
     /// </summary>
-    private sealed class EnrollmentEntry(Guid id, string journeyId, int version, string customerId, DateTimeOffset enteredAt, long order) : IHeapNode
+    private sealed class EnrollmentEntry(Guid id, string journeyId, int version, string customerId, DateTimeOffset enteredAt, int order) : IHeapNode
     {
         public const int TimerSlot = 0;
         public const int LeaseSlot = 1;
 
-        private int _timerIndex = -1;
-        private int _leaseIndex = -1;
+        // No instant: the ticks of a null DateTimeOffset?.
+        private const long NoTime = long.MinValue;
 
+        private readonly long _enteredAt = enteredAt.UtcTicks;
+        private long _wakeAt = NoTime;
+        private long _updatedAt;
+        private long _nodeEnteredAt = NoTime;
+        private long _leaseExpiresAt;
+        // An entry is in at most one heap at a time (a claim takes it out of the timer heap before leasing it): one
+        // index, and which heap it belongs to (0: none, 1 + slot).
+        private int _heapIndex = -1;
+        private byte _heap;
+        private byte _status;
+
+        // Only entries with a timer are in the timer heap, so the null case never reaches the comparison.
         public static readonly IComparer<EnrollmentEntry> ByWakeAt = Comparer<EnrollmentEntry>.Create(static (x, y) =>
-            Nullable.Compare(x.WakeAt, y.WakeAt) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
+            x._wakeAt.CompareTo(y._wakeAt) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
 
         public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(static (x, y) =>
-            x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+            x._leaseExpiresAt.CompareTo(y._leaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
         public Guid Id { get; } = id;
 
@@ -776,22 +853,34 @@ internal sealed partial class InMemoryEngineStore
 
         public string CustomerId { get; } = customerId;
 
-        public DateTimeOffset EnteredAt { get; } = enteredAt;
+        public DateTimeOffset EnteredAt => FromTicks(_enteredAt);
 
-        public long Order { get; } = order;
+        public int Order { get; } = order;
 
         // The mutable state. WakeAt is never changed while the entry is in the timer heap (Unslot first).
         public string? CurrentNodeId { get; set; }
 
-        public EnrollmentStatus Status { get; set; }
+        public EnrollmentStatus Status
+        {
+            get => (EnrollmentStatus)_status;
+            set => _status = checked((byte)value);
+        }
 
-        public DateTimeOffset? WakeAt { get; set; }
+        public DateTimeOffset? WakeAt
+        {
+            get => _wakeAt == NoTime ? null : FromTicks(_wakeAt);
+            set => _wakeAt = value is { } time ? time.UtcTicks : NoTime;
+        }
 
         public string? AwaitedEvent { get; set; }
 
         public int Visit { get; set; }
 
-        public DateTimeOffset UpdatedAt { get; set; }
+        public DateTimeOffset UpdatedAt
+        {
+            get => FromTicks(_updatedAt);
+            set => _updatedAt = value.UtcTicks;
+        }
 
         public long ConcurrencyToken { get; set; }
 
@@ -799,7 +888,11 @@ internal sealed partial class InMemoryEngineStore
 
         public long EventCursor { get; set; }
 
-        public DateTimeOffset? NodeEnteredAt { get; set; }
+        public DateTimeOffset? NodeEnteredAt
+        {
+            get => _nodeEnteredAt == NoTime ? null : FromTicks(_nodeEnteredAt);
+            set => _nodeEnteredAt = value is { } time ? time.UtcTicks : NoTime;
+        }
 
         public int NodeState { get; set; }
 
@@ -825,9 +918,13 @@ internal sealed partial class InMemoryEngineStore
 
         public string? LeaseOwner { get; set; }
 
-        public DateTimeOffset LeaseExpiresAt { get; set; }
+        public DateTimeOffset LeaseExpiresAt
+        {
+            get => FromTicks(_leaseExpiresAt);
+            set => _leaseExpiresAt = value.UtcTicks;
+        }
 
-        public bool Leased => _leaseIndex >= 0;
+        public bool Leased => _heap == 1 + LeaseSlot;
 
         // The ready queue's links.
         public bool InReady { get; set; }
@@ -838,6 +935,11 @@ internal sealed partial class InMemoryEngineStore
 
         // The customer's next enrollment in creation order.
         public EnrollmentEntry? NextOfCustomer { get; set; }
+
+        // The links of the journey's live list (not ended).
+        public EnrollmentEntry? LivePrevious { get; set; }
+
+        public EnrollmentEntry? LiveNext { get; set; }
 
         /// <summary>Takes a committed state (identity fields were checked equal) with the token the commit assigns; the click counter stays.</summary>
         public void Set(Enrollment state, long token)
@@ -859,18 +961,26 @@ internal sealed partial class InMemoryEngineStore
             // Clicks is not taken: the store owns it (AddClicksAsync), and the state may predate a click.
         }
 
-        public int GetHeapIndex(int slot) => slot == TimerSlot ? _timerIndex : _leaseIndex;
+        public int GetHeapIndex(int slot) => _heap == 1 + slot ? _heapIndex : -1;
 
         public void SetHeapIndex(int slot, int index)
         {
-            if (slot == TimerSlot)
+            if (index < 0)
             {
-                _timerIndex = index;
+                _heap = 0;
+                _heapIndex = -1;
+                return;
             }
-            else
+
+            if (_heap != 0 && _heap != 1 + slot)
             {
-                _leaseIndex = index;
+                throw new InvalidOperationException($"Enrollment {Id} is in the timer heap and the lease heap at once.");
             }
+
+            _heap = (byte)(1 + slot);
+            _heapIndex = index;
         }
+
+        private static DateTimeOffset FromTicks(long utcTicks) => new(utcTicks, TimeSpan.Zero);
     }
 }

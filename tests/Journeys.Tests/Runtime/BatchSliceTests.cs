@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// A shard commits its batch once running it has taken the batch's time slice, so nothing waits behind a long batch
+/// for its commit; and the pump's timer waits are whole milliseconds. The clock is fake: the "slow" work advances it.
+/// </summary>
+public sealed class BatchSliceTests
+{
+    [Fact]
+    public async Task A_batch_is_committed_once_running_it_took_its_time_slice()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
+        var push = new RecordingChannelSender();
+        var commits = new ConcurrentQueue<int>();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<InMemoryCustomerStore>();
+
+        // Each customer read takes 2 ms of the engine's clock: more than the 1 ms slice, so each batch holds one enrollment.
+        services.AddSingleton<ICustomerStore>(sp => new SlowCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), time, TimeSpan.FromMilliseconds(2)));
+        services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => new CommitCounter(sp.GetRequiredService<InMemoryEngineStore>(), commits));
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+            .Configure(o => o.ShardCount = 1));
+        await using var provider = services.BuildServiceProvider();
+        var ids = Enumerable.Range(0, 12).Select(i => $"c{i}@example.com").ToArray();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([.. ids.Select(id => new Customer(id))]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(ids)
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+        await manager.ActivateAsync("j");
+
+        EngineHost.Eventually(() => push.Messages.Count == ids.Length, "every customer's push");
+        Assert.Equal(ids.Length, commits.Count);
+        Assert.All(commits, size => Assert.Equal(1, size));
+        Assert.True(JourneyEngine.MinBatchSlice < TimeSpan.FromMilliseconds(2), "the test's reads must outlast the minimum slice");
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(0.001, 1)]
+    [InlineData(0.6, 1)]
+    [InlineData(999.9999, 1000)]
+    [InlineData(1000, 1000)]
+    public void Timer_waits_are_rounded_up_to_whole_milliseconds(double milliseconds, double expected) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(expected), JourneyEngine.WholeMilliseconds(TimeSpan.FromMilliseconds(milliseconds)));
+
+    private sealed class SlowCustomerStore(ICustomerStore inner, FakeTimeProvider time, TimeSpan readTime) : ICustomerStore
+    {
+        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+        {
+            time.Advance(readTime);
+            return inner.GetAsync(customerId, cancellationToken);
+        }
+
+        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
+
+        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
+
+        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
+    }
+
+    private sealed class CommitCounter(IEnrollmentStore inner, ConcurrentQueue<int> commits) : IEnrollmentStore
+    {
+        public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        {
+            commits.Enqueue(checkpoints.Count);
+            return inner.CommitAsync(owner, checkpoints, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+
+        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
+            inner.EnrollAsync(requests, cancellationToken);
+
+        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+            inner.AppendEventsAsync(events, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
+            inner.GetNextWakeAsync(cancellationToken);
+
+        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+            inner.GetByCustomerAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
+            inner.ListByJourneyAsync(journeyId, version, cancellationToken);
+
+        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
+
+        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            inner.PurgeEventsAsync(olderThan, cancellationToken);
+    }
+}
