@@ -111,5 +111,8 @@ public sealed class BatchSliceTests
 
         public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
             inner.PurgeEventsAsync(olderThan, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+            inner.AddClicksAsync(clicks, cancellationToken);
     }
 }
