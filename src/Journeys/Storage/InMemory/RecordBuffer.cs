@@ -13,6 +13,14 @@ internal sealed class RecordBuffer(int capacity = 256)
 
     public void Clear() => Length = 0;
 
+    /// <summary>Drops what was written after <paramref name="length"/> bytes (a row that turned out bad).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
     /// <summary>Space for at least <paramref name="size"/> bytes at the end; <see cref="Advance"/> commits what was written.</summary>
     public Span<byte> Reserve(int size)
     {
