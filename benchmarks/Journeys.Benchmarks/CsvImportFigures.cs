@@ -40,13 +40,19 @@ internal static class CsvImportFigures
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
                 var wsBefore = Environment.WorkingSet;
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 var (import, peakWs, peakHeap, heapBefore, store) = await ImportAsync(path, rows);
+                var cpu1 = Process.GetCurrentProcess().TotalProcessorTime;
                 var parse = Time(() => Parse(path));
+                var cpu2 = Process.GetCurrentProcess().TotalProcessorTime;
                 var check = await TimeAsync(() => ReadAsync(path, encode: false));
                 var encode = await TimeAsync(() => ReadAsync(path, encode: true));
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"  run {run}: parse baseline {parse,7:N0} ms ({rows / parse * 1000:N0} rows/s) | reader checks {check,7:N0} ms | check+encode {encode,7:N0} ms | import {import,7:N0} ms ({rows / import * 1000:N0} rows/s, {parse / import:P0} of baseline)"));
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"         process CPU time (all threads, less sensitive to a loaded machine than the wall clock): parse baseline {(cpu2 - cpu1).TotalMilliseconds,7:N0} ms | import {(cpu1 - cpu0).TotalMilliseconds,7:N0} ms ({(cpu2 - cpu1) / (cpu1 - cpu0):P0} of baseline)"));
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"         process working set: before import {wsBefore / 1048576d:N0} MB, peak during import {peakWs / 1048576d:N0} MB | heap before {heapBefore / 1048576d:N0} MB, peak {peakHeap / 1048576d:N0} MB, store keeps {store / 1048576d:N0} MB, import's own {(peakHeap - heapBefore - store) / 1048576d:N0} MB"));

@@ -48,6 +48,12 @@ internal sealed class RecordBuffer(int capacity = 256)
 
     public void WriteVarint(ulong value)
     {
+        if (value < 0x80)
+        {
+            WriteByte((byte)value);
+            return;
+        }
+
         var span = Reserve(10);
         CustomerRecordCodec.WriteVarint(span, value);
         Length += CustomerRecordCodec.VarintLength(value);
