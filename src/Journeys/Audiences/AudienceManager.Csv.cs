@@ -92,9 +92,9 @@ internal sealed partial class AudienceManager
             var reader = CustomerCsvReader.Create(source, schema, importOptions, leaveOpen: true);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadRowAsync(false, cancellationToken).ConfigureAwait(false))
+                while (await reader.NextRowAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (reader.RowProblems.Count > 0)
+                    if (!spool.TryAppend(reader, reader.RowsRead, reader.Line, out var hash))
                     {
                         badRows++;
                         foreach (var problem in reader.RowProblems)
@@ -105,7 +105,7 @@ internal sealed partial class AudienceManager
                         continue;
                     }
 
-                    hashes.Add(spool.Append(reader, reader.RowsRead, reader.Line));
+                    hashes.Add(hash);
                     if (spool.IsFull)
                     {
                         await spool.FlushAsync(cancellationToken).ConfigureAwait(false);

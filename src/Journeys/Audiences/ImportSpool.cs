@@ -47,6 +47,33 @@ internal sealed class ImportSpool : IAsyncDisposable
         return hash;
     }
 
+    /// <summary>
+    /// Checks the current row of <paramref name="reader"/> and appends it when it is good, in one pass over its cells
+    /// (<see cref="CustomerCsvReader.TryEncodeRow"/>); a bad row leaves the spool as it was, its problems in the reader.
+    /// </summary>
+    /// <param name="reader">The reader, on a row (<see cref="CustomerCsvReader.NextRowAsync"/>).</param>
+    /// <param name="row">The row's number.</param>
+    /// <param name="line">The line where the row starts.</param>
+    /// <param name="hash">For a good row, the hash of its id.</param>
+    /// <returns>True when the row is good and was appended.</returns>
+    public bool TryAppend(CustomerCsvReader reader, long row, long line, out ulong hash)
+    {
+        var start = _write.Length;
+        _write.Reserve(4);
+        _write.Advance(4);
+        _write.WriteVarint((ulong)row);
+        _write.WriteVarint((ulong)line);
+        if (!reader.TryEncodeRow(_write, out hash))
+        {
+            _write.Truncate(start);
+            return false;
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(_write.At(start, 4), _write.Length - start - 4);
+        Count++;
+        return true;
+    }
+
     /// <summary>True when the write buffer should go to the file (<see cref="FlushAsync"/>).</summary>
     public bool IsFull => _write.Length >= FlushAt;
 

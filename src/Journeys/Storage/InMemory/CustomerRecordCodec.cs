@@ -243,7 +243,8 @@ internal static class CustomerRecordCodec
         return p - q;
     }
 
-    public static void WriteVarint(Span<byte> span, ulong value)
+    /// <summary>Writes a variable-length integer (7 bits a byte, low first); returns its length.</summary>
+    public static int WriteVarint(Span<byte> span, ulong value)
     {
         var i = 0;
         while (value >= 0x80)
@@ -253,6 +254,7 @@ internal static class CustomerRecordCodec
         }
 
         span[i] = (byte)value;
+        return i + 1;
     }
 
     public static int VarintLength(ulong value)

@@ -32,6 +32,9 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     private const long FreeRow = -1;
     private const long MinGarbageToCompact = 8L << 20;
 
+    /// <summary>Patches of a merge whose table slots are read ahead together (<see cref="TouchSlots"/>): a chunk's table lines stay in the L2 cache.</summary>
+    private const int TouchChunk = 256;
+
     [ThreadStatic]
     private static RecordBuffer? t_buffer;
 
@@ -59,6 +62,9 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     private int _count;
     private long _liveBytes;
     private long _garbageBytes;
+
+    // What TouchSlots read, kept so the reads are not optimised away.
+    private ulong _touched;
 
     /// <summary>Guards the data; <see cref="InMemoryEngineStore"/> takes it too, after its own, to apply a checkpoint's field updates atomically.</summary>
     internal Lock SyncRoot { get; } = new();
@@ -339,8 +345,16 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
             int created = 0, updated = 0;
             EnsureRoom(offsets.Length);
-            foreach (var offset in offsets)
+            Span<uint> hashes = stackalloc uint[TouchChunk];
+            for (var p = 0; p < offsets.Length; p++)
             {
+                var chunkAt = p % TouchChunk;
+                if (chunkAt == 0)
+                {
+                    TouchSlots(patches, offsets.Slice(p, Math.Min(TouchChunk, offsets.Length - p)), hashes);
+                }
+
+                var offset = offsets[p];
                 var position = offset;
                 CustomerRecordCodec.ReadStringBytes(patches, ref position, out _);
                 var idPayload = patches[offset..position];
@@ -353,28 +367,43 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                     nonNull += patches[starts[c]] == CustomerRecordCodec.NullTag ? 0 : 1;
                 }
 
-                record.Clear();
-                record.Write(idPayload);
-                var hash = Hash(idPayload);
+                var hash = hashes[chunkAt];
                 var row = FindRow(idPayload, hash, out var slot);
                 if (row < 0)
                 {
-                    record.WriteByte(0);
-                    record.WriteVarint((ulong)nonNull);
+                    // A new customer: the record is written straight into the arena (the id, no time zone, the non-null values).
+                    var length = idPayload.Length + 1 + CustomerRecordCodec.VarintLength((ulong)nonNull);
                     for (var c = 0; c < columns.Count; c++)
                     {
                         if (patches[starts[c]] != CustomerRecordCodec.NullTag)
                         {
-                            record.WriteVarint((ulong)ids[c]);
-                            record.Write(patches.Slice(starts[c], lengths[c]));
+                            length += CustomerRecordCodec.VarintLength((ulong)ids[c]) + lengths[c];
                         }
                     }
 
+                    var place = Allocate(length, out var destination);
+                    idPayload.CopyTo(destination);
+                    var at = idPayload.Length;
+                    destination[at++] = 0;
+                    at += CustomerRecordCodec.WriteVarint(destination[at..], (ulong)nonNull);
+                    for (var c = 0; c < columns.Count; c++)
+                    {
+                        if (patches[starts[c]] != CustomerRecordCodec.NullTag)
+                        {
+                            at += CustomerRecordCodec.WriteVarint(destination[at..], (ulong)ids[c]);
+                            patches.Slice(starts[c], lengths[c]).CopyTo(destination[at..]);
+                            at += lengths[c];
+                        }
+                    }
+
+                    AddRow(place, slot, hash);
                     created++;
                 }
                 else
                 {
                     // The stored fields the patch does not name, then the patch's non-null values.
+                    record.Clear();
+                    record.Write(idPayload);
                     var old = Record(_pages, _rowRef[row]);
                     var at = idPayload.Length;
                     var zone = CustomerRecordCodec.ReadVarint(old, ref at);
@@ -408,10 +437,9 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                     }
 
                     WriteFixedVarint(record.At(countAt, 5), (uint)kept);
+                    Put(record.WrittenSpan, row, slot, hash);
                     updated++;
                 }
-
-                Put(record.WrittenSpan, row, slot, hash);
             }
 
             CompactIfWasteful();
@@ -452,6 +480,32 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     }
 
     private static RecordBuffer Buffer() => t_buffer ??= new RecordBuffer(1024);
+
+    /// <summary>
+    /// The hashes of the patches' ids, and their table slots read once: independent loads that the processor overlaps,
+    /// so the cache misses of a chunk (the table is 16 MiB for a million customers, each id at a random place in it)
+    /// cost about one miss's time instead of one each when <see cref="FindRow(ReadOnlySpan{byte}, uint, out int)"/> then
+    /// probes them one after the other. The caller holds <see cref="SyncRoot"/> and has made room, so the table does not change meanwhile.
+    /// </summary>
+    private void TouchSlots(ReadOnlySpan<byte> patches, ReadOnlySpan<int> offsets, Span<uint> hashes)
+    {
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            var position = offsets[i];
+            CustomerRecordCodec.ReadStringBytes(patches, ref position, out _);
+            hashes[i] = Hash(patches[offsets[i]..position]);
+        }
+
+        var table = _table;
+        var shift = _shift;
+        ulong touched = 0;
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            touched |= table[(int)(hashes[i] >> shift)];
+        }
+
+        _touched = touched;
+    }
 
     /// <summary>A record (without its length prefix) by its place in the arena.</summary>
     private static ReadOnlySpan<byte> Record(byte[][] pages, long place)
@@ -621,18 +675,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             return;
         }
 
-        if (_freeCount > 0)
-        {
-            row = _freeRows[--_freeCount];
-        }
-        else
-        {
-            row = _rowCount++;
-        }
-
-        _rowRef[row] = Append(record);
-        _table[slot] = ((ulong)hash << 32) | (uint)(row + 1);
-        _count++;
+        AddRow(Append(record), slot, hash);
     }
 
     /// <summary>Room for <paramref name="more"/> new customers without growing the table or the row arrays (so a slot found stays valid).</summary>
@@ -666,7 +709,18 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     /// <summary>Appends a record with its length prefix; returns its place (page in the high half, offset in the low).</summary>
     private long Append(ReadOnlySpan<byte> record)
     {
-        var size = CustomerRecordCodec.VarintLength((ulong)record.Length) + record.Length;
+        var place = Allocate(record.Length, out var destination);
+        record.CopyTo(destination);
+        return place;
+    }
+
+    /// <summary>
+    /// Room for a record of <paramref name="length"/> bytes at the end of the arena, its length prefix written: the
+    /// caller writes the record into <paramref name="destination"/>. Returns its place (page in the high half, offset in the low).
+    /// </summary>
+    private long Allocate(int length, out Span<byte> destination)
+    {
+        var size = CustomerRecordCodec.VarintLength((ulong)length) + length;
         if (PageSize - _tail < size || _pageCount == 0)
         {
             if (_pageCount == _pages.Length)
@@ -680,11 +734,20 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
         var page = _pages[_pageCount - 1];
         var place = ((long)(_pageCount - 1) << 32) | (uint)_tail;
-        CustomerRecordCodec.WriteVarint(page.AsSpan(_tail), (ulong)record.Length);
-        record.CopyTo(page.AsSpan(_tail + size - record.Length));
+        CustomerRecordCodec.WriteVarint(page.AsSpan(_tail), (ulong)length);
+        destination = page.AsSpan(_tail + size - length, length);
         _tail = page.Length == PageSize ? _tail + size : PageSize;
-        _liveBytes += record.Length;
+        _liveBytes += length;
         return place;
+    }
+
+    /// <summary>A new customer's row for a record already at <paramref name="place"/>, entered at the empty table <paramref name="slot"/>.</summary>
+    private void AddRow(long place, int slot, uint hash)
+    {
+        var row = _freeCount > 0 ? _freeRows[--_freeCount] : _rowCount++;
+        _rowRef[row] = place;
+        _table[slot] = ((ulong)hash << 32) | (uint)(row + 1);
+        _count++;
     }
 
     private void Rehash(int size)

@@ -13,6 +13,14 @@ internal sealed class RecordBuffer(int capacity = 256)
 
     public void Clear() => Length = 0;
 
+    /// <summary>Drops what was written after <paramref name="length"/> bytes (a row that turned out bad).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
     /// <summary>Space for at least <paramref name="size"/> bytes at the end; <see cref="Advance"/> commits what was written.</summary>
     public Span<byte> Reserve(int size)
     {
@@ -40,6 +48,12 @@ internal sealed class RecordBuffer(int capacity = 256)
 
     public void WriteVarint(ulong value)
     {
+        if (value < 0x80)
+        {
+            WriteByte((byte)value);
+            return;
+        }
+
         var span = Reserve(10);
         CustomerRecordCodec.WriteVarint(span, value);
         Length += CustomerRecordCodec.VarintLength(value);
