@@ -152,6 +152,9 @@ internal static class LatenessProbe
 
             public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
                 inner.PurgeEventsAsync(olderThan, cancellationToken);
+
+            public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+                inner.AddClicksAsync(clicks, cancellationToken);
         }
     }
 }
