@@ -51,6 +51,47 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
     }
 
     /// <inheritdoc />
+    /// <remarks>One query for the whole list (<c>customer_id = ANY</c>, through the primary key), whatever its length.</remarks>
+    public ValueTask<IReadOnlyList<Customer?>> GetManyAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var distinct = new HashSet<string>(customerIds.Count, StringComparer.Ordinal);
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            distinct.Add(customerIds[i] ?? throw new ArgumentException($"Customer id at index {i} is null.", nameof(customerIds)));
+        }
+
+        if (distinct.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<Customer?>>([]);
+        }
+
+        var ids = distinct.ToArray();
+        return database.ExecuteAsync<IReadOnlyList<Customer?>>("get customers", async (connection, token) =>
+        {
+            var found = new Dictionary<string, Customer>(ids.Length, StringComparer.Ordinal);
+            using (var command = database.Command(connection, null, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1)"))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    var customer = Read(reader);
+                    found[customer.Id] = customer;
+                }
+            }
+
+            var result = new Customer?[customerIds.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = found.GetValueOrDefault(customerIds[i]);
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>One statement over arrays; <c>xmax = 0</c> tells the inserted rows from the replaced ones.</remarks>
     public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
     {

@@ -289,11 +289,13 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction, three statements in one round trip and one more for the events: leases that expired by
-    /// <paramref name="now"/> are released (the owner stays recorded, so its late commit is accepted until someone else
-    /// claims) and their enrollments go back to the timers or the end of the ready queue; then due timers in
-    /// (wake time, id) order and the ready queue in arrival order are taken with <c>FOR UPDATE SKIP LOCKED</c>, so
-    /// hosts claiming at once never get the same enrollment, and stamped with the lease.
+    /// One round trip: one <see cref="NpgsqlBatch"/> of three statements, which the server runs as one implicit
+    /// transaction (one Sync; an error rolls all of it back). Leases that expired by <paramref name="now"/> are released
+    /// (the owner stays recorded, so its late commit is accepted until someone else claims) and their enrollments go
+    /// back to the timers or the end of the ready queue; then due timers in (wake time, id) order and the ready queue in
+    /// arrival order are taken with <c>FOR UPDATE SKIP LOCKED</c>, so hosts claiming at once never get the same
+    /// enrollment, and stamped with the lease; last, the pending events of the claimed enrollments' customers are read
+    /// (rows leased to the owner with this claim's expiry: a superset at worst, filtered per enrollment by its cursor).
     /// </remarks>
     public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
     {
@@ -302,10 +304,11 @@ internal sealed partial class PostgreSqlEngineStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         var at = Utc(now);
         var expiresAt = Utc(now + lease);
-        return database.InTransactionAsync<IReadOnlyList<WorkItem>>("claim enrollments", async (connection, transaction, token) =>
+        return database.ExecuteAsync<IReadOnlyList<WorkItem>>("claim enrollments", async (connection, token) =>
         {
             var claimed = new List<(long Order, Enrollment State)>();
-            var batch = new NpgsqlBatch(connection, transaction);
+            var events = new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
+            var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
                 var expire = new NpgsqlBatchCommand(database.Sql(
@@ -333,14 +336,25 @@ internal sealed partial class PostgreSqlEngineStore
                 claim.Parameters.Add(Parameter<long>(maxItems));
                 claim.Parameters.Add(Parameter(owner));
                 claim.Parameters.Add(Parameter(expiresAt));
+                // A later statement of the batch sees the claim's writes (a new snapshot per statement).
+                var read = new NpgsqlBatchCommand(database.Sql(
+                    "SELECT v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id FROM ("
+                    + " SELECT customer_id, min(event_cursor) AS cursor FROM {s}.enrollments WHERE lease_expires_at = $2 AND lease_owner = $1 GROUP BY customer_id) c"
+                    + " JOIN {s}.events v ON v.customer_id = c.customer_id AND v.sequence > c.cursor ORDER BY v.customer_id, v.sequence"));
+                read.Parameters.Add(Parameter(owner));
+                read.Parameters.Add(Parameter(expiresAt));
                 batch.BatchCommands.Add(expire);
                 batch.BatchCommands.Add(claim);
+                batch.BatchCommands.Add(read);
                 // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
                 using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     claimed.Add((reader.GetInt64(0), ReadEnrollment(reader, 1)));
                 }
+
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+                await ReadEventRowsAsync(reader, events, token).ConfigureAwait(false);
             }
 
             if (claimed.Count == 0)
@@ -349,7 +363,6 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             claimed.Sort(static (x, y) => x.Order.CompareTo(y.Order));
-            var events = await ReadEventsAsync(connection, transaction, claimed.Select(static c => c.State), token).ConfigureAwait(false);
             var items = new WorkItem[claimed.Count];
             for (var i = 0; i < items.Length; i++)
             {
@@ -558,21 +571,9 @@ internal sealed partial class PostgreSqlEngineStore
             return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken);
 
-    private async ValueTask<Dictionary<string, List<SequencedEvent>>> ReadEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<Enrollment> states, CancellationToken token)
+    // Rows of (customer_id, sequence, name, properties, time, message_id), grouped by customer in the order read.
+    private static async ValueTask ReadEventRowsAsync(NpgsqlDataReader reader, Dictionary<string, List<SequencedEvent>> result, CancellationToken token)
     {
-        var cursors = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var state in states)
-        {
-            cursors[state.CustomerId] = cursors.TryGetValue(state.CustomerId, out var cursor) ? Math.Min(cursor, state.EventCursor) : state.EventCursor;
-        }
-
-        var result = new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
-        using var command = database.Command(connection, transaction,
-            "SELECT v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id FROM unnest($1::text[], $2::bigint[]) AS u(c, cursor)"
-            + " JOIN {s}.events v ON v.customer_id = u.c AND v.sequence > u.cursor ORDER BY v.customer_id, v.sequence");
-        command.Parameters.Add(Parameter(cursors.Keys.ToArray()));
-        command.Parameters.Add(Parameter(cursors.Values.ToArray()));
-        using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
         while (await reader.ReadAsync(token).ConfigureAwait(false))
         {
             var customerId = reader.GetString(0);
@@ -591,8 +592,6 @@ internal sealed partial class PostgreSqlEngineStore
                     reader.GetFieldValue<DateTimeOffset>(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5))));
         }
-
-        return result;
     }
 
     private static IReadOnlyList<SequencedEvent> EventsAfter(Dictionary<string, List<SequencedEvent>> events, Enrollment state)

@@ -9,9 +9,26 @@ namespace Journeys.PostgreSql;
 /// <content>The outbox: pending messages by due time, claimed with leases.</content>
 internal sealed partial class PostgreSqlEngineStore
 {
+    // Applies the results of messages still leased to $2 (locked by the statement before it in the batch, so this one's
+    // snapshot sees them as they are): $1 = ids to delete, $3/$4 = ids and times to retry; then the deltas ($5 = message
+    // id of each) of the results applied, summed per counter row and upserted in key order as every statistics write is.
+    private const string CompleteOutboxSql = """
+        WITH d AS (DELETE FROM {s}.outbox o WHERE o.message_id = ANY ($1) AND o.lease_owner = $2 RETURNING o.message_id),
+        r AS (UPDATE {s}.outbox o SET due_at = u.at, attempts = o.attempts + 1, lease_owner = NULL, lease_expires_at = NULL
+            FROM unnest($3::text[], $4::timestamptz[]) AS u(id, at) WHERE o.message_id = u.id AND o.lease_owner = $2 RETURNING o.message_id),
+        settled AS (SELECT message_id FROM d UNION ALL SELECT message_id FROM r)
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
+        SELECT x.j, x.v, x.n, x.k, sum(x.amount)::bigint
+        FROM unnest($5::text[], $6::text[], $7::int[], $8::text[], $9::smallint[], $10::bigint[]) AS x(m, j, v, n, k, amount)
+        WHERE x.m IN (SELECT message_id FROM settled)
+        GROUP BY x.j, x.v, x.n, x.k
+        ORDER BY x.j COLLATE "C", x.v, x.n COLLATE "C", x.k
+        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+        """;
+
     /// <inheritdoc />
     /// <remarks>
-    /// One round trip in one transaction: leases that expired by <paramref name="now"/> are released (the owner stays
+    /// One round trip, one implicit transaction (one <see cref="NpgsqlBatch"/>, one Sync): leases that expired by <paramref name="now"/> are released (the owner stays
     /// recorded, so its late result still counts until someone else claims), then due, unleased messages are taken
     /// earliest first with <c>FOR UPDATE SKIP LOCKED</c> and leased to <paramref name="owner"/>.
     /// </remarks>
@@ -21,9 +38,9 @@ internal sealed partial class PostgreSqlEngineStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         var at = Utc(now);
-        return database.InTransactionAsync<IReadOnlyList<OutboxMessage>>("claim outbox", async (connection, transaction, token) =>
+        return database.ExecuteAsync<IReadOnlyList<OutboxMessage>>("claim outbox", async (connection, token) =>
         {
-            var batch = new NpgsqlBatch(connection, transaction);
+            var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
                 var expire = new NpgsqlBatchCommand(database.Sql(
@@ -73,9 +90,11 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction: results of messages still leased to <paramref name="owner"/> (locked) are applied (deleted, or
-    /// kept for a retry with one more attempt and the lease released) with their statistic deltas; results for messages
-    /// that are gone or that another owner claimed since are ignored, deltas included.
+    /// One round trip, one implicit transaction (one <see cref="NpgsqlBatch"/>, one Sync): the messages still leased to
+    /// <paramref name="owner"/> are locked in primary-key order (as renewals lock them); then one statement applies their
+    /// results (deleted, or kept for a retry with one more attempt and the lease released) and adds the statistic deltas
+    /// of exactly the results it applied, summed per counter row in key order. Results for messages that are gone or
+    /// that another owner claimed since are ignored, deltas included.
     /// </remarks>
     public async ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
     {
@@ -94,67 +113,63 @@ internal sealed partial class PostgreSqlEngineStore
             return;
         }
 
-        await database.InTransactionAsync("complete outbox", async (connection, transaction, token) =>
+        // A second result for one message in the call finds it already settled, as the in-memory store does: the first counts.
+        var seen = new HashSet<string>(results.Count, StringComparer.Ordinal);
+        var all = new List<string>(results.Count);
+        var deleted = new List<string>();
+        var retried = new List<string>();
+        var retryAts = new List<DateTimeOffset>();
+        var deltas = new List<(string MessageId, StatisticDelta Delta)>();
+        foreach (var result in results)
         {
-            var mine = new HashSet<string>(StringComparer.Ordinal);
-            using (var read = database.Command(connection, transaction,
-                "SELECT message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 ORDER BY customer_id, message_id FOR UPDATE"))
+            if (!seen.Add(result.MessageId))
             {
-                read.Parameters.Add(Parameter(results.Select(static r => r.MessageId).Distinct(StringComparer.Ordinal).ToArray()));
-                read.Parameters.Add(Parameter(owner));
-                using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    mine.Add(reader.GetString(0));
-                }
+                continue;
             }
 
-            var deleted = new List<string>();
-            var retried = new List<string>();
-            var retryAts = new List<DateTimeOffset>();
-            var deltas = new List<StatisticDelta>();
-            foreach (var result in results)
+            all.Add(result.MessageId);
+            if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
             {
-                // A second result for one message in the call finds it already settled, as the in-memory store does.
-                if (!mine.Remove(result.MessageId))
-                {
-                    continue;
-                }
-
-                if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
-                {
-                    retried.Add(result.MessageId);
-                    retryAts.Add(Utc(retryAt));
-                }
-                else
-                {
-                    deleted.Add(result.MessageId);
-                }
-
-                deltas.AddRange(result.Statistics);
+                retried.Add(result.MessageId);
+                retryAts.Add(Utc(retryAt));
+            }
+            else
+            {
+                deleted.Add(result.MessageId);
             }
 
-            if (deleted.Count + retried.Count == 0)
+            foreach (var delta in result.Statistics)
             {
-                return false;
+                deltas.Add((result.MessageId, delta));
             }
+        }
 
-            var batch = new NpgsqlBatch(connection, transaction);
+        await database.ExecuteAsync("complete outbox", async (connection, token) =>
+        {
+            var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
-                var delete = new NpgsqlBatchCommand(database.Sql("DELETE FROM {s}.outbox WHERE message_id = ANY ($1)"));
-                delete.Parameters.Add(Parameter(deleted.ToArray()));
-                var retry = new NpgsqlBatchCommand(database.Sql(
-                    "UPDATE {s}.outbox o SET due_at = u.at, attempts = o.attempts + 1, lease_owner = NULL, lease_expires_at = NULL"
-                    + " FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) WHERE o.message_id = u.id"));
-                retry.Parameters.Add(Parameter(retried.ToArray()));
-                retry.Parameters.Add(Parameter(retryAts.ToArray()));
-                batch.BatchCommands.Add(delete);
-                batch.BatchCommands.Add(retry);
+                var lockRows = new NpgsqlBatchCommand(database.Sql(
+                    "SELECT message_id FROM {s}.outbox WHERE message_id = ANY ($1) AND lease_owner = $2 ORDER BY customer_id, message_id FOR UPDATE"));
+                lockRows.Parameters.Add(Parameter(all.ToArray()));
+                lockRows.Parameters.Add(Parameter(owner));
+                var settle = new NpgsqlBatchCommand(database.Sql(CompleteOutboxSql));
+                var p = settle.Parameters;
+                p.Add(Parameter(deleted.ToArray()));
+                p.Add(Parameter(owner));
+                p.Add(Parameter(retried.ToArray()));
+                p.Add(Parameter(retryAts.ToArray()));
+                UnnestColumns.Add(p, deltas, static d => d.MessageId);
+                UnnestColumns.Add(p, deltas, static d => d.Delta.JourneyId);
+                UnnestColumns.Add(p, deltas, static d => d.Delta.Version);
+                UnnestColumns.Add(p, deltas, static d => d.Delta.NodeId ?? string.Empty);
+                UnnestColumns.Add(p, deltas, static d => (short)d.Delta.Counter);
+                UnnestColumns.Add(p, deltas, static d => d.Delta.Amount);
+                batch.BatchCommands.Add(lockRows);
+                batch.BatchCommands.Add(settle);
                 await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
 
-            await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -18,6 +18,25 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Customer_batch_read_answers_each_id_in_order_with_null_for_missing_ones()
+    {
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")]), new Customer("b", [], "Europe/Madrid")]);
+
+        var read = await stores.Customers.GetManyAsync(["b", "missing", "a", "b", "A"]);
+
+        Assert.Equal(5, read.Count);
+        Assert.Equal("b", read[0]!.Id);
+        Assert.Equal("Europe/Madrid", read[0]!.TimeZoneId);
+        Assert.Null(read[1]);
+        Assert.Equal("free", read[2]!.GetField("plan").AsString());
+        Assert.Equal("b", read[3]!.Id);
+        Assert.Null(read[4]); // ids are case-sensitive
+        Assert.Empty(await stores.Customers.GetManyAsync([]));
+        await Assert.ThrowsAsync<ArgumentException>(() => stores.Customers.GetManyAsync(["a", null!]).AsTask());
+    }
+
+    [Fact]
     public async Task Customer_upsert_with_a_repeated_id_writes_nothing_and_names_the_id()
     {
         await using var stores = await CreateAsync();

@@ -279,6 +279,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var slice = slices.Ticks;
         var sliceEnded = false;
         var moreWork = false;
+        Dictionary<string, Customer?>? customers;
+        try
+        {
+            customers = await ReadCustomersAsync(batch, stoppingToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // As for a single read below: the batch is given back uncommitted and runs again when its leases expire.
+            LogStoreFailed(_logger, "customer read", ex);
+            Interlocked.Add(ref _inFlight, -batch.Count);
+            _renewal.Finished(batch);
+            return;
+        }
+
         CompiledJourney? previous = null;
         while (batch.Count < _options.BatchSize)
         {
@@ -331,7 +345,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
                 else
                 {
-                    var customer = await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false)
+                    var customer = (customers is not null ? customers[enrollment.CustomerId] : await _customers.GetAsync(enrollment.CustomerId, stoppingToken).ConfigureAwait(false))
                         ?? new Customer(enrollment.CustomerId);
                     CustomerSlots.Fill(customer, journey.Schema, fields);
                     zoneId = customer.TimeZoneId;
@@ -438,6 +452,53 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 NotifyWork();
             }
         }
+    }
+
+    /// <summary>
+    /// The customers of a batch read with one store call (<see cref="ICustomerStore.GetManyAsync"/>: one query on a
+    /// database store instead of one per enrollment), or <see langword="null"/> on the in-memory store (read straight
+    /// into slots) and when the batch read fails otherwise: then each enrollment reads its own customer, so a failure
+    /// fails only the enrollments whose read fails, as before. <see cref="StoreUnavailableException"/> propagates.
+    /// </summary>
+    private async ValueTask<Dictionary<string, Customer?>?> ReadCustomersAsync(List<WorkItem> batch, CancellationToken stoppingToken)
+    {
+        if (_memoryCustomers is not null)
+        {
+            return null;
+        }
+
+        var ids = new List<string>(batch.Count);
+        var seen = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+        foreach (var item in batch)
+        {
+            if (seen.Add(item.Enrollment.CustomerId))
+            {
+                ids.Add(item.Enrollment.CustomerId);
+            }
+        }
+
+        IReadOnlyList<Customer?> read;
+        try
+        {
+            read = await _customers.GetManyAsync(ids, stoppingToken).ConfigureAwait(false);
+            if (read.Count != ids.Count)
+            {
+                throw new InvalidOperationException($"The customer store returned {read.Count} customers for {ids.Count} ids.");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not StoreUnavailableException)
+        {
+            LogStoreFailed(_logger, "customer batch read", ex);
+            return null;
+        }
+
+        var customers = new Dictionary<string, Customer?>(ids.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            customers[ids[i]] = read[i];
+        }
+
+        return customers;
     }
 
     /// <summary>

@@ -39,6 +39,89 @@ public sealed class EngineFaultTests
         Assert.Equal("good@example.com", push.Messages.Single().CustomerId);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_batch_reads_its_customers_with_one_call_and_falls_back_to_single_reads_when_that_call_fails(bool batchReadFails)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton(sp => new BatchReadingCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), batchReadFails));
+        services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<BatchReadingCustomerStore>());
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello {{name}}"))
+            .Configure(o => o.ShardCount = 1));
+        await using var provider = services.BuildServiceProvider();
+        var customers = provider.GetRequiredService<InMemoryCustomerStore>();
+        await customers.SaveSchemaAsync(CustomerFieldSchema.Create([new FieldDefinition("firstName", FieldType.String)]));
+        await customers.UpsertAsync([new Customer("a@example.com", [new("firstName", "Ana")]), new Customer("b@example.com", [new("firstName", "Bo")])]);
+        var store = provider.GetRequiredService<BatchReadingCustomerStore>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "b@example.com", "missing@example.com"])
+            .Steps(p => p.Send(Channel.Push, "hello", v => v.Bind("name", "firstName", "friend"), id: "hello")).Build());
+        var single = store.SingleReads;
+        await manager.ActivateAsync("j");
+
+        EngineHost.Eventually(() => push.Messages.Count == 3, "three pushes");
+        Assert.Equal(["Hello Ana", "Hello Bo", "Hello friend"], push.Messages.Select(m => m.Body).Order(StringComparer.Ordinal));
+        Assert.True(store.BatchReads >= 1);
+        Assert.Equal(3, store.BatchIds);
+        Assert.Equal(batchReadFails ? 3 : 0, store.SingleReads - single);
+        Assert.Equal(0, (await manager.GetStatisticsAsync("j")).Get(StatisticCounter.Failed));
+    }
+
+    private sealed class BatchReadingCustomerStore(ICustomerStore inner, bool fail) : ICustomerStore
+    {
+        private int _singleReads;
+        private int _batchReads;
+        private int _batchIds;
+
+        public int SingleReads => Volatile.Read(ref _singleReads);
+
+        public int BatchReads => Volatile.Read(ref _batchReads);
+
+        public int BatchIds => Volatile.Read(ref _batchIds);
+
+        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _singleReads);
+            return inner.GetAsync(customerId, cancellationToken);
+        }
+
+        public async ValueTask<IReadOnlyList<Customer?>> GetManyAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _batchReads);
+            Interlocked.Add(ref _batchIds, customerIds.Count);
+            if (fail)
+            {
+                throw new IOException("batch read failed");
+            }
+
+            var result = new Customer?[customerIds.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = await inner.GetAsync(customerIds[i], cancellationToken);
+            }
+
+            return result;
+        }
+
+        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
+
+        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
+
+        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
+    }
+
     private sealed class ThrowingCustomerStore(ICustomerStore inner, string badId) : ICustomerStore
     {
         public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) =>
