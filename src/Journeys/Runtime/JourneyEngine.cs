@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Channel = System.Threading.Channels.Channel;
 using Journeys.Conditions;
@@ -236,15 +237,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
         var fields = new FieldBuffer();
         var slices = new BatchSlice((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency));
+
+        // Items a batch read up front but did not run before its slice ended: the next batch runs them first.
+        var carried = new List<WorkItem>();
         try
         {
-            while (await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            while (carried.Count > 0 || await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 batch.Clear();
                 checkpoints.Clear();
                 if (stoppingToken.IsCancellationRequested)
                 {
                     // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
+                    Interlocked.Add(ref _inFlight, -carried.Count);
+                    carried.Clear();
                     while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
                     {
                         batch.Add(item);
@@ -254,7 +260,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     continue;
                 }
 
-                await ProcessBatchAsync(inbox, batch, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, carried, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -271,7 +277,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
     /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
     /// </summary>
-    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<WorkItem> carried, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
         var started = _time.GetTimestamp();
@@ -279,6 +285,21 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var slice = slices.Ticks;
         var sliceEnded = false;
         var moreWork = false;
+        if (_memoryCustomers is null)
+        {
+            // A customer store other than the in-memory one is read once for the batch's items (one store call), so the
+            // items are taken up front: those a previous batch left when its slice ended, then the inbox's. Items the
+            // slice leaves again go back to `carried` (their customers are read again with the next batch).
+            batch.AddRange(carried);
+            carried.Clear();
+            while (batch.Count < _options.BatchSize && inbox.TryRead(out var queued))
+            {
+                batch.Add(queued);
+            }
+        }
+
+        var prefilled = batch.Count;
+        var next = 0;
         Dictionary<string, Customer?>? customers;
         try
         {
@@ -294,20 +315,43 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         CompiledJourney? previous = null;
-        while (batch.Count < _options.BatchSize)
+        while (true)
         {
-            if (batch.Count > 0 && _time.GetTimestamp() - started >= slice)
+            WorkItem item;
+            if (next < prefilled)
             {
-                sliceEnded = true;
-                break;
+                if (next > 0 && _time.GetTimestamp() - started >= slice)
+                {
+                    sliceEnded = true;
+                    carried.AddRange(CollectionsMarshal.AsSpan(batch)[next..prefilled]);
+                    batch.RemoveRange(next, prefilled - next);
+                    break;
+                }
+
+                item = batch[next++];
+            }
+            else
+            {
+                if (_memoryCustomers is null || batch.Count >= _options.BatchSize)
+                {
+                    // A batch read up front (above) is over; an in-memory one ends at its size.
+                    break;
+                }
+
+                if (batch.Count > 0 && _time.GetTimestamp() - started >= slice)
+                {
+                    sliceEnded = true;
+                    break;
+                }
+
+                if (!inbox.TryRead(out item!))
+                {
+                    break;
+                }
+
+                batch.Add(item);
             }
 
-            if (!inbox.TryRead(out var item))
-            {
-                break;
-            }
-
-            batch.Add(item);
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
             try
