@@ -94,10 +94,11 @@ public sealed class LeaseRenewalScenarioTests
             .Build());
         await manager.ActivateAsync("slow");
         await using var running1 = await EngineHost.RunHostedAsync(first);
-        await using var running2 = await EngineHost.RunHostedAsync(second);
 
+        // The second engine starts once the first holds the enrollment, so which engine claims it is not a race.
         await manager.PublishAsync([new CustomerEvent("c0@example.com", "go", [], T0)]);
         EngineHost.Eventually(() => slowCustomers.Waiting == 1, "the first engine's shard to hold the enrollment");
+        await using var running2 = await EngineHost.RunHostedAsync(second);
         var holder = Assert.Single(enrollments.Claims, c => c.Count > 0).Owner;
         Assert.Equal("engine-1", holder);
         EngineHost.Eventually(() => enrollments.Claims.Any(c => c.Owner == "engine-2"), "the second engine's pump to run");
