@@ -7,19 +7,14 @@ namespace Journeys.Audiences;
 /// The CSV import's spool: the checked rows in compact binary form (a row number, a line and a merge patch of
 /// <see cref="CustomerRecordCodec"/> values) in a temporary file deleted when the spool is disposed, written once and read
 /// back in batches. It is what lets the import read the CSV once and still write nothing from a bad file: about 45
-/// bytes a row of the benchmark's 5 columns on disk, and fixed buffers in memory whatever the file size: two of 1 MiB
-/// while writing (one goes to the file while the next rows fill the other), one of 1 MiB while reading back.
+/// bytes a row of the benchmark's 5 columns on disk, and a fixed 1 MiB of buffers in memory whatever the file size.
 /// </summary>
 internal sealed class ImportSpool : IAsyncDisposable
 {
     private const int FlushAt = 1 << 20;
 
     private readonly FileStream _file;
-    private RecordBuffer _write = new(FlushAt + (1 << 16));
-
-    // The buffer being written to the file while the next rows fill _write (null until the first flush), and that write.
-    private RecordBuffer? _writing;
-    private Task? _pending;
+    private readonly RecordBuffer _write = new(FlushAt + (1 << 16));
     private byte[] _read = [];
     private int _readStart;
     private int _readEnd;
@@ -82,30 +77,12 @@ internal sealed class ImportSpool : IAsyncDisposable
     /// <summary>True when the write buffer should go to the file (<see cref="FlushAsync"/>).</summary>
     public bool IsFull => _write.Length >= FlushAt;
 
-    /// <summary>
-    /// Hands the write buffer to the file and goes on with the other one: the write runs (on the file's asynchronous
-    /// path, a thread-pool thread) while the caller parses the next rows; only the write before it is waited for.
-    /// </summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_write.Length > 0)
         {
-            await WaitForWriteAsync().ConfigureAwait(false);
-            var full = _write;
-            _write = _writing ?? new RecordBuffer(FlushAt + (1 << 16));
-            _writing = full;
+            await _file.WriteAsync(_write.Data.AsMemory(0, _write.Length), cancellationToken).ConfigureAwait(false);
             _write.Clear();
-            _pending = _file.WriteAsync(full.Data.AsMemory(0, full.Length), cancellationToken).AsTask();
-        }
-    }
-
-    /// <summary>Waits for the buffer being written (its error, if any, is thrown here).</summary>
-    private async ValueTask WaitForWriteAsync()
-    {
-        if (_pending is { } pending)
-        {
-            _pending = null;
-            await pending.ConfigureAwait(false);
         }
     }
 
@@ -113,8 +90,6 @@ internal sealed class ImportSpool : IAsyncDisposable
     public async ValueTask RewindAsync(CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await WaitForWriteAsync().ConfigureAwait(false);
-        _writing = null;
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
         _file.Position = 0;
         if (_read.Length == 0)
@@ -181,15 +156,5 @@ internal sealed class ImportSpool : IAsyncDisposable
         return batch.Rows.Count > 0;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await WaitForWriteAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            await _file.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _file.DisposeAsync();
 }
