@@ -179,6 +179,7 @@ internal sealed partial class AudienceManager
         var patches = new List<int>(importOptions.BatchSize);
         var ids = new List<string>(importOptions.BatchSize);
         var compact = customers as InMemoryCustomerStore;
+        compact?.ReserveForMerge(spool.Count - duplicateRows.Count);
         await spool.RewindAsync(cancellationToken).ConfigureAwait(false);
         while (await spool.ReadAsync(batch, importOptions.BatchSize, cancellationToken).ConfigureAwait(false))
         {

@@ -105,6 +105,72 @@ public sealed class CsvImportWriteTests
         }
     }
 
+    [Fact]
+    public async Task The_duplicate_finder_sorts_a_full_run_by_buckets_small_and_crafted_large()
+    {
+        // 300,000 hashes in one run (the radix path): uniform ones (buckets of about 5, sorted by insertion), 200 that
+        // share their top 16 bits (one bucket over the insertion limit, the general sort) and planted repeats in both.
+        var random = new Random(7);
+        var values = new List<ulong>();
+        for (var i = 0; i < 299_600; i++)
+        {
+            values.Add((ulong)random.NextInt64(long.MaxValue) | (1UL << 63));
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            values.Add(0xABCD_0000_0000_0000UL | (uint)random.Next(1, 150));
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            values.Add(values[random.Next(0, 299_600)]);
+        }
+
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
+        var finder = new RepeatedHashFinder();
+        await using (finder)
+        {
+            foreach (var value in values)
+            {
+                finder.Add(value);
+            }
+
+            var expected = values.GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+            Assert.Contains(expected, v => v >> 48 == 0xABCD);
+            Assert.Contains(expected, v => v >> 48 != 0xABCD);
+            Assert.True(expected.SetEquals(await finder.FindRepeatedAsync(default)));
+        }
+    }
+
+    [Fact]
+    public async Task A_reimport_over_stored_customers_after_the_table_is_reserved_finds_every_one()
+    {
+        await using var host = await CreateAsync();
+        var first = new StringBuilder("customerId,age\n");
+        for (var i = 0; i < 3_000; i++)
+        {
+            first.Append('c').Append(i).Append(',').Append(i).Append('\n');
+        }
+
+        Assert.Equal(3_000, (await host.Audience.ImportCsvAsync(Csv(first.ToString()))).Created);
+
+        // Half the ids stored, half new: the table is reserved for all 4,000 as new (one doubling past the need).
+        var second = new StringBuilder("customerId,age\n");
+        for (var i = 1_000; i < 5_000; i++)
+        {
+            second.Append('c').Append(i).Append(',').Append(i + 1).Append('\n');
+        }
+
+        var report = await host.Audience.ImportCsvAsync(Csv(second.ToString()), new CsvImportOptions { BatchSize = 300 });
+
+        Assert.Equal((2_000, 2_000), (report.Created, report.Updated));
+        foreach (var i in new[] { 0, 999, 1_000, 2_999, 3_000, 4_999 })
+        {
+            Assert.Equal((double)(i < 1_000 ? i : i + 1), (await host.Audience.GetCustomerAsync("c" + i))!.GetField("age").AsNumber());
+        }
+    }
+
     private sealed class PassThroughStore(ICustomerStore inner) : ICustomerStore
     {
         public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetAsync(customerId, cancellationToken);
