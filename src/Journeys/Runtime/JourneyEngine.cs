@@ -271,9 +271,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
-    /// Takes work items from the shard's inbox and runs them, then commits them with one store call. A batch ends at
-    /// <see cref="JourneysOptions.BatchSize"/> items, when the inbox is empty, or when running it has taken its time slice
-    /// (<see cref="BatchSlice"/>, at least <see cref="MinBatchSlice"/>): nothing a batch did is visible before its commit, so the slice bounds how long a
+    /// Takes work items (those carried from the previous batch, then the shard's inbox's, up to
+    /// <see cref="JourneysOptions.BatchSize"/>) and runs them, then commits them with one store call. A batch ends when its
+    /// items ran or when running them has taken its time slice (<see cref="BatchSlice"/>, at least
+    /// <see cref="MinBatchSlice"/>; the rest are carried): nothing a batch did is visible before its commit, so the slice bounds how long a
     /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
     /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
     /// </summary>
@@ -285,20 +286,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var slice = slices.Ticks;
         var sliceEnded = false;
         var moreWork = false;
-        if (_memoryCustomers is null)
+        // The batch's items are taken up front: those a previous batch left when its slice ended, then the inbox's, so
+        // a customer store other than the in-memory one is read once for all of them. Items the slice leaves go back to
+        // `carried` (their customers are read again with the next batch).
+        batch.AddRange(carried);
+        carried.Clear();
+        while (batch.Count < _options.BatchSize && inbox.TryRead(out var queued))
         {
-            // A customer store other than the in-memory one is read once for the batch's items (one store call), so the
-            // items are taken up front: those a previous batch left when its slice ended, then the inbox's. Items the
-            // slice leaves again go back to `carried` (their customers are read again with the next batch).
-            batch.AddRange(carried);
-            carried.Clear();
-            while (batch.Count < _options.BatchSize && inbox.TryRead(out var queued))
-            {
-                batch.Add(queued);
-            }
+            batch.Add(queued);
         }
 
-        var prefilled = batch.Count;
         var next = 0;
         Dictionary<string, Customer?>? customers;
         try
@@ -315,43 +312,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         CompiledJourney? previous = null;
-        while (true)
+        while (next < batch.Count)
         {
-            WorkItem item;
-            if (next < prefilled)
+            if (next > 0 && _time.GetTimestamp() - started >= slice)
             {
-                if (next > 0 && _time.GetTimestamp() - started >= slice)
-                {
-                    sliceEnded = true;
-                    carried.AddRange(CollectionsMarshal.AsSpan(batch)[next..prefilled]);
-                    batch.RemoveRange(next, prefilled - next);
-                    break;
-                }
-
-                item = batch[next++];
-            }
-            else
-            {
-                if (_memoryCustomers is null || batch.Count >= _options.BatchSize)
-                {
-                    // A batch read up front (above) is over; an in-memory one ends at its size.
-                    break;
-                }
-
-                if (batch.Count > 0 && _time.GetTimestamp() - started >= slice)
-                {
-                    sliceEnded = true;
-                    break;
-                }
-
-                if (!inbox.TryRead(out item!))
-                {
-                    break;
-                }
-
-                batch.Add(item);
+                sliceEnded = true;
+                carried.AddRange(CollectionsMarshal.AsSpan(batch)[next..]);
+                batch.RemoveRange(next, batch.Count - next);
+                break;
             }
 
+            var item = batch[next++];
             var enrollment = item.Enrollment;
             CompiledJourney? journey;
             try
