@@ -77,42 +77,12 @@ public sealed class BatchSliceTests
         public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
     }
 
-    private sealed class CommitCounter(IEnrollmentStore inner, ConcurrentQueue<int> commits) : IEnrollmentStore
+    private sealed class CommitCounter(IEnrollmentStore inner, ConcurrentQueue<int> commits) : DelegatingEnrollmentStore(inner)
     {
-        public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
         {
             commits.Enqueue(checkpoints.Count);
-            return inner.CommitAsync(owner, checkpoints, cancellationToken);
+            return InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
         }
-
-        public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
-
-        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
-            inner.EnrollAsync(requests, cancellationToken);
-
-        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
-            inner.AppendEventsAsync(events, cancellationToken);
-
-        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
-            inner.GetNextWakeAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
-            inner.GetByCustomerAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
-            inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
-            inner.PurgeEventsAsync(olderThan, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
-            inner.AddClicksAsync(clicks, cancellationToken);
     }
 }

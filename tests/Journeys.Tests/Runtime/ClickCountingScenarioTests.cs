@@ -84,7 +84,7 @@ public sealed class ClickCountingScenarioTests
     /// Once armed for an enrollment, puts the engine's claim of it and the count of its click in a fixed order (bounded
     /// waits, in real time): claim first, then the count, then the engine's commit; or the count first, then the claim.
     /// </summary>
-    private sealed class OrderedClicks(IEnrollmentStore inner) : IEnrollmentStore
+    private sealed class OrderedClicks(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
         private readonly TaskCompletionSource _counting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _claimed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,14 +100,14 @@ public sealed class ClickCountingScenarioTests
 
         public void Arm(Guid enrollmentId, bool claimFirst) => _armed = new Armed(enrollmentId, claimFirst);
 
-        public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             if (_armed is { ClaimFirst: false })
             {
                 await _counted.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
             }
 
-            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             if (_armed is { } armed && claimed.FirstOrDefault(w => w.Enrollment.Id == armed.Id) is { } item)
             {
                 Volatile.Write(ref _claimedClicks, item.Enrollment.Clicks);
@@ -117,7 +117,7 @@ public sealed class ClickCountingScenarioTests
             return claimed;
         }
 
-        public async ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default)
         {
             var armed = _armed is { } target && clicks.Any(c => c.EnrollmentId == target.Id);
             if (armed)
@@ -129,7 +129,7 @@ public sealed class ClickCountingScenarioTests
                 }
             }
 
-            var counted = await inner.AddClicksAsync(clicks, cancellationToken);
+            var counted = await InnerStore.AddClicksAsync(clicks, cancellationToken);
             if (armed)
             {
                 _counted.TrySetResult();
@@ -138,33 +138,15 @@ public sealed class ClickCountingScenarioTests
             return counted;
         }
 
-        public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
         {
             if (_armed is { ClaimFirst: true } armed && checkpoints.Any(c => c.State.Id == armed.Id))
             {
                 await _counted.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
             }
 
-            return await inner.CommitAsync(owner, checkpoints, cancellationToken);
+            return await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
         }
-
-        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
-
-        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) => inner.EnrollAsync(requests, cancellationToken);
-
-        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) => inner.AppendEventsAsync(events, cancellationToken);
-
-        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) => inner.GetNextWakeAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetByCustomerAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) => inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => inner.PurgeEventsAsync(olderThan, cancellationToken);
 
         private sealed record Armed(Guid Id, bool ClaimFirst);
     }

@@ -242,7 +242,7 @@ public sealed class LeaseRenewalScenarioTests
     }
 
     /// <summary>Records claims (owner, time, how many), commits and renewed enrollment leases.</summary>
-    private sealed class CountingEnrollments(IEnrollmentStore inner) : IEnrollmentStore
+    private sealed class CountingEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
         private readonly ConcurrentQueue<(string Owner, DateTimeOffset Now, int Count)> _claims = new();
         private readonly ConcurrentQueue<(string Owner, bool Applied)> _commits = new();
@@ -254,16 +254,16 @@ public sealed class LeaseRenewalScenarioTests
 
         public int Renewed => Volatile.Read(ref _renewed);
 
-        public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             _claims.Enqueue((owner, now, claimed.Count));
             return claimed;
         }
 
-        public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
         {
-            var applied = await inner.CommitAsync(owner, checkpoints, cancellationToken);
+            var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
             foreach (var ok in applied)
             {
                 _commits.Enqueue((owner, ok));
@@ -272,9 +272,9 @@ public sealed class LeaseRenewalScenarioTests
             return applied;
         }
 
-        public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            var renewed = await inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+            var renewed = await InnerStore.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
             foreach (var ok in renewed)
             {
                 Interlocked.Add(ref _renewed, ok ? 1 : 0);
@@ -282,22 +282,5 @@ public sealed class LeaseRenewalScenarioTests
 
             return renewed;
         }
-
-        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) => inner.EnrollAsync(requests, cancellationToken);
-
-        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) => inner.AppendEventsAsync(events, cancellationToken);
-
-        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) => inner.GetNextWakeAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetByCustomerAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) => inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => inner.PurgeEventsAsync(olderThan, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) => inner.AddClicksAsync(clicks, cancellationToken);
     }
 }

@@ -1,0 +1,59 @@
+using Journeys.Model;
+
+namespace Journeys.Storage;
+
+/// <summary>
+/// An <see cref="IEnrollmentStore"/> that passes every call to another one, for decorators that observe or change a
+/// few calls (metrics, tracing, fault injection in tests) and leave the rest alone, in the way
+/// <see cref="System.Net.Http.DelegatingHandler"/> does for HTTP. Override only what the decorator changes.
+/// </summary>
+/// <param name="innerStore">The store every call goes to unless overridden.</param>
+public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : IEnrollmentStore
+{
+    /// <summary>The store every call goes to unless overridden.</summary>
+    protected IEnrollmentStore InnerStore { get; } = innerStore ?? throw new ArgumentNullException(nameof(innerStore));
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
+        InnerStore.EnrollAsync(requests, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default) =>
+        InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+        InnerStore.AddClicksAsync(clicks, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        InnerStore.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+        InnerStore.AppendEventsAsync(events, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
+        InnerStore.GetNextWakeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+        InnerStore.GetByCustomerAsync(customerId, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
+        InnerStore.ListByJourneyAsync(journeyId, version, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        InnerStore.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        InnerStore.PurgeEventsAsync(olderThan, cancellationToken);
+}
