@@ -37,6 +37,7 @@ namespace Journeys.Benchmarks;
 /// </list>
 /// </remarks>
 [MemoryDiagnoser]
+[ShortMode(warmups: 1)]
 [Config(typeof(RowsConfig))]
 public class CsvImportBenchmarks
 {

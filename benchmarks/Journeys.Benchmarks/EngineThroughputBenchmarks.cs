@@ -16,6 +16,7 @@ namespace Journeys.Benchmarks;
 /// The customers/s and node steps/s columns are N / mean and 5 N / mean. Target: ≥ 2,000,000 node steps/s.
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(warmups: 1)]
 [Config(typeof(ThroughputConfig))]
 public class EngineThroughputBenchmarks
 {

@@ -8,6 +8,7 @@ namespace Journeys.Benchmarks;
 /// change detection (is this update a new version?) and tests do. Both should allocate nothing.
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(iterationMilliseconds: 100)]
 public class ModelBenchmarks
 {
     private const int NodeCount = 20;

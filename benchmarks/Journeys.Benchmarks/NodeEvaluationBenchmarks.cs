@@ -15,6 +15,7 @@ namespace Journeys.Benchmarks;
 /// allocates its checkpoint).
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(iterationMilliseconds: 100)]
 public class NodeEvaluationBenchmarks
 {
     private FieldValue[] _fields = [];

@@ -19,6 +19,7 @@ namespace Journeys.Benchmarks;
 /// reports timer lateness (resume time − due time) p50/p99 over every invocation of the process but the first.
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(warmups: 1)]
 [Config(typeof(PeerConfig))]
 public class PeerComparisonBenchmarks
 {

@@ -29,6 +29,7 @@ namespace Journeys.Benchmarks;
 /// Every schema is fresh and dropped afterwards.
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(warmups: 1)]
 [BenchmarkDotNet.Attributes.Config(typeof(StoreBenchmarkConfig))]
 public class PostgreSqlStoreBenchmarks
 {

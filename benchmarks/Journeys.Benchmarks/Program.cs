@@ -75,6 +75,12 @@ public static class Program
             Environment.SetEnvironmentVariable(ReportedValues.FolderVariable, measured);
         }
 
+        // Short mode trims the job of some classes (see ShortModeAttribute); the child processes inherit the variable.
+        if (ShortModeAttribute.IsShortJob(args))
+        {
+            Environment.SetEnvironmentVariable(ShortModeAttribute.Variable, "1");
+        }
+
         // BenchmarkDotNet builds a copy of this project first; on a shared 2-core machine that can exceed its 2-minute default.
         var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
 

@@ -23,6 +23,7 @@ namespace Journeys.Benchmarks;
 /// </list>
 /// </summary>
 [MemoryDiagnoser]
+[ShortMode(warmups: 1)]
 [Config(typeof(StoreBenchmarkConfig))]
 public class SqliteStoreBenchmarks
 {
