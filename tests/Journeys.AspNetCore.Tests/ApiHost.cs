@@ -49,7 +49,7 @@ internal sealed class ApiHost : IAsyncDisposable
         builder.Services.AddJourneys(j => j
             .AddSender(Channel.Push, push)
             .AddSender(Channel.Email, new NullChannelSender())
-            .AddCampaigns(new Campaign("tips", Channel.Push, "Tips for you"), new Campaign("welcome", Channel.Email, "Welcome!")));
+            .AddCampaigns(new Campaign("tips", Channel.Push, "Tips for you"), new Campaign("welcome", Channel.Email, "Welcome!"), new Campaign("greeting", Channel.Push, "Hi {{name}}")));
         builder.Services.AddProblemDetails();
         builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);

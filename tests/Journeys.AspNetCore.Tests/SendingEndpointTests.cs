@@ -68,6 +68,33 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_campaign_that_cannot_be_sent_as_requested_is_422_with_its_diagnostics_and_sends_nothing()
+    {
+        var unbound = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "greeting", "sendingId": "s-unbound", "customerIds": ["c1"]}""")),
+            HttpStatusCode.UnprocessableEntity);
+        var diagnostic = Assert.Single(unbound.GetProperty("diagnostics").EnumerateArray(), d => d.GetProperty("code").GetString() == "unbound-variable");
+        Assert.Contains("{{name}}", diagnostic.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-unbound"), HttpStatusCode.NotFound);
+
+        var csv = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=greeting&sendingId=s-unbound-csv", CsvImportEndpointTests.Csv("customerId\nnew-from-csv\n")),
+            HttpStatusCode.UnprocessableEntity);
+        Assert.Contains(csv.GetProperty("diagnostics").EnumerateArray(), d => d.GetProperty("code").GetString() == "unbound-variable");
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-unbound-csv"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/new-from-csv"), HttpStatusCode.NotFound);
+
+        const string Bound = """{"campaignId": "greeting", "sendingId": "s-bound", "customerIds": ["c1"], "variables": [{"variable": "name", "field": "name", "default": "friend"}]}""";
+        var noField = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body(Bound)), HttpStatusCode.UnprocessableEntity);
+        var unknownField = Assert.Single(noField.GetProperty("diagnostics").EnumerateArray());
+        Assert.Equal(("unknown-field", "nodes[send].campaign.variables[0].field"), (unknownField.GetProperty("code").GetString(), unknownField.GetProperty("path").GetString()));
+
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/name", JourneyEndpointTests.Body("""{"type": "string"}""")), HttpStatusCode.OK);
+        var bound = await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body(Bound)), HttpStatusCode.Accepted);
+        Assert.Equal("s-bound", bound.GetProperty("sendingId").GetString());
+    }
+
+    [Fact]
     public async Task A_csv_sending_imports_then_sends_and_refuses_bad_files_and_campaigns()
     {
         var response = await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-csv", CsvImportEndpointTests.Multipart("customerId\nf1\nc0\n"));
