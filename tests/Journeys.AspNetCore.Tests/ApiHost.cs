@@ -38,7 +38,7 @@ internal sealed class ApiHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ApiHost> StartAsync(Action<JourneysApiOptions>? configure = null, string prefix = "/journeys-api", bool withOpenApi = false)
+    public static async Task<ApiHost> StartAsync(Action<JourneysApiOptions>? configure = null, string prefix = "/journeys-api", bool withOpenApi = false, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -50,6 +50,7 @@ internal sealed class ApiHost : IAsyncDisposable
             .AddSender(Channel.Push, push)
             .AddSender(Channel.Email, new NullChannelSender())
             .AddCampaigns(new Campaign("tips", Channel.Push, "Tips for you"), new Campaign("welcome", Channel.Email, "Welcome!"), new Campaign("greeting", Channel.Push, "Hi {{name}}")));
+        services?.Invoke(builder.Services);
         builder.Services.AddProblemDetails();
         builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Reflection;
 using System.Text;
 using Journeys.Audiences;
 using Microsoft.Extensions.DependencyInjection;
@@ -132,6 +133,69 @@ public sealed class CsvImportEndpointTests : IAsyncLifetime
 
         var bad = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/tips-journey/customers/csv", Csv("customerId,age\nj2,old\n")), HttpStatusCode.BadRequest);
         Assert.Equal(2, bad.GetProperty("problems")[0].GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_journey_stopped_after_the_route_checked_it_is_409_and_nothing_is_written()
+    {
+        // The audience manager stops the journey right before the import starts: the route's own check has passed,
+        // the import's check refuses (InvalidOperationException), and the route answers 409 as for an inactive journey.
+        await using var host = await ApiHost.StartAsync(services: StopJourneyBeforeCsvEnrollment);
+        await ApiAssert.Json(await host.Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await host.Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+
+        var stopped = await ApiAssert.Problem(await host.Client.PutAsync("/journeys-api/journeys/tips-journey/customers/csv", Csv("customerId\nlate1\n")), HttpStatusCode.Conflict);
+
+        Assert.Contains("'tips-journey' is not active", stopped.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(await host.Services.GetRequiredService<IAudienceManager>().GetCustomerAsync("late1"));
+        var journey = await ApiAssert.Json(await host.Client.GetAsync("/journeys-api/journeys/tips-journey"), HttpStatusCode.OK);
+        Assert.Equal("stopped", journey.GetProperty("status").GetString());
+    }
+
+    private static void StopJourneyBeforeCsvEnrollment(IServiceCollection services)
+    {
+        var registered = services.Single(d => d.ServiceType == typeof(IAudienceManager));
+        services.Remove(registered);
+        services.AddSingleton(provider =>
+        {
+            var inner = (IAudienceManager)ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!);
+            var proxy = DispatchProxy.Create<IAudienceManager, StopBeforeEnrollCsv>();
+            ((StopBeforeEnrollCsv)(object)proxy).Initialize(inner, provider.GetRequiredService<Runtime.IJourneyManager>());
+            return proxy;
+        });
+    }
+
+    /// <summary>Passes every call on; <c>EnrollCsvAsync</c> first stops the journey it enrolls into.</summary>
+    public class StopBeforeEnrollCsv : DispatchProxy
+    {
+        private IAudienceManager _inner = null!;
+        private Runtime.IJourneyManager _journeys = null!;
+
+        internal void Initialize(IAudienceManager inner, Runtime.IJourneyManager journeys) => (_inner, _journeys) = (inner, journeys);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IAudienceManager.EnrollCsvAsync))
+            {
+                return new ValueTask<AudienceReport>(StopThenEnrollAsync((string)args![0]!, (Stream)args[1]!, (CsvImportOptions?)args[2], (CancellationToken)args[3]!));
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
+
+        private async Task<AudienceReport> StopThenEnrollAsync(string journeyId, Stream csv, CsvImportOptions? options, CancellationToken cancellationToken)
+        {
+            await _journeys.StopAsync(journeyId, cancellationToken: cancellationToken);
+            return await _inner.EnrollCsvAsync(journeyId, csv, options, cancellationToken);
+        }
     }
 
     /// <summary>Content sent without a Content-Length (chunked).</summary>
