@@ -224,6 +224,32 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         Assert.Contains("SchemaName 'Bad-Name'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Customer_updates_merge_on_the_server_except_where_its_json_functions_refuse_the_text()
+    {
+        var (database, store) = Host();
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("plain", [new("plan", "free"), new("city", "Madrid")]), new Customer("nul", [new("note", "x\0y"), new("plan", "free")])]);
+        await store.EnrollAsync([Request("plain"), Request("nul")]);
+        var claimed = await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1));
+
+        var applied = await store.CommitAsync("host", [.. claimed.Select(item => new EnrollmentCheckpoint(
+            item.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            item.Enrollment.ConcurrencyToken,
+            [],
+            [new CustomerFieldUpdate(item.Enrollment.CustomerId, "plan", "pro")],
+            []))]);
+
+        Assert.Equal([true, true], applied);
+        Assert.Equal(("pro", "Madrid"), ((await customers.GetAsync("plain"))!.GetField("plan").AsString(), (await customers.GetAsync("plain"))!.GetField("city").AsString()));
+        Assert.Equal(("pro", "x\0y"), ((await customers.GetAsync("nul"))!.GetField("plan").AsString(), (await customers.GetAsync("nul"))!.GetField("note").AsString()));
+
+        // The server's json_object_agg writes " : " between a name and its value, the store's own writer ":" alone:
+        // the plain customer was merged on the server, the one holding \u0000 by the store.
+        Assert.Contains("\"plan\" : [", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'plain'"), StringComparison.Ordinal);
+        Assert.DoesNotContain(" : ", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'nul'"), StringComparison.Ordinal);
+    }
+
     private (PostgreSqlDatabase Database, PostgreSqlEngineStore Store) Host(Action<PostgreSqlStoreOptions>? configure = null)
     {
         var dataSource = PostgreSqlTestServer.CreateDataSource();
@@ -243,6 +269,13 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         await using var dataSource = PostgreSqlTestServer.CreateDataSource();
         await using var command = dataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> TextAsync(string sql)
+    {
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using var command = dataSource.CreateCommand(sql);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> ScalarAsync<T>(string sql)
