@@ -91,13 +91,13 @@ internal sealed partial class PostgreSqlEngineStore
                 ) ORDER BY u.ord) y) x
         WHERE e.customer_id = x.c AND e.enrollment_id = x.id
         RETURNING x.ord)
-        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
-        SELECT d.j, d.v, d.n, d.k, sum(d.amount)::bigint
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, slot, value)
+        SELECT d.j, d.v, d.n, d.k, $26, sum(d.amount)::bigint
         FROM unnest($20::bigint[], $21::text[], $22::int[], $23::text[], $24::smallint[], $25::bigint[]) AS d(cp, j, v, n, k, amount)
         WHERE d.cp IN (SELECT ord FROM written)
         GROUP BY d.j, d.v, d.n, d.k
         ORDER BY d.j COLLATE "C", d.v, d.n COLLATE "C", d.k
-        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+        ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
     /// <inheritdoc />
@@ -197,6 +197,7 @@ internal sealed partial class PostgreSqlEngineStore
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.NodeId ?? string.Empty);
             UnnestColumns.Add(p, commit.Deltas, static d => (short)d.Delta.Counter);
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
+            p.Add(Parameter(StatisticSlot()));
             batch.BatchCommands.Add(states);
             if (commit.Outbox.Count > 0)
             {

@@ -225,6 +225,34 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrating_a_version_1_schema_keeps_its_statistics_which_then_add_up_with_new_counts()
+    {
+        var (database, store) = Host();
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 1);
+        Assert.Equal(1L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        await ExecuteAsync($"INSERT INTO {_schema}.statistics (journey_id, version, node_id, counter, value) VALUES ('j', 1, '', {(short)StatisticCounter.Completed}, 5), ('j', 1, 'send', {(short)StatisticCounter.Sent}, 7)");
+
+        await database.EnsureInitializedAsync(default);
+        await store.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Completed, 2)]);
+
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        var statistics = await store.GetAsync("j", 1);
+        Assert.Equal(7, statistics.Get(StatisticCounter.Completed));
+        Assert.Equal(7, statistics.Get("send", StatisticCounter.Sent));
+    }
+
+    [Fact]
+    public async Task Statistic_writes_spread_over_counter_rows_and_reads_sum_them()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => hosts[i % hosts.Length].Store.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Entered)]).AsTask()));
+
+        Assert.Equal(40, (await hosts[0].Store.GetAsync("j", null)).Get(StatisticCounter.Entered));
+        var rows = await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.statistics WHERE journey_id = 'j'");
+        Assert.InRange(rows, 2L, PostgreSqlSchema.StatisticSlots);
+    }
+
+    [Fact]
     public async Task Customer_updates_merge_on_the_server_except_where_its_json_functions_refuse_the_text()
     {
         var (database, store) = Host();
