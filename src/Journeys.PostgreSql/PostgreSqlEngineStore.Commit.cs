@@ -45,8 +45,9 @@ internal sealed partial class PostgreSqlEngineStore
     // Customer.Fields does) replaces or, for a null value, removes the stored field; a missing customer is created with
     // the non-null values. $4 = checkpoint of each update, $5 = customer, $6 = field, $7 = the value as a one-field
     // typed-JSON object, or null. Rows locked in customer-id order. The json type keeps values as they were written,
-    // but cannot read a stored document holding \u0000 or a surrogate escape (emoji): such rows are locked but not
-    // written (the WHERE), so they are missing from the returned ids and the caller merges them itself.
+    // but its functions refuse a document holding \u0000 or a lone surrogate escape; documents with any surrogate
+    // escape (an emoji) are treated alike, to be safe: such rows are locked but not written (the WHERE), so they are
+    // missing from the returned ids and the caller merges them itself.
     private const string UpdateCustomersSql = """
         WITH u AS (SELECT DISTINCT ON (x.c, lower(x.f)) x.c, x.f, x.v
             FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(cp, c, f, v, ord)

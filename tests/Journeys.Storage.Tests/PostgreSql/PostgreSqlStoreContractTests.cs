@@ -53,8 +53,9 @@ public sealed class PostgreSqlStoreContractTests : EngineStoreContractTests
     [Fact]
     public async Task Customer_updates_with_text_postgresql_json_cannot_read_are_merged_by_the_store()
     {
-        // PostgreSQL's json functions refuse \u0000 and read surrogate escapes (emoji) as text badly: customers with
-        // such a stored field, or an update carrying one, take the read-modify-write path; the others merge on the server.
+        // PostgreSQL's json functions refuse \u0000 and lone surrogate escapes (the store treats every surrogate escape,
+        // an emoji, alike): customers with such a stored field, or an update carrying one, take the read-modify-write
+        // path; the others merge on the server.
         await using var stores = await CreateAsync();
         await stores.Customers.UpsertAsync([
             new Customer("stored-nul", [new("note", "x\0y"), new("plan", "free")]),
