@@ -21,8 +21,9 @@ namespace Journeys.Benchmarks;
 /// the store's own <c>enrollments</c> table (created by the store: same columns and indexes) already holding
 /// 1,000,000 rows, loaded with COPY once per benchmark process.</item>
 /// <item><see cref="EngineCheckpoints"/>: <see cref="Hosts"/> engine hosts on one fresh schema run
-/// <see cref="Customers"/> customers through filter → random split → send → update customer → send, timed from
-/// activation until every enrollment completed; applied checkpoints are counted on every host.</item>
+/// <see cref="Customers"/> customers through filter → random split → send → update customer → send. The journey is
+/// activated (every customer enrolled) in the untimed setup, before any engine runs; the timed part starts the engines
+/// and ends when every enrollment completed; applied checkpoints are counted on every host.</item>
 /// <item><see cref="TimerLateness"/>: 1,000 customers through the same journey with a 1-second delay after the first
 /// send; lateness = commit of the resumed step − due time, on every host.</item>
 /// </list>
@@ -46,6 +47,7 @@ public class PostgreSqlStoreBenchmarks
     private readonly CheckpointCounter.Tally _checkpoints = new();
     private readonly LatencySamples _lateness = new();
     private readonly LatencySamples _invocationLateness = new();
+    private readonly List<double> _activations = [];
     private RawTable? _raw;
     private HostGroup? _hosts;
     private int _invocations;
@@ -90,7 +92,7 @@ public class PostgreSqlStoreBenchmarks
     [Benchmark(Baseline = true)]
     public Task RawUpsertBaseline() => _raw!.UpsertBatchesAsync();
 
-    /// <summary>Fresh hosts on a fresh schema: customers stored, the journey a draft, the engines started and idle.</summary>
+    /// <summary>Fresh hosts on a fresh schema: customers stored, the journey activated (every customer enrolled), the engines not started yet.</summary>
     [IterationSetup(Target = nameof(EngineCheckpoints))]
     public void StartEngine() => _hosts = HostGroup.StartAsync(ConnectionString, Hosts, Customers, null, _checkpoints, null).GetAwaiter().GetResult();
 
@@ -106,6 +108,11 @@ public class PostgreSqlStoreBenchmarks
     [IterationCleanup(Targets = [nameof(EngineCheckpoints), nameof(TimerLateness)])]
     public void StopEngine()
     {
+        if (_hosts is not null)
+        {
+            _activations.Add(_hosts.Activation.TotalMilliseconds);
+        }
+
         _hosts?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _hosts = null;
         _invocations++;
@@ -119,6 +126,11 @@ public class PostgreSqlStoreBenchmarks
     [GlobalCleanup(Targets = [nameof(EngineCheckpoints), nameof(TimerLateness)])]
     public void CleanupEngine()
     {
+        if (_activations.Count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// Activation (untimed setup), PostgreSQL, {Hosts} host(s): mean {_activations.Average():N0} ms, max {_activations.Max():N0} ms over {_activations.Count} invocations"));
+        }
+
         if (_lateness.Count > 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// Timer lateness, PostgreSQL, {Hosts} host(s), {LatenessCustomers:N0} customers, 1 s delay: {_lateness.Describe()}"));
@@ -132,13 +144,92 @@ public class PostgreSqlStoreBenchmarks
         }
     }
 
-    /// <summary>Activates the five-step journey through the first host and waits until every enrollment completed.</summary>
+    /// <summary>Starts the engines on the enrolled customers (the five-step journey) and waits until every enrollment completed.</summary>
     [Benchmark]
     public Task EngineCheckpoints() => _hosts!.RunAsync();
 
-    /// <summary>Activates the delay journey and waits until every enrollment completed (after its 1-second delay).</summary>
+    /// <summary>Starts the engines on the enrolled customers (the delay journey) and waits until every enrollment completed (after its 1-second delay).</summary>
     [Benchmark]
     public Task TimerLateness() => _hosts!.RunAsync();
+
+    /// <summary>
+    /// <see cref="EngineCheckpoints"/> outside BenchmarkDotNet, one invocation at a time (<c>-- pg-probe [hosts] [customers] [runs]</c>):
+    /// per run the untimed setup's activation, the timed part's wall time, checkpoints/s, this process's CPU time and
+    /// allocations, and the CPU time of the PostgreSQL server's processes (from <c>/proc</c>, when the server runs on
+    /// this machine), so a change can be judged by where the time went without a ten-minute BenchmarkDotNet run.
+    /// </summary>
+    internal static async Task ProbeAsync(int hosts, int customers, int runs)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL engine probe: {hosts} host(s), {customers:N0} customers, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {LoadAverage()}"));
+        var tally = new CheckpointCounter.Tally();
+        for (var run = 1; run <= runs; run++)
+        {
+            var group = await HostGroup.StartAsync(ConnectionString, hosts, customers, null, tally, null);
+            try
+            {
+                // As BenchmarkDotNet does between iterations: the previous run's garbage and finalizers (the disposed
+                // hosts' service providers) are dealt with before the timed part, not during it.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var before = tally.Count;
+                var server = ServerCpu();
+                var process = Process.GetCurrentProcess();
+                var cpu = process.TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var watch = Stopwatch.StartNew();
+                await group.RunAsync();
+                var wall = watch.Elapsed;
+                process.Refresh();
+                var clientCpu = process.TotalProcessorTime - cpu;
+                var serverCpu = ServerCpu() - server;
+                var allocatedMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6;
+                var checkpoints = tally.Count - before;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"run {run}: activation (untimed) {group.Activation.TotalMilliseconds:N0} ms; timed {wall.TotalMilliseconds:N0} ms, {checkpoints:N0} checkpoints, {checkpoints / wall.TotalSeconds:N0}/s; "
+                    + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores); allocated {allocatedMb:N1} MB"));
+            }
+            finally
+            {
+                await group.DisposeAsync();
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {LoadAverage()}"));
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+
+    // User + system time of every process named postgres (the server's backends), in clock ticks of 10 ms.
+    private static TimeSpan ServerCpu()
+    {
+        long ticks = 0;
+        foreach (var directory in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended while being read: its time is gone with it.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not readable by this user: not counted.
+            }
+        }
+
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
 
     private (string Name, object Value)[] Parameters() => [(nameof(Hosts), Hosts), (nameof(Customers), Customers)];
 
@@ -221,25 +312,42 @@ public class PostgreSqlStoreBenchmarks
             var journey = BenchmarkData.ThroughputJourney(all.Select(c => c.Id), delay);
             group._journeyId = journey.Id;
             await group.Manager.CreateAsync(journey);
+
+            // Everything but the engines runs from here on (schema check, notification listener); the engines start in RunAsync.
             foreach (var (_, hosted, _) in hosts)
             {
-                foreach (var service in hosted)
+                foreach (var service in hosted.Where(static s => !IsEngine(s)))
                 {
                     await service.StartAsync(CancellationToken.None);
                 }
             }
 
+            // Activation (enrolling every customer: inserts, not checkpoints) before any engine runs, outside the timed part.
+            var activation = Stopwatch.StartNew();
+            var (_, enrolled) = await group.Manager.ActivateAsync(journey.Id);
+            group.Activation = activation.Elapsed;
+            if (enrolled != customers)
+            {
+                throw new InvalidOperationException($"Enrolled {enrolled} customers, expected {customers}.");
+            }
+
             return group;
         }
 
+        /// <summary>How long the untimed activation took.</summary>
+        public TimeSpan Activation { get; private set; }
+
+        /// <summary>Starts every host's engine on the enrolled customers and waits until every enrollment completed.</summary>
         public async Task RunAsync()
         {
             var manager = Manager;
             var journeyId = _journeyId;
-            var (_, enrolled) = await manager.ActivateAsync(journeyId);
-            if (enrolled != _customers)
+            foreach (var (_, hosted, _) in _hosts)
             {
-                throw new InvalidOperationException($"Enrolled {enrolled} customers, expected {_customers}.");
+                foreach (var service in hosted.Where(IsEngine))
+                {
+                    await service.StartAsync(CancellationToken.None);
+                }
             }
 
             var watch = Stopwatch.StartNew();
@@ -260,6 +368,9 @@ public class PostgreSqlStoreBenchmarks
                 await Task.Delay(5);
             }
         }
+
+        // The hosted service that runs the journey engine (internal to Journeys, so known by its name).
+        private static bool IsEngine(IHostedService service) => service.GetType().Name == "JourneysHostedService";
 
         public async ValueTask DisposeAsync()
         {

@@ -10,7 +10,8 @@ namespace Journeys.Benchmarks;
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
 /// with <c>lateness-probe customers runs</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
-/// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>).
+/// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
+/// with <c>pg-probe [hosts] [customers] [runs]</c>, one engine run of <see cref="PostgreSqlStoreBenchmarks"/> at a time with client and server CPU time.
 /// <see cref="PostgreSqlStoreBenchmarks"/> is left out, with a printed message, when <c>JOURNEYS_TEST_POSTGRES</c> is not set.
 /// </summary>
 public static class Program
@@ -53,6 +54,15 @@ public static class Program
                 args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000,
                 args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
                 args.Length > 3 && string.Equals(args[3], "full", StringComparison.OrdinalIgnoreCase) ? Sqlite.SqliteSynchronousMode.Full : Sqlite.SqliteSynchronousMode.Normal);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "pg-probe")
+        {
+            await PostgreSqlStoreBenchmarks.ProbeAsync(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1,
+                args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000,
+                args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
             return;
         }
 

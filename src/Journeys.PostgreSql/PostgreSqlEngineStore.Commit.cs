@@ -40,6 +40,32 @@ internal sealed partial class PostgreSqlEngineStore
         RETURNING message_id
         """;
 
+    // Customer field updates of accepted checkpoints, merged on the server in one statement (no read-modify-write round
+    // trip): the last update of each field per customer (in call order; field names compared case-insensitively, as
+    // Customer.Fields does) replaces or, for a null value, removes the stored field; a missing customer is created with
+    // the non-null values. $4 = checkpoint of each update, $5 = customer, $6 = field, $7 = the value as a one-field
+    // typed-JSON object, or null. Rows locked in customer-id order. The json type keeps values as they were written,
+    // but its functions refuse a document holding \u0000 or a lone surrogate escape; documents with any surrogate
+    // escape (an emoji) are treated alike, to be safe: such rows are locked but not written (the WHERE), so they are
+    // missing from the returned ids and the caller merges them itself.
+    private const string UpdateCustomersSql = """
+        WITH u AS (SELECT DISTINCT ON (x.c, lower(x.f)) x.c, x.f, x.v
+            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(cp, c, f, v, ord)
+            WHERE x.cp IN (
+        """ + AcceptedSql + """
+            ) ORDER BY x.c, lower(x.f), x.ord DESC),
+        g AS (SELECT u.c, COALESCE(json_object_agg(u.f, u.v::json -> u.f) FILTER (WHERE u.v IS NOT NULL), '{}'::json)::text AS fresh FROM u GROUP BY u.c)
+        INSERT INTO {s}.customers AS t (customer_id, fields, time_zone)
+        SELECT g.c, g.fresh, NULL FROM g ORDER BY g.c COLLATE "C"
+        ON CONFLICT (customer_id) DO UPDATE SET fields = (
+            SELECT COALESCE(json_object_agg(m.k, m.v), '{}'::json)::text FROM (
+                SELECT j.key AS k, j.value AS v FROM json_each(t.fields::json) AS j
+                WHERE lower(j.key) NOT IN (SELECT lower(u.f) FROM u WHERE u.c = t.customer_id)
+                UNION ALL SELECT u.f, u.v::json -> u.f FROM u WHERE u.c = t.customer_id AND u.v IS NOT NULL) AS m)
+        WHERE strpos(t.fields, '\u0000') = 0 AND t.fields !~ '\\u[dD][89aAbBcCdDeEfF]'
+        RETURNING t.customer_id
+        """;
+
     // The accepted states, lease released, each placed in the ready queue (in call order) when it is active or waits
     // for an event that is already pending; then the statistic deltas of exactly the checkpoints written, summed per
     // counter row and upserted in key order (bytewise, as every statistics write orders them, so concurrent commits
@@ -66,23 +92,25 @@ internal sealed partial class PostgreSqlEngineStore
                 ) ORDER BY u.ord) y) x
         WHERE e.customer_id = x.c AND e.enrollment_id = x.id
         RETURNING x.ord)
-        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
-        SELECT d.j, d.v, d.n, d.k, sum(d.amount)::bigint
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, slot, value)
+        SELECT d.j, d.v, d.n, d.k, $26, sum(d.amount)::bigint
         FROM unnest($20::bigint[], $21::text[], $22::int[], $23::text[], $24::smallint[], $25::bigint[]) AS d(cp, j, v, n, k, amount)
         WHERE d.cp IN (SELECT ord FROM written)
         GROUP BY d.j, d.v, d.n, d.k
         ORDER BY d.j COLLATE "C", d.v, d.n COLLATE "C", d.k
-        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+        ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction and, without customer field updates, two round trips: one <see cref="NpgsqlBatch"/> locks the
-    /// enrollments and decides which checkpoints apply (<c>token = expected AND lease_owner = owner</c>, exactly as in
-    /// <c>docs/storage.md</c>), inserts their outbox messages, writes their states and places them in the ready queue,
-    /// adds their statistic deltas summed per counter row, and notifies other hosts; then the commit. Each statement
-    /// re-derives the accepted checkpoints from the rows the first one locked, so nothing is written for a refused one.
-    /// Customer field updates (read-modify-write of typed fields) cost one more round trip, for batches that have them.
+    /// One transaction and two round trips: one <see cref="NpgsqlBatch"/> locks the enrollments and decides which
+    /// checkpoints apply (<c>token = expected AND lease_owner = owner</c>, exactly as in <c>docs/storage.md</c>), merges
+    /// their customer field updates into the stored fields on the server, inserts their outbox messages, writes their
+    /// states and places them in the ready queue, adds their statistic deltas summed per counter row, and notifies other
+    /// hosts; then the commit. Each statement re-derives the accepted checkpoints from the rows the first one locked, so
+    /// nothing is written for a refused one. Customers the server cannot merge (a value or stored document holding
+    /// <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse) are read, merged here and written
+    /// back: one more round trip, only for batches that have them.
     /// A problem found in the results (an outbox message already pending, a checkpoint that changes its enrollment's
     /// journey) rolls everything back.
     /// </remarks>
@@ -126,16 +154,19 @@ internal sealed partial class PostgreSqlEngineStore
     {
         var applied = new bool[checkpoints.Count];
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        Dictionary<string, Customer>? customers = null;
+        var merged = new HashSet<string>(StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
             batch.BatchCommands.Add(commit.Command(database, LockAndAcceptSql, owner));
-            if (commit.UpdatedCustomers.Length > 0)
+            if (commit.ServerUpdates.Count > 0)
             {
-                var read = new NpgsqlBatchCommand(database.Sql("SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"));
-                read.Parameters.Add(Parameter(commit.UpdatedCustomers));
-                batch.BatchCommands.Add(read);
+                var update = commit.Command(database, UpdateCustomersSql, owner);
+                UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Checkpoint);
+                UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Update.CustomerId);
+                UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Update.Field);
+                UnnestColumns.AddNullable(update.Parameters, commit.ServerUpdates, static u => u.Update.Value.IsNull ? null : FieldJson.Write([KeyValuePair.Create(u.Update.Field, u.Update.Value)]), NpgsqlDbType.Text);
+                batch.BatchCommands.Add(update);
             }
 
             if (commit.Outbox.Count > 0)
@@ -167,6 +198,7 @@ internal sealed partial class PostgreSqlEngineStore
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.NodeId ?? string.Empty);
             UnnestColumns.Add(p, commit.Deltas, static d => (short)d.Delta.Counter);
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
+            p.Add(Parameter(StatisticSlot()));
             batch.BatchCommands.Add(states);
             if (commit.Outbox.Count > 0)
             {
@@ -185,14 +217,12 @@ internal sealed partial class PostgreSqlEngineStore
                 stored[reader.GetInt64(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
             }
 
-            if (commit.UpdatedCustomers.Length > 0)
+            if (commit.ServerUpdates.Count > 0)
             {
-                customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
                 await reader.NextResultAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    var customer = PostgreSqlCustomerStore.Read(reader);
-                    customers[customer.Id] = customer;
+                    merged.Add(reader.GetString(0));
                 }
             }
 
@@ -233,9 +263,25 @@ internal sealed partial class PostgreSqlEngineStore
             }
         }
 
-        if (customers is not null)
+        // Applied updates of customers the server did not merge (see UpdateCustomersSql) are merged here.
+        var unmerged = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < checkpoints.Count; i++)
         {
-            await WriteCustomerUpdatesAsync(connection, transaction, customers, checkpoints, applied, token).ConfigureAwait(false);
+            if (applied[i])
+            {
+                foreach (var update in checkpoints[i].CustomerUpdates)
+                {
+                    if (!merged.Contains(update.CustomerId))
+                    {
+                        unmerged.Add(update.CustomerId);
+                    }
+                }
+            }
+        }
+
+        if (unmerged.Count > 0)
+        {
+            await WriteCustomerUpdatesAsync(connection, transaction, unmerged, checkpoints, applied, token).ConfigureAwait(false);
         }
 
         return applied;
@@ -271,10 +317,23 @@ internal sealed partial class PostgreSqlEngineStore
         UnnestColumns.Add(p, checkpoints, static c => c.State.Id);
     }
 
-    // Field updates of the applied checkpoints in order over the customer rows the batch locked, written back with one statement.
+    // Field updates of the applied checkpoints in order over the given customers' rows (read and locked here in id
+    // order), merged here and written back with one statement.
     private async ValueTask WriteCustomerUpdatesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<string, Customer> customers, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, CancellationToken token)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SortedSet<string> customerIds, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, CancellationToken token)
     {
+        var customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
+        using (var read = database.Command(connection, transaction, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"))
+        {
+            read.Parameters.Add(Parameter(customerIds.ToArray()));
+            using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var customer = PostgreSqlCustomerStore.Read(reader);
+                customers[customer.Id] = customer;
+            }
+        }
+
         var touched = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < checkpoints.Count; i++)
         {
@@ -285,6 +344,11 @@ internal sealed partial class PostgreSqlEngineStore
 
             foreach (var update in checkpoints[i].CustomerUpdates)
             {
+                if (!customerIds.Contains(update.CustomerId))
+                {
+                    continue;
+                }
+
                 touched.Add(update.CustomerId);
                 if (customers.TryGetValue(update.CustomerId, out var customer))
                 {
@@ -323,7 +387,7 @@ internal sealed partial class PostgreSqlEngineStore
             Checkpoints = checkpoints;
             Ids = new Guid[checkpoints.Count];
             ExpectedTokens = new long[checkpoints.Count];
-            var updated = new HashSet<string>(StringComparer.Ordinal);
+            var serverUnsafe = new HashSet<string>(StringComparer.Ordinal);
             var anyLive = false;
             for (var i = 0; i < checkpoints.Count; i++)
             {
@@ -343,11 +407,19 @@ internal sealed partial class PostgreSqlEngineStore
 
                 foreach (var update in checkpoint.CustomerUpdates)
                 {
-                    updated.Add(update.CustomerId);
+                    ServerUpdates.Add((i + 1, update));
+                    if (!IsServerSafe(update.Value) || !IsServerSafe(update.Field))
+                    {
+                        serverUnsafe.Add(update.CustomerId);
+                    }
                 }
             }
 
-            UpdatedCustomers = [.. updated];
+            // Every update of a customer with one value the server's JSON functions refuse is merged by the caller.
+            if (serverUnsafe.Count > 0)
+            {
+                ServerUpdates.RemoveAll(u => serverUnsafe.Contains(u.Update.CustomerId));
+            }
             AnyLive = anyLive;
         }
 
@@ -361,9 +433,31 @@ internal sealed partial class PostgreSqlEngineStore
 
         public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; } = [];
 
-        public string[] UpdatedCustomers { get; }
+        /// <summary>Customer field updates (with their checkpoint) that the server merges (see <c>UpdateCustomersSql</c>).</summary>
+        public List<(long Checkpoint, CustomerFieldUpdate Update)> ServerUpdates { get; } = [];
 
         public bool AnyLive { get; }
+
+        // Whether PostgreSQL's json functions can read the value's typed JSON: no NUL and no surrogate (see UpdateCustomersSql).
+        private static bool IsServerSafe(FieldValue value) => value.Type switch
+        {
+            FieldType.String => IsServerSafe(value.AsString()),
+            FieldType.StringList => value.AsStringList().All(IsServerSafe),
+            _ => true,
+        };
+
+        private static bool IsServerSafe(string text)
+        {
+            foreach (var c in text)
+            {
+                if (c == '\0' || char.IsSurrogate(c))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>A statement of the commit with its shared parameters $1 (ids), $2 (expected tokens) and $3 (owner).</summary>
         public NpgsqlBatchCommand Command(PostgreSqlDatabase database, string sql, string owner)

@@ -17,13 +17,13 @@ internal sealed partial class PostgreSqlEngineStore
         r AS (UPDATE {s}.outbox o SET due_at = u.at, attempts = o.attempts + 1, lease_owner = NULL, lease_expires_at = NULL
             FROM unnest($3::text[], $4::timestamptz[]) AS u(id, at) WHERE o.message_id = u.id AND o.lease_owner = $2 RETURNING o.message_id),
         settled AS (SELECT message_id FROM d UNION ALL SELECT message_id FROM r)
-        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
-        SELECT x.j, x.v, x.n, x.k, sum(x.amount)::bigint
+        INSERT INTO {s}.statistics (journey_id, version, node_id, counter, slot, value)
+        SELECT x.j, x.v, x.n, x.k, $11, sum(x.amount)::bigint
         FROM unnest($5::text[], $6::text[], $7::int[], $8::text[], $9::smallint[], $10::bigint[]) AS x(m, j, v, n, k, amount)
         WHERE x.m IN (SELECT message_id FROM settled)
         GROUP BY x.j, x.v, x.n, x.k
         ORDER BY x.j COLLATE "C", x.v, x.n COLLATE "C", x.k
-        ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+        ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
     /// <inheritdoc />
@@ -165,6 +165,7 @@ internal sealed partial class PostgreSqlEngineStore
                 UnnestColumns.Add(p, deltas, static d => d.Delta.NodeId ?? string.Empty);
                 UnnestColumns.Add(p, deltas, static d => (short)d.Delta.Counter);
                 UnnestColumns.Add(p, deltas, static d => d.Delta.Amount);
+                p.Add(Parameter(StatisticSlot()));
                 batch.BatchCommands.Add(lockRows);
                 batch.BatchCommands.Add(settle);
                 await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);

@@ -4,7 +4,11 @@ using Npgsql;
 
 namespace Journeys.PostgreSql;
 
-/// <content>Statistics: counters per journey, version, node ('' for the journey as a whole) and counter.</content>
+/// <content>
+/// Statistics: counters per journey, version, node ('' for the journey as a whole) and counter, each spread over
+/// <see cref="PostgreSqlSchema.StatisticSlots"/> rows: a statement adds to the rows of one slot, taken in turn, and
+/// reads sum the slots, so concurrent commits on several shards and hosts seldom wait for the same counter row.
+/// </content>
 internal sealed partial class PostgreSqlEngineStore
 {
     /// <inheritdoc />
@@ -66,6 +70,13 @@ internal sealed partial class PostgreSqlEngineStore
         }, cancellationToken);
     }
 
+    // Store instances (hosts) start at different slots (by process and instance) and go round them, so statements running
+    // at once, here or on other hosts, mostly write different counter rows (see the type's remarks).
+    private static int s_instances;
+    private int _statisticSlot = (Environment.ProcessId * 7) + (Interlocked.Increment(ref s_instances) * 5);
+
+    private short StatisticSlot() => (short)((uint)Interlocked.Increment(ref _statisticSlot) % PostgreSqlSchema.StatisticSlots);
+
     private static void ValidateDeltas(IReadOnlyList<StatisticDelta> deltas, string parameterName)
     {
         for (var i = 0; i < deltas.Count; i++)
@@ -93,15 +104,16 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         using var command = database.Command(connection, transaction, """
-            INSERT INTO {s}.statistics (journey_id, version, node_id, counter, value)
-            SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::smallint[], $5::bigint[])
-            ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = {s}.statistics.value + excluded.value
+            INSERT INTO {s}.statistics (journey_id, version, node_id, counter, slot, value)
+            SELECT u.j, u.v, u.n, u.k, $6, u.amount FROM unnest($1::text[], $2::int[], $3::text[], $4::smallint[], $5::bigint[]) AS u(j, v, n, k, amount)
+            ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
             """);
         command.Parameters.Add(Parameter(sums.Keys.Select(static k => k.Journey).ToArray()));
         command.Parameters.Add(Parameter(sums.Keys.Select(static k => k.Version).ToArray()));
         command.Parameters.Add(Parameter(sums.Keys.Select(static k => k.Node).ToArray()));
         command.Parameters.Add(Parameter(sums.Keys.Select(static k => k.Counter).ToArray()));
         command.Parameters.Add(Parameter(sums.Values.ToArray()));
+        command.Parameters.Add(Parameter(StatisticSlot()));
         await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
     }
 

@@ -14,7 +14,13 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+
+    /// <summary>
+    /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
+    /// commits of several shards and hosts seldom wait for each other's counter row locks; reads sum them.
+    /// </summary>
+    public const int StatisticSlots = 16;
 
     private static readonly string[] Migrations =
     [
@@ -110,12 +116,25 @@ internal static class PostgreSqlSchema
             value bigint NOT NULL,
             PRIMARY KEY (journey_id, version, node_id, counter));
         """,
+
+        // 2: statistic counters spread over slots (StatisticSlots), so concurrent writers seldom share a row; the rows
+        // written so far become slot 0 and keep their values.
+        """
+        ALTER TABLE {s}.statistics ADD COLUMN slot smallint NOT NULL DEFAULT 0;
+        ALTER TABLE {s}.statistics DROP CONSTRAINT statistics_pkey;
+        ALTER TABLE {s}.statistics ADD CONSTRAINT statistics_pkey PRIMARY KEY (journey_id, version, node_id, counter, slot);
+        """,
     ];
 
     /// <summary>Creates or migrates the schema to <see cref="CurrentVersion"/>, or (when migration is off) checks it is there.</summary>
+    /// <param name="database">The database.</param>
+    /// <param name="cancellationToken">Cancels the migration (its transaction rolls back).</param>
+    /// <param name="targetVersion">The version to migrate to: <see cref="CurrentVersion"/>, or lower only in tests of the migrations themselves.</param>
     /// <exception cref="InvalidOperationException">The schema is from a newer library, or is missing or older while migration is off.</exception>
-    public static async ValueTask MigrateAsync(PostgreSqlDatabase database, CancellationToken cancellationToken)
+    public static async ValueTask MigrateAsync(PostgreSqlDatabase database, CancellationToken cancellationToken, int targetVersion = CurrentVersion)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetVersion, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(targetVersion, CurrentVersion);
         var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -137,26 +156,26 @@ internal static class PostgreSqlSchema
                         $"this library knows versions up to {CurrentVersion}. Upgrade the library on this host (nothing was changed).");
                 }
 
-                if (version < CurrentVersion && !database.Options.MigrateSchema)
+                if (version < targetVersion && !database.Options.MigrateSchema)
                 {
                     throw new InvalidOperationException(
                         $"PostgreSQL schema '{database.Schema}' ({database.Location}) is at version {version}, this library needs version {CurrentVersion}, " +
                         "and PostgreSqlStoreOptions.MigrateSchema is false: migrate it (start one host with MigrateSchema = true).");
                 }
 
-                for (var next = version + 1; next <= CurrentVersion; next++)
+                for (var next = version + 1; next <= targetVersion; next++)
                 {
                     using var migrate = database.Command(connection, transaction, Migrations[next - 1]);
                     await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (version < CurrentVersion)
+                if (version < targetVersion)
                 {
                     using var record = database.Command(connection, transaction, """
                         INSERT INTO {s}.schema_version (singleton, version, migrated_at) VALUES (true, $1, now())
                         ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at
                         """);
-                    record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = CurrentVersion });
+                    record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = targetVersion });
                     await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 

@@ -224,6 +224,60 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         Assert.Contains("SchemaName 'Bad-Name'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Migrating_a_version_1_schema_keeps_its_statistics_which_then_add_up_with_new_counts()
+    {
+        var (database, store) = Host();
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 1);
+        Assert.Equal(1L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        await ExecuteAsync($"INSERT INTO {_schema}.statistics (journey_id, version, node_id, counter, value) VALUES ('j', 1, '', {(short)StatisticCounter.Completed}, 5), ('j', 1, 'send', {(short)StatisticCounter.Sent}, 7)");
+
+        await database.EnsureInitializedAsync(default);
+        await store.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Completed, 2)]);
+
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        var statistics = await store.GetAsync("j", 1);
+        Assert.Equal(7, statistics.Get(StatisticCounter.Completed));
+        Assert.Equal(7, statistics.Get("send", StatisticCounter.Sent));
+    }
+
+    [Fact]
+    public async Task Statistic_writes_spread_over_counter_rows_and_reads_sum_them()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => hosts[i % hosts.Length].Store.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Entered)]).AsTask()));
+
+        Assert.Equal(40, (await hosts[0].Store.GetAsync("j", null)).Get(StatisticCounter.Entered));
+        var rows = await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.statistics WHERE journey_id = 'j'");
+        Assert.InRange(rows, 2L, PostgreSqlSchema.StatisticSlots);
+    }
+
+    [Fact]
+    public async Task Customer_updates_merge_on_the_server_except_where_its_json_functions_refuse_the_text()
+    {
+        var (database, store) = Host();
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("plain", [new("plan", "free"), new("city", "Madrid")]), new Customer("nul", [new("note", "x\0y"), new("plan", "free")])]);
+        await store.EnrollAsync([Request("plain"), Request("nul")]);
+        var claimed = await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1));
+
+        var applied = await store.CommitAsync("host", [.. claimed.Select(item => new EnrollmentCheckpoint(
+            item.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            item.Enrollment.ConcurrencyToken,
+            [],
+            [new CustomerFieldUpdate(item.Enrollment.CustomerId, "plan", "pro")],
+            []))]);
+
+        Assert.Equal([true, true], applied);
+        Assert.Equal(("pro", "Madrid"), ((await customers.GetAsync("plain"))!.GetField("plan").AsString(), (await customers.GetAsync("plain"))!.GetField("city").AsString()));
+        Assert.Equal(("pro", "x\0y"), ((await customers.GetAsync("nul"))!.GetField("plan").AsString(), (await customers.GetAsync("nul"))!.GetField("note").AsString()));
+
+        // The server's json_object_agg writes " : " between a name and its value, the store's own writer ":" alone:
+        // the plain customer was merged on the server, the one holding \u0000 by the store.
+        Assert.Contains("\"plan\" : [", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'plain'"), StringComparison.Ordinal);
+        Assert.DoesNotContain(" : ", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'nul'"), StringComparison.Ordinal);
+    }
+
     private (PostgreSqlDatabase Database, PostgreSqlEngineStore Store) Host(Action<PostgreSqlStoreOptions>? configure = null)
     {
         var dataSource = PostgreSqlTestServer.CreateDataSource();
@@ -243,6 +297,13 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         await using var dataSource = PostgreSqlTestServer.CreateDataSource();
         await using var command = dataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> TextAsync(string sql)
+    {
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using var command = dataSource.CreateCommand(sql);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> ScalarAsync<T>(string sql)
