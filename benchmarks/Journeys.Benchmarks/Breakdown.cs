@@ -53,6 +53,8 @@ internal static class Breakdown
         var gen2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var workItems = ThreadPool.CompletedWorkItemCount;
+        var contentions = Monitor.LockContentionCount;
         var watch = Stopwatch.StartNew();
         TimeSpan completed = default;
         await scenario.RunAsync((phase, elapsed) =>
@@ -65,12 +67,16 @@ internal static class Breakdown
         }, waitForSends: true);
         var total = watch.Elapsed;
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var workItemsRun = ThreadPool.CompletedWorkItemCount - workItems;
+        var contended = Monitor.LockContentionCount - contentions;
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var steps = (double)customers * BenchmarkData.StepsPerCustomer;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  → {customers / completed.TotalSeconds,12:N0} customers/s, {steps / completed.TotalSeconds,12:N0} node steps/s (to all completed)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  allocated {bytes / 1048576.0:N0} MB ({bytes / (double)customers:N0} B/customer, sends included); GC gen0/1/2: {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms; CPU {cpuUsed.TotalMilliseconds:N0} ms over {total.TotalMilliseconds:N0} ms wall"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  thread-pool work items {workItemsRun:N0} ({workItemsRun / (double)customers:N2} per customer), lock contentions {contended:N0}"));
     }
 
     /// <summary>The shard's work for every enrollment, on one thread, each stage timed separately.</summary>

@@ -38,6 +38,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
     private readonly FrequencyTracker _frequency = new();
+    private readonly SingleDeltaCache _sendDeltas = new();
     private readonly LeaseRenewal _renewal;
     private int _inFlight;
 
@@ -805,7 +806,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         (result.IsSuccess ? JourneysTelemetry.Sent : JourneysTelemetry.Failed).Add(1, new KeyValuePair<string, object?>("journeys.channel", message.Channel.Name));
         StatisticDelta[] deltas = message.JourneyId is null || message.Channel == StepExecutor.WebhookChannel
             ? []
-            : [new StatisticDelta(message.JourneyId, message.JourneyVersion, message.NodeId, counter)];
+            : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, counter);
 
         // The resilience pipeline has already retried transient failures; what is left is final.
         return new OutboxResult(message.MessageId, result, null, deltas);
@@ -832,7 +833,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         if (policy.FrequencyCap is { } cap && !_frequency.TryReserve(message.CustomerId, now, policy.FrequencyCapWindow, cap))
         {
-            StatisticDelta[] capped = message.JourneyId is null ? [] : [new StatisticDelta(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped)];
+            StatisticDelta[] capped = message.JourneyId is null ? [] : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped);
             return new OutboxResult(message.MessageId, SendResult.Permanent("frequency cap"), null, capped);
         }
 

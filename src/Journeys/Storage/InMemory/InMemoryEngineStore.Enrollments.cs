@@ -205,6 +205,9 @@ internal sealed partial class InMemoryEngineStore
             }
             finally
             {
+                // The applied checkpoints' statistics, counted per shared delta list (nothing is tallied when a check failed).
+                FlushTallyLocked();
+
                 // Scratch sets of the store, used only under its lock: a commit allocates no set, and keeps no id.
                 _commitAccepted.Clear();
                 _commitMessageIds.Clear();
@@ -609,7 +612,7 @@ internal sealed partial class InMemoryEngineStore
             AddOutboxLocked(checkpoint.Outbox[i]);
         }
 
-        AddStatisticsLocked(checkpoint.Statistics);
+        TallyLocked(checkpoint.Statistics);
     }
 
     private WorkItem Lease(EnrollmentEntry entry, string owner, DateTimeOffset expiresAt)

@@ -85,29 +85,36 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            foreach (var result in results)
+            try
             {
-                if (!_outbox.TryGetValue(result.MessageId, out var entry) || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                foreach (var result in results)
                 {
-                    continue;
-                }
+                    if (!_outbox.TryGetValue(result.MessageId, out var entry) || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
 
-                // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
-                _outboxDue.Remove(entry);
-                _outboxLeases.Remove(entry);
+                    // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
+                    _outboxDue.Remove(entry);
+                    _outboxLeases.Remove(entry);
 
-                entry.LeaseOwner = null;
-                if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
-                {
-                    entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
-                    _outboxDue.Add(entry);
-                }
-                else
-                {
-                    _outbox.Remove(result.MessageId);
-                }
+                    entry.LeaseOwner = null;
+                    if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
+                    {
+                        entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
+                        _outboxDue.Add(entry);
+                    }
+                    else
+                    {
+                        _outbox.Remove(result.MessageId);
+                    }
 
-                AddStatisticsLocked(result.Statistics);
+                    TallyLocked(result.Statistics);
+                }
+            }
+            finally
+            {
+                FlushTallyLocked();
             }
         }
 

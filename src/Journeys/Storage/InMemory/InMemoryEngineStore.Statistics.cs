@@ -16,6 +16,12 @@ internal sealed partial class InMemoryEngineStore
     // without hashing a string. A slot holds the counter the map holds (counters are never removed).
     private readonly CachedCounter[] _counterCache = new CachedCounter[CounterCacheSlots];
 
+    // TallyLocked's lists of one call (under the lock), and how often each came.
+    private readonly TalliedDeltas[] _tally = new TalliedDeltas[TallySlots];
+    private int _tallyCount;
+
+    private const int TallySlots = 16;
+
     /// <inheritdoc />
     public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
     {
@@ -84,15 +90,61 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    private void AddStatisticsLocked(IReadOnlyList<StatisticDelta> deltas)
+    private void AddStatisticsLocked(IReadOnlyList<StatisticDelta> deltas, long times = 1)
     {
         for (var i = 0; i < deltas.Count; i++)
         {
-            AddStatisticLocked(deltas[i]);
+            AddStatisticLocked(deltas[i], times);
         }
     }
 
-    private void AddStatisticLocked(in StatisticDelta delta)
+    /// <summary>
+    /// Counts a list of deltas for a commit or an outbox completion, to be added when the call ends
+    /// (<see cref="FlushTallyLocked"/>): lists that are the same object (the executor shares one array among runs that
+    /// counted the same deltas, the dispatcher one per node and counter) are added once, their amounts times how often
+    /// they came, instead of once per enrollment or message.
+    /// </summary>
+    private void TallyLocked(IReadOnlyList<StatisticDelta> deltas)
+    {
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        var tally = _tally;
+        for (var i = 0; i < _tallyCount; i++)
+        {
+            if (ReferenceEquals(tally[i].Deltas, deltas))
+            {
+                tally[i].Times++;
+                return;
+            }
+        }
+
+        if (_tallyCount == tally.Length)
+        {
+            // Many different lists: the oldest is added now and its place reused.
+            AddStatisticsLocked(tally[0].Deltas, tally[0].Times);
+            Array.Copy(tally, 1, tally, 0, tally.Length - 1);
+            _tallyCount--;
+        }
+
+        tally[_tallyCount++] = new TalliedDeltas(deltas, 1);
+    }
+
+    /// <summary>Adds what <see cref="TallyLocked"/> counted and forgets the lists (a call's statistics become visible with the rest of it, under the same lock).</summary>
+    private void FlushTallyLocked()
+    {
+        for (var i = 0; i < _tallyCount; i++)
+        {
+            AddStatisticsLocked(_tally[i].Deltas, _tally[i].Times);
+            _tally[i] = default;
+        }
+
+        _tallyCount = 0;
+    }
+
+    private void AddStatisticLocked(in StatisticDelta delta, long times = 1)
     {
         var slot = HashCode.Combine(
             RuntimeHelpers.GetHashCode(delta.JourneyId),
@@ -103,7 +155,7 @@ internal sealed partial class InMemoryEngineStore
         if (cached.Counter is { } hit && ReferenceEquals(cached.JourneyId, delta.JourneyId) && ReferenceEquals(cached.NodeId, delta.NodeId)
             && cached.Version == delta.Version && cached.Kind == delta.Counter)
         {
-            hit.Value += delta.Amount;
+            hit.Value += delta.Amount * times;
             return;
         }
 
@@ -115,8 +167,14 @@ internal sealed partial class InMemoryEngineStore
 
         ref var counter = ref CollectionsMarshal.GetValueRefOrAddDefault(counters, new StatisticKey(delta.Version, delta.NodeId, delta.Counter), out _);
         counter ??= new Counter();
-        counter.Value += delta.Amount;
+        counter.Value += delta.Amount * times;
         cached = new CachedCounter(delta.JourneyId, delta.NodeId, delta.Version, delta.Counter, counter);
+    }
+
+    private struct TalliedDeltas(IReadOnlyList<StatisticDelta> deltas, long times)
+    {
+        public IReadOnlyList<StatisticDelta> Deltas = deltas;
+        public long Times = times;
     }
 
     private sealed class Counter

@@ -1,0 +1,42 @@
+using Journeys.Storage;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// One-delta arrays (a send's Sent, Failed or Capped count for its journey version and node) shared among outbox
+/// results: the dispatcher counts every message, and the in-memory store adds a shared array once per completion call
+/// however many results carry it. A cache, not a set: a slot another key needs is replaced. Stores only read result
+/// lists, so sharing is safe; entries are immutable, so threads may read a slot while another replaces it.
+/// </summary>
+internal sealed class SingleDeltaCache
+{
+    private const int Slots = 64;
+
+    private readonly Entry?[] _entries = new Entry?[Slots];
+
+    /// <summary>An array holding exactly the delta (<see cref="StatisticDelta.Amount"/> 1).</summary>
+    public StatisticDelta[] Get(string journeyId, int version, string? nodeId, StatisticCounter counter)
+    {
+        var slot = HashCode.Combine(journeyId.Length, version, nodeId?.Length ?? -1, nodeId is { Length: > 0 } ? nodeId[^1] : '\0', (int)counter) & (Slots - 1);
+        var entry = Volatile.Read(ref _entries[slot]);
+        if (entry is not null)
+        {
+            ref readonly var cached = ref entry.Deltas[0];
+            if (cached.Counter == counter && cached.Version == version
+                && string.Equals(cached.NodeId, nodeId, StringComparison.Ordinal)
+                && string.Equals(cached.JourneyId, journeyId, StringComparison.Ordinal))
+            {
+                return entry.Deltas;
+            }
+        }
+
+        var created = new Entry([new StatisticDelta(journeyId, version, nodeId, counter)]);
+        Volatile.Write(ref _entries[slot], created);
+        return created.Deltas;
+    }
+
+    private sealed class Entry(StatisticDelta[] deltas)
+    {
+        public StatisticDelta[] Deltas { get; } = deltas;
+    }
+}
