@@ -17,15 +17,21 @@ namespace Journeys.Benchmarks;
 /// hand-off to the shard and waiting in its inbox behind an earlier batch) and batch start → commit (the engine's
 /// <c>journeys.batch.duration</c>), with the number of resumed enrollments per commit; then the same journey without the
 /// delay, timed like the benchmark from activation to the last send (the per-run cost) with the process CPU time it
-/// used and every phase of the run's setup and teardown. The first 3 runs of each are left out (JIT). With
+/// used and every phase of the run's setup and teardown. The first 3 runs of each are left out (JIT). With a third
+/// argument <c>no-delay</c>, only the no-delay runs, back to back, as BenchmarkDotNet's process of that case runs them
+/// (the delay runs' idle second lets the runtime's background JIT promote code, which back-to-back runs do not). With
 /// <c>JOURNEYS_PROBE_TIMELINE</c> set, one line per resumed batch (due instant, then claim, start and commit after it).
 /// </summary>
 internal static class LatenessProbe
 {
     private static readonly ConcurrentQueue<string> Timeline = new();
 
-    public static async Task RunAsync(int customers, int runs)
+    /// <param name="customers">Customers per run.</param>
+    /// <param name="runs">Runs of each variant.</param>
+    /// <param name="noDelayOnly">Only the no-delay runs (as a BenchmarkDotNet process of that case runs nothing else).</param>
+    public static async Task RunAsync(int customers, int runs, bool noDelayOnly = false)
     {
+
         var claimLag = new LatencySamples();
         var claimToCommit = new LatencySamples();
         var total = new LatencySamples();
@@ -40,14 +46,17 @@ internal static class LatenessProbe
         {
             var probe = new Probe();
             Probe.Recording = run > 2;
-            var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s => probe.Decorate(s));
-            try
+            if (!noDelayOnly)
             {
-                await scenario.RunAsync(waitForSends: true);
-            }
-            finally
-            {
-                await scenario.DisposeAsync();
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s => probe.Decorate(s));
+                try
+                {
+                    await scenario.RunAsync(waitForSends: true);
+                }
+                finally
+                {
+                    await scenario.DisposeAsync();
+                }
             }
 
             void Phase(string name, TimeSpan elapsed)
@@ -114,7 +123,10 @@ internal static class LatenessProbe
         }
 
         dueBatchSizes.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits with due items: {dueBatchSizes.Count}, sizes p50 {dueBatchSizes[dueBatchSizes.Count / 2]}, max {dueBatchSizes[^1]}"));
+        if (dueBatchSizes.Count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits with due items: {dueBatchSizes.Count}, sizes p50 {dueBatchSizes[dueBatchSizes.Count / 2]}, max {dueBatchSizes[^1]}"));
+        }
     }
 
     /// <summary>
