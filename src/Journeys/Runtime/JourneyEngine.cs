@@ -33,8 +33,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly JourneysOptions _options;
     private readonly TimeProvider _time;
 
-    // The pump holds its thread for the last moment before a due timer only on the system clock: a fake clock moves
-    // only when a test moves it, so holding on it would never end.
+    // The pump holds for the last moment before a due timer only on the system clock: a fake clock moves only when a
+    // test moves it, so holding on it would never end.
     private readonly bool _systemClock;
     private readonly ILogger _logger;
     private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -262,7 +262,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// How early the pump's system-clock timer is set before the next due enrollment timer. The system timer fires in
     /// whole milliseconds (the wait is rounded up) and then needs a free thread, about 1–2 ms after the instant asked
     /// for; setting it this much early and holding the rest (yielding) resumes a timer within a fraction of a millisecond.
-    /// It bounds the hold: at most this much of one thread per wake-up for a timer.
+    /// It bounds the hold: at most about this much CPU time per wake-up for a timer, given up to any other work queued.
     /// </summary>
     internal static readonly TimeSpan WakeLead = TimeSpan.FromMilliseconds(2);
 
