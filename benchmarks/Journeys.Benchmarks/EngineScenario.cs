@@ -104,12 +104,14 @@ internal sealed class EngineScenario : IAsyncDisposable
         await provider.GetRequiredService<IJourneyManager>().CreateAsync(journey);
         report?.Invoke("build + create journey", watch.Elapsed);
 
+        watch.Restart();
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
         {
             await service.StartAsync(CancellationToken.None);
         }
 
+        report?.Invoke("start engine", watch.Elapsed);
         return new EngineScenario(provider, hosted, journey.Id, customers);
     }
 

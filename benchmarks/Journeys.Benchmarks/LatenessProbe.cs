@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Journeys.Model;
 using Journeys.Storage;
@@ -12,45 +13,87 @@ namespace Journeys.Benchmarks;
 /// Where the delay variant's timer lateness goes (<c>-- lateness-probe customers runs</c>): the peer comparison's
 /// Journeys journey with the 1-second delay on a fresh host per run, its store decorated like
 /// <see cref="TimerLatenessRecorder"/>, split into due → claim (the pump waking for the timer) and claim → commit (the
-/// shard running the resumed steps and committing), with the number of resumed enrollments per commit; then the same
-/// journey without the delay, timed from activation to the last send (the per-run cost). The first 3 runs of each are
-/// left out (JIT).
+/// shard running the resumed steps and committing), the latter per resumed batch into first claim → batch start (the
+/// hand-off to the shard and waiting in its inbox behind an earlier batch) and batch start → commit (the engine's
+/// <c>journeys.batch.duration</c>), with the number of resumed enrollments per commit; then the same journey without the
+/// delay, timed like the benchmark from activation to the last send (the per-run cost) with the process CPU time it
+/// used and every phase of the run's setup and teardown. The first 3 runs of each are left out (JIT). With a third
+/// argument <c>no-delay</c>, only the no-delay runs, back to back, as BenchmarkDotNet's process of that case runs them
+/// (the delay runs' idle second lets the runtime's background JIT promote code, which back-to-back runs do not). With
+/// <c>JOURNEYS_PROBE_TIMELINE</c> set, one line per resumed batch (due instant, then claim, start and commit after it).
 /// </summary>
 internal static class LatenessProbe
 {
-    public static async Task RunAsync(int customers, int runs)
+    private static readonly ConcurrentQueue<string> Timeline = new();
+
+    /// <param name="customers">Customers per run.</param>
+    /// <param name="runs">Runs of each variant.</param>
+    /// <param name="noDelayOnly">Only the no-delay runs (as a BenchmarkDotNet process of that case runs nothing else).</param>
+    public static async Task RunAsync(int customers, int runs, bool noDelayOnly = false)
     {
+
         var claimLag = new LatencySamples();
         var claimToCommit = new LatencySamples();
         var total = new LatencySamples();
         var dueBatchSizes = new List<int>();
+        var resumedBatch = new LatencySamples();
+        var inboxWait = new LatencySamples();
+        using var listener = ResumedBatchListener(resumedBatch, inboxWait);
         var fixedCost = new LatencySamples();
+        var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
+        var cpu = new LatencySamples();
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
-            var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s => probe.Decorate(s));
-            try
+            Probe.Recording = run > 2;
+            if (!noDelayOnly)
             {
-                await scenario.RunAsync(waitForSends: true);
-            }
-            finally
-            {
-                await scenario.DisposeAsync();
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s => probe.Decorate(s));
+                try
+                {
+                    await scenario.RunAsync(waitForSends: true);
+                }
+                finally
+                {
+                    await scenario.DisposeAsync();
+                }
             }
 
-            var noDelay = await EngineScenario.StartAsync(customers, Environment.ProcessorCount);
+            void Phase(string name, TimeSpan elapsed)
+            {
+                if (run > 2)
+                {
+                    if (!phases.TryGetValue(name, out var samples))
+                    {
+                        phases[name] = samples = new LatencySamples();
+                    }
+
+                    samples.Add(elapsed);
+                }
+            }
+
+            var noDelay = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, Phase);
             try
             {
+                // As BenchmarkDotNet does between an iteration's setup and its timed invocation.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+
+                var processor = Process.GetCurrentProcess().TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
-                await noDelay.RunAsync(waitForSends: true);
+                await noDelay.RunAsync(Phase, waitForSends: true);
                 if (run > 2)
                 {
                     fixedCost.Add(watch.Elapsed);
+                    cpu.Add(Process.GetCurrentProcess().TotalProcessorTime - processor);
                 }
             }
             finally
             {
+                var stopping = Stopwatch.StartNew();
                 await noDelay.DisposeAsync();
+                Phase("stop engine + dispose host", stopping.Elapsed);
             }
 
             if (run > 2)
@@ -62,16 +105,85 @@ internal static class LatenessProbe
             }
         }
 
+        while (Timeline.TryDequeue(out var line))
+        {
+            Console.WriteLine(line);
+        }
+
         Console.WriteLine($"due → claim:      {claimLag.Describe()}");
         Console.WriteLine($"claim → commit:   {claimToCommit.Describe()}");
         Console.WriteLine($"due → commit:     {total.Describe()}");
-        Console.WriteLine($"no-delay run:     {fixedCost.Describe()}");
+        Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
+        Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
+        Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
+        Console.WriteLine($"  process CPU:    {cpu.Describe()}");
+        foreach (var (name, samples) in phases)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-38} min={samples.Percentile(0):N1} ms {samples.Describe()}"));
+        }
+
         dueBatchSizes.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits with due items: {dueBatchSizes.Count}, sizes p50 {dueBatchSizes[dueBatchSizes.Count / 2]}, max {dueBatchSizes[^1]}"));
+        if (dueBatchSizes.Count > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"commits with due items: {dueBatchSizes.Count}, sizes p50 {dueBatchSizes[dueBatchSizes.Count / 2]}, max {dueBatchSizes[^1]}"));
+        }
+    }
+
+    /// <summary>
+    /// The engine's <c>journeys.batch.duration</c> of the batches that committed resumed enrollments: the shard records it
+    /// on the thread that committed, right after the commit, so a thread-static mark set by the store decorator tells them.
+    /// </summary>
+    private static MeterListener ResumedBatchListener(LatencySamples samples, LatencySamples inboxWait)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = static (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Journeys" && instrument.Name == "journeys.batch.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            if (Probe.ResumedInLastCommit > 0)
+            {
+                Probe.ResumedInLastCommit = 0;
+                if (Probe.Recording)
+                {
+                    samples.Add(TimeSpan.FromSeconds(seconds));
+                    inboxWait.Add(Probe.LastCommitAt - TimeSpan.FromSeconds(seconds) - Probe.LastCommitFirstClaim);
+                    if (Environment.GetEnvironmentVariable("JOURNEYS_PROBE_TIMELINE") is not null)
+                    {
+                        Timeline.Enqueue($"{Probe.LastCommitDue:ss.ffff} claim +{(Probe.LastCommitFirstClaim - Probe.LastCommitDue).TotalMilliseconds:F2} start +{(Probe.LastCommitAt - TimeSpan.FromSeconds(seconds) - Probe.LastCommitDue).TotalMilliseconds:F2} commit +{(Probe.LastCommitAt - Probe.LastCommitDue).TotalMilliseconds:F2} n={Probe.ResumedCount} thread {Environment.CurrentManagedThreadId}");
+                    }
+                }
+            }
+        });
+        listener.Start();
+        return listener;
     }
 
     private sealed class Probe
     {
+        [ThreadStatic]
+        public static int ResumedInLastCommit;
+
+        [ThreadStatic]
+        public static DateTimeOffset LastCommitAt;
+
+        [ThreadStatic]
+        public static DateTimeOffset LastCommitDue;
+
+        [ThreadStatic]
+        public static int ResumedCount;
+
+        [ThreadStatic]
+        public static DateTimeOffset LastCommitFirstClaim;
+
+        public static volatile bool Recording;
+
         private readonly ConcurrentDictionary<Guid, (DateTimeOffset Due, DateTimeOffset Claimed)> _due = new();
 
         public ConcurrentBag<TimeSpan> ClaimLag { get; } = [];
@@ -111,12 +223,15 @@ internal static class LatenessProbe
                 var applied = await inner.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
                 var at = time.GetUtcNow();
                 var n = 0;
+                var firstClaim = DateTimeOffset.MaxValue;
                 for (var i = 0; i < checkpoints.Count; i++)
                 {
                     if (applied[i] && probe._due.TryRemove(checkpoints[i].State.Id, out var due))
                     {
                         probe.ClaimToCommit.Add(at - due.Claimed);
                         probe.Total.Add(at - due.Due);
+                        firstClaim = due.Claimed < firstClaim ? due.Claimed : firstClaim;
+                        LastCommitDue = due.Due;
                         n++;
                     }
                 }
@@ -125,6 +240,11 @@ internal static class LatenessProbe
                 {
                     probe.CommitSizes.Add(n);
                 }
+
+                ResumedInLastCommit = n;
+                LastCommitAt = at;
+                LastCommitFirstClaim = firstClaim;
+                ResumedCount = n;
 
                 return applied;
             }

@@ -8,7 +8,7 @@ namespace Journeys.Benchmarks;
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
 /// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
-/// with <c>lateness-probe customers runs</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
+/// with <c>lateness-probe customers runs [no-delay]</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
 /// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
 /// with <c>pg-probe [hosts] [customers] [runs]</c>, one engine run of <see cref="PostgreSqlStoreBenchmarks"/> at a time with client and server CPU time.
@@ -30,7 +30,7 @@ public static class Program
 
         if (args.Length > 0 && args[0] == "lateness-probe")
         {
-            await LatenessProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+            await LatenessProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "no-delay");
             return;
         }
 

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// On the system clock the pump sets its timer <see cref="JourneyEngine.WakeLead"/> early and holds until the next timer
+/// is due. These run on the real clock (the hold exists only there; a fake clock is never held on) with short delays, and
+/// assert order, never timing: no timer is claimed or run before it is due, and every one resumes.
+/// </summary>
+public sealed class TimerWakeTests
+{
+    private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(30);
+
+    [Fact]
+    public async Task On_the_system_clock_no_timer_is_claimed_or_run_before_it_is_due()
+    {
+        var claims = new ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)>();
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => new ClaimRecorder(sp.GetRequiredService<InMemoryEngineStore>(), claims));
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"), new Campaign("again", Channel.Push, "Again"))
+            .Configure(o => o.ShardCount = 2));
+        await using var provider = services.BuildServiceProvider();
+        Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
+        var groups = Enumerable.Range(0, 4).Select(g => Enumerable.Range(0, 10).Select(i => $"c{g}-{i}@example.com").ToArray()).ToArray();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([.. groups.SelectMany(g => g).Select(id => new Customer(id))]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(groups[0])
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello").Delay(Delay, id: "wait").Send(Channel.Push, "again", id: "again")).Build());
+        await manager.ActivateAsync("j");
+
+        // The other groups enter one after another, so their timers fall due at different instants while the pump waits
+        // for (or holds until) earlier ones.
+        var hellos = groups[0].Length;
+        EngineHost.Eventually(() => push.Messages.Count >= hellos, "the first group's hello");
+        foreach (var group in groups.Skip(1))
+        {
+            await manager.EnrollAsync("j", group);
+            hellos += group.Length;
+            EngineHost.Eventually(() => push.Messages.Count(m => m.CampaignId == "hello") >= hellos, "the group's hello");
+        }
+
+        var all = groups.SelectMany(g => g).ToArray();
+        EngineHost.Eventually(() => push.Messages.Count == 2 * all.Length, "every customer's second message");
+        var enrollments = provider.GetRequiredService<IEnrollmentStore>();
+        foreach (var id in all)
+        {
+            var enrollment = Assert.Single(await enrollments.GetByCustomerAsync(id));
+            Assert.Equal(EnrollmentStatus.Completed, enrollment.Status);
+        }
+
+        // One claim of each enrollment's timer; each at a clock reading no earlier than the timer and no later than the
+        // real clock (the engine does not claim with a clock moved ahead to wake early).
+        Assert.Equal(all.Length, claims.Count);
+        Assert.All(claims, c =>
+        {
+            Assert.True(c.WakeAt <= c.ClaimNow, $"claimed at {c.ClaimNow:O}, due at {c.WakeAt:O}");
+            Assert.True(c.ClaimNow <= c.ClockAfter, $"claimed with {c.ClaimNow:O}, ahead of the clock {c.ClockAfter:O}");
+        });
+    }
+
+    [Fact]
+    public async Task On_a_fake_clock_a_timer_fires_once_the_clock_reaches_it_also_after_stopping_just_short_of_it()
+    {
+        await using var host = await EngineHost.StartAsync(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
+        await host.Manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["c1@example.com"])
+            .Steps(p => p.Send(Channel.Push, "tips", id: "first").Delay(TimeSpan.FromMinutes(5), id: "wait").Send(Channel.Push, "tips", id: "second")).Build());
+        await host.Manager.ActivateAsync("j");
+        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "the first send");
+
+        // The clock stops within the lead of the due instant (where the system clock would be held on) and moves on later.
+        host.Time.Advance(TimeSpan.FromMinutes(5) - JourneyEngine.WakeLead / 2);
+        host.Time.Advance(JourneyEngine.WakeLead / 2);
+        EngineHost.Eventually(() => host.Push.Messages.Count == 2, "the second send once the clock reached the timer");
+    }
+
+    private sealed class ClaimRecorder(IEnrollmentStore inner, ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)> claims) : IEnrollmentStore
+    {
+        public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            var clock = TimeProvider.System.GetUtcNow();
+            foreach (var item in claimed)
+            {
+                if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } wakeAt })
+                {
+                    claims.Enqueue((now, clock, wakeAt));
+                }
+            }
+
+            return claimed;
+        }
+
+        public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default) =>
+            inner.CommitAsync(owner, checkpoints, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
+
+        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
+            inner.EnrollAsync(requests, cancellationToken);
+
+        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+            inner.AppendEventsAsync(events, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
+            inner.GetNextWakeAsync(cancellationToken);
+
+        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+            inner.GetByCustomerAsync(customerId, cancellationToken);
+
+        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
+            inner.ListByJourneyAsync(journeyId, version, cancellationToken);
+
+        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
+
+        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            inner.PurgeEventsAsync(olderThan, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
+            inner.AddClicksAsync(clicks, cancellationToken);
+    }
+}
