@@ -238,15 +238,8 @@ internal sealed partial class SqliteEngineStore
             if (updates is not null)
             {
                 // Every customer of the batch read once (one statement), updated in checkpoint order, written once.
-                var customers = SqliteCustomerStore.FindMany(session, updates, static u => u.CustomerId);
-                foreach (var update in updates)
-                {
-                    customers[update.CustomerId] = Apply(customers.GetValueOrDefault(update.CustomerId), update);
-                }
-
-                SqliteCustomerStore.UpsertMany(session, customers.Values);
+                SqliteCustomerStore.ApplyUpdates(session, updates);
             }
-
 
             statistics.Write(session);
             return (IReadOnlyList<bool>)applied;
@@ -442,17 +435,6 @@ internal sealed partial class SqliteEngineStore
         }
 
         return states;
-    }
-
-    private static Customer Apply(Customer? customer, CustomerFieldUpdate update)
-    {
-        if (customer is null)
-        {
-            return new Customer(update.CustomerId, update.Value.IsNull ? [] : [KeyValuePair.Create(update.Field, update.Value)]);
-        }
-
-        var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
-        return new Customer(customer.Id, fields, customer.TimeZoneId);
     }
 
     private void ReleaseExpiredLeases(SqliteSession session, DateTimeOffset now)
