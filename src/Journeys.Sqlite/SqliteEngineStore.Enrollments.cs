@@ -211,12 +211,11 @@ internal sealed partial class SqliteEngineStore
             var applied = new bool[checkpoints.Count];
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
-            if (!store.TryApplyBatch(session, owner, checkpoints, applied))
+            // One conditional update per checkpoint with a prepared statement whose parameters are reused: in order, so a
+            // second checkpoint of one enrollment finds the token the first one wrote and is refused as stale.
+            for (var i = 0; i < checkpoints.Count; i++)
             {
-                for (var i = 0; i < checkpoints.Count; i++)
-                {
-                    applied[i] = store.TryApply(session, owner, checkpoints[i], i);
-                }
+                applied[i] = store.TryApply(session, owner, checkpoints[i], i);
             }
 
             for (var i = 0; i < checkpoints.Count; i++)
@@ -633,37 +632,40 @@ internal sealed partial class SqliteEngineStore
         var state = checkpoint.State;
         var id = SqliteValues.Id(state.Id);
         var (kind, at) = Place(session, state.CustomerId, state.Status, state.WakeAt, state.EventCursor, state.WakeEvents);
-        var update = session.Command("""
+        var update = session.Reusable(
+            """
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
                 entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
                 node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
                 messages_sent = $messagesSent,
                 lease_owner = NULL, sched_kind = $kind, sched_at = $at
             WHERE customer_id = $customer AND id = $id AND token = $expected AND lease_owner = $owner AND journey_id = $journey AND version = $version
-            """);
-        var parameters = update.Parameters;
-        parameters.AddWithValue("$status", (int)state.Status);
-        parameters.AddWithValue("$node", SqliteValues.Text(state.CurrentNodeId));
-        parameters.AddWithValue("$wakeAt", SqliteValues.Ticks(state.WakeAt));
-        parameters.AddWithValue("$awaited", SqliteValues.Text(state.AwaitedEvent));
-        parameters.AddWithValue("$visit", state.Visit);
-        parameters.AddWithValue("$entered", state.EnteredAt.UtcTicks);
-        parameters.AddWithValue("$updated", state.UpdatedAt.UtcTicks);
-        parameters.AddWithValue("$token", checkpoint.ExpectedToken + 1);
-        parameters.AddWithValue("$cursor", state.EventCursor);
-        parameters.AddWithValue("$wakeEvents", SqliteValues.Names(state.WakeEvents));
-        parameters.AddWithValue("$nodeEntered", SqliteValues.Ticks(state.NodeEnteredAt));
-        parameters.AddWithValue("$nodeState", state.NodeState);
-        parameters.AddWithValue("$endReason", SqliteValues.Text(state.EndReason));
-        parameters.AddWithValue("$messagesSent", state.MessagesSent);
-        parameters.AddWithValue("$kind", kind);
-        parameters.AddWithValue("$at", at);
-        parameters.AddWithValue("$customer", state.CustomerId);
-        parameters.AddWithValue("$id", id);
-        parameters.AddWithValue("$expected", checkpoint.ExpectedToken);
-        parameters.AddWithValue("$owner", owner);
-        parameters.AddWithValue("$journey", state.JourneyId);
-        parameters.AddWithValue("$version", state.Version);
+            """,
+            "$status", "$node", "$wakeAt", "$awaited", "$visit", "$entered", "$updated", "$token", "$cursor", "$wakeEvents", "$nodeEntered",
+            "$nodeState", "$endReason", "$messagesSent", "$kind", "$at", "$customer", "$id", "$expected", "$owner", "$journey", "$version");
+        var p = update.Parameters;
+        p[0].Value = (int)state.Status;
+        p[1].Value = SqliteValues.Text(state.CurrentNodeId);
+        p[2].Value = SqliteValues.Ticks(state.WakeAt);
+        p[3].Value = SqliteValues.Text(state.AwaitedEvent);
+        p[4].Value = state.Visit;
+        p[5].Value = state.EnteredAt.UtcTicks;
+        p[6].Value = state.UpdatedAt.UtcTicks;
+        p[7].Value = checkpoint.ExpectedToken + 1;
+        p[8].Value = state.EventCursor;
+        p[9].Value = SqliteValues.Names(state.WakeEvents);
+        p[10].Value = SqliteValues.Ticks(state.NodeEnteredAt);
+        p[11].Value = state.NodeState;
+        p[12].Value = SqliteValues.Text(state.EndReason);
+        p[13].Value = state.MessagesSent;
+        p[14].Value = kind;
+        p[15].Value = at;
+        p[16].Value = state.CustomerId;
+        p[17].Value = id;
+        p[18].Value = checkpoint.ExpectedToken;
+        p[19].Value = owner;
+        p[20].Value = state.JourneyId;
+        p[21].Value = state.Version;
         try
         {
             if (update.ExecuteNonQuery() == 0)

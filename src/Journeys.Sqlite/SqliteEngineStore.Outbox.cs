@@ -213,24 +213,26 @@ internal sealed partial class SqliteEngineStore
     private void AddOutbox(SqliteSession session, OutboxMessage entry, int index)
     {
         var message = entry.Message;
-        var insert = session.Command($"""
+        var insert = session.Reusable(
+            $"""
             INSERT INTO outbox ({OutboxColumns}, lease_owner, sched_kind, sched_at, seq)
             VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, NULL, 0, $due, $seq)
-            """);
-        var parameters = insert.Parameters;
-        parameters.AddWithValue("$customer", message.CustomerId);
-        parameters.AddWithValue("$message", message.MessageId);
-        parameters.AddWithValue("$key", message.IdempotencyKey);
-        parameters.AddWithValue("$channel", message.Channel.Name);
-        parameters.AddWithValue("$campaign", message.CampaignId);
-        parameters.AddWithValue("$body", message.Body);
-        parameters.AddWithValue("$journey", SqliteValues.Text(message.JourneyId));
-        parameters.AddWithValue("$version", message.JourneyVersion);
-        parameters.AddWithValue("$node", SqliteValues.Text(message.NodeId));
-        parameters.AddWithValue("$enrollment", entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value);
-        parameters.AddWithValue("$due", entry.DueAt.UtcTicks);
-        parameters.AddWithValue("$attempts", entry.Attempts);
-        parameters.AddWithValue("$seq", ++_database.OutboxSequence);
+            """,
+            "$customer", "$message", "$key", "$channel", "$campaign", "$body", "$journey", "$version", "$node", "$enrollment", "$due", "$attempts", "$seq");
+        var p = insert.Parameters;
+        p[0].Value = message.CustomerId;
+        p[1].Value = message.MessageId;
+        p[2].Value = message.IdempotencyKey;
+        p[3].Value = message.Channel.Name;
+        p[4].Value = message.CampaignId;
+        p[5].Value = message.Body;
+        p[6].Value = SqliteValues.Text(message.JourneyId);
+        p[7].Value = message.JourneyVersion;
+        p[8].Value = SqliteValues.Text(message.NodeId);
+        p[9].Value = entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value;
+        p[10].Value = entry.DueAt.UtcTicks;
+        p[11].Value = entry.Attempts;
+        p[12].Value = ++_database.OutboxSequence;
         try
         {
             insert.ExecuteNonQuery();
