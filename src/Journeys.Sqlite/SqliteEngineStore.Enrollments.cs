@@ -548,8 +548,6 @@ internal sealed partial class SqliteEngineStore
 
         var entries = new Dictionary<string, (long Before, long Now)>(StringComparer.Ordinal);
         var outcomes = new EnrollmentOutcome[requests.Count];
-        using var rows = new JsonRows(requests.Count * 160);
-        var created = 0;
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
@@ -578,33 +576,25 @@ internal sealed partial class SqliteEngineStore
 
             entries[request.JourneyId] = (entry.Before, entry.Now + 1);
             previous[key] = (request.EnrollmentId, known.LastEnd);
-            var w = rows.StartRow();
-            w.WriteStringValue(request.CustomerId);
-            w.WriteStringValue(Convert.ToHexString(SqliteValues.Id(request.EnrollmentId)));
-            w.WriteStringValue(request.JourneyId);
-            w.WriteNumberValue(request.Version);
-            w.WriteStringValue(request.StartNodeId);
-            w.WriteNumberValue(request.At.UtcTicks);
-            w.WriteNumberValue(cursors.GetValueOrDefault(request.CustomerId));
-            JsonRows.Write(w, SqliteValues.Names(request.WakeEvents) as string);
-            w.WriteNumberValue(++_database.ReadySequence);
-            w.WriteNumberValue(++_database.CreatedSequence);
-            rows.EndRow();
-            created++;
-            outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
-        }
-
-        if (created > 0)
-        {
-            // Every created enrollment with one insert: active at the start node, ready in arrival order.
-            var insert = session.Command($"""
+            var insert = session.Reusable(
+                $"""
                 INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
-                SELECT value ->> 0, unhex(value ->> 1), value ->> 2, value ->> 3, 0, value ->> 4, NULL, NULL, 0, value ->> 5, value ->> 5, 1,
-                    value ->> 6, value ->> 7, value ->> 5, 0, NULL, 0, 0, NULL, 0, value ->> 8, value ->> 9
-                FROM json_each($rows)
-                """);
-            insert.Parameters.AddWithValue("$rows", rows.ToJson());
+                VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, NULL, 0, $ready, $created)
+                """,
+                "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$ready", "$created");
+            var p = insert.Parameters;
+            p[0].Value = request.CustomerId;
+            p[1].Value = SqliteValues.Id(request.EnrollmentId);
+            p[2].Value = request.JourneyId;
+            p[3].Value = request.Version;
+            p[4].Value = request.StartNodeId;
+            p[5].Value = request.At.UtcTicks;
+            p[6].Value = cursors.GetValueOrDefault(request.CustomerId);
+            p[7].Value = SqliteValues.Names(request.WakeEvents);
+            p[8].Value = ++_database.ReadySequence;
+            p[9].Value = ++_database.CreatedSequence;
             insert.ExecuteNonQuery();
+            outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
         }
 
         foreach (var (journey, (before, now)) in entries)

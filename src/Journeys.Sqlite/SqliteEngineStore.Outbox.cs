@@ -120,21 +120,23 @@ internal sealed partial class SqliteEngineStore
                     customerId = found;
                 }
 
-                // Only the current lease holder's result counts: one conditional statement.
+                // Only the current lease holder's result counts: one conditional statement (prepared, parameters reused).
                 SqliteCommand change;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
-                    change = session.Command("UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
-                    change.Parameters.AddWithValue("$retry", retryAt.UtcTicks);
+                    change = session.Reusable(
+                        "UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner",
+                        "$customer", "$message", "$owner", "$retry");
+                    change.Parameters[3].Value = retryAt.UtcTicks;
                 }
                 else
                 {
-                    change = session.Command("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
+                    change = session.Reusable("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner", "$customer", "$message", "$owner");
                 }
 
-                change.Parameters.AddWithValue("$customer", customerId);
-                change.Parameters.AddWithValue("$message", result.MessageId);
-                change.Parameters.AddWithValue("$owner", owner);
+                change.Parameters[0].Value = customerId;
+                change.Parameters[1].Value = result.MessageId;
+                change.Parameters[2].Value = owner;
                 if (change.ExecuteNonQuery() == 0)
                 {
                     continue;
