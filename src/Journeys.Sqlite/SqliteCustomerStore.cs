@@ -52,6 +52,38 @@ internal sealed class SqliteCustomerStore : ICustomerStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One statement on a reader connection for the whole list (the engine reads each batch's customers with it), ids passed as one JSON array.</remarks>
+    public ValueTask<IReadOnlyList<Customer?>> GetManyAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            if (customerIds[i] is null)
+            {
+                throw new ArgumentException($"Customer id at index {i} is null.", nameof(customerIds));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (customerIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<Customer?>>([]);
+        }
+
+        return ValueTask.FromResult(_database.Read("read customers", customerIds, static (session, ids) =>
+        {
+            var found = FindMany(session, ids);
+            var result = new Customer?[ids.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = found.GetValueOrDefault(ids[i]);
+            }
+
+            return (IReadOnlyList<Customer?>)result;
+        }));
+    }
+
+    /// <inheritdoc />
     public async ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customers);
@@ -121,11 +153,11 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         return reader.Read() ? ReadCustomer(reader) : null;
     }
 
-    /// <summary>The customers named by <paramref name="items"/> that exist, by id, read with one statement.</summary>
-    internal static Dictionary<string, Customer> FindMany<T>(SqliteSession session, IReadOnlyList<T> items, Func<T, string> customerId)
+    /// <summary>The customers named by <paramref name="ids"/> that exist, by id, read with one statement.</summary>
+    private static Dictionary<string, Customer> FindMany(SqliteSession session, IReadOnlyList<string> ids)
     {
         var command = session.Command("SELECT customer_id, time_zone, fields FROM customers WHERE customer_id IN (SELECT value FROM json_each($ids))");
-        command.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(items, customerId));
+        command.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(ids, static id => id));
         var found = new Dictionary<string, Customer>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -137,26 +169,59 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         return found;
     }
 
-    /// <summary>Creates or replaces customers with one statement (their fields stored as the same BLOB bytes <see cref="Upsert"/> writes).</summary>
-    internal static void UpsertMany(SqliteSession session, IEnumerable<Customer> customers)
+    /// <summary>
+    /// Applies a commit's field updates, in order, to their customers: the batch's stored documents read with one
+    /// statement, each patched as bytes (<see cref="StoredFieldsPatch"/>: no decoding into a dictionary) and written
+    /// once with a reused prepared statement; a customer the store does not have is created with the fields.
+    /// </summary>
+    internal static void ApplyUpdates(SqliteSession session, List<CustomerFieldUpdate> updates)
     {
-        using var rows = new SqliteEngineStore.JsonRows(4096);
-        foreach (var customer in customers)
+        var read = session.Command("SELECT customer_id, fields FROM customers WHERE customer_id IN (SELECT value FROM json_each($ids))");
+        read.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(updates, static u => u.CustomerId));
+        var stored = new Dictionary<string, byte[]>(updates.Count, StringComparer.Ordinal);
+        using (var reader = read.ExecuteReader())
         {
-            var w = rows.StartRow();
-            w.WriteStringValue(customer.Id);
-            SqliteEngineStore.JsonRows.Write(w, customer.TimeZoneId);
-            w.WriteStringValue(System.Text.Encoding.UTF8.GetString(SqliteValues.Fields(customer.Fields)));
-            rows.EndRow();
+            while (reader.Read())
+            {
+                stored[reader.GetString(0)] = SqliteValues.Blob(reader, 1);
+            }
         }
 
-        var command = session.Command("""
-            INSERT INTO customers (customer_id, time_zone, fields)
-            SELECT value ->> 0, value ->> 1, CAST(value ->> 2 AS BLOB) FROM json_each($rows) WHERE true
-            ON CONFLICT (customer_id) DO UPDATE SET time_zone = excluded.time_zone, fields = excluded.fields
-            """);
-        command.Parameters.AddWithValue("$rows", rows.ToJson());
-        command.ExecuteNonQuery();
+        // Each customer's updates chained in order: first and last by customer, next by update.
+        var chains = new Dictionary<string, (int First, int Last)>(updates.Count, StringComparer.Ordinal);
+        var next = new int[updates.Count];
+        for (var i = 0; i < updates.Count; i++)
+        {
+            next[i] = -1;
+            var id = updates[i].CustomerId;
+            if (chains.TryGetValue(id, out var chain))
+            {
+                next[chain.Last] = i;
+                chains[id] = (chain.First, i);
+            }
+            else
+            {
+                chains.Add(id, (i, i));
+            }
+        }
+
+        using var patch = new StoredFieldsPatch();
+        var update = session.Reusable("UPDATE customers SET fields = $fields WHERE customer_id = $id", "$fields", "$id");
+        var insert = session.Reusable("INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, NULL, $fields)", "$fields", "$id");
+        foreach (var (id, chain) in chains)
+        {
+            patch.Clear();
+            for (var i = chain.First; i >= 0; i = next[i])
+            {
+                patch.Add(updates[i]);
+            }
+
+            var exists = stored.TryGetValue(id, out var document);
+            var command = exists ? update : insert;
+            command.Parameters[0].Value = patch.Apply(document);
+            command.Parameters[1].Value = id;
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Creates or replaces a customer with one statement.</summary>

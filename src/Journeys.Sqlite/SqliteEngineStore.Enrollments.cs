@@ -211,12 +211,11 @@ internal sealed partial class SqliteEngineStore
             var applied = new bool[checkpoints.Count];
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
-            if (!store.TryApplyBatch(session, owner, checkpoints, applied))
+            // One conditional update per checkpoint with a prepared statement whose parameters are reused: in order, so a
+            // second checkpoint of one enrollment finds the token the first one wrote and is refused as stale.
+            for (var i = 0; i < checkpoints.Count; i++)
             {
-                for (var i = 0; i < checkpoints.Count; i++)
-                {
-                    applied[i] = store.TryApply(session, owner, checkpoints[i], i);
-                }
+                applied[i] = store.TryApply(session, owner, checkpoints[i], i);
             }
 
             for (var i = 0; i < checkpoints.Count; i++)
@@ -238,15 +237,8 @@ internal sealed partial class SqliteEngineStore
             if (updates is not null)
             {
                 // Every customer of the batch read once (one statement), updated in checkpoint order, written once.
-                var customers = SqliteCustomerStore.FindMany(session, updates, static u => u.CustomerId);
-                foreach (var update in updates)
-                {
-                    customers[update.CustomerId] = Apply(customers.GetValueOrDefault(update.CustomerId), update);
-                }
-
-                SqliteCustomerStore.UpsertMany(session, customers.Values);
+                SqliteCustomerStore.ApplyUpdates(session, updates);
             }
-
 
             statistics.Write(session);
             return (IReadOnlyList<bool>)applied;
@@ -444,17 +436,6 @@ internal sealed partial class SqliteEngineStore
         return states;
     }
 
-    private static Customer Apply(Customer? customer, CustomerFieldUpdate update)
-    {
-        if (customer is null)
-        {
-            return new Customer(update.CustomerId, update.Value.IsNull ? [] : [KeyValuePair.Create(update.Field, update.Value)]);
-        }
-
-        var fields = update.Value.IsNull ? customer.Fields.Remove(update.Field) : customer.Fields.SetItem(update.Field, update.Value);
-        return new Customer(customer.Id, fields, customer.TimeZoneId);
-    }
-
     private void ReleaseExpiredLeases(SqliteSession session, DateTimeOffset now)
     {
         var expired = session.Command("SELECT customer_id, id, status, wake_at, event_cursor, wake_events FROM enrollments WHERE sched_kind = 2 AND sched_at <= $now");
@@ -567,8 +548,6 @@ internal sealed partial class SqliteEngineStore
 
         var entries = new Dictionary<string, (long Before, long Now)>(StringComparer.Ordinal);
         var outcomes = new EnrollmentOutcome[requests.Count];
-        using var rows = new JsonRows(requests.Count * 160);
-        var created = 0;
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
@@ -597,33 +576,25 @@ internal sealed partial class SqliteEngineStore
 
             entries[request.JourneyId] = (entry.Before, entry.Now + 1);
             previous[key] = (request.EnrollmentId, known.LastEnd);
-            var w = rows.StartRow();
-            w.WriteStringValue(request.CustomerId);
-            w.WriteStringValue(Convert.ToHexString(SqliteValues.Id(request.EnrollmentId)));
-            w.WriteStringValue(request.JourneyId);
-            w.WriteNumberValue(request.Version);
-            w.WriteStringValue(request.StartNodeId);
-            w.WriteNumberValue(request.At.UtcTicks);
-            w.WriteNumberValue(cursors.GetValueOrDefault(request.CustomerId));
-            JsonRows.Write(w, SqliteValues.Names(request.WakeEvents) as string);
-            w.WriteNumberValue(++_database.ReadySequence);
-            w.WriteNumberValue(++_database.CreatedSequence);
-            rows.EndRow();
-            created++;
-            outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
-        }
-
-        if (created > 0)
-        {
-            // Every created enrollment with one insert: active at the start node, ready in arrival order.
-            var insert = session.Command($"""
+            var insert = session.Reusable(
+                $"""
                 INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
-                SELECT value ->> 0, unhex(value ->> 1), value ->> 2, value ->> 3, 0, value ->> 4, NULL, NULL, 0, value ->> 5, value ->> 5, 1,
-                    value ->> 6, value ->> 7, value ->> 5, 0, NULL, 0, 0, NULL, 0, value ->> 8, value ->> 9
-                FROM json_each($rows)
-                """);
-            insert.Parameters.AddWithValue("$rows", rows.ToJson());
+                VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, NULL, 0, $ready, $created)
+                """,
+                "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$ready", "$created");
+            var p = insert.Parameters;
+            p[0].Value = request.CustomerId;
+            p[1].Value = SqliteValues.Id(request.EnrollmentId);
+            p[2].Value = request.JourneyId;
+            p[3].Value = request.Version;
+            p[4].Value = request.StartNodeId;
+            p[5].Value = request.At.UtcTicks;
+            p[6].Value = cursors.GetValueOrDefault(request.CustomerId);
+            p[7].Value = SqliteValues.Names(request.WakeEvents);
+            p[8].Value = ++_database.ReadySequence;
+            p[9].Value = ++_database.CreatedSequence;
             insert.ExecuteNonQuery();
+            outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
         }
 
         foreach (var (journey, (before, now)) in entries)
@@ -651,37 +622,40 @@ internal sealed partial class SqliteEngineStore
         var state = checkpoint.State;
         var id = SqliteValues.Id(state.Id);
         var (kind, at) = Place(session, state.CustomerId, state.Status, state.WakeAt, state.EventCursor, state.WakeEvents);
-        var update = session.Command("""
+        var update = session.Reusable(
+            """
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
                 entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
                 node_entered_at = $nodeEntered, node_state = $nodeState, end_reason = $endReason,
                 messages_sent = $messagesSent,
                 lease_owner = NULL, sched_kind = $kind, sched_at = $at
             WHERE customer_id = $customer AND id = $id AND token = $expected AND lease_owner = $owner AND journey_id = $journey AND version = $version
-            """);
-        var parameters = update.Parameters;
-        parameters.AddWithValue("$status", (int)state.Status);
-        parameters.AddWithValue("$node", SqliteValues.Text(state.CurrentNodeId));
-        parameters.AddWithValue("$wakeAt", SqliteValues.Ticks(state.WakeAt));
-        parameters.AddWithValue("$awaited", SqliteValues.Text(state.AwaitedEvent));
-        parameters.AddWithValue("$visit", state.Visit);
-        parameters.AddWithValue("$entered", state.EnteredAt.UtcTicks);
-        parameters.AddWithValue("$updated", state.UpdatedAt.UtcTicks);
-        parameters.AddWithValue("$token", checkpoint.ExpectedToken + 1);
-        parameters.AddWithValue("$cursor", state.EventCursor);
-        parameters.AddWithValue("$wakeEvents", SqliteValues.Names(state.WakeEvents));
-        parameters.AddWithValue("$nodeEntered", SqliteValues.Ticks(state.NodeEnteredAt));
-        parameters.AddWithValue("$nodeState", state.NodeState);
-        parameters.AddWithValue("$endReason", SqliteValues.Text(state.EndReason));
-        parameters.AddWithValue("$messagesSent", state.MessagesSent);
-        parameters.AddWithValue("$kind", kind);
-        parameters.AddWithValue("$at", at);
-        parameters.AddWithValue("$customer", state.CustomerId);
-        parameters.AddWithValue("$id", id);
-        parameters.AddWithValue("$expected", checkpoint.ExpectedToken);
-        parameters.AddWithValue("$owner", owner);
-        parameters.AddWithValue("$journey", state.JourneyId);
-        parameters.AddWithValue("$version", state.Version);
+            """,
+            "$status", "$node", "$wakeAt", "$awaited", "$visit", "$entered", "$updated", "$token", "$cursor", "$wakeEvents", "$nodeEntered",
+            "$nodeState", "$endReason", "$messagesSent", "$kind", "$at", "$customer", "$id", "$expected", "$owner", "$journey", "$version");
+        var p = update.Parameters;
+        p[0].Value = (int)state.Status;
+        p[1].Value = SqliteValues.Text(state.CurrentNodeId);
+        p[2].Value = SqliteValues.Ticks(state.WakeAt);
+        p[3].Value = SqliteValues.Text(state.AwaitedEvent);
+        p[4].Value = state.Visit;
+        p[5].Value = state.EnteredAt.UtcTicks;
+        p[6].Value = state.UpdatedAt.UtcTicks;
+        p[7].Value = checkpoint.ExpectedToken + 1;
+        p[8].Value = state.EventCursor;
+        p[9].Value = SqliteValues.Names(state.WakeEvents);
+        p[10].Value = SqliteValues.Ticks(state.NodeEnteredAt);
+        p[11].Value = state.NodeState;
+        p[12].Value = SqliteValues.Text(state.EndReason);
+        p[13].Value = state.MessagesSent;
+        p[14].Value = kind;
+        p[15].Value = at;
+        p[16].Value = state.CustomerId;
+        p[17].Value = id;
+        p[18].Value = checkpoint.ExpectedToken;
+        p[19].Value = owner;
+        p[20].Value = state.JourneyId;
+        p[21].Value = state.Version;
         try
         {
             if (update.ExecuteNonQuery() == 0)

@@ -120,21 +120,23 @@ internal sealed partial class SqliteEngineStore
                     customerId = found;
                 }
 
-                // Only the current lease holder's result counts: one conditional statement.
+                // Only the current lease holder's result counts: one conditional statement (prepared, parameters reused).
                 SqliteCommand change;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
-                    change = session.Command("UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
-                    change.Parameters.AddWithValue("$retry", retryAt.UtcTicks);
+                    change = session.Reusable(
+                        "UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner",
+                        "$customer", "$message", "$owner", "$retry");
+                    change.Parameters[3].Value = retryAt.UtcTicks;
                 }
                 else
                 {
-                    change = session.Command("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner");
+                    change = session.Reusable("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner", "$customer", "$message", "$owner");
                 }
 
-                change.Parameters.AddWithValue("$customer", customerId);
-                change.Parameters.AddWithValue("$message", result.MessageId);
-                change.Parameters.AddWithValue("$owner", owner);
+                change.Parameters[0].Value = customerId;
+                change.Parameters[1].Value = result.MessageId;
+                change.Parameters[2].Value = owner;
                 if (change.ExecuteNonQuery() == 0)
                 {
                     continue;
@@ -213,24 +215,26 @@ internal sealed partial class SqliteEngineStore
     private void AddOutbox(SqliteSession session, OutboxMessage entry, int index)
     {
         var message = entry.Message;
-        var insert = session.Command($"""
+        var insert = session.Reusable(
+            $"""
             INSERT INTO outbox ({OutboxColumns}, lease_owner, sched_kind, sched_at, seq)
             VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, NULL, 0, $due, $seq)
-            """);
-        var parameters = insert.Parameters;
-        parameters.AddWithValue("$customer", message.CustomerId);
-        parameters.AddWithValue("$message", message.MessageId);
-        parameters.AddWithValue("$key", message.IdempotencyKey);
-        parameters.AddWithValue("$channel", message.Channel.Name);
-        parameters.AddWithValue("$campaign", message.CampaignId);
-        parameters.AddWithValue("$body", message.Body);
-        parameters.AddWithValue("$journey", SqliteValues.Text(message.JourneyId));
-        parameters.AddWithValue("$version", message.JourneyVersion);
-        parameters.AddWithValue("$node", SqliteValues.Text(message.NodeId));
-        parameters.AddWithValue("$enrollment", entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value);
-        parameters.AddWithValue("$due", entry.DueAt.UtcTicks);
-        parameters.AddWithValue("$attempts", entry.Attempts);
-        parameters.AddWithValue("$seq", ++_database.OutboxSequence);
+            """,
+            "$customer", "$message", "$key", "$channel", "$campaign", "$body", "$journey", "$version", "$node", "$enrollment", "$due", "$attempts", "$seq");
+        var p = insert.Parameters;
+        p[0].Value = message.CustomerId;
+        p[1].Value = message.MessageId;
+        p[2].Value = message.IdempotencyKey;
+        p[3].Value = message.Channel.Name;
+        p[4].Value = message.CampaignId;
+        p[5].Value = message.Body;
+        p[6].Value = SqliteValues.Text(message.JourneyId);
+        p[7].Value = message.JourneyVersion;
+        p[8].Value = SqliteValues.Text(message.NodeId);
+        p[9].Value = entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value;
+        p[10].Value = entry.DueAt.UtcTicks;
+        p[11].Value = entry.Attempts;
+        p[12].Value = ++_database.OutboxSequence;
         try
         {
             insert.ExecuteNonQuery();

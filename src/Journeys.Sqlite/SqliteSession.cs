@@ -10,6 +10,7 @@ namespace Journeys.Sqlite;
 internal sealed class SqliteSession : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteCommand> _reusable = new(StringComparer.Ordinal);
 
     public SqliteSession(SqliteConnection connection)
     {
@@ -38,6 +39,31 @@ internal sealed class SqliteSession : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// A prepared command for <paramref name="sql"/> whose parameters, named once by <paramref name="names"/>, stay
+    /// attached call after call (the caller sets <c>Parameters[i].Value</c>): a statement run once per row allocates no
+    /// parameter objects. Enlisted in the open transaction.
+    /// </summary>
+    public SqliteCommand Reusable(string sql, params ReadOnlySpan<string> names)
+    {
+        if (!_reusable.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+#pragma warning disable CA2100 // The SQL is the store's own constant text; values always go through parameters.
+            command.CommandText = sql;
+#pragma warning restore CA2100
+            foreach (var name in names)
+            {
+                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            }
+
+            _reusable.Add(sql, command);
+        }
+
+        command.Transaction = Transaction;
+        return command;
+    }
+
     /// <summary>Runs statements that take no parameters (schema, pragmas).</summary>
     public void Execute(string sql)
     {
@@ -59,12 +85,13 @@ internal sealed class SqliteSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in _commands.Values)
+        foreach (var command in _commands.Values.Concat(_reusable.Values))
         {
             command.Dispose();
         }
 
         _commands.Clear();
+        _reusable.Clear();
         Connection.Dispose();
     }
 }

@@ -25,15 +25,18 @@ internal sealed class StatisticsBuffer
     {
         foreach (var ((journey, version, node, counter), amount) in _sums)
         {
-            var command = session.Command("""
+            var command = session.Reusable(
+                """
                 INSERT INTO statistics (journey_id, version, node_id, counter, value) VALUES ($journey, $version, $node, $counter, $amount)
                 ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = value + excluded.value
-                """);
-            command.Parameters.AddWithValue("$journey", journey);
-            command.Parameters.AddWithValue("$version", version);
-            command.Parameters.AddWithValue("$node", node);
-            command.Parameters.AddWithValue("$counter", (int)counter);
-            command.Parameters.AddWithValue("$amount", amount);
+                """,
+                "$journey", "$version", "$node", "$counter", "$amount");
+            var p = command.Parameters;
+            p[0].Value = journey;
+            p[1].Value = version;
+            p[2].Value = node;
+            p[3].Value = (int)counter;
+            p[4].Value = amount;
             command.ExecuteNonQuery();
         }
     }
