@@ -144,14 +144,24 @@ public sealed class InMemoryCustomerStoreTests
                 case 3:
                     var columns = names.Where(_ => random.Next(2) == 0).ToArray();
                     var values = columns.Select(c => random.Next(3) == 0 ? FieldValue.Null : RandomValue(random, c)).ToArray();
+                    var fieldIds = store.FieldIds(columns);
                     var patch = new RecordBuffer();
                     CustomerRecordCodec.WriteString(patch, id);
-                    foreach (var v in values)
+                    patch.WriteByte(0);
+                    patch.WriteVarint((ulong)values.Count(v => !v.IsNull));
+                    for (var c = 0; c < columns.Length; c++)
                     {
-                        CustomerRecordCodec.WriteValue(patch, v);
+                        if (!values[c].IsNull)
+                        {
+                            patch.WriteVarint((ulong)fieldIds[c]);
+                            CustomerRecordCodec.WriteValue(patch, values[c]);
+                        }
                     }
 
-                    var merged = store.Merge(columns, patch.WrittenSpan, [0]);
+                    var stage = new CustomerStage((_, _, _) => Assert.Fail("one row cannot repeat an id"));
+                    stage.Add(patch.WrittenSpan, (uint)System.IO.Hashing.XxHash3.HashToUInt64(patch.WrittenSpan[..IdLength(patch.WrittenSpan)]), 2);
+                    stage.Complete();
+                    var merged = store.CommitStage(stage, fieldIds);
                     Assert.Equal(reference.ContainsKey(id) ? (0, 1) : (1, 0), (merged.Created, merged.Updated));
                     var before = reference.GetValueOrDefault(id);
                     var builder = (before?.Fields ?? ImmutableDictionary<string, FieldValue>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase)).ToBuilder();
@@ -216,6 +226,13 @@ public sealed class InMemoryCustomerStoreTests
 
         Assert.Equal(20_000, seen);
         await scan.DisposeAsync();
+    }
+
+    private static int IdLength(ReadOnlySpan<byte> record)
+    {
+        var position = 0;
+        CustomerRecordCodec.ReadStringBytes(record, ref position, out _);
+        return position;
     }
 
     private static void AssertSame(Customer? expected, Customer? actual)
