@@ -83,6 +83,9 @@ internal sealed partial class AudienceManager
         }
     }
 
+    /// <summary>The most rows the in-memory import reserves its stage's table for from an estimate (4,194,304: a 64 MiB table).</summary>
+    private const long MaxStageReserve = 1L << 22;
+
     /// <summary>
     /// The import into the in-memory store: the one pass over the CSV checks each row and stages a good one as the
     /// store's record (<see cref="CustomerStage"/>, whose id table finds the duplicates exactly as they come); an
@@ -102,11 +105,23 @@ internal sealed partial class AudienceManager
         var reader = CustomerCsvReader.Create(csv, schema, importOptions, leaveOpen: true);
         await using (reader.ConfigureAwait(false))
         {
+            var start = csv.CanSeek ? csv.Position : -1;
             await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
             fieldIds = store.FieldIds(reader.FieldColumns);
+            var firstRead = start < 0 ? -1 : csv.Position;
             var record = new RecordBuffer(1024);
             while (await reader.NextRowAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (firstRead >= 0 && csv.Position != firstRead)
+                {
+                    // The reader has just read past its first buffer: the rows so far came from its bytes, so the
+                    // rest of the file holds about as many rows per byte. Capped: a small file that begins with
+                    // tiny rows must not reserve a huge table.
+                    var rest = (long)((double)reader.RowsRead * (csv.Length - firstRead) / Math.Max(1, firstRead - start));
+                    stage.Reserve(Math.Min(rest, Math.Min(importOptions.MaxRows, MaxStageReserve) - reader.RowsRead));
+                    firstRead = -1;
+                }
+
                 record.Clear();
                 if (!reader.TryEncodeRow(record, fieldIds, out var hash))
                 {

@@ -257,6 +257,11 @@ public sealed class InMemoryCustomerStoreTests
 
             // Three hashes for all ids: every lookup walks a long run of other ids with the same hash.
             stage.Add(StoreRecord(id, fieldIds, plan, i), (uint)(number % 3), line);
+            if (i == 700)
+            {
+                // An estimate of the rest of the file, mid-way: the table regrown with entries and rows pending.
+                stage.Reserve(5_000);
+            }
         }
 
         stage.Complete();

@@ -118,6 +118,32 @@ internal sealed class CustomerStage(Action<long, long, string> duplicate)
         }
     }
 
+    /// <summary>
+    /// Sizes the id table and the row arrays for <paramref name="more"/> rows beyond those staged (an estimate of the
+    /// rest of the file): one table instead of one per doubling, each rehashed into the next. Rows past the estimate
+    /// grow them as usual.
+    /// </summary>
+    public void Reserve(long more)
+    {
+        var needed = _count + _pending + Math.Max(0, more);
+        var size = (long)_table.Length;
+        while (needed * 10L > size * 7L && size < 1L << 30)
+        {
+            size *= 2;
+        }
+
+        if (size > _table.Length)
+        {
+            Grow((int)size);
+        }
+
+        if (needed > _places.Length && needed <= Array.MaxLength)
+        {
+            Array.Resize(ref _places, (int)needed);
+            Array.Resize(ref _lines, (int)needed);
+        }
+    }
+
     /// <summary>Enters the last pending rows: after it, <see cref="Count"/> and <see cref="Duplicates"/> are final.</summary>
     public void Complete()
     {
