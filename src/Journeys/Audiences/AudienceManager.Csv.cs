@@ -46,6 +46,11 @@ internal sealed partial class AudienceManager
         try
         {
             var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+            if (customers is InMemoryCustomerStore compact)
+            {
+                return await ImportStagedAsync(compact, csv, schema, importOptions, journeyId, cancellationToken).ConfigureAwait(false);
+            }
+
             var spool = ImportSpool.Create();
             await using (spool.ConfigureAwait(false))
             {
@@ -76,6 +81,101 @@ internal sealed partial class AudienceManager
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>The most rows the in-memory import reserves its stage's table for from an estimate (4,194,304: a 64 MiB table).</summary>
+    private const long MaxStageReserve = 1L << 22;
+
+    /// <summary>
+    /// The import into the in-memory store: the one pass over the CSV checks each row and stages a good one as the
+    /// store's record (<see cref="CustomerStage"/>, whose id table finds the duplicates exactly as they come); an
+    /// acceptable file's stage is then committed in one call (its pages become the store's), and its customers enrolled
+    /// in batches of <see cref="CsvImportOptions.BatchSize"/>. A rejected file's stage is dropped: the store never saw it.
+    /// </summary>
+    private async ValueTask<AudienceReport> ImportStagedAsync(
+        InMemoryCustomerStore store, Stream csv, CustomerFieldSchema schema, CsvImportOptions importOptions, string? journeyId, CancellationToken cancellationToken)
+    {
+        var problems = new ProblemCollector(importOptions.MaxReportedProblems);
+        var duplicates = new ProblemCollector(importOptions.MaxReportedProblems);
+        var stage = new CustomerStage((line, first, id) =>
+            duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id '{id}' is also on line {first}; give each customer once.")));
+        long badRows = 0, rows;
+        IReadOnlyList<FieldDefinition> added;
+        int[] fieldIds;
+        var reader = CustomerCsvReader.Create(csv, schema, importOptions, leaveOpen: true);
+        await using (reader.ConfigureAwait(false))
+        {
+            var start = csv.CanSeek ? csv.Position : -1;
+            await reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+            fieldIds = store.FieldIds(reader.FieldColumns);
+            var firstRead = start < 0 ? -1 : csv.Position;
+            var record = new RecordBuffer(1024);
+            while (await reader.NextRowAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (firstRead >= 0 && csv.Position != firstRead)
+                {
+                    // The reader has just read past its first buffer: the rows so far came from its bytes, so the
+                    // rest of the file holds about as many rows per byte. Capped: a small file that begins with
+                    // tiny rows must not reserve a huge table.
+                    var rest = (long)((double)reader.RowsRead * (csv.Length - firstRead) / Math.Max(1, firstRead - start));
+                    stage.Reserve(Math.Min(rest, Math.Min(importOptions.MaxRows, MaxStageReserve) - reader.RowsRead));
+                    firstRead = -1;
+                }
+
+                record.Clear();
+                if (!reader.TryEncodeRow(record, fieldIds, out var hash))
+                {
+                    badRows++;
+                    foreach (var problem in reader.RowProblems)
+                    {
+                        problems.Add(problem);
+                    }
+
+                    continue;
+                }
+
+                stage.Add(record.WrittenSpan, CustomerStage.StoreHash(hash), reader.Line);
+            }
+
+            stage.Complete();
+            rows = reader.RowsRead;
+            added = reader.AddedFields;
+        }
+
+        var reported = ProblemCollector.Merge(problems, duplicates, importOptions.MaxReportedProblems);
+        var problemCount = problems.Count + duplicates.Count;
+        var rejected = badRows + duplicates.Count;
+        if (problemCount > 0 && importOptions.Mode == CsvImportMode.AllOrNothing)
+        {
+            LogImportRefused(logger, rows, problemCount);
+            throw new CsvImportException(reported, problemCount, rows);
+        }
+
+        if (added.Count > 0)
+        {
+            schema = added.Aggregate(schema, static (s, f) => s.WithField(f));
+            await customers.SaveSchemaAsync(schema, cancellationToken).ConfigureAwait(false);
+            compiled.Clear();
+        }
+
+        var written = store.CommitStage(stage, fieldIds);
+        var tally = new EnrollmentTally();
+        var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
+        if (journeyId is not null || entry.AllCustomers.Count > 0 || entry.AnyFilter)
+        {
+            foreach (var ids in stage.Ids().Chunk(importOptions.BatchSize))
+            {
+                tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+                if (journeyId is not null)
+                {
+                    tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+                }
+            }
+        }
+
+        LogImported(logger, rows, written.Created, written.Updated, tally.Enrolled, rejected);
+        return new AudienceReport(
+            rows, written.Created, written.Updated, tally.Enrolled, tally.NotEnrolledCount, tally.NotEnrolled, (int)rejected, reported, problemCount);
     }
 
     /// <summary>The one pass over the CSV: every problem, the good rows spooled, then the duplicate ids.</summary>
@@ -178,8 +278,6 @@ internal sealed partial class AudienceManager
         var batch = new SpoolBatch();
         var patches = new List<int>(importOptions.BatchSize);
         var ids = new List<string>(importOptions.BatchSize);
-        var compact = customers as InMemoryCustomerStore;
-        compact?.ReserveForMerge(spool.Count - duplicateRows.Count);
         await spool.RewindAsync(cancellationToken).ConfigureAwait(false);
         while (await spool.ReadAsync(batch, importOptions.BatchSize, cancellationToken).ConfigureAwait(false))
         {
@@ -200,9 +298,7 @@ internal sealed partial class AudienceManager
                 continue;
             }
 
-            var result = compact is not null
-                ? compact.Merge(columns, batch.Data, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(patches))
-                : await UpsertPatchesAsync(columns, batch.Data, patches, cancellationToken).ConfigureAwait(false);
+            var result = await UpsertPatchesAsync(columns, batch.Data, patches, cancellationToken).ConfigureAwait(false);
             created += result.Created;
             updated += result.Updated;
 
@@ -289,7 +385,7 @@ internal sealed partial class AudienceManager
     }
 
     /// <summary>The entry rule of <see cref="IJourneyManager.PutCustomersAsync"/> for imported customers: every one enters the all-customers journeys, the matching ones the filter journeys.</summary>
-    private async ValueTask<int> EnrollByEntryAsync((List<CompiledJourney> AllCustomers, bool AnyFilter) entry, List<string> ids, CancellationToken cancellationToken)
+    private async ValueTask<int> EnrollByEntryAsync((List<CompiledJourney> AllCustomers, bool AnyFilter) entry, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         var enrolled = 0;
         if (entry.AllCustomers.Count > 0)

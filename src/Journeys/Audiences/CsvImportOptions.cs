@@ -26,7 +26,10 @@ public sealed record CsvImportOptions
     /// <summary>The most data rows a file may have; a longer file is refused whole. Default 10,000,000.</summary>
     public long MaxRows { get; init; } = 10_000_000;
 
-    /// <summary>Customers written (and enrolled) per store call. Default 1,000.</summary>
+    /// <summary>
+    /// Customers enrolled per call, and written per store call into a store other than the in-memory one (which takes
+    /// an accepted file's rows in one call). Default 1,000.
+    /// </summary>
     public int BatchSize { get; init; } = 1_000;
 
     /// <summary>How many problems a report or exception lists (all are counted). Default 100.</summary>

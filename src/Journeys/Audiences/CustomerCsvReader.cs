@@ -252,7 +252,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves to the next row without checking it (the import then calls <see cref="TryEncodeRow"/>): counts it and
+    /// Moves to the next row without checking it (the import then calls <see cref="TryEncodeRow(RecordBuffer, out ulong)"/>): counts it and
     /// enforces <see cref="CsvImportOptions.MaxRows"/>. Completes without an async state machine while CsvHelper has
     /// the row in its buffer, which is all rows but one per buffer refill.
     /// </summary>
@@ -534,7 +534,19 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     /// <param name="buffer">Where the patch goes.</param>
     /// <param name="idHash">For a good row, the 64-bit hash of the id's payload (never 0), as <see cref="EncodePatch"/> returns.</param>
     /// <returns>True when the row is good and was appended.</returns>
-    internal bool TryEncodeRow(RecordBuffer buffer, out ulong idHash)
+    internal bool TryEncodeRow(RecordBuffer buffer, out ulong idHash) => TryEncodeRow(buffer, null, out idHash);
+
+    /// <summary>
+    /// <see cref="TryEncodeRow(RecordBuffer, out ulong)"/>, or with <paramref name="recordFieldIds"/> the row as a record
+    /// of the in-memory store (<see cref="CustomerRecordCodec"/>): the id payload, no time zone, the count of non-null
+    /// values, then each non-null value after its field id (<paramref name="recordFieldIds"/>[k] for the k-th field
+    /// column of <see cref="FieldColumns"/>); empty cells are left out. The checks are the same in both forms.
+    /// </summary>
+    /// <param name="buffer">Where the patch or record goes.</param>
+    /// <param name="recordFieldIds">The store's field id of each field column, or <see langword="null"/> for a merge patch.</param>
+    /// <param name="idHash">For a good row, the 64-bit hash of the id's payload (never 0).</param>
+    /// <returns>True when the row is good and was appended.</returns>
+    internal bool TryEncodeRow(RecordBuffer buffer, int[]? recordFieldIds, out ulong idHash)
     {
         _problems.Clear();
         idHash = 0;
@@ -554,6 +566,19 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             idHash = XxHash3.HashToUInt64(buffer.WrittenSpan[start..]) | 1UL << 63;
         }
 
+        // A record: no time zone, then the count of values, fixed up at the end (one byte for fewer than 128 field columns).
+        var countAt = -1;
+        var values = 0;
+        var fieldColumn = -1;
+        if (recordFieldIds is not null)
+        {
+            buffer.WriteByte(0);
+            countAt = buffer.Length;
+            var countBytes = recordFieldIds.Length < 0x80 ? 1 : 5;
+            buffer.Reserve(countBytes);
+            buffer.Advance(countBytes);
+        }
+
         for (var i = 0; i < _columns.Length; i++)
         {
             var column = _columns[i];
@@ -563,6 +588,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             }
 
             var raw = i == _idIndex ? rawId : _csv.GetSpan(i);
+            fieldColumn += column.Kind == ColumnKind.Field ? 1 : 0;
             if (IsTooLong(i, raw))
             {
                 _problems.Add(TooLong(line, column, raw));
@@ -583,8 +609,19 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             var cell = raw.TrimBlank();
             if (cell.IsEmpty)
             {
-                buffer.WriteByte(CustomerRecordCodec.NullTag);
+                if (recordFieldIds is null)
+                {
+                    buffer.WriteByte(CustomerRecordCodec.NullTag);
+                }
+
                 continue;
+            }
+
+            if (recordFieldIds is not null)
+            {
+                // Written before the value is parsed: a value that does not parse makes the row bad, and a bad row is cut off.
+                buffer.WriteVarint((ulong)recordFieldIds[fieldColumn]);
+                values++;
             }
 
             switch (field.Type)
@@ -625,6 +662,19 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             buffer.Truncate(start);
             idHash = 0;
             return false;
+        }
+
+        if (countAt >= 0)
+        {
+            var count = buffer.At(countAt, recordFieldIds!.Length < 0x80 ? 1 : 5);
+            if (count.Length == 1)
+            {
+                count[0] = (byte)values;
+            }
+            else
+            {
+                CustomerRecordCodec.WriteFixedVarint(count, (uint)values);
+            }
         }
 
         return true;

@@ -49,7 +49,7 @@ internal sealed class ImportSpool : IAsyncDisposable
 
     /// <summary>
     /// Checks the current row of <paramref name="reader"/> and appends it when it is good, in one pass over its cells
-    /// (<see cref="CustomerCsvReader.TryEncodeRow"/>); a bad row leaves the spool as it was, its problems in the reader.
+    /// (<see cref="CustomerCsvReader.TryEncodeRow(RecordBuffer, out ulong)"/>); a bad row leaves the spool as it was, its problems in the reader.
     /// </summary>
     /// <param name="reader">The reader, on a row (<see cref="CustomerCsvReader.NextRowAsync"/>).</param>
     /// <param name="row">The row's number.</param>

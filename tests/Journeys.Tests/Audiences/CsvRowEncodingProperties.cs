@@ -7,9 +7,11 @@ using Journeys.Storage.InMemory;
 namespace Journeys.Tests.Audiences;
 
 /// <summary>
-/// The import's one-pass read (<see cref="CustomerCsvReader.NextRowAsync"/> + <see cref="CustomerCsvReader.TryEncodeRow"/>)
+/// The import's one-pass read (<see cref="CustomerCsvReader.NextRowAsync"/> + <see cref="CustomerCsvReader.TryEncodeRow(RecordBuffer, out ulong)"/>)
 /// against the reader's checks and <see cref="CustomerCsvReader.EncodePatch"/> done separately: the same rows, problems
-/// (lines, columns, messages, order), patch bytes and id hashes, for good and bad cells of every type.
+/// (lines, columns, messages, order), patch bytes and id hashes, for good and bad cells of every type; and the same read
+/// writing the in-memory store's record instead of the patch (the import into that store): the same checks and hashes,
+/// the record the patch stands for.
 /// </summary>
 public sealed class CsvRowEncodingProperties
 {
@@ -92,8 +94,11 @@ public sealed class CsvRowEncodingProperties
         var options = new CsvImportOptions { Separator = ',', MaxCellBytes = 32, UnknownColumns = UnknownColumnHandling.Ignore };
         await using var twoStep = CustomerCsvReader.Create(new MemoryStream(bytes.ToArray()), Schema, options);
         await using var onePass = CustomerCsvReader.Create(new MemoryStream(bytes.ToArray()), Schema, options);
+        await using var asRecord = CustomerCsvReader.Create(new MemoryStream(bytes.ToArray()), Schema, options);
         var expected = new RecordBuffer();
         var actual = new RecordBuffer();
+        var record = new RecordBuffer();
+        int[] fieldIds = [3, 200, 0, 127, 128]; // one- and two-byte varints
         while (await twoStep.ReadRowAsync(false, default))
         {
             Assert.True(await onePass.NextRowAsync(default));
@@ -103,20 +108,59 @@ public sealed class CsvRowEncodingProperties
             var good = onePass.TryEncodeRow(actual, out var hash);
             Assert.Equal(twoStep.RowProblems, onePass.RowProblems);
             Assert.Equal(twoStep.RowProblems.Count == 0, good);
+            Assert.True(await asRecord.NextRowAsync(default));
+            record.Clear();
+            record.WriteByte(0xAA);
+            Assert.Equal(good, asRecord.TryEncodeRow(record, fieldIds, out var recordHash));
+            Assert.Equal(twoStep.RowProblems, asRecord.RowProblems);
+            Assert.Equal(hash, recordHash);
             if (good)
             {
                 expected.Clear();
                 expected.WriteByte(0xAA);
                 Assert.Equal(twoStep.EncodePatch(expected), hash);
                 Assert.Equal(expected.WrittenSpan.ToArray(), actual.WrittenSpan.ToArray());
+                Assert.Equal(RecordOfPatch(expected.WrittenSpan[1..], fieldIds), record.WrittenSpan[1..].ToArray());
             }
             else
             {
                 Assert.Equal((0UL, 1), (hash, actual.Length));
+                Assert.Equal(1, record.Length);
             }
         }
 
         Assert.False(await onePass.NextRowAsync(default));
         Assert.Equal(rows.Length, onePass.RowsRead);
+    }
+
+    /// <summary>The in-memory store's record a patch stands for: the id, no time zone, the count of non-null values, each after its field id.</summary>
+    private static byte[] RecordOfPatch(ReadOnlySpan<byte> patch, int[] fieldIds)
+    {
+        var position = 0;
+        CustomerRecordCodec.ReadStringBytes(patch, ref position, out _);
+        var values = new RecordBuffer();
+        var count = 0;
+        for (var k = 0; k < fieldIds.Length; k++)
+        {
+            var length = CustomerRecordCodec.ValueLength(patch, position);
+            if (patch[position] != CustomerRecordCodec.NullTag)
+            {
+                values.WriteVarint((ulong)fieldIds[k]);
+                values.Write(patch.Slice(position, length));
+                count++;
+            }
+
+            position += length;
+        }
+
+        Assert.Equal(patch.Length, position);
+        var record = new RecordBuffer();
+        var idEnd = 0;
+        CustomerRecordCodec.ReadStringBytes(patch, ref idEnd, out _);
+        record.Write(patch[..idEnd]);
+        record.WriteByte(0);
+        record.WriteVarint((ulong)count);
+        record.Write(values.WrittenSpan);
+        return record.WrittenSpan.ToArray();
     }
 }

@@ -144,14 +144,24 @@ public sealed class InMemoryCustomerStoreTests
                 case 3:
                     var columns = names.Where(_ => random.Next(2) == 0).ToArray();
                     var values = columns.Select(c => random.Next(3) == 0 ? FieldValue.Null : RandomValue(random, c)).ToArray();
+                    var fieldIds = store.FieldIds(columns);
                     var patch = new RecordBuffer();
                     CustomerRecordCodec.WriteString(patch, id);
-                    foreach (var v in values)
+                    patch.WriteByte(0);
+                    patch.WriteVarint((ulong)values.Count(v => !v.IsNull));
+                    for (var c = 0; c < columns.Length; c++)
                     {
-                        CustomerRecordCodec.WriteValue(patch, v);
+                        if (!values[c].IsNull)
+                        {
+                            patch.WriteVarint((ulong)fieldIds[c]);
+                            CustomerRecordCodec.WriteValue(patch, values[c]);
+                        }
                     }
 
-                    var merged = store.Merge(columns, patch.WrittenSpan, [0]);
+                    var stage = new CustomerStage((_, _, _) => Assert.Fail("one row cannot repeat an id"));
+                    stage.Add(patch.WrittenSpan, (uint)System.IO.Hashing.XxHash3.HashToUInt64(patch.WrittenSpan[..IdLength(patch.WrittenSpan)]), 2);
+                    stage.Complete();
+                    var merged = store.CommitStage(stage, fieldIds);
                     Assert.Equal(reference.ContainsKey(id) ? (0, 1) : (1, 0), (merged.Created, merged.Updated));
                     var before = reference.GetValueOrDefault(id);
                     var builder = (before?.Fields ?? ImmutableDictionary<string, FieldValue>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase)).ToBuilder();
@@ -216,6 +226,117 @@ public sealed class InMemoryCustomerStoreTests
 
         Assert.Equal(20_000, seen);
         await scan.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_stage_finds_repeated_ids_exactly_under_colliding_hashes_and_commits_into_an_empty_then_a_filled_store()
+    {
+        var store = new InMemoryCustomerStore();
+        var fieldIds = store.FieldIds(["plan", "score"]);
+        var bigPlan = new string('p', 700_000); // records over a page's half: several pages, one record a page of its own
+        var found = new List<(long Line, long First, string Id)>();
+        var stage = new CustomerStage((line, first, id) => found.Add((line, first, id)));
+        var expected = new List<(long Line, long First, string Id)>();
+        var firstLine = new Dictionary<string, long>();
+        var order = new List<string>();
+        for (var i = 0; i < 1_500; i++)
+        {
+            var number = i * 7 % 1_100;
+            var id = "c" + number;
+            var line = 2L + (2 * i);
+            var plan = i % 500 == 3 ? bigPlan : "p" + i;
+            if (firstLine.TryGetValue(id, out var first))
+            {
+                expected.Add((line, first, id));
+            }
+            else
+            {
+                firstLine[id] = line;
+                order.Add(id);
+            }
+
+            // Three hashes for all ids: every lookup walks a long run of other ids with the same hash.
+            stage.Add(StoreRecord(id, fieldIds, plan, i), (uint)(number % 3), line);
+            if (i == 700)
+            {
+                // An estimate of the rest of the file, mid-way: the table regrown with entries and rows pending.
+                stage.Reserve(5_000);
+            }
+        }
+
+        stage.Complete();
+        Assert.Equal(expected, found);
+        Assert.Equal((1_100, 400L), (stage.Count, stage.Duplicates));
+        Assert.Equal(order, stage.Ids());
+
+        // Into an empty store (with the store's hashes of the ids): the stage's table and rows become the store's.
+        var real = new CustomerStage((_, _, id) => Assert.Fail($"{id} repeats"));
+        for (var i = 0; i < 1_100; i++)
+        {
+            var id = "c" + i;
+            var record = StoreRecord(id, fieldIds, i == 9 ? bigPlan : "p" + i, i);
+            real.Add(record, (uint)System.IO.Hashing.XxHash3.HashToUInt64(record.AsSpan(0, IdLength(record))), i + 2);
+        }
+
+        real.Complete();
+        Assert.Equal((1_100, 1_100), (store.CommitStage(real, fieldIds).Created, store.Count));
+        Assert.Throws<InvalidOperationException>(() => store.CommitStage(real, fieldIds));
+        AssertSame(new Customer("c9", [new("plan", bigPlan), new("score", 9d)]), await store.GetAsync("c9"));
+        Assert.Equal(1_100, store.Count);
+
+        // The store works on as usual: an upsert with a time zone, a delete, then a second stage over stored and new ids
+        // (the general commit: a stored customer keeps its time zone and the fields the file has no column for).
+        await store.UpsertAsync([new Customer("c5", [new("plan", "x"), new("vip", true)], "Europe/Madrid")]);
+        Assert.True(await store.DeleteAsync("c6"));
+        var second = new CustomerStage((_, _, id) => Assert.Fail($"{id} repeats"));
+        foreach (var (id, i) in new[] { ("c5", 50), ("c6", 60), ("new", 70), ("c7", 80) })
+        {
+            var record = StoreRecord(id, fieldIds, id == "c7" ? null : "q" + i, i);
+            second.Add(record, (uint)System.IO.Hashing.XxHash3.HashToUInt64(record.AsSpan(0, IdLength(record))), i);
+        }
+
+        second.Complete();
+        var result = store.CommitStage(second, fieldIds);
+        Assert.Equal((2, 2), (result.Created, result.Updated));
+        AssertSame(new Customer("c5", [new("plan", "q50"), new("score", 50d), new("vip", true)], "Europe/Madrid"), await store.GetAsync("c5"));
+        AssertSame(new Customer("c6", [new("plan", "q60"), new("score", 60d)]), await store.GetAsync("c6"));
+        AssertSame(new Customer("new", [new("plan", "q70"), new("score", 70d)]), await store.GetAsync("new"));
+        AssertSame(new Customer("c7", [new("score", 80d)]), await store.GetAsync("c7"));
+        AssertSame(new Customer("c8", [new("plan", "p8"), new("score", 8d)]), await store.GetAsync("c8"));
+        Assert.Equal(1_101, store.Count);
+        var scanned = 0;
+        await foreach (var customer in store.ScanAsync())
+        {
+            scanned++;
+        }
+
+        Assert.Equal(1_101, scanned);
+        Assert.Equal(["c5", "c6", "new", "c7"], second.Ids());
+    }
+
+    /// <summary>A record as the import stages it: the id, no time zone, plan (left out when null) and score.</summary>
+    private static byte[] StoreRecord(string id, int[] fieldIds, string? plan, double score)
+    {
+        var record = new RecordBuffer();
+        CustomerRecordCodec.WriteString(record, id);
+        record.WriteByte(0);
+        record.WriteVarint(plan is null ? 1UL : 2UL);
+        if (plan is not null)
+        {
+            record.WriteVarint((ulong)fieldIds[0]);
+            CustomerRecordCodec.WriteValue(record, plan);
+        }
+
+        record.WriteVarint((ulong)fieldIds[1]);
+        CustomerRecordCodec.WriteValue(record, score);
+        return record.WrittenSpan.ToArray();
+    }
+
+    private static int IdLength(ReadOnlySpan<byte> record)
+    {
+        var position = 0;
+        CustomerRecordCodec.ReadStringBytes(record, ref position, out _);
+        return position;
     }
 
     private static void AssertSame(Customer? expected, Customer? actual)

@@ -243,6 +243,18 @@ internal static class CustomerRecordCodec
         return p - q;
     }
 
+    /// <summary>A 5-byte varint, so a count can be written before it is known.</summary>
+    public static void WriteFixedVarint(Span<byte> span, uint value)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            span[i] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[4] = (byte)value;
+    }
+
     /// <summary>Writes a variable-length integer (7 bits a byte, low first); returns its length.</summary>
     public static int WriteVarint(Span<byte> span, ulong value)
     {

@@ -10,7 +10,7 @@ namespace Journeys.Storage.InMemory;
 
 /// <summary>
 /// An <see cref="ICustomerStore"/> in process memory, for tests, benchmarks and single-process hosts. One lock, which
-/// reads take too, guards the data, so an upsert, a merge batch or a checkpoint's field updates become visible all at
+/// reads take too, guards the data, so an upsert, an import or a checkpoint's field updates become visible all at
 /// once; <see cref="ScanAsync"/> streams a snapshot taken when the enumeration starts, in id order (ordinal), however the
 /// store changes meanwhile. A batch that names one id twice is refused with an <see cref="ArgumentException"/> before
 /// anything is written.
@@ -32,7 +32,11 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     private const long FreeRow = -1;
     private const long MinGarbageToCompact = 8L << 20;
 
-    /// <summary>Patches of a merge whose table slots are read ahead together (<see cref="TouchSlots"/>): a chunk's table lines stay in the L2 cache.</summary>
+    /// <summary>
+    /// Staged rows of a commit whose table slots are read together before they are looked up (<see cref="CommitStage"/>):
+    /// independent loads the processor overlaps, so a chunk's cache misses (the table is 16 MiB for a million customers,
+    /// each id at a random place) cost about one miss's time instead of one each.
+    /// </summary>
     private const int TouchChunk = 256;
 
     [ThreadStatic]
@@ -63,7 +67,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     private long _liveBytes;
     private long _garbageBytes;
 
-    // What TouchSlots read, kept so the reads are not optimised away.
+    // What CommitStage's slot reads read, kept so the reads are not optimised away.
     private ulong _touched;
 
     /// <summary>Guards the data; <see cref="InMemoryEngineStore"/> takes it too, after its own, to apply a checkpoint's field updates atomically.</summary>
@@ -321,122 +325,147 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     /// <inheritdoc />
     public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => Stream(cancellationToken);
 
-    /// <summary>
-    /// Creates or updates customers from patches (the CSV import's batches): each patch is a string payload (the id) and
-    /// one value per column (<see cref="CustomerRecordCodec"/>); a value sets the column's field, a null value clears it,
-    /// and the customer's other fields and time zone stay. All patches of the call become visible at once.
-    /// </summary>
-    /// <param name="columns">The field names of the patches' values.</param>
-    /// <param name="patches">The encoded patches.</param>
-    /// <param name="offsets">Where each patch starts in <paramref name="patches"/>.</param>
-    /// <returns>How many customers were created and how many updated.</returns>
-    internal CustomerUpsertResult Merge(IReadOnlyList<string> columns, ReadOnlySpan<byte> patches, ReadOnlySpan<int> offsets)
+    /// <summary>The store's field id of each name (names it does not know yet are added; no customer changes).</summary>
+    /// <param name="names">Field names.</param>
+    /// <returns>Their ids, in order.</returns>
+    internal int[] FieldIds(IReadOnlyList<string> names)
     {
-        var record = Buffer();
-        Span<int> ids = columns.Count <= 64 ? stackalloc int[columns.Count] : new int[columns.Count];
-        Span<int> starts = columns.Count <= 64 ? stackalloc int[columns.Count] : new int[columns.Count];
-        Span<int> lengths = columns.Count <= 64 ? stackalloc int[columns.Count] : new int[columns.Count];
+        var ids = new int[names.Count];
         lock (SyncRoot)
         {
-            for (var c = 0; c < columns.Count; c++)
+            for (var i = 0; i < ids.Length; i++)
             {
-                ids[c] = FieldId(columns[c]);
+                ids[i] = FieldId(names[i]);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// Writes a CSV import's staged rows (the good, distinct rows of an accepted file, as records with this store's field
+    /// ids: <see cref="FieldIds"/>): a new customer gets the staged record, which stays where it is (the stage's pages
+    /// become the store's); a stored customer keeps its time zone and the fields the file has no column for, and gets the
+    /// file's non-null values (a column left empty clears the field). Into an empty store the stage's id table and rows
+    /// become the store's as they are. All rows become visible at once (one hold of the lock).
+    /// </summary>
+    /// <param name="stage">The stage, complete (<see cref="CustomerStage.Complete"/>); it is the store's afterwards and cannot be committed again.</param>
+    /// <param name="columnFieldIds">The field ids of the file's columns: the fields an existing customer's record gets from the file.</param>
+    /// <returns>How many customers were created and how many updated.</returns>
+    internal CustomerUpsertResult CommitStage(CustomerStage stage, ReadOnlySpan<int> columnFieldIds)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        if (stage.Committed)
+        {
+            throw new InvalidOperationException("The stage was already committed.");
+        }
+
+        var count = stage.Count;
+        lock (SyncRoot)
+        {
+            stage.Committed = true;
+            if (count == 0)
+            {
+                return new CustomerUpsertResult(0, 0);
+            }
+
+            // The stage's pages after the store's; the store's next record starts a new page after them.
+            var rebase = (long)_pageCount << 32;
+            foreach (var page in stage.Pages)
+            {
+                if (_pageCount == _pages.Length)
+                {
+                    Array.Resize(ref _pages, Math.Max(8, _pages.Length * 2));
+                }
+
+                _pages[_pageCount++] = page;
+            }
+
+            _tail = PageSize;
+            var places = stage.Places;
+            if (_count == 0)
+            {
+                // Empty (every row free, if any): the stage's table and rows are the store's, row for row.
+                _rowRef = stage.TakePlaces(rebase);
+                _rowCount = count;
+                _freeCount = 0;
+                _table = stage.Table;
+                _shift = stage.Shift;
+                _count = count;
+                _liveBytes += stage.RecordBytes;
+                return new CustomerUpsertResult(count, 0);
             }
 
             int created = 0, updated = 0;
-            EnsureRoom(offsets.Length);
+            EnsureRoom(count);
+            var record = Buffer();
             Span<uint> hashes = stackalloc uint[TouchChunk];
-            for (var p = 0; p < offsets.Length; p++)
+            for (var chunk = 0; chunk < count; chunk += TouchChunk)
             {
-                var chunkAt = p % TouchChunk;
-                if (chunkAt == 0)
+                var chunkLength = Math.Min(TouchChunk, count - chunk);
+                var table = _table;
+                ulong touched = 0;
+                for (var i = 0; i < chunkLength; i++)
                 {
-                    TouchSlots(patches, offsets.Slice(p, Math.Min(TouchChunk, offsets.Length - p)), hashes);
+                    var staged = Record(_pages, places[chunk + i] + rebase);
+                    var idEnd = 0;
+                    CustomerRecordCodec.ReadStringBytes(staged, ref idEnd, out _);
+                    hashes[i] = Hash(staged[..idEnd]);
+                    touched |= table[(int)(hashes[i] >> _shift)];
                 }
 
-                var offset = offsets[p];
-                var position = offset;
-                CustomerRecordCodec.ReadStringBytes(patches, ref position, out _);
-                var idPayload = patches[offset..position];
-                var nonNull = 0;
-                for (var c = 0; c < columns.Count; c++)
+                _touched = touched;
+                for (var i = 0; i < chunkLength; i++)
                 {
-                    starts[c] = position;
-                    lengths[c] = CustomerRecordCodec.ValueLength(patches, position);
-                    position += lengths[c];
-                    nonNull += patches[starts[c]] == CustomerRecordCodec.NullTag ? 0 : 1;
-                }
-
-                var hash = hashes[chunkAt];
-                var row = FindRow(idPayload, hash, out var slot);
-                if (row < 0)
-                {
-                    // A new customer: the record is written straight into the arena (the id, no time zone, the non-null values).
-                    var length = idPayload.Length + 1 + CustomerRecordCodec.VarintLength((ulong)nonNull);
-                    for (var c = 0; c < columns.Count; c++)
+                    var place = places[chunk + i] + rebase;
+                    var staged = Record(_pages, place);
+                    var at = 0;
+                    CustomerRecordCodec.ReadStringBytes(staged, ref at, out _);
+                    var idPayload = staged[..at];
+                    var hash = hashes[i];
+                    var row = FindRow(idPayload, hash, out var slot);
+                    _liveBytes += staged.Length;
+                    if (row < 0)
                     {
-                        if (patches[starts[c]] != CustomerRecordCodec.NullTag)
-                        {
-                            length += CustomerRecordCodec.VarintLength((ulong)ids[c]) + lengths[c];
-                        }
+                        AddRow(place, slot, hash);
+                        created++;
+                        continue;
                     }
 
-                    var place = Allocate(length, out var destination);
-                    idPayload.CopyTo(destination);
-                    var at = idPayload.Length;
-                    destination[at++] = 0;
-                    at += CustomerRecordCodec.WriteVarint(destination[at..], (ulong)nonNull);
-                    for (var c = 0; c < columns.Count; c++)
-                    {
-                        if (patches[starts[c]] != CustomerRecordCodec.NullTag)
-                        {
-                            at += CustomerRecordCodec.WriteVarint(destination[at..], (ulong)ids[c]);
-                            patches.Slice(starts[c], lengths[c]).CopyTo(destination[at..]);
-                            at += lengths[c];
-                        }
-                    }
-
-                    AddRow(place, slot, hash);
-                    created++;
-                }
-                else
-                {
-                    // The stored fields the patch does not name, then the patch's non-null values.
+                    // The stored fields the file has no column for, then the file's values.
+                    CustomerRecordCodec.ReadVarint(staged, ref at);
+                    var values = (int)CustomerRecordCodec.ReadVarint(staged, ref at);
+                    var fileValues = staged[at..];
                     record.Clear();
                     record.Write(idPayload);
                     var old = Record(_pages, _rowRef[row]);
-                    var at = idPayload.Length;
-                    var zone = CustomerRecordCodec.ReadVarint(old, ref at);
-                    var count = (int)CustomerRecordCodec.ReadVarint(old, ref at);
+                    var from = idPayload.Length;
+                    var zone = CustomerRecordCodec.ReadVarint(old, ref from);
+                    var oldCount = (int)CustomerRecordCodec.ReadVarint(old, ref from);
                     record.WriteVarint(zone);
                     var countAt = record.Length;
                     record.Write([0, 0, 0, 0, 0]);
                     var kept = 0;
-                    for (var f = 0; f < count; f++)
+                    for (var f = 0; f < oldCount; f++)
                     {
-                        var fieldId = (int)CustomerRecordCodec.ReadVarint(old, ref at);
-                        var length = CustomerRecordCodec.ValueLength(old, at);
-                        if (ids.IndexOf(fieldId) < 0)
+                        var fieldId = (int)CustomerRecordCodec.ReadVarint(old, ref from);
+                        var length = CustomerRecordCodec.ValueLength(old, from);
+                        if (columnFieldIds.IndexOf(fieldId) < 0)
                         {
                             record.WriteVarint((ulong)fieldId);
-                            record.Write(old.Slice(at, length));
+                            record.Write(old.Slice(from, length));
                             kept++;
                         }
 
-                        at += length;
+                        from += length;
                     }
 
-                    for (var c = 0; c < columns.Count; c++)
-                    {
-                        if (patches[starts[c]] != CustomerRecordCodec.NullTag)
-                        {
-                            record.WriteVarint((ulong)ids[c]);
-                            record.Write(patches.Slice(starts[c], lengths[c]));
-                            kept++;
-                        }
-                    }
+                    record.Write(fileValues);
+                    CustomerRecordCodec.WriteFixedVarint(record.At(countAt, 5), (uint)(kept + values));
 
-                    WriteFixedVarint(record.At(countAt, 5), (uint)kept);
+                    // The staged record is garbage now (counted live above, as Put counts the replaced one).
+                    _liveBytes -= staged.Length;
+                    _garbageBytes += staged.Length;
                     Put(record.WrittenSpan, row, slot, hash);
                     updated++;
                 }
@@ -444,33 +473,6 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
             CompactIfWasteful();
             return new CustomerUpsertResult(created, updated);
-        }
-    }
-
-    /// <summary>
-    /// Before a merge of <paramref name="ids"/> distinct ids (a CSV import's accepted rows): sizes the id table once for
-    /// the store's customers plus all of them, the size doubling would reach if every id were new, instead of growing
-    /// it batch by batch (each doubling rehashes every entry: about 12 % of a million-row merge). Ids the store already
-    /// has make that larger than needed, by at most one doubling (a file of only existing customers: the table sized for
-    /// twice the customers; otherwise the new ids are at least half the total), 8 bytes a slot. Only the table is
-    /// reserved; the row array keeps growing by doubling (a sequential copy).
-    /// </summary>
-    /// <param name="ids">How many distinct ids the merges will bring at most.</param>
-    internal void ReserveForMerge(long ids)
-    {
-        lock (SyncRoot)
-        {
-            var needed = _count + ids;
-            var size = (long)_table.Length;
-            while (needed * 10L > size * 7L && size < 1L << 30)
-            {
-                size *= 2;
-            }
-
-            if (size > _table.Length)
-            {
-                Rehash((int)size);
-            }
         }
     }
 
@@ -508,32 +510,6 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
     private static RecordBuffer Buffer() => t_buffer ??= new RecordBuffer(1024);
 
-    /// <summary>
-    /// The hashes of the patches' ids, and their table slots read once: independent loads that the processor overlaps,
-    /// so the cache misses of a chunk (the table is 16 MiB for a million customers, each id at a random place in it)
-    /// cost about one miss's time instead of one each when <see cref="FindRow(ReadOnlySpan{byte}, uint, out int)"/> then
-    /// probes them one after the other. The caller holds <see cref="SyncRoot"/> and has made room, so the table does not change meanwhile.
-    /// </summary>
-    private void TouchSlots(ReadOnlySpan<byte> patches, ReadOnlySpan<int> offsets, Span<uint> hashes)
-    {
-        for (var i = 0; i < offsets.Length; i++)
-        {
-            var position = offsets[i];
-            CustomerRecordCodec.ReadStringBytes(patches, ref position, out _);
-            hashes[i] = Hash(patches[offsets[i]..position]);
-        }
-
-        var table = _table;
-        var shift = _shift;
-        ulong touched = 0;
-        for (var i = 0; i < offsets.Length; i++)
-        {
-            touched |= table[(int)(hashes[i] >> shift)];
-        }
-
-        _touched = touched;
-    }
-
     /// <summary>A record (without its length prefix) by its place in the arena.</summary>
     private static ReadOnlySpan<byte> Record(byte[][] pages, long place)
     {
@@ -560,18 +536,6 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     }
 
     private static uint Hash(ReadOnlySpan<byte> idPayload) => (uint)XxHash3.HashToUInt64(idPayload);
-
-    /// <summary>A 5-byte varint, so a count can be written before it is known.</summary>
-    private static void WriteFixedVarint(Span<byte> span, uint value)
-    {
-        for (var i = 0; i < 4; i++)
-        {
-            span[i] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[4] = (byte)value;
-    }
 
     private void Apply(CustomerFieldUpdate update)
     {
@@ -625,7 +589,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                 kept++;
             }
 
-            WriteFixedVarint(record.At(countAt, 5), (uint)kept);
+            CustomerRecordCodec.WriteFixedVarint(record.At(countAt, 5), (uint)kept);
         }
 
         Put(record.WrittenSpan, idLength);
