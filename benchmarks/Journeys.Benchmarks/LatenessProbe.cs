@@ -201,11 +201,11 @@ internal static class LatenessProbe
             services.Replace(ServiceDescriptor.Singleton<IEnrollmentStore>(sp => new Store((IEnrollmentStore)factory(sp), sp.GetRequiredService<TimeProvider>(), this)));
         }
 
-        private sealed class Store(IEnrollmentStore inner, TimeProvider time, Probe probe) : IEnrollmentStore
+        private sealed class Store(IEnrollmentStore inner, TimeProvider time, Probe probe) : DelegatingEnrollmentStore(inner)
         {
-            public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+            public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
             {
-                var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
+                var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
                 foreach (var item in claimed)
                 {
                     if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
@@ -218,9 +218,9 @@ internal static class LatenessProbe
                 return claimed;
             }
 
-            public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+            public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
             {
-                var applied = await inner.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
+                var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
                 var at = time.GetUtcNow();
                 var n = 0;
                 var firstClaim = DateTimeOffset.MaxValue;
@@ -248,33 +248,6 @@ internal static class LatenessProbe
 
                 return applied;
             }
-
-            public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-                inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
-
-            public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
-                inner.EnrollAsync(requests, cancellationToken);
-
-            public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
-                inner.AppendEventsAsync(events, cancellationToken);
-
-            public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
-                inner.GetNextWakeAsync(cancellationToken);
-
-            public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
-                inner.GetByCustomerAsync(customerId, cancellationToken);
-
-            public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
-                inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-            public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-                inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-            public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
-                inner.PurgeEventsAsync(olderThan, cancellationToken);
-
-            public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
-                inner.AddClicksAsync(clicks, cancellationToken);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Journeys.Benchmarks;
 /// commit time − due time on the same <see cref="TimeProvider"/> the engine reads. Taking the commit (after the resumed
 /// steps ran and were stored) rather than the claim makes the figure an upper bound of when the enrollment resumed.
 /// </summary>
-internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider time, LatencySamples samples) : IEnrollmentStore
+internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider time, LatencySamples samples) : DelegatingEnrollmentStore(inner)
 {
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _due = new();
 
@@ -28,9 +28,9 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
             new TimerLatenessRecorder((IEnrollmentStore)factory(sp), sp.GetRequiredService<TimeProvider>(), samples)));
     }
 
-    public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
+        var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
         foreach (var item in claimed)
         {
             if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
@@ -42,9 +42,9 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
         return claimed;
     }
 
-    public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
     {
-        var applied = await inner.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
+        var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
         if (!_due.IsEmpty)
         {
             var committedAt = time.GetUtcNow();
@@ -59,31 +59,4 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
 
         return applied;
     }
-
-    public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
-
-    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
-        inner.EnrollAsync(requests, cancellationToken);
-
-    public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
-        inner.AppendEventsAsync(events, cancellationToken);
-
-    public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
-        inner.GetNextWakeAsync(cancellationToken);
-
-    public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
-        inner.GetByCustomerAsync(customerId, cancellationToken);
-
-    public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
-        inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-    public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-    public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
-        inner.PurgeEventsAsync(olderThan, cancellationToken);
-
-    public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
-        inner.AddClicksAsync(clicks, cancellationToken);
 }

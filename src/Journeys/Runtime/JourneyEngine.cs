@@ -34,8 +34,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly TimeProvider _time;
 
     // The pump holds for the last moment before a due timer only on the system clock: a fake clock moves only when a
-    // test moves it, so holding on it would never end.
-    private readonly bool _systemClock;
+    // test moves it, so holding on it would never end. Zero: no hold (JourneysOptions.TimerWakeLead).
+    private readonly TimeSpan _wakeLead;
     private readonly ILogger _logger;
     private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -70,7 +70,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _filters = filters;
         _options = options.Value;
         _time = time;
-        _systemClock = ReferenceEquals(time, TimeProvider.System);
+        _wakeLead = ReferenceEquals(time, TimeProvider.System) ? _options.TimerWakeLead : TimeSpan.Zero;
         _logger = logger;
         _shards = new Channel<WorkItem>[_options.ShardCount];
         for (var i = 0; i < _shards.Length; i++)
@@ -190,7 +190,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// Waits for a signal or until <paramref name="due"/> on the engine's clock, whichever comes first. The wait is
     /// for an instant, not a duration: if the clock moves while the timer is being set up (a fake clock can jump), the
     /// timer is set up again, so a due timer is never overslept. With <paramref name="holdUntilDue"/> (the pump waiting
-    /// for the next enrollment timer) on the system clock, the timer is set <see cref="WakeLead"/> early and the rest is
+    /// for the next enrollment timer) on the system clock, the timer is set <see cref="JourneysOptions.TimerWakeLead"/> early and the rest is
     /// held (<see cref="HoldUntilAsync"/>), so the claim runs at the due instant instead of after the system
     /// timer's whole millisecond and a thread hand-off. Waking early never runs a timer early: the store claims only
     /// timers due at the claim's clock reading.
@@ -202,7 +202,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return;
         }
 
-        var lead = holdUntilDue && _systemClock ? WakeLead : TimeSpan.Zero;
+        var lead = holdUntilDue ? _wakeLead : TimeSpan.Zero;
         for (var attempt = 0; ; attempt++)
         {
             var now = _time.GetUtcNow();
@@ -239,7 +239,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
-    /// Holds the pump until <paramref name="due"/> (about <see cref="WakeLead"/>, never more than twice it), yielding:
+    /// Holds the pump until <paramref name="due"/> (about <see cref="JourneysOptions.TimerWakeLead"/>, never more than twice it), yielding:
     /// each turn goes back to the end of the thread pool's queue, so the shards and the dispatcher run in between and
     /// no pool thread is held. A signal (new work) or stopping ends the hold at once.
     /// </summary>
@@ -250,7 +250,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // The wall clock can be stepped back (time synchronisation): the hold is bounded on the monotonic clock, and
             // the pump then claims (nothing due yet) and waits again.
-            if (_time.GetElapsedTime(started) > 2 * WakeLead)
+            if (_time.GetElapsedTime(started) > 2 * _wakeLead)
             {
                 return;
             }
@@ -258,14 +258,6 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             await Task.Yield();
         }
     }
-
-    /// <summary>
-    /// How early the pump's system-clock timer is set before the next due enrollment timer. The system timer fires in
-    /// whole milliseconds (the wait is rounded up) and then needs a free thread, about 1–2 ms after the instant asked
-    /// for; setting it this much early and holding the rest (yielding) resumes a timer within a fraction of a millisecond.
-    /// It bounds the hold: at most about this much CPU time per wake-up for a timer, given up to any other work queued.
-    /// </summary>
-    internal static readonly TimeSpan WakeLead = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
     /// A wait rounded up to whole milliseconds. The system clock's timers count whole milliseconds and drop the rest: a

@@ -32,6 +32,7 @@ public sealed class RegistrationTests
                 o.BatchSize = 10;
                 o.InboxCapacity = 5;
                 o.SendPolicy.FrequencyCap = 0;
+                o.TimerWakeLead = TimeSpan.FromMilliseconds(-1);
             }));
         using var provider = services.BuildServiceProvider();
 
@@ -39,6 +40,7 @@ public sealed class RegistrationTests
         Assert.Contains(ex.Failures, f => f.Contains("ShardCount", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("InboxCapacity", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("FrequencyCap", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("TimerWakeLead must be 0 to 50 ms", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Campaign 'a' is registered twice", StringComparison.Ordinal));
     }
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Journeys.Tests.Runtime;
 
 /// <summary>
-/// On the system clock the pump sets its timer <see cref="JourneyEngine.WakeLead"/> early and holds until the next timer
+/// On the system clock the pump sets its timer <see cref="JourneysOptions.TimerWakeLead"/> early and holds until the next timer
 /// is due. These run on the real clock (the hold exists only there; a fake clock is never held on) with short delays, and
 /// assert order, never timing: no timer is claimed or run before it is due, and every one resumes.
 /// </summary>
@@ -17,8 +17,12 @@ public sealed class TimerWakeTests
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(30);
 
-    [Fact]
-    public async Task On_the_system_clock_no_timer_is_claimed_or_run_before_it_is_due()
+    private static readonly TimeSpan DefaultLead = new JourneysOptions().TimerWakeLead;
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(0.0)]
+    public async Task On_the_system_clock_no_timer_is_claimed_or_run_before_it_is_due(double leadMilliseconds)
     {
         var claims = new ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)>();
         var push = new RecordingChannelSender();
@@ -29,7 +33,11 @@ public sealed class TimerWakeTests
         services.AddJourneys(j => j
             .AddSender(Channel.Push, push)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"), new Campaign("again", Channel.Push, "Again"))
-            .Configure(o => o.ShardCount = 2));
+            .Configure(o =>
+            {
+                o.ShardCount = 2;
+                o.TimerWakeLead = TimeSpan.FromMilliseconds(leadMilliseconds);
+            }));
         await using var provider = services.BuildServiceProvider();
         Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
         var groups = Enumerable.Range(0, 4).Select(g => Enumerable.Range(0, 10).Select(i => $"c{g}-{i}@example.com").ToArray()).ToArray();
@@ -80,16 +88,16 @@ public sealed class TimerWakeTests
         EngineHost.Eventually(() => host.Push.Messages.Count == 1, "the first send");
 
         // The clock stops within the lead of the due instant (where the system clock would be held on) and moves on later.
-        host.Time.Advance(TimeSpan.FromMinutes(5) - JourneyEngine.WakeLead / 2);
-        host.Time.Advance(JourneyEngine.WakeLead / 2);
+        host.Time.Advance(TimeSpan.FromMinutes(5) - DefaultLead / 2);
+        host.Time.Advance(DefaultLead / 2);
         EngineHost.Eventually(() => host.Push.Messages.Count == 2, "the second send once the clock reached the timer");
     }
 
-    private sealed class ClaimRecorder(IEnrollmentStore inner, ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)> claims) : IEnrollmentStore
+    private sealed class ClaimRecorder(IEnrollmentStore inner, ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)> claims) : DelegatingEnrollmentStore(inner)
     {
-        public async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             var clock = TimeProvider.System.GetUtcNow();
             foreach (var item in claimed)
             {
@@ -101,35 +109,5 @@ public sealed class TimerWakeTests
 
             return claimed;
         }
-
-        public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default) =>
-            inner.CommitAsync(owner, checkpoints, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
-
-        public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
-            inner.EnrollAsync(requests, cancellationToken);
-
-        public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
-            inner.AppendEventsAsync(events, cancellationToken);
-
-        public ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
-            inner.GetNextWakeAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
-            inner.GetByCustomerAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
-            inner.ListByJourneyAsync(journeyId, version, cancellationToken);
-
-        public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
-
-        public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
-            inner.PurgeEventsAsync(olderThan, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>
-            inner.AddClicksAsync(clicks, cancellationToken);
     }
 }
