@@ -24,7 +24,6 @@ namespace Journeys.Benchmarks;
 /// bytes per waiting enrollment.
 /// </summary>
 [MemoryDiagnoser]
-[ShortMode(warmups: 1)]
 [Config(typeof(GrowthConfig))]
 public class CostGrowthBenchmarks
 {

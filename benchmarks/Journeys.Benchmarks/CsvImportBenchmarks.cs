@@ -37,7 +37,6 @@ namespace Journeys.Benchmarks;
 /// </list>
 /// </remarks>
 [MemoryDiagnoser]
-[ShortMode(warmups: 1)]
 [Config(typeof(RowsConfig))]
 public class CsvImportBenchmarks
 {

@@ -17,7 +17,6 @@ namespace Journeys.Benchmarks;
 /// of a journey with N active enrollments to <see cref="Stream.Null"/> (11 columns, CsvHelper 34 writer).
 /// </summary>
 [MemoryDiagnoser]
-[ShortMode(warmups: 1)]
 public class SendingExportBenchmarks
 {
     private ServiceProvider? _sendingHost;
