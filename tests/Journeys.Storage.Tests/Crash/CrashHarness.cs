@@ -79,7 +79,7 @@ internal static class CrashHarness
         output.WriteLine($"sends retried after a crash (same key, dropped by the sink): {sink.Retried}");
         output.WriteLine($"keys delivered: {sink.Delivered} of {expectedSends} expected; outbox pending: {(pendingOutbox is { } due ? due.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "none")}, unfinished (incl. leased): {unfinished.Count}");
 
-        Assert.True(killed >= Math.Min(kills, 1), "no kill happened");
+        Assert.True(killed >= kills, $"only {killed} of the {kills} kills asked for happened within the 10-minute budget");
         Assert.Equal(0, lost);
         Assert.Equal(CustomerCount, enrollments.Count);
         Assert.Equal(0, timersNeverFired);
