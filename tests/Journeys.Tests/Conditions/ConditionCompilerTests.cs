@@ -88,17 +88,32 @@ public sealed class ConditionCompilerTests
         Assert.True(ReferenceConditionEvaluator.Evaluate(condition, customer, Schema, now, madrid));
         Assert.False(ReferenceConditionEvaluator.Evaluate(everyKind, customer, Schema, now, madrid));
 
-        var matches = 0;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 5000; i++)
+        // Steady state: a warm-up loop first, then the least of three measured loops. An allocation per evaluation
+        // shows in every loop (10,000 evaluations, at least 240 KB); a one-off of the runtime on this thread (seen
+        // once in CI: 6,376 B in one loop, while the benchmarks' MemoryDiagnoser reports 0 B) does not fail the test.
+        Assert.Equal(5000, Loop());
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && allocated > 0; attempt++)
         {
-            matches += first.Evaluate(fields, in context) ? 1 : 0;
-            matches += second.Evaluate(fields, in context) ? 1 : 0;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var matches = Loop();
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(5000, matches);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(5000, matches);
         Assert.Equal(0, allocated);
+
+        int Loop()
+        {
+            var matches = 0;
+            for (var i = 0; i < 5000; i++)
+            {
+                matches += first.Evaluate(fields, in context) ? 1 : 0;
+                matches += second.Evaluate(fields, in context) ? 1 : 0;
+            }
+
+            return matches;
+        }
     }
 
     [Fact]
