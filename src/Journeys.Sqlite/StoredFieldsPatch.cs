@@ -87,7 +87,7 @@ internal sealed class StoredFieldsPatch : IDisposable
                 var (present, name, value) = Final(i, present: false, null, default);
                 if (present)
                 {
-                    WriteField(_writer, name!, value);
+                    FieldValueStoreJson.WriteField(_writer, name!, value);
                 }
             }
         }
@@ -177,7 +177,7 @@ internal sealed class StoredFieldsPatch : IDisposable
 
                 if (!ReferenceEquals(finalName, storedName))
                 {
-                    WriteField(_writer, finalName!, finalValue);
+                    FieldValueStoreJson.WriteField(_writer, finalName!, finalValue);
                     continue;
                 }
             }
@@ -216,44 +216,5 @@ internal sealed class StoredFieldsPatch : IDisposable
         {
             throw new FormatException($"Stored field '{name}' of a customer is not a valid [type, value] pair: {ex.Message}", ex);
         }
-    }
-
-    // The typed form of FieldValueStoreJson for one value.
-    private static void WriteField(Utf8JsonWriter writer, string name, FieldValue value)
-    {
-        writer.WriteStartArray(name);
-        switch (value.Type)
-        {
-            case FieldType.String:
-                writer.WriteStringValue("s");
-                writer.WriteStringValue(value.AsString());
-                break;
-            case FieldType.Number:
-                writer.WriteStringValue("n");
-                writer.WriteNumberValue(value.AsNumber());
-                break;
-            case FieldType.Boolean:
-                writer.WriteStringValue("b");
-                writer.WriteBooleanValue(value.AsBoolean());
-                break;
-            case FieldType.DateTime:
-                writer.WriteStringValue("d");
-                writer.WriteNumberValue(value.AsDateTime().UtcTicks);
-                break;
-            case FieldType.StringList:
-                writer.WriteStringValue("l");
-                writer.WriteStartArray();
-                foreach (var item in value.AsStringList())
-                {
-                    writer.WriteStringValue(item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                throw new InvalidOperationException($"Field '{name}' has type {value.Type}, which has no stored JSON form.");
-        }
-
-        writer.WriteEndArray();
     }
 }

@@ -139,44 +139,7 @@ public static class FieldValueStoreJson
                 continue;
             }
 
-            writer.WriteStartArray(name);
-            switch (value.Type)
-            {
-                case null:
-                    writer.WriteStringValue("z");
-                    writer.WriteNullValue();
-                    break;
-                case FieldType.String:
-                    writer.WriteStringValue("s");
-                    writer.WriteStringValue(value.AsString());
-                    break;
-                case FieldType.Number:
-                    writer.WriteStringValue("n");
-                    writer.WriteNumberValue(value.AsNumber());
-                    break;
-                case FieldType.Boolean:
-                    writer.WriteStringValue("b");
-                    writer.WriteBooleanValue(value.AsBoolean());
-                    break;
-                case FieldType.DateTime:
-                    writer.WriteStringValue("d");
-                    writer.WriteNumberValue(value.AsDateTime().UtcTicks);
-                    break;
-                case FieldType.StringList:
-                    writer.WriteStringValue("l");
-                    writer.WriteStartArray();
-                    foreach (var item in value.AsStringList())
-                    {
-                        writer.WriteStringValue(item);
-                    }
-
-                    writer.WriteEndArray();
-                    break;
-                default:
-                    throw new InvalidOperationException($"Field '{name}' has type {value.Type}, which has no stored JSON form.");
-            }
-
-            writer.WriteEndArray();
+            WriteField(writer, name, value);
         }
 
         writer.WriteEndObject();
@@ -194,4 +157,52 @@ public static class FieldValueStoreJson
 
     private static FormatException Malformed(string field, string what) =>
         new($"Stored field '{field}' {what}.");
+
+    /// <summary>Writes one field as the property <paramref name="name"/> holding its <c>[type, value]</c> pair (<c>"z"</c> for null).</summary>
+    /// <param name="writer">The writer, positioned inside an object.</param>
+    /// <param name="name">The field's name.</param>
+    /// <param name="value">The value.</param>
+    public static void WriteField(Utf8JsonWriter writer, string name, FieldValue value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(name);
+        writer.WriteStartArray(name);
+        switch (value.Type)
+        {
+            case null:
+                writer.WriteStringValue("z");
+                writer.WriteNullValue();
+                break;
+            case FieldType.String:
+                writer.WriteStringValue("s");
+                writer.WriteStringValue(value.AsString());
+                break;
+            case FieldType.Number:
+                writer.WriteStringValue("n");
+                writer.WriteNumberValue(value.AsNumber());
+                break;
+            case FieldType.Boolean:
+                writer.WriteStringValue("b");
+                writer.WriteBooleanValue(value.AsBoolean());
+                break;
+            case FieldType.DateTime:
+                writer.WriteStringValue("d");
+                writer.WriteNumberValue(value.AsDateTime().UtcTicks);
+                break;
+            case FieldType.StringList:
+                writer.WriteStringValue("l");
+                writer.WriteStartArray();
+                foreach (var item in value.AsStringList())
+                {
+                    writer.WriteStringValue(item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new InvalidOperationException($"Field '{name}' has type {value.Type}, which has no stored JSON form.");
+        }
+
+        writer.WriteEndArray();
+    }
 }

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Journeys.Storage.InMemory;
 
 /// <summary>
@@ -258,28 +256,5 @@ internal sealed class CustomerStage(Action<long, long, string> duplicate)
         _pending = 0;
     }
 
-    private void Grow(int size)
-    {
-        var table = new ulong[size];
-        var mask = table.Length - 1;
-        var shift = 32 - BitOperations.Log2((uint)size);
-        foreach (var entry in _table)
-        {
-            if (entry == 0)
-            {
-                continue;
-            }
-
-            var slot = (int)((uint)(entry >> 32) >> shift);
-            while (table[slot] != 0)
-            {
-                slot = (slot + 1) & mask;
-            }
-
-            table[slot] = entry;
-        }
-
-        _table = table;
-        _shift = shift;
-    }
+    private void Grow(int size) => _table = InMemoryCustomerStore.Rehashed(_table, size, out _shift);
 }

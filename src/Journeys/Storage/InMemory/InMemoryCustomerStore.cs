@@ -741,12 +741,18 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
         _count++;
     }
 
-    private void Rehash(int size)
+    private void Rehash(int size) => _table = Rehashed(_table, size, out _shift);
+
+    /// <summary>
+    /// The entries of an id table (hash in the high 32 bits, row + 1 in the low; 0 = empty) placed by linear probing
+    /// into a new table of <paramref name="size"/> (a power of two) slots; <paramref name="shift"/> maps a hash to its slot.
+    /// </summary>
+    internal static ulong[] Rehashed(ulong[] entries, int size, out int shift)
     {
         var table = new ulong[size];
         var mask = table.Length - 1;
-        var shift = 32 - System.Numerics.BitOperations.Log2((uint)size);
-        foreach (var entry in _table)
+        shift = 32 - System.Numerics.BitOperations.Log2((uint)size);
+        foreach (var entry in entries)
         {
             if (entry == 0)
             {
@@ -762,8 +768,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             table[slot] = entry;
         }
 
-        _table = table;
-        _shift = shift;
+        return table;
     }
 
     /// <summary>Empties a slot of the linear-probing table, moving later entries of the run back so no lookup stops early.</summary>
