@@ -168,6 +168,8 @@ public sealed class EventBranchScenarioTests : IAsyncLifetime
         // c2 clicked no link of the state: it waited until the timeout, which forwards to the tips push.
         _host.Advance(TimeSpan.FromDays(1));
         EngineHost.Eventually(() => _host.Count("sms-links", null, StatisticCounter.Completed) == 3, "c2 completed after the timeout");
+        // The enrollment completes at the commit that queues its push; the dispatcher sends it after that commit.
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 3, "c2's push sent");
         Assert.Equal("tips", _host.Push.Messages.Single(m => m.CustomerId == "c2@example.com").CampaignId);
         Assert.Equal(3, _host.Push.Messages.Count);
     }

@@ -124,6 +124,7 @@ public sealed class JourneyExportTests
         await host.Manager.ActivateAsync("once");
         await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow()), new CustomerEvent("c2@example.com", "go", [], host.Time.GetUtcNow())]);
         EngineHost.Eventually(() => host.Count("once", null, StatisticCounter.Completed) == 2, "both enrollments completed");
+        EngineHost.Eventually(() => host.Push.Messages.Count == 2, "both pushes sent"); // sent after the completing commit
         var c1Message = host.Push.Messages.Single(m => m.CustomerId == "c1@example.com").MessageId;
         var now = host.Time.GetUtcNow();
 
