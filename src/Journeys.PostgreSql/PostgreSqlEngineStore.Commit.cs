@@ -42,27 +42,32 @@ internal sealed partial class PostgreSqlEngineStore
 
     // Customer field updates of accepted checkpoints, merged on the server in one statement (no read-modify-write round
     // trip): the last update of each field per customer (in call order; field names compared case-insensitively, as
-    // Customer.Fields does) replaces or, for a null value, removes the stored field; a missing customer is created with
-    // the non-null values. $4 = checkpoint of each update, $5 = customer, $6 = field, $7 = the value as a one-field
-    // typed-JSON object, or null. Rows locked in customer-id order. The json type keeps values as they were written,
+    // Customer.Fields does) replaces or, for a null value, removes the stored field. $4 = checkpoint of each update,
+    // $5 = customer, $6 = field, $7 = the value as a one-field typed-JSON object, or null. The updates are gathered per
+    // customer first (g: the new fields as one object, the lower-cased names replaced or removed), so each stored
+    // document is read once and joined to its own customer's updates (not scanned against all of the batch's), and the
+    // rows are locked in customer-id order before they are written. The json type keeps values as they were written,
     // but its functions refuse a document holding \u0000 or a lone surrogate escape; documents with any surrogate
-    // escape (an emoji) are treated alike, to be safe: such rows are locked but not written (the WHERE), so they are
-    // missing from the returned ids and the caller merges them itself.
+    // escape (an emoji) are treated alike, to be safe: such rows, like customers that do not exist, are not written
+    // here, so they are missing from the returned ids and the caller merges (or creates) them itself.
     private const string UpdateCustomersSql = """
         WITH u AS (SELECT DISTINCT ON (x.c, lower(x.f)) x.c, x.f, x.v
             FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(cp, c, f, v, ord)
             WHERE x.cp IN (
         """ + AcceptedSql + """
             ) ORDER BY x.c, lower(x.f), x.ord DESC),
-        g AS (SELECT u.c, COALESCE(json_object_agg(u.f, u.v::json -> u.f) FILTER (WHERE u.v IS NOT NULL), '{}'::json)::text AS fresh FROM u GROUP BY u.c)
-        INSERT INTO {s}.customers AS t (customer_id, fields, time_zone)
-        SELECT g.c, g.fresh, NULL FROM g ORDER BY g.c COLLATE "C"
-        ON CONFLICT (customer_id) DO UPDATE SET fields = (
+        g AS (SELECT u.c, COALESCE(json_object_agg(u.f, u.v::json -> u.f) FILTER (WHERE u.v IS NOT NULL), '{}'::json)::text AS fresh,
+                array_agg(lower(u.f)) AS names
+            FROM u GROUP BY u.c),
+        l AS (SELECT t.customer_id, g.fresh, g.names FROM g JOIN {s}.customers t ON t.customer_id = g.c
+            WHERE strpos(t.fields, '\u0000') = 0 AND (strpos(t.fields, '\u') = 0 OR t.fields !~ '\\u[dD][89aAbBcCdDeEfF]')
+            ORDER BY t.customer_id FOR UPDATE OF t)
+        UPDATE {s}.customers t SET fields = (
             SELECT COALESCE(json_object_agg(m.k, m.v), '{}'::json)::text FROM (
-                SELECT j.key AS k, j.value AS v FROM json_each(t.fields::json) AS j
-                WHERE lower(j.key) NOT IN (SELECT lower(u.f) FROM u WHERE u.c = t.customer_id)
-                UNION ALL SELECT u.f, u.v::json -> u.f FROM u WHERE u.c = t.customer_id AND u.v IS NOT NULL) AS m)
-        WHERE strpos(t.fields, '\u0000') = 0 AND t.fields !~ '\\u[dD][89aAbBcCdDeEfF]'
+                SELECT j.key AS k, j.value AS v FROM json_each(t.fields::json) AS j WHERE lower(j.key) <> ALL (l.names)
+                UNION ALL SELECT j.key, j.value FROM json_each(l.fresh::json) AS j) AS m)
+        FROM l
+        WHERE t.customer_id = l.customer_id
         RETURNING t.customer_id
         """;
 

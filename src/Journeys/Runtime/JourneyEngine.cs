@@ -283,6 +283,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         // Items a batch read up front but did not run before its slice ended: the next batch runs them first.
         var carried = new List<WorkItem>();
+
+        // The customers those items were read with (a database store): the next batch reads only the others.
+        var carriedCustomers = new Dictionary<string, Customer?>(StringComparer.Ordinal);
         try
         {
             while (carried.Count > 0 || await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -294,6 +297,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
                     Interlocked.Add(ref _inFlight, -carried.Count);
                     carried.Clear();
+                    carriedCustomers.Clear();
                     while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
                     {
                         batch.Add(item);
@@ -303,7 +307,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     continue;
                 }
 
-                await ProcessBatchAsync(inbox, batch, carried, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -319,9 +323,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// items ran or when running them has taken its time slice (<see cref="BatchSlice"/>, at least
     /// <see cref="MinBatchSlice"/>; the rest are carried): nothing a batch did is visible before its commit, so the slice bounds how long a
     /// resumed enrollment (a timer that fell due with many others) waits for the rest of its batch, and how many
-    /// enrollments one batch's clock reading (<c>now</c>) makes due together later.
+    /// enrollments one batch's clock reading (<c>now</c>) makes due together later. The slice counts from the end of the
+    /// batch's customer read: a read that alone outlasted the slice would otherwise end every batch after one item (each
+    /// batch re-reading the customers of all the items it carries on), until the slice had doubled past the read's time.
+    /// The customers of carried items are carried with them (<paramref name="carriedCustomers"/>) and not read again,
+    /// except those the batch's own checkpoints update.
     /// </summary>
-    private async Task ProcessBatchAsync(ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<WorkItem> carried, List<EnrollmentCheckpoint> checkpoints, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(
+        ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<WorkItem> carried, Dictionary<string, Customer?> carriedCustomers, List<EnrollmentCheckpoint> checkpoints,
+        FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
         var started = _time.GetTimestamp();
@@ -331,9 +341,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var moreWork = false;
         // The batch's items are taken up front: those a previous batch left when its slice ended, then the inbox's, so
         // a customer store other than the in-memory one is read once for all of them. Items the slice leaves go back to
-        // `carried` (their customers are read again with the next batch).
+        // `carried`, with their customers unless this batch updates them (those are read again with the next batch).
         batch.AddRange(carried);
         carried.Clear();
+        Dictionary<string, Customer?>? known = null;
+        if (carriedCustomers.Count > 0)
+        {
+            known = new Dictionary<string, Customer?>(carriedCustomers, StringComparer.Ordinal);
+            carriedCustomers.Clear();
+        }
+
         while (batch.Count < _options.BatchSize && inbox.TryRead(out var queued))
         {
             batch.Add(queued);
@@ -343,7 +360,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         Dictionary<string, Customer?>? customers;
         try
         {
-            customers = await ReadCustomersAsync(batch, stoppingToken).ConfigureAwait(false);
+            customers = await ReadCustomersAsync(batch, known, stoppingToken).ConfigureAwait(false);
         }
         catch (StoreUnavailableException ex)
         {
@@ -355,13 +372,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         CompiledJourney? previous = null;
+        var running = _time.GetTimestamp();
         while (next < batch.Count)
         {
-            if (next > 0 && _time.GetTimestamp() - started >= slice)
+            if (next > 0 && _time.GetTimestamp() - running >= slice)
             {
                 sliceEnded = true;
                 carried.AddRange(CollectionsMarshal.AsSpan(batch)[next..]);
                 batch.RemoveRange(next, batch.Count - next);
+                CarryCustomers(carried, customers, checkpoints, carriedCustomers);
                 break;
             }
 
@@ -513,12 +532,42 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
+    /// Keeps the customers of the <paramref name="carried"/> items for the next batch, except customers an update node of
+    /// this batch changed (<paramref name="checkpoints"/>): the next batch must see this one's committed fields.
+    /// </summary>
+    private static void CarryCustomers(List<WorkItem> carried, Dictionary<string, Customer?>? customers, List<EnrollmentCheckpoint> checkpoints, Dictionary<string, Customer?> carriedCustomers)
+    {
+        if (customers is null)
+        {
+            return;
+        }
+
+        foreach (var item in carried)
+        {
+            var id = item.Enrollment.CustomerId;
+            if (customers.TryGetValue(id, out var customer))
+            {
+                carriedCustomers[id] = customer;
+            }
+        }
+
+        foreach (var checkpoint in checkpoints)
+        {
+            foreach (var update in checkpoint.CustomerUpdates)
+            {
+                carriedCustomers.Remove(update.CustomerId);
+            }
+        }
+    }
+
+    /// <summary>
     /// The customers of a batch read with one store call (<see cref="ICustomerStore.GetManyAsync"/>: one query on a
     /// database store instead of one per enrollment), or <see langword="null"/> on the in-memory store (read straight
     /// into slots) and when the batch read fails otherwise: then each enrollment reads its own customer, so a failure
     /// fails only the enrollments whose read fails, as before. <see cref="StoreUnavailableException"/> propagates.
+    /// Customers in <paramref name="known"/> (carried from the previous batch with their items) are not read again.
     /// </summary>
-    private async ValueTask<Dictionary<string, Customer?>?> ReadCustomersAsync(List<WorkItem> batch, CancellationToken stoppingToken)
+    private async ValueTask<Dictionary<string, Customer?>?> ReadCustomersAsync(List<WorkItem> batch, Dictionary<string, Customer?>? known, CancellationToken stoppingToken)
     {
         if (_memoryCustomers is not null)
         {
@@ -529,10 +578,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var seen = new HashSet<string>(batch.Count, StringComparer.Ordinal);
         foreach (var item in batch)
         {
-            if (seen.Add(item.Enrollment.CustomerId))
+            if ((known is null || !known.ContainsKey(item.Enrollment.CustomerId)) && seen.Add(item.Enrollment.CustomerId))
             {
                 ids.Add(item.Enrollment.CustomerId);
             }
+        }
+
+        var customers = known ?? new Dictionary<string, Customer?>(ids.Count, StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return customers;
         }
 
         IReadOnlyList<Customer?> read;
@@ -550,7 +605,6 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return null;
         }
 
-        var customers = new Dictionary<string, Customer?>(ids.Count, StringComparer.Ordinal);
         for (var i = 0; i < ids.Count; i++)
         {
             customers[ids[i]] = read[i];

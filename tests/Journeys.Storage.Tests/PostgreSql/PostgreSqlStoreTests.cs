@@ -242,6 +242,26 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrating_a_version_2_schema_keeps_customers_and_statistics_and_leaves_room_for_updates_in_place()
+    {
+        var (database, store) = Host();
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 2);
+        Assert.Equal(2L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        await ExecuteAsync($"INSERT INTO {_schema}.customers (customer_id, fields, time_zone) VALUES ('c1', '{{\"plan\":[\"s\",\"free\"]}}', 'Europe/Madrid')");
+        await ExecuteAsync($"INSERT INTO {_schema}.statistics (journey_id, version, node_id, counter, slot, value) VALUES ('j', 1, '', {(short)StatisticCounter.Completed}, 3, 5)");
+
+        await database.EnsureInitializedAsync(default);
+        await store.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Completed, 2)]);
+
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal(7, (await store.GetAsync("j", 1)).Get(StatisticCounter.Completed));
+        var customer = await new PostgreSqlCustomerStore(database).GetAsync("c1");
+        Assert.Equal(("free", "Europe/Madrid"), (customer!.GetField("plan").AsString(), customer.TimeZoneId));
+        Assert.Equal("{fillfactor=80}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.customers'::regclass"));
+        Assert.Equal("{fillfactor=50}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.statistics'::regclass"));
+    }
+
+    [Fact]
     public async Task Statistic_writes_spread_over_counter_rows_and_reads_sum_them()
     {
         var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
@@ -276,6 +296,34 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         // the plain customer was merged on the server, the one holding \u0000 by the store.
         Assert.Contains("\"plan\" : [", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'plain'"), StringComparison.Ordinal);
         Assert.DoesNotContain(" : ", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'nul'"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Customer_updates_on_the_server_replace_names_case_insensitively_remove_null_values_and_create_missing_customers()
+    {
+        var (database, store) = Host();
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("known", [new("Plan", "free"), new("city", "Madrid"), new("score", 3)])]);
+        await store.EnrollAsync([Request("known"), Request("missing")]);
+        var claimed = await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1));
+
+        var applied = await store.CommitAsync("host", [.. claimed.Select(item => new EnrollmentCheckpoint(
+            item.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            item.Enrollment.ConcurrencyToken,
+            [],
+            [
+                new CustomerFieldUpdate(item.Enrollment.CustomerId, "plan", "pro"),
+                new CustomerFieldUpdate(item.Enrollment.CustomerId, "CITY", FieldValue.Null),
+                new CustomerFieldUpdate(item.Enrollment.CustomerId, "PLAN", "gold"),
+            ],
+            []))]);
+
+        Assert.Equal([true, true], applied);
+        var known = (await customers.GetAsync("known"))!;
+        Assert.Equal(["PLAN", "score"], known.Fields.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("gold", 3d), (known.GetField("plan").AsString(), known.GetField("score").AsNumber()));
+        var missing = (await customers.GetAsync("missing"))!;
+        Assert.Equal("gold", Assert.Single(missing.Fields).Value.AsString());
     }
 
     private (PostgreSqlDatabase Database, PostgreSqlEngineStore Store) Host(Action<PostgreSqlStoreOptions>? configure = null)

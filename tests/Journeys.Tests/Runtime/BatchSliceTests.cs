@@ -15,18 +15,55 @@ namespace Journeys.Tests.Runtime;
 /// </summary>
 public sealed class BatchSliceTests
 {
+    private static readonly DateTimeOffset Start = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
     [Fact]
     public async Task A_batch_is_committed_once_running_it_took_its_time_slice()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
+        // Batch reads refused, so each enrollment reads its own customer while it runs, and each read takes 2 ms of the
+        // engine's clock: more than the 1 ms slice, so each batch holds one enrollment.
+        var run = await RunAsync(new FakeTimeProvider(Start), TimeSpan.FromMilliseconds(2), batchReads: false);
+
+        Assert.Equal(Ids.Length, run.Commits.Count);
+        Assert.All(run.Commits, size => Assert.Equal(1, size));
+        Assert.True(JourneyEngine.MinBatchSlice < TimeSpan.FromMilliseconds(2), "the test's reads must outlast the minimum slice");
+    }
+
+    [Fact]
+    public async Task The_batch_customer_read_is_not_counted_in_the_slice()
+    {
+        // One batch read of the twelve customers takes 24 ms of the engine's clock, far more than the slice, and running
+        // them takes none: they are committed together, each customer read once. (Counted in the slice, the read ended
+        // every batch after one enrollment, and each batch read again the customers of all the enrollments it carried on.)
+        var run = await RunAsync(new FakeTimeProvider(Start), TimeSpan.FromMilliseconds(2), batchReads: true);
+
+        Assert.Equal([Ids.Length], run.Commits);
+        Assert.Equal(Ids.Order(StringComparer.Ordinal), run.Reads.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Enrollments_carried_to_the_next_batch_keep_the_customers_read_with_them()
+    {
+        // Every reading of the engine's clock moves it 1 ms: running enrollments takes time, slices end, and the rest of
+        // a batch is carried to the next; their customers come with them instead of being read again.
+        var run = await RunAsync(new TickingTimeProvider(Start, TimeSpan.FromMilliseconds(1)), TimeSpan.Zero, batchReads: true);
+
+        Assert.True(run.Commits.Count > 1, $"slices must have ended (commits: {string.Join(", ", run.Commits)})");
+        Assert.Equal(Ids.Length, run.Commits.Sum());
+        Assert.Equal(Ids.Order(StringComparer.Ordinal), run.Reads.Order(StringComparer.Ordinal));
+    }
+
+    private static readonly string[] Ids = [.. Enumerable.Range(0, 12).Select(i => $"c{i}@example.com")];
+
+    private static async Task<(List<int> Commits, List<string> Reads)> RunAsync(FakeTimeProvider time, TimeSpan readTime, bool batchReads)
+    {
         var push = new RecordingChannelSender();
         var commits = new ConcurrentQueue<int>();
+        var reads = new ConcurrentQueue<string>();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<InMemoryCustomerStore>();
-
-        // Each customer read takes 2 ms of the engine's clock: more than the 1 ms slice, so each batch holds one enrollment.
-        services.AddSingleton<ICustomerStore>(sp => new SlowCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), time, TimeSpan.FromMilliseconds(2)));
+        services.AddSingleton<ICustomerStore>(sp => new SlowCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), time, readTime, batchReads, reads));
         services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
         services.AddSingleton<IEnrollmentStore>(sp => new CommitCounter(sp.GetRequiredService<InMemoryEngineStore>(), commits));
         services.AddJourneys(j => j
@@ -34,18 +71,15 @@ public sealed class BatchSliceTests
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
             .Configure(o => o.ShardCount = 1));
         await using var provider = services.BuildServiceProvider();
-        var ids = Enumerable.Range(0, 12).Select(i => $"c{i}@example.com").ToArray();
-        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([.. ids.Select(id => new Customer(id))]);
+        await provider.GetRequiredService<InMemoryCustomerStore>().UpsertAsync([.. Ids.Select(id => new Customer(id))]);
         await using var running = await EngineHost.RunHostedAsync(provider);
         var manager = provider.GetRequiredService<IJourneyManager>();
-        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(ids)
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(Ids)
             .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
         await manager.ActivateAsync("j");
 
-        EngineHost.Eventually(() => push.Messages.Count == ids.Length, "every customer's push");
-        Assert.Equal(ids.Length, commits.Count);
-        Assert.All(commits, size => Assert.Equal(1, size));
-        Assert.True(JourneyEngine.MinBatchSlice < TimeSpan.FromMilliseconds(2), "the test's reads must outlast the minimum slice");
+        EngineHost.Eventually(() => push.Messages.Count == Ids.Length, "every customer's push");
+        return ([.. commits], [.. reads]);
     }
 
     [Theory]
@@ -58,12 +92,31 @@ public sealed class BatchSliceTests
     public void Timer_waits_are_rounded_up_to_whole_milliseconds(double milliseconds, double expected) =>
         Assert.Equal(TimeSpan.FromMilliseconds(expected), JourneyEngine.WholeMilliseconds(TimeSpan.FromMilliseconds(milliseconds)));
 
-    private sealed class SlowCustomerStore(ICustomerStore inner, FakeTimeProvider time, TimeSpan readTime) : ICustomerStore
+    // Each read of a customer takes readTime of the engine's clock and is recorded; batch reads (ICustomerStore's
+    // default GetManyAsync, one GetAsync per id) fail when batchReads is off, so the engine reads each customer alone.
+    private sealed class SlowCustomerStore(ICustomerStore inner, FakeTimeProvider time, TimeSpan readTime, bool batchReads, ConcurrentQueue<string> reads) : ICustomerStore
     {
         public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
         {
             time.Advance(readTime);
+            reads.Enqueue(customerId);
             return inner.GetAsync(customerId, cancellationToken);
+        }
+
+        public async ValueTask<IReadOnlyList<Customer?>> GetManyAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
+        {
+            if (!batchReads)
+            {
+                throw new InvalidOperationException("Batch reads are refused in this test.");
+            }
+
+            var result = new Customer?[customerIds.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = await GetAsync(customerIds[i], cancellationToken);
+            }
+
+            return result;
         }
 
         public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
@@ -83,6 +136,16 @@ public sealed class BatchSliceTests
         {
             commits.Enqueue(checkpoints.Count);
             return InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+        }
+    }
+
+    // A fake clock that moves by `step` each time the engine reads its timestamp (the batch slice's clock).
+    private sealed class TickingTimeProvider(DateTimeOffset start, TimeSpan step) : FakeTimeProvider(start)
+    {
+        public override long GetTimestamp()
+        {
+            Advance(step);
+            return base.GetTimestamp();
         }
     }
 }
