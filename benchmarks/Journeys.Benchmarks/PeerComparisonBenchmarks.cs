@@ -180,7 +180,8 @@ public class PeerComparisonBenchmarks
             new Dictionary<string, double> { ["p50"] = _lateness.Percentile(50), ["p99"] = _lateness.Percentile(99), ["n"] = _lateness.Count });
     }
 
-    private static async Task VerifyJourneysAsync(EngineScenario scenario)
+    /// <summary>Checks every customer's end (one completed enrollment, segment 'welcomed', every message sent); throws otherwise.</summary>
+    internal static async Task VerifyJourneysAsync(EngineScenario scenario)
     {
         var services = scenario.Services;
         var statistics = await scenario.GetStatisticsAsync();
