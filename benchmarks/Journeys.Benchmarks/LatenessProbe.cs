@@ -42,6 +42,7 @@ internal static class LatenessProbe
         var fixedCost = new LatencySamples();
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
         var cpu = new LatencySamples();
+        var delayRunCpu = new LatencySamples();
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
@@ -58,7 +59,12 @@ internal static class LatenessProbe
                 });
                 try
                 {
+                    var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     await scenario.RunAsync(waitForSends: true);
+                    if (run > 2)
+                    {
+                        delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
+                    }
                 }
                 finally
                 {
@@ -122,6 +128,7 @@ internal static class LatenessProbe
         Console.WriteLine($"due → commit:     {total.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
+        Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
         Console.WriteLine($"  process CPU:    {cpu.Describe()}");
         foreach (var (name, samples) in phases)
