@@ -42,16 +42,29 @@ internal static class LatenessProbe
         var fixedCost = new LatencySamples();
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
         var cpu = new LatencySamples();
+        var delayRunCpu = new LatencySamples();
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
             Probe.Recording = run > 2;
             if (!noDelayOnly)
             {
-                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s => probe.Decorate(s));
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s =>
+                {
+                    probe.Decorate(s);
+                    if (double.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_WAKE_LEAD_MS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var lead))
+                    {
+                        s.Configure<Journeys.Runtime.JourneysOptions>(o => o.TimerWakeLead = TimeSpan.FromMilliseconds(lead));
+                    }
+                });
                 try
                 {
+                    var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     await scenario.RunAsync(waitForSends: true);
+                    if (run > 2)
+                    {
+                        delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
+                    }
                 }
                 finally
                 {
@@ -115,6 +128,7 @@ internal static class LatenessProbe
         Console.WriteLine($"due → commit:     {total.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
+        Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
         Console.WriteLine($"  process CPU:    {cpu.Describe()}");
         foreach (var (name, samples) in phases)
@@ -156,7 +170,7 @@ internal static class LatenessProbe
                     inboxWait.Add(Probe.LastCommitAt - TimeSpan.FromSeconds(seconds) - Probe.LastCommitFirstClaim);
                     if (Environment.GetEnvironmentVariable("JOURNEYS_PROBE_TIMELINE") is not null)
                     {
-                        Timeline.Enqueue($"{Probe.LastCommitDue:ss.ffff} claim +{(Probe.LastCommitFirstClaim - Probe.LastCommitDue).TotalMilliseconds:F2} start +{(Probe.LastCommitAt - TimeSpan.FromSeconds(seconds) - Probe.LastCommitDue).TotalMilliseconds:F2} commit +{(Probe.LastCommitAt - Probe.LastCommitDue).TotalMilliseconds:F2} n={Probe.ResumedCount} thread {Environment.CurrentManagedThreadId}");
+                        Timeline.Enqueue($"{Probe.LastCommitDue:ss.ffff} (first due {(Probe.LastCommitFirstDue - Probe.LastCommitDue).TotalMilliseconds:F2}) claim +{(Probe.LastCommitFirstClaim - Probe.LastCommitDue).TotalMilliseconds:F2} start +{(Probe.LastCommitAt - TimeSpan.FromSeconds(seconds) - Probe.LastCommitDue).TotalMilliseconds:F2} commit +{(Probe.LastCommitAt - Probe.LastCommitDue).TotalMilliseconds:F2} n={Probe.ResumedCount} thread {Environment.CurrentManagedThreadId}");
                     }
                 }
             }
@@ -178,6 +192,9 @@ internal static class LatenessProbe
 
         [ThreadStatic]
         public static int ResumedCount;
+
+        [ThreadStatic]
+        public static DateTimeOffset LastCommitFirstDue;
 
         [ThreadStatic]
         public static DateTimeOffset LastCommitFirstClaim;
@@ -224,6 +241,7 @@ internal static class LatenessProbe
                 var at = time.GetUtcNow();
                 var n = 0;
                 var firstClaim = DateTimeOffset.MaxValue;
+                var firstDue = DateTimeOffset.MaxValue;
                 for (var i = 0; i < checkpoints.Count; i++)
                 {
                     if (applied[i] && probe._due.TryRemove(checkpoints[i].State.Id, out var due))
@@ -231,7 +249,8 @@ internal static class LatenessProbe
                         probe.ClaimToCommit.Add(at - due.Claimed);
                         probe.Total.Add(at - due.Due);
                         firstClaim = due.Claimed < firstClaim ? due.Claimed : firstClaim;
-                        LastCommitDue = due.Due;
+                        LastCommitDue = due.Due > LastCommitDue || n == 0 ? due.Due : LastCommitDue;
+                        firstDue = due.Due < firstDue ? due.Due : firstDue;
                         n++;
                     }
                 }
@@ -244,6 +263,7 @@ internal static class LatenessProbe
                 ResumedInLastCommit = n;
                 LastCommitAt = at;
                 LastCommitFirstClaim = firstClaim;
+                LastCommitFirstDue = firstDue;
                 ResumedCount = n;
 
                 return applied;

@@ -63,7 +63,14 @@ public class PeerComparisonBenchmarks
     /// </summary>
     public static readonly TimeSpan WarmUpPause = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Warms the Journeys engine up with <see cref="WarmUpRuns"/> whole runs, each followed by <see cref="WarmUpPause"/>.</summary>
+    /// <summary>
+    /// Customers per warm-up run: <see cref="Customers"/>, at most 2,000. The warm-up is for the JIT, which 2,000 customers
+    /// a run already exercise; larger sizes (<c>JOURNEYS_PEER_CUSTOMERS</c>) would make it long for WorkflowCore, whose
+    /// in-memory persistence took ~40 s a run at 20,000 customers (RESULTS.md, <c>peer-sizes</c>).
+    /// </summary>
+    public int WarmUpCustomers => Math.Min(Customers, 2_000);
+
+    /// <summary>Warms the Journeys engine up with <see cref="WarmUpRuns"/> whole runs of <see cref="WarmUpCustomers"/>, each followed by <see cref="WarmUpPause"/>.</summary>
     [GlobalSetup(Target = nameof(Journeys))]
     public void WarmUpJourneys()
     {
@@ -71,7 +78,7 @@ public class PeerComparisonBenchmarks
         {
             var lateness = new LatencySamples();
             var scenario = EngineScenario.StartAsync(
-                Customers,
+                WarmUpCustomers,
                 Environment.ProcessorCount,
                 delayAfterWelcome: OneSecondDelay ? Delay : null,
                 configureServices: OneSecondDelay ? services => TimerLatenessRecorder.Decorate(services, lateness) : null).GetAwaiter().GetResult();
@@ -89,13 +96,13 @@ public class PeerComparisonBenchmarks
         }
     }
 
-    /// <summary>Warms WorkflowCore up with <see cref="WarmUpRuns"/> whole runs, each followed by <see cref="WarmUpPause"/>.</summary>
+    /// <summary>Warms WorkflowCore up with <see cref="WarmUpRuns"/> whole runs of <see cref="WarmUpCustomers"/>, each followed by <see cref="WarmUpPause"/>.</summary>
     [GlobalSetup(Target = nameof(WorkflowCore))]
     public void WarmUpWorkflowCore()
     {
         for (var run = 0; run < WarmUpRuns; run++)
         {
-            var scenario = WorkflowCoreScenario.Start(EngineScenario.Population(Customers), OneSecondDelay ? Delay : null);
+            var scenario = WorkflowCoreScenario.Start(EngineScenario.Population(WarmUpCustomers), OneSecondDelay ? Delay : null);
             try
             {
                 scenario.RunAsync().GetAwaiter().GetResult();
@@ -180,7 +187,8 @@ public class PeerComparisonBenchmarks
             new Dictionary<string, double> { ["p50"] = _lateness.Percentile(50), ["p99"] = _lateness.Percentile(99), ["n"] = _lateness.Count });
     }
 
-    private static async Task VerifyJourneysAsync(EngineScenario scenario)
+    /// <summary>Checks every customer's end (one completed enrollment, segment 'welcomed', every message sent); throws otherwise.</summary>
+    internal static async Task VerifyJourneysAsync(EngineScenario scenario)
     {
         var services = scenario.Services;
         var statistics = await scenario.GetStatisticsAsync();

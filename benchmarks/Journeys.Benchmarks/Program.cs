@@ -9,6 +9,7 @@ namespace Journeys.Benchmarks;
 /// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
 /// with <c>lateness-probe customers runs [no-delay]</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
+/// with <c>peer-sizes journeys|workflowcore size[,size...] [runs]</c>, the peer comparison's no-delay journey at larger sizes (see <see cref="PeerSizes"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
 /// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
 /// with <c>pg-probe [hosts] [customers] [runs]</c>, one engine run of <see cref="PostgreSqlStoreBenchmarks"/> at a time with client and server CPU time.
@@ -31,6 +32,20 @@ public static class Program
         if (args.Length > 0 && args[0] == "lateness-probe")
         {
             await LatenessProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "no-delay");
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "peer-sizes")
+        {
+            if (args.Length < 3)
+            {
+                throw new ArgumentException("peer-sizes: expected 'peer-sizes journeys|workflowcore size[,size...] [runs]'.", nameof(args));
+            }
+
+            await PeerSizes.RunAsync(
+                args[1],
+                args[2].Split(',').Select(s => int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray(),
+                args.Length > 3 ? int.Parse(args[3], NumberStyles.None, CultureInfo.InvariantCulture) : 1);
             return;
         }
 

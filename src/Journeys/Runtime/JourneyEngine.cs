@@ -384,6 +384,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 break;
             }
 
+            // Each enrollment runs at its own clock reading, not at the batch's: a delay then makes the enrollments of
+            // one batch due spread over the time the batch ran, as they ran, instead of all at one instant, so at resume
+            // time they come back as a stream the shard keeps up with rather than a burst each of whose enrollments
+            // waits for all the others. (The first one's reading is the batch's.)
+            if (next > 0)
+            {
+                now = _time.GetUtcNow();
+            }
+
             var item = batch[next++];
             var enrollment = item.Enrollment;
             CompiledJourney? journey;

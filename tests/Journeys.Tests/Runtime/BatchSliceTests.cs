@@ -82,6 +82,41 @@ public sealed class BatchSliceTests
         return ([.. commits], [.. reads]);
     }
 
+    [Fact]
+    public async Task Each_enrollment_of_a_batch_runs_at_its_own_instant_so_a_delay_does_not_make_the_batch_due_at_once()
+    {
+        // The clock moves 1 µs at every reading, as time passes while a batch runs. Each enrollment runs at its own
+        // clock reading, so the delays of one batch fall due spread over the time it ran instead of at one instant.
+        var start = new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+        var time = new TickingClock(start);
+        var push = new RecordingChannelSender();
+        var wakes = new ConcurrentQueue<DateTimeOffset>();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => new WakeRecorder(sp.GetRequiredService<InMemoryEngineStore>(), wakes));
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+            .Configure(o => o.ShardCount = 1));
+        await using var provider = services.BuildServiceProvider();
+        var ids = Enumerable.Range(0, 20).Select(i => $"c{i}@example.com").ToArray();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([.. ids.Select(id => new Customer(id))]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        var delay = TimeSpan.FromMinutes(5);
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(ids)
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello").Delay(delay, id: "wait").Send(Channel.Push, "hello", id: "again")).Build());
+        await manager.ActivateAsync("j");
+
+        EngineHost.Eventually(() => wakes.Count == ids.Length, "every enrollment waiting on its delay");
+        Assert.Equal(ids.Length, wakes.Distinct().Count());
+
+        time.Advance(delay + TimeSpan.FromSeconds(1));
+        EngineHost.Eventually(() => push.Messages.Count == 2 * ids.Length, "every customer's second push once the delays are due");
+    }
+
     [Theory]
     [InlineData(0, 0)]
     [InlineData(1, 1)]
@@ -128,6 +163,32 @@ public sealed class BatchSliceTests
         public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
 
         public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
+    }
+
+    /// <summary>A fake clock that also moves 1 µs at every reading of it (its timers follow the advanced time only).</summary>
+    private sealed class TickingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private long _readings;
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromMicroseconds(Interlocked.Increment(ref _readings));
+    }
+
+    /// <summary>Records the due instant of every committed checkpoint that waits on a timer.</summary>
+    private sealed class WakeRecorder(IEnrollmentStore inner, ConcurrentQueue<DateTimeOffset> wakes) : DelegatingEnrollmentStore(inner)
+    {
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        {
+            var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (applied[i] && checkpoints[i].State is { Status: EnrollmentStatus.Waiting, WakeAt: { } wake })
+                {
+                    wakes.Enqueue(wake);
+                }
+            }
+
+            return applied;
+        }
     }
 
     private sealed class CommitCounter(IEnrollmentStore inner, ConcurrentQueue<int> commits) : DelegatingEnrollmentStore(inner)
