@@ -20,9 +20,9 @@ internal sealed class CheckpointCounter(IEnrollmentStore inner, CheckpointCounte
         services.Replace(ServiceDescriptor.Singleton<IEnrollmentStore>(sp => new CheckpointCounter((IEnrollmentStore)factory(sp), tally)));
     }
 
-    public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
-        var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
+        var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
         var count = 0;
         for (var i = 0; i < applied.Count; i++)
         {

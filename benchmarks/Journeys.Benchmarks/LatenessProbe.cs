@@ -235,9 +235,9 @@ internal static class LatenessProbe
                 return claimed;
             }
 
-            public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+            public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
             {
-                var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
+                var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
                 var at = time.GetUtcNow();
                 var n = 0;
                 var firstClaim = DateTimeOffset.MaxValue;

@@ -42,9 +42,9 @@ internal sealed class TimerLatenessRecorder(IEnrollmentStore inner, TimeProvider
         return claimed;
     }
 
-    public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
-        var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken).ConfigureAwait(false);
+        var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
         if (!_due.IsEmpty)
         {
             var committedAt = time.GetUtcNow();

@@ -25,11 +25,14 @@ internal sealed partial class PostgreSqlEngineStore
         + " JOIN l ON l.enrollment_id = c.id AND l.token = c.expected AND l.lease_owner = $3 ORDER BY l.enrollment_id, c.ord";
 
     // Outbox messages of accepted checkpoints that are not pending yet (one row per id), in call order; the ids written
-    // come back, so a message that was already pending (or repeated) is found and the whole commit refused.
+    // come back, so a message that was already pending (or repeated) is found and the whole commit refused. With an
+    // OutboxHandoff ($17 = its now, $18 = its expiry; both null without one) a message due by $17 is written leased to
+    // the committing owner ($3) until $18, as a claim would have left it.
     private const string InsertOutboxSql = """
         INSERT INTO {s}.outbox (customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id,
-            due_at, attempts, created_order)
-        SELECT o.c, o.id, o.k, o.ch, o.camp, o.b, o.j, o.v, o.n, o.e, o.due, o.a, nextval('{s}.outbox_order_seq')
+            due_at, attempts, created_order, lease_owner, lease_expires_at)
+        SELECT o.c, o.id, o.k, o.ch, o.camp, o.b, o.j, o.v, o.n, o.e, o.due, o.a, nextval('{s}.outbox_order_seq'),
+            CASE WHEN o.due <= $17 THEN $3 END, CASE WHEN o.due <= $17 THEN $18 END
         FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                 $12::int[], $13::text[], $14::uuid[], $15::timestamptz[], $16::int[]) WITH ORDINALITY AS u(cp, c, id, k, ch, camp, b, j, v, n, e, due, a, ord)
             WHERE u.cp IN (
@@ -123,7 +126,7 @@ internal sealed partial class PostgreSqlEngineStore
     /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
     /// whose id is already pending or repeated in the batch (nothing is written).
     /// </exception>
-    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
@@ -151,11 +154,11 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var commit = new CommitBatch(checkpoints);
-        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, commit, token), cancellationToken);
+        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, outboxHandoff, commit, token), cancellationToken);
     }
 
     private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CommitBatch commit, CancellationToken token)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? handoff, CommitBatch commit, CancellationToken token)
     {
         var applied = new bool[checkpoints.Count];
         var inserted = new HashSet<string>(StringComparer.Ordinal);
@@ -191,6 +194,8 @@ internal sealed partial class PostgreSqlEngineStore
                 UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.EnrollmentId, NpgsqlDbType.Uuid);
                 UnnestColumns.Add(columns, commit.Outbox, static o => Utc(o.Message.DueAt));
                 UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Attempts);
+                columns.Add(new NpgsqlParameter { Value = handoff is null ? DBNull.Value : Utc(handoff.Now), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+                columns.Add(new NpgsqlParameter { Value = handoff is null ? DBNull.Value : Utc(handoff.ExpiresAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 batch.BatchCommands.Add(outbox);
             }
 
@@ -205,8 +210,9 @@ internal sealed partial class PostgreSqlEngineStore
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Amount);
             p.Add(Parameter(StatisticSlot()));
             batch.BatchCommands.Add(states);
-            if (commit.Outbox.Count > 0)
+            if (commit.Outbox.Count > 0 && (handoff is null || !commit.Outbox.TrueForAll(o => handoff.Covers(o.Message))))
             {
+                // Other hosts are woken only for messages left unleased: handed-over ones are this host's to send.
                 batch.BatchCommands.Add(Notify(PostgreSqlDatabase.OutboxPayload));
             }
 

@@ -172,13 +172,14 @@ internal sealed partial class SqliteEngineStore
     /// Refused (false) like the in-memory store: unknown enrollment, stale token (a second checkpoint of one enrollment
     /// in a batch is stale once the first is applied), or a lease that is not <paramref name="owner"/>'s. Applied
     /// checkpoints and their outbox messages, customer field updates and summed statistic deltas are written in one
-    /// transaction, each enrollment as one row update.
+    /// transaction, each enrollment as one row update. A message an <paramref name="outboxHandoff"/> covers is inserted
+    /// leased (schedule kind 1, lease expiry, owner), as a claim would have left it.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// A checkpoint is null or incomplete, changes an enrollment's id, journey, version or customer, or adds an outbox
     /// message whose id is already pending or repeated in the batch (nothing is written).
     /// </exception>
-    public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
@@ -205,9 +206,9 @@ internal sealed partial class SqliteEngineStore
             return [];
         }
 
-        return await _database.WriteAsync("commit a batch of checkpoints", (this, owner, checkpoints), static (session, s) =>
+        return await _database.WriteAsync("commit a batch of checkpoints", (this, owner, checkpoints, outboxHandoff), static (session, s) =>
         {
-            var (store, owner, checkpoints) = s;
+            var (store, owner, checkpoints, handoff) = s;
             var applied = new bool[checkpoints.Count];
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
@@ -215,7 +216,7 @@ internal sealed partial class SqliteEngineStore
             // second checkpoint of one enrollment finds the token the first one wrote and is refused as stale.
             for (var i = 0; i < checkpoints.Count; i++)
             {
-                applied[i] = store.TryApply(session, owner, checkpoints[i], i);
+                applied[i] = store.TryApply(session, owner, checkpoints[i], i, handoff);
             }
 
             for (var i = 0; i < checkpoints.Count; i++)
@@ -617,7 +618,7 @@ internal sealed partial class SqliteEngineStore
     /// journey and version: one conditional update. Only when it changes nothing is the row read, to tell a refusal
     /// (false) from a caller error.
     /// </summary>
-    private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index)
+    private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index, OutboxHandoff? handoff)
     {
         var state = checkpoint.State;
         var id = SqliteValues.Id(state.Id);
@@ -670,7 +671,7 @@ internal sealed partial class SqliteEngineStore
 
         foreach (var message in checkpoint.Outbox)
         {
-            AddOutbox(session, message, index);
+            AddOutbox(session, message, index, handoff is not null && handoff.Covers(message) ? owner : null, handoff?.ExpiresAt ?? default);
         }
 
         return true;

@@ -212,15 +212,19 @@ internal sealed partial class SqliteEngineStore
                 : (DateTimeOffset?)null));
     }
 
-    private void AddOutbox(SqliteSession session, OutboxMessage entry, int index)
+    /// <summary>
+    /// Inserts a checkpoint's message: pending (schedule kind 0 at its due time), or, handed over by the commit
+    /// (<paramref name="leaseOwner"/> set), leased to that owner until <paramref name="leaseExpiresAt"/> (kind 1 at the expiry).
+    /// </summary>
+    private void AddOutbox(SqliteSession session, OutboxMessage entry, int index, string? leaseOwner, DateTimeOffset leaseExpiresAt)
     {
         var message = entry.Message;
         var insert = session.Reusable(
             $"""
             INSERT INTO outbox ({OutboxColumns}, lease_owner, sched_kind, sched_at, seq)
-            VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, NULL, 0, $due, $seq)
+            VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, $owner, $kind, $sched, $seq)
             """,
-            "$customer", "$message", "$key", "$channel", "$campaign", "$body", "$journey", "$version", "$node", "$enrollment", "$due", "$attempts", "$seq");
+            "$customer", "$message", "$key", "$channel", "$campaign", "$body", "$journey", "$version", "$node", "$enrollment", "$due", "$attempts", "$seq", "$owner", "$kind", "$sched");
         var p = insert.Parameters;
         p[0].Value = message.CustomerId;
         p[1].Value = message.MessageId;
@@ -235,6 +239,9 @@ internal sealed partial class SqliteEngineStore
         p[10].Value = entry.DueAt.UtcTicks;
         p[11].Value = entry.Attempts;
         p[12].Value = ++_database.OutboxSequence;
+        p[13].Value = leaseOwner is null ? DBNull.Value : leaseOwner;
+        p[14].Value = leaseOwner is null ? 0 : 1;
+        p[15].Value = leaseOwner is null ? entry.DueAt.UtcTicks : leaseExpiresAt.UtcTicks;
         try
         {
             insert.ExecuteNonQuery();
@@ -242,6 +249,13 @@ internal sealed partial class SqliteEngineStore
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
         {
             throw new ArgumentException($"Checkpoint at index {index} adds outbox message '{message.MessageId}', which is already pending; nothing was written.", ex);
+        }
+
+        if (leaseOwner is not null)
+        {
+            // As a claim does: the result and renewals find the row through its primary key. A rolled-back commit leaves
+            // an entry whose conditional statements match no row.
+            _claimedMessages[message.MessageId] = message.CustomerId;
         }
     }
 

@@ -18,6 +18,8 @@ namespace Journeys.Runtime;
 /// (a bounded <see cref="Channel{T}"/>, so a slow shard slows intake); each shard worker runs its batch through the
 /// <see cref="StepExecutor"/> and commits it with one store call; a dispatcher sends the committed outbox through the
 /// channel senders. Timers live in the store: the pump sleeps until the next due one, or until it is notified.
+/// A shard's commit hands its due outbox messages to this engine's dispatcher (<see cref="OutboxHandoff"/>): the store
+/// writes them already leased to this engine, and the dispatcher takes them from memory instead of claiming them again.
 /// </summary>
 internal sealed partial class JourneyEngine : IJourneyEngineSignal
 {
@@ -44,6 +46,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly FrequencyTracker _frequency = new();
     private readonly SingleDeltaCache _sendDeltas = new();
     private readonly LeaseRenewal _renewal;
+
+    // Outbox messages committed already leased to this engine (OutboxHandoff), one array per commit, waiting for the
+    // dispatcher; _handedOver counts their messages. Past HandoffCapacity a commit hands nothing over (its messages wait
+    // in the store for a claim), so a slow sender bounds this queue instead of growing it.
+    private readonly ConcurrentQueue<OutboxMessage[]> _handoffs = new();
+    private int _handedOver;
     private int _inFlight;
 
     public JourneyEngine(
@@ -86,6 +94,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     /// <summary>Enrollments claimed and not yet committed.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Outbox messages handed over by commits and not taken by the dispatcher yet.</summary>
+    public int HandedOver => Volatile.Read(ref _handedOver);
+
+    /// <summary>The most handed-over messages that may wait for the dispatcher: four full batches per shard.</summary>
+    private int HandoffCapacity => 4 * _options.BatchSize * _shards.Length;
+
+    /// <summary>The lease renewal of this engine's held work. Internal for tests.</summary>
+    internal LeaseRenewal Renewal => _renewal;
 
     /// <summary>Wakes the pump: there may be new ready work (entries, events, a timer moved earlier).</summary>
     public void NotifyWork() => _workSignal.Writer.TryWrite(true);
@@ -471,24 +488,38 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             var committing = _time.GetTimestamp();
-            var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, stoppingToken).ConfigureAwait(false);
+            var handoff = Volatile.Read(ref _handedOver) < HandoffCapacity ? new OutboxHandoff(_time.GetUtcNow(), _options.LeaseDuration) : null;
+            var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
             if (sliceEnded)
             {
                 slices.Adapt(committing - started, _time.GetTimestamp() - committing);
             }
 
             var anyOutbox = false;
+            var handed = 0;
             for (var i = 0; i < applied.Count; i++)
             {
                 if (applied[i])
                 {
                     anyOutbox |= checkpoints[i].Outbox.Count > 0;
                     moreWork |= !checkpoints[i].State.IsEnded;
+                    if (handoff is not null)
+                    {
+                        foreach (var message in checkpoints[i].Outbox)
+                        {
+                            handed += handoff.Covers(message) ? 1 : 0;
+                        }
+                    }
                 }
                 else
                 {
                     LogStaleCommit(_logger, checkpoints[i].State.Id);
                 }
+            }
+
+            if (handed > 0)
+            {
+                HandOver(checkpoints, applied, handoff!, handed);
             }
 
             if (anyOutbox)
@@ -567,6 +598,35 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 carriedCustomers.Remove(update.CustomerId);
             }
         }
+    }
+
+    /// <summary>
+    /// Queues the <paramref name="count"/> messages of the applied checkpoints that the commit leased to this engine
+    /// (<see cref="OutboxHandoff.Covers"/>) for the dispatcher, held by the lease renewal from now until they are settled.
+    /// </summary>
+    private void HandOver(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, OutboxHandoff handoff, int count)
+    {
+        var messages = new OutboxMessage[count];
+        var next = 0;
+        for (var i = 0; i < applied.Count; i++)
+        {
+            if (!applied[i])
+            {
+                continue;
+            }
+
+            foreach (var message in checkpoints[i].Outbox)
+            {
+                if (handoff.Covers(message))
+                {
+                    messages[next++] = message;
+                }
+            }
+        }
+
+        _renewal.Sending(messages, handoff.ExpiresAt);
+        Interlocked.Add(ref _handedOver, count);
+        _handoffs.Enqueue(messages);
     }
 
     /// <summary>
@@ -748,10 +808,32 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     private static TimeZoneInfo? FindZone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
 
+    /// <summary>
+    /// Sends what commits handed over (from memory, in commit order) and what the store has due (retries, messages held
+    /// over quiet hours, messages of a crashed host or of commits past <see cref="HandoffCapacity"/>). While hand-offs
+    /// keep coming, the store is still looked at after every <see cref="StoreLookEvery"/>-th of them, so they cannot
+    /// starve it; when there is nothing to do, the dispatcher waits for a signal or the next due message.
+    /// </summary>
     private async Task RunDispatcherAsync(CancellationToken stoppingToken)
     {
+        var sinceStoreLook = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (_handoffs.TryDequeue(out var handed))
+            {
+                Interlocked.Add(ref _handedOver, -handed.Length);
+                if (!await SendAsync(handed, stoppingToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                if (++sinceStoreLook < StoreLookEvery && !_handoffs.IsEmpty)
+                {
+                    continue;
+                }
+            }
+
+            sinceStoreLook = 0;
             IReadOnlyList<OutboxMessage> due;
             try
             {
@@ -770,38 +852,56 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             if (due.Count == 0)
             {
-                await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                if (_handoffs.IsEmpty)
+                {
+                    await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                }
+
                 continue;
             }
 
-            var results = new OutboxResult[due.Count];
-            var events = new List<CustomerEvent>();
-            _renewal.Sending(due);
-            try
+            _renewal.Sending(due, _time.GetUtcNow() + _options.LeaseDuration);
+            await SendAsync(due, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How many hand-offs the dispatcher sends in a row, at most, before it looks at the store.</summary>
+    private const int StoreLookEvery = 4;
+
+    /// <summary>
+    /// Sends messages this engine holds (claimed, or handed over) and records their results; false when the store failed
+    /// (after a pause: the results are not recorded, the leases expire, and the messages are sent again with the same
+    /// idempotency keys) or the engine is stopping. The dispatcher itself must not die.
+    /// </summary>
+    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, CancellationToken stoppingToken)
+    {
+        var results = new OutboxResult[due.Count];
+        var events = new List<CustomerEvent>();
+        try
+        {
+            await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
+            await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+            if (events.Count > 0)
             {
-                await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
-                await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
-                if (events.Count > 0)
-                {
-                    await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
-                    NotifyWork();
-                }
+                await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
+                NotifyWork();
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The store is down (say, the database is lost): the results are not recorded, the leases expire, and the
-                // messages are sent again with the same idempotency keys. The dispatcher itself must not die.
-                LogStoreFailed(_logger, "outbox dispatch", ex);
-                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _renewal.Sent();
-            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(_logger, "outbox dispatch", ex);
+            await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            return false;
+        }
+        finally
+        {
+            _renewal.Sent(due);
         }
     }
 

@@ -6,15 +6,16 @@ namespace Journeys.Runtime;
 
 /// <summary>
 /// Keeps the leases of work the engine still holds: enrollments claimed but not committed yet (waiting in a shard
-/// inbox or in a slow batch) and outbox messages being sent (a slow sender). Every third of the lease duration it
+/// inbox or in a slow batch) and outbox messages claimed or handed over by a commit and not sent yet (waiting for the
+/// dispatcher, or a slow sender). Every third of the lease duration it
 /// renews, in one store call per kind, the leases of work held longer than a third of the lease, so another host
 /// never claims work this one is still doing; work that is done, or that the store says is no longer ours, is
 /// forgotten.
 /// </summary>
 /// <remarks>
 /// The hot path pays almost nothing: the pump hands over each claimed batch as it is (one queue slot per claim, no
-/// copy), a shard adds its batch size to its own counter when a batch is finished, and the dispatcher sets one
-/// reference per outbox batch. Which enrollments are still held is worked out here, off the hot path: each shard
+/// copy), a shard adds its batch size to its own counter when a batch is finished, and each outbox batch is added to and
+/// removed from a short list (one entry per batch, not per message). Which enrollments are still held is worked out here, off the hot path: each shard
 /// processes its inbox in order, so an item is finished exactly when its shard's finished count has passed the
 /// item's place in that shard's order, which this class recomputes from the claims (with the engine's shard hash)
 /// only when some claim is not finished yet.
@@ -39,10 +40,10 @@ internal sealed partial class LeaseRenewal
     private readonly List<HeldClaim> _held = [];
     private long _registered;
 
-    // The outbox batch being sent, and when its lease runs out (both under _sendingLock).
+    // The outbox batches held (claimed, or handed over by a commit) and not settled yet, with when their leases run out
+    // (under _sendingLock). Short: the dispatcher's current batch and the hand-offs queued for it.
     private readonly Lock _sendingLock = new();
-    private IReadOnlyList<OutboxMessage>? _sending;
-    private DateTimeOffset _sendingExpiresAt;
+    private readonly List<HeldOutbox> _sending = [];
 
     public LeaseRenewal(IEnrollmentStore enrollments, IOutboxStore outbox, string owner, TimeSpan lease, int shardCount, TimeProvider time, ILogger logger)
     {
@@ -83,23 +84,43 @@ internal sealed partial class LeaseRenewal
         Volatile.Write(ref _finished[shard], _finished[shard] + batch.Count);
     }
 
-    /// <summary>The dispatcher claimed <paramref name="messages"/> just now and starts sending them.</summary>
-    public void Sending(IReadOnlyList<OutboxMessage> messages)
+    /// <summary>
+    /// The engine holds <paramref name="messages"/> until <paramref name="expiresAt"/>: claimed by the dispatcher, or
+    /// handed over by a commit (<see cref="OutboxHandoff"/>) and queued for it. Held until <see cref="Sent"/>.
+    /// </summary>
+    public void Sending(IReadOnlyList<OutboxMessage> messages, DateTimeOffset expiresAt)
     {
-        var expiresAt = _time.GetUtcNow() + _lease;
         lock (_sendingLock)
         {
-            _sending = messages;
-            _sendingExpiresAt = expiresAt;
+            _sending.Add(new HeldOutbox(messages, expiresAt));
         }
     }
 
-    /// <summary>The dispatcher recorded the results of its batch (or gave up on it): nothing of it is held any more.</summary>
-    public void Sent()
+    /// <summary>The dispatcher recorded the results of <paramref name="messages"/> (or gave up on them): nothing of them is held any more.</summary>
+    public void Sent(IReadOnlyList<OutboxMessage> messages)
     {
         lock (_sendingLock)
         {
-            _sending = null;
+            for (var i = 0; i < _sending.Count; i++)
+            {
+                if (ReferenceEquals(_sending[i].Messages, messages))
+                {
+                    _sending.RemoveAt(i);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Outbox messages held now (claimed or handed over, not settled). For tests.</summary>
+    internal int HeldMessages
+    {
+        get
+        {
+            lock (_sendingLock)
+            {
+                return _sending.Sum(static h => h.Messages.Count);
+            }
         }
     }
 
@@ -243,43 +264,51 @@ internal sealed partial class LeaseRenewal
 
     private async ValueTask RenewOutboxAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<OutboxMessage>? sending;
-        DateTimeOffset expiresAt;
+        var now = _time.GetUtcNow();
+        var renewBefore = now + _lease - Period;
+        List<HeldOutbox>? due = null;
         lock (_sendingLock)
         {
-            sending = _sending;
-            expiresAt = _sendingExpiresAt;
+            foreach (var held in _sending)
+            {
+                if (held.ExpiresAt <= renewBefore)
+                {
+                    (due ??= []).Add(held);
+                }
+            }
         }
 
-        var now = _time.GetUtcNow();
-        if (sending is null || expiresAt > now + _lease - Period)
+        if (due is null)
         {
             return;
         }
 
-        var ids = new string[sending.Count];
-        for (var i = 0; i < ids.Length; i++)
+        var ids = new List<string>();
+        foreach (var held in due)
         {
-            ids[i] = sending[i].Message.MessageId;
+            foreach (var message in held.Messages)
+            {
+                ids.Add(message.Message.MessageId);
+            }
         }
 
         var renewed = await _outbox.RenewLeasesAsync(_owner, ids, now, _lease, cancellationToken).ConfigureAwait(false);
-        var held = 0;
+        var kept = 0;
         foreach (var ok in renewed)
         {
-            held += ok ? 1 : 0;
+            kept += ok ? 1 : 0;
         }
 
         lock (_sendingLock)
         {
-            // Still the same batch (the dispatcher may have finished it meanwhile): it now runs until now + lease.
-            if (ReferenceEquals(_sending, sending))
+            // A batch settled meanwhile is no longer in the list and needs nothing; the others now run until now + lease.
+            foreach (var held in due)
             {
-                _sendingExpiresAt = now + _lease;
+                held.ExpiresAt = now + _lease;
             }
         }
 
-        LogRenewed(_logger, "outbox message", held, ids.Length - held);
+        LogRenewed(_logger, "outbox message", kept, ids.Count - kept);
     }
 
     [LoggerMessage(50, LogLevel.Debug, "Renewed {Renewed} {Kind} leases held longer than a third of the lease; {Lost} were no longer held")]
@@ -287,6 +316,13 @@ internal sealed partial class LeaseRenewal
 
     [LoggerMessage(51, LogLevel.Warning, "Renewing the leases of held work failed; retrying at the next round")]
     private static partial void LogRenewalFailed(ILogger logger, Exception exception);
+
+    private sealed class HeldOutbox(IReadOnlyList<OutboxMessage> messages, DateTimeOffset expiresAt)
+    {
+        public IReadOnlyList<OutboxMessage> Messages { get; } = messages;
+
+        public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+    }
 
     private sealed class HeldClaim(IReadOnlyList<WorkItem> items, int[] shards, long[] places, DateTimeOffset expiresAt)
     {

@@ -22,8 +22,8 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
 
     /// <inheritdoc />
-    public virtual ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default) =>
-        InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+    public virtual ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default) =>
+        InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
 
     /// <inheritdoc />
     public virtual ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default) =>

@@ -39,12 +39,19 @@ public interface IEnrollmentStore
     /// updates, statistic deltas; lease released) or not at all: it is refused when the stored token differs from
     /// <see cref="EnrollmentCheckpoint.ExpectedToken"/> or the lease is no longer <paramref name="owner"/>'s. The state's
     /// <see cref="Enrollment.Clicks"/> is ignored: the stored counter is kept (see <see cref="AddClicksAsync"/>).
+    /// Outbox messages are written unleased, for any dispatcher to claim (<see cref="IOutboxStore.ClaimAsync"/>), except
+    /// with an <paramref name="outboxHandoff"/>: then the applied checkpoints' messages it covers
+    /// (<see cref="OutboxHandoff.Covers"/>) are written leased to <paramref name="owner"/> until
+    /// <see cref="OutboxHandoff.ExpiresAt"/>, exactly as if <paramref name="owner"/> had claimed them at
+    /// <see cref="OutboxHandoff.Now"/> (renewed with <see cref="IOutboxStore.RenewLeasesAsync"/>, settled with
+    /// <see cref="IOutboxStore.CompleteAsync"/>, claimable by anyone once the lease expires), with no further write.
     /// </summary>
     /// <param name="owner">The engine that claimed the work.</param>
     /// <param name="checkpoints">The checkpoints.</param>
+    /// <param name="outboxHandoff">Whether, and until when, the due outbox messages are leased to <paramref name="owner"/> as they are written; <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>For each checkpoint, in order, whether it was applied.</returns>
-    ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Adds one to <see cref="Enrollment.Clicks"/> of the named enrollment for each click, whatever its status (running,

@@ -32,6 +32,11 @@ public sealed class SqliteEngineScenarioTests : IDisposable
             .AddSender(Channel.Sms, sms)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"), new Campaign("thanks", Channel.Email, "Thanks"), new Campaign("nudge", Channel.Sms, "Still there?"))
             .Configure(o => o.ShardCount = 2));
+
+        // Counts the messages the dispatcher claims from the store (the engine's own commits hand theirs over instead).
+        var store = services.Last(d => d.ServiceType == typeof(IOutboxStore));
+        var claims = new ClaimCountingOutbox();
+        services.AddSingleton<IOutboxStore>(sp => claims.Wrap((IOutboxStore)store.ImplementationFactory!(sp)));
         await using var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
@@ -86,6 +91,10 @@ public sealed class SqliteEngineScenarioTests : IDisposable
             Assert.All(ended, e => Assert.Equal(EnrollmentStatus.Exited, e.Status));
             Assert.Null(await provider.GetRequiredService<IEnrollmentStore>().GetNextWakeAsync());
             Assert.Null(await provider.GetRequiredService<IOutboxStore>().GetNextDueAsync());
+
+            // 6,000 messages: the push phase's first 4 × BatchSize × ShardCount = 2,048 at least, and every message of
+            // the two later (smaller) phases, were handed to the dispatcher by their commits, not claimed.
+            Assert.True(claims.Claimed < CustomerCount, $"the dispatcher claimed {claims.Claimed} of the 6,000 messages from the store");
         }
         finally
         {
@@ -100,6 +109,34 @@ public sealed class SqliteEngineScenarioTests : IDisposable
     {
         var statistics = manager.GetStatisticsAsync("flow").AsTask().GetAwaiter().GetResult();
         return nodeId is null ? statistics.Get(counter) : statistics.Get(nodeId, counter);
+    }
+
+    /// <summary>An outbox store that counts the messages claims return, and passes everything on.</summary>
+    private sealed class ClaimCountingOutbox
+    {
+        private int _claimed;
+
+        public int Claimed => Volatile.Read(ref _claimed);
+
+        public IOutboxStore Wrap(IOutboxStore inner) => new Counting(inner, this);
+
+        private sealed class Counting(IOutboxStore inner, ClaimCountingOutbox counter) : IOutboxStore
+        {
+            public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+            {
+                var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+                Interlocked.Add(ref counter._claimed, claimed.Count);
+                return claimed;
+            }
+
+            public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
+                inner.CompleteAsync(owner, results, cancellationToken);
+
+            public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+                inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
+
+            public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => inner.GetNextDueAsync(cancellationToken);
+        }
     }
 
     /// <summary>Waits (bounded, in real time) for the background engine; asserts nothing about timing.</summary>

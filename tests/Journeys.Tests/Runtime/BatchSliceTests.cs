@@ -193,10 +193,10 @@ public sealed class BatchSliceTests
 
     private sealed class CommitCounter(IEnrollmentStore inner, ConcurrentQueue<int> commits) : DelegatingEnrollmentStore(inner)
     {
-        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
             commits.Enqueue(checkpoints.Count);
-            return InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+            return InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
         }
     }
 

@@ -138,14 +138,14 @@ public sealed class ClickCountingScenarioTests
             return counted;
         }
 
-        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
             if (_armed is { ClaimFirst: true } armed && checkpoints.Any(c => c.State.Id == armed.Id))
             {
                 await _counted.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
             }
 
-            return await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+            return await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
         }
 
         private sealed record Armed(Guid Id, bool ClaimFirst);

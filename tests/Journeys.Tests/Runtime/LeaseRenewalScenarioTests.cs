@@ -17,19 +17,20 @@ public sealed class LeaseRenewalScenarioTests
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task A_sender_slower_than_the_lease_keeps_its_message_and_the_second_engine_never_sends_it()
+    public async Task A_sender_slower_than_the_lease_keeps_its_handed_over_message_and_the_second_engine_never_sends_it()
     {
         var time = new FakeTimeProvider(T0);
         var customers = new InMemoryCustomerStore();
         var journeys = new InMemoryJourneyStore(time);
         var engineStore = new InMemoryEngineStore(customers);
+        var enrollments = new CountingEnrollments(engineStore);
         var outbox = new CountingOutbox(engineStore);
         var sender = new GatedSender();
         await customers.SaveSchemaAsync(SampleJourneys.Schema);
         await customers.UpsertAsync([new Customer("c0@example.com")]);
 
-        await using var first = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender);
-        await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, engineStore, outbox, sender);
+        await using var first = Host("engine-1", time, customers, customers, journeys, engineStore, enrollments, outbox, sender);
+        await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, enrollments, outbox, sender);
         var manager = first.GetRequiredService<IJourneyManager>();
         await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
             .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
@@ -41,7 +42,9 @@ public sealed class LeaseRenewalScenarioTests
         await manager.PublishAsync([new CustomerEvent("c0@example.com", "go", [], T0)]);
         EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
 
-        var holder = Assert.Single(outbox.Claims, c => c.Count > 0).Owner;
+        // The engine that committed the step holds the message: its commit handed it over, leased, to its own dispatcher.
+        var holder = Assert.Single(enrollments.Commits, c => c.Applied).Owner;
+        Assert.DoesNotContain(outbox.Claims, c => c.Count > 0);
         var other = holder == "engine-1" ? "engine-2" : "engine-1";
         EngineHost.Eventually(() => outbox.Claims.Any(c => c.Owner == other), "the other engine's dispatcher to run");
 
@@ -67,7 +70,54 @@ public sealed class LeaseRenewalScenarioTests
         (other == "engine-1" ? first : second).GetRequiredService<IJourneyEngineSignal>().NotifyOutbox();
         EngineHost.Eventually(() => outbox.Claims.Any(c => c.Owner == other && c.Now >= later), "a claim of the other engine after the send");
         Assert.Equal(1, sender.Calls);
-        Assert.Single(outbox.Claims, c => c.Count > 0);
+        Assert.DoesNotContain(outbox.Claims, c => c.Count > 0);
+        Assert.Null(await engineStore.GetNextDueAsync());
+    }
+
+    [Fact]
+    public async Task Commits_past_the_handoff_capacity_leave_their_messages_in_the_store_and_every_message_is_sent_once()
+    {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var journeys = new InMemoryJourneyStore(time);
+        var engineStore = new InMemoryEngineStore(customers);
+        var enrollments = new CountingEnrollments(engineStore);
+        var outbox = new CountingOutbox(engineStore);
+        var sender = new GatedSender();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        var ids = Enumerable.Range(0, 12).Select(i => $"c{i}@example.com").ToArray();
+        await customers.UpsertAsync(ids.Select(id => new Customer(id)).ToArray());
+
+        // One shard, batches of one: the hand-off capacity is 4 × 1 × 1 = 4 messages.
+        await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, enrollments, outbox, sender, batchSize: 1);
+        var engine = provider.GetRequiredService<JourneyEngine>();
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
+            .Build());
+        await manager.ActivateAsync("slow");
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        // The dispatcher takes the first hand-off and is stuck in its send; then four more fill the capacity, and the
+        // other seven commits write their messages unleased, which nobody has claimed yet.
+        await manager.PublishAsync([new CustomerEvent(ids[0], "go", [], T0)]);
+        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+        Assert.Equal(0, engine.HandedOver);
+        await manager.PublishAsync(ids.Skip(1).Select(id => new CustomerEvent(id, "go", [], T0)).ToArray());
+
+        EngineHost.Eventually(() => enrollments.Commits.Count(c => c.Applied) == 12, "every step to be committed");
+        Assert.Equal(1, sender.Calls);
+        Assert.Equal(4, engine.HandedOver);
+        Assert.Equal(5, engine.Renewal.HeldMessages);
+        Assert.DoesNotContain(outbox.Claims, c => c.Count > 0);
+
+        sender.Release();
+        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == 12, "every message to be sent and recorded");
+        Assert.Equal(12, sender.Calls);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), sender.Customers.Order(StringComparer.Ordinal));
+        Assert.Equal(7, outbox.Claims.Sum(c => c.Count));
+        Assert.Equal(0, engine.HandedOver);
+        EngineHost.Eventually(() => engine.Renewal.HeldMessages == 0, "nothing to be held any more");
         Assert.Null(await engineStore.GetNextDueAsync());
     }
 
@@ -133,7 +183,8 @@ public sealed class LeaseRenewalScenarioTests
         InMemoryEngineStore store,
         IEnrollmentStore enrollments,
         IOutboxStore outbox,
-        IChannelSender sender)
+        IChannelSender sender,
+        int batchSize = 256)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
@@ -150,6 +201,7 @@ public sealed class LeaseRenewalScenarioTests
             {
                 o.OwnerId = owner;
                 o.ShardCount = 1;
+                o.BatchSize = batchSize;
                 o.LeaseDuration = Lease;
                 o.MaxIdle = TimeSpan.FromSeconds(5);
 
@@ -164,15 +216,19 @@ public sealed class LeaseRenewalScenarioTests
     private sealed class GatedSender : IChannelSender
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentQueue<string> _customers = new();
         private int _calls;
 
         public int Calls => Volatile.Read(ref _calls);
+
+        public IReadOnlyCollection<string> Customers => _customers;
 
         public void Release() => _gate.TrySetResult();
 
         public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
+            _customers.Enqueue(message.CustomerId);
             await _gate.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
             return SendResult.Sent;
         }
@@ -261,9 +317,9 @@ public sealed class LeaseRenewalScenarioTests
             return claimed;
         }
 
-        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
-            var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+            var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
             foreach (var ok in applied)
             {
                 _commits.Enqueue((owner, ok));

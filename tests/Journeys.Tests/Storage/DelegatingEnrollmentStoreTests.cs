@@ -59,6 +59,7 @@ public sealed class DelegatingEnrollmentStoreTests
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(42),
         _ when type == typeof(int) => 17,
         _ when type == typeof(int?) => (int?)3,
+        _ when type == typeof(OutboxHandoff) => new OutboxHandoff(new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.Zero), TimeSpan.FromMinutes(5)),
         _ when type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) =>
             Array.CreateInstance(type.GetGenericArguments()[0], 2),
         _ => throw new InvalidOperationException($"No sample for {type}."),

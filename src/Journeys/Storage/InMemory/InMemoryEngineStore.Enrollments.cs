@@ -175,13 +175,14 @@ internal sealed partial class InMemoryEngineStore
     /// never claimed, or the lease was released by a commit or a cancellation. A lease that expired but that nobody
     /// else has claimed since still belongs to its owner: nothing else can have changed the enrollment, and the token
     /// still guards against a second commit. All applied checkpoints (states, outbox messages, customer field updates,
-    /// statistic deltas) become visible together.
+    /// statistic deltas) become visible together; the messages an <paramref name="outboxHandoff"/> covers go straight into
+    /// the lease heap, leased to <paramref name="owner"/>.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// A checkpoint is null or incomplete, changes an enrollment's id, journey, version or customer, or adds an outbox
     /// message whose id is already pending or repeated in the batch (nothing is written).
     /// </exception>
-    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
@@ -201,7 +202,7 @@ internal sealed partial class InMemoryEngineStore
         {
             try
             {
-                return ValueTask.FromResult<IReadOnlyList<bool>>(CommitLocked(owner, checkpoints));
+                return ValueTask.FromResult<IReadOnlyList<bool>>(CommitLocked(owner, checkpoints, outboxHandoff));
             }
             finally
             {
@@ -215,7 +216,7 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    private bool[] CommitLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints)
+    private bool[] CommitLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff)
     {
         var applied = new bool[checkpoints.Count];
         var accepted = _commitAccepted;
@@ -261,7 +262,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 if (applied[i])
                 {
-                    ApplyLocked(checkpoints[i]);
+                    ApplyLocked(checkpoints[i], owner, outboxHandoff);
                 }
             }
 
@@ -589,7 +590,7 @@ internal sealed partial class InMemoryEngineStore
         return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, added.Id);
     }
 
-    private void ApplyLocked(EnrollmentCheckpoint checkpoint)
+    private void ApplyLocked(EnrollmentCheckpoint checkpoint, string owner, OutboxHandoff? outboxHandoff)
     {
         if (!_enrollments.TryGetValue(checkpoint.State.Id, out var entry))
         {
@@ -609,7 +610,15 @@ internal sealed partial class InMemoryEngineStore
         Place(entry);
         for (var i = 0; i < checkpoint.Outbox.Count; i++)
         {
-            AddOutboxLocked(checkpoint.Outbox[i]);
+            var message = checkpoint.Outbox[i];
+            if (outboxHandoff is not null && outboxHandoff.Covers(message))
+            {
+                AddLeasedOutboxLocked(message, owner, outboxHandoff.ExpiresAt);
+            }
+            else
+            {
+                AddOutboxLocked(message);
+            }
         }
 
         TallyLocked(checkpoint.Statistics);

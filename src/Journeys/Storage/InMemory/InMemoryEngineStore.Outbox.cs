@@ -182,6 +182,14 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
+    // A message handed over by its commit (OutboxHandoff): in the lease heap at once, as a claim would have put it.
+    private void AddLeasedOutboxLocked(OutboxMessage message, string owner, DateTimeOffset expiresAt)
+    {
+        var entry = new OutboxEntry(message, ++_outboxOrder) { LeaseOwner = owner, LeaseExpiresAt = expiresAt };
+        _outbox.Add(message.Message.MessageId, entry);
+        _outboxLeases.Add(entry);
+    }
+
     // The unleased message due first: the smaller of the heap's minimum and the queue's head by (DueAt, arrival).
     private OutboxEntry? NextDueLocked()
     {
