@@ -176,9 +176,9 @@ public sealed class BatchSliceTests
     /// <summary>Records the due instant of every committed checkpoint that waits on a timer.</summary>
     private sealed class WakeRecorder(IEnrollmentStore inner, ConcurrentQueue<DateTimeOffset> wakes) : DelegatingEnrollmentStore(inner)
     {
-        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
-            var applied = await InnerStore.CommitAsync(owner, checkpoints, cancellationToken);
+            var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 if (applied[i] && checkpoints[i].State is { Status: EnrollmentStatus.Waiting, WakeAt: { } wake })
