@@ -239,9 +239,11 @@ internal sealed partial class InMemoryEngineStore
                 throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
             }
 
-            foreach (var message in checkpoint.Outbox)
+            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
+            var outbox = checkpoint.Outbox;
+            for (var m = 0; m < outbox.Count; m++)
             {
-                if (message?.Message?.MessageId is not { } messageId)
+                if (outbox[m]?.Message?.MessageId is not { } messageId)
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                 }
