@@ -205,10 +205,9 @@ internal sealed partial class InMemoryEngineStore
             }
             finally
             {
-                // The applied checkpoints' statistics, counted per shared delta list (nothing is tallied when a check failed).
-                FlushTallyLocked();
-
-                // Scratch sets of the store, used only under its lock: a commit allocates no set, and keeps no id.
+                // Scratch of the store, used only under its lock: a commit allocates no set, and keeps no id. The tally is
+                // empty after a commit that went through (flushed); after one that failed, nothing of it is counted.
+                _commitTally.Clear();
                 _commitAccepted.Clear();
                 _commitMessageIds.Clear();
             }
@@ -220,6 +219,52 @@ internal sealed partial class InMemoryEngineStore
         var applied = new bool[checkpoints.Count];
         var accepted = _commitAccepted;
         var messageIds = _commitMessageIds;
+
+        // The outbox lock only while the pending ids are checked and while the messages are added: the dispatcher's
+        // claims and completions wait for those moments, not for the whole commit.
+        using (_outboxLock.EnterScope())
+        {
+            ValidateLocked(owner, checkpoints, applied, accepted, messageIds);
+        }
+
+        lock (_customers.SyncRoot)
+        {
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (applied[i])
+                {
+                    ApplyLocked(checkpoints[i]);
+                }
+            }
+
+            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
+        }
+
+        // Messages and statistics last, under the outbox lock: a claim that sees this commit's messages comes after its
+        // statistics were added too (a statistics read needs only the statistics lock; state reads wait for the store lock).
+        using (_outboxLock.EnterScope())
+        {
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (applied[i])
+                {
+                    var outbox = checkpoints[i].Outbox;
+                    for (var m = 0; m < outbox.Count; m++)
+                    {
+                        AddOutboxLocked(outbox[m]);
+                    }
+                }
+            }
+
+            Flush(_commitTally);
+        }
+
+        return applied;
+    }
+
+    // The checks of a commit, before anything is written (the caller holds the store lock and the outbox lock).
+    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, HashSet<string> messageIds)
+    {
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
@@ -256,21 +301,6 @@ internal sealed partial class InMemoryEngineStore
 
             applied[i] = true;
         }
-
-        lock (_customers.SyncRoot)
-        {
-            for (var i = 0; i < checkpoints.Count; i++)
-            {
-                if (applied[i])
-                {
-                    ApplyLocked(checkpoints[i]);
-                }
-            }
-
-            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
-        }
-
-        return applied;
     }
 
     /// <inheritdoc />
@@ -463,10 +493,13 @@ internal sealed partial class InMemoryEngineStore
                 entry.ConcurrencyToken++;
                 entry.EndReason = reason;
                 RemoveLive(entry, entry.JourneyId);
-                AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
-                if (nodeId is not null)
+                lock (_statisticsLock)
                 {
-                    AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, nodeId, StatisticCounter.Cancelled));
+                    AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
+                    if (nodeId is not null)
+                    {
+                        AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, nodeId, StatisticCounter.Cancelled));
+                    }
                 }
             }
 
@@ -609,12 +642,9 @@ internal sealed partial class InMemoryEngineStore
         }
 
         Place(entry);
-        for (var i = 0; i < checkpoint.Outbox.Count; i++)
-        {
-            AddOutboxLocked(checkpoint.Outbox[i]);
-        }
 
-        TallyLocked(checkpoint.Statistics);
+        // The outbox messages are added after the states (CommitLocked), the statistics when the commit ends.
+        _commitTally.Add(checkpoint.Statistics);
     }
 
     private WorkItem Lease(EnrollmentEntry entry, string owner, DateTimeOffset expiresAt)
