@@ -480,21 +480,22 @@ internal sealed partial class InMemoryEngineStore
                 }
             }
 
-            foreach (var entry in targets)
+            // The cancellation's counters become visible together (the statistics lock is taken inside the store lock).
+            lock (_statisticsLock)
             {
-                Unslot(entry);
-                entry.LeaseOwner = null;
-                var nodeId = entry.CurrentNodeId;
-                entry.Status = EnrollmentStatus.Cancelled;
-                entry.CurrentNodeId = null;
-                entry.WakeAt = null;
-                entry.AwaitedEvent = null;
-                entry.UpdatedAt = now;
-                entry.ConcurrencyToken++;
-                entry.EndReason = reason;
-                RemoveLive(entry, entry.JourneyId);
-                lock (_statisticsLock)
+                foreach (var entry in targets)
                 {
+                    Unslot(entry);
+                    entry.LeaseOwner = null;
+                    var nodeId = entry.CurrentNodeId;
+                    entry.Status = EnrollmentStatus.Cancelled;
+                    entry.CurrentNodeId = null;
+                    entry.WakeAt = null;
+                    entry.AwaitedEvent = null;
+                    entry.UpdatedAt = now;
+                    entry.ConcurrencyToken++;
+                    entry.EndReason = reason;
+                    RemoveLive(entry, entry.JourneyId);
                     AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
                     if (nodeId is not null)
                     {
