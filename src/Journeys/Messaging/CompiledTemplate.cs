@@ -192,9 +192,21 @@ internal sealed class CompiledTemplate
             {
                 var number = value.AsNumber();
                 int written;
-                while (!number.TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture))
+                if (IsSmallInteger(number))
                 {
-                    Grow(ref buffer, ref rented, length, 32);
+                    // Counts, points, ages: the digits a double prints for them, without the floating-point formatter.
+                    var integer = (long)number;
+                    while (!integer.TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture))
+                    {
+                        Grow(ref buffer, ref rented, length, 32);
+                    }
+                }
+                else
+                {
+                    while (!number.TryFormat(buffer[length..], out written, default, CultureInfo.InvariantCulture))
+                    {
+                        Grow(ref buffer, ref rented, length, 32);
+                    }
                 }
 
                 length += written;
@@ -266,4 +278,11 @@ internal sealed class CompiledTemplate
         public static Segment ForVariable(string name, int slot, string? @default, FieldValue schemaDefault) =>
             new(null, name, slot, @default, schemaDefault);
     }
+
+    /// <summary>
+    /// Whether a double prints exactly as the integer it holds: whole, below 10^15 in magnitude (from there on the
+    /// shortest round-trip form switches to an exponent) and not negative zero (which prints "-0").
+    /// </summary>
+    internal static bool IsSmallInteger(double number) =>
+        Math.Abs(number) < 1e15 && number == Math.Truncate(number) && !(number == 0 && double.IsNegative(number));
 }

@@ -644,21 +644,14 @@ internal sealed class StepExecutor
             return;
         }
 
-        // The visit ("3", or "3-reminder-1") is formatted straight into both strings: no intermediate string.
-        string messageId, key;
-        if (reminder is null)
-        {
-            messageId = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}");
-            key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_initial.Id:N}:{nodeId}:{_visit}");
-        }
-        else
-        {
-            messageId = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}-{reminder}");
-            key = string.Create(CultureInfo.InvariantCulture, $"{_journey.Id}:{_journey.Version}:{_initial.Id:N}:{nodeId}:{_visit}-{reminder}");
-        }
+        // The visit ("3", or "3-reminder-1") is formatted straight into the id: no intermediate string. The idempotency
+        // key (journey:version:enrollment:node:visit) is derived from the id when first read, not built per send.
+        var messageId = reminder is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}")
+            : string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}-{reminder}");
 
         _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, key, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
+            new OutboundMessage(messageId, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
             _initial.Id,
             _now));
         _messagesSent++;

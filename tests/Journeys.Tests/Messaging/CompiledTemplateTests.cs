@@ -47,6 +47,42 @@ public sealed class CompiledTemplateTests
         }
     }
 
+    [Theory]
+    [InlineData(0d)]
+    [InlineData(420d)]
+    [InlineData(-17d)]
+    [InlineData(1234.5)]
+    [InlineData(999_999_999_999_999d)]
+    [InlineData(-999_999_999_999_999d)]
+    [InlineData(1e15)]
+    [InlineData(-1e15)]
+    [InlineData(1e20)]
+    [InlineData(4.9e-324)]
+    public void Numbers_render_as_the_double_prints_them_whole_ones_included(double points)
+    {
+        var template = Compile("{{points}}", new VariableBinding("points", "points"));
+
+        Assert.True(template.TryRender(Values(points: points), out var body, out _));
+        Assert.Equal(points.ToString(System.Globalization.CultureInfo.InvariantCulture), body);
+    }
+
+    [Fact]
+    public void Whole_numbers_render_as_the_double_prints_them_across_magnitudes()
+    {
+        var template = Compile("{{points}}", new VariableBinding("points", "points"));
+        // A field value never holds -0 (FieldValue normalises it), but the integer path must not print it as "0" either.
+        Assert.False(CompiledTemplate.IsSmallInteger(-0d));
+        Assert.True(CompiledTemplate.IsSmallInteger(0d));
+        var random = new Random(7);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var magnitude = Math.Pow(10, random.Next(0, 17));
+            FieldValue points = Math.Truncate((random.NextDouble() - 0.5) * 2 * magnitude);
+            Assert.True(template.TryRender(Values(points: points), out var body, out _));
+            Assert.Equal(points.AsNumber().ToString(System.Globalization.CultureInfo.InvariantCulture), body);
+        }
+    }
+
     [Fact]
     public void Dates_with_a_fraction_of_a_second_keep_it()
     {

@@ -47,4 +47,23 @@ public sealed class SingleDeltaCacheTests
             }
         }
     }
+
+    [Fact]
+    public void Two_keys_in_use_together_both_stay_shared_whatever_their_slots()
+    {
+        // A journey's two send nodes counted alternately (the common case): with one slot per key, a pair whose hashes
+        // collide (a 1 in 64 chance per pair) made a new array for every message. 500 pairs make a collision certain in practice.
+        for (var pair = 0; pair < 500; pair++)
+        {
+            var cache = new SingleDeltaCache();
+            var nodeA = "send-" + pair.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var nodeB = "send-" + (pair * 7 + 3).ToString(System.Globalization.CultureInfo.InvariantCulture) + "b";
+            var a = cache.Get("journey", 1, nodeA, StatisticCounter.Sent);
+            var b = cache.Get("journey", 1, nodeB, StatisticCounter.Sent);
+
+            Assert.Same(a, cache.Get("journey", 1, nodeA, StatisticCounter.Sent));
+            Assert.Same(b, cache.Get("journey", 1, nodeB, StatisticCounter.Sent));
+            Assert.Equal([new StatisticDelta("journey", 1, nodeB, StatisticCounter.Sent)], b);
+        }
+    }
 }

@@ -224,6 +224,9 @@ public sealed class StepExecutorTests
         exhausted.Run(T0.AddDays(3));
         Assert.Equal("gave-up", exhausted.State.CurrentNodeId);
         Assert.Equal(2, exhausted.Outbox.Select(o => o.Message.IdempotencyKey).Distinct().Count());
+        var firstReminder = exhausted.Outbox[0].Message;
+        Assert.Equal($"{journey.Id}:{journey.Version}:{exhausted.State.Id:N}:rt:1-reminder-1", firstReminder.IdempotencyKey);
+        Assert.Equal($"{exhausted.State.Id:N}/rt/1-reminder-1", firstReminder.MessageId);
 
         var converted = new ExecutorHarness(journey, SampleJourneys.Schema, campaigns, Ana(), T0);
         converted.Run(T0);

@@ -229,6 +229,55 @@ public sealed class InMemoryCustomerStoreTests
     }
 
     [Fact]
+    public async Task Field_updates_that_fit_overwrite_the_record_in_place_unless_a_scan_holds_a_snapshot()
+    {
+        var store = new InMemoryCustomerStore();
+        await store.UpsertAsync([.. Enumerable.Range(0, 2_000).Select(i => new Customer($"c{i}", [new("segment", "returning-buyers"), new("n", (double)i)]))]);
+        void Update(string value)
+        {
+            lock (store.SyncRoot)
+            {
+                store.ApplyFieldUpdatesLocked([.. Enumerable.Range(0, 2_000).Select(i => new CustomerFieldUpdate($"c{i}", "segment", value))]);
+            }
+        }
+
+        // The first update appends (the record gains a fixed-size field count); later ones no longer than it fit in place
+        // (50 rounds appended would be ~4 MB of new pages, below the compaction threshold).
+        Update("welcomed");
+        var afterFirst = store.AllocatedBytes;
+        for (var round = 0; round < 50; round++)
+        {
+            Update(round % 2 == 0 ? "welcome!" : "welcomed");
+        }
+
+        Assert.Equal(afterFirst, store.AllocatedBytes);
+        Assert.Equal("welcomed", (await store.GetAsync("c7"))!.GetField("segment").AsString());
+        Assert.Equal(7d, (await store.GetAsync("c7"))!.GetField("n").AsNumber());
+
+        // A scan reads its snapshot outside the lock: while it runs, an update must not change what it reads.
+        var scan = store.ScanAsync().GetAsyncEnumerator();
+        Assert.True(await scan.MoveNextAsync());
+        Update("welcome!");
+        Assert.Equal("welcome!", (await store.GetAsync("c1999"))!.GetField("segment").AsString());
+        var seen = 1;
+        while (await scan.MoveNextAsync())
+        {
+            Assert.Equal("welcomed", scan.Current.GetField("segment").AsString());
+            seen++;
+        }
+
+        Assert.Equal(2_000, seen);
+        await scan.DisposeAsync();
+
+        // The scan is over: updates fit in place again.
+        var afterScan = store.AllocatedBytes;
+        Update("welcomed");
+        Update("welcome");
+        Assert.Equal(afterScan, store.AllocatedBytes);
+        Assert.Equal("welcome", (await store.GetAsync("c1999"))!.GetField("segment").AsString());
+    }
+
+    [Fact]
     public async Task A_stage_finds_repeated_ids_exactly_under_colliding_hashes_and_commits_into_an_empty_then_a_filled_store()
     {
         var store = new InMemoryCustomerStore();

@@ -67,6 +67,10 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     private long _liveBytes;
     private long _garbageBytes;
 
+    // Enumerations reading a snapshot of the pages outside the lock (an abandoned, undisposed one keeps it above zero:
+    // records are then only appended, which is always safe).
+    private int _snapshots;
+
     // What CommitStage's slot reads read, kept so the reads are not optimised away.
     private ulong _touched;
 
@@ -590,9 +594,41 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             }
 
             CustomerRecordCodec.WriteFixedVarint(record.At(countAt, 5), (uint)kept);
+            if (TryOverwrite(row, record.WrittenSpan))
+            {
+                return;
+            }
         }
 
         Put(record.WrittenSpan, idLength);
+    }
+
+    /// <summary>
+    /// Writes a customer's new record over its old one when it fits there (no longer, the same length prefix size) and no
+    /// enumeration holds a snapshot of the pages (<see cref="Stream"/> reads them outside the lock): an update node's
+    /// change then neither grows the arena nor leaves a whole record for compaction, only the bytes it shortened by.
+    /// </summary>
+    private bool TryOverwrite(int row, ReadOnlySpan<byte> record)
+    {
+        if (Volatile.Read(ref _snapshots) != 0)
+        {
+            return false;
+        }
+
+        var place = _rowRef[row];
+        var page = _pages[(int)(place >> 32)];
+        var position = (int)place;
+        var oldLength = (int)CustomerRecordCodec.ReadVarint(page, ref position);
+        if (record.Length > oldLength || CustomerRecordCodec.VarintLength((ulong)record.Length) != position - (int)place)
+        {
+            return false;
+        }
+
+        CustomerRecordCodec.WriteVarint(page.AsSpan((int)place), (ulong)record.Length);
+        record.CopyTo(page.AsSpan(position));
+        _liveBytes -= oldLength - record.Length;
+        _garbageBytes += oldLength - record.Length;
+        return true;
     }
 
     private int FieldId(string name)
@@ -845,16 +881,26 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             pages = _pages;
             fieldNames = [.. _fieldNames];
             zoneNames = [.. _zoneNames];
+
+            // While the snapshot is read, updates append new records instead of overwriting (TryOverwrite).
+            Interlocked.Increment(ref _snapshots);
         }
 
-        Array.Sort(places, (x, y) => CompareIds(pages, x, y));
-        foreach (var place in places)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return Decode(Record(pages, place), fieldNames, zoneNames);
-        }
+            Array.Sort(places, (x, y) => CompareIds(pages, x, y));
+            foreach (var place in places)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return Decode(Record(pages, place), fieldNames, zoneNames);
+            }
 
-        await Task.CompletedTask.ConfigureAwait(false);
+            await Task.CompletedTask.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _snapshots);
+        }
     }
 
     private static int CompareIds(byte[][] pages, long x, long y)

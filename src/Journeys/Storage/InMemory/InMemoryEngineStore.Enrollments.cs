@@ -206,10 +206,9 @@ internal sealed partial class InMemoryEngineStore
             }
             finally
             {
-                // The applied checkpoints' statistics, counted per shared delta list (nothing is tallied when a check failed).
-                FlushTallyLocked();
-
-                // Scratch sets of the store, used only under its lock: a commit allocates no set, and keeps no id.
+                // Scratch of the store, used only under its lock: a commit allocates no set, and keeps no id. The tally is
+                // empty after a commit that went through (flushed); after one that failed, nothing of it is counted.
+                _commitTally.Clear();
                 _commitAccepted.Clear();
                 _commitMessageIds.Clear();
             }
@@ -221,6 +220,60 @@ internal sealed partial class InMemoryEngineStore
         var applied = new bool[checkpoints.Count];
         var accepted = _commitAccepted;
         var messageIds = _commitMessageIds;
+
+        // The outbox lock only while the pending ids are checked and while the messages are added: the dispatcher's
+        // claims and completions wait for those moments, not for the whole commit.
+        using (_outboxLock.EnterScope())
+        {
+            ValidateLocked(owner, checkpoints, applied, accepted, messageIds);
+        }
+
+        lock (_customers.SyncRoot)
+        {
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (applied[i])
+                {
+                    ApplyLocked(checkpoints[i]);
+                }
+            }
+
+            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
+        }
+
+        // Messages and statistics last, under the outbox lock: a claim that sees this commit's messages comes after its
+        // statistics were added too (a statistics read needs only the statistics lock; state reads wait for the store lock).
+        using (_outboxLock.EnterScope())
+        {
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                if (applied[i])
+                {
+                    var outbox = checkpoints[i].Outbox;
+                    for (var m = 0; m < outbox.Count; m++)
+                    {
+                        var message = outbox[m];
+                        if (outboxHandoff is not null && outboxHandoff.Covers(message))
+                        {
+                            AddLeasedOutboxLocked(message, owner, outboxHandoff.ExpiresAt);
+                        }
+                        else
+                        {
+                            AddOutboxLocked(message);
+                        }
+                    }
+                }
+            }
+
+            Flush(_commitTally);
+        }
+
+        return applied;
+    }
+
+    // The checks of a commit, before anything is written (the caller holds the store lock and the outbox lock).
+    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, HashSet<string> messageIds)
+    {
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
@@ -240,9 +293,11 @@ internal sealed partial class InMemoryEngineStore
                 throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
             }
 
-            foreach (var message in checkpoint.Outbox)
+            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
+            var outbox = checkpoint.Outbox;
+            for (var m = 0; m < outbox.Count; m++)
             {
-                if (message?.Message?.MessageId is not { } messageId)
+                if (outbox[m]?.Message?.MessageId is not { } messageId)
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                 }
@@ -255,21 +310,6 @@ internal sealed partial class InMemoryEngineStore
 
             applied[i] = true;
         }
-
-        lock (_customers.SyncRoot)
-        {
-            for (var i = 0; i < checkpoints.Count; i++)
-            {
-                if (applied[i])
-                {
-                    ApplyLocked(checkpoints[i], owner, outboxHandoff);
-                }
-            }
-
-            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
-        }
-
-        return applied;
     }
 
     /// <inheritdoc />
@@ -449,23 +489,27 @@ internal sealed partial class InMemoryEngineStore
                 }
             }
 
-            foreach (var entry in targets)
+            // The cancellation's counters become visible together (the statistics lock is taken inside the store lock).
+            lock (_statisticsLock)
             {
-                Unslot(entry);
-                entry.LeaseOwner = null;
-                var nodeId = entry.CurrentNodeId;
-                entry.Status = EnrollmentStatus.Cancelled;
-                entry.CurrentNodeId = null;
-                entry.WakeAt = null;
-                entry.AwaitedEvent = null;
-                entry.UpdatedAt = now;
-                entry.ConcurrencyToken++;
-                entry.EndReason = reason;
-                RemoveLive(entry, entry.JourneyId);
-                AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
-                if (nodeId is not null)
+                foreach (var entry in targets)
                 {
-                    AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, nodeId, StatisticCounter.Cancelled));
+                    Unslot(entry);
+                    entry.LeaseOwner = null;
+                    var nodeId = entry.CurrentNodeId;
+                    entry.Status = EnrollmentStatus.Cancelled;
+                    entry.CurrentNodeId = null;
+                    entry.WakeAt = null;
+                    entry.AwaitedEvent = null;
+                    entry.UpdatedAt = now;
+                    entry.ConcurrencyToken++;
+                    entry.EndReason = reason;
+                    RemoveLive(entry, entry.JourneyId);
+                    AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, null, StatisticCounter.Cancelled));
+                    if (nodeId is not null)
+                    {
+                        AddStatisticLocked(new StatisticDelta(entry.JourneyId, entry.Version, nodeId, StatisticCounter.Cancelled));
+                    }
                 }
             }
 
@@ -590,7 +634,7 @@ internal sealed partial class InMemoryEngineStore
         return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, added.Id);
     }
 
-    private void ApplyLocked(EnrollmentCheckpoint checkpoint, string owner, OutboxHandoff? outboxHandoff)
+    private void ApplyLocked(EnrollmentCheckpoint checkpoint)
     {
         if (!_enrollments.TryGetValue(checkpoint.State.Id, out var entry))
         {
@@ -608,20 +652,9 @@ internal sealed partial class InMemoryEngineStore
         }
 
         Place(entry);
-        for (var i = 0; i < checkpoint.Outbox.Count; i++)
-        {
-            var message = checkpoint.Outbox[i];
-            if (outboxHandoff is not null && outboxHandoff.Covers(message))
-            {
-                AddLeasedOutboxLocked(message, owner, outboxHandoff.ExpiresAt);
-            }
-            else
-            {
-                AddOutboxLocked(message);
-            }
-        }
 
-        TallyLocked(checkpoint.Statistics);
+        // The outbox messages are added after the states (CommitLocked), the statistics when the commit ends.
+        _commitTally.Add(checkpoint.Statistics);
     }
 
     private WorkItem Lease(EnrollmentEntry entry, string owner, DateTimeOffset expiresAt)

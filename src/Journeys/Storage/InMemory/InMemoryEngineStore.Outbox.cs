@@ -3,6 +3,11 @@ namespace Journeys.Storage.InMemory;
 /// <content>The outbox: pending messages ordered by due time, leases ordered by expiry.</content>
 internal sealed partial class InMemoryEngineStore
 {
+    // The outbox has a lock of its own, taken after the store lock (a commit takes it to check and add its messages) and
+    // before the statistics lock: the dispatcher's claims and completions do not wait for commits, claims of
+    // enrollments or enrollment, only for the short moments a commit touches the outbox.
+    private readonly Lock _outboxLock = new();
+
     private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
 
     // Unleased pending messages by (DueAt, arrival), for those that do not fit the queue below.
@@ -30,7 +35,7 @@ internal sealed partial class InMemoryEngineStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (_outboxLock)
         {
             while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
             {
@@ -83,7 +88,7 @@ internal sealed partial class InMemoryEngineStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (_outboxLock)
         {
             try
             {
@@ -109,12 +114,13 @@ internal sealed partial class InMemoryEngineStore
                         _outbox.Remove(result.MessageId);
                     }
 
-                    TallyLocked(result.Statistics);
+                    _outboxTally.Add(result.Statistics);
                 }
             }
             finally
             {
-                FlushTallyLocked();
+                // The statistics of the results applied, added before the outbox lock is released.
+                Flush(_outboxTally);
             }
         }
 
@@ -131,7 +137,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         var until = now + lease;
         var renewed = new bool[messageIds.Count];
-        lock (_lock)
+        lock (_outboxLock)
         {
             for (var i = 0; i < renewed.Length; i++)
             {
@@ -161,7 +167,7 @@ internal sealed partial class InMemoryEngineStore
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (_outboxLock)
         {
             return ValueTask.FromResult(NextDueLocked()?.Message.DueAt);
         }

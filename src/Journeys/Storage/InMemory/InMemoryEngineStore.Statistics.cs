@@ -16,11 +16,13 @@ internal sealed partial class InMemoryEngineStore
     // without hashing a string. A slot holds the counter the map holds (counters are never removed).
     private readonly CachedCounter[] _counterCache = new CachedCounter[CounterCacheSlots];
 
-    // TallyLocked's lists of one call (under the lock), and how often each came.
-    private readonly TalliedDeltas[] _tally = new TalliedDeltas[TallySlots];
-    private int _tallyCount;
+    // The counters have a lock of their own, always taken last (after the store lock or the outbox lock): a statistics
+    // read waits only for other counter updates, never for a commit or an outbox call to finish.
+    private readonly Lock _statisticsLock = new();
 
-    private const int TallySlots = 16;
+    // The lists of one commit (under the store lock) and of one outbox completion (under the outbox lock), and how often each came.
+    private readonly StatisticTally _commitTally = new();
+    private readonly StatisticTally _outboxTally = new();
 
     /// <inheritdoc />
     public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
@@ -28,7 +30,7 @@ internal sealed partial class InMemoryEngineStore
         ArgumentNullException.ThrowIfNull(deltas);
         ValidateDeltas(deltas, nameof(deltas));
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        lock (_statisticsLock)
         {
             AddStatisticsLocked(deltas);
         }
@@ -43,7 +45,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         var journey = ImmutableDictionary.CreateBuilder<StatisticCounter, long>();
         var nodes = new Dictionary<string, ImmutableDictionary<StatisticCounter, long>.Builder>(StringComparer.Ordinal);
-        lock (_lock)
+        lock (_statisticsLock)
         {
             if (_statistics.TryGetValue(journeyId, out var counters))
             {
@@ -90,6 +92,7 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
+    // The caller holds _statisticsLock (as for AddStatisticLocked).
     private void AddStatisticsLocked(IReadOnlyList<StatisticDelta> deltas, long times = 1)
     {
         for (var i = 0; i < deltas.Count; i++)
@@ -98,50 +101,25 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    /// <summary>
-    /// Counts a list of deltas for a commit or an outbox completion, to be added when the call ends
-    /// (<see cref="FlushTallyLocked"/>): lists that are the same object (the executor shares one array among runs that
-    /// counted the same deltas, the dispatcher one per node and counter) are added once, their amounts times how often
-    /// they came, instead of once per enrollment or message.
-    /// </summary>
-    private void TallyLocked(IReadOnlyList<StatisticDelta> deltas)
+    /// <summary>Adds what a tally counted and forgets its lists (the caller holds the lock that guards the tally; this takes the statistics lock).</summary>
+    private void Flush(StatisticTally tally)
     {
-        if (deltas.Count == 0)
+        if (tally.IsEmpty)
         {
             return;
         }
 
-        var tally = _tally;
-        for (var i = 0; i < _tallyCount; i++)
+        try
         {
-            if (ReferenceEquals(tally[i].Deltas, deltas))
+            lock (_statisticsLock)
             {
-                tally[i].Times++;
-                return;
+                tally.AddTo(this);
             }
         }
-
-        if (_tallyCount == tally.Length)
+        finally
         {
-            // Many different lists: the oldest is added now and its place reused.
-            AddStatisticsLocked(tally[0].Deltas, tally[0].Times);
-            Array.Copy(tally, 1, tally, 0, tally.Length - 1);
-            _tallyCount--;
+            tally.Clear();
         }
-
-        tally[_tallyCount++] = new TalliedDeltas(deltas, 1);
-    }
-
-    /// <summary>Adds what <see cref="TallyLocked"/> counted and forgets the lists (a call's statistics become visible with the rest of it, under the same lock).</summary>
-    private void FlushTallyLocked()
-    {
-        for (var i = 0; i < _tallyCount; i++)
-        {
-            AddStatisticsLocked(_tally[i].Deltas, _tally[i].Times);
-            _tally[i] = default;
-        }
-
-        _tallyCount = 0;
     }
 
     private void AddStatisticLocked(in StatisticDelta delta, long times = 1)
@@ -169,6 +147,75 @@ internal sealed partial class InMemoryEngineStore
         counter ??= new Counter();
         counter.Value += delta.Amount * times;
         cached = new CachedCounter(delta.JourneyId, delta.NodeId, delta.Version, delta.Counter, counter);
+    }
+
+    /// <summary>
+    /// The delta lists of one commit or one outbox completion, to be added when the call ends (<see cref="Flush"/>):
+    /// lists that are the same object (the executor shares one array among runs that counted the same deltas, the
+    /// dispatcher one per node and counter) are added once, their amounts times how often they came, instead of once per
+    /// enrollment or message. Nothing is added before the call's end, so its statistics become visible with the rest of it.
+    /// </summary>
+    private sealed class StatisticTally
+    {
+        private const int Slots = 16;
+
+        private readonly TalliedDeltas[] _slots = new TalliedDeltas[Slots];
+        private int _count;
+
+        // Lists pushed out of the slots by many different lists in one call (added at the end like the rest).
+        private readonly List<TalliedDeltas> _overflow = [];
+
+        public bool IsEmpty => _count == 0 && _overflow.Count == 0;
+
+        public void Add(IReadOnlyList<StatisticDelta> deltas)
+        {
+            if (deltas.Count == 0)
+            {
+                return;
+            }
+
+            var slots = _slots;
+            for (var i = 0; i < _count; i++)
+            {
+                if (ReferenceEquals(slots[i].Deltas, deltas))
+                {
+                    slots[i].Times++;
+                    return;
+                }
+            }
+
+            if (_count == Slots)
+            {
+                // Many different lists: the oldest moves to the overflow and its place is reused.
+                _overflow.Add(slots[0]);
+                Array.Copy(slots, 1, slots, 0, Slots - 1);
+                _count--;
+            }
+
+            slots[_count++] = new TalliedDeltas(deltas, 1);
+        }
+
+        /// <summary>Adds every list (the caller holds the statistics lock).</summary>
+        public void AddTo(InMemoryEngineStore store)
+        {
+            foreach (var tallied in _overflow)
+            {
+                store.AddStatisticsLocked(tallied.Deltas, tallied.Times);
+            }
+
+            for (var i = 0; i < _count; i++)
+            {
+                store.AddStatisticsLocked(_slots[i].Deltas, _slots[i].Times);
+            }
+        }
+
+        /// <summary>Forgets the lists (also after a call that failed: nothing of it is added).</summary>
+        public void Clear()
+        {
+            Array.Clear(_slots, 0, _count);
+            _count = 0;
+            _overflow.Clear();
+        }
     }
 
     private struct TalliedDeltas(IReadOnlyList<StatisticDelta> deltas, long times)

@@ -4,10 +4,13 @@ namespace Journeys.Storage.InMemory;
 
 /// <summary>
 /// The engine's enrollments, customer event inboxes, outbox and statistics in process memory, for tests and
-/// benchmarks: the same semantics as a durable store (see <c>docs/storage.md</c>), no durability. The three contracts
-/// share one lock because a checkpoint writes enrollments, outbox messages, statistics and customer fields
-/// atomically; customer fields go to the <see cref="InMemoryCustomerStore"/> given at construction, whose lock is
-/// taken after this store's (never the other way round).
+/// benchmarks: the same semantics as a durable store (see <c>docs/storage.md</c>), no durability. A checkpoint writes
+/// enrollments, outbox messages, statistics and customer fields together, so the locks are taken in one order, never
+/// the other way round: the store lock (enrollments, events, clicks), then the outbox lock (pending messages; the
+/// dispatcher's calls take only this one), then the customer store's (customer fields, given at construction) or the
+/// statistics lock (counters; a statistics read takes only this one). A commit holds the outbox lock only while it
+/// checks its message ids and while it adds its messages and statistics, so a claim that sees a commit's messages also
+/// sees its statistics, and a state read (store lock) sees all of a commit or none of it.
 /// </summary>
 /// <remarks>
 /// Claiming never scans all enrollments: unleased waiting enrollments with a timer sit in a min-heap ordered by
