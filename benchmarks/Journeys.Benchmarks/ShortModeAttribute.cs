@@ -9,7 +9,8 @@ namespace Journeys.Benchmarks;
 /// spend time that buys this class nothing, and leaves every other job alone. Classes whose one invocation runs
 /// thousands of customers (seconds of work, tiering done inside the first one, plus the jitting invocation
 /// BenchmarkDotNet runs before the warm-ups) get 1 warm-up instead of 3; nanosecond classes get 100 ms iterations
-/// instead of 500 ms (still millions of operations per iteration). <see cref="Program"/> sets
+/// instead of 500 ms (still millions of operations per iteration); a class still warming up after 3 warm-ups (the cost
+/// growth's small case) gets more. <see cref="Program"/> sets
 /// <see cref="Variable"/> when the command line asks for the short job; without it this attribute adds nothing.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
