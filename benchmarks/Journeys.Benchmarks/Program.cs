@@ -72,6 +72,15 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "sqlite-enroll")
+        {
+            await SqliteProfile.EnrollAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+                args.Length > 3 && string.Equals(args[3], "full", StringComparison.OrdinalIgnoreCase) ? Sqlite.SqliteSynchronousMode.Full : Sqlite.SqliteSynchronousMode.Normal);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "pg-probe")
         {
             await PostgreSqlStoreBenchmarks.ProbeAsync(

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Journeys.Model;
 using Journeys.Sqlite;
+using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.Benchmarks;
@@ -28,6 +31,7 @@ internal static class SqliteProfile
                     Environment.ProcessorCount,
                     configureJourneys: j => j.UseSqlite($"Data Source={file}", o => o.Synchronous = synchronous),
                     configureServices: services => CheckpointCounter.Decorate(services, tally));
+                using var writes = new WriterTimes();
                 var watch = Stopwatch.StartNew();
                 await scenario.RunAsync(
                     (phase, elapsed) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: {phase}: {elapsed.TotalMilliseconds:N0} ms")),
@@ -36,6 +40,7 @@ internal static class SqliteProfile
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"run {run}: {customers:N0} customers, synchronous={synchronous}: {tally.Count / seconds:N0} checkpoints/s, {BenchmarkData.StepsPerCustomer * customers / seconds:N0} node steps/s (sends included), {(GC.GetTotalAllocatedBytes() - allocated) / customers:N0} B allocated per customer"));
+                writes.Print($"run {run}");
             }
         }
         finally
@@ -43,5 +48,112 @@ internal static class SqliteProfile
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The enroll path alone (no engine running): N enrollment requests of one journey, in the engine's batches of 1,000
+    /// (one <see cref="IEnrollmentStore.EnrollAsync"/> call, one transaction each), on a fresh file per run.
+    /// Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- sqlite-enroll [customers=20000] [runs=3] [normal|full]</c>.
+    /// </summary>
+    public static async Task EnrollAsync(int customers, int runs, SqliteSynchronousMode synchronous)
+    {
+        const int Batch = 1_000;
+        var folder = Path.Combine(Path.GetTempPath(), "journeys-sqlite-enroll", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var rules = EntryRules.Default;
+            for (var run = 1; run <= runs; run++)
+            {
+                var file = Path.Combine(folder, $"run{run}.db");
+                var services = new ServiceCollection();
+                services.AddJourneys(j => j.UseSqlite($"Data Source={file}", o => o.Synchronous = synchronous));
+                await using var provider = services.BuildServiceProvider();
+                var store = provider.GetRequiredService<IEnrollmentStore>();
+                var now = DateTimeOffset.UtcNow;
+                var requests = new EnrollmentRequest[customers];
+                for (var i = 0; i < customers; i++)
+                {
+                    requests[i] = new EnrollmentRequest(Guid.CreateVersion7(now), "enroll-profile", 1, BenchmarkData.CreateCustomer(i).Id, "start", now, rules, ["goal"]);
+                }
+
+                using var writes = new WriterTimes();
+                var watch = Stopwatch.StartNew();
+                var created = 0;
+                for (var start = 0; start < customers; start += Batch)
+                {
+                    var outcomes = await store.EnrollAsync(new ArraySegment<EnrollmentRequest>(requests, start, Math.Min(Batch, customers - start)));
+                    created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+                }
+
+                var seconds = watch.Elapsed.TotalSeconds;
+                if (created != customers)
+                {
+                    throw new InvalidOperationException($"Created {created} enrollments, expected {customers}.");
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: {customers:N0} enrollments, synchronous={synchronous}: {watch.Elapsed.TotalMilliseconds:N0} ms, {customers / seconds:N0} enrollments/s"));
+                writes.Print($"run {run}");
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Sums the store's <c>journeys.sqlite.write.wait</c> and <c>journeys.sqlite.write.duration</c> per operation while
+    /// alive: how long each kind of write held the single writer connection, and how long it queued for it.
+    /// </summary>
+    private sealed class WriterTimes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, (long Count, double Wait, double Hold)> _totals = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+
+        public WriterTimes()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Journeys" && instrument.Name.StartsWith("journeys.sqlite.write.", StringComparison.Ordinal))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            {
+                var operation = "?";
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "journeys.sqlite.operation")
+                    {
+                        operation = tag.Value as string ?? "?";
+                    }
+                }
+
+                var wait = instrument.Name == "journeys.sqlite.write.wait";
+                lock (_lock)
+                {
+                    var total = _totals.GetValueOrDefault(operation);
+                    _totals[operation] = wait ? (total.Count + 1, total.Wait + value, total.Hold) : (total.Count, total.Wait, total.Hold + value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public void Print(string prefix)
+        {
+            lock (_lock)
+            {
+                foreach (var (operation, (count, wait, hold)) in _totals.OrderByDescending(t => t.Value.Hold))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prefix}: writer {operation}: {count:N0} writes, held {hold * 1000:N0} ms, waited {wait * 1000:N0} ms"));
+                }
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }

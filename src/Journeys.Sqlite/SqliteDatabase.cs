@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
@@ -92,7 +93,9 @@ internal sealed class SqliteDatabase : IDisposable
     public async ValueTask<T> WriteAsync<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var asked = Stopwatch.GetTimestamp();
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var granted = Stopwatch.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -116,6 +119,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
         finally
         {
+            SqliteTelemetry.RecordWrite(operation, asked, granted);
             _writeLock.Release();
         }
     }

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Journeys.Sqlite;
+
+/// <summary>
+/// The SQLite store's metrics, on the meter named <c>Journeys</c> like the engine's (<c>AddMeter("Journeys")</c>). The
+/// store has one writer connection: every write transaction first waits for it, then holds it. Both times are recorded
+/// per write, tagged with the operation (the store's own constant text, such as <c>enroll customers</c>; never customer
+/// data), so a slow phase can be told apart: doing its own work (hold) or queued behind other writes (wait).
+/// </summary>
+internal static class SqliteTelemetry
+{
+    /// <summary>The tag naming the write operation.</summary>
+    public const string OperationTag = "journeys.sqlite.operation";
+
+    private static readonly Meter Meter = new("Journeys");
+
+    public static readonly Histogram<double> WriteWait = Meter.CreateHistogram<double>(
+        "journeys.sqlite.write.wait", "s", "Time a write transaction waited for the store's single writer connection.");
+
+    public static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
+        "journeys.sqlite.write.duration", "s", "Time a write transaction held the writer connection (its statements and commit).");
+
+    /// <summary>Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to now).</summary>
+    public static void RecordWrite(string operation, long asked, long granted)
+    {
+        if (!WriteWait.Enabled && !WriteDuration.Enabled)
+        {
+            return;
+        }
+
+        var released = Stopwatch.GetTimestamp();
+        var tag = new KeyValuePair<string, object?>(OperationTag, operation);
+        WriteWait.Record(Stopwatch.GetElapsedTime(asked, granted).TotalSeconds, tag);
+        WriteDuration.Record(Stopwatch.GetElapsedTime(granted, released).TotalSeconds, tag);
+    }
+}
