@@ -505,9 +505,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     moreWork |= !checkpoints[i].State.IsEnded;
                     if (handoff is not null)
                     {
-                        foreach (var message in checkpoints[i].Outbox)
+                        // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
+                        var outbox = checkpoints[i].Outbox;
+                        for (var m = 0; m < outbox.Count; m++)
                         {
-                            handed += handoff.Covers(message) ? 1 : 0;
+                            handed += handoff.Covers(outbox[m]) ? 1 : 0;
                         }
                     }
                 }
@@ -615,11 +617,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            foreach (var message in checkpoints[i].Outbox)
+            var outbox = checkpoints[i].Outbox;
+            for (var m = 0; m < outbox.Count; m++)
             {
-                if (handoff.Covers(message))
+                if (handoff.Covers(outbox[m]))
                 {
-                    messages[next++] = message;
+                    messages[next++] = outbox[m];
                 }
             }
         }
