@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
@@ -93,9 +92,9 @@ internal sealed class SqliteDatabase : IDisposable
     public async ValueTask<T> WriteAsync<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var asked = Stopwatch.GetTimestamp();
+        var asked = TimeProvider.GetTimestamp();
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var granted = Stopwatch.GetTimestamp();
+        var granted = TimeProvider.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -119,7 +118,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
         finally
         {
-            SqliteTelemetry.RecordWrite(operation, asked, granted);
+            SqliteTelemetry.RecordWrite(TimeProvider, operation, asked, granted);
             _writeLock.Release();
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Journeys.Sqlite;
@@ -22,17 +21,20 @@ internal static class SqliteTelemetry
     public static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
         "journeys.sqlite.write.duration", "s", "Time a write transaction held the writer connection (its statements and commit).");
 
-    /// <summary>Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to now).</summary>
-    public static void RecordWrite(string operation, long asked, long granted)
+    /// <summary>
+    /// Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to now), timestamps
+    /// of <paramref name="time"/> (the store's clock, so a test's fake clock drives it).
+    /// </summary>
+    public static void RecordWrite(TimeProvider time, string operation, long asked, long granted)
     {
         if (!WriteWait.Enabled && !WriteDuration.Enabled)
         {
             return;
         }
 
-        var released = Stopwatch.GetTimestamp();
+        var released = time.GetTimestamp();
         var tag = new KeyValuePair<string, object?>(OperationTag, operation);
-        WriteWait.Record(Stopwatch.GetElapsedTime(asked, granted).TotalSeconds, tag);
-        WriteDuration.Record(Stopwatch.GetElapsedTime(granted, released).TotalSeconds, tag);
+        WriteWait.Record(time.GetElapsedTime(asked, granted).TotalSeconds, tag);
+        WriteDuration.Record(time.GetElapsedTime(granted, released).TotalSeconds, tag);
     }
 }
