@@ -311,13 +311,15 @@ internal sealed partial class JourneyManager(
         }
     }
 
-    private EnrollmentRequest Request(CompiledJourney journey, string customerId) => new(
-        Guid.CreateVersion7(time.GetUtcNow()),
+    private EnrollmentRequest Request(CompiledJourney journey, string customerId) => Request(journey, customerId, time.GetUtcNow());
+
+    private static EnrollmentRequest Request(CompiledJourney journey, string customerId, DateTimeOffset now) => new(
+        Guid.CreateVersion7(now),
         journey.Id,
         journey.Version,
         customerId,
         journey.Definition.StartNodeId,
-        time.GetUtcNow(),
+        now,
         journey.Definition.EntryRules,
         journey.GoalEvents);
 
@@ -326,8 +328,19 @@ internal sealed partial class JourneyManager(
         var created = 0;
         foreach (var chunk in ids.Chunk(EnrollBatch))
         {
-            var outcomes = await enrollments.EnrollAsync([.. chunk.Select(id => Request(journey, id))], cancellationToken).ConfigureAwait(false);
-            created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            // One clock reading per chunk (its requests are enrolled by one store call), no iterator per request.
+            var now = time.GetUtcNow();
+            var requests = new EnrollmentRequest[chunk.Length];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                requests[i] = Request(journey, chunk[i], now);
+            }
+
+            var outcomes = await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+            }
 
             // The engine starts on each chunk while the next is enrolled.
             engine.NotifyWork();

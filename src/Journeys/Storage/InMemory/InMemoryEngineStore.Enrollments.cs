@@ -36,6 +36,12 @@ internal sealed partial class InMemoryEngineStore
     // CommitAsync's scratch: the enrollments accepted so far and the outbox message ids of the batch.
     private readonly HashSet<Guid> _commitAccepted = [];
     private readonly HashSet<string> _commitMessageIds = new(StringComparer.Ordinal);
+
+    // EnrollAsync's scratch: the enrollment ids of the call, to refuse one used twice.
+    private readonly HashSet<Guid> _enrollIds = [];
+
+    // CommitAsync's scratch: the entry of each accepted checkpoint, found once by the checks and used again to apply it.
+    private readonly List<EnrollmentEntry> _commitEntries = [];
     private long _eventSequence;
     private int _enrollmentOrder;
 
@@ -56,7 +62,6 @@ internal sealed partial class InMemoryEngineStore
     public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var ids = new HashSet<Guid>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
@@ -64,22 +69,33 @@ internal sealed partial class InMemoryEngineStore
             {
                 throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
             }
-
-            if (!ids.Add(request.EnrollmentId))
-            {
-                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
-            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            foreach (var request in requests)
+            // The ids are checked before anything is written; the set is the store's scratch (under its lock), not a new
+            // set per call.
+            var ids = _enrollIds;
+            try
             {
-                if (_enrollments.ContainsKey(request.EnrollmentId))
+                for (var i = 0; i < requests.Count; i++)
                 {
-                    throw new ArgumentException($"Enrollment id {request.EnrollmentId} already exists; nothing was written.", nameof(requests));
+                    var id = requests[i].EnrollmentId;
+                    if (!ids.Add(id))
+                    {
+                        throw new ArgumentException($"Enrollment id {id} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
+                    }
+
+                    if (_enrollments.ContainsKey(id))
+                    {
+                        throw new ArgumentException($"Enrollment id {id} already exists; nothing was written.", nameof(requests));
+                    }
                 }
+            }
+            finally
+            {
+                ids.Clear();
             }
 
             var outcomes = new EnrollmentOutcome[requests.Count];
@@ -211,6 +227,7 @@ internal sealed partial class InMemoryEngineStore
                 _commitTally.Clear();
                 _commitAccepted.Clear();
                 _commitMessageIds.Clear();
+                _commitEntries.Clear();
             }
         }
     }
@@ -220,21 +237,24 @@ internal sealed partial class InMemoryEngineStore
         var applied = new bool[checkpoints.Count];
         var accepted = _commitAccepted;
         var messageIds = _commitMessageIds;
+        var entries = _commitEntries;
 
         // The outbox lock only while the pending ids are checked and while the messages are added: the dispatcher's
         // claims and completions wait for those moments, not for the whole commit.
         using (_outboxLock.EnterScope())
         {
-            ValidateLocked(owner, checkpoints, applied, accepted, messageIds);
+            ValidateLocked(owner, checkpoints, applied, accepted, messageIds, entries);
         }
 
         lock (_customers.SyncRoot)
         {
+            // The entries the checks found, one per applied checkpoint in order: no second lookup by id.
+            var next = 0;
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 if (applied[i])
                 {
-                    ApplyLocked(checkpoints[i]);
+                    ApplyLocked(entries[next++], checkpoints[i]);
                 }
             }
 
@@ -272,7 +292,7 @@ internal sealed partial class InMemoryEngineStore
     }
 
     // The checks of a commit, before anything is written (the caller holds the store lock and the outbox lock).
-    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, HashSet<string> messageIds)
+    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, HashSet<string> messageIds, List<EnrollmentEntry> entries)
     {
         for (var i = 0; i < checkpoints.Count; i++)
         {
@@ -309,6 +329,7 @@ internal sealed partial class InMemoryEngineStore
             }
 
             applied[i] = true;
+            entries.Add(entry);
         }
     }
 
@@ -634,13 +655,8 @@ internal sealed partial class InMemoryEngineStore
         return new EnrollmentOutcome(EnrollmentOutcomeKind.Created, added.Id);
     }
 
-    private void ApplyLocked(EnrollmentCheckpoint checkpoint)
+    private void ApplyLocked(EnrollmentEntry entry, EnrollmentCheckpoint checkpoint)
     {
-        if (!_enrollments.TryGetValue(checkpoint.State.Id, out var entry))
-        {
-            throw new InvalidOperationException($"Enrollment {checkpoint.State.Id} was accepted for commit but is not in the store.");
-        }
-
         Unslot(entry);
         entry.LeaseOwner = null;
 
