@@ -36,6 +36,22 @@ internal sealed class EngineScenario : IAsyncDisposable
 
     public int Customers { get; }
 
+    /// <summary>
+    /// Whether the waits pace their statistics polls by the progress so far instead of polling every millisecond
+    /// throughout: a poll wakes a thread-pool thread, and ~1,000 wake-ups a second cost the engine measurable CPU on a
+    /// 2-core machine (the woken worker spins for more work before it sleeps again). Paced, a wait sleeps a quarter of
+    /// the time the rest is expected to take at the rate seen since the wait began (1–10 ms), so it still polls every
+    /// millisecond near the end and is late by about a millisecond, as before. Only <see cref="EngineThroughputBenchmarks"/>
+    /// and <c>breakdown</c> set it (<c>JOURNEYS_BENCH_FIXED_POLL=1</c> turns it off there, for an A/B of the harness).
+    /// </summary>
+    public bool PacedPolling { get; set; }
+
+    /// <summary>Statistics polls made by the waits (the harness's own load on the engine).</summary>
+    public int Polls { get; private set; }
+
+    /// <summary><see cref="PacedPolling"/> unless <c>JOURNEYS_BENCH_FIXED_POLL=1</c>.</summary>
+    public static bool PacedPollingDefault => Environment.GetEnvironmentVariable("JOURNEYS_BENCH_FIXED_POLL") != "1";
+
     /// <summary>The host's services (stores, manager), for checks after a run.</summary>
     public IServiceProvider Services => _services;
 
@@ -128,11 +144,11 @@ internal sealed class EngineScenario : IAsyncDisposable
         }
 
         report?.Invoke("activate (validate, compile, enroll)", watch.Elapsed);
-        await WaitAsync(s => s.Get(StatisticCounter.Completed) >= Customers, "every enrollment completed");
+        await WaitAsync(s => s.Get(StatisticCounter.Completed), Customers, "every enrollment completed");
         report?.Invoke("activate → all completed", watch.Elapsed);
         if (waitForSends)
         {
-            await WaitAsync(s => s.Get("send-welcome", StatisticCounter.Sent) + s.Get("send-follow-up", StatisticCounter.Sent) >= 2L * Customers, "every message sent");
+            await WaitAsync(s => s.Get("send-welcome", StatisticCounter.Sent) + s.Get("send-follow-up", StatisticCounter.Sent), 2L * Customers, "every message sent");
             report?.Invoke("activate → all messages sent", watch.Elapsed);
         }
     }
@@ -149,13 +165,15 @@ internal sealed class EngineScenario : IAsyncDisposable
         await _services.DisposeAsync();
     }
 
-    private async Task WaitAsync(Func<JourneyStatistics, bool> done, string what)
+    private async Task WaitAsync(Func<JourneyStatistics, long> progress, long target, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             var statistics = await _manager.GetStatisticsAsync(_journeyId);
-            if (done(statistics))
+            Polls++;
+            var done = progress(statistics);
+            if (done >= target)
             {
                 return;
             }
@@ -170,8 +188,17 @@ internal sealed class EngineScenario : IAsyncDisposable
                 throw new TimeoutException($"Timed out after {Timeout} waiting for: {what} (completed {statistics.Get(StatisticCounter.Completed)} of {Customers}).");
             }
 
-            // ~1 ms: short against the whole run, and a statistics read takes the store lock only briefly.
-            await Task.Delay(1);
+            // ~1 ms: short against the whole run, and a statistics read takes the store lock only briefly. Paced: a
+            // quarter of the rest at the rate seen since the wait began. That rate counts what was done before the wait
+            // too, so it overestimates and the pause errs short; only a rate more than 4× faster than it could be late.
+            var pause = 1.0;
+            if (PacedPolling && done > 0)
+            {
+                var rate = done / Math.Max(deadline.Elapsed.TotalMilliseconds, 0.001);
+                pause = Math.Clamp((target - done) / rate / 4, 1, 10);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Floor(pause)));
         }
     }
 }

@@ -37,7 +37,11 @@ public class EngineThroughputBenchmarks
 
     /// <summary>A fresh host per iteration: customers stored, the journey a draft, the engine started and idle.</summary>
     [IterationSetup(Target = nameof(Engine))]
-    public void StartEngine() => _engine = EngineScenario.StartAsync(Customers, ShardCount).GetAwaiter().GetResult();
+    public void StartEngine()
+    {
+        _engine = EngineScenario.StartAsync(Customers, ShardCount).GetAwaiter().GetResult();
+        _engine.PacedPolling = EngineScenario.PacedPollingDefault;
+    }
 
     /// <summary>Stops and disposes the iteration's host.</summary>
     [IterationCleanup(Target = nameof(Engine))]

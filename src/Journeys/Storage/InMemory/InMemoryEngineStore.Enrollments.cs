@@ -202,6 +202,7 @@ internal sealed partial class InMemoryEngineStore
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(checkpoints);
+        IReadOnlyList<StatisticDelta>? checkedDeltas = null;
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
@@ -210,7 +211,12 @@ internal sealed partial class InMemoryEngineStore
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
             }
 
-            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+            // The executor shares one delta array among the runs that counted the same deltas: checked once per run of them.
+            if (!ReferenceEquals(checkpoint.Statistics, checkedDeltas))
+            {
+                ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
+                checkedDeltas = checkpoint.Statistics;
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
