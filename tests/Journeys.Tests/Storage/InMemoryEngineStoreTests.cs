@@ -1,0 +1,84 @@
+using Journeys.Model;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+
+namespace Journeys.Tests.Storage;
+
+public sealed class InMemoryEngineStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private static EnrollmentRequest Request(Guid id, string customerId) =>
+        new(id, "j", 1, customerId, "start", T0, EntryRules.Default, EquatableArray<string>.Empty);
+
+    [Fact]
+    public async Task Enroll_refuses_a_repeated_or_existing_id_writing_nothing_and_the_next_call_is_unaffected()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        var repeated = Guid.NewGuid();
+
+        // Repeated within the call: refused before anything is written (the store checks ids on a scratch set).
+        var twice = await Assert.ThrowsAsync<ArgumentException>(async () => await store.EnrollAsync([Request(repeated, "c1"), Request(repeated, "c2")]));
+        Assert.Contains("used twice in the batch (index 1)", twice.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.GetByCustomerAsync("c1"));
+        Assert.Empty(await store.GetByCustomerAsync("c2"));
+
+        // The failed call left nothing behind in the scratch set: the same id is accepted by the next call.
+        var created = Assert.Single(await store.EnrollAsync([Request(repeated, "c1")]));
+        Assert.Equal(new EnrollmentOutcome(EnrollmentOutcomeKind.Created, repeated), created);
+
+        // Already in the store: refused, nothing of the call written (the new id before it included).
+        var fresh = Guid.NewGuid();
+        var existing = await Assert.ThrowsAsync<ArgumentException>(async () => await store.EnrollAsync([Request(fresh, "c3"), Request(repeated, "c4")]));
+        Assert.Contains($"Enrollment id {repeated} already exists", existing.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.GetByCustomerAsync("c3"));
+        Assert.Empty(await store.GetByCustomerAsync("c4"));
+
+        Assert.Equal(EnrollmentOutcomeKind.Created, Assert.Single(await store.EnrollAsync([Request(fresh, "c3")])).Kind);
+    }
+
+    [Fact]
+    public async Task Commit_applies_each_accepted_checkpoint_to_its_own_enrollment_around_refused_ones()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        string[] customers = ["c1", "c2", "c3", "c4"];
+        await store.EnrollAsync([.. customers.Select(c => Request(Guid.NewGuid(), c))]);
+        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
+        Assert.Equal(4, claimed.Count);
+
+        // c2's token is stale and c4 appears twice (the second is stale too): the entries found by the checks must
+        // line up with the checkpoints that were accepted, not with their positions in the batch.
+        var byCustomer = claimed.ToDictionary(i => i.Enrollment.CustomerId);
+        EnrollmentCheckpoint Moved(string customerId, long tokenOffset = 0)
+        {
+            var state = byCustomer[customerId].Enrollment;
+            return new EnrollmentCheckpoint(
+                state with { CurrentNodeId = "next-" + customerId, Status = EnrollmentStatus.Waiting, WakeAt = T0.AddDays(1), Visit = 1 },
+                state.ConcurrencyToken + tokenOffset,
+                [],
+                [],
+                []);
+        }
+
+        var applied = await store.CommitAsync("owner", [Moved("c1"), Moved("c2", tokenOffset: 5), Moved("c3"), Moved("c4"), Moved("c4")], null);
+
+        Assert.Equal(new[] { true, false, true, true, false }, applied);
+        foreach (var customer in customers)
+        {
+            var enrollment = Assert.Single(await store.GetByCustomerAsync(customer));
+            if (customer == "c2")
+            {
+                Assert.Equal("start", enrollment.CurrentNodeId);
+                Assert.Equal(EnrollmentStatus.Active, enrollment.Status);
+                Assert.Equal(1, enrollment.ConcurrencyToken);
+            }
+            else
+            {
+                Assert.Equal("next-" + customer, enrollment.CurrentNodeId);
+                Assert.Equal(EnrollmentStatus.Waiting, enrollment.Status);
+                Assert.Equal(T0.AddDays(1), enrollment.WakeAt);
+                Assert.Equal(2, enrollment.ConcurrencyToken);
+            }
+        }
+    }
+}
