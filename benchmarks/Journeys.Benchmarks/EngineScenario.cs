@@ -83,20 +83,23 @@ internal sealed class EngineScenario : IAsyncDisposable
     /// <param name="delayAfterWelcome">A delay node between the first send and the customer update (the peer comparison's delay variant).</param>
     /// <param name="configureServices">Changes the services after <c>AddJourneys</c> (for example a store decorator).</param>
     /// <param name="configureJourneys">Changes the Journeys registration inside <c>AddJourneys</c> (for example <c>UseSqlite</c>).</param>
+    /// <param name="sender">The sender of both channels: <see cref="NullChannelSender"/> unless given (for example <see cref="TimerLatenessRecorder"/>, which notes when the follow-up is sent).</param>
     public static async Task<EngineScenario> StartAsync(
         int customers,
         int shardCount,
         Action<string, TimeSpan>? report = null,
         TimeSpan? delayAfterWelcome = null,
         Action<IServiceCollection>? configureServices = null,
-        Action<IJourneysBuilder>? configureJourneys = null)
+        Action<IJourneysBuilder>? configureJourneys = null,
+        IChannelSender? sender = null)
     {
+        sender ??= NullChannelSender.Instance;
         var watch = Stopwatch.StartNew();
         var services = new ServiceCollection();
         services.AddJourneys(j =>
         {
-            j.AddSender(Channel.Email, NullChannelSender.Instance)
-                .AddSender(Channel.Push, NullChannelSender.Instance)
+            j.AddSender(Channel.Email, sender)
+                .AddSender(Channel.Push, sender)
                 .AddCampaigns(BenchmarkData.Campaigns.Campaigns)
                 .Configure(o => o.ShardCount = shardCount);
             configureJourneys?.Invoke(j);

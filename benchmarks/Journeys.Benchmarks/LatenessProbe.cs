@@ -21,6 +21,7 @@ namespace Journeys.Benchmarks;
 /// argument <c>no-delay</c>, only the no-delay runs, back to back, as BenchmarkDotNet's process of that case runs them
 /// (the delay runs' idle second lets the runtime's background JIT promote code, which back-to-back runs do not). With
 /// <c>JOURNEYS_PROBE_TIMELINE</c> set, one line per resumed batch (due instant, then claim, start and commit after it).
+/// Also due → the follow-up message sent, the benchmark's lateness figure (<see cref="TimerLatenessRecorder.WithSends"/>).
 /// </summary>
 internal static class LatenessProbe
 {
@@ -35,6 +36,7 @@ internal static class LatenessProbe
         var claimLag = new LatencySamples();
         var claimToCommit = new LatencySamples();
         var total = new LatencySamples();
+        var sent = new LatencySamples();
         var dueBatchSizes = new List<int>();
         var resumedBatch = new LatencySamples();
         var inboxWait = new LatencySamples();
@@ -49,9 +51,12 @@ internal static class LatenessProbe
             Probe.Recording = run > 2;
             if (!noDelayOnly)
             {
-                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), configureServices: s =>
+                var runSent = new LatencySamples();
+                var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
+                    recorder.DecorateStore(s);
                     if (double.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_WAKE_LEAD_MS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var lead))
                     {
                         s.Configure<Journeys.Runtime.JourneysOptions>(o => o.TimerWakeLead = TimeSpan.FromMilliseconds(lead));
@@ -64,6 +69,7 @@ internal static class LatenessProbe
                     if (run > 2)
                     {
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
+                        sent.AddRange(runSent.Snapshot());
                     }
                 }
                 finally
@@ -126,6 +132,7 @@ internal static class LatenessProbe
         Console.WriteLine($"due → claim:      {claimLag.Describe()}");
         Console.WriteLine($"claim → commit:   {claimToCommit.Describe()}");
         Console.WriteLine($"due → commit:     {total.Describe()}");
+        Console.WriteLine($"due → follow-up sent (the benchmark's lateness): {sent.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");

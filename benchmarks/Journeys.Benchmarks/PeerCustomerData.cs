@@ -28,4 +28,7 @@ public sealed class PeerCustomerData
 
     /// <summary>When the delay step ran again after its sleep.</summary>
     public DateTimeOffset? ResumedAt { get; set; }
+
+    /// <summary>When the follow-up step (the send after the delay) called the channel sender.</summary>
+    public DateTimeOffset? FollowUpSentAt { get; set; }
 }

@@ -111,7 +111,9 @@ internal sealed class PeerSteps
 
     public ExecutionResult SendFollowUp(IStepExecutionContext context)
     {
-        var result = Send(context, _followUp, "send-follow-up", "follow-up");
+        // The moment TimerLatenessRecorder takes for Journeys: the follow-up handed to the channel sender.
+        Data(context).FollowUpSentAt = _time.GetUtcNow();
+        var result = Send(context, _followUp, TimerLatenessRecorder.FollowUpNode, "follow-up");
         Interlocked.Increment(ref _finished);
         return result;
     }

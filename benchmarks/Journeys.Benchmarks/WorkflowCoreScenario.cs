@@ -95,9 +95,13 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
         }
     }
 
-    /// <summary>Checks that every customer ended where the journey puts it, and returns each one's timer lateness (delay variant).</summary>
+    /// <summary>
+    /// Checks that every customer ended where the journey puts it, and returns each one's timer lateness (delay variant):
+    /// <c>Sent</c>, the follow-up step calling the channel sender − due time (the observable the peer comparison takes for
+    /// both engines), and <c>Resumed</c>, the delay step running again − due time (WorkflowCore's resume itself).
+    /// </summary>
     /// <exception cref="InvalidOperationException">A customer did not end where it should.</exception>
-    public async Task<IReadOnlyList<TimeSpan>> VerifyAsync()
+    public async Task<(IReadOnlyList<TimeSpan> Sent, IReadOnlyList<TimeSpan> Resumed)> VerifyAsync()
     {
         if (_instanceIds.Count != _customers.Length)
         {
@@ -112,6 +116,7 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var lateness = new List<TimeSpan>(_steps.Delay is null ? 0 : instances.Count);
+        var sent = new List<TimeSpan>(lateness.Capacity);
         foreach (var instance in instances)
         {
             var data = (PeerCustomerData)instance.Data;
@@ -133,16 +138,17 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
 
             if (_steps.Delay is not null)
             {
-                if (data.DueAt is not { } due || data.ResumedAt is not { } resumed || resumed < due)
+                if (data.DueAt is not { } due || data.ResumedAt is not { } resumed || resumed < due || data.FollowUpSentAt is not { } followUp || followUp < resumed)
                 {
-                    throw new InvalidOperationException($"{where}: delay due {data.DueAt:O}, resumed {data.ResumedAt:O}; expected a resume at or after the due time.");
+                    throw new InvalidOperationException($"{where}: delay due {data.DueAt:O}, resumed {data.ResumedAt:O}, follow-up sent {data.FollowUpSentAt:O}; expected a resume at or after the due time and the follow-up after it.");
                 }
 
                 lateness.Add(resumed - due);
+                sent.Add(followUp - due);
             }
         }
 
-        return lateness;
+        return (sent, lateness);
     }
 
     public async ValueTask DisposeAsync()

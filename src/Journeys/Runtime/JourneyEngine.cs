@@ -49,8 +49,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     // Outbox messages committed already leased to this engine (OutboxHandoff), one array per commit, waiting for the
     // dispatcher; _handedOver counts their messages. Past HandoffCapacity a commit hands nothing over (its messages wait
-    // in the store for a claim), so a slow sender bounds this queue instead of growing it.
-    private readonly ConcurrentQueue<OutboxMessage[]> _handoffs = new();
+    // in the store for a claim), so a slow sender bounds this queue instead of growing it. One queue per shard, each
+    // sent by its own dispatcher loop in commit order (a customer's messages all come from its one shard, so they are
+    // still sent in the order they were committed); _handoffSignals[i] wakes loop i ([0] is _outboxSignal: loop 0
+    // also claims from the store).
+    private readonly ConcurrentQueue<OutboxMessage[]>[] _handoffs;
+    private readonly Channel<bool>[] _handoffSignals;
     private int _handedOver;
     private int _inFlight;
 
@@ -86,6 +90,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
         }
 
+        _handoffs = new ConcurrentQueue<OutboxMessage[]>[_shards.Length];
+        _handoffSignals = new Channel<bool>[_shards.Length];
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            _handoffs[i] = new ConcurrentQueue<OutboxMessage[]>();
+            _handoffSignals[i] = i == 0 ? _outboxSignal : Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        }
+
         _renewal = new LeaseRenewal(enrollments, outbox, _options.OwnerId, _options.LeaseDuration, _shards.Length, time, logger);
     }
 
@@ -115,7 +127,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
         using var tracked = JourneysTelemetry.Track(this);
-        var workers = new List<Task>(_shards.Length + 2);
+        var workers = new List<Task>((2 * _shards.Length) + 1);
         for (var i = 0; i < _shards.Length; i++)
         {
             var shard = _shards[i];
@@ -123,6 +135,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         workers.Add(Task.Run(() => RunDispatcherAsync(stoppingToken), CancellationToken.None));
+        for (var i = 1; i < _shards.Length; i++)
+        {
+            var index = i;
+            workers.Add(Task.Run(() => RunHandoffDispatcherAsync(index, stoppingToken), CancellationToken.None));
+        }
+
         workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
         try
         {
@@ -629,7 +647,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         _renewal.Sending(messages, handoff.ExpiresAt);
         Interlocked.Add(ref _handedOver, count);
-        _handoffs.Enqueue(messages);
+
+        // A batch's messages are all of its shard's customers: the shard is found as the pump routes the customer.
+        var shard = (int)(StableHash.Hash(messages[0].Message.CustomerId, 0) % (ulong)_shards.Length);
+        _handoffs[shard].Enqueue(messages);
+        if (shard != 0)
+        {
+            // Loop 0 is woken by the commit's NotifyOutbox.
+            _handoffSignals[shard].Writer.TryWrite(true);
+        }
     }
 
     /// <summary>
@@ -822,7 +848,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var sinceStoreLook = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (_handoffs.TryDequeue(out var handed))
+            if (_handoffs[0].TryDequeue(out var handed))
             {
                 Interlocked.Add(ref _handedOver, -handed.Length);
                 if (!await SendAsync(handed, stoppingToken).ConfigureAwait(false))
@@ -830,7 +856,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     continue;
                 }
 
-                if (++sinceStoreLook < StoreLookEvery && !_handoffs.IsEmpty)
+                if (++sinceStoreLook < StoreLookEvery && !_handoffs[0].IsEmpty)
                 {
                     continue;
                 }
@@ -855,7 +881,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             if (due.Count == 0)
             {
-                if (_handoffs.IsEmpty)
+                if (_handoffs[0].IsEmpty)
                 {
                     await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
                 }
@@ -868,6 +894,28 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
+    /// <summary>
+    /// Sends the hand-offs of shard <paramref name="shard"/> (not 0: <see cref="RunDispatcherAsync"/> sends shard 0's and
+    /// claims from the store), in commit order, beside the other shards' dispatcher loops: one loop alone sends more
+    /// slowly than the shards commit, and every message would wait for those of every other shard committed before it.
+    /// </summary>
+    private async Task RunHandoffDispatcherAsync(int shard, CancellationToken stoppingToken)
+    {
+        var queue = _handoffs[shard];
+        var signal = _handoffSignals[shard];
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (queue.TryDequeue(out var handed))
+            {
+                Interlocked.Add(ref _handedOver, -handed.Length);
+                await SendAsync(handed, stoppingToken, signal).ConfigureAwait(false);
+                continue;
+            }
+
+            await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>How many hand-offs the dispatcher sends in a row, at most, before it looks at the store.</summary>
     private const int StoreLookEvery = 4;
 
@@ -876,7 +924,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// (after a pause: the results are not recorded, the leases expire, and the messages are sent again with the same
     /// idempotency keys) or the engine is stopping. The dispatcher itself must not die.
     /// </summary>
-    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, CancellationToken stoppingToken)
+    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
     {
         var results = new OutboxResult[due.Count];
         var events = new List<CustomerEvent>();
@@ -899,7 +947,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStoreFailed(_logger, "outbox dispatch", ex);
-            await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            await IdleAsync(pauseSignal ?? _outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             return false;
         }
         finally
