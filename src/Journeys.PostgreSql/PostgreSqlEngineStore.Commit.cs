@@ -171,6 +171,8 @@ internal sealed partial class PostgreSqlEngineStore
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
+            // Generic plans for this transaction's prepared statements: planned once per connection, not at every commit.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
             batch.BatchCommands.Add(commit.Command(database, LockAndAcceptSql, owner));
             if (commit.ServerUpdates.Count > 0)
             {
@@ -226,6 +228,9 @@ internal sealed partial class PostgreSqlEngineStore
                 batch.BatchCommands.Add(Notify(PostgreSqlDatabase.WorkPayload));
             }
 
+            // Prepared (once per pooled connection and statement text; a no-op after that): the server parses and
+            // plans these statements once per connection instead of at every commit (see PreparedStatements in docs/storage.md).
+            await batch.PrepareAsync(token).ConfigureAwait(false);
             using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
             var stored = new Dictionary<long, (string Customer, string Journey, int Version)>();
             while (await reader.ReadAsync(token).ConfigureAwait(false))

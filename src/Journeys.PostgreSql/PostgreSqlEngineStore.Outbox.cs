@@ -68,7 +68,8 @@ internal sealed partial class PostgreSqlEngineStore
                 batch.BatchCommands.Add(expire);
                 batch.BatchCommands.Add(claim);
                 var claimed = new List<(long Order, OutboxMessage Message)>();
-                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
+                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows. Prepared, as commits are.
+                await batch.PrepareAsync(token).ConfigureAwait(false);
                 using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
@@ -175,6 +176,7 @@ internal sealed partial class PostgreSqlEngineStore
                 p.Add(Parameter(StatisticSlot()));
                 batch.BatchCommands.Add(lockRows);
                 batch.BatchCommands.Add(settle);
+                await batch.PrepareAsync(token).ConfigureAwait(false);
                 await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
 
