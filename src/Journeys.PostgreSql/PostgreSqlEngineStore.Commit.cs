@@ -229,7 +229,7 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             // Prepared (once per pooled connection and statement text; a no-op after that): the server parses and
-            // plans these statements once per connection instead of at every commit (see PreparedStatements in docs/storage.md).
+            // plans these statements once per connection instead of at every commit (see "Plans" in docs/storage.md).
             await batch.PrepareAsync(token).ConfigureAwait(false);
             using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
             var stored = new Dictionary<long, (string Customer, string Journey, int Version)>();
