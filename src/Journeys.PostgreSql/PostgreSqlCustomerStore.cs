@@ -73,6 +73,7 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
             using (var command = database.Command(connection, null, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1)"))
             {
                 command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                await command.PrepareAsync(token).ConfigureAwait(false);
                 using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {

@@ -11,9 +11,14 @@ internal sealed partial class PostgreSqlEngineStore
     // The checkpoints (their 1-based place in the call) that apply: the stored token is the expected one and the lease
     // is the owner's, first checkpoint per enrollment. Every statement of a commit takes $1 = ids, $2 = expected tokens,
     // $3 = owner; after the first statement has locked the rows, nobody else can change what this reads until commit.
+    // Each checkpoint probes its own row through the enrollment-id index (a LATERAL subquery with OFFSET 0 cannot be
+    // turned into a join): with a plain join the planner, misled by the statistics of tables that have just grown
+    // (a fresh activation), hash-joined a sequential scan of the whole enrollments table in every statement of every
+    // commit, work that grew with the table instead of the batch.
     private const string AcceptedSql =
-        "SELECT DISTINCT ON (e.enrollment_id) c.ord FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
-        + " JOIN {s}.enrollments e ON e.enrollment_id = c.id AND e.token = c.expected AND e.lease_owner = $3 ORDER BY e.enrollment_id, c.ord";
+        "SELECT DISTINCT ON (c.id) c.ord FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
+        + " CROSS JOIN LATERAL (SELECT 1 FROM {s}.enrollments e WHERE e.enrollment_id = c.id AND e.token = c.expected AND e.lease_owner = $3 OFFSET 0) AS e"
+        + " ORDER BY c.id, c.ord";
 
     // Locks every enrollment of the batch in primary-key order (as claims and renewals do) and returns the accepted
     // checkpoints with the stored customer, journey and version. The values come from the locking scan, so a row that
@@ -166,6 +171,8 @@ internal sealed partial class PostgreSqlEngineStore
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
+            // Generic plans for this transaction's prepared statements: planned once per connection, not at every commit.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
             batch.BatchCommands.Add(commit.Command(database, LockAndAcceptSql, owner));
             if (commit.ServerUpdates.Count > 0)
             {
@@ -221,6 +228,9 @@ internal sealed partial class PostgreSqlEngineStore
                 batch.BatchCommands.Add(Notify(PostgreSqlDatabase.WorkPayload));
             }
 
+            // Prepared (once per pooled connection and statement text; a no-op after that): the server parses and
+            // plans these statements once per connection instead of at every commit (see "Plans" in docs/storage.md).
+            await batch.PrepareAsync(token).ConfigureAwait(false);
             using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
             var stored = new Dictionary<long, (string Customer, string Journey, int Version)>();
             while (await reader.ReadAsync(token).ConfigureAwait(false))

@@ -346,7 +346,8 @@ internal sealed partial class PostgreSqlEngineStore
                 batch.BatchCommands.Add(expire);
                 batch.BatchCommands.Add(claim);
                 batch.BatchCommands.Add(read);
-                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
+                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows. Prepared, as commits are.
+                await batch.PrepareAsync(token).ConfigureAwait(false);
                 using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {

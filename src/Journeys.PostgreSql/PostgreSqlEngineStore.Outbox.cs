@@ -12,8 +12,13 @@ internal sealed partial class PostgreSqlEngineStore
     // Applies the results of messages still leased to $2 (locked by the statement before it in the batch, so this one's
     // snapshot sees them as they are): $1 = ids to delete, $3/$4 = ids and times to retry; then the deltas ($5 = message
     // id of each) of the results applied, summed per counter row and upserted in key order as every statistics write is.
+    // The rows to delete are found one id at a time through the message-id index (a LATERAL subquery with OFFSET 0 cannot
+    // be turned into a join) and deleted by their row address: with `message_id = ANY ($1)` the planner, misled by the
+    // statistics of a table that has just grown, scanned the whole outbox for every completion.
     private const string CompleteOutboxSql = """
-        WITH d AS (DELETE FROM {s}.outbox o WHERE o.message_id = ANY ($1) AND o.lease_owner = $2 RETURNING o.message_id),
+        WITH d AS (DELETE FROM {s}.outbox o WHERE o.ctid = ANY (ARRAY(SELECT x.ctid FROM unnest($1::text[]) AS u(id)
+                CROSS JOIN LATERAL (SELECT m.ctid FROM {s}.outbox m WHERE m.message_id = u.id AND m.lease_owner = $2 OFFSET 0) AS x))
+            AND o.lease_owner = $2 RETURNING o.message_id),
         r AS (UPDATE {s}.outbox o SET due_at = u.at, attempts = o.attempts + 1, lease_owner = NULL, lease_expires_at = NULL
             FROM unnest($3::text[], $4::timestamptz[]) AS u(id, at) WHERE o.message_id = u.id AND o.lease_owner = $2 RETURNING o.message_id),
         settled AS (SELECT message_id FROM d UNION ALL SELECT message_id FROM r)
@@ -43,9 +48,11 @@ internal sealed partial class PostgreSqlEngineStore
             var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
+                // The expired rows, locked, are updated by their row address: joined by key, the planner hash-joined a
+                // sequential scan of the whole outbox into every claim, even when nothing had expired.
                 var expire = new NpgsqlBatchCommand(database.Sql(
-                    "UPDATE {s}.outbox o SET lease_expires_at = NULL FROM (SELECT customer_id, message_id FROM {s}.outbox WHERE lease_expires_at <= $1"
-                    + " ORDER BY lease_expires_at, created_order FOR UPDATE SKIP LOCKED) x WHERE o.customer_id = x.customer_id AND o.message_id = x.message_id"));
+                    "UPDATE {s}.outbox o SET lease_expires_at = NULL WHERE o.ctid = ANY (ARRAY(SELECT x.ctid FROM {s}.outbox x WHERE x.lease_expires_at <= $1"
+                    + " ORDER BY x.lease_expires_at, x.created_order FOR UPDATE SKIP LOCKED)) AND o.lease_expires_at <= $1"));
                 expire.Parameters.Add(Parameter(at));
                 var claim = new NpgsqlBatchCommand(database.Sql(
                     "WITH p AS (SELECT customer_id, message_id, row_number() OVER (ORDER BY due_at, created_order) AS ord FROM ("
@@ -61,7 +68,8 @@ internal sealed partial class PostgreSqlEngineStore
                 batch.BatchCommands.Add(expire);
                 batch.BatchCommands.Add(claim);
                 var claimed = new List<(long Order, OutboxMessage Message)>();
-                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows.
+                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows. Prepared, as commits are.
+                await batch.PrepareAsync(token).ConfigureAwait(false);
                 using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
@@ -168,6 +176,7 @@ internal sealed partial class PostgreSqlEngineStore
                 p.Add(Parameter(StatisticSlot()));
                 batch.BatchCommands.Add(lockRows);
                 batch.BatchCommands.Add(settle);
+                await batch.PrepareAsync(token).ConfigureAwait(false);
                 await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
 
