@@ -184,7 +184,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             foreach (var item in claimed)
             {
                 Interlocked.Increment(ref _inFlight);
-                var shard = _shards[(int)(StableHash.Hash(item.Enrollment.CustomerId, 0) % (ulong)_shards.Length)];
+                var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
                 try
                 {
                     await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
@@ -649,7 +649,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         Interlocked.Add(ref _handedOver, count);
 
         // A batch's messages are all of its shard's customers: the shard is found as the pump routes the customer.
-        var shard = (int)(StableHash.Hash(messages[0].Message.CustomerId, 0) % (ulong)_shards.Length);
+        var shard = LeaseRenewal.ShardOf(messages[0].Message.CustomerId, _shards.Length);
         _handoffs[shard].Enqueue(messages);
         if (shard != 0)
         {
