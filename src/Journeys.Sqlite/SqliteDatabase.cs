@@ -15,6 +15,14 @@ namespace Journeys.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Queue<PendingWrite> _queue = new();
+    private readonly SqliteSession _checkpointer;
+    private readonly SemaphoreSlim _checkpointSignal = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _checkpointLoop;
+    private bool _draining;
+    private int _checkpointRequested;
+    private volatile bool _checkpointByWriter;
     private readonly SqliteSession _writer;
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private readonly string _connectionString;
@@ -58,6 +66,7 @@ internal sealed class SqliteDatabase : IDisposable
             OutboxSequence = Scalar("SELECT COALESCE(MAX(seq), 0) FROM outbox");
             ReadySequence = Scalar("SELECT COALESCE(MAX(sched_at), 0) FROM enrollments WHERE sched_kind = 0");
             CreatedSequence = Scalar("SELECT COALESCE(MAX(created_seq), 0) FROM enrollments");
+            _checkpointer = Open(isWriter: false);
         }
         catch
         {
@@ -65,7 +74,17 @@ internal sealed class SqliteDatabase : IDisposable
             SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
             throw;
         }
+        // The writer does not checkpoint the WAL in its commits (SQLite's default, every 1,000 pages, made about a
+        // tenth of the writer's time): a connection of its own does, in the background, after commits.
+        _writer.Execute("PRAGMA wal_autocheckpoint = 0;");
+        _checkpointLoop = Task.Run(CheckpointLoopAsync);
     }
+
+    /// <summary>WAL size (pages) above which the writer checkpoints itself after its next commit, as SQLite's default would.</summary>
+    internal const int WalPagesLimit = 4_000;
+
+    /// <summary>The last background checkpoint's failure, if one failed (the writer then checkpoints itself again).</summary>
+    internal Exception? CheckpointFailure { get; private set; }
 
     /// <summary>The database file, as named in the connection string.</summary>
     public string DataSource { get; }
@@ -85,43 +104,257 @@ internal sealed class SqliteDatabase : IDisposable
     public long CreatedSequence { get; set; }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction on the writer connection, all or nothing: any exception
-    /// rolls the transaction back. SQLite errors are rethrown as <see cref="InvalidOperationException"/> naming the
-    /// operation and the file (a busy or locked database says so and names the busy timeout).
+    /// Runs <paramref name="work"/> on the writer connection, all or nothing: any exception undoes what it wrote. SQLite
+    /// errors are rethrown as <see cref="InvalidOperationException"/> naming the operation and the file (a busy or locked
+    /// database says so and names the busy timeout). The returned task completes once the write is committed.
     /// </summary>
-    public async ValueTask<T> WriteAsync<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Writes queue for the one writer in arrival order. When several are queued, up to <see cref="MaxGroup"/> of them
+    /// run in one transaction (group commit), each inside its own savepoint: one that throws is rolled back to its
+    /// savepoint alone and its caller gets the exception, the others are committed together; if the transaction itself
+    /// is lost (SQLite rolled it back, or the commit failed) every write of the group fails and nothing of it is
+    /// written. A caller learns of its write only after that commit, so nothing reported written can be lost that a
+    /// transaction of its own would have kept (same <c>synchronous</c> setting, same commit). A write alone in the queue
+    /// runs as before, in a transaction of its own on the caller's thread.
+    /// </remarks>
+    public ValueTask<T> WriteAsync<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var asked = TimeProvider.GetTimestamp();
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var granted = TimeProvider.GetTimestamp();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        var write = new PendingWrite<TState, T>(operation, state, work, TimeProvider.GetTimestamp(), cancellationToken);
+        bool drain;
+        lock (_queue)
+        {
+            _queue.Enqueue(write);
+            drain = !_draining;
+            _draining = true;
+        }
+
+        if (drain)
+        {
+            // The writer was idle: this caller runs the group itself (its own write first), as the lock did before.
+            DrainOnce();
+        }
+
+        return new ValueTask<T>(write.Task);
+    }
+
+    /// <summary>The most writes one transaction carries (bounds how long the first of them waits for its commit).</summary>
+    internal const int MaxGroup = 16;
+
+    /// <summary>Runs one group of queued writes, then hands the next group (if any) to the thread pool.</summary>
+    private void DrainOnce()
+    {
+        var group = new List<PendingWrite>(4);
+        lock (_queue)
+        {
+            while (group.Count < MaxGroup && _queue.TryDequeue(out var next))
+            {
+                group.Add(next);
+            }
+        }
+
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            RunGroup(group);
+        }
+        finally
+        {
+            bool more;
+            lock (_queue)
+            {
+                more = _queue.Count > 0;
+                _draining = more;
+            }
+
+            if (more)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static database => database.DrainOnce(), this, preferLocal: false);
+            }
+        }
+    }
+
+    private void RunGroup(List<PendingWrite> group)
+    {
+        _writeLock.Wait();
+        try
+        {
+            var live = new List<PendingWrite>(group.Count);
+            foreach (var write in group)
+            {
+                if (_disposed)
+                {
+                    write.Fail(new ObjectDisposedException(nameof(SqliteDatabase)));
+                }
+                else if (write.TryStart())
+                {
+                    live.Add(write);
+                }
+            }
+
+            if (live.Count == 0)
+            {
+                return;
+            }
+
             SqliteTransaction? transaction = null;
+            var commitAsked = 0L;
+            var committed = false;
+            Exception? lostTo = null;
             try
             {
                 transaction = _writer.Begin();
-                var result = work(_writer, state);
+                var grouped = live.Count > 1;
+                foreach (var write in live)
+                {
+                    write.Granted = TimeProvider.GetTimestamp();
+                    if (grouped)
+                    {
+                        transaction.Save("w");
+                    }
+
+                    try
+                    {
+                        write.Run(_writer);
+                        if (grouped)
+                        {
+                            transaction.Release("w");
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        write.Error = ex is SqliteException sqlite ? Translate(sqlite, write.Operation) : ex;
+                        if (!grouped || TransactionLost())
+                        {
+                            lostTo = write.Error;
+                            // Alone, or SQLite rolled the whole transaction back (I/O error, disk full, busy): nothing
+                            // of the group is written.
+                            throw;
+                        }
+
+                        transaction.Rollback("w");
+                        transaction.Release("w");
+                    }
+                    finally
+                    {
+                        write.Released = TimeProvider.GetTimestamp();
+                    }
+                }
+
+                commitAsked = TimeProvider.GetTimestamp();
                 transaction.Commit();
-                return result;
+                committed = true;
+                SqliteTelemetry.RecordWrite(TimeProvider, CommitOperation, commitAsked, commitAsked, TimeProvider.GetTimestamp());
+                foreach (var write in live)
+                {
+                    write.Complete(TimeProvider);
+                }
             }
-            catch (SqliteException ex)
+            catch (Exception ex)
             {
-                throw Translate(ex, operation);
+                // Nothing of the group is written. A write that threw keeps its own error; a commit that failed is
+                // reported to each write under its own operation; the others lost their transaction to another write.
+                foreach (var write in live)
+                {
+                    var error = write.Error
+                        ?? (lostTo is not null ? GroupLost(write.Operation, lostTo)
+                            : ex is SqliteException sqlite ? Translate(sqlite, write.Operation)
+                            : ex);
+                    write.Fail(error, TimeProvider);
+                }
             }
             finally
             {
                 _writer.Transaction = null;
                 transaction?.Dispose();
             }
+
+            if (committed)
+            {
+                AfterCommit();
+            }
         }
         finally
         {
-            SqliteTelemetry.RecordWrite(TimeProvider, operation, asked, granted);
             _writeLock.Release();
         }
     }
+
+    /// <summary>
+    /// After each commit (writer lock held): asks the background checkpointer to copy the WAL into the database, or,
+    /// when the WAL has grown past <see cref="WalPagesLimit"/> (the background checkpoint never caught up with the writer
+    /// before its next transaction, so SQLite could not start the WAL over) or the checkpointer failed, checkpoints here,
+    /// between two transactions, so the next one starts the WAL over.
+    /// </summary>
+    private void AfterCommit()
+    {
+        if (_checkpointByWriter)
+        {
+            // Its writes are committed and reported; a failure here is the checkpoint's only (tried again next commit).
+            _checkpointByWriter = CheckpointFailure is not null;
+            try
+            {
+                _writer.Execute("PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException ex)
+            {
+                CheckpointFailure = Translate(ex, "checkpoint the WAL");
+                _checkpointByWriter = true;
+            }
+
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _checkpointRequested, 1) == 0)
+        {
+            _checkpointSignal.Release();
+        }
+    }
+
+    private async Task CheckpointLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _checkpointSignal.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                Volatile.Write(ref _checkpointRequested, 0);
+                // PASSIVE: copies what no reader still needs, never waits for or blocks the writer or the readers.
+                using var command = _checkpointer.Connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+                using var reader = command.ExecuteReader();
+                if (reader.Read() && reader.GetInt64(1) > WalPagesLimit)
+                {
+                    _checkpointByWriter = true;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (SqliteException ex)
+        {
+            // Nothing is lost: the writer checkpoints after every commit from now on, as SQLite's default does, and the
+            // failure stays readable (CheckpointFailure) for diagnostics.
+            CheckpointFailure = Translate(ex, "checkpoint the WAL");
+            _checkpointByWriter = true;
+        }
+    }
+
+    /// <summary>The operation name the commit of a write transaction is recorded under (<see cref="SqliteTelemetry"/>).</summary>
+    internal const string CommitOperation = "commit the write transaction";
+
+    /// <summary>True when SQLite ended the open transaction itself (it does on some errors: I/O, disk full, busy, out of memory).</summary>
+    private bool TransactionLost() => SQLitePCL.raw.sqlite3_get_autocommit(_writer.Connection.Handle) != 0;
+
+    private InvalidOperationException GroupLost(string operation, Exception cause) => new(
+        $"The SQLite store failed to {operation} in '{DataSource}': another write in the same transaction failed and the transaction was lost ({cause.Message}); nothing of it was written.",
+        cause);
 
     /// <summary>Runs <paramref name="work"/> on a pooled reader connection (autocommit: each statement reads the latest commit).</summary>
     public T Read<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work)
@@ -172,6 +405,9 @@ internal sealed class SqliteDatabase : IDisposable
             return;
         }
 
+        _stopping.Cancel();
+        _checkpointLoop.GetAwaiter().GetResult();
+        _checkpointer.Dispose();
         _writeLock.Wait();
         try
         {
@@ -304,4 +540,112 @@ internal sealed class SqliteDatabase : IDisposable
 
     private static string LibraryVersion =>
         "Journeys.Sqlite " + (typeof(SqliteDatabase).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+
+    /// <summary>A write waiting for (or run by) the writer: its work, its caller's task and its timestamps.</summary>
+    private abstract class PendingWrite
+    {
+        private const int Queued = 0;
+        private const int Started = 1;
+        private const int Cancelled = 2;
+        private readonly CancellationTokenRegistration _registration;
+        private int _state;
+
+        protected PendingWrite(string operation, long asked, CancellationToken cancellationToken)
+        {
+            Operation = operation;
+            Asked = asked;
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Cancelled while still queued: the caller stops waiting and the write never runs. Once started it runs
+                // to its commit, as a write that held the lock did before.
+                _registration = cancellationToken.UnsafeRegister(static (w, token) => ((PendingWrite)w!).Cancel(token), this);
+            }
+        }
+
+        public string Operation { get; }
+
+        public long Asked { get; }
+
+        public long Granted { get; set; }
+
+        public long Released { get; set; }
+
+        /// <summary>What the write threw (rolled back to its savepoint), if anything.</summary>
+        public Exception? Error { get; set; }
+
+        /// <summary>Claims the write for running; false when its caller cancelled first.</summary>
+        public bool TryStart()
+        {
+            _registration.Dispose();
+            return Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+        }
+
+        public abstract void Run(SqliteSession session);
+
+        /// <summary>Completes the caller's task after the commit: its result, or what it threw.</summary>
+        public void Complete(TimeProvider time)
+        {
+            SqliteTelemetry.RecordWrite(time, Operation, Asked, Granted, Released);
+            if (Error is { } error)
+            {
+                SetException(error);
+            }
+            else
+            {
+                SetResult();
+            }
+        }
+
+        public void Fail(Exception error, TimeProvider time)
+        {
+            if (Granted == 0)
+            {
+                // Never ran: the transaction was lost before its turn.
+                Granted = Released = time.GetTimestamp();
+            }
+
+            SqliteTelemetry.RecordWrite(time, Operation, Asked, Granted, Released);
+            SetException(error);
+        }
+
+        public void Fail(Exception error)
+        {
+            _registration.Dispose();
+            if (Interlocked.Exchange(ref _state, Started) == Queued)
+            {
+                SetException(error);
+            }
+        }
+
+        protected abstract void SetResult();
+
+        protected abstract void SetException(Exception error);
+
+        protected abstract void SetCanceled(CancellationToken token);
+
+        private void Cancel(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued)
+            {
+                SetCanceled(token);
+            }
+        }
+    }
+
+    private sealed class PendingWrite<TState, T>(string operation, TState state, Func<SqliteSession, TState, T> work, long asked, CancellationToken cancellationToken)
+        : PendingWrite(operation, asked, cancellationToken)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Run(SqliteSession session) => _result = work(session, state);
+
+        protected override void SetResult() => _completion.TrySetResult(_result!);
+
+        protected override void SetException(Exception error) => _completion.TrySetException(error);
+
+        protected override void SetCanceled(CancellationToken token) => _completion.TrySetCanceled(token);
+    }
 }

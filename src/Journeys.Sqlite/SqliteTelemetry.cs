@@ -4,7 +4,8 @@ namespace Journeys.Sqlite;
 
 /// <summary>
 /// The SQLite store's metrics, on the meter named <c>Journeys</c> like the engine's (<c>AddMeter("Journeys")</c>). The
-/// store has one writer connection: every write transaction first waits for it, then holds it. Both times are recorded
+/// store has one writer connection: every write first waits for it, then holds it (queued writes share one transaction,
+/// whose commit is recorded on its own under the operation <c>commit the write transaction</c>, wait 0). Both times are recorded
 /// per write, tagged with the operation (the store's own constant text, such as <c>enroll customers</c>; never customer
 /// data), so a slow phase can be told apart: doing its own work (hold) or queued behind other writes (wait).
 /// </summary>
@@ -19,20 +20,19 @@ internal static class SqliteTelemetry
         "journeys.sqlite.write.wait", "s", "Time a write transaction waited for the store's single writer connection.");
 
     public static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
-        "journeys.sqlite.write.duration", "s", "Time a write transaction held the writer connection (its statements and commit).");
+        "journeys.sqlite.write.duration", "s", "Time a write held the writer connection (its statements; the commit of its transaction is recorded under the operation 'commit the write transaction').");
 
     /// <summary>
-    /// Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to now), timestamps
-    /// of <paramref name="time"/> (the store's clock, so a test's fake clock drives it).
+    /// Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to
+    /// <paramref name="released"/>), timestamps of <paramref name="time"/> (the store's clock, so a test's fake clock drives it).
     /// </summary>
-    public static void RecordWrite(TimeProvider time, string operation, long asked, long granted)
+    public static void RecordWrite(TimeProvider time, string operation, long asked, long granted, long released)
     {
         if (!WriteWait.Enabled && !WriteDuration.Enabled)
         {
             return;
         }
 
-        var released = time.GetTimestamp();
         var tag = new KeyValuePair<string, object?>(OperationTag, operation);
         WriteWait.Record(time.GetElapsedTime(asked, granted).TotalSeconds, tag);
         WriteDuration.Record(time.GetElapsedTime(granted, released).TotalSeconds, tag);
