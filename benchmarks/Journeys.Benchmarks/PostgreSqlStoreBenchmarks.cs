@@ -31,7 +31,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ShortMode(warmups: 1)]
-[BenchmarkDotNet.Attributes.Config(typeof(StoreBenchmarkConfig))]
+[BenchmarkDotNet.Attributes.Config(typeof(PostgreSqlStoreBenchmarkConfig))]
 public class PostgreSqlStoreBenchmarks
 {
     /// <summary>The environment variable naming the server.</summary>
