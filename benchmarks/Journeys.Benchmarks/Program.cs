@@ -29,6 +29,17 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "growth-probe")
+        {
+            await GrowthProbe.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20,
+                args.Length > 3 ? int.Parse(args[3], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 20_000,
+                args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1,
+                args.Length > 5 && args[5] == "force-gc");
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "lateness-probe")
         {
             await LatenessProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "no-delay");
