@@ -4,8 +4,9 @@ using System.Globalization;
 namespace Journeys.Benchmarks;
 
 /// <summary>
-/// <c>growth-probe waiting [runs] [customers]</c>: one <see cref="CostGrowthBenchmarks"/> host in this process, then
-/// <c>runs</c> invocations, each printed with wall time, process CPU time, GC collections per generation and GC pause
+/// <c>growth-probe waiting [runs] [customers] [ops-per-group] [force-gc]</c>: one <see cref="CostGrowthBenchmarks"/> host in
+/// this process, then <c>runs</c> invocations (with <c>force-gc</c>, a full blocking collection before every
+/// <c>ops-per-group</c> of them, as BenchmarkDotNet does between iterations by default), each printed with wall time, process CPU time, GC collections per generation and GC pause
 /// time (figures that do not depend on how busy the machine is, beside the wall time that does).
 /// </summary>
 public static class GrowthProbe
@@ -13,6 +14,10 @@ public static class GrowthProbe
     /// <summary>Runs the probe.</summary>
     public static async Task RunAsync(int waiting, int runs, int customers, int opsPerGroup, bool forceGc)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(waiting);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(runs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(customers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(opsPerGroup);
         var benchmark = new CostGrowthBenchmarks { Waiting = waiting, Customers = customers };
         benchmark.Setup();
         try
