@@ -77,7 +77,7 @@ public sealed class HandoffDispatchTests
         options.DefaultChannelPolicy.MaxRetryAttempts = 0;
     }
 
-    private static int ShardOf(string customerId) => (int)(StableHash.Hash(customerId, 0) % 2UL);
+    private static int ShardOf(string customerId) => LeaseRenewal.ShardOf(customerId, 2);
 
     /// <summary>Sends of blocked customers wait until released (in real time, bounded); every start and finish is noted in order.</summary>
     private sealed class GatedSender : IChannelSender
