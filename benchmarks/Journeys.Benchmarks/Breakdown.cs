@@ -47,7 +47,9 @@ internal static class Breakdown
 
         await using var scenario = await EngineScenario.StartAsync(customers, shards, Report);
         scenario.PacedPolling = EngineScenario.PacedPollingDefault;
+        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         GC.Collect();
+        sampler?.Start();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var gen0 = GC.CollectionCount(0);
         var gen1 = GC.CollectionCount(1);
@@ -78,6 +80,7 @@ internal static class Breakdown
             $"  allocated {bytes / 1048576.0:N0} MB ({bytes / (double)customers:N0} B/customer, sends included); GC gen0/1/2: {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms; CPU {cpuUsed.TotalMilliseconds:N0} ms over {total.TotalMilliseconds:N0} ms wall"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  thread-pool work items {workItemsRun:N0} ({workItemsRun / (double)customers:N2} per customer), lock contentions {contended:N0}; CPU {cpuUsed.TotalMilliseconds * 1000 / customers:N2} µs per customer; statistics polls {scenario.Polls:N0} ({(scenario.PacedPolling ? "paced" : "every 1 ms")})"));
+        sampler?.StopAndPrint(bytes, customers);
     }
 
     /// <summary>The shard's work for every enrollment, on one thread, each stage timed separately.</summary>

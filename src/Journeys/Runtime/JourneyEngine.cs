@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
@@ -28,6 +29,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly IStatisticsStore _statistics;
     private readonly ICustomerStore _customers;
     private readonly InMemoryCustomerStore? _memoryCustomers;
+
+    // The in-memory outbox takes the dispatcher's results as values (InMemoryEngineStore.Complete): no record per message.
+    private readonly InMemoryEngineStore? _memoryOutbox;
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
@@ -76,6 +80,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _statistics = statistics;
         _customers = customers;
         _memoryCustomers = customers as InMemoryCustomerStore;
+        _memoryOutbox = outbox as InMemoryEngineStore;
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
@@ -926,12 +931,29 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// </summary>
     private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
     {
-        var results = new OutboxResult[due.Count];
+        // Results as values in a rented array: no object per message; only a store other than the in-memory one gets
+        // them as OutboxResult records (its contract).
+        var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Count);
         var events = new List<CustomerEvent>();
         try
         {
             await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
-            await _outbox.CompleteAsync(_options.OwnerId, results, stoppingToken).ConfigureAwait(false);
+            if (_memoryOutbox is { } memory)
+            {
+                stoppingToken.ThrowIfCancellationRequested();
+                memory.Complete(_options.OwnerId, results.AsSpan(0, due.Count));
+            }
+            else
+            {
+                var records = new OutboxResult[due.Count];
+                for (var i = 0; i < records.Length; i++)
+                {
+                    records[i] = results[i].ToResult();
+                }
+
+                await _outbox.CompleteAsync(_options.OwnerId, records, stoppingToken).ConfigureAwait(false);
+            }
+
             if (events.Count > 0)
             {
                 await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
@@ -952,6 +974,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
         finally
         {
+            ArrayPool<OutboxOutcome>.Shared.Return(results, clearArray: true);
             _renewal.Sent(due);
         }
     }
@@ -978,7 +1001,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
     /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxResult[] results, List<CustomerEvent> events, CancellationToken cancellationToken)
+    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
         for (var i = 0; i < due.Count; i++)
@@ -1011,22 +1034,22 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
-    private static async Task StoreResultAsync(ValueTask<OutboxResult> send, OutboxResult[] results, int index) =>
+    private static async Task StoreResultAsync(ValueTask<OutboxOutcome> send, OutboxOutcome[] results, int index) =>
         results[index] = await send.ConfigureAwait(false);
 
     /// <summary>How many sends of one outbox batch may wait at the same time.</summary>
     private const int MaxConcurrentSends = 16;
 
-    private async ValueTask<OutboxResult> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
+    private async ValueTask<OutboxOutcome> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
     {
         var message = entry.Message;
         var policy = _options.SendPolicy;
         if (message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null))
         {
             var held = await ApplySendPolicyAsync(entry, policy, cancellationToken).ConfigureAwait(false);
-            if (held is not null)
+            if (held is { } outcome)
             {
-                return held;
+                return outcome;
             }
         }
 
@@ -1065,11 +1088,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, counter);
 
         // The resilience pipeline has already retried transient failures; what is left is final.
-        return new OutboxResult(message.MessageId, result, null, deltas);
+        return new OutboxOutcome(message.MessageId, result, null, deltas);
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
-    private async ValueTask<OutboxResult?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, CancellationToken cancellationToken)
+    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, CancellationToken cancellationToken)
     {
         var message = entry.Message;
         var now = _time.GetUtcNow();
@@ -1083,14 +1106,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (policy.IsQuiet(local))
             {
                 // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
-                return new OutboxResult(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextOccurrence(now, end, zone), []);
+                return new OutboxOutcome(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextOccurrence(now, end, zone), []);
             }
         }
 
         if (policy.FrequencyCap is { } cap && !_frequency.TryReserve(message.CustomerId, now, policy.FrequencyCapWindow, cap))
         {
             StatisticDelta[] capped = message.JourneyId is null ? [] : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped);
-            return new OutboxResult(message.MessageId, SendResult.Permanent("frequency cap"), null, capped);
+            return new OutboxOutcome(message.MessageId, SendResult.Permanent("frequency cap"), null, capped);
         }
 
         return null;

@@ -1,3 +1,4 @@
+using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
@@ -80,5 +81,45 @@ public sealed class InMemoryEngineStoreTests
                 Assert.Equal(2, enrollment.ConcurrencyToken);
             }
         }
+    }
+
+    private static OutboxMessage Message(string messageId, Guid enrollmentId) =>
+        new(new OutboundMessage(messageId, "key:" + messageId, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollmentId, T0);
+
+    [Fact]
+    public async Task Commit_refusing_a_repeated_or_pending_message_id_leaves_no_id_reserved_and_the_next_commit_is_unaffected()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        IOutboxStore outbox = store;
+        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
+        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
+        var first = claimed[0].Enrollment;
+        var second = claimed[1].Enrollment;
+        EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
+            new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
+
+        // Repeated within the batch, in the second checkpoint: the ids the first checkpoint reserved go again.
+        var repeated = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync(
+            "owner",
+            [Checkpoint(first, Message("a", first.Id), Message("b", first.Id)), Checkpoint(second, Message("c", second.Id), Message("b", second.Id))], null));
+        Assert.Contains("adds outbox message 'b', which is already pending; nothing was written", repeated.Message, StringComparison.Ordinal);
+        Assert.Empty(await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(EnrollmentStatus.Active, (await store.GetByCustomerAsync("c1"))[0].Status);
+
+        // The same ids are free for the next commit, and its messages are claimable.
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(first, Message("a", first.Id), Message("b", first.Id))], null));
+        Assert.Equal(["a", "b"], (await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId));
+
+        // Pending in the store: refused, and the other new id of the batch is not left behind.
+        var pending = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync("owner", [Checkpoint(second, Message("d", second.Id), Message("a", second.Id))], null));
+        Assert.Contains("adds outbox message 'a', which is already pending", pending.Message, StringComparison.Ordinal);
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(second, Message("d", second.Id))], null));
+        Assert.Equal(["d"], (await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId));
+
+        // A result from an owner that does not hold the message leaves it in place for the one that does.
+        await outbox.CompleteAsync("someone-else", [new OutboxResult("d", SendResult.Sent, null, [])]);
+        Assert.Equal([true], await outbox.RenewLeasesAsync("dispatcher", ["d"], T0, TimeSpan.FromMinutes(2)));
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult("d", SendResult.Sent, null, [])]);
+        Assert.Equal([false], await outbox.RenewLeasesAsync("dispatcher", ["d"], T0, TimeSpan.FromMinutes(2)));
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Journeys.Model;
 
 namespace Journeys.Storage.InMemory;
@@ -33,9 +34,10 @@ internal sealed partial class InMemoryEngineStore
 
     private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
 
-    // CommitAsync's scratch: the enrollments accepted so far and the outbox message ids of the batch.
+    // CommitAsync's scratch: the enrollments accepted so far, and the outbox entries of the batch (their ids already
+    // reserved in the outbox map by the checks, placed where claims find them when the commit is applied).
     private readonly HashSet<Guid> _commitAccepted = [];
-    private readonly HashSet<string> _commitMessageIds = new(StringComparer.Ordinal);
+    private readonly List<OutboxEntry> _commitOutbox = [];
 
     // EnrollAsync's scratch: the enrollment ids of the call, to refuse one used twice.
     private readonly HashSet<Guid> _enrollIds = [];
@@ -232,7 +234,7 @@ internal sealed partial class InMemoryEngineStore
                 // empty after a commit that went through (flushed); after one that failed, nothing of it is counted.
                 _commitTally.Clear();
                 _commitAccepted.Clear();
-                _commitMessageIds.Clear();
+                _commitOutbox.Clear();
                 _commitEntries.Clear();
             }
         }
@@ -242,14 +244,14 @@ internal sealed partial class InMemoryEngineStore
     {
         var applied = new bool[checkpoints.Count];
         var accepted = _commitAccepted;
-        var messageIds = _commitMessageIds;
+        var outbox = _commitOutbox;
         var entries = _commitEntries;
 
-        // The outbox lock only while the pending ids are checked and while the messages are added: the dispatcher's
-        // claims and completions wait for those moments, not for the whole commit.
+        // The outbox lock only while the pending ids are checked (and reserved) and while the messages are placed: the
+        // dispatcher's claims and completions wait for those moments, not for the whole commit.
         using (_outboxLock.EnterScope())
         {
-            ValidateLocked(owner, checkpoints, applied, accepted, messageIds, entries);
+            ValidateLocked(owner, checkpoints, applied, accepted, outbox, entries);
         }
 
         lock (_customers.SyncRoot)
@@ -269,25 +271,19 @@ internal sealed partial class InMemoryEngineStore
 
         // Messages and statistics last, under the outbox lock: a claim that sees this commit's messages comes after its
         // statistics were added too (a statistics read needs only the statistics lock; state reads wait for the store lock).
+        // The entries are in the outbox map since the checks, but in no queue or heap until here, so no claim, completion
+        // or renewal could see them in between (each finds a message through those, or needs its lease).
         using (_outboxLock.EnterScope())
         {
-            for (var i = 0; i < checkpoints.Count; i++)
+            foreach (var entry in outbox)
             {
-                if (applied[i])
+                if (outboxHandoff is not null && outboxHandoff.Covers(entry.Message))
                 {
-                    var outbox = checkpoints[i].Outbox;
-                    for (var m = 0; m < outbox.Count; m++)
-                    {
-                        var message = outbox[m];
-                        if (outboxHandoff is not null && outboxHandoff.Covers(message))
-                        {
-                            AddLeasedOutboxLocked(message, owner, outboxHandoff.ExpiresAt);
-                        }
-                        else
-                        {
-                            AddOutboxLocked(message);
-                        }
-                    }
+                    PlaceLeasedOutboxLocked(entry, owner, outboxHandoff.ExpiresAt);
+                }
+                else
+                {
+                    PlaceOutboxLocked(entry);
                 }
             }
 
@@ -297,45 +293,65 @@ internal sealed partial class InMemoryEngineStore
         return applied;
     }
 
-    // The checks of a commit, before anything is written (the caller holds the store lock and the outbox lock).
-    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, HashSet<string> messageIds, List<EnrollmentEntry> entries)
+    // The checks of a commit, before anything is visible (the caller holds the store lock and the outbox lock). The
+    // messages of accepted checkpoints get their entries and their ids in the outbox map here, one lookup each (a
+    // repeated or pending id is found by the same lookup); if a check fails, the ids reserved so far are removed again.
+    private void ValidateLocked(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, HashSet<Guid> accepted, List<OutboxEntry> outboxEntries, List<EnrollmentEntry> entries)
     {
-        for (var i = 0; i < checkpoints.Count; i++)
+        try
         {
-            var checkpoint = checkpoints[i];
-            var state = checkpoint.State;
-            if (!_enrollments.TryGetValue(state.Id, out var entry)
-                || entry.ConcurrencyToken != checkpoint.ExpectedToken
-                || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
-                || !accepted.Add(state.Id))
+            for (var i = 0; i < checkpoints.Count; i++)
             {
-                continue;
-            }
-
-            if (!string.Equals(state.JourneyId, entry.JourneyId, StringComparison.Ordinal)
-                || state.Version != entry.Version
-                || !string.Equals(state.CustomerId, entry.CustomerId, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
-            }
-
-            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
-            var outbox = checkpoint.Outbox;
-            for (var m = 0; m < outbox.Count; m++)
-            {
-                if (outbox[m]?.Message?.MessageId is not { } messageId)
+                var checkpoint = checkpoints[i];
+                var state = checkpoint.State;
+                if (!_enrollments.TryGetValue(state.Id, out var entry)
+                    || entry.ConcurrencyToken != checkpoint.ExpectedToken
+                    || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
+                    || !accepted.Add(state.Id))
                 {
-                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                    continue;
                 }
 
-                if (_outbox.ContainsKey(messageId) || !messageIds.Add(messageId))
+                if (!string.Equals(state.JourneyId, entry.JourneyId, StringComparison.Ordinal)
+                    || state.Version != entry.Version
+                    || !string.Equals(state.CustomerId, entry.CustomerId, StringComparison.Ordinal))
                 {
-                    throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
                 }
+
+                // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
+                var outbox = checkpoint.Outbox;
+                for (var m = 0; m < outbox.Count; m++)
+                {
+                    var message = outbox[m];
+                    if (message?.Message?.MessageId is not { } messageId)
+                    {
+                        throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
+                    }
+
+                    ref var reserved = ref CollectionsMarshal.GetValueRefOrAddDefault(_outbox, messageId, out var exists);
+                    if (exists)
+                    {
+                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                    }
+
+                    reserved = new OutboxEntry(message);
+                    outboxEntries.Add(reserved);
+                }
+
+                applied[i] = true;
+                entries.Add(entry);
+            }
+        }
+        catch
+        {
+            // Nothing was written: the ids this commit reserved go again (they are its own: a pending id was refused).
+            foreach (var reserved in outboxEntries)
+            {
+                _outbox.Remove(reserved.Message.Message.MessageId);
             }
 
-            applied[i] = true;
-            entries.Add(entry);
+            throw;
         }
     }
 

@@ -1,3 +1,5 @@
+using Journeys.Messaging;
+
 namespace Journeys.Storage.InMemory;
 
 /// <content>The outbox: pending messages ordered by due time, leases ordered by expiry.</content>
@@ -94,27 +96,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 foreach (var result in results)
                 {
-                    if (!_outbox.TryGetValue(result.MessageId, out var entry) || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
-                    _outboxDue.Remove(entry);
-                    _outboxLeases.Remove(entry);
-
-                    entry.LeaseOwner = null;
-                    if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
-                    {
-                        entry.Message = entry.Message with { DueAt = retryAt, Attempts = entry.Message.Attempts + 1 };
-                        _outboxDue.Add(entry);
-                    }
-                    else
-                    {
-                        _outbox.Remove(result.MessageId);
-                    }
-
-                    _outboxTally.Add(result.Statistics);
+                    CompleteLocked(owner, result.MessageId, result.Result, result.RetryAt, result.Statistics);
                 }
             }
             finally
@@ -125,6 +107,75 @@ internal sealed partial class InMemoryEngineStore
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// <see cref="CompleteAsync"/> for the engine's own dispatcher, with the same rules, from results held as values
+    /// (no <see cref="OutboxResult"/> per message). A statistic array shared by consecutive results is checked once.
+    /// </summary>
+    internal void Complete(string owner, ReadOnlySpan<OutboxOutcome> results)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        StatisticDelta[]? checkedDeltas = null;
+        for (var i = 0; i < results.Length; i++)
+        {
+            ref readonly var result = ref results[i];
+            if (result.MessageId is null || result.Statistics is null)
+            {
+                throw new ArgumentException($"Outbox result at index {i} has a null message id or statistics.", nameof(results));
+            }
+
+            if (!ReferenceEquals(result.Statistics, checkedDeltas))
+            {
+                ValidateDeltas(result.Statistics, nameof(results));
+                checkedDeltas = result.Statistics;
+            }
+        }
+
+        lock (_outboxLock)
+        {
+            try
+            {
+                foreach (ref readonly var result in results)
+                {
+                    CompleteLocked(owner, result.MessageId, result.Result, result.RetryAt, result.Statistics);
+                }
+            }
+            finally
+            {
+                Flush(_outboxTally);
+            }
+        }
+    }
+
+    // One result (the caller holds the outbox lock and flushes the tally).
+    private void CompleteLocked(string owner, string messageId, SendResult result, DateTimeOffset? retryAt, IReadOnlyList<StatisticDelta> statistics)
+    {
+        // Removed first (a success, the common result, is then one lookup) and put back when it stays.
+        if (!_outbox.Remove(messageId, out var entry))
+        {
+            return;
+        }
+
+        if (!string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+        {
+            _outbox.Add(entry.Message.Message.MessageId, entry);
+            return;
+        }
+
+        // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
+        _outboxDue.Remove(entry);
+        _outboxLeases.Remove(entry);
+
+        entry.LeaseOwner = null;
+        if (retryAt is { } at && !result.IsSuccess)
+        {
+            entry.Message = entry.Message with { DueAt = at, Attempts = entry.Message.Attempts + 1 };
+            _outbox.Add(entry.Message.Message.MessageId, entry);
+            _outboxDue.Add(entry);
+        }
+
+        _outboxTally.Add(statistics);
     }
 
     /// <inheritdoc />
@@ -173,14 +224,15 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    private void AddOutboxLocked(OutboxMessage message)
+    // A committed message's entry (its id already in the map) where claims find it, in arrival order.
+    private void PlaceOutboxLocked(OutboxEntry entry)
     {
-        var entry = new OutboxEntry(message, ++_outboxOrder);
-        _outbox.Add(message.Message.MessageId, entry);
-        if (_outboxQueue.Count == 0 || message.DueAt >= _outboxQueueLastDue)
+        entry.Order = ++_outboxOrder;
+        var dueAt = entry.Message.DueAt;
+        if (_outboxQueue.Count == 0 || dueAt >= _outboxQueueLastDue)
         {
             _outboxQueue.Enqueue(entry);
-            _outboxQueueLastDue = message.DueAt;
+            _outboxQueueLastDue = dueAt;
         }
         else
         {
@@ -189,10 +241,11 @@ internal sealed partial class InMemoryEngineStore
     }
 
     // A message handed over by its commit (OutboxHandoff): in the lease heap at once, as a claim would have put it.
-    private void AddLeasedOutboxLocked(OutboxMessage message, string owner, DateTimeOffset expiresAt)
+    private void PlaceLeasedOutboxLocked(OutboxEntry entry, string owner, DateTimeOffset expiresAt)
     {
-        var entry = new OutboxEntry(message, ++_outboxOrder) { LeaseOwner = owner, LeaseExpiresAt = expiresAt };
-        _outbox.Add(message.Message.MessageId, entry);
+        entry.Order = ++_outboxOrder;
+        entry.LeaseOwner = owner;
+        entry.LeaseExpiresAt = expiresAt;
         _outboxLeases.Add(entry);
     }
 
@@ -210,7 +263,7 @@ internal sealed partial class InMemoryEngineStore
         return byDue < 0 || (byDue == 0 && queued.Order < heaped.Order) ? queued : heaped;
     }
 
-    private sealed class OutboxEntry(OutboxMessage message, long order) : IHeapNode
+    private sealed class OutboxEntry(OutboxMessage message) : IHeapNode
     {
         public const int DueSlot = 0;
         public const int LeaseSlot = 1;
@@ -227,7 +280,8 @@ internal sealed partial class InMemoryEngineStore
         // Never changed while the entry is in a heap keyed on it.
         public OutboxMessage Message { get; set; } = message;
 
-        public long Order { get; } = order;
+        // Arrival order, given when the commit places the entry (before that it is in no queue or heap).
+        public long Order { get; set; }
 
         public string? LeaseOwner { get; set; }
 
