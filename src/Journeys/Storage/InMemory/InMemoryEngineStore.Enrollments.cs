@@ -254,19 +254,33 @@ internal sealed partial class InMemoryEngineStore
             ValidateLocked(owner, checkpoints, applied, accepted, outbox, entries);
         }
 
-        lock (_customers.SyncRoot)
+        try
         {
-            // The entries the checks found, one per applied checkpoint in order: no second lookup by id.
-            var next = 0;
-            for (var i = 0; i < checkpoints.Count; i++)
+            lock (_customers.SyncRoot)
             {
-                if (applied[i])
+                // The entries the checks found, one per applied checkpoint in order: no second lookup by id.
+                var next = 0;
+                for (var i = 0; i < checkpoints.Count; i++)
                 {
-                    ApplyLocked(entries[next++], checkpoints[i]);
+                    if (applied[i])
+                    {
+                        ApplyLocked(entries[next++], checkpoints[i]);
+                    }
                 }
+
+                _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
+            }
+        }
+        catch
+        {
+            // Not expected (the checks passed); if it happens, the message ids this commit reserved are not left taken
+            // by messages that will never be placed.
+            using (_outboxLock.EnterScope())
+            {
+                RemoveReservedLocked(outbox);
             }
 
-            _customers.ApplyFieldUpdatesLocked(checkpoints, applied);
+            throw;
         }
 
         // Messages and statistics last, under the outbox lock: a claim that sees this commit's messages comes after its
@@ -346,12 +360,17 @@ internal sealed partial class InMemoryEngineStore
         catch
         {
             // Nothing was written: the ids this commit reserved go again (they are its own: a pending id was refused).
-            foreach (var reserved in outboxEntries)
-            {
-                _outbox.Remove(reserved.Message.Message.MessageId);
-            }
-
+            RemoveReservedLocked(outboxEntries);
             throw;
+        }
+    }
+
+    // Removes the outbox ids a commit reserved and did not place (the caller holds the outbox lock).
+    private void RemoveReservedLocked(List<OutboxEntry> reserved)
+    {
+        foreach (var entry in reserved)
+        {
+            _outbox.Remove(entry.Message.Message.MessageId);
         }
     }
 

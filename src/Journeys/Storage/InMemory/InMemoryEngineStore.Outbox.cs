@@ -271,11 +271,14 @@ internal sealed partial class InMemoryEngineStore
         private int _dueIndex = -1;
         private int _leaseIndex = -1;
 
+        // The lease expiry as UTC ticks (8 bytes, not a DateTimeOffset's 16): only ever compared as an instant.
+        private long _leaseExpiresAt;
+
         public static readonly IComparer<OutboxEntry> ByDueAt = Comparer<OutboxEntry>.Create(static (x, y) =>
             x.Message.DueAt.CompareTo(y.Message.DueAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
         public static readonly IComparer<OutboxEntry> ByLeaseExpiry = Comparer<OutboxEntry>.Create(static (x, y) =>
-            x.LeaseExpiresAt.CompareTo(y.LeaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+            x._leaseExpiresAt.CompareTo(y._leaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
         // Never changed while the entry is in a heap keyed on it.
         public OutboxMessage Message { get; set; } = message;
@@ -285,7 +288,11 @@ internal sealed partial class InMemoryEngineStore
 
         public string? LeaseOwner { get; set; }
 
-        public DateTimeOffset LeaseExpiresAt { get; set; }
+        public DateTimeOffset LeaseExpiresAt
+        {
+            get => new(_leaseExpiresAt, TimeSpan.Zero);
+            set => _leaseExpiresAt = value.UtcTicks;
+        }
 
         public int GetHeapIndex(int slot) => slot == DueSlot ? _dueIndex : _leaseIndex;
 
