@@ -151,7 +151,7 @@ internal static class PostgreSqlSchema
                 WHERE lease_expires_at IS NOT NULL AND ready_seq IS NULL AND status IN (0, 1)
                 ORDER BY lease_expires_at, created_order) y) x
         WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id;
-        ALTER TABLE {s}.enrollments SET (fillfactor = 75);
+        ALTER TABLE {s}.enrollments SET (fillfactor = 40);
         """,
     ];
 
