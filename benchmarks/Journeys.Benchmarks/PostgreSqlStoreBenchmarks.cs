@@ -445,6 +445,10 @@ public class PostgreSqlStoreBenchmarks
                 await ExecuteAsync(dataSource, $"DROP INDEX {schema}.{name}");
             }
 
+            // Packed full, as before schema version 4: the store leaves 60 % of each page free for its claims' HOT
+            // updates, which the baseline's upserts (they change the indexed wake_at) cannot use; spreading the million
+            // rows over 2.5 times the pages would slow the baseline for a reason that is not the upsert's.
+            await ExecuteAsync(dataSource, $"ALTER TABLE {schema}.enrollments SET (fillfactor = 100)");
             var keys = new (string, Guid)[ExistingRows];
             var random = new Random(7);
             var now = DateTime.UtcNow;

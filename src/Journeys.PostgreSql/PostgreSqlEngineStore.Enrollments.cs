@@ -13,6 +13,33 @@ internal sealed partial class PostgreSqlEngineStore
     private const string PendingWakeEvent =
         "cardinality(e2.wake_events) > 0 AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = e2.customer_id AND v.sequence > e2.event_cursor AND v.name = ANY (e2.wake_events))";
 
+    // Where the event columns of ClaimSql's second kind of row start: after kind, ord and the enrollment's columns.
+    private const int ClaimEventOffset = 21;
+
+    // $1 = now, $2 = max items, $3 = owner, $4 = lease expiry. Unleased or expired rows only (an expired lease is
+    // claimable where its row stands); the claim writes only the lease columns, which no index holds, and leaves ready_seq
+    // and the timer as they are (the commit replaces them), so the update is HOT when the page has room. Rows of kind 0
+    // are the claimed enrollments (ord, then EnrollmentColumns); rows of kind 1 the events of their customers after
+    // the lowest cursor among them (customer, sequence, name, properties, time, message id, at ClaimEventOffset).
+    private static readonly string ClaimSql =
+        "WITH t AS (SELECT customer_id, enrollment_id, wake_at FROM {s}.enrollments"
+        + " WHERE status = 1 AND wake_at IS NOT NULL AND wake_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)"
+        + " ORDER BY wake_at, enrollment_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
+        + " r AS (SELECT customer_id, enrollment_id, ready_seq FROM {s}.enrollments WHERE ready_seq IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $1)"
+        + " ORDER BY ready_seq LIMIT $2 FOR UPDATE SKIP LOCKED),"
+        + " p AS (SELECT c.customer_id, c.enrollment_id, row_number() OVER (ORDER BY c.grp, c.wake_at, c.sid, c.rs) AS ord FROM ("
+        + " SELECT t.customer_id, t.enrollment_id, 0 AS grp, t.wake_at, t.enrollment_id AS sid, NULL::bigint AS rs FROM t"
+        + " UNION ALL SELECT r.customer_id, r.enrollment_id, 1, NULL, NULL, r.ready_seq FROM r"
+        + " WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.customer_id = r.customer_id AND t.enrollment_id = r.enrollment_id)) c"
+        + " ORDER BY ord LIMIT $2),"
+        + " c AS (UPDATE {s}.enrollments e SET lease_owner = $3, lease_expires_at = $4 FROM p"
+        + " WHERE e.customer_id = p.customer_id AND e.enrollment_id = p.enrollment_id"
+        + " RETURNING p.ord, " + string.Join(", ", EnrollmentColumns.Split(", ").Select(static c => "e." + c)) + ")"
+        + " SELECT 0 AS kind, c.*, NULL::text, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::text FROM c"
+        + " UNION ALL SELECT 1, " + string.Concat(Enumerable.Repeat("NULL, ", 20)) + "v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id"
+        + " FROM (SELECT customer_id, min(event_cursor) AS cursor FROM c GROUP BY customer_id) m"
+        + " JOIN {s}.events v ON v.customer_id = m.customer_id AND v.sequence > m.cursor";
+
     /// <inheritdoc />
     /// <remarks>
     /// One transaction: the (customer, journey) pairs of the batch are locked with transaction-scoped advisory locks (in a
@@ -289,13 +316,14 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One round trip: one <see cref="NpgsqlBatch"/> of three statements, which the server runs as one implicit
-    /// transaction (one Sync; an error rolls all of it back). Leases that expired by <paramref name="now"/> are released
-    /// (the owner stays recorded, so its late commit is accepted until someone else claims) and their enrollments go
-    /// back to the timers or the end of the ready queue; then due timers in (wake time, id) order and the ready queue in
-    /// arrival order are taken with <c>FOR UPDATE SKIP LOCKED</c>, so hosts claiming at once never get the same
-    /// enrollment, and stamped with the lease; last, the pending events of the claimed enrollments' customers are read
-    /// (rows leased to the owner with this claim's expiry: a superset at worst, filtered per enrollment by its cursor).
+    /// One round trip, one statement (its own implicit transaction): due timers in (wake time, id) order and the ready
+    /// queue in arrival order are taken with <c>FOR UPDATE SKIP LOCKED</c>, so hosts claiming at once never get the same
+    /// enrollment, and stamped with the lease; the same statement returns, after the claimed rows, the pending events of
+    /// their customers (rows of a second kind, a superset at worst, filtered per enrollment by its cursor). A lease that
+    /// expired by <paramref name="now"/> is claimable where its row stands (schema version 4): a claim keeps the row's
+    /// place in the timers or the ready queue until its commit, and changes only the unindexed lease columns, so it is
+    /// a HOT update (no index entry). The owner of an expired lease stays recorded until someone claims the row, so its
+    /// late commit is accepted until then.
     /// </remarks>
     public ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
     {
@@ -308,54 +336,25 @@ internal sealed partial class PostgreSqlEngineStore
         {
             var claimed = new List<(long Order, Enrollment State)>();
             var events = new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
-            var batch = new NpgsqlBatch(connection);
-            await using (batch.ConfigureAwait(false))
+            using (var claim = database.Command(connection, null, ClaimSql))
             {
-                var expire = new NpgsqlBatchCommand(database.Sql(
-                    "UPDATE {s}.enrollments e SET lease_expires_at = NULL, ready_seq = x.seq FROM ("
-                    + " SELECT y.customer_id, y.enrollment_id, CASE WHEN y.ready THEN nextval('{s}.ready_seq') END AS seq FROM ("
-                    + " SELECT e2.customer_id, e2.enrollment_id, (e2.status = 0 OR (e2.status = 1 AND " + PendingWakeEvent + ")) AS ready"
-                    + " FROM {s}.enrollments e2 WHERE e2.lease_expires_at <= $1 ORDER BY e2.lease_expires_at, e2.created_order FOR UPDATE SKIP LOCKED) y) x"
-                    + " WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id"));
-                expire.Parameters.Add(Parameter(at));
-                var claim = new NpgsqlBatchCommand(database.Sql(
-                    "WITH t AS (SELECT customer_id, enrollment_id, wake_at FROM {s}.enrollments"
-                    + " WHERE status = 1 AND wake_at IS NOT NULL AND wake_at <= $1 AND lease_expires_at IS NULL"
-                    + " ORDER BY wake_at, enrollment_id LIMIT $2 FOR UPDATE SKIP LOCKED),"
-                    + " r AS (SELECT customer_id, enrollment_id, ready_seq FROM {s}.enrollments WHERE ready_seq IS NOT NULL AND lease_expires_at IS NULL"
-                    + " ORDER BY ready_seq LIMIT $2 FOR UPDATE SKIP LOCKED),"
-                    + " p AS (SELECT c.customer_id, c.enrollment_id, row_number() OVER (ORDER BY c.grp, c.wake_at, c.sid, c.rs) AS ord FROM ("
-                    + " SELECT t.customer_id, t.enrollment_id, 0 AS grp, t.wake_at, t.enrollment_id AS sid, NULL::bigint AS rs FROM t"
-                    + " UNION ALL SELECT r.customer_id, r.enrollment_id, 1, NULL, NULL, r.ready_seq FROM r"
-                    + " WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.customer_id = r.customer_id AND t.enrollment_id = r.enrollment_id)) c"
-                    + " ORDER BY ord LIMIT $2)"
-                    + " UPDATE {s}.enrollments e SET lease_owner = $3, lease_expires_at = $4, ready_seq = NULL FROM p"
-                    + " WHERE e.customer_id = p.customer_id AND e.enrollment_id = p.enrollment_id"
-                    + " RETURNING p.ord, " + string.Join(", ", EnrollmentColumns.Split(", ").Select(static c => "e." + c))));
                 claim.Parameters.Add(Parameter(at));
                 claim.Parameters.Add(Parameter<long>(maxItems));
                 claim.Parameters.Add(Parameter(owner));
                 claim.Parameters.Add(Parameter(expiresAt));
-                // A later statement of the batch sees the claim's writes (a new snapshot per statement).
-                var read = new NpgsqlBatchCommand(database.Sql(
-                    "SELECT v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id FROM ("
-                    + " SELECT customer_id, min(event_cursor) AS cursor FROM {s}.enrollments WHERE lease_expires_at = $2 AND lease_owner = $1 GROUP BY customer_id) c"
-                    + " JOIN {s}.events v ON v.customer_id = c.customer_id AND v.sequence > c.cursor ORDER BY v.customer_id, v.sequence"));
-                read.Parameters.Add(Parameter(owner));
-                read.Parameters.Add(Parameter(expiresAt));
-                batch.BatchCommands.Add(expire);
-                batch.BatchCommands.Add(claim);
-                batch.BatchCommands.Add(read);
-                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows. Prepared, as commits are.
-                await batch.PrepareAsync(token).ConfigureAwait(false);
-                using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await claim.PrepareAsync(token).ConfigureAwait(false);
+                using var reader = await claim.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    claimed.Add((reader.GetInt64(0), ReadEnrollment(reader, 1)));
+                    if (reader.GetInt32(0) == 0)
+                    {
+                        claimed.Add((reader.GetInt64(1), ReadEnrollment(reader, 2)));
+                    }
+                    else
+                    {
+                        AddEventRow(reader, ClaimEventOffset, events);
+                    }
                 }
-
-                await reader.NextResultAsync(token).ConfigureAwait(false);
-                await ReadEventRowsAsync(reader, events, token).ConfigureAwait(false);
             }
 
             if (claimed.Count == 0)
@@ -364,6 +363,11 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             claimed.Sort(static (x, y) => x.Order.CompareTo(y.Order));
+            foreach (var list in events.Values)
+            {
+                list.Sort(static (x, y) => x.Sequence.CompareTo(y.Sequence));
+            }
+
             var items = new WorkItem[claimed.Count];
             for (var i = 0; i < items.Length; i++)
             {
@@ -572,27 +576,24 @@ internal sealed partial class PostgreSqlEngineStore
             return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken);
 
-    // Rows of (customer_id, sequence, name, properties, time, message_id), grouped by customer in the order read.
-    private static async ValueTask ReadEventRowsAsync(NpgsqlDataReader reader, Dictionary<string, List<SequencedEvent>> result, CancellationToken token)
+    // One row's event (customer_id, sequence, name, properties, time, message_id from offset), added to its customer's list.
+    private static void AddEventRow(NpgsqlDataReader reader, int offset, Dictionary<string, List<SequencedEvent>> result)
     {
-        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        var customerId = reader.GetString(offset);
+        if (!result.TryGetValue(customerId, out var list))
         {
-            var customerId = reader.GetString(0);
-            if (!result.TryGetValue(customerId, out var list))
-            {
-                list = [];
-                result.Add(customerId, list);
-            }
-
-            list.Add(new SequencedEvent(
-                reader.GetInt64(1),
-                new CustomerEvent(
-                    customerId,
-                    reader.GetString(2),
-                    FieldJson.Read(reader.GetString(3), StringComparer.Ordinal),
-                    reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5))));
+            list = [];
+            result.Add(customerId, list);
         }
+
+        list.Add(new SequencedEvent(
+            reader.GetInt64(offset + 1),
+            new CustomerEvent(
+                customerId,
+                reader.GetString(offset + 2),
+                FieldJson.Read(reader.GetString(offset + 3), StringComparer.Ordinal),
+                reader.GetFieldValue<DateTimeOffset>(offset + 4),
+                reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))));
     }
 
     private static IReadOnlyList<SequencedEvent> EventsAfter(Dictionary<string, List<SequencedEvent>> events, Enrollment state)

@@ -16,7 +16,9 @@ namespace Journeys.PostgreSql;
 /// <remarks>
 /// Readiness is kept in columns so claims use indexes: <c>ready_seq</c> is the enrollment's place in the ready queue
 /// (active ones, and waiting ones a pending event woke), taken from a sequence when it becomes ready; due timers are
-/// found through a partial index on <c>wake_at</c> of unleased waiting rows; leases through an index on their expiry.
+/// found through a partial index on <c>wake_at</c> of waiting rows. No index holds the lease columns (schema version 4):
+/// a claim keeps the row's place in its queue until the commit, so it changes no indexed column and is a HOT update;
+/// claims skip leased rows in the queues and take those whose lease expired where they stand.
 /// </remarks>
 internal sealed partial class PostgreSqlEngineStore(PostgreSqlDatabase database) : IEnrollmentStore, IOutboxStore, IStatisticsStore
 {

@@ -14,7 +14,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -131,6 +131,27 @@ internal static class PostgreSqlSchema
         """
         ALTER TABLE {s}.customers SET (fillfactor = 80);
         ALTER TABLE {s}.statistics SET (fillfactor = 50);
+        """,
+
+        // 4: a claim and a lease renewal change no indexed column of an enrollment, so with free space in its page
+        // (fillfactor) they are HOT updates: one heap record, no index entry (version 3 added five per claim). The
+        // lease columns leave every index: the lease-expiry index goes, the timer index no longer excludes leased rows
+        // (claims and the next-wake read skip them), and a claim keeps the row's place in the ready queue until its
+        // commit, so an expired lease is claimable where it stands and needs no index of its own. Rows that a
+        // version-3 claim leased (and took out of the ready queue) get their place back, in the order version 3's
+        // release of expired leases would have given them. Only the two indexes are dropped (and one rebuilt); no row
+        // is removed and no value is lost.
+        """
+        DROP INDEX {s}.enrollments_leases;
+        DROP INDEX {s}.enrollments_timers;
+        CREATE INDEX enrollments_timers ON {s}.enrollments (wake_at, enrollment_id) WHERE status = 1 AND wake_at IS NOT NULL;
+        UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (
+            SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM (
+                SELECT customer_id, enrollment_id FROM {s}.enrollments
+                WHERE lease_expires_at IS NOT NULL AND ready_seq IS NULL AND status IN (0, 1)
+                ORDER BY lease_expires_at, created_order) y) x
+        WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id;
+        ALTER TABLE {s}.enrollments SET (fillfactor = 40);
         """,
     ];
 

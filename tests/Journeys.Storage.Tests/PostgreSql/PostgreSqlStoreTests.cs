@@ -262,6 +262,47 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrating_a_version_3_schema_keeps_enrollments_and_gives_rows_a_version_3_claim_leased_their_queue_place_back()
+    {
+        var (database, store) = Host();
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 3);
+        Assert.Equal(3L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+
+        // As version 3 left them: "ready" in the ready queue; "leased" claimed by a host that then died (lease set,
+        // ready_seq cleared by its claim); "timer" waiting on a timer an hour away.
+        var ready = Guid.NewGuid();
+        var leased = Guid.NewGuid();
+        var timer = Guid.NewGuid();
+        await ExecuteAsync($"""
+            INSERT INTO {_schema}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, awaited_event, visit,
+                entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, created_order, ready_seq, lease_owner, lease_expires_at)
+            VALUES ('ready', '{ready}', 'j', 1, 'start', 0, NULL, NULL, 0, '{T0:O}', '{T0:O}', 1, ARRAY[]::text[], 0, '{T0:O}', 0, NULL, 1, nextval('{_schema}.ready_seq'), NULL, NULL),
+                ('leased', '{leased}', 'j', 1, 'start', 0, NULL, NULL, 0, '{T0:O}', '{T0:O}', 1, ARRAY[]::text[], 0, '{T0:O}', 0, NULL, 2, NULL, 'dead-host', '{T0.AddMinutes(1):O}'),
+                ('timer', '{timer}', 'j', 1, 'wait', 1, '{T0.AddHours(1):O}', NULL, 1, '{T0:O}', '{T0:O}', 2, ARRAY[]::text[], 0, '{T0:O}', 0, NULL, 3, NULL, NULL, NULL)
+            """);
+
+        await database.EnsureInitializedAsync(default);
+
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal(3L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.enrollments"));
+        Assert.Equal("{fillfactor=40}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.enrollments'::regclass"));
+        // No index holds a lease column, so a claim (which writes only those) can be a HOT update.
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{_schema}' AND tablename = 'enrollments' AND indexdef LIKE '%lease%'"));
+        Assert.Equal(6L, await ScalarAsync<long>($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{_schema}' AND tablename = 'enrollments'"));
+        Assert.Equal("dead-host", await TextAsync($"SELECT lease_owner FROM {_schema}.enrollments WHERE enrollment_id = '{leased}'"));
+
+        // Before the lease expires only the ready row is claimable; once it has, the leased row is; an hour on, the timer
+        // first, then the two unfinished claims whose leases expired meanwhile, where they stand in the ready queue.
+        Assert.Equal(["ready"], (await store.ClaimAsync("host", T0.AddSeconds(30), 10, TimeSpan.FromMinutes(1))).Select(w => w.Enrollment.CustomerId));
+        var taken = Assert.Single(await store.ClaimAsync("host", T0.AddMinutes(1), 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal((leased, 1L), (taken.Enrollment.Id, taken.Enrollment.ConcurrencyToken));
+        Assert.Equal(T0.AddHours(1), await store.GetNextWakeAsync());
+        var later = await store.ClaimAsync("host", T0.AddHours(1), 10, TimeSpan.FromMinutes(1));
+        Assert.Equal([timer, ready, leased], later.Select(w => w.Enrollment.Id));
+        Assert.Equal((EnrollmentStatus.Waiting, 2L), (later[0].Enrollment.Status, later[0].Enrollment.ConcurrencyToken));
+    }
+
+    [Fact]
     public async Task Statistic_writes_spread_over_counter_rows_and_reads_sum_them()
     {
         var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
