@@ -38,6 +38,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // The pump holds for the last moment before a due timer only on the system clock: a fake clock moves only when a
     // test moves it, so holding on it would never end. Zero: no hold (JourneysOptions.TimerWakeLead).
     private readonly TimeSpan _wakeLead;
+
+    // The pump's waits for the next timer on the system clock (null on any other clock, whose timers a test drives); made
+    // when the engine runs and disposed when it stops.
+    private SystemClockWaiter? _timerWaiter;
     private readonly ILogger _logger;
     private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -127,6 +131,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
         using var tracked = JourneysTelemetry.Track(this);
+        using var timerWaiter = ReferenceEquals(_time, TimeProvider.System) ? new SystemClockWaiter(_time) : null;
+        _timerWaiter = timerWaiter;
         var workers = new List<Task>((2 * _shards.Length) + 1);
         for (var i = 0; i < _shards.Length; i++)
         {
@@ -155,6 +161,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             await Task.WhenAll(workers).ConfigureAwait(false);
+            _timerWaiter = null;
             LogStopped(_logger, _options.OwnerId);
         }
     }
@@ -253,7 +260,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var timer = Task.Delay(WholeMilliseconds(due - lead - now), _time, idle.Token);
+            var timer = holdUntilDue && _timerWaiter is { } precise
+                ? precise.WaitUntilAsync(due - lead, idle.Token)
+                : Task.Delay(WholeMilliseconds(due - lead - now), _time, idle.Token);
             if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
             {
                 await idle.CancelAsync().ConfigureAwait(false);
