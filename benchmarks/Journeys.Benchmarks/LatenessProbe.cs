@@ -37,6 +37,9 @@ internal static class LatenessProbe
         var claimToCommit = new LatencySamples();
         var total = new LatencySamples();
         var sent = new LatencySamples();
+        var hop = new LatencySamples();
+        var gcPause = new LatencySamples();
+        var gcCounts = new List<(int Gen0, int Gen1, int Gen2)>();
         var dueBatchSizes = new List<int>();
         var resumedBatch = new LatencySamples();
         var inboxWait = new LatencySamples();
@@ -52,7 +55,9 @@ internal static class LatenessProbe
             if (!noDelayOnly)
             {
                 var runSent = new LatencySamples();
+                var runHop = new LatencySamples();
                 var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
+                recorder.Hop = runHop;
                 var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
@@ -65,11 +70,16 @@ internal static class LatenessProbe
                 try
                 {
                     var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var pause = GC.GetTotalPauseDuration();
+                    var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     await scenario.RunAsync(waitForSends: true);
                     if (run > 2)
                     {
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
+                        gcPause.Add(GC.GetTotalPauseDuration() - pause);
+                        gcCounts.Add((GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2));
                         sent.AddRange(runSent.Snapshot());
+                        hop.AddRange(runHop.Snapshot());
                     }
                 }
                 finally
@@ -133,9 +143,11 @@ internal static class LatenessProbe
         Console.WriteLine($"claim → commit:   {claimToCommit.Describe()}");
         Console.WriteLine($"due → commit:     {total.Describe()}");
         Console.WriteLine($"due → follow-up sent (the benchmark's lateness): {sent.Describe()}");
+        Console.WriteLine($"  commit → follow-up sent (hand-off, dispatcher loop): {hop.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
         Console.WriteLine($"  process CPU:    {cpu.Describe()}");
         foreach (var (name, samples) in phases)
