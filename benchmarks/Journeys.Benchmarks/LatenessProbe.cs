@@ -27,6 +27,13 @@ internal static class LatenessProbe
 {
     private static readonly ConcurrentQueue<string> Timeline = new();
 
+    // Per batch, its time ÷ its items (journeys.batch.duration) and its store commit's time ÷ its items: the batches that
+    // committed resumed enrollments and the others (the first pass: enroll → filter → split → send → delay).
+    private static readonly LatencySamples ResumedPerItem = new();
+    private static readonly LatencySamples FirstPassPerItem = new();
+    private static readonly LatencySamples ResumedCommitPerItem = new();
+    private static readonly LatencySamples FirstPassCommitPerItem = new();
+
     /// <param name="customers">Customers per run.</param>
     /// <param name="runs">Runs of each variant.</param>
     /// <param name="noDelayOnly">Only the no-delay runs (as a BenchmarkDotNet process of that case runs nothing else).</param>
@@ -146,6 +153,9 @@ internal static class LatenessProbe
         Console.WriteLine($"  commit → follow-up sent (hand-off, dispatcher loop): {hop.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
+        static string Micro(LatencySamples s) => string.Create(CultureInfo.InvariantCulture, $"n={s.Count:N0} p50={s.Percentile(50) * 1000:N2} µs p90={s.Percentile(90) * 1000:N2} µs");
+        Console.WriteLine($"  per item of a batch (start → commit ÷ items): first pass {Micro(FirstPassPerItem)}; resumed {Micro(ResumedPerItem)}");
+        Console.WriteLine($"  per item of its store commit: first pass {Micro(FirstPassCommitPerItem)}; resumed {Micro(ResumedCommitPerItem)}");
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
@@ -180,6 +190,15 @@ internal static class LatenessProbe
         };
         listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
         {
+            if (Probe.Recording && Probe.LastCommitItems > 0)
+            {
+                var perItem = TimeSpan.FromSeconds(seconds) / Probe.LastCommitItems;
+                var commitPerItem = Probe.LastCommitDuration / Probe.LastCommitItems;
+                (Probe.ResumedInLastCommit > 0 ? ResumedPerItem : FirstPassPerItem).Add(perItem);
+                (Probe.ResumedInLastCommit > 0 ? ResumedCommitPerItem : FirstPassCommitPerItem).Add(commitPerItem);
+                Probe.LastCommitItems = 0;
+            }
+
             if (Probe.ResumedInLastCommit > 0)
             {
                 Probe.ResumedInLastCommit = 0;
@@ -211,6 +230,12 @@ internal static class LatenessProbe
 
         [ThreadStatic]
         public static int ResumedCount;
+
+        [ThreadStatic]
+        public static int LastCommitItems;
+
+        [ThreadStatic]
+        public static TimeSpan LastCommitDuration;
 
         [ThreadStatic]
         public static DateTimeOffset LastCommitFirstDue;
@@ -256,7 +281,10 @@ internal static class LatenessProbe
 
             public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
             {
+                var committing = Stopwatch.GetTimestamp();
                 var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
+                LastCommitDuration = Stopwatch.GetElapsedTime(committing);
+                LastCommitItems = checkpoints.Count;
                 var at = time.GetUtcNow();
                 var n = 0;
                 var firstClaim = DateTimeOffset.MaxValue;
