@@ -232,10 +232,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// Waits for a signal or until <paramref name="due"/> on the engine's clock, whichever comes first. The wait is
     /// for an instant, not a duration: if the clock moves while the timer is being set up (a fake clock can jump), the
     /// timer is set up again, so a due timer is never overslept. With <paramref name="holdUntilDue"/> (the pump waiting
-    /// for the next enrollment timer) on the system clock, the timer is set <see cref="JourneysOptions.TimerWakeLead"/> early and the rest is
-    /// held (<see cref="HoldUntilAsync"/>), so the claim runs at the due instant instead of after the system
-    /// timer's whole millisecond and a thread hand-off. Waking early never runs a timer early: the store claims only
-    /// timers due at the claim's clock reading.
+    /// for the next enrollment timer) on the system clock, the wait is <see cref="SystemClockWaiter"/>'s (a thread woken by
+    /// the kernel's timer, within about a millisecond of the instant, instead of the .NET timer queue's coarse tick: 0–4 ms
+    /// late on a 250 Hz Linux kernel), and with a <see cref="JourneysOptions.TimerWakeLead"/> (off by default) it ends
+    /// that much early and the rest is held (<see cref="HoldUntilAsync"/>, a busy wait). Waking early never runs a timer
+    /// early: the store claims only timers due at the claim's clock reading.
     /// </summary>
     private async Task IdleAsync(Channel<bool> signal, DateTimeOffset due, CancellationToken stoppingToken, bool holdUntilDue = false)
     {

@@ -5,8 +5,9 @@ namespace Journeys.Runtime;
 /// timer. <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> on the system clock goes through the .NET timer
 /// queue, which counts time in ticks of a coarse clock: on Linux with a 250 Hz kernel (Debian's default) a 1 ms delay
 /// ended after 4.3 ms at p50 and a 3 ms delay after 3.1 or 6.2 ms (measured 2026-11-29 on the build machine), so a
-/// timer woke 0–4 ms late; on Windows the tick is 15.6 ms. A thread blocked in <see cref="Monitor.Wait(object, int)"/>
+/// timer woke 0–4 ms late. A thread blocked in <see cref="Monitor.Wait(object, int)"/>
 /// with a timeout is woken by the kernel's high-resolution timer instead: 1 ms waits ended after 1.06–1.09 ms there.
+/// (On Windows both follow the system timer's resolution, 15.6 ms unless an application raises it.)
 /// </summary>
 /// <remarks>
 /// One dedicated background thread per engine, blocked (no CPU) while it waits; the timeout is whole milliseconds, so a
