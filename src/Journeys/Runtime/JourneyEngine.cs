@@ -272,7 +272,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             var wait = signal.Reader.WaitToReadAsync(idle.Token).AsTask();
             var first = await Task.WhenAny(wait, timer).ConfigureAwait(false);
-            await idle.CancelAsync().ConfigureAwait(false);
+#pragma warning disable CA1849 // Synchronous: the pump stays on the thread that woke it (SystemClockWaiter's).
+            idle.Cancel();
+#pragma warning restore CA1849
             if (signal.Reader.TryRead(out _) || first != timer || lead == TimeSpan.Zero || stoppingToken.IsCancellationRequested)
             {
                 return;

@@ -13,8 +13,11 @@ namespace Journeys.Runtime;
 /// One dedicated background thread per engine, blocked (no CPU) while it waits; the timeout is whole milliseconds, so a
 /// wait ends at most about a millisecond after its instant (never before it: the thread reads the clock again after
 /// every wake-up and waits again while the instant is ahead). One wait at a time: a new wait replaces the previous one,
-/// which is cancelled (the pump is the only caller). A completed wait's continuation runs on the thread pool, not on this
-/// thread. The longest single timeout is <see cref="MaxTimeout"/>, so a step of the wall clock is noticed within it.
+/// which is cancelled (the pump is the only caller). A wait that reaches its instant is completed on this thread,
+/// outside its lock, and the waiting code continues here until it next waits: the pump's claim and its hand-over to the
+/// shards run at once on a thread the kernel has just woken, instead of queuing on the thread pool behind the shards'
+/// batches (on 2 cores both pool threads are often running a batch when a timer falls due). The longest single timeout
+/// is <see cref="MaxTimeout"/>, so a step of the wall clock is noticed within it.
 /// </remarks>
 internal sealed class SystemClockWaiter : IDisposable
 {
@@ -86,7 +89,10 @@ internal sealed class SystemClockWaiter : IDisposable
             Monitor.Pulse(_gate);
         }
 
-        _thread.Join();
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
     }
 
     private void Cancel(Waiter waiter, CancellationToken token)
@@ -105,33 +111,43 @@ internal sealed class SystemClockWaiter : IDisposable
 
     private void Run()
     {
-        lock (_gate)
+        while (true)
         {
-            while (!_disposed)
+            Waiter? reached = null;
+            lock (_gate)
             {
-                if (_waiter is not { } waiter)
+                while (!_disposed && reached is null)
                 {
-                    Monitor.Wait(_gate);
-                    continue;
+                    if (_waiter is not { } waiter)
+                    {
+                        Monitor.Wait(_gate);
+                        continue;
+                    }
+
+                    var remaining = waiter.Due - _time.GetUtcNow();
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        _waiter = null;
+                        reached = waiter;
+                        continue;
+                    }
+
+                    Monitor.Wait(_gate, TimeoutFor(remaining));
                 }
 
-                var remaining = waiter.Due - _time.GetUtcNow();
-                if (remaining <= TimeSpan.Zero)
+                if (reached is null)
                 {
+                    _waiter?.TrySetCanceled(CancellationToken.None);
                     _waiter = null;
-                    Interlocked.Increment(ref _completed);
-                    waiter.Registration.Unregister();
-
-                    // RunContinuationsAsynchronously: the waiting code continues on the thread pool, not here under the lock.
-                    waiter.TrySetResult();
-                    continue;
+                    return;
                 }
-
-                Monitor.Wait(_gate, TimeoutFor(remaining));
             }
 
-            _waiter?.TrySetCanceled();
-            _waiter = null;
+            Interlocked.Increment(ref _completed);
+            reached.Registration.Unregister();
+
+            // Outside the lock: the waiting code (the pump) continues on this thread until it next waits.
+            reached.TrySetResult();
         }
     }
 
@@ -142,7 +158,7 @@ internal sealed class SystemClockWaiter : IDisposable
     internal static int TimeoutFor(TimeSpan remaining) =>
         remaining >= MaxTimeout ? (int)MaxTimeout.TotalMilliseconds : (int)JourneyEngine.WholeMilliseconds(remaining).TotalMilliseconds;
 
-    private sealed class Waiter(SystemClockWaiter owner, DateTimeOffset due) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter(SystemClockWaiter owner, DateTimeOffset due) : TaskCompletionSource(TaskCreationOptions.None)
     {
         public DateTimeOffset Due { get; } = due;
 

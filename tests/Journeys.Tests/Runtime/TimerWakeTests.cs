@@ -96,6 +96,34 @@ public sealed class TimerWakeTests
         EngineHost.Eventually(() => host.Push.Messages.Count == 2, "the second send once the clock reached the timer");
     }
 
+    [Fact]
+    public async Task On_the_system_clock_the_claim_of_a_due_timer_runs_on_the_thread_the_timer_woke()
+    {
+        // The pump continues on SystemClockWaiter's thread: the claim does not wait for a thread-pool thread (both may be
+        // running shard batches). Before, it was a thread-pool continuation.
+        var threads = new ConcurrentQueue<string?>();
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => new ClaimThreadRecorder(sp.GetRequiredService<InMemoryEngineStore>(), threads));
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"), new Campaign("again", Channel.Push, "Again"))
+            .Configure(o => o.ShardCount = 2));
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("c@example.com")]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["c@example.com"])
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello").Delay(Delay, id: "wait-1").Delay(Delay, id: "wait-2").Send(Channel.Push, "again", id: "again")).Build());
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => push.Messages.Count == 2, "the message after both timers");
+
+        Assert.Equal(2, threads.Count);
+        Assert.All(threads, name => Assert.Equal("Journeys timer wake", name));
+    }
+
     private sealed class ClaimRecorder(IEnrollmentStore inner, ConcurrentQueue<(DateTimeOffset ClaimNow, DateTimeOffset ClockAfter, DateTimeOffset WakeAt)> claims) : DelegatingEnrollmentStore(inner)
     {
         public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
@@ -108,6 +136,20 @@ public sealed class TimerWakeTests
                 {
                     claims.Enqueue((now, clock, wakeAt));
                 }
+            }
+
+            return claimed;
+        }
+    }
+
+    private sealed class ClaimThreadRecorder(IEnrollmentStore inner, ConcurrentQueue<string?> threads) : DelegatingEnrollmentStore(inner)
+    {
+        public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            if (claimed.Any(item => item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: not null }))
+            {
+                threads.Enqueue(Thread.CurrentThread.Name);
             }
 
             return claimed;
