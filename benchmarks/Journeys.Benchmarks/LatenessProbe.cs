@@ -27,6 +27,13 @@ internal static class LatenessProbe
 {
     private static readonly ConcurrentQueue<string> Timeline = new();
 
+    // Per batch, its time ÷ its items (journeys.batch.duration) and its store commit's time ÷ its items: the batches that
+    // committed resumed enrollments and the others (the first pass: enroll → filter → split → send → delay).
+    private static readonly LatencySamples ResumedPerItem = new();
+    private static readonly LatencySamples FirstPassPerItem = new();
+    private static readonly LatencySamples ResumedCommitPerItem = new();
+    private static readonly LatencySamples FirstPassCommitPerItem = new();
+
     /// <param name="customers">Customers per run.</param>
     /// <param name="runs">Runs of each variant.</param>
     /// <param name="noDelayOnly">Only the no-delay runs (as a BenchmarkDotNet process of that case runs nothing else).</param>
@@ -37,6 +44,9 @@ internal static class LatenessProbe
         var claimToCommit = new LatencySamples();
         var total = new LatencySamples();
         var sent = new LatencySamples();
+        var hop = new LatencySamples();
+        var gcPause = new LatencySamples();
+        var gcCounts = new List<(int Gen0, int Gen1, int Gen2)>();
         var dueBatchSizes = new List<int>();
         var resumedBatch = new LatencySamples();
         var inboxWait = new LatencySamples();
@@ -52,7 +62,9 @@ internal static class LatenessProbe
             if (!noDelayOnly)
             {
                 var runSent = new LatencySamples();
+                var runHop = new LatencySamples();
                 var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
+                recorder.Hop = runHop;
                 var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
@@ -65,11 +77,16 @@ internal static class LatenessProbe
                 try
                 {
                     var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var pause = GC.GetTotalPauseDuration();
+                    var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     await scenario.RunAsync(waitForSends: true);
                     if (run > 2)
                     {
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
+                        gcPause.Add(GC.GetTotalPauseDuration() - pause);
+                        gcCounts.Add((GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2));
                         sent.AddRange(runSent.Snapshot());
+                        hop.AddRange(runHop.Snapshot());
                     }
                 }
                 finally
@@ -133,9 +150,14 @@ internal static class LatenessProbe
         Console.WriteLine($"claim → commit:   {claimToCommit.Describe()}");
         Console.WriteLine($"due → commit:     {total.Describe()}");
         Console.WriteLine($"due → follow-up sent (the benchmark's lateness): {sent.Describe()}");
+        Console.WriteLine($"  commit → follow-up sent (hand-off, dispatcher loop): {hop.Describe()}");
         Console.WriteLine($"  per resumed batch: start → commit (journeys.batch.duration): {resumedBatch.Describe()}");
         Console.WriteLine($"  per resumed batch: first claim → start (hand-off, inbox): {inboxWait.Describe()}");
+        static string Micro(LatencySamples s) => string.Create(CultureInfo.InvariantCulture, $"n={s.Count:N0} p50={s.Percentile(50) * 1000:N2} µs p90={s.Percentile(90) * 1000:N2} µs");
+        Console.WriteLine($"  per item of a batch (start → commit ÷ items): first pass {Micro(FirstPassPerItem)}; resumed {Micro(ResumedPerItem)}");
+        Console.WriteLine($"  per item of its store commit: first pass {Micro(FirstPassCommitPerItem)}; resumed {Micro(ResumedCommitPerItem)}");
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
         Console.WriteLine($"  process CPU:    {cpu.Describe()}");
         foreach (var (name, samples) in phases)
@@ -168,6 +190,15 @@ internal static class LatenessProbe
         };
         listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
         {
+            if (Probe.Recording && Probe.LastCommitItems > 0)
+            {
+                var perItem = TimeSpan.FromSeconds(seconds) / Probe.LastCommitItems;
+                var commitPerItem = Probe.LastCommitDuration / Probe.LastCommitItems;
+                (Probe.ResumedInLastCommit > 0 ? ResumedPerItem : FirstPassPerItem).Add(perItem);
+                (Probe.ResumedInLastCommit > 0 ? ResumedCommitPerItem : FirstPassCommitPerItem).Add(commitPerItem);
+                Probe.LastCommitItems = 0;
+            }
+
             if (Probe.ResumedInLastCommit > 0)
             {
                 Probe.ResumedInLastCommit = 0;
@@ -199,6 +230,12 @@ internal static class LatenessProbe
 
         [ThreadStatic]
         public static int ResumedCount;
+
+        [ThreadStatic]
+        public static int LastCommitItems;
+
+        [ThreadStatic]
+        public static TimeSpan LastCommitDuration;
 
         [ThreadStatic]
         public static DateTimeOffset LastCommitFirstDue;
@@ -244,7 +281,10 @@ internal static class LatenessProbe
 
             public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
             {
+                var committing = Stopwatch.GetTimestamp();
                 var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
+                LastCommitDuration = Stopwatch.GetElapsedTime(committing);
+                LastCommitItems = checkpoints.Count;
                 var at = time.GetUtcNow();
                 var n = 0;
                 var firstClaim = DateTimeOffset.MaxValue;

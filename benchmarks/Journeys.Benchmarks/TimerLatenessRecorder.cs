@@ -29,6 +29,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
 
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _due = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _dueByCustomer = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _committedByCustomer = new(StringComparer.Ordinal);
     private readonly LatencySamples _committed;
     private readonly LatencySamples? _sent;
     private TimeProvider? _time;
@@ -48,13 +49,24 @@ internal sealed class TimerLatenessRecorder : IChannelSender
     /// </summary>
     public static TimerLatenessRecorder WithSends(LatencySamples committed, LatencySamples sent) => new(committed, sent);
 
+    /// <summary>
+    /// When set (before the run), the hop of each follow-up message: the resumed run's commit → the message handed to the
+    /// sender (the hand-off to the shard's dispatcher loop and the sends queued before it). <c>lateness-probe</c> only.
+    /// </summary>
+    public LatencySamples? Hop { get; set; }
+
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         if (_sent is not null && string.Equals(message.NodeId, FollowUpNode, StringComparison.Ordinal) && _dueByCustomer.TryRemove(message.CustomerId, out var due))
         {
             var time = _time ?? throw new InvalidOperationException("The follow-up was sent before the enrollment store was created: no clock to read.");
-            _sent.Add(time.GetUtcNow() - due);
+            var now = time.GetUtcNow();
+            _sent.Add(now - due);
+            if (Hop is { } hop && _committedByCustomer.TryRemove(message.CustomerId, out var committed))
+            {
+                hop.Add(now - committed);
+            }
         }
 
         return NullChannelSender.Instance.SendAsync(message, cancellationToken);
@@ -105,6 +117,10 @@ internal sealed class TimerLatenessRecorder : IChannelSender
                     if (applied[i] && recorder._due.TryRemove(checkpoints[i].State.Id, out var due))
                     {
                         recorder._committed.Add(committedAt - due);
+                        if (recorder.Hop is not null)
+                        {
+                            recorder._committedByCustomer[checkpoints[i].State.CustomerId] = committedAt;
+                        }
                     }
                 }
             }

@@ -42,6 +42,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // The pump holds for the last moment before a due timer only on the system clock: a fake clock moves only when a
     // test moves it, so holding on it would never end. Zero: no hold (JourneysOptions.TimerWakeLead).
     private readonly TimeSpan _wakeLead;
+
+    // The pump's waits for the next timer on the system clock (null on any other clock, whose timers a test drives); made
+    // when the engine runs and disposed when it stops.
+    private SystemClockWaiter? _timerWaiter;
     private readonly ILogger _logger;
     private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -132,6 +136,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
         using var tracked = JourneysTelemetry.Track(this);
+        using var timerWaiter = ReferenceEquals(_time, TimeProvider.System) ? new SystemClockWaiter(_time) : null;
+        _timerWaiter = timerWaiter;
         var workers = new List<Task>((2 * _shards.Length) + 1);
         for (var i = 0; i < _shards.Length; i++)
         {
@@ -160,6 +166,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             await Task.WhenAll(workers).ConfigureAwait(false);
+            _timerWaiter = null;
             LogStopped(_logger, _options.OwnerId);
         }
     }
@@ -230,10 +237,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// Waits for a signal or until <paramref name="due"/> on the engine's clock, whichever comes first. The wait is
     /// for an instant, not a duration: if the clock moves while the timer is being set up (a fake clock can jump), the
     /// timer is set up again, so a due timer is never overslept. With <paramref name="holdUntilDue"/> (the pump waiting
-    /// for the next enrollment timer) on the system clock, the timer is set <see cref="JourneysOptions.TimerWakeLead"/> early and the rest is
-    /// held (<see cref="HoldUntilAsync"/>), so the claim runs at the due instant instead of after the system
-    /// timer's whole millisecond and a thread hand-off. Waking early never runs a timer early: the store claims only
-    /// timers due at the claim's clock reading.
+    /// for the next enrollment timer) on the system clock, the wait is <see cref="SystemClockWaiter"/>'s (a thread woken by
+    /// the kernel's timer, within about a millisecond of the instant, instead of the .NET timer queue's coarse tick: 0–4 ms
+    /// late on a 250 Hz Linux kernel), and with a <see cref="JourneysOptions.TimerWakeLead"/> (off by default) it ends
+    /// that much early and the rest is held (<see cref="HoldUntilAsync"/>, a busy wait). Waking early never runs a timer
+    /// early: the store claims only timers due at the claim's clock reading.
     /// </summary>
     private async Task IdleAsync(Channel<bool> signal, DateTimeOffset due, CancellationToken stoppingToken, bool holdUntilDue = false)
     {
@@ -258,7 +266,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var timer = Task.Delay(WholeMilliseconds(due - lead - now), _time, idle.Token);
+            var timer = holdUntilDue && _timerWaiter is { } precise
+                ? precise.WaitUntilAsync(due - lead, idle.Token)
+                : Task.Delay(WholeMilliseconds(due - lead - now), _time, idle.Token);
             if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
             {
                 await idle.CancelAsync().ConfigureAwait(false);
@@ -267,7 +277,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             var wait = signal.Reader.WaitToReadAsync(idle.Token).AsTask();
             var first = await Task.WhenAny(wait, timer).ConfigureAwait(false);
-            await idle.CancelAsync().ConfigureAwait(false);
+#pragma warning disable CA1849 // Synchronous: the pump stays on the thread that woke it (SystemClockWaiter's).
+            idle.Cancel();
+#pragma warning restore CA1849
             if (signal.Reader.TryRead(out _) || first != timer || lead == TimeSpan.Zero || stoppingToken.IsCancellationRequested)
             {
                 return;

@@ -26,12 +26,13 @@ public sealed class JourneysOptions
 
     /// <summary>
     /// How early, on the system clock, the engine wakes before the next due timer and then holds (yielding to the
-    /// thread pool) until the due instant, so a timer resumes within a fraction of a millisecond instead of after the
-    /// system timer's whole millisecond and a thread hand-off. The hold costs up to about this much of one thread's time
-    /// per wake-up for a timer. <see cref="TimeSpan.Zero"/> turns it off (no hold: the wait ends by the system timer
-    /// alone). A timer never runs early either way. Default 2 ms; at most 50 ms.
+    /// thread pool, a busy wait) until the due instant. Without it (the default) the engine sleeps until the instant on a
+    /// thread woken by the operating system's timer, and a timer resumes within about a millisecond of its due time (the
+    /// sleep is whole milliseconds, rounded up); with it, within a fraction of a millisecond, at the cost of up to about
+    /// this much of one thread's time per wake-up, continuously while timers fall due one after another. A timer never
+    /// runs early either way. Default <see cref="TimeSpan.Zero"/> (no hold); at most 50 ms.
     /// </summary>
-    public TimeSpan TimerWakeLead { get; set; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan TimerWakeLead { get; set; } = TimeSpan.Zero;
 
     /// <summary>This host's id in leases. Default: the machine name and a random suffix.</summary>
     public string OwnerId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
