@@ -125,6 +125,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>The lease renewal of this engine's held work. Internal for tests.</summary>
     internal LeaseRenewal Renewal => _renewal;
 
+    /// <summary>
+    /// The engine is about to run (its host started it): enrollments may be created leased to it from now on, its pump
+    /// routes them when it runs. Until then, or once it stopped, they are created unleased.
+    /// </summary>
+    internal void MarkStarting() => _pumping = true;
+
     /// <summary>Leases reserved for enrollments being created and enrollments created leased that the pump has not routed yet.</summary>
     internal int IntakeReserved => Volatile.Read(ref _intakeReserved);
 
