@@ -16,6 +16,46 @@ internal sealed partial class SqliteEngineStore
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
     public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
     {
+        ValidateRequests(requests);
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("enroll customers", (this, requests), static (session, s) =>
+        {
+            var (store, requests) = s;
+            return (IReadOnlyList<EnrollmentOutcome>)store.EnrollBatch(session, requests, null, null);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The checks of <see cref="EnrollAsync"/> in the same one transaction; each of the first
+    /// <see cref="EnrollmentLease.MaxItems"/> created rows is inserted leased (schedule kind 2, the lease expiry, the
+    /// owner), as a claim would have left it, so the owner's "claim enrollments" transaction is not needed for it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ValidateRequests(requests);
+        if (requests.Count == 0)
+        {
+            return new LeasedEnrollments([], []);
+        }
+
+        return await _database.WriteAsync("enroll customers leased", (this, requests, lease), static (session, s) =>
+        {
+            var (store, requests, lease) = s;
+            var leased = new List<WorkItem>(Math.Min(lease.MaxItems, requests.Count));
+            var outcomes = store.EnrollBatch(session, requests, lease, leased);
+            return new LeasedEnrollments(outcomes, leased);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ValidateRequests(IReadOnlyList<EnrollmentRequest> requests)
+    {
         ArgumentNullException.ThrowIfNull(requests);
         var ids = new HashSet<Guid>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
@@ -31,17 +71,6 @@ internal sealed partial class SqliteEngineStore
                 throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
             }
         }
-
-        if (requests.Count == 0)
-        {
-            return [];
-        }
-
-        return await _database.WriteAsync("enroll customers", (this, requests), static (session, s) =>
-        {
-            var (store, requests) = s;
-            return (IReadOnlyList<EnrollmentOutcome>)store.EnrollBatch(session, requests);
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -499,7 +528,7 @@ internal sealed partial class SqliteEngineStore
     /// request): ids already used, the customers' enrollments, their latest event, the journeys' entry counts. The
     /// batch's own creations update those in memory, so a later request sees the earlier ones.
     /// </summary>
-    private EnrollmentOutcome[] EnrollBatch(SqliteSession session, IReadOnlyList<EnrollmentRequest> requests)
+    private EnrollmentOutcome[] EnrollBatch(SqliteSession session, IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease? lease, List<WorkItem>? leased)
     {
         var used = session.Command("SELECT id FROM enrollments WHERE id IN (SELECT unhex(value) FROM json_each($ids))");
         used.Parameters.AddWithValue("$ids", SqliteValues.JsonArray(requests, static r => Convert.ToHexString(SqliteValues.Id(r.EnrollmentId))));
@@ -580,9 +609,11 @@ internal sealed partial class SqliteEngineStore
             var insert = session.Reusable(
                 $"""
                 INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
-                VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, NULL, 0, $ready, $created)
+                VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, $owner, $kind, $sched, $created)
                 """,
-                "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$ready", "$created");
+                "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$sched", "$created", "$kind", "$owner");
+            var cursor = cursors.GetValueOrDefault(request.CustomerId);
+            var leaseIt = lease is not null && leased!.Count < lease.MaxItems;
             var p = insert.Parameters;
             p[0].Value = request.CustomerId;
             p[1].Value = SqliteValues.Id(request.EnrollmentId);
@@ -590,11 +621,27 @@ internal sealed partial class SqliteEngineStore
             p[3].Value = request.Version;
             p[4].Value = request.StartNodeId;
             p[5].Value = request.At.UtcTicks;
-            p[6].Value = cursors.GetValueOrDefault(request.CustomerId);
+            p[6].Value = cursor;
             p[7].Value = SqliteValues.Names(request.WakeEvents);
-            p[8].Value = ++_database.ReadySequence;
+            p[8].Value = leaseIt ? lease!.ExpiresAt.UtcTicks : ++_database.ReadySequence;
             p[9].Value = ++_database.CreatedSequence;
+            p[10].Value = leaseIt ? LeasedKind : ReadyKind;
+            p[11].Value = leaseIt ? lease!.Owner : DBNull.Value;
             insert.ExecuteNonQuery();
+            if (leaseIt)
+            {
+                // As a claim returns it: the stored state, and no event (the cursor is the customer's latest).
+                var state = new Enrollment(
+                    request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.StartNodeId, EnrollmentStatus.Active,
+                    null, null, 0, request.At, request.At, 1)
+                {
+                    WakeEvents = request.WakeEvents,
+                    EventCursor = cursor,
+                    NodeEnteredAt = request.At,
+                };
+                leased!.Add(new WorkItem(state, [], lease!.ExpiresAt));
+            }
+
             outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
         }
 

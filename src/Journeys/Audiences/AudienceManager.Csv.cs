@@ -403,7 +403,7 @@ internal sealed partial class AudienceManager
 
             foreach (var chunk in requests.Chunk(Batch))
             {
-                foreach (var outcome in await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
+                foreach (var outcome in await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
                 {
                     enrolled += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
                 }
@@ -412,7 +412,7 @@ internal sealed partial class AudienceManager
 
         if (entry.AnyFilter)
         {
-            enrolled += await recheck.EnrollMatchingAsync(ids, cancellationToken).ConfigureAwait(false);
+            enrolled += await recheck.EnrollMatchingAsync(ids, cancellationToken, engine.EnrollAsync).ConfigureAwait(false);
         }
 
         if (enrolled > 0)

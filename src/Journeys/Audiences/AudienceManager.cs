@@ -21,6 +21,7 @@ internal sealed partial class AudienceManager(
     CompiledJourneyCache compiled,
     FilterEntryRecheck recheck,
     IJourneyEngineSignal signal,
+    JourneyEngine engine,
     IOptions<AudienceOptions> options,
     TimeProvider time,
     ILogger<AudienceManager> logger) : IAudienceManager, IDisposable

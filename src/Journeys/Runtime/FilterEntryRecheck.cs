@@ -26,11 +26,15 @@ internal sealed class FilterEntryRecheck(
     /// <summary>Enrolls the customers into the active filter journeys they now match.</summary>
     /// <param name="customerIds">The customers whose fields changed (distinct).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="enroll">Creates the enrollments (the engine's intake, which may lease them to it); the store's <see cref="IEnrollmentStore.EnrollAsync"/> when null.</param>
     /// <returns>How many enrollments were created.</returns>
-    public async ValueTask<int> EnrollMatchingAsync(IReadOnlyCollection<string> customerIds, CancellationToken cancellationToken)
+    public async ValueTask<int> EnrollMatchingAsync(
+        IReadOnlyCollection<string> customerIds,
+        CancellationToken cancellationToken,
+        Func<IReadOnlyList<EnrollmentRequest>, CancellationToken, ValueTask<IReadOnlyList<EnrollmentOutcome>>>? enroll = null)
     {
         var active = await FindActiveFiltersAsync(cancellationToken).ConfigureAwait(false);
-        return active is null ? 0 : await EnrollMatchingAsync(customerIds, active, cancellationToken).ConfigureAwait(false);
+        return active is null ? 0 : await EnrollMatchingAsync(customerIds, active, cancellationToken, enroll).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -63,11 +67,13 @@ internal sealed class FilterEntryRecheck(
     /// <param name="customerIds">The customers whose fields changed (distinct).</param>
     /// <param name="active">The active filter journeys (from <see cref="FindActiveFiltersAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="enroll">Creates the enrollments (the engine's intake, which may lease them to it); the store's <see cref="IEnrollmentStore.EnrollAsync"/> when null.</param>
     /// <returns>How many enrollments were created.</returns>
     public async ValueTask<int> EnrollMatchingAsync(
         IReadOnlyCollection<string> customerIds,
         IReadOnlyList<(CompiledJourney Journey, CompiledCondition Filter)> active,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<IReadOnlyList<EnrollmentRequest>, CancellationToken, ValueTask<IReadOnlyList<EnrollmentOutcome>>>? enroll = null)
     {
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>();
@@ -93,7 +99,10 @@ internal sealed class FilterEntryRecheck(
         var created = 0;
         foreach (var chunk in requests.Chunk(EnrollBatch))
         {
-            foreach (var outcome in await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
+            var outcomes = enroll is null
+                ? await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false)
+                : await enroll(chunk, cancellationToken).ConfigureAwait(false);
+            foreach (var outcome in outcomes)
             {
                 created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
             }

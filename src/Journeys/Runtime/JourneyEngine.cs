@@ -66,6 +66,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private int _handedOver;
     private int _inFlight;
 
+    // Enrollments created already leased to this engine (IEnrollmentStore.EnrollLeasedAsync), one list per enroll call,
+    // waiting for the pump to register them for renewal and route them to their shards: the pump stays the only writer
+    // of the shard inboxes, so each shard's inbox order is the order the renewal registered (LeaseRenewal). _intakeReserved
+    // counts the leases reserved for enroll calls under way plus the items queued here; with the items in flight it
+    // bounds what leasing at enrollment may hold (JourneysOptions.IntakeLeaseLimit, and the inboxes' free room).
+    private readonly ConcurrentQueue<IReadOnlyList<WorkItem>> _leasedAtEntry = new();
+    private int _intakeReserved;
+    private volatile bool _pumping;
+
     public JourneyEngine(
         IEnrollmentStore enrollments,
         IOutboxStore outbox,
@@ -125,6 +134,117 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>The lease renewal of this engine's held work. Internal for tests.</summary>
     internal LeaseRenewal Renewal => _renewal;
 
+    /// <summary>
+    /// The engine is about to run (its host started it): enrollments may be created leased to it from now on, its pump
+    /// routes them when it runs. Until then, or once it stopped, they are created unleased.
+    /// </summary>
+    internal void MarkStarting() => _pumping = true;
+
+    /// <summary>Leases reserved for enrollments being created and enrollments created leased that the pump has not routed yet.</summary>
+    internal int IntakeReserved => Volatile.Read(ref _intakeReserved);
+
+    /// <summary>
+    /// Creates enrollments (<see cref="IEnrollmentStore.EnrollAsync"/>'s checks and outcomes) and, while this engine runs
+    /// and has room, has the store create them already leased to this engine, so the pump routes them to their shards
+    /// without claiming them (<see cref="IEnrollmentStore.EnrollLeasedAsync"/>). Past
+    /// <see cref="JourneysOptions.IntakeLeaseLimit"/> work in flight, or when the shard inboxes have no room, or when the
+    /// store does not lease, they are created unleased and the pump claims them as before.
+    /// </summary>
+    /// <param name="requests">The entries.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One outcome per request, in order.</returns>
+    internal async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    {
+        var reserved = ReserveIntakeLeases(requests.Count);
+        if (reserved == 0)
+        {
+            return await _enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+        }
+
+        LeasedEnrollments result;
+        try
+        {
+            var lease = new EnrollmentLease(_options.OwnerId, _time.GetUtcNow(), _options.LeaseDuration, reserved);
+            result = await _enrollments.EnrollLeasedAsync(requests, lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Add(ref _intakeReserved, -reserved);
+            throw;
+        }
+
+        // The reservation now counts exactly the items queued for the pump (none when the store leases none).
+        var leased = result.Leased;
+        Interlocked.Add(ref _intakeReserved, leased.Count - reserved);
+        if (leased.Count > 0)
+        {
+            _leasedAtEntry.Enqueue(leased);
+            NotifyWork();
+        }
+
+        return result.Outcomes;
+    }
+
+    /// <summary>
+    /// How many of <paramref name="wanted"/> new enrollments may be created leased to this engine: none unless the pump
+    /// runs (leased work it would never route waits for its lease to expire); at most the inboxes' free room and
+    /// <see cref="JourneysOptions.IntakeLeaseLimit"/> less the work in flight, each less what is already reserved.
+    /// </summary>
+    private int ReserveIntakeLeases(int wanted)
+    {
+        var limit = _options.IntakeLeaseLimit;
+        if (!_pumping || wanted == 0 || limit == 0)
+        {
+            return 0;
+        }
+
+        var room = (_shards.Length * _options.InboxCapacity) - InboxDepth;
+        var inFlight = InFlight;
+        while (true)
+        {
+            var reserved = Volatile.Read(ref _intakeReserved);
+            var take = Math.Min(wanted, Math.Min(room - reserved, limit - inFlight - reserved));
+            if (take <= 0)
+            {
+                return 0;
+            }
+
+            if (Interlocked.CompareExchange(ref _intakeReserved, reserved + take, reserved) == reserved)
+            {
+                return take;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Routes the enrollments created leased to this engine to their shards, registered for renewal first exactly like
+    /// claimed work. False when stopping interrupted it (what was not routed waits for its lease to expire, as claimed work does).
+    /// </summary>
+    private async ValueTask<bool> RouteLeasedAtEntryAsync(CancellationToken stoppingToken)
+    {
+        while (_leasedAtEntry.TryDequeue(out var leased))
+        {
+            _renewal.Claimed(leased);
+            foreach (var item in leased)
+            {
+                Interlocked.Increment(ref _inFlight);
+                var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
+                try
+                {
+                    await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                Interlocked.Decrement(ref _intakeReserved);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Wakes the pump: there may be new ready work (entries, events, a timer moved earlier).</summary>
     public void NotifyWork() => _workSignal.Writer.TryWrite(true);
 
@@ -155,10 +275,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
         try
         {
+            _pumping = true;
             await RunPumpAsync(stoppingToken).ConfigureAwait(false);
         }
         finally
         {
+            _pumping = false;
             // Claimed work not yet processed is handed back by its lease expiring; nothing is committed half.
             foreach (var shard in _shards)
             {
@@ -176,6 +298,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var claimSize = _options.BatchSize * _shards.Length;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Enrollments created leased to this engine first: they need no claim, only routing.
+            if (!await RouteLeasedAtEntryAsync(stoppingToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             IReadOnlyList<WorkItem> claimed;
             try
             {
@@ -769,7 +897,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
             }
 
-            return await _filters.EnrollMatchingAsync(changed, active, stoppingToken).ConfigureAwait(false);
+            return await _filters.EnrollMatchingAsync(changed, active, stoppingToken, EnrollAsync).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

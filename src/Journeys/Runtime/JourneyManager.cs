@@ -127,7 +127,7 @@ internal sealed partial class JourneyManager(
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
         {
             var batch = customerIds.Skip(start).Take(EnrollBatch).Select(id => Request(journey, id)).ToList();
-            outcomes.AddRange(await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false));
+            outcomes.AddRange(await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false));
 
             // The engine starts on each chunk while the next is enrolled.
             engine.NotifyWork();
@@ -170,7 +170,7 @@ internal sealed partial class JourneyManager(
         var enrolled = 0;
         foreach (var chunk in requests.Chunk(EnrollBatch))
         {
-            enrolled += (await enrollments.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            enrolled += (await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
         }
 
         engine.NotifyWork();
@@ -220,7 +220,7 @@ internal sealed partial class JourneyManager(
 
         if (requests.Count > 0)
         {
-            await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
         }
 
         await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
@@ -336,7 +336,7 @@ internal sealed partial class JourneyManager(
                 requests[i] = Request(journey, chunk[i], now);
             }
 
-            var outcomes = await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < outcomes.Count; i++)
             {
                 created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
@@ -378,7 +378,7 @@ internal sealed partial class JourneyManager(
             batch.Add(Request(journey, customer.Id));
             if (batch.Count == EnrollBatch)
             {
-                created += (await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+                created += (await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
                 batch.Clear();
                 engine.NotifyWork();
             }
@@ -386,7 +386,7 @@ internal sealed partial class JourneyManager(
 
         if (batch.Count > 0)
         {
-            created += (await enrollments.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            created += (await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
         }
 
         engine.NotifyWork();

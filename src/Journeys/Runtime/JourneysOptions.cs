@@ -15,6 +15,15 @@ public sealed class JourneysOptions
     /// <summary>The capacity of each shard's inbox; a full inbox slows intake instead of growing memory. Default 4096.</summary>
     public int InboxCapacity { get; set; } = 4096;
 
+    /// <summary>
+    /// The most enrollments this host holds leased and not committed (claimed, or created leased to it) for new
+    /// enrollments to still be created already leased to it and handed straight to its shards, without a claim
+    /// (<see cref="Storage.IEnrollmentStore.EnrollLeasedAsync"/>). Past it, or when the shard inboxes have no room, new
+    /// enrollments are created unleased and claimed as before, so an activation over millions of customers holds at most
+    /// this many in memory. 0 turns leasing at enrollment off. Default 16384.
+    /// </summary>
+    public int IntakeLeaseLimit { get; set; } = 16_384;
+
     /// <summary>How long claimed work stays leased to this host. Default 5 minutes.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -66,6 +75,11 @@ public sealed class JourneysOptions
         if (InboxCapacity < BatchSize)
         {
             errors.Add($"InboxCapacity ({InboxCapacity}) must be at least BatchSize ({BatchSize}).");
+        }
+
+        if (IntakeLeaseLimit < 0)
+        {
+            errors.Add($"IntakeLeaseLimit cannot be negative (was {IntakeLeaseLimit}).");
         }
 
         if (LeaseDuration < TimeSpan.FromSeconds(1))

@@ -205,7 +205,7 @@ internal sealed partial class SendingManager(
         long created = 0;
         if (requests.Count > 0)
         {
-            var outcomes = await enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
             foreach (var outcome in outcomes)
             {
                 created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;

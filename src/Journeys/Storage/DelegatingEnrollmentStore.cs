@@ -18,6 +18,11 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.EnrollAsync(requests, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>Passed to the inner store; a decorator that overrides <see cref="EnrollAsync"/> to change what is enrolled should override this too.</remarks>
+    public virtual ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default) =>
+        InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
+
+    /// <inheritdoc />
     public virtual ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
         InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
 

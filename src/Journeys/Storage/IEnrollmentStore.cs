@@ -21,6 +21,31 @@ public interface IEnrollmentStore
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Creates enrollments exactly as <see cref="EnrollAsync"/> does (same checks, same outcomes, nothing written on bad
+    /// input) and writes up to <see cref="EnrollmentLease.MaxItems"/> of the created ones, the first in request order,
+    /// already leased to <see cref="EnrollmentLease.Owner"/> until <see cref="EnrollmentLease.ExpiresAt"/>, as if that owner
+    /// had claimed them at <see cref="EnrollmentLease.Now"/>: no other owner claims them before the lease expires, any owner
+    /// may after; the owner renews them with <see cref="RenewLeasesAsync"/> and commits them with <see cref="CommitAsync"/>.
+    /// The rest are created unleased, for <see cref="ClaimAsync"/>. Saves the enrolling engine a claim (one write and one
+    /// read) per created enrollment.
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation calls <see cref="EnrollAsync"/> and leases none, so a store without the
+    /// feature stays correct (the engine then claims the new enrollments as before). A store that implements it must create
+    /// and lease in one atomic step.
+    /// </remarks>
+    /// <param name="requests">The entries; a request for a customer who is already in the batch counts as a duplicate.</param>
+    /// <param name="lease">The owner, clock reading, duration and most items of the leases.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One outcome per request, in order, and the enrollments created leased.</returns>
+    async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var outcomes = await EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+        return new LeasedEnrollments(outcomes, []);
+    }
+
+    /// <summary>
     /// Claims up to <paramref name="maxItems"/> enrollments that are ready: active (new or moving), waiting with a due
     /// timer, or waiting with a customer event among their <see cref="Enrollment.WakeEvents"/> newer than their
     /// <see cref="Enrollment.EventCursor"/>. Each is leased to <paramref name="owner"/> until now + <paramref name="lease"/>;

@@ -59,6 +59,7 @@ public sealed class DelegatingEnrollmentStoreTests
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(42),
         _ when type == typeof(int) => 17,
         _ when type == typeof(int?) => (int?)3,
+        _ when type == typeof(EnrollmentLease) => new EnrollmentLease("owner", new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.Zero), TimeSpan.FromMinutes(5), 7),
         _ when type == typeof(OutboxHandoff) => new OutboxHandoff(new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.Zero), TimeSpan.FromMinutes(5)),
         _ when type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) =>
             Array.CreateInstance(type.GetGenericArguments()[0], 2),
@@ -94,6 +95,7 @@ public sealed class DelegatingEnrollmentStoreTests
                 var valueType = type.GetGenericArguments()[0];
                 object? value = valueType == typeof(int) ? 5
                     : valueType == typeof(DateTimeOffset?) ? new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)
+                    : valueType == typeof(LeasedEnrollments) ? new LeasedEnrollments([], [])
                     : Array.CreateInstance(valueType.GetGenericArguments()[0], 1);
                 return Activator.CreateInstance(type, value);
             }

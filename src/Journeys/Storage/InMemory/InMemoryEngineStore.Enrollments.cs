@@ -61,7 +61,25 @@ internal sealed partial class InMemoryEngineStore
     /// retained event, so events from before the entry are not replayed to it.
     /// </remarks>
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
-    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>(Enroll(requests, null, null, cancellationToken));
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The checks and outcomes of <see cref="EnrollAsync"/>, under the same lock; each of the first
+    /// <see cref="EnrollmentLease.MaxItems"/> created enrollments goes straight into the lease heap instead of the ready
+    /// queue, as a claim at <see cref="EnrollmentLease.Now"/> would have put it.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var leased = new List<WorkItem>(Math.Min(lease.MaxItems, requests?.Count ?? 0));
+        var outcomes = Enroll(requests!, lease, leased, cancellationToken);
+        return ValueTask.FromResult(new LeasedEnrollments(outcomes, leased));
+    }
+
+    private EnrollmentOutcome[] Enroll(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease? lease, List<WorkItem>? leased, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         for (var i = 0; i < requests.Count; i++)
@@ -103,10 +121,14 @@ internal sealed partial class InMemoryEngineStore
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
-                outcomes[i] = EnrollLocked(requests[i]);
+                outcomes[i] = EnrollLocked(requests[i], out var added);
+                if (added is not null && lease is not null && leased!.Count < lease.MaxItems)
+                {
+                    leased.Add(Lease(added, lease.Owner, lease.ExpiresAt));
+                }
             }
 
-            return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>(outcomes);
+            return outcomes;
         }
     }
 
@@ -630,8 +652,9 @@ internal sealed partial class InMemoryEngineStore
         (journeyId is null || string.Equals(entry.JourneyId, journeyId, StringComparison.Ordinal))
         && (version is null || entry.Version == version);
 
-    private EnrollmentOutcome EnrollLocked(EnrollmentRequest request)
+    private EnrollmentOutcome EnrollLocked(EnrollmentRequest request, out EnrollmentEntry? added)
     {
+        added = null;
         _byCustomer.TryGetValue(request.CustomerId, out var first);
         EnrollmentEntry? last = null;
         DateTimeOffset? lastEnd = null;
@@ -664,7 +687,7 @@ internal sealed partial class InMemoryEngineStore
         }
 
         // The entry is the enrollment: no Enrollment record is kept (one is built per claim or read).
-        var added = new EnrollmentEntry(request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.At, checked(++_enrollmentOrder))
+        added = new EnrollmentEntry(request.EnrollmentId, request.JourneyId, request.Version, request.CustomerId, request.At, checked(++_enrollmentOrder))
         {
             CurrentNodeId = request.StartNodeId,
             Status = EnrollmentStatus.Active,
