@@ -1,19 +1,58 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 
 namespace Journeys.Benchmarks;
 
-/// <summary>The columns of the store benchmarks: durable writes/s, × raw, node steps/s, timer lateness p50/p99.</summary>
+/// <summary>
+/// The columns of the store benchmarks: durable writes/s, × raw, node steps/s, timer lateness p50/p99. In short mode
+/// (<see cref="ShortModeAttribute.Variable"/>) <c>TimerLateness</c> runs for the first value of the class's parameter
+/// only (1 host; synchronous NORMAL): one lateness figure per store, as the issue asks, and the short suite stays under
+/// 10 minutes. The full mode runs every case.
+/// </summary>
 internal class StoreBenchmarkConfig : ManualConfig
 {
+    /// <summary>The method measured once per store in short mode.</summary>
+    private const string LatenessMethod = "TimerLateness";
+
     public StoreBenchmarkConfig()
     {
+        if (Environment.GetEnvironmentVariable(ShortModeAttribute.Variable) == "1")
+        {
+            AddFilter(new SimpleFilter(IsKeptInShortMode));
+        }
+
         AddColumn(
             StoreRateColumn.Writes,
             StoreRateColumn.OfRaw,
             StoreRateColumn.NodeSteps,
             new MeasuredValueColumn("lateness p50 (ms)", "p50", "N1", "lateness p50 (ms): commit of the step resumed by a timer − its due time, 50th percentile over every invocation but the first (TimerLateness)"),
             new MeasuredValueColumn("lateness p99 (ms)", "p99", "N1", "lateness p99 (ms): the same, 99th percentile"));
+    }
+
+    /// <summary>Every case but <c>TimerLateness</c> with a parameter other than its first value (1 host; NORMAL).</summary>
+    private static bool IsKeptInShortMode(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase)
+    {
+        if (benchmarkCase.Descriptor.WorkloadMethod.Name != LatenessMethod)
+        {
+            return true;
+        }
+
+        foreach (var parameter in benchmarkCase.Parameters.Items)
+        {
+            var value = parameter.Value;
+            if (value is int hosts && parameter.Name == nameof(PostgreSqlStoreBenchmarks.Hosts) && hosts != 1)
+            {
+                return false;
+            }
+
+            if (value is Journeys.Sqlite.SqliteSynchronousMode mode && mode != Journeys.Sqlite.SqliteSynchronousMode.Normal)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
 
