@@ -224,20 +224,38 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         while (_leasedAtEntry.TryDequeue(out var leased))
         {
-            _renewal.Claimed(leased);
-            foreach (var item in leased)
+            if (!await RouteToShardsAsync(leased, leasedAtEntry: true, stoppingToken).ConfigureAwait(false))
             {
-                Interlocked.Increment(ref _inFlight);
-                var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
-                try
-                {
-                    await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return false;
-                }
+                return false;
+            }
+        }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Registers leased work for renewal and writes each item to its customer's shard (<see cref="LeaseRenewal.ShardOf"/>),
+    /// in order. Work created leased at entry leaves <see cref="_intakeReserved"/> as it is written. False when stopping
+    /// interrupted it.
+    /// </summary>
+    private async ValueTask<bool> RouteToShardsAsync(IReadOnlyList<WorkItem> items, bool leasedAtEntry, CancellationToken stoppingToken)
+    {
+        _renewal.Claimed(items);
+        foreach (var item in items)
+        {
+            Interlocked.Increment(ref _inFlight);
+            var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
+            try
+            {
+                await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            if (leasedAtEntry)
+            {
                 Interlocked.Decrement(ref _intakeReserved);
             }
         }
@@ -320,19 +338,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            _renewal.Claimed(claimed);
-            foreach (var item in claimed)
+            if (!await RouteToShardsAsync(claimed, leasedAtEntry: false, stoppingToken).ConfigureAwait(false))
             {
-                Interlocked.Increment(ref _inFlight);
-                var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
-                try
-                {
-                    await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
+                return;
             }
 
             if (claimed.Count >= claimSize)
