@@ -12,6 +12,8 @@ namespace Journeys.Benchmarks;
 /// Not BenchmarkDotNet: the engine on a fresh SQLite file per run, the five-step journey, timed with a Stopwatch and
 /// printed per phase, so a profiler (<c>dotnet-trace collect -- dotnet ... sqlite-profile</c>) sees a long steady run.
 /// Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- sqlite-profile [customers=20000] [runs=3] [normal|full]</c>.
+/// Prints per run the node steps/s, the bytes allocated and the process CPU time of the timed part, and the writer's
+/// time per operation; with <c>JOURNEYS_BENCH_ALLOC_TYPES=1</c> also the sampled allocations by type (<see cref="AllocationSampler"/>).
 /// </summary>
 internal static class SqliteProfile
 {
@@ -32,14 +34,21 @@ internal static class SqliteProfile
                     configureJourneys: j => j.UseSqlite($"Data Source={file}", o => o.Synchronous = synchronous),
                     configureServices: services => CheckpointCounter.Decorate(services, tally));
                 using var writes = new WriterTimes();
+                using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
+                sampler?.Start();
+                var runAllocated = GC.GetTotalAllocatedBytes();
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
                 await scenario.RunAsync(
                     (phase, elapsed) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: {phase}: {elapsed.TotalMilliseconds:N0} ms")),
                     waitForSends: true);
                 var seconds = watch.Elapsed.TotalSeconds;
+                var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+                var runBytes = GC.GetTotalAllocatedBytes() - runAllocated;
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"run {run}: {customers:N0} customers, synchronous={synchronous}: {tally.Count / seconds:N0} checkpoints/s, {BenchmarkData.StepsPerCustomer * customers / seconds:N0} node steps/s (sends included), {(GC.GetTotalAllocatedBytes() - allocated) / customers:N0} B allocated per customer"));
+                    $"run {run}: {customers:N0} customers, synchronous={synchronous}: {tally.Count / seconds:N0} checkpoints/s, {BenchmarkData.StepsPerCustomer * customers / seconds:N0} node steps/s (sends included), {(GC.GetTotalAllocatedBytes() - allocated) / customers:N0} B allocated per customer with setup, {runBytes / customers:N0} B per customer in the run ({runBytes / 1e6:N1} MB), process CPU {cpuMs:N0} ms ({cpuMs * 1000 / customers:N1} µs per customer)"));
+                sampler?.StopAndPrint(runBytes, customers);
                 writes.Print($"run {run}");
             }
         }

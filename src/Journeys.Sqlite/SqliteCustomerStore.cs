@@ -206,8 +206,8 @@ internal sealed class SqliteCustomerStore : ICustomerStore
         }
 
         using var patch = new StoredFieldsPatch();
-        var update = session.Reusable("UPDATE customers SET fields = $fields WHERE customer_id = $id", "$fields", "$id");
-        var insert = session.Reusable("INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, NULL, $fields)", "$fields", "$id");
+        var update = session.Statement("UPDATE customers SET fields = $fields WHERE customer_id = $id", "$fields", "$id");
+        var insert = session.Statement("INSERT INTO customers (customer_id, time_zone, fields) VALUES ($id, NULL, $fields)", "$fields", "$id");
         foreach (var (id, chain) in chains)
         {
             patch.Clear();
@@ -218,9 +218,9 @@ internal sealed class SqliteCustomerStore : ICustomerStore
 
             var exists = stored.TryGetValue(id, out var document);
             var command = exists ? update : insert;
-            command.Parameters[0].Value = patch.Apply(document);
-            command.Parameters[1].Value = id;
-            command.ExecuteNonQuery();
+            command.BindBlob(0, patch.Apply(document));
+            command.Bind(1, id);
+            command.Execute();
         }
     }
 

@@ -483,8 +483,8 @@ internal sealed partial class SqliteEngineStore
         {
             var (kind, at) = Place(session, row.Customer, row.Status, row.WakeAt, row.Cursor, row.WakeEvents);
             var release = session.Command("UPDATE enrollments SET sched_kind = $kind, sched_at = $at WHERE customer_id = $customer AND id = $id");
-            release.Parameters.AddWithValue("$kind", kind);
-            release.Parameters.AddWithValue("$at", at);
+            release.Parameters.AddWithValue("$kind", kind is { } k ? k : DBNull.Value);
+            release.Parameters.AddWithValue("$at", at is { } a ? a : DBNull.Value);
             release.Parameters.AddWithValue("$customer", row.Customer);
             release.Parameters.AddWithValue("$id", row.Id);
             release.ExecuteNonQuery();
@@ -606,7 +606,7 @@ internal sealed partial class SqliteEngineStore
 
             entries[request.JourneyId] = (entry.Before, entry.Now + 1);
             previous[key] = (request.EnrollmentId, known.LastEnd);
-            var insert = session.Reusable(
+            var insert = session.Statement(
                 $"""
                 INSERT INTO enrollments ({EnrollmentColumns}, lease_owner, sched_kind, sched_at, created_seq)
                 VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, $owner, $kind, $sched, $created)
@@ -614,20 +614,19 @@ internal sealed partial class SqliteEngineStore
                 "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$sched", "$created", "$kind", "$owner");
             var cursor = cursors.GetValueOrDefault(request.CustomerId);
             var leaseIt = lease is not null && leased!.Count < lease.MaxItems;
-            var p = insert.Parameters;
-            p[0].Value = request.CustomerId;
-            p[1].Value = SqliteValues.Id(request.EnrollmentId);
-            p[2].Value = request.JourneyId;
-            p[3].Value = request.Version;
-            p[4].Value = request.StartNodeId;
-            p[5].Value = request.At.UtcTicks;
-            p[6].Value = cursor;
-            p[7].Value = SqliteValues.Names(request.WakeEvents);
-            p[8].Value = leaseIt ? lease!.ExpiresAt.UtcTicks : ++_database.ReadySequence;
-            p[9].Value = ++_database.CreatedSequence;
-            p[10].Value = leaseIt ? LeasedKind : ReadyKind;
-            p[11].Value = leaseIt ? lease!.Owner : DBNull.Value;
-            insert.ExecuteNonQuery();
+            insert.Bind(0, request.CustomerId);
+            insert.Bind(1, request.EnrollmentId);
+            insert.Bind(2, request.JourneyId);
+            insert.Bind(3, request.Version);
+            insert.Bind(4, request.StartNodeId);
+            insert.Bind(5, request.At.UtcTicks);
+            insert.Bind(6, cursor);
+            insert.Bind(7, request.WakeEvents, session.Scratch);
+            insert.Bind(8, leaseIt ? lease!.ExpiresAt.UtcTicks : ++_database.ReadySequence);
+            insert.Bind(9, ++_database.CreatedSequence);
+            insert.Bind(10, leaseIt ? LeasedKind : ReadyKind);
+            insert.Bind(11, leaseIt ? lease!.Owner : null);
+            insert.Execute();
             if (leaseIt)
             {
                 // As a claim returns it: the stored state, and no event (the cursor is the customer's latest).
@@ -668,9 +667,8 @@ internal sealed partial class SqliteEngineStore
     private bool TryApply(SqliteSession session, string owner, EnrollmentCheckpoint checkpoint, int index, OutboxHandoff? handoff)
     {
         var state = checkpoint.State;
-        var id = SqliteValues.Id(state.Id);
         var (kind, at) = Place(session, state.CustomerId, state.Status, state.WakeAt, state.EventCursor, state.WakeEvents);
-        var update = session.Reusable(
+        var update = session.Statement(
             """
             UPDATE enrollments SET status = $status, node_id = $node, wake_at = $wakeAt, awaited_event = $awaited, visit = $visit,
                 entered_at = $entered, updated_at = $updated, token = $token, event_cursor = $cursor, wake_events = $wakeEvents,
@@ -681,34 +679,33 @@ internal sealed partial class SqliteEngineStore
             """,
             "$status", "$node", "$wakeAt", "$awaited", "$visit", "$entered", "$updated", "$token", "$cursor", "$wakeEvents", "$nodeEntered",
             "$nodeState", "$endReason", "$messagesSent", "$kind", "$at", "$customer", "$id", "$expected", "$owner", "$journey", "$version");
-        var p = update.Parameters;
-        p[0].Value = (int)state.Status;
-        p[1].Value = SqliteValues.Text(state.CurrentNodeId);
-        p[2].Value = SqliteValues.Ticks(state.WakeAt);
-        p[3].Value = SqliteValues.Text(state.AwaitedEvent);
-        p[4].Value = state.Visit;
-        p[5].Value = state.EnteredAt.UtcTicks;
-        p[6].Value = state.UpdatedAt.UtcTicks;
-        p[7].Value = checkpoint.ExpectedToken + 1;
-        p[8].Value = state.EventCursor;
-        p[9].Value = SqliteValues.Names(state.WakeEvents);
-        p[10].Value = SqliteValues.Ticks(state.NodeEnteredAt);
-        p[11].Value = state.NodeState;
-        p[12].Value = SqliteValues.Text(state.EndReason);
-        p[13].Value = state.MessagesSent;
-        p[14].Value = kind;
-        p[15].Value = at;
-        p[16].Value = state.CustomerId;
-        p[17].Value = id;
-        p[18].Value = checkpoint.ExpectedToken;
-        p[19].Value = owner;
-        p[20].Value = state.JourneyId;
-        p[21].Value = state.Version;
+        update.Bind(0, (int)state.Status);
+        update.Bind(1, state.CurrentNodeId);
+        update.Bind(2, state.WakeAt);
+        update.Bind(3, state.AwaitedEvent);
+        update.Bind(4, state.Visit);
+        update.Bind(5, state.EnteredAt.UtcTicks);
+        update.Bind(6, state.UpdatedAt.UtcTicks);
+        update.Bind(7, checkpoint.ExpectedToken + 1);
+        update.Bind(8, state.EventCursor);
+        update.Bind(9, state.WakeEvents, session.Scratch);
+        update.Bind(10, state.NodeEnteredAt);
+        update.Bind(11, state.NodeState);
+        update.Bind(12, state.EndReason);
+        update.Bind(13, state.MessagesSent);
+        update.Bind(14, kind);
+        update.Bind(15, at);
+        update.Bind(16, state.CustomerId);
+        update.Bind(17, state.Id);
+        update.Bind(18, checkpoint.ExpectedToken);
+        update.Bind(19, owner);
+        update.Bind(20, state.JourneyId);
+        update.Bind(21, state.Version);
         try
         {
-            if (update.ExecuteNonQuery() == 0)
+            if (update.Execute() == 0)
             {
-                return Refused(session, owner, checkpoint, id, index);
+                return Refused(session, owner, checkpoint, SqliteValues.Id(state.Id), index);
             }
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)

@@ -121,23 +121,23 @@ internal sealed partial class SqliteEngineStore
                 }
 
                 // Only the current lease holder's result counts: one conditional statement (prepared, parameters reused).
-                SqliteCommand change;
+                SqliteStatement change;
                 if (result.RetryAt is { } retryAt && !result.Result.IsSuccess)
                 {
-                    change = session.Reusable(
+                    change = session.Statement(
                         "UPDATE outbox SET due_at = $retry, attempts = attempts + 1, lease_owner = NULL, sched_kind = 0, sched_at = $retry WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner",
                         "$customer", "$message", "$owner", "$retry");
-                    change.Parameters[3].Value = retryAt.UtcTicks;
+                    change.Bind(3, retryAt.UtcTicks);
                 }
                 else
                 {
-                    change = session.Reusable("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner", "$customer", "$message", "$owner");
+                    change = session.Statement("DELETE FROM outbox WHERE customer_id = $customer AND message_id = $message AND lease_owner = $owner", "$customer", "$message", "$owner");
                 }
 
-                change.Parameters[0].Value = customerId;
-                change.Parameters[1].Value = result.MessageId;
-                change.Parameters[2].Value = owner;
-                if (change.ExecuteNonQuery() == 0)
+                change.Bind(0, customerId);
+                change.Bind(1, result.MessageId);
+                change.Bind(2, owner);
+                if (change.Execute() == 0)
                 {
                     continue;
                 }
@@ -219,32 +219,39 @@ internal sealed partial class SqliteEngineStore
     private void AddOutbox(SqliteSession session, OutboxMessage entry, int index, string? leaseOwner, DateTimeOffset leaseExpiresAt)
     {
         var message = entry.Message;
-        var insert = session.Reusable(
+        var insert = session.Statement(
             $"""
             INSERT INTO outbox ({OutboxColumns}, lease_owner, sched_kind, sched_at, seq)
             VALUES ($customer, $message, $key, $channel, $campaign, $body, $journey, $version, $node, $enrollment, $due, $attempts, $owner, $kind, $sched, $seq)
             """,
             "$customer", "$message", "$key", "$channel", "$campaign", "$body", "$journey", "$version", "$node", "$enrollment", "$due", "$attempts", "$seq", "$owner", "$kind", "$sched");
-        var p = insert.Parameters;
-        p[0].Value = message.CustomerId;
-        p[1].Value = message.MessageId;
-        p[2].Value = message.IdempotencyKey;
-        p[3].Value = message.Channel.Name;
-        p[4].Value = message.CampaignId;
-        p[5].Value = message.Body;
-        p[6].Value = SqliteValues.Text(message.JourneyId);
-        p[7].Value = message.JourneyVersion;
-        p[8].Value = SqliteValues.Text(message.NodeId);
-        p[9].Value = entry.EnrollmentId is { } id ? SqliteValues.Id(id) : DBNull.Value;
-        p[10].Value = entry.DueAt.UtcTicks;
-        p[11].Value = entry.Attempts;
-        p[12].Value = ++_database.OutboxSequence;
-        p[13].Value = leaseOwner is null ? DBNull.Value : leaseOwner;
-        p[14].Value = leaseOwner is null ? 0 : 1;
-        p[15].Value = leaseOwner is null ? entry.DueAt.UtcTicks : leaseExpiresAt.UtcTicks;
+        insert.Bind(0, message.CustomerId);
+        insert.Bind(1, message.MessageId);
+        insert.Bind(2, message.IdempotencyKey);
+        insert.Bind(3, message.Channel.Name);
+        insert.Bind(4, message.CampaignId);
+        insert.Bind(5, message.Body);
+        insert.Bind(6, message.JourneyId);
+        insert.Bind(7, message.JourneyVersion);
+        insert.Bind(8, message.NodeId);
+        if (entry.EnrollmentId is { } id)
+        {
+            insert.Bind(9, id);
+        }
+        else
+        {
+            insert.BindNull(9);
+        }
+
+        insert.Bind(10, entry.DueAt.UtcTicks);
+        insert.Bind(11, entry.Attempts);
+        insert.Bind(12, ++_database.OutboxSequence);
+        insert.Bind(13, leaseOwner);
+        insert.Bind(14, leaseOwner is null ? 0 : 1);
+        insert.Bind(15, leaseOwner is null ? entry.DueAt.UtcTicks : leaseExpiresAt.UtcTicks);
         try
         {
-            insert.ExecuteNonQuery();
+            insert.Execute();
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 1555 or 2067)
         {

@@ -96,7 +96,7 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
     /// Where an unleased enrollment goes: the ready queue (active, or waiting with a pending wake event), the timers
     /// (waiting with a wake time), or nowhere (waiting only for events, or ended).
     /// </summary>
-    private (object Kind, object At) Place(SqliteSession session, string customerId, EnrollmentStatus status, DateTimeOffset? wakeAt, long cursor, EquatableArray<string> wakeEvents)
+    private (long? Kind, long? At) Place(SqliteSession session, string customerId, EnrollmentStatus status, DateTimeOffset? wakeAt, long cursor, EquatableArray<string> wakeEvents)
     {
         if (status == EnrollmentStatus.Active
             || (status == EnrollmentStatus.Waiting && HasPendingWakeEvent(session, customerId, cursor, wakeEvents)))
@@ -104,7 +104,7 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
             return (ReadyKind, ++_database.ReadySequence);
         }
 
-        return status == EnrollmentStatus.Waiting && wakeAt is { } at ? (TimerKind, at.UtcTicks) : (DBNull.Value, DBNull.Value);
+        return status == EnrollmentStatus.Waiting && wakeAt is { } at ? (TimerKind, at.UtcTicks) : (null, null);
     }
 
     /// <summary>

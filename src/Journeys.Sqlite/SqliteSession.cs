@@ -10,7 +10,8 @@ namespace Journeys.Sqlite;
 internal sealed class SqliteSession : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SqliteCommand> _reusable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
+    private SqliteStatement.Utf8Scratch? _scratch;
 
     public SqliteSession(SqliteConnection connection)
     {
@@ -40,29 +41,23 @@ internal sealed class SqliteSession : IDisposable
     }
 
     /// <summary>
-    /// A prepared command for <paramref name="sql"/> whose parameters, named once by <paramref name="names"/>, stay
-    /// attached call after call (the caller sets <c>Parameters[i].Value</c>): a statement run once per row allocates no
-    /// parameter objects. Enlisted in the open transaction.
+    /// A statement for <paramref name="sql"/> prepared once on this connection and bound by position through SQLite's
+    /// API (<see cref="SqliteStatement"/>): for statements run once per row, with nothing allocated per execution. It joins
+    /// the open transaction, as every statement on the connection does.
     /// </summary>
-    public SqliteCommand Reusable(string sql, params ReadOnlySpan<string> names)
+    public SqliteStatement Statement(string sql, params ReadOnlySpan<string> names)
     {
-        if (!_reusable.TryGetValue(sql, out var command))
+        if (!_statements.TryGetValue(sql, out var statement))
         {
-            command = Connection.CreateCommand();
-#pragma warning disable CA2100 // The SQL is the store's own constant text; values always go through parameters.
-            command.CommandText = sql;
-#pragma warning restore CA2100
-            foreach (var name in names)
-            {
-                command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-            }
-
-            _reusable.Add(sql, command);
+            statement = new SqliteStatement(Connection, sql, names);
+            _statements.Add(sql, statement);
         }
 
-        command.Transaction = Transaction;
-        return command;
+        return statement;
     }
+
+    /// <summary>This session's reusable UTF-8 buffer for values written just before they are bound.</summary>
+    public SqliteStatement.Utf8Scratch Scratch => _scratch ??= new SqliteStatement.Utf8Scratch();
 
     /// <summary>Runs statements that take no parameters (schema, pragmas).</summary>
     public void Execute(string sql)
@@ -85,13 +80,20 @@ internal sealed class SqliteSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in _commands.Values.Concat(_reusable.Values))
+        foreach (var command in _commands.Values)
         {
             command.Dispose();
         }
 
+        // Finalized before the connection goes back to Microsoft.Data.Sqlite's pool (it knows nothing of them).
+        foreach (var statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _scratch?.Dispose();
         _commands.Clear();
-        _reusable.Clear();
+        _statements.Clear();
         Connection.Dispose();
     }
 }

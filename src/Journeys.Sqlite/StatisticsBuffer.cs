@@ -25,19 +25,18 @@ internal sealed class StatisticsBuffer
     {
         foreach (var ((journey, version, node, counter), amount) in _sums)
         {
-            var command = session.Reusable(
+            var command = session.Statement(
                 """
                 INSERT INTO statistics (journey_id, version, node_id, counter, value) VALUES ($journey, $version, $node, $counter, $amount)
                 ON CONFLICT (journey_id, version, node_id, counter) DO UPDATE SET value = value + excluded.value
                 """,
                 "$journey", "$version", "$node", "$counter", "$amount");
-            var p = command.Parameters;
-            p[0].Value = journey;
-            p[1].Value = version;
-            p[2].Value = node;
-            p[3].Value = (int)counter;
-            p[4].Value = amount;
-            command.ExecuteNonQuery();
+            command.Bind(0, journey);
+            command.Bind(1, version);
+            command.Bind(2, node);
+            command.Bind(3, (int)counter);
+            command.Bind(4, amount);
+            command.Execute();
         }
     }
 }

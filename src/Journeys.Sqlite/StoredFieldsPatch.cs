@@ -39,9 +39,9 @@ internal sealed class StoredFieldsPatch : IDisposable
     /// <summary>Adds an update after the earlier ones.</summary>
     public void Add(CustomerFieldUpdate update) => _updates.Add((update.Field, update.Value));
 
-    /// <summary>The stored document (empty: a new customer) with the updates applied, as new UTF-8 bytes.</summary>
+    /// <summary>The stored document (empty: a new customer) with the updates applied, as UTF-8 bytes in this patch's buffer (valid until its next use).</summary>
     /// <exception cref="FormatException">The stored document is not a JSON object of fields.</exception>
-    public byte[] Apply(ReadOnlySpan<byte> stored)
+    public ReadOnlySpan<byte> Apply(ReadOnlySpan<byte> stored)
     {
         if (_group.Length < _updates.Count)
         {
@@ -94,7 +94,7 @@ internal sealed class StoredFieldsPatch : IDisposable
 
         _writer.WriteEndObject();
         _writer.Flush();
-        return _buffer.WrittenSpan.ToArray();
+        return _buffer.WrittenSpan;
     }
 
     // The field of group `first` after its updates in order, starting from what is stored (the dictionary's rules).
