@@ -86,7 +86,7 @@ public sealed class StoredFieldsPatchTests
         }
     }
 
-    private static int CountProperties(byte[] json)
+    private static int CountProperties(ReadOnlySpan<byte> json)
     {
         var reader = new System.Text.Json.Utf8JsonReader(json);
         reader.Read();
