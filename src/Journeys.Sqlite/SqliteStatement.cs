@@ -63,10 +63,37 @@ internal sealed class SqliteStatement : IDisposable
     /// <summary>Binds parameter <paramref name="index"/>: the position of its name in the names given at preparation.</summary>
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, _indices[index], value));
 
-    /// <inheritdoc cref="Bind(int, long)"/>
-    public void Bind(int index, string? value) => Check(value is null
-        ? raw.sqlite3_bind_null(_statement, _indices[index])
-        : raw.sqlite3_bind_text16(_statement, _indices[index], value.AsSpan()));
+    /// <summary>
+    /// Binds text, or null. The characters are encoded to UTF-8 here (vectorized; a stack buffer for short text, a
+    /// pooled one otherwise) and SQLite copies the bytes: bound as UTF-16, SQLite would translate them itself, byte by
+    /// byte, into the database's UTF-8.
+    /// </summary>
+    public void Bind(int index, string? value)
+    {
+        if (value is null)
+        {
+            BindNull(index);
+            return;
+        }
+
+        const int StackChars = 170;
+        if (value.Length <= StackChars)
+        {
+            Span<byte> utf8 = stackalloc byte[StackChars * 3];
+            BindUtf8(index, utf8[..System.Text.Encoding.UTF8.GetBytes(value, utf8)]);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(value.Length));
+        try
+        {
+            BindUtf8(index, rented.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(value, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     /// <summary>Binds a number, or null.</summary>
     public void Bind(int index, long? value)
