@@ -13,8 +13,7 @@ namespace Journeys.Benchmarks;
 /// printed per phase, so a profiler (<c>dotnet-trace collect -- dotnet ... sqlite-profile</c>) sees a long steady run.
 /// Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- sqlite-profile [customers=20000] [runs=3] [normal|full]</c>.
 /// Prints per run the node steps/s, the bytes allocated and the process CPU time of the timed part, and the writer's
-/// time per operation. The waits pace their statistics reads as <see cref="SqliteStoreBenchmarks.EngineCheckpoints"/>
-/// does (<c>JOURNEYS_BENCH_FIXED_POLL=1</c>: every millisecond). With <c>JOURNEYS_BENCH_ALLOC_TYPES=1</c> also the sampled allocations by type (<see cref="AllocationSampler"/>).
+/// time per operation. With <c>JOURNEYS_BENCH_ALLOC_TYPES=1</c> also the sampled allocations by type (<see cref="AllocationSampler"/>).
 /// </summary>
 internal static class SqliteProfile
 {
@@ -34,7 +33,6 @@ internal static class SqliteProfile
                     Environment.ProcessorCount,
                     configureJourneys: j => j.UseSqlite($"Data Source={file}", o => o.Synchronous = synchronous),
                     configureServices: services => CheckpointCounter.Decorate(services, tally));
-                scenario.PacedPolling = EngineScenario.PacedPollingDefault;
                 using var writes = new WriterTimes();
                 using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
                 sampler?.Start();
@@ -49,7 +47,7 @@ internal static class SqliteProfile
                 var runBytes = GC.GetTotalAllocatedBytes() - runAllocated;
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"run {run}: {customers:N0} customers, synchronous={synchronous}: {tally.Count / seconds:N0} checkpoints/s, {BenchmarkData.StepsPerCustomer * customers / seconds:N0} node steps/s (sends included), {(GC.GetTotalAllocatedBytes() - allocated) / customers:N0} B allocated per customer with setup, {runBytes / customers:N0} B per customer in the run ({runBytes / 1e6:N1} MB), process CPU {cpuMs:N0} ms ({cpuMs * 1000 / customers:N1} µs per customer), {scenario.Polls:N0} statistics polls ({(scenario.PacedPolling ? "paced" : "every 1 ms")})"));
+                    $"run {run}: {customers:N0} customers, synchronous={synchronous}: {tally.Count / seconds:N0} checkpoints/s, {BenchmarkData.StepsPerCustomer * customers / seconds:N0} node steps/s (sends included), {(GC.GetTotalAllocatedBytes() - allocated) / customers:N0} B allocated per customer with setup, {runBytes / customers:N0} B per customer in the run ({runBytes / 1e6:N1} MB), process CPU {cpuMs:N0} ms ({cpuMs * 1000 / customers:N1} µs per customer), {scenario.Polls:N0} statistics polls"));
                 sampler?.StopAndPrint(runBytes, customers);
                 writes.Print($"run {run}");
             }

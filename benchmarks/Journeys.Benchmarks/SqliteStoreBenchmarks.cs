@@ -85,17 +85,9 @@ public class SqliteStoreBenchmarks
     [GlobalSetup(Targets = [nameof(EngineCheckpoints), nameof(TimerLateness)])]
     public void SetupEngine() => _folder = NewFolder();
 
-    /// <summary>
-    /// A fresh host on a fresh file: customers stored, the journey a draft, the engine started and idle. The wait for
-    /// completion paces its statistics reads (<see cref="EngineScenario.PacedPolling"/>, as the in-memory throughput
-    /// class does): a read every millisecond cost the engine's 2 cores ~2,500–5,000 SQLite reads per invocation.
-    /// </summary>
+    /// <summary>A fresh host on a fresh file: customers stored, the journey a draft, the engine started and idle.</summary>
     [IterationSetup(Target = nameof(EngineCheckpoints))]
-    public void StartEngine()
-    {
-        _engine = Start(Customers, delay: null);
-        _engine.PacedPolling = EngineScenario.PacedPollingDefault;
-    }
+    public void StartEngine() => _engine = Start(Customers, delay: null);
 
     /// <summary>A fresh host with the delay journey on a fresh file.</summary>
     [IterationSetup(Target = nameof(TimerLateness))]
