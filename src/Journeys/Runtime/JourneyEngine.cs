@@ -283,11 +283,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             workers.Add(Task.Run(() => RunShardAsync(shard.Reader, stoppingToken), CancellationToken.None));
         }
 
-        workers.Add(Task.Run(() => RunDispatcherAsync(stoppingToken), CancellationToken.None));
+        workers.Add(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(stoppingToken)));
         for (var i = 1; i < _shards.Length; i++)
         {
             var index = i;
-            workers.Add(Task.Run(() => RunHandoffDispatcherAsync(index, stoppingToken), CancellationToken.None));
+            workers.Add(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, stoppingToken)));
         }
 
         workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
@@ -310,6 +310,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             LogStopped(_logger, _options.OwnerId);
         }
     }
+
+    /// <summary>
+    /// Whether the dispatcher loops run on threads of their own (<see cref="LoopThread"/>): with the in-memory store, whose
+    /// calls complete at once, a dispatcher loop woken by a commit's hand-off is otherwise a thread-pool continuation
+    /// queued behind the shards' batches (on 2 cores both pool threads are often running one when 2,000 timers fall due
+    /// together), and the follow-up message waits for a batch to end; on its own thread the kernel runs it beside them.
+    /// The shards stay on the pool (measured on their own threads too: more threads than cores taking turns, no gain).
+    /// With a database store the dispatcher waits for the database on most messages and stays on the pool (a thread of
+    /// its own would add a hop back to it after every call).
+    /// </summary>
+    internal bool UsesDispatcherThreads => _memoryOutbox is not null;
+
+    private Task StartDispatcherLoop(string name, Func<Task> loop) =>
+        UsesDispatcherThreads ? LoopThread.Start(name, loop) : Task.Run(loop, CancellationToken.None);
 
     private async Task RunPumpAsync(CancellationToken stoppingToken)
     {
@@ -386,6 +400,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return;
         }
 
+        if (!holdUntilDue && TaskScheduler.Current is LoopThread)
+        {
+            await IdleOnLoopThreadAsync(signal, due, stoppingToken).ConfigureAwait(true);
+            return;
+        }
+
         var lead = holdUntilDue ? _wakeLead : TimeSpan.Zero;
         for (var attempt = 0; ; attempt++)
         {
@@ -423,6 +443,37 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             // The early timer fired: the next turn holds until the due instant (or sets the timer again if the clock
             // says it is still further away than the lead).
+        }
+    }
+
+    /// <summary>
+    /// <see cref="IdleAsync"/> for a loop on its own thread (<see cref="LoopThread"/>): the signal's channel is awaited
+    /// directly on the loop's thread, so a writer (a shard's commit handing messages over) queues the loop's continuation
+    /// straight to that thread. (Through <see cref="Task.WhenAny(Task[])"/> the channel would first complete its task on
+    /// the thread pool, and only that pool work item would queue the loop: two wake-ups, one of them behind whatever the
+    /// pool runs.) The timer and stopping end the wait by writing the signal themselves: a wake-up without work only
+    /// makes the loop look once more.
+    /// </summary>
+    private async Task IdleOnLoopThreadAsync(Channel<bool> signal, DateTimeOffset due, CancellationToken stoppingToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = _time.GetUtcNow();
+            if (due <= now || stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            using var timer = _time.CreateTimer(static state => ((Channel<bool>)state!).Writer.TryWrite(true), signal, WholeMilliseconds(due - now), Timeout.InfiniteTimeSpan);
+            if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
+            {
+                continue;
+            }
+
+            using var stopping = stoppingToken.UnsafeRegister(static state => ((Channel<bool>)state!).Writer.TryWrite(true), signal);
+            await signal.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(true);
+            signal.Reader.TryRead(out _);
+            return;
         }
     }
 
@@ -996,6 +1047,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// keep coming, the store is still looked at after every <see cref="StoreLookEvery"/>-th of them, so they cannot
     /// starve it; when there is nothing to do, the dispatcher waits for a signal or the next due message.
     /// </summary>
+    /// <remarks>
+    /// The dispatcher loops await with <c>ConfigureAwait(true)</c>: on a <see cref="LoopThread"/> (<see cref="UsesDispatcherThreads"/>)
+    /// that brings them back to their own thread; started on the thread pool they have no context to capture, as before.
+    /// </remarks>
     private async Task RunDispatcherAsync(CancellationToken stoppingToken)
     {
         var sinceStoreLook = 0;
@@ -1004,7 +1059,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (_handoffs[0].TryDequeue(out var handed))
             {
                 Interlocked.Add(ref _handedOver, -handed.Length);
-                if (!await SendAsync(handed, stoppingToken).ConfigureAwait(false))
+                if (!await SendAsync(handed, stoppingToken).ConfigureAwait(true))
                 {
                     continue;
                 }
@@ -1019,7 +1074,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             IReadOnlyList<OutboxMessage> due;
             try
             {
-                due = await _outbox.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+                due = await _outbox.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -1028,7 +1083,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             catch (Exception ex)
             {
                 LogStoreFailed(_logger, "outbox claim", ex);
-                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(true);
                 continue;
             }
 
@@ -1036,14 +1091,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 if (_handoffs[0].IsEmpty)
                 {
-                    await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                    await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(true), stoppingToken).ConfigureAwait(true);
                 }
 
                 continue;
             }
 
             _renewal.Sending(due, _time.GetUtcNow() + _options.LeaseDuration);
-            await SendAsync(due, stoppingToken).ConfigureAwait(false);
+            await SendAsync(due, stoppingToken).ConfigureAwait(true);
         }
     }
 
@@ -1061,11 +1116,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (queue.TryDequeue(out var handed))
             {
                 Interlocked.Add(ref _handedOver, -handed.Length);
-                await SendAsync(handed, stoppingToken, signal).ConfigureAwait(false);
+                await SendAsync(handed, stoppingToken, signal).ConfigureAwait(true);
                 continue;
             }
 
-            await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(false);
+            await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(true);
         }
     }
 

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>The shard and dispatcher loops of the in-memory engine run on threads of their own (<see cref="LoopThread"/>).</summary>
+public sealed class LoopThreadTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task A_loop_starts_on_its_own_thread_and_comes_back_to_it_after_every_wait()
+    {
+        var threads = new ConcurrentQueue<Thread>();
+        var onPool = true;
+        var signal = System.Threading.Channels.Channel.CreateBounded<bool>(1);
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var loop = LoopThread.Start("test loop", async () =>
+        {
+            threads.Enqueue(Thread.CurrentThread);
+            onPool = Thread.CurrentThread.IsThreadPoolThread;
+
+            // Completed from a pool thread, a channel written from a pool thread, a yield: each continues on the loop's thread.
+            _ = Task.Run(() => completed.SetResult());
+            await completed.Task.ConfigureAwait(true);
+            threads.Enqueue(Thread.CurrentThread);
+            _ = Task.Run(() => signal.Writer.TryWrite(true));
+            await signal.Reader.WaitToReadAsync().ConfigureAwait(true);
+            threads.Enqueue(Thread.CurrentThread);
+            await Task.Yield();
+            threads.Enqueue(Thread.CurrentThread);
+        });
+        await loop.WaitAsync(Bound);
+
+        Assert.Equal(4, threads.Count);
+        var first = threads.First();
+        Assert.All(threads, t => Assert.Same(first, t));
+        Assert.Equal("test loop", first.Name);
+        Assert.False(onPool);
+        Assert.NotSame(Thread.CurrentThread, first);
+    }
+
+    [Fact]
+    public async Task The_thread_ends_when_its_loop_ends_and_work_queued_to_it_afterwards_still_runs()
+    {
+        Thread? thread = null;
+        TaskScheduler? scheduler = null;
+        await LoopThread.Start("ending loop", async () =>
+        {
+            thread = Thread.CurrentThread;
+            scheduler = TaskScheduler.Current;
+            await Task.Yield();
+        }).WaitAsync(Bound);
+
+        Assert.NotNull(thread);
+        Assert.True(thread.Join(Bound), "the loop's thread must end once its loop has");
+
+        // A late continuation queued to the ended loop's scheduler is not dropped: it runs on the thread pool.
+        var ran = await Task.Factory.StartNew(() => Thread.CurrentThread.IsThreadPoolThread, CancellationToken.None, TaskCreationOptions.None, scheduler!).WaitAsync(Bound);
+        Assert.True(ran);
+    }
+
+    [Fact]
+    public async Task A_loop_that_throws_faults_its_task_and_its_thread_ends()
+    {
+        Thread? thread = null;
+        var loop = LoopThread.Start("failing loop", async () =>
+        {
+            thread = Thread.CurrentThread;
+            await Task.Yield();
+            throw new InvalidOperationException("loop failed");
+        });
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => loop.WaitAsync(Bound));
+        Assert.Equal("loop failed", failure.Message);
+        Assert.True(thread!.Join(Bound), "the failed loop's thread must end");
+    }
+
+    [Fact]
+    public async Task The_in_memory_engine_sends_on_its_dispatcher_threads_and_ends_them_when_it_stops()
+    {
+        var sender = new ThreadRecordingSender();
+        var host = await EngineHost.StartAsync(T0, extend: j => j
+            .AddSender(Channel.Sms, sender)
+            .AddCampaigns(new Campaign("hello-sms", Channel.Sms, "Hello")));
+        Thread[] threads;
+        try
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterOnEvent("go")
+                .Steps(p => p.Send(Channel.Sms, "hello-sms", id: "sms"))
+                .Build());
+            await host.Manager.ActivateAsync("hello");
+            var customers = Enumerable.Range(0, 40).Select(i => $"c{i}@example.com").ToArray();
+            await host.Manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], T0))]);
+            EngineHost.Eventually(() => host.Count("hello", "sms", StatisticCounter.Sent) == customers.Length, "every customer's send to be recorded");
+
+            // EngineHost runs two shards: each shard's hand-offs are sent by its own dispatcher loop, on its own thread.
+            threads = [.. sender.Threads.Distinct()];
+            Assert.Equal(["Journeys dispatcher 0", "Journeys dispatcher 1"], threads.Select(t => t.Name!).Order(StringComparer.Ordinal).ToArray());
+            Assert.All(threads, t => Assert.False(t.IsThreadPoolThread));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.All(threads, t => Assert.True(t.Join(Bound), $"{t.Name} must end when the engine stops"));
+    }
+
+    [Fact]
+    public async Task A_send_under_way_when_the_engine_stops_is_not_lost_it_stays_in_the_outbox()
+    {
+        var sender = new HeldSender();
+        var host = await EngineHost.StartAsync(T0, extend: j => j
+            .AddSender(Channel.Sms, sender)
+            .AddCampaigns(new Campaign("held-sms", Channel.Sms, "Hello")));
+        IOutboxStore outbox;
+        try
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create("held", "Held").EnterOnEvent("go")
+                .Steps(p => p.Send(Channel.Sms, "held-sms", id: "sms"))
+                .Build());
+            await host.Manager.ActivateAsync("held");
+            await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], T0)]);
+            EngineHost.Eventually(() => sender.Started, "the send to start");
+            outbox = host.Services.GetRequiredService<IOutboxStore>();
+        }
+        finally
+        {
+            // Stopping cancels the held send: its result is not recorded, so the message must still be pending.
+            await host.DisposeAsync();
+        }
+
+        Assert.True(sender.Cancelled);
+        var due = await outbox.ClaimAsync("another-host", T0 + TimeSpan.FromDays(1), 10, TimeSpan.FromMinutes(5));
+        var message = Assert.Single(due);
+        Assert.Equal("c1@example.com", message.Message.CustomerId);
+    }
+
+    private sealed class ThreadRecordingSender : IChannelSender
+    {
+        public ConcurrentQueue<Thread> Threads { get; } = new();
+
+        public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Threads.Enqueue(Thread.CurrentThread);
+            return ValueTask.FromResult(SendResult.Sent);
+        }
+    }
+
+    private sealed class HeldSender : IChannelSender
+    {
+        private volatile bool _started;
+        private volatile bool _cancelled;
+
+        public bool Started => _started;
+
+        public bool Cancelled => _cancelled;
+
+        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            _started = true;
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                _cancelled = true;
+                throw;
+            }
+
+            return SendResult.Sent;
+        }
+    }
+}
