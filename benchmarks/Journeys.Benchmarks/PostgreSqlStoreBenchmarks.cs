@@ -162,6 +162,7 @@ public class PostgreSqlStoreBenchmarks
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL engine probe: {hosts} host(s), {customers:N0} customers, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {LoadAverage()}"));
         var tally = new CheckpointCounter.Tally();
+        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var run = 1; run <= runs; run++)
         {
             var group = await HostGroup.StartAsync(ConnectionString, hosts, customers, null, tally, null);
@@ -177,6 +178,7 @@ public class PostgreSqlStoreBenchmarks
                 var process = Process.GetCurrentProcess();
                 var cpu = process.TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                sampler?.Start();
                 var watch = Stopwatch.StartNew();
                 await group.RunAsync();
                 var wall = watch.Elapsed;
@@ -188,6 +190,7 @@ public class PostgreSqlStoreBenchmarks
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run}: activation (untimed) {group.Activation.TotalMilliseconds:N0} ms; timed {wall.TotalMilliseconds:N0} ms, {checkpoints:N0} checkpoints, {checkpoints / wall.TotalSeconds:N0}/s; "
                     + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores); allocated {allocatedMb:N1} MB"));
+                sampler?.StopAndPrint((long)(allocatedMb * 1e6), (int)Math.Max(1, checkpoints), top: 25);
             }
             finally
             {
