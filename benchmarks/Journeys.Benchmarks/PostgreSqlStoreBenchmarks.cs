@@ -158,13 +158,20 @@ public class PostgreSqlStoreBenchmarks
     /// allocations, and the CPU time of the PostgreSQL server's processes (from <c>/proc</c>, when the server runs on
     /// this machine), so a change can be judged by where the time went without a ten-minute BenchmarkDotNet run.
     /// </summary>
-    internal static async Task ProbeAsync(int hosts, int customers, int runs)
+    /// <remarks>
+    /// With <paramref name="intake"/> (<c>-- pg-probe [hosts] [customers] [runs] intake</c>) the engines start first and the
+    /// activation is inside the timed part, so the enrolling engine's work created already leased to it
+    /// (<c>IEnrollmentStore.EnrollLeasedAsync</c>) is measured with the rest; without it the run is exactly
+    /// <see cref="EngineCheckpoints"/>.
+    /// </remarks>
+    internal static async Task ProbeAsync(int hosts, int customers, int runs, bool intake = false)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL engine probe: {hosts} host(s), {customers:N0} customers, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {LoadAverage()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL engine probe{(intake ? " (intake: activation timed, engines running)" : string.Empty)}: {hosts} host(s), {customers:N0} customers, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {LoadAverage()}"));
         var tally = new CheckpointCounter.Tally();
+        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var run = 1; run <= runs; run++)
         {
-            var group = await HostGroup.StartAsync(ConnectionString, hosts, customers, null, tally, null);
+            var group = await HostGroup.StartAsync(ConnectionString, hosts, customers, null, tally, null, activate: !intake);
             try
             {
                 // As BenchmarkDotNet does between iterations: the previous run's garbage and finalizers (the disposed
@@ -177,8 +184,9 @@ public class PostgreSqlStoreBenchmarks
                 var process = Process.GetCurrentProcess();
                 var cpu = process.TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                sampler?.Start();
                 var watch = Stopwatch.StartNew();
-                await group.RunAsync();
+                await group.RunAsync(activate: intake);
                 var wall = watch.Elapsed;
                 process.Refresh();
                 var clientCpu = process.TotalProcessorTime - cpu;
@@ -188,6 +196,7 @@ public class PostgreSqlStoreBenchmarks
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run}: activation (untimed) {group.Activation.TotalMilliseconds:N0} ms; timed {wall.TotalMilliseconds:N0} ms, {checkpoints:N0} checkpoints, {checkpoints / wall.TotalSeconds:N0}/s; "
                     + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores); allocated {allocatedMb:N1} MB"));
+                sampler?.StopAndPrint((long)(allocatedMb * 1e6), (int)Math.Max(1, checkpoints), top: 25);
             }
             finally
             {
@@ -270,7 +279,7 @@ public class PostgreSqlStoreBenchmarks
 
         private IJourneyManager Manager => _hosts[0].Services.GetRequiredService<IJourneyManager>();
 
-        public static async Task<HostGroup> StartAsync(string connectionString, int hostCount, int customers, TimeSpan? delay, CheckpointCounter.Tally checkpoints, LatencySamples? lateness)
+        public static async Task<HostGroup> StartAsync(string connectionString, int hostCount, int customers, TimeSpan? delay, CheckpointCounter.Tally checkpoints, LatencySamples? lateness, bool activate = true)
         {
             var schema = NewSchema();
             var hosts = new List<(ServiceProvider, IHostedService[], NpgsqlDataSource)>();
@@ -322,6 +331,11 @@ public class PostgreSqlStoreBenchmarks
                 }
             }
 
+            if (!activate)
+            {
+                return group;
+            }
+
             // Activation (enrolling every customer: inserts, not checkpoints) before any engine runs, outside the timed part.
             var activation = Stopwatch.StartNew();
             var (_, enrolled) = await group.Manager.ActivateAsync(journey.Id);
@@ -337,8 +351,8 @@ public class PostgreSqlStoreBenchmarks
         /// <summary>How long the untimed activation took.</summary>
         public TimeSpan Activation { get; private set; }
 
-        /// <summary>Starts every host's engine on the enrolled customers and waits until every enrollment completed.</summary>
-        public async Task RunAsync()
+        /// <summary>Starts every host's engine on the enrolled customers (or, with <paramref name="activate"/>, activates the journey once they run) and waits until every enrollment completed.</summary>
+        public async Task RunAsync(bool activate = false)
         {
             var manager = Manager;
             var journeyId = _journeyId;
@@ -347,6 +361,15 @@ public class PostgreSqlStoreBenchmarks
                 foreach (var service in hosted.Where(IsEngine))
                 {
                     await service.StartAsync(CancellationToken.None);
+                }
+            }
+
+            if (activate)
+            {
+                var (_, enrolled) = await manager.ActivateAsync(journeyId);
+                if (enrolled != _customers)
+                {
+                    throw new InvalidOperationException($"Enrolled {enrolled} customers, expected {_customers}.");
                 }
             }
 

@@ -13,7 +13,7 @@ namespace Journeys.Benchmarks;
 /// with <c>peer-sizes journeys|workflowcore size[,size...] [runs]</c>, the peer comparison's no-delay journey at larger sizes (see <see cref="PeerSizes"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
 /// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
-/// with <c>pg-probe [hosts] [customers] [runs]</c>, one engine run of <see cref="PostgreSqlStoreBenchmarks"/> at a time with client and server CPU time.
+/// with <c>pg-probe [hosts] [customers] [runs] [intake]</c>, one engine run of <see cref="PostgreSqlStoreBenchmarks"/> at a time with client and server CPU time.
 /// <see cref="PostgreSqlStoreBenchmarks"/> is left out, with a printed message, when <c>JOURNEYS_TEST_POSTGRES</c> is not set.
 /// </summary>
 public static class Program
@@ -98,7 +98,8 @@ public static class Program
             await PostgreSqlStoreBenchmarks.ProbeAsync(
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1,
                 args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000,
-                args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
+                args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3,
+                args.Length > 4 && string.Equals(args[4], "intake", StringComparison.OrdinalIgnoreCase));
             return;
         }
 

@@ -8,18 +8,6 @@ namespace Journeys.PostgreSql;
 /// <content>Commits: a whole batch of checkpoints in one round trip of statements plus the commit.</content>
 internal sealed partial class PostgreSqlEngineStore
 {
-    // The checkpoints (their 1-based place in the call) that apply: the stored token is the expected one and the lease
-    // is the owner's, first checkpoint per enrollment. Every statement of a commit takes $1 = ids, $2 = expected tokens,
-    // $3 = owner; after the first statement has locked the rows, nobody else can change what this reads until commit.
-    // Each checkpoint probes its own row through the enrollment-id index (a LATERAL subquery with OFFSET 0 cannot be
-    // turned into a join): with a plain join the planner, misled by the statistics of tables that have just grown
-    // (a fresh activation), hash-joined a sequential scan of the whole enrollments table in every statement of every
-    // commit, work that grew with the table instead of the batch.
-    private const string AcceptedSql =
-        "SELECT DISTINCT ON (c.id) c.ord FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
-        + " CROSS JOIN LATERAL (SELECT 1 FROM {s}.enrollments e WHERE e.enrollment_id = c.id AND e.token = c.expected AND e.lease_owner = $3 OFFSET 0) AS e"
-        + " ORDER BY c.id, c.ord";
-
     // Locks every enrollment of the batch in primary-key order (as claims and renewals do) and returns the accepted
     // checkpoints with the stored customer, journey and version. The values come from the locking scan, so a row that
     // another host changed while this one waited for the lock is read as it is now.
@@ -29,7 +17,7 @@ internal sealed partial class PostgreSqlEngineStore
         + " SELECT DISTINCT ON (l.enrollment_id) c.ord, l.customer_id, l.journey_id, l.version FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS c(id, expected, ord)"
         + " JOIN l ON l.enrollment_id = c.id AND l.token = c.expected AND l.lease_owner = $3 ORDER BY l.enrollment_id, c.ord";
 
-    // Outbox messages of accepted checkpoints that are not pending yet (one row per id), in call order; the ids written
+    // Outbox messages of the accepted checkpoints that are not pending yet (one row per id), in call order; the ids written
     // come back, so a message that was already pending (or repeated) is found and the whole commit refused. With an
     // OutboxHandoff ($17 = its now, $18 = its expiry; both null without one) a message due by $17 is written leased to
     // the committing owner ($3) until $18, as a claim would have left it.
@@ -40,9 +28,7 @@ internal sealed partial class PostgreSqlEngineStore
             CASE WHEN o.due <= $17 THEN $3 END, CASE WHEN o.due <= $17 THEN $18 END
         FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                 $12::int[], $13::text[], $14::uuid[], $15::timestamptz[], $16::int[]) WITH ORDINALITY AS u(cp, c, id, k, ch, camp, b, j, v, n, e, due, a, ord)
-            WHERE u.cp IN (
-        """ + AcceptedSql + """
-            ) AND NOT EXISTS (SELECT 1 FROM {s}.outbox x WHERE x.message_id = u.id)
+            WHERE NOT EXISTS (SELECT 1 FROM {s}.outbox x WHERE x.message_id = u.id)
             ORDER BY u.id, u.ord) o
         ORDER BY o.ord
         RETURNING message_id
@@ -61,9 +47,7 @@ internal sealed partial class PostgreSqlEngineStore
     private const string UpdateCustomersSql = """
         WITH u AS (SELECT DISTINCT ON (x.c, lower(x.f)) x.c, x.f, x.v
             FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(cp, c, f, v, ord)
-            WHERE x.cp IN (
-        """ + AcceptedSql + """
-            ) ORDER BY x.c, lower(x.f), x.ord DESC),
+            ORDER BY x.c, lower(x.f), x.ord DESC),
         g AS (SELECT u.c, COALESCE(json_object_agg(u.f, u.v::json -> u.f) FILTER (WHERE u.v IS NOT NULL), '{}'::json)::text AS fresh,
                 array_agg(lower(u.f)) AS names
             FROM u GROUP BY u.c),
@@ -79,11 +63,11 @@ internal sealed partial class PostgreSqlEngineStore
         RETURNING t.customer_id
         """;
 
-    // The accepted states, lease released, each placed in the ready queue (in call order) when it is active or waits
-    // for an event that is already pending; then the statistic deltas of exactly the checkpoints written, summed per
-    // counter row and upserted in key order (bytewise, as every statistics write orders them, so concurrent commits
-    // cannot deadlock). Last, because it changes the tokens the other statements check, and because the journey-level
-    // counter rows are the hottest rows of all: taking their locks last keeps them held for the shortest time.
+    // The accepted states (rows the first round trip locked and checked), lease released, each placed in the ready queue
+    // (in call order) when it is active or waits for an event that is already pending; then the statistic deltas of
+    // exactly the checkpoints written, summed per counter row and upserted in key order (bytewise, as every statistics
+    // write orders them, so concurrent commits cannot deadlock). Last, because the journey-level counter rows are the
+    // hottest rows of all: taking their locks last keeps them held for the shortest time.
     private const string WriteStatesSql = """
         WITH written AS (UPDATE {s}.enrollments e SET current_node = x.node, status = x.status, wake_at = x.wake_at, awaited_event = x.awaited, visit = x.visit,
             updated_at = x.updated_at, token = x.token, wake_events = x.we, event_cursor = x.cursor,
@@ -100,9 +84,7 @@ internal sealed partial class PostgreSqlEngineStore
                     $12::bigint[], $13::timestamptz[], $14::int[], $15::text[], $16::int[], $17::int[], $18::text[], $19::uuid[])
                     WITH ORDINALITY AS u(node, status, wake_at, awaited, visit, updated_at, token, we, cursor, node_entered_at, node_state, reason,
                         messages_sent, clicks, c, id, ord)
-                WHERE u.ord IN (
-        """ + AcceptedSql + """
-                ) ORDER BY u.ord) y) x
+                ORDER BY u.ord) y) x
         WHERE e.customer_id = x.c AND e.enrollment_id = x.id
         RETURNING x.ord)
         INSERT INTO {s}.statistics (journey_id, version, node_id, counter, slot, value)
@@ -116,16 +98,18 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction and two round trips: one <see cref="NpgsqlBatch"/> locks the enrollments and decides which
-    /// checkpoints apply (<c>token = expected AND lease_owner = owner</c>, exactly as in <c>docs/storage.md</c>), merges
-    /// their customer field updates into the stored fields on the server, inserts their outbox messages, writes their
-    /// states and places them in the ready queue, adds their statistic deltas summed per counter row, and notifies other
-    /// hosts; then the commit. Each statement re-derives the accepted checkpoints from the rows the first one locked, so
-    /// nothing is written for a refused one. Customers the server cannot merge (a value or stored document holding
-    /// <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse) are read, merged here and written
-    /// back: one more round trip, only for batches that have them.
-    /// A problem found in the results (an outbox message already pending, a checkpoint that changes its enrollment's
-    /// journey) rolls everything back.
+    /// One transaction and three round trips. The first locks the enrollments of the batch in primary-key order and
+    /// decides which checkpoints apply (<c>token = expected AND lease_owner = owner</c>, first checkpoint per enrollment,
+    /// exactly as in <c>docs/storage.md</c>), with the stored customer, journey and version of each; a checkpoint that
+    /// changes them is refused with an exception before anything is written. The second, one <see cref="NpgsqlBatch"/>,
+    /// carries only the accepted checkpoints (the rows stay locked, so nothing can change what the first decided): it
+    /// merges their customer field updates into the stored fields on the server, inserts their outbox messages, writes
+    /// their states and places them in the ready queue, adds their statistic deltas summed per counter row, and notifies
+    /// other hosts; then the commit. Deciding once on the client replaces the acceptance check each statement of the
+    /// batch used to repeat (an index probe per checkpoint per statement). Customers the server cannot merge (a value
+    /// or stored document holding <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse) are
+    /// read, merged here and written back: one more round trip, only for batches that have them. A problem found in the
+    /// results (an outbox message already pending) rolls everything back.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
@@ -158,22 +142,71 @@ internal sealed partial class PostgreSqlEngineStore
             return ValueTask.FromResult<IReadOnlyList<bool>>([]);
         }
 
-        var commit = new CommitBatch(checkpoints);
-        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, outboxHandoff, commit, token), cancellationToken);
+        var ids = new Guid[checkpoints.Count];
+        var expected = new long[checkpoints.Count];
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            ids[i] = checkpoints[i].State.Id;
+            expected[i] = checkpoints[i].ExpectedToken;
+        }
+
+        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, ids, expected, outboxHandoff, token), cancellationToken);
     }
 
     private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? handoff, CommitBatch commit, CancellationToken token)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, Guid[] ids, long[] expected,
+        OutboxHandoff? handoff, CancellationToken token)
     {
         var applied = new bool[checkpoints.Count];
+
+        // Round trip 1: lock and decide. Throwing before the commit rolls the transaction back: nothing is written.
+        var acceptedIndexes = new List<int>(checkpoints.Count);
+        var lockBatch = new NpgsqlBatch(connection, transaction);
+        await using (lockBatch.ConfigureAwait(false))
+        {
+            // Generic plans for this transaction's prepared statements: planned once per connection, not at every commit.
+            lockBatch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+            var lockAndAccept = new NpgsqlBatchCommand(database.Sql(LockAndAcceptSql));
+            lockAndAccept.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+            lockAndAccept.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = expected });
+            lockAndAccept.Parameters.Add(Parameter(owner));
+            lockBatch.BatchCommands.Add(lockAndAccept);
+            await lockBatch.PrepareAsync(token).ConfigureAwait(false);
+            using var reader = await lockBatch.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var i = (int)reader.GetInt64(0) - 1;
+                var state = checkpoints[i].State;
+                if (!string.Equals(state.CustomerId, reader.GetString(1), StringComparison.Ordinal)
+                    || !string.Equals(state.JourneyId, reader.GetString(2), StringComparison.Ordinal)
+                    || state.Version != reader.GetInt32(3))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
+                }
+
+                acceptedIndexes.Add(i);
+            }
+        }
+
+        if (acceptedIndexes.Count == 0)
+        {
+            return applied;
+        }
+
+        // Round trip 2: the writes of the accepted checkpoints, in call order.
+        acceptedIndexes.Sort();
+        var accepted = new EnrollmentCheckpoint[acceptedIndexes.Count];
+        for (var a = 0; a < accepted.Length; a++)
+        {
+            accepted[a] = checkpoints[acceptedIndexes[a]];
+        }
+
+        var commit = new CommitBatch(accepted);
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         var merged = new HashSet<string>(StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
-            // Generic plans for this transaction's prepared statements: planned once per connection, not at every commit.
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
-            batch.BatchCommands.Add(commit.Command(database, LockAndAcceptSql, owner));
             if (commit.ServerUpdates.Count > 0)
             {
                 var update = commit.Command(database, UpdateCustomersSql, owner);
@@ -208,7 +241,7 @@ internal sealed partial class PostgreSqlEngineStore
 
             var states = commit.Command(database, WriteStatesSql, owner);
             var p = states.Parameters;
-            AddStateColumns(p, checkpoints);
+            AddStateColumns(p, accepted);
             UnnestColumns.Add(p, commit.Deltas, static d => d.Checkpoint);
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.JourneyId);
             UnnestColumns.Add(p, commit.Deltas, static d => d.Delta.Version);
@@ -232,56 +265,39 @@ internal sealed partial class PostgreSqlEngineStore
             // plans these statements once per connection instead of at every commit (see "Plans" in docs/storage.md).
             await batch.PrepareAsync(token).ConfigureAwait(false);
             using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
-            var stored = new Dictionary<long, (string Customer, string Journey, int Version)>();
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
-            {
-                stored[reader.GetInt64(0)] = (reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
-            }
-
             if (commit.ServerUpdates.Count > 0)
             {
-                await reader.NextResultAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     merged.Add(reader.GetString(0));
                 }
+
+                await reader.NextResultAsync(token).ConfigureAwait(false);
             }
 
             if (commit.Outbox.Count > 0)
             {
-                await reader.NextResultAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     inserted.Add(reader.GetString(0));
                 }
             }
+        }
 
-            // Throwing before the commit rolls every statement of the batch back: nothing is written.
-            var accepted = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < checkpoints.Count; i++)
+        // Throwing before the commit rolls every statement back: nothing is written.
+        var messageIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in acceptedIndexes)
+        {
+            foreach (var message in checkpoints[i].Outbox)
             {
-                if (!stored.TryGetValue(i + 1, out var row))
+                var messageId = message.Message.MessageId;
+                if (!messageIds.Add(messageId) || !inserted.Contains(messageId))
                 {
-                    continue;
+                    throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
                 }
-
-                var state = checkpoints[i].State;
-                if (!string.Equals(state.JourneyId, row.Journey, StringComparison.Ordinal) || state.Version != row.Version || !string.Equals(state.CustomerId, row.Customer, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Checkpoint at index {i} changes the journey, version or customer of enrollment {state.Id}; nothing was written.", nameof(checkpoints));
-                }
-
-                foreach (var message in checkpoints[i].Outbox)
-                {
-                    var messageId = message.Message.MessageId;
-                    if (!accepted.Add(messageId) || !inserted.Contains(messageId))
-                    {
-                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
-                    }
-                }
-
-                applied[i] = true;
             }
+
+            applied[i] = true;
         }
 
         // Applied updates of customers the server did not merge (see UpdateCustomersSql) are merged here.

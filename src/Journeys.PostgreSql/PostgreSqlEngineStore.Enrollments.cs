@@ -49,7 +49,27 @@ internal sealed partial class PostgreSqlEngineStore
     /// customer in a journey impossible whatever happens.
     /// </remarks>
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
-    public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
+        (await EnrollCoreAsync(requests, null, cancellationToken).ConfigureAwait(false)).Outcomes;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The checks and the one transaction of <see cref="EnrollAsync"/>; the first <see cref="EnrollmentLease.MaxItems"/>
+    /// created rows are inserted with the lease (owner, expiry) already set, and with their place in the ready queue, as a
+    /// claim at <see cref="EnrollmentLease.Now"/> would have left them (a claim keeps <c>ready_seq</c>, schema version 4):
+    /// no other owner claims them before the lease expires, anyone may after, and the same insert returns them as stored.
+    /// Other hosts are notified only when some created row was left unleased. When a retry of the call finds its first
+    /// attempt committed (the reply lost), the rows it had created are reported <see cref="EnrollmentOutcomeKind.Created"/>
+    /// but not returned as leased: they are claimed once their lease expires.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
+    public ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return EnrollCoreAsync(requests, lease, cancellationToken);
+    }
+
+    private ValueTask<LeasedEnrollments> EnrollCoreAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease? lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var ids = new HashSet<Guid>(requests.Count);
@@ -69,16 +89,16 @@ internal sealed partial class PostgreSqlEngineStore
 
         if (requests.Count == 0)
         {
-            return ValueTask.FromResult<IReadOnlyList<EnrollmentOutcome>>([]);
+            return ValueTask.FromResult(new LeasedEnrollments([], []));
         }
 
         // A retry after a lost reply may find the first attempt committed: its rows are then recognised, not refused.
         var attempts = 0;
-        return database.InTransactionAsync("enroll", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, ++attempts > 1, token), cancellationToken);
+        return database.InTransactionAsync(lease is null ? "enroll" : "enroll leased", (connection, transaction, token) => EnrollInTransactionAsync(connection, transaction, requests, ids, lease, ++attempts > 1, token), cancellationToken);
     }
 
-    private async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollInTransactionAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, bool retry, CancellationToken token)
+    private async ValueTask<LeasedEnrollments> EnrollInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<EnrollmentRequest> requests, HashSet<Guid> ids, EnrollmentLease? lease, bool retry, CancellationToken token)
     {
         // On a retry of this call, a stored row with the id, customer, journey, version and entry time of its request is
         // this call's own earlier insert (committed, the reply lost): that request is Created, and not inserted or
@@ -251,9 +271,11 @@ internal sealed partial class PostgreSqlEngineStore
                 outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
             }
 
+            IReadOnlyList<WorkItem> leased = [];
             if (accepted.Count > 0)
             {
-                await InsertEnrollmentsAsync(connection, transaction, accepted, lastEvent, token).ConfigureAwait(false);
+                var leaseCount = lease is null ? 0 : Math.Min(lease.MaxItems, accepted.Count);
+                leased = await InsertEnrollmentsAsync(connection, transaction, accepted, lastEvent, lease, leaseCount, token).ConfigureAwait(false);
                 using (var bump = database.Command(connection, transaction,
                     "UPDATE {s}.journey_entries t SET created = u.created FROM unnest($1::text[], $2::bigint[]) AS u(j, created) WHERE t.journey_id = u.j"))
                 {
@@ -263,14 +285,22 @@ internal sealed partial class PostgreSqlEngineStore
                     await bump.ExecuteNonQueryAsync(token).ConfigureAwait(false);
                 }
 
-                await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
+                // Rows leased to the enrolling engine are its to process: other hosts are woken only for unleased ones.
+                if (leased.Count < accepted.Count)
+                {
+                    await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
+                }
             }
 
-            return outcomes;
+            return new LeasedEnrollments(outcomes, leased);
         }
     }
 
-    private async ValueTask InsertEnrollmentsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EnrollmentRequest> accepted, Dictionary<string, long> lastEvent, CancellationToken token)
+    // Inserts the accepted requests in order, the first leaseCount of them leased ($9 = how many, $10 = owner, $11 = expiry),
+    // and returns those as a claim would have: the stored state (read back from the insert), no events (the cursor is the
+    // customer's latest event, read in this transaction), the lease expiry.
+    private async ValueTask<IReadOnlyList<WorkItem>> InsertEnrollmentsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<EnrollmentRequest> accepted, Dictionary<string, long> lastEvent, EnrollmentLease? lease, int leaseCount, CancellationToken token)
     {
         var n = accepted.Count;
         var customers = new string[n];
@@ -296,13 +326,16 @@ internal sealed partial class PostgreSqlEngineStore
 
         using var insert = database.Command(connection, transaction, """
             INSERT INTO {s}.enrollments (customer_id, enrollment_id, journey_id, version, current_node, status, wake_at, awaited_event, visit,
-                entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, created_order, ready_seq)
+                entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, created_order, ready_seq,
+                lease_owner, lease_expires_at)
             SELECT u.c, u.id, u.j, u.v, u.n, 0, NULL, NULL, 0, u.at, u.at, 1, ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), u.cur, u.at, 0, NULL,
-                nextval('{s}.enrollment_order_seq'), nextval('{s}.ready_seq')
+                nextval('{s}.enrollment_order_seq'), nextval('{s}.ready_seq'),
+                CASE WHEN u.ord <= $9 THEN $10 END, CASE WHEN u.ord <= $9 THEN $11::timestamptz END
             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::bigint[])
                 WITH ORDINALITY AS u(c, id, j, v, n, at, we, cur, ord)
             ORDER BY u.ord
-            """);
+            RETURNING CASE WHEN lease_owner IS NOT NULL THEN created_order END,
+            """ + EnrollmentColumns);
         insert.Parameters.Add(Parameter(customers));
         insert.Parameters.Add(Parameter(ids));
         insert.Parameters.Add(Parameter(journeys));
@@ -311,7 +344,36 @@ internal sealed partial class PostgreSqlEngineStore
         insert.Parameters.Add(Parameter(times));
         insert.Parameters.Add(Parameter(wakeEvents));
         insert.Parameters.Add(Parameter(eventCursors));
-        await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        insert.Parameters.Add(Parameter<long>(leaseCount));
+        insert.Parameters.Add(new NpgsqlParameter { Value = lease is null ? DBNull.Value : lease.Owner, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = lease is null ? DBNull.Value : Utc(lease.ExpiresAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (leaseCount == 0)
+        {
+            await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return [];
+        }
+
+        // The leased rows in request order (created_order follows it); the unleased ones come back as a null order, skipped.
+        var leased = new List<(long Order, Enrollment State)>(leaseCount);
+        using (var reader = await insert.ExecuteReaderAsync(token).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                if (!reader.IsDBNull(0))
+                {
+                    leased.Add((reader.GetInt64(0), ReadEnrollment(reader, 1)));
+                }
+            }
+        }
+
+        leased.Sort(static (x, y) => x.Order.CompareTo(y.Order));
+        var items = new WorkItem[leased.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = new WorkItem(leased[i].State, Array.Empty<SequencedEvent>(), lease!.ExpiresAt);
+        }
+
+        return items;
     }
 
     /// <inheritdoc />

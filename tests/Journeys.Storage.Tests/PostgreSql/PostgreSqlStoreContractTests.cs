@@ -7,9 +7,6 @@ namespace Journeys.Storage.Tests.PostgreSql;
 [RequiresPostgreSql]
 public sealed class PostgreSqlStoreContractTests : EngineStoreContractTests
 {
-    // PostgreSQL takes IEnrollmentStore.EnrollLeasedAsync's fallback: it creates enrollments unleased, for a claim.
-    protected override bool LeasesAtEnrollment => false;
-
     protected override ValueTask<StoreSet> CreateStoresAsync(TimeProvider timeProvider)
     {
         var schema = PostgreSqlTestServer.NewSchema();
