@@ -400,7 +400,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return;
         }
 
-        if (!holdUntilDue && TaskScheduler.Current is LoopThread)
+        if (!holdUntilDue && SynchronizationContext.Current is LoopThread)
         {
             await IdleOnLoopThreadAsync(signal, due, stoppingToken).ConfigureAwait(true);
             return;
@@ -1136,6 +1136,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         // Results as values in a rented array: no object per message; only a store other than the in-memory one gets
         // them as OutboxResult records (its contract).
+        // The senders are the host application's code: not under a dispatcher thread's context (see LoopThread). This
+        // method's builder gives the dispatcher loop its context back when it returns or first yields.
+        LoopThread.Leave();
         var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Count);
         var events = new List<CustomerEvent>();
         try

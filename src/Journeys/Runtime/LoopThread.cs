@@ -2,24 +2,31 @@ namespace Journeys.Runtime;
 
 /// <summary>
 /// Runs one of the engine's loops (the in-memory engine's dispatcher loops) on a thread of its own: a
-/// <see cref="TaskScheduler"/> with one dedicated background thread, on which the loop starts and to which its own awaits
-/// come back (they use <c>ConfigureAwait(true)</c>; a loop started on the thread pool has no context to come back to,
-/// so the same code runs there as before). On the thread pool a dispatcher loop is a continuation in one first-come
-/// queue: on 2 cores, when 2,000 timers fall due within a few milliseconds, a dispatcher loop woken by a commit waits
-/// for a pool thread while both run shard batches (up to a time slice plus a commit each). On a thread of its own, the
-/// kernel's scheduler shares the cores between it and the shards, as it does for the pump's timer thread
+/// <see cref="SynchronizationContext"/> with one dedicated background thread, on which the loop starts and to which its
+/// own awaits come back (they use <c>ConfigureAwait(true)</c>; a loop started on the thread pool has no context to come
+/// back to, so the same code runs there as before). On the thread pool a dispatcher loop is a continuation in one
+/// first-come queue: on 2 cores, when 2,000 timers fall due within a few milliseconds, a dispatcher loop woken by a
+/// commit waits for a pool thread while both run shard batches (up to a time slice plus a commit each). On a thread of
+/// its own, the kernel's scheduler shares the cores between it and the shards, as it does for the pump's timer thread
 /// (<see cref="SystemClockWaiter"/>).
 /// </summary>
 /// <remarks>
-/// The thread sleeps (no CPU) while its loop waits. Work queued to the scheduler after its loop ended (a late
-/// continuation of something the loop started and no longer waits for) runs on the thread pool, so nothing queued is
-/// ever dropped. Inner library code keeps <c>ConfigureAwait(false)</c>: where it really waits (a database store, a
-/// network sender) it finishes on the pool, and the loop's own await then brings the loop back to its thread.
+/// <para>
+/// The thread sleeps (no CPU) while its loop waits. Work posted after its loop ended (a late continuation of something
+/// the loop started and no longer waits for) runs on the thread pool, so nothing posted is ever dropped.
+/// </para>
+/// <para>
+/// The host application's code (channel senders, their resilience pipelines) must never run under this context: a
+/// sender that blocked on a task whose continuation had captured it would wait for the very thread it blocks. So the
+/// code that calls into it clears the context first (<see cref="Leave"/>). It is a synchronization context and not a
+/// <see cref="TaskScheduler"/> for that reason: a scheduler would be <see cref="TaskScheduler.Current"/> for everything
+/// the loop calls, and cannot be hidden from a call.
+/// </para>
 /// </remarks>
-internal sealed class LoopThread : TaskScheduler
+internal sealed class LoopThread : SynchronizationContext
 {
     private readonly object _gate = new();
-    private readonly Queue<Task> _queue = new();
+    private readonly Queue<(SendOrPostCallback Callback, object? State)> _queue = new();
     private readonly Thread _thread;
     private bool _ended;
 
@@ -32,51 +39,114 @@ internal sealed class LoopThread : TaskScheduler
     public string Name => _thread.Name!;
 
     /// <summary>
-    /// Starts <paramref name="loop"/> on a new thread named <paramref name="name"/>; the task completes as the loop's does,
-    /// and the thread ends with it.
+    /// Starts <paramref name="loop"/> on a new thread named <paramref name="name"/>; the task completes as the loop's does
+    /// (faulted if it throws), and the thread ends with it.
     /// </summary>
     public static Task Start(string name, Func<Task> loop)
     {
-        var scheduler = new LoopThread(name);
-        scheduler._thread.Start();
-        var running = Task.Factory.StartNew(loop, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap();
+        var context = new LoopThread(name);
+        var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        context.Post(
+            static state =>
+            {
+                var (loop, started) = ((Func<Task>, TaskCompletionSource<Task>))state!;
+                try
+                {
+                    started.SetResult(loop());
+                }
+                catch (Exception ex)
+                {
+                    // A loop that throws before its first await: its task faults, as an async method's would.
+                    started.SetException(ex);
+                }
+            },
+            (loop, started));
+        context._thread.Start();
+        var running = started.Task.Unwrap();
 
         // The thread ends once the loop has; the continuation runs wherever the loop ended (no await on it: it is a signal).
-        _ = running.ContinueWith(static (_, state) => ((LoopThread)state!).End(), scheduler, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = running.ContinueWith(static (_, state) => ((LoopThread)state!).End(), context, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return running;
     }
 
-    /// <inheritdoc />
-    public override int MaximumConcurrencyLevel => 1;
+    /// <summary>
+    /// Clears the current thread's context when it is a loop thread's, so the code called next (the host application's)
+    /// neither sees nor captures it. Called at the top of an async method: the method's builder puts the caller's context
+    /// back when the method returns or first yields, so the loop's own awaits still come back to its thread.
+    /// </summary>
+    public static void Leave()
+    {
+        if (Current is LoopThread)
+        {
+            SetSynchronizationContext(null);
+        }
+    }
 
     /// <inheritdoc />
-    protected override void QueueTask(Task task)
+    public override void Post(SendOrPostCallback d, object? state)
     {
+        ArgumentNullException.ThrowIfNull(d);
         lock (_gate)
         {
             if (!_ended)
             {
-                _queue.Enqueue(task);
+                _queue.Enqueue((d, state));
                 Monitor.Pulse(_gate);
                 return;
             }
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Scheduler.TryExecuteTask(state.Task), (Scheduler: this, Task: task), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static item => item.Callback(item.State), (Callback: d, State: state), preferLocal: false);
     }
 
-    /// <inheritdoc />
-    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
-        Thread.CurrentThread == _thread && TryExecuteTask(task);
-
-    /// <inheritdoc />
-    protected override IEnumerable<Task> GetScheduledTasks()
+    /// <summary>Runs <paramref name="d"/> on the loop's thread and waits for it (at once when called on that thread).</summary>
+    /// <exception cref="InvalidOperationException">The loop has ended: there is no thread to run it on.</exception>
+    public override void Send(SendOrPostCallback d, object? state)
     {
+        ArgumentNullException.ThrowIfNull(d);
+        if (Thread.CurrentThread == _thread)
+        {
+            d(state);
+            return;
+        }
+
         lock (_gate)
         {
-            return [.. _queue];
+            if (_ended)
+            {
+                throw new InvalidOperationException($"The loop of thread '{Name}' has ended.");
+            }
+        }
+
+        using var done = new ManualResetEventSlim();
+        Exception? failure = null;
+        Post(
+            _ =>
+            {
+                try
+                {
+                    d(state);
+                }
+                catch (Exception ex)
+                {
+                    // Handed to the waiting caller below, who rethrows it.
+                    failure = ex;
+                }
+                finally
+                {
+                    done.Set();
+                }
+            },
+            null);
+        done.Wait();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
     }
+
+    /// <inheritdoc />
+    public override SynchronizationContext CreateCopy() => this;
 
     private void End()
     {
@@ -89,9 +159,10 @@ internal sealed class LoopThread : TaskScheduler
 
     private void Run()
     {
+        SetSynchronizationContext(this);
         while (true)
         {
-            Task? next;
+            (SendOrPostCallback Callback, object? State) next;
             lock (_gate)
             {
                 while (_queue.Count == 0 && !_ended)
@@ -105,7 +176,7 @@ internal sealed class LoopThread : TaskScheduler
                 }
             }
 
-            TryExecuteTask(next);
+            next.Callback(next.State);
         }
     }
 }

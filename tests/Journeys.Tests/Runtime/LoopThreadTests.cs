@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.Tests.Runtime;
 
-/// <summary>The shard and dispatcher loops of the in-memory engine run on threads of their own (<see cref="LoopThread"/>).</summary>
+/// <summary>The dispatcher loops of the in-memory engine run on threads of their own (<see cref="LoopThread"/>).</summary>
 public sealed class LoopThreadTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
@@ -47,23 +47,80 @@ public sealed class LoopThreadTests
     }
 
     [Fact]
-    public async Task The_thread_ends_when_its_loop_ends_and_work_queued_to_it_afterwards_still_runs()
+    public async Task The_thread_ends_when_its_loop_ends_and_work_posted_to_it_afterwards_still_runs()
     {
         Thread? thread = null;
-        TaskScheduler? scheduler = null;
+        SynchronizationContext? context = null;
         await LoopThread.Start("ending loop", async () =>
         {
             thread = Thread.CurrentThread;
-            scheduler = TaskScheduler.Current;
+            context = SynchronizationContext.Current;
             await Task.Yield();
         }).WaitAsync(Bound);
 
         Assert.NotNull(thread);
+        Assert.IsType<LoopThread>(context);
         Assert.True(thread.Join(Bound), "the loop's thread must end once its loop has");
 
-        // A late continuation queued to the ended loop's scheduler is not dropped: it runs on the thread pool.
-        var ran = await Task.Factory.StartNew(() => Thread.CurrentThread.IsThreadPoolThread, CancellationToken.None, TaskCreationOptions.None, scheduler!).WaitAsync(Bound);
-        Assert.True(ran);
+        // A late continuation posted to the ended loop's context is not dropped: it runs on the thread pool.
+        var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        context!.Post(_ => ran.SetResult(Thread.CurrentThread.IsThreadPoolThread), null);
+        Assert.True(await ran.Task.WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task Send_from_another_thread_runs_on_the_loop_thread_and_rethrows_what_the_callback_throws()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LoopThread? context = null;
+        Thread? loopThread = null;
+        var loop = LoopThread.Start("send loop", async () =>
+        {
+            context = (LoopThread)SynchronizationContext.Current!;
+            loopThread = Thread.CurrentThread;
+            await release.Task.ConfigureAwait(true);
+        });
+        EngineHost.Eventually(() => context is not null, "the loop to start");
+
+        Thread? ranOn = null;
+        await Task.Run(() => context!.Send(_ => ranOn = Thread.CurrentThread, null)).WaitAsync(Bound);
+        Assert.Same(loopThread, ranOn);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Task.Run(() => context!.Send(_ => throw new InvalidOperationException("callback failed"), null)).WaitAsync(Bound));
+        Assert.Equal("callback failed", failure.Message);
+
+        release.SetResult();
+        await loop.WaitAsync(Bound);
+        Assert.Throws<InvalidOperationException>(() => context!.Send(_ => { }, null));
+    }
+
+    [Fact]
+    public async Task A_sender_runs_outside_the_dispatcher_thread_context_so_blocking_on_its_own_async_work_cannot_deadlock()
+    {
+        var sender = new BlockingSender();
+        var host = await EngineHost.StartAsync(T0, extend: j => j
+            .AddSender(Channel.Sms, sender)
+            .AddCampaigns(new Campaign("blocking-sms", Channel.Sms, "Hello")));
+        try
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create("blocking", "Blocking").EnterOnEvent("go")
+                .Steps(p => p.Send(Channel.Sms, "blocking-sms", id: "sms"))
+                .Build());
+            await host.Manager.ActivateAsync("blocking");
+            var customers = Enumerable.Range(0, 10).Select(i => $"b{i}@example.com").ToArray();
+            await host.Manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], T0))]);
+
+            // Under the dispatcher thread's context, the sender's helper would post its continuation to the very thread
+            // the sender blocks: no message would ever be recorded as sent.
+            EngineHost.Eventually(() => host.Count("blocking", "sms", StatisticCounter.Sent) == customers.Length, "every blocking send to complete");
+            Assert.All(sender.Contexts, c => Assert.Null(c));
+            Assert.All(sender.Schedulers, s => Assert.Same(TaskScheduler.Default, s));
+            Assert.Contains(sender.Threads, t => t.Name is { } name && name.StartsWith("Journeys dispatcher", StringComparison.Ordinal));
+        }
+        finally
+        {
+            // Bounded: a dispatcher thread stuck in a blocked send would keep the engine from stopping.
+            await host.DisposeAsync().AsTask().WaitAsync(Bound);
+        }
     }
 
     [Fact]
@@ -151,6 +208,32 @@ public sealed class LoopThreadTests
         {
             Threads.Enqueue(Thread.CurrentThread);
             return ValueTask.FromResult(SendResult.Sent);
+        }
+    }
+
+    // Sync over async, as some provider SDKs force: blocks on an async helper whose await captures the current context.
+    private sealed class BlockingSender : IChannelSender
+    {
+        public ConcurrentQueue<SynchronizationContext?> Contexts { get; } = new();
+
+        public ConcurrentQueue<TaskScheduler> Schedulers { get; } = new();
+
+        public ConcurrentQueue<Thread> Threads { get; } = new();
+
+        public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Contexts.Enqueue(SynchronizationContext.Current);
+            Schedulers.Enqueue(TaskScheduler.Current);
+            Threads.Enqueue(Thread.CurrentThread);
+#pragma warning disable VSTHRD002, xUnit1031 // The blocking wait is the point of this sender.
+            return ValueTask.FromResult(HelperAsync().GetAwaiter().GetResult());
+#pragma warning restore VSTHRD002, xUnit1031
+        }
+
+        private static async Task<SendResult> HelperAsync()
+        {
+            await Task.Yield();
+            return SendResult.Sent;
         }
     }
 
