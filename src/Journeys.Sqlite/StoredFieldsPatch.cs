@@ -201,77 +201,19 @@ internal sealed class StoredFieldsPatch : IDisposable
         }
     }
 
-    // One stored [type, value] pair (only for a field that an update names), read as FieldValueStoreJson.Read reads the
-    // pairs of a document, without building a dictionary for it.
+    // One stored [type, value] pair (only for a field that an update names), without building a dictionary for the document.
     private static FieldValue Decode(ReadOnlySpan<byte> pair, string name)
     {
+        var reader = new Utf8JsonReader(pair);
         try
         {
-            var reader = new Utf8JsonReader(pair);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray || !reader.Read() || reader.TokenType != JsonTokenType.String)
-            {
-                throw Malformed(name, "is not a [type, value] pair");
-            }
-
-            var tag = reader.GetString();
-            if (!reader.Read())
-            {
-                throw Malformed(name, "ends early");
-            }
-
-            FieldValue value;
-            switch (tag)
-            {
-                case "z":
-                    value = FieldValue.Null;
-                    break;
-                case "s":
-                    value = FieldValue.FromString(reader.GetString());
-                    break;
-                case "n":
-                    value = FieldValue.FromNumber(reader.GetDouble());
-                    break;
-                case "b":
-                    value = FieldValue.FromBoolean(reader.GetBoolean());
-                    break;
-                case "d":
-                    value = FieldValue.FromDateTime(new DateTimeOffset(reader.GetInt64(), TimeSpan.Zero));
-                    break;
-                case "l":
-                    if (reader.TokenType != JsonTokenType.StartArray)
-                    {
-                        throw Malformed(name, "has a list value that is not an array");
-                    }
-
-                    var items = new List<string>();
-                    while (reader.Read() && reader.TokenType == JsonTokenType.String)
-                    {
-                        items.Add(reader.GetString()!);
-                    }
-
-                    if (reader.TokenType != JsonTokenType.EndArray)
-                    {
-                        throw Malformed(name, "has a list item that is not a string");
-                    }
-
-                    value = FieldValue.FromStringList(items);
-                    break;
-                default:
-                    throw Malformed(name, $"has the unknown type tag '{tag}'");
-            }
-
-            if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
-            {
-                throw Malformed(name, "has more than a type and a value");
-            }
-
-            return value;
+            reader.Read();
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (JsonException ex)
         {
             throw new FormatException($"Stored field '{name}' of a customer is not a valid [type, value] pair: {ex.Message}", ex);
         }
-    }
 
-    private static FormatException Malformed(string name, string what) => new($"Stored field '{name}' of a customer {what}.");
+        return FieldValueStoreJson.ReadField(ref reader, name);
+    }
 }

@@ -50,55 +50,7 @@ public static class FieldValueStoreJson
             {
                 var name = reader.GetString()!;
                 Expect(ref reader, JsonTokenType.StartArray, name);
-                Expect(ref reader, JsonTokenType.String, name);
-                var type = reader.GetString();
-                if (!reader.Read())
-                {
-                    throw Malformed(name, "ends early");
-                }
-
-                FieldValue value;
-                switch (type)
-                {
-                    case "z":
-                        value = FieldValue.Null;
-                        break;
-                    case "s":
-                        value = FieldValue.FromString(reader.GetString());
-                        break;
-                    case "n":
-                        value = FieldValue.FromNumber(reader.GetDouble());
-                        break;
-                    case "b":
-                        value = FieldValue.FromBoolean(reader.GetBoolean());
-                        break;
-                    case "d":
-                        value = FieldValue.FromDateTime(new DateTimeOffset(reader.GetInt64(), TimeSpan.Zero));
-                        break;
-                    case "l":
-                        if (reader.TokenType != JsonTokenType.StartArray)
-                        {
-                            throw Malformed(name, "has a list value that is not an array");
-                        }
-
-                        var items = new List<string>();
-                        while (reader.Read() && reader.TokenType == JsonTokenType.String)
-                        {
-                            items.Add(reader.GetString()!);
-                        }
-
-                        if (reader.TokenType != JsonTokenType.EndArray)
-                        {
-                            throw Malformed(name, "has a list item that is not a string");
-                        }
-
-                        value = FieldValue.FromStringList(items);
-                        break;
-                    default:
-                        throw Malformed(name, $"has the unknown type tag '{type}'");
-                }
-
-                Expect(ref reader, JsonTokenType.EndArray, name);
+                var value = ReadPair(ref reader, name);
                 builder[name] = value;
             }
 
@@ -145,6 +97,87 @@ public static class FieldValueStoreJson
         writer.WriteEndObject();
         writer.Flush();
         return buffer;
+    }
+
+    /// <summary>
+    /// Reads one field's <c>[type, value]</c> pair (as <see cref="WriteField"/> writes it), for a store that walks a stored
+    /// document itself and decodes only the fields it needs.
+    /// </summary>
+    /// <param name="reader">A reader positioned on the pair's start (<see cref="JsonTokenType.StartArray"/>); on return, on its end.</param>
+    /// <param name="name">The field's name, for the error message.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="FormatException">The pair is not a valid <c>[type, value]</c> pair; the message names the field and what was wrong.</exception>
+    public static FieldValue ReadField(ref Utf8JsonReader reader, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw Malformed(name, "is not a [type, value] pair");
+            }
+
+            return ReadPair(ref reader, name);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new FormatException($"Stored field '{name}' is not a valid [type, value] pair: {ex.Message}", ex);
+        }
+    }
+
+    // From the pair's StartArray to its EndArray.
+    private static FieldValue ReadPair(ref Utf8JsonReader reader, string name)
+    {
+        Expect(ref reader, JsonTokenType.String, name);
+        var type = reader.GetString();
+        if (!reader.Read())
+        {
+            throw Malformed(name, "ends early");
+        }
+
+        FieldValue value;
+        switch (type)
+        {
+            case "z":
+                value = FieldValue.Null;
+                break;
+            case "s":
+                value = FieldValue.FromString(reader.GetString());
+                break;
+            case "n":
+                value = FieldValue.FromNumber(reader.GetDouble());
+                break;
+            case "b":
+                value = FieldValue.FromBoolean(reader.GetBoolean());
+                break;
+            case "d":
+                value = FieldValue.FromDateTime(new DateTimeOffset(reader.GetInt64(), TimeSpan.Zero));
+                break;
+            case "l":
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    throw Malformed(name, "has a list value that is not an array");
+                }
+
+                var items = new List<string>();
+                while (reader.Read() && reader.TokenType == JsonTokenType.String)
+                {
+                    items.Add(reader.GetString()!);
+                }
+
+                if (reader.TokenType != JsonTokenType.EndArray)
+                {
+                    throw Malformed(name, "has a list item that is not a string");
+                }
+
+                value = FieldValue.FromStringList(items);
+                break;
+            default:
+                throw Malformed(name, $"has the unknown type tag '{type}'");
+        }
+
+        Expect(ref reader, JsonTokenType.EndArray, name);
+        return value;
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string where)

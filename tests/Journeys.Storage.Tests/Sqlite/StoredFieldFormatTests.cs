@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Journeys.Model;
 using Journeys.PostgreSql;
 using Journeys.Sqlite;
@@ -79,6 +80,37 @@ public sealed class StoredFieldFormatTests
         var error = Assert.Throws<FormatException>(() => FieldValueStoreJson.Read(json, StringComparer.Ordinal));
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""["s","x"]""", null)]
+    [InlineData("""["n",1.5]""", null)]
+    [InlineData("""["l",["a","b"]]""", null)]
+    [InlineData("""["q",1]""", "unknown type tag")]
+    [InlineData("""["s","x",1]""", "expected EndArray")]
+    [InlineData("""["l",[1]]""", "list item")]
+    [InlineData("""{"s":"x"}""", "not a [type, value] pair")]
+    public void One_pair_is_read_where_a_reader_stands_or_refused_naming_the_field(string json, string? error)
+    {
+        FieldValue Read()
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+            reader.Read();
+            var value = FieldValueStoreJson.ReadField(ref reader, "city");
+            Assert.Equal(JsonTokenType.EndArray, reader.TokenType);
+            return value;
+        }
+
+        if (error is null)
+        {
+            var expected = FieldValueStoreJson.Read("{\"city\":" + json + "}", StringComparer.Ordinal)["city"];
+            Assert.Equal(expected, Read());
+            return;
+        }
+
+        var failure = Assert.Throws<FormatException>(() => Read());
+        Assert.Contains("'city'", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(error, failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
