@@ -97,15 +97,9 @@ public sealed class LoopThreadTests
     public async Task A_sender_runs_outside_the_dispatcher_thread_context_so_blocking_on_its_own_async_work_cannot_deadlock()
     {
         var sender = new BlockingSender();
-        var host = await EngineHost.StartAsync(T0, extend: j => j
-            .AddSender(Channel.Sms, sender)
-            .AddCampaigns(new Campaign("blocking-sms", Channel.Sms, "Hello")));
+        var host = await StartOneSendJourneyAsync(sender, "blocking");
         try
         {
-            await host.Manager.CreateAsync(JourneyBuilder.Create("blocking", "Blocking").EnterOnEvent("go")
-                .Steps(p => p.Send(Channel.Sms, "blocking-sms", id: "sms"))
-                .Build());
-            await host.Manager.ActivateAsync("blocking");
             var customers = Enumerable.Range(0, 10).Select(i => $"b{i}@example.com").ToArray();
             await host.Manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], T0))]);
 
@@ -143,16 +137,10 @@ public sealed class LoopThreadTests
     public async Task The_in_memory_engine_sends_on_its_dispatcher_threads_and_ends_them_when_it_stops()
     {
         var sender = new ThreadRecordingSender();
-        var host = await EngineHost.StartAsync(T0, extend: j => j
-            .AddSender(Channel.Sms, sender)
-            .AddCampaigns(new Campaign("hello-sms", Channel.Sms, "Hello")));
+        var host = await StartOneSendJourneyAsync(sender, "hello");
         Thread[] threads;
         try
         {
-            await host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterOnEvent("go")
-                .Steps(p => p.Send(Channel.Sms, "hello-sms", id: "sms"))
-                .Build());
-            await host.Manager.ActivateAsync("hello");
             var customers = Enumerable.Range(0, 40).Select(i => $"c{i}@example.com").ToArray();
             await host.Manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], T0))]);
             EngineHost.Eventually(() => host.Count("hello", "sms", StatisticCounter.Sent) == customers.Length, "every customer's send to be recorded");
@@ -174,16 +162,10 @@ public sealed class LoopThreadTests
     public async Task A_send_under_way_when_the_engine_stops_is_not_lost_it_stays_in_the_outbox()
     {
         var sender = new HeldSender();
-        var host = await EngineHost.StartAsync(T0, extend: j => j
-            .AddSender(Channel.Sms, sender)
-            .AddCampaigns(new Campaign("held-sms", Channel.Sms, "Hello")));
+        var host = await StartOneSendJourneyAsync(sender, "held");
         IOutboxStore outbox;
         try
         {
-            await host.Manager.CreateAsync(JourneyBuilder.Create("held", "Held").EnterOnEvent("go")
-                .Steps(p => p.Send(Channel.Sms, "held-sms", id: "sms"))
-                .Build());
-            await host.Manager.ActivateAsync("held");
             await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], T0)]);
             EngineHost.Eventually(() => sender.Started, "the send to start");
             outbox = host.Services.GetRequiredService<IOutboxStore>();
@@ -208,6 +190,27 @@ public sealed class LoopThreadTests
         {
             Threads.Enqueue(Thread.CurrentThread);
             return ValueTask.FromResult(SendResult.Sent);
+        }
+    }
+
+    // An engine host with one active journey: the event "go" enters it, its one node "sms" sends through sender.
+    private static async Task<EngineHost> StartOneSendJourneyAsync(IChannelSender sender, string journeyId)
+    {
+        var host = await EngineHost.StartAsync(T0, extend: j => j
+            .AddSender(Channel.Sms, sender)
+            .AddCampaigns(new Campaign($"{journeyId}-sms", Channel.Sms, "Hello")));
+        try
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create(journeyId, journeyId).EnterOnEvent("go")
+                .Steps(p => p.Send(Channel.Sms, $"{journeyId}-sms", id: "sms"))
+                .Build());
+            await host.Manager.ActivateAsync(journeyId);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
         }
     }
 
