@@ -55,6 +55,8 @@ internal static class LatenessProbe
         var resumedBatch = new LatencySamples();
         var inboxWait = new LatencySamples();
         using var listener = ResumedBatchListener(resumedBatch, inboxWait);
+        using var batchCost = new BatchCostListener();
+        long claimCpu = 0, claimBytes = 0, claimedDue = 0;
         var fixedCost = new LatencySamples();
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
         var cpu = new LatencySamples();
@@ -69,6 +71,7 @@ internal static class LatenessProbe
                 var runHop = new LatencySamples();
                 var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
                 recorder.Hop = runHop;
+                recorder.MeasuresCost = true;
                 var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
@@ -80,6 +83,7 @@ internal static class LatenessProbe
                 });
                 try
                 {
+                    batchCost.Recording = run >= skip;
                     var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
                     var pause = GC.GetTotalPauseDuration();
@@ -97,6 +101,7 @@ internal static class LatenessProbe
                 }
                 finally
                 {
+                    batchCost.Recording = false;
                     await scenario.DisposeAsync();
                 }
             }
@@ -144,6 +149,9 @@ internal static class LatenessProbe
                 claimToCommit.AddRange(probe.ClaimToCommit);
                 total.AddRange(probe.Total);
                 dueBatchSizes.AddRange(probe.CommitSizes);
+                claimCpu += probe.ClaimCpu;
+                claimBytes += probe.ClaimBytes;
+                claimedDue += probe.ClaimedDue;
             }
         }
 
@@ -162,6 +170,13 @@ internal static class LatenessProbe
         static string Micro(LatencySamples s) => string.Create(CultureInfo.InvariantCulture, $"n={s.Count:N0} p50={s.Percentile(50) * 1000:N2} µs p90={s.Percentile(90) * 1000:N2} µs");
         Console.WriteLine($"  per item of a batch (start → commit ÷ items): first pass {Micro(FirstPassPerItem)}; resumed {Micro(ResumedPerItem)}");
         Console.WriteLine($"  per item of its store commit: first pass {Micro(FirstPassCommitPerItem)}; resumed {Micro(ResumedCommitPerItem)}");
+        Console.WriteLine("  shard batches' thread CPU and allocation per committed item (delay runs; the probe's own bookkeeping left out):");
+        foreach (var line in batchCost.Describe())
+        {
+            Console.WriteLine(line);
+        }
+
+        Console.WriteLine(claimedDue == 0 ? "  pump's claims of due timers: none" : string.Create(CultureInfo.InvariantCulture, $"  pump's claims of due timers (the store's ClaimAsync, on the pump's thread): {claimedDue:N0} items, thread CPU per item {claimCpu / 1000.0 / claimedDue:N2} µs, allocated per item {(double)claimBytes / claimedDue:N0} B"));
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"runs kept: {Math.Max(0, runs - skip)} of {runs} (JOURNEYS_PROBE_SKIP={skip}); methods JIT-compiled during the kept delay runs: {jitDuringKept:N0} (0 when the probe is warm)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));
@@ -197,6 +212,11 @@ internal static class LatenessProbe
         };
         listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
         {
+            if (Probe.LastCommitItems > 0)
+            {
+                BatchCostListener.MarkBatch(Probe.LastCommitItems, Probe.ResumedInLastCommit > 0);
+            }
+
             if (Probe.Recording && Probe.LastCommitItems > 0)
             {
                 var perItem = TimeSpan.FromSeconds(seconds) / Probe.LastCommitItems;
@@ -262,6 +282,10 @@ internal static class LatenessProbe
 
         public ConcurrentBag<int> CommitSizes { get; } = [];
 
+        public long ClaimCpu;
+        public long ClaimBytes;
+        public long ClaimedDue;
+
         public void Decorate(IServiceCollection services)
         {
             var registered = services.Last(d => d.ServiceType == typeof(IEnrollmentStore));
@@ -273,14 +297,25 @@ internal static class LatenessProbe
         {
             public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
             {
+                var before = ThreadCost.Now();
                 var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
+                var after = ThreadCost.Now();
+                var due0 = 0;
                 foreach (var item in claimed)
                 {
                     if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                     {
+                        due0++;
                         probe._due[item.Enrollment.Id] = (due, now);
                         probe.ClaimLag.Add(now - due);
                     }
+                }
+
+                if (Recording && due0 > 0 && due0 == claimed.Count)
+                {
+                    Interlocked.Add(ref probe.ClaimCpu, after.CpuNanoseconds - before.CpuNanoseconds);
+                    Interlocked.Add(ref probe.ClaimBytes, after.Bytes - before.Bytes);
+                    Interlocked.Add(ref probe.ClaimedDue, due0);
                 }
 
                 return claimed;
@@ -289,8 +324,11 @@ internal static class LatenessProbe
             public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
             {
                 var committing = Stopwatch.GetTimestamp();
+                var commitCost = ThreadCost.Now();
                 var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
+                BatchCostListener.Commit(commitCost);
                 LastCommitDuration = Stopwatch.GetElapsedTime(committing);
+                var bookkeeping = ThreadCost.Now();
                 LastCommitItems = checkpoints.Count;
                 var at = time.GetUtcNow();
                 var n = 0;
@@ -319,7 +357,7 @@ internal static class LatenessProbe
                 LastCommitFirstClaim = firstClaim;
                 LastCommitFirstDue = firstDue;
                 ResumedCount = n;
-
+                BatchCostListener.Exclude(bookkeeping);
                 return applied;
             }
         }

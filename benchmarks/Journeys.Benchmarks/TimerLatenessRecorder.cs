@@ -55,6 +55,12 @@ internal sealed class TimerLatenessRecorder : IChannelSender
     /// </summary>
     public LatencySamples? Hop { get; set; }
 
+    /// <summary>
+    /// When set (before the run), the recorder's own work in a commit is left out of the batch costs
+    /// <see cref="BatchCostListener"/> measures. <c>lateness-probe</c> only.
+    /// </summary>
+    public bool MeasuresCost { get; set; }
+
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -109,6 +115,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
         public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
             var applied = await InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken).ConfigureAwait(false);
+            var bookkeeping = recorder.MeasuresCost ? ThreadCost.Now() : default;
             if (!recorder._due.IsEmpty)
             {
                 var committedAt = time.GetUtcNow();
@@ -123,6 +130,11 @@ internal sealed class TimerLatenessRecorder : IChannelSender
                         }
                     }
                 }
+            }
+
+            if (recorder.MeasuresCost)
+            {
+                BatchCostListener.Exclude(bookkeeping);
             }
 
             return applied;
