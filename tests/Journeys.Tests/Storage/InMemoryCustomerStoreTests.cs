@@ -241,7 +241,7 @@ public sealed class InMemoryCustomerStoreTests
             }
         }
 
-        // The first update appends (the record gains a fixed-size field count); later ones no longer than it fit in place
+        // A field the customer has is replaced in its place, so every update here fits in place, the first one too
         // (50 rounds appended would be ~4 MB of new pages, below the compaction threshold).
         Update("welcomed");
         var afterFirst = store.AllocatedBytes;
@@ -275,6 +275,102 @@ public sealed class InMemoryCustomerStoreTests
         Update("welcome");
         Assert.Equal(afterScan, store.AllocatedBytes);
         Assert.Equal("welcome", (await store.GetAsync("c1999"))!.GetField("segment").AsString());
+    }
+
+    [Fact]
+    public async Task A_field_update_replaces_only_that_value_whatever_its_length_and_case_and_a_repeated_value_writes_nothing()
+    {
+        var store = new InMemoryCustomerStore();
+        var fields = new Dictionary<string, FieldValue>
+        {
+            ["first"] = "Ana",
+            ["segment"] = "returning-buyers",
+            ["n"] = 7d,
+            ["born"] = Noon,
+            ["last"] = true,
+        };
+        await store.UpsertAsync([new Customer("c", fields, "Europe/Madrid"), new Customer("other", new Dictionary<string, FieldValue> { ["segment"] = "x" })]);
+        var schema = CustomerFieldSchema.Create(
+            new FieldDefinition("first", FieldType.String),
+            new FieldDefinition("segment", FieldType.String),
+            new FieldDefinition("n", FieldType.Number),
+            new FieldDefinition("born", FieldType.DateTime),
+            new FieldDefinition("last", FieldType.Boolean),
+            new FieldDefinition("added", FieldType.Number));
+
+        async Task Expect(string because)
+        {
+            var customer = (await store.GetAsync("c"))!;
+            Assert.True(fields.Count == customer.Fields.Count, because);
+            foreach (var (name, value) in fields)
+            {
+                Assert.True(value == customer.GetField(name), $"{because}: field {name}");
+            }
+
+            Assert.Equal("Europe/Madrid", customer.TimeZoneId);
+            var slots = new FieldValue[schema.Fields.Count];
+            Assert.True(store.FillSlots("c", schema, slots, out var zone));
+            Assert.Equal(global::Journeys.Conditions.CustomerSlots.ToArray(customer, schema), slots);
+            Assert.Equal("Europe/Madrid", zone);
+            Assert.Equal((FieldValue)"x", (await store.GetAsync("other"))!.GetField("segment"));
+        }
+
+        void Update(string name, FieldValue value)
+        {
+            lock (store.SyncRoot)
+            {
+                store.ApplyFieldUpdatesLocked([new CustomerFieldUpdate("c", name, value)]);
+            }
+
+            if (value.IsNull)
+            {
+                fields.Remove(name);
+            }
+            else
+            {
+                fields[name] = value;
+            }
+        }
+
+        Update("segment", "welcomed");
+        await Expect("shorter value, in the middle of the record");
+        Update("segment", new string('w', 300));
+        await Expect("longer value, the record no longer fits in place");
+        Update("first", "Bea");
+        Update("last", false);
+        await Expect("the first and the last field");
+        Update("n", 123_456.75);
+        await Expect("another type of value");
+        Update("added", 1d);
+        await Expect("a field the customer did not have");
+
+        // Another spelling of the name is the same field (names are case-insensitive), and the value is replaced.
+        lock (store.SyncRoot)
+        {
+            store.ApplyFieldUpdatesLocked([new CustomerFieldUpdate("c", "SEGMENT", "upper")]);
+        }
+
+        fields["segment"] = "upper";
+        await Expect("the name in another case");
+        Update("segment", FieldValue.Null);
+        await Expect("removed");
+
+        // The value the customer already has: nothing is written. While a scan holds a snapshot no record may be
+        // overwritten in place, so each write would append a new record (30,000 of ~60 bytes: more than one 1 MiB page).
+        Update("first", "Cleo");
+        var scan = store.ScanAsync().GetAsyncEnumerator();
+        Assert.True(await scan.MoveNextAsync());
+        var before = store.AllocatedBytes;
+        for (var i = 0; i < 30_000; i++)
+        {
+            Update("first", "Cleo");
+        }
+
+        Assert.Equal(before, store.AllocatedBytes);
+        await Expect("the same value again");
+        await scan.DisposeAsync();
+        Update("first", "Dora");
+        await Expect("a new value after the scan");
     }
 
     [Fact]

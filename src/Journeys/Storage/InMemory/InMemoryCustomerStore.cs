@@ -44,6 +44,8 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
     private readonly Dictionary<string, int> _fieldIds = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _fieldNames = [];
+    private string? _lastFieldName;
+    private int _lastFieldId;
     private CustomerFieldSchema? _slotsSchema;
     private int[] _slots = [];
     private readonly Dictionary<string, int> _zoneIds = new(StringComparer.Ordinal);
@@ -566,6 +568,18 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
         else
         {
             var old = Record(_pages, _rowRef[row]);
+            if (!update.Value.IsNull && TryReplaceValue(record, old, fieldId, update.Value, out var unchanged))
+            {
+                if (unchanged || TryOverwrite(row, record.WrittenSpan))
+                {
+                    return;
+                }
+
+                Put(record.WrittenSpan, idLength);
+                return;
+            }
+
+            record.Truncate(idLength);
             var at = idLength;
             record.WriteVarint(CustomerRecordCodec.ReadVarint(old, ref at));
             var count = (int)CustomerRecordCodec.ReadVarint(old, ref at);
@@ -604,6 +618,44 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     }
 
     /// <summary>
+    /// The update node's common case, a field the customer has set to a value: the new record is the old one with that
+    /// field's value bytes replaced (its place and the field count unchanged), copied as the two spans around it instead
+    /// of field by field. False when the customer does not have the field (the caller re-encodes the record, adding it).
+    /// <paramref name="unchanged"/>: the value's bytes are the ones already stored, so nothing needs to be written.
+    /// </summary>
+    private static bool TryReplaceValue(RecordBuffer record, ReadOnlySpan<byte> old, int fieldId, FieldValue value, out bool unchanged)
+    {
+        unchanged = false;
+        var at = record.Length; // the id's bytes, the same in the old record
+        CustomerRecordCodec.ReadVarint(old, ref at); // the time zone
+        var count = (int)CustomerRecordCodec.ReadVarint(old, ref at);
+        for (var f = 0; f < count; f++)
+        {
+            var id = (int)CustomerRecordCodec.ReadVarint(old, ref at);
+            var length = CustomerRecordCodec.ValueLength(old, at);
+            if (id == fieldId)
+            {
+                record.Clear();
+                record.Write(old[..at]);
+                CustomerRecordCodec.WriteValue(record, value);
+                var newLength = record.Length - at;
+                if (newLength == length && record.WrittenSpan[at..].SequenceEqual(old.Slice(at, length)))
+                {
+                    unchanged = true;
+                    return true;
+                }
+
+                record.Write(old[(at + length)..]);
+                return true;
+            }
+
+            at += length;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Writes a customer's new record over its old one when it fits there (no longer, the same length prefix size) and no
     /// enumeration holds a snapshot of the pages (<see cref="Stream"/> reads them outside the lock): an update node's
     /// change then neither grows the arena nor leaves a whole record for compaction, only the bytes it shortened by.
@@ -632,6 +684,21 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     }
 
     private int FieldId(string name)
+    {
+        // An update node names its field with the same string instance every time: its id without hashing the name.
+        // Ids are never reassigned (the name table only grows), so the pair stays right.
+        if (ReferenceEquals(name, _lastFieldName))
+        {
+            return _lastFieldId;
+        }
+
+        var found = FieldIdSlow(name);
+        _lastFieldName = name;
+        _lastFieldId = found;
+        return found;
+    }
+
+    private int FieldIdSlow(string name)
     {
         ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_fieldIds, name, out var exists);
         if (!exists)
