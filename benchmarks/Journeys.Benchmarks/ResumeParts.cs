@@ -46,6 +46,9 @@ internal static class ResumeParts
         }
 
         var later = now + TimeSpan.FromSeconds(1.001);
+
+        // A new value each round (the same length as the last), so no round writes the value the customer already has.
+        var segment = "welcomed";
         var parts = new (string Name, Action<int> Part)[]
         {
             ("customer read into slots (FillSlots)", i => store.FillSlots(ids[i], journey.Schema, fields, out _, journey.ReadSlots)),
@@ -53,7 +56,7 @@ internal static class ResumeParts
             ("executor, resumed run (delay → update → send → end)", i => StepExecutor.Execute(journey, resumedItems[i], fields, journey.Zone, later)),
             ("customer field write of the update node (locked apply)", i =>
             {
-                IReadOnlyList<CustomerFieldUpdate> one = [new CustomerFieldUpdate(ids[i], "segment", "welcomed")];
+                IReadOnlyList<CustomerFieldUpdate> one = [new CustomerFieldUpdate(ids[i], "segment", segment)];
                 lock (store.SyncRoot)
                 {
                     store.ApplyFieldUpdatesLocked(one);
@@ -63,6 +66,7 @@ internal static class ResumeParts
 
         for (var round = 0; round < rounds; round++)
         {
+            segment = round % 2 == 0 ? "welcomed" : "welcome!";
             foreach (var (name, part) in parts)
             {
                 var (cpu, bytes) = ThreadCost.Now();
