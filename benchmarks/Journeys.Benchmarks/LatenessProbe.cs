@@ -61,6 +61,8 @@ internal static class LatenessProbe
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
         var cpu = new LatencySamples();
         var delayRunCpu = new LatencySamples();
+        var dispatcherRunCpu = new LatencySamples();
+        var pumpRunCpu = new LatencySamples();
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
@@ -88,9 +90,13 @@ internal static class LatenessProbe
                     jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
                     var pause = GC.GetTotalPauseDuration();
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                    var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
+                    var pumpCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ");
                     await scenario.RunAsync(waitForSends: true);
                     if (run >= skip)
                     {
+                        dispatcherRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat") - dispatcherCpu) / 100));
+                        pumpRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ") - pumpCpu) / 100));
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
                         jitDuringKept += System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
                         gcPause.Add(GC.GetTotalPauseDuration() - pause);
@@ -177,6 +183,7 @@ internal static class LatenessProbe
         }
 
         Console.WriteLine(claimedDue == 0 ? "  pump's claims of due timers: none" : string.Create(CultureInfo.InvariantCulture, $"  pump's claims of due timers (the store's ClaimAsync, on the pump's thread): {claimedDue:N0} items, thread CPU per item {claimCpu / 1000.0 / claimedDue:N2} µs, allocated per item {(double)claimBytes / claimedDue:N0} B"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  dispatcher threads' CPU per delay run (2 messages per customer): p50 {dispatcherRunCpu.Percentile(50):N2} ms, {dispatcherRunCpu.Percentile(50) * 1000 / (2.0 * customers):N2} µs per message; the pump's timer thread (its wake-ups, claims and routing): p50 {pumpRunCpu.Percentile(50):N2} ms"));
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"runs kept: {Math.Max(0, runs - skip)} of {runs} (JOURNEYS_PROBE_SKIP={skip}); methods JIT-compiled during the kept delay runs: {jitDuringKept:N0} (0 when the probe is warm)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));

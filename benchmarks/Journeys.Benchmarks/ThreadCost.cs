@@ -28,6 +28,38 @@ internal static partial class ThreadCost
         return result == 0 ? (spec.Seconds * 1_000_000_000L) + spec.Nanoseconds : throw new InvalidOperationException($"clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed with {result}.");
     }
 
+    /// <summary>
+    /// The CPU time so far of this process's threads whose name starts with <paramref name="prefix"/> (Linux truncates a
+    /// thread's name to 15 characters), in nanoseconds, summed: the scheduler's run time of each (<c>/proc/self/task/*/schedstat</c>).
+    /// Threads that ended are not counted. 0 where <see cref="Available"/> is false.
+    /// </summary>
+    public static long NamedThreadsCpuNanoseconds(string prefix)
+    {
+        if (!Available)
+        {
+            return 0;
+        }
+
+        long total = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    var schedstat = File.ReadAllText(Path.Combine(task, "schedstat"));
+                    total += long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended while it was being read: it is not counted, as documented.
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>The calling thread's CPU time and allocated bytes so far.</summary>
     public static (long CpuNanoseconds, long Bytes) Now() => (CpuNanoseconds(), GC.GetAllocatedBytesForCurrentThread());
 
