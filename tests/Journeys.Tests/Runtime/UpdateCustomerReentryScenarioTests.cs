@@ -43,6 +43,40 @@ public sealed class UpdateCustomerReentryScenarioTests
     }
 
     [Fact]
+    public async Task A_field_an_update_node_wrote_is_what_a_run_after_a_delay_reads_from_the_store_and_the_other_fields_stay()
+    {
+        // The resumed run reads the customer from the store again (its slots are not carried over the delay), so the
+        // filter and the template after the delay see the update only if the store's write of the field is right.
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("rename", "rename").EnterOnEvent("rename")
+            .Steps(p => p
+                .UpdateCustomer("firstName", "Zoe", id: "set-name")
+                .Delay(TimeSpan.FromHours(1), id: "wait")
+                .Filter(f => f.When(Condition.Eq("firstName", "Zoe")).Otherwise(o => o.Exit("not-renamed", id: "not-renamed")), id: "check")
+                .Send(Channel.Email, "welcome", v => v.Bind("name", "firstName", "friend"), id: "greet"))
+            .Build());
+        await host.Manager.ActivateAsync("rename");
+        await host.Manager.PublishAsync(
+        [
+            new CustomerEvent("c4@example.com", "rename", [], host.Time.GetUtcNow()),
+            new CustomerEvent("c5@example.com", "rename", [], host.Time.GetUtcNow()),
+        ]);
+        EngineHost.Eventually(() => host.Count("rename", "wait", StatisticCounter.Entered) == 2, "both updated and waiting");
+        Assert.Empty(host.Email.Messages);
+
+        host.Advance(TimeSpan.FromHours(2));
+        EngineHost.Eventually(() => host.Count("rename", null, StatisticCounter.Completed) == 2, "both resumed and completed");
+        Assert.Equal(["Welcome, Zoe!", "Welcome, Zoe!"], host.Email.Messages.Select(m => m.Body));
+        Assert.Equal(0, host.Count("rename", "not-renamed", StatisticCounter.Entered));
+        var store = host.Services.GetRequiredService<ICustomerStore>();
+        var c4 = (await store.GetAsync("c4@example.com"))!;
+        var c5 = (await store.GetAsync("c5@example.com"))!;
+        Assert.Equal(("Zoe", true), (c4.Fields["firstName"].AsString(), c4.Fields["vip"].AsBoolean()));
+        Assert.Equal(("Zoe", false), (c5.Fields["firstName"].AsString(), c5.Fields["vip"].AsBoolean()));
+        Assert.Equal("Name6", (await store.GetAsync("c6@example.com"))!.Fields["firstName"].AsString());
+    }
+
+    [Fact]
     public async Task An_update_that_does_not_make_the_customer_match_or_a_stopped_filter_journey_enrolls_nobody()
     {
         await using var host = await EngineHost.StartAsync(Start);
