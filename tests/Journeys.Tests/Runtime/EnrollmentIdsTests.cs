@@ -13,7 +13,9 @@ public sealed class EnrollmentIdsTests
         var reference = Guid.CreateVersion7(at);
 
         Assert.Equal(7, id.Version);
-        Assert.Equal(reference.Variant, id.Variant);
+        // Guid.Variant is the top nibble of byte 8; RFC 9562's variant is its top two bits, 10 (the other two are random).
+        Assert.Equal(0x8, reference.Variant & 0xC);
+        Assert.Equal(0x8, id.Variant & 0xC);
         var bytes = id.ToByteArray(bigEndian: true);
         Assert.Equal(reference.ToByteArray(bigEndian: true)[..6], bytes[..6]);
         var milliseconds = 0L;
@@ -45,6 +47,7 @@ public sealed class EnrollmentIdsTests
         var all = perThread.SelectMany(ids => ids).ToArray();
         Assert.Equal(all.Length, all.Distinct().Count());
         Assert.All(all, id => Assert.Equal(7, id.Version));
+        Assert.All(all, id => Assert.Equal(0x8, id.Variant & 0xC));
 
         // The random part is not constant: its bytes take many values (a buffer handed out twice, or left zero, would not).
         Assert.True(all.Select(id => id.ToByteArray(bigEndian: true)[15]).Distinct().Count() > 200);
