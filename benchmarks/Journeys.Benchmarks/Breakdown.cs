@@ -117,7 +117,7 @@ internal static class Breakdown
         var start = stages[0].Begin();
         foreach (var chunk in ids.Chunk(1_000))
         {
-            await store.EnrollAsync([.. chunk.Select(id => new EnrollmentRequest(Guid.CreateVersion7(now), journey.Id, journey.Version, id, definition.StartNodeId, now, definition.EntryRules, journey.GoalEvents))]);
+            await store.EnrollAsync([.. chunk.Select(id => new EnrollmentRequest(EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, id, definition.StartNodeId, now, definition.EntryRules, journey.GoalEvents))]);
         }
 
         stages[0].Add(start, customers);

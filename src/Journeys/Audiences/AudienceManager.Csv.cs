@@ -397,7 +397,7 @@ internal sealed partial class AudienceManager
                 foreach (var id in ids)
                 {
                     requests.Add(new EnrollmentRequest(
-                        Guid.CreateVersion7(now), journey.Id, journey.Version, id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                        EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
                 }
             }
 

@@ -91,7 +91,7 @@ internal sealed class FilterEntryRecheck(
                 if (filter.Evaluate(CustomerSlots.ToArray(customer, journey.Schema), new EvaluationContext(now, zone)))
                 {
                     requests.Add(new EnrollmentRequest(
-                        Guid.CreateVersion7(now), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                        EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
                 }
             }
         }

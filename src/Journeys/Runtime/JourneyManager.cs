@@ -314,7 +314,7 @@ internal sealed partial class JourneyManager(
     private EnrollmentRequest Request(CompiledJourney journey, string customerId) => Request(journey, customerId, time.GetUtcNow());
 
     private static EnrollmentRequest Request(CompiledJourney journey, string customerId, DateTimeOffset now) => new(
-        Guid.CreateVersion7(now),
+        EnrollmentIds.NewVersion7(now),
         journey.Id,
         journey.Version,
         customerId,

@@ -199,7 +199,7 @@ internal sealed partial class SendingManager(
                 continue;
             }
 
-            requests.Add(new EnrollmentRequest(Guid.CreateVersion7(now), journey.Id, journey.Version, id, SendingJourneys.SendNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+            requests.Add(new EnrollmentRequest(EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, id, SendingJourneys.SendNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
         }
 
         long created = 0;

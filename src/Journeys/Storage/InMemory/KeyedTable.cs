@@ -8,12 +8,20 @@ namespace Journeys.Storage.InMemory;
 /// a link per item and grows its arrays to the next prime above twice the count. The array stays between three eighths
 /// and three quarters full. Items are never removed (the in-memory stores keep what they index for their lifetime).
 /// </summary>
+/// <remarks>
+/// Each slot's key hash is kept beside it (a parallel <see cref="int"/> array, 4 bytes per slot): a probe compares the
+/// hashes and reads an item (and its key) only when they are equal. The items are objects spread over the heap, so
+/// every item read on a probe is a likely cache miss; at three quarters full a lookup of an absent key passes ~8 occupied
+/// slots on average, and an enrollment's intake looks up two absent keys and adds them. Growth re-places the items by
+/// their kept hashes, without reading an item or hashing a key again.
+/// </remarks>
 /// <param name="keyOf">The item's key; it must not change while the item is in the table.</param>
 /// <param name="comparer">The key comparer.</param>
 internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer<TKey> comparer)
     where T : class
 {
     private T?[] _slots = [];
+    private int[] _hashes = [];
     private int _shift = 32;
 
     /// <summary>The number of items.</summary>
@@ -24,16 +32,19 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     {
         if (Count > 0)
         {
-            var mask = _slots.Length - 1;
-            for (var i = Start(key); ; i = (i + 1) & mask)
+            var hash = comparer.GetHashCode(key!);
+            var slots = _slots;
+            var hashes = _hashes;
+            var mask = slots.Length - 1;
+            for (var i = Start(hash); ; i = (i + 1) & mask)
             {
-                var candidate = _slots[i];
+                var candidate = slots[i];
                 if (candidate is null)
                 {
                     break;
                 }
 
-                if (comparer.Equals(keyOf(candidate), key))
+                if (hashes[i] == hash && comparer.Equals(keyOf(candidate), key))
                 {
                     item = candidate;
                     return true;
@@ -59,11 +70,14 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
         }
 
         var key = keyOf(item);
-        var mask = _slots.Length - 1;
-        var i = Start(key);
-        while (_slots[i] is { } occupant)
+        var hash = comparer.GetHashCode(key!);
+        var slots = _slots;
+        var hashes = _hashes;
+        var mask = slots.Length - 1;
+        var i = Start(hash);
+        while (slots[i] is { } occupant)
         {
-            if (comparer.Equals(keyOf(occupant), key))
+            if (hashes[i] == hash && comparer.Equals(keyOf(occupant), key))
             {
                 throw new ArgumentException("An item with the same key is already in the table.", nameof(item));
             }
@@ -71,7 +85,8 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
             i = (i + 1) & mask;
         }
 
-        _slots[i] = item;
+        slots[i] = item;
+        hashes[i] = hash;
         Count++;
     }
 
@@ -79,28 +94,35 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public Enumerator GetEnumerator() => new(_slots);
 
     // Fibonacci hashing: the top bits of hash × 2^32/φ, so keys whose hashes differ only in high bits still spread.
-    private int Start(TKey key) => (int)(((uint)comparer.GetHashCode(key!) * 0x9E3779B9u) >> _shift);
+    private int Start(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> _shift);
 
     private void Grow()
     {
-        var old = _slots;
-        var length = Math.Max(16, old.Length * 2);
-        _slots = new T?[length];
+        var oldSlots = _slots;
+        var oldHashes = _hashes;
+        var length = Math.Max(16, oldSlots.Length * 2);
+        var slots = new T?[length];
+        var hashes = new int[length];
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)length);
         var mask = length - 1;
-        foreach (var item in old)
+        for (var j = 0; j < oldSlots.Length; j++)
         {
-            if (item is not null)
+            if (oldSlots[j] is { } item)
             {
-                var i = Start(keyOf(item));
-                while (_slots[i] is not null)
+                var hash = oldHashes[j];
+                var i = Start(hash);
+                while (slots[i] is not null)
                 {
                     i = (i + 1) & mask;
                 }
 
-                _slots[i] = item;
+                slots[i] = item;
+                hashes[i] = hash;
             }
         }
+
+        _slots = slots;
+        _hashes = hashes;
     }
 
     /// <summary>Walks the occupied slots.</summary>

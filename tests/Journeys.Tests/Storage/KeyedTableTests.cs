@@ -1,0 +1,76 @@
+using Journeys.Storage.InMemory;
+
+namespace Journeys.Tests.Storage;
+
+public sealed class KeyedTableTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(42, 3)]
+    [InlineData(5, 1_000_000)]
+    public void Adds_and_lookups_agree_with_a_dictionary_across_growth_and_hash_collisions(int seed, int hashBuckets)
+    {
+        // hashBuckets 1: every key has the same hash, so only the key comparison tells items apart; 3: a few hashes
+        // shared by many keys; a million: mostly distinct hashes. The table grows through several sizes on the way.
+        var random = new Random(seed);
+        var comparer = new BucketComparer(hashBuckets);
+        var table = new KeyedTable<string, Item>(static i => i.Key, comparer);
+        var reference = new Dictionary<string, Item>(StringComparer.Ordinal);
+
+        for (var step = 0; step < 600; step++)
+        {
+            var key = "k" + random.Next(400).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (reference.TryGetValue(key, out var existing))
+            {
+                Assert.True(table.TryGetValue(key, out var found));
+                Assert.Same(existing, found);
+                Assert.Throws<ArgumentException>(() => table.Add(new Item(key)));
+            }
+            else
+            {
+                Assert.False(table.ContainsKey(key));
+                var item = new Item(key);
+                table.Add(item);
+                reference.Add(key, item);
+            }
+
+            Assert.Equal(reference.Count, table.Count);
+        }
+
+        foreach (var (key, item) in reference)
+        {
+            Assert.True(table.TryGetValue(key, out var found));
+            Assert.Same(item, found);
+        }
+
+        var enumerated = new List<Item>();
+        foreach (var item in table)
+        {
+            enumerated.Add(item);
+        }
+
+        Assert.Equal(reference.Values.OrderBy(i => i.Key, StringComparer.Ordinal), enumerated.OrderBy(i => i.Key, StringComparer.Ordinal));
+        Assert.False(table.TryGetValue("absent", out _));
+    }
+
+    [Fact]
+    public void An_empty_table_finds_nothing_and_refuses_a_null_item()
+    {
+        var table = new KeyedTable<string, Item>(static i => i.Key, StringComparer.Ordinal);
+
+        Assert.False(table.TryGetValue("k", out _));
+        Assert.Throws<ArgumentNullException>(() => table.Add(null!));
+        Assert.Equal(0, table.Count);
+    }
+
+    private sealed record Item(string Key);
+
+    // Ordinal equality with a hash reduced to a few values, so distinct keys share hashes.
+    private sealed class BucketComparer(int buckets) : IEqualityComparer<string>
+    {
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj) => (int)((uint)StringComparer.Ordinal.GetHashCode(obj) % (uint)buckets);
+    }
+}
