@@ -62,8 +62,22 @@ internal static class FieldJson
     public static ImmutableDictionary<string, FieldValue> ReadCustomer(string json, StringComparer comparer)
     {
         ArgumentNullException.ThrowIfNull(json);
+        // The UTF-8 bytes in a pooled buffer: a document is read once per customer read, and only its values are kept.
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            return ReadCustomerUtf8(buffer.AsSpan(0, Encoding.UTF8.GetBytes(json, buffer)), comparer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ImmutableDictionary<string, FieldValue> ReadCustomerUtf8(ReadOnlySpan<byte> utf8Json, StringComparer comparer)
+    {
         var builder = ImmutableDictionary.CreateBuilder<string, FieldValue>(comparer);
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        var reader = new Utf8JsonReader(utf8Json);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

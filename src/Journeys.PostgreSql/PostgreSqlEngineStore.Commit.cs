@@ -147,9 +147,9 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-            foreach (var message in checkpoint.Outbox)
+            for (var m = 0; m < checkpoint.Outbox.Count; m++)
             {
-                if (message?.Message?.MessageId is null)
+                if (checkpoint.Outbox[m]?.Message?.MessageId is null)
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                 }
@@ -221,8 +221,8 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var commit = new CommitBatch(accepted);
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
-        var merged = new HashSet<string>(StringComparer.Ordinal);
+        var inserted = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
+        var merged = new HashSet<string>(commit.ServerUpdates.Count, StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
@@ -304,12 +304,13 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         // Throwing before the commit rolls every statement back: nothing is written.
-        var messageIds = new HashSet<string>(StringComparer.Ordinal);
+        var messageIds = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
         foreach (var i in acceptedIndexes)
         {
-            foreach (var message in checkpoints[i].Outbox)
+            var outbox = checkpoints[i].Outbox;
+            for (var m = 0; m < outbox.Count; m++)
             {
-                var messageId = message.Message.MessageId;
+                var messageId = outbox[m].Message.MessageId;
                 if (!messageIds.Add(messageId) || !inserted.Contains(messageId))
                 {
                     throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
@@ -325,8 +326,10 @@ internal sealed partial class PostgreSqlEngineStore
         {
             if (applied[i])
             {
-                foreach (var update in checkpoints[i].CustomerUpdates)
+                var updates = checkpoints[i].CustomerUpdates;
+                for (var u = 0; u < updates.Count; u++)
                 {
+                    var update = updates[u];
                     if (!merged.Contains(update.CustomerId))
                     {
                         unmerged.Add(update.CustomerId);
@@ -445,24 +448,40 @@ internal sealed partial class PostgreSqlEngineStore
             ExpectedTokens = new long[checkpoints.Count];
             var serverUnsafe = new HashSet<string>(StringComparer.Ordinal);
             var anyLive = false;
+
+            // The lists sized once (a commit carries ~230 checkpoints with a few deltas and messages each): no regrowth.
+            int outbox = 0, deltas = 0, updates = 0;
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                var checkpoint = checkpoints[i];
+                outbox += checkpoint.Outbox.Count;
+                deltas += checkpoint.Statistics.Count;
+                updates += checkpoint.CustomerUpdates.Count;
+            }
+
+            Outbox = new(outbox);
+            Deltas = new(deltas);
+            ServerUpdates = new(updates);
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
                 Ids[i] = checkpoint.State.Id;
                 ExpectedTokens[i] = checkpoint.ExpectedToken;
                 anyLive |= !checkpoint.State.IsEnded;
-                foreach (var message in checkpoint.Outbox)
+                // Indexed loops: a foreach over the interface would allocate an enumerator per list.
+                for (var m = 0; m < checkpoint.Outbox.Count; m++)
                 {
-                    Outbox.Add((i + 1, message));
+                    Outbox.Add((i + 1, checkpoint.Outbox[m]));
                 }
 
-                foreach (var delta in checkpoint.Statistics)
+                for (var d = 0; d < checkpoint.Statistics.Count; d++)
                 {
-                    Deltas.Add((i + 1, delta));
+                    Deltas.Add((i + 1, checkpoint.Statistics[d]));
                 }
 
-                foreach (var update in checkpoint.CustomerUpdates)
+                for (var u = 0; u < checkpoint.CustomerUpdates.Count; u++)
                 {
+                    var update = checkpoint.CustomerUpdates[u];
                     ServerUpdates.Add((i + 1, update));
                     if (!IsServerSafe(update.Value) || !IsServerSafe(update.Field))
                     {
@@ -485,12 +504,12 @@ internal sealed partial class PostgreSqlEngineStore
 
         public long[] ExpectedTokens { get; }
 
-        public List<(long Checkpoint, OutboxMessage Message)> Outbox { get; } = [];
+        public List<(long Checkpoint, OutboxMessage Message)> Outbox { get; }
 
-        public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; } = [];
+        public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; }
 
         /// <summary>Customer field updates (with their checkpoint) that the server merges (see <c>UpdateCustomersSql</c>).</summary>
-        public List<(long Checkpoint, CustomerFieldUpdate Update)> ServerUpdates { get; } = [];
+        public List<(long Checkpoint, CustomerFieldUpdate Update)> ServerUpdates { get; }
 
         public bool AnyLive { get; }
 
