@@ -122,13 +122,15 @@ internal sealed partial class PostgreSqlEngineStore
     /// exactly as in <c>docs/storage.md</c>), with the stored customer, journey and version of each; a checkpoint that
     /// changes them is refused with an exception before anything is written. The second, one <see cref="NpgsqlBatch"/>,
     /// carries only the accepted checkpoints (the rows stay locked, so nothing can change what the first decided): it
-    /// merges their customer field updates into the stored fields on the server, inserts their outbox messages, writes
+    /// appends their customer field updates to the stored documents on the server (merging a document an append would
+    /// make longer than <see cref="AppendLimit"/>), inserts their outbox messages, writes
     /// their states and places them in the ready queue, adds their statistic deltas summed per counter row, and notifies
     /// other hosts; then the commit. Deciding once on the client replaces the acceptance check each statement of the
-    /// batch used to repeat (an index probe per checkpoint per statement). Customers the server cannot merge (a value
-    /// or stored document holding <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse) are
-    /// read, merged here and written back: one more round trip, only for batches that have them. A problem found in the
-    /// results (an outbox message already pending) rolls everything back.
+    /// batch used to repeat (an index probe per checkpoint per statement). Customers the server cannot write (an update
+    /// holding <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse, or a stored document holding
+    /// one that must be merged rather than appended to; a customer that does not exist) are read, merged here and
+    /// written back: one more round trip, only for batches that have them. A problem found in the results (an outbox
+    /// message already pending) rolls everything back.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
