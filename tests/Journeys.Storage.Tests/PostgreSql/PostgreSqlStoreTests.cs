@@ -385,6 +385,43 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_commits_of_several_hosts_appending_to_one_customer_lose_no_update()
+    {
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
+        var customers = new PostgreSqlCustomerStore(hosts[0].Database);
+        await customers.UpsertAsync([new Customer("c", [new("plan", "free")])]);
+        const int Enrollments = 24;
+        await hosts[0].Store.EnrollAsync([.. Enumerable.Range(0, Enrollments).Select(i =>
+            new EnrollmentRequest(Guid.NewGuid(), $"j{i}", 1, "c", "start", T0, EntryRules.Default, EquatableArray<string>.Empty))]);
+
+        // Each host claims a share and commits one checkpoint at a time, all at once: every commit appends to the same row.
+        var applied = await Task.WhenAll(hosts.Select(async (host, h) =>
+        {
+            var owner = $"host-{h}";
+            var claimed = await host.Store.ClaimAsync(owner, T0, Enrollments / hosts.Length, TimeSpan.FromMinutes(1));
+            var count = 0;
+            foreach (var item in claimed)
+            {
+                var result = await host.Store.CommitAsync(owner, [new EnrollmentCheckpoint(
+                    item.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+                    item.Enrollment.ConcurrencyToken,
+                    [],
+                    [new CustomerFieldUpdate("c", item.Enrollment.JourneyId, h), new CustomerFieldUpdate("c", "last", item.Enrollment.JourneyId)],
+                    [])]);
+                count += result.Count(a => a);
+            }
+
+            return count;
+        }));
+
+        Assert.Equal(Enrollments, applied.Sum());
+        var customer = (await customers.GetAsync("c"))!;
+        Assert.Equal(Enrollments + 2, customer.Fields.Count);
+        Assert.All(Enumerable.Range(0, Enrollments), i => Assert.True(customer.Fields.ContainsKey($"j{i}"), $"the update of j{i} was lost"));
+        Assert.Equal("free", customer.GetField("plan").AsString());
+    }
+
+    [Fact]
     public async Task A_long_document_the_server_cannot_merge_is_merged_by_the_store()
     {
         var (database, store) = Host();
