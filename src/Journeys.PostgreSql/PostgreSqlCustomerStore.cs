@@ -178,5 +178,5 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
     }
 
     internal static Customer Read(NpgsqlDataReader reader) =>
-        new(reader.GetString(0), FieldJson.Read(reader.GetString(1), StringComparer.OrdinalIgnoreCase), reader.IsDBNull(2) ? null : reader.GetString(2));
+        new(reader.GetString(0), FieldJson.ReadCustomer(reader.GetString(1), StringComparer.OrdinalIgnoreCase), reader.IsDBNull(2) ? null : reader.GetString(2));
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Journeys.Model;
 using Journeys.Storage;
 using Npgsql;
@@ -34,34 +35,52 @@ internal sealed partial class PostgreSqlEngineStore
         RETURNING message_id
         """;
 
-    // Customer field updates of accepted checkpoints, merged on the server in one statement (no read-modify-write round
+    // Customer field updates of accepted checkpoints, written on the server in one statement (no read-modify-write round
     // trip): the last update of each field per customer (in call order; field names compared case-insensitively, as
-    // Customer.Fields does) replaces or, for a null value, removes the stored field. $4 = checkpoint of each update,
-    // $5 = customer, $6 = field, $7 = the value as a one-field typed-JSON object, or null. The updates are gathered per
-    // customer first (g: the new fields as one object, the lower-cased names replaced or removed), so each stored
-    // document is read once and joined to its own customer's updates (not scanned against all of the batch's), and the
-    // rows are locked in customer-id order before they are written. The json type keeps values as they were written,
-    // but its functions refuse a document holding \u0000 or a lone surrogate escape; documents with any surrogate
-    // escape (an emoji) are treated alike, to be safe: such rows, like customers that do not exist, are not written
-    // here, so they are missing from the returned ids and the caller merges (or creates) them itself.
+    // Customer.Fields does). $4 = checkpoint of each update, $5 = customer, $6 = field, $7 = the update as a document
+    // entry (FieldJson.Entry: `"name":[type, value]`, or `"name":["x",null]` to remove it). The updates are gathered per
+    // customer (g: the entries joined by commas, the lower-cased names) and the rows locked in customer-id order.
+    // Schema version 5: the entries are appended to the stored document as text, after its last entry (no JSON function
+    // reads or rebuilds the document: its 20-odd fields cost the server more than the rest of the row write did), and
+    // the reader (FieldJson.ReadCustomer) lets a later entry of a name replace the earlier one. A document that the
+    // append would make longer than AppendLimit bytes is merged instead: its entries and the new ones, the last of
+    // each name kept and removals dropped, written back as one entry per field without spaces, as the store's own
+    // writer does, so it ends in `]}` and can be appended to again (so appends cannot grow a document without bound,
+    // and a document stays below PostgreSQL's compression threshold). The json type keeps values as
+    // they were written, but its functions refuse a document holding \u0000 or a lone surrogate escape; documents with
+    // any surrogate escape (an emoji) are treated alike, to be safe: such rows, when they must be merged, are not
+    // written here, like customers that do not exist; they are missing from the returned ids and the caller merges (or
+    // creates) them itself.
     private const string UpdateCustomersSql = """
         WITH u AS (SELECT DISTINCT ON (x.c, lower(x.f)) x.c, x.f, x.v
             FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(cp, c, f, v, ord)
             ORDER BY x.c, lower(x.f), x.ord DESC),
-        g AS (SELECT u.c, COALESCE(json_object_agg(u.f, u.v::json -> u.f) FILTER (WHERE u.v IS NOT NULL), '{}'::json)::text AS fresh,
-                array_agg(lower(u.f)) AS names
-            FROM u GROUP BY u.c),
+        g AS (SELECT u.c, string_agg(u.v, ',') AS fresh, array_agg(lower(u.f)) AS names FROM u GROUP BY u.c),
         l AS (SELECT t.customer_id, g.fresh, g.names FROM g JOIN {s}.customers t ON t.customer_id = g.c
-            WHERE strpos(t.fields, '\u0000') = 0 AND (strpos(t.fields, '\u') = 0 OR t.fields !~ '\\u[dD][89aAbBcCdDeEfF]')
             ORDER BY t.customer_id FOR UPDATE OF t)
-        UPDATE {s}.customers t SET fields = (
-            SELECT COALESCE(json_object_agg(m.k, m.v), '{}'::json)::text FROM (
-                SELECT j.key AS k, j.value AS v FROM json_each(t.fields::json) AS j WHERE lower(j.key) <> ALL (l.names)
-                UNION ALL SELECT j.key, j.value FROM json_each(l.fresh::json) AS j) AS m)
+        UPDATE {s}.customers t SET fields = CASE
+            WHEN t.fields = '{}' THEN '{' || l.fresh || '}'
+            WHEN right(t.fields, 2) = ']}' AND octet_length(t.fields) + octet_length(l.fresh) < {AppendLimit} THEN left(t.fields, -1) || ',' || l.fresh || '}'
+            ELSE (SELECT COALESCE('{' || string_agg(to_json(m.k)::text || ':' || m.v::text, ',' ORDER BY m.o) || '}', '{}') FROM (
+                SELECT DISTINCT ON (lower(e.k)) e.k, e.v, e.o FROM (
+                    SELECT j.key AS k, j.value AS v, j.o FROM json_each(t.fields::json) WITH ORDINALITY AS j(key, value, o) WHERE lower(j.key) <> ALL (l.names)
+                    UNION ALL SELECT j.key, j.value, 2147483648 + j.o FROM json_each(('{' || l.fresh || '}')::json) WITH ORDINALITY AS j(key, value, o)) AS e
+                ORDER BY lower(e.k), e.o DESC) AS m
+                WHERE (m.v ->> 0) IS DISTINCT FROM 'x') END
         FROM l
         WHERE t.customer_id = l.customer_id
+            AND (t.fields = '{}' OR (right(t.fields, 2) = ']}' AND octet_length(t.fields) + octet_length(l.fresh) < {AppendLimit})
+                OR (strpos(t.fields, '\u0000') = 0 AND (strpos(t.fields, '\u') = 0 OR t.fields !~ '\\u[dD][89aAbBcCdDeEfF]')))
         RETURNING t.customer_id
         """;
+
+    /// <summary>
+    /// The longest customer document (bytes) that a commit's field updates are appended to (see <c>UpdateCustomersSql</c>);
+    /// a longer one is merged into one entry per field. Below PostgreSQL's 2 kB threshold for compressing a row.
+    /// </summary>
+    internal const int AppendLimit = 1800;
+
+    private static readonly string UpdateCustomersText = UpdateCustomersSql.Replace("{AppendLimit}", AppendLimit.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     // The accepted states (rows the first round trip locked and checked), lease released, each placed in the ready queue
     // (in call order) when it is active or waits for an event that is already pending; then the statistic deltas of
@@ -103,13 +122,15 @@ internal sealed partial class PostgreSqlEngineStore
     /// exactly as in <c>docs/storage.md</c>), with the stored customer, journey and version of each; a checkpoint that
     /// changes them is refused with an exception before anything is written. The second, one <see cref="NpgsqlBatch"/>,
     /// carries only the accepted checkpoints (the rows stay locked, so nothing can change what the first decided): it
-    /// merges their customer field updates into the stored fields on the server, inserts their outbox messages, writes
+    /// appends their customer field updates to the stored documents on the server (merging a document an append would
+    /// make longer than <see cref="AppendLimit"/>), inserts their outbox messages, writes
     /// their states and places them in the ready queue, adds their statistic deltas summed per counter row, and notifies
     /// other hosts; then the commit. Deciding once on the client replaces the acceptance check each statement of the
-    /// batch used to repeat (an index probe per checkpoint per statement). Customers the server cannot merge (a value
-    /// or stored document holding <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse) are
-    /// read, merged here and written back: one more round trip, only for batches that have them. A problem found in the
-    /// results (an outbox message already pending) rolls everything back.
+    /// batch used to repeat (an index probe per checkpoint per statement). Customers the server cannot write (an update
+    /// holding <c>\u0000</c> or a surrogate escape, which PostgreSQL's JSON functions refuse, or a stored document holding
+    /// one that must be merged rather than appended to; a customer that does not exist) are read, merged here and
+    /// written back: one more round trip, only for batches that have them. A problem found in the results (an outbox
+    /// message already pending) rolls everything back.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// A checkpoint is null or incomplete, changes an enrollment's journey, version or customer, or adds an outbox message
@@ -128,9 +149,9 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-            foreach (var message in checkpoint.Outbox)
+            for (var m = 0; m < checkpoint.Outbox.Count; m++)
             {
-                if (message?.Message?.MessageId is null)
+                if (checkpoint.Outbox[m]?.Message?.MessageId is null)
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                 }
@@ -202,18 +223,18 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var commit = new CommitBatch(accepted);
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
-        var merged = new HashSet<string>(StringComparer.Ordinal);
+        var inserted = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
+        var merged = new HashSet<string>(commit.ServerUpdates.Count, StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch.ConfigureAwait(false))
         {
             if (commit.ServerUpdates.Count > 0)
             {
-                var update = commit.Command(database, UpdateCustomersSql, owner);
+                var update = commit.Command(database, UpdateCustomersText, owner);
                 UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Checkpoint);
                 UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Update.CustomerId);
                 UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => u.Update.Field);
-                UnnestColumns.AddNullable(update.Parameters, commit.ServerUpdates, static u => u.Update.Value.IsNull ? null : FieldJson.Write([KeyValuePair.Create(u.Update.Field, u.Update.Value)]), NpgsqlDbType.Text);
+                UnnestColumns.Add(update.Parameters, commit.ServerUpdates, static u => FieldJson.Entry(u.Update.Field, u.Update.Value));
                 batch.BatchCommands.Add(update);
             }
 
@@ -285,12 +306,13 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         // Throwing before the commit rolls every statement back: nothing is written.
-        var messageIds = new HashSet<string>(StringComparer.Ordinal);
+        var messageIds = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
         foreach (var i in acceptedIndexes)
         {
-            foreach (var message in checkpoints[i].Outbox)
+            var outbox = checkpoints[i].Outbox;
+            for (var m = 0; m < outbox.Count; m++)
             {
-                var messageId = message.Message.MessageId;
+                var messageId = outbox[m].Message.MessageId;
                 if (!messageIds.Add(messageId) || !inserted.Contains(messageId))
                 {
                     throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
@@ -306,8 +328,10 @@ internal sealed partial class PostgreSqlEngineStore
         {
             if (applied[i])
             {
-                foreach (var update in checkpoints[i].CustomerUpdates)
+                var updates = checkpoints[i].CustomerUpdates;
+                for (var u = 0; u < updates.Count; u++)
                 {
+                    var update = updates[u];
                     if (!merged.Contains(update.CustomerId))
                     {
                         unmerged.Add(update.CustomerId);
@@ -426,24 +450,40 @@ internal sealed partial class PostgreSqlEngineStore
             ExpectedTokens = new long[checkpoints.Count];
             var serverUnsafe = new HashSet<string>(StringComparer.Ordinal);
             var anyLive = false;
+
+            // The lists sized once (a commit carries ~230 checkpoints with a few deltas and messages each): no regrowth.
+            int outbox = 0, deltas = 0, updates = 0;
+            for (var i = 0; i < checkpoints.Count; i++)
+            {
+                var checkpoint = checkpoints[i];
+                outbox += checkpoint.Outbox.Count;
+                deltas += checkpoint.Statistics.Count;
+                updates += checkpoint.CustomerUpdates.Count;
+            }
+
+            Outbox = new(outbox);
+            Deltas = new(deltas);
+            ServerUpdates = new(updates);
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
                 Ids[i] = checkpoint.State.Id;
                 ExpectedTokens[i] = checkpoint.ExpectedToken;
                 anyLive |= !checkpoint.State.IsEnded;
-                foreach (var message in checkpoint.Outbox)
+                // Indexed loops: a foreach over the interface would allocate an enumerator per list.
+                for (var m = 0; m < checkpoint.Outbox.Count; m++)
                 {
-                    Outbox.Add((i + 1, message));
+                    Outbox.Add((i + 1, checkpoint.Outbox[m]));
                 }
 
-                foreach (var delta in checkpoint.Statistics)
+                for (var d = 0; d < checkpoint.Statistics.Count; d++)
                 {
-                    Deltas.Add((i + 1, delta));
+                    Deltas.Add((i + 1, checkpoint.Statistics[d]));
                 }
 
-                foreach (var update in checkpoint.CustomerUpdates)
+                for (var u = 0; u < checkpoint.CustomerUpdates.Count; u++)
                 {
+                    var update = checkpoint.CustomerUpdates[u];
                     ServerUpdates.Add((i + 1, update));
                     if (!IsServerSafe(update.Value) || !IsServerSafe(update.Field))
                     {
@@ -466,12 +506,12 @@ internal sealed partial class PostgreSqlEngineStore
 
         public long[] ExpectedTokens { get; }
 
-        public List<(long Checkpoint, OutboxMessage Message)> Outbox { get; } = [];
+        public List<(long Checkpoint, OutboxMessage Message)> Outbox { get; }
 
-        public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; } = [];
+        public List<(long Checkpoint, StatisticDelta Delta)> Deltas { get; }
 
         /// <summary>Customer field updates (with their checkpoint) that the server merges (see <c>UpdateCustomersSql</c>).</summary>
-        public List<(long Checkpoint, CustomerFieldUpdate Update)> ServerUpdates { get; } = [];
+        public List<(long Checkpoint, CustomerFieldUpdate Update)> ServerUpdates { get; }
 
         public bool AnyLive { get; }
 

@@ -14,7 +14,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -152,6 +152,16 @@ internal static class PostgreSqlSchema
                 ORDER BY lease_expires_at, created_order) y) x
         WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id;
         ALTER TABLE {s}.enrollments SET (fillfactor = 40);
+        """,
+
+        // 5: a commit appends its customer field updates to the stored document (a later entry of a name replaces the
+        // earlier one, ["x", null] removes the field; see FieldJson.ReadCustomer) instead of rebuilding it with the
+        // server's JSON functions. No row changes: every version-4 document reads the same. The version moves so that
+        // a version-4 library, which would read an appended entry's removal as an unknown type and a repeated name by
+        // its own rule, refuses the schema instead of misreading customers. The customers' pages keep room for the
+        // longer row versions (fillfactor 80, version 3).
+        """
+        COMMENT ON COLUMN {s}.customers.fields IS 'Typed JSON fields; commits append updates (schema version 5): a later entry of a name replaces the earlier one, ["x", null] removes it.';
         """,
     ];
 
