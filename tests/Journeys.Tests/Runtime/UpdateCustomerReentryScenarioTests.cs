@@ -66,6 +66,8 @@ public sealed class UpdateCustomerReentryScenarioTests
 
         host.Advance(TimeSpan.FromHours(2));
         EngineHost.Eventually(() => host.Count("rename", null, StatisticCounter.Completed) == 2, "both resumed and completed");
+        // Completion is counted at the commit; the dispatcher sends the committed messages after it.
+        EngineHost.Eventually(() => host.Email.Messages.Count == 2, "both greetings sent");
         Assert.Equal(["Welcome, Zoe!", "Welcome, Zoe!"], host.Email.Messages.Select(m => m.Body));
         Assert.Equal(0, host.Count("rename", "not-renamed", StatisticCounter.Entered));
         var store = host.Services.GetRequiredService<ICustomerStore>();
