@@ -117,7 +117,7 @@ internal static class FieldJson
                 throw new FormatException("The stored fields are not a JSON object of [type, value] pairs.");
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new FormatException($"The stored fields are not valid typed JSON: {ex.Message}", ex);
         }

@@ -114,6 +114,34 @@ public sealed class StoredFieldFormatTests
     }
 
     [Fact]
+    public void A_PostgreSQL_customer_document_with_appended_updates_reads_the_last_entry_per_name_under_its_later_spelling()
+    {
+        const string Appended = """{"plan":["s","free"],"city":["s","Bilbao"],"score":["n",1],"PLAN":["s","pro"],"city":["x",null],"score":["n",2],"zone":["x",null]}""";
+
+        var read = FieldJson.ReadCustomer(Appended, StringComparer.OrdinalIgnoreCase);
+
+        Assert.Equal(2, read.Count);
+        Assert.Equal(FieldValue.FromString("pro"), read["plan"]);
+        Assert.Equal("PLAN", read.Keys.Single(k => k.Equals("plan", StringComparison.OrdinalIgnoreCase)));
+        Assert.Equal(FieldValue.FromNumber(2), read["score"]);
+        Assert.False(read.ContainsKey("city"));
+        Assert.Equal(FieldJson.Read(PostgreSqlText, StringComparer.Ordinal), FieldJson.ReadCustomer(PostgreSqlText, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"a":["x",1]}""", "'a'")]
+    [InlineData("""{"a":["x",null,1]}""", "'a'")]
+    [InlineData("""{"a":["q",1]}""", "'a'")]
+    [InlineData("""{"a":["s","x"]""", "not valid")]
+    [InlineData("""["s","x"]""", "stored fields")]
+    public void A_malformed_PostgreSQL_customer_document_is_a_format_error_naming_the_field(string json, string named)
+    {
+        var error = Assert.Throws<FormatException>(() => FieldJson.ReadCustomer(json, StringComparer.Ordinal));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_customer_row_written_in_the_earlier_format_reads_the_same()
     {
         using var file = new SqliteTestFile();
