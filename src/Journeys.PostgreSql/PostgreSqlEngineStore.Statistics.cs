@@ -14,8 +14,7 @@ internal sealed partial class PostgreSqlEngineStore
     /// <inheritdoc />
     public async ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        ValidateDeltas(deltas, nameof(deltas));
+        StoreArgumentChecks.Statistics(deltas, nameof(deltas));
         if (deltas.Count == 0)
         {
             return;
@@ -77,16 +76,6 @@ internal sealed partial class PostgreSqlEngineStore
 
     private short StatisticSlot() => (short)((uint)Interlocked.Increment(ref _statisticSlot) % PostgreSqlSchema.StatisticSlots);
 
-    private static void ValidateDeltas(IReadOnlyList<StatisticDelta> deltas, string parameterName)
-    {
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            if (string.IsNullOrEmpty(deltas[i].JourneyId))
-            {
-                throw new ArgumentException($"Statistic delta at index {i} has no journey id.", parameterName);
-            }
-        }
-    }
 
     // Summed per counter first, then upserted in key order (so concurrent commits lock counter rows in one order: no deadlock).
     private async ValueTask AddStatisticsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StatisticDelta> deltas, CancellationToken token)

@@ -211,24 +211,7 @@ internal sealed partial class SqliteEngineStore
     public async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        ArgumentNullException.ThrowIfNull(checkpoints);
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            var checkpoint = checkpoints[i];
-            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
-            {
-                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
-            }
-
-            ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-            for (var m = 0; m < checkpoint.Outbox.Count; m++)
-            {
-                if (checkpoint.Outbox[m]?.Message?.MessageId is null)
-                {
-                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
-                }
-            }
-        }
+        StoreArgumentChecks.Checkpoints(checkpoints, nameof(checkpoints));
 
         if (checkpoints.Count == 0)
         {

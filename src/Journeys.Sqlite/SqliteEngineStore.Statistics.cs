@@ -9,8 +9,7 @@ internal sealed partial class SqliteEngineStore
     /// <inheritdoc />
     public async ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        ValidateDeltas(deltas, nameof(deltas));
+        StoreArgumentChecks.Statistics(deltas, nameof(deltas));
         if (deltas.Count == 0)
         {
             return;
@@ -68,14 +67,4 @@ internal sealed partial class SqliteEngineStore
         }));
     }
 
-    private static void ValidateDeltas(IReadOnlyList<StatisticDelta> deltas, string parameterName)
-    {
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            if (string.IsNullOrEmpty(deltas[i].JourneyId))
-            {
-                throw new ArgumentException($"Statistic delta at index {i} has no journey id.", parameterName);
-            }
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using Journeys.Messaging;
+
 namespace Journeys.Storage.Tests;
 
 public abstract partial class EngineStoreContractTests
@@ -89,6 +91,37 @@ public abstract partial class EngineStoreContractTests
         Assert.Null(await stores.Outbox.GetNextDueAsync());
         Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
         Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public async Task Malformed_checkpoints_results_and_deltas_are_refused_naming_their_index_and_nothing_is_written()
+    {
+        // Every store makes the same argument checks (StoreArgumentChecks) before it writes anything.
+        await using var stores = await CreateAsync();
+        await stores.Customers.UpsertAsync([new Customer("a", [new("plan", "free")])]);
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var good = Checkpoint(
+            Complete(item.Enrollment, T0),
+            item.Enrollment.ConcurrencyToken,
+            [Message("m1", T0, "a", item.Enrollment.Id)],
+            [new CustomerFieldUpdate("a", "plan", "pro")],
+            [new StatisticDelta("j", 1, null, StatisticCounter.Completed)]);
+
+        async Task<string> RefusedAsync(Func<Task> write) => (await Assert.ThrowsAsync<ArgumentException>(write)).Message;
+
+        Assert.Contains("Checkpoint at index 1 is null", await RefusedAsync(() => stores.Enrollments.CommitAsync("engine", [good, null!]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Checkpoint at index 1 has a null outbox message", await RefusedAsync(() => stores.Enrollments.CommitAsync("engine", [good, good with { Outbox = [null!] }]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Statistic delta at index 1 has no journey id", await RefusedAsync(() => stores.Enrollments.CommitAsync("engine", [good with { Statistics = [new StatisticDelta("j", 1, null, StatisticCounter.Entered), new StatisticDelta("", 1, null, StatisticCounter.Entered)] }]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Statistic delta at index 1 has no journey id", await RefusedAsync(() => stores.Statistics.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Completed), new StatisticDelta("", 1, null, StatisticCounter.Entered)]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Outbox result at index 1 is null", await RefusedAsync(() => stores.Outbox.CompleteAsync("dispatcher", [new OutboxResult("m0", SendResult.Sent, null, []), null!]).AsTask()), StringComparison.Ordinal);
+
+        Assert.Equal(item.Enrollment, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")));
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+        Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
+        Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+
+        // The good checkpoint alone still commits.
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [good])));
     }
 
     [Fact]

@@ -225,23 +225,7 @@ internal sealed partial class InMemoryEngineStore
     public ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        ArgumentNullException.ThrowIfNull(checkpoints);
-        IReadOnlyList<StatisticDelta>? checkedDeltas = null;
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            var checkpoint = checkpoints[i];
-            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
-            {
-                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", nameof(checkpoints));
-            }
-
-            // The executor shares one delta array among the runs that counted the same deltas: checked once per run of them.
-            if (!ReferenceEquals(checkpoint.Statistics, checkedDeltas))
-            {
-                ValidateDeltas(checkpoint.Statistics, nameof(checkpoints));
-                checkedDeltas = checkpoint.Statistics;
-            }
-        }
+        StoreArgumentChecks.Checkpoints(checkpoints, nameof(checkpoints));
 
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)

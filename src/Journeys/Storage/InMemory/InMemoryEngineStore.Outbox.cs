@@ -80,14 +80,7 @@ internal sealed partial class InMemoryEngineStore
     public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        ArgumentNullException.ThrowIfNull(results);
-        for (var i = 0; i < results.Count; i++)
-        {
-            var result = results[i] ?? throw new ArgumentException($"Outbox result at index {i} is null.", nameof(results));
-            ArgumentNullException.ThrowIfNull(result.MessageId, nameof(results));
-            ArgumentNullException.ThrowIfNull(result.Statistics, nameof(results));
-            ValidateDeltas(result.Statistics, nameof(results));
-        }
+        StoreArgumentChecks.OutboxResults(results, nameof(results));
 
         cancellationToken.ThrowIfCancellationRequested();
         lock (_outboxLock)
@@ -127,7 +120,7 @@ internal sealed partial class InMemoryEngineStore
 
             if (!ReferenceEquals(result.Statistics, checkedDeltas))
             {
-                ValidateDeltas(result.Statistics, nameof(results));
+                StoreArgumentChecks.Statistics(result.Statistics, nameof(results));
                 checkedDeltas = result.Statistics;
             }
         }

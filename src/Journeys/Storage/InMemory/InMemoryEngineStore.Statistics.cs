@@ -27,8 +27,7 @@ internal sealed partial class InMemoryEngineStore
     /// <inheritdoc />
     public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(deltas);
-        ValidateDeltas(deltas, nameof(deltas));
+        StoreArgumentChecks.Statistics(deltas, nameof(deltas));
         cancellationToken.ThrowIfCancellationRequested();
         lock (_statisticsLock)
         {
@@ -81,16 +80,6 @@ internal sealed partial class InMemoryEngineStore
         return ValueTask.FromResult(new JourneyStatistics(journeyId, version, journey.ToImmutable(), nodeCounters.ToImmutable()));
     }
 
-    private static void ValidateDeltas(IReadOnlyList<StatisticDelta> deltas, string parameterName)
-    {
-        for (var i = 0; i < deltas.Count; i++)
-        {
-            if (string.IsNullOrEmpty(deltas[i].JourneyId))
-            {
-                throw new ArgumentException($"Statistic delta at index {i} has no journey id.", parameterName);
-            }
-        }
-    }
 
     // The caller holds _statisticsLock (as for AddStatisticLocked).
     private void AddStatisticsLocked(IReadOnlyList<StatisticDelta> deltas, long times = 1)

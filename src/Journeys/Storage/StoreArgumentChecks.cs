@@ -1,0 +1,84 @@
+namespace Journeys.Storage;
+
+/// <summary>
+/// For store implementers: the argument checks every store makes before it writes anything, in one place, so that
+/// each store refuses the same bad input with the same message (and a third-party store can make them too).
+/// </summary>
+public static class StoreArgumentChecks
+{
+    /// <summary>Checks statistic deltas: each has a journey id.</summary>
+    /// <param name="deltas">The deltas.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="deltas"/> is null.</exception>
+    /// <exception cref="ArgumentException">A delta has no journey id (its index is named).</exception>
+    public static void Statistics(IReadOnlyList<StatisticDelta> deltas, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(deltas, parameterName);
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            if (string.IsNullOrEmpty(deltas[i].JourneyId))
+            {
+                throw new ArgumentException($"Statistic delta at index {i} has no journey id.", parameterName);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks a commit's checkpoints (<see cref="IEnrollmentStore.CommitAsync"/>): none is null, each has a state and its
+    /// lists, its statistic deltas pass <see cref="Statistics"/>, and each outbox message has a message id. Checkpoints
+    /// that share one delta list (the engine shares it among runs that counted the same deltas) have it checked once.
+    /// </summary>
+    /// <param name="checkpoints">The checkpoints.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="checkpoints"/> is null.</exception>
+    /// <exception cref="ArgumentException">A checkpoint is null or incomplete (its index is named); nothing was written.</exception>
+    public static void Checkpoints(IReadOnlyList<EnrollmentCheckpoint> checkpoints, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoints, parameterName);
+        IReadOnlyList<StatisticDelta>? checkedDeltas = null;
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var checkpoint = checkpoints[i];
+            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            {
+                throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
+            }
+
+            if (!ReferenceEquals(checkpoint.Statistics, checkedDeltas))
+            {
+                Statistics(checkpoint.Statistics, parameterName);
+                checkedDeltas = checkpoint.Statistics;
+            }
+
+            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
+            var outbox = checkpoint.Outbox;
+            for (var m = 0; m < outbox.Count; m++)
+            {
+                if (outbox[m]?.Message?.MessageId is null)
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", parameterName);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks outbox results (<see cref="IOutboxStore.CompleteAsync"/>): none is null, each has a message id and
+    /// statistic deltas that pass <see cref="Statistics"/>.
+    /// </summary>
+    /// <param name="results">The results.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null, or a result's message id or deltas are.</exception>
+    /// <exception cref="ArgumentException">A result is null (its index is named) or a delta has no journey id.</exception>
+    public static void OutboxResults(IReadOnlyList<OutboxResult> results, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(results, parameterName);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var result = results[i] ?? throw new ArgumentException($"Outbox result at index {i} is null.", parameterName);
+            ArgumentNullException.ThrowIfNull(result.MessageId, parameterName);
+            ArgumentNullException.ThrowIfNull(result.Statistics, parameterName);
+            Statistics(result.Statistics, parameterName);
+        }
+    }
+}
