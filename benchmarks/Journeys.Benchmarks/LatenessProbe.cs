@@ -56,7 +56,7 @@ internal static class LatenessProbe
         var inboxWait = new LatencySamples();
         using var listener = ResumedBatchListener(resumedBatch, inboxWait);
         using var batchCost = new BatchCostListener();
-        long claimCpu = 0, claimBytes = 0, claimedDue = 0;
+        long claimCpu = 0, claimBytes = 0, claimedDue = 0, dueClaims = 0;
         var fixedCost = new LatencySamples();
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
         var cpu = new LatencySamples();
@@ -158,6 +158,7 @@ internal static class LatenessProbe
                 claimCpu += probe.ClaimCpu;
                 claimBytes += probe.ClaimBytes;
                 claimedDue += probe.ClaimedDue;
+                dueClaims += probe.DueClaims;
             }
         }
 
@@ -182,7 +183,7 @@ internal static class LatenessProbe
             Console.WriteLine(line);
         }
 
-        Console.WriteLine(claimedDue == 0 ? "  pump's claims of due timers: none" : string.Create(CultureInfo.InvariantCulture, $"  pump's claims of due timers (the store's ClaimAsync, on the pump's thread): {claimedDue:N0} items, thread CPU per item {claimCpu / 1000.0 / claimedDue:N2} µs, allocated per item {(double)claimBytes / claimedDue:N0} B"));
+        Console.WriteLine(claimedDue == 0 ? "  pump's claims of due timers: none" : string.Create(CultureInfo.InvariantCulture, $"  pump's claims of due timers (the store's ClaimAsync, on the pump's thread): {claimedDue:N0} items in {dueClaims:N0} claims ({(double)claimedDue / Math.Max(1, dueClaims):N1} per claim), thread CPU per item {claimCpu / 1000.0 / claimedDue:N2} µs, allocated per item {(double)claimBytes / claimedDue:N0} B"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  dispatcher threads' CPU per delay run (2 messages per customer): p50 {dispatcherRunCpu.Percentile(50):N2} ms, {dispatcherRunCpu.Percentile(50) * 1000 / (2.0 * customers):N2} µs per message; the pump's timer thread (its wake-ups, claims and routing): p50 {pumpRunCpu.Percentile(50):N2} ms"));
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"runs kept: {Math.Max(0, runs - skip)} of {runs} (JOURNEYS_PROBE_SKIP={skip}); methods JIT-compiled during the kept delay runs: {jitDuringKept:N0} (0 when the probe is warm)"));
@@ -292,6 +293,7 @@ internal static class LatenessProbe
         public long ClaimCpu;
         public long ClaimBytes;
         public long ClaimedDue;
+        public long DueClaims;
 
         public void Decorate(IServiceCollection services)
         {
@@ -323,6 +325,7 @@ internal static class LatenessProbe
                     Interlocked.Add(ref probe.ClaimCpu, after.CpuNanoseconds - before.CpuNanoseconds);
                     Interlocked.Add(ref probe.ClaimBytes, after.Bytes - before.Bytes);
                     Interlocked.Add(ref probe.ClaimedDue, due0);
+                    Interlocked.Increment(ref probe.DueClaims);
                 }
 
                 return claimed;

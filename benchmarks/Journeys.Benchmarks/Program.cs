@@ -47,6 +47,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "claim-probe")
+        {
+            await ClaimProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "resume-parts")
         {
             await ResumeParts.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));

@@ -77,6 +77,30 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task A_claim_result_stays_as_returned_while_later_claims_take_the_next_due_timers()
+    {
+        await using var stores = await CreateAsync();
+        foreach (var (customer, minutes) in new[] { ("a", 10), ("b", 20), ("c", 30), ("d", 40) })
+        {
+            var item = await EnrollAndClaimAsync(stores, Request("j", customer, T0));
+            Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(WaitUntil(item.Enrollment, T0.AddMinutes(minutes)), 1)])));
+        }
+
+        var lease = TimeSpan.FromHours(2);
+        var first = await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(35), 1, lease);
+        var second = await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(35), 10, lease);
+        var none = await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(35), 10, lease);
+        var last = await stores.Enrollments.ClaimAsync("engine", T0.AddHours(1), 10, lease);
+
+        // Each claim's result is its own: the later claims neither change nor share an earlier one's items.
+        Assert.Equal(["a"], first.Select(w => w.Enrollment.CustomerId));
+        Assert.Equal(["b", "c"], second.Select(w => w.Enrollment.CustomerId));
+        Assert.Empty(none);
+        Assert.Equal(["d"], last.Select(w => w.Enrollment.CustomerId));
+        Assert.All(first.Concat(second).Concat(last), w => Assert.Equal(T0.AddMinutes(w.Enrollment.CustomerId == "d" ? 60 : 35) + lease, w.LeaseExpiresAt));
+    }
+
+    [Fact]
     public async Task Next_wake_is_the_earliest_unclaimed_timer_and_null_without_timers()
     {
         await using var stores = await CreateAsync();
