@@ -48,6 +48,30 @@ internal sealed class CompiledJourneyCache
         return AwaitAsync(task, journeyId, version);
     }
 
+    /// <summary>
+    /// The newest active version of a journey, compiled, or <see langword="null"/> when none is active: the latest
+    /// record may be a draft of the next version, so the versions below it are looked at newest first, down to a
+    /// stopped or archived one (after which no older version can be active).
+    /// </summary>
+    public async ValueTask<CompiledJourney?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        for (var version = latest.Journey.Version; version >= 1; version--)
+        {
+            var record = version == latest.Journey.Version ? latest : await _journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            if (record?.Journey.Status == JourneyStatus.Active)
+            {
+                return await GetAsync(record.Journey.Id, version, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (record?.Journey.Status is JourneyStatus.Stopped or JourneyStatus.Archived)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Compiles a definition now (activation), caching it.</summary>
     public async ValueTask<CompiledJourney> CompileAsync(JourneyDefinition journey, CancellationToken cancellationToken)
     {

@@ -52,7 +52,7 @@ internal sealed class FilterEntryRecheck(
                 continue;
             }
 
-            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
             if (journey?.Definition.Entry is FilterEntry)
             {
                 var filter = _filters.GetValue(journey, static j => ConditionCompiler.Compile(((FilterEntry)j.Definition.Entry).Condition, j.Schema));
@@ -109,25 +109,5 @@ internal sealed class FilterEntryRecheck(
         }
 
         return created;
-    }
-
-    /// <summary>The newest active version (the latest may be a draft of the next version), as the journey manager finds it.</summary>
-    private async ValueTask<CompiledJourney?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
-    {
-        for (var version = latest.Journey.Version; version >= 1; version--)
-        {
-            var record = version == latest.Journey.Version ? latest : await journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
-            if (record?.Journey.Status == JourneyStatus.Active)
-            {
-                return await compiled.GetAsync(record.Journey.Id, version, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (record?.Journey.Status is JourneyStatus.Stopped or JourneyStatus.Archived)
-            {
-                return null;
-            }
-        }
-
-        return null;
     }
 }

@@ -151,7 +151,7 @@ internal sealed partial class JourneyManager(
                 continue;
             }
 
-            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
             if (journey is null)
             {
                 continue;
@@ -202,7 +202,7 @@ internal sealed partial class JourneyManager(
                 continue;
             }
 
-            var journey = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
             if (journey is null)
             {
                 continue;
@@ -414,28 +414,8 @@ internal sealed partial class JourneyManager(
     private async ValueTask<CompiledJourney> RequireActiveAsync(string journeyId, CancellationToken cancellationToken)
     {
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        return await FindActiveAsync(record, cancellationToken).ConfigureAwait(false)
+        return await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Journey '{journeyId}' is not active: activate it before enrolling customers.");
-    }
-
-    /// <summary>The newest active version (the latest may be a draft of the next version).</summary>
-    private async ValueTask<CompiledJourney?> FindActiveAsync(JourneyRecord latest, CancellationToken cancellationToken)
-    {
-        for (var version = latest.Journey.Version; version >= 1; version--)
-        {
-            var record = version == latest.Journey.Version ? latest : await journeys.GetVersionAsync(latest.Journey.Id, version, cancellationToken).ConfigureAwait(false);
-            if (record?.Journey.Status == JourneyStatus.Active)
-            {
-                return await compiled.GetAsync(record.Journey.Id, version, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (record?.Journey.Status is JourneyStatus.Stopped or JourneyStatus.Archived)
-            {
-                return null;
-            }
-        }
-
-        return null;
     }
 
     [LoggerMessage(20, LogLevel.Information, "Journey {JourneyId} version {Version} activated")]
