@@ -71,22 +71,7 @@ internal sealed partial class PostgreSqlEngineStore
 
     private ValueTask<LeasedEnrollments> EnrollCoreAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease? lease, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        var ids = new HashSet<Guid>(requests.Count);
-        for (var i = 0; i < requests.Count; i++)
-        {
-            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
-            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
-            {
-                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
-            }
-
-            if (!ids.Add(request.EnrollmentId))
-            {
-                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
-            }
-        }
-
+        var ids = StoreArgumentChecks.EnrollmentRequests(requests, nameof(requests));
         if (requests.Count == 0)
         {
             return ValueTask.FromResult(new LeasedEnrollments([], []));

@@ -16,7 +16,7 @@ internal sealed partial class SqliteEngineStore
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
     public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
     {
-        ValidateRequests(requests);
+        StoreArgumentChecks.EnrollmentRequests(requests, nameof(requests));
         if (requests.Count == 0)
         {
             return [];
@@ -39,7 +39,7 @@ internal sealed partial class SqliteEngineStore
     public async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ValidateRequests(requests);
+        StoreArgumentChecks.EnrollmentRequests(requests, nameof(requests));
         if (requests.Count == 0)
         {
             return new LeasedEnrollments([], []);
@@ -52,25 +52,6 @@ internal sealed partial class SqliteEngineStore
             var outcomes = store.EnrollBatch(session, requests, lease, leased);
             return new LeasedEnrollments(outcomes, leased);
         }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void ValidateRequests(IReadOnlyList<EnrollmentRequest> requests)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var ids = new HashSet<Guid>(requests.Count);
-        for (var i = 0; i < requests.Count; i++)
-        {
-            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
-            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
-            {
-                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
-            }
-
-            if (!ids.Add(request.EnrollmentId))
-            {
-                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
-            }
-        }
     }
 
     /// <inheritdoc />

@@ -94,7 +94,7 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
-    public async Task Malformed_checkpoints_results_and_deltas_are_refused_naming_their_index_and_nothing_is_written()
+    public async Task Malformed_requests_checkpoints_results_and_deltas_are_refused_naming_their_index_and_nothing_is_written()
     {
         // Every store makes the same argument checks (StoreArgumentChecks) before it writes anything.
         await using var stores = await CreateAsync();
@@ -114,8 +114,17 @@ public abstract partial class EngineStoreContractTests
         Assert.Contains("Statistic delta at index 1 has no journey id", await RefusedAsync(() => stores.Enrollments.CommitAsync("engine", [good with { Statistics = [new StatisticDelta("j", 1, null, StatisticCounter.Entered), new StatisticDelta("", 1, null, StatisticCounter.Entered)] }]).AsTask()), StringComparison.Ordinal);
         Assert.Contains("Statistic delta at index 1 has no journey id", await RefusedAsync(() => stores.Statistics.AddAsync([new StatisticDelta("j", 1, null, StatisticCounter.Completed), new StatisticDelta("", 1, null, StatisticCounter.Entered)]).AsTask()), StringComparison.Ordinal);
         Assert.Contains("Outbox result at index 1 is null", await RefusedAsync(() => stores.Outbox.CompleteAsync("dispatcher", [new OutboxResult("m0", SendResult.Sent, null, []), null!]).AsTask()), StringComparison.Ordinal);
+        var fresh = Request("j", "b", T0);
+        var lease = new EnrollmentLease("engine", T0, Lease, 10);
+        Assert.Contains("Enrollment request at index 1 is null", await RefusedAsync(() => stores.Enrollments.EnrollAsync([fresh, null!]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Enrollment request at index 1 needs a journey id", await RefusedAsync(() => stores.Enrollments.EnrollAsync([fresh, Request("j", "c", T0) with { StartNodeId = "" }]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("is used twice in the batch (index 1)", await RefusedAsync(() => stores.Enrollments.EnrollAsync([fresh, fresh with { CustomerId = "c" }]).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("Enrollment request at index 1 is null", await RefusedAsync(() => stores.Enrollments.EnrollLeasedAsync([fresh, null!], lease).AsTask()), StringComparison.Ordinal);
+        Assert.Contains("is used twice in the batch (index 1)", await RefusedAsync(() => stores.Enrollments.EnrollLeasedAsync([fresh, fresh with { CustomerId = "c" }], lease).AsTask()), StringComparison.Ordinal);
 
         Assert.Equal(item.Enrollment, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")));
+        Assert.Empty(await stores.Enrollments.GetByCustomerAsync("b"));
+        Assert.Empty(await stores.Enrollments.GetByCustomerAsync("c"));
         Assert.Null(await stores.Outbox.GetNextDueAsync());
         Assert.Equal("free", (await stores.Customers.GetAsync("a"))!.GetField("plan").AsString());
         Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));

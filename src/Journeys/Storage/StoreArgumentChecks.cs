@@ -81,4 +81,52 @@ public static class StoreArgumentChecks
             Statistics(result.Statistics, parameterName);
         }
     }
+
+    /// <summary>
+    /// Checks one enrollment request of a batch (<see cref="IEnrollmentStore.EnrollAsync"/>): it is not null and has a
+    /// journey id, a customer id, a start node id and entry rules.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="index">Its index in the batch, for the message.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <returns>The request.</returns>
+    /// <exception cref="ArgumentException">The request is null or incomplete (its index is named).</exception>
+    public static EnrollmentRequest EnrollmentRequest(EnrollmentRequest? request, int index, string parameterName)
+    {
+        if (request is null)
+        {
+            throw new ArgumentException($"Enrollment request at index {index} is null.", parameterName);
+        }
+
+        if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
+        {
+            throw new ArgumentException($"Enrollment request at index {index} needs a journey id, a customer id, a start node id and entry rules.", parameterName);
+        }
+
+        return request;
+    }
+
+    /// <summary>
+    /// Checks a batch of enrollment requests: each passes <see cref="EnrollmentRequest"/> and no enrollment id is used twice.
+    /// </summary>
+    /// <param name="requests">The requests.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <returns>The batch's enrollment ids.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="requests"/> is null.</exception>
+    /// <exception cref="ArgumentException">A request is null or incomplete, or an id is used twice (the index is named); nothing was written.</exception>
+    public static HashSet<Guid> EnrollmentRequests(IReadOnlyList<EnrollmentRequest> requests, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(requests, parameterName);
+        var ids = new HashSet<Guid>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = EnrollmentRequest(requests[i], i, parameterName);
+            if (!ids.Add(request.EnrollmentId))
+            {
+                throw new ArgumentException($"Enrollment id {request.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", parameterName);
+            }
+        }
+
+        return ids;
+    }
 }

@@ -89,11 +89,7 @@ internal sealed partial class InMemoryEngineStore
         ArgumentNullException.ThrowIfNull(requests);
         for (var i = 0; i < requests.Count; i++)
         {
-            var request = requests[i] ?? throw new ArgumentException($"Enrollment request at index {i} is null.", nameof(requests));
-            if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
-            {
-                throw new ArgumentException($"Enrollment request at index {i} needs a journey id, a customer id, a start node id and entry rules.", nameof(requests));
-            }
+            StoreArgumentChecks.EnrollmentRequest(requests[i], i, nameof(requests));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
