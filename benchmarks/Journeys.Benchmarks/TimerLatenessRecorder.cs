@@ -61,6 +61,12 @@ internal sealed class TimerLatenessRecorder : IChannelSender
     /// </summary>
     public bool MeasuresCost { get; set; }
 
+    /// <summary>
+    /// When set (before the run), noted at every claim of due timers and every follow-up message sent: the collections
+    /// and allocation of the resumed stream. <c>lateness-probe</c> only.
+    /// </summary>
+    public ResumedStreamGc? StreamGc { get; set; }
+
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -69,6 +75,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
             var time = _time ?? throw new InvalidOperationException("The follow-up was sent before the enrollment store was created: no clock to read.");
             var now = time.GetUtcNow();
             _sent.Add(now - due);
+            StreamGc?.Note();
             if (Hop is { } hop && _committedByCustomer.TryRemove(message.CustomerId, out var committed))
             {
                 hop.Add(now - committed);
@@ -101,6 +108,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
             {
                 if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                 {
+                    recorder.StreamGc?.Note();
                     recorder._due[item.Enrollment.Id] = due;
                     if (recorder._sent is not null)
                     {
