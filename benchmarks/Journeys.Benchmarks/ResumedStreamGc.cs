@@ -11,6 +11,8 @@ internal sealed class ResumedStreamGc
     private bool _started;
     private (int Gen0, int Gen1, TimeSpan Pause, long Allocated) _first;
     private (int Gen0, int Gen1, TimeSpan Pause, long Allocated) _last;
+    private readonly Dictionary<int, (long First, long Last, int Notes)> _senders = [];
+    private readonly Dictionary<int, (long First, long Last, int Items)> _claimers = [];
 
     /// <summary>Notes the collections so far: the first call opens the window, every call moves its end.</summary>
     public void Note()
@@ -25,6 +27,74 @@ internal sealed class ResumedStreamGc
             }
 
             _last = now;
+        }
+    }
+
+    /// <summary>
+    /// Notes, on the thread that hands a follow-up message to the sender (a dispatcher loop's), that thread's allocation so
+    /// far: between a thread's first and last notes, what it allocated per message it sent (two per customer).
+    /// </summary>
+    public void NoteSend()
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var thread = Environment.CurrentManagedThreadId;
+        lock (_gate)
+        {
+            _senders[thread] = _senders.TryGetValue(thread, out var seen) ? (seen.First, allocated, seen.Notes + 1) : (allocated, allocated, 1);
+        }
+    }
+
+    /// <summary>
+    /// Notes, on the thread that claims due timers (the pump's), that thread's allocation so far and the
+    /// <paramref name="items"/> due timers this claim took.
+    /// </summary>
+    public void NoteClaim(int items)
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var thread = Environment.CurrentManagedThreadId;
+        lock (_gate)
+        {
+            _claimers[thread] = _claimers.TryGetValue(thread, out var seen) ? (seen.First, allocated, seen.Items + items) : (allocated, allocated, 0);
+        }
+    }
+
+    /// <summary>
+    /// Bytes the claiming threads allocated per due timer claimed after their first claim (the claims, the routing to the
+    /// shards and the waits between), and how many threads claimed.
+    /// </summary>
+    public (double PerItem, int Threads) ClaimerAllocation()
+    {
+        lock (_gate)
+        {
+            long bytes = 0;
+            long items = 0;
+            foreach (var (first, last, claimed) in _claimers.Values)
+            {
+                bytes += last - first;
+                items += claimed;
+            }
+
+            return (items == 0 ? double.NaN : bytes / (double)items, _claimers.Count);
+        }
+    }
+
+    /// <summary>
+    /// Bytes the sending threads allocated per follow-up message between their first and last notes (each follow-up
+    /// stands for its customer's two messages, so half of it is per message), and how many threads sent.
+    /// </summary>
+    public (double PerFollowUp, int Threads) SenderAllocation()
+    {
+        lock (_gate)
+        {
+            long bytes = 0;
+            long intervals = 0;
+            foreach (var (first, last, notes) in _senders.Values)
+            {
+                bytes += last - first;
+                intervals += notes - 1;
+            }
+
+            return (intervals == 0 ? double.NaN : bytes / (double)intervals, _senders.Count);
         }
     }
 

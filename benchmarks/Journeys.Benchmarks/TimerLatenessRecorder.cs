@@ -76,6 +76,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
             var now = time.GetUtcNow();
             _sent.Add(now - due);
             StreamGc?.Note();
+            StreamGc?.NoteSend();
             if (Hop is { } hop && _committedByCustomer.TryRemove(message.CustomerId, out var committed))
             {
                 hop.Add(now - committed);
@@ -104,17 +105,24 @@ internal sealed class TimerLatenessRecorder : IChannelSender
         public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
+            var dueItems = 0;
             foreach (var item in claimed)
             {
                 if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                 {
                     recorder.StreamGc?.Note();
+                    dueItems++;
                     recorder._due[item.Enrollment.Id] = due;
                     if (recorder._sent is not null)
                     {
                         recorder._dueByCustomer[item.Enrollment.CustomerId] = due;
                     }
                 }
+            }
+
+            if (dueItems > 0)
+            {
+                recorder.StreamGc?.NoteClaim(dueItems);
             }
 
             return claimed;
