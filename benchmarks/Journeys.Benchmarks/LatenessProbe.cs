@@ -114,7 +114,7 @@ internal static class LatenessProbe
                         gcPause.Add(GC.GetTotalPauseDuration() - pause);
                         gcCounts.Add((GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2));
                         sent.AddRange(runSent.Snapshot());
-                        streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim ({streamGc.ClaimerAllocation().Threads} threads)"));
+                        streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim (the probe's bookkeeping left out) ({streamGc.ClaimerAllocation().Threads} threads)"));
                         hop.AddRange(runHop.Snapshot());
                     }
                 }
@@ -329,6 +329,7 @@ internal static class LatenessProbe
                 var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
                 var after = ThreadCost.Now();
                 var due0 = 0;
+                var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
                 foreach (var item in claimed)
                 {
                     if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
@@ -338,6 +339,8 @@ internal static class LatenessProbe
                         probe.ClaimLag.Add(now - due);
                     }
                 }
+
+                ResumedStreamGc.ExcludeBookkeeping(GC.GetAllocatedBytesForCurrentThread() - bookkeeping);
 
                 if (Recording && due0 > 0 && due0 == claimed.Count)
                 {

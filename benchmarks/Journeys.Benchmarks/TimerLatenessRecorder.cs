@@ -106,6 +106,7 @@ internal sealed class TimerLatenessRecorder : IChannelSender
         {
             var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
             var dueItems = 0;
+            var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
             foreach (var item in claimed)
             {
                 if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
@@ -120,9 +121,10 @@ internal sealed class TimerLatenessRecorder : IChannelSender
                 }
             }
 
-            if (dueItems > 0)
+            if (dueItems > 0 && recorder.StreamGc is { } streamGc)
             {
-                recorder.StreamGc?.NoteClaim(dueItems);
+                ResumedStreamGc.ExcludeBookkeeping(GC.GetAllocatedBytesForCurrentThread() - bookkeeping);
+                streamGc.NoteClaim(dueItems);
             }
 
             return claimed;
