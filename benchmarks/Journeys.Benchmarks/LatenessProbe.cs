@@ -63,6 +63,8 @@ internal static class LatenessProbe
         var delayRunCpu = new LatencySamples();
         var dispatcherRunCpu = new LatencySamples();
         var pumpRunCpu = new LatencySamples();
+        var streamLines = new List<string>();
+        var collectBeforeDelayRun = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_GC_BEFORE_DELAY") == "1";
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
@@ -74,6 +76,8 @@ internal static class LatenessProbe
                 var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
                 recorder.Hop = runHop;
                 recorder.MeasuresCost = true;
+                var streamGc = new ResumedStreamGc();
+                recorder.StreamGc = streamGc;
                 var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
@@ -88,6 +92,14 @@ internal static class LatenessProbe
                     batchCost.Recording = run >= skip;
                     var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+                    if (collectBeforeDelayRun)
+                    {
+                        // As BenchmarkDotNet does between invocations: the run starts with an empty gen0.
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
+                        GC.Collect();
+                    }
+
                     var pause = GC.GetTotalPauseDuration();
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
@@ -102,6 +114,7 @@ internal static class LatenessProbe
                         gcPause.Add(GC.GetTotalPauseDuration() - pause);
                         gcCounts.Add((GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2));
                         sent.AddRange(runSent.Snapshot());
+                        streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim (the probe's bookkeeping left out) ({streamGc.ClaimerAllocation().Threads} threads)"));
                         hop.AddRange(runHop.Snapshot());
                     }
                 }
@@ -187,6 +200,12 @@ internal static class LatenessProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  dispatcher threads' CPU per delay run (2 messages per customer): p50 {dispatcherRunCpu.Percentile(50):N2} ms, {dispatcherRunCpu.Percentile(50) * 1000 / (2.0 * customers):N2} µs per message; the pump's timer thread (its wake-ups, claims and routing): p50 {pumpRunCpu.Percentile(50):N2} ms"));
         Console.WriteLine($"delay run process CPU (activate → last send, the idle second included): {delayRunCpu.Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"runs kept: {Math.Max(0, runs - skip)} of {runs} (JOURNEYS_PROBE_SKIP={skip}); methods JIT-compiled during the kept delay runs: {jitDuringKept:N0} (0 when the probe is warm)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"per delay run, the resumed stream (first claim of a due timer → last follow-up sent){(collectBeforeDelayRun ? "; a full collection before each delay run (JOURNEYS_PROBE_GC_BEFORE_DELAY=1)" : "")}:"));
+        foreach (var line in streamLines)
+        {
+            Console.WriteLine(line);
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));
         Console.WriteLine($"no-delay run:     {fixedCost.Describe()} (timed like the benchmark: activate → all messages sent)");
         Console.WriteLine($"  process CPU:    {cpu.Describe()}");
@@ -310,6 +329,7 @@ internal static class LatenessProbe
                 var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
                 var after = ThreadCost.Now();
                 var due0 = 0;
+                var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
                 foreach (var item in claimed)
                 {
                     if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
@@ -319,6 +339,8 @@ internal static class LatenessProbe
                         probe.ClaimLag.Add(now - due);
                     }
                 }
+
+                ResumedStreamGc.ExcludeBookkeeping(GC.GetAllocatedBytesForCurrentThread() - bookkeeping);
 
                 if (Recording && due0 > 0 && due0 == claimed.Count)
                 {

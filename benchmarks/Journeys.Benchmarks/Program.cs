@@ -10,6 +10,7 @@ namespace Journeys.Benchmarks;
 /// with <c>growth-probe waiting [runs] [customers] [ops-per-group] [force-gc]</c>, per-invocation GC and CPU figures of the cost growth host (see <see cref="GrowthProbe"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
 /// with <c>lateness-probe customers runs [no-delay]</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
+/// with <c>send-parts messages rounds</c>, the dispatcher's per-message send path and its resilience pipeline's parts (see <see cref="SendParts"/>), or,
 /// with <c>peer-sizes journeys|workflowcore size[,size...] [runs]</c>, the peer comparison's no-delay journey at larger sizes (see <see cref="PeerSizes"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
 /// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
@@ -50,6 +51,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "claim-probe")
         {
             await ClaimProbe.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "send-parts")
+        {
+            await SendParts.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
             return;
         }
 

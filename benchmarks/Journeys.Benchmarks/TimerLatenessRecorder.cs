@@ -61,6 +61,12 @@ internal sealed class TimerLatenessRecorder : IChannelSender
     /// </summary>
     public bool MeasuresCost { get; set; }
 
+    /// <summary>
+    /// When set (before the run), noted at every claim of due timers and every follow-up message sent: the collections
+    /// and allocation of the resumed stream. <c>lateness-probe</c> only.
+    /// </summary>
+    public ResumedStreamGc? StreamGc { get; set; }
+
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -69,6 +75,8 @@ internal sealed class TimerLatenessRecorder : IChannelSender
             var time = _time ?? throw new InvalidOperationException("The follow-up was sent before the enrollment store was created: no clock to read.");
             var now = time.GetUtcNow();
             _sent.Add(now - due);
+            StreamGc?.Note();
+            StreamGc?.NoteSend();
             if (Hop is { } hop && _committedByCustomer.TryRemove(message.CustomerId, out var committed))
             {
                 hop.Add(now - committed);
@@ -97,16 +105,26 @@ internal sealed class TimerLatenessRecorder : IChannelSender
         public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken).ConfigureAwait(false);
+            var dueItems = 0;
+            var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
             foreach (var item in claimed)
             {
                 if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                 {
+                    recorder.StreamGc?.Note();
+                    dueItems++;
                     recorder._due[item.Enrollment.Id] = due;
                     if (recorder._sent is not null)
                     {
                         recorder._dueByCustomer[item.Enrollment.CustomerId] = due;
                     }
                 }
+            }
+
+            if (dueItems > 0 && recorder.StreamGc is { } streamGc)
+            {
+                ResumedStreamGc.ExcludeBookkeeping(GC.GetAllocatedBytesForCurrentThread() - bookkeeping);
+                streamGc.NoteClaim(dueItems);
             }
 
             return claimed;
