@@ -228,9 +228,11 @@ public class PostgreSqlStoreBenchmarks
     {
         private const string Filter = "dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_%'";
 
+        // Installed in this database and loaded (a view left behind by an unloaded library fails when read).
         public static async Task<bool> AvailableAsync(NpgsqlDataSource dataSource)
         {
-            await using var command = dataSource.CreateCommand("SELECT to_regclass('pg_stat_statements') IS NOT NULL");
+            await using var command = dataSource.CreateCommand(
+                "SELECT to_regclass('pg_stat_statements') IS NOT NULL AND current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'");
             return (bool)(await command.ExecuteScalarAsync())!;
         }
 
