@@ -228,12 +228,26 @@ public class PostgreSqlStoreBenchmarks
     {
         private const string Filter = "dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_%'";
 
-        // Installed in this database and loaded (a view left behind by an unloaded library fails when read).
+        // Installed in this database and loaded: a view left behind by a library no longer in shared_preload_libraries
+        // fails when read (SQLSTATE 55000), and the setting itself is readable only with pg_read_all_settings.
         public static async Task<bool> AvailableAsync(NpgsqlDataSource dataSource)
         {
-            await using var command = dataSource.CreateCommand(
-                "SELECT to_regclass('pg_stat_statements') IS NOT NULL AND current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'");
-            return (bool)(await command.ExecuteScalarAsync())!;
+            await using var command = dataSource.CreateCommand("SELECT to_regclass('pg_stat_statements') IS NOT NULL");
+            if (!(bool)(await command.ExecuteScalarAsync())!)
+            {
+                return false;
+            }
+
+            try
+            {
+                await ReadAsync(dataSource);
+                return true;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+            {
+                Console.WriteLine($"// pg_stat_statements is installed but not loaded: {e.MessageText}");
+                return false;
+            }
         }
 
         public static async Task<StatementTotals> ReadAsync(NpgsqlDataSource dataSource)
