@@ -168,6 +168,13 @@ public class PostgreSqlStoreBenchmarks
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL engine probe{(intake ? " (intake: activation timed, engines running)" : string.Empty)}: {hosts} host(s), {customers:N0} customers, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC, load {LoadAverage()}"));
         var tally = new CheckpointCounter.Tally();
+        await using var monitor = new NpgsqlDataSourceBuilder(ConnectionString).Build();
+        var statements = await StatementTotals.AvailableAsync(monitor);
+        if (!statements)
+        {
+            Console.WriteLine("// pg_stat_statements is not installed in this database (shared_preload_libraries, CREATE EXTENSION): no plan, buffer and WAL counts");
+        }
+
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         for (var run = 1; run <= runs; run++)
         {
@@ -181,6 +188,7 @@ public class PostgreSqlStoreBenchmarks
                 GC.Collect();
                 var before = tally.Count;
                 var server = ServerCpu();
+                var totals = statements ? await StatementTotals.ReadAsync(monitor) : default;
                 var process = Process.GetCurrentProcess();
                 var cpu = process.TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -190,12 +198,16 @@ public class PostgreSqlStoreBenchmarks
                 var wall = watch.Elapsed;
                 process.Refresh();
                 var clientCpu = process.TotalProcessorTime - cpu;
-                var serverCpu = ServerCpu() - server;
+                var serverAfter = ServerCpu();
+                var serverCpu = serverAfter.Cpu - server.Cpu;
+                var serverFaults = serverAfter.MinorFaults - server.MinorFaults;
+                var backends = await StatementTotals.BackendsAsync(monitor);
+                var statementLine = statements ? (await StatementTotals.ReadAsync(monitor)).Since(totals) : string.Empty;
                 var allocatedMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6;
                 var checkpoints = tally.Count - before;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"run {run}: activation (untimed) {group.Activation.TotalMilliseconds:N0} ms; timed {wall.TotalMilliseconds:N0} ms, {checkpoints:N0} checkpoints, {checkpoints / wall.TotalSeconds:N0}/s; "
-                    + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores); allocated {allocatedMb:N1} MB"));
+                    + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores), server minor page faults {serverFaults:N0}, {backends} client backends at the end; allocated {allocatedMb:N1} MB{statementLine}"));
                 sampler?.StopAndPrint((long)(allocatedMb * 1e6), (int)Math.Max(1, checkpoints), top: 25);
             }
             finally
@@ -207,12 +219,68 @@ public class PostgreSqlStoreBenchmarks
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load {LoadAverage()}"));
     }
 
+    /// <summary>
+    /// Sums of <c>pg_stat_statements</c> over every statement of the database (when the extension is installed there):
+    /// load-independent counts of the server's work in a run (statements, plans made, buffers hit, WAL records) and the
+    /// planning time, which grows with every new connection (each plans its prepared statements once).
+    /// </summary>
+    private readonly record struct StatementTotals(long Calls, long Plans, double PlanMs, long Hits, long WalRecords)
+    {
+        private const string Filter = "dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_%'";
+
+        // Installed in this database and loaded: a view left behind by a library no longer in shared_preload_libraries
+        // fails when read (SQLSTATE 55000), and the setting itself is readable only with pg_read_all_settings.
+        public static async Task<bool> AvailableAsync(NpgsqlDataSource dataSource)
+        {
+            await using var command = dataSource.CreateCommand("SELECT to_regclass('pg_stat_statements') IS NOT NULL");
+            if (!(bool)(await command.ExecuteScalarAsync())!)
+            {
+                return false;
+            }
+
+            try
+            {
+                await ReadAsync(dataSource);
+                return true;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+            {
+                Console.WriteLine($"// pg_stat_statements is installed but not loaded: {e.MessageText}");
+                return false;
+            }
+        }
+
+        public static async Task<StatementTotals> ReadAsync(NpgsqlDataSource dataSource)
+        {
+            await using var command = dataSource.CreateCommand(
+                $"SELECT COALESCE(sum(calls), 0)::bigint, COALESCE(sum(plans), 0)::bigint, COALESCE(sum(total_plan_time), 0)::float8, COALESCE(sum(shared_blks_hit), 0)::bigint, COALESCE(sum(wal_records), 0)::bigint FROM pg_stat_statements WHERE {Filter}");
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return new StatementTotals(reader.GetInt64(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+
+        // Client backends of this database other than the asking one: the hosts' pooled connections.
+        public static async Task<long> BackendsAsync(NpgsqlDataSource dataSource)
+        {
+            await using var command = dataSource.CreateCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()");
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        public string Since(StatementTotals before) => string.Create(CultureInfo.InvariantCulture,
+            $"; pg_stat_statements: {Calls - before.Calls:N0} statements, {Plans - before.Plans:N0} plans ({PlanMs - before.PlanMs:N0} ms; planning counted only with pg_stat_statements.track_planning), {Hits - before.Hits:N0} buffer hits, {WalRecords - before.WalRecords:N0} WAL records");
+    }
+
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 
-    // User + system time of every process named postgres (the server's backends), in clock ticks of 10 ms.
-    private static TimeSpan ServerCpu()
+    // User + system time of every process named postgres (the server's backends), in clock ticks of 10 ms, and their
+    // minor page faults. Each also counts its reaped children (cutime, cstime, cminflt): the postmaster's hold the
+    // backends and autovacuum workers that ended, so a connection closed during the timed part keeps its time (summing
+    // only live processes lost it, and a backend that lived across the start and ended before the end even subtracted
+    // its whole life).
+    private static (TimeSpan Cpu, long MinorFaults) ServerCpu()
     {
-        long ticks = 0;
+        long ticks = 0, faults = 0;
         foreach (var directory in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
         {
             try
@@ -224,12 +292,15 @@ public class PostgreSqlStoreBenchmarks
                     continue;
                 }
 
+                // After the name: state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime.
                 var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)
+                    + long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                faults += long.Parse(fields[7], CultureInfo.InvariantCulture) + long.Parse(fields[8], CultureInfo.InvariantCulture);
             }
             catch (IOException)
             {
-                // The process ended while being read: its time is gone with it.
+                // The process ended while being read: its time is counted in its parent's (the postmaster's) children.
             }
             catch (UnauthorizedAccessException)
             {
@@ -237,7 +308,7 @@ public class PostgreSqlStoreBenchmarks
             }
         }
 
-        return TimeSpan.FromMilliseconds(ticks * 10);
+        return (TimeSpan.FromMilliseconds(ticks * 10), faults);
     }
 
     private (string Name, object Value)[] Parameters() => [(nameof(Hosts), Hosts), (nameof(Customers), Customers)];
@@ -262,6 +333,10 @@ public class PostgreSqlStoreBenchmarks
     /// <summary>Engine hosts on one fresh schema, each with its own data source, as separate processes would have.</summary>
     private sealed class HostGroup : IAsyncDisposable
     {
+        // Shards per host: 2, or JOURNEYS_BENCH_PG_SHARDS for probes (e.g. one host with as many shards as four hosts have).
+        private static readonly int ShardsPerHost =
+            int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_BENCH_PG_SHARDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var shards) && shards > 0 ? shards : 2;
+
         private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
         private readonly List<(ServiceProvider Services, IHostedService[] Hosted, NpgsqlDataSource DataSource)> _hosts;
         private readonly string _connectionString;
@@ -296,7 +371,7 @@ public class PostgreSqlStoreBenchmarks
                     .Configure(o =>
                     {
                         o.OwnerId = owner;
-                        o.ShardCount = 2;
+                        o.ShardCount = ShardsPerHost;
                         o.MaxIdle = TimeSpan.FromSeconds(1);
                     }));
                 CheckpointCounter.Decorate(services, checkpoints);

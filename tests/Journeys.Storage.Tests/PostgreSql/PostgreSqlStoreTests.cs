@@ -115,6 +115,46 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_is_planned_once_per_connection_with_its_size_in_the_text_and_leaves_the_plan_mode_as_it_was()
+    {
+        // One connection, so every claim and the checks below run on the same server backend.
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1").Build();
+        await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema);
+        var store = new PostgreSqlEngineStore(database);
+        await store.EnrollAsync([.. Enumerable.Range(0, 5).Select(i => Request($"c{i}"))]);
+
+        Assert.Equal(2, (await store.ClaimAsync("host", T0, 2, TimeSpan.FromMinutes(1))).Count);
+        Assert.Equal(2, (await store.ClaimAsync("host", T0, 2, TimeSpan.FromMinutes(1))).Count);
+        Assert.Single(await store.ClaimAsync("host", T0, 3, TimeSpan.FromMinutes(1)));
+        Assert.Empty(await store.ClaimAsync("host", T0, 2, TimeSpan.FromMinutes(1)));
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var mode = new NpgsqlCommand("SHOW plan_cache_mode", connection))
+        {
+            Assert.Equal("auto", (string)(await mode.ExecuteScalarAsync())!);
+        }
+
+        // One prepared statement per claim size (a literal LIMIT), each run with its one generic plan, never a custom one.
+        var plans = new List<(string Statement, long Generic, long Custom)>();
+        await using (var read = new NpgsqlCommand(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE SKIP LOCKED%' AND statement LIKE '%' || $1 || '.enrollments%' ORDER BY statement",
+            connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                plans.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        Assert.Equal(2, plans.Count);
+        Assert.All(plans, p => Assert.Equal(0, p.Custom));
+        Assert.Contains(plans, p => p.Statement.Contains("LIMIT 2 ", StringComparison.Ordinal) && p.Generic == 3);
+        Assert.Contains(plans, p => p.Statement.Contains("LIMIT 3 ", StringComparison.Ordinal) && p.Generic == 1);
+    }
+
+    [Fact]
     public async Task Concurrent_enrollments_from_several_hosts_never_create_two_active_enrollments()
     {
         var hosts = Enumerable.Range(0, 6).Select(_ => Host()).ToArray();
