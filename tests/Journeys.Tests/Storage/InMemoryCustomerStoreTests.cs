@@ -92,6 +92,57 @@ public sealed class InMemoryCustomerStoreTests
     }
 
     [Fact]
+    public async Task FillSlots_shares_repeated_short_strings_and_still_reads_every_value_exactly()
+    {
+        var store = new InMemoryCustomerStore();
+        var schema = CustomerFieldSchema.Create(
+            new FieldDefinition("country", FieldType.String),
+            new FieldDefinition("name", FieldType.String),
+            new FieldDefinition("note", FieldType.String, "default"));
+        string[] notes = ["", "é日本😀", "a\uD800b", new string('x', 32), new string('y', 33), "ñandú-ñandú-ñandú-ñandú", "plain"];
+        var customers = Enumerable.Range(0, 200).Select(i => new Customer($"c{i}", new Dictionary<string, FieldValue>
+        {
+            ["country"] = i % 2 == 0 ? "ES" : "FR",
+            ["name"] = $"Name {i}",
+            ["note"] = notes[i % notes.Length],
+        })).ToList();
+        await store.UpsertAsync(customers);
+
+        var first = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var customer in customers)
+            {
+                var slots = new FieldValue[schema.Fields.Count];
+                Assert.True(store.FillSlots(customer.Id, schema, slots, out _));
+                Assert.Equal(global::Journeys.Conditions.CustomerSlots.ToArray(customer, schema), slots);
+                var country = slots[0].AsString();
+                if (first.TryGetValue(country, out var earlier))
+                {
+                    // A value read before is the same string object, not a new copy.
+                    Assert.Same(earlier, country);
+                }
+                else
+                {
+                    first.Add(country, country);
+                }
+            }
+        }
+
+        // A field changed in place is read as its new value, not as the shared old one.
+        lock (store.SyncRoot)
+        {
+            store.ApplyFieldUpdatesLocked([new CustomerFieldUpdate("c0", "country", "EX")]);
+        }
+
+        var changed = new FieldValue[schema.Fields.Count];
+        Assert.True(store.FillSlots("c0", schema, changed, out _));
+        Assert.Equal((FieldValue)"EX", changed[0]);
+        Assert.True(store.FillSlots("c2", schema, changed, out _));
+        Assert.Same(first["ES"], changed[0].AsString());
+    }
+
+    [Fact]
     public async Task Scans_are_in_ordinal_order_even_where_utf8_and_utf16_orders_differ()
     {
         var store = new InMemoryCustomerStore();

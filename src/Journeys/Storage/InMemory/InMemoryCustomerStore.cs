@@ -39,8 +39,23 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     /// </summary>
     private const int TouchChunk = 256;
 
+    /// <summary>
+    /// Slots of <see cref="_sharedStrings"/>: the engine's reads of a customer (<see cref="FillSlots"/>) share the string
+    /// of a value read lately instead of decoding a new one each time. Most string fields a journey reads take few values
+    /// (a country, a plan, a language, a segment), and those then cost no allocation per enrollment; a field whose values
+    /// are all different (a name, an e-mail address) misses and costs a hash of its bytes. Direct-mapped, a miss replaces
+    /// the slot: at most 4,096 strings of at most <see cref="MaxSharedStringBytes"/> UTF-8 bytes stay referenced (~350 KB).
+    /// </summary>
+    private const int SharedStringSlots = 4096;
+
+    /// <summary>The longest value (UTF-8 bytes) <see cref="FillSlots"/> shares; longer ones are rarely repeated.</summary>
+    private const int MaxSharedStringBytes = 32;
+
     [ThreadStatic]
     private static RecordBuffer? t_buffer;
+
+    // Created by the first engine read (a store that only holds customers never needs it); used under SyncRoot only.
+    private string?[]? _sharedStrings;
 
     private readonly Dictionary<string, int> _fieldIds = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _fieldNames = [];
@@ -198,7 +213,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                     continue;
                 }
 
-                var value = CustomerRecordCodec.ReadValue(record, ref position);
+                var value = ReadValueShared(record, ref position);
                 if (!value.IsNull)
                 {
                     destination[slot] = value;
@@ -207,6 +222,43 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
             return true;
         }
+    }
+
+    /// <summary>
+    /// <see cref="CustomerRecordCodec.ReadValue"/>, except that a short string comes from <see cref="_sharedStrings"/>
+    /// when an equal one was read before (strings are immutable, so readers may share one). The caller holds
+    /// <see cref="SyncRoot"/>.
+    /// </summary>
+    private FieldValue ReadValueShared(ReadOnlySpan<byte> record, ref int position)
+    {
+        var start = position;
+        if (record[position] != CustomerRecordCodec.StringTag)
+        {
+            return CustomerRecordCodec.ReadValue(record, ref position);
+        }
+
+        position++;
+        var bytes = CustomerRecordCodec.ReadStringBytes(record, ref position, out var utf16);
+        Span<char> chars = stackalloc char[MaxSharedStringBytes];
+        if (utf16 || bytes.Length > MaxSharedStringBytes
+            || Utf8.ToUtf16(bytes, chars, out _, out var length, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+        {
+            position = start;
+            return CustomerRecordCodec.ReadValue(record, ref position);
+        }
+
+        var text = chars[..length];
+        var shared = _sharedStrings ??= new string?[SharedStringSlots];
+        ref var slot = ref shared[(int)(Hash(bytes) & (SharedStringSlots - 1))];
+        if (slot is { } known && text.SequenceEqual(known))
+        {
+            return FieldValue.FromString(known);
+        }
+
+        // A miss (a value not read lately, or another one in its slot) replaces the slot.
+        var decoded = new string(text);
+        slot = decoded;
+        return FieldValue.FromString(decoded);
     }
 
     /// <summary>
