@@ -82,10 +82,15 @@ internal sealed class GcEventTrace : EventListener
             }
 
             // The suspension that precedes this GCStart, and everything up to the restart's end that follows it.
+            // (the nearest SuspendEE begin before it within 100 ms, whatever other events lie between).
             var first = i;
-            while (first > 0 && events[first - 1].Id is 9 or 8 or 35 && events[i].At - events[first - 1].At < TimeSpan.FromSeconds(1))
+            for (var k = i - 1; k >= 0 && events[i].At - events[k].At < TimeSpan.FromMilliseconds(100); k--)
             {
-                first--;
+                if (events[k].Id == 9)
+                {
+                    first = k;
+                    break;
+                }
             }
 
             var last = i;
