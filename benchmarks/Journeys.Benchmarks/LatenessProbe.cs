@@ -65,6 +65,13 @@ internal static class LatenessProbe
         var pumpRunCpu = new LatencySamples();
         var streamLines = new List<string>();
         var collectBeforeDelayRun = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_GC_BEFORE_DELAY") == "1";
+        using var gcEvents = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_GC_EVENTS") == "1" ? new GcEventTrace() : null;
+        var gcWindows = new List<(int After, int UpTo, string Label)>();
+
+        // For a heap snapshot from outside (dotnet-gcdump) before the run's activation and while its enrollments wait:
+        // JOURNEYS_PROBE_HOLD_MS holds each delay run that long before activating it, JOURNEYS_PROBE_DELAY_MS sets the delay.
+        var hold = int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_HOLD_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var h) ? TimeSpan.FromMilliseconds(h) : TimeSpan.Zero;
+        var delay = int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_DELAY_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? TimeSpan.FromMilliseconds(d) : TimeSpan.FromSeconds(1);
         for (var run = 0; run < runs; run++)
         {
             var probe = new Probe();
@@ -78,7 +85,7 @@ internal static class LatenessProbe
                 recorder.MeasuresCost = true;
                 var streamGc = new ResumedStreamGc();
                 recorder.StreamGc = streamGc;
-                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: TimeSpan.FromSeconds(1), sender: recorder, configureServices: s =>
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: delay, sender: recorder, configureServices: s =>
                 {
                     probe.Decorate(s);
                     recorder.DecorateStore(s);
@@ -100,6 +107,13 @@ internal static class LatenessProbe
                         GC.Collect();
                     }
 
+                    if (hold > TimeSpan.Zero)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hold: run {run + 1} activates in {hold.TotalSeconds:N0} s (pid {Environment.ProcessId}), its enrollments then wait {delay.TotalSeconds:N0} s"));
+                        await Task.Delay(hold);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hold: run {run + 1} activated at {DateTime.UtcNow:HH:mm:ss.fff}"));
+                    }
+
                     var pause = GC.GetTotalPauseDuration();
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
@@ -116,6 +130,7 @@ internal static class LatenessProbe
                         sent.AddRange(runSent.Snapshot());
                         streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim (the probe's bookkeeping left out) ({streamGc.ClaimerAllocation().Threads} threads)"));
                         hop.AddRange(runHop.Snapshot());
+                        gcWindows.Add((streamGc.CollectionIndices.After, streamGc.CollectionIndices.UpTo, string.Create(CultureInfo.InvariantCulture, $"run {run + 1} resumed stream (p99 {runSent.Percentile(99):N1} ms)")));
                     }
                 }
                 finally
@@ -204,6 +219,15 @@ internal static class LatenessProbe
         foreach (var line in streamLines)
         {
             Console.WriteLine(line);
+        }
+
+        if (gcEvents is not null)
+        {
+            Console.WriteLine("the collections inside the resumed streams, from the runtime's GC events (JOURNEYS_PROBE_GC_EVENTS=1):");
+            foreach (var line in gcEvents.Describe(gcWindows))
+            {
+                Console.WriteLine(line);
+            }
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"delay run GC: pause {gcPause.Describe()}; collections gen0/gen1/gen2 per run: {string.Join(", ", gcCounts.Select(c => $"{c.Gen0}/{c.Gen1}/{c.Gen2}"))}"));

@@ -105,6 +105,9 @@ internal sealed class ResumedStreamGc
         }
     }
 
+    /// <summary>The gen0 collection count (the index of the last collection) when the window opened and when it closed.</summary>
+    public (int After, int UpTo) CollectionIndices => (_first.Gen0, _last.Gen0);
+
     /// <summary>Gen0 collections (gen1 ones included) in the window.</summary>
     public int Gen0 => _last.Gen0 - _first.Gen0;
 

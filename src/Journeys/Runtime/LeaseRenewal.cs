@@ -19,6 +19,13 @@ namespace Journeys.Runtime;
 /// processes its inbox in order, so an item is finished exactly when its shard's finished count has passed the
 /// item's place in that shard's order, which this class recomputes from the claims (with the engine's shard hash)
 /// only when some claim is not finished yet.
+/// <para>
+/// The claims handed over are references to the claimed <see cref="WorkItem"/> lists (their enrollments and events):
+/// held until a renewal round looks at them (every third of the lease, 100 s by default), every claimed item would
+/// outlive its batch and be promoted by the garbage collector with the engine's live state. So the shard whose batch
+/// brings the finished count level with the items handed over (nothing in flight) drops them at once
+/// (<see cref="DropIfAllFinished"/>): the claims of a burst die young.
+/// </para>
 /// </remarks>
 internal sealed partial class LeaseRenewal
 {
@@ -29,15 +36,20 @@ internal sealed partial class LeaseRenewal
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    // Claims handed over by the pump, not yet looked at by the renewal loop.
+    // Claims handed over by the pump, not yet looked at by the renewal loop, and how many items they had in all (only
+    // ever grows; a claim's items are counted before they are handed to the shards).
     private readonly ConcurrentQueue<IReadOnlyList<WorkItem>> _claims = new();
+    private long _handedOver;
 
     // Items finished per shard; each counter is written only by its shard worker.
     private readonly long[] _finished;
 
-    // The renewal loop's own state: items it has placed per shard, items handed over in all, claims not finished yet.
+    // The renewal loop's own state (under _roundLock, which a shard that finds nothing in flight also takes to drop the
+    // claims): items it has placed per shard, items handed over in all, claims not finished yet.
+    private readonly Lock _roundLock = new();
     private readonly long[] _placed;
     private readonly List<HeldClaim> _held = [];
+    private readonly List<IReadOnlyList<WorkItem>> _fresh = [];
     private long _registered;
 
     // The outbox batches held (claimed, or handed over by a commit) and not settled yet, with when their leases run out
@@ -69,6 +81,7 @@ internal sealed partial class LeaseRenewal
         if (claimed.Count > 0)
         {
             _claims.Enqueue(claimed);
+            Interlocked.Add(ref _handedOver, claimed.Count);
         }
     }
 
@@ -82,6 +95,85 @@ internal sealed partial class LeaseRenewal
 
         var shard = ShardOf(batch[0].Enrollment.CustomerId, _finished.Length);
         Volatile.Write(ref _finished[shard], _finished[shard] + batch.Count);
+
+        // Finished counts first, then what was handed over: a finished item was counted as handed over before it was
+        // finished, so equal means nothing handed over so far is in flight.
+        long finished = 0;
+        for (var s = 0; s < _finished.Length; s++)
+        {
+            finished += Volatile.Read(ref _finished[s]);
+        }
+
+        if (finished == Volatile.Read(ref _handedOver))
+        {
+            DropIfAllFinished();
+        }
+    }
+
+    /// <summary>
+    /// Forgets the claims handed over if every item of them is finished, as a renewal round would, without waiting for
+    /// one: they hold the claimed items. A shard never waits here: while a round looks at the claims it leaves them to it.
+    /// </summary>
+    private void DropIfAllFinished()
+    {
+        if (!_roundLock.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            var finished = ReadFinished(out var finishedTotal);
+            while (_claims.TryDequeue(out var claim))
+            {
+                _fresh.Add(claim);
+                _registered += claim.Count;
+            }
+
+            // Another claim may have been handed over since the caller looked: then it is kept for the round (_fresh).
+            if (finishedTotal == _registered)
+            {
+                ForgetAll(finished);
+            }
+        }
+        finally
+        {
+            _roundLock.Exit();
+        }
+    }
+
+    /// <summary>Every finished count, read once, and their sum.</summary>
+    private long[] ReadFinished(out long total)
+    {
+        var finished = new long[_finished.Length];
+        total = 0;
+        for (var s = 0; s < finished.Length; s++)
+        {
+            finished[s] = Volatile.Read(ref _finished[s]);
+            total += finished[s];
+        }
+
+        return finished;
+    }
+
+    /// <summary>Everything handed over is finished: nothing is held, and the next item of each shard comes after its finished ones.</summary>
+    private void ForgetAll(long[] finished)
+    {
+        _fresh.Clear();
+        _held.Clear();
+        Array.Copy(finished, _placed, finished.Length);
+    }
+
+    /// <summary>Claims handed over and not forgotten yet (queued, taken from the queue, or held by the round). For tests.</summary>
+    internal int HeldClaims
+    {
+        get
+        {
+            lock (_roundLock)
+            {
+                return _claims.Count + _fresh.Count + _held.Count;
+            }
+        }
     }
 
     /// <summary>
@@ -163,62 +255,57 @@ internal sealed partial class LeaseRenewal
 
     private async ValueTask RenewEnrollmentsAsync(CancellationToken cancellationToken)
     {
-        // Finished counts first, claims second: every finished item was handed over before it was finished, so it is
-        // among the claims taken here, and "all finished" below is exact.
-        var finished = new long[_finished.Length];
-        long finishedTotal = 0;
-        for (var s = 0; s < finished.Length; s++)
-        {
-            finished[s] = Volatile.Read(ref _finished[s]);
-            finishedTotal += finished[s];
-        }
-
-        var fresh = new List<IReadOnlyList<WorkItem>>();
-        while (_claims.TryDequeue(out var claim))
-        {
-            fresh.Add(claim);
-            _registered += claim.Count;
-        }
-
-        if (finishedTotal == _registered)
-        {
-            // Everything handed over is finished (the usual case): no per-item work at all.
-            _held.Clear();
-            Array.Copy(finished, _placed, finished.Length);
-            return;
-        }
-
-        foreach (var claim in fresh)
-        {
-            _held.Add(Place(claim));
-        }
-
         var now = _time.GetUtcNow();
         var renewBefore = now + _lease - Period;
         var ids = new List<Guid>();
         var owners = new List<(HeldClaim Claim, int Index)>();
-        for (var c = _held.Count - 1; c >= 0; c--)
+        lock (_roundLock)
         {
-            var claim = _held[c];
-            var any = false;
-            for (var i = 0; i < claim.Items.Count; i++)
+            // Finished counts first, claims second: every finished item was handed over before it was finished, so it is
+            // among the claims taken here, and "all finished" below is exact.
+            var finished = ReadFinished(out var finishedTotal);
+            while (_claims.TryDequeue(out var claim))
             {
-                if (claim.Lost[i] || finished[claim.Shards[i]] > claim.Places[i])
-                {
-                    continue;
-                }
-
-                any = true;
-                if (claim.ExpiresAt <= renewBefore)
-                {
-                    ids.Add(claim.Items[i].Enrollment.Id);
-                    owners.Add((claim, i));
-                }
+                _fresh.Add(claim);
+                _registered += claim.Count;
             }
 
-            if (!any)
+            if (finishedTotal == _registered)
             {
-                _held.RemoveAt(c);
+                // Everything handed over is finished (the usual case): no per-item work at all.
+                ForgetAll(finished);
+                return;
+            }
+
+            foreach (var claim in _fresh)
+            {
+                _held.Add(Place(claim));
+            }
+
+            _fresh.Clear();
+            for (var c = _held.Count - 1; c >= 0; c--)
+            {
+                var claim = _held[c];
+                var any = false;
+                for (var i = 0; i < claim.Items.Count; i++)
+                {
+                    if (claim.Lost[i] || finished[claim.Shards[i]] > claim.Places[i])
+                    {
+                        continue;
+                    }
+
+                    any = true;
+                    if (claim.ExpiresAt <= renewBefore)
+                    {
+                        ids.Add(claim.Items[i].Enrollment.Id);
+                        owners.Add((claim, i));
+                    }
+                }
+
+                if (!any)
+                {
+                    _held.RemoveAt(c);
+                }
             }
         }
 
