@@ -58,7 +58,15 @@ internal static class CsvImportEndpoints
             }
             catch (InvalidOperationException)
             {
-                // The journey was stopped between the check above and the import; EnrollCsvAsync wrote nothing.
+                // A journey stopped between the check above and the import (EnrollCsvAsync then wrote nothing) is 409;
+                // any other InvalidOperationException (a store that failed to write, a host shutting down) is not the
+                // caller's conflict and goes to the host's error handling as it is.
+                var current = await manager.GetAsync(id, CancellationToken.None).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+                if (await JourneyAudienceEndpoints.IsActiveAsync(store, current, CancellationToken.None).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
                 throw NotActive(id);
             }
         }).ConfigureAwait(false);

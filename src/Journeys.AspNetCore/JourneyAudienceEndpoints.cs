@@ -1,4 +1,5 @@
 using Journeys.AspNetCore.Contracts;
+using Journeys.Audiences;
 using Journeys.Model;
 using Journeys.Runtime;
 using Journeys.Storage;
@@ -14,7 +15,7 @@ internal static class JourneyAudienceEndpoints
 {
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
-        group.MapPut("/journeys/{id}/customers", (string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] IJourneyStore store) => PutAsync(id, context, manager, store, api))
+        group.MapPut("/journeys/{id}/customers", (string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] IJourneyStore store, [FromServices] IAudienceManager audiences) => PutAsync(id, context, manager, store, audiences, api))
             .WithName("Journeys_PutCustomers")
             .WithSummary("Put customers into an active journey, by id or with their fields")
             .WithDescription("Body: {\"customerIds\": [...]} and/or {\"customers\": [{\"id\", \"fields\", \"timeZone\"}]}. Customers with fields are created or replaced first (all or nothing); then every customer is enrolled under the journey's entry rules, and the answer counts the outcomes.")
@@ -25,7 +26,7 @@ internal static class JourneyAudienceEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, JourneysApi api)
+    private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, IAudienceManager audiences, JourneysApi api)
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
@@ -71,6 +72,11 @@ internal static class JourneyAudienceEndpoints
             throw ApiProblemException.BadRequest("The body names no customer: give 'customerIds', 'customers' or both.", "$");
         }
 
+        if (customers.Count > 0)
+        {
+            CheckAgainstSchema(customers, await audiences.GetFieldsAsync(context.RequestAborted).ConfigureAwait(false));
+        }
+
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
         if (!await IsActiveAsync(store, record, context.RequestAborted).ConfigureAwait(false))
         {
@@ -102,6 +108,37 @@ internal static class JourneyAudienceEndpoints
                 counts[(int)EnrollmentOutcomeKind.OutsideWindow]),
             ApiJsonContext.Default.PutCustomersResponse);
     }
+
+    /// <summary>
+    /// What <c>PUT /customers</c> refuses too, checked before anything is written: a value of a schema field that is
+    /// not of the field's type (it would be stored as given, and conditions on the field would not read it), and a
+    /// time zone that is not a known IANA id (it would be replaced by the journey's without a word). Fields the schema
+    /// does not define are stored with the type their JSON gives, as before.
+    /// </summary>
+    private static void CheckAgainstSchema(List<Customer> customers, CustomerFieldSchema schema)
+    {
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var customer = customers[i];
+            if (customer.TimeZoneId is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customers[{i}].timeZone: '{zone}' is not a known IANA time zone.", $"$.customers[{i}].timeZone");
+            }
+
+            foreach (var (name, value) in customer.Fields)
+            {
+                if (value.Type is { } given && schema.TryGetField(name, out var field) && given != field.Type)
+                {
+                    var path = $"$.customers[{i}].fields.{name}";
+                    throw ApiProblemException.BadRequest(
+                        $"Invalid JSON at {path}: customer field '{field.Name}' is a {TypeName(field.Type)}, the value a {TypeName(given)}{(field.Type == FieldType.DateTime ? " (give a date-time as {\"dateTime\": \"...\"})" : string.Empty)}.",
+                        path);
+                }
+            }
+        }
+    }
+
+    private static string TypeName(FieldType type) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(type.ToString());
 
     /// <summary>
     /// Whether a version runs: the latest may be a draft of the next version while an earlier one is active. Checked

@@ -16,7 +16,12 @@ internal static class JourneyBodies
         var mediaType = RequestBodies.MediaType(context.Request, JourneyMediaTypes.Journey, JourneyMediaTypes.States);
         var states = mediaType == JourneyMediaTypes.States || WantsStates(context.Request);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
-        return states ? JourneyStateDocument.Read(body) : JourneyJson.Deserialize(body);
+        var journey = states ? JourneyStateDocument.Read(body) : JourneyJson.Deserialize(body);
+        return Journeys.Sendings.SendingJourneys.IsSending(journey.Id)
+            ? throw ApiProblemException.BadRequest(
+                $"Invalid journey id at $.id: '{journey.Id}' starts with '{Journeys.Sendings.SendingJourneys.JourneyIdPrefix}', which is reserved for sendings (manage them under /sendings).",
+                "$.id")
+            : journey;
     }
 
     /// <summary>Whether the client asks for state documents: <c>?format=states</c>, or an Accept of <see cref="JourneyMediaTypes.States"/>.</summary>

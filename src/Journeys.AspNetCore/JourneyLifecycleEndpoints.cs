@@ -162,6 +162,7 @@ internal static class JourneyLifecycleEndpoints
 
     private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        RefuseSending(id);
         var current = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
         if (current.Journey.Status == Model.JourneyStatus.Archived)
         {
@@ -179,6 +180,15 @@ internal static class JourneyLifecycleEndpoints
         var (record, cancelled) = await manager.StopAsync(id, drain ?? false, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
         return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Default.StopResponse);
+    }
+
+    /// <summary>The journey manager refuses to activate or edit a sending's journey (an ArgumentException, a 500 if unmapped): 409 here.</summary>
+    internal static void RefuseSending(string id)
+    {
+        if (Journeys.Sendings.SendingJourneys.IsSending(id))
+        {
+            throw ApiProblemException.Conflict($"Journey '{id}' belongs to a sending: manage it under /sendings (it cannot be started or edited as a journey).");
+        }
     }
 
     internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey '{id}'.");

@@ -57,6 +57,7 @@ internal static class JourneyStateEndpoints
 
     private static async Task<IResult> AddAsync(string id, HttpContext context, IJourneyManager manager, JourneysApi api)
     {
+        JourneyLifecycleEndpoints.RefuseSending(id);
         var ifMatch = ETags.IfMatch(context.Request);
         var node = await JourneyBodies.ReadNodeAsync(context, api).ConfigureAwait(false);
         var record = await manager.EditAsync(id, j => j.AddNode(node), ifMatch, context.RequestAborted).ConfigureAwait(false);
@@ -65,6 +66,7 @@ internal static class JourneyStateEndpoints
 
     private static async Task<IResult> ReplaceAsync(string id, string stateId, HttpContext context, IJourneyManager manager, JourneysApi api)
     {
+        JourneyLifecycleEndpoints.RefuseSending(id);
         var ifMatch = ETags.IfMatch(context.Request);
         var node = await JourneyBodies.ReadNodeAsync(context, api).ConfigureAwait(false);
         if (!string.Equals(node.Id, stateId, StringComparison.Ordinal))
@@ -78,6 +80,7 @@ internal static class JourneyStateEndpoints
 
     private static async Task<IResult> RemoveAsync(string id, string stateId, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        JourneyLifecycleEndpoints.RefuseSending(id);
         var ifMatch = ETags.IfMatch(context.Request);
         var record = await manager.EditAsync(id, j => RequireState(j, stateId).RemoveNode(stateId), ifMatch, context.RequestAborted).ConfigureAwait(false);
         return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);

@@ -116,7 +116,7 @@ internal static class SendingEndpoints
                 throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: POST /sendings/all sends to every customer; send to a list with POST /sendings/list.", "$.customerIds");
             }
 
-            return Created(context, api, await Guard(body.CampaignId, "$.campaignId", () => sendings.SendToAllAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false));
+            return Created(context, api, await Guard(sendings, request, SendingAudience.AllCustomers, "$.campaignId", () => sendings.SendToAllAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false));
         }
 
         if (body.CustomerIds is null)
@@ -125,7 +125,7 @@ internal static class SendingEndpoints
         }
 
         var ids = body.CustomerIds;
-        return Created(context, api, await Guard(body.CampaignId, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
+        return Created(context, api, await Guard(sendings, request, SendingAudience.List, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
     }
 
     private static async Task<IResult> SendCsvAsync(HttpContext context, ISendingManager sendings, JourneysApi api)
@@ -146,13 +146,13 @@ internal static class SendingEndpoints
         };
 
         var result = await CsvRequests.ReadAsync(context, api, csv =>
-            Guard(campaignId, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, context.RequestAborted).AsTask())).ConfigureAwait(false);
+            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, context.RequestAborted).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }
 
     /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience is 409.</summary>
-    private static async Task<T> Guard<T>(string campaignId, string path, Func<Task<T>> send)
+    private static async Task<T> Guard<T>(ISendingManager sendings, SendingRequest request, SendingAudience audience, string path, Func<Task<T>> send)
     {
         try
         {
@@ -167,11 +167,21 @@ internal static class SendingEndpoints
                 StatusCodes.Status400BadRequest,
                 "Invalid sending",
                 $"The sending was refused: {ex.Message}",
-                new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = campaignId });
+                new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = request.CampaignId });
         }
         catch (InvalidOperationException ex)
         {
-            throw ApiProblemException.Conflict(ex.Message);
+            // 409 only for the documented refusal: the sending id is taken by another campaign or audience. Any other
+            // InvalidOperationException (a store that failed to write, a host shutting down) is not the caller's
+            // conflict and goes to the host's error handling as it is.
+            if (request.SendingId is { } sendingId
+                && await sendings.GetAsync(sendingId, CancellationToken.None).ConfigureAwait(false) is { } existing
+                && (existing.Audience != audience || !string.Equals(existing.CampaignId, request.CampaignId, StringComparison.Ordinal)))
+            {
+                throw ApiProblemException.Conflict(ex.Message);
+            }
+
+            throw;
         }
     }
 

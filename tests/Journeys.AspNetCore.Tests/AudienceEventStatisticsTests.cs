@@ -78,6 +78,30 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_customers_with_fields_refuses_a_value_that_is_not_of_its_schema_type_and_an_unknown_time_zone()
+    {
+        await CreateListJourneyAsync(start: true);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/age", JourneyEndpointTests.Body("""{"type": "number"}""")), HttpStatusCode.OK);
+        var url = "/journeys-api/journeys/tips-journey/customers";
+
+        // Both were 200: the customer was stored with a string age (which every filter on age then reads as no
+        // number) or with a time zone that is silently replaced by the journey's; PUT /customers refuses both.
+        var wrongType = await ApiAssert.Problem(
+            await Client.PutAsync(url, JourneyEndpointTests.Body("""{"customers": [{"id": "ok", "fields": {"age": 3}}, {"id": "x", "fields": {"Age": "old"}}]}""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$.customers[1].fields.Age", wrongType.GetProperty("path").GetString());
+        Assert.Contains("number", wrongType.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var badZone = await ApiAssert.Problem(
+            await Client.PutAsync(url, JourneyEndpointTests.Body("""{"customers": [{"id": "x", "timeZone": "Mars/Olympus_Mons"}]}""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$.customers[0].timeZone", badZone.GetProperty("path").GetString());
+
+        var store = _host.Services.GetRequiredService<ICustomerStore>();
+        Assert.Null(await store.GetAsync("x"));
+        Assert.Null(await store.GetAsync("ok"));
+    }
+
+    [Fact]
     public async Task Events_one_or_a_batch_move_the_counters_of_the_statistics()
     {
         await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);

@@ -37,7 +37,10 @@ internal sealed class CompiledJourneyCache
         // The hit (every enrollment of a batch) looks up without allocating the loader's closure.
         if (!_cache.TryGetValue((journeyId, version), out var task))
         {
-            task = _cache.GetOrAdd((journeyId, version), key => LoadAsync(key.Id, key.Version, cancellationToken));
+            // The load is shared by every caller of the version (engine, manager, HTTP requests): it runs under no
+            // caller's token, so one caller giving up (an aborted request) does not fail the others' wait; each caller
+            // stops waiting on its own token.
+            task = _cache.GetOrAdd((journeyId, version), static (key, self) => self.LoadAsync(key.Id, key.Version), this);
         }
 
         if (task.IsCompletedSuccessfully)
@@ -45,7 +48,7 @@ internal sealed class CompiledJourneyCache
             return new(task.Result);
         }
 
-        return AwaitAsync(task, journeyId, version);
+        return AwaitAsync(task, journeyId, version, cancellationToken);
     }
 
     /// <summary>
@@ -84,13 +87,13 @@ internal sealed class CompiledJourneyCache
     /// <summary>Forgets every compiled version (the schema changed).</summary>
     public void Clear() => _cache.Clear();
 
-    private async ValueTask<CompiledJourney?> AwaitAsync(Task<CompiledJourney?> task, string journeyId, int version)
+    private async ValueTask<CompiledJourney?> AwaitAsync(Task<CompiledJourney?> task, string journeyId, int version, CancellationToken cancellationToken)
     {
         try
         {
-            return await task.ConfigureAwait(false);
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch when (task.IsFaulted || task.IsCanceled)
         {
             // A failed load is not cached: the next call tries again.
             _cache.TryRemove(new KeyValuePair<(string, int), Task<CompiledJourney?>>((journeyId, version), task));
@@ -98,15 +101,15 @@ internal sealed class CompiledJourneyCache
         }
     }
 
-    private async Task<CompiledJourney?> LoadAsync(string journeyId, int version, CancellationToken cancellationToken)
+    private async Task<CompiledJourney?> LoadAsync(string journeyId, int version)
     {
-        var record = await _journeys.GetVersionAsync(journeyId, version, cancellationToken).ConfigureAwait(false);
+        var record = await _journeys.GetVersionAsync(journeyId, version, CancellationToken.None).ConfigureAwait(false);
         if (record is null)
         {
             return null;
         }
 
-        var schema = await _customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var schema = await _customers.GetSchemaAsync(CancellationToken.None).ConfigureAwait(false);
         return JourneyCompiler.Compile(record.Journey, schema, _campaigns, ValidationOptions);
     }
 }

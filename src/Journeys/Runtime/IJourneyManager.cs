@@ -15,6 +15,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stored record with its ETag.</returns>
     /// <exception cref="JourneyConcurrencyException">A journey with that id exists.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
     ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -26,6 +27,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/>.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
     ValueTask<JourneyRecord> UpdateAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default);
 
     /// <summary>The latest version of a journey, or <see langword="null"/>.</summary>
@@ -59,6 +61,8 @@ public interface IJourneyManager
     /// <returns>The active record and how many customers were enrolled.</returns>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="JourneyValidationException">The journey does not validate.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
+    /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again).</exception>
     ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
 
     /// <summary>Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true.</summary>
@@ -66,6 +70,7 @@ public interface IJourneyManager
     /// <param name="drain">True to let running enrollments finish.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stopped record and how many enrollments were cancelled.</returns>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default);
 
     /// <summary>Copies a journey into a new draft.</summary>
@@ -73,6 +78,10 @@ public interface IJourneyManager
     /// <param name="newId">The new id.</param>
     /// <param name="newName">The new name.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new draft (version 1).</returns>
+    /// <exception cref="KeyNotFoundException">No journey has the id <paramref name="journeyId"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="newId"/> starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings.</exception>
+    /// <exception cref="JourneyConcurrencyException">A journey with the id <paramref name="newId"/> exists.</exception>
     ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default);
 
     /// <summary>Applies a draft edit (<c>j =&gt; j.AddNode(...)</c>, <c>ReplaceNode</c>, <c>RemoveNode</c>) to the latest version and stores it.</summary>
@@ -81,6 +90,9 @@ public interface IJourneyManager
     /// <param name="expectedETag">The ETag read, or <see langword="null"/> to skip the check.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="Building.JourneyEditException">The edit is refused (for example, the journey is active).</exception>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
+    /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/> (or since it was read, when none is given).</exception>
     ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default);
 
     /// <summary>Enrolls customers into the active version of a journey, under its entry rules.</summary>
@@ -89,6 +101,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per id, in order.</returns>
     /// <exception cref="InvalidOperationException">The journey is not active.</exception>
+    /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -107,6 +120,7 @@ public interface IJourneyManager
     /// </summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">An event is null or has an empty customer id or name (nothing is published).</exception>
     ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
 
     /// <summary>The statistics of a journey (one version, or all summed).</summary>

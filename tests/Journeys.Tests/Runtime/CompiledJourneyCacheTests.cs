@@ -1,0 +1,99 @@
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class CompiledJourneyCacheTests
+{
+    [Fact]
+    public async Task A_caller_that_gives_up_does_not_cancel_the_shared_load_of_the_others()
+    {
+        // The first caller's load is shared by every caller of the same version (the engine, the manager, HTTP
+        // requests): it used to run under the first caller's token, so an aborted request failed the engine's wait too.
+        var store = new GatedJourneyStore();
+        await store.Inner.SaveAsync(Journey() with { Status = JourneyStatus.Active }, null);
+        var cache = new CompiledJourneyCache(store, new InMemoryCustomerStore(), Microsoft.Extensions.Options.Options.Create(EngineOptions()), Microsoft.Extensions.Options.Options.Create(new WebhookOptions()));
+
+        using var aborted = new CancellationTokenSource();
+        var first = cache.GetAsync("cache-j", 1, aborted.Token).AsTask();
+        var second = cache.GetAsync("cache-j", 1, CancellationToken.None).AsTask();
+        await store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await aborted.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        store.Gate.SetResult();
+        var compiled = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(compiled);
+        Assert.Equal(("cache-j", 1), (compiled.Id, compiled.Version));
+        Assert.Equal(1, store.Loads);
+
+        // The load completed: later callers get the cached version, whatever their token.
+        Assert.Same(compiled, await cache.GetAsync("cache-j", 1, aborted.Token));
+    }
+
+    [Fact]
+    public async Task A_failed_load_is_not_cached()
+    {
+        var store = new GatedJourneyStore { FailNext = true };
+        store.Gate.SetResult();
+        await store.Inner.SaveAsync(Journey() with { Status = JourneyStatus.Active }, null);
+        var cache = new CompiledJourneyCache(store, new InMemoryCustomerStore(), Microsoft.Extensions.Options.Options.Create(EngineOptions()), Microsoft.Extensions.Options.Options.Create(new WebhookOptions()));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetAsync("cache-j", 1, CancellationToken.None).AsTask());
+        Assert.NotNull(await cache.GetAsync("cache-j", 1, CancellationToken.None));
+        Assert.Equal(2, store.Loads);
+    }
+
+    private static JourneysOptions EngineOptions()
+    {
+        var options = new JourneysOptions();
+        options.Campaigns.Add(new Campaign("cache-c", Channel.Push, "Hello"));
+        return options;
+    }
+
+    private static JourneyDefinition Journey() => JourneyBuilder.Create("cache-j", "Cache").EnterOnEvent("go")
+        .Steps(p => p.Send(Channel.Push, "cache-c", id: "push"))
+        .Build();
+
+    /// <summary>An in-memory journey store whose version reads wait for <see cref="Gate"/>, honouring their token.</summary>
+    private sealed class GatedJourneyStore : IJourneyStore
+    {
+        private int _loads;
+
+        public InMemoryJourneyStore Inner { get; } = new();
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool FailNext { get; set; }
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public async ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _loads);
+            Entered.TrySetResult();
+            await Gate.Task.WaitAsync(cancellationToken);
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new InvalidOperationException("The store failed to read the journey version.");
+            }
+
+            return await Inner.GetVersionAsync(journeyId, version, cancellationToken);
+        }
+
+        public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default) => Inner.SaveAsync(journey, expectedETag, cancellationToken);
+
+        public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) => Inner.GetAsync(journeyId, cancellationToken);
+
+        public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => Inner.ListAsync(cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => Inner.DeleteAsync(journeyId, cancellationToken);
+    }
+}
