@@ -1351,10 +1351,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private static partial void LogStopped(ILogger logger, string owner);
 
     [LoggerMessage(3, LogLevel.Error, "Journeys store call '{Operation}' failed; retrying")]
-    private static partial void LogStoreFailed(ILogger logger, string operation, Exception exception);
+    private static partial void LogStoreFailedRedacted(ILogger logger, string operation, Exception exception);
+
+    /// <summary><see cref="LogStoreFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
+    private static void LogStoreFailed(ILogger logger, string operation, Exception exception)
+    {
+        LogStoreFailedRedacted(logger, operation, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 
     [LoggerMessage(4, LogLevel.Critical, "A Journeys shard worker failed")]
-    private static partial void LogShardFailed(ILogger logger, Exception exception);
+    private static partial void LogShardFailedRedacted(ILogger logger, Exception exception);
+
+    /// <summary><see cref="LogShardFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
+    private static void LogShardFailed(ILogger logger, Exception exception)
+    {
+        LogShardFailedRedacted(logger, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 
     [LoggerMessage(5, LogLevel.Warning, "Journey {JourneyId} version {Version} is not in the store; its enrollment is ended as failed")]
     private static partial void LogMissingVersion(ILogger logger, string journeyId, int version);
@@ -1363,10 +1377,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private static partial void LogStaleCommit(ILogger logger, Guid enrollmentId);
 
     [LoggerMessage(8, LogLevel.Error, "An enrollment of journey {JourneyId} version {Version} failed at node {NodeId}")]
-    private static partial void LogEnrollmentFailed(ILogger logger, string journeyId, int version, string? nodeId, Exception exception);
+    private static partial void LogEnrollmentFailedRedacted(ILogger logger, string journeyId, int version, string? nodeId, Exception exception);
+
+    /// <summary><see cref="LogEnrollmentFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
+    private static void LogEnrollmentFailed(ILogger logger, string journeyId, int version, string? nodeId, Exception exception)
+    {
+        LogEnrollmentFailedRedacted(logger, journeyId, version, nodeId, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 
     [LoggerMessage(30, LogLevel.Error, "Re-checking {Count} updated customers against the filter journeys failed; they enter when their fields next change")]
-    private static partial void LogRecheckFailed(ILogger logger, int count, Exception exception);
+    private static partial void LogRecheckFailedRedacted(ILogger logger, int count, Exception exception);
+
+    /// <summary><see cref="LogRecheckFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
+    private static void LogRecheckFailed(ILogger logger, int count, Exception exception)
+    {
+        LogRecheckFailedRedacted(logger, count, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);

@@ -402,7 +402,14 @@ internal sealed partial class LeaseRenewal
     private static partial void LogRenewed(ILogger logger, string kind, int renewed, int lost);
 
     [LoggerMessage(51, LogLevel.Warning, "Renewing the leases of held work failed; retrying at the next round")]
-    private static partial void LogRenewalFailed(ILogger logger, Exception exception);
+    private static partial void LogRenewalFailedRedacted(ILogger logger, Exception exception);
+
+    /// <summary><see cref="LogRenewalFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
+    private static void LogRenewalFailed(ILogger logger, Exception exception)
+    {
+        LogRenewalFailedRedacted(logger, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 
     private sealed class HeldOutbox(IReadOnlyList<OutboxMessage> messages, DateTimeOffset expiresAt)
     {

@@ -4,6 +4,7 @@ using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Tests.Runtime;
@@ -19,6 +20,8 @@ public sealed class EngineFaultTests
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<InMemoryCustomerStore>();
         services.AddSingleton<ICustomerStore>(sp => new ThrowingCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), "bad@example.com"));
+        var logs = new ListLoggerProvider();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
         services.AddJourneys(j => j
             .AddSender(Channel.Push, push)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
@@ -37,6 +40,18 @@ public sealed class EngineFaultTests
         var bad = await provider.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("bad@example.com");
         Assert.Equal((EnrollmentStatus.Failed, "engine error: IOException"), (bad.Single().Status, bad.Single().EndReason));
         Assert.Equal("good@example.com", push.Messages.Single().CustomerId);
+
+        // The failure is logged at Error with the exception's type and stack trace, but its message (which names the
+        // customer here, as a host's store may) only at Debug: no personal data above Debug level.
+        var entries = logs.Entries;
+        var failed = Assert.Single(entries, e => e.EventId.Id == 8);
+        Assert.Equal(LogLevel.Error, failed.Level);
+        Assert.Contains("System.IO.IOException", failed.Exception, StringComparison.Ordinal);
+        Assert.Contains(nameof(ThrowingCustomerStore), failed.Exception, StringComparison.Ordinal);
+        Assert.All(
+            entries.Where(e => e.Level > LogLevel.Debug),
+            e => Assert.DoesNotContain("bad@example.com", e.Message + e.Exception, StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.EventId.Id == 90 && e.Exception!.Contains("disk on fire while reading bad@example.com", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -125,7 +140,7 @@ public sealed class EngineFaultTests
     private sealed class ThrowingCustomerStore(ICustomerStore inner, string badId) : ICustomerStore
     {
         public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) =>
-            customerId == badId ? throw new IOException("disk on fire") : inner.GetAsync(customerId, cancellationToken);
+            customerId == badId ? throw new IOException($"disk on fire while reading {customerId}") : inner.GetAsync(customerId, cancellationToken);
 
         public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
 
