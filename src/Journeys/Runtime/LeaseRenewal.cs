@@ -123,23 +123,38 @@ internal sealed partial class LeaseRenewal
 
         try
         {
-            var finished = ReadFinished(out var finishedTotal);
-            while (_claims.TryDequeue(out var claim))
-            {
-                _fresh.Add(claim);
-                _registered += claim.Count;
-            }
-
             // Another claim may have been handed over since the caller looked: then it is kept for the round (_fresh).
-            if (finishedTotal == _registered)
-            {
-                ForgetAll(finished);
-            }
+            TakeClaimsOrForgetAll(out _);
         }
         finally
         {
             _roundLock.Exit();
         }
+    }
+
+    /// <summary>
+    /// Takes the claims handed over since the last look (into <see cref="_fresh"/>) and, when every item handed over is
+    /// finished, forgets them all. Finished counts first, claims second: every finished item was handed over before it
+    /// was finished, so it is among the claims taken here, and "all finished" is exact. The caller holds the round's lock.
+    /// </summary>
+    /// <param name="finished">The finished count of each shard, as read.</param>
+    /// <returns>Whether everything handed over was finished (and is forgotten).</returns>
+    private bool TakeClaimsOrForgetAll(out long[] finished)
+    {
+        finished = ReadFinished(out var finishedTotal);
+        while (_claims.TryDequeue(out var claim))
+        {
+            _fresh.Add(claim);
+            _registered += claim.Count;
+        }
+
+        if (finishedTotal != _registered)
+        {
+            return false;
+        }
+
+        ForgetAll(finished);
+        return true;
     }
 
     /// <summary>Every finished count, read once, and their sum.</summary>
@@ -261,19 +276,9 @@ internal sealed partial class LeaseRenewal
         var owners = new List<(HeldClaim Claim, int Index)>();
         lock (_roundLock)
         {
-            // Finished counts first, claims second: every finished item was handed over before it was finished, so it is
-            // among the claims taken here, and "all finished" below is exact.
-            var finished = ReadFinished(out var finishedTotal);
-            while (_claims.TryDequeue(out var claim))
-            {
-                _fresh.Add(claim);
-                _registered += claim.Count;
-            }
-
-            if (finishedTotal == _registered)
+            if (TakeClaimsOrForgetAll(out var finished))
             {
                 // Everything handed over is finished (the usual case): no per-item work at all.
-                ForgetAll(finished);
                 return;
             }
 
