@@ -89,7 +89,27 @@ internal static class JourneyAudienceEndpoints
             (upserted, _) = await manager.PutCustomersAsync(customers, context.RequestAborted).ConfigureAwait(false);
         }
 
-        var outcomes = await manager.EnrollAsync(id, ids, context.RequestAborted).ConfigureAwait(false);
+        IReadOnlyList<EnrollmentOutcome> outcomes;
+        try
+        {
+            outcomes = await manager.EnrollAsync(id, ids, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // The journey was stopped (or deleted) after the check above: the customers' fields are their own resource
+            // and stay as put; the answer says so, and that no one was enrolled. Any other InvalidOperationException (a
+            // store that failed to write) is the server's and goes to the host's error handling as it is.
+            var current = await manager.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (current is not null && await IsActiveAsync(store, current, CancellationToken.None).ConfigureAwait(false))
+            {
+                throw;
+            }
+
+            throw ApiProblemException.Conflict(customers.Count > 0
+                ? $"Journey '{id}' was stopped while the customers were being put: their fields were saved ({upserted.Created} created, {upserted.Updated} updated) and no customer was enrolled."
+                : $"Journey '{id}' was stopped while the customers were being put: no customer was enrolled.");
+        }
+
         var counts = new int[Enum.GetValues<EnrollmentOutcomeKind>().Length];
         foreach (var outcome in outcomes)
         {

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Reflection;
 using Journeys.Audiences;
+using Journeys.Runtime;
 using Journeys.Sendings;
+using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.AspNetCore.Tests;
@@ -50,6 +52,63 @@ public sealed class StoreFailureEndpointTests
             await host.Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken", "customerIds": ["c1"]}""")),
             HttpStatusCode.Conflict);
         Assert.Contains("'taken' already exists with another campaign or audience", conflict.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_journey_stopped_while_customers_are_put_is_409_saying_what_was_saved_and_that_no_one_was_enrolled()
+    {
+        // The journey is stopped after the route's "is it active" check and before the enrollment: the manager's
+        // PutCustomersAsync is where the proxy stops it.
+        await using var host = await ApiHost.StartAsync(services: s =>
+        {
+            var registered = s.Single(d => d.ServiceType == typeof(IJourneyManager));
+            s.Remove(registered);
+            s.AddSingleton(provider =>
+            {
+                var proxy = DispatchProxy.Create<IJourneyManager, StopBeforePutProxy>();
+                ((StopBeforePutProxy)(object)proxy).Initialize((IJourneyManager)ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!), "tips-journey");
+                return proxy;
+            });
+        });
+        await ApiAssert.Json(await host.Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await host.Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+
+        // Was a 500 (the enrollment's InvalidOperationException, unmapped) with the customer already written.
+        var conflict = await ApiAssert.Problem(
+            await host.Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body("""{"customers": [{"id": "late-1"}]}""")),
+            HttpStatusCode.Conflict);
+        Assert.Equal(
+            "Journey 'tips-journey' was stopped while the customers were being put: their fields were saved (1 created, 0 updated) and no customer was enrolled.",
+            conflict.GetProperty("detail").GetString());
+        Assert.NotNull(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("late-1"));
+        Assert.Empty(await host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("late-1"));
+    }
+
+    /// <summary>An <see cref="IJourneyManager"/> that stops a journey just before it puts customers (a stop racing the request).</summary>
+    public class StopBeforePutProxy : DispatchProxy
+    {
+        private IJourneyManager _inner = null!;
+        private string _journeyId = "";
+
+        internal void Initialize(IJourneyManager inner, string journeyId) => (_inner, _journeyId) = (inner, journeyId);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IJourneyManager.PutCustomersAsync))
+            {
+                _inner.StopAsync(_journeyId).AsTask().GetAwaiter().GetResult();
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
     }
 
     /// <summary>Replaces the registered <typeparamref name="T"/> by a proxy whose <paramref name="methods"/> throw <see cref="StoreFailure"/>.</summary>
