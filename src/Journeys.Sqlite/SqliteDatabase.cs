@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Journeys.Sqlite;
 
@@ -12,8 +14,9 @@ namespace Journeys.Sqlite;
 /// retrying on <c>SQLITE_BUSY</c>), each call one transaction. Point reads use a small pool of reader connections
 /// (WAL lets them read while the writer writes); streamed reads open their own connection and read one snapshot.
 /// </summary>
-internal sealed class SqliteDatabase : IDisposable
+internal sealed partial class SqliteDatabase : IDisposable
 {
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<PendingWrite> _queue = new();
     private readonly SqliteSession _checkpointer;
@@ -30,10 +33,11 @@ internal sealed class SqliteDatabase : IDisposable
     private int _idleReaders;
     private bool _disposed;
 
-    public SqliteDatabase(SqliteStoreOptions options, TimeProvider timeProvider)
+    public SqliteDatabase(SqliteStoreOptions options, TimeProvider timeProvider, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        _logger = logger ?? NullLogger.Instance;
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -302,8 +306,7 @@ internal sealed class SqliteDatabase : IDisposable
             }
             catch (SqliteException ex)
             {
-                CheckpointFailure = Translate(ex, "checkpoint the WAL");
-                _checkpointByWriter = true;
+                CheckpointFailed(ex);
             }
 
             return;
@@ -337,14 +340,32 @@ internal sealed class SqliteDatabase : IDisposable
         {
             // Disposed.
         }
-        catch (SqliteException ex)
+        catch (Exception ex)
         {
-            // Nothing is lost: the writer checkpoints after every commit from now on, as SQLite's default does, and the
-            // failure stays readable (CheckpointFailure) for diagnostics.
-            CheckpointFailure = Translate(ex, "checkpoint the WAL");
-            _checkpointByWriter = true;
+            // Whatever ended the background checkpoints (SQLite's error, a connection that broke), nothing is lost: the
+            // writer checkpoints after every commit from now on, as SQLite's default does. The failure is logged once and
+            // stays readable (CheckpointFailure); the loop's task ends normally, so disposing the database does not throw it.
+            CheckpointFailed(ex);
         }
     }
+
+    /// <summary>
+    /// Records a failed WAL checkpoint (the background loop's or the writer's) and makes the writer checkpoint after its
+    /// commits; the first failure is logged at Warning (SQLite's message and the file name: no customer data).
+    /// </summary>
+    private void CheckpointFailed(Exception ex)
+    {
+        var first = CheckpointFailure is null;
+        CheckpointFailure = ex is SqliteException sqlite ? Translate(sqlite, "checkpoint the WAL") : ex;
+        _checkpointByWriter = true;
+        if (first)
+        {
+            LogCheckpointFailed(_logger, DataSource, ex);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "SQLite store: checkpointing the WAL of '{DataSource}' failed; the writer checkpoints after its commits from now on (nothing is lost)")]
+    private static partial void LogCheckpointFailed(ILogger logger, string dataSource, Exception exception);
 
     /// <summary>The operation name the commit of a write transaction is recorded under (<see cref="SqliteTelemetry"/>).</summary>
     internal const string CommitOperation = "commit the write transaction";

@@ -2,6 +2,7 @@ using Journeys.Sqlite;
 using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,10 @@ public static class SqliteJourneysBuilderExtensions
         services.AddOptions<SqliteStoreOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(static sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new SqliteDatabase(
+            sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Journeys.Sqlite.SqliteDatabase")));
         services.TryAddSingleton(static sp => new SqliteEngineStore(sp.GetRequiredService<SqliteDatabase>()));
 
         // Replace, not TryAdd: the in-memory defaults may already be registered by an earlier AddJourneys call.

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Reflection;
 using Journeys.Messaging;
 using Journeys.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -228,6 +230,62 @@ public sealed class SqliteStoreTests : IDisposable
 
         Assert.Equal([true, true], await stores.Enrollments.CommitAsync("engine", checkpoints));
         Assert.Equal(2, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public async Task A_broken_background_checkpointer_is_logged_once_the_writer_checkpoints_instead_and_disposing_does_not_throw()
+    {
+        var logs = new WarningLog();
+        var database = _file.Open(_time, logger: logs);
+        var customers = new SqliteCustomerStore(database);
+        await customers.UpsertAsync([new Customer("a")]);
+
+        // The background checkpointer's connection breaks (closed under it): its next checkpoint fails with the
+        // driver's InvalidOperationException, not a SqliteException. Before, that ended the loop's task faulted: no
+        // more background checkpoints, the writer never took over, nothing logged, and Dispose threw it.
+        var checkpointer = (SqliteSession)typeof(SqliteDatabase).GetField("_checkpointer", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(database)!;
+        var loop = (Task)typeof(SqliteDatabase).GetField("_checkpointLoop", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(database)!;
+        checkpointer.Connection.Close();
+        await customers.UpsertAsync([new Customer("b")]);
+        await loop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(loop.IsCompletedSuccessfully);
+        Assert.NotNull(database.CheckpointFailure);
+        var warning = Assert.Single(logs.Entries);
+        Assert.Contains(_file.Path, warning, StringComparison.Ordinal);
+
+        // Writes go on, the writer checkpoints after them (a failure of its own would be recorded, not logged again).
+        for (var i = 0; i < 20; i++)
+        {
+            await customers.UpsertAsync([new Customer($"c{i}")]);
+        }
+
+        Assert.Single(logs.Entries);
+        Assert.NotNull(await customers.GetAsync("c19"));
+        database.Dispose();
+        using var reopened = _file.Open(_time);
+        Assert.NotNull(await new SqliteCustomerStore(reopened).GetAsync("c19"));
+    }
+
+    /// <summary>Keeps the formatted messages of Warning entries and above.</summary>
+    private sealed class WarningLog : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly ConcurrentQueue<string> _entries = new();
+
+        public IReadOnlyList<string> Entries => [.. _entries];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                _entries.Enqueue(formatter(state, exception));
+            }
+        }
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class SqliteTestFile : IDisposable
     };
 
     /// <summary>Opens the database with this library (creating or migrating it).</summary>
-    public SqliteDatabase Open(TimeProvider time, TimeSpan? busyTimeout = null) => new(Options(busyTimeout), time);
+    public SqliteDatabase Open(TimeProvider time, TimeSpan? busyTimeout = null, Microsoft.Extensions.Logging.ILogger? logger = null) => new(Options(busyTimeout), time, logger);
 
     /// <summary>The stores of one open database; disposing the set closes it.</summary>
     public StoreSet Stores(TimeProvider time, Func<ValueTask>? afterDispose = null)
