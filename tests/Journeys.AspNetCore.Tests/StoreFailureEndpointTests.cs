@@ -99,15 +99,7 @@ public sealed class StoreFailureEndpointTests
                 _inner.StopAsync(_journeyId).AsTask().GetAwaiter().GetResult();
             }
 
-            try
-            {
-                return targetMethod.Invoke(_inner, args);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
-                throw;
-            }
+            return Forward(targetMethod, _inner, args);
         }
     }
 
@@ -142,15 +134,21 @@ public sealed class StoreFailureEndpointTests
                 return typeof(StoreFailureEndpointTests).GetMethod(nameof(Faulted), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(result).Invoke(null, null);
             }
 
-            try
-            {
-                return targetMethod.Invoke(_inner, args);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
-                throw;
-            }
+            return Forward(targetMethod, _inner, args);
+        }
+    }
+
+    /// <summary>Calls <paramref name="method"/> on <paramref name="inner"/>, rethrowing what it throws as itself (not wrapped).</summary>
+    private static object? Forward(MethodInfo method, object inner, object?[]? args)
+    {
+        try
+        {
+            return method.Invoke(inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
         }
     }
 
