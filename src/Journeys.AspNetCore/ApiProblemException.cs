@@ -18,4 +18,13 @@ internal sealed class ApiProblemException(int statusCode, string title, string d
     public static ApiProblemException NotFound(string detail) => new(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static ApiProblemException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);
+
+    /// <summary>
+    /// The message of an <see cref="ArgumentException"/> without the " (Parameter 'x')" that .NET appends: the parameter
+    /// is a C# name the HTTP caller never saw (the problem's <c>path</c> names the request's part instead).
+    /// </summary>
+    public static string DetailOf(ArgumentException exception) =>
+        exception.ParamName is null
+            ? exception.Message
+            : exception.Message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal);
 }

@@ -29,7 +29,8 @@ internal static class JourneyLifecycleEndpoints
             .WithName("Journeys_Get")
             .WithSummary("Get a journey (its latest version) with its ETag; as a state document with ?format=states or Accept: application/vnd.journeys.states+json")
             .Produces(StatusCodes.Status200OK, null, JourneyMediaTypes.Journey, JourneyMediaTypes.States)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable);
 
         group.MapPut("/journeys/{id}", (string id, HttpContext context, [FromServices] IJourneyManager manager) => UpdateAsync(id, context, manager, api))
             .WithName("Journeys_Update")
@@ -154,7 +155,7 @@ internal static class JourneyLifecycleEndpoints
         }
         catch (ArgumentException ex) when (ex.ParamName == "newId")
         {
-            throw ApiProblemException.BadRequest(ex.Message, "$.id");
+            throw ApiProblemException.BadRequest(ApiProblemException.DetailOf(ex), "$.id");
         }
 
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));

@@ -162,11 +162,12 @@ internal static class SendingEndpoints
         {
             // The sending id was checked before; what the manager still refuses is the campaign (not in the catalog)
             // or, rarely, another setting, whose message names it.
-            var aboutCampaign = ex.Message.StartsWith("Campaign ", StringComparison.Ordinal);
+            var reason = ApiProblemException.DetailOf(ex);
+            var aboutCampaign = reason.StartsWith("Campaign ", StringComparison.Ordinal);
             throw new ApiProblemException(
                 StatusCodes.Status400BadRequest,
                 "Invalid sending",
-                $"The sending was refused: {ex.Message}",
+                $"The sending was refused: {reason}",
                 new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = request.CampaignId });
         }
         catch (InvalidOperationException ex)

@@ -20,12 +20,7 @@ internal static class StatisticsEndpoints
     /// </summary>
     private static async Task ExportAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Statistics.IJourneyExporter exporter, [FromServices] Journeys.Storage.IJourneyStore store)
     {
-        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
-        if (version is { } v && await store.GetVersionAsync(id, v, context.RequestAborted).ConfigureAwait(false) is null)
-        {
-            throw ApiProblemException.NotFound($"Journey '{id}' has no version {v}.");
-        }
-
+        _ = await JourneyOrVersionAsync(id, version, context, manager, store).ConfigureAwait(false);
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-customers.csv\"";
         await exporter.WriteCustomersCsvAsync(id, version, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
@@ -53,9 +48,26 @@ internal static class StatisticsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> GetAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager)
+    /// <summary>
+    /// The journey's latest version, or the version asked for; an unknown journey or version is a 404 (a version that
+    /// never existed has no counters to show, and zeros would read as "nobody entered").
+    /// </summary>
+    private static async Task<Journeys.Storage.JourneyRecord> JourneyOrVersionAsync(string id, int? version, HttpContext context, IJourneyManager manager, Journeys.Storage.IJourneyStore store)
     {
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        if (version is { } v && v != record.Journey.Version)
+        {
+            record = await store.GetVersionAsync(id, v, context.RequestAborted).ConfigureAwait(false)
+                ?? throw ApiProblemException.NotFound($"Journey '{id}' has no version {v}.");
+        }
+
+        return record;
+    }
+
+    private static async Task<IResult> GetAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Storage.IJourneyStore store)
+    {
+        // The nodes listed are those of the version asked for (all versions summed: the latest's).
+        var record = await JourneyOrVersionAsync(id, version, context, manager, store).ConfigureAwait(false);
         var statistics = await manager.GetStatisticsAsync(id, version, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Default.StatisticsResponse);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Journeys.Building;
 using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -152,6 +153,31 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
             await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""{"customerId": "c0", "name": "x", "properties": {"when": {"dateTime": "2026-01-01"}}}""")),
             HttpStatusCode.BadRequest);
         Assert.Equal("$.properties.when.dateTime", badProperty.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task Statistics_of_a_version_list_that_version_s_nodes_and_an_unknown_version_is_404()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+        ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey", 1).AsTask().Result.Get("tips-push", StatisticCounter.Sent) == 5, "five sends counted");
+        var next = JourneyBuilder.Create("tips-journey", "Tips, version 2").EnterAllCustomers().Steps(p => p.Send(Channel.Push, "tips", id: "v2-push")).Build();
+        var updated = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey", JourneyEndpointTests.Document(next)), HttpStatusCode.OK);
+        Assert.Equal(2, updated.GetProperty("version").GetInt32());
+
+        var first = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics?version=1"), HttpStatusCode.OK);
+        Assert.Equal(1, first.GetProperty("version").GetInt32());
+        var firstNodes = first.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(["tips-push", "wait-click", "clicked", "ignored"], firstNodes.Select(n => n.GetProperty("nodeId").GetString()));
+        Assert.Equal(5, firstNodes[0].GetProperty("counters").GetProperty("sent").GetInt64());
+
+        var second = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics?version=2"), HttpStatusCode.OK);
+        Assert.Equal(["v2-push"], second.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
+        Assert.Equal(0, second.GetProperty("journey").GetProperty("entered").GetInt64());
+
+        var unknown = await ApiAssert.Problem(await Client.GetAsync("/journeys-api/journeys/tips-journey/statistics?version=9"), HttpStatusCode.NotFound);
+        Assert.Equal("Journey 'tips-journey' has no version 9.", unknown.GetProperty("detail").GetString());
     }
 
     [Fact]

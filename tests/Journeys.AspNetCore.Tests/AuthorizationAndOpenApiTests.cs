@@ -91,5 +91,8 @@ public sealed class AuthorizationAndOpenApiTests
         Assert.Contains(operations, o => o.Route == "PUT /journeys-api/journeys/{id}/start" && o.OperationId == "Journeys_Start");
         Assert.Contains(operations, o => o.Route == "POST /journeys-api/events" && o.OperationId == "Journeys_PublishEvents");
         Assert.All(operations, o => Assert.False(string.IsNullOrWhiteSpace(o.Summary)));
+        // A journey asked for as states that the format cannot express is 406 (docs/http-api.md): the document says so.
+        var get = document.GetProperty("paths").GetProperty("/journeys-api/journeys/{id}").GetProperty("get").GetProperty("responses");
+        Assert.Equal(["200", "404", "406"], get.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
     }
 }

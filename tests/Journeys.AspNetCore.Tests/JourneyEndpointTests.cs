@@ -181,6 +181,8 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "tips-copy", "name": "Again"}""")), HttpStatusCode.Conflict);
         var invalid = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "no spaces", "name": "X"}""")), HttpStatusCode.BadRequest);
         Assert.Equal("$.id", invalid.GetProperty("path").GetString());
+        Assert.Contains("'no spaces' is invalid", invalid.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", invalid.GetProperty("detail").GetString(), StringComparison.Ordinal); // no C# parameter name in an HTTP answer
         var unknownProperty = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "x", "name": "X", "nmae": 1}""")), HttpStatusCode.BadRequest);
         Assert.Equal("$.nmae", unknownProperty.GetProperty("path").GetString());
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/nope/clone", Body("""{"id": "x", "name": "X"}""")), HttpStatusCode.NotFound);

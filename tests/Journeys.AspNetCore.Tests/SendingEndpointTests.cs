@@ -52,6 +52,7 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     {
         var unknown = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "nope"}""")), HttpStatusCode.BadRequest);
         Assert.Equal(("$.campaignId", "nope"), (unknown.GetProperty("path").GetString(), unknown.GetProperty("campaignId").GetString()));
+        Assert.EndsWith("Campaign 'nope' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", unknown.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var badId = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": " "}""")), HttpStatusCode.BadRequest);
         Assert.Equal("$.sendingId", badId.GetProperty("path").GetString());
         var missing = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"name": "x"}""")), HttpStatusCode.BadRequest);
