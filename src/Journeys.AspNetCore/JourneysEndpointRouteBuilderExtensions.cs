@@ -17,9 +17,9 @@ public static class JourneysEndpointRouteBuilderExtensions
     /// </summary>
     /// <param name="endpoints">The app (or any endpoint route builder); its services must include <c>AddJourneys()</c>.</param>
     /// <param name="prefix">The route prefix, such as <c>/journeys-api</c>.</param>
-    /// <param name="configure">Sets the policy, anonymous access and body size limit.</param>
+    /// <param name="configure">Sets the policy, anonymous access and body size limits.</param>
     /// <returns>The route group, to add conventions (rate limiting, CORS, more metadata) to every endpoint.</returns>
-    /// <exception cref="InvalidOperationException">The options combine a policy with anonymous access, or the body limit is not positive.</exception>
+    /// <exception cref="InvalidOperationException">The options combine a policy with anonymous access, name an empty policy, or set a body limit (<see cref="JourneysApiOptions.MaxRequestBodySize"/>, <see cref="JourneysApiOptions.MaxCsvBodySize"/>) that is not positive.</exception>
     public static RouteGroupBuilder MapJourneys(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix, Action<JourneysApiOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -83,8 +83,9 @@ public static class JourneysEndpointRouteBuilderExtensions
 
     /// <summary>Maps the Journeys endpoints under <see cref="DefaultPrefix"/> with options, such as <c>app.MapJourneys(o =&gt; o.AuthorizationPolicy = "journeys")</c>.</summary>
     /// <param name="endpoints">The app.</param>
-    /// <param name="configure">Sets the policy, anonymous access and body size limit.</param>
+    /// <param name="configure">Sets the policy, anonymous access and body size limits.</param>
     /// <returns>The route group.</returns>
+    /// <exception cref="InvalidOperationException">The options are refused, as by <see cref="MapJourneys(IEndpointRouteBuilder, string, Action{JourneysApiOptions}?)"/>.</exception>
     public static RouteGroupBuilder MapJourneys(this IEndpointRouteBuilder endpoints, Action<JourneysApiOptions> configure) =>
         MapJourneys(endpoints, DefaultPrefix, configure);
 }

@@ -14,7 +14,9 @@ public static class PostgreSqlJourneysBuilderExtensions
 {
     /// <summary>
     /// Uses PostgreSQL through a data source built from <paramref name="connectionString"/> (owned and disposed by the
-    /// container; automatic statement preparation is turned on unless the string sets <c>Max Auto Prepare</c>). Replaces
+    /// container; automatic statement preparation is turned on: a <c>Max Auto Prepare</c> of 0, Npgsql's default, whether
+    /// given or not, becomes 64, and any other value is kept; to run without it, build the data source and use
+    /// <see cref="UsePostgreSql"/>). Replaces
     /// the in-memory stores whether called before or after <c>AddJourneys</c>.
     /// </summary>
     /// <param name="builder">The builder.</param>

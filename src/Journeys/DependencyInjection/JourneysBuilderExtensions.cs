@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Configuration of Journeys: senders, campaigns, options, webhooks.</summary>
 public static class JourneysBuilderExtensions
 {
-    /// <summary>Registers the sender of a channel; it is created once, from the container.</summary>
+    /// <summary>Registers the sender of a channel; it is created once, from the container. A channel has one sender: a later registration for the same channel replaces an earlier one.</summary>
     /// <typeparam name="TSender">The sender type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="channel">The channel it delivers.</param>
@@ -22,7 +22,7 @@ public static class JourneysBuilderExtensions
         return builder;
     }
 
-    /// <summary>Registers a sender instance for a channel.</summary>
+    /// <summary>Registers a sender instance for a channel. A channel has one sender: a later registration for the same channel replaces an earlier one.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="channel">The channel it delivers.</param>
     /// <param name="sender">The sender.</param>
@@ -35,7 +35,7 @@ public static class JourneysBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds campaigns that send nodes may use.</summary>
+    /// <summary>Adds campaigns that send nodes may use. Each campaign id may be added once (over all calls): a repeated id fails the options' validation at start.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="campaigns">The campaigns.</param>
     /// <returns>The builder.</returns>

@@ -19,8 +19,8 @@ public interface IJourneyManager
     ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Replaces a journey. A draft or validated journey is replaced in place (as a draft); an active or stopped journey
-    /// gets a new version (a draft, version + 1), and its running enrollments stay on the version they entered.
+    /// Replaces a journey. A draft or validated journey is replaced in place (as a draft); an active, stopped or archived
+    /// journey gets a new version (a draft, version + 1), and its running enrollments stay on the version they entered.
     /// </summary>
     /// <param name="journey">The new definition (its version and status are set by the manager).</param>
     /// <param name="expectedETag">The ETag read, or <see langword="null"/> to skip the check.</param>
@@ -80,7 +80,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new draft (version 1).</returns>
     /// <exception cref="KeyNotFoundException">No journey has the id <paramref name="journeyId"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="newId"/> starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings.</exception>
+    /// <exception cref="ArgumentException"><paramref name="newId"/> is not a valid journey id (1 to 128 letters, digits, '-', '_', '.' or ':') or starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings; or <paramref name="newName"/> is empty.</exception>
     /// <exception cref="JourneyConcurrencyException">A journey with the id <paramref name="newId"/> exists.</exception>
     ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default);
 
@@ -133,5 +133,6 @@ public interface IJourneyManager
     /// <param name="journeyId">The journey id.</param>
     /// <param name="interval">Time between snapshots (at least 10 ms).</param>
     /// <param name="cancellationToken">Ends the stream.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is under 10 ms (thrown when the enumeration starts).</exception>
     IAsyncEnumerable<JourneyStatistics> WatchStatisticsAsync(string journeyId, TimeSpan interval, CancellationToken cancellationToken = default);
 }
