@@ -82,7 +82,16 @@ internal static class JourneyLifecycleEndpoints
     private static async Task<IResult> CreateAsync(HttpContext context, IJourneyManager manager, JourneysApi api)
     {
         var journey = await JourneyBodies.ReadJourneyAsync(context, api).ConfigureAwait(false);
-        var record = await manager.CreateAsync(journey, context.RequestAborted).ConfigureAwait(false);
+        Storage.JourneyRecord record;
+        try
+        {
+            record = await manager.CreateAsync(journey, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Storage.JourneyConcurrencyException)
+        {
+            throw IdTaken(journey.Id, api);
+        }
+
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
 
@@ -157,6 +166,10 @@ internal static class JourneyLifecycleEndpoints
         {
             throw ApiProblemException.BadRequest(ApiProblemException.DetailOf(ex), "$.id");
         }
+        catch (Storage.JourneyConcurrencyException)
+        {
+            throw IdTaken(request.Id, api);
+        }
 
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
@@ -191,6 +204,16 @@ internal static class JourneyLifecycleEndpoints
             throw ApiProblemException.Conflict($"Journey '{id}' belongs to a sending: manage it under /sendings (it cannot be started or edited as a journey).");
         }
     }
+
+    /// <summary>
+    /// A create or clone onto an id already taken. The store's message speaks to C# callers ("pass the ETag read with
+    /// it"); over HTTP the way to change that journey is a PUT of it.
+    /// </summary>
+    private static ApiProblemException IdTaken(string id, JourneysApi api) => new(
+        StatusCodes.Status409Conflict,
+        "Conflict",
+        $"Journey '{id}' already exists: choose another id, or replace it with PUT {api.Prefix}/journeys/{id} (If-Match: its ETag).",
+        new Dictionary<string, object?> { ["journeyId"] = id });
 
     internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey '{id}'.");
 }

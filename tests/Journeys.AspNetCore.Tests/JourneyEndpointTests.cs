@@ -62,7 +62,9 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
     {
         await ApiAssert.Json(await CreateAsync(ApiHost.Tips()), HttpStatusCode.Created);
 
-        await ApiAssert.Problem(await CreateAsync(ApiHost.Tips()), HttpStatusCode.Conflict);
+        var taken = await ApiAssert.Problem(await CreateAsync(ApiHost.Tips()), HttpStatusCode.Conflict);
+        Assert.Equal("Journey 'tips-journey' already exists: choose another id, or replace it with PUT /journeys-api/journeys/tips-journey (If-Match: its ETag).", taken.GetProperty("detail").GetString());
+        Assert.Equal("tips-journey", taken.GetProperty("journeyId").GetString());
         // Routing refuses the media type from the endpoint's Accepts metadata (the host's status code pages may add a body).
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Client.PostAsync("/journeys-api/journeys", Body("<journey/>", "application/xml"))).StatusCode);
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(string.Empty)), HttpStatusCode.BadRequest);
@@ -178,7 +180,9 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
         Assert.Equal("tips-copy", document.GetProperty("id").GetString());
         Assert.Equal("/journeys-api/journeys/tips-copy", clone.Headers.Location?.OriginalString);
 
-        await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "tips-copy", "name": "Again"}""")), HttpStatusCode.Conflict);
+        var taken = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "tips-copy", "name": "Again"}""")), HttpStatusCode.Conflict);
+        Assert.Equal("tips-copy", taken.GetProperty("journeyId").GetString());
+        Assert.StartsWith("Journey 'tips-copy' already exists: choose another id", taken.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var invalid = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "no spaces", "name": "X"}""")), HttpStatusCode.BadRequest);
         Assert.Equal("$.id", invalid.GetProperty("path").GetString());
         Assert.Contains("'no spaces' is invalid", invalid.GetProperty("detail").GetString(), StringComparison.Ordinal);
