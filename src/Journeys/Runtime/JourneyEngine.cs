@@ -1282,7 +1282,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             result = SendResult.Permanent($"no sender is registered for channel '{message.Channel}'");
         }
 
-        if (!result.IsSuccess)
+        // A webhook's "campaign" is its URL, which may carry a secret: its failures are logged where they happen, by
+        // journey and node (CallWebhookAsync, WebhookInvoker), not here.
+        if (!result.IsSuccess && message.Channel != StepExecutor.WebhookChannel)
         {
             LogSendFailed(_logger, message.Channel.Name, message.CampaignId, message.MessageId, result.Reason ?? result.Outcome.ToString());
         }
@@ -1329,13 +1331,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         if (_webhooks is null)
         {
-            return SendResult.Permanent("webhooks are not configured (AddJourneys(j => j.ConfigureWebhooks(...)))");
+            return WebhookNotCalled(message, "webhooks are not configured (AddJourneys(j => j.ConfigureWebhooks(...)))");
         }
 
         var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
         if (journey is null || message.NodeId is null || !journey.IndexById.TryGetValue(message.NodeId, out var index) || journey.Nodes[index] is not CompiledWebhook node)
         {
-            return SendResult.Permanent("the webhook node no longer exists");
+            return WebhookNotCalled(message, "the webhook node no longer exists");
         }
 
         var outcome = await _webhooks.InvokeAsync(
@@ -1398,4 +1400,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "Webhook of journey {JourneyId} node {NodeId} (message {MessageId}) was not called: {Reason}")]
+    private static partial void LogWebhookNotCalled(ILogger logger, string? journeyId, string? nodeId, string messageId, string reason);
+
+    private SendResult WebhookNotCalled(OutboundMessage message, string reason)
+    {
+        LogWebhookNotCalled(_logger, message.JourneyId, message.NodeId, message.MessageId, reason);
+        return SendResult.Permanent(reason);
+    }
 }

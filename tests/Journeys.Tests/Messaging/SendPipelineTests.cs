@@ -185,9 +185,10 @@ public sealed class SendPipelineTests
         Assert.Contains(errors, e => e.StartsWith("Timeout", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("PermitsPerSecond", StringComparison.Ordinal));
 
-        var result = new ChannelPolicyOptionsValidator().Validate("sms", options);
-        Assert.True(result.Failed);
-        Assert.Contains("Channel policy 'sms': Timeout", result.FailureMessage, StringComparison.Ordinal);
+        // At start, through the options the engine validates: each error names the policy it is in.
+        var journeysOptions = new Journeys.Runtime.JourneysOptions();
+        journeysOptions.ChannelPolicies["sms"] = options;
+        Assert.Contains(journeysOptions.Validate(), e => e.StartsWith("ChannelPolicies[sms]: Timeout", StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => SendPipelineFactory.Create(Channel.Sms, options, _time, null));
     }
 

@@ -8,6 +8,7 @@ using Journeys.Storage;
 using Journeys.Tests.Messaging;
 using Journeys.Validation;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Journeys.Tests.Runtime;
 
@@ -122,6 +123,40 @@ public sealed class WebhookScenarioTests
 
         EngineHost.Eventually(() => host.Count("hooked", "ko", StatisticCounter.Exited) == 1, "the failure path");
         Assert.Equal(0, server.Connections);
+    }
+
+    [Fact]
+    public async Task A_failed_call_is_logged_by_journey_and_node_without_its_url_or_the_customer_above_debug()
+    {
+        // The URL carries a secret in its query, as many receivers' URLs do: it must not reach a log above Debug.
+        await using var server = new LoopbackHttpServer(500);
+        var logs = new ListLoggerProvider();
+        await using var host = await EngineHost.StartAsync(T0, extend: j =>
+        {
+            j.ConfigureWebhooks(o =>
+            {
+                o.SigningSecret = Secret;
+                o.AllowedNetworks.Add("127.0.0.1");
+                o.AllowedHttpHosts.Add("127.0.0.1");
+            });
+            j.Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        });
+        var journey = JourneyBuilder.Create("hooked", "Hooked").EnterOnEvent("go")
+            .Steps(p => p.Webhook($"http://127.0.0.1:{server.Port}/hook?token=s3cret-token", h => h
+                .Retries(0)
+                .OnSuccess(s => s.Exit("ok", id: "ok"))
+                .OnFailure(f => f.Exit("ko", id: "ko")), id: "hook"))
+            .Build();
+        await host.Manager.CreateAsync(journey);
+        await host.Manager.ActivateAsync("hooked");
+
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], T0)]);
+
+        EngineHost.Eventually(() => host.Count("hooked", "ko", StatisticCounter.Exited) == 1, "the failure path");
+        var aboveDebug = logs.Entries.Where(e => e.Level > LogLevel.Debug).ToArray();
+        Assert.Contains(aboveDebug, e => e.Level == LogLevel.Warning && e.Message.Contains("hooked", StringComparison.Ordinal) && e.Message.Contains("hook", StringComparison.Ordinal) && e.Message.Contains("HTTP 500", StringComparison.Ordinal));
+        Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("s3cret-token", StringComparison.Ordinal));
+        Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("c1@example.com", StringComparison.Ordinal));
     }
 
     private static Task<EngineHost> StartAsync(Action<WebhookOptions> allow) => EngineHost.StartAsync(T0, extend: j => j.ConfigureWebhooks(o =>

@@ -156,7 +156,7 @@ internal static class StateDocumentWriter
             default:
                 throw new JourneyStateExportException(
                     node.Id,
-                    $"Node '{node.Id}' is a {node.GetType().Name}, which has no state type; state documents hold sends (push, email, sms), click waits, filters and random splits.");
+                    $"Node '{node.Id}' ({node.GetType().Name}) has no state type; state documents hold sends (push, email, sms), click waits, filters and random splits.");
         }
     }
 
