@@ -149,6 +149,12 @@ internal static partial class SendPipelineFactory
         }
     }
 
+    /// <summary>The reason of the transient result of a send the open circuit refused.</summary>
+    internal const string CircuitOpenReason = "circuit open";
+
+    /// <summary>The reason of the transient result of a send the rate limiter refused (its queue was full).</summary>
+    internal const string RateLimitedReason = "rate limited";
+
     private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) => outcome.Exception switch
     {
         null => outcome.Result.Outcome == SendOutcome.TransientFailure,
@@ -168,8 +174,8 @@ internal static partial class SendPipelineFactory
     private static string DescribeException(Exception exception) => exception switch
     {
         TimeoutRejectedException => "timeout",
-        BrokenCircuitException => "circuit open",
-        RateLimiterRejectedException => "rate limited",
+        BrokenCircuitException => CircuitOpenReason,
+        RateLimiterRejectedException => RateLimitedReason,
         _ => $"exception {exception.GetType().Name}",
     };
 

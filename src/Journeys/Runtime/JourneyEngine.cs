@@ -1276,6 +1276,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         else if (_senders.TryGet(message.Channel, out var sender, out var pipeline))
         {
             result = await pipeline.SendAsync(sender, message, cancellationToken).ConfigureAwait(false);
+            if (result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason or SendPipelineFactory.RateLimitedReason })
+            {
+                return Hold(message, result, policy);
+            }
         }
         else
         {
@@ -1295,6 +1299,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         // The resilience pipeline has already retried transient failures; what is left is final.
         return new OutboxOutcome(message.MessageId, result, null, deltas);
+    }
+
+    /// <summary>
+    /// Holds a message the channel's pipeline refused without sending it (the circuit is open, or the rate limiter's queue
+    /// is full): not a failure, no statistic; the outbox keeps it, due again after the circuit's break (or a second, the
+    /// limiter's replenishment period), and its frequency-cap reservation is given back (it reserves again when sent).
+    /// </summary>
+    private OutboxOutcome Hold(OutboundMessage message, SendResult result, SendPolicyOptions policy)
+    {
+        if (policy.FrequencyCap is not null)
+        {
+            _frequency.Release(message.CustomerId);
+        }
+
+        var wait = result.Reason == SendPipelineFactory.CircuitOpenReason
+            ? (_options.ChannelPolicies.TryGetValue(message.Channel.Name, out var channelPolicy) ? channelPolicy : _options.DefaultChannelPolicy).CircuitBreakerBreakDuration
+            : TimeSpan.FromSeconds(1);
+        return new OutboxOutcome(message.MessageId, result, _time.GetUtcNow() + wait, []);
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>

@@ -1,9 +1,16 @@
 using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
 using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.Tests.Runtime;
 
-/// <summary>A permanent send failure is final: not retried, counted as failed at its node, and the customer moves on.</summary>
+/// <summary>
+/// A permanent send failure is final: not retried, counted as failed at its node, and the customer moves on. A send
+/// the channel's pipeline refuses without trying it (the circuit is open) is not a failure: it is held in the outbox
+/// and sent once the circuit may have closed.
+/// </summary>
 public sealed class SendFailureScenarioTests
 {
     [Fact]
@@ -28,5 +35,38 @@ public sealed class SendFailureScenarioTests
         Assert.Equal((1, 0, 0L), (host.Push.Attempts, host.Push.Messages.Count, host.Count("two", "push", StatisticCounter.Sent)));
         Assert.Equal("Welcome, Name1!", host.Email.Messages[0].Body);
         EngineHost.Eventually(() => host.Count("two", null, StatisticCounter.Completed) == 1, "the enrollment completed");
+    }
+
+    [Fact]
+    public async Task A_message_refused_by_an_open_circuit_is_held_and_sent_after_the_break_not_counted_failed()
+    {
+        var start = new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
+        await using var host = await EngineHost.StartAsync(start, o => o.ChannelPolicies["Push"] = new ChannelPolicyOptions
+        {
+            MaxRetryAttempts = 0,
+            CircuitBreakerFailureRatio = 0.5,
+            CircuitBreakerMinimumThroughput = 2,
+            CircuitBreakerSamplingDuration = TimeSpan.FromSeconds(30),
+            CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30),
+        });
+        await host.Manager.CreateAsync(JourneyBuilder.Create("one", "One").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Push, "tips", id: "push"))
+            .Build());
+        await host.Manager.ActivateAsync("one");
+
+        // Two transient failures (final: no retries configured) open the circuit.
+        host.Push.FailNextTransiently(2);
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], start), new CustomerEvent("c2@example.com", "go", [], start)]);
+        EngineHost.Eventually(() => host.Count("one", "push", StatisticCounter.Failed) == 2, "two failed pushes");
+
+        await host.Manager.PublishAsync([new CustomerEvent("c3@example.com", "go", [], start)]);
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        EngineHost.Eventually(() => outbox.GetNextDueAsync().AsTask().GetAwaiter().GetResult() == start.AddSeconds(30), "the third push held until the break ends");
+        Assert.Equal((2, 0L), (host.Push.Attempts, host.Count("one", "push", StatisticCounter.Failed) - 2));
+
+        host.Advance(TimeSpan.FromSeconds(30));
+        EngineHost.Eventually(() => host.Count("one", "push", StatisticCounter.Sent) == 1, "the held push sent");
+        Assert.Equal("c3@example.com", Assert.Single(host.Push.Messages).CustomerId);
+        Assert.Equal(2, host.Count("one", "push", StatisticCounter.Failed));
     }
 }
