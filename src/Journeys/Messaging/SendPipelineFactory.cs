@@ -152,9 +152,6 @@ internal static partial class SendPipelineFactory
     /// <summary>The reason of the transient result of a send the open circuit refused.</summary>
     internal const string CircuitOpenReason = "circuit open";
 
-    /// <summary>The reason of the transient result of a send the rate limiter refused (its queue was full).</summary>
-    internal const string RateLimitedReason = "rate limited";
-
     private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) => outcome.Exception switch
     {
         null => outcome.Result.Outcome == SendOutcome.TransientFailure,
@@ -175,7 +172,7 @@ internal static partial class SendPipelineFactory
     {
         TimeoutRejectedException => "timeout",
         BrokenCircuitException => CircuitOpenReason,
-        RateLimiterRejectedException => RateLimitedReason,
+        RateLimiterRejectedException => "rate limited",
         _ => $"exception {exception.GetType().Name}",
     };
 

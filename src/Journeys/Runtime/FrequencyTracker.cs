@@ -32,8 +32,8 @@ internal sealed class FrequencyTracker
     }
 
     /// <summary>
-    /// Gives back the customer's latest reservation: the send it was taken for was not attempted (the channel's pipeline
-    /// refused it and it is held for later, when it reserves again).
+    /// Gives back the customer's latest reservation: the send it was taken for was held for later (the channel's circuit
+    /// is open), when it reserves again.
     /// </summary>
     public void Release(string customerId)
     {

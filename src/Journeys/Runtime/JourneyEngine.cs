@@ -1276,9 +1276,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         else if (_senders.TryGet(message.Channel, out var sender, out var pipeline))
         {
             result = await pipeline.SendAsync(sender, message, cancellationToken).ConfigureAwait(false);
-            if (result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason or SendPipelineFactory.RateLimitedReason })
+            if (result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason })
             {
-                return Hold(message, result, policy);
+                return HoldForCircuit(message, result, policy);
             }
         }
         else
@@ -1302,21 +1302,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
-    /// Holds a message the channel's pipeline refused without sending it (the circuit is open, or the rate limiter's queue
-    /// is full): not a failure, no statistic; the outbox keeps it, due again after the circuit's break (or a second, the
-    /// limiter's replenishment period), and its frequency-cap reservation is given back (it reserves again when sent).
+    /// Holds a message whose channel's circuit is open (the provider failed too often; the pipeline did not try it, or
+    /// stopped retrying it): not a failure, no statistic; the outbox keeps it, due again once the circuit's break is over,
+    /// and its frequency-cap reservation is given back (it reserves again when sent). A rate-limit rejection (the
+    /// limiter's queue is full) stays a failure, as <see cref="ChannelPolicyOptions.RateLimitQueueLimit"/> documents.
     /// </summary>
-    private OutboxOutcome Hold(OutboundMessage message, SendResult result, SendPolicyOptions policy)
+    private OutboxOutcome HoldForCircuit(OutboundMessage message, SendResult result, SendPolicyOptions policy)
     {
         if (policy.FrequencyCap is not null)
         {
             _frequency.Release(message.CustomerId);
         }
 
-        var wait = result.Reason == SendPipelineFactory.CircuitOpenReason
-            ? (_options.ChannelPolicies.TryGetValue(message.Channel.Name, out var channelPolicy) ? channelPolicy : _options.DefaultChannelPolicy).CircuitBreakerBreakDuration
-            : TimeSpan.FromSeconds(1);
-        return new OutboxOutcome(message.MessageId, result, _time.GetUtcNow() + wait, []);
+        var channelPolicy = _options.ChannelPolicies.TryGetValue(message.Channel.Name, out var specific) ? specific : _options.DefaultChannelPolicy;
+        return new OutboxOutcome(message.MessageId, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>

@@ -8,8 +8,7 @@ namespace Journeys.Tests.Runtime;
 
 /// <summary>
 /// A permanent send failure is final: not retried, counted as failed at its node, and the customer moves on. A send
-/// the channel's pipeline refuses without trying it (the circuit is open) is not a failure: it is held in the outbox
-/// and sent once the circuit may have closed.
+/// refused by the channel's open circuit is not a failure: it is held in the outbox and sent once the break is over.
 /// </summary>
 public sealed class SendFailureScenarioTests
 {
