@@ -149,6 +149,9 @@ internal static partial class SendPipelineFactory
         }
     }
 
+    /// <summary>The reason of the transient result of a send the open circuit refused.</summary>
+    internal const string CircuitOpenReason = "circuit open";
+
     private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) => outcome.Exception switch
     {
         null => outcome.Result.Outcome == SendOutcome.TransientFailure,
@@ -168,7 +171,7 @@ internal static partial class SendPipelineFactory
     private static string DescribeException(Exception exception) => exception switch
     {
         TimeoutRejectedException => "timeout",
-        BrokenCircuitException => "circuit open",
+        BrokenCircuitException => CircuitOpenReason,
         RateLimiterRejectedException => "rate limited",
         _ => $"exception {exception.GetType().Name}",
     };

@@ -31,6 +31,33 @@ internal sealed class FrequencyTracker
         }
     }
 
+    /// <summary>
+    /// Gives back the customer's latest reservation: the send it was taken for was held for later (the channel's circuit
+    /// is open), when it reserves again.
+    /// </summary>
+    public void Release(string customerId)
+    {
+        if (!_sends.TryGetValue(customerId, out var times))
+        {
+            return;
+        }
+
+        lock (times)
+        {
+            if (times.Count == 0)
+            {
+                return;
+            }
+
+            var kept = times.ToArray().AsSpan(0, times.Count - 1).ToArray();
+            times.Clear();
+            foreach (var time in kept)
+            {
+                times.Enqueue(time);
+            }
+        }
+    }
+
     private static void Trim(Queue<DateTimeOffset> times, DateTimeOffset now, TimeSpan window)
     {
         while (times.Count > 0 && times.Peek() <= now - window)

@@ -1276,6 +1276,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         else if (_senders.TryGet(message.Channel, out var sender, out var pipeline))
         {
             result = await pipeline.SendAsync(sender, message, cancellationToken).ConfigureAwait(false);
+            if (result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason })
+            {
+                return HoldForCircuit(message, result, policy);
+            }
         }
         else
         {
@@ -1297,6 +1301,23 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         // The resilience pipeline has already retried transient failures; what is left is final.
         return new OutboxOutcome(message.MessageId, result, null, deltas);
+    }
+
+    /// <summary>
+    /// Holds a message whose channel's circuit is open (the provider failed too often; the pipeline did not try it, or
+    /// stopped retrying it): not a failure, no statistic; the outbox keeps it, due again once the circuit's break is over,
+    /// and its frequency-cap reservation is given back (it reserves again when sent). A rate-limit rejection (the
+    /// limiter's queue is full) stays a failure, as <see cref="ChannelPolicyOptions.RateLimitQueueLimit"/> documents.
+    /// </summary>
+    private OutboxOutcome HoldForCircuit(OutboundMessage message, SendResult result, SendPolicyOptions policy)
+    {
+        if (policy.FrequencyCap is not null)
+        {
+            _frequency.Release(message.CustomerId);
+        }
+
+        var channelPolicy = _options.ChannelPolicies.TryGetValue(message.Channel.Name, out var specific) ? specific : _options.DefaultChannelPolicy;
+        return new OutboxOutcome(message.MessageId, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>

@@ -336,7 +336,11 @@ internal sealed partial class JourneyManager(
                 requests[i] = Request(journey, chunk[i], now);
             }
 
-            var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            if (await EnrollChunkAsync(journey, requests, cancellationToken).ConfigureAwait(false) is not { } outcomes)
+            {
+                break;
+            }
+
             for (var i = 0; i < outcomes.Count; i++)
             {
                 created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
@@ -378,15 +382,21 @@ internal sealed partial class JourneyManager(
             batch.Add(Request(journey, customer.Id));
             if (batch.Count == EnrollBatch)
             {
-                created += (await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+                if (await EnrollChunkAsync(journey, batch, cancellationToken).ConfigureAwait(false) is not { } outcomes)
+                {
+                    engine.NotifyWork();
+                    return created;
+                }
+
+                created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
                 batch.Clear();
                 engine.NotifyWork();
             }
         }
 
-        if (batch.Count > 0)
+        if (batch.Count > 0 && await EnrollChunkAsync(journey, batch, cancellationToken).ConfigureAwait(false) is { } last)
         {
-            created += (await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            created += last.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
         }
 
         engine.NotifyWork();
@@ -394,6 +404,46 @@ internal sealed partial class JourneyManager(
     }
 
     /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>
+    /// <summary>
+    /// Enrolls one chunk of an activation's audience, as long as <paramref name="journey"/> is still the active version:
+    /// an activation that scans a large audience runs for a while, and a stop (or the activation of a newer version,
+    /// which enrolls its own audience) during it must end this intake, not leave the rest of the audience entering a
+    /// stopped journey. Checked before the chunk, and again after it: enrollments the chunk created while a stop ran
+    /// (after the stop cancelled what it found) are cancelled as the stop would have cancelled them; none is created
+    /// after that check saw the journey stopped. <see langword="null"/> when the intake must end.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<EnrollmentOutcome>?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    {
+        if (await ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
+        {
+            return null;
+        }
+
+        var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+        if (await ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return outcomes;
+        }
+
+        var now = time.GetUtcNow();
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (outcomes[i].Kind == EnrollmentOutcomeKind.Created)
+            {
+                await enrollments.CancelAsync(journey.Id, journey.Version, requests[i].CustomerId, "journey stopped", now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The journey's active version now, or <see langword="null"/> when none is (stopped, archived, deleted, never activated).</summary>
+    private async ValueTask<int?> ActiveVersionAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : (await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false))?.Version;
+    }
+
     private static void RefuseSendingId(string? journeyId, string parameterName)
     {
         if (SendingJourneys.IsSending(journeyId))

@@ -97,6 +97,33 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_is_cut_off_by_the_webhook_timeout_and_the_call_fails_as_a_timeout()
+    {
+        // Accepts the connection and never answers: only the webhook timeout (10 s on the fake clock) ends the call.
+        // (One attempt: a retry may reuse the connection the first attempt opened, so connections do not count attempts.)
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+            var invoker = provider.GetRequiredService<WebhookInvoker>();
+            var call = invoker.InvokeAsync(Request($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hook"), default).AsTask();
+
+            using var connection = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            _time.Advance(TimeSpan.FromSeconds(9));
+            Assert.False(call.IsCompleted);
+            _time.Advance(TimeSpan.FromSeconds(1));
+            var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.Equal((false, "timeout", (int?)null), (result.Success, result.Reason, result.StatusCode));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_client_error_is_not_retried()
     {
         await using var server = new LoopbackHttpServer(400, 200);

@@ -73,3 +73,14 @@ public sealed class RandomSplitProperties
         }
     }
 }
+
+public sealed class StableHashTests
+{
+    [Fact]
+    public void The_split_hash_is_pinned_so_customers_keep_their_paths_across_processes_hosts_and_library_versions()
+    {
+        // XxHash3 of the UTF-16 bytes, seeded with the hash of (journey id, node id): changing any of it would move
+        // customers to other paths of running experiments.
+        Assert.Equal(9501232393901349000UL, StableHash.Hash("ana@example.com", StableHash.Seed("welcome", "split")));
+    }
+}

@@ -1,6 +1,7 @@
 using Journeys.Building;
 using Journeys.Runtime;
 using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.Tests.Runtime;
 
@@ -23,6 +24,10 @@ public sealed class SendPolicyScenarioTests
 
         await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
         EngineHost.Eventually(() => host.Count("night", "push", StatisticCounter.Entered) == 1, "the send node ran");
+
+        // Held, not just not sent yet: the outbox has it due when the quiet hours end (08:00 in Madrid, 06:00 UTC).
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        EngineHost.Eventually(() => outbox.GetNextDueAsync().AsTask().GetAwaiter().GetResult() == new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero), "the push held until 08:00 local");
         host.Advance(TimeSpan.FromHours(8)); // 07:00 local
         Assert.Empty(host.Push.Messages);
 

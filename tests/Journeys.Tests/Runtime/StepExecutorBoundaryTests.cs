@@ -1,0 +1,90 @@
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Tests.Building;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// The executor at the edges of its time windows. A wait, a retargeting window and a delay are half-open: an event
+/// that happens exactly when a timer falls due comes after it (the timer is handled first), one tick earlier it comes
+/// before it. This holds whatever order the run sees them in (a claim hands over the timer and the events together).
+/// </summary>
+public sealed class StepExecutorBoundaryTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+
+    private static readonly CampaignCatalog Campaigns = CampaignCatalog.Create(
+        new Campaign("p", Channel.Push, "Hello"),
+        new Campaign("r1", Channel.Push, "Still there?"));
+
+    private static ExecutorHarness Start(JourneyDefinition journey)
+    {
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, Campaigns, new Customer("ana@example.com"), T0);
+        run.Run(T0);
+        return run;
+    }
+
+    private static JourneyDefinition ClickOrTimeout() => JourneyBuilder.Create("j", "J").EnterAllCustomers()
+        .Steps(p => p
+            .Send(Channel.Push, "p", id: "push")
+            .WaitForEvent("click", TimeSpan.FromHours(1), w => w.CorrelatedTo("push")
+                .OnEvent(e => e.Exit("clicked", id: "clicked"))
+                .OnTimeout(t => t.Exit("timed-out", id: "timed-out")), id: "wait"))
+        .Build();
+
+    [Theory]
+    [InlineData(-1, "clicked")]
+    [InlineData(0, "timed-out")]
+    public void A_click_exactly_at_the_timeout_comes_after_it_and_one_tick_earlier_before_it(long ticks, string expected)
+    {
+        var run = Start(ClickOrTimeout());
+        Assert.Equal(("wait", T0.AddHours(1)), (run.State.CurrentNodeId, run.State.WakeAt));
+
+        run.Publish("click", T0.AddHours(1).AddTicks(ticks), run.Outbox.Single().Message.MessageId);
+        run.Run(T0.AddHours(1).AddMinutes(5));
+
+        Assert.Equal((EnrollmentStatus.Exited, expected), (run.State.Status, run.State.CurrentNodeId));
+    }
+
+    [Theory]
+    [InlineData(-1, "bought", 1)]
+    [InlineData(0, "gave-up", 0)]
+    public void A_conversion_exactly_at_the_end_of_the_retargeting_window_is_too_late_and_one_tick_earlier_converts(long ticks, string expected, int converted)
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Retargeting("purchase", TimeSpan.FromDays(1), r => r
+                .Remind(TimeSpan.FromHours(4), Channel.Push, "r1")
+                .OnConverted(c => c.Exit("bought", id: "bought"))
+                .OnExhausted(x => x.Exit("gave-up", id: "gave-up")), id: "rt"))
+            .Build();
+        var run = Start(journey);
+        run.Run(T0.AddHours(4));
+        Assert.Equal(["r1"], run.SentCampaigns);
+
+        run.Publish("purchase", T0.AddDays(1).AddTicks(ticks));
+        run.Run(T0.AddDays(1).AddMinutes(5));
+
+        Assert.Equal(expected, run.State.CurrentNodeId);
+        Assert.Equal(converted, run.Count("rt", StatisticCounter.Converted));
+    }
+
+    [Fact]
+    public void A_goal_exactly_when_a_delay_ends_converts_at_the_next_node_and_one_tick_earlier_at_the_delay()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase")
+            .Steps(p => p.Delay(TimeSpan.FromHours(1), id: "hour").Delay(TimeSpan.FromDays(1), id: "day"))
+            .Build();
+
+        var atTheEnd = Start(journey);
+        atTheEnd.Publish("purchase", T0.AddHours(1));
+        atTheEnd.Run(T0.AddHours(2));
+        var before = Start(journey);
+        before.Publish("purchase", T0.AddHours(1).AddTicks(-1));
+        before.Run(T0.AddHours(2));
+
+        Assert.Equal((EnrollmentStatus.Converted, "day"), (atTheEnd.State.Status, atTheEnd.State.CurrentNodeId));
+        Assert.Equal((EnrollmentStatus.Converted, "hour"), (before.State.Status, before.State.CurrentNodeId));
+        Assert.Equal((1, 0), (atTheEnd.Count("day", StatisticCounter.Converted), atTheEnd.Count("hour", StatisticCounter.Converted)));
+    }
+}

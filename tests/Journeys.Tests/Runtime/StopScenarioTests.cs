@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// Stopping a journey ends its intake, also while an activation is still enrolling its audience (a scan of a large
+/// audience runs for a while), and with <c>drain</c> lets the enrollments already in it finish.
+/// </summary>
+public sealed class StopScenarioTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly string[] Ids = [.. Enumerable.Range(0, 1_500).Select(i => $"c{i}@example.com")];
+
+    private static JourneyDefinition DayThenHello(JourneyBuilder builder) => builder
+        .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "day").Send(Channel.Push, "hello", id: "hello"))
+        .Build();
+
+    [Fact]
+    public async Task A_stop_while_an_activation_enrolls_its_list_cancels_what_was_enrolled_and_enrolls_no_more()
+    {
+        // The stop runs just after the first chunk of 1,000 is created: it cancels those; the other 500 must not enter.
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("j", "J").EnterFromList(Ids)));
+        host.Enrollments.AfterEnroll = () => host.Manager.StopAsync("j").AsTask();
+
+        await host.Manager.ActivateAsync("j");
+
+        var states = await host.StatesAsync("j", Ids);
+        Assert.Equal(
+            (1_000, 0), // cancelled, enrolled after the stop
+            (states.Take(1_000).Count(s => s is [{ Status: EnrollmentStatus.Cancelled }]), states.Skip(1_000).Count(s => s.Length > 0)));
+    }
+
+    [Fact]
+    public async Task Enrollments_an_activation_creates_while_a_stop_runs_are_cancelled_and_the_rest_do_not_enter()
+    {
+        // The stop runs (and cancels what it finds: nothing) just before the first chunk is created.
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("j", "J").EnterFromList(Ids)));
+        host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("j").AsTask();
+
+        var (_, enrolled) = await host.Manager.ActivateAsync("j");
+
+        var states = await host.StatesAsync("j", Ids);
+        Assert.Equal(
+            (0, 1_000, 0), // reported enrolled, cancelled, enrolled after the stop
+            (enrolled, states.Take(1_000).Count(s => s is [{ Status: EnrollmentStatus.Cancelled, EndReason: "journey stopped" }]), states.Skip(1_000).Count(s => s.Length > 0)));
+    }
+
+    [Fact]
+    public async Task A_stop_during_the_audience_scan_of_an_activation_enrolls_nobody()
+    {
+        // 40 customers: one chunk, enrolled when the scan ends, which is after the stop.
+        await using var host = await Host.StartAsync(customerCount: 40);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        host.Customers.AfterScanning(10, () => host.Manager.StopAsync("all").AsTask());
+
+        var (_, enrolled) = await host.Manager.ActivateAsync("all");
+
+        Assert.Equal(0, enrolled);
+        Assert.Equal(0, (await host.StatesAsync("all", Ids.Take(40))).Count(s => s.Length > 0));
+    }
+
+    [Fact]
+    public async Task Stopping_with_drain_ends_intake_and_lets_waiting_enrollments_finish()
+    {
+        await using var host = await EngineHost.StartAsync(T0);
+        var manager = host.Manager;
+        await manager.CreateAsync(EngineScenarioTests.Welcome());
+        await manager.ActivateAsync("welcome");
+        await manager.PublishAsync([new CustomerEvent("c1@example.com", "signed_up", [], T0)]);
+        EngineHost.Eventually(() => host.Email.Messages.Count == 1, "welcome e-mail");
+
+        var (stopped, cancelled) = await manager.StopAsync("welcome", drain: true);
+        await manager.PublishAsync([new CustomerEvent("c2@example.com", "signed_up", [], T0)]);
+
+        Assert.Equal((JourneyStatus.Stopped, 0), (stopped.Journey.Status, cancelled));
+        host.Advance(TimeSpan.FromDays(1));
+        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "the drained enrollment's push after its delay");
+        host.Advance(TimeSpan.FromDays(2));
+        EngineHost.Eventually(
+            () => manager.GetStatisticsAsync("welcome").AsTask().GetAwaiter().GetResult().Get("ignored", StatisticCounter.Exited) == 1,
+            "the drained enrollment's exit after its wait timed out");
+        var store = host.Services.GetRequiredService<IEnrollmentStore>();
+        var drained = Assert.Single(await store.GetByCustomerAsync("c1@example.com"));
+        Assert.Equal((EnrollmentStatus.Exited, "ignored"), (drained.Status, drained.EndReason));
+        Assert.Empty(await store.GetByCustomerAsync("c2@example.com"));
+        Assert.Equal("c1@example.com", Assert.Single(host.Push.Messages).CustomerId);
+    }
+
+    /// <summary>An engine on the in-memory stores whose enrollment and customer stores can run a stop at a chosen moment.</summary>
+    private sealed class Host : IAsyncDisposable
+    {
+        private readonly ServiceProvider _services;
+        private readonly IAsyncDisposable _running;
+
+        private Host(ServiceProvider services, IAsyncDisposable running)
+        {
+            _services = services;
+            _running = running;
+        }
+
+        public IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
+
+        public HookedEnrollments Enrollments => _services.GetRequiredService<HookedEnrollments>();
+
+        public HookedCustomers Customers => _services.GetRequiredService<HookedCustomers>();
+
+        public static async Task<Host> StartAsync(int customerCount = 0)
+        {
+            var time = new FakeTimeProvider(T0);
+            var services = new ServiceCollection();
+            services.AddSingleton<TimeProvider>(time);
+            services.AddSingleton<InMemoryCustomerStore>();
+            services.AddSingleton(sp => new HookedCustomers(sp.GetRequiredService<InMemoryCustomerStore>()));
+            services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<HookedCustomers>());
+            services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+            services.AddSingleton(sp => new HookedEnrollments(sp.GetRequiredService<InMemoryEngineStore>()));
+            services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<HookedEnrollments>());
+            services.AddJourneys(j => j
+                .AddSender(Channel.Push, new RecordingChannelSender())
+                .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+                .Configure(o => o.ShardCount = 2));
+            var provider = services.BuildServiceProvider();
+            var customers = provider.GetRequiredService<InMemoryCustomerStore>();
+            await customers.UpsertAsync([.. Ids.Take(customerCount).Select(id => new Customer(id))]);
+            return new Host(provider, await EngineHost.RunHostedAsync(provider));
+        }
+
+        /// <summary>Each customer's enrollments in the journey, in the order of <paramref name="customerIds"/>.</summary>
+        public async Task<List<Enrollment[]>> StatesAsync(string journeyId, IEnumerable<string> customerIds)
+        {
+            var store = _services.GetRequiredService<InMemoryEngineStore>();
+            var states = new List<Enrollment[]>();
+            foreach (var id in customerIds)
+            {
+                states.Add([.. (await store.GetByCustomerAsync(id)).Where(e => e.JourneyId == journeyId)]);
+            }
+
+            return states;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _running.DisposeAsync();
+            await _services.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a hook once, just before or just after the first enroll call reaches the store.</summary>
+    private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private Func<Task>? _before;
+        private Func<Task>? _after;
+
+        public Func<Task> BeforeEnroll { set => _before = value; }
+
+        public Func<Task> AfterEnroll { set => _after = value; }
+
+        public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+        {
+            await RunOnceAsync(ref _before);
+            var outcomes = await InnerStore.EnrollAsync(requests, cancellationToken);
+            await RunOnceAsync(ref _after);
+            return outcomes;
+        }
+
+        public override async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+        {
+            await RunOnceAsync(ref _before);
+            var result = await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
+            await RunOnceAsync(ref _after);
+            return result;
+        }
+
+        private static Task RunOnceAsync(ref Func<Task>? hook) => Interlocked.Exchange(ref hook, null) is { } run ? run() : Task.CompletedTask;
+    }
+
+    /// <summary>A customer store whose scan runs a hook once after yielding a given number of customers.</summary>
+    private sealed class HookedCustomers(ICustomerStore inner) : ICustomerStore
+    {
+        private int _after = -1;
+        private Func<Task>? _hook;
+
+        public void AfterScanning(int count, Func<Task> hook) => (_after, _hook) = (count, hook);
+
+        public async IAsyncEnumerable<Customer> ScanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var yielded = 0;
+            await foreach (var customer in inner.ScanAsync(cancellationToken))
+            {
+                yield return customer;
+                if (++yielded == _after && Interlocked.Exchange(ref _hook, null) is { } hook)
+                {
+                    await hook();
+                }
+            }
+        }
+
+        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetAsync(customerId, cancellationToken);
+
+        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
+
+        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
+
+        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
+    }
+}
