@@ -403,7 +403,6 @@ internal sealed partial class JourneyManager(
         return created;
     }
 
-    /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>
     /// <summary>
     /// Enrolls one chunk of an activation's audience, as long as <paramref name="journey"/> is still the active version:
     /// an activation that scans a large audience runs for a while, and a stop (or the activation of a newer version,
@@ -444,6 +443,7 @@ internal sealed partial class JourneyManager(
         return record is null ? null : (await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false))?.Version;
     }
 
+    /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>
     private static void RefuseSendingId(string? journeyId, string parameterName)
     {
         if (SendingJourneys.IsSending(journeyId))
