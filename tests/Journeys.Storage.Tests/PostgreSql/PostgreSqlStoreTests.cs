@@ -155,6 +155,67 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_claim_and_results_are_planned_once_per_connection_and_leave_the_plan_mode_as_it_was()
+    {
+        // One connection, so every call and the checks below run on the same server backend.
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1").Build();
+        await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema);
+        var store = new PostgreSqlEngineStore(database);
+        IOutboxStore outbox = store;
+        await store.EnrollAsync([Request("c1")]);
+        var claimed = Assert.Single(await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1)));
+        await store.CommitAsync("host", [new EnrollmentCheckpoint(
+            claimed.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            claimed.Enrollment.ConcurrencyToken,
+            [.. Enumerable.Range(0, 5).Select(i => new OutboxMessage(new Messaging.OutboundMessage($"m{i}", $"k{i}", Channel.Email, "campaign", "c1", "body", "j", 1, "send"), claimed.Enrollment.Id, T0.AddSeconds(i)))],
+            [],
+            [])]);
+
+        var first = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(["m0", "m1"], first.Select(m => m.Message.MessageId));
+        await outbox.CompleteAsync("dispatcher", [
+            new OutboxResult("m0", Messaging.SendResult.Sent, null, [new StatisticDelta("j", 1, "send", StatisticCounter.Sent)]),
+            new OutboxResult("m1", Messaging.SendResult.Transient("busy"), T0.AddMinutes(10), [])]);
+        var second = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(["m2", "m3"], second.Select(m => m.Message.MessageId));
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult("m2", Messaging.SendResult.Sent, null, []), new OutboxResult("m3", Messaging.SendResult.Sent, null, [])]);
+        var third = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal("m4", Assert.Single(third).Message.MessageId);
+
+        // The results were applied: m1 waits for its retry with one more attempt, the others are gone, the delta counted.
+        Assert.Equal(2L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.outbox"));
+        Assert.Equal(1L, await ScalarAsync<int>($"SELECT attempts FROM {_schema}.outbox WHERE message_id = 'm1' AND lease_owner IS NULL"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT sum(value) FROM {_schema}.statistics WHERE counter = {(int)StatisticCounter.Sent}"));
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var mode = new NpgsqlCommand("SHOW plan_cache_mode", connection))
+        {
+            Assert.Equal("auto", (string)(await mode.ExecuteScalarAsync())!);
+        }
+
+        // Each statement of the claim (expiry, claim with its literal size) and of the results (row locks, settlement)
+        // prepared once and run with its one generic plan, never a custom one.
+        var plans = new Dictionary<string, (long Generic, long Custom)>();
+        await using (var read = new NpgsqlCommand(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '.outbox%'",
+            connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                plans.Add(reader.GetString(0), (reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        (long Generic, long Custom) Plans(string part) => Assert.Single(plans, p => p.Key.Contains(part, StringComparison.Ordinal)).Value;
+        Assert.Equal((3L, 0L), Plans("SET lease_expires_at = NULL WHERE o.ctid"));
+        Assert.Equal((3L, 0L), Plans("LIMIT 2 FOR UPDATE SKIP LOCKED"));
+        Assert.Equal((2L, 0L), Plans(".outbox WHERE message_id = ANY ($1) AND lease_owner = $2 ORDER BY customer_id, message_id FOR UPDATE"));
+        Assert.Equal((2L, 0L), Plans("WITH d AS (DELETE FROM"));
+    }
+
+    [Fact]
     public async Task Concurrent_enrollments_from_several_hosts_never_create_two_active_enrollments()
     {
         var hosts = Enumerable.Range(0, 6).Select(_ => Host()).ToArray();
