@@ -1,4 +1,5 @@
 using Journeys.PostgreSql;
+using Journeys.Runtime;
 using Journeys.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -72,7 +73,8 @@ public static class PostgreSqlJourneysBuilderExtensions
             create(dataSource, dataSourceBuilder),
             ownsDataSource,
             sp.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value,
-            (ILogger?)sp.GetService<ILogger<PostgreSqlDatabase>>() ?? NullLogger.Instance)));
+            (ILogger?)sp.GetService<ILogger<PostgreSqlDatabase>>() ?? NullLogger.Instance,
+            sp.GetService<IOptions<JourneysOptions>>()?.Value.ShardCount)));
         services.Replace(ServiceDescriptor.Singleton(static sp => new PostgreSqlEngineStore(sp.GetRequiredService<PostgreSqlDatabase>())));
         services.Replace(ServiceDescriptor.Singleton<IJourneyStore>(static sp => new PostgreSqlJourneyStore(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetRequiredService<TimeProvider>())));
         services.Replace(ServiceDescriptor.Singleton<ICustomerStore>(static sp => new PostgreSqlCustomerStore(sp.GetRequiredService<PostgreSqlDatabase>())));

@@ -315,6 +315,67 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is PostgreSqlStoreInitializer);
     }
 
+    [Theory]
+    [InlineData(null, 3)]
+    [InlineData(5, 5)]
+    public async Task Operations_run_at_once_default_to_the_engine_s_shard_count(int? configured, int expected)
+    {
+        var dataSource = PostgreSqlTestServer.CreateDataSource();
+        _disposables.Add(dataSource);
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j
+            .UsePostgreSql(dataSource, o =>
+            {
+                o.SchemaName = _schema;
+                o.MaxConcurrentOperations = configured;
+            })
+            .Configure(o => o.ShardCount = 3));
+
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal(expected, provider.GetRequiredService<PostgreSqlDatabase>().MaxConcurrentOperations);
+    }
+
+    [Fact]
+    public void Operations_run_at_once_must_be_at_least_one()
+    {
+        var problem = Assert.Single(new PostgreSqlStoreOptions { MaxConcurrentOperations = 0 }.Validate());
+        Assert.Contains("MaxConcurrentOperations must be 1 or more", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_operations_of_a_host_share_as_many_connections_as_it_allows_at_once()
+    {
+        // The host's own application name tells its server processes from everyone else's.
+        var name = "turns-" + _schema;
+        var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Application Name=" + name).Build();
+        _disposables.Add(dataSource);
+        var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema, o => o.MaxConcurrentOperations = 2);
+        _disposables.Add(database);
+        var store = new PostgreSqlEngineStore(database);
+        await store.EnrollAsync([.. Enumerable.Range(0, 40).Select(i => Request($"c{i}"))]);
+
+        // 16 callers at once, each claiming, renewing and reading: every call finds its turn and its answer.
+        var claimed = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            for (var round = 0; round < 5; round++)
+            {
+                var batch = await store.ClaimAsync($"host-{i}", T0, 1, TimeSpan.FromMinutes(1));
+                mine.AddRange(batch.Select(w => w.Enrollment.Id));
+                Assert.All(await store.RenewLeasesAsync($"host-{i}", [.. batch.Select(w => w.Enrollment.Id)], T0, TimeSpan.FromMinutes(2)), Assert.True);
+                await store.GetNextWakeAsync();
+            }
+
+            return mine;
+        })));
+        Assert.Equal(40, claimed.Sum(c => c.Count));
+        Assert.Equal(40, claimed.SelectMany(c => c).Distinct().Count());
+
+        // The pool opened no more server processes than turns (without the turns, one per caller waiting at once).
+        var backends = await ScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}'");
+        Assert.InRange(backends, 1, 2);
+    }
+
     [Fact]
     public async Task An_invalid_schema_name_fails_at_start()
     {
