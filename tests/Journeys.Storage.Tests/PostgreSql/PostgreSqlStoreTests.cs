@@ -216,6 +216,31 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_batch_customer_read_is_planned_once_per_connection()
+    {
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1").Build();
+        await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema);
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("c1"), new Customer("c2")]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var read = await customers.GetManyAsync(["c2", "missing", "c1"]);
+            Assert.Equal(["c2", null, "c1"], read.Select(c => c?.Id));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var plans = new NpgsqlCommand(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM ' || $1 || '.customers WHERE customer_id = ANY%'",
+            connection);
+        plans.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+        await using var reader = await plans.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((3L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [Fact]
     public async Task Concurrent_enrollments_from_several_hosts_never_create_two_active_enrollments()
     {
         var hosts = Enumerable.Range(0, 6).Select(_ => Host()).ToArray();
