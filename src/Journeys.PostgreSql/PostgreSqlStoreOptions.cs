@@ -31,8 +31,8 @@ public sealed class PostgreSqlStoreOptions
     /// How many of this host's store operations run at once, each on a connection of its own; more wait for a free turn
     /// (in arrival order, cancellable). The LISTEN connection and streamed reads (customer scans, enrollment and journey
     /// lists) are not counted. Every connection is a server process with its own plans and memory: on PostgreSQL 15 over
-    /// loopback, four hosts with one connection per shard used a third less server CPU than with the 5 to 6 their engines
-    /// would otherwise hold at once, and did more checkpoints per second (RESULTS.md, 2026-11-30, wt-pg8). Raise it when
+    /// loopback, hosts with one connection per shard, instead of the 5 to 6 their engines would otherwise hold at once,
+    /// used 10 to 25 % less server CPU and caused a fifth fewer page faults (RESULTS.md, 2026-11-30, wt-pg8). Raise it when
     /// the database has cores to spare and round trips are long. Default null: the engine's
     /// <c>JourneysOptions.ShardCount</c> (one connection per shard).
     /// </summary>
