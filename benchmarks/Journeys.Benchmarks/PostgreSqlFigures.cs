@@ -152,7 +152,13 @@ internal static class PostgreSqlFigures
                 var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
                 var services = new ServiceCollection();
                 services.AddJourneys(j => j
-                    .UsePostgreSql(dataSource, o => o.SchemaName = schema)
+                    .UsePostgreSql(dataSource, o =>
+                    {
+                        o.SchemaName = schema;
+
+                        // An engine-only host: one connection per shard (docs/storage.md, Connections).
+                        o.MaxConcurrentOperations = 2;
+                    })
                     .AddSender(Channel.Email, sender)
                     .AddCampaigns(new Campaign("first", Channel.Email, "Hello"), new Campaign("second", Channel.Email, "Hello again"))
                     .Configure(o =>

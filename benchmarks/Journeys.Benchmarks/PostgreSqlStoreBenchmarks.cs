@@ -337,6 +337,13 @@ public class PostgreSqlStoreBenchmarks
         private static readonly int ShardsPerHost =
             int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_BENCH_PG_SHARDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var shards) && shards > 0 ? shards : 2;
 
+        // Store calls of a host at once (PostgreSqlStoreOptions.MaxConcurrentOperations): one per shard, as docs/storage.md
+        // advises for engine-only hosts, or JOURNEYS_BENCH_PG_TURNS for probes (0: no cap, the option's default).
+        private static readonly int? TurnsPerHost =
+            int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_BENCH_PG_TURNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var turns)
+                ? turns > 0 ? turns : null
+                : ShardsPerHost;
+
         private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
         private readonly List<(ServiceProvider Services, IHostedService[] Hosted, NpgsqlDataSource DataSource)> _hosts;
         private readonly string _connectionString;
@@ -364,7 +371,12 @@ public class PostgreSqlStoreBenchmarks
                 var services = new ServiceCollection();
                 var owner = $"bench-host-{i}";
                 services.AddJourneys(j => j
-                    .UsePostgreSql(dataSource, o => o.SchemaName = schema)
+                    .UsePostgreSql(dataSource, o =>
+                    {
+                        o.SchemaName = schema;
+
+                        o.MaxConcurrentOperations = TurnsPerHost;
+                    })
                     .AddSender(Channel.Email, NullChannelSender.Instance)
                     .AddSender(Channel.Push, NullChannelSender.Instance)
                     .AddCampaigns(BenchmarkData.Campaigns.Campaigns)

@@ -70,11 +70,17 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
         return database.ExecuteAsync<IReadOnlyList<Customer?>>("get customers", async (connection, token) =>
         {
             var found = new Dictionary<string, Customer>(ids.Length, StringComparer.Ordinal);
-            using (var command = database.Command(connection, null, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1)"))
+            // A generic plan (the primary key probed per id, whatever the list's length), made once per connection.
+            var batch = new NpgsqlBatch(connection);
+            await using (batch.ConfigureAwait(false))
             {
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
-                await command.PrepareAsync(token).ConfigureAwait(false);
-                using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgreSqlEngineStore.GenericPlanSql));
+                var read = new NpgsqlBatchCommand(database.Sql("SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1)"));
+                read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                batch.BatchCommands.Add(read);
+                await batch.PrepareAsync(token).ConfigureAwait(false);
+                using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.NextResultAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     var customer = Read(reader);

@@ -24,8 +24,15 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _sql = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _initLock = new(1, 1);
+
+    // Turns of the operations (ExecuteAsync): one connection each, at most MaxConcurrentOperations at once; null: no cap.
+    private readonly SemaphoreSlim? _turns;
     private volatile bool _initialized;
 
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="ownsDataSource">Whether disposing this disposes the data source.</param>
+    /// <param name="options">The store's options.</param>
+    /// <param name="logger">The logger.</param>
     public PostgreSqlDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlStoreOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
@@ -45,6 +52,8 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}, schema {Schema}";
         MaxAttempts = options.MaxRetryAttempts + 1;
+        MaxConcurrentOperations = options.MaxConcurrentOperations;
+        _turns = MaxConcurrentOperations is { } turns ? new SemaphoreSlim(turns, turns) : null;
         var pipeline = new ResiliencePipelineBuilder();
         if (options.MaxRetryAttempts > 0)
         {
@@ -80,6 +89,9 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource => _dataSource;
 
+    /// <summary>How many operations (<see cref="ExecuteAsync{T}"/>) hold a connection at once (the others wait for a turn), or <see langword="null"/> for no cap but the pool's.</summary>
+    public int? MaxConcurrentOperations { get; }
+
     private int MaxAttempts { get; }
 
     /// <summary>The statement with <c>{s}</c> replaced by the schema name, computed once per statement.</summary>
@@ -108,7 +120,13 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="action"/> on an open connection, retrying transient failures; the schema is ready first.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> on an open connection, retrying transient failures; the schema is ready first. Each
+    /// attempt waits for a turn when <see cref="MaxConcurrentOperations"/> is set (at most that many attempts hold a connection at once, so
+    /// the pool keeps that many server processes busy, not one per concurrent caller); a retry gives its turn back
+    /// while it waits. <paramref name="action"/> must not start another operation: it would wait for a turn it may
+    /// be holding.
+    /// </summary>
     public async ValueTask<T> ExecuteAsync<T>(string operation, Func<NpgsqlConnection, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
@@ -116,10 +134,27 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
             operation,
             async (db, token) =>
             {
-                var connection = await db._dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
+                if (db._turns is not { } turns)
                 {
-                    return await action(connection, token).ConfigureAwait(false);
+                    var connection = await db._dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                    await using (connection.ConfigureAwait(false))
+                    {
+                        return await action(connection, token).ConfigureAwait(false);
+                    }
+                }
+
+                await turns.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    var connection = await db._dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                    await using (connection.ConfigureAwait(false))
+                    {
+                        return await action(connection, token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    turns.Release();
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -157,6 +192,7 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _initLock.Dispose();
+        _turns?.Dispose();
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);

@@ -43,8 +43,11 @@ internal sealed partial class PostgreSqlEngineStore
         + " JOIN {s}.events v ON v.customer_id = m.customer_id AND v.sequence > m.cursor";
 
     // Sets plan_cache_mode for the rest of the claim's implicit transaction (its batch, one Sync): set_config's
-    // is_local, unlike SET LOCAL, gives no warning outside a transaction block.
-    private const string GenericPlanSql = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)";
+    // is_local, unlike SET LOCAL, gives no warning outside a transaction block. Used by every hot read that is not in
+    // the commit's transaction (claims, outbox results, the batch customer read): in the default plan mode a
+    // connection's first five executions of a statement are each planned again, which on pooled connections was
+    // nearly every call.
+    internal const string GenericPlanSql = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)";
 
     // The last claim statement made (a claim size and its text): an engine claims with one size.
     private ClaimStatement? _claimStatement;

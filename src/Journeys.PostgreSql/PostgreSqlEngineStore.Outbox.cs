@@ -1,3 +1,4 @@
+using System.Globalization;
 using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
@@ -31,6 +32,36 @@ internal sealed partial class PostgreSqlEngineStore
         ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
+    // $1 = now, $3 = owner, $4 = lease expiry; {limit} = max items, written into the text (see OutboxClaimSql).
+    private const string OutboxClaimSqlTemplate =
+        "WITH p AS (SELECT customer_id, message_id, row_number() OVER (ORDER BY due_at, created_order) AS ord FROM ("
+        + " SELECT customer_id, message_id, due_at, created_order FROM {s}.outbox WHERE lease_expires_at IS NULL AND due_at <= $1"
+        + " ORDER BY due_at, created_order LIMIT {limit} FOR UPDATE SKIP LOCKED) d)"
+        + " UPDATE {s}.outbox o SET lease_owner = $2, lease_expires_at = $3 FROM p WHERE o.customer_id = p.customer_id AND o.message_id = p.message_id"
+        + " RETURNING p.ord, o.message_id, o.idempotency_key, o.channel, o.campaign_id, o.customer_id, o.body, o.journey_id, o.journey_version, o.node_id,"
+        + " o.enrollment_id, o.due_at, o.attempts";
+
+    // The last outbox claim statement made (a claim size and its text): a dispatcher claims with one size.
+    private ClaimStatement? _outboxClaimStatement;
+
+    /// <summary>
+    /// The outbox claim for <paramref name="maxItems"/>, its size a literal in the text as the enrollment claim's is
+    /// (<see cref="ClaimSql"/>): with <c>LIMIT $2</c> the generic plan assumed a tenth of the table, and in the default
+    /// plan mode every one of a connection's first five executions is planned again (a custom plan), which on a pool
+    /// of short-lived uses was every claim (RESULTS.md, wt-pg7 and wt-pg8).
+    /// </summary>
+    private string OutboxClaimSql(int maxItems)
+    {
+        var statement = _outboxClaimStatement;
+        if (statement is null || statement.MaxItems != maxItems)
+        {
+            statement = new ClaimStatement(maxItems, database.Sql(OutboxClaimSqlTemplate.Replace("{limit}", maxItems.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)));
+            _outboxClaimStatement = statement;
+        }
+
+        return statement.Sql;
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// One round trip, one implicit transaction (one <see cref="NpgsqlBatch"/>, one Sync): leases that expired by <paramref name="now"/> are released (the owner stays
@@ -48,29 +79,27 @@ internal sealed partial class PostgreSqlEngineStore
             var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
+                // Generic plans (see GenericPlanSql), the size a literal in the claim's text (see OutboxClaimSql).
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlanSql));
+
                 // The expired rows, locked, are updated by their row address: joined by key, the planner hash-joined a
                 // sequential scan of the whole outbox into every claim, even when nothing had expired.
                 var expire = new NpgsqlBatchCommand(database.Sql(
                     "UPDATE {s}.outbox o SET lease_expires_at = NULL WHERE o.ctid = ANY (ARRAY(SELECT x.ctid FROM {s}.outbox x WHERE x.lease_expires_at <= $1"
                     + " ORDER BY x.lease_expires_at, x.created_order FOR UPDATE SKIP LOCKED)) AND o.lease_expires_at <= $1"));
                 expire.Parameters.Add(Parameter(at));
-                var claim = new NpgsqlBatchCommand(database.Sql(
-                    "WITH p AS (SELECT customer_id, message_id, row_number() OVER (ORDER BY due_at, created_order) AS ord FROM ("
-                    + " SELECT customer_id, message_id, due_at, created_order FROM {s}.outbox WHERE lease_expires_at IS NULL AND due_at <= $1"
-                    + " ORDER BY due_at, created_order LIMIT $2 FOR UPDATE SKIP LOCKED) d)"
-                    + " UPDATE {s}.outbox o SET lease_owner = $3, lease_expires_at = $4 FROM p WHERE o.customer_id = p.customer_id AND o.message_id = p.message_id"
-                    + " RETURNING p.ord, o.message_id, o.idempotency_key, o.channel, o.campaign_id, o.customer_id, o.body, o.journey_id, o.journey_version, o.node_id,"
-                    + " o.enrollment_id, o.due_at, o.attempts"));
+                var claim = new NpgsqlBatchCommand(OutboxClaimSql(maxItems));
                 claim.Parameters.Add(Parameter(at));
-                claim.Parameters.Add(Parameter<long>(maxItems));
                 claim.Parameters.Add(Parameter(owner));
                 claim.Parameters.Add(Parameter(Utc(now + lease)));
                 batch.BatchCommands.Add(expire);
                 batch.BatchCommands.Add(claim);
                 var claimed = new List<(long Order, OutboxMessage Message)>();
-                // The expiry UPDATE has no result of its own: the reader stands on the claim's rows. Prepared, as commits are.
+                // The expiry UPDATE has no result of its own: after set_config's row the reader's next result is the
+                // claim's rows. Prepared, as commits are.
                 await batch.PrepareAsync(token).ConfigureAwait(false);
                 using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.NextResultAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
                     var message = new OutboundMessage(
@@ -167,6 +196,9 @@ internal sealed partial class PostgreSqlEngineStore
                 UnnestColumns.Add(p, deltas, static d => (short)d.Delta.Counter);
                 UnnestColumns.Add(p, deltas, static d => d.Delta.Amount);
                 p.Add(Parameter(StatisticSlot()));
+                // Generic plans (see GenericPlanSql): both statements' arrays are probed one id at a time through the
+                // message-id index whatever their length, so the plan does not depend on the values.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlanSql));
                 batch.BatchCommands.Add(lockRows);
                 batch.BatchCommands.Add(settle);
                 await batch.PrepareAsync(token).ConfigureAwait(false);

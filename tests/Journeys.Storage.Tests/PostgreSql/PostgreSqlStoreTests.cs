@@ -155,6 +155,92 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_claim_and_results_are_planned_once_per_connection_and_leave_the_plan_mode_as_it_was()
+    {
+        // One connection, so every call and the checks below run on the same server backend.
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1").Build();
+        await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema);
+        var store = new PostgreSqlEngineStore(database);
+        IOutboxStore outbox = store;
+        await store.EnrollAsync([Request("c1")]);
+        var claimed = Assert.Single(await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1)));
+        await store.CommitAsync("host", [new EnrollmentCheckpoint(
+            claimed.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            claimed.Enrollment.ConcurrencyToken,
+            [.. Enumerable.Range(0, 5).Select(i => new OutboxMessage(new Messaging.OutboundMessage($"m{i}", $"k{i}", Channel.Email, "campaign", "c1", "body", "j", 1, "send"), claimed.Enrollment.Id, T0.AddSeconds(i)))],
+            [],
+            [])]);
+
+        var first = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(["m0", "m1"], first.Select(m => m.Message.MessageId));
+        await outbox.CompleteAsync("dispatcher", [
+            new OutboxResult("m0", Messaging.SendResult.Sent, null, [new StatisticDelta("j", 1, "send", StatisticCounter.Sent)]),
+            new OutboxResult("m1", Messaging.SendResult.Transient("busy"), T0.AddMinutes(10), [])]);
+        var second = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(["m2", "m3"], second.Select(m => m.Message.MessageId));
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult("m2", Messaging.SendResult.Sent, null, []), new OutboxResult("m3", Messaging.SendResult.Sent, null, [])]);
+        var third = await outbox.ClaimAsync("dispatcher", T0.AddMinutes(1), 2, TimeSpan.FromMinutes(1));
+        Assert.Equal("m4", Assert.Single(third).Message.MessageId);
+
+        // The results were applied: m1 waits for its retry with one more attempt, the others are gone, the delta counted.
+        Assert.Equal(2L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.outbox"));
+        Assert.Equal(1L, await ScalarAsync<int>($"SELECT attempts FROM {_schema}.outbox WHERE message_id = 'm1' AND lease_owner IS NULL"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT sum(value) FROM {_schema}.statistics WHERE counter = {(int)StatisticCounter.Sent}"));
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var mode = new NpgsqlCommand("SHOW plan_cache_mode", connection))
+        {
+            Assert.Equal("auto", (string)(await mode.ExecuteScalarAsync())!);
+        }
+
+        // Each statement of the claim (expiry, claim with its literal size) and of the results (row locks, settlement)
+        // prepared once and run with its one generic plan, never a custom one.
+        var plans = new Dictionary<string, (long Generic, long Custom)>();
+        await using (var read = new NpgsqlCommand(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '.outbox%'",
+            connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                plans.Add(reader.GetString(0), (reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        (long Generic, long Custom) Plans(string part) => Assert.Single(plans, p => p.Key.Contains(part, StringComparison.Ordinal)).Value;
+        Assert.Equal((3L, 0L), Plans("SET lease_expires_at = NULL WHERE o.ctid"));
+        Assert.Equal((3L, 0L), Plans("LIMIT 2 FOR UPDATE SKIP LOCKED"));
+        Assert.Equal((2L, 0L), Plans(".outbox WHERE message_id = ANY ($1) AND lease_owner = $2 ORDER BY customer_id, message_id FOR UPDATE"));
+        Assert.Equal((2L, 0L), Plans("WITH d AS (DELETE FROM"));
+    }
+
+    [Fact]
+    public async Task The_batch_customer_read_is_planned_once_per_connection()
+    {
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1").Build();
+        await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema);
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("c1"), new Customer("c2")]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var read = await customers.GetManyAsync(["c2", "missing", "c1"]);
+            Assert.Equal(["c2", null, "c1"], read.Select(c => c?.Id));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var plans = new NpgsqlCommand(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM ' || $1 || '.customers WHERE customer_id = ANY%'",
+            connection);
+        plans.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+        await using var reader = await plans.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((3L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [Fact]
     public async Task Concurrent_enrollments_from_several_hosts_never_create_two_active_enrollments()
     {
         var hosts = Enumerable.Range(0, 6).Select(_ => Host()).ToArray();
@@ -252,6 +338,67 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         Assert.IsType<PostgreSqlCustomerStore>(provider.GetRequiredService<ICustomerStore>());
         Assert.Same(provider.GetRequiredService<IEnrollmentStore>(), provider.GetRequiredService<IOutboxStore>());
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is PostgreSqlStoreInitializer);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(5, 5)]
+    public async Task Operations_run_at_once_are_not_capped_unless_configured(int? configured, int? expected)
+    {
+        var dataSource = PostgreSqlTestServer.CreateDataSource();
+        _disposables.Add(dataSource);
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j
+            .UsePostgreSql(dataSource, o =>
+            {
+                o.SchemaName = _schema;
+                o.MaxConcurrentOperations = configured;
+            })
+            .Configure(o => o.ShardCount = 3));
+
+        await using var provider = services.BuildServiceProvider();
+        Assert.Equal(expected, provider.GetRequiredService<PostgreSqlDatabase>().MaxConcurrentOperations);
+    }
+
+    [Fact]
+    public void Operations_run_at_once_must_be_at_least_one()
+    {
+        var problem = Assert.Single(new PostgreSqlStoreOptions { MaxConcurrentOperations = 0 }.Validate());
+        Assert.Contains("MaxConcurrentOperations must be 1 or more", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_operations_of_a_host_share_as_many_connections_as_it_allows_at_once()
+    {
+        // The host's own application name tells its server processes from everyone else's.
+        var name = "turns-" + _schema;
+        var dataSource = new NpgsqlDataSourceBuilder(PostgreSqlTestServer.RequireConnectionString() + ";Application Name=" + name).Build();
+        _disposables.Add(dataSource);
+        var database = PostgreSqlTestServer.CreateDatabase(dataSource, _schema, o => o.MaxConcurrentOperations = 2);
+        _disposables.Add(database);
+        var store = new PostgreSqlEngineStore(database);
+        await store.EnrollAsync([.. Enumerable.Range(0, 40).Select(i => Request($"c{i}"))]);
+
+        // 16 callers at once, each claiming, renewing and reading: every call finds its turn and its answer.
+        var claimed = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            for (var round = 0; round < 5; round++)
+            {
+                var batch = await store.ClaimAsync($"host-{i}", T0, 1, TimeSpan.FromMinutes(1));
+                mine.AddRange(batch.Select(w => w.Enrollment.Id));
+                Assert.All(await store.RenewLeasesAsync($"host-{i}", [.. batch.Select(w => w.Enrollment.Id)], T0, TimeSpan.FromMinutes(2)), Assert.True);
+                await store.GetNextWakeAsync();
+            }
+
+            return mine;
+        })));
+        Assert.Equal(40, claimed.Sum(c => c.Count));
+        Assert.Equal(40, claimed.SelectMany(c => c).Distinct().Count());
+
+        // The pool opened no more server processes than turns (without the turns, one per caller waiting at once).
+        var backends = await ScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}'");
+        Assert.InRange(backends, 1, 2);
     }
 
     [Fact]
