@@ -547,6 +547,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
 
                 await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
+
+                // Let the batch go now, not when the next one starts: while the shard waits for work, reused lists that
+                // still held the last batch's items and checkpoints (their enrollments and messages) would keep them alive
+                // into the next gen0 collection, which would promote them with the engine's live state.
+                batch.Clear();
+                checkpoints.Clear();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
