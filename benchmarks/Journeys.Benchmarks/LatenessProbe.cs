@@ -392,7 +392,7 @@ internal static class LatenessProbe
                 var firstDue = DateTimeOffset.MaxValue;
                 for (var i = 0; i < checkpoints.Count; i++)
                 {
-                    if (applied[i] && probe._due.TryRemove(checkpoints[i].State.Id, out var due))
+                    if (applied[i] && probe._due.TryRemove(checkpoints[i].Identity.Id, out var due))
                     {
                         probe.ClaimToCommit.Add(at - due.Claimed);
                         probe.Total.Add(at - due.Due);

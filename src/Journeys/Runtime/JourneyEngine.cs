@@ -730,7 +730,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 if (applied[i])
                 {
                     anyOutbox |= checkpoints[i].Outbox.Count > 0;
-                    moreWork |= !checkpoints[i].State.IsEnded;
+                    moreWork |= checkpoints[i].Status is EnrollmentStatus.Active or EnrollmentStatus.Waiting;
                     if (handoff is not null)
                     {
                         // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
@@ -743,7 +743,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
                 else
                 {
-                    LogStaleCommit(_logger, checkpoints[i].State.Id);
+                    LogStaleCommit(_logger, checkpoints[i].Identity.Id);
                 }
             }
 
@@ -772,7 +772,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             foreach (var checkpoint in checkpoints)
             {
-                converted += checkpoint.State.Status == EnrollmentStatus.Converted ? 1 : 0;
+                converted += checkpoint.Status == EnrollmentStatus.Converted ? 1 : 0;
             }
 
             JourneysTelemetry.Steps.Add(steps);
@@ -958,7 +958,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
                 {
-                    changed.Add(checkpoints[i].State.CustomerId);
+                    changed.Add(checkpoints[i].Identity.CustomerId);
                 }
             }
 

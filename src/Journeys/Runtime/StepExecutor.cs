@@ -154,27 +154,25 @@ internal sealed class StepExecutor
     private bool Ended => _status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
     /// <summary>
-    /// The enrollment as the run left it, built once (the only copy of the claimed record). It carries the token a
-    /// commit gives it (the store ignores the state's token and assigns exactly this one), so the store need not copy it again.
+    /// The fields the run set, kept in the checkpoint beside the claimed record (<see cref="EnrollmentCheckpoint.State"/> is
+    /// built from both only when something reads it: the in-memory store copies the fields into its entry instead). The
+    /// state carries the token a commit gives it (the claimed one + 1: the store ignores the state's token and assigns
+    /// exactly this one), and the claimed <see cref="Enrollment.Clicks"/> (the store owns it: counted at publication,
+    /// never written by a commit).
     /// </summary>
-    private Enrollment BuildState() => _initial with
-    {
-        ConcurrencyToken = _initial.ConcurrencyToken + 1,
-        CurrentNodeId = _currentNodeId,
-        Status = _status,
-        WakeAt = _wakeAt,
-        AwaitedEvent = _awaitedEvent,
-        Visit = _visit,
-        UpdatedAt = _now,
-        WakeEvents = _wakeEvents,
-        EventCursor = _eventCursor,
-        NodeEnteredAt = _nodeEnteredAt,
-        NodeState = _nodeState,
-        EndReason = _endReason,
-        MessagesSent = _messagesSent,
-
-        // Clicks stays as claimed: the store owns it (counted at publication, never written by a commit).
-    };
+    private EnrollmentChange BuildChange() => new(
+        _currentNodeId,
+        _status,
+        _wakeAt,
+        _awaitedEvent,
+        _visit,
+        _now,
+        _wakeEvents,
+        _eventCursor,
+        _nodeEnteredAt,
+        _nodeState,
+        _endReason,
+        _messagesSent);
 
     private static T[] Drain<T>(List<T> scratch)
     {
@@ -191,7 +189,7 @@ internal sealed class StepExecutor
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
     private EnrollmentCheckpoint Finish()
     {
-        var checkpoint = new EnrollmentCheckpoint(BuildState(), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics());
+        var checkpoint = new EnrollmentCheckpoint(_initial, BuildChange(), Drain(_outbox), Drain(_updates), InternStatistics());
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
