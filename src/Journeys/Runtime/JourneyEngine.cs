@@ -32,6 +32,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     // The in-memory outbox takes the dispatcher's results as values (InMemoryEngineStore.Complete): no record per message.
     private readonly InMemoryEngineStore? _memoryOutbox;
+    private readonly bool _checkpointStateRecords;
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
@@ -94,6 +95,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _customers = customers;
         _memoryCustomers = customers as InMemoryCustomerStore;
         _memoryOutbox = outbox as InMemoryEngineStore;
+
+        // A durable store reads each checkpoint's state record: built at once, one record (no change kept beside it).
+        _checkpointStateRecords = _memoryOutbox is null;
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
@@ -695,20 +699,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
                 continue;
             }
 
             try
             {
                 var zone = zoneId is { } zoneName ? _zones.GetOrAdd(zoneName, FindZone) ?? journey.Zone : journey.Zone;
-                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
+                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One enrollment that cannot run must not stop its shard or come back forever: it fails, visibly.
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
             }
         }
 

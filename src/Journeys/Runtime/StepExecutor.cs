@@ -107,19 +107,24 @@ internal sealed class StepExecutor
     /// <param name="fields">The customer's values by schema slot (defaults applied); update nodes change it in place.</param>
     /// <param name="zone">The customer's time zone, else the journey's.</param>
     /// <param name="now">The current time.</param>
-    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    /// <param name="stateRecord">
+    /// Build the checkpoint's state record now, for a store that reads <see cref="EnrollmentCheckpoint.State"/> (the durable
+    /// ones): one record, as a checkpoint given its state. Otherwise the checkpoint keeps the run's changed fields and builds
+    /// the record only if something reads it (the in-memory store copies the fields instead).
+    /// </param>
+    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false)
     {
         var run = Rent(journey, item, fields, zone, now);
         run.Run();
-        return run.Finish();
+        return run.Finish(stateRecord);
     }
 
     /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
-    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now)
+    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now, bool stateRecord = false)
     {
         var run = Rent(journey, item, [], TimeZoneInfo.Utc, now);
         run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
-        return run.Finish();
+        return run.Finish(stateRecord);
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
@@ -187,9 +192,12 @@ internal sealed class StepExecutor
     }
 
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
-    private EnrollmentCheckpoint Finish()
+    private EnrollmentCheckpoint Finish(bool stateRecord)
     {
-        var checkpoint = new EnrollmentCheckpoint(_initial, BuildChange(), Drain(_outbox), Drain(_updates), InternStatistics());
+        var change = BuildChange();
+        var checkpoint = stateRecord
+            ? new EnrollmentCheckpoint(change.ApplyTo(_initial), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics())
+            : new EnrollmentCheckpoint(_initial, change, Drain(_outbox), Drain(_updates), InternStatistics());
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
