@@ -26,6 +26,24 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
+    /// <summary>Stops counting samples until <see cref="Resume"/> (what was counted is kept).</summary>
+    public void Pause()
+    {
+        lock (_lock)
+        {
+            _recording = false;
+        }
+    }
+
+    /// <summary>Counts samples again after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            _recording = true;
+        }
+    }
+
     /// <summary>Stops recording and prints the types by sampled bytes, scaled to <paramref name="totalBytes"/> per <paramref name="customers"/>.</summary>
     public void StopAndPrint(long totalBytes, int customers, int top = 30)
     {

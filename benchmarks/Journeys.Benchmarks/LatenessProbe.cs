@@ -68,6 +68,14 @@ internal static class LatenessProbe
         using var gcEvents = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_GC_EVENTS") == "1" ? new GcEventTrace() : null;
         var gcWindows = new List<(int After, int UpTo, string Label)>();
 
+        // The kept delay runs' whole allocation (activation → last follow-up sent, all threads, the probe's bookkeeping
+        // included): against the gen0 budget (~6 MB here) it says whether a run can have no collection at all; with
+        // JOURNEYS_BENCH_ALLOC_TYPES=1 also sampled by type (AllocationSampler, the kept delay runs only).
+        var delayRunBytes = new List<long>();
+        using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
+        sampler?.Start();
+        sampler?.Pause();
+
         // For a heap snapshot from outside (dotnet-gcdump) before the run's activation and while its enrollments wait:
         // JOURNEYS_PROBE_HOLD_MS holds each delay run that long before activating it, JOURNEYS_PROBE_DELAY_MS sets the delay.
         var hold = int.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_HOLD_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var h) ? TimeSpan.FromMilliseconds(h) : TimeSpan.Zero;
@@ -118,9 +126,17 @@ internal static class LatenessProbe
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
                     var pumpCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ");
-                    await scenario.RunAsync(waitForSends: true);
+                    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
                     if (run >= skip)
                     {
+                        sampler?.Resume();
+                    }
+
+                    await scenario.RunAsync(waitForSends: true);
+                    sampler?.Pause();
+                    if (run >= skip)
+                    {
+                        delayRunBytes.Add(GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore);
                         dispatcherRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat") - dispatcherCpu) / 100));
                         pumpRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ") - pumpCpu) / 100));
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
@@ -193,6 +209,14 @@ internal static class LatenessProbe
         while (Timeline.TryDequeue(out var line))
         {
             Console.WriteLine(line);
+        }
+
+        if (delayRunBytes.Count > 0)
+        {
+            var sorted = delayRunBytes.Order().ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"delay run allocation (activate → last follow-up sent, all threads, probe bookkeeping included): median {sorted[sorted.Length / 2] / 1048576.0:N2} MB [{sorted[0] / 1048576.0:N2}–{sorted[^1] / 1048576.0:N2}], {sorted[sorted.Length / 2] / (double)customers:N0} B per customer"));
+            sampler?.StopAndPrint(delayRunBytes.Sum(), customers * delayRunBytes.Count, top: 25);
         }
 
         Console.WriteLine($"due → claim:      {claimLag.Describe()}");
@@ -392,7 +416,7 @@ internal static class LatenessProbe
                 var firstDue = DateTimeOffset.MaxValue;
                 for (var i = 0; i < checkpoints.Count; i++)
                 {
-                    if (applied[i] && probe._due.TryRemove(checkpoints[i].State.Id, out var due))
+                    if (applied[i] && probe._due.TryRemove(checkpoints[i].Identity.Id, out var due))
                     {
                         probe.ClaimToCommit.Add(at - due.Claimed);
                         probe.Total.Add(at - due.Due);

@@ -139,12 +139,12 @@ internal sealed class TimerLatenessRecorder : IChannelSender
                 var committedAt = time.GetUtcNow();
                 for (var i = 0; i < checkpoints.Count; i++)
                 {
-                    if (applied[i] && recorder._due.TryRemove(checkpoints[i].State.Id, out var due))
+                    if (applied[i] && recorder._due.TryRemove(checkpoints[i].Identity.Id, out var due))
                     {
                         recorder._committed.Add(committedAt - due);
                         if (recorder.Hop is not null)
                         {
-                            recorder._committedByCustomer[checkpoints[i].State.CustomerId] = committedAt;
+                            recorder._committedByCustomer[checkpoints[i].Identity.CustomerId] = committedAt;
                         }
                     }
                 }

@@ -32,6 +32,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
     // The in-memory outbox takes the dispatcher's results as values (InMemoryEngineStore.Complete): no record per message.
     private readonly InMemoryEngineStore? _memoryOutbox;
+    private readonly bool _checkpointStateRecords;
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
@@ -94,6 +95,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _customers = customers;
         _memoryCustomers = customers as InMemoryCustomerStore;
         _memoryOutbox = outbox as InMemoryEngineStore;
+
+        // A durable store reads each checkpoint's state record: built at once, one record (no change kept beside it).
+        _checkpointStateRecords = _memoryOutbox is null;
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
@@ -547,6 +551,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
 
                 await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
+
+                // Let the batch go now, not when the next one starts: while the shard waits for work, reused lists that
+                // still held the last batch's items and checkpoints (their enrollments and messages) would keep them alive
+                // into the next gen0 collection, which would promote them with the engine's live state.
+                batch.Clear();
+                checkpoints.Clear();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -689,20 +699,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
                 continue;
             }
 
             try
             {
                 var zone = zoneId is { } zoneName ? _zones.GetOrAdd(zoneName, FindZone) ?? journey.Zone : journey.Zone;
-                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now));
+                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One enrollment that cannot run must not stop its shard or come back forever: it fails, visibly.
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
             }
         }
 
@@ -724,7 +734,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 if (applied[i])
                 {
                     anyOutbox |= checkpoints[i].Outbox.Count > 0;
-                    moreWork |= !checkpoints[i].State.IsEnded;
+                    moreWork |= checkpoints[i].Status is EnrollmentStatus.Active or EnrollmentStatus.Waiting;
                     if (handoff is not null)
                     {
                         // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
@@ -737,7 +747,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 }
                 else
                 {
-                    LogStaleCommit(_logger, checkpoints[i].State.Id);
+                    LogStaleCommit(_logger, checkpoints[i].Identity.Id);
                 }
             }
 
@@ -766,7 +776,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             foreach (var checkpoint in checkpoints)
             {
-                converted += checkpoint.State.Status == EnrollmentStatus.Converted ? 1 : 0;
+                converted += checkpoint.Status == EnrollmentStatus.Converted ? 1 : 0;
             }
 
             JourneysTelemetry.Steps.Add(steps);
@@ -952,7 +962,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
                 {
-                    changed.Add(checkpoints[i].State.CustomerId);
+                    changed.Add(checkpoints[i].Identity.CustomerId);
                 }
             }
 

@@ -107,19 +107,24 @@ internal sealed class StepExecutor
     /// <param name="fields">The customer's values by schema slot (defaults applied); update nodes change it in place.</param>
     /// <param name="zone">The customer's time zone, else the journey's.</param>
     /// <param name="now">The current time.</param>
-    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now)
+    /// <param name="stateRecord">
+    /// Build the checkpoint's state record now, for a store that reads <see cref="EnrollmentCheckpoint.State"/> (the durable
+    /// ones): one record, as a checkpoint given its state. Otherwise the checkpoint keeps the run's changed fields and builds
+    /// the record only if something reads it (the in-memory store copies the fields instead).
+    /// </param>
+    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false)
     {
         var run = Rent(journey, item, fields, zone, now);
         run.Run();
-        return run.Finish();
+        return run.Finish(stateRecord);
     }
 
     /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
-    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now)
+    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now, bool stateRecord = false)
     {
         var run = Rent(journey, item, [], TimeZoneInfo.Utc, now);
         run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
-        return run.Finish();
+        return run.Finish(stateRecord);
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
@@ -154,27 +159,25 @@ internal sealed class StepExecutor
     private bool Ended => _status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
     /// <summary>
-    /// The enrollment as the run left it, built once (the only copy of the claimed record). It carries the token a
-    /// commit gives it (the store ignores the state's token and assigns exactly this one), so the store need not copy it again.
+    /// The fields the run set, kept in the checkpoint beside the claimed record (<see cref="EnrollmentCheckpoint.State"/> is
+    /// built from both only when something reads it: the in-memory store copies the fields into its entry instead). The
+    /// state carries the token a commit gives it (the claimed one + 1: the store ignores the state's token and assigns
+    /// exactly this one), and the claimed <see cref="Enrollment.Clicks"/> (the store owns it: counted at publication,
+    /// never written by a commit).
     /// </summary>
-    private Enrollment BuildState() => _initial with
-    {
-        ConcurrencyToken = _initial.ConcurrencyToken + 1,
-        CurrentNodeId = _currentNodeId,
-        Status = _status,
-        WakeAt = _wakeAt,
-        AwaitedEvent = _awaitedEvent,
-        Visit = _visit,
-        UpdatedAt = _now,
-        WakeEvents = _wakeEvents,
-        EventCursor = _eventCursor,
-        NodeEnteredAt = _nodeEnteredAt,
-        NodeState = _nodeState,
-        EndReason = _endReason,
-        MessagesSent = _messagesSent,
-
-        // Clicks stays as claimed: the store owns it (counted at publication, never written by a commit).
-    };
+    private EnrollmentChange BuildChange() => new(
+        _currentNodeId,
+        _status,
+        _wakeAt,
+        _awaitedEvent,
+        _visit,
+        _now,
+        _wakeEvents,
+        _eventCursor,
+        _nodeEnteredAt,
+        _nodeState,
+        _endReason,
+        _messagesSent);
 
     private static T[] Drain<T>(List<T> scratch)
     {
@@ -189,9 +192,12 @@ internal sealed class StepExecutor
     }
 
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
-    private EnrollmentCheckpoint Finish()
+    private EnrollmentCheckpoint Finish(bool stateRecord)
     {
-        var checkpoint = new EnrollmentCheckpoint(BuildState(), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics());
+        var change = BuildChange();
+        var checkpoint = stateRecord
+            ? new EnrollmentCheckpoint(change.ApplyTo(_initial), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics())
+            : new EnrollmentCheckpoint(_initial, change, Drain(_outbox), Drain(_updates), InternStatistics());
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;

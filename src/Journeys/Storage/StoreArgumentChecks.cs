@@ -39,7 +39,7 @@ public static class StoreArgumentChecks
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
-            if (checkpoint?.State is null || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            if (checkpoint is null || !checkpoint.HasState || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
             {
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
             }

@@ -37,6 +37,29 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void A_run_asked_for_its_state_record_builds_the_same_state_the_change_form_builds_when_read()
+    {
+        var run = AbandonedCart(Ana());
+        var item = new WorkItem(run.State, [], T0.AddMinutes(1));
+
+        var kept = StepExecutor.Execute(run.Journey, item, run.Fields, run.Journey.Zone, T0);
+        var built = StepExecutor.Execute(run.Journey, item, run.Fields, run.Journey.Zone, T0, stateRecord: true);
+        var failedKept = StepExecutor.Fail(run.Journey, item, "engine error: X", T0);
+        var failedBuilt = StepExecutor.Fail(run.Journey, item, "engine error: X", T0, stateRecord: true);
+
+        // The engine on the in-memory store keeps the change (its store copies it); on a durable store the record is built once.
+        Assert.True(kept.TryGetChange(out _));
+        Assert.False(built.TryGetChange(out _));
+        Assert.True(failedKept.TryGetChange(out _));
+        Assert.False(failedBuilt.TryGetChange(out _));
+        Assert.Equal(kept.State, built.State);
+        Assert.Equal((EnrollmentStatus.Waiting, "wait-1h", T0.AddHours(1), 2L), (built.State.Status, built.State.CurrentNodeId, built.State.WakeAt, built.State.ConcurrencyToken));
+        Assert.Equal(kept.Statistics, built.Statistics);
+        Assert.Equal(failedKept.State, failedBuilt.State);
+        Assert.Equal((EnrollmentStatus.Failed, "engine error: X"), (failedBuilt.State.Status, failedBuilt.State.EndReason));
+    }
+
+    [Fact]
     public void Runs_on_one_thread_return_only_their_own_results_and_leave_earlier_checkpoints_unchanged()
     {
         var run = AbandonedCart(Ana());

@@ -340,7 +340,9 @@ internal sealed partial class InMemoryEngineStore
             for (var i = 0; i < checkpoints.Count; i++)
             {
                 var checkpoint = checkpoints[i];
-                var state = checkpoint.State;
+
+                // Only the identity is checked here: an executor's checkpoint is not made to build its state record.
+                var state = checkpoint.Identity;
                 if (!_enrollments.TryGetValue(state.Id, out var entry)
                     || entry.ConcurrencyToken != checkpoint.ExpectedToken
                     || !string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
@@ -725,8 +727,17 @@ internal sealed partial class InMemoryEngineStore
         Unslot(entry);
         entry.LeaseOwner = null;
 
-        // Copied into the entry in place: the checkpoint's record is not kept, so it dies young.
-        entry.Set(checkpoint.State, checkpoint.ExpectedToken + 1);
+        // Copied into the entry in place: the checkpoint's record is not kept, so it dies young. An executor's checkpoint
+        // carries the run's changed fields, copied straight in: its state record is never built.
+        if (checkpoint.TryGetChange(out var change))
+        {
+            entry.Set(change, checkpoint.ExpectedToken + 1);
+        }
+        else
+        {
+            entry.Set(checkpoint.State, checkpoint.ExpectedToken + 1);
+        }
+
         if (entry.IsEnded)
         {
             RemoveLive(entry, entry.JourneyId);
@@ -1088,6 +1099,24 @@ internal sealed partial class InMemoryEngineStore
             MessagesSent = state.MessagesSent;
 
             // Clicks is not taken: the store owns it (AddClicksAsync), and the state may predate a click.
+        }
+
+        /// <summary>Takes a run's changed fields (<see cref="Set(Enrollment, long)"/> without the record); the click counter stays.</summary>
+        public void Set(in EnrollmentChange change, long token)
+        {
+            CurrentNodeId = change.CurrentNodeId;
+            Status = change.Status;
+            WakeAt = change.WakeAt;
+            AwaitedEvent = change.AwaitedEvent;
+            Visit = change.Visit;
+            UpdatedAt = change.UpdatedAt;
+            ConcurrencyToken = token;
+            WakeEvents = change.WakeEvents;
+            EventCursor = change.EventCursor;
+            NodeEnteredAt = change.NodeEnteredAt;
+            NodeState = change.NodeState;
+            EndReason = change.EndReason;
+            MessagesSent = change.MessagesSent;
         }
 
         public int GetHeapIndex(int slot) => _heap == 1 + slot ? _heapIndex : -1;

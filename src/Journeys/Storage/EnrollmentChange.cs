@@ -1,0 +1,103 @@
+using Journeys.Model;
+
+namespace Journeys.Storage;
+
+/// <summary>
+/// The fields of an enrollment that a run of the engine sets (everything but its identity, entry time, token and click
+/// counter), kept inside an <see cref="EnrollmentCheckpoint"/> instead of a second <see cref="Enrollment"/> record. Instants
+/// are kept as ticks and offset minutes (10 bytes where a nullable <see cref="DateTimeOffset"/> takes 24), exactly: the
+/// state built from it is equal to the record the run would have built.
+/// </summary>
+internal readonly struct EnrollmentChange
+{
+    // The ticks of a null instant (no DateTimeOffset has them: its ticks are never negative).
+    private const long NoTime = long.MinValue;
+
+    private readonly long _wakeAt;
+    private readonly long _updatedAt;
+    private readonly long _nodeEnteredAt;
+    private readonly short _wakeAtOffset;
+    private readonly short _updatedAtOffset;
+    private readonly short _nodeEnteredAtOffset;
+
+    public EnrollmentChange(
+        string? currentNodeId,
+        EnrollmentStatus status,
+        DateTimeOffset? wakeAt,
+        string? awaitedEvent,
+        int visit,
+        DateTimeOffset updatedAt,
+        EquatableArray<string> wakeEvents,
+        long eventCursor,
+        DateTimeOffset? nodeEnteredAt,
+        int nodeState,
+        string? endReason,
+        int messagesSent)
+    {
+        CurrentNodeId = currentNodeId;
+        Status = status;
+        (_wakeAt, _wakeAtOffset) = Pack(wakeAt);
+        AwaitedEvent = awaitedEvent;
+        Visit = visit;
+        (_updatedAt, _updatedAtOffset) = Pack(updatedAt);
+        WakeEvents = wakeEvents;
+        EventCursor = eventCursor;
+        (_nodeEnteredAt, _nodeEnteredAtOffset) = Pack(nodeEnteredAt);
+        NodeState = nodeState;
+        EndReason = endReason;
+        MessagesSent = messagesSent;
+    }
+
+    public string? CurrentNodeId { get; }
+
+    public EnrollmentStatus Status { get; }
+
+    public DateTimeOffset? WakeAt => Unpack(_wakeAt, _wakeAtOffset);
+
+    public string? AwaitedEvent { get; }
+
+    public int Visit { get; }
+
+    public DateTimeOffset UpdatedAt => Unpack(_updatedAt, _updatedAtOffset)!.Value;
+
+    public EquatableArray<string> WakeEvents { get; }
+
+    public long EventCursor { get; }
+
+    public DateTimeOffset? NodeEnteredAt => Unpack(_nodeEnteredAt, _nodeEnteredAtOffset);
+
+    public int NodeState { get; }
+
+    public string? EndReason { get; }
+
+    public int MessagesSent { get; }
+
+    public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
+
+    /// <summary>
+    /// The claimed record with these changes and the token a commit gives it (the claimed one + 1); identity, entry time
+    /// and <see cref="Enrollment.Clicks"/> stay as claimed.
+    /// </summary>
+    public Enrollment ApplyTo(Enrollment claimed) => claimed with
+    {
+        ConcurrencyToken = claimed.ConcurrencyToken + 1,
+        CurrentNodeId = CurrentNodeId,
+        Status = Status,
+        WakeAt = WakeAt,
+        AwaitedEvent = AwaitedEvent,
+        Visit = Visit,
+        UpdatedAt = UpdatedAt,
+        WakeEvents = WakeEvents,
+        EventCursor = EventCursor,
+        NodeEnteredAt = NodeEnteredAt,
+        NodeState = NodeState,
+        EndReason = EndReason,
+        MessagesSent = MessagesSent,
+    };
+
+    private static (long Ticks, short OffsetMinutes) Pack(DateTimeOffset? time) =>
+        time is { } t ? (t.Ticks, checked((short)t.TotalOffsetMinutes)) : (NoTime, (short)0);
+
+    private static DateTimeOffset? Unpack(long ticks, short offsetMinutes) =>
+        ticks == NoTime ? null : new DateTimeOffset(ticks, TimeSpan.FromMinutes(offsetMinutes));
+}
