@@ -21,8 +21,9 @@ internal sealed partial class PostgreSqlEngineStore
     // or expired rows only (an expired lease is claimable where its row stands); the claim writes only the lease
     // columns, which no index holds, and leaves ready_seq and the timer as they are (the commit replaces them), so the
     // update is HOT when the page has room. Rows of kind 0 are the claimed enrollments (ord, then EnrollmentColumns);
-    // rows of kind 1 the events of their customers after the lowest cursor among them (customer, sequence, name,
-    // properties, time, message id, at ClaimEventOffset).
+    // rows of kind 1 the events of their customers after the lowest cursor among them, and those that refer to a
+    // message of a claimed enrollment (message id '{enrollment:N}/...', for WorkItem.EarlierFeedback) (customer,
+    // sequence, name, properties, time, message id, at ClaimEventOffset).
     private static readonly string ClaimSqlTemplate =
         "WITH t AS (SELECT customer_id, enrollment_id, wake_at FROM {s}.enrollments"
         + " WHERE status = 1 AND wake_at IS NOT NULL AND wake_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)"
@@ -39,8 +40,8 @@ internal sealed partial class PostgreSqlEngineStore
         + " RETURNING p.ord, " + string.Join(", ", EnrollmentColumns.Split(", ").Select(static c => "e." + c)) + ")"
         + " SELECT 0 AS kind, c.*, NULL::text, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::text FROM c"
         + " UNION ALL SELECT 1, " + string.Concat(Enumerable.Repeat("NULL, ", 20)) + "v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id"
-        + " FROM (SELECT customer_id, min(event_cursor) AS cursor FROM c GROUP BY customer_id) m"
-        + " JOIN {s}.events v ON v.customer_id = m.customer_id AND v.sequence > m.cursor";
+        + " FROM (SELECT customer_id, min(event_cursor) AS cursor, array_agg(replace(enrollment_id::text, '-', '') || '/%') AS own FROM c GROUP BY customer_id) m"
+        + " JOIN {s}.events v ON v.customer_id = m.customer_id AND (v.sequence > m.cursor OR v.message_id LIKE ANY (m.own))";
 
     // Sets plan_cache_mode for the rest of the claim's implicit transaction (its batch, one Sync): set_config's
     // is_local, unlike SET LOCAL, gives no warning outside a transaction block. Used by every hot read that is not in
@@ -455,7 +456,9 @@ internal sealed partial class PostgreSqlEngineStore
             for (var i = 0; i < items.Length; i++)
             {
                 var state = claimed[i].State;
-                items[i] = new WorkItem(state, EventsAfter(events, state), now + lease);
+                items[i] = EarlierFeedback(events, state) is { } earlier
+                    ? new WorkItem(state, EventsAfter(events, state), now + lease) { EarlierFeedback = earlier }
+                    : new WorkItem(state, EventsAfter(events, state), now + lease);
             }
 
             return items;
@@ -677,6 +680,29 @@ internal sealed partial class PostgreSqlEngineStore
                 FieldJson.Read(reader.GetString(offset + 3), StringComparer.Ordinal),
                 reader.GetFieldValue<DateTimeOffset>(offset + 4),
                 reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))));
+    }
+
+    /// <summary>
+    /// The customer's events at or before <paramref name="state"/>'s cursor that refer to one of its own messages
+    /// (<see cref="WorkItem.EarlierFeedback"/>), or null when there are none.
+    /// </summary>
+    private static List<SequencedEvent>? EarlierFeedback(Dictionary<string, List<SequencedEvent>> events, Enrollment state)
+    {
+        if (!events.TryGetValue(state.CustomerId, out var list))
+        {
+            return null;
+        }
+
+        List<SequencedEvent>? earlier = null;
+        foreach (var e in list)
+        {
+            if (e.Sequence <= state.EventCursor && WorkItem.IsOwnMessage(e.Event.MessageId, state.Id))
+            {
+                (earlier ??= []).Add(e);
+            }
+        }
+
+        return earlier;
     }
 
     private static IReadOnlyList<SequencedEvent> EventsAfter(Dictionary<string, List<SequencedEvent>> events, Enrollment state)

@@ -136,7 +136,10 @@ internal sealed partial class SqliteEngineStore
             var events = EventsAfter(session, states);
             foreach (var state in states)
             {
-                claimed.Add(new WorkItem(state, events?.GetValueOrDefault(state.CustomerId) is { } inbox ? After(inbox, state.EventCursor) : [], expiresAt));
+                var inbox = events?.GetValueOrDefault(state.CustomerId);
+                claimed.Add(inbox is null
+                    ? new WorkItem(state, [], expiresAt)
+                    : new WorkItem(state, After(inbox, state.EventCursor), expiresAt) { EarlierFeedback = EarlierFeedback(inbox, state) ?? [] });
             }
 
             return (IReadOnlyList<WorkItem>)claimed;

@@ -108,8 +108,9 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
     }
 
     /// <summary>
-    /// The retained events after the lowest cursor of <paramref name="states"/>, by customer, oldest first: one
-    /// statement for a claimed batch. Null when there are none.
+    /// The retained events after the lowest cursor of <paramref name="states"/>, and the retained events with a message id
+    /// (for <see cref="WorkItem.EarlierFeedback"/>), by customer, oldest first: one statement for a claimed batch. Null
+    /// when there are none.
     /// </summary>
     private static Dictionary<string, List<SequencedEvent>>? EventsAfter(SqliteSession session, List<Enrollment> states)
     {
@@ -124,7 +125,7 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
             lowest = Math.Min(lowest, state.EventCursor);
         }
 
-        var command = session.Command("SELECT customer_id, seq, name, time, message_id, properties FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) AND seq > $cursor ORDER BY customer_id, seq");
+        var command = session.Command("SELECT customer_id, seq, name, time, message_id, properties FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) AND (seq > $cursor OR message_id IS NOT NULL) ORDER BY customer_id, seq");
         command.Parameters.AddWithValue("$customers", SqliteValues.JsonArray(states, static s => s.CustomerId));
         command.Parameters.AddWithValue("$cursor", lowest);
         using var reader = command.ExecuteReader();
@@ -148,6 +149,24 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// The events of <paramref name="inbox"/> (oldest first) at or before <paramref name="state"/>'s cursor that refer to
+    /// one of its own messages (<see cref="WorkItem.EarlierFeedback"/>), or null when there are none.
+    /// </summary>
+    private static List<SequencedEvent>? EarlierFeedback(List<SequencedEvent> inbox, Enrollment state)
+    {
+        List<SequencedEvent>? earlier = null;
+        for (var i = 0; i < inbox.Count && inbox[i].Sequence <= state.EventCursor; i++)
+        {
+            if (WorkItem.IsOwnMessage(inbox[i].Event.MessageId, state.Id))
+            {
+                (earlier ??= []).Add(inbox[i]);
+            }
+        }
+
+        return earlier;
     }
 
     /// <summary>The events of <paramref name="inbox"/> (oldest first) with a sequence above <paramref name="cursor"/>.</summary>

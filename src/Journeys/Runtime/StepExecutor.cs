@@ -604,10 +604,21 @@ internal sealed class StepExecutor
 
     /// <summary>
     /// A click on a correlated message can race ahead of the wait that expects it (the message is sent as soon as the
-    /// send is committed): look at the events this run has already passed over.
+    /// send is committed): look at the events this run has already passed over, and at the feedback on this
+    /// enrollment's own messages that earlier runs passed over (<see cref="WorkItem.EarlierFeedback"/>: a run woken by
+    /// another event, such as a goal event that did not convert, moves the cursor past a click it could not use).
     /// </summary>
     private bool FindEarlierMatch(CompiledWait wait, out int next)
     {
+        var earlier = _item.EarlierFeedback;
+        for (var i = 0; i < earlier.Count; i++)
+        {
+            if (Matches(wait, earlier[i].Event, out next))
+            {
+                return true;
+            }
+        }
+
         for (var i = 0; i < _nextEvent; i++)
         {
             if (Matches(wait, _item.Events[i].Event, out next))

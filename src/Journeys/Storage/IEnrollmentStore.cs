@@ -56,7 +56,10 @@ public interface IEnrollmentStore
     /// <param name="maxItems">The most to claim.</param>
     /// <param name="lease">How long the claim holds.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The claimed work, with the customer's retained events newer than each enrollment's cursor, in order.</returns>
+    /// <returns>
+    /// The claimed work, with the customer's retained events newer than each enrollment's cursor, in order, and the
+    /// retained ones at or before it that refer to the enrollment's own messages (<see cref="WorkItem.EarlierFeedback"/>).
+    /// </returns>
     ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default);
 
     /// <summary>

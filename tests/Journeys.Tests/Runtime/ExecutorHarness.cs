@@ -57,7 +57,9 @@ internal sealed class ExecutorHarness
     public EnrollmentCheckpoint Run(DateTimeOffset now)
     {
         var pending = _events.Where(e => e.Sequence > State.EventCursor).ToList();
-        var checkpoint = StepExecutor.Execute(Journey, new WorkItem(State, pending, now.AddMinutes(1)), Fields, Journey.Zone, now);
+        var earlier = _events.Where(e => e.Sequence <= State.EventCursor && WorkItem.IsOwnMessage(e.Event.MessageId, State.Id)).ToList();
+        var item = new WorkItem(State, pending, now.AddMinutes(1)) { EarlierFeedback = earlier };
+        var checkpoint = StepExecutor.Execute(Journey, item, Fields, Journey.Zone, now);
         Assert.Equal(State.ConcurrencyToken, checkpoint.ExpectedToken);
         State = checkpoint.State with { ConcurrencyToken = State.ConcurrencyToken + 1 };
         Outbox.AddRange(checkpoint.Outbox);

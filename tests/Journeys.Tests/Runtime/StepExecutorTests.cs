@@ -175,6 +175,56 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void A_correlated_wait_matches_a_click_that_a_run_woken_by_a_goal_event_which_did_not_convert_passed_over()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase", Condition.Gt("amount", 100))
+            .Steps(p => p.Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName"), id: "push")
+                .Delay(TimeSpan.FromHours(1), id: "delay")
+                .WaitForEvent("click", TimeSpan.FromDays(1), w => w
+                    .CorrelatedTo("push")
+                    .OnEvent(c => c.Exit("clicked", id: "clicked"))
+                    .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait"))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(), T0);
+        run.Run(T0);
+        var push = run.Outbox.Single().Message;
+
+        run.Publish("click", T0.AddMinutes(10), messageId: push.MessageId);
+        run.Publish("purchase", T0.AddMinutes(20), properties: ("amount", 5));
+        run.Run(T0.AddMinutes(20));
+        Assert.Equal((EnrollmentStatus.Waiting, "delay"), (run.State.Status, run.State.CurrentNodeId));
+
+        // The timer's run has no new event: the click comes as the enrollment's earlier feedback.
+        run.Run(T0.AddHours(1));
+        Assert.Equal((EnrollmentStatus.Exited, "clicked"), (run.State.Status, run.State.CurrentNodeId));
+        Assert.Equal(0, run.Count("ignored", StatisticCounter.Entered));
+    }
+
+    [Fact]
+    public void Earlier_feedback_is_not_handled_again_as_a_new_event()
+    {
+        // A click that a run passed over comes back as earlier feedback: only a correlated wait looks at it, a
+        // retargeting node that converts on any click does not take it as a new one.
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase", Condition.Gt("amount", 100))
+            .Steps(p => p.Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName"), id: "push")
+                .Delay(TimeSpan.FromHours(1), id: "delay")
+                .Retargeting("click", TimeSpan.FromDays(1), r => r
+                    .OnConverted(c => c.Exit("converted", id: "converted"))
+                    .OnExhausted(x => x.Exit("exhausted", id: "exhausted")), id: "retarget"))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(), T0);
+        run.Run(T0);
+        run.Publish("click", T0.AddMinutes(10), messageId: run.Outbox.Single().Message.MessageId);
+        run.Publish("purchase", T0.AddMinutes(20), properties: ("amount", 5));
+        run.Run(T0.AddMinutes(20));
+        Assert.Equal((EnrollmentStatus.Waiting, "delay"), (run.State.Status, run.State.CurrentNodeId));
+
+        run.Run(T0.AddHours(1));
+        Assert.Equal((EnrollmentStatus.Waiting, "retarget"), (run.State.Status, run.State.CurrentNodeId));
+        Assert.Equal(0, run.Count("retarget", StatisticCounter.Converted));
+    }
+
+    [Fact]
     public void A_goal_reached_before_the_first_step_converts_without_sending()
     {
         var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase", Condition.Gt("amount", 10))

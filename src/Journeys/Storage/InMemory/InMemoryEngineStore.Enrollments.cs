@@ -755,7 +755,9 @@ internal sealed partial class InMemoryEngineStore
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
         _leases.Add(entry);
-        return new WorkItem(entry.State, EventsAfter(entry), expiresAt);
+        return EarlierFeedback(entry) is { } earlier
+            ? new WorkItem(entry.State, EventsAfter(entry), expiresAt) { EarlierFeedback = earlier }
+            : new WorkItem(entry.State, EventsAfter(entry), expiresAt);
     }
 
     // Puts an unleased, unslotted enrollment where claims find it.
@@ -864,6 +866,30 @@ internal sealed partial class InMemoryEngineStore
         var events = inbox.Events;
         var first = FirstAfter(events, state.EventCursor);
         return first == events.Count ? Array.Empty<SequencedEvent>() : events.GetRange(first, events.Count - first);
+    }
+
+    /// <summary>
+    /// The retained events at or before the entry's cursor that refer to one of its own messages
+    /// (<see cref="WorkItem.EarlierFeedback"/>), or null when there are none (the common case: nothing is allocated).
+    /// </summary>
+    private List<SequencedEvent>? EarlierFeedback(EnrollmentEntry state)
+    {
+        if (!_inboxes.TryGetValue(state.CustomerId, out var inbox))
+        {
+            return null;
+        }
+
+        var events = inbox.Events;
+        List<SequencedEvent>? earlier = null;
+        for (var i = 0; i < events.Count && events[i].Sequence <= state.EventCursor; i++)
+        {
+            if (WorkItem.IsOwnMessage(events[i].Event.MessageId, state.Id))
+            {
+                (earlier ??= []).Add(events[i]);
+            }
+        }
+
+        return earlier;
     }
 
     // The index of the first event with a sequence above the cursor (events are in sequence order).
