@@ -45,8 +45,8 @@ public abstract partial class EngineStoreContractTests
         Assert.All(due, w => Assert.Empty(w.Events));
         var dueA = Assert.Single(due, w => w.Enrollment.Id == a.EnrollmentId);
         var dueB = Assert.Single(due, w => w.Enrollment.Id == b.EnrollmentId);
-        Assert.Equal([ownA], dueA.EarlierFeedback.Select(e => e.Event));
-        Assert.Equal([ownB], dueB.EarlierFeedback.Select(e => e.Event));
+        Assert.Equal([(ownA.Name, ownA.MessageId, ownA.Time)], dueA.EarlierFeedback.Select(e => (e.Event.Name, e.Event.MessageId, e.Event.Time)));
+        Assert.Equal([(ownB.Name, ownB.MessageId, ownB.Time)], dueB.EarlierFeedback.Select(e => (e.Event.Name, e.Event.MessageId, e.Event.Time)));
         Assert.All(due, w => Assert.All(w.EarlierFeedback, e => Assert.True(e.Sequence <= w.Enrollment.EventCursor)));
     }
 
