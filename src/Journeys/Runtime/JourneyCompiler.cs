@@ -24,6 +24,37 @@ internal static class JourneyCompiler
 
         int Target(string? id) => id is null ? -1 : indexById[id];
 
+        // Whether the node can be reached again from itself (a journey is small: a walk per correlated wait).
+        bool OnLoop(int start)
+        {
+            var seen = new bool[journey.Nodes.Count];
+            var pending = new Stack<int>();
+            pending.Push(start);
+            while (pending.Count > 0)
+            {
+                foreach (var edge in journey.Nodes[pending.Pop()].GetEdges())
+                {
+                    if (edge.Target is null || !indexById.TryGetValue(edge.Target, out var next))
+                    {
+                        continue;
+                    }
+
+                    if (next == start)
+                    {
+                        return true;
+                    }
+
+                    if (!seen[next])
+                    {
+                        seen[next] = true;
+                        pending.Push(next);
+                    }
+                }
+            }
+
+            return false;
+        }
+
         CompiledTemplate Template(CampaignReference reference)
         {
             campaigns.TryGet(reference.CampaignId, out var campaign);
@@ -52,7 +83,8 @@ internal static class JourneyCompiler
                     n.CorrelatedNodeId,
                     n.PropertyCondition,
                     [.. n.Branches.Select(b => b.Condition)],
-                    [.. n.Branches.Select(b => Target(b.Target))]),
+                    [.. n.Branches.Select(b => Target(b.Target))],
+                    n.CorrelatedNodeId is { } correlated && OnLoop(indexById[correlated])),
                 RandomSplitNode n => new CompiledSplit(n.Id, i, Thresholds(n.Paths), [.. n.Paths.Select(p => Target(p.Next))], StableHash.Seed(journey.Id, n.Id)),
                 RetargetingNode n => new CompiledRetargeting(
                     n.Id,

@@ -610,7 +610,9 @@ internal sealed class StepExecutor
     /// </summary>
     private bool FindEarlierMatch(CompiledWait wait, out int next)
     {
-        var earlier = _item.EarlierFeedback;
+        // Not for a send node on a loop: its earlier rounds' messages share the prefix, and their clicks may have been
+        // taken already by an earlier round's wait.
+        var earlier = wait.CorrelatedNodeRepeats ? [] : _item.EarlierFeedback;
         for (var i = 0; i < earlier.Count; i++)
         {
             if (Matches(wait, earlier[i].Event, out next))

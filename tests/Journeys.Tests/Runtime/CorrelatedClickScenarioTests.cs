@@ -103,6 +103,34 @@ public sealed class CorrelatedClickScenarioTests : IAsyncLifetime
         Assert.Equal(0, _host.Count("j", "clicked", StatisticCounter.Exited));
     }
 
+    [Fact]
+    public async Task On_a_loop_a_later_round_s_wait_does_not_take_the_click_an_earlier_round_took()
+    {
+        // push -> wait for a click on it -> (clicked) an hour's pause -> push again. The second round's wait must wait for
+        // a click on the second push: the first click, taken by the first round, shares the node's message-id prefix.
+        await ActivateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Push, "tips", id: "push")
+                .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
+                    .CorrelatedTo("push")
+                    .OnEvent(c => c.Delay(TimeSpan.FromHours(1), id: "pause").GoTo("push"))
+                    .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait"))
+            .Build());
+
+        await _host.Manager.PublishAsync([new CustomerEvent(Customer, "go", [], T0)]);
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 1, "the first push");
+        EngineHost.Eventually(() => _host.Count("j", "wait", StatisticCounter.Entered) == 1, "the first wait");
+        await _host.Manager.PublishAsync([new CustomerEvent(Customer, FeedbackEvents.Clicked, [], T0.AddMinutes(10), _host.Push.Messages.Single().MessageId)]);
+        EngineHost.Eventually(() => _host.Count("j", "pause", StatisticCounter.Entered) == 1, "the pause after the first click");
+
+        _host.Advance(TimeSpan.FromHours(1));
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 2, "the second push");
+        EngineHost.Eventually(() => _host.Count("j", "wait", StatisticCounter.Entered) == 2, "the second wait");
+        _host.Advance(TimeSpan.FromDays(2));
+        EngineHost.Eventually(() => _host.Count("j", "ignored", StatisticCounter.Exited) == 1, "the second wait's timeout");
+        Assert.Equal(1, _host.Count("j", "pause", StatisticCounter.Entered));
+        Assert.Equal(2, _host.Push.Messages.Count);
+    }
+
     private async Task ActivateAsync(JourneyDefinition journey)
     {
         await _host.Manager.CreateAsync(journey);
