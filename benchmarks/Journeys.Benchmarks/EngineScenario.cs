@@ -169,9 +169,15 @@ internal sealed class EngineScenario : IAsyncDisposable
         report?.Invoke("activate (validate, compile, enroll)", watch.Elapsed);
         if (waitForSends && _sends is not null)
         {
-            // The last message comes after every enrollment's completion (see SendCompletion); the statistics are read
-            // once after the run by whoever checks it (VerifyCompletedAsync).
+            // The last message comes after every enrollment's completion (see SendCompletion). The engine records a send
+            // (its statistic, the outbox entry let go) after the sender returned, per dispatched batch, so the run ends
+            // when the statistics show it, as before: they are read from the signal on (every follow-up has reached the
+            // sender by then, so the reads cannot touch the lateness), usually once or a few times, not through the run.
             await WaitForSignalAsync(_sends.Completed);
+            await WaitAsync(
+                static s => Math.Min(2 * s.Get(StatisticCounter.Completed), s.Get("send-welcome", StatisticCounter.Sent) + s.Get("send-follow-up", StatisticCounter.Sent)),
+                2L * Customers,
+                "every enrollment completed and every send recorded, after the last message reached the sender");
             report?.Invoke("activate → all messages sent", watch.Elapsed);
             return;
         }

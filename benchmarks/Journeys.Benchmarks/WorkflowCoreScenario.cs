@@ -107,6 +107,11 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
             throw new InvalidOperationException($"WorkflowCore: {_instanceIds.Count} instances started for {_customers.Length} customers.");
         }
 
+        if (_completion.PersistedComplete != _customers.Length)
+        {
+            throw new InvalidOperationException($"WorkflowCore: the end-of-run signal saw {_completion.PersistedComplete} instances persisted as complete for {_customers.Length} customers.");
+        }
+
         var instances = new List<WorkflowInstance>(_instanceIds.Count);
         foreach (var id in _instanceIds)
         {
