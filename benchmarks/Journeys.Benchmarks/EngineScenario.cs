@@ -24,10 +24,12 @@ internal sealed class EngineScenario : IAsyncDisposable
     private readonly IHostedService[] _hosted;
     private readonly IJourneyManager _manager;
     private readonly string _journeyId;
+    private readonly SendCompletion? _sends;
 
-    private EngineScenario(ServiceProvider services, IHostedService[] hosted, string journeyId, int customers)
+    private EngineScenario(ServiceProvider services, IHostedService[] hosted, string journeyId, int customers, SendCompletion? sends)
     {
         _services = services;
+        _sends = sends;
         _hosted = hosted;
         _manager = services.GetRequiredService<IJourneyManager>();
         _journeyId = journeyId;
@@ -45,6 +47,16 @@ internal sealed class EngineScenario : IAsyncDisposable
     /// and <c>breakdown</c> set it (<c>JOURNEYS_BENCH_FIXED_POLL=1</c> turns it off there, for an A/B of the harness).
     /// </summary>
     public bool PacedPolling { get; set; }
+
+    /// <summary>
+    /// How often a wait on <see cref="SendCompletion"/> looks at the statistics for failed enrollments and the timeout while
+    /// the signal has not come: 5 s, longer than a whole delay run (~1.05 s), so a correct run reads no statistics at all
+    /// before it ends and a failed one is reported within seconds, not at the 5-minute timeout.
+    /// </summary>
+    public static readonly TimeSpan SignalWatchdog = TimeSpan.FromSeconds(5);
+
+    /// <summary>The end-of-run signal when started with <c>signalSends</c> (the peer comparison): its count of messages, for checks after the run.</summary>
+    public SendCompletion? Sends => _sends;
 
     /// <summary>Statistics polls made by the waits (the harness's own load on the engine).</summary>
     public int Polls { get; private set; }
@@ -84,6 +96,11 @@ internal sealed class EngineScenario : IAsyncDisposable
     /// <param name="configureServices">Changes the services after <c>AddJourneys</c> (for example a store decorator).</param>
     /// <param name="configureJourneys">Changes the Journeys registration inside <c>AddJourneys</c> (for example <c>UseSqlite</c>).</param>
     /// <param name="sender">The sender of both channels: <see cref="NullChannelSender"/> unless given (for example <see cref="TimerLatenessRecorder"/>, which notes when the follow-up is sent).</param>
+    /// <param name="signalSends">
+    /// Wrap the sender in a <see cref="SendCompletion"/>, and have <see cref="RunAsync"/> with <c>waitForSends</c> wait for its
+    /// signal instead of polling the statistics (the peer comparison and <c>lateness-probe</c>: the harness then allocates
+    /// nothing and wakes no thread while the engine runs).
+    /// </param>
     public static async Task<EngineScenario> StartAsync(
         int customers,
         int shardCount,
@@ -91,9 +108,12 @@ internal sealed class EngineScenario : IAsyncDisposable
         TimeSpan? delayAfterWelcome = null,
         Action<IServiceCollection>? configureServices = null,
         Action<IJourneysBuilder>? configureJourneys = null,
-        IChannelSender? sender = null)
+        IChannelSender? sender = null,
+        bool signalSends = false)
     {
         sender ??= NullChannelSender.Instance;
+        var sends = signalSends ? new SendCompletion(customers, sender) : null;
+        sender = sends ?? sender;
         var watch = Stopwatch.StartNew();
         var services = new ServiceCollection();
         services.AddJourneys(j =>
@@ -131,7 +151,7 @@ internal sealed class EngineScenario : IAsyncDisposable
         }
 
         report?.Invoke("start engine", watch.Elapsed);
-        return new EngineScenario(provider, hosted, journey.Id, customers);
+        return new EngineScenario(provider, hosted, journey.Id, customers, sends);
     }
 
     /// <summary>Activates the journey (enrolling every customer) and waits until all enrollments completed.</summary>
@@ -147,6 +167,21 @@ internal sealed class EngineScenario : IAsyncDisposable
         }
 
         report?.Invoke("activate (validate, compile, enroll)", watch.Elapsed);
+        if (waitForSends && _sends is not null)
+        {
+            // The last message comes after every enrollment's completion (see SendCompletion). The engine records a send
+            // (its statistic, the outbox entry let go) after the sender returned, per dispatched batch, so the run ends
+            // when the statistics show it, as before: they are read from the signal on (every follow-up has reached the
+            // sender by then, so the reads cannot touch the lateness), usually once or a few times, not through the run.
+            await WaitForSignalAsync(_sends.Completed);
+            await WaitAsync(
+                static s => Math.Min(2 * s.Get(StatisticCounter.Completed), s.Get("send-welcome", StatisticCounter.Sent) + s.Get("send-follow-up", StatisticCounter.Sent)),
+                2L * Customers,
+                "every enrollment completed and every send recorded, after the last message reached the sender");
+            report?.Invoke("activate → all messages sent", watch.Elapsed);
+            return;
+        }
+
         await WaitAsync(s => s.Get(StatisticCounter.Completed), Customers, "every enrollment completed");
         report?.Invoke("activate → all completed", watch.Elapsed);
         if (waitForSends)
@@ -158,6 +193,25 @@ internal sealed class EngineScenario : IAsyncDisposable
 
     public async Task<JourneyStatistics> GetStatisticsAsync() => await _manager.GetStatisticsAsync(_journeyId);
 
+    /// <summary>
+    /// After a run (not timed): one statistics read, every enrollment completed, none failed, every customer's two messages
+    /// sent (and, with <c>signalSends</c>, each reached the sender exactly once); throws otherwise.
+    /// </summary>
+    public async Task VerifyCompletedAsync()
+    {
+        var statistics = await _manager.GetStatisticsAsync(_journeyId);
+        var n = Customers;
+        if (statistics.Get(StatisticCounter.Completed) != n || statistics.Get(StatisticCounter.Failed) != 0
+            || statistics.Get("send-welcome", StatisticCounter.Sent) != n || statistics.Get("send-follow-up", StatisticCounter.Sent) != n
+            || _sends is { } sends && (sends.Distinct != 2 * n || sends.Duplicates != 0))
+        {
+            throw new InvalidOperationException(
+                $"Journeys: completed {statistics.Get(StatisticCounter.Completed)}, failed {statistics.Get(StatisticCounter.Failed)}, welcome sent {statistics.Get("send-welcome", StatisticCounter.Sent)}, follow-up sent {statistics.Get("send-follow-up", StatisticCounter.Sent)}"
+                + (_sends is null ? "" : $", messages at the sender {_sends.Distinct} distinct and {_sends.Duplicates} again")
+                + $"; expected {n} completed and sent, 0 failed.");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var service in _hosted)
@@ -166,6 +220,39 @@ internal sealed class EngineScenario : IAsyncDisposable
         }
 
         await _services.DisposeAsync();
+    }
+
+    private async Task WaitForSignalAsync(Task signal)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await SignalOrWatchdogAsync(signal))
+        {
+            var statistics = await _manager.GetStatisticsAsync(_journeyId);
+            Polls++;
+            if (statistics.Get(StatisticCounter.Failed) > 0)
+            {
+                throw new InvalidOperationException($"{statistics.Get(StatisticCounter.Failed)} enrollments failed while waiting for every message sent.");
+            }
+
+            if (deadline.Elapsed > Timeout)
+            {
+                throw new TimeoutException($"Timed out after {Timeout} waiting for every message sent (completed {statistics.Get(StatisticCounter.Completed)} of {Customers}, {_sends!.Distinct} of {2 * Customers} messages at the sender).");
+            }
+        }
+
+        await signal;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="signal"/> at most <see cref="SignalWatchdog"/>: true when it completed. The watchdog's timer
+    /// is cancelled when the signal wins, so no timer of a finished run fires inside a later one.
+    /// </summary>
+    internal static async Task<bool> SignalOrWatchdogAsync(Task signal)
+    {
+        using var watchdog = new CancellationTokenSource();
+        var first = await Task.WhenAny(signal, Task.Delay(SignalWatchdog, watchdog.Token)).ConfigureAwait(false);
+        await watchdog.CancelAsync().ConfigureAwait(false);
+        return first == signal;
     }
 
     private async Task WaitAsync(Func<JourneyStatistics, long> progress, long target, string what)

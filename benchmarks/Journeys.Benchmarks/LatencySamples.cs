@@ -19,6 +19,18 @@ internal sealed class LatencySamples
         }
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="more"/> samples beyond those kept, so that adding them while a run is measured does
+    /// not grow the list (the harness allocates nothing in the measured part; called when a recorder is made).
+    /// </summary>
+    public void Reserve(int more)
+    {
+        lock (_lock)
+        {
+            _milliseconds.EnsureCapacity(_milliseconds.Count + more);
+        }
+    }
+
     public void Add(TimeSpan lateness)
     {
         lock (_lock)

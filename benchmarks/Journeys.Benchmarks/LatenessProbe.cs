@@ -54,8 +54,12 @@ internal static class LatenessProbe
         var dueBatchSizes = new List<int>();
         var resumedBatch = new LatencySamples();
         var inboxWait = new LatencySamples();
-        using var listener = ResumedBatchListener(resumedBatch, inboxWait);
-        using var batchCost = new BatchCostListener();
+        // JOURNEYS_PROBE_BARE=1: the delay runs with the peer benchmark's harness only (its TimerLatenessRecorder and
+        // SendCompletion, plus ResumedStreamGc's notes): none of the probe's own store decorator, meter and activity
+        // listeners (an Activity per batch) or hop samples, which allocate inside the run and so move its gen0 collection.
+        var bare = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_BARE") == "1";
+        using var listener = bare ? null : ResumedBatchListener(resumedBatch, inboxWait);
+        using var batchCost = bare ? null : new BatchCostListener();
         long claimCpu = 0, claimBytes = 0, claimedDue = 0, dueClaims = 0;
         var fixedCost = new LatencySamples();
         var phases = new Dictionary<string, LatencySamples>(StringComparer.Ordinal);
@@ -88,14 +92,18 @@ internal static class LatenessProbe
             {
                 var runSent = new LatencySamples();
                 var runHop = new LatencySamples();
-                var recorder = TimerLatenessRecorder.WithSends(new LatencySamples(), runSent);
-                recorder.Hop = runHop;
-                recorder.MeasuresCost = true;
+                var recorder = TimerLatenessRecorder.WithSends(customers, new LatencySamples(), runSent);
+                recorder.Hop = bare ? null : runHop;
+                recorder.MeasuresCost = !bare;
                 var streamGc = new ResumedStreamGc();
                 recorder.StreamGc = streamGc;
-                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: delay, sender: recorder, configureServices: s =>
+                var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: delay, sender: recorder, signalSends: true, configureServices: s =>
                 {
-                    probe.Decorate(s);
+                    if (!bare)
+                    {
+                        probe.Decorate(s);
+                    }
+
                     recorder.DecorateStore(s);
                     if (double.TryParse(Environment.GetEnvironmentVariable("JOURNEYS_PROBE_WAKE_LEAD_MS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var lead))
                     {
@@ -104,7 +112,7 @@ internal static class LatenessProbe
                 });
                 try
                 {
-                    batchCost.Recording = run >= skip;
+                    batchCost?.Recording = run >= skip;
                     var delayCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
                     if (collectBeforeDelayRun)
@@ -134,24 +142,27 @@ internal static class LatenessProbe
 
                     await scenario.RunAsync(waitForSends: true);
                     sampler?.Pause();
+                    var runBytes = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
+                    var runGcs = (GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
+                    await scenario.VerifyCompletedAsync();
                     if (run >= skip)
                     {
-                        delayRunBytes.Add(GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore);
+                        delayRunBytes.Add(runBytes);
                         dispatcherRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat") - dispatcherCpu) / 100));
                         pumpRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ") - pumpCpu) / 100));
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
                         jitDuringKept += System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
                         gcPause.Add(GC.GetTotalPauseDuration() - pause);
-                        gcCounts.Add((GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2));
+                        gcCounts.Add(runGcs);
                         sent.AddRange(runSent.Snapshot());
-                        streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim (the probe's bookkeeping left out) ({streamGc.ClaimerAllocation().Threads} threads)"));
+                        streamLines.Add(string.Create(CultureInfo.InvariantCulture, $"  run {run + 1}: due → follow-up sent p50 {runSent.Percentile(50):N1} ms, p99 {runSent.Percentile(99):N1} ms; resumed stream: gen0 {streamGc.Gen0} (gen1 {streamGc.Gen1}), pause {streamGc.Pause.TotalMilliseconds:N1} ms, allocated {streamGc.Allocated / (double)customers:N0} B per resumed customer (all threads), of which the sending threads {streamGc.SenderAllocation().PerFollowUp:N0} B per customer ({streamGc.SenderAllocation().Threads} threads), the claiming thread {streamGc.ClaimerAllocation().PerItem:N0} B per due timer after its first claim (the probe's bookkeeping left out) ({streamGc.ClaimerAllocation().Threads} threads); harness statistics reads {scenario.Polls}"));
                         hop.AddRange(runHop.Snapshot());
                         gcWindows.Add((streamGc.CollectionIndices.After, streamGc.CollectionIndices.UpTo, string.Create(CultureInfo.InvariantCulture, $"run {run + 1} resumed stream (p99 {runSent.Percentile(99):N1} ms)")));
                     }
                 }
                 finally
                 {
-                    batchCost.Recording = false;
+                    batchCost?.Recording = false;
                     await scenario.DisposeAsync();
                 }
             }
@@ -169,7 +180,7 @@ internal static class LatenessProbe
                 }
             }
 
-            var noDelay = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, Phase);
+            var noDelay = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, Phase, signalSends: true);
             try
             {
                 // As BenchmarkDotNet does between an iteration's setup and its timed invocation.
@@ -185,6 +196,8 @@ internal static class LatenessProbe
                     fixedCost.Add(watch.Elapsed);
                     cpu.Add(Process.GetCurrentProcess().TotalProcessorTime - processor);
                 }
+
+                await noDelay.VerifyCompletedAsync();
             }
             finally
             {
@@ -230,7 +243,7 @@ internal static class LatenessProbe
         Console.WriteLine($"  per item of a batch (start → commit ÷ items): first pass {Micro(FirstPassPerItem)}; resumed {Micro(ResumedPerItem)}");
         Console.WriteLine($"  per item of its store commit: first pass {Micro(FirstPassCommitPerItem)}; resumed {Micro(ResumedCommitPerItem)}");
         Console.WriteLine("  shard batches' thread CPU and allocation per committed item (delay runs; the probe's own bookkeeping left out):");
-        foreach (var line in batchCost.Describe())
+        foreach (var line in batchCost?.Describe() ?? [])
         {
             Console.WriteLine(line);
         }

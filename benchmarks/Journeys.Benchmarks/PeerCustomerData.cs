@@ -31,4 +31,7 @@ public sealed class PeerCustomerData
 
     /// <summary>When the follow-up step (the send after the delay) called the channel sender.</summary>
     public DateTimeOffset? FollowUpSentAt { get; set; }
+
+    /// <summary>1 once the harness saw the instance persisted as complete (<see cref="WorkflowCoreCompletion"/>): counted once.</summary>
+    internal int PersistedComplete;
 }

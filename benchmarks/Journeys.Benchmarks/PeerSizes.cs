@@ -50,7 +50,7 @@ internal static class PeerSizes
         var watch = Stopwatch.StartNew();
         if (journeys)
         {
-            var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount);
+            var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, signalSends: true);
             try
             {
                 var setup = watch.Elapsed;

@@ -389,7 +389,7 @@ public class PostgreSqlStoreBenchmarks
                 CheckpointCounter.Decorate(services, checkpoints);
                 if (lateness is not null)
                 {
-                    TimerLatenessRecorder.Decorate(services, lateness);
+                    TimerLatenessRecorder.Decorate(services, lateness, customers);
                 }
 
                 var provider = services.BuildServiceProvider();

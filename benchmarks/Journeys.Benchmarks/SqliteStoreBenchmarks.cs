@@ -166,7 +166,7 @@ public class SqliteStoreBenchmarks
                 CheckpointCounter.Decorate(services, _checkpoints);
                 if (delay is not null)
                 {
-                    TimerLatenessRecorder.Decorate(services, _invocationLateness);
+                    TimerLatenessRecorder.Decorate(services, _invocationLateness, customers);
                 }
             }).GetAwaiter().GetResult();
     }

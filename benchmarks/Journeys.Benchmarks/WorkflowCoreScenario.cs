@@ -13,7 +13,9 @@ namespace Journeys.Benchmarks;
 /// lock providers, tuned for throughput as its options allow: <c>UseMaxConcurrentWorkflows</c> = cores,
 /// <c>UsePollInterval</c> as given, <c>UseIdleTime</c> 1 ms (the dispatcher's back-off when all workers are busy;
 /// default 100 ms), and the search-index and life-cycle-event consumers off (nothing here reads them). A fresh host per
-/// run: its in-memory persistence keeps instances in a list that every step searches, so it must start empty.
+/// run: its in-memory persistence keeps instances in a list that every step searches, so it must start empty. The run's
+/// end is signalled by its persistence (<see cref="WorkflowCoreCompletion"/>), not polled; the instances are read back only
+/// in <see cref="VerifyAsync"/>, after the timed part.
 /// </summary>
 internal sealed class WorkflowCoreScenario : IAsyncDisposable
 {
@@ -26,16 +28,22 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
     private readonly PeerSteps _steps;
     private readonly Customer[] _customers;
     private readonly List<string> _instanceIds;
+    private readonly WorkflowCoreCompletion _completion;
     private Exception? _stepError;
 
-    private WorkflowCoreScenario(ServiceProvider services, IWorkflowHost host, PeerSteps steps, Customer[] customers)
+    private WorkflowCoreScenario(ServiceProvider services, IWorkflowHost host, PeerSteps steps, Customer[] customers, WorkflowCoreCompletion completion)
     {
         _services = services;
         _host = host;
         _steps = steps;
         _customers = customers;
+        _completion = completion;
         _instanceIds = new List<string>(customers.Length);
-        _host.OnStepError += (workflow, step, exception) => Interlocked.CompareExchange(ref _stepError, exception, null);
+        _host.OnStepError += (workflow, step, exception) =>
+        {
+            Interlocked.CompareExchange(ref _stepError, exception, null);
+            completion.Fail(new InvalidOperationException($"WorkflowCore step {step.Id} of instance {workflow.Id} failed.", exception));
+        };
     }
 
     /// <summary>The poll interval used: 100 ms, the shortest the comparison treats as sensible (see RESULTS.md).</summary>
@@ -46,8 +54,10 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        var completion = new WorkflowCoreCompletion(customers.Length);
         services.AddWorkflow(o =>
         {
+            o.UsePersistence(completion.Wrap);
             o.UseMaxConcurrentWorkflows(Environment.ProcessorCount);
             o.UsePollInterval(PollInterval);
             o.UseIdleTime(TimeSpan.FromMilliseconds(1));
@@ -59,10 +69,14 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
         var steps = new PeerSteps(delay, TimeProvider.System);
         host.Registry.RegisterWorkflow(new PeerWorkflow(steps));
         host.Start();
-        return new WorkflowCoreScenario(provider, host, steps, customers);
+        return new WorkflowCoreScenario(provider, host, steps, customers, completion);
     }
 
-    /// <summary>Starts one instance per customer and waits until every instance is persisted as complete.</summary>
+    /// <summary>
+    /// Starts one instance per customer and waits until every instance is persisted as complete: for the persistence's
+    /// signal, with a look at the step errors and the timeout every <see cref="EngineScenario.SignalWatchdog"/> (the same
+    /// wait as the Journeys side's; a step error ends it at once).
+    /// </summary>
     public async Task RunAsync()
     {
         foreach (var customer in _customers)
@@ -72,27 +86,12 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
         }
 
         var deadline = Stopwatch.StartNew();
-        while (_steps.Finished < _customers.Length)
+        while (!await EngineScenario.SignalOrWatchdogAsync(_completion.Completed).ConfigureAwait(false))
         {
-            ThrowIfFailed(deadline, "every instance ran its last step");
-            await Task.Delay(1).ConfigureAwait(false);
-        }
-
-        // The last step ran; an instance is complete once WorkflowCore persisted it. GetWorkflowInstance reads under the
-        // provider's lock (its multi-id read enumerates outside it, racing the workers still persisting).
-        var pending = 0;
-        while (pending < _instanceIds.Count)
-        {
-            var instance = await _host.PersistenceStore.GetWorkflowInstance(_instanceIds[pending]).ConfigureAwait(false);
-            if (instance.Status == WorkflowStatus.Complete)
-            {
-                pending++;
-                continue;
-            }
-
             ThrowIfFailed(deadline, "every instance persisted as complete");
-            await Task.Delay(1).ConfigureAwait(false);
         }
+
+        await _completion.Completed.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -106,6 +105,11 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
         if (_instanceIds.Count != _customers.Length)
         {
             throw new InvalidOperationException($"WorkflowCore: {_instanceIds.Count} instances started for {_customers.Length} customers.");
+        }
+
+        if (_completion.PersistedComplete != _customers.Length)
+        {
+            throw new InvalidOperationException($"WorkflowCore: the end-of-run signal saw {_completion.PersistedComplete} instances persisted as complete for {_customers.Length} customers.");
         }
 
         var instances = new List<WorkflowInstance>(_instanceIds.Count);
@@ -166,7 +170,7 @@ internal sealed class WorkflowCoreScenario : IAsyncDisposable
 
         if (deadline.Elapsed > Timeout)
         {
-            throw new TimeoutException($"WorkflowCore: timed out after {Timeout} waiting for: {what} ({_steps.Finished} of {_customers.Length} finished).");
+            throw new TimeoutException($"WorkflowCore: timed out after {Timeout} waiting for: {what} ({_steps.Finished} of {_customers.Length} ran their last step, {_completion.PersistedComplete} persisted as complete).");
         }
     }
 }
