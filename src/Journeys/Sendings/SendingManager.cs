@@ -249,7 +249,9 @@ internal sealed partial class SendingManager(
         long Send(StatisticCounter counter) => stats.Get(SendingJourneys.SendNodeId, counter);
 
         var enrolled = Audience(StatisticCounter.Left);
-        var cancelled = stats.Get(StatisticCounter.Cancelled);
+        // At the send node: enrollments cancelled before their send ran (they start there) and messages a stop withdrew
+        // from the outbox (their enrollments had completed), so each customer the stop kept from the message once.
+        var cancelled = Send(StatisticCounter.Cancelled);
         var sent = Send(StatisticCounter.Sent);
         var failed = Send(StatisticCounter.Failed);
         var capped = Send(StatisticCounter.Capped);
