@@ -605,13 +605,14 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
-    /// <remarks>One transaction: the matching active and waiting rows (leased ones too) are locked, cancelled with the next token and their lease cleared, and counted.</remarks>
+    /// <remarks>One transaction: the matching active and waiting rows (leased ones too) are locked, cancelled with the next token and their lease cleared, and counted; then the outbox rows matching the same filters are deleted (leased ones too).</remarks>
     public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reason);
         return database.InTransactionAsync("cancel enrollments", async (connection, transaction, token) =>
         {
             var deltas = new List<StatisticDelta>();
+            var cancelledAt = new HashSet<(Guid, string)>();
             var count = 0;
             using (var command = database.Command(connection, transaction, """
                 WITH c AS (
@@ -622,7 +623,7 @@ internal sealed partial class PostgreSqlEngineStore
                     UPDATE {s}.enrollments e SET status = 6, current_node = NULL, wake_at = NULL, awaited_event = NULL, updated_at = $4, token = e.token + 1,
                         end_reason = $5, lease_owner = NULL, lease_expires_at = NULL, ready_seq = NULL
                     FROM c WHERE e.customer_id = c.customer_id AND e.enrollment_id = c.enrollment_id)
-                SELECT journey_id, version, current_node FROM c
+                SELECT journey_id, version, current_node, enrollment_id FROM c
                 """))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = (object?)journeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
@@ -639,8 +640,39 @@ internal sealed partial class PostgreSqlEngineStore
                     deltas.Add(new StatisticDelta(journey, journeyVersion, null, StatisticCounter.Cancelled));
                     if (!reader.IsDBNull(2))
                     {
-                        deltas.Add(new StatisticDelta(journey, journeyVersion, reader.GetString(2), StatisticCounter.Cancelled));
+                        var node = reader.GetString(2);
+                        deltas.Add(new StatisticDelta(journey, journeyVersion, node, StatisticCounter.Cancelled));
+                        cancelledAt.Add((reader.GetGuid(3), node));
                     }
+                }
+            }
+
+            // The outbox messages matching the same filters, leased ones included; each counts at its node unless its
+            // enrollment was cancelled at that node just above. The enrollments' row locks are held, so a commit of
+            // theirs cannot add messages behind this statement.
+            using (var command = database.Command(connection, transaction, """
+                DELETE FROM {s}.outbox WHERE ($1::text IS NULL OR journey_id = $1) AND ($2::int IS NULL OR journey_version = $2) AND ($3::text IS NULL OR customer_id = $3)
+                RETURNING journey_id, journey_version, node_id, enrollment_id
+                """))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)journeyId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = version is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+                command.Parameters.Add(new NpgsqlParameter { Value = (object?)customerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    if (reader.IsDBNull(0) || reader.IsDBNull(2))
+                    {
+                        continue;
+                    }
+
+                    var node = reader.GetString(2);
+                    if (!reader.IsDBNull(3) && cancelledAt.Contains((reader.GetGuid(3), node)))
+                    {
+                        continue;
+                    }
+
+                    deltas.Add(new StatisticDelta(reader.GetString(0), reader.GetInt32(1), node, StatisticCounter.Cancelled));
                 }
             }
 

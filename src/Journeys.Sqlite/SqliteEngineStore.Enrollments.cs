@@ -346,14 +346,15 @@ internal sealed partial class SqliteEngineStore
     /// <inheritdoc />
     /// <remarks>
     /// Like the in-memory store: active and waiting enrollments (leased ones too) become cancelled with the next
-    /// token; each adds 1 to the Cancelled counter of its journey version and of the node it was at. One transaction.
+    /// token; each adds 1 to the Cancelled counter of its journey version and of the node it was at. The outbox rows
+    /// matching the same filters are deleted in the same transaction (leased ones too).
     /// </remarks>
     public async ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reason);
-        return await _database.WriteAsync("cancel enrollments", (journeyId, version, customerId, reason, now), static (session, s) =>
+        return await _database.WriteAsync("cancel enrollments", (this, journeyId, version, customerId, reason, now), static (session, s) =>
         {
-            var (journeyId, version, customerId, reason, now) = s;
+            var (store, journeyId, version, customerId, reason, now) = s;
             var select = customerId is not null
                 ? session.Command("SELECT customer_id, id, journey_id, version, node_id, token FROM enrollments WHERE customer_id = $customer AND status < 2")
                 : journeyId is not null
@@ -399,6 +400,43 @@ internal sealed partial class SqliteEngineStore
                 if (target.Node is { } node)
                 {
                     statistics.Add(new StatisticDelta(target.Journey, target.Version, node, StatisticCounter.Cancelled));
+                }
+            }
+
+            // The outbox messages matching the same filters, leased ones included; each counts at its node unless its
+            // enrollment was cancelled at that node just above.
+            var cancelledAt = new HashSet<(Guid, string)>();
+            foreach (var target in targets)
+            {
+                if (target.Node is { } node)
+                {
+                    cancelledAt.Add((new Guid(target.Id, bigEndian: true), node));
+                }
+            }
+
+            var drop = session.Command("""
+                DELETE FROM outbox WHERE ($journey IS NULL OR journey_id = $journey) AND ($version IS NULL OR journey_version = $version) AND ($customer IS NULL OR customer_id = $customer)
+                RETURNING message_id, journey_id, journey_version, node_id, enrollment_id
+                """);
+            drop.Parameters.AddWithValue("$journey", (object?)journeyId ?? DBNull.Value);
+            drop.Parameters.AddWithValue("$version", version is { } v ? v : DBNull.Value);
+            drop.Parameters.AddWithValue("$customer", (object?)customerId ?? DBNull.Value);
+            using (var reader = drop.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    store._claimedMessages.Remove(reader.GetString(0));
+                    if (SqliteValues.NullableText(reader, 1) is not { } journey || SqliteValues.NullableText(reader, 3) is not { } node)
+                    {
+                        continue;
+                    }
+
+                    if (!reader.IsDBNull(4) && cancelledAt.Contains((SqliteValues.Id(reader, 4), node)))
+                    {
+                        continue;
+                    }
+
+                    statistics.Add(new StatisticDelta(journey, reader.GetInt32(2), node, StatisticCounter.Cancelled));
                 }
             }
 

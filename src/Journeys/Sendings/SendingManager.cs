@@ -151,8 +151,8 @@ internal sealed partial class SendingManager(
     }
 
     /// <summary>
-    /// Enrolls the audience in batches, counting each batch's outcomes under the audience pseudo node, and checks
-    /// between batches whether the sending was stopped. The pass is marked complete (Completed = 1) at the end.
+    /// Enrolls the audience in batches, counting each batch's outcomes under the audience pseudo node; a stop ends the
+    /// pass (see <see cref="EnrollBatchAsync"/>). The pass is marked complete (Completed = 1) at the end.
     /// </summary>
     private async ValueTask EnrollAsync(CompiledJourney journey, IAsyncEnumerable<string> ids, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
     {
@@ -162,18 +162,18 @@ internal sealed partial class SendingManager(
             batch.Add(id);
             if (batch.Count == EnrollBatch)
             {
-                await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false);
-                batch.Clear();
-                if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
+                if (!await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
+
+                batch.Clear();
             }
         }
 
-        if (batch.Count > 0)
+        if (batch.Count > 0 && !await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false))
         {
-            await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
@@ -184,8 +184,18 @@ internal sealed partial class SendingManager(
         await statistics.AddAsync([Audience(journey, StatisticCounter.Completed, 1)], cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask EnrollBatchAsync(CompiledJourney journey, List<string> batch, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enrolls one batch unless the sending was stopped, and checks again after it (as the journey manager's
+    /// activation does): enrollments the batch created while a stop ran, after the stop's cancel, are cancelled as the
+    /// stop would have cancelled them, before the engine is told about them. False when the pass must end.
+    /// </summary>
+    private async ValueTask<bool> EnrollBatchAsync(CompiledJourney journey, List<string> batch, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
     {
+        if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>(batch.Count);
         long unknown = 0;
@@ -203,12 +213,21 @@ internal sealed partial class SendingManager(
         }
 
         long created = 0;
+        var stopped = false;
         if (requests.Count > 0)
         {
             var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
             foreach (var outcome in outcomes)
             {
                 created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+            }
+
+            // The stop saves the stopped status before it cancels: seen here, its cancel may have run before this
+            // batch's enrollments existed; not seen, its cancel runs after them and takes them.
+            stopped = await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false);
+            if (stopped && created > 0)
+            {
+                await enrollments.CancelAsync(journey.Id, null, null, "sending stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
 
             engine.NotifyWork();
@@ -225,6 +244,7 @@ internal sealed partial class SendingManager(
                 Audience(journey, StatisticCounter.Failed, unknown),
             ],
             cancellationToken).ConfigureAwait(false);
+        return !stopped;
     }
 
     private static StatisticDelta Audience(CompiledJourney journey, StatisticCounter counter, long amount) =>
@@ -249,7 +269,9 @@ internal sealed partial class SendingManager(
         long Send(StatisticCounter counter) => stats.Get(SendingJourneys.SendNodeId, counter);
 
         var enrolled = Audience(StatisticCounter.Left);
-        var cancelled = stats.Get(StatisticCounter.Cancelled);
+        // At the send node: enrollments cancelled before their send ran (they start there) and messages a stop withdrew
+        // from the outbox (their enrollments had completed), so each customer the stop kept from the message once.
+        var cancelled = Send(StatisticCounter.Cancelled);
         var sent = Send(StatisticCounter.Sent);
         var failed = Send(StatisticCounter.Failed);
         var capped = Send(StatisticCounter.Capped);

@@ -131,7 +131,23 @@ public interface IEnrollmentStore
     /// <param name="cancellationToken">Cancels the enumeration.</param>
     IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels the active and waiting enrollments of a journey (one version, or all when <paramref name="version"/> is null), or of a customer when <paramref name="customerId"/> is given.</summary>
+    /// <summary>
+    /// Cancels the active and waiting enrollments of a journey (one version, or all when <paramref name="version"/> is
+    /// null), or of a customer when <paramref name="customerId"/> is given, and removes the outbox messages matching the
+    /// same filters (by the message's journey, version and customer), atomically with the cancellation: a failed call
+    /// changes neither.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The messages go whether their enrollment is cancelled by this call or ended already (a send at the end of a path
+    /// completes its enrollment in the commit that queues the message): pending ones, ones held for quiet hours, a retry
+    /// or an open circuit, and ones leased to a dispatcher. A message a dispatcher already holds (claimed, or handed over
+    /// by its commit) may still go out; its result is then ignored like any result for a message that is gone, so it
+    /// neither fails nor comes back. Each removed message adds 1 to the Cancelled counter of its node (not of the journey
+    /// version, which counts enrollments), unless its enrollment is cancelled by this call while at that same node
+    /// (which counts there already).
+    /// </para>
+    /// </remarks>
     /// <param name="journeyId">The journey, or <see langword="null"/> for every journey.</param>
     /// <param name="version">The version, or <see langword="null"/> for all.</param>
     /// <param name="customerId">Only this customer's enrollments, or <see langword="null"/> for all customers.</param>

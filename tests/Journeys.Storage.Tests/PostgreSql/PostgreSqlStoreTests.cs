@@ -1,3 +1,4 @@
+using Journeys.Messaging;
 using Journeys.PostgreSql;
 using Journeys.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,37 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         var stored = Assert.Single(await a.Store.GetByCustomerAsync("c1"));
         Assert.Equal("b-node", stored.CurrentNodeId);
         Assert.Equal(claimedByA.Enrollment.ConcurrencyToken + 1, stored.ConcurrencyToken);
+    }
+
+    [Fact]
+    public async Task A_cancel_that_fails_in_the_database_leaves_the_enrollments_and_their_messages_whole()
+    {
+        var (database, store) = Host();
+        await database.EnsureInitializedAsync(default);
+        var request = Request("a");
+        await store.EnrollAsync([request]);
+        var claimed = Assert.Single(await store.ClaimAsync("engine", T0, 10, TimeSpan.FromMinutes(1)));
+        var waiting = claimed.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "delay", WakeAt = T0.AddDays(1) };
+        var held = new OutboxMessage(new OutboundMessage("held", "key:held", Channel.Email, "campaign", "a", "body", "j", 1, "send"), request.EnrollmentId, T0.AddHours(8));
+        Assert.True(Assert.Single(await store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, claimed.Enrollment.ConcurrencyToken, [held], [], [])])));
+
+        // The cancel's last statement (the outbox delete) fails: the enrollment update before it must not stay.
+        await ExecuteAsync($"""
+            CREATE FUNCTION {_schema}.simulated_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated outbox fault'; END $$;
+            CREATE TRIGGER simulated_fault BEFORE DELETE ON {_schema}.outbox FOR EACH ROW EXECUTE FUNCTION {_schema}.simulated_fault();
+            """);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.CancelAsync("j", null, null, "journey stopped", T0).AsTask());
+
+        Assert.Contains("simulated outbox fault", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(EnrollmentStatus.Waiting, Assert.Single(await store.GetByCustomerAsync("a")).Status);
+        Assert.Equal(T0.AddHours(8), await ((IOutboxStore)store).GetNextDueAsync());
+        Assert.Equal(0, (await store.GetAsync("j", null)).Get(StatisticCounter.Cancelled));
+
+        await ExecuteAsync($"DROP TRIGGER simulated_fault ON {_schema}.outbox");
+        Assert.Equal(1, await store.CancelAsync("j", null, null, "journey stopped", T0));
+        Assert.Null(await ((IOutboxStore)store).GetNextDueAsync());
+        Assert.Equal(1, (await store.GetAsync("j", null)).Get("send", StatisticCounter.Cancelled));
     }
 
     [Fact]

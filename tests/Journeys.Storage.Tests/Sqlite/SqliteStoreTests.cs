@@ -233,6 +233,37 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cancel_that_fails_in_the_database_leaves_the_enrollments_and_their_messages_whole()
+    {
+        await using var stores = _file.Stores(_time);
+        await stores.Enrollments.EnrollAsync([Request("a")]);
+        var claimed = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0, 10, Lease));
+        var waiting = claimed.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "delay", WakeAt = T0.AddDays(1) };
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [Message("held", claimed.Enrollment) with { DueAt = T0.AddHours(8) }], [], [])])));
+        using (var connection = _file.Connect())
+        {
+            // The cancel's last statement (the outbox delete) fails: the enrollment update before it must not stay.
+            Execute(connection, "CREATE TRIGGER simulated_fault BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END;");
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => stores.Enrollments.CancelAsync("j", null, null, "journey stopped", T0).AsTask());
+
+        Assert.Contains("disk I/O error (simulated)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(EnrollmentStatus.Waiting, Assert.Single(await stores.Enrollments.GetByCustomerAsync("a")).Status);
+        Assert.Equal(T0.AddHours(8), await stores.Outbox.GetNextDueAsync());
+        Assert.Equal(0, (await stores.Statistics.GetAsync("j", null)).Get(StatisticCounter.Cancelled));
+
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, "DROP TRIGGER simulated_fault");
+        }
+
+        Assert.Equal(1, await stores.Enrollments.CancelAsync("j", null, null, "journey stopped", T0));
+        Assert.Null(await stores.Outbox.GetNextDueAsync());
+        Assert.Equal(1, (await stores.Statistics.GetAsync("j", null)).Get("send", StatisticCounter.Cancelled));
+    }
+
+    [Fact]
     public async Task A_broken_background_checkpointer_is_logged_once_the_writer_checkpoints_instead_and_disposing_does_not_throw()
     {
         var logs = new WarningLog();

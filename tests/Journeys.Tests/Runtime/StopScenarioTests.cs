@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
+using Journeys.Sendings;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,6 +71,39 @@ public sealed class StopScenarioTests
     }
 
     [Fact]
+    public async Task A_stop_while_a_sending_enrolls_a_batch_cancels_that_batch_and_enrolls_no_more()
+    {
+        // The stop runs (and cancels what it finds: nothing) just before the first batch of 1,000 reaches the store.
+        // Created unleased (no intake leases), the batch waits for the engine to be told: the sending's own check must
+        // cancel it first.
+        await using var host = await Host.StartAsync(customerCount: 1_500, o => o.IntakeLeaseLimit = 0);
+        host.Enrollments.BeforeEnroll = () => host.Sendings.StopAsync("s").AsTask();
+
+        var status = await host.Sendings.SendToListAsync(new SendingRequest("hello") { SendingId = "s" }, Ids.ToAsyncEnumerable());
+
+        var states = await host.StatesAsync("sending:s", Ids);
+        Assert.Equal(
+            (1_000, 0), // cancelled, enrolled after the stop
+            (states.Take(1_000).Count(s => s is [{ Status: EnrollmentStatus.Cancelled, EndReason: "sending stopped" }]), states.Skip(1_000).Count(s => s.Length > 0)));
+        Assert.Equal((SendingState.Stopped, 1_000, 1_000, 0), (status.State, status.Progress.Enrolled, status.Progress.Cancelled, status.Progress.Pending));
+    }
+
+    [Fact]
+    public async Task A_stop_between_a_sendings_batches_keeps_the_last_batch_out()
+    {
+        // 1,500 customers: a full batch, then the stop while the scan reads the rest, then what would be the last batch.
+        await using var host = await Host.StartAsync(customerCount: 1_500);
+        host.Customers.AfterScanning(1_200, () => host.Sendings.StopAsync("s").AsTask());
+
+        var status = await host.Sendings.SendToAllAsync(new SendingRequest("hello") { SendingId = "s" });
+
+        var states = await host.StatesAsync("sending:s", Ids);
+        Assert.Equal(1_000, states.Count(s => s.Length > 0));
+        Assert.All(states.Where(s => s.Length > 0), s => Assert.True(s is [{ Status: EnrollmentStatus.Cancelled } or { Status: EnrollmentStatus.Completed }]));
+        Assert.Equal((SendingState.Stopped, 1_000, 0), (status.State, status.Progress.Enrolled, status.Progress.Pending));
+    }
+
+    [Fact]
     public async Task Stopping_with_drain_ends_intake_and_lets_waiting_enrollments_finish()
     {
         await using var host = await EngineHost.StartAsync(T0);
@@ -110,11 +144,13 @@ public sealed class StopScenarioTests
 
         public IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
 
+        public ISendingManager Sendings => _services.GetRequiredService<ISendingManager>();
+
         public HookedEnrollments Enrollments => _services.GetRequiredService<HookedEnrollments>();
 
         public HookedCustomers Customers => _services.GetRequiredService<HookedCustomers>();
 
-        public static async Task<Host> StartAsync(int customerCount = 0)
+        public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null)
         {
             var time = new FakeTimeProvider(T0);
             var services = new ServiceCollection();
@@ -128,7 +164,11 @@ public sealed class StopScenarioTests
             services.AddJourneys(j => j
                 .AddSender(Channel.Push, new RecordingChannelSender())
                 .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
-                .Configure(o => o.ShardCount = 2));
+                .Configure(o =>
+                {
+                    o.ShardCount = 2;
+                    configure?.Invoke(o);
+                }));
             var provider = services.BuildServiceProvider();
             var customers = provider.GetRequiredService<InMemoryCustomerStore>();
             await customers.UpsertAsync([.. Ids.Take(customerCount).Select(id => new Customer(id))]);

@@ -527,7 +527,8 @@ internal sealed partial class InMemoryEngineStore
     /// Active and waiting enrollments (leased ones too) become <see cref="EnrollmentStatus.Cancelled"/> with no current
     /// node, timer or awaited event, the reason as <see cref="Enrollment.EndReason"/>, <paramref name="now"/> as
     /// <see cref="Enrollment.UpdatedAt"/> and the next token, so a later commit of the old token is refused. Each adds 1 to
-    /// the Cancelled counter of its journey version and of the node it was at.
+    /// the Cancelled counter of its journey version and of the node it was at. The outbox messages matching the same
+    /// filters go with them, leased ones included (see <see cref="IEnrollmentStore.CancelAsync"/>), in the same step.
     /// </remarks>
     public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -576,9 +577,12 @@ internal sealed partial class InMemoryEngineStore
                 }
             }
 
-            // The cancellation's counters become visible together (the statistics lock is taken inside the store lock).
+            // The cancellation's counters become visible together (the statistics lock is taken inside the store lock),
+            // and its outbox messages go in the same step (the outbox lock sits between the two).
+            lock (_outboxLock)
             lock (_statisticsLock)
             {
+                DropOutboxLocked(journeyId, version, customerId, targets);
                 foreach (var entry in targets)
                 {
                     Unslot(entry);

@@ -217,6 +217,67 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
+    // CancelAsync's part (the caller holds the store, outbox and statistics locks): removes every message matching the
+    // filters, leased ones included (a late result for one is then ignored), and counts each at its node as Cancelled
+    // unless its enrollment is cancelled at that same node by this call (that enrollment counts there already). A scan
+    // of the outbox: stops and customer deletions are rare, and the queue is rebuilt only when one of its entries went.
+    private void DropOutboxLocked(string? journeyId, int? version, string? customerId, List<EnrollmentEntry> cancelled)
+    {
+        List<OutboxEntry>? dropped = null;
+        foreach (var entry in _outbox.Values)
+        {
+            var message = entry.Message.Message;
+            if ((journeyId is null || string.Equals(message.JourneyId, journeyId, StringComparison.Ordinal))
+                && (version is null || message.JourneyVersion == version)
+                && (customerId is null || string.Equals(message.CustomerId, customerId, StringComparison.Ordinal)))
+            {
+                (dropped ??= []).Add(entry);
+            }
+        }
+
+        if (dropped is null)
+        {
+            return;
+        }
+
+        HashSet<(Guid, string)>? cancelledAt = null;
+        foreach (var enrollment in cancelled)
+        {
+            if (enrollment.CurrentNodeId is { } node)
+            {
+                (cancelledAt ??= []).Add((enrollment.Id, node));
+            }
+        }
+
+        var queued = false;
+        foreach (var entry in dropped)
+        {
+            var message = entry.Message.Message;
+            _outbox.Remove(message.MessageId);
+            queued |= !_outboxDue.Contains(entry) && !_outboxLeases.Contains(entry);
+            _outboxDue.Remove(entry);
+            _outboxLeases.Remove(entry);
+            entry.LeaseOwner = null;
+            if (message.JourneyId is { } journey && message.NodeId is { } node
+                && !(entry.Message.EnrollmentId is { } id && cancelledAt is not null && cancelledAt.Contains((id, node))))
+            {
+                AddStatisticLocked(new StatisticDelta(journey, message.JourneyVersion, node, StatisticCounter.Cancelled));
+            }
+        }
+
+        if (queued)
+        {
+            for (var count = _outboxQueue.Count; count > 0; count--)
+            {
+                var entry = _outboxQueue.Dequeue();
+                if (_outbox.TryGetValue(entry.Message.Message.MessageId, out var kept) && ReferenceEquals(kept, entry))
+                {
+                    _outboxQueue.Enqueue(entry);
+                }
+            }
+        }
+    }
+
     // A committed message's entry (its id already in the map) where claims find it, in arrival order.
     private void PlaceOutboxLocked(OutboxEntry entry)
     {
