@@ -18,7 +18,15 @@ public sealed class SendPolicyScenarioTests
         // 23:00 in Madrid (UTC+2 in May): inside 22:00-08:00.
         await using var host = await EngineHost.StartAsync(
             new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) },
+            o =>
+            {
+                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
+
+                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
+                // engine lease would look expired then while the dispatcher still has it (it would send it after the
+                // clock jumps).
+                o.LeaseDuration = TimeSpan.FromDays(1);
+            },
             timeZone: "Europe/Madrid");
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
@@ -44,7 +52,15 @@ public sealed class SendPolicyScenarioTests
         // 23:00 in Madrid: both journeys' pushes to the same customer are held until 08:00 local; "night" stops meanwhile.
         await using var host = await EngineHost.StartAsync(
             new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) },
+            o =>
+            {
+                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
+
+                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
+                // engine lease would look expired then while the dispatcher still has it (it would send it after the
+                // clock jumps).
+                o.LeaseDuration = TimeSpan.FromDays(1);
+            },
             timeZone: "Europe/Madrid");
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
@@ -80,7 +96,15 @@ public sealed class SendPolicyScenarioTests
     {
         await using var host = await EngineHost.StartAsync(
             new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) },
+            o =>
+            {
+                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
+
+                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
+                // engine lease would look expired then while the dispatcher still has it (it would send it after the
+                // clock jumps).
+                o.LeaseDuration = TimeSpan.FromDays(1);
+            },
             timeZone: "Europe/Madrid");
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
@@ -98,7 +122,11 @@ public sealed class SendPolicyScenarioTests
         Assert.Equal(0, host.Count("night", "push", StatisticCounter.Cancelled));
     }
 
-    /// <summary>Leases to "test" the messages held until <paramref name="dueAt"/> that are back in the store, adding them to <paramref name="held"/>; how many so far.</summary>
+    /// <summary>
+    /// Leases to "test" the messages held until <paramref name="dueAt"/> that are back in the store, adding them to
+    /// <paramref name="held"/>; how many so far. The engine's <c>LeaseDuration</c> must reach past <paramref name="dueAt"/>:
+    /// the claim is made as of then, and would otherwise also take messages the dispatcher still holds.
+    /// </summary>
     internal static int HeldCount(IOutboxStore outbox, DateTimeOffset dueAt, List<OutboxMessage> held)
     {
         held.AddRange(outbox.ClaimAsync("test", dueAt, 100, TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult());
