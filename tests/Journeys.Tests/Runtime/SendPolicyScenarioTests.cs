@@ -16,18 +16,7 @@ public sealed class SendPolicyScenarioTests
     public async Task A_message_due_in_quiet_hours_is_held_until_they_end_in_the_customers_time_zone()
     {
         // 23:00 in Madrid (UTC+2 in May): inside 22:00-08:00.
-        await using var host = await EngineHost.StartAsync(
-            new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o =>
-            {
-                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
-
-                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
-                // engine lease would look expired then while the dispatcher still has it (it would send it after the
-                // clock jumps).
-                o.LeaseDuration = TimeSpan.FromDays(1);
-            },
-            timeZone: "Europe/Madrid");
+        await using var host = await StartAtNightInMadridAsync();
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
 
@@ -50,18 +39,7 @@ public sealed class SendPolicyScenarioTests
     public async Task A_push_held_for_quiet_hours_is_not_sent_after_its_journey_stops_and_counts_as_cancelled()
     {
         // 23:00 in Madrid: both journeys' pushes to the same customer are held until 08:00 local; "night" stops meanwhile.
-        await using var host = await EngineHost.StartAsync(
-            new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o =>
-            {
-                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
-
-                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
-                // engine lease would look expired then while the dispatcher still has it (it would send it after the
-                // clock jumps).
-                o.LeaseDuration = TimeSpan.FromDays(1);
-            },
-            timeZone: "Europe/Madrid");
+        await using var host = await StartAtNightInMadridAsync();
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
         await host.Manager.CreateAsync(Push("other"));
@@ -94,18 +72,7 @@ public sealed class SendPolicyScenarioTests
     [Fact]
     public async Task A_push_held_for_quiet_hours_is_still_sent_after_its_journey_stops_with_drain()
     {
-        await using var host = await EngineHost.StartAsync(
-            new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o =>
-            {
-                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
-
-                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
-                // engine lease would look expired then while the dispatcher still has it (it would send it after the
-                // clock jumps).
-                o.LeaseDuration = TimeSpan.FromDays(1);
-            },
-            timeZone: "Europe/Madrid");
+        await using var host = await StartAtNightInMadridAsync();
         await host.Manager.CreateAsync(Push("night"));
         await host.Manager.ActivateAsync("night");
         await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
@@ -121,6 +88,22 @@ public sealed class SendPolicyScenarioTests
         Assert.Equal("night", Assert.Single(host.Push.Messages).JourneyId);
         Assert.Equal(0, host.Count("night", "push", StatisticCounter.Cancelled));
     }
+
+    /// <summary>
+    /// An engine at 21:00 UTC, 23:00 for its customers in Madrid (UTC+2 in May), inside quiet hours 22:00-08:00 local
+    /// (08:00 is 06:00 UTC the next day).
+    /// </summary>
+    internal static Task<EngineHost> StartAtNightInMadridAsync() => EngineHost.StartAsync(
+        new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
+        o =>
+        {
+            o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
+
+            // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose engine
+            // lease would look expired then while the dispatcher still has it (it would send it after the clock jumps).
+            o.LeaseDuration = TimeSpan.FromDays(1);
+        },
+        timeZone: "Europe/Madrid");
 
     /// <summary>
     /// Leases to "test" the messages held until <paramref name="dueAt"/> that are back in the store, adding them to

@@ -239,18 +239,7 @@ public sealed class SendingScenarioTests
     public async Task Stopping_a_sending_withdraws_its_messages_held_for_quiet_hours_and_counts_them_cancelled()
     {
         // 23:00 in Madrid: all 40 pushes are held until 08:00 local (06:00 UTC).
-        await using var host = await EngineHost.StartAsync(
-            new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
-            o =>
-            {
-                o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
-
-                // Longer than the 9 hours to 08:00: HeldCount claims as of 08:00, and must not take a message whose
-                // engine lease would look expired then while the dispatcher still has it (it would send it after the
-                // clock jumps).
-                o.LeaseDuration = TimeSpan.FromDays(1);
-            },
-            timeZone: "Europe/Madrid");
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
         var outbox = host.Services.GetRequiredService<IOutboxStore>();
         var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
         await host.Sendings.SendToAllAsync(Tips("night"));
