@@ -24,14 +24,7 @@ public sealed class CorrelatedClickScenarioTests : IAsyncLifetime
     [Fact]
     public async Task A_click_during_a_delay_is_matched_by_the_wait_after_it_when_a_goal_event_that_does_not_convert_woke_the_enrollment()
     {
-        await ActivateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase", Condition.Gt("amount", 100))
-            .Steps(p => p.Send(Channel.Push, "tips", id: "push")
-                .Delay(TimeSpan.FromHours(1), id: "delay")
-                .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
-                    .CorrelatedTo("push")
-                    .OnEvent(c => c.Exit("clicked", id: "clicked"))
-                    .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait"))
-            .Build());
+        await ActivateAsync(PushDelayCorrelatedWait());
 
         await _host.Manager.PublishAsync([new CustomerEvent(Customer, "go", [], T0)]);
         EngineHost.Eventually(() => _host.Push.Messages.Count == 1, "the push");
@@ -77,14 +70,7 @@ public sealed class CorrelatedClickScenarioTests : IAsyncLifetime
     [Fact]
     public async Task A_correlated_wait_does_not_take_a_click_on_a_message_of_another_enrollment_of_the_customer()
     {
-        await ActivateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase", Condition.Gt("amount", 100))
-            .Steps(p => p.Send(Channel.Push, "tips", id: "push")
-                .Delay(TimeSpan.FromHours(1), id: "delay")
-                .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
-                    .CorrelatedTo("push")
-                    .OnEvent(c => c.Exit("clicked", id: "clicked"))
-                    .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait"))
-            .Build());
+        await ActivateAsync(PushDelayCorrelatedWait());
 
         await _host.Manager.PublishAsync([new CustomerEvent(Customer, "go", [], T0)]);
         EngineHost.Eventually(() => _host.Count("j", "delay", StatisticCounter.Entered) == 1, "the delay");
@@ -130,6 +116,16 @@ public sealed class CorrelatedClickScenarioTests : IAsyncLifetime
         Assert.Equal(1, _host.Count("j", "pause", StatisticCounter.Entered));
         Assert.Equal(2, _host.Push.Messages.Count);
     }
+
+    // push -> an hour's delay -> a wait for a click on the push; a purchase over 100 is the goal.
+    private static JourneyDefinition PushDelayCorrelatedWait() => JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase", Condition.Gt("amount", 100))
+        .Steps(p => p.Send(Channel.Push, "tips", id: "push")
+            .Delay(TimeSpan.FromHours(1), id: "delay")
+            .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromDays(1), w => w
+                .CorrelatedTo("push")
+                .OnEvent(c => c.Exit("clicked", id: "clicked"))
+                .OnTimeout(t => t.Exit("ignored", id: "ignored")), id: "wait"))
+        .Build();
 
     private async Task ActivateAsync(JourneyDefinition journey)
     {
