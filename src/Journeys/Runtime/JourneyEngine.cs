@@ -1082,9 +1082,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             sinceStoreLook = 0;
             IReadOnlyList<OutboxMessage> due;
+            var claimedAt = _time.GetUtcNow();
             try
             {
-                due = await _outbox.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true);
+                due = await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true);
+                due = _renewal.WithoutHeld(due, claimedAt);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -1107,7 +1109,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            _renewal.Sending(due, _time.GetUtcNow() + _options.LeaseDuration);
+            // The store leased them until claimedAt + lease: the same expiry here keeps WithoutHeld exact.
+            _renewal.Sending(due, claimedAt + _options.LeaseDuration);
             await SendAsync(due, stoppingToken).ConfigureAwait(true);
         }
     }

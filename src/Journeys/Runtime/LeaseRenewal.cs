@@ -219,6 +219,59 @@ internal sealed partial class LeaseRenewal
         }
     }
 
+    /// <summary>
+    /// <paramref name="claimed"/> without the messages this engine is still sending: messages whose lease ran out while
+    /// they were held (the renewal failed, the process was paused, or the clock jumped past the lease), so the store
+    /// returned them to this owner's claim at <paramref name="now"/> with a fresh lease. The send in progress records
+    /// their result; sending them again would deliver them twice. Only batches whose lease had run out by
+    /// <paramref name="now"/> can be in a claim (the store returns a leased message only after its lease expired, and
+    /// each batch's recorded expiry is the store's), so the usual claim costs one look at each held batch.
+    /// </summary>
+    public IReadOnlyList<OutboxMessage> WithoutHeld(IReadOnlyList<OutboxMessage> claimed, DateTimeOffset now)
+    {
+        if (claimed.Count == 0)
+        {
+            return claimed;
+        }
+
+        HashSet<string>? held = null;
+        lock (_sendingLock)
+        {
+            foreach (var batch in _sending)
+            {
+                if (batch.ExpiresAt <= now)
+                {
+                    held ??= new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var message in batch.Messages)
+                    {
+                        held.Add(message.Message.MessageId);
+                    }
+                }
+            }
+        }
+
+        if (held is null)
+        {
+            return claimed;
+        }
+
+        var kept = new List<OutboxMessage>(claimed.Count);
+        foreach (var message in claimed)
+        {
+            if (!held.Contains(message.Message.MessageId))
+            {
+                kept.Add(message);
+            }
+        }
+
+        if (kept.Count < claimed.Count)
+        {
+            LogStillSending(_logger, claimed.Count - kept.Count);
+        }
+
+        return kept;
+    }
+
     /// <summary>Outbox messages held now (claimed or handed over, not settled). For tests.</summary>
     internal int HeldMessages
     {
@@ -405,6 +458,9 @@ internal sealed partial class LeaseRenewal
 
     [LoggerMessage(50, LogLevel.Debug, "Renewed {Renewed} {Kind} leases held longer than a third of the lease; {Lost} were no longer held")]
     private static partial void LogRenewed(ILogger logger, string kind, int renewed, int lost);
+
+    [LoggerMessage(52, LogLevel.Warning, "{Count} outbox messages this engine is still sending came back to its claim (their lease ran out while held: a failed renewal, a paused process or a clock jump); they are not sent again")]
+    private static partial void LogStillSending(ILogger logger, int count);
 
     [LoggerMessage(51, LogLevel.Warning, "Renewing the leases of held work failed; retrying at the next round")]
     private static partial void LogRenewalFailedRedacted(ILogger logger, Exception exception);

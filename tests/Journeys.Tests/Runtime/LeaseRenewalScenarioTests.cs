@@ -75,6 +75,56 @@ public sealed class LeaseRenewalScenarioTests
     }
 
     [Fact]
+    public async Task A_message_whose_lease_ran_out_while_its_send_was_in_progress_is_not_sent_again_by_its_own_dispatcher()
+    {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var journeys = new InMemoryJourneyStore(time);
+        var engineStore = new InMemoryEngineStore(customers);
+        var outbox = new CountingOutbox(engineStore);
+        var sender = new GatedSender();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        // Two shards and a customer of the second: its hand-off is sent by that shard's dispatcher loop, while loop 0
+        // goes on claiming from the store.
+        var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
+        await customers.UpsertAsync([new Customer(customer)]);
+
+        await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender, shardCount: 2);
+        var engine = provider.GetRequiredService<JourneyEngine>();
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
+            .Build());
+        await manager.ActivateAsync("slow");
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
+        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+
+        // The renewal fails (a database hiccup; a paused process or a clock jump does the same): the handed-over
+        // message's lease runs out while the send is still in progress, and the engine's own claims see it as due.
+        outbox.FailRenewals = true;
+        for (var step = 1; step <= 6; step++)
+        {
+            time.Advance(Lease / 3);
+            var now = time.GetUtcNow();
+            provider.GetRequiredService<IJourneyEngineSignal>().NotifyOutbox();
+            EngineHost.Eventually(() => outbox.Claims.Any(c => c.Now >= now), $"a claim at step {step}");
+        }
+
+        // The store did give the message back to this engine's claim, and the dispatcher did not send it again.
+        Assert.Contains(outbox.Claims, c => c.Count == 1);
+        Assert.Equal(1, sender.Calls);
+        Assert.Equal(1, engine.Renewal.HeldMessages);
+
+        sender.Release();
+        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == 1, "the slow send to be recorded");
+        EngineHost.Eventually(() => engine.Renewal.HeldMessages == 0, "nothing to be held any more");
+        Assert.Equal(1, sender.Calls);
+        Assert.Null(await engineStore.GetNextDueAsync());
+    }
+
+    [Fact]
     public async Task Commits_past_the_handoff_capacity_leave_their_messages_in_the_store_and_every_message_is_sent_once()
     {
         var time = new FakeTimeProvider(T0);
@@ -184,7 +234,8 @@ public sealed class LeaseRenewalScenarioTests
         IEnrollmentStore enrollments,
         IOutboxStore outbox,
         IChannelSender sender,
-        int batchSize = 256)
+        int batchSize = 256,
+        int shardCount = 1)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
@@ -200,7 +251,7 @@ public sealed class LeaseRenewalScenarioTests
             .Configure(o =>
             {
                 o.OwnerId = owner;
-                o.ShardCount = 1;
+                o.ShardCount = shardCount;
                 o.BatchSize = batchSize;
                 o.LeaseDuration = Lease;
                 o.MaxIdle = TimeSpan.FromSeconds(5);
@@ -244,6 +295,9 @@ public sealed class LeaseRenewalScenarioTests
 
         public int Renewed => Volatile.Read(ref _renewed);
 
+        /// <summary>Renewals throw, as a store that cannot be reached would.</summary>
+        public bool FailRenewals { get; set; }
+
         public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
@@ -258,6 +312,11 @@ public sealed class LeaseRenewalScenarioTests
 
         public async ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
         {
+            if (FailRenewals)
+            {
+                throw new TimeoutException("The store is unreachable (test).");
+            }
+
             var renewed = await inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
             foreach (var ok in renewed)
             {
