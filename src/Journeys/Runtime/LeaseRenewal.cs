@@ -439,18 +439,31 @@ internal sealed partial class LeaseRenewal
 
         var renewed = await _outbox.RenewLeasesAsync(_owner, ids, now, _lease, cancellationToken).ConfigureAwait(false);
         var kept = 0;
+        var next = 0;
+        lock (_sendingLock)
+        {
+            // A batch settled meanwhile is no longer in the list and needs nothing; a batch whose every lease was renewed
+            // now runs until now + lease. A batch with a lease that was not renewed keeps its old expiry: the lease had
+            // run out (stores renew only unexpired leases) or is another host's, and WithoutHeld must still see that a
+            // claim may bring its messages back.
+            foreach (var held in due)
+            {
+                var all = true;
+                for (var i = 0; i < held.Messages.Count; i++)
+                {
+                    all &= renewed[next++];
+                }
+
+                if (all)
+                {
+                    held.ExpiresAt = now + _lease;
+                }
+            }
+        }
+
         foreach (var ok in renewed)
         {
             kept += ok ? 1 : 0;
-        }
-
-        lock (_sendingLock)
-        {
-            // A batch settled meanwhile is no longer in the list and needs nothing; the others now run until now + lease.
-            foreach (var held in due)
-            {
-                held.ExpiresAt = now + _lease;
-            }
         }
 
         LogRenewed(_logger, "outbox message", kept, ids.Count - kept);

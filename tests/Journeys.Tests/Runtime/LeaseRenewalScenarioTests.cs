@@ -74,8 +74,10 @@ public sealed class LeaseRenewalScenarioTests
         Assert.Null(await engineStore.GetNextDueAsync());
     }
 
-    [Fact]
-    public async Task A_message_whose_lease_ran_out_while_its_send_was_in_progress_is_not_sent_again_by_its_own_dispatcher()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_message_whose_lease_ran_out_while_its_send_was_in_progress_is_not_sent_again_by_its_own_dispatcher(bool clockJump)
     {
         var time = new FakeTimeProvider(T0);
         var customers = new InMemoryCustomerStore();
@@ -84,6 +86,7 @@ public sealed class LeaseRenewalScenarioTests
         var outbox = new CountingOutbox(engineStore);
         var sender = new GatedSender();
         await customers.SaveSchemaAsync(SampleJourneys.Schema);
+
         // Two shards and a customer of the second: its hand-off is sent by that shard's dispatcher loop, while loop 0
         // goes on claiming from the store.
         var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
@@ -92,6 +95,7 @@ public sealed class LeaseRenewalScenarioTests
         await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender, shardCount: 2);
         var engine = provider.GetRequiredService<JourneyEngine>();
         var manager = provider.GetRequiredService<IJourneyManager>();
+        var signal = provider.GetRequiredService<IJourneyEngineSignal>();
         await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
             .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
             .Build());
@@ -101,15 +105,29 @@ public sealed class LeaseRenewalScenarioTests
         await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
         EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
 
-        // The renewal fails (a database hiccup; a paused process or a clock jump does the same): the handed-over
-        // message's lease runs out while the send is still in progress, and the engine's own claims see it as due.
-        outbox.FailRenewals = true;
-        for (var step = 1; step <= 6; step++)
+        if (clockJump)
         {
-            time.Advance(Lease / 3);
-            var now = time.GetUtcNow();
-            provider.GetRequiredService<IJourneyEngineSignal>().NotifyOutbox();
-            EngineHost.Eventually(() => outbox.Claims.Any(c => c.Now >= now), $"a claim at step {step}");
+            // The clock jumps two leases at once (a paused process or virtual machine does the same). The renewal round
+            // runs first, while claims wait: the store refuses to renew a lease that has run out.
+            outbox.HoldClaims();
+            time.Advance(Lease * 2);
+            var jumped = time.GetUtcNow();
+            EngineHost.Eventually(() => outbox.RenewCalls.Any(c => c.Now >= jumped && !c.Renewed), "the renewal after the jump, refused");
+            outbox.ReleaseClaims();
+            signal.NotifyOutbox();
+            EngineHost.Eventually(() => outbox.Claims.Any(c => c.Now >= jumped), "a claim after the jump");
+        }
+        else
+        {
+            // The renewal fails (the store cannot be reached): the lease runs out while the send is still in progress.
+            outbox.FailRenewals = true;
+            for (var step = 1; step <= 6; step++)
+            {
+                time.Advance(Lease / 3);
+                var now = time.GetUtcNow();
+                signal.NotifyOutbox();
+                EngineHost.Eventually(() => outbox.Claims.Any(c => c.Now >= now), $"a claim at step {step}");
+            }
         }
 
         // The store did give the message back to this engine's claim, and the dispatcher did not send it again.
@@ -295,11 +313,27 @@ public sealed class LeaseRenewalScenarioTests
 
         public int Renewed => Volatile.Read(ref _renewed);
 
+        private readonly ConcurrentQueue<(DateTimeOffset Now, bool Renewed)> _renewCalls = new();
+        private volatile TaskCompletionSource? _claimGate;
+
         /// <summary>Renewals throw, as a store that cannot be reached would.</summary>
         public bool FailRenewals { get; set; }
 
+        /// <summary>Each renewal call: its time and whether every lease it asked for was renewed.</summary>
+        public IReadOnlyCollection<(DateTimeOffset Now, bool Renewed)> RenewCalls => _renewCalls;
+
+        /// <summary>Claims wait (in real time, bounded) until <see cref="ReleaseClaims"/>.</summary>
+        public void HoldClaims() => _claimGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReleaseClaims() => _claimGate?.TrySetResult();
+
         public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
+            if (_claimGate is { } gate)
+            {
+                await gate.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            }
+
             var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             _claims.Enqueue((owner, now, claimed.Count));
             return claimed;
@@ -323,6 +357,7 @@ public sealed class LeaseRenewalScenarioTests
                 Interlocked.Add(ref _renewed, ok ? 1 : 0);
             }
 
+            _renewCalls.Enqueue((now, renewed.All(static ok => ok)));
             return renewed;
         }
     }
