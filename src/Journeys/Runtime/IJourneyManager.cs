@@ -100,7 +100,7 @@ public interface IJourneyManager
     /// <param name="customerIds">The customers (unknown ids are enrolled too; their fields are empty).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per id, in order.</returns>
-    /// <exception cref="InvalidOperationException">The journey is not active.</exception>
+    /// <exception cref="InvalidOperationException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
