@@ -71,6 +71,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stopped record and how many enrollments were cancelled.</returns>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>): a sending is stopped with <see cref="Sendings.ISendingManager.StopAsync"/>, which cancels everything it has not sent (no drain).</exception>
     ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default);
 
     /// <summary>Copies a journey into a new draft.</summary>

@@ -100,6 +100,7 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default)
     {
+        RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var stopped = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
         var cancelled = drain ? 0 : await guard.CancelAsync(journeyId, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
