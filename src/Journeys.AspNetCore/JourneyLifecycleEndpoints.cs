@@ -76,7 +76,8 @@ internal static class JourneyLifecycleEndpoints
             .WithName("Journeys_Stop")
             .WithSummary("Stop a journey's intake; waiting enrollments are cancelled unless drain=true")
             .Produces<StopResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IJourneyManager manager, JourneysApi api)
@@ -190,18 +191,19 @@ internal static class JourneyLifecycleEndpoints
 
     private static async Task<IResult> StopAsync(string id, bool? drain, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        RefuseSending(id);
         _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
         var (record, cancelled) = await manager.StopAsync(id, drain ?? false, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
         return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Default.StopResponse);
     }
 
-    /// <summary>The journey manager refuses to activate or edit a sending's journey (an ArgumentException, a 500 if unmapped): 409 here.</summary>
+    /// <summary>The journey manager refuses to activate, edit or stop a sending's journey (an ArgumentException, a 500 if unmapped): 409 here.</summary>
     internal static void RefuseSending(string id)
     {
         if (Journeys.Sendings.SendingJourneys.IsSending(id))
         {
-            throw ApiProblemException.Conflict($"Journey '{id}' belongs to a sending: manage it under /sendings (it cannot be started or edited as a journey).");
+            throw ApiProblemException.Conflict($"Journey '{id}' belongs to a sending: manage it under /sendings (it cannot be started, edited or stopped as a journey; PUT /sendings/{id[Journeys.Sendings.SendingJourneys.JourneyIdPrefix.Length..]}/stop stops it).");
         }
     }
 

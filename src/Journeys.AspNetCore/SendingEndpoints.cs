@@ -74,7 +74,7 @@ internal static class SendingEndpoints
                 CsvImportEndpoints.Json(Status(await sendings.StopAsync(id, context.RequestAborted).ConfigureAwait(false))))
             .WithName("Journeys_StopSending")
             .WithSummary("Stop a sending")
-            .WithDescription("No more customers are enrolled and enrollments not yet processed are cancelled; messages already committed are still sent.")
+            .WithDescription("No more customers are enrolled, enrollments not yet processed are cancelled and messages not yet sent are withdrawn (a message a sender already has may still go out). Stopping a stopped sending answers its state again.")
             .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }

@@ -28,6 +28,10 @@ public sealed class SendingEndpointTests : IAsyncLifetime
 
         var stopped = await ApiAssert.Json(await Client.PutAsync("/journeys-api/sendings/s-all/stop", null), HttpStatusCode.OK);
         Assert.Equal("stopped", stopped.GetProperty("state").GetString());
+
+        // As a journey's stop route, a second stop answers the stopped state again.
+        var again = await ApiAssert.Json(await Client.PutAsync("/journeys-api/sendings/s-all/stop", null), HttpStatusCode.OK);
+        Assert.Equal("stopped", again.GetProperty("state").GetString());
     }
 
     [Fact]

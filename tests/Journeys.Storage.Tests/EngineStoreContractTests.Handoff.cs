@@ -111,6 +111,28 @@ public abstract partial class EngineStoreContractTests
     }
 
     /// <summary>Messages committed by owner "engine" with <paramref name="handoff"/>.</summary>
+    [Fact]
+    public async Task A_cancel_takes_handed_over_messages_from_their_owner_so_renewing_them_answers_false()
+    {
+        // The engine's dispatcher asks this (RenewLeasesAsync) before sending what it took before a stop in its process.
+        await using var stores = await CreateAsync();
+        var a = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var b = await EnrollAndClaimAsync(stores, Request("k", "b", T0));
+        Assert.Equal(
+            [true, true],
+            await stores.Enrollments.CommitAsync(
+                "engine",
+                [
+                    Checkpoint(Complete(a.Enrollment, T0), a.Enrollment.ConcurrencyToken, [JourneyMessage("ja", "j", "a", a.Enrollment.Id, "send", T0)]),
+                    Checkpoint(Complete(b.Enrollment, T0), b.Enrollment.ConcurrencyToken, [JourneyMessage("kb", "k", "b", b.Enrollment.Id, "send", T0)]),
+                ],
+                new OutboxHandoff(T0, Lease)));
+
+        await stores.Enrollments.CancelAsync("j", null, null, "journey stopped", T0.AddSeconds(1));
+
+        Assert.Equal([false, true], await stores.Outbox.RenewLeasesAsync("engine", ["ja", "kb"], T0.AddSeconds(2), Lease));
+    }
+
     private static async Task CommitWithHandoffAsync(StoreSet stores, OutboxHandoff handoff, params OutboxMessage[] messages)
     {
         var customer = "handoff-" + Guid.NewGuid().ToString("N");

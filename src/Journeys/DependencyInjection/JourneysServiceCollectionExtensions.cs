@@ -44,6 +44,7 @@ public static class JourneysServiceCollectionExtensions
 
         services.TryAddSingleton<CompiledJourneyCache>();
         services.TryAddSingleton<SenderRegistry>();
+        services.TryAddSingleton<JourneyStopGuard>();
         services.TryAddSingleton<FilterEntryRecheck>();
         services.TryAddSingleton(static sp => new JourneyEngine(
             sp.GetRequiredService<IEnrollmentStore>(),
@@ -56,7 +57,8 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<JourneyEngine>>(),
             sp.GetService<WebhookInvoker>(),
-            sp.GetRequiredService<FilterEntryRecheck>()));
+            sp.GetRequiredService<FilterEntryRecheck>(),
+            sp.GetRequiredService<JourneyStopGuard>()));
         services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();

@@ -9,13 +9,15 @@ namespace Journeys.Runtime;
 /// <summary>
 /// Re-checks customers whose fields an update node changed against the active journeys with a filter entry, and
 /// enrolls those who now match, under each journey's entry rules: the same rule <see cref="IJourneyManager.PutCustomersAsync"/>
-/// applies to customers put through the API. The engine calls it after a commit that changed customer fields.
+/// applies to customers put through the API. The engine calls it after a commit that changed customer fields. A
+/// journey stopped after it was read active keeps no enrollment of this (<see cref="JourneyStopGuard"/>).
 /// </summary>
 internal sealed class FilterEntryRecheck(
     IJourneyStore journeys,
     ICustomerStore customers,
     IEnrollmentStore enrollments,
     CompiledJourneyCache compiled,
+    JourneyStopGuard guard,
     TimeProvider time)
 {
     private const int EnrollBatch = 1_000;
@@ -68,7 +70,7 @@ internal sealed class FilterEntryRecheck(
     /// <param name="active">The active filter journeys (from <see cref="FindActiveFiltersAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <param name="enroll">Creates the enrollments (the engine's intake, which may lease them to it); the store's <see cref="IEnrollmentStore.EnrollAsync"/> when null.</param>
-    /// <returns>How many enrollments were created.</returns>
+    /// <returns>How many enrollments were created (and kept: not in a journey stopped meanwhile).</returns>
     public async ValueTask<int> EnrollMatchingAsync(
         IReadOnlyCollection<string> customerIds,
         IReadOnlyList<(CompiledJourney Journey, CompiledCondition Filter)> active,
@@ -106,6 +108,8 @@ internal sealed class FilterEntryRecheck(
             {
                 created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
             }
+
+            created -= await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken).ConfigureAwait(false);
         }
 
         return created;

@@ -71,6 +71,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stopped record and how many enrollments were cancelled.</returns>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>): a sending is stopped with <see cref="Sendings.ISendingManager.StopAsync"/>, which cancels everything it has not sent (no drain).</exception>
     ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default);
 
     /// <summary>Copies a journey into a new draft.</summary>
@@ -100,7 +101,7 @@ public interface IJourneyManager
     /// <param name="customerIds">The customers (unknown ids are enrolled too; their fields are empty).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per id, in order.</returns>
-    /// <exception cref="InvalidOperationException">The journey is not active.</exception>
+    /// <exception cref="InvalidOperationException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 

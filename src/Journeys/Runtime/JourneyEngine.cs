@@ -37,6 +37,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
     private readonly FilterEntryRecheck? _filters;
+    private readonly JourneyStopGuard? _stopGuard;
     private readonly JourneysOptions _options;
     private readonly TimeProvider _time;
 
@@ -62,7 +63,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // sent by its own dispatcher loop in commit order (a customer's messages all come from its one shard, so they are
     // still sent in the order they were committed); _handoffSignals[i] wakes loop i ([0] is _outboxSignal: loop 0
     // also claims from the store).
-    private readonly ConcurrentQueue<OutboxMessage[]>[] _handoffs;
+    // Each with the count of this process's cancels (JourneyStopGuard) read before its commit.
+    private readonly ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>[] _handoffs;
     private readonly Channel<bool>[] _handoffSignals;
     private int _handedOver;
     private int _inFlight;
@@ -87,8 +89,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         TimeProvider time,
         ILogger<JourneyEngine> logger,
         WebhookInvoker? webhooks = null,
-        FilterEntryRecheck? filters = null)
+        FilterEntryRecheck? filters = null,
+        JourneyStopGuard? stopGuard = null)
     {
+        _stopGuard = stopGuard;
         _enrollments = enrollments;
         _outbox = outbox;
         _statistics = statistics;
@@ -112,11 +116,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
         }
 
-        _handoffs = new ConcurrentQueue<OutboxMessage[]>[_shards.Length];
+        _handoffs = new ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>[_shards.Length];
         _handoffSignals = new Channel<bool>[_shards.Length];
         for (var i = 0; i < _shards.Length; i++)
         {
-            _handoffs[i] = new ConcurrentQueue<OutboxMessage[]>();
+            _handoffs[i] = new ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>();
             _handoffSignals[i] = i == 0 ? _outboxSignal : Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
 
@@ -721,6 +725,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             var committing = _time.GetTimestamp();
             var handoff = Volatile.Read(ref _handedOver) < HandoffCapacity ? new OutboxHandoff(_time.GetUtcNow(), _options.LeaseDuration) : null;
+            var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
             if (sliceEnded)
             {
@@ -753,7 +758,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             if (handed > 0)
             {
-                HandOver(checkpoints, applied, handoff!, handed);
+                HandOver(checkpoints, applied, handoff!, handed, withdrawals);
             }
 
             if (anyOutbox)
@@ -837,8 +842,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Queues the <paramref name="count"/> messages of the applied checkpoints that the commit leased to this engine
     /// (<see cref="OutboxHandoff.Covers"/>) for the dispatcher, held by the lease renewal from now until they are settled.
+    /// <paramref name="withdrawals"/> is <see cref="Withdrawals"/> read before the commit.
     /// </summary>
-    private void HandOver(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, OutboxHandoff handoff, int count)
+    private void HandOver(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, OutboxHandoff handoff, int count, long withdrawals)
     {
         var messages = new OutboxMessage[count];
         var next = 0;
@@ -864,7 +870,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         // A batch's messages are all of its shard's customers: the shard is found as the pump routes the customer.
         var shard = LeaseRenewal.ShardOf(messages[0].Message.CustomerId, _shards.Length);
-        _handoffs[shard].Enqueue(messages);
+        _handoffs[shard].Enqueue((messages, withdrawals));
         if (shard != 0)
         {
             // Loop 0 is woken by the commit's NotifyOutbox.
@@ -1068,8 +1074,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             if (_handoffs[0].TryDequeue(out var handed))
             {
-                Interlocked.Add(ref _handedOver, -handed.Length);
-                if (!await SendAsync(handed, stoppingToken).ConfigureAwait(true))
+                Interlocked.Add(ref _handedOver, -handed.Messages.Length);
+                if (!await SendAsync(handed.Messages, handed.Withdrawals, stoppingToken).ConfigureAwait(true))
                 {
                     continue;
                 }
@@ -1082,6 +1088,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             sinceStoreLook = 0;
             IReadOnlyList<OutboxMessage> due;
+            var withdrawals = Withdrawals;
             var claimedAt = _time.GetUtcNow();
             try
             {
@@ -1111,7 +1118,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             // The store leased them until claimedAt + lease: the same expiry here keeps WithoutHeld exact.
             _renewal.Sending(due, claimedAt + _options.LeaseDuration);
-            await SendAsync(due, stoppingToken).ConfigureAwait(true);
+            await SendAsync(due, withdrawals, stoppingToken).ConfigureAwait(true);
         }
     }
 
@@ -1128,8 +1135,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             if (queue.TryDequeue(out var handed))
             {
-                Interlocked.Add(ref _handedOver, -handed.Length);
-                await SendAsync(handed, stoppingToken, signal).ConfigureAwait(true);
+                Interlocked.Add(ref _handedOver, -handed.Messages.Length);
+                await SendAsync(handed.Messages, handed.Withdrawals, stoppingToken, signal).ConfigureAwait(true);
                 continue;
             }
 
@@ -1143,9 +1150,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Sends messages this engine holds (claimed, or handed over) and records their results; false when the store failed
     /// (after a pause: the results are not recorded, the leases expire, and the messages are sent again with the same
-    /// idempotency keys) or the engine is stopping. The dispatcher itself must not die.
+    /// idempotency keys) or the engine is stopping. The dispatcher itself must not die. <paramref name="withdrawals"/> is
+    /// <see cref="Withdrawals"/> read before the messages were committed or claimed: when a cancel ran since, only the
+    /// messages the store still holds are sent (<see cref="StillHeldAsync"/>).
     /// </summary>
-    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
+    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, long withdrawals, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
     {
         // Results as values in a rented array: no object per message; only a store other than the in-memory one gets
         // them as OutboxResult records (its contract).
@@ -1156,15 +1165,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var events = new List<CustomerEvent>();
         try
         {
-            await DispatchAllAsync(due, results, events, stoppingToken).ConfigureAwait(false);
+            var sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
+            await DispatchAllAsync(sending, results, events, stoppingToken).ConfigureAwait(false);
             if (_memoryOutbox is { } memory)
             {
                 stoppingToken.ThrowIfCancellationRequested();
-                memory.Complete(_options.OwnerId, results.AsSpan(0, due.Count));
+                memory.Complete(_options.OwnerId, results.AsSpan(0, sending.Count));
             }
             else
             {
-                var records = new OutboxResult[due.Count];
+                var records = new OutboxResult[sending.Count];
                 for (var i = 0; i < records.Length; i++)
                 {
                     records[i] = results[i].ToResult();
@@ -1196,6 +1206,41 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             ArrayPool<OutboxOutcome>.Shared.Return(results, clearArray: true);
             _renewal.Sent(due);
         }
+    }
+
+    /// <summary>How many cancels this process has made (<see cref="JourneyStopGuard.Withdrawals"/>).</summary>
+    private long Withdrawals => _stopGuard?.Withdrawals ?? 0;
+
+    /// <summary>
+    /// Of <paramref name="taken"/> (handed over or claimed before a cancel ran in this process), the messages the store
+    /// still holds leased to this engine, their leases renewed: a stop, or a journey's deletion, deleted
+    /// its messages from the store but cannot take them out of this engine's hands. One store call, only after a cancel.
+    /// A message whose lease ran out meanwhile is left too: the store gives it to the next claim.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<OutboxMessage>> StillHeldAsync(IReadOnlyList<OutboxMessage> taken, CancellationToken stoppingToken)
+    {
+        var ids = new string[taken.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = taken[i].Message.MessageId;
+        }
+
+        var held = await _outbox.RenewLeasesAsync(_options.OwnerId, ids, _time.GetUtcNow(), _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+        var kept = new List<OutboxMessage>(taken.Count);
+        for (var i = 0; i < taken.Count; i++)
+        {
+            if (held[i])
+            {
+                kept.Add(taken[i]);
+            }
+        }
+
+        if (kept.Count < taken.Count)
+        {
+            LogWithdrawnNotSent(_logger, taken.Count - kept.Count);
+        }
+
+        return kept;
     }
 
     /// <summary>When the dispatcher must look again: the next due message, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
@@ -1431,6 +1476,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         LogRecheckFailedRedacted(logger, count, RedactedException.From(exception));
         FailureDetailLog.Write(logger, exception);
     }
+
+    [LoggerMessage(53, LogLevel.Information, "Dispatcher: {Count} messages it held were withdrawn from the outbox (a stop or a deletion) and are not sent")]
+    private static partial void LogWithdrawnNotSent(ILogger logger, int count);
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]
     private static partial void LogSendFailed(ILogger logger, string channel, string campaignId, string messageId, string reason);

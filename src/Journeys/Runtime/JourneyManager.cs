@@ -17,10 +17,14 @@ internal sealed partial class JourneyManager(
     IStatisticsStore statistics,
     CompiledJourneyCache compiled,
     JourneyEngine engine,
+    JourneyStopGuard guard,
     TimeProvider time,
     ILogger<JourneyManager> logger) : IJourneyManager
 {
     private const int EnrollBatch = 1_000;
+
+    /// <summary>The end reason of enrollments a journey's stop cancels.</summary>
+    private const string StoppedReason = "journey stopped";
 
     public ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
     {
@@ -60,7 +64,7 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
-        await enrollments.CancelAsync(journeyId, null, null, "journey deleted", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await guard.CancelAsync(journeyId, null, null, "journey deleted", cancellationToken).ConfigureAwait(false);
         return await journeys.DeleteAsync(journeyId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -96,9 +100,10 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default)
     {
+        RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var stopped = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
-        var cancelled = drain ? 0 : await enrollments.CancelAsync(journeyId, null, null, "journey stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var cancelled = drain ? 0 : await guard.CancelAsync(journeyId, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
         LogStopped(logger, journeyId, record.Journey.Version, cancelled);
         return (stopped, cancelled);
     }
@@ -127,7 +132,15 @@ internal sealed partial class JourneyManager(
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
         {
             var batch = customerIds.Skip(start).Take(EnrollBatch).Select(id => Request(journey, id)).ToList();
-            outcomes.AddRange(await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false));
+            var created = await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (await guard.CancelEntriesOfStoppedAsync(batch, created, StoppedReason, cancellationToken).ConfigureAwait(false) is > 0 and var late)
+            {
+                engine.NotifyWork();
+                throw new InvalidOperationException(
+                    $"Journey '{journeyId}' was stopped while customers were being enrolled: the {late} enrollments created after the stop were cancelled, and no more were enrolled.");
+            }
+
+            outcomes.AddRange(created);
 
             // The engine starts on each chunk while the next is enrolled.
             engine.NotifyWork();
@@ -170,7 +183,9 @@ internal sealed partial class JourneyManager(
         var enrolled = 0;
         foreach (var chunk in requests.Chunk(EnrollBatch))
         {
-            enrolled += (await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false)).Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            var outcomes = await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false);
+            enrolled += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created)
+                - await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
         }
 
         engine.NotifyWork();
@@ -220,7 +235,8 @@ internal sealed partial class JourneyManager(
 
         if (requests.Count > 0)
         {
-            await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
         }
 
         await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
@@ -407,40 +423,20 @@ internal sealed partial class JourneyManager(
     /// Enrolls one chunk of an activation's audience, as long as <paramref name="journey"/> is still the active version:
     /// an activation that scans a large audience runs for a while, and a stop (or the activation of a newer version,
     /// which enrolls its own audience) during it must end this intake, not leave the rest of the audience entering a
-    /// stopped journey. Checked before the chunk, and again after it: enrollments the chunk created while a stop ran
-    /// (after the stop cancelled what it found) are cancelled as the stop would have cancelled them; none is created
-    /// after that check saw the journey stopped. <see langword="null"/> when the intake must end.
+    /// stopped journey. Checked before the chunk, and again after it (<see cref="JourneyStopGuard.CancelEntriesOfStoppedAsync"/>):
+    /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
+    /// would have cancelled them; none is created after that check saw the journey stopped. <see langword="null"/> when
+    /// the intake must end.
     /// </summary>
     private async ValueTask<IReadOnlyList<EnrollmentOutcome>?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken)
     {
-        if (await ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
+        if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
         {
             return null;
         }
 
         var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
-        if (await ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) is not null)
-        {
-            return outcomes;
-        }
-
-        var now = time.GetUtcNow();
-        for (var i = 0; i < outcomes.Count; i++)
-        {
-            if (outcomes[i].Kind == EnrollmentOutcomeKind.Created)
-            {
-                await enrollments.CancelAsync(journey.Id, journey.Version, requests[i].CustomerId, "journey stopped", now, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The journey's active version now, or <see langword="null"/> when none is (stopped, archived, deleted, never activated).</summary>
-    private async ValueTask<int?> ActiveVersionAsync(string journeyId, CancellationToken cancellationToken)
-    {
-        var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : (await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false))?.Version;
+        return await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false) > 0 ? null : outcomes;
     }
 
     /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>

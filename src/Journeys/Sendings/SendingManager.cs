@@ -15,15 +15,18 @@ namespace Journeys.Sendings;
 internal sealed partial class SendingManager(
     IJourneyStore journeys,
     ICustomerStore customers,
-    IEnrollmentStore enrollments,
     IStatisticsStore statistics,
     CompiledJourneyCache compiled,
     JourneyEngine engine,
+    JourneyStopGuard guard,
     Audiences.IAudienceManager audiences,
     TimeProvider time,
     ILogger<SendingManager> logger) : ISendingManager
 {
     private const int EnrollBatch = 1_000;
+
+    /// <summary>The end reason of enrollments a sending's stop cancels.</summary>
+    private const string StoppedReason = "sending stopped";
 
     public ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(request, SendingAudience.AllCustomers, null, cancellationToken);
@@ -61,7 +64,7 @@ internal sealed partial class SendingManager(
             record = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
         }
 
-        var cancelled = await enrollments.CancelAsync(journeyId, null, null, "sending stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var cancelled = await guard.CancelAsync(journeyId, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
         LogStopped(logger, sendingId, cancelled);
         return await StatusAsync(record, cancellationToken).ConfigureAwait(false);
     }
@@ -227,7 +230,7 @@ internal sealed partial class SendingManager(
             stopped = await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false);
             if (stopped && created > 0)
             {
-                await enrollments.CancelAsync(journey.Id, null, null, "sending stopped", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await guard.CancelAsync(journey.Id, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
             }
 
             engine.NotifyWork();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Journeys.Building;
+using Journeys.Tests.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Sendings;
@@ -104,6 +105,119 @@ public sealed class StopScenarioTests
     }
 
     [Fact]
+    public async Task A_stop_while_EnrollAsync_creates_its_enrollments_cancels_them_and_the_call_says_so()
+    {
+        // The stop runs (and cancels what it finds: nothing) after EnrollAsync read the journey active, just before its
+        // enrollments reach the store: they must not stay active in the stopped journey.
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("j", "J").EnterFromList([])));
+        await host.Manager.ActivateAsync("j");
+        host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("j").AsTask();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Manager.EnrollAsync("j", Ids[..10]).AsTask());
+
+        Assert.Contains("was stopped while customers were being enrolled", error.Message, StringComparison.Ordinal);
+        AssertCancelled(await host.StatesAsync("j", Ids[..10]), 10);
+    }
+
+    [Fact]
+    public async Task A_stop_while_customers_put_enter_an_all_customers_journey_cancels_their_enrollments()
+    {
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        await host.Manager.ActivateAsync("all");
+        host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("all").AsTask();
+
+        var (upserted, enrolled) = await host.Manager.PutCustomersAsync([.. Ids[..10].Select(id => new Customer(id))]);
+
+        Assert.Equal((10, 0), (upserted.Created, enrolled));
+        AssertCancelled(await host.StatesAsync("all", Ids[..10]), 10);
+    }
+
+    [Fact]
+    public async Task A_stop_while_a_published_event_enrolls_into_an_event_journey_cancels_that_enrollment()
+    {
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev").EnterOnEvent("go")));
+        await host.Manager.ActivateAsync("ev");
+        host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("ev").AsTask();
+
+        await host.Manager.PublishAsync([.. Ids[..10].Select(id => new CustomerEvent(id, "go", [], T0))]);
+
+        AssertCancelled(await host.StatesAsync("ev", Ids[..10]), 10);
+    }
+
+    [Fact]
+    public async Task A_stop_while_the_engine_enrolls_an_updated_customer_into_a_filter_journey_cancels_that_enrollment()
+    {
+        // The engine's re-check after an update node read the filter journey active; the stop runs just before its
+        // enrollment reaches the store.
+        await using var host = await Host.StartAsync(customerCount: 1);
+        await host.Services.GetRequiredService<ICustomerStore>().SaveSchemaAsync(SampleJourneys.Schema);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("vips", "VIPs").EnterWhen(Condition.Eq("vip", true))));
+        Assert.Equal(0, (await host.Manager.ActivateAsync("vips")).Enrolled);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("promote", "Promote").EnterOnEvent("promote").Steps(p => p.UpdateCustomer("vip", true, id: "set-vip")).Build());
+        await host.Manager.ActivateAsync("promote");
+        host.Enrollments.BeforeEnrollOf("vips", () => host.Manager.StopAsync("vips").AsTask());
+
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "promote", [], T0)]);
+
+        EngineHost.Eventually(
+            () => host.StatesAsync("vips", Ids[..1]).GetAwaiter().GetResult() is [[{ Status: EnrollmentStatus.Cancelled, EndReason: "journey stopped" }]],
+            "the re-check's enrollment into the stopped filter journey cancelled");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_message_handed_to_the_dispatcher_before_its_journey_or_sending_stops_is_not_sent_after_the_stop(bool sending)
+    {
+        // One shard, so one dispatcher loop: it is held sending the blocker's push while the commit of c0's push hands
+        // it over (queued behind). The stop deletes it from the store; the queued copy must not go out either.
+        var push = new GateSender("blocker");
+        await using var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+        await host.Manager.ActivateAsync("gate");
+        await host.Manager.PublishAsync([new CustomerEvent("blocker", "block", [], T0)]);
+        EngineHost.Eventually(() => push.Holding, "the dispatcher held by the blocker's push");
+
+        var engine = host.Services.GetRequiredService<JourneyEngine>();
+        string journeyId, node;
+        if (sending)
+        {
+            (journeyId, node) = ("sending:s", SendingJourneys.SendNodeId);
+            await host.Sendings.SendToListAsync(new SendingRequest("hello") { SendingId = "s" }, Ids[..1].ToAsyncEnumerable());
+        }
+        else
+        {
+            (journeyId, node) = ("j", "push");
+            await host.Manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+            await host.Manager.ActivateAsync("j");
+            await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "go", [], T0)]);
+        }
+
+        EngineHost.Eventually(() => engine.HandedOver == 1, "c0's push handed over to the held dispatcher");
+        if (sending)
+        {
+            await host.Sendings.StopAsync("s");
+        }
+        else
+        {
+            await host.Manager.StopAsync("j");
+        }
+
+        // A push queued after c0's marks when the dispatcher is past it.
+        await host.Manager.PublishAsync([new CustomerEvent("after", "block", [], T0)]);
+        EngineHost.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
+        push.Release();
+        EngineHost.Eventually(() => push.Sent.Contains("after"), "the marker's push");
+
+        Assert.DoesNotContain(Ids[0], push.Sent);
+        var statistics = await host.Manager.GetStatisticsAsync(journeyId);
+        Assert.Equal((0, 1), (statistics.Get(node, StatisticCounter.Sent), statistics.Get(node, StatisticCounter.Cancelled)));
+    }
+
+    [Fact]
     public async Task Stopping_with_drain_ends_intake_and_lets_waiting_enrollments_finish()
     {
         await using var host = await EngineHost.StartAsync(T0);
@@ -130,6 +244,10 @@ public sealed class StopScenarioTests
         Assert.Equal("c1@example.com", Assert.Single(host.Push.Messages).CustomerId);
     }
 
+    /// <summary>Each of the first <paramref name="count"/> customers has one enrollment, cancelled by the stop.</summary>
+    private static void AssertCancelled(List<Enrollment[]> states, int count) =>
+        Assert.Equal(count, states.Count(s => s is [{ Status: EnrollmentStatus.Cancelled, EndReason: "journey stopped" }]));
+
     /// <summary>An engine on the in-memory stores whose enrollment and customer stores can run a stop at a chosen moment.</summary>
     private sealed class Host : IAsyncDisposable
     {
@@ -142,6 +260,8 @@ public sealed class StopScenarioTests
             _running = running;
         }
 
+        public IServiceProvider Services => _services;
+
         public IJourneyManager Manager => _services.GetRequiredService<IJourneyManager>();
 
         public ISendingManager Sendings => _services.GetRequiredService<ISendingManager>();
@@ -150,7 +270,7 @@ public sealed class StopScenarioTests
 
         public HookedCustomers Customers => _services.GetRequiredService<HookedCustomers>();
 
-        public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null)
+        public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null, IChannelSender? push = null)
         {
             var time = new FakeTimeProvider(T0);
             var services = new ServiceCollection();
@@ -162,7 +282,7 @@ public sealed class StopScenarioTests
             services.AddSingleton(sp => new HookedEnrollments(sp.GetRequiredService<InMemoryEngineStore>()));
             services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<HookedEnrollments>());
             services.AddJourneys(j => j
-                .AddSender(Channel.Push, new RecordingChannelSender())
+                .AddSender(Channel.Push, push ?? new RecordingChannelSender())
                 .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
                 .Configure(o =>
                 {
@@ -195,19 +315,22 @@ public sealed class StopScenarioTests
         }
     }
 
-    /// <summary>Runs a hook once, just before or just after the first enroll call reaches the store.</summary>
+    /// <summary>Runs a hook once, just before or just after the first enroll call (into a given journey) reaches the store.</summary>
     private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
         private Func<Task>? _before;
         private Func<Task>? _after;
+        private string? _journeyId;
 
         public Func<Task> BeforeEnroll { set => _before = value; }
+
+        public void BeforeEnrollOf(string journeyId, Func<Task> hook) => (_journeyId, _before) = (journeyId, hook);
 
         public Func<Task> AfterEnroll { set => _after = value; }
 
         public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
         {
-            await RunOnceAsync(ref _before);
+            await RunBeforeAsync(requests);
             var outcomes = await InnerStore.EnrollAsync(requests, cancellationToken);
             await RunOnceAsync(ref _after);
             return outcomes;
@@ -215,13 +338,42 @@ public sealed class StopScenarioTests
 
         public override async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
         {
-            await RunOnceAsync(ref _before);
+            await RunBeforeAsync(requests);
             var result = await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
             await RunOnceAsync(ref _after);
             return result;
         }
 
+        private Task RunBeforeAsync(IReadOnlyList<EnrollmentRequest> requests) =>
+            _journeyId is null || requests.Any(r => r.JourneyId == _journeyId) ? RunOnceAsync(ref _before) : Task.CompletedTask;
+
         private static Task RunOnceAsync(ref Func<Task>? hook) => Interlocked.Exchange(ref hook, null) is { } run ? run() : Task.CompletedTask;
+    }
+
+    /// <summary>Records the customers it sends to; holds the send to one customer until released.</summary>
+    private sealed class GateSender(string heldCustomer) : IChannelSender
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _sent = new();
+        private volatile bool _holding;
+
+        public bool Holding => _holding;
+
+        public IReadOnlyCollection<string> Sent => _sent;
+
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            if (message.CustomerId == heldCustomer)
+            {
+                _holding = true;
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            _sent.Enqueue(message.CustomerId);
+            return SendResult.Sent;
+        }
     }
 
     /// <summary>A customer store whose scan runs a hook once after yielding a given number of customers.</summary>

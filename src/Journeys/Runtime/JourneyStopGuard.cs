@@ -1,0 +1,109 @@
+using Journeys.Storage;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Keeps a stop a stop in this process. An entry (<see cref="IJourneyManager.EnrollAsync"/>, customers put or events
+/// published, the engine's filter re-check, an activation's or a sending's pass) reads its journey as active, then
+/// creates enrollments: a stop whose cancel ran in between does not see them. <see cref="CancelEntriesOfStoppedAsync"/>
+/// reads each journey again after the create and cancels what was created in one no longer active. A stop saves the
+/// stopped status before it cancels, so either that read sees the stop, or the stop's cancel runs after the create and
+/// takes the enrollments itself: on every store and across hosts sharing one, as long as the journey store's reads
+/// see what was saved before them.
+/// </summary>
+/// <remarks>
+/// Every cancel made through this process (<see cref="CancelAsync"/>) also advances <see cref="Withdrawals"/>: the
+/// engine's dispatcher then checks with the store, before sending, that the messages it took before the cancel
+/// (handed over by a commit or claimed) are still there (a cancel deletes its messages from the store, not from the
+/// dispatcher's queue). One counter read per batch otherwise.
+/// </remarks>
+internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCache compiled, IEnrollmentStore enrollments, TimeProvider time)
+{
+    private long _withdrawals;
+
+    /// <summary>How many cancels this process has made; read by the dispatcher before it takes messages.</summary>
+    public long Withdrawals => Volatile.Read(ref _withdrawals);
+
+    /// <summary>
+    /// <see cref="IEnrollmentStore.CancelAsync"/>, then tells the dispatcher that messages it holds may be gone.
+    /// </summary>
+    /// <param name="journeyId">The journey, or <see langword="null"/> for every journey.</param>
+    /// <param name="version">The version, or <see langword="null"/> for all.</param>
+    /// <param name="customerId">Only this customer's enrollments, or <see langword="null"/> for all customers.</param>
+    /// <param name="reason">Recorded as the end reason.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many enrollments were cancelled.</returns>
+    public async ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await enrollments.CancelAsync(journeyId, version, customerId, reason, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also after a failure: the store may have applied the cancel before the failure reached here.
+            Interlocked.Increment(ref _withdrawals);
+        }
+    }
+
+    /// <summary>
+    /// Cancels the enrollments just created by <paramref name="requests"/> (<paramref name="outcomes"/>, in order)
+    /// whose journey has no active version any more (stopped, archived or deleted after the entry read it active), as
+    /// the stop would have cancelled them. One journey read per journey with created enrollments.
+    /// </summary>
+    /// <param name="requests">The entries.</param>
+    /// <param name="outcomes">Their outcomes, in order.</param>
+    /// <param name="reason">The end reason of what is cancelled.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many of the created enrollments were in a journey no longer active, and so were cancelled (with their messages).</returns>
+    public async ValueTask<int> CancelEntriesOfStoppedAsync(IReadOnlyList<EnrollmentRequest> requests, IReadOnlyList<EnrollmentOutcome> outcomes, string reason, CancellationToken cancellationToken)
+    {
+        // The usual call has one journey: read into locals, a dictionary only from the second journey on.
+        string? firstId = null;
+        var firstStopped = false;
+        Dictionary<string, bool>? others = null;
+        var cancelled = 0;
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (outcomes[i].Kind != EnrollmentOutcomeKind.Created)
+            {
+                continue;
+            }
+
+            var request = requests[i];
+            bool isStopped;
+            if (firstId is null)
+            {
+                firstId = request.JourneyId;
+                isStopped = firstStopped = await ActiveVersionAsync(firstId, cancellationToken).ConfigureAwait(false) is null;
+            }
+            else if (string.Equals(firstId, request.JourneyId, StringComparison.Ordinal))
+            {
+                isStopped = firstStopped;
+            }
+            else if (!(others ??= new(StringComparer.Ordinal)).TryGetValue(request.JourneyId, out isStopped))
+            {
+                others[request.JourneyId] = isStopped = await ActiveVersionAsync(request.JourneyId, cancellationToken).ConfigureAwait(false) is null;
+            }
+
+            if (isStopped)
+            {
+                // A customer has at most one active enrollment in a journey: this one (a drained stop keeps the others).
+                // It may have ended already (a send at the end of its path): its messages still go.
+                await CancelAsync(request.JourneyId, request.Version, request.CustomerId, reason, cancellationToken).ConfigureAwait(false);
+                cancelled++;
+            }
+        }
+
+        return cancelled;
+    }
+
+    /// <summary>The journey's active version now, or <see langword="null"/> when none is (stopped, archived, deleted, never activated).</summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async ValueTask<int?> ActiveVersionAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : (await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false))?.Version;
+    }
+}
