@@ -54,6 +54,45 @@ public sealed class IndexedHeapTests
     }
 
     [Fact]
+    public void Leases_released_oldest_first_while_new_ones_arrive_keep_the_order_of_a_sorted_set()
+    {
+        // The store's lease heaps: thousands of items added in order, mostly removed from near the front (a commit
+        // releases the oldest leases first), so every removal sifts the last item down through every level.
+        var random = new Random(5);
+        var comparer = Comparer<Item>.Create(static (x, y) => x.Key.CompareTo(y.Key) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
+        var heap = new IndexedHeap<Item>(comparer, 0);
+        var reference = new SortedSet<Item>(comparer);
+        var next = 0;
+        for (var round = 0; round < 200; round++)
+        {
+            for (var i = 0; i < 60; i++, next++)
+            {
+                var item = new Item(next / 7, next); // runs of equal keys, ties broken by id
+                heap.Add(item);
+                reference.Add(item);
+            }
+
+            for (var i = 0; i < 50; i++)
+            {
+                var victim = reference.ElementAt(Math.Min(random.Next(8), reference.Count - 1));
+                Assert.True(heap.Remove(victim));
+                reference.Remove(victim);
+                Assert.Same(reference.Min, heap.Min);
+            }
+        }
+
+        Assert.Equal(reference.Count, heap.Count);
+        var drained = new List<Item>();
+        while (heap.Count > 0)
+        {
+            drained.Add(heap.Min);
+            heap.Remove(heap.Min);
+        }
+
+        Assert.Equal(reference, drained);
+    }
+
+    [Fact]
     public void Adding_an_item_twice_is_refused()
     {
         var heap = new IndexedHeap<Item>(Comparer<Item>.Create(static (x, y) => x.Id.CompareTo(y.Id)), 0);
