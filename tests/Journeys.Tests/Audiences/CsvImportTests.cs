@@ -146,6 +146,38 @@ public sealed class CsvImportTests
     }
 
     [Fact]
+    public async Task A_quoted_cell_that_is_never_closed_is_a_problem_of_its_row_not_text_that_swallows_the_rows_after_it()
+    {
+        await using var host = await CreateAsync();
+        var text = "customerId,age,firstName\nc1,1,Ana\n\"c2\",2,\"Bob\nc3,3,Cy\nc4,4,Di\n";
+
+        var refused = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv(text)).AsTask());
+        var problem = Assert.Single(refused.Problems);
+        Assert.Equal((3L, "firstName"), (problem.Line, problem.Column));
+        Assert.Contains("never closed", problem.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+
+        var partial = await host.Audience.ImportCsvAsync(Csv(text), new CsvImportOptions { Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal((1, 1), (partial.Created, partial.Rejected));
+        Assert.Equal((3L, "firstName"), (partial.Problems[0].Line, partial.Problems[0].Column));
+        Assert.Equal(["c1"], (await host.AllCustomersAsync()).Select(c => c.Id));
+
+        var header = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv("customerId,\"firstName\nc9,Ana\n")).AsTask());
+        Assert.Contains(header.Problems, p => p.Line == 1 && p.Message.Contains("never closed", StringComparison.Ordinal));
+        Assert.Equal(["c1"], (await host.AllCustomersAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_bad_row_that_spans_lines_is_reported_at_its_first_line_and_the_lines_after_it_keep_counting()
+    {
+        await using var host = await CreateAsync();
+        var text = "customerId,firstName,age\nc1,\"a\r\nb\nc\",old\nc2,x,1\nc3,\"y\",z\n";
+        var report = await host.Audience.ImportCsvAsync(Csv(text), new CsvImportOptions { Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal([(2L, "age"), (6L, "age")], report.Problems.Select(p => (p.Line, p.Column)));
+        Assert.Equal(["c2"], (await host.AllCustomersAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task The_report_lists_the_first_100_problems_and_counts_them_all()
     {
         await using var host = await CreateAsync();
