@@ -109,6 +109,24 @@ public sealed class SendingScenarioTests
         Assert.Equal(40, host.Push.Messages.Select(m => m.IdempotencyKey).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_pass_resumed_with_the_same_list_counts_each_id_once()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+        await Assert.ThrowsAsync<IOException>(() => host.Sendings.SendToListAsync(Tips("again"), BrokenListAsync()).AsTask());
+        var interrupted = (await host.Sendings.GetAsync("again"))!.Progress;
+        Assert.Equal((1000L, 40L, 960L), (interrupted.Targeted, interrupted.Enrolled, interrupted.Unknown));
+
+        // The retry offers the whole list again: the 1,000 ids the broken pass had offered, then 5 unknown ids and c0 a second time.
+        var list = Customers(0, 40).Concat(Enumerable.Range(0, 965).Select(i => $"ghost{i}@example.com")).Append("c0@example.com");
+        await host.Sendings.SendToListAsync(Tips("again"), list.ToAsyncEnumerable());
+        var done = (await CompletedAsync(host, "again")).Progress;
+
+        Assert.Equal((1006L, 40L, 965L, 1L), (done.Targeted, done.Enrolled, done.Unknown, done.Skipped));
+        Assert.Equal(40, done.Sent);
+        Assert.Equal(40, host.Push.Messages.Count);
+    }
+
     private static IEnumerable<string> Customers(int from, int count) => Enumerable.Range(from, count).Select(i => $"c{i % 40}@example.com");
 
     private static async IAsyncEnumerable<string> BrokenListAsync()
