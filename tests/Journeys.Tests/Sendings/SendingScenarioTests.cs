@@ -284,6 +284,29 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task A_customer_deleted_while_their_message_is_held_gets_nothing_and_the_sending_completes_without_them()
+    {
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
+        await host.Sendings.SendToAllAsync(Tips("night"));
+        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+
+        Assert.True(await host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>().DeleteCustomerAsync("c1@example.com"));
+        var afterDelete = (await host.Sendings.GetAsync("night"))!.Progress;
+        Assert.Equal((1L, 39L), (afterDelete.Cancelled, afterDelete.Pending));
+
+        // Past the test's one-day lease on the held messages and into the next day's sending hours (09:00 local).
+        host.Advance(TimeSpan.FromHours(34));
+        var done = await CompletedAsync(host, "night");
+        Assert.Equal((39L, 1L, 0L), (done.Progress.Sent, done.Progress.Cancelled, done.Progress.Pending));
+        Assert.Equal(39, host.Push.Messages.Count);
+        Assert.DoesNotContain(host.Push.Messages, m => m.CustomerId == "c1@example.com");
+    }
+
+    [Fact]
     public async Task Stopping_a_sending_cancels_the_enrollments_not_yet_processed_and_nothing_more_is_sent()
     {
         // The engine is not running while the sending starts, so every enrollment is still waiting to be processed.
