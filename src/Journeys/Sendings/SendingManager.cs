@@ -282,7 +282,7 @@ internal sealed partial class SendingManager(
         var sent = Send(StatisticCounter.Sent);
         var failed = Send(StatisticCounter.Failed);
         var capped = Send(StatisticCounter.Capped);
-        var pending = Math.Max(0, enrolled - cancelled - sent - failed - capped);
+        var pending = SendingJourneys.Pending(stats);
         var state = definition.Status == JourneyStatus.Stopped ? SendingState.Stopped
             : Audience(StatisticCounter.Completed) == 0 ? SendingState.Enrolling
             : pending > 0 ? SendingState.Running

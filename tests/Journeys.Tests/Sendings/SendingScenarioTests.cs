@@ -254,6 +254,25 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task A_field_a_sending_binds_is_held_until_the_sending_completes_then_it_may_be_removed()
+    {
+        // 23:00 in Madrid: the email is held until 08:00 local, so the sending is still running.
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
+        var audience = host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>();
+        var request = new SendingRequest("welcome") { SendingId = "hello", Variables = [new VariableBinding("name", "firstName")] };
+        await host.Sendings.SendToListAsync(request, new[] { "c7@example.com" }.ToAsyncEnumerable());
+        Assert.Equal(SendingState.Running, (await host.Sendings.GetAsync("hello"))!.State);
+
+        var inUse = await Assert.ThrowsAsync<Journeys.Audiences.CustomerFieldInUseException>(() => audience.RemoveFieldAsync("firstName").AsTask());
+        Assert.Contains("'sending:hello'", inUse.Message, StringComparison.Ordinal);
+
+        host.Advance(TimeSpan.FromHours(10));
+        await CompletedAsync(host, "hello");
+        Assert.Equal("Welcome, Name7!", Assert.Single(host.Email.Messages).Body);
+        Assert.True(await audience.RemoveFieldAsync("firstName"));
+    }
+
+    [Fact]
     public async Task Stopping_a_sending_withdraws_its_messages_held_for_quiet_hours_and_counts_them_cancelled()
     {
         // 23:00 in Madrid: all 40 pushes are held until 08:00 local (06:00 UTC).
