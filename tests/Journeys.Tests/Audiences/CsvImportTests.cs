@@ -229,6 +229,27 @@ public sealed class CsvImportTests
     }
 
     [Fact]
+    public async Task A_second_customerId_column_is_refused_a_header_alone_imports_nothing_and_a_cell_at_the_limit_is_accepted()
+    {
+        await using var host = await CreateAsync();
+        var twice = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv("customerId,age,CUSTOMERID\nc1,1,c2\n")).AsTask());
+        var problem = Assert.Single(twice.Problems);
+        Assert.Equal((1L, "CUSTOMERID"), (problem.Line, problem.Column));
+        Assert.Contains("appears twice", problem.Message, StringComparison.Ordinal);
+
+        var headerOnly = await host.Audience.ImportCsvAsync(Csv("customerId,age\r\n"));
+        Assert.Equal((0L, 0, 0, 0, 0), (headerOnly.RowsRead, headerOnly.Created, headerOnly.Updated, headerOnly.Enrolled, headerOnly.Rejected));
+        Assert.Empty(await host.AllCustomersAsync());
+
+        var report = await host.Audience.ImportCsvAsync(
+            Csv("customerId,firstName\nc1," + new string('x', 16) + "\nc2,\"" + new string('"', 32) + "\"\nc3," + new string('x', 17) + "\n"),
+            new CsvImportOptions { MaxCellBytes = 16, Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal([(4L, "firstName")], report.Problems.Select(p => (p.Line, p.Column)));
+        Assert.Equal(["c1", "c2"], (await host.AllCustomersAsync()).Select(c => c.Id));
+        Assert.Equal(new string('"', 16), (await host.Audience.GetCustomerAsync("c2"))!.GetField("firstName").AsString());
+    }
+
+    [Fact]
     public async Task Colliding_id_hashes_are_never_taken_for_duplicates_and_real_duplicates_are_found_in_a_large_file()
     {
         await using var host = await CreateAsync();
