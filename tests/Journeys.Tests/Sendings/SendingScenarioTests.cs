@@ -127,6 +127,22 @@ public sealed class SendingScenarioTests
         Assert.Equal(40, host.Push.Messages.Count);
     }
 
+    /// <summary>
+    /// Sends "tips" to all 40 customers at 23:00 in Madrid (sending "night"): the pushes are held until 08:00 local
+    /// (06:00 UTC). Returns once all 40 are held in the store, not still with the dispatcher (which sends a message it
+    /// holds if the clock has passed 08:00 when it gets to it): leased here for a day as they come back, so the test knows.
+    /// </summary>
+    private static async Task<IOutboxStore> HoldAllNightAsync(EngineHost host)
+    {
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
+        await host.Sendings.SendToAllAsync(Tips("night"));
+        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+        return outbox;
+    }
+
     private static IEnumerable<string> Customers(int from, int count) => Enumerable.Range(from, count).Select(i => $"c{i % 40}@example.com");
 
     private static async IAsyncEnumerable<string> BrokenListAsync()
@@ -275,16 +291,8 @@ public sealed class SendingScenarioTests
     [Fact]
     public async Task Stopping_a_sending_withdraws_its_messages_held_for_quiet_hours_and_counts_them_cancelled()
     {
-        // 23:00 in Madrid: all 40 pushes are held until 08:00 local (06:00 UTC).
         await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
-        var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
-        await host.Sendings.SendToAllAsync(Tips("night"));
-        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
-        // All 40 held in the store, not still with the dispatcher (which sends a message it holds if the clock has
-        // passed 08:00 when it gets to it): leased here as they come back, so the test knows.
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+        var outbox = await HoldAllNightAsync(host);
         Assert.Equal(40, (await host.Sendings.GetAsync("night"))!.Progress.Pending);
 
         var stopped = await host.Sendings.StopAsync("night");
@@ -306,12 +314,7 @@ public sealed class SendingScenarioTests
     public async Task A_customer_deleted_while_their_message_is_held_gets_nothing_and_the_sending_completes_without_them()
     {
         await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
-        var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
-        await host.Sendings.SendToAllAsync(Tips("night"));
-        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+        await HoldAllNightAsync(host);
 
         Assert.True(await host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>().DeleteCustomerAsync("c1@example.com"));
         var afterDelete = (await host.Sendings.GetAsync("night"))!.Progress;
