@@ -17,6 +17,7 @@ internal sealed partial class AudienceManager(
     ICustomerStore customers,
     IJourneyStore journeys,
     IEnrollmentStore enrollments,
+    IStatisticsStore statistics,
     IJourneyManager manager,
     CompiledJourneyCache compiled,
     FilterEntryRecheck recheck,
@@ -307,7 +308,8 @@ internal sealed partial class AudienceManager(
     /// <summary>
     /// Refuses a schema change that breaks an active journey: each active version is validated against the current and
     /// the proposed schema, and the errors that only the proposed one gives (unknown field, wrong type, in the entry
-    /// filter, a filter node, a delay, a binding, an update or a webhook) are the usages.
+    /// filter, a filter node, a delay, a binding, an update or a webhook) are the usages. A completed sending stays
+    /// active but uses nothing any more: it is left out.
     /// </summary>
     private async ValueTask EnsureUnusedAsync(CustomerFieldSchema current, CustomerFieldSchema proposed, string field, string change, CancellationToken cancellationToken)
     {
@@ -315,7 +317,9 @@ internal sealed partial class AudienceManager(
         await foreach (var latest in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             var active = await FindActiveAsync(latest, cancellationToken).ConfigureAwait(false);
-            if (active is null)
+            if (active is null
+                || (Sendings.SendingJourneys.IsSending(active.Id)
+                    && Sendings.SendingJourneys.IsCompleted(await statistics.GetAsync(active.Id, null, cancellationToken).ConfigureAwait(false))))
             {
                 continue;
             }

@@ -40,6 +40,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     internal const int ReadBufferSize = 1 << 20;
 
     private readonly CsvReader _csv;
+    private readonly UnclosedQuotes _unclosed;
     private readonly CustomerFieldSchema _schema;
     private readonly CsvImportOptions _options;
     private readonly string[]? _dateFormats;
@@ -51,12 +52,14 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     private int _idIndex = -1;
     private bool _headerRead;
     private bool _onRow;
+    private bool _rowUnclosed;
     private long _rows;
     private CustomerCsvRow? _current;
 
-    private CustomerCsvReader(CsvReader csv, CustomerFieldSchema schema, CsvImportOptions options)
+    private CustomerCsvReader(CsvReader csv, UnclosedQuotes unclosed, CustomerFieldSchema schema, CsvImportOptions options)
     {
         _csv = csv;
+        _unclosed = unclosed;
         _schema = schema;
         _options = options;
         _dateFormats = options.DateTimeFormats?.ToArray();
@@ -74,6 +77,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(schema);
         options ??= CsvImportOptions.Default;
         options.Validate();
+        var unclosed = new UnclosedQuotes();
         var csvOptions = new CsvReaderOptions
         {
             Separator = options.Separator,
@@ -85,8 +89,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
             // semaphore of FileStream), and reads that big bypass a FileStream's own buffer instead of being copied through it.
             BufferSize = ReadBufferSize,
             FormatProvider = options.FormatProvider,
+
+            // CsvHelper recovers from a quote that is never closed by reading the rest of the file as that cell's text:
+            // the rows after it would vanish into one customer's value. Such a row is made a problem instead.
+            OnMalformedRecord = unclosed.Note,
         };
-        return new CustomerCsvReader(CsvReader.Create(stream, csvOptions, leaveOpen), schema, options);
+        return new CustomerCsvReader(CsvReader.Create(stream, csvOptions, leaveOpen), unclosed, schema, options);
     }
 
     /// <summary>The header names, trimmed (read by the first call).</summary>
@@ -140,6 +148,11 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
         _headers = names;
         var problems = new List<CsvProblem>();
+        if (_unclosed.Take())
+        {
+            problems.Add(new CsvProblem(1, null, UnclosedQuoteMessage));
+        }
+
         var unknownMode = _options.UnknownColumns ?? UnknownColumnHandling.Reject;
         var columns = new Column[names.Length];
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -322,6 +335,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         }
 
         _rows++;
+        _rowUnclosed = _unclosed.Take();
         if (_rows > _options.MaxRows)
         {
             throw new CsvImportException(
@@ -423,6 +437,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     {
         _problems.Clear();
         var line = _csv.LineNumber;
+        if (_rowUnclosed)
+        {
+            _problems.Add(UnclosedQuote(line));
+            return;
+        }
+
         if (_csv.FieldCount != _columns.Length)
         {
             _problems.Add(new CsvProblem(line, null, FormattableString.Invariant($"the row has {_csv.FieldCount} fields; the header has {_columns.Length}.")));
@@ -551,6 +571,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         _problems.Clear();
         idHash = 0;
         var line = _csv.LineNumber;
+        if (_rowUnclosed)
+        {
+            _problems.Add(UnclosedQuote(line));
+            return false;
+        }
+
         if (_csv.FieldCount != _columns.Length)
         {
             _problems.Add(new CsvProblem(line, null, FormattableString.Invariant($"the row has {_csv.FieldCount} fields; the header has {_columns.Length}.")));
@@ -679,6 +705,13 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
         return true;
     }
+
+    private const string UnclosedQuoteMessage =
+        "a quoted cell is never closed: its opening quote runs to the end of the file, so the lines after it would be read as its text; close the quote (a quote inside a quoted cell is written twice: \"\").";
+
+    /// <summary>The row's unclosed quote, named at the cell that opens it: the last of the row, since it runs to the end of the file.</summary>
+    private CsvProblem UnclosedQuote(long line) =>
+        new(line, _csv.FieldCount <= _columns.Length ? _columns[_csv.FieldCount - 1].Name : null, UnclosedQuoteMessage);
 
     /// <summary>Over <see cref="CsvImportOptions.MaxCellBytes"/> once decoded (the raw length, never shorter, is looked at first).</summary>
     private bool IsTooLong(int index, ReadOnlySpan<byte> value) =>
@@ -819,4 +852,19 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     }
 
     private readonly record struct Column(string Name, ColumnKind Kind, FieldDefinition? Field);
+
+    /// <summary>Whether CsvHelper found a quoted cell that is never closed in the record it has just read (its other recoveries keep the rows apart and are left as they are).</summary>
+    private sealed class UnclosedQuotes
+    {
+        private bool _seen;
+
+        public void Note(CsvMalformedRecord record) => _seen |= record.Reason == CsvMalformedReason.UnterminatedQuote;
+
+        public bool Take()
+        {
+            var seen = _seen;
+            _seen = false;
+            return seen;
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using Journeys.Storage;
+
 namespace Journeys.Sendings;
 
 /// <summary>
@@ -26,6 +28,19 @@ public static class SendingJourneys
         ArgumentException.ThrowIfNullOrWhiteSpace(sendingId);
         return JourneyIdPrefix + sendingId;
     }
+
+    /// <summary>A sending's enrolled customers whose message is not yet sent, failed, capped or cancelled (<see cref="SendingProgress.Pending"/>).</summary>
+    internal static long Pending(JourneyStatistics stats) => Math.Max(
+        0,
+        stats.Get(AudienceNodeId, StatisticCounter.Left) - stats.Get(SendNodeId, StatisticCounter.Cancelled) - stats.Get(SendNodeId, StatisticCounter.Sent)
+        - stats.Get(SendNodeId, StatisticCounter.Failed) - stats.Get(SendNodeId, StatisticCounter.Capped));
+
+    /// <summary>
+    /// True when a sending is done for good (<see cref="SendingState.Completed"/>): its enrolling pass ended and every
+    /// message is final. It enrolls and renders nothing more, so the customer fields it binds are no longer in use.
+    /// </summary>
+    internal static bool IsCompleted(JourneyStatistics stats) =>
+        stats.Get(AudienceNodeId, StatisticCounter.Completed) > 0 && Pending(stats) == 0;
 
     /// <summary>True when a journey id is a sending's.</summary>
     /// <param name="journeyId">The journey id.</param>

@@ -87,7 +87,7 @@ internal sealed partial class SendingManager(
         var definition = Define(sendingId, request, campaign, audience);
         var existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
         CompiledJourney journey;
-        bool resumed;
+        long offered = 0;
         if (existing is null)
         {
             // Compiling validates (unbound variables, unknown fields): a refused sending leaves nothing behind.
@@ -105,7 +105,6 @@ internal sealed partial class SendingManager(
                 return await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
             }
 
-            resumed = false;
             LogStarted(logger, sendingId, request.CampaignId, audience);
         }
         else
@@ -119,12 +118,12 @@ internal sealed partial class SendingManager(
 
             journey = await compiled.GetAsync(definition.Id, existing.Journey.Version, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Sending '{sendingId}' has no stored version {existing.Journey.Version}.");
-            resumed = true;
+            offered = status.Progress.Targeted;
             LogResumed(logger, sendingId);
         }
 
         var ids = list ?? ScanIdsAsync(cancellationToken);
-        await EnrollAsync(journey, ids, checkCustomers: list is not null, resumed, cancellationToken).ConfigureAwait(false);
+        await EnrollAsync(journey, ids, checkCustomers: list is not null, offered, cancellationToken).ConfigureAwait(false);
         var latest = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false) ?? existing;
         return await StatusAsync(latest, cancellationToken).ConfigureAwait(false);
     }
@@ -155,9 +154,11 @@ internal sealed partial class SendingManager(
 
     /// <summary>
     /// Enrolls the audience in batches, counting each batch's outcomes under the audience pseudo node; a stop ends the
-    /// pass (see <see cref="EnrollBatchAsync"/>). The pass is marked complete (Completed = 1) at the end.
+    /// pass (see <see cref="EnrollBatchAsync"/>). The pass is marked complete (Completed = 1) at the end. A resumed pass
+    /// goes over the audience again from its start: the first <paramref name="offered"/> ids were counted by the
+    /// interrupted pass (its Targeted), so they count again only if they are enrolled now.
     /// </summary>
-    private async ValueTask EnrollAsync(CompiledJourney journey, IAsyncEnumerable<string> ids, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
+    private async ValueTask EnrollAsync(CompiledJourney journey, IAsyncEnumerable<string> ids, bool checkCustomers, long offered, CancellationToken cancellationToken)
     {
         var batch = new List<string>(EnrollBatch);
         await foreach (var id in ids.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -165,16 +166,17 @@ internal sealed partial class SendingManager(
             batch.Add(id);
             if (batch.Count == EnrollBatch)
             {
-                if (!await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false))
+                if (!await EnrollBatchAsync(journey, batch, checkCustomers, (int)Math.Clamp(offered, 0, batch.Count), cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
 
+                offered -= batch.Count;
                 batch.Clear();
             }
         }
 
-        if (batch.Count > 0 && !await EnrollBatchAsync(journey, batch, checkCustomers, resumed, cancellationToken).ConfigureAwait(false))
+        if (batch.Count > 0 && !await EnrollBatchAsync(journey, batch, checkCustomers, (int)Math.Clamp(offered, 0, batch.Count), cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -190,9 +192,10 @@ internal sealed partial class SendingManager(
     /// <summary>
     /// Enrolls one batch unless the sending was stopped, and checks again after it (as the journey manager's
     /// activation does): enrollments the batch created while a stop ran, after the stop's cancel, are cancelled as the
-    /// stop would have cancelled them, before the engine is told about them. False when the pass must end.
+    /// stop would have cancelled them, before the engine is told about them. False when the pass must end. The first
+    /// <paramref name="counted"/> ids of the batch were counted by an interrupted pass: only their new enrollments count.
     /// </summary>
-    private async ValueTask<bool> EnrollBatchAsync(CompiledJourney journey, List<string> batch, bool checkCustomers, bool resumed, CancellationToken cancellationToken)
+    private async ValueTask<bool> EnrollBatchAsync(CompiledJourney journey, List<string> batch, bool checkCustomers, int counted, CancellationToken cancellationToken)
     {
         if (await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false))
         {
@@ -202,27 +205,31 @@ internal sealed partial class SendingManager(
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>(batch.Count);
         long unknown = 0;
-        foreach (var raw in batch)
+        var countedRequests = 0;
+        for (var i = 0; i < batch.Count; i++)
         {
-            var id = raw?.Trim();
+            var id = batch[i]?.Trim();
             if (string.IsNullOrEmpty(id)
                 || (checkCustomers && await customers.GetAsync(id, cancellationToken).ConfigureAwait(false) is null))
             {
-                unknown++;
+                unknown += i < counted ? 0 : 1;
                 continue;
             }
 
+            countedRequests += i < counted ? 1 : 0;
             requests.Add(new EnrollmentRequest(EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, id, SendingJourneys.SendNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
         }
 
-        long created = 0;
+        long created = 0, createdCounted = 0;
         var stopped = false;
         if (requests.Count > 0)
         {
             var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
-            foreach (var outcome in outcomes)
+            for (var i = 0; i < outcomes.Count; i++)
             {
-                created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+                var isCreated = outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+                created += isCreated;
+                createdCounted += i < countedRequests ? isCreated : 0;
             }
 
             // The stop saves the stopped status before it cancels: seen here, its cancel may have run before this
@@ -237,8 +244,8 @@ internal sealed partial class SendingManager(
         }
 
         // A resumed pass meets the customers its interrupted run enrolled: they were counted then, not again now.
-        var skipped = resumed ? 0 : requests.Count - created;
-        var targeted = created + unknown + skipped;
+        var skipped = requests.Count - countedRequests - (created - createdCounted);
+        var targeted = created - createdCounted + unknown + skipped;
         await statistics.AddAsync(
             [
                 Audience(journey, StatisticCounter.Entered, targeted),
@@ -278,7 +285,7 @@ internal sealed partial class SendingManager(
         var sent = Send(StatisticCounter.Sent);
         var failed = Send(StatisticCounter.Failed);
         var capped = Send(StatisticCounter.Capped);
-        var pending = Math.Max(0, enrolled - cancelled - sent - failed - capped);
+        var pending = SendingJourneys.Pending(stats);
         var state = definition.Status == JourneyStatus.Stopped ? SendingState.Stopped
             : Audience(StatisticCounter.Completed) == 0 ? SendingState.Enrolling
             : pending > 0 ? SendingState.Running

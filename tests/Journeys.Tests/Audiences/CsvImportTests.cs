@@ -146,6 +146,38 @@ public sealed class CsvImportTests
     }
 
     [Fact]
+    public async Task A_quoted_cell_that_is_never_closed_is_a_problem_of_its_row_not_text_that_swallows_the_rows_after_it()
+    {
+        await using var host = await CreateAsync();
+        var text = "customerId,age,firstName\nc1,1,Ana\n\"c2\",2,\"Bob\nc3,3,Cy\nc4,4,Di\n";
+
+        var refused = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv(text)).AsTask());
+        var problem = Assert.Single(refused.Problems);
+        Assert.Equal((3L, "firstName"), (problem.Line, problem.Column));
+        Assert.Contains("never closed", problem.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+
+        var partial = await host.Audience.ImportCsvAsync(Csv(text), new CsvImportOptions { Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal((1, 1), (partial.Created, partial.Rejected));
+        Assert.Equal((3L, "firstName"), (partial.Problems[0].Line, partial.Problems[0].Column));
+        Assert.Equal(["c1"], (await host.AllCustomersAsync()).Select(c => c.Id));
+
+        var header = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv("customerId,\"firstName\nc9,Ana\n")).AsTask());
+        Assert.Contains(header.Problems, p => p.Line == 1 && p.Message.Contains("never closed", StringComparison.Ordinal));
+        Assert.Equal(["c1"], (await host.AllCustomersAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_bad_row_that_spans_lines_is_reported_at_its_first_line_and_the_lines_after_it_keep_counting()
+    {
+        await using var host = await CreateAsync();
+        var text = "customerId,firstName,age\nc1,\"a\r\nb\nc\",old\nc2,x,1\nc3,\"y\",z\n";
+        var report = await host.Audience.ImportCsvAsync(Csv(text), new CsvImportOptions { Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal([(2L, "age"), (6L, "age")], report.Problems.Select(p => (p.Line, p.Column)));
+        Assert.Equal(["c2"], (await host.AllCustomersAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task The_report_lists_the_first_100_problems_and_counts_them_all()
     {
         await using var host = await CreateAsync();
@@ -194,6 +226,27 @@ public sealed class CsvImportTests
         var refused = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(
             Csv("customerId,firstName\nc1,abcdefghijklmnopqrstuvwxyz\n"), new CsvImportOptions { MaxCellBytes = 16 }).AsTask());
         Assert.Equal((2L, "firstName"), (refused.Problems[0].Line, refused.Problems[0].Column));
+    }
+
+    [Fact]
+    public async Task A_second_customerId_column_is_refused_a_header_alone_imports_nothing_and_a_cell_at_the_limit_is_accepted()
+    {
+        await using var host = await CreateAsync();
+        var twice = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(Csv("customerId,age,CUSTOMERID\nc1,1,c2\n")).AsTask());
+        var problem = Assert.Single(twice.Problems);
+        Assert.Equal((1L, "CUSTOMERID"), (problem.Line, problem.Column));
+        Assert.Contains("appears twice", problem.Message, StringComparison.Ordinal);
+
+        var headerOnly = await host.Audience.ImportCsvAsync(Csv("customerId,age\r\n"));
+        Assert.Equal((0L, 0, 0, 0, 0), (headerOnly.RowsRead, headerOnly.Created, headerOnly.Updated, headerOnly.Enrolled, headerOnly.Rejected));
+        Assert.Empty(await host.AllCustomersAsync());
+
+        var report = await host.Audience.ImportCsvAsync(
+            Csv("customerId,firstName\nc1," + new string('x', 16) + "\nc2,\"" + new string('"', 32) + "\"\nc3," + new string('x', 17) + "\n"),
+            new CsvImportOptions { MaxCellBytes = 16, Mode = CsvImportMode.ImportValidRows });
+        Assert.Equal([(4L, "firstName")], report.Problems.Select(p => (p.Line, p.Column)));
+        Assert.Equal(["c1", "c2"], (await host.AllCustomersAsync()).Select(c => c.Id));
+        Assert.Equal(new string('"', 16), (await host.Audience.GetCustomerAsync("c2"))!.GetField("firstName").AsString());
     }
 
     [Fact]

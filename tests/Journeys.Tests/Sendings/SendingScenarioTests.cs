@@ -109,6 +109,40 @@ public sealed class SendingScenarioTests
         Assert.Equal(40, host.Push.Messages.Select(m => m.IdempotencyKey).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_pass_resumed_with_the_same_list_counts_each_id_once()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+        await Assert.ThrowsAsync<IOException>(() => host.Sendings.SendToListAsync(Tips("again"), BrokenListAsync()).AsTask());
+        var interrupted = (await host.Sendings.GetAsync("again"))!.Progress;
+        Assert.Equal((1000L, 40L, 960L), (interrupted.Targeted, interrupted.Enrolled, interrupted.Unknown));
+
+        // The retry offers the whole list again: the 1,000 ids the broken pass had offered, then 5 unknown ids and c0 a second time.
+        var list = Customers(0, 40).Concat(Enumerable.Range(0, 965).Select(i => $"ghost{i}@example.com")).Append("c0@example.com");
+        await host.Sendings.SendToListAsync(Tips("again"), list.ToAsyncEnumerable());
+        var done = (await CompletedAsync(host, "again")).Progress;
+
+        Assert.Equal((1006L, 40L, 965L, 1L), (done.Targeted, done.Enrolled, done.Unknown, done.Skipped));
+        Assert.Equal(40, done.Sent);
+        Assert.Equal(40, host.Push.Messages.Count);
+    }
+
+    /// <summary>
+    /// Sends "tips" to all 40 customers at 23:00 in Madrid (sending "night"): the pushes are held until 08:00 local
+    /// (06:00 UTC). Returns once all 40 are held in the store, not still with the dispatcher (which sends a message it
+    /// holds if the clock has passed 08:00 when it gets to it): leased here for a day as they come back, so the test knows.
+    /// </summary>
+    private static async Task<IOutboxStore> HoldAllNightAsync(EngineHost host)
+    {
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
+        await host.Sendings.SendToAllAsync(Tips("night"));
+        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+        return outbox;
+    }
+
     private static IEnumerable<string> Customers(int from, int count) => Enumerable.Range(from, count).Select(i => $"c{i % 40}@example.com");
 
     private static async IAsyncEnumerable<string> BrokenListAsync()
@@ -236,18 +270,29 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task A_field_a_sending_binds_is_held_until_the_sending_completes_then_it_may_be_removed()
+    {
+        // 23:00 in Madrid: the email is held until 08:00 local, so the sending is still running.
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
+        var audience = host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>();
+        var request = new SendingRequest("welcome") { SendingId = "hello", Variables = [new VariableBinding("name", "firstName")] };
+        await host.Sendings.SendToListAsync(request, new[] { "c7@example.com" }.ToAsyncEnumerable());
+        Assert.Equal(SendingState.Running, (await host.Sendings.GetAsync("hello"))!.State);
+
+        var inUse = await Assert.ThrowsAsync<Journeys.Audiences.CustomerFieldInUseException>(() => audience.RemoveFieldAsync("firstName").AsTask());
+        Assert.Contains("'sending:hello'", inUse.Message, StringComparison.Ordinal);
+
+        host.Advance(TimeSpan.FromHours(10));
+        await CompletedAsync(host, "hello");
+        Assert.Equal("Welcome, Name7!", Assert.Single(host.Email.Messages).Body);
+        Assert.True(await audience.RemoveFieldAsync("firstName"));
+    }
+
+    [Fact]
     public async Task Stopping_a_sending_withdraws_its_messages_held_for_quiet_hours_and_counts_them_cancelled()
     {
-        // 23:00 in Madrid: all 40 pushes are held until 08:00 local (06:00 UTC).
         await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
-        var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
-        await host.Sendings.SendToAllAsync(Tips("night"));
-        EngineHost.Eventually(() => host.Count("sending:night", null, StatisticCounter.Completed) == 40, "every enrollment past the send node");
-        // All 40 held in the store, not still with the dispatcher (which sends a message it holds if the clock has
-        // passed 08:00 when it gets to it): leased here as they come back, so the test knows.
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held) == 40, "the pushes held until 08:00 local");
+        var outbox = await HoldAllNightAsync(host);
         Assert.Equal(40, (await host.Sendings.GetAsync("night"))!.Progress.Pending);
 
         var stopped = await host.Sendings.StopAsync("night");
@@ -263,6 +308,24 @@ public sealed class SendingScenarioTests
         await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
         EngineHost.Eventually(() => host.Count("probe", "push", StatisticCounter.Sent) == 1, "the probe's push");
         Assert.Equal("probe", Assert.Single(host.Push.Messages).JourneyId);
+    }
+
+    [Fact]
+    public async Task A_customer_deleted_while_their_message_is_held_gets_nothing_and_the_sending_completes_without_them()
+    {
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
+        await HoldAllNightAsync(host);
+
+        Assert.True(await host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>().DeleteCustomerAsync("c1@example.com"));
+        var afterDelete = (await host.Sendings.GetAsync("night"))!.Progress;
+        Assert.Equal((1L, 39L), (afterDelete.Cancelled, afterDelete.Pending));
+
+        // Past the test's one-day lease on the held messages and into the next day's sending hours (09:00 local).
+        host.Advance(TimeSpan.FromHours(34));
+        var done = await CompletedAsync(host, "night");
+        Assert.Equal((39L, 1L, 0L), (done.Progress.Sent, done.Progress.Cancelled, done.Progress.Pending));
+        Assert.Equal(39, host.Push.Messages.Count);
+        Assert.DoesNotContain(host.Push.Messages, m => m.CustomerId == "c1@example.com");
     }
 
     [Fact]

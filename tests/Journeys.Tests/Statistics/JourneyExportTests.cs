@@ -163,6 +163,7 @@ public sealed class JourneyExportTests
     [InlineData("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"")]
     [InlineData("+3125551234", "\"'+3125551234\"")]
     [InlineData("-2+3", "\"'-2+3\"")]
+    [InlineData("-42", "\"'-42\"")] // text, as the rule says; counts and times are written as numbers and dates, never prefixed
     [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
     [InlineData("\tTAB", "\"'\tTAB\"")]
     [InlineData("\rCR", "\"'\rCR\"")]
