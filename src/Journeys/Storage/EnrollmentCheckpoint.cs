@@ -17,7 +17,7 @@ public sealed record EnrollmentCheckpoint(
 {
     // Either the state as given, or (a checkpoint the engine's executor made, EnrollmentChange) the claimed record and the
     // run's changes, from which the state record is built on its first read: the in-memory store copies the changes into
-    // its entry without it, which saves a 200-byte record per committed enrollment. Equality and the printed form go
+    // its entry without it, which saves a 160-byte record per committed enrollment. Equality and the printed form go
     // through State, so both forms of one state are equal.
     private Enrollment? _state = State;
     private readonly Enrollment? _claimed;
