@@ -403,10 +403,15 @@ internal sealed partial class AudienceManager
 
             foreach (var chunk in requests.Chunk(Batch))
             {
-                foreach (var outcome in await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false))
+                // The journeys were read active when the import began, which can be a while ago: what a chunk created in
+                // a journey stopped since is cancelled, as the stop would have cancelled it.
+                var outcomes = await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false);
+                foreach (var outcome in outcomes)
                 {
                     enrolled += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
                 }
+
+                enrolled -= await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -16,7 +16,7 @@ namespace Journeys.Audiences;
 internal sealed partial class AudienceManager(
     ICustomerStore customers,
     IJourneyStore journeys,
-    IEnrollmentStore enrollments,
+    JourneyStopGuard guard,
     IStatisticsStore statistics,
     IJourneyManager manager,
     CompiledJourneyCache compiled,
@@ -99,7 +99,9 @@ internal sealed partial class AudienceManager(
         ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
 
         // Enrollments first: a crash in between leaves a customer without enrollments, never enrollments without a customer.
-        var cancelled = await enrollments.CancelAsync(null, null, customerId, "customer deleted", time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        // Through the stop guard: the cancel deletes the customer's outbox messages, and this engine's dispatcher then
+        // also drops those it had already taken (handed over or claimed), so a deleted customer is not sent to.
+        var cancelled = await guard.CancelAsync(null, null, customerId, "customer deleted", cancellationToken).ConfigureAwait(false);
         var deleted = await customers.DeleteAsync(customerId, cancellationToken).ConfigureAwait(false);
         LogCustomerDeleted(logger, deleted, cancelled);
         return deleted;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Journeys.Audiences;
 using Journeys.Building;
 using Journeys.Tests.Building;
 using Journeys.Messaging;
@@ -135,6 +136,23 @@ public sealed class StopScenarioTests
     }
 
     [Fact]
+    public async Task A_stop_while_a_csv_import_enters_its_customers_into_an_all_customers_journey_cancels_their_enrollments()
+    {
+        // The import reads the all-customers journeys active when it begins; the stop runs just before its first
+        // enrollment chunk reaches the store.
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        await host.Manager.ActivateAsync("all");
+        host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("all").AsTask();
+        var csv = "customerId\n" + string.Join("\n", Ids[..10]) + "\n";
+
+        var report = await host.Services.GetRequiredService<IAudienceManager>().ImportCsvAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)));
+
+        Assert.Equal((10, 0), (report.Created, report.Enrolled));
+        AssertCancelled(await host.StatesAsync("all", Ids[..10]), 10);
+    }
+
+    [Fact]
     public async Task A_stop_while_a_published_event_enrolls_into_an_event_journey_cancels_that_enrollment()
     {
         await using var host = await Host.StartAsync();
@@ -168,10 +186,12 @@ public sealed class StopScenarioTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_message_handed_to_the_dispatcher_before_its_journey_or_sending_stops_is_not_sent_after_the_stop(bool sending)
+    [InlineData("journey stop")]
+    [InlineData("sending stop")]
+    [InlineData("customer deletion")]
+    public async Task A_message_handed_to_the_dispatcher_before_its_journey_or_sending_stops_is_not_sent_after_the_stop(string withdrawal)
     {
+        var sending = withdrawal == "sending stop";
         // One shard, so one dispatcher loop: it is held sending the blocker's push while the commit of c0's push hands
         // it over (queued behind). The stop deletes it from the store; the queued copy must not go out either.
         var push = new GateSender("blocker");
@@ -200,6 +220,10 @@ public sealed class StopScenarioTests
         if (sending)
         {
             await host.Sendings.StopAsync("s");
+        }
+        else if (withdrawal == "customer deletion")
+        {
+            Assert.True(await host.Services.GetRequiredService<IAudienceManager>().DeleteCustomerAsync(Ids[0]));
         }
         else
         {
