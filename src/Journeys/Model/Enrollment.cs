@@ -47,21 +47,21 @@ public sealed record Enrollment(
     /// <summary>When its timer fires, while waiting on one.</summary>
     public DateTimeOffset? WakeAt
     {
-        get => PackedInstant.Unpack(_wakeAt, _wakeAtOffset);
+        get => PackedInstant.Unpack(_wakeAt, _wakeAtOffset.Minutes);
         init => (_wakeAt, _wakeAtOffset) = (PackedInstant.Ticks(value), OffsetMinutes.Of(value));
     }
 
     /// <summary>When it entered.</summary>
     public DateTimeOffset EnteredAt
     {
-        get => PackedInstant.Unpack(_enteredAt, _enteredAtOffset)!.Value;
+        get => PackedInstant.Unpack(_enteredAt, _enteredAtOffset.Minutes)!.Value;
         init => (_enteredAt, _enteredAtOffset) = (PackedInstant.Ticks(value), OffsetMinutes.Of(value));
     }
 
     /// <summary>When it last changed.</summary>
     public DateTimeOffset UpdatedAt
     {
-        get => PackedInstant.Unpack(_updatedAt, _updatedAtOffset)!.Value;
+        get => PackedInstant.Unpack(_updatedAt, _updatedAtOffset.Minutes)!.Value;
         init => (_updatedAt, _updatedAtOffset) = (PackedInstant.Ticks(value), OffsetMinutes.Of(value));
     }
 
@@ -77,7 +77,7 @@ public sealed record Enrollment(
     /// <summary>When it arrived at its current node (timeouts and reminder offsets count from here).</summary>
     public DateTimeOffset? NodeEnteredAt
     {
-        get => PackedInstant.Unpack(_nodeEnteredAt, _nodeEnteredAtOffset);
+        get => PackedInstant.Unpack(_nodeEnteredAt, _nodeEnteredAtOffset.Minutes);
         init => (_nodeEnteredAt, _nodeEnteredAtOffset) = (PackedInstant.Ticks(value), OffsetMinutes.Of(value));
     }
 
@@ -130,17 +130,6 @@ public sealed record Enrollment(
         return true;
     }
 
-    /// <summary>An instant as UTC ticks: <see cref="NoTime"/> for none (no instant has negative ticks).</summary>
-    private static class PackedInstant
-    {
-        public const long NoTime = long.MinValue;
-
-        public static long Ticks(DateTimeOffset? time) => time is { } t ? t.UtcTicks : NoTime;
-
-        public static DateTimeOffset? Unpack(long utcTicks, OffsetMinutes offset) =>
-            utcTicks == NoTime ? null : new DateTimeOffset(utcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offset.Minutes));
-    }
-
     /// <summary>
     /// An instant's offset, kept beside its UTC ticks and left out of the record's equality and hash (every instance
     /// equals every other), as <see cref="DateTimeOffset"/> leaves it out of its own.
@@ -149,7 +138,7 @@ public sealed record Enrollment(
     {
         public short Minutes { get; } = minutes;
 
-        public static OffsetMinutes Of(DateTimeOffset? time) => new(time is { } t ? checked((short)t.TotalOffsetMinutes) : (short)0);
+        public static OffsetMinutes Of(DateTimeOffset? time) => new(PackedInstant.OffsetMinutes(time));
 
         public bool Equals(OffsetMinutes other) => true;
 

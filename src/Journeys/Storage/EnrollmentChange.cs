@@ -10,9 +10,6 @@ namespace Journeys.Storage;
 /// </summary>
 internal readonly struct EnrollmentChange
 {
-    // The ticks of a null instant (no DateTimeOffset has them: its ticks are never negative).
-    private const long NoTime = long.MinValue;
-
     private readonly long _wakeAt;
     private readonly long _updatedAt;
     private readonly long _nodeEnteredAt;
@@ -36,13 +33,13 @@ internal readonly struct EnrollmentChange
     {
         CurrentNodeId = currentNodeId;
         Status = status;
-        (_wakeAt, _wakeAtOffset) = Pack(wakeAt);
+        (_wakeAt, _wakeAtOffset) = (PackedInstant.Ticks(wakeAt), PackedInstant.OffsetMinutes(wakeAt));
         AwaitedEvent = awaitedEvent;
         Visit = visit;
-        (_updatedAt, _updatedAtOffset) = Pack(updatedAt);
+        (_updatedAt, _updatedAtOffset) = (PackedInstant.Ticks(updatedAt), PackedInstant.OffsetMinutes(updatedAt));
         WakeEvents = wakeEvents;
         EventCursor = eventCursor;
-        (_nodeEnteredAt, _nodeEnteredAtOffset) = Pack(nodeEnteredAt);
+        (_nodeEnteredAt, _nodeEnteredAtOffset) = (PackedInstant.Ticks(nodeEnteredAt), PackedInstant.OffsetMinutes(nodeEnteredAt));
         NodeState = nodeState;
         EndReason = endReason;
         MessagesSent = messagesSent;
@@ -52,19 +49,19 @@ internal readonly struct EnrollmentChange
 
     public EnrollmentStatus Status { get; }
 
-    public DateTimeOffset? WakeAt => Unpack(_wakeAt, _wakeAtOffset);
+    public DateTimeOffset? WakeAt => PackedInstant.Unpack(_wakeAt, _wakeAtOffset);
 
     public string? AwaitedEvent { get; }
 
     public int Visit { get; }
 
-    public DateTimeOffset UpdatedAt => Unpack(_updatedAt, _updatedAtOffset)!.Value;
+    public DateTimeOffset UpdatedAt => PackedInstant.Unpack(_updatedAt, _updatedAtOffset)!.Value;
 
     public EquatableArray<string> WakeEvents { get; }
 
     public long EventCursor { get; }
 
-    public DateTimeOffset? NodeEnteredAt => Unpack(_nodeEnteredAt, _nodeEnteredAtOffset);
+    public DateTimeOffset? NodeEnteredAt => PackedInstant.Unpack(_nodeEnteredAt, _nodeEnteredAtOffset);
 
     public int NodeState { get; }
 
@@ -94,10 +91,4 @@ internal readonly struct EnrollmentChange
         EndReason = EndReason,
         MessagesSent = MessagesSent,
     };
-
-    private static (long Ticks, short OffsetMinutes) Pack(DateTimeOffset? time) =>
-        time is { } t ? (t.Ticks, checked((short)t.TotalOffsetMinutes)) : (NoTime, (short)0);
-
-    private static DateTimeOffset? Unpack(long ticks, short offsetMinutes) =>
-        ticks == NoTime ? null : new DateTimeOffset(ticks, TimeSpan.FromMinutes(offsetMinutes));
 }

@@ -32,10 +32,7 @@ public sealed class LeaseRenewalScenarioTests
         await using var first = Host("engine-1", time, customers, customers, journeys, engineStore, enrollments, outbox, sender);
         await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, enrollments, outbox, sender);
         var manager = first.GetRequiredService<IJourneyManager>();
-        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
-            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
-            .Build());
-        await manager.ActivateAsync("slow");
+        await ActivateSlowJourneyAsync(manager);
         await using var running1 = await EngineHost.RunHostedAsync(first);
         await using var running2 = await EngineHost.RunHostedAsync(second);
 
@@ -96,10 +93,7 @@ public sealed class LeaseRenewalScenarioTests
         var engine = provider.GetRequiredService<JourneyEngine>();
         var manager = provider.GetRequiredService<IJourneyManager>();
         var signal = provider.GetRequiredService<IJourneyEngineSignal>();
-        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
-            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
-            .Build());
-        await manager.ActivateAsync("slow");
+        await ActivateSlowJourneyAsync(manager);
         await using var running = await EngineHost.RunHostedAsync(provider);
 
         await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
@@ -160,10 +154,7 @@ public sealed class LeaseRenewalScenarioTests
         await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, enrollments, outbox, sender, batchSize: 1);
         var engine = provider.GetRequiredService<JourneyEngine>();
         var manager = provider.GetRequiredService<IJourneyManager>();
-        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
-            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
-            .Build());
-        await manager.ActivateAsync("slow");
+        await ActivateSlowJourneyAsync(manager);
         await using var running = await EngineHost.RunHostedAsync(provider);
 
         // The dispatcher takes the first hand-off and is stuck in its send; then four more fill the capacity, and the
@@ -207,10 +198,7 @@ public sealed class LeaseRenewalScenarioTests
         await using var first = Host("engine-1", time, customers, slowCustomers, journeys, engineStore, enrollments, engineStore, sender);
         await using var second = Host("engine-2", time, customers, customers, journeys, engineStore, enrollments, engineStore, sender);
         var manager = first.GetRequiredService<IJourneyManager>();
-        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
-            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
-            .Build());
-        await manager.ActivateAsync("slow");
+        await ActivateSlowJourneyAsync(manager);
         await using var running1 = await EngineHost.RunHostedAsync(first);
 
         // The second engine starts once the first holds the enrollment, so which engine claims it is not a race.
@@ -237,6 +225,15 @@ public sealed class LeaseRenewalScenarioTests
         Assert.Equal(1, sender.Calls);
         Assert.Equal([true], enrollments.Commits.Where(c => c.Owner == "engine-1").Select(c => c.Applied));
         Assert.DoesNotContain(enrollments.Commits, c => c.Owner == "engine-2");
+    }
+
+    /// <summary>The journey of these tests: one SMS send, entered on the event "go".</summary>
+    private static async Task ActivateSlowJourneyAsync(IJourneyManager manager)
+    {
+        await manager.CreateAsync(JourneyBuilder.Create("slow", "Slow").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "slow-sms", id: "sms"))
+            .Build());
+        await manager.ActivateAsync("slow");
     }
 
     private static long Count(InMemoryEngineStore store, StatisticCounter counter) =>
