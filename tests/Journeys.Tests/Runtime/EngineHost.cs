@@ -53,6 +53,12 @@ internal sealed class EngineHost : IAsyncDisposable
             .Configure(o =>
             {
                 o.ShardCount = 2;
+
+                // The fake clock moves in steps of up to an hour (Advance) while the engine may be sending: a step taken
+                // between a send attempt's start and its sender call fires the attempt's timeout (the resilience pipeline
+                // times attempts on this clock), and its retry then waits for a clock that may not move again. In a real
+                // run the attempt's clock does not jump; a test that is about timeouts sets its own channel policy.
+                o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(24);
                 configure?.Invoke(o);
             }));
         if (extend is not null)
