@@ -411,7 +411,8 @@ internal sealed partial class AudienceManager
                     enrolled += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
                 }
 
-                enrolled -= await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken).ConfigureAwait(false);
+                // And what it created for a customer deleted since this import wrote it (a deleted customer is not sent to).
+                enrolled -= (await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken, customersMustExist: true).ConfigureAwait(false)).Total;
             }
         }
 

@@ -101,8 +101,13 @@ internal sealed partial class AudienceManager(
         // Enrollments first: a crash in between leaves a customer without enrollments, never enrollments without a customer.
         // Through the stop guard: the cancel deletes the customer's outbox messages, and this engine's dispatcher then
         // also drops those it had already taken (handed over or claimed), so a deleted customer is not sent to.
-        var cancelled = await guard.CancelAsync(null, null, customerId, "customer deleted", cancellationToken).ConfigureAwait(false);
+        var cancelled = await guard.CancelAsync(null, null, customerId, JourneyStopGuard.CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
         var deleted = await customers.DeleteAsync(customerId, cancellationToken).ConfigureAwait(false);
+
+        // And again once the record is gone: an entry that read the customer before the delete (an audience scan, a
+        // filter re-check, a sending) may have created enrollments after the first cancel; it checks for the customer
+        // after its create (JourneyStopGuard.CancelEntriesOfStoppedAsync), so what that check still saw is cancelled here.
+        cancelled += await guard.CancelAsync(null, null, customerId, JourneyStopGuard.CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
         LogCustomerDeleted(logger, deleted, cancelled);
         return deleted;
     }

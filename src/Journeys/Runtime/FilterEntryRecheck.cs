@@ -109,7 +109,8 @@ internal sealed class FilterEntryRecheck(
                 created += outcome.Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
             }
 
-            created -= await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken).ConfigureAwait(false);
+            // Also for a customer deleted since it was read above: a deleted customer is not sent to.
+            created -= (await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, "journey stopped", cancellationToken, customersMustExist: true).ConfigureAwait(false)).Total;
         }
 
         return created;

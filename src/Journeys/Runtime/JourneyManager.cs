@@ -133,7 +133,7 @@ internal sealed partial class JourneyManager(
         {
             var batch = customerIds.Skip(start).Take(EnrollBatch).Select(id => Request(journey, id)).ToList();
             var created = await engine.EnrollAsync(batch, cancellationToken).ConfigureAwait(false);
-            if (await guard.CancelEntriesOfStoppedAsync(batch, created, StoppedReason, cancellationToken).ConfigureAwait(false) is > 0 and var late)
+            if ((await guard.CancelEntriesOfStoppedAsync(batch, created, StoppedReason, cancellationToken).ConfigureAwait(false)).Stopped is > 0 and var late)
             {
                 engine.NotifyWork();
                 throw new InvalidOperationException(
@@ -185,7 +185,7 @@ internal sealed partial class JourneyManager(
         {
             var outcomes = await engine.EnrollAsync(chunk, cancellationToken).ConfigureAwait(false);
             enrolled += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created)
-                - await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
+                - (await guard.CancelEntriesOfStoppedAsync(chunk, outcomes, StoppedReason, cancellationToken, customersMustExist: true).ConfigureAwait(false)).Total;
         }
 
         engine.NotifyWork();
@@ -352,15 +352,12 @@ internal sealed partial class JourneyManager(
                 requests[i] = Request(journey, chunk[i], now);
             }
 
-            if (await EnrollChunkAsync(journey, requests, cancellationToken).ConfigureAwait(false) is not { } outcomes)
+            if (await EnrollChunkAsync(journey, requests, scanned: false, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
             {
                 break;
             }
 
-            for (var i = 0; i < outcomes.Count; i++)
-            {
-                created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
-            }
+            created += chunkCreated;
 
             // The engine starts on each chunk while the next is enrolled.
             engine.NotifyWork();
@@ -398,21 +395,21 @@ internal sealed partial class JourneyManager(
             batch.Add(Request(journey, customer.Id));
             if (batch.Count == EnrollBatch)
             {
-                if (await EnrollChunkAsync(journey, batch, cancellationToken).ConfigureAwait(false) is not { } outcomes)
+                if (await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
                 {
                     engine.NotifyWork();
                     return created;
                 }
 
-                created += outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+                created += chunkCreated;
                 batch.Clear();
                 engine.NotifyWork();
             }
         }
 
-        if (batch.Count > 0 && await EnrollChunkAsync(journey, batch, cancellationToken).ConfigureAwait(false) is { } last)
+        if (batch.Count > 0 && await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is { } last)
         {
-            created += last.Count(o => o.Kind == EnrollmentOutcomeKind.Created);
+            created += last;
         }
 
         engine.NotifyWork();
@@ -425,10 +422,12 @@ internal sealed partial class JourneyManager(
     /// which enrolls its own audience) during it must end this intake, not leave the rest of the audience entering a
     /// stopped journey. Checked before the chunk, and again after it (<see cref="JourneyStopGuard.CancelEntriesOfStoppedAsync"/>):
     /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
-    /// would have cancelled them; none is created after that check saw the journey stopped. <see langword="null"/> when
-    /// the intake must end.
+    /// would have cancelled them; none is created after that check saw the journey stopped. A chunk of a
+    /// <paramref name="scanned"/> audience (all customers, a filter) also loses what it created for a customer deleted
+    /// since the scan read it. How many enrollments the chunk created and kept, or <see langword="null"/> when the intake
+    /// must end.
     /// </summary>
-    private async ValueTask<IReadOnlyList<EnrollmentOutcome>?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, bool scanned, CancellationToken cancellationToken)
     {
         if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
         {
@@ -436,7 +435,19 @@ internal sealed partial class JourneyManager(
         }
 
         var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
-        return await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false) > 0 ? null : outcomes;
+        var late = await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken, customersMustExist: scanned).ConfigureAwait(false);
+        if (late.Stopped > 0)
+        {
+            return null;
+        }
+
+        var created = 0;
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
+        }
+
+        return created - late.Deleted;
     }
 
     /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>

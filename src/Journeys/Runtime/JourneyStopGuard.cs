@@ -9,7 +9,8 @@ namespace Journeys.Runtime;
 /// reads each journey again after the create and cancels what was created in one no longer active. A stop saves the
 /// stopped status before it cancels, so either that read sees the stop, or the stop's cancel runs after the create and
 /// takes the enrollments itself: on every store and across hosts sharing one, as long as the journey store's reads
-/// see what was saved before them.
+/// see what was saved before them. The same check, for entries that found their customers in the store, cancels what
+/// was created for a customer deleted meanwhile (a deleted customer is never sent to).
 /// </summary>
 /// <remarks>
 /// Every cancel made through this process (<see cref="CancelAsync"/>) also advances <see cref="Withdrawals"/>: the
@@ -17,8 +18,11 @@ namespace Journeys.Runtime;
 /// (handed over by a commit or claimed) are still there (a cancel deletes its messages from the store, not from the
 /// dispatcher's queue). One counter read per batch otherwise.
 /// </remarks>
-internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCache compiled, IEnrollmentStore enrollments, TimeProvider time)
+internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCache compiled, IEnrollmentStore enrollments, ICustomerStore customers, TimeProvider time)
 {
+    /// <summary>The end reason of enrollments cancelled because their customer was deleted.</summary>
+    public const string CustomerDeletedReason = "customer deleted";
+
     private long _withdrawals;
 
     /// <summary>How many cancels this process has made; read by the dispatcher before it takes messages.</summary>
@@ -50,14 +54,25 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
     /// Cancels the enrollments just created by <paramref name="requests"/> (<paramref name="outcomes"/>, in order)
     /// whose journey has no active version any more (stopped, archived or deleted after the entry read it active), as
     /// the stop would have cancelled them. One journey read per journey with created enrollments.
+    /// <para>
+    /// With <paramref name="customersMustExist"/>, also those whose customer no longer exists: for an entry that found
+    /// the customer in the store (an audience scan, a filter re-check, a sending's checked list, customers just put)
+    /// while a deletion ran before the create. Not for an entry by id (<see cref="IJourneyManager.EnrollAsync"/>, a
+    /// published event), which may enroll customers the store never had. One batched customer read. A deletion saves
+    /// nothing an entry could see before it cancels, so <see cref="Journeys.Audiences.IAudienceManager.DeleteCustomerAsync"/>
+    /// cancels again once the record is gone: either this read sees the record gone, or that second cancel runs after
+    /// the create and takes the enrollments.
+    /// </para>
     /// </summary>
     /// <param name="requests">The entries.</param>
     /// <param name="outcomes">Their outcomes, in order.</param>
-    /// <param name="reason">The end reason of what is cancelled.</param>
+    /// <param name="reason">The end reason of what is cancelled because its journey stopped.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>How many of the created enrollments were in a journey no longer active, and so were cancelled (with their messages).</returns>
-    public async ValueTask<int> CancelEntriesOfStoppedAsync(IReadOnlyList<EnrollmentRequest> requests, IReadOnlyList<EnrollmentOutcome> outcomes, string reason, CancellationToken cancellationToken)
+    /// <param name="customersMustExist">Whether a created enrollment whose customer is gone is cancelled too (end reason <see cref="CustomerDeletedReason"/>).</param>
+    /// <returns>How many of the created enrollments were cancelled (with their messages): in a journey no longer active (<see cref="CancelledEntries.Stopped"/>), and, of the others, of a customer deleted (<see cref="CancelledEntries.Deleted"/>).</returns>
+    public async ValueTask<CancelledEntries> CancelEntriesOfStoppedAsync(IReadOnlyList<EnrollmentRequest> requests, IReadOnlyList<EnrollmentOutcome> outcomes, string reason, CancellationToken cancellationToken, bool customersMustExist = false)
     {
+        List<int>? kept = null;
         // The usual call has one journey: read into locals, a dictionary only from the second journey on.
         string? firstId = null;
         var firstStopped = false;
@@ -93,6 +108,56 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
                 await CancelAsync(request.JourneyId, request.Version, request.CustomerId, reason, cancellationToken).ConfigureAwait(false);
                 cancelled++;
             }
+            else if (customersMustExist)
+            {
+                (kept ??= []).Add(i);
+            }
+        }
+
+        return new(cancelled, kept is null ? 0 : await CancelEntriesOfDeletedCustomersAsync(requests, kept, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The customer half of <see cref="CancelEntriesOfStoppedAsync"/> (with <c>customersMustExist</c>), for an entry
+    /// that checks its journey its own way: cancels the enrollments just created whose customer no longer exists.
+    /// </summary>
+    /// <param name="requests">The entries.</param>
+    /// <param name="outcomes">Their outcomes, in order.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many were cancelled (end reason <see cref="CustomerDeletedReason"/>).</returns>
+    public ValueTask<int> CancelEntriesOfDeletedCustomersAsync(IReadOnlyList<EnrollmentRequest> requests, IReadOnlyList<EnrollmentOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        List<int>? created = null;
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (outcomes[i].Kind == EnrollmentOutcomeKind.Created)
+            {
+                (created ??= new List<int>(outcomes.Count)).Add(i);
+            }
+        }
+
+        return created is null ? ValueTask.FromResult(0) : CancelEntriesOfDeletedCustomersAsync(requests, created, cancellationToken);
+    }
+
+    /// <summary>Cancels the created entries at <paramref name="created"/> whose customer the store no longer has; how many.</summary>
+    private async ValueTask<int> CancelEntriesOfDeletedCustomersAsync(IReadOnlyList<EnrollmentRequest> requests, List<int> created, CancellationToken cancellationToken)
+    {
+        var ids = new string[created.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = requests[created[i]].CustomerId;
+        }
+
+        var found = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
+        var cancelled = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (found[i] is null)
+            {
+                var request = requests[created[i]];
+                await CancelAsync(request.JourneyId, request.Version, request.CustomerId, CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
+                cancelled++;
+            }
         }
 
         return cancelled;
@@ -106,4 +171,13 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
         var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false);
         return record is null ? null : (await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false))?.Version;
     }
+}
+
+/// <summary>What <see cref="JourneyStopGuard.CancelEntriesOfStoppedAsync"/> cancelled of the enrollments an entry created.</summary>
+/// <param name="Stopped">Those in a journey no longer active.</param>
+/// <param name="Deleted">Those, of the others, whose customer was deleted.</param>
+internal readonly record struct CancelledEntries(int Stopped, int Deleted)
+{
+    /// <summary>All of them.</summary>
+    public int Total => Stopped + Deleted;
 }

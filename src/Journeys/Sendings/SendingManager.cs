@@ -239,6 +239,12 @@ internal sealed partial class SendingManager(
             {
                 await guard.CancelAsync(journey.Id, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
             }
+            else if (created > 0)
+            {
+                // A customer deleted since this batch read it (the scan, or the list's check) is not sent to: its
+                // enrollment is cancelled, and counted so at the send node, as a deletion just after the enroll would.
+                await guard.CancelEntriesOfDeletedCustomersAsync(requests, outcomes, cancellationToken).ConfigureAwait(false);
+            }
 
             engine.NotifyWork();
         }

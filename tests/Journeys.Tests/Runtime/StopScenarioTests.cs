@@ -185,6 +185,107 @@ public sealed class StopScenarioTests
             "the re-check's enrollment into the stopped filter journey cancelled");
     }
 
+    [Fact]
+    public async Task A_customer_deleted_during_the_audience_scan_of_an_activation_does_not_stay_enrolled()
+    {
+        // 40 customers, one chunk enrolled when the scan ends: c3 was read (and put in the chunk) before its deletion.
+        await using var host = await Host.StartAsync(customerCount: 40);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        host.Customers.AfterScanning(10, () => host.Audience.DeleteCustomerAsync(Ids[3]).AsTask());
+
+        var (_, enrolled) = await host.Manager.ActivateAsync("all");
+
+        Assert.Equal(39, enrolled);
+        var states = await host.StatesAsync("all", Ids.Take(40));
+        Assert.True(states[3] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }], "c3 cancelled as deleted");
+        Assert.Equal(39, states.Count(s => s is [{ Status: EnrollmentStatus.Active or EnrollmentStatus.Waiting }]));
+    }
+
+    [Fact]
+    public async Task A_customer_deleted_while_a_sending_to_all_enrolls_them_gets_nothing_and_counts_as_cancelled()
+    {
+        // Created unleased (no intake leases), the batch waits for the engine to be told: the deletion runs after the
+        // scan read c3 and before the batch reaches the store, so only the sending's own check can keep c3 out.
+        var push = new RecordingChannelSender();
+        await using var host = await Host.StartAsync(customerCount: 40, o => o.IntakeLeaseLimit = 0, push);
+        host.Enrollments.BeforeEnroll = () => host.Audience.DeleteCustomerAsync(Ids[3]).AsTask();
+
+        await host.Sendings.SendToAllAsync(new SendingRequest("hello") { SendingId = "s" });
+
+        EngineHost.Eventually(() => host.Sendings.GetAsync("s").AsTask().GetAwaiter().GetResult()?.State == SendingState.Completed, "the sending completed");
+        var status = (await host.Sendings.GetAsync("s"))!;
+        Assert.Equal((40L, 39L, 1L, 0L), (status.Progress.Enrolled, status.Progress.Sent, status.Progress.Cancelled, status.Progress.Pending));
+        Assert.True((await host.StatesAsync("sending:s", Ids[3..4]))[0] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }]);
+        Assert.Equal(39, push.Messages.Count);
+        Assert.DoesNotContain(push.Messages, m => m.CustomerId == Ids[3]);
+    }
+
+    [Fact]
+    public async Task A_customer_deleted_while_put_customers_enter_an_all_customers_journey_does_not_stay_enrolled()
+    {
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        await host.Manager.ActivateAsync("all");
+        host.Enrollments.BeforeEnroll = () => host.Audience.DeleteCustomerAsync(Ids[2]).AsTask();
+
+        var (upserted, enrolled) = await host.Manager.PutCustomersAsync([.. Ids[..5].Select(id => new Customer(id))]);
+
+        Assert.Equal((5, 4), (upserted.Created, enrolled));
+        var states = await host.StatesAsync("all", Ids[..5]);
+        Assert.True(states[2] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }], "c2 cancelled as deleted");
+        Assert.Equal(4, states.Count(s => s is [{ Status: EnrollmentStatus.Active or EnrollmentStatus.Waiting }]));
+    }
+
+    [Fact]
+    public async Task A_customer_deleted_while_a_csv_import_enters_its_customers_into_an_all_customers_journey_does_not_stay_enrolled()
+    {
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        await host.Manager.ActivateAsync("all");
+        host.Enrollments.BeforeEnroll = () => host.Audience.DeleteCustomerAsync(Ids[2]).AsTask();
+        var csv = "customerId\n" + string.Join("\n", Ids[..5]) + "\n";
+
+        var report = await host.Audience.ImportCsvAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)));
+
+        Assert.Equal((5, 4), (report.Created, report.Enrolled));
+        Assert.True((await host.StatesAsync("all", Ids[..5]))[2] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }], "c2 cancelled as deleted");
+    }
+
+    [Fact]
+    public async Task A_customer_deleted_while_the_engine_enrolls_them_into_a_filter_journey_does_not_stay_enrolled()
+    {
+        // The engine's re-check after an update node read the customer; the deletion runs just before its enrollment
+        // into the filter journey reaches the store.
+        await using var host = await Host.StartAsync(customerCount: 1);
+        await host.Services.GetRequiredService<ICustomerStore>().SaveSchemaAsync(SampleJourneys.Schema);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("vips", "VIPs").EnterWhen(Condition.Eq("vip", true))));
+        await host.Manager.ActivateAsync("vips");
+        await host.Manager.CreateAsync(JourneyBuilder.Create("promote", "Promote").EnterOnEvent("promote").Steps(p => p.UpdateCustomer("vip", true, id: "set-vip")).Build());
+        await host.Manager.ActivateAsync("promote");
+        host.Enrollments.BeforeEnrollOf("vips", () => host.Audience.DeleteCustomerAsync(Ids[0]).AsTask());
+
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "promote", [], T0)]);
+
+        EngineHost.Eventually(
+            () => host.StatesAsync("vips", Ids[..1]).GetAwaiter().GetResult() is [[{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }]],
+            "the re-check's enrollment of the deleted customer cancelled");
+    }
+
+    [Fact]
+    public async Task An_entry_by_id_that_lands_between_a_deletions_first_cancel_and_the_record_delete_is_cancelled_too()
+    {
+        // An entry by id checks nothing about the customer (it may enroll ids the store never had): the deletion's own
+        // second cancel, after the record is gone, must take what such an entry created meanwhile.
+        await using var host = await Host.StartAsync(customerCount: 1);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "List").EnterFromList([])));
+        await host.Manager.ActivateAsync("list");
+        host.Customers.BeforeDelete = () => host.Manager.EnrollAsync("list", Ids[..1]).AsTask();
+
+        Assert.True(await host.Audience.DeleteCustomerAsync(Ids[0]));
+
+        Assert.True((await host.StatesAsync("list", Ids[..1]))[0] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }]);
+    }
+
     [Theory]
     [InlineData("journey stop")]
     [InlineData("sending stop")]
@@ -293,6 +394,8 @@ public sealed class StopScenarioTests
         public HookedEnrollments Enrollments => _services.GetRequiredService<HookedEnrollments>();
 
         public HookedCustomers Customers => _services.GetRequiredService<HookedCustomers>();
+
+        public IAudienceManager Audience => _services.GetRequiredService<IAudienceManager>();
 
         public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null, IChannelSender? push = null)
         {
@@ -429,6 +532,18 @@ public sealed class StopScenarioTests
 
         public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
 
-        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
+        /// <summary>Runs once, just before the next delete reaches the store.</summary>
+        public Func<Task>? BeforeDelete { get; set; }
+
+        public async ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default)
+        {
+            if (BeforeDelete is { } hook)
+            {
+                BeforeDelete = null;
+                await hook();
+            }
+
+            return await inner.DeleteAsync(customerId, cancellationToken);
+        }
     }
 }
