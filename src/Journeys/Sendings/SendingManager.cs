@@ -202,15 +202,32 @@ internal sealed partial class SendingManager(
             return false;
         }
 
+        // A list's ids are checked against the store in one read per batch (not one per id: a round trip each on a
+        // database store).
+        IReadOnlyList<Customer?>? found = null;
+        if (checkCustomers)
+        {
+            var lookup = new List<string>(batch.Count);
+            foreach (var raw in batch)
+            {
+                if (raw?.Trim() is { Length: > 0 } trimmed)
+                {
+                    lookup.Add(trimmed);
+                }
+            }
+
+            found = await customers.GetManyAsync(lookup, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>(batch.Count);
         long unknown = 0;
         var countedRequests = 0;
+        var looked = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var id = batch[i]?.Trim();
-            if (string.IsNullOrEmpty(id)
-                || (checkCustomers && await customers.GetAsync(id, cancellationToken).ConfigureAwait(false) is null))
+            if (string.IsNullOrEmpty(id) || (found is not null && found[looked++] is null))
             {
                 unknown += i < counted ? 0 : 1;
                 continue;

@@ -221,6 +221,19 @@ public sealed class StopScenarioTests
     }
 
     [Fact]
+    public async Task A_sending_to_a_list_checks_its_ids_with_one_read_per_batch_and_counts_the_unknown_and_blank_ones()
+    {
+        // 1,200 known customers; among the 1,500 ids 10 are blank (8 of them in place of known ones) and 298 unknown: two batches, no read per id.
+        await using var host = await Host.StartAsync(customerCount: 1_200);
+        var ids = Ids.Select((id, i) => i % 150 == 7 ? "  " : id).ToArray();
+
+        var status = await host.Sendings.SendToListAsync(new SendingRequest("hello") { SendingId = "s" }, ids.ToAsyncEnumerable());
+
+        Assert.Equal(0, host.Customers.SingleReads);
+        Assert.Equal((1_500L, 1_192L, 308L), (status.Progress.Targeted, status.Progress.Enrolled, status.Progress.Unknown));
+    }
+
+    [Fact]
     public async Task A_customer_deleted_while_put_customers_enter_an_all_customers_journey_does_not_stay_enrolled()
     {
         await using var host = await Host.StartAsync();
@@ -524,7 +537,19 @@ public sealed class StopScenarioTests
             }
         }
 
-        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetAsync(customerId, cancellationToken);
+        /// <summary>How many single-customer reads reached this store.</summary>
+        public int SingleReads => Volatile.Read(ref _singleReads);
+
+        private int _singleReads;
+
+        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _singleReads);
+            return inner.GetAsync(customerId, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<Customer?>> GetManyAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default) =>
+            inner.GetManyAsync(customerIds, cancellationToken);
 
         public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
 
