@@ -328,12 +328,21 @@ internal sealed partial class AudienceManager
     /// <summary>For a store without a merge: each patch applied to the stored customer (a get per row), then one upsert.</summary>
     private async ValueTask<CustomerUpsertResult> UpsertPatchesAsync(IReadOnlyList<string> columns, byte[] data, List<int> patches, CancellationToken cancellationToken)
     {
-        var list = new List<Customer>(patches.Count);
-        foreach (var patch in patches)
+        var ids = new string[patches.Count];
+        for (var i = 0; i < ids.Length; i++)
         {
-            var position = patch;
+            var start = patches[i];
+            ids[i] = CustomerRecordCodec.ReadString(data, ref start);
+        }
+
+        // The stored customers in one read, not one per row.
+        var stored = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
+        var list = new List<Customer>(patches.Count);
+        for (var p = 0; p < patches.Count; p++)
+        {
+            var position = patches[p];
             var id = CustomerRecordCodec.ReadString(data, ref position);
-            var existing = await customers.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var existing = stored[p];
             var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
             foreach (var column in columns)
             {

@@ -130,11 +130,12 @@ internal sealed partial class AudienceManager(
         {
             var missing = new List<Customer>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in chunk)
+            var stored = await customers.GetManyAsync(chunk, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < chunk.Length; i++)
             {
-                if (seen.Add(id) && await customers.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+                if (seen.Add(chunk[i]) && stored[i] is null)
                 {
-                    missing.Add(new Customer(id));
+                    missing.Add(new Customer(chunk[i]));
                 }
             }
 
@@ -190,10 +191,11 @@ internal sealed partial class AudienceManager(
             var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
             var (values, added) = Convert(inputs, schema, options.Value.AddUnknownFieldsAsStrings);
             var list = new List<Customer>(inputs.Count);
+            var stored = await customers.GetManyAsync([.. inputs.Select(static input => input.CustomerId)], cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < inputs.Count; i++)
             {
                 var input = inputs[i];
-                var existing = await customers.GetAsync(input.CustomerId, cancellationToken).ConfigureAwait(false);
+                var existing = stored[i];
                 var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
                 foreach (var (name, value) in values[i])
                 {

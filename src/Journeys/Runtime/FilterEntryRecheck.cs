@@ -79,21 +79,25 @@ internal sealed class FilterEntryRecheck(
     {
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>();
-        foreach (var customerId in customerIds)
-        {
-            var customer = await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false);
-            if (customer is null)
-            {
-                continue;
-            }
 
-            foreach (var (journey, filter) in active)
+        // The customers are read a batch at a time: one store call per batch, not one per customer.
+        foreach (var ids in customerIds.Chunk(EnrollBatch))
+        {
+            foreach (var customer in await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false))
             {
-                var zone = customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : journey.Zone;
-                if (filter.Evaluate(CustomerSlots.ToArray(customer, journey.Schema), new EvaluationContext(now, zone)))
+                if (customer is null)
                 {
-                    requests.Add(new EnrollmentRequest(
-                        EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                    continue;
+                }
+
+                foreach (var (journey, filter) in active)
+                {
+                    var zone = customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : journey.Zone;
+                    if (filter.Evaluate(CustomerSlots.ToArray(customer, journey.Schema), new EvaluationContext(now, zone)))
+                    {
+                        requests.Add(new EnrollmentRequest(
+                            EnrollmentIds.NewVersion7(now), journey.Id, journey.Version, customer.Id, journey.Definition.StartNodeId, now, journey.Definition.EntryRules, journey.GoalEvents));
+                    }
                 }
             }
         }

@@ -14,7 +14,9 @@ namespace Journeys.Tests.Runtime;
 
 /// <summary>
 /// Stopping a journey ends its intake, also while an activation is still enrolling its audience (a scan of a large
-/// audience runs for a while), and with <c>drain</c> lets the enrollments already in it finish.
+/// audience runs for a while), and with <c>drain</c> lets the enrollments already in it finish. A customer deleted while
+/// an entry that read them runs does not stay enrolled either. The hooked stores also show that the entries read the
+/// stored customers a batch at a time.
 /// </summary>
 public sealed class StopScenarioTests
 {
@@ -231,6 +233,31 @@ public sealed class StopScenarioTests
 
         Assert.Equal(0, host.Customers.SingleReads);
         Assert.Equal((1_500L, 1_192L, 308L), (status.Progress.Targeted, status.Progress.Enrolled, status.Progress.Unknown));
+    }
+
+    [Fact]
+    public async Task Putting_importing_and_listing_customers_reads_the_stored_ones_a_batch_at_a_time()
+    {
+        // No read per customer (a round trip each on a database store): a list's ids, the customers a put or an
+        // import changes (this store has no merge of its own, so the import patches stored customers) and the filter
+        // re-check of the imported ones are all read a batch at a time.
+        await using var host = await Host.StartAsync(customerCount: 1_200);
+        await host.Services.GetRequiredService<ICustomerStore>().SaveSchemaAsync(SampleJourneys.Schema);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "List").EnterFromList([])));
+        await host.Manager.ActivateAsync("list");
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("vips", "VIPs").EnterWhen(Condition.Eq("vip", true))));
+        await host.Manager.ActivateAsync("vips");
+
+        var listed = await host.Audience.EnrollListAsync("list", Ids);
+        var csv = "customerId,vip\n" + string.Join("\n", Ids[..100].Select(id => id + ",true")) + "\n";
+        var imported = await host.Audience.ImportCsvAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)));
+        var put = await host.Audience.PutCustomersAsync([.. Ids[100..110].Select(id => new CustomerInput(id, new Dictionary<string, object?> { ["vip"] = true }))]);
+
+        Assert.Equal(0, host.Customers.SingleReads);
+        Assert.Equal((300, 1_500), (listed.Created, listed.Enrolled));
+        Assert.Equal((0, 100, 100), (imported.Created, imported.Updated, imported.Enrolled));
+        Assert.Equal((0, 10, 10), (put.Created, put.Updated, put.Enrolled));
+        Assert.Equal(110, (await host.StatesAsync("vips", Ids[..110])).Count(s => s.Length == 1));
     }
 
     [Fact]
