@@ -1166,7 +1166,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             var sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
-            await DispatchAllAsync(sending, results, events, stoppingToken).ConfigureAwait(false);
+            var zones = await QuietHoursZonesAsync(sending, stoppingToken).ConfigureAwait(false);
+            await DispatchAllAsync(sending, results, events, zones, stoppingToken).ConfigureAwait(false);
             if (_memoryOutbox is { } memory)
             {
                 stoppingToken.ThrowIfCancellationRequested();
@@ -1265,12 +1266,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
     /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, CancellationToken cancellationToken)
+    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
         for (var i = 0; i < due.Count; i++)
         {
-            var send = DispatchAsync(due[i], events, cancellationToken);
+            var send = DispatchAsync(due[i], events, zones, cancellationToken);
             if (send.IsCompletedSuccessfully)
             {
                 results[i] = send.Result;
@@ -1304,13 +1305,46 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>How many sends of one outbox batch may wait at the same time.</summary>
     private const int MaxConcurrentSends = 16;
 
-    private async ValueTask<OutboxOutcome> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// The time zone of each customer a batch sends to (not webhooks), read in one store call, for the quiet-hours
+    /// check; <see langword="null"/> when quiet hours are off. A customer the store does not have maps to
+    /// <see langword="null"/> (the journey's zone applies).
+    /// </summary>
+    private async ValueTask<Dictionary<string, string?>?> QuietHoursZonesAsync(IReadOnlyList<OutboxMessage> batch, CancellationToken cancellationToken)
+    {
+        var policy = _options.SendPolicy;
+        if (policy.QuietHoursStart is null || policy.QuietHoursEnd is null)
+        {
+            return null;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            if (entry.Message.Channel != StepExecutor.WebhookChannel)
+            {
+                ids.Add(entry.Message.CustomerId);
+            }
+        }
+
+        var list = ids.ToArray();
+        var customers = list.Length == 0 ? [] : await _customers.GetManyAsync(list, cancellationToken).ConfigureAwait(false);
+        var zones = new Dictionary<string, string?>(list.Length, StringComparer.Ordinal);
+        for (var i = 0; i < list.Length; i++)
+        {
+            zones[list[i]] = customers[i]?.TimeZoneId;
+        }
+
+        return zones;
+    }
+
+    private async ValueTask<OutboxOutcome> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         var message = entry.Message;
         var policy = _options.SendPolicy;
         if (message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null))
         {
-            var held = await ApplySendPolicyAsync(entry, policy, cancellationToken).ConfigureAwait(false);
+            var held = await ApplySendPolicyAsync(entry, policy, zones, cancellationToken).ConfigureAwait(false);
             if (held is { } outcome)
             {
                 return outcome;
@@ -1379,15 +1413,19 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
-    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, CancellationToken cancellationToken)
+    /// <param name="entry">The message.</param>
+    /// <param name="policy">The send policy.</param>
+    /// <param name="zones">The batch's customers' time zones (<see cref="QuietHoursZonesAsync"/>); set when quiet hours are on.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         var message = entry.Message;
         var now = _time.GetUtcNow();
         if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
         {
-            var customer = await _customers.GetAsync(message.CustomerId, cancellationToken).ConfigureAwait(false);
+            var customerZone = zones!.GetValueOrDefault(message.CustomerId);
             var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
-            var zone = customer?.TimeZoneId is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
+            var zone = customerZone is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
             zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
             var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
             if (policy.IsQuiet(local))

@@ -261,6 +261,22 @@ public sealed class StopScenarioTests
     }
 
     [Fact]
+    public async Task With_quiet_hours_the_dispatcher_reads_the_customers_time_zones_a_batch_at_a_time()
+    {
+        // 09:00 UTC is outside the quiet hours: every push goes, each checked against its customer's zone, none read alone.
+        var push = new RecordingChannelSender();
+        await using var host = await Host.StartAsync(
+            customerCount: 40,
+            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) },
+            push);
+
+        await host.Sendings.SendToAllAsync(new SendingRequest("hello") { SendingId = "s" });
+
+        EngineHost.Eventually(() => push.Messages.Count == 40, "the 40 pushes");
+        Assert.Equal(0, host.Customers.SingleReads);
+    }
+
+    [Fact]
     public async Task A_customer_deleted_while_put_customers_enter_an_all_customers_journey_does_not_stay_enrolled()
     {
         await using var host = await Host.StartAsync();
