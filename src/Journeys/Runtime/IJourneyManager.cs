@@ -66,7 +66,12 @@ public interface IJourneyManager
     /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again).</exception>
     ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true.</summary>
+    /// <summary>
+    /// Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true. The latest
+    /// version is the one marked stopped, whatever its status: when it is a draft of the next version, that draft becomes
+    /// the stopped version (no longer editable node by node; <see cref="UpdateAsync"/> makes a new draft from it), and
+    /// the version that ran takes no more entries.
+    /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="drain">True to let running enrollments finish.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
