@@ -88,6 +88,10 @@ internal static class JourneyLifecycleEndpoints
         {
             record = await manager.CreateAsync(journey, context.RequestAborted).ConfigureAwait(false);
         }
+        catch (ArgumentException ex) when (ex.ParamName == "journey")
+        {
+            throw ApiProblemException.BadRequest(ApiProblemException.DetailOf(ex), "$.id");
+        }
         catch (Storage.JourneyConcurrencyException)
         {
             throw IdTaken(journey.Id, api);

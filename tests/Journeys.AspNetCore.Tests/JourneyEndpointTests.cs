@@ -70,6 +70,23 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(string.Empty)), HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("a/b")]
+    public async Task Create_of_an_id_that_is_not_a_journey_id_is_400_naming_the_id_and_stores_nothing(string id)
+    {
+        // The route addresses a journey by its id: "a/b" would be created and then never found again; "" was a 500.
+        var json = JourneyJson.Serialize(ApiHost.Tips("placeholder")).Replace("\"id\":\"placeholder\"", $"\"id\":\"{id}\"", StringComparison.Ordinal);
+
+        var problem = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(json)), HttpStatusCode.BadRequest);
+
+        Assert.Equal("$.id", problem.GetProperty("path").GetString());
+        Assert.StartsWith($"Journey id '{id}' is invalid", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await _host.Manager.ListAsync().ToListAsync());
+    }
+
     [Fact]
     public async Task A_body_over_the_limit_is_413()
     {
@@ -232,6 +249,22 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
 
         await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/nope/start", null), HttpStatusCode.NotFound);
         await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/nope/stop", null), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Starting_an_active_journey_again_is_200_and_changes_nothing()
+    {
+        await CreateAsync(ApiHost.Tips());
+        var first = await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null);
+        Assert.Equal(5, (await ApiAssert.Json(first, HttpStatusCode.OK)).GetProperty("enrolled").GetInt32());
+
+        // PUT is idempotent: a client that retries it must not re-enroll the audience nor change the journey (its ETag).
+        var again = await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null);
+
+        var document = await ApiAssert.Json(again, HttpStatusCode.OK);
+        Assert.Equal(0, document.GetProperty("enrolled").GetInt32());
+        Assert.Equal("active", document.GetProperty("journey").GetProperty("status").GetString());
+        Assert.Equal(Tag(first), Tag(again));
     }
 
     [Fact]

@@ -39,11 +39,7 @@ public sealed class JourneyBuilder
     /// <exception cref="ArgumentException">The id is invalid or the name empty.</exception>
     public static JourneyBuilder Create(string id, string name)
     {
-        if (!NodeIdRules.IsValid(id))
-        {
-            throw new ArgumentException($"Journey id '{id}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.", nameof(id));
-        }
-
+        NodeIdRules.ThrowIfInvalidJourneyId(id, nameof(id));
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return new JourneyBuilder(id, name);
     }

@@ -140,11 +140,7 @@ public static class JourneyDrafts
     public static JourneyDefinition Clone(this JourneyDefinition journey, string newId, string newName)
     {
         ArgumentNullException.ThrowIfNull(journey);
-        if (!NodeIdRules.IsValid(newId))
-        {
-            throw new ArgumentException($"Journey id '{newId}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.", nameof(newId));
-        }
-
+        NodeIdRules.ThrowIfInvalidJourneyId(newId, nameof(newId));
         ArgumentException.ThrowIfNullOrWhiteSpace(newName);
         return journey with { Id = newId, Name = newName, Version = 1, Status = JourneyStatus.Draft };
     }

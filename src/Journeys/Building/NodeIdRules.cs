@@ -25,4 +25,15 @@ internal static class NodeIdRules
 
         return true;
     }
+
+    /// <summary>Refuses a journey id outside these rules (journey ids follow the node id rules, so that an HTTP address can name them).</summary>
+    /// <param name="id">The journey id.</param>
+    /// <param name="paramName">The parameter that carried it.</param>
+    public static void ThrowIfInvalidJourneyId(string? id, string paramName)
+    {
+        if (!IsValid(id))
+        {
+            throw new ArgumentException($"Journey id '{id}' is invalid: use 1 to {MaxLength} letters, digits, '-', '_', '.' or ':'.", paramName);
+        }
+    }
 }

@@ -15,7 +15,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stored record with its ETag.</returns>
     /// <exception cref="JourneyConcurrencyException">A journey with that id exists.</exception>
-    /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
+    /// <exception cref="ArgumentException">The id is not a valid journey id (1 to 128 letters, digits, '-', '_', '.' or ':'), or starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
     ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -54,7 +54,8 @@ public interface IJourneyManager
     /// <summary>
     /// Activates the latest version: validates and compiles it (refused with every diagnostic if invalid), marks it
     /// active, and enrolls its audience (all customers, the matching customers of a filter, the ids of a list;
-    /// an event audience enters as events are published).
+    /// an event audience enters as events are published). A journey whose latest version is already active is left as
+    /// it is and nobody is enrolled again (0): to enroll its audience again, stop it and activate it.
     /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -65,7 +66,12 @@ public interface IJourneyManager
     /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again).</exception>
     ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true.</summary>
+    /// <summary>
+    /// Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true. The latest
+    /// version is the one marked stopped, whatever its status: when it is a draft of the next version, that draft becomes
+    /// the stopped version (no longer editable node by node; <see cref="UpdateAsync"/> makes a new draft from it), and
+    /// the version that ran takes no more entries.
+    /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="drain">True to let running enrollments finish.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -90,7 +96,7 @@ public interface IJourneyManager
     /// <param name="edit">The edit, from <see cref="Building.JourneyDrafts"/>.</param>
     /// <param name="expectedETag">The ETag read, or <see langword="null"/> to skip the check.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="Building.JourneyEditException">The edit is refused (for example, the journey is active).</exception>
+    /// <exception cref="Building.JourneyEditException">The edit is refused (for example, the journey is active), or it returned a journey with another id or version, or not a draft (nothing is stored).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
     /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/> (or since it was read, when none is given).</exception>

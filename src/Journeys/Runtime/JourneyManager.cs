@@ -29,6 +29,7 @@ internal sealed partial class JourneyManager(
     public ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
+        NodeIdRules.ThrowIfInvalidJourneyId(journey.Id, nameof(journey));
         RefuseSendingId(journey.Id, nameof(journey));
         return journeys.SaveAsync(journey with { Status = JourneyStatus.Draft, Version = 1 }, null, cancellationToken);
     }
@@ -84,6 +85,13 @@ internal sealed partial class JourneyManager(
             throw new InvalidOperationException($"Journey '{journeyId}' is archived; clone it to run it again.");
         }
 
+        if (record.Journey.Status == JourneyStatus.Active)
+        {
+            // A repeated activation (a retried PUT /start) must not enroll the audience again: under re-entry after exit
+            // or after a cooldown, the customers who finished would enter, and get the journey's messages, a second time.
+            return (record, 0);
+        }
+
         var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
         var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
         LogActivated(logger, journeyId, journey.Version);
@@ -121,6 +129,7 @@ internal sealed partial class JourneyManager(
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var edited = edit(record.Journey);
+        RefuseEditResult(record.Journey, edited);
         return await journeys.SaveAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
     }
 
@@ -448,6 +457,26 @@ internal sealed partial class JourneyManager(
         }
 
         return created - late.Deleted;
+    }
+
+    /// <summary>
+    /// An edit changes a draft's content only: a result with another id or version, or a status other than draft or
+    /// validated, would move another journey, skip a version, or activate a journey without validating and compiling it.
+    /// </summary>
+    private static void RefuseEditResult(JourneyDefinition current, JourneyDefinition? edited)
+    {
+        if (edited is null
+            || !string.Equals(edited.Id, current.Id, StringComparison.Ordinal)
+            || edited.Version != current.Version
+            || edited.Status is not (JourneyStatus.Draft or JourneyStatus.Validated))
+        {
+            var got = edited is null ? "nothing" : $"journey '{edited.Id}' version {edited.Version}, {edited.Status.ToString().ToLowerInvariant()}";
+            throw new JourneyEditException(
+                current.Id,
+                null,
+                $"An edit of journey '{current.Id}' must return it as a draft with the same id and version ({current.Version}); it returned {got}. "
+                + "Activate and stop with ActivateAsync and StopAsync, make a new version with UpdateAsync, copy it under another id with CloneAsync.");
+        }
     }
 
     /// <summary>Sending journeys are run by <see cref="ISendingManager"/>; the journey operations that change them are refused.</summary>

@@ -1,0 +1,124 @@
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>The journey lifecycle through <see cref="IJourneyManager"/>: what each operation refuses, and what it leaves stored.</summary>
+public sealed class JourneyLifecycleTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+    private EngineHost _host = null!;
+
+    private IJourneyManager Manager => _host.Manager;
+
+    public async Task InitializeAsync() => _host = await EngineHost.StartAsync(T0);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private static JourneyDefinition ListJourney(string id = "list") => JourneyBuilder.Create(id, "List")
+        .EnterFromList(["c1@example.com", "c2@example.com", "c3@example.com"])
+        .ReEnterAfterExit()
+        .Steps(p => p.Send(Channel.Push, "tips", id: "push").Exit("done", id: "done"))
+        .Build();
+
+    private async Task<int> EnrollmentsOfAsync(string customerId) =>
+        (await _host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync(customerId)).Count;
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    [InlineData(" ")]
+    public async Task Create_refuses_an_id_that_is_not_a_journey_id_and_stores_nothing(string id)
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Manager.CreateAsync(ListJourney() with { Id = id }));
+
+        Assert.Equal("journey", ex.ParamName);
+        Assert.StartsWith($"Journey id '{id}' is invalid: use 1 to 128 letters, digits", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await Manager.ListAsync().ToListAsync());
+    }
+
+    [Fact]
+    public async Task Create_refuses_an_id_longer_than_128_characters()
+    {
+        await Manager.CreateAsync(ListJourney(new string('x', 128)));
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Manager.CreateAsync(ListJourney() with { Id = new string('y', 129) }));
+        Assert.Contains("is invalid", ex.Message, StringComparison.Ordinal);
+        Assert.Single(await Manager.ListAsync().ToListAsync());
+    }
+
+    [Fact]
+    public async Task Activating_an_active_journey_again_enrolls_nobody_again_and_changes_nothing()
+    {
+        await Manager.CreateAsync(ListJourney());
+        var (active, first) = await Manager.ActivateAsync("list");
+        Assert.Equal(3, first);
+        EngineHost.Eventually(() => _host.Count("list", "done", StatisticCounter.Exited) == 3, "the three customers exit");
+
+        // Re-entry after exit lets a customer who finished enter again: a retried activation must not be such an entry.
+        var (again, second) = await Manager.ActivateAsync("list");
+
+        Assert.Equal(0, second);
+        Assert.Equal((JourneyStatus.Active, 1, active.ETag), (again.Journey.Status, again.Journey.Version, again.ETag));
+        Assert.Equal(1, await EnrollmentsOfAsync("c1@example.com"));
+        Assert.Equal(3, (await Manager.GetStatisticsAsync("list")).Get(StatisticCounter.Entered));
+    }
+
+    [Fact]
+    public async Task Activating_after_a_stop_enrolls_the_audience_again()
+    {
+        await Manager.CreateAsync(ListJourney());
+        await Manager.ActivateAsync("list");
+        EngineHost.Eventually(() => _host.Count("list", "done", StatisticCounter.Exited) == 3, "the three customers exit");
+        await Manager.StopAsync("list");
+
+        var (_, enrolled) = await Manager.ActivateAsync("list");
+
+        Assert.Equal(3, enrolled);
+        Assert.Equal(2, await EnrollmentsOfAsync("c1@example.com"));
+    }
+
+    [Fact]
+    public async Task An_edit_that_returns_an_active_journey_is_refused_and_the_journey_stays_a_draft_that_cannot_enroll()
+    {
+        var created = await Manager.CreateAsync(ListJourney());
+
+        var ex = await Assert.ThrowsAsync<JourneyEditException>(async () => await Manager.EditAsync("list", j => j with { Status = JourneyStatus.Active }));
+
+        Assert.Equal("list", ex.JourneyId);
+        Assert.Contains("returned journey 'list' version 1, active", ex.Message, StringComparison.Ordinal);
+        var stored = await Manager.GetAsync("list");
+        Assert.Equal((JourneyStatus.Draft, created.ETag), (stored!.Journey.Status, stored.ETag));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await Manager.EnrollAsync("list", ["c9@example.com"]));
+        Assert.Equal(0, await EnrollmentsOfAsync("c9@example.com"));
+    }
+
+    [Fact]
+    public async Task An_edit_that_returns_another_id_or_version_is_refused_and_changes_neither_journey()
+    {
+        var list = await Manager.CreateAsync(ListJourney());
+        var other = await Manager.CreateAsync(ListJourney("other"));
+
+        var moved = await Assert.ThrowsAsync<JourneyEditException>(async () => await Manager.EditAsync("list", j => j with { Id = "other", Name = "Moved" }));
+        Assert.Contains("returned journey 'other' version 1", moved.Message, StringComparison.Ordinal);
+        var versioned = await Assert.ThrowsAsync<JourneyEditException>(async () => await Manager.EditAsync("list", j => j.CreateNextVersion()));
+        Assert.Contains("returned journey 'list' version 2", versioned.Message, StringComparison.Ordinal);
+
+        Assert.Equal(list, await Manager.GetAsync("list"));
+        Assert.Equal(other, await Manager.GetAsync("other"));
+    }
+
+    [Fact]
+    public async Task A_draft_edit_of_a_validated_or_draft_journey_is_stored_as_a_draft_of_the_same_version()
+    {
+        await Manager.CreateAsync(ListJourney());
+
+        var edited = await Manager.EditAsync("list", j => j.ReplaceNode(new ExitNode("done", "finished")));
+
+        Assert.Equal((1, JourneyStatus.Draft), (edited.Journey.Version, edited.Journey.Status));
+        Assert.Equal("finished", ((ExitNode)edited.Journey.FindNode("done")!).Reason);
+    }
+}
