@@ -66,7 +66,12 @@ internal sealed partial class JourneyManager(
     public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         await guard.CancelAsync(journeyId, null, null, "journey deleted", cancellationToken).ConfigureAwait(false);
-        return await journeys.DeleteAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        var deleted = await journeys.DeleteAsync(journeyId, cancellationToken).ConfigureAwait(false);
+
+        // And again once the journey is gone: an entry that read it active may have created enrollments after the first
+        // cancel, and its own check after the create (JourneyStopGuard) still saw the journey; this cancel takes them.
+        await guard.CancelAsync(journeyId, null, null, "journey deleted", cancellationToken).ConfigureAwait(false);
+        return deleted;
     }
 
     public async ValueTask<ValidationResult> ValidateAsync(string journeyId, CancellationToken cancellationToken = default)

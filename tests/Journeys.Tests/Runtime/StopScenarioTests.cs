@@ -342,6 +342,21 @@ public sealed class StopScenarioTests
         Assert.True((await host.StatesAsync("list", Ids[..1]))[0] is [{ Status: EnrollmentStatus.Cancelled, EndReason: JourneyStopGuard.CustomerDeletedReason }]);
     }
 
+    [Fact]
+    public async Task An_entry_that_lands_between_a_journey_deletions_first_cancel_and_the_delete_is_cancelled_too()
+    {
+        // The entry reads the journey active, creates after the deletion's first cancel, and its own check after the
+        // create still finds the journey: the deletion's second cancel must take what it created.
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "List").EnterFromList([])));
+        await host.Manager.ActivateAsync("list");
+        host.Enrollments.AfterCancel = () => host.Manager.EnrollAsync("list", Ids[..3]).AsTask();
+
+        Assert.True(await host.Manager.DeleteAsync("list"));
+
+        Assert.All(await host.StatesAsync("list", Ids[..3]), s => Assert.True(s is [{ Status: EnrollmentStatus.Cancelled, EndReason: "journey deleted" }]));
+    }
+
     [Theory]
     [InlineData("journey stop")]
     [InlineData("sending stop")]
@@ -510,6 +525,21 @@ public sealed class StopScenarioTests
         public void BeforeEnrollOf(string journeyId, Func<Task> hook) => (_journeyId, _before) = (journeyId, hook);
 
         public Func<Task> AfterEnroll { set => _after = value; }
+
+        /// <summary>Runs once, just after the next cancel reached the store.</summary>
+        public Func<Task>? AfterCancel { get; set; }
+
+        public override async ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+        {
+            var cancelled = await InnerStore.CancelAsync(journeyId, version, customerId, reason, now, cancellationToken);
+            if (AfterCancel is { } hook)
+            {
+                AfterCancel = null;
+                await hook();
+            }
+
+            return cancelled;
+        }
 
         public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
         {
