@@ -18,6 +18,9 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
     /// <summary>The NOTIFY payload for new outbox messages.</summary>
     public const string OutboxPayload = "outbox";
 
+    /// <summary>The NOTIFY payload for outbox messages a cancel deleted (a stop, a deletion).</summary>
+    public const string WithdrawnPayload = "withdrawn";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly ResiliencePipeline _retry;

@@ -605,7 +605,12 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
-    /// <remarks>One transaction: the matching active and waiting rows (leased ones too) are locked, cancelled with the next token and their lease cleared, and counted; then the outbox rows matching the same filters are deleted (leased ones too).</remarks>
+    /// <remarks>
+    /// One transaction: the matching active and waiting rows (leased ones too) are locked, cancelled with the next token
+    /// and their lease cleared, and counted; then the outbox rows matching the same filters are deleted (leased ones
+    /// too). When it deletes any, it also notifies every host (<c>NOTIFY</c>, on commit): a host whose dispatcher took
+    /// some of them before the cancel checks that it still holds a batch before sending it.
+    /// </remarks>
     public ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reason);
@@ -614,6 +619,7 @@ internal sealed partial class PostgreSqlEngineStore
             var deltas = new List<StatisticDelta>();
             var cancelledAt = new HashSet<(Guid, string)>();
             var count = 0;
+            var withdrawn = 0;
             using (var command = database.Command(connection, transaction, """
                 WITH c AS (
                     SELECT customer_id, enrollment_id, journey_id, version, current_node FROM {s}.enrollments
@@ -661,6 +667,7 @@ internal sealed partial class PostgreSqlEngineStore
                 using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
+                    withdrawn++;
                     if (reader.IsDBNull(0) || reader.IsDBNull(2))
                     {
                         continue;
@@ -677,6 +684,11 @@ internal sealed partial class PostgreSqlEngineStore
             }
 
             await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
+            if (withdrawn > 0)
+            {
+                await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WithdrawnPayload, token).ConfigureAwait(false);
+            }
+
             return count;
         }, cancellationToken);
     }

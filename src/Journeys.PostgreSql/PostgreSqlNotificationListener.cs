@@ -7,8 +7,9 @@ namespace Journeys.PostgreSql;
 
 /// <summary>
 /// Holds one connection that <c>LISTEN</c>s on the schema's channel and wakes this host's engine when any host commits
-/// new work, events or outbox messages. When the connection drops it reconnects (with a growing delay) and wakes the
-/// engine once, since notifications sent meanwhile are lost.
+/// new work, events or outbox messages, and tells it when another host's cancel withdrew outbox messages (which its
+/// dispatcher may hold). When the connection drops it reconnects (with a growing delay) and tells the engine all three
+/// once, since notifications sent meanwhile are lost.
 /// </summary>
 internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase database, IJourneyEngineSignal engine, ILogger<PostgreSqlNotificationListener> logger) : BackgroundService
 {
@@ -42,9 +43,10 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
 
                     delay = database.Options.RetryDelay;
 
-                    // Work committed while no LISTEN was in place was not announced to this host.
+                    // Work committed, and messages withdrawn, while no LISTEN was in place were not announced to this host.
                     engine.NotifyWork();
                     engine.NotifyOutbox();
+                    engine.NotifyWithdrawn();
                     _listening.TrySetResult();
                     while (!stoppingToken.IsCancellationRequested)
                     {
@@ -78,6 +80,10 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
         if (string.Equals(args.Payload, PostgreSqlDatabase.OutboxPayload, StringComparison.Ordinal))
         {
             engine.NotifyOutbox();
+        }
+        else if (string.Equals(args.Payload, PostgreSqlDatabase.WithdrawnPayload, StringComparison.Ordinal))
+        {
+            engine.NotifyWithdrawn();
         }
         else
         {

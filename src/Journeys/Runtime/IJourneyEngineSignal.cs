@@ -12,4 +12,13 @@ public interface IJourneyEngineSignal
 
     /// <summary>There may be new outbox messages to send.</summary>
     void NotifyOutbox();
+
+    /// <summary>
+    /// Another host cancelled enrollments and deleted outbox messages (a stop, a deletion): this host's dispatcher
+    /// checks with the store that it still holds the messages it took before now, before it sends them. Does nothing
+    /// unless implemented (an engine that never shares its store with another host needs nothing).
+    /// </summary>
+    void NotifyWithdrawn()
+    {
+    }
 }

@@ -277,6 +277,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>Wakes the dispatcher: there may be new outbox messages.</summary>
     public void NotifyOutbox() => _outboxSignal.Writer.TryWrite(true);
 
+    /// <inheritdoc />
+    public void NotifyWithdrawn() => _stopGuard?.NoteWithdrawal();
+
     /// <summary>Runs the pump, the shards and the dispatcher until <paramref name="stoppingToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {

@@ -46,9 +46,12 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
         finally
         {
             // Also after a failure: the store may have applied the cancel before the failure reached here.
-            Interlocked.Increment(ref _withdrawals);
+            NoteWithdrawal();
         }
     }
+
+    /// <summary>A cancel ran (here, or on another host that shares the store): advances <see cref="Withdrawals"/>.</summary>
+    public void NoteWithdrawal() => Interlocked.Increment(ref _withdrawals);
 
     /// <summary>
     /// Cancels the enrollments just created by <paramref name="requests"/> (<paramref name="outcomes"/>, in order)
