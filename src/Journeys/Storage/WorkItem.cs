@@ -45,6 +45,9 @@ public sealed record WorkItem(Enrollment Enrollment, IReadOnlyList<SequencedEven
     /// <summary>The claimed state's fields, without building <see cref="Enrollment"/>.</summary>
     internal ref readonly ClaimedState Claim => ref _claim;
 
+    /// <summary>Whether the <see cref="Enrollment"/> record exists (given, or built by a read).</summary>
+    internal bool HasEnrollmentRecord => _enrollment is not null;
+
     /// <summary>
     /// Whether <paramref name="messageId"/> is the id of a message (or webhook call) of enrollment
     /// <paramref name="enrollmentId"/>: the engine makes them as <c>{enrollment id:N}/{node}/{visit}</c>.
