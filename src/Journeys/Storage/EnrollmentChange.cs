@@ -75,18 +75,6 @@ internal readonly struct EnrollmentChange
     /// The claimed state with these changes and the token a commit gives it (the claimed one + 1); identity, entry time
     /// and <see cref="Enrollment.Clicks"/> stay as claimed.
     /// </summary>
-    public Enrollment ApplyTo(in ClaimedState claimed)
-    {
-        var identity = claimed.Identity;
-        return new(identity.Id, identity.JourneyId, identity.Version, identity.CustomerId, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, identity.EnteredAt, UpdatedAt, claimed.ConcurrencyToken + 1)
-        {
-            WakeEvents = WakeEvents,
-            EventCursor = EventCursor,
-            NodeEnteredAt = NodeEnteredAt,
-            NodeState = NodeState,
-            EndReason = EndReason,
-            MessagesSent = MessagesSent,
-            Clicks = claimed.Clicks,
-        };
-    }
+    public Enrollment ApplyTo(in ClaimedState claimed) =>
+        new ClaimedState(claimed.Identity, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, UpdatedAt, claimed.ConcurrencyToken + 1, WakeEvents, EventCursor, NodeEnteredAt, NodeState, EndReason, MessagesSent, claimed.Clicks).ToRecord();
 }

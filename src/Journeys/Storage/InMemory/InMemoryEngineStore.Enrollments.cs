@@ -1077,16 +1077,7 @@ internal sealed partial class InMemoryEngineStore
         public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
         /// <summary>A new record of the current state (the caller holds the store lock).</summary>
-        public Enrollment State => new(Id, JourneyId, Version, CustomerId, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, EnteredAt, UpdatedAt, ConcurrencyToken)
-        {
-            WakeEvents = WakeEvents,
-            EventCursor = EventCursor,
-            NodeEnteredAt = NodeEnteredAt,
-            NodeState = NodeState,
-            EndReason = EndReason,
-            MessagesSent = MessagesSent,
-            Clicks = Clicks,
-        };
+        public Enrollment State => Claimed.ToRecord();
 
         /// <summary>The current state as a claim carries it, the entry as its identity (the caller holds the store lock).</summary>
         public ClaimedState Claimed => new(this, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, UpdatedAt, ConcurrencyToken, WakeEvents, EventCursor, NodeEnteredAt, NodeState, EndReason, MessagesSent, Clicks);
