@@ -138,7 +138,7 @@ internal static class Breakdown
             foreach (var item in claimed)
             {
                 start = stages[2].Begin();
-                customerStore.FillSlots(item.Enrollment.CustomerId, journey.Schema, fields, out _, journey.ReadSlots); // one array per shard and only the slots the nodes read, as the engine does
+                customerStore.FillSlots(item.Claim.CustomerId, journey.Schema, fields, out _, journey.ReadSlots); // one array per shard and only the slots the nodes read, as the engine does
                 stages[2].Add(start, 1);
                 start = stages[3].Begin();
                 checkpoints.Add(StepExecutor.Execute(journey, item, fields, journey.Zone, now));

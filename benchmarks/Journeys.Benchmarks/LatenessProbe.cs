@@ -393,10 +393,10 @@ internal static class LatenessProbe
                 var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
                 foreach (var item in claimed)
                 {
-                    if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
+                    if (item.Claim is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                     {
                         due0++;
-                        probe._due[item.Enrollment.Id] = (due, now);
+                        probe._due[item.Claim.Id] = (due, now);
                         probe.ClaimLag.Add(now - due);
                     }
                 }

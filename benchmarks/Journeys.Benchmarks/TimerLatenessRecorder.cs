@@ -142,11 +142,11 @@ internal sealed class TimerLatenessRecorder : IChannelSender
             var bookkeeping = GC.GetAllocatedBytesForCurrentThread();
             foreach (var item in claimed)
             {
-                if (item.Enrollment is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
+                if (item.Claim is { Status: EnrollmentStatus.Waiting, WakeAt: { } due } && due <= now)
                 {
                     recorder.StreamGc?.Note();
                     dueItems++;
-                    var customer = recorder.Index(item.Enrollment.CustomerId);
+                    var customer = recorder.Index(item.Claim.CustomerId);
                     if (Interlocked.Exchange(ref recorder._dueForCommit[customer], due.UtcTicks) == 0)
                     {
                         Interlocked.Increment(ref recorder._awaitingCommit);

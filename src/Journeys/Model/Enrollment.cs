@@ -28,7 +28,7 @@ public sealed record Enrollment(
     int Visit,
     DateTimeOffset EnteredAt,
     DateTimeOffset UpdatedAt,
-    long ConcurrencyToken)
+    long ConcurrencyToken) : Storage.IEnrollmentIdentity
 {
     // The four instants are kept as UTC ticks and offset minutes (10 bytes each, where a DateTimeOffset takes 16 and a
     // nullable one 24): 160 bytes a record instead of 200, and the stores and the engine build one per claim. The

@@ -252,7 +252,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         foreach (var item in items)
         {
             Interlocked.Increment(ref _inFlight);
-            var shard = _shards[LeaseRenewal.ShardOf(item.Enrollment.CustomerId, _shards.Length)];
+            var shard = _shards[LeaseRenewal.ShardOf(item.Claim.CustomerId, _shards.Length)];
             try
             {
                 await shard.Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
@@ -650,7 +650,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             var item = batch[next++];
-            var enrollment = item.Enrollment;
+
+            // The claimed state's fields, read without building the item's Enrollment record (the in-memory store's items
+            // build it only if something reads it).
+            var enrollment = item.Claim;
             CompiledJourney? journey;
             try
             {
@@ -664,7 +667,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 // The version no longer compiles (say, a field it uses was removed): end its enrollments visibly.
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(FailWithoutJourney(enrollment, $"journey version does not compile: {ex.GetType().Name}", now));
+                checkpoints.Add(FailWithoutJourney(item.Enrollment, $"journey version does not compile: {ex.GetType().Name}", now));
                 continue;
             }
 
@@ -672,7 +675,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 // The version was deleted under it: end it rather than claim it again forever.
                 LogMissingVersion(_logger, enrollment.JourneyId, enrollment.Version);
-                checkpoints.Add(FailWithoutJourney(enrollment, "journey version not found", now));
+                checkpoints.Add(FailWithoutJourney(item.Enrollment, "journey version not found", now));
                 continue;
             }
 
@@ -779,7 +782,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             foreach (var item in batch)
             {
-                entered += item.Enrollment.Visit == 0 ? 1 : 0;
+                entered += item.Claim.Visit == 0 ? 1 : 0;
             }
 
             foreach (var checkpoint in checkpoints)
@@ -826,7 +829,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         foreach (var item in carried)
         {
-            var id = item.Enrollment.CustomerId;
+            var id = item.Claim.CustomerId;
             if (customers.TryGetValue(id, out var customer))
             {
                 carriedCustomers[id] = customer;
@@ -899,9 +902,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var seen = new HashSet<string>(batch.Count, StringComparer.Ordinal);
         foreach (var item in batch)
         {
-            if ((known is null || !known.ContainsKey(item.Enrollment.CustomerId)) && seen.Add(item.Enrollment.CustomerId))
+            if ((known is null || !known.ContainsKey(item.Claim.CustomerId)) && seen.Add(item.Claim.CustomerId))
             {
-                ids.Add(item.Enrollment.CustomerId);
+                ids.Add(item.Claim.CustomerId);
             }
         }
 

@@ -93,7 +93,7 @@ internal sealed partial class LeaseRenewal
             return;
         }
 
-        var shard = ShardOf(batch[0].Enrollment.CustomerId, _finished.Length);
+        var shard = ShardOf(batch[0].Claim.CustomerId, _finished.Length);
         Volatile.Write(ref _finished[shard], _finished[shard] + batch.Count);
 
         // Finished counts first, then what was handed over: a finished item was counted as handed over before it was
@@ -355,7 +355,7 @@ internal sealed partial class LeaseRenewal
                     any = true;
                     if (claim.ExpiresAt <= renewBefore)
                     {
-                        ids.Add(claim.Items[i].Enrollment.Id);
+                        ids.Add(claim.Items[i].Claim.Id);
                         owners.Add((claim, i));
                     }
                 }
@@ -398,7 +398,7 @@ internal sealed partial class LeaseRenewal
         var places = new long[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            var shard = ShardOf(items[i].Enrollment.CustomerId, _placed.Length);
+            var shard = ShardOf(items[i].Claim.CustomerId, _placed.Length);
             shards[i] = shard;
             places[i] = _placed[shard]++;
         }

@@ -41,7 +41,10 @@ internal sealed class StepExecutor
     private FieldValue[] _fields = [];
     private TimeZoneInfo _zone = TimeZoneInfo.Utc;
     private DateTimeOffset _now;
-    private Enrollment _initial = null!;
+
+    // The claimed enrollment's id and customer (the rest of its claimed state is read from the item).
+    private Guid _id;
+    private string _customerId = string.Empty;
 
     // The fields of the enrollment that a run changes; the new Enrollment is built once, at the end.
     private string? _currentNodeId;
@@ -79,8 +82,10 @@ internal sealed class StepExecutor
         _fields = fields;
         _zone = zone;
         _now = now;
-        var state = item.Enrollment;
-        _initial = state;
+        // Read through the item's claimed state: the in-memory store's items never build their Enrollment record.
+        ref readonly var state = ref item.Claim;
+        _id = state.Id;
+        _customerId = state.CustomerId;
         _currentNodeId = state.CurrentNodeId;
         _status = state.Status;
         _wakeAt = state.WakeAt;
@@ -196,15 +201,15 @@ internal sealed class StepExecutor
     {
         var change = BuildChange();
         var checkpoint = stateRecord
-            ? new EnrollmentCheckpoint(change.ApplyTo(_initial), _initial.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics())
-            : new EnrollmentCheckpoint(_initial, change, Drain(_outbox), Drain(_updates), InternStatistics());
+            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics())
+            : new EnrollmentCheckpoint(_item, change, Drain(_outbox), Drain(_updates), InternStatistics());
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
         _item = null!;
         _fields = [];
         _zone = TimeZoneInfo.Utc;
-        _initial = null!;
+        _customerId = string.Empty;
         _currentNodeId = null;
         _awaitedEvent = null;
         _endReason = null;
@@ -362,7 +367,7 @@ internal sealed class StepExecutor
                 Enter(retargeting.OnConverted);
                 break;
             case CompiledWebhook webhook when string.Equals(e.Name, WebhookResultEvent, StringComparison.Ordinal)
-                && string.Equals(e.MessageId, MessageId(_initial.Id, webhook.Id, _visit), StringComparison.Ordinal):
+                && string.Equals(e.MessageId, MessageId(_id, webhook.Id, _visit), StringComparison.Ordinal):
                 var success = e.Properties.TryGetValue("success", out var value) && value.Type == FieldType.Boolean && value.AsBoolean();
                 if (!success)
                 {
@@ -479,7 +484,7 @@ internal sealed class StepExecutor
 
                 case CompiledSplit split:
                     Leave();
-                    index = split.Targets[split.ChoosePath(_initial.CustomerId)];
+                    index = split.Targets[split.ChoosePath(_customerId)];
                     break;
 
                 case CompiledWait wait:
@@ -522,7 +527,7 @@ internal sealed class StepExecutor
                         _fields[update.Slot] = value;
                     }
 
-                    _updates.Add(new CustomerFieldUpdate(_initial.CustomerId, update.Field, update.Value));
+                    _updates.Add(new CustomerFieldUpdate(_customerId, update.Field, update.Value));
                     Leave();
                     index = update.Next;
                     break;
@@ -591,7 +596,7 @@ internal sealed class StepExecutor
 
         if (wait.CorrelatedNodeId is { } correlated)
         {
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{correlated}/");
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{correlated}/");
             if (e.MessageId is null || !e.MessageId.StartsWith(prefix, StringComparison.Ordinal))
             {
                 return false;
@@ -666,23 +671,23 @@ internal sealed class StepExecutor
         // The visit ("3", or "3-reminder-1") is formatted straight into the id: no intermediate string. The idempotency
         // key (journey:version:enrollment:node:visit) is derived from the id when first read, not built per send.
         var messageId = reminder is null
-            ? string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}")
-            : string.Create(CultureInfo.InvariantCulture, $"{_initial.Id:N}/{nodeId}/{_visit}-{reminder}");
+            ? string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}")
+            : string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}-{reminder}");
 
         _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, channel, template.CampaignId, _initial.CustomerId, body, _journey.Id, _journey.Version, nodeId),
-            _initial.Id,
+            new OutboundMessage(messageId, channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId),
+            _id,
             _now));
         _messagesSent++;
     }
 
     private void CallWebhook(CompiledWebhook webhook)
     {
-        var messageId = MessageId(_initial.Id, webhook.Id, _visit);
-        var key = IdempotencyKey(_journey, _initial.Id, webhook.Id, _visit);
+        var messageId = MessageId(_id, webhook.Id, _visit);
+        var key = IdempotencyKey(_journey, _id, webhook.Id, _visit);
         _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _initial.CustomerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
-            _initial.Id,
+            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _customerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
+            _id,
             _now));
     }
 

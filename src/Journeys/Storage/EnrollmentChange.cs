@@ -72,23 +72,9 @@ internal readonly struct EnrollmentChange
     public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
     /// <summary>
-    /// The claimed record with these changes and the token a commit gives it (the claimed one + 1); identity, entry time
+    /// The claimed state with these changes and the token a commit gives it (the claimed one + 1); identity, entry time
     /// and <see cref="Enrollment.Clicks"/> stay as claimed.
     /// </summary>
-    public Enrollment ApplyTo(Enrollment claimed) => claimed with
-    {
-        ConcurrencyToken = claimed.ConcurrencyToken + 1,
-        CurrentNodeId = CurrentNodeId,
-        Status = Status,
-        WakeAt = WakeAt,
-        AwaitedEvent = AwaitedEvent,
-        Visit = Visit,
-        UpdatedAt = UpdatedAt,
-        WakeEvents = WakeEvents,
-        EventCursor = EventCursor,
-        NodeEnteredAt = NodeEnteredAt,
-        NodeState = NodeState,
-        EndReason = EndReason,
-        MessagesSent = MessagesSent,
-    };
+    public Enrollment ApplyTo(in ClaimedState claimed) =>
+        new ClaimedState(claimed.Identity, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, UpdatedAt, claimed.ConcurrencyToken + 1, WakeEvents, EventCursor, NodeEnteredAt, NodeState, EndReason, MessagesSent, claimed.Clicks).ToRecord();
 }

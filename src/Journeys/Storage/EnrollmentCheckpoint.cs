@@ -15,17 +15,17 @@ public sealed record EnrollmentCheckpoint(
     IReadOnlyList<CustomerFieldUpdate> CustomerUpdates,
     IReadOnlyList<StatisticDelta> Statistics)
 {
-    // Either the state as given, or (a checkpoint the engine's executor made, EnrollmentChange) the claimed record and the
-    // run's changes, from which the state record is built on its first read: the in-memory store copies the changes into
-    // its entry without it, which saves a 160-byte record per committed enrollment. Equality and the printed form go
+    // Either the state as given, or (a checkpoint the engine's executor made, EnrollmentChange) the claimed work item and
+    // the run's changes, from which the state record is built on its first read: the in-memory store copies the changes
+    // into its entry without it, which saves a 160-byte record per committed enrollment. Equality and the printed form go
     // through State, so both forms of one state are equal.
     private Enrollment? _state = State;
-    private readonly Enrollment? _claimed;
+    private readonly WorkItem? _claimed;
     private readonly EnrollmentChange _change;
 
-    /// <summary>A checkpoint whose state is <paramref name="claimed"/> changed by <paramref name="change"/>, built when first read.</summary>
-    internal EnrollmentCheckpoint(Enrollment claimed, in EnrollmentChange change, IReadOnlyList<OutboxMessage> outbox, IReadOnlyList<CustomerFieldUpdate> customerUpdates, IReadOnlyList<StatisticDelta> statistics)
-        : this(null!, claimed.ConcurrencyToken, outbox, customerUpdates, statistics)
+    /// <summary>A checkpoint whose state is <paramref name="claimed"/>'s state changed by <paramref name="change"/>, built when first read.</summary>
+    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, IReadOnlyList<OutboxMessage> outbox, IReadOnlyList<CustomerFieldUpdate> customerUpdates, IReadOnlyList<StatisticDelta> statistics)
+        : this(null!, claimed.Claim.ConcurrencyToken, outbox, customerUpdates, statistics)
     {
         _claimed = claimed;
         _change = change;
@@ -46,14 +46,14 @@ public sealed record EnrollmentCheckpoint(
     internal bool HasState => _state is not null || _claimed is not null;
 
     /// <summary>The enrollment's id, journey, version, customer and entry time (and nothing else) without building the state.</summary>
-    internal Enrollment Identity => _state ?? _claimed!;
+    internal IEnrollmentIdentity Identity => (IEnrollmentIdentity?)_state ?? _claimed!.Claim.Identity;
 
     /// <summary>The new status, without building the state.</summary>
     internal EnrollmentStatus Status => _state?.Status ?? _change.Status;
 
     /// <summary>
     /// The run's changes when the state has not been built (nor given): a store may copy them instead of reading
-    /// <see cref="State"/>; the identity fields and <see cref="Enrollment.Clicks"/> are <see cref="Identity"/>'s.
+    /// <see cref="State"/>; the identity fields are <see cref="Identity"/>'s.
     /// </summary>
     internal bool TryGetChange(out EnrollmentChange change)
     {
@@ -88,7 +88,7 @@ public sealed record EnrollmentCheckpoint(
         }
 
         // A race of two first reads builds two equal records; either is the state.
-        var built = _change.ApplyTo(_claimed);
+        var built = _change.ApplyTo(_claimed.Claim);
         _state = built;
         return built;
     }

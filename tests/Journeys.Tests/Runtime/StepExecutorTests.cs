@@ -60,6 +60,30 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void A_run_of_an_item_in_the_claim_form_reads_its_state_without_building_the_record_and_gives_the_same_checkpoint()
+    {
+        var run = AbandonedCart(Ana());
+        run.Run(T0);
+        var state = run.State with { EventCursor = 4, MessagesSent = 1, Clicks = 2, NodeState = 3 };
+        var claimed = new WorkItem(ClaimedState.Of(state), [], T0.AddHours(2));
+        var given = new WorkItem(state, [], T0.AddHours(2));
+
+        var fromClaim = StepExecutor.Execute(run.Journey, claimed, run.Fields, run.Journey.Zone, T0.AddHours(1));
+        var fromRecord = StepExecutor.Execute(run.Journey, given, run.Fields, run.Journey.Zone, T0.AddHours(1));
+
+        Assert.False(claimed.HasEnrollmentRecord, "the executor built the claimed item's Enrollment record");
+        Assert.Same(state, fromClaim.Identity);
+        Assert.Equal(fromRecord.State, fromClaim.State);
+        Assert.Equal(fromRecord.Outbox, fromClaim.Outbox);
+        Assert.Equal(fromRecord.CustomerUpdates, fromClaim.CustomerUpdates);
+        Assert.Equal(fromRecord.Statistics, fromClaim.Statistics);
+        Assert.Equal(state.ConcurrencyToken, fromClaim.ExpectedToken);
+        Assert.Equal(["cart-reminder"], fromClaim.Outbox.Select(o => o.Message.CampaignId));
+        Assert.Equal((2, 2), (fromClaim.State.Clicks, fromClaim.State.MessagesSent));
+        Assert.Equal(state.ConcurrencyToken + 1, fromClaim.State.ConcurrencyToken);
+    }
+
+    [Fact]
     public void Runs_on_one_thread_return_only_their_own_results_and_leave_earlier_checkpoints_unchanged()
     {
         var run = AbandonedCart(Ana());

@@ -36,6 +36,8 @@ public sealed class EnrollmentCheckpointTests
         Clicks = 5,
     };
 
+    private static readonly WorkItem ClaimedItem = new(Claimed, [], T0.AddMinutes(5));
+
     // Offsets of +5:30 and -3:00 and a null node entry: each must come back exactly (DateTimeOffset equality ignores offsets).
     private static readonly EnrollmentChange Change = new(
         "send-2",
@@ -78,7 +80,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_state_is_built_from_the_claimed_record_and_the_change_only_when_read_and_then_kept()
     {
-        var checkpoint = new EnrollmentCheckpoint(Claimed, Change, Outbox, Updates, Deltas);
+        var checkpoint = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
 
         Assert.True(checkpoint.HasState);
         Assert.Equal(Claimed.ConcurrencyToken, checkpoint.ExpectedToken);
@@ -104,7 +106,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_executor_form_equals_the_given_form_of_the_same_state_and_prints_the_same()
     {
-        var built = new EnrollmentCheckpoint(Claimed, Change, Outbox, Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
         var given = new EnrollmentCheckpoint(Expected, Claimed.ConcurrencyToken, Outbox, Updates, Deltas);
 
         Assert.Equal(given, built);
@@ -115,7 +117,7 @@ public sealed class EnrollmentCheckpointTests
         Assert.NotEqual(given with { ExpectedToken = 8 }, built);
         Assert.NotEqual(given with { State = Expected with { Visit = 7 } }, built);
 
-        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(Claimed, Change, Outbox, Updates, Deltas);
+        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
         Assert.Equal(Expected, state);
         Assert.Equal(7, token);
         Assert.Same(Outbox, outbox);
@@ -126,7 +128,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void A_state_set_with_with_replaces_the_change_and_a_null_one_is_refused_by_the_checks()
     {
-        var built = new EnrollmentCheckpoint(Claimed, Change, Outbox, Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
         var other = Expected with { CurrentNodeId = "elsewhere" };
 
         var replaced = built with { State = other };
@@ -157,13 +159,14 @@ public sealed class EnrollmentCheckpointTests
             new EnrollmentRequest(Guid.NewGuid(), "j", 1, "b", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
             new EnrollmentRequest(Guid.NewGuid(), "j", 1, "c", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
         ]);
-        var claimed = (await store.ClaimAsync("owner", at, 10, TimeSpan.FromMinutes(1))).ToDictionary(i => i.Enrollment.CustomerId, i => i.Enrollment);
+        // The store's own items (their state in the claim form, no record built).
+        var claimed = (await store.ClaimAsync("owner", at, 10, TimeSpan.FromMinutes(1))).ToDictionary(i => i.Claim.CustomerId);
         var change = new EnrollmentChange(
             "delay", EnrollmentStatus.Waiting, at.AddSeconds(1), null, 3, at.AddMilliseconds(2), new EquatableArray<string>(ImmutableArray.Create("goal")), 0, at.AddMilliseconds(2), 0, null, 1);
 
         var built = new EnrollmentCheckpoint(claimed["a"], change, [], [], []);
-        var given = new EnrollmentCheckpoint(change.ApplyTo(claimed["b"]), claimed["b"].ConcurrencyToken, [], [], []);
-        var stale = new EnrollmentCheckpoint(claimed["c"] with { ConcurrencyToken = 5 }, change, [], [], []);
+        var given = new EnrollmentCheckpoint(change.ApplyTo(claimed["b"].Claim), claimed["b"].Enrollment.ConcurrencyToken, [], [], []);
+        var stale = new EnrollmentCheckpoint(claimed["c"] with { Enrollment = claimed["c"].Enrollment with { ConcurrencyToken = 5 } }, change, [], [], []);
         var applied = await store.CommitAsync("owner", [built, given, stale], null);
 
         Assert.Equal(new[] { true, true, false }, applied);
@@ -176,6 +179,6 @@ public sealed class EnrollmentCheckpointTests
         Assert.Equal(at.AddSeconds(1), a.WakeAt);
         Assert.Equal(at.AddSeconds(1), await store.GetNextWakeAsync());
         var c = Assert.Single(await store.GetByCustomerAsync("c"));
-        Assert.Equal(claimed["c"], c);
+        Assert.Equal(claimed["c"].Enrollment, c);
     }
 }

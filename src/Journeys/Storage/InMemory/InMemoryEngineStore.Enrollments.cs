@@ -759,9 +759,11 @@ internal sealed partial class InMemoryEngineStore
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
         _leases.Add(entry);
+        // The claim-time state is copied into the item (under the lock: a later change of the entry does not reach it), with
+        // the entry as its identity, which never changes: no Enrollment record is built unless someone reads one.
         return EarlierFeedback(entry) is { } earlier
-            ? new WorkItem(entry.State, EventsAfter(entry), expiresAt) { EarlierFeedback = earlier }
-            : new WorkItem(entry.State, EventsAfter(entry), expiresAt);
+            ? new WorkItem(entry.Claimed, EventsAfter(entry), expiresAt) { EarlierFeedback = earlier }
+            : new WorkItem(entry.Claimed, EventsAfter(entry), expiresAt);
     }
 
     // Puts an unleased, unslotted enrollment where claims find it.
@@ -986,7 +988,7 @@ internal sealed partial class InMemoryEngineStore
     /// caller's (the engine passes its compiled version's node ids and event names, so they are shared), and the
     /// indexes link through the entry instead of holding an entry record per enrollment.
     /// </summary>
-    private sealed class EnrollmentEntry(Guid id, string journeyId, int version, string customerId, DateTimeOffset enteredAt, int order) : IHeapNode
+    private sealed class EnrollmentEntry(Guid id, string journeyId, int version, string customerId, DateTimeOffset enteredAt, int order) : IHeapNode, IEnrollmentIdentity
     {
         public const int TimerSlot = 0;
         public const int LeaseSlot = 1;
@@ -1075,16 +1077,10 @@ internal sealed partial class InMemoryEngineStore
         public bool IsEnded => Status is not (EnrollmentStatus.Active or EnrollmentStatus.Waiting);
 
         /// <summary>A new record of the current state (the caller holds the store lock).</summary>
-        public Enrollment State => new(Id, JourneyId, Version, CustomerId, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, EnteredAt, UpdatedAt, ConcurrencyToken)
-        {
-            WakeEvents = WakeEvents,
-            EventCursor = EventCursor,
-            NodeEnteredAt = NodeEnteredAt,
-            NodeState = NodeState,
-            EndReason = EndReason,
-            MessagesSent = MessagesSent,
-            Clicks = Clicks,
-        };
+        public Enrollment State => Claimed.ToRecord();
+
+        /// <summary>The current state as a claim carries it, the entry as its identity (the caller holds the store lock).</summary>
+        public ClaimedState Claimed => new(this, CurrentNodeId, Status, WakeAt, AwaitedEvent, Visit, UpdatedAt, ConcurrencyToken, WakeEvents, EventCursor, NodeEnteredAt, NodeState, EndReason, MessagesSent, Clicks);
 
         public string? LeaseOwner { get; set; }
 
