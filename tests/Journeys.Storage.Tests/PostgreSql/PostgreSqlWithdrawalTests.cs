@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.PostgreSql;
 using Journeys.Runtime;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -99,30 +99,4 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
 
     private static void Eventually(Func<bool> condition, string what) =>
         Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
-
-    /// <summary>Records the customers it sends to; holds the send to one customer until released.</summary>
-    private sealed class GateSender(string heldCustomer) : IChannelSender
-    {
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly ConcurrentQueue<string> _sent = new();
-        private volatile bool _holding;
-
-        public bool Holding => _holding;
-
-        public IReadOnlyCollection<string> Sent => _sent;
-
-        public void Release() => _release.TrySetResult();
-
-        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
-        {
-            if (message.CustomerId == heldCustomer)
-            {
-                _holding = true;
-                await _release.Task.WaitAsync(cancellationToken);
-            }
-
-            _sent.Enqueue(message.CustomerId);
-            return SendResult.Sent;
-        }
-    }
 }

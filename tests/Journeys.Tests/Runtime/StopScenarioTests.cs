@@ -7,6 +7,7 @@ using Journeys.Runtime;
 using Journeys.Sendings;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -561,32 +562,6 @@ public sealed class StopScenarioTests
             _journeyId is null || requests.Any(r => r.JourneyId == _journeyId) ? RunOnceAsync(ref _before) : Task.CompletedTask;
 
         private static Task RunOnceAsync(ref Func<Task>? hook) => Interlocked.Exchange(ref hook, null) is { } run ? run() : Task.CompletedTask;
-    }
-
-    /// <summary>Records the customers it sends to; holds the send to one customer until released.</summary>
-    private sealed class GateSender(string heldCustomer) : IChannelSender
-    {
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _sent = new();
-        private volatile bool _holding;
-
-        public bool Holding => _holding;
-
-        public IReadOnlyCollection<string> Sent => _sent;
-
-        public void Release() => _release.TrySetResult();
-
-        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
-        {
-            if (message.CustomerId == heldCustomer)
-            {
-                _holding = true;
-                await _release.Task.WaitAsync(cancellationToken);
-            }
-
-            _sent.Enqueue(message.CustomerId);
-            return SendResult.Sent;
-        }
     }
 
     /// <summary>A customer store whose scan runs a hook once after yielding a given number of customers.</summary>
