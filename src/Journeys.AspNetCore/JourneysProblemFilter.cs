@@ -75,6 +75,13 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
                 extensions["nodeId"] = ex.NodeId;
             }
 
+            if (ex.IsInvalidInput)
+            {
+                // The state document's id: a bad request whatever the journey's state.
+                extensions["path"] = "$.id";
+                return Problem(StatusCodes.Status400BadRequest, "Invalid state", ex.Message, extensions);
+            }
+
             return Problem(StatusCodes.Status409Conflict, "Journey not editable", ex.Message, extensions);
         }
         catch (JourneyValidationException ex)

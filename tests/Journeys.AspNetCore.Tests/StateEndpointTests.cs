@@ -57,6 +57,16 @@ public sealed class StateEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_state_with_an_invalid_id_is_400_naming_the_id_and_nothing_is_stored()
+    {
+        var problem = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/states", Node(new ExitNode("has space", "x"))), HttpStatusCode.BadRequest);
+
+        Assert.Equal(("$.id", "has space"), (problem.GetProperty("path").GetString(), problem.GetProperty("nodeId").GetString()));
+        Assert.Contains("Node id 'has space' is invalid", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null((await _host.Manager.GetAsync("tips-journey"))!.Journey.FindNode("has space"));
+    }
+
+    [Fact]
     public async Task Edits_that_break_the_graph_and_edits_of_an_active_journey_are_409()
     {
         var referenced = await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/journeys/tips-journey/states/ignored"), HttpStatusCode.Conflict);

@@ -34,6 +34,23 @@ public sealed class JourneyEditException : InvalidOperationException
         NodeId = nodeId;
     }
 
+    /// <summary>Creates the exception for a journey and node, saying whether the edit itself was malformed.</summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="nodeId">The node concerned, or <see langword="null"/>.</param>
+    /// <param name="message">What was refused and why.</param>
+    /// <param name="isInvalidInput">Whether the edit was refused for what it is (an invalid node id), whatever the journey's state.</param>
+    public JourneyEditException(string journeyId, string? nodeId, string message, bool isInvalidInput)
+        : this(journeyId, nodeId, message)
+    {
+        IsInvalidInput = isInvalidInput;
+    }
+
+    /// <summary>
+    /// Whether the edit was refused for what it is (an invalid node id: 400 over HTTP), not because of the journey it
+    /// was applied to (not editable, a node id already used, an edge it would leave dangling: 409).
+    /// </summary>
+    public bool IsInvalidInput { get; }
+
     /// <summary>The journey whose edit was refused.</summary>
     public string? JourneyId { get; }
 
