@@ -325,23 +325,25 @@ internal sealed partial class AudienceManager
         return (new CustomerUpsertResult(created, updated), tally);
     }
 
-    /// <summary>For a store without a merge: each patch applied to the stored customer (a get per row), then one upsert.</summary>
+    /// <summary>For a store without a merge: each patch applied to the stored customer (all read in one call), then one upsert.</summary>
     private async ValueTask<CustomerUpsertResult> UpsertPatchesAsync(IReadOnlyList<string> columns, byte[] data, List<int> patches, CancellationToken cancellationToken)
     {
+        // Each patch's id, and where its values start.
         var ids = new string[patches.Count];
+        var values = new int[patches.Count];
         for (var i = 0; i < ids.Length; i++)
         {
-            var start = patches[i];
-            ids[i] = CustomerRecordCodec.ReadString(data, ref start);
+            var position = patches[i];
+            ids[i] = CustomerRecordCodec.ReadString(data, ref position);
+            values[i] = position;
         }
 
-        // The stored customers in one read, not one per row.
         var stored = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
         var list = new List<Customer>(patches.Count);
         for (var p = 0; p < patches.Count; p++)
         {
-            var position = patches[p];
-            var id = CustomerRecordCodec.ReadString(data, ref position);
+            var position = values[p];
+            var id = ids[p];
             var existing = stored[p];
             var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
             foreach (var column in columns)

@@ -202,22 +202,20 @@ internal sealed partial class SendingManager(
             return false;
         }
 
-        // A list's ids are checked against the store in one read per batch (not one per id: a round trip each on a
-        // database store).
-        IReadOnlyList<Customer?>? found = null;
-        if (checkCustomers)
+        // The ids trimmed; a list's are checked against the store in one read per batch (not one per id: a round trip
+        // each on a database store).
+        var ids = new string?[batch.Count];
+        var lookup = new List<string>(checkCustomers ? batch.Count : 0);
+        for (var i = 0; i < ids.Length; i++)
         {
-            var lookup = new List<string>(batch.Count);
-            foreach (var raw in batch)
+            ids[i] = batch[i]?.Trim();
+            if (checkCustomers && !string.IsNullOrEmpty(ids[i]))
             {
-                if (raw?.Trim() is { Length: > 0 } trimmed)
-                {
-                    lookup.Add(trimmed);
-                }
+                lookup.Add(ids[i]!);
             }
-
-            found = await customers.GetManyAsync(lookup, cancellationToken).ConfigureAwait(false);
         }
+
+        var found = checkCustomers ? await customers.GetManyAsync(lookup, cancellationToken).ConfigureAwait(false) : null;
 
         var now = time.GetUtcNow();
         var requests = new List<EnrollmentRequest>(batch.Count);
@@ -226,7 +224,7 @@ internal sealed partial class SendingManager(
         var looked = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            var id = batch[i]?.Trim();
+            var id = ids[i];
             if (string.IsNullOrEmpty(id) || (found is not null && found[looked++] is null))
             {
                 unknown += i < counted ? 0 : 1;
