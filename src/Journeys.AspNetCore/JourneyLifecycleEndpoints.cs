@@ -96,6 +96,10 @@ internal static class JourneyLifecycleEndpoints
         {
             throw IdTaken(journey.Id, api);
         }
+        catch (JourneyIdInUseException ex)
+        {
+            throw IdOfDeleted(ex);
+        }
 
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
@@ -175,6 +179,10 @@ internal static class JourneyLifecycleEndpoints
         {
             throw IdTaken(request.Id, api);
         }
+        catch (JourneyIdInUseException ex)
+        {
+            throw IdOfDeleted(ex);
+        }
 
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
@@ -220,6 +228,12 @@ internal static class JourneyLifecycleEndpoints
         "Conflict",
         $"Journey '{id}' already exists: choose another id, or replace it with PUT {api.Prefix}/journeys/{id} (If-Match: its ETag).",
         new Dictionary<string, object?> { ["journeyId"] = id });
+
+    private static ApiProblemException IdOfDeleted(JourneyIdInUseException ex) => new(
+        StatusCodes.Status409Conflict,
+        "Conflict",
+        ex.Message,
+        new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId });
 
     internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey '{id}'.");
 }

@@ -26,14 +26,18 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
     {
         ArgumentNullException.ThrowIfNull(schema);
         var json = JourneyJson.SerializeSchema(schema);
-        await database.ExecuteAsync("save customer schema", async (connection, token) =>
+        await database.InTransactionAsync("save customer schema", async (connection, transaction, token) =>
         {
-            using var command = database.Command(connection, null, """
+            using var command = database.Command(connection, transaction, """
                 INSERT INTO {s}.customer_schema (singleton, document) VALUES (true, $1)
                 ON CONFLICT (singleton) DO UPDATE SET document = excluded.document
                 """);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = json });
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            var written = await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+
+            // Other hosts forget the journeys they compiled against the schema before.
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.SchemaPayload, token).ConfigureAwait(false);
+            return written;
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -21,6 +21,12 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
     /// <summary>The NOTIFY payload for outbox messages a cancel deleted (a stop, a deletion).</summary>
     public const string WithdrawnPayload = "withdrawn";
 
+    /// <summary>The NOTIFY payload's start for a journey saved or deleted; the journey id follows it.</summary>
+    public const string JourneyPayloadPrefix = "journey:";
+
+    /// <summary>The NOTIFY payload for a changed customer field schema.</summary>
+    public const string SchemaPayload = "schema";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly ResiliencePipeline _retry;

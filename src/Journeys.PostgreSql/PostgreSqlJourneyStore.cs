@@ -9,7 +9,9 @@ namespace Journeys.PostgreSql;
 /// <summary>
 /// Journey versions in PostgreSQL, as JSON documents (<see cref="JourneyJson"/>) keyed by (journey id, version). Saves of
 /// one journey are serialized by a transaction-scoped advisory lock on its id, so two hosts saving at once get one
-/// success and one <see cref="JourneyConcurrencyException"/>. ETags come from a sequence and are never reused.
+/// success and one <see cref="JourneyConcurrencyException"/>. ETags come from a sequence and are never reused. A save
+/// or a delete notifies every host (<c>NOTIFY</c>, on commit), which then forgets the versions of that journey it
+/// compiled.
 /// </summary>
 internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimeProvider timeProvider) : IJourneyStore
 {
@@ -77,6 +79,9 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = document });
             write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = updatedAt.ToUniversalTime() });
             var etag = (string)(await write.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+
+            // Other hosts forget what they compiled of this journey (a draft they read, a deleted journey's version 1).
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journey.Id, token).ConfigureAwait(false);
             return new JourneyRecord(journey, etag, updatedAt);
         }, cancellationToken);
     }
@@ -116,11 +121,19 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journeyId);
-        return database.ExecuteAsync("delete journey", async (connection, token) =>
+        return database.InTransactionAsync("delete journey", async (connection, transaction, token) =>
         {
-            using var command = database.Command(connection, null, "DELETE FROM {s}.journeys WHERE journey_id = $1");
+            using var command = database.Command(connection, transaction, "DELETE FROM {s}.journeys WHERE journey_id = $1");
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0;
+            if (await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            // Other hosts forget what they compiled of it: its id may be created again, version 1 then being another
+            // definition.
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
     }
 

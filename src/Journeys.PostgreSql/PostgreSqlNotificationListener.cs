@@ -7,9 +7,10 @@ namespace Journeys.PostgreSql;
 
 /// <summary>
 /// Holds one connection that <c>LISTEN</c>s on the schema's channel and wakes this host's engine when any host commits
-/// new work, events or outbox messages, and tells it when another host's cancel withdrew outbox messages (which its
-/// dispatcher may hold). When the connection drops it reconnects (with a growing delay) and tells the engine all three
-/// once, since notifications sent meanwhile are lost.
+/// new work, events or outbox messages, tells it when another host's cancel withdrew outbox messages (which its
+/// dispatcher may hold), and when a journey was saved or deleted or the customer schema changed (it then forgets what
+/// it compiled). When the connection drops it reconnects (with a growing delay) and tells the engine all of these once,
+/// since notifications sent meanwhile are lost.
 /// </summary>
 internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase database, IJourneyEngineSignal engine, ILogger<PostgreSqlNotificationListener> logger) : BackgroundService
 {
@@ -43,10 +44,12 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
 
                     delay = database.Options.RetryDelay;
 
-                    // Work committed, and messages withdrawn, while no LISTEN was in place were not announced to this host.
+                    // Work committed, messages withdrawn, and journeys or the schema changed while no LISTEN was in place
+                    // were not announced to this host.
                     engine.NotifyWork();
                     engine.NotifyOutbox();
                     engine.NotifyWithdrawn();
+                    engine.NotifySchemaChanged();
                     _listening.TrySetResult();
                     while (!stoppingToken.IsCancellationRequested)
                     {
@@ -84,6 +87,14 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
         else if (string.Equals(args.Payload, PostgreSqlDatabase.WithdrawnPayload, StringComparison.Ordinal))
         {
             engine.NotifyWithdrawn();
+        }
+        else if (args.Payload.StartsWith(PostgreSqlDatabase.JourneyPayloadPrefix, StringComparison.Ordinal))
+        {
+            engine.NotifyJourneyChanged(args.Payload[PostgreSqlDatabase.JourneyPayloadPrefix.Length..]);
+        }
+        else if (string.Equals(args.Payload, PostgreSqlDatabase.SchemaPayload, StringComparison.Ordinal))
+        {
+            engine.NotifySchemaChanged();
         }
         else
         {

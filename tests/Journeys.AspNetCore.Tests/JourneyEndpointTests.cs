@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Collections.Immutable;
 using System.Text;
 using Journeys.Serialization;
 using Journeys.Storage;
@@ -68,6 +69,26 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
         // Routing refuses the media type from the endpoint's Accepts metadata (the host's status code pages may add a body).
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Client.PostAsync("/journeys-api/journeys", Body("<journey/>", "application/xml"))).StatusCode);
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys", Body(string.Empty)), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Create_or_clone_under_the_id_of_a_deleted_journey_that_had_enrollments_is_409_naming_it()
+    {
+        await _host.Manager.CreateAsync(ApiHost.Tips("gone") with { Entry = new CustomerListEntry(new[] { "c1" }.ToImmutableArray()) });
+        Assert.Equal(1, (await _host.Manager.ActivateAsync("gone")).Enrolled);
+        await CreateAsync(ApiHost.Tips());
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/journeys/gone")).StatusCode);
+
+        var created = await ApiAssert.Problem(await CreateAsync(ApiHost.Tips("gone")), HttpStatusCode.Conflict);
+        var cloned = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/journeys/tips-journey/clone", Body("""{"id": "gone", "name": "Again"}""")), HttpStatusCode.Conflict);
+
+        foreach (var problem in new[] { created, cloned })
+        {
+            Assert.Equal("gone", problem.GetProperty("journeyId").GetString());
+            Assert.StartsWith("Journey id 'gone' was used by a deleted journey whose enrollments and statistics are kept", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Null(await _host.Manager.GetAsync("gone"));
     }
 
     [Theory]

@@ -9,7 +9,10 @@ namespace Journeys.Runtime;
 
 /// <summary>
 /// Compiled journey versions by (id, version): compiled once, on first use, against the current schema and
-/// campaigns. A version's definition never changes once active, so entries stay valid until the schema changes.
+/// campaigns. A version's definition never changes once active, so entries stay valid until the schema changes or the
+/// journey is saved as a draft or deleted (a deleted id created again starts at version 1 anew): those forget the
+/// entries here (<see cref="Clear"/>, <see cref="Forget"/>), and a store shared by several hosts tells the others
+/// through <see cref="IJourneyEngineSignal"/>.
 /// </summary>
 internal sealed class CompiledJourneyCache
 {
@@ -17,6 +20,7 @@ internal sealed class CompiledJourneyCache
     private readonly IJourneyStore _journeys;
     private readonly ICustomerStore _customers;
     private readonly CampaignCatalog _campaigns;
+    private long _invalidations;
 
     public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options, IOptions<WebhookOptions> webhooks)
     {
@@ -45,10 +49,18 @@ internal sealed class CompiledJourneyCache
 
         if (task.IsCompletedSuccessfully)
         {
-            return new(task.Result);
+            return new(task.Result ?? Missing(task, journeyId, version));
         }
 
         return AwaitAsync(task, journeyId, version, cancellationToken);
+    }
+
+    // A version the store does not have is not remembered as missing: it may be created (a deleted journey's id taken
+    // again, a draft saved by another host) and must then be read.
+    private CompiledJourney? Missing(Task<CompiledJourney?> task, string journeyId, int version)
+    {
+        _cache.TryRemove(new KeyValuePair<(string, int), Task<CompiledJourney?>>((journeyId, version), task));
+        return null;
     }
 
     /// <summary>
@@ -85,13 +97,37 @@ internal sealed class CompiledJourneyCache
     }
 
     /// <summary>Forgets every compiled version (the schema changed).</summary>
-    public void Clear() => _cache.Clear();
+    public void Clear()
+    {
+        _cache.Clear();
+        Interlocked.Increment(ref _invalidations);
+    }
+
+    /// <summary>
+    /// Forgets every compiled version of one journey (a draft of it was saved, or it was deleted: a version number may
+    /// then stand for another definition). The active versions are compiled again from the store on their next use.
+    /// </summary>
+    public void Forget(string journeyId)
+    {
+        foreach (var key in _cache.Keys)
+        {
+            if (string.Equals(key.Id, journeyId, StringComparison.Ordinal))
+            {
+                _cache.TryRemove(key, out _);
+            }
+        }
+
+        Interlocked.Increment(ref _invalidations);
+    }
+
+    /// <summary>How many times entries were forgotten (<see cref="Clear"/> or <see cref="Forget"/>; tests wait on it).</summary>
+    public long Invalidations => Interlocked.Read(ref _invalidations);
 
     private async ValueTask<CompiledJourney?> AwaitAsync(Task<CompiledJourney?> task, string journeyId, int version, CancellationToken cancellationToken)
     {
         try
         {
-            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false) ?? Missing(task, journeyId, version);
         }
         catch when (task.IsFaulted || task.IsCanceled)
         {

@@ -21,4 +21,22 @@ public interface IJourneyEngineSignal
     void NotifyWithdrawn()
     {
     }
+
+    /// <summary>
+    /// Another host saved a draft of a journey, or deleted it: this host forgets the versions of it it compiled (a
+    /// deleted journey's id may be created again, its version 1 then being another definition). Does nothing unless
+    /// implemented (an engine that never shares its store with another host needs nothing).
+    /// </summary>
+    /// <param name="journeyId">The journey.</param>
+    void NotifyJourneyChanged(string journeyId)
+    {
+    }
+
+    /// <summary>
+    /// Another host changed the customer field schema, or this host may have missed such news (its store connection
+    /// was lost): this host forgets every journey version it compiled. Does nothing unless implemented.
+    /// </summary>
+    void NotifySchemaChanged()
+    {
+    }
 }

@@ -15,6 +15,7 @@ public interface IJourneyManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The stored record with its ETag.</returns>
     /// <exception cref="JourneyConcurrencyException">A journey with that id exists.</exception>
+    /// <exception cref="JourneyIdInUseException">A deleted journey that had enrollments used the id (they and its statistics stay under it).</exception>
     /// <exception cref="ArgumentException">The id is not a valid journey id (1 to 128 letters, digits, '-', '_', '.' or ':'), or starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
     ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default);
 
@@ -89,6 +90,7 @@ public interface IJourneyManager
     /// <exception cref="KeyNotFoundException">No journey has the id <paramref name="journeyId"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="newId"/> is not a valid journey id (1 to 128 letters, digits, '-', '_', '.' or ':') or starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings; or <paramref name="newName"/> is empty.</exception>
     /// <exception cref="JourneyConcurrencyException">A journey with the id <paramref name="newId"/> exists.</exception>
+    /// <exception cref="JourneyIdInUseException">A deleted journey that had enrollments used the id <paramref name="newId"/>.</exception>
     ValueTask<JourneyRecord> CloneAsync(string journeyId, string newId, string newName, CancellationToken cancellationToken = default);
 
     /// <summary>Applies a draft edit (<c>j =&gt; j.AddNode(...)</c>, <c>ReplaceNode</c>, <c>RemoveNode</c>) to the latest version and stores it.</summary>

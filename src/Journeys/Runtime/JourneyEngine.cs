@@ -280,6 +280,16 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <inheritdoc />
     public void NotifyWithdrawn() => _stopGuard?.NoteWithdrawal();
 
+    /// <inheritdoc />
+    public void NotifyJourneyChanged(string journeyId)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        _journeys.Forget(journeyId);
+    }
+
+    /// <inheritdoc />
+    public void NotifySchemaChanged() => _journeys.Clear();
+
     /// <summary>Runs the pump, the shards and the dispatcher until <paramref name="stoppingToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {

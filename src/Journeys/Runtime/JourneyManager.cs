@@ -26,12 +26,13 @@ internal sealed partial class JourneyManager(
     /// <summary>The end reason of enrollments a journey's stop cancels.</summary>
     private const string StoppedReason = "journey stopped";
 
-    public ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
+    public async ValueTask<JourneyRecord> CreateAsync(JourneyDefinition journey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
         NodeIdRules.ThrowIfInvalidJourneyId(journey.Id, nameof(journey));
         RefuseSendingId(journey.Id, nameof(journey));
-        return journeys.SaveAsync(journey with { Status = JourneyStatus.Draft, Version = 1 }, null, cancellationToken);
+        await RefuseDeletedJourneyIdAsync(journey.Id, cancellationToken).ConfigureAwait(false);
+        return await SaveDraftAsync(journey with { Status = JourneyStatus.Draft, Version = 1 }, null, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<JourneyRecord> UpdateAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
@@ -45,7 +46,7 @@ internal sealed partial class JourneyManager(
             Status = JourneyStatus.Draft,
             Version = editable ? current.Journey.Version : current.Journey.Version + 1,
         };
-        return await journeys.SaveAsync(next, expectedETag ?? current.ETag, cancellationToken).ConfigureAwait(false);
+        return await SaveDraftAsync(next, expectedETag ?? current.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) =>
@@ -71,6 +72,9 @@ internal sealed partial class JourneyManager(
         // And again once the journey is gone: an entry that read it active may have created enrollments after the first
         // cancel, and its own check after the create (JourneyStopGuard) still saw the journey; this cancel takes them.
         await guard.CancelAsync(journeyId, null, null, "journey deleted", cancellationToken).ConfigureAwait(false);
+
+        // Its id may be created again, starting at version 1: what this host compiled of it must not run for that one.
+        compiled.Forget(journeyId);
         return deleted;
     }
 
@@ -125,7 +129,39 @@ internal sealed partial class JourneyManager(
     {
         RefuseSendingId(newId, nameof(newId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        return await journeys.SaveAsync(record.Journey.Clone(newId, newName), null, cancellationToken).ConfigureAwait(false);
+        var clone = record.Journey.Clone(newId, newName);
+        await RefuseDeletedJourneyIdAsync(clone.Id, cancellationToken).ConfigureAwait(false);
+        return await SaveDraftAsync(clone, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses a new journey under the id of a deleted one that ran: its enrollments and statistics stay under the id,
+    /// and the new journey's version 1 would mix with them (its counters, its re-entry rules, its entry cap). A journey
+    /// that exists now is left to the save, which reports it.
+    /// </summary>
+    private async ValueTask RefuseDeletedJourneyIdAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        if (await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        // Every enrollment counts its entry, so the counters are the cheap check; the enrollments catch the rest.
+        var counted = await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
+        var used = counted.Journey.Count > 0 || counted.Nodes.Count > 0;
+        if (!used)
+        {
+            await foreach (var enrollment in enrollments.ListByJourneyAsync(journeyId, null, cancellationToken).ConfigureAwait(false))
+            {
+                used = true;
+                break;
+            }
+        }
+
+        if (used)
+        {
+            throw new JourneyIdInUseException(journeyId);
+        }
     }
 
     public async ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default)
@@ -135,7 +171,18 @@ internal sealed partial class JourneyManager(
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var edited = edit(record.Journey);
         RefuseEditResult(record.Journey, edited);
-        return await journeys.SaveAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
+        return await SaveDraftAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Saves a draft version, then forgets what this host compiled of the journey: a version compiled before (a deleted
+    /// journey's, whose id this one takes again; a draft read by a statistics call) is not this definition.
+    /// </summary>
+    private async ValueTask<JourneyRecord> SaveDraftAsync(JourneyDefinition draft, string? expectedETag, CancellationToken cancellationToken)
+    {
+        var saved = await journeys.SaveAsync(draft, expectedETag, cancellationToken).ConfigureAwait(false);
+        compiled.Forget(draft.Id);
+        return saved;
     }
 
     public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)

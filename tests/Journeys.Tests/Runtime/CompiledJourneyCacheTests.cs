@@ -48,6 +48,53 @@ public sealed class CompiledJourneyCacheTests
         Assert.Equal(2, store.Loads);
     }
 
+    [Fact]
+    public async Task A_version_the_store_does_not_have_is_read_again_once_it_is_saved()
+    {
+        // Another host may save it (a draft read here first, a deleted journey's id created again): a remembered
+        // "missing" would hide it from this host for good.
+        var store = new GatedJourneyStore();
+        store.Gate.SetResult();
+        var cache = NewCache(store);
+
+        Assert.Null(await cache.GetAsync("cache-j", 1, CancellationToken.None));
+        await store.Inner.SaveAsync(Journey() with { Status = JourneyStatus.Active }, null);
+
+        var compiled = await cache.GetAsync("cache-j", 1, CancellationToken.None);
+        Assert.NotNull(compiled);
+        Assert.Equal(("cache-j", 1), (compiled.Id, compiled.Version));
+    }
+
+    [Fact]
+    public async Task Forget_drops_every_version_of_that_journey_and_no_other()
+    {
+        var store = new GatedJourneyStore();
+        store.Gate.SetResult();
+        var v1 = await store.Inner.SaveAsync(Journey() with { Status = JourneyStatus.Active }, null);
+        await store.Inner.SaveAsync(Journey() with { Version = 2, Status = JourneyStatus.Active }, v1.ETag);
+        await store.Inner.SaveAsync(Journey() with { Id = "cache-other", Status = JourneyStatus.Active }, null);
+        var cache = NewCache(store);
+        var first = await cache.GetAsync("cache-j", 1, CancellationToken.None);
+        var second = await cache.GetAsync("cache-j", 2, CancellationToken.None);
+        var other = await cache.GetAsync("cache-other", 1, CancellationToken.None);
+        var before = cache.Invalidations;
+
+        cache.Forget("cache-j");
+
+        Assert.Equal(before + 1, cache.Invalidations);
+        Assert.Same(other, await cache.GetAsync("cache-other", 1, CancellationToken.None));
+        var firstAgain = await cache.GetAsync("cache-j", 1, CancellationToken.None);
+        var secondAgain = await cache.GetAsync("cache-j", 2, CancellationToken.None);
+        Assert.NotNull(firstAgain);
+        Assert.NotNull(secondAgain);
+        Assert.NotSame(first, firstAgain);
+        Assert.NotSame(second, secondAgain);
+        Assert.Equal(5, store.Loads); // three loads, then the two forgotten versions again
+    }
+
+    private static CompiledJourneyCache NewCache(IJourneyStore store) =>
+        new(store, new InMemoryCustomerStore(), Microsoft.Extensions.Options.Options.Create(EngineOptions()), Microsoft.Extensions.Options.Options.Create(new WebhookOptions()));
+
     private static JourneysOptions EngineOptions()
     {
         var options = new JourneysOptions();

@@ -358,6 +358,46 @@ public sealed class StopScenarioTests
         Assert.All(await host.StatesAsync("list", Ids[..3]), s => Assert.True(s is [{ Status: EnrollmentStatus.Cancelled, EndReason: "journey deleted" }]));
     }
 
+    [Fact]
+    public async Task Deleting_a_journey_forgets_its_compiled_versions_so_its_id_created_again_runs_the_new_definition()
+    {
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "List").EnterFromList([])));
+        await host.Manager.ActivateAsync("list");
+        var compiled = host.Services.GetRequiredService<CompiledJourneyCache>();
+        Assert.NotNull(await compiled.GetAsync("list", 1, default));
+
+        Assert.True(await host.Manager.DeleteAsync("list"));
+
+        // Nothing of the deleted version 1 is left to run an enrollment of another journey's version 1.
+        Assert.Null(await compiled.GetAsync("list", 1, default));
+        await host.Manager.CreateAsync(JourneyBuilder.Create("list", "List again").EnterFromList([]).Steps(p => p.Exit("done", id: "bye")).Build());
+        await host.Manager.ActivateAsync("list");
+        var again = await compiled.GetAsync("list", 1, default);
+        Assert.NotNull(again);
+        Assert.Equal("bye", again.Definition.StartNodeId);
+    }
+
+    [Fact]
+    public async Task A_deleted_journey_that_had_enrollments_keeps_its_id_so_no_new_journey_mixes_with_its_history()
+    {
+        // Its enrollments and counters stay under the id: a new journey there would start at version 1 again, count on
+        // top of them, and refuse its customers by the re-entry rule (never, by default).
+        await using var host = await Host.StartAsync();
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "List").EnterFromList(Ids[..2])));
+        Assert.Equal(2, (await host.Manager.ActivateAsync("list")).Enrolled);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("other", "Other").EnterFromList([])));
+        Assert.True(await host.Manager.DeleteAsync("list"));
+
+        var created = await Assert.ThrowsAsync<JourneyIdInUseException>(() => host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("list", "Again").EnterFromList(Ids[..2]))).AsTask());
+        var cloned = await Assert.ThrowsAsync<JourneyIdInUseException>(() => host.Manager.CloneAsync("other", "list", "Again").AsTask());
+
+        Assert.Equal(("list", "list"), (created.JourneyId, cloned.JourneyId));
+        Assert.Contains("'list'", created.Message, StringComparison.Ordinal);
+        Assert.Null(await host.Manager.GetAsync("list"));
+        Assert.Equal(1, (await host.Manager.CloneAsync("other", "list-2", "Again")).Journey.Version);
+    }
+
     [Theory]
     [InlineData("journey stop")]
     [InlineData("sending stop")]
