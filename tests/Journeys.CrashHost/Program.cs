@@ -10,10 +10,13 @@ using Microsoft.Extensions.Logging;
 // The child process of the crash tests: runs the engine on a durable store with a journey of two sends, a delay and
 // a wait that times out, over N customers, sending to the test's idempotent sink on loopback. The test kills it at
 // random moments and starts it again; the first start creates the customers and activates the journey.
-// Usage: Journeys.CrashHost --store sqlite --connection "Data Source=x.db" --sink-port 5000 --customers 2000 [--until-done]
-// or --store postgresql --connection "Host=...;..." --schema name.
+// Usage: Journeys.CrashHost --store sqlite --connection "Data Source=x.db" --sink-port 5000 --customers 2000
+// [--spread-seconds 100] [--until-done], or --store postgresql --connection "Host=...;..." --schema name.
+// The delay of customer i lasts until its `resume_at` field: the first start's time plus i/N of the spread, so the
+// resumptions and the second sends go on through the whole kill loop and every kill can land in the middle of work.
 var options = ParseArgs(args);
 var customers = int.Parse(options["customers"], System.Globalization.CultureInfo.InvariantCulture);
+var spread = TimeSpan.FromSeconds(options.TryGetValue("spread-seconds", out var s) ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0);
 var port = int.Parse(options["sink-port"], System.Globalization.CultureInfo.InvariantCulture);
 var untilDone = options.ContainsKey("until-done");
 
@@ -51,13 +54,18 @@ await host.StartAsync();
 var manager = host.Services.GetRequiredService<IJourneyManager>();
 if (await manager.GetAsync("crash") is null)
 {
-    // Upsert is idempotent: a kill during the first start just repeats it.
-    await host.Services.GetRequiredService<ICustomerStore>().UpsertAsync([.. Enumerable.Range(0, customers).Select(i => new Customer($"c{i:D5}"))]);
+    // Upsert is idempotent: a kill during the first start just repeats it (with a later start time).
+    var store = host.Services.GetRequiredService<ICustomerStore>();
+    await store.SaveSchemaAsync(CustomerFieldSchema.Create(new FieldDefinition("resume_at", FieldType.DateTime)));
+    var start = TimeProvider.System.GetUtcNow();
+    await store.UpsertAsync([.. Enumerable.Range(0, customers).Select(i => new Customer(
+        $"c{i:D5}",
+        [new("resume_at", FieldValue.FromDateTime(start + (spread * i / customers)))]))]);
     var journey = JourneyBuilder.Create("crash", "Crash")
         .EnterAllCustomers()
         .Steps(p => p
             .Send(Channel.Push, "first", id: "send-1")
-            .Delay(TimeSpan.FromSeconds(2), id: "delay")
+            .DelayUntilField("resume_at", TimeSpan.FromSeconds(2), id: "delay")
             .WaitForEvent("never", TimeSpan.FromSeconds(2), w => w
                 .OnEvent(e => e.Exit("unexpected", id: "unexpected"))
                 .OnTimeout(t => t.Send(Channel.Email, "second", id: "send-2").Exit("done", id: "done")), id: "wait"))

@@ -23,7 +23,10 @@ internal static class CrashHarness
             : string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase) ? 50 : 6;
         var random = new Random(Environment.TickCount);
         await using var sink = new IdempotentTcpSink();
-        var arguments = $"{storeArguments} --sink-port {sink.Port} --customers {CustomerCount}";
+        // The customers' delays end spread over about the time the kill loop takes (a start and up to 1.5 s per kill),
+        // so kills keep landing among resumptions and sends, not only in the first runs' bursts.
+        var spreadSeconds = kills * 2;
+        var arguments = $"{storeArguments} --sink-port {sink.Port} --customers {CustomerCount} --spread-seconds {spreadSeconds}";
         var budget = Stopwatch.StartNew();
         var killed = 0;
         while (killed < kills && budget.Elapsed < TimeSpan.FromMinutes(10))
@@ -71,7 +74,7 @@ internal static class CrashHarness
         // Messages still leased (claimed by a run that was stopped or killed while sending) are not "due": claiming as
         // of a day later finds them too, whatever their lease.
         var unfinished = await stores.Outbox.ClaimAsync("crash-check", TimeProvider.System.GetUtcNow().AddDays(1), 100, TimeSpan.FromSeconds(1));
-        output.WriteLine($"kills: {killed} (SIGKILL), customers: {CustomerCount}, enrollments: {enrollments.Count}");
+        output.WriteLine($"kills: {killed} (SIGKILL), customers: {CustomerCount} (delays ending over {spreadSeconds} s), enrollments: {enrollments.Count}");
         output.WriteLine($"enrollments lost: {lost}");
         output.WriteLine($"timers never fired: {timersNeverFired}");
         output.WriteLine($"messages never attempted: {neverAttempted}");
