@@ -45,6 +45,7 @@ internal static class CsvImportEndpoints
     {
         var options = CsvRequests.Options(context.Request);
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        JourneyAudienceEndpoints.RefuseSending(id);
         if (!await JourneyAudienceEndpoints.IsActiveAsync(store, record, context.RequestAborted).ConfigureAwait(false))
         {
             throw NotActive(id);

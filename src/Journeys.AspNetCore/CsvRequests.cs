@@ -58,6 +58,7 @@ internal static class CsvRequests
         {
             if (mediaType == Csv)
             {
+                RefuseOtherCharset(request.ContentType, "The CSV body's");
                 return await use(body).ConfigureAwait(false);
             }
 
@@ -72,11 +73,33 @@ internal static class CsvRequests
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
                 {
+                    RefuseOtherCharset(section.ContentType, "The CSV file part's");
                     return await use(section.Body).ConfigureAwait(false);
                 }
             }
 
             throw ApiProblemException.BadRequest("The multipart/form-data body has no file part: send the CSV as a part with a file name.", "file");
         }
+    }
+
+    /// <summary>
+    /// CSV is read as UTF-8 (a byte order mark is skipped): a file in another declared charset would be misread without
+    /// a word (its other bytes become U+FFFD, in ids too), so it is refused (415) before a row is read.
+    /// </summary>
+    private static void RefuseOtherCharset(string? contentType, string what)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            || HeaderUtilities.RemoveQuotes(parsed.Charset).Value is not { Length: > 0 } charset
+            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        throw new ApiProblemException(
+            StatusCodes.Status415UnsupportedMediaType,
+            "Unsupported media type",
+            $"{what} charset '{charset}' is not supported: send the CSV as UTF-8 (charset=utf-8, with or without a byte order mark); nothing was written.");
     }
 }
