@@ -37,8 +37,14 @@ internal static class CsvRequests
         return new CsvImportOptions { Separator = separator, Mode = mode };
     }
 
-    /// <summary>Opens the CSV of the request and hands it to <paramref name="use"/> while the request is read.</summary>
-    public static async Task<T> ReadAsync<T>(HttpContext context, JourneysApi api, Func<Stream, Task<T>> use)
+    /// <summary>
+    /// Opens the CSV of the request and hands it to <paramref name="use"/> while the request is read, with the token the
+    /// import must take. That token does not follow the client: while the body is read, the body stream itself fails
+    /// when the client goes away (nothing is written: the file is checked whole first); once it is read, the import, its
+    /// batches and its enrollments run to their end, so a client that leaves then does not leave a part of the file
+    /// written (the in-memory store commits a file at once, the durable ones batch by batch).
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(HttpContext context, JourneysApi api, Func<Stream, CancellationToken, Task<T>> use)
     {
         var request = context.Request;
         var mediaType = string.IsNullOrEmpty(request.ContentType) ? Csv : RequestBodies.MediaType(request, Csv, Multipart);
@@ -53,13 +59,13 @@ internal static class CsvRequests
             feature.MaxRequestBodySize = limit;
         }
 
-        var body = new CsvBodyStream(request.Body, limit);
+        var body = new CsvBodyStream(request.Body, limit, context.RequestAborted);
         await using (body.ConfigureAwait(false))
         {
             if (mediaType == Csv)
             {
                 RefuseOtherCharset(request.ContentType, "The CSV body's");
-                return await use(body).ConfigureAwait(false);
+                return await use(body, CancellationToken.None).ConfigureAwait(false);
             }
 
             var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? HeaderUtilities.RemoveQuotes(parsed.Boundary).Value : null;
@@ -74,7 +80,7 @@ internal static class CsvRequests
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
                 {
                     RefuseOtherCharset(section.ContentType, "The CSV file part's");
-                    return await use(section.Body).ConfigureAwait(false);
+                    return await use(section.Body, CancellationToken.None).ConfigureAwait(false);
                 }
             }
 

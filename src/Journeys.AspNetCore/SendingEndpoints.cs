@@ -148,8 +148,8 @@ internal static class SendingEndpoints
             TimeZoneId = NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC",
         };
 
-        var result = await CsvRequests.ReadAsync(context, api, csv =>
-            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, context.RequestAborted).AsTask())).ConfigureAwait(false);
+        var result = await CsvRequests.ReadAsync(context, api, (csv, token) =>
+            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }

@@ -1,7 +1,10 @@
 using System.Net;
+using System.Reflection;
 using System.Text;
+using Journeys.Audiences;
 using Journeys.Sendings;
 using Journeys.Storage;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.AspNetCore.Tests;
@@ -223,5 +226,112 @@ public sealed class EndpointAuditTests : IAsyncLifetime
         ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey").AsTask().Result.Get(StatisticCounter.Converted) == 1, "c2 converts");
         var statistics = await _host.Manager.GetStatisticsAsync("tips-journey");
         Assert.Equal(1, statistics.Get(StatisticCounter.Converted));
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_after_its_upload_does_not_cut_the_import_short()
+    {
+        // The audience manager reads the whole upload, then the client goes away (the request is aborted), then the
+        // import runs: it must run to its end, as a durable store writes a file batch by batch (a cancelled import
+        // would leave a part of the file written) and an enrollment pass would stop half way.
+        await using var host = await ApiHost.StartAsync(services: AbortAfterUpload);
+        var rows = string.Concat(Enumerable.Range(0, 50).Select(i => $"gone{i}\n"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => host.Client.PutAsync("/journeys-api/customers/csv", CsvImportEndpointTests.Csv("customerId\n" + rows)));
+
+        var store = host.Services.GetRequiredService<ICustomerStore>();
+        ApiHost.Eventually(() => store.GetAsync("gone49").AsTask().Result is not null, "the whole file imported after the client left");
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.NotNull(await store.GetAsync($"gone{i}"));
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_during_its_upload_leaves_nothing_written()
+    {
+        var failed = await Record.ExceptionAsync(() => Client.PutAsync("/journeys-api/customers/csv", new BrokenUpload("customerId\nhalf1\nhalf2\n")));
+        Assert.NotNull(failed);
+
+        // Imports take turns: once the next one is answered, the broken one has ended.
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customers/csv", CsvImportEndpointTests.Csv("customerId\nafter1\n")), HttpStatusCode.OK);
+        Assert.NotNull(await CustomerAsync("after1"));
+        Assert.Null(await CustomerAsync("half1"));
+        Assert.Null(await CustomerAsync("half2"));
+    }
+
+    /// <summary>A text/csv upload whose sender fails after its first rows (a client that goes away).</summary>
+    private sealed class BrokenUpload : HttpContent
+    {
+        private readonly byte[] _start;
+
+        public BrokenUpload(string start)
+        {
+            _start = Encoding.UTF8.GetBytes(start);
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(_start);
+            await stream.FlushAsync();
+            throw new IOException("The client went away during its upload.");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static void AbortAfterUpload(IServiceCollection services)
+    {
+        services.AddHttpContextAccessor();
+        var registered = services.Single(d => d.ServiceType == typeof(IAudienceManager));
+        services.Remove(registered);
+        services.AddSingleton(provider =>
+        {
+            var inner = (IAudienceManager)ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!);
+            var proxy = DispatchProxy.Create<IAudienceManager, AbortAfterReading>();
+            ((AbortAfterReading)(object)proxy).Initialize(inner, provider.GetRequiredService<IHttpContextAccessor>());
+            return proxy;
+        });
+    }
+
+    /// <summary>Passes every call on; <c>ImportCsvAsync</c> first reads the whole file, then aborts the request.</summary>
+    public class AbortAfterReading : DispatchProxy
+    {
+        private IAudienceManager _inner = null!;
+        private IHttpContextAccessor _accessor = null!;
+
+        internal void Initialize(IAudienceManager inner, IHttpContextAccessor accessor) => (_inner, _accessor) = (inner, accessor);
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IAudienceManager.ImportCsvAsync))
+            {
+                return new ValueTask<AudienceReport>(ReadThenAbortAsync((Stream)args![0]!, (CsvImportOptions?)args[1], (CancellationToken)args[2]!));
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+                throw;
+            }
+        }
+
+        private async Task<AudienceReport> ReadThenAbortAsync(Stream csv, CsvImportOptions? options, CancellationToken cancellationToken)
+        {
+            var copy = new MemoryStream();
+            await csv.CopyToAsync(copy, cancellationToken);
+            copy.Position = 0;
+            _accessor.HttpContext!.Abort();
+            return await _inner.ImportCsvAsync(copy, options, cancellationToken);
+        }
     }
 }
