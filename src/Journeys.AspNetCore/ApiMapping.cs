@@ -141,7 +141,8 @@ internal static class ApiMapping
         return Model.FieldValue.FromDateTime(instant);
     }
 
-    private static bool HasOffset(string text)
+    /// <summary>Whether an ISO 8601 date-time text gives its offset (<c>Z</c> or <c>±hh:mm</c> after the time).</summary>
+    internal static bool HasOffset(string text)
     {
         var time = text.IndexOf('T', StringComparison.Ordinal);
         return time > 0 && (text.EndsWith('Z') || text.EndsWith('z') || text.IndexOf('+', time) > 0 || text.IndexOf('-', time) > 0);

@@ -2,9 +2,10 @@ namespace Journeys.AspNetCore;
 
 /// <summary>
 /// The request body as a read-only, forward-only stream that refuses to read past the CSV size limit (413), so a CSV
-/// import streams the body without buffering it and stops as soon as it is too large.
+/// import streams the body without buffering it and stops as soon as it is too large. A read given no token of its own
+/// takes <paramref name="aborted"/> (the request's): the import runs without one (see <see cref="CsvRequests.ReadAsync"/>).
 /// </summary>
-internal sealed class CsvBodyStream(Stream inner, long limit) : Stream
+internal sealed class CsvBodyStream(Stream inner, long limit, CancellationToken aborted) : Stream
 {
     private long _read;
 
@@ -34,7 +35,7 @@ internal sealed class CsvBodyStream(Stream inner, long limit) : Stream
         int read;
         try
         {
-            read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            read = await inner.ReadAsync(buffer, cancellationToken.CanBeCanceled ? cancellationToken : aborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -20,7 +20,7 @@ internal static class CsvImportEndpoints
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
         group.MapPut("/customers/csv", (HttpContext context, [FromServices] IAudienceManager audiences) =>
-                CsvRequests.ReadAsync(context, api, async csv => Report(await audiences.ImportCsvAsync(csv, CsvRequests.Options(context.Request), context.RequestAborted).ConfigureAwait(false))))
+                CsvRequests.ReadAsync(context, api, async (csv, token) => Report(await audiences.ImportCsvAsync(csv, CsvRequests.Options(context.Request), token).ConfigureAwait(false))))
             .WithName("Journeys_ImportCustomersCsv")
             .WithSummary("Create or update customers from a CSV file")
             .WithDescription("Body: text/csv, or multipart/form-data with one file part. A customerId column, other columns are customer fields. Query: separator (',', ';', 'tab', '|'; detected when absent), mode ('all-or-nothing' default, or 'valid-rows'). A refused file is 400 with problems [{line, column, message}], problemCount and rowsRead; nothing is written.")
@@ -45,16 +45,17 @@ internal static class CsvImportEndpoints
     {
         var options = CsvRequests.Options(context.Request);
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        JourneyAudienceEndpoints.RefuseSending(id);
         if (!await JourneyAudienceEndpoints.IsActiveAsync(store, record, context.RequestAborted).ConfigureAwait(false))
         {
             throw NotActive(id);
         }
 
-        return await CsvRequests.ReadAsync(context, api, async csv =>
+        return await CsvRequests.ReadAsync(context, api, async (csv, token) =>
         {
             try
             {
-                return Report(await audiences.EnrollCsvAsync(id, csv, options, context.RequestAborted).ConfigureAwait(false));
+                return Report(await audiences.EnrollCsvAsync(id, csv, options, token).ConfigureAwait(false));
             }
             catch (InvalidOperationException)
             {

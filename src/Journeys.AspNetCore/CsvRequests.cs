@@ -37,8 +37,14 @@ internal static class CsvRequests
         return new CsvImportOptions { Separator = separator, Mode = mode };
     }
 
-    /// <summary>Opens the CSV of the request and hands it to <paramref name="use"/> while the request is read.</summary>
-    public static async Task<T> ReadAsync<T>(HttpContext context, JourneysApi api, Func<Stream, Task<T>> use)
+    /// <summary>
+    /// Opens the CSV of the request and hands it to <paramref name="use"/> while the request is read, with the token the
+    /// import must take. That token does not follow the client: while the body is read, the body stream itself fails
+    /// when the client goes away (nothing is written: the file is checked whole first); once it is read, the import, its
+    /// batches and its enrollments run to their end, so a client that leaves then does not leave a part of the file
+    /// written (the in-memory store commits a file at once, the durable ones batch by batch).
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(HttpContext context, JourneysApi api, Func<Stream, CancellationToken, Task<T>> use)
     {
         var request = context.Request;
         var mediaType = string.IsNullOrEmpty(request.ContentType) ? Csv : RequestBodies.MediaType(request, Csv, Multipart);
@@ -53,12 +59,13 @@ internal static class CsvRequests
             feature.MaxRequestBodySize = limit;
         }
 
-        var body = new CsvBodyStream(request.Body, limit);
+        var body = new CsvBodyStream(request.Body, limit, context.RequestAborted);
         await using (body.ConfigureAwait(false))
         {
             if (mediaType == Csv)
             {
-                return await use(body).ConfigureAwait(false);
+                RefuseOtherCharset(request.ContentType, "The CSV body's");
+                return await use(body, CancellationToken.None).ConfigureAwait(false);
             }
 
             var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? HeaderUtilities.RemoveQuotes(parsed.Boundary).Value : null;
@@ -72,11 +79,33 @@ internal static class CsvRequests
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
                 {
-                    return await use(section.Body).ConfigureAwait(false);
+                    RefuseOtherCharset(section.ContentType, "The CSV file part's");
+                    return await use(section.Body, CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
             throw ApiProblemException.BadRequest("The multipart/form-data body has no file part: send the CSV as a part with a file name.", "file");
         }
+    }
+
+    /// <summary>
+    /// CSV is read as UTF-8 (a byte order mark is skipped): a file in another declared charset would be misread without
+    /// a word (its other bytes become U+FFFD, in ids too), so it is refused (415) before a row is read.
+    /// </summary>
+    private static void RefuseOtherCharset(string? contentType, string what)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            || HeaderUtilities.RemoveQuotes(parsed.Charset).Value is not { Length: > 0 } charset
+            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        throw new ApiProblemException(
+            StatusCodes.Status415UnsupportedMediaType,
+            "Unsupported media type",
+            $"{what} charset '{charset}' is not supported: send the CSV as UTF-8 (charset=utf-8, with or without a byte order mark); nothing was written.");
     }
 }

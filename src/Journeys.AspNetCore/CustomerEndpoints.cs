@@ -28,6 +28,7 @@ internal static class CustomerEndpoints
 
         group.MapGet("/customers/{id}", async (string id, HttpContext context, [FromServices] IAudienceManager audiences) =>
             {
+                id = RouteIds.Read(context, id, "Customer");
                 var customer = await audiences.GetCustomerAsync(id, context.RequestAborted).ConfigureAwait(false)
                     ?? throw ApiProblemException.NotFound($"Customer '{id}' does not exist.");
                 return Json(Customer(customer));
@@ -39,6 +40,7 @@ internal static class CustomerEndpoints
 
         group.MapDelete("/customers/{id}", async (string id, HttpContext context, [FromServices] IAudienceManager audiences) =>
             {
+                id = RouteIds.Read(context, id, "Customer");
                 if (!await audiences.DeleteCustomerAsync(id, context.RequestAborted).ConfigureAwait(false))
                 {
                     throw ApiProblemException.NotFound($"Customer '{id}' does not exist.");
@@ -68,7 +70,7 @@ internal static class CustomerEndpoints
 
         group.MapDelete("/customer-fields/{name}", async (string name, HttpContext context, [FromServices] IAudienceManager audiences) =>
             {
-                if (!await audiences.RemoveFieldAsync(name, context.RequestAborted).ConfigureAwait(false))
+                if (string.IsNullOrWhiteSpace(name) || !await audiences.RemoveFieldAsync(name, context.RequestAborted).ConfigureAwait(false))
                 {
                     throw ApiProblemException.NotFound($"Customer field '{name}' is not defined.");
                 }
@@ -95,13 +97,19 @@ internal static class CustomerEndpoints
         var inputs = new List<CustomerInput>();
         for (var i = 0; i < (request.Customers?.Count ?? 0); i++)
         {
-            var customer = request.Customers![i];
+            var customer = request.Customers![i] ?? throw ApiProblemException.BadRequest($"Invalid JSON at $.customers[{i}]: a customer is null.", $"$.customers[{i}]");
             if (string.IsNullOrWhiteSpace(customer.Id))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at $.customers[{i}].id: a customer id is empty.", $"$.customers[{i}].id");
             }
 
-            var fields = customer.Fields?.ToDictionary(f => f.Key, f => (object?)f.Value, StringComparer.Ordinal);
+            // A date-time in the form GET answers ({"dateTime": "..."}, with an offset) is read as the other routes read
+            // it; every other value is converted by the schema's type.
+            var path = $"$.customers[{i}].fields";
+            var fields = customer.Fields?.ToDictionary(
+                f => f.Key,
+                f => f.Value.ValueKind == JsonValueKind.Object ? (object?)ApiMapping.FieldValue(f.Value, $"{path}.{f.Key}") : f.Value,
+                StringComparer.Ordinal);
             inputs.Add(new CustomerInput(customer.Id, fields, customer.TimeZone));
         }
 

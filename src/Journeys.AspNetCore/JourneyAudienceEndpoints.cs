@@ -15,7 +15,7 @@ internal static class JourneyAudienceEndpoints
 {
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
-        group.MapPut("/journeys/{id}/customers", (string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] IJourneyStore store, [FromServices] IAudienceManager audiences) => PutAsync(id, context, manager, store, audiences, api))
+        group.MapPut("/journeys/{id}/customers", (string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] IJourneyStore store, [FromServices] ICustomerStore customerStore, [FromServices] IAudienceManager audiences) => PutAsync(id, context, manager, store, customerStore, audiences, api))
             .WithName("Journeys_PutCustomers")
             .WithSummary("Put customers into an active journey, by id or with their fields")
             .WithDescription("Body: {\"customerIds\": [...]} and/or {\"customers\": [{\"id\", \"fields\", \"timeZone\"}]}. Customers with fields are created or replaced first (all or nothing); then every customer is enrolled under the journey's entry rules, and the answer counts the outcomes.")
@@ -26,7 +26,7 @@ internal static class JourneyAudienceEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, IAudienceManager audiences, JourneysApi api)
+    private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, ICustomerStore customerStore, IAudienceManager audiences, JourneysApi api)
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
@@ -49,10 +49,11 @@ internal static class JourneyAudienceEndpoints
             }
         }
 
+        var idsOnly = ids.Count;
         for (var i = 0; i < (request.Customers?.Count ?? 0); i++)
         {
-            var customer = request.Customers![i];
             var path = $"$.customers[{i}]";
+            var customer = request.Customers![i] ?? throw ApiProblemException.BadRequest($"Invalid JSON at {path}: a customer is null.", path);
             if (string.IsNullOrWhiteSpace(customer.Id))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: a customer id is empty.", $"{path}.id");
@@ -78,9 +79,24 @@ internal static class JourneyAudienceEndpoints
         }
 
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
+        RefuseSending(id);
         if (!await IsActiveAsync(store, record, context.RequestAborted).ConfigureAwait(false))
         {
             throw ApiProblemException.Conflict($"Journey '{id}' is not active: start it before putting customers into it.");
+        }
+
+        // An id that is no customer yet is created with its id, as the library's list entry (EnrollListAsync) does:
+        // an enrolled customer has a record (GET /customers/{id}, its deletion, the exports).
+        if (idsOnly > 0)
+        {
+            var stored = await customerStore.GetManyAsync(ids[..idsOnly], context.RequestAborted).ConfigureAwait(false);
+            for (var i = 0; i < idsOnly; i++)
+            {
+                if (stored[i] is null)
+                {
+                    customers.Add(new Customer(ids[i]));
+                }
+            }
         }
 
         var upserted = default(CustomerUpsertResult);
@@ -127,6 +143,18 @@ internal static class JourneyAudienceEndpoints
                 counts[(int)EnrollmentOutcomeKind.CapReached],
                 counts[(int)EnrollmentOutcomeKind.OutsideWindow]),
             ApiJsonContext.Default.PutCustomersResponse);
+    }
+
+    /// <summary>
+    /// A sending's journey takes the audience its sending was given: customers put into it would be sent the campaign
+    /// outside the sending's counts (its targeted and enrolled progress), so the journey routes refuse them (409).
+    /// </summary>
+    internal static void RefuseSending(string id)
+    {
+        if (Journeys.Sendings.SendingJourneys.IsSending(id))
+        {
+            throw ApiProblemException.Conflict($"Journey '{id}' belongs to a sending: customers cannot be put into it. Send the campaign to more customers with a new sending (POST /sendings/list or /sendings/csv).");
+        }
     }
 
     /// <summary>

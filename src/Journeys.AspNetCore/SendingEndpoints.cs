@@ -63,15 +63,18 @@ internal static class SendingEndpoints
             .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json);
 
         group.MapGet("/sendings/{id}", async (string id, HttpContext context, [FromServices] ISendingManager sendings) =>
-                CsvImportEndpoints.Json(Status(await sendings.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
-                    ?? throw ApiProblemException.NotFound($"Sending '{id}' does not exist."))))
+            {
+                id = RouteIds.Read(context, id, "Sending");
+                return CsvImportEndpoints.Json(Status(await sendings.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
+                    ?? throw ApiProblemException.NotFound($"Sending '{id}' does not exist.")));
+            })
             .WithName("Journeys_GetSending")
             .WithSummary("Get a sending's state and counters")
             .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/sendings/{id}/stop", async (string id, HttpContext context, [FromServices] ISendingManager sendings) =>
-                CsvImportEndpoints.Json(Status(await sendings.StopAsync(id, context.RequestAborted).ConfigureAwait(false))))
+                CsvImportEndpoints.Json(Status(await sendings.StopAsync(RouteIds.Read(context, id, "Sending", segmentsAfter: 1), context.RequestAborted).ConfigureAwait(false))))
             .WithName("Journeys_StopSending")
             .WithSummary("Stop a sending")
             .WithDescription("No more customers are enrolled, enrollments not yet processed are cancelled and messages not yet sent are withdrawn (a message a sender already has may still go out). Stopping a stopped sending answers its state again.")
@@ -92,7 +95,7 @@ internal static class SendingEndpoints
         var variables = new List<VariableBinding>();
         for (var i = 0; i < (body.Variables?.Count ?? 0); i++)
         {
-            var variable = body.Variables![i];
+            var variable = body.Variables![i] ?? throw ApiProblemException.BadRequest($"Invalid JSON at $.variables[{i}]: a variable binding is null.", $"$.variables[{i}]");
             if (string.IsNullOrWhiteSpace(variable.Variable) || string.IsNullOrWhiteSpace(variable.Field))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at $.variables[{i}]: give both 'variable' and 'field'.", $"$.variables[{i}]");
@@ -145,8 +148,8 @@ internal static class SendingEndpoints
             TimeZoneId = NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC",
         };
 
-        var result = await CsvRequests.ReadAsync(context, api, csv =>
-            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, context.RequestAborted).AsTask())).ConfigureAwait(false);
+        var result = await CsvRequests.ReadAsync(context, api, (csv, token) =>
+            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }

@@ -14,6 +14,8 @@ internal static class StatisticsEndpoints
 {
     private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(100);
 
+    private static readonly TimeSpan MaximumInterval = TimeSpan.FromMinutes(10);
+
     /// <summary>
     /// Checks the journey (and version) first, so an unknown one is a 404 before any byte is written; then streams
     /// the exporter's rows straight into the response body.
@@ -22,7 +24,10 @@ internal static class StatisticsEndpoints
     {
         _ = await JourneyOrVersionAsync(id, version, context, manager, store).ConfigureAwait(false);
         context.Response.ContentType = "text/csv; charset=utf-8";
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{id}-customers.csv\"";
+        // A sending's journey id is free text (quotes, semicolons, any letter): the name is quoted, and given in UTF-8 too.
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName($"{id}-customers.csv");
+        context.Response.Headers.ContentDisposition = disposition.ToString();
         await exporter.WriteCustomersCsvAsync(id, version, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
@@ -75,11 +80,14 @@ internal static class StatisticsEndpoints
     private static async Task<IResult> LiveAsync(string id, double? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
     {
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
-        var interval = TimeSpan.FromSeconds(intervalSeconds ?? 1);
-        if (interval < MinimumInterval || interval > TimeSpan.FromMinutes(10))
+        // Checked before it becomes a TimeSpan, which refuses NaN and overflows on infinities with an exception (a 500).
+        var seconds = intervalSeconds ?? 1;
+        if (!(seconds >= MinimumInterval.TotalSeconds && seconds <= MaximumInterval.TotalSeconds))
         {
             throw ApiProblemException.BadRequest("The intervalSeconds query value must be between 0.1 and 600.", "query:intervalSeconds");
         }
+
+        var interval = TimeSpan.FromSeconds(seconds);
 
         return TypedResults.ServerSentEvents(Snapshots(manager, record.Journey, interval, context.RequestAborted), "statistics");
     }

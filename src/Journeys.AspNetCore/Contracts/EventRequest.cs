@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Journeys.AspNetCore.Contracts;
 
@@ -11,6 +12,7 @@ internal sealed class EventRequest
 
     public Dictionary<string, JsonElement>? Properties { get; init; }
 
+    [JsonConverter(typeof(DateTimeWithOffsetConverter))]
     public DateTimeOffset? Time { get; init; }
 
     public string? MessageId { get; init; }
