@@ -75,7 +75,7 @@ public interface IAudienceManager
     /// <param name="journeyId">The journey.</param>
     /// <param name="customerIds">The ids.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="ArgumentException">An id is empty (nothing is written).</exception>
+    /// <exception cref="ArgumentException">An id is empty, or the journey is a sending's (its id starts with <c>sending:</c>): nothing is written.</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="InvalidOperationException">The journey is not active (nothing is written).</exception>
     ValueTask<AudienceReport> EnrollListAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);

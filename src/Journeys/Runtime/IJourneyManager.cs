@@ -111,6 +111,7 @@ public interface IJourneyManager
     /// <returns>One outcome per id, in order.</returns>
     /// <exception cref="InvalidOperationException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
+    /// <exception cref="ArgumentException">The id is a sending's journey (it starts with <c>sending:</c>): a sending takes its audience from <see cref="Sendings.ISendingManager"/> only.</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>

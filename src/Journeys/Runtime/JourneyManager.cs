@@ -188,6 +188,9 @@ internal sealed partial class JourneyManager(
     public async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customerIds);
+
+        // A sending's journey takes its audience from the sending alone (its progress counts what it targeted).
+        RefuseSendingId(journeyId, nameof(journeyId));
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)

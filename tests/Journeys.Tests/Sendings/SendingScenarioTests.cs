@@ -88,6 +88,24 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task Customers_are_not_enrolled_into_a_sendings_journey_by_the_journey_or_audience_managers()
+    {
+        // Only the sending chooses its audience: an enrollment from elsewhere was sent to but not counted as targeted.
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Sendings.SendToListAsync(Tips("one"), new[] { "c1@example.com" }.ToAsyncEnumerable());
+        await CompletedAsync(host, "one");
+        var audience = host.Services.GetRequiredService<Journeys.Audiences.IAudienceManager>();
+
+        var byId = await Assert.ThrowsAsync<ArgumentException>(() => host.Manager.EnrollAsync("sending:one", ["c2@example.com"]).AsTask());
+        var byList = await Assert.ThrowsAsync<ArgumentException>(() => audience.EnrollListAsync("sending:one", ["new@example.com"]).AsTask());
+
+        Assert.All([byId, byList], e => Assert.Contains("'sending:one' is reserved", e.Message, StringComparison.Ordinal));
+        Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new@example.com"));
+        Assert.Equal(["c1@example.com"], host.Push.Messages.Select(m => m.CustomerId));
+        Assert.Equal(1, (await host.Sendings.GetAsync("one"))!.Progress.Enrolled);
+    }
+
+    [Fact]
     public async Task An_interrupted_enrolling_pass_is_resumed_by_sending_again_without_a_second_message_to_anyone()
     {
         await using var host = await EngineHost.StartAsync(Start);
