@@ -131,6 +131,42 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_openers_of_a_new_file_at_once_both_open_it_and_each_migration_is_applied_once()
+    {
+        // Two processes (here two databases, each with its own connections) starting together on a file nobody has
+        // migrated: one migrates, the other waits for its write lock and then finds the schema current. Several rounds,
+        // since the two only collide when both read "no version" before either commits.
+        for (var round = 0; round < 12; round++)
+        {
+            var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"race{round}.db")}" };
+            using var barrier = new Barrier(2);
+            var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            {
+                barrier.SignalAndWait();
+                try
+                {
+                    return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time), Error: (Exception?)null);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return (null, ex);
+                }
+            })));
+            foreach (var (database, _) in opened)
+            {
+                database?.Dispose();
+            }
+
+            Assert.All(opened, o => Assert.Null(o.Error));
+            using var connection = new SqliteConnection(options.ConnectionString + ";Pooling=False");
+            connection.Open();
+            Assert.Equal(
+                string.Join(",", Enumerable.Range(1, SqliteSchema.CurrentVersion)),
+                Scalar(connection, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        }
+    }
+
+    [Fact]
     public async Task Reopening_the_file_keeps_every_stored_thing()
     {
         var request = new EnrollmentRequest(Guid.NewGuid(), "j", 2, "a", "start", T0, EntryRules.Default, new[] { "purchase" });
