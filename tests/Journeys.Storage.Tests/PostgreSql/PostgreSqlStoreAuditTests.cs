@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Journeys.Messaging;
 using Journeys.PostgreSql;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Journeys.Storage.Tests.PostgreSql;
@@ -95,6 +97,120 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         Assert.Contains(woken, w => w.Enrollment.Id == y);
     }
 
+    [Fact]
+    public async Task Concurrent_entries_of_different_customers_from_several_hosts_never_pass_the_entry_cap()
+    {
+        // The journey's entry counter row is locked by each enrollment transaction, so hosts enrolling different
+        // customers at once (no shared advisory lock) still count each other's entries.
+        var schema = NewSchema();
+        var hosts = Enumerable.Range(0, 4).Select(_ => Host(schema)).ToArray();
+        var rules = EntryRules.Default with { EntryCap = 15 };
+        var outcomes = await Task.WhenAll(hosts.Select((h, n) => Task.Run(async () =>
+        {
+            var all = new List<EnrollmentOutcome>();
+            for (var i = 0; i < 10; i++)
+            {
+                all.AddRange(await h.EnrollAsync([Request($"h{n}c{i}") with { Rules = rules }]));
+            }
+
+            return all;
+        })));
+
+        Assert.Equal(15, outcomes.Sum(o => o.Count(x => x.Kind == EnrollmentOutcomeKind.Created)));
+        Assert.Equal(25, outcomes.Sum(o => o.Count(x => x.Kind == EnrollmentOutcomeKind.CapReached)));
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using var count = dataSource.CreateCommand($"SELECT (SELECT count(*) FROM {schema}.enrollments) * 1000 + (SELECT created FROM {schema}.journey_entries WHERE journey_id = 'j')");
+        Assert.Equal(15_015L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task A_data_source_given_to_UsePostgreSql_stays_usable_after_the_container_is_disposed()
+    {
+        var schema = NewSchema();
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.UsePostgreSql(dataSource, o => o.SchemaName = schema));
+        await using (var provider = services.BuildServiceProvider())
+        {
+            await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("a")]);
+        }
+
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.customers");
+        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Instants_keep_microseconds_and_drop_the_last_tick_digit_as_documented()
+    {
+        var store = Host(NewSchema());
+        var at = T0.AddTicks(1_234_567).ToOffset(TimeSpan.FromHours(2));
+        var request = Request("c1") with { At = at };
+        await store.EnrollAsync([request]);
+        await store.AppendEventsAsync([new CustomerEvent("c1", "open", ImmutableDictionary<string, FieldValue>.Empty, at)]);
+
+        var stored = Assert.Single(await store.GetByCustomerAsync("c1"));
+        Assert.Equal(at.UtcTicks / 10 * 10, stored.EnteredAt.UtcTicks);
+        Assert.Equal(TimeSpan.Zero, stored.EnteredAt.Offset);
+        var item = Assert.Single(await store.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
+        var waiting = item.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", WakeAt = at.AddMinutes(5), AwaitedEvent = "open", WakeEvents = ["open"], Visit = 1 };
+        Assert.Equal([true], await store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [], [], [])]));
+        var woken = Assert.Single(await store.ClaimAsync("engine", T0.AddMinutes(2), 10, Lease));
+        Assert.Equal(at.AddMinutes(5).UtcTicks / 10 * 10, woken.Enrollment.WakeAt!.Value.UtcTicks);
+        Assert.Equal(at.UtcTicks / 10 * 10, Assert.Single(woken.Events).Event.Time.UtcTicks);
+    }
+
+    [Fact]
+    public async Task A_commit_that_fails_in_the_database_halfway_through_a_batch_leaves_the_previous_state_whole()
+    {
+        var schema = NewSchema();
+        var store = Host(schema, out var database);
+        var customers = new PostgreSqlCustomerStore(database);
+        await customers.UpsertAsync([new Customer("a", [new("plan", "free")]), new Customer("b")]);
+        await store.EnrollAsync([Request("a"), Request("b")]);
+        var claimed = await store.ClaimAsync("engine", T0, 10, Lease);
+        Assert.Equal(2, claimed.Count);
+
+        // Stands in for a full disk or an I/O error: the statement fails on b's message, after a's rows.
+        await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+        await using (var trigger = dataSource.CreateCommand($"""
+            CREATE FUNCTION {schema}.boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file (simulated)'; END $$;
+            CREATE TRIGGER simulated_disk_full BEFORE INSERT ON {schema}.outbox FOR EACH ROW WHEN (NEW.message_id = 'boom') EXECUTE FUNCTION {schema}.boom();
+            """))
+        {
+            await trigger.ExecuteNonQueryAsync();
+        }
+
+        var checkpoints = claimed.OrderBy(w => w.Enrollment.CustomerId, StringComparer.Ordinal).Select(w => new EnrollmentCheckpoint(
+            w.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null, UpdatedAt = T0 },
+            1,
+            [new OutboxMessage(new Messaging.OutboundMessage(w.Enrollment.CustomerId == "b" ? "boom" : "ok", "key", Channel.Email, "campaign", w.Enrollment.CustomerId, "body", "j", 1, "send"), w.Enrollment.Id, T0)],
+            [new CustomerFieldUpdate("a", "plan", "pro")],
+            [new StatisticDelta("j", 1, null, StatisticCounter.Completed)])).ToArray();
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => store.CommitAsync("engine", checkpoints).AsTask());
+
+        Assert.Contains("could not extend file (simulated)", error.Message, StringComparison.Ordinal);
+        foreach (var customer in new[] { "a", "b" })
+        {
+            var state = Assert.Single(await store.GetByCustomerAsync(customer));
+            Assert.Equal((EnrollmentStatus.Active, 1L), (state.Status, state.ConcurrencyToken));
+        }
+
+        Assert.Equal("free", (await customers.GetAsync("a"))!.GetField("plan").AsString());
+        Assert.Null(await store.GetNextDueAsync());
+        Assert.Equal(0, (await store.GetAsync("j", null)).Get(StatisticCounter.Completed));
+
+        // The leases are still the owner's: once the fault is gone the same checkpoints apply.
+        await using (var drop = dataSource.CreateCommand($"DROP TRIGGER simulated_disk_full ON {schema}.outbox"))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([true, true], await store.CommitAsync("engine", checkpoints));
+        Assert.Equal(2, (await store.GetAsync("j", null)).Get(StatisticCounter.Completed));
+        Assert.Equal("pro", (await customers.GetAsync("a"))!.GetField("plan").AsString());
+    }
+
     private async Task<Guid> EnrollWaitingAsync(PostgreSqlEngineStore store, string customerId, DateTimeOffset? wakeAt)
     {
         var request = Request(customerId);
@@ -146,7 +262,9 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         return schema;
     }
 
-    private PostgreSqlEngineStore Host(string schema)
+    private PostgreSqlEngineStore Host(string schema) => Host(schema, out _);
+
+    private PostgreSqlEngineStore Host(string schema, out PostgreSqlDatabase database)
     {
         if (!_schemas.Contains(schema))
         {
@@ -154,7 +272,7 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         }
 
         var dataSource = PostgreSqlTestServer.CreateDataSource();
-        var database = PostgreSqlTestServer.CreateDatabase(dataSource, schema);
+        database = PostgreSqlTestServer.CreateDatabase(dataSource, schema);
         _disposables.Add(dataSource);
         _disposables.Add(database);
         return new PostgreSqlEngineStore(database);

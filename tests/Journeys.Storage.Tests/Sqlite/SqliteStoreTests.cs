@@ -167,6 +167,29 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_process_on_the_file_numbers_a_customer_s_events_after_those_already_stored()
+    {
+        // Not the intended setup (one process per file), but not refused: the second numbered events from its own
+        // counter, read at open, so its first event of c1 collided with c1's first (or, numbered below the enrollment's
+        // cursor, would never have been seen).
+        using var first = _file.Open(_time);
+        using var second = _file.Open(_time);
+        var a = new SqliteEngineStore(first);
+        var b = new SqliteEngineStore(second);
+        await a.EnrollAsync([Request("c1")]);
+        var item = Assert.Single(await a.ClaimAsync("engine", T0, 10, Lease));
+        var waiting = item.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", AwaitedEvent = "purchase", WakeEvents = ["purchase"], Visit = 1 };
+        Assert.Equal([true], await a.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [], [], [])]));
+        await a.AppendEventsAsync([Event("c1", "open"), Event("c1", "click")]);
+
+        await b.AppendEventsAsync([Event("c1", "purchase")]);
+
+        var woken = Assert.Single(await a.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
+        Assert.Equal(["open", "click", "purchase"], woken.Events.Select(e => e.Event.Name));
+        Assert.True(woken.Events.Select(e => e.Sequence).SequenceEqual(woken.Events.Select(e => e.Sequence).Order()));
+    }
+
+    [Fact]
     public async Task Reopening_the_file_keeps_every_stored_thing()
     {
         var request = new EnrollmentRequest(Guid.NewGuid(), "j", 2, "a", "start", T0, EntryRules.Default, new[] { "purchase" });
@@ -451,6 +474,9 @@ public sealed class SqliteStoreTests : IDisposable
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
+
+    private static CustomerEvent Event(string customerId, string name) =>
+        new(customerId, name, ImmutableDictionary<string, FieldValue>.Empty, T0);
 
     private static EnrollmentRequest Request(string customerId) =>
         new(Guid.NewGuid(), "j", 1, customerId, "start", T0, EntryRules.Default, EquatableArray<string>.Empty);
