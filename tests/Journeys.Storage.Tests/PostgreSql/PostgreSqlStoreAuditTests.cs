@@ -98,6 +98,40 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_appended_while_its_enrollment_is_committed_as_waiting_for_it_wakes_the_enrollment()
+    {
+        // The append's wake-up skips x (leased: its checkpoint will look), and x's checkpoint looked for pending events
+        // before the append committed: without a lock between the two, neither woke x.
+        var schema = NewSchema();
+        var store = Host(schema);
+        var y = await EnrollWaitingAsync(store, "y", wakeAt: null);
+        await store.EnrollAsync([Request("x")]);
+        var x = Assert.Single(await store.ClaimAsync("engine", T0, 10, Lease));
+
+        await using var blockerSource = PostgreSqlTestServer.CreateDataSource();
+        await using var blocker = await blockerSource.OpenConnectionAsync();
+        await using var blocking = await blocker.BeginTransactionAsync();
+        await using (var lockY = new NpgsqlCommand($"SELECT 1 FROM {schema}.enrollments WHERE customer_id = 'y' FOR UPDATE", blocker, blocking))
+        {
+            await lockY.ExecuteNonQueryAsync();
+        }
+
+        var a = store.AppendEventsAsync([Event("y", "purchase"), Event("x", "purchase")]).AsTask();
+        await WaitForAsync(a, $"wait_event_type = 'Lock' AND query LIKE '%{schema}.enrollments%'", mustWait: true);
+
+        var waiting = x.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", AwaitedEvent = "purchase", WakeEvents = ["purchase"], Visit = 1 };
+        var commit = store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [], [], [])]).AsTask();
+        await WaitForAsync(commit, "wait_event = 'advisory'");
+        await blocking.RollbackAsync();
+        await a.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal([true], await commit.WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var woken = await store.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease);
+        Assert.Equal("purchase", Assert.Single(Assert.Single(woken, w => w.Enrollment.Id == x.Enrollment.Id).Events).Event.Name);
+        Assert.Contains(woken, w => w.Enrollment.Id == y);
+    }
+
+    [Fact]
     public async Task Concurrent_entries_of_different_customers_from_several_hosts_never_pass_the_entry_cap()
     {
         // The journey's entry counter row is locked by each enrollment transaction, so hosts enrolling different
