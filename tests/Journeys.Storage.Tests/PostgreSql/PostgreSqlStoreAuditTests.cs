@@ -64,31 +64,26 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         var y = await EnrollWaitingAsync(store, "y", wakeAt: null);
         var x = await EnrollWaitingAsync(store, "x", wakeAt: T0.AddMinutes(1));
 
-        // A: both customers' purchases. Its wake-up statement locks y's row first (created first), held here, so A stops
-        // there, x's purchase inserted but not committed.
-        await using var blockerSource = PostgreSqlTestServer.CreateDataSource();
-        await using var blocker = await blockerSource.OpenConnectionAsync();
-        await using var blocking = await blocker.BeginTransactionAsync();
-        await using (var lockY = new NpgsqlCommand($"SELECT 1 FROM {schema}.enrollments WHERE customer_id = 'y' FOR UPDATE", blocker, blocking))
-        {
-            await lockY.ExecuteNonQueryAsync();
-        }
-
-        var a = store.AppendEventsAsync([Event("y", "purchase"), Event("x", "purchase")]).AsTask();
-        await WaitForAsync(a, $"wait_event_type = 'Lock' AND query LIKE '%{schema}.enrollments%'", mustWait: true);
+        // A: both customers' purchases, held with x's purchase inserted but not committed.
+        await using var held = await HeldRowLock.TakeAsync(schema, "y");
+        var a = AppendHeldAsync(store, schema);
+        await a.Held;
 
         // B: a later event of x, and x's timer falls due: the engine claims x and consumes what it sees.
         var b = store.AppendEventsAsync([Event("x", "click")]).AsTask();
-        await WaitForAsync(b, "wait_event = 'advisory'");
+        await WaitForAsync(b, $"wait_event = 'advisory' AND query LIKE '%journeys.events:{schema}:%' AND query NOT LIKE '%lock_shared%'");
         var claimed = Assert.Single(await store.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
         Assert.Equal(x, claimed.Enrollment.Id);
         var cursor = claimed.Events.Count == 0 ? claimed.Enrollment.EventCursor : claimed.Events[^1].Sequence;
         var waiting = claimed.Enrollment with { WakeAt = T0.AddHours(1), EventCursor = cursor, Visit = claimed.Enrollment.Visit + 1 };
-        Assert.Equal([true], await store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, claimed.Enrollment.ConcurrencyToken, [], [], [])]));
+        // The commit waits for the append's customer lock too (x's checkpoint waits for events), so it is not awaited yet.
+        var commit = store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, claimed.Enrollment.ConcurrencyToken, [], [], [])]).AsTask();
+        await WaitForAsync(commit, $"wait_event = 'advisory' AND query LIKE '%lock_shared(k)%journeys.events:{schema}:%'");
 
-        await blocking.RollbackAsync();
-        await a.WaitAsync(TimeSpan.FromSeconds(20));
+        await held.ReleaseAsync();
+        await a.Done.WaitAsync(TimeSpan.FromSeconds(20));
         await b.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal([true], await commit.WaitAsync(TimeSpan.FromSeconds(20)));
 
         // x's purchase must still reach it (and y's reach y).
         var woken = await store.ClaimAsync("engine", T0.AddMinutes(2), 10, Lease);
@@ -108,22 +103,15 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         await store.EnrollAsync([Request("x")]);
         var x = Assert.Single(await store.ClaimAsync("engine", T0, 10, Lease));
 
-        await using var blockerSource = PostgreSqlTestServer.CreateDataSource();
-        await using var blocker = await blockerSource.OpenConnectionAsync();
-        await using var blocking = await blocker.BeginTransactionAsync();
-        await using (var lockY = new NpgsqlCommand($"SELECT 1 FROM {schema}.enrollments WHERE customer_id = 'y' FOR UPDATE", blocker, blocking))
-        {
-            await lockY.ExecuteNonQueryAsync();
-        }
-
-        var a = store.AppendEventsAsync([Event("y", "purchase"), Event("x", "purchase")]).AsTask();
-        await WaitForAsync(a, $"wait_event_type = 'Lock' AND query LIKE '%{schema}.enrollments%'", mustWait: true);
+        await using var held = await HeldRowLock.TakeAsync(schema, "y");
+        var a = AppendHeldAsync(store, schema);
+        await a.Held;
 
         var waiting = x.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", AwaitedEvent = "purchase", WakeEvents = ["purchase"], Visit = 1 };
         var commit = store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [], [], [])]).AsTask();
-        await WaitForAsync(commit, "wait_event = 'advisory'");
-        await blocking.RollbackAsync();
-        await a.WaitAsync(TimeSpan.FromSeconds(20));
+        await WaitForAsync(commit, $"wait_event = 'advisory' AND query LIKE '%lock_shared(k)%journeys.events:{schema}:%'");
+        await held.ReleaseAsync();
+        await a.Done.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal([true], await commit.WaitAsync(TimeSpan.FromSeconds(20)));
 
         var woken = await store.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease);
@@ -261,6 +249,47 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
         };
         Assert.Equal([true], await store.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, item.Enrollment.ConcurrencyToken, [], [], [])]));
         return request.EnrollmentId;
+    }
+
+    // Appends y's and x's purchases; its wake-up statement locks y's row first (y was created first), which the test
+    // holds, so the append stops there with x's purchase inserted but not committed. Held completes once it waits.
+    private static (Task Done, Task Held) AppendHeldAsync(PostgreSqlEngineStore store, string schema)
+    {
+        var done = store.AppendEventsAsync([Event("y", "purchase"), Event("x", "purchase")]).AsTask();
+        return (done, WaitForAsync(done, $"wait_event_type = 'Lock' AND query LIKE '%{schema}.enrollments%'", mustWait: true));
+    }
+
+    /// <summary>A row lock on a customer's enrollments, held by a transaction of the test's own until released.</summary>
+    private sealed class HeldRowLock : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _source;
+        private readonly NpgsqlConnection _connection;
+        private readonly NpgsqlTransaction _transaction;
+
+        private HeldRowLock(NpgsqlDataSource source, NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+            (_source, _connection, _transaction) = (source, connection, transaction);
+
+        public static async Task<HeldRowLock> TakeAsync(string schema, string customerId)
+        {
+            var source = PostgreSqlTestServer.CreateDataSource();
+            var connection = await source.OpenConnectionAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand($"SELECT 1 FROM {schema}.enrollments WHERE customer_id = '{customerId}' FOR UPDATE", connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+
+            return new HeldRowLock(source, connection, transaction);
+        }
+
+        public Task ReleaseAsync() => _transaction.RollbackAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+            await _source.DisposeAsync();
+        }
     }
 
     // Waits (bounded) until some backend matches the pg_stat_activity condition, or the task has ended (allowed only when it need not wait).
