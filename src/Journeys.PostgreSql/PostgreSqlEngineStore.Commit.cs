@@ -115,6 +115,22 @@ internal sealed partial class PostgreSqlEngineStore
         ON CONFLICT (journey_id, version, node_id, counter, slot) DO UPDATE SET value = {s}.statistics.value + excluded.value
         """;
 
+    // The customers of the checkpoints that wait for events (their event locks are taken shared), or null when none does.
+    private static string[]? EventWaiters(IReadOnlyList<EnrollmentCheckpoint> checkpoints)
+    {
+        HashSet<string>? waiters = null;
+        for (var i = 0; i < checkpoints.Count; i++)
+        {
+            var state = checkpoints[i].State;
+            if (state.Status == EnrollmentStatus.Waiting && !state.WakeEvents.IsEmpty)
+            {
+                (waiters ??= new HashSet<string>(StringComparer.Ordinal)).Add(state.CustomerId);
+            }
+        }
+
+        return waiters?.ToArray();
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// One transaction and three round trips. The first locks the enrollments of the batch in primary-key order and
@@ -170,6 +186,14 @@ internal sealed partial class PostgreSqlEngineStore
         {
             // Generic plans for this transaction's prepared statements: planned once per connection, not at every commit.
             lockBatch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+            var waiters = EventWaiters(checkpoints);
+            if (waiters is not null)
+            {
+                var eventLocks = new NpgsqlBatchCommand(database.Sql(SharedCustomerEventLocksSql));
+                eventLocks.Parameters.Add(Parameter(waiters));
+                lockBatch.BatchCommands.Add(eventLocks);
+            }
+
             var lockAndAccept = new NpgsqlBatchCommand(database.Sql(LockAndAcceptSql));
             lockAndAccept.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
             lockAndAccept.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = expected });
@@ -177,6 +201,12 @@ internal sealed partial class PostgreSqlEngineStore
             lockBatch.BatchCommands.Add(lockAndAccept);
             await lockBatch.PrepareAsync(token).ConfigureAwait(false);
             using var reader = await lockBatch.ExecuteReaderAsync(token).ConfigureAwait(false);
+            if (waiters is not null)
+            {
+                // The reader stands on the event locks' one row.
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+            }
+
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 var i = (int)reader.GetInt64(0) - 1;

@@ -14,6 +14,15 @@ internal sealed partial class PostgreSqlEngineStore
     private const string PendingWakeEvent =
         "cardinality(e2.wake_events) > 0 AND EXISTS (SELECT 1 FROM {s}.events v WHERE v.customer_id = e2.customer_id AND v.sequence > e2.event_cursor AND v.name = ANY (e2.wake_events))";
 
+    // The customers' event locks ($1 = customer ids; transaction-scoped advisory locks, in a fixed order). An append takes
+    // them exclusively before it numbers its events; a commit takes them shared for the customers whose checkpoints wait
+    // for events, before it locks their rows, so its look for pending events and an append's wake-up of unleased rows
+    // cannot both miss an event appended while the enrollment was leased.
+    private const string CustomerEventLocksSql =
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.events:{s}:' || c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY k) s";
+
+    private static readonly string SharedCustomerEventLocksSql = CustomerEventLocksSql.Replace("pg_advisory_xact_lock(", "pg_advisory_xact_lock_shared(", StringComparison.Ordinal);
+
     // Where the event columns of ClaimSql's second kind of row start: after kind, ord and the enrollment's columns.
     private const int ClaimEventOffset = 21;
 
@@ -488,7 +497,8 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction: the events are inserted with sequence numbers from one store-wide sequence, in call order; then
+    /// One transaction: the customers' event locks are taken (transaction-scoped advisory locks, so appends for one
+    /// customer take their sequence numbers in commit order), the events are inserted with sequence numbers from one store-wide sequence, in call order; then
     /// waiting, unleased enrollments of those customers that are not already ready and have a pending event among their
     /// wake events join the ready queue (in creation order). Other hosts are told by <c>NOTIFY</c>.
     /// </remarks>
@@ -526,6 +536,12 @@ internal sealed partial class PostgreSqlEngineStore
             var batch = new NpgsqlBatch(connection, transaction);
             await using (batch.ConfigureAwait(false))
             {
+                // The customers' event locks (transaction-scoped, in a fixed order) before the sequence numbers are
+                // taken: two appends for one customer then take their numbers in commit order, so an event never becomes
+                // visible after a later-numbered event of its customer (a claim in between would move the enrollment's
+                // cursor past it, and it would never be seen).
+                var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
+                locks.Parameters.Add(Parameter(customers));
                 var insert = new NpgsqlBatchCommand(database.Sql(
                     "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id)"
                     + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid"
@@ -544,6 +560,7 @@ internal sealed partial class PostgreSqlEngineStore
                 var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
                 notify.Parameters.Add(Parameter(database.Channel));
                 notify.Parameters.Add(Parameter(PostgreSqlDatabase.WorkPayload));
+                batch.BatchCommands.Add(locks);
                 batch.BatchCommands.Add(insert);
                 batch.BatchCommands.Add(wake);
                 batch.BatchCommands.Add(notify);

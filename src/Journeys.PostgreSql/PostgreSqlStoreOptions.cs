@@ -5,7 +5,7 @@ public sealed class PostgreSqlStoreOptions
 {
     /// <summary>
     /// The schema that holds the store's tables (created when missing). Lower-case letters, digits and '_', starting with
-    /// a letter or '_', at most 63 characters. Hosts that share work must use the same schema. Default <c>journeys</c>.
+    /// a letter or '_', at most 55 characters (the NOTIFY channel, the name + <c>_changes</c>, must fit PostgreSQL's 63). Hosts that share work must use the same schema. Default <c>journeys</c>.
     /// </summary>
     public string SchemaName { get; set; } = "journeys";
 
@@ -46,7 +46,7 @@ public sealed class PostgreSqlStoreOptions
         var problems = new List<string>();
         if (!IsValidSchemaName(SchemaName))
         {
-            problems.Add($"PostgreSqlStoreOptions.SchemaName '{SchemaName}' is not valid: use 1 to 63 lower-case letters, digits or '_', starting with a letter or '_'.");
+            problems.Add($"PostgreSqlStoreOptions.SchemaName '{SchemaName}' is not valid: use 1 to {MaxSchemaNameLength} lower-case letters, digits or '_', starting with a letter or '_' (the notification channel, the name + '_changes', must fit PostgreSQL's 63-byte limit).");
         }
 
         if (MaxRetryAttempts < 0)
@@ -72,9 +72,15 @@ public sealed class PostgreSqlStoreOptions
         return problems;
     }
 
+    /// <summary>
+    /// The longest schema name: the NOTIFY channel is the name + <c>_changes</c>, and PostgreSQL refuses a channel name of
+    /// 64 bytes or more (every notifying transaction would fail), so 63 - 8.
+    /// </summary>
+    internal const int MaxSchemaNameLength = 55;
+
     private static bool IsValidSchemaName(string? name)
     {
-        if (string.IsNullOrEmpty(name) || name.Length > 63 || char.IsAsciiDigit(name[0]))
+        if (string.IsNullOrEmpty(name) || name.Length > MaxSchemaNameLength || char.IsAsciiDigit(name[0]))
         {
             return false;
         }

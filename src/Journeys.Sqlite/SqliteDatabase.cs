@@ -507,40 +507,57 @@ internal sealed partial class SqliteDatabase : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Applies the missing migrations, each in one <c>BEGIN IMMEDIATE</c> transaction that first reads the version: the
+    /// read and the step hold the file's write lock together, so a second process opening the file at the same time
+    /// waits (busy timeout) and then finds the step applied, instead of applying it again and failing.
+    /// </summary>
     private void Migrate()
     {
-        int found;
-        string? foundLibrary;
+        var library = LibraryVersion;
         try
         {
             _writer.Execute(SqliteSchema.VersionTable);
-            using var command = _writer.Connection.CreateCommand();
-            command.CommandText = "SELECT version, library FROM journeys_schema_version ORDER BY version DESC LIMIT 1";
-            using var reader = command.ExecuteReader();
-            (found, foundLibrary) = reader.Read() ? (reader.GetInt32(0), reader.GetString(1)) : (0, null);
         }
         catch (SqliteException ex)
         {
-            throw new InvalidOperationException(
-                $"Journeys could not read the schema version of the SQLite database '{DataSource}': {ex.Message} (SQLite error {ex.SqliteErrorCode}). Is it a SQLite database, and is it locked by another process?",
-                ex);
+            throw ReadVersionFailed(ex);
         }
 
-        var library = LibraryVersion;
-        if (found > SqliteSchema.CurrentVersion)
+        while (true)
         {
-            throw new InvalidOperationException(
-                $"The SQLite database '{DataSource}' has Journeys schema version {found} (written by {foundLibrary}), newer than schema version {SqliteSchema.CurrentVersion} that this library ({library}) knows. Upgrade Journeys.Sqlite or use another database file; the database was not changed.");
-        }
-
-        for (var version = found + 1; version <= SqliteSchema.CurrentVersion; version++)
-        {
+            var found = -1;
             try
             {
                 using var transaction = _writer.Begin();
-                _writer.Execute(SqliteSchema.Migrations[version - 1]);
+                string? foundLibrary;
+                try
+                {
+                    using var command = _writer.Connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = "SELECT version, library FROM journeys_schema_version ORDER BY version DESC LIMIT 1";
+                    using var reader = command.ExecuteReader();
+                    (found, foundLibrary) = reader.Read() ? (reader.GetInt32(0), reader.GetString(1)) : (0, null);
+                }
+                catch (SqliteException ex)
+                {
+                    throw ReadVersionFailed(ex);
+                }
+
+                if (found > SqliteSchema.CurrentVersion)
+                {
+                    throw new InvalidOperationException(
+                        $"The SQLite database '{DataSource}' has Journeys schema version {found} (written by {foundLibrary}), newer than schema version {SqliteSchema.CurrentVersion} that this library ({library}) knows. Upgrade Journeys.Sqlite or use another database file; the database was not changed.");
+                }
+
+                if (found == SqliteSchema.CurrentVersion)
+                {
+                    return;
+                }
+
+                _writer.Execute(SqliteSchema.Migrations[found]);
                 var record = _writer.Command("INSERT INTO journeys_schema_version (version, applied_at, library) VALUES ($version, $at, $library)");
-                record.Parameters.AddWithValue("$version", version);
+                record.Parameters.AddWithValue("$version", found + 1);
                 record.Parameters.AddWithValue("$at", TimeProvider.GetUtcNow().UtcTicks);
                 record.Parameters.AddWithValue("$library", library);
                 record.ExecuteNonQuery();
@@ -548,9 +565,13 @@ internal sealed partial class SqliteDatabase : IDisposable
             }
             catch (SqliteException ex)
             {
-                throw new InvalidOperationException(
-                    $"Journeys could not migrate the SQLite database '{DataSource}' from schema version {version - 1} to {version}: {ex.Message} (SQLite error {ex.SqliteErrorCode}). Nothing of this migration was applied.",
-                    ex);
+                throw found < 0
+                    ? new InvalidOperationException(
+                        $"Journeys could not take the write lock of the SQLite database '{DataSource}' to check its schema version: {ex.Message} (SQLite error {ex.SqliteErrorCode}). Is it locked by another process?",
+                        ex)
+                    : new InvalidOperationException(
+                        $"Journeys could not migrate the SQLite database '{DataSource}' from schema version {found} to {found + 1}: {ex.Message} (SQLite error {ex.SqliteErrorCode}). Nothing of this migration was applied.",
+                        ex);
             }
             finally
             {
@@ -558,6 +579,10 @@ internal sealed partial class SqliteDatabase : IDisposable
             }
         }
     }
+
+    private InvalidOperationException ReadVersionFailed(SqliteException ex) => new(
+        $"Journeys could not read the schema version of the SQLite database '{DataSource}': {ex.Message} (SQLite error {ex.SqliteErrorCode}). Is it a SQLite database, and is it locked by another process?",
+        ex);
 
     private static string LibraryVersion =>
         "Journeys.Sqlite " + (typeof(SqliteDatabase).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");

@@ -269,7 +269,12 @@ internal sealed partial class SqliteEngineStore
         {
             var (store, events) = s;
             var database = store._database;
-            var sequence = database.EventSequence;
+            // The file's last number too, not only this process's: a second process on the file (not the intended
+            // setup, but not refused) would otherwise number a customer's events below ones already stored, and an
+            // enrollment whose cursor passed them would never see its events (or the insert would collide).
+            var sequence = Math.Max(
+                database.EventSequence,
+                session.Command("SELECT value FROM journeys_meta WHERE key = 'event_seq'").ExecuteScalar() is long stored ? stored : 0);
             try
             {
                 foreach (var customerEvent in events)

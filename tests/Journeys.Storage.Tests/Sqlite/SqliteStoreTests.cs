@@ -131,6 +131,65 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_openers_of_a_new_file_at_once_both_open_it_and_each_migration_is_applied_once()
+    {
+        // Two processes (here two databases, each with its own connections) starting together on a file nobody has
+        // migrated: one migrates, the other waits for its write lock and then finds the schema current. Several rounds,
+        // since the two only collide when both read "no version" before either commits.
+        for (var round = 0; round < 12; round++)
+        {
+            var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"race{round}.db")}" };
+            using var barrier = new Barrier(2);
+            var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            {
+                barrier.SignalAndWait();
+                try
+                {
+                    return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time), Error: (Exception?)null);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return (null, ex);
+                }
+            })));
+            foreach (var (database, _) in opened)
+            {
+                database?.Dispose();
+            }
+
+            Assert.All(opened, o => Assert.Null(o.Error));
+            using var connection = new SqliteConnection(options.ConnectionString + ";Pooling=False");
+            connection.Open();
+            Assert.Equal(
+                string.Join(",", Enumerable.Range(1, SqliteSchema.CurrentVersion)),
+                Scalar(connection, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        }
+    }
+
+    [Fact]
+    public async Task A_second_process_on_the_file_numbers_a_customer_s_events_after_those_already_stored()
+    {
+        // Not the intended setup (one process per file), but not refused: the second numbered events from its own
+        // counter, read at open, so its first event of c1 collided with c1's first (or, numbered below the enrollment's
+        // cursor, would never have been seen).
+        using var first = _file.Open(_time);
+        using var second = _file.Open(_time);
+        var a = new SqliteEngineStore(first);
+        var b = new SqliteEngineStore(second);
+        await a.EnrollAsync([Request("c1")]);
+        var item = Assert.Single(await a.ClaimAsync("engine", T0, 10, Lease));
+        var waiting = item.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", AwaitedEvent = "purchase", WakeEvents = ["purchase"], Visit = 1 };
+        Assert.Equal([true], await a.CommitAsync("engine", [new EnrollmentCheckpoint(waiting, 1, [], [], [])]));
+        await a.AppendEventsAsync([Event("c1", "open"), Event("c1", "click")]);
+
+        await b.AppendEventsAsync([Event("c1", "purchase")]);
+
+        var woken = Assert.Single(await a.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
+        Assert.Equal(["open", "click", "purchase"], woken.Events.Select(e => e.Event.Name));
+        Assert.True(woken.Events.Select(e => e.Sequence).SequenceEqual(woken.Events.Select(e => e.Sequence).Order()));
+    }
+
+    [Fact]
     public async Task Reopening_the_file_keeps_every_stored_thing()
     {
         var request = new EnrollmentRequest(Guid.NewGuid(), "j", 2, "a", "start", T0, EntryRules.Default, new[] { "purchase" });
@@ -415,6 +474,9 @@ public sealed class SqliteStoreTests : IDisposable
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
+
+    private static CustomerEvent Event(string customerId, string name) =>
+        new(customerId, name, ImmutableDictionary<string, FieldValue>.Empty, T0);
 
     private static EnrollmentRequest Request(string customerId) =>
         new(Guid.NewGuid(), "j", 1, customerId, "start", T0, EntryRules.Default, EquatableArray<string>.Empty);
