@@ -186,6 +186,7 @@ public class PostgreSqlStoreBenchmarks
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
+                using var work = PostgreSqlWorkCounts.Enabled ? await PostgreSqlWorkCounts.StartAsync(monitor, group.Schema) : null;
                 var before = tally.Count;
                 var server = ServerCpu();
                 var totals = statements ? await StatementTotals.ReadAsync(monitor) : default;
@@ -209,6 +210,10 @@ public class PostgreSqlStoreBenchmarks
                     $"run {run}: activation (untimed) {group.Activation.TotalMilliseconds:N0} ms; timed {wall.TotalMilliseconds:N0} ms, {checkpoints:N0} checkpoints, {checkpoints / wall.TotalSeconds:N0}/s; "
                     + $"client CPU {clientCpu.TotalMilliseconds:N0} ms, server CPU {serverCpu.TotalMilliseconds:N0} ms ({(clientCpu + serverCpu) / wall / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores), server minor page faults {serverFaults:N0}, {backends} client backends at the end; allocated {allocatedMb:N1} MB{statementLine}"));
                 sampler?.StopAndPrint((long)(allocatedMb * 1e6), (int)Math.Max(1, checkpoints), top: 25);
+                if (work is not null)
+                {
+                    await work.StopAndPrintAsync(checkpoints);
+                }
             }
             finally
             {
@@ -358,6 +363,9 @@ public class PostgreSqlStoreBenchmarks
             _schema = schema;
             _customers = customers;
         }
+
+        /// <summary>The schema the hosts share.</summary>
+        public string Schema => _schema;
 
         private IJourneyManager Manager => _hosts[0].Services.GetRequiredService<IJourneyManager>();
 

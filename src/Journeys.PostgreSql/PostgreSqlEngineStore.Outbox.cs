@@ -13,7 +13,7 @@ internal sealed partial class PostgreSqlEngineStore
     // Applies the results of messages still leased to $2 (locked by the statement before it in the batch, so this one's
     // snapshot sees them as they are): $1 = ids to delete, $3/$4 = ids and times to retry; then the deltas ($5 = message
     // id of each) of the results applied, summed per counter row and upserted in key order as every statistics write is.
-    // The rows to delete are found one id at a time through the message-id index (a LATERAL subquery with OFFSET 0 cannot
+    // The rows to delete are found one id at a time through the key, message id first since schema version 6 (a LATERAL subquery with OFFSET 0 cannot
     // be turned into a join) and deleted by their row address: with `message_id = ANY ($1)` the planner, misled by the
     // statistics of a table that has just grown, scanned the whole outbox for every completion.
     private const string CompleteOutboxSql = """

@@ -8,13 +8,14 @@ namespace Journeys.PostgreSql;
 /// A schema from a newer library is refused and left untouched; no migration drops data.
 /// </summary>
 /// <remarks>
-/// Every per-customer table (customers, events, enrollments, outbox) has the customer id first in its primary key, so
-/// the schema can be distributed by customer id (Citus) without a redesign.
+/// Every per-customer table (customers, events, enrollments, outbox) has the customer id in its primary key (first in
+/// all but the outbox's, which since schema version 6 starts with the message id), so the schema can be distributed by
+/// customer id (Citus, which needs the distribution column in every unique key) without a redesign.
 /// </remarks>
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 5;
+    public const int CurrentVersion = 6;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -129,7 +130,7 @@ internal static class PostgreSqlSchema
         // counter's value), so an update can put the new row version on the same page (a HOT update: no new index
         // entry, and the old version is pruned without a vacuum). Applies to pages written from now on; no row changes.
         """
-        ALTER TABLE {s}.customers SET (fillfactor = 80);
+        ALTER TABLE {s}.customers SET (fillfactor = 50);
         ALTER TABLE {s}.statistics SET (fillfactor = 50);
         """,
 
@@ -162,6 +163,24 @@ internal static class PostgreSqlSchema
         // longer row versions (fillfactor 80, version 3).
         """
         COMMENT ON COLUMN {s}.customers.fields IS 'Typed JSON fields; commits append updates (schema version 5): a later entry of a name replaces the earlier one, ["x", null] removes it.';
+        """,
+
+        // 6: one index entry fewer per outbox message and a customer update in place. The outbox's primary key becomes
+        // (message_id, customer_id), and the index on message_id alone, which every message-id lookup used (the
+        // commit's pending check, results, renewals), goes: the key's first column serves them. Every message row
+        // wrote three index entries (key, message id, due time or lease expiry), now two; (customer_id, message_id)
+        // was unique, so (message_id, customer_id) is. A cancel by customer alone (a customer's deletion) now reads the
+        // whole outbox, as a cancel by journey always did. The customers' pages keep half their room (fillfactor 50,
+        // was 80): a commit's field update writes a whole new version of the row, and at 80 a page had room for the
+        // new versions of about half of its rows updated by one commit; the others moved to another page (a non-HOT
+        // update: a new key entry, and the old row locked by a separate record while the page is changed). Applies to
+        // pages written from now on; no row changes and nothing is lost (the key is rebuilt in this transaction, the
+        // outbox locked meanwhile).
+        """
+        ALTER TABLE {s}.outbox DROP CONSTRAINT outbox_pkey;
+        ALTER TABLE {s}.outbox ADD CONSTRAINT outbox_pkey PRIMARY KEY (message_id, customer_id);
+        DROP INDEX {s}.outbox_message;
+        ALTER TABLE {s}.customers SET (fillfactor = 50);
         """,
     ];
 

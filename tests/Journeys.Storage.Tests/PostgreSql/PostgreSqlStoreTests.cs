@@ -476,7 +476,8 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         Assert.Equal(7, (await store.GetAsync("j", 1)).Get(StatisticCounter.Completed));
         var customer = await new PostgreSqlCustomerStore(database).GetAsync("c1");
         Assert.Equal(("free", "Europe/Madrid"), (customer!.GetField("plan").AsString(), customer.TimeZoneId));
-        Assert.Equal("{fillfactor=80}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.customers'::regclass"));
+        // 80 since version 3, 50 since version 6.
+        Assert.Equal("{fillfactor=50}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.customers'::regclass"));
         Assert.Equal("{fillfactor=50}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.statistics'::regclass"));
     }
 
@@ -665,7 +666,7 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         await ExecuteAsync($"INSERT INTO {_schema}.customers (customer_id, fields, time_zone) VALUES ('c1', '{{\"plan\" : [\"s\",\"free\"], \"city\":[\"s\",\"Madrid\"]}}', 'Europe/Madrid')");
 
         await database.EnsureInitializedAsync(default);
-        Assert.Equal(5L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
         var customers = new PostgreSqlCustomerStore(database);
         Assert.Equal(("free", "Madrid"), ((await customers.GetAsync("c1"))!.GetField("plan").AsString(), (await customers.GetAsync("c1"))!.GetField("city").AsString()));
 
@@ -673,6 +674,83 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         var customer = (await customers.GetAsync("c1"))!;
         Assert.Equal(("pro", "Madrid", "Europe/Madrid"), (customer.GetField("plan").AsString(), customer.GetField("city").AsString(), customer.TimeZoneId));
         Assert.EndsWith(""","plan":["s","pro"]}""", await TextAsync($"SELECT fields FROM {_schema}.customers WHERE customer_id = 'c1'"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrating_a_version_5_schema_keeps_pending_messages_and_finds_them_by_message_id_through_the_new_key()
+    {
+        var (database, store) = Host();
+        IOutboxStore outbox = store;
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 5);
+        Assert.Equal(5L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        await ExecuteAsync($"""
+            INSERT INTO {_schema}.outbox (customer_id, message_id, idempotency_key, channel, campaign_id, body, journey_id, journey_version, node_id, enrollment_id,
+                due_at, attempts, created_order, lease_owner, lease_expires_at)
+            VALUES ('c1', 'due', 'k1', 'email', 'campaign', 'body', 'j', 1, 'send', NULL, '{T0:O}', 0, 1, NULL, NULL),
+                ('c2', 'leased', 'k2', 'email', 'campaign', 'body', 'j', 1, 'send', NULL, '{T0:O}', 0, 2, 'dead-host', '{T0.AddMinutes(1):O}')
+            """);
+
+        await database.EnsureInitializedAsync(default);
+
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal("{fillfactor=50}", await TextAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{_schema}.customers'::regclass"));
+        // Two index entries per message: the key (message id first) and the due-time or lease-expiry index.
+        Assert.Equal(
+            $"CREATE UNIQUE INDEX outbox_pkey ON {_schema}.outbox USING btree (message_id, customer_id)|CREATE INDEX outbox_due ON {_schema}.outbox USING btree (due_at, created_order) WHERE (lease_expires_at IS NULL)|CREATE INDEX outbox_leases ON {_schema}.outbox USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL)",
+            await TextAsync($"SELECT string_agg(indexdef, '|' ORDER BY indexname <> 'outbox_pkey', indexname) FROM pg_indexes WHERE schemaname = '{_schema}' AND tablename = 'outbox'"));
+
+        // Both rows kept: the due one is claimed, completed by its id and gone; the dead host's lease expires into a claim.
+        Assert.Equal("due", Assert.Single(await outbox.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1))).Message.MessageId);
+        Assert.Equal([true], await outbox.RenewLeasesAsync("host", ["due"], T0, TimeSpan.FromMinutes(5)));
+        await outbox.CompleteAsync("host", [new OutboxResult("due", Messaging.SendResult.Sent, null, [new StatisticDelta("j", 1, "send", StatisticCounter.Sent)])]);
+        Assert.Equal("leased", Assert.Single(await outbox.ClaimAsync("host", T0.AddMinutes(2), 10, TimeSpan.FromMinutes(1))).Message.MessageId);
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.outbox WHERE message_id = 'due'"));
+        Assert.Equal(1, (await store.GetAsync("j", 1)).Get("send", StatisticCounter.Sent));
+    }
+
+    [Fact]
+    public async Task A_commit_updating_every_customer_of_a_page_leaves_each_row_on_its_page()
+    {
+        // 24 customers of ~600 bytes (as the benchmark's 20-field customers), written together: they share pages.
+        var (database, store) = Host();
+        var customers = new PostgreSqlCustomerStore(database);
+        var ids = Enumerable.Range(0, 24).Select(i => $"customer-{i:D2}").ToArray();
+        await customers.UpsertAsync([.. ids.Select(id => new Customer(id, [.. Enumerable.Range(0, 20).Select(f => KeyValuePair.Create($"field{f:D2}", (FieldValue)$"value {f} of {id}"))]))]);
+        var before = await PagesAsync();
+        Assert.True(before.Values.Distinct().Count() < ids.Length / 2, "the customers should share pages");
+
+        // One commit updates a field of each (a new version of every row of those pages, none prunable yet).
+        await store.EnrollAsync([.. ids.Select(Request)]);
+        var claimed = await store.ClaimAsync("host", T0, 100, TimeSpan.FromMinutes(1));
+        var applied = await store.CommitAsync("host", [.. claimed.Select(item => new EnrollmentCheckpoint(
+            item.Enrollment with { Status = EnrollmentStatus.Completed, CurrentNodeId = null },
+            item.Enrollment.ConcurrencyToken,
+            [],
+            [new CustomerFieldUpdate(item.Enrollment.CustomerId, "field07", "updated")],
+            []))]);
+        Assert.Equal(ids.Length, applied.Count(a => a));
+
+        // Every new version found room on its row's page (a HOT update: no new key entry, no lock record of its own);
+        // at fillfactor 80 (versions 3-5) about half of them moved to another page.
+        Assert.Equal(before, await PagesAsync());
+        foreach (var id in ids)
+        {
+            Assert.Equal("updated", (await customers.GetAsync(id))!.GetField("field07").AsString());
+        }
+
+        async Task<Dictionary<string, string>> PagesAsync()
+        {
+            await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+            await using var command = dataSource.CreateCommand($"SELECT customer_id, split_part(btrim(ctid::text, '()'), ',', 1) FROM {_schema}.customers");
+            await using var reader = await command.ExecuteReaderAsync();
+            var pages = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (await reader.ReadAsync())
+            {
+                pages.Add(reader.GetString(0), reader.GetString(1));
+            }
+
+            return pages;
+        }
     }
 
     [Fact]
