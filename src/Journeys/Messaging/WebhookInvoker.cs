@@ -71,7 +71,10 @@ internal sealed partial class WebhookInvoker
                     try
                     {
                         using var message = state.Invoker.CreateMessage(state.Url, state.Request.WebhookId, state.Body);
-                        var response = await state.Client.SendAsync(message, ctx.CancellationToken).ConfigureAwait(ctx.ContinueOnCapturedContext);
+                        // Only the status counts: the body is never read (buffering it whole would let a receiver
+                        // answering with gigabytes fill memory, or hold the call until the attempt's timeout).
+                        var response = await state.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken)
+                            .ConfigureAwait(ctx.ContinueOnCapturedContext);
                         return Outcome.FromResult(response);
                     }
                     catch (Exception ex)

@@ -266,6 +266,70 @@ public sealed class WebhookTests
         Assert.Equal("v1," + expected, signature);
     }
 
+    [Fact]
+    public void Signature_reproduces_the_standard_webhooks_published_test_vector()
+    {
+        // The specification's own vector (secret, id, timestamp, body and signature as the reference libraries test them):
+        // a receiver's Standard Webhooks library verifies what we send only if this matches byte for byte.
+        Assert.True(WebhookSignature.TryDecodeSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", out var key));
+        var signature = WebhookSignature.Sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, "{\"test\": 2432232314}"u8);
+        Assert.Equal("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", signature);
+    }
+
+    [Fact]
+    public async Task The_answer_counts_once_its_head_is_in_and_its_body_is_never_read()
+    {
+        // A receiver that announces a 1 GB body and never sends it: the call must not wait for (nor buffer) the body.
+        // Read whole, it would hang until the attempt's timeout (the fake clock never moves here) or fill memory.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+            var invoker = provider.GetRequiredService<WebhookInvoker>();
+            var call = invoker.InvokeAsync(Request($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hook"), default).AsTask();
+
+            using var connection = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            var stream = connection.GetStream();
+            var head = new byte[4096];
+            _ = await stream.ReadAsync(head).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n"u8.ToArray());
+            var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.Equal((true, (int?)200), (result.Success, result.StatusCode));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task A_secret_in_the_url_path_reaches_no_log_above_debug()
+    {
+        // Many receivers put their secret in the path (https://hooks.example/services/T0/B0/<secret>): neither the
+        // invoker nor the HTTP client's own logging may write the URL above Debug.
+        await using var server = new LoopbackHttpServer(500);
+        var logs = new Journeys.Tests.Runtime.ListLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/services/T0/B0/s3cret-path-token"), default);
+
+        Assert.Equal("HTTP 500", result.Reason);
+        var aboveDebug = logs.Entries.Where(e => e.Level > LogLevel.Debug).ToArray();
+        Assert.Contains(aboveDebug, e => e.Message.Contains("HTTP 500", StringComparison.Ordinal)); // the invoker's own warning
+        Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("s3cret-path-token", StringComparison.Ordinal));
+    }
+
     private ServiceProvider BuildServices(Action<WebhookOptions>? allow, bool allowHttp = true)
     {
         var services = new ServiceCollection();
