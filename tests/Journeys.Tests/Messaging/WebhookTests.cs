@@ -330,6 +330,85 @@ public sealed class WebhookTests
         Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("s3cret-path-token", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_retry_base_delay_longer_than_the_longest_pause_is_refused()
+    {
+        var validator = new WebhookOptionsValidator();
+        Assert.True(validator.Validate(null, new WebhookOptions { SigningSecret = Secret, RetryBaseDelay = WebhookInvoker.MaxRetryDelay }).Succeeded);
+
+        var failure = Assert.Single(validator.Validate(null, new WebhookOptions { SigningSecret = Secret, RetryBaseDelay = TimeSpan.FromMinutes(1) }).Failures!);
+        Assert.Contains("RetryBaseDelay must be between 0 and 30 s", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_retry_of_a_call_ends_inside_the_enrollments_wait_for_its_result()
+    {
+        // Ten retries against a receiver that always answers 503, with the longest base delay allowed: the pauses the
+        // pipeline really takes (recorded from the clock), plus every attempt's timeout, plus the 5 minutes left for the
+        // dispatcher to reach the call, must fit in the wait of the node. Otherwise the enrollment takes the failure edge
+        // while the call is still retrying, and a later success reaches the receiver but not the journey.
+        var time = new TimerRecordingTimeProvider(_time.GetUtcNow());
+        var attemptTimeout = TimeSpan.FromSeconds(7);
+        await using var server = new LoopbackHttpServer(Enumerable.Repeat(503, 11).ToArray());
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+            o.RetryBaseDelay = WebhookInvoker.MaxRetryDelay;
+        });
+        using var provider = services.BuildServiceProvider();
+        var request = Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 10) with { Timeout = attemptTimeout };
+
+        var call = provider.GetRequiredService<WebhookInvoker>().InvokeAsync(request, default).AsTask();
+        var pauses = new List<TimeSpan>();
+        for (var retry = 0; retry < 10; retry++)
+        {
+            var pause = TimeSpan.Zero;
+            Journeys.Tests.Runtime.EngineHost.Eventually(() => time.TryTakePause(attemptTimeout, out pause), $"the pause before retry {retry + 1}");
+
+            pauses.Add(pause);
+            time.Advance(pause);
+        }
+
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("HTTP 503", result.Reason);
+        Assert.Equal(11, server.Requests.Count);
+
+        var node = new Journeys.Runtime.CompiledWebhook("hook", 0, request.Url, [], attemptTimeout, 10, -1, -1);
+        var longest = (attemptTimeout * 11) + pauses.Aggregate(TimeSpan.Zero, (a, b) => a + b) + TimeSpan.FromMinutes(5);
+        Assert.True(longest <= node.ResultTimeout, $"the call may take {longest}, the enrollment waits {node.ResultTimeout}");
+    }
+
+    /// <summary>A fake clock that records the due time of every timer created on it (pauses and attempt timeouts).</summary>
+    private sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _dueTimes = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _dueTimes.Enqueue(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+
+        /// <summary>Takes the next recorded timer that is not an attempt's timeout: a pause between attempts.</summary>
+        public bool TryTakePause(TimeSpan attemptTimeout, out TimeSpan pause)
+        {
+            while (_dueTimes.TryDequeue(out pause))
+            {
+                if (pause != attemptTimeout && pause != Timeout.InfiniteTimeSpan)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     private ServiceProvider BuildServices(Action<WebhookOptions>? allow, bool allowHttp = true)
     {
         var services = new ServiceCollection();
