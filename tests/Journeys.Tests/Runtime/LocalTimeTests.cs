@@ -68,4 +68,21 @@ public sealed class LocalTimeTests
         var spring = new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero);
         Assert.Equal(LocalTime.NextOccurrence(spring, new TimeOnly(2, 30), Madrid), LocalTime.NextWallClock(spring, new TimeOnly(2, 30), Madrid));
     }
+
+    [Fact]
+    public void Send_policy_options_report_every_invalid_value_and_equal_quiet_hour_bounds()
+    {
+        Assert.Empty(new SendPolicyOptions().Validate());
+        Assert.Empty(new SendPolicyOptions { FrequencyCap = 1, QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) }.Validate());
+
+        var errors = new SendPolicyOptions { FrequencyCap = 0, FrequencyCapWindow = TimeSpan.Zero, QuietHoursStart = new TimeOnly(22, 0) }.Validate();
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains("FrequencyCap must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("FrequencyCapWindow must be positive", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("set together", StringComparison.Ordinal));
+
+        // Equal bounds were read as "no quiet hours": refused, so "quiet all day" or a typo is not silently dropped.
+        var equal = Assert.Single(new SendPolicyOptions { QuietHoursStart = new TimeOnly(8, 0), QuietHoursEnd = new TimeOnly(8, 0) }.Validate());
+        Assert.Equal("SendPolicy.QuietHoursStart and QuietHoursEnd must differ (both were 08:00); leave both unset for no quiet hours.", equal);
+    }
 }
