@@ -21,6 +21,13 @@ internal sealed partial class WebhookInvoker
 {
     public const string HttpClientName = "Journeys.Webhooks";
 
+    /// <summary>
+    /// The longest pause between two attempts (and the most <see cref="WebhookOptions.RetryBaseDelay"/> may be): the
+    /// enrollment waits <c>timeout × (retries + 1) + retries × this + 5 min</c> for the result
+    /// (<see cref="Journeys.Runtime.CompiledWebhook.ResultTimeout"/>), so every attempt ends inside that wait.
+    /// </summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
     private readonly IHttpClientFactory _httpClientFactory;
@@ -71,7 +78,10 @@ internal sealed partial class WebhookInvoker
                     try
                     {
                         using var message = state.Invoker.CreateMessage(state.Url, state.Request.WebhookId, state.Body);
-                        var response = await state.Client.SendAsync(message, ctx.CancellationToken).ConfigureAwait(ctx.ContinueOnCapturedContext);
+                        // Only the status counts: the body is never read (buffering it whole would let a receiver
+                        // answering with gigabytes fill memory, or hold the call until the attempt's timeout).
+                        var response = await state.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken)
+                            .ConfigureAwait(ctx.ContinueOnCapturedContext);
                         return Outcome.FromResult(response);
                     }
                     catch (Exception ex)
@@ -201,7 +211,7 @@ internal sealed partial class WebhookInvoker
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = _options.RetryBaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30) < _options.RetryBaseDelay ? _options.RetryBaseDelay : TimeSpan.FromSeconds(30),
+                MaxDelay = MaxRetryDelay,
                 ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
             });
         }

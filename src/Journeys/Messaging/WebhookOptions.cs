@@ -35,7 +35,10 @@ public sealed class WebhookOptions
     /// <summary>The timeout of one attempt when the webhook node sets none (default 10 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The base delay of the exponential backoff with jitter between attempts (default 1 s).</summary>
+    /// <summary>
+    /// The base delay of the exponential backoff with jitter between attempts (default 1 s; 0 to 30 s). A pause is at
+    /// most 30 s: the enrollment waits for the call's result only that long per retry.
+    /// </summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The validation settings that accept exactly the URLs these options let webhooks call.</summary>

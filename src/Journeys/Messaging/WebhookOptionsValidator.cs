@@ -35,9 +35,9 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"Webhooks: Timeout must be between 10 ms and 24 h (was {options.Timeout}).");
         }
 
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromDays(1))
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > WebhookInvoker.MaxRetryDelay)
         {
-            errors.Add($"Webhooks: RetryBaseDelay must be between 0 and 1 day (was {options.RetryBaseDelay}).");
+            errors.Add($"Webhooks: RetryBaseDelay must be between 0 and 30 s, the longest pause between attempts that the enrollment's wait for the result allows for (was {options.RetryBaseDelay}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -9,7 +9,7 @@ internal static class WebhookServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="WebhookInvoker"/>, the named HTTP client <c>Journeys.Webhooks</c> (address guard, no proxy,
-    /// no redirects) and <see cref="WebhookOptions"/> validated at start. Calling it twice only adds the configuration.
+    /// no redirects, no HTTP client logging) and <see cref="WebhookOptions"/> validated at start. Calling it twice only adds the configuration.
     /// </summary>
     public static IServiceCollection AddJourneysWebhooks(this IServiceCollection services, Action<WebhookOptions>? configure = null)
     {
@@ -28,8 +28,11 @@ internal static class WebhookServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        // No HttpClient logging: it writes the request URL at Information, and a receiver's URL often carries its secret
+        // in the path (only the query is redacted). The invoker logs each call by journey and node instead.
         services.AddHttpClient(WebhookInvoker.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(static sp => CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+            .ConfigurePrimaryHttpMessageHandler(static sp => CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value))
+            .RemoveAllLoggers();
         services.TryAddSingleton<WebhookInvoker>();
         return services;
     }

@@ -22,6 +22,10 @@ internal sealed class CompiledWebhook(
 
     public int OnFailure { get; } = onFailure;
 
-    /// <summary>How long the enrollment waits for the call's result before taking the failure edge.</summary>
-    public TimeSpan ResultTimeout => (Timeout * (MaxRetries + 1)) + TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long the enrollment waits for the call's result before taking the failure edge: every attempt's timeout, every
+    /// pause between attempts at its longest (<see cref="WebhookInvoker.MaxRetryDelay"/>), and 5 minutes for the
+    /// dispatcher to get to the call, so a call that is still retrying is not taken for failed.
+    /// </summary>
+    public TimeSpan ResultTimeout => (Timeout * (MaxRetries + 1)) + (WebhookInvoker.MaxRetryDelay * MaxRetries) + TimeSpan.FromMinutes(5);
 }

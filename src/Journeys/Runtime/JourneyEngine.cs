@@ -1447,7 +1447,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (policy.IsQuiet(local))
             {
                 // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
-                return new OutboxOutcome(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextOccurrence(now, end, zone), []);
+                return new OutboxOutcome(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextWallClock(now, end, zone), []);
             }
         }
 

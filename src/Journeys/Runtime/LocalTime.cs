@@ -24,6 +24,28 @@ internal static class LocalTime
         return ToInstant(day.AddDays(3).ToDateTime(timeOfDay), zone);
     }
 
+    /// <summary>
+    /// The next instant after <paramref name="now"/> at which the wall clock in <paramref name="zone"/> shows
+    /// <paramref name="timeOfDay"/>, counting both passes of a time that clocks going back repeat: the end of quiet hours,
+    /// which are read from the wall clock (quiet again on the second pass, so they end again at its end time).
+    /// Otherwise as <see cref="NextOccurrence"/>.
+    /// </summary>
+    public static DateTimeOffset NextWallClock(DateTimeOffset now, TimeOnly timeOfDay, TimeZoneInfo zone)
+    {
+        var next = NextOccurrence(now, timeOfDay, zone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime).ToDateTime(timeOfDay);
+        if (zone.IsAmbiguousTime(today))
+        {
+            var secondPass = new DateTimeOffset(today, zone.GetAmbiguousTimeOffsets(today).Min()); // the smaller offset is the later instant
+            if (secondPass > now && secondPass < next)
+            {
+                return secondPass;
+            }
+        }
+
+        return next;
+    }
+
     /// <summary>Adds without overflowing past the first or last representable instant.</summary>
     public static DateTimeOffset AddSaturating(DateTimeOffset value, TimeSpan offset)
     {

@@ -47,6 +47,11 @@ public sealed class SendPolicyOptions
         {
             errors.Add("SendPolicy.QuietHoursStart and QuietHoursEnd are set together.");
         }
+        else if (QuietHoursStart is { } start && start == QuietHoursEnd)
+        {
+            // Read as "no quiet hours", it would silently drop what was likely meant as "quiet all day", or a typo.
+            errors.Add($"SendPolicy.QuietHoursStart and QuietHoursEnd must differ (both were {start.Hour:00}:{start.Minute:00}); leave both unset for no quiet hours.");
+        }
 
         return errors;
     }

@@ -101,26 +101,15 @@ public sealed class WebhookTests
     {
         // Accepts the connection and never answers: only the webhook timeout (10 s on the fake clock) ends the call.
         // (One attempt: a retry may reuse the connection the first attempt opened, so connections do not count attempts.)
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
+        var result = await CallRawServerAsync((_, call) =>
         {
-            using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
-            var invoker = provider.GetRequiredService<WebhookInvoker>();
-            var call = invoker.InvokeAsync(Request($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hook"), default).AsTask();
-
-            using var connection = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
             _time.Advance(TimeSpan.FromSeconds(9));
             Assert.False(call.IsCompleted);
             _time.Advance(TimeSpan.FromSeconds(1));
-            var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+            return Task.CompletedTask;
+        });
 
-            Assert.Equal((false, "timeout", (int?)null), (result.Success, result.Reason, result.StatusCode));
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        Assert.Equal((false, "timeout", (int?)null), (result.Success, result.Reason, result.StatusCode));
     }
 
     [Fact]
@@ -264,6 +253,159 @@ public sealed class WebhookTests
         var signature = WebhookSignature.Sign(Key, "msg_1", 1_700_000_000, body);
         var expected = Convert.ToBase64String(HMACSHA256.HashData(Key, Encoding.UTF8.GetBytes("msg_1.1700000000.{\"a\":1}")));
         Assert.Equal("v1," + expected, signature);
+    }
+
+    [Fact]
+    public void Signature_reproduces_the_standard_webhooks_published_test_vector()
+    {
+        // The specification's own vector (secret, id, timestamp, body and signature as the reference libraries test them):
+        // a receiver's Standard Webhooks library verifies what we send only if this matches byte for byte.
+        Assert.True(WebhookSignature.TryDecodeSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", out var key));
+        var signature = WebhookSignature.Sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, "{\"test\": 2432232314}"u8);
+        Assert.Equal("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", signature);
+    }
+
+    [Fact]
+    public async Task The_answer_counts_once_its_head_is_in_and_its_body_is_never_read()
+    {
+        // A receiver that announces a 1 GB body and never sends it: the call must not wait for (nor buffer) the body.
+        // Read whole, it would hang until the attempt's timeout (the fake clock never moves here) or fill memory.
+        var result = await CallRawServerAsync(async (connection, _) =>
+        {
+            var stream = connection.GetStream();
+            Assert.True(await stream.ReadAsync(new byte[4096]).AsTask().WaitAsync(TimeSpan.FromSeconds(20)) > 0); // the request
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n"u8.ToArray());
+        });
+
+        Assert.Equal((true, (int?)200), (result.Success, result.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_secret_in_the_url_path_reaches_no_log_above_debug()
+    {
+        // Many receivers put their secret in the path (https://hooks.example/services/T0/B0/<secret>): neither the
+        // invoker nor the HTTP client's own logging may write the URL above Debug.
+        await using var server = new LoopbackHttpServer(500);
+        var logs = new Journeys.Tests.Runtime.ListLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/services/T0/B0/s3cret-path-token"), default);
+
+        Assert.Equal("HTTP 500", result.Reason);
+        var aboveDebug = logs.Entries.Where(e => e.Level > LogLevel.Debug).ToArray();
+        Assert.Contains(aboveDebug, e => e.Message.Contains("HTTP 500", StringComparison.Ordinal)); // the invoker's own warning
+        Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("s3cret-path-token", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_retry_base_delay_longer_than_the_longest_pause_is_refused()
+    {
+        var validator = new WebhookOptionsValidator();
+        Assert.True(validator.Validate(null, new WebhookOptions { SigningSecret = Secret, RetryBaseDelay = WebhookInvoker.MaxRetryDelay }).Succeeded);
+
+        var failure = Assert.Single(validator.Validate(null, new WebhookOptions { SigningSecret = Secret, RetryBaseDelay = TimeSpan.FromMinutes(1) }).Failures!);
+        Assert.Contains("RetryBaseDelay must be between 0 and 30 s", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_retry_of_a_call_ends_inside_the_enrollments_wait_for_its_result()
+    {
+        // Ten retries against a receiver that always answers 503, with the longest base delay allowed: the pauses the
+        // pipeline really takes (recorded from the clock), plus every attempt's timeout, plus the 5 minutes left for the
+        // dispatcher to reach the call, must fit in the wait of the node. Otherwise the enrollment takes the failure edge
+        // while the call is still retrying, and a later success reaches the receiver but not the journey.
+        var time = new TimerRecordingTimeProvider(_time.GetUtcNow());
+        var attemptTimeout = TimeSpan.FromSeconds(7);
+        await using var server = new LoopbackHttpServer(Enumerable.Repeat(503, 11).ToArray());
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+            o.RetryBaseDelay = WebhookInvoker.MaxRetryDelay;
+        });
+        using var provider = services.BuildServiceProvider();
+        var request = Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 10) with { Timeout = attemptTimeout };
+
+        var call = provider.GetRequiredService<WebhookInvoker>().InvokeAsync(request, default).AsTask();
+        var pauses = new List<TimeSpan>();
+        for (var retry = 0; retry < 10; retry++)
+        {
+            var pause = TimeSpan.Zero;
+            Journeys.Tests.Runtime.EngineHost.Eventually(() => time.TryTakePause(attemptTimeout, out pause), $"the pause before retry {retry + 1}");
+
+            pauses.Add(pause);
+            time.Advance(pause);
+        }
+
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("HTTP 503", result.Reason);
+        Assert.Equal(11, server.Requests.Count);
+
+        var node = new Journeys.Runtime.CompiledWebhook("hook", 0, request.Url, [], attemptTimeout, 10, -1, -1);
+        var longest = (attemptTimeout * 11) + pauses.Aggregate(TimeSpan.Zero, (a, b) => a + b) + TimeSpan.FromMinutes(5);
+        Assert.True(longest <= node.ResultTimeout, $"the call may take {longest}, the enrollment waits {node.ResultTimeout}");
+    }
+
+    /// <summary>A fake clock that records the due time of every timer created on it (pauses and attempt timeouts).</summary>
+    private sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _dueTimes = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _dueTimes.Enqueue(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+
+        /// <summary>Takes the next recorded timer that is not an attempt's timeout: a pause between attempts.</summary>
+        public bool TryTakePause(TimeSpan attemptTimeout, out TimeSpan pause)
+        {
+            while (_dueTimes.TryDequeue(out pause))
+            {
+                if (pause != attemptTimeout && pause != Timeout.InfiniteTimeSpan)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Calls a webhook (one attempt) on a bare TCP listener on loopback: <paramref name="serve"/> plays the receiver on the
+    /// accepted connection (and may look at the call), then the call's result is awaited, at most 20 s.
+    /// </summary>
+    private async Task<WebhookResult> CallRawServerAsync(Func<System.Net.Sockets.TcpClient, Task<WebhookResult>, Task> serve)
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+            var invoker = provider.GetRequiredService<WebhookInvoker>();
+            var call = invoker.InvokeAsync(Request($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hook"), default).AsTask();
+            using var connection = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            await serve(connection, call);
+            return await call.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 
     private ServiceProvider BuildServices(Action<WebhookOptions>? allow, bool allowHttp = true)

@@ -38,4 +38,56 @@ public sealed class FrequencyTrackerTests
         Assert.True(tracker.TryReserve("c", T0.AddDays(1).AddMinutes(30), day, 2));
         Assert.False(tracker.TryReserve("c", T0.AddDays(1).AddMinutes(30), day, 2));
     }
+
+    [Fact]
+    public void Customers_whose_sends_have_all_left_the_window_are_forgotten()
+    {
+        // One record per customer ever sent to would grow without bound on a long-running host: a customer with no send
+        // left in the window is dropped (swept as the number of customers grows), and what is still in the window stays.
+        var tracker = new FrequencyTracker();
+        var hour = TimeSpan.FromHours(1);
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.True(tracker.TryReserve($"old{i}", T0, hour, 1));
+        }
+
+        Assert.True(tracker.TryReserve("recent", T0.AddMinutes(30), hour, 1));
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.True(tracker.TryReserve($"new{i}", T0.AddHours(1), hour, 1));
+        }
+
+        Assert.InRange(tracker.CustomerCount, 10_001, 12_000); // the new ones and "recent"; the old ones are gone
+        Assert.False(tracker.TryReserve("recent", T0.AddHours(1), hour, 1)); // still capped: its send is in the window
+        Assert.True(tracker.TryReserve("old0", T0.AddHours(1), hour, 1)); // forgotten, free again
+        Assert.False(tracker.TryReserve("new0", T0.AddHours(1), hour, 1));
+    }
+
+    [Fact]
+    public void Concurrent_reservations_of_one_customer_never_pass_the_cap_while_sweeps_drop_records()
+    {
+        // Each round is one window later: the last round's records have expired, and the fresh customers of each round
+        // make the table grow so that sweeps run (and remove records) while the shared customers reserve twice at once.
+        var tracker = new FrequencyTracker();
+        var window = TimeSpan.FromMinutes(10);
+        for (var round = 0; round < 8; round++)
+        {
+            var now = T0 + (window * round);
+            var customers = Enumerable.Range(0, 500).Select(i => $"shared{i}")
+                .Concat(Enumerable.Range(0, 3000).Select(i => $"r{round}-{i}"))
+                .ToArray();
+            var granted = new int[customers.Length];
+            Parallel.For(0, customers.Length * 2, new ParallelOptions { MaxDegreeOfParallelism = 4 }, j =>
+            {
+                if (tracker.TryReserve(customers[j / 2], now, window, 1))
+                {
+                    Interlocked.Increment(ref granted[j / 2]);
+                }
+            });
+
+            Assert.All(granted, g => Assert.Equal(1, g));
+        }
+
+        Assert.InRange(tracker.CustomerCount, 3500, 7100); // about the last two rounds' customers at most
+    }
 }

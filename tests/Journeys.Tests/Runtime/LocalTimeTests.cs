@@ -48,4 +48,41 @@ public sealed class LocalTimeTests
         Assert.Equal(DateTimeOffset.MaxValue, LocalTime.AddSaturating(DateTimeOffset.MaxValue.AddDays(-1), TimeSpan.FromDays(2)));
         Assert.Equal(DateTimeOffset.MinValue, LocalTime.AddSaturating(DateTimeOffset.MinValue.AddDays(1), TimeSpan.FromDays(-2)));
     }
+
+    [Fact]
+    public void Quiet_hours_that_end_in_the_repeated_hour_end_there_on_its_second_pass_too()
+    {
+        // 25 October 2026 Madrid goes back from 03:00 CEST to 02:00 CET: 02:00-03:00 happens twice. With quiet hours
+        // 22:00-02:30, a message due at 02:10 on the second pass (01:10 UTC) is quiet by the wall clock, and the wall
+        // clock shows 02:30 twenty minutes later: it is held until then, not until 02:30 the next day.
+        var policy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(2, 30) };
+        var secondPass = new DateTimeOffset(2026, 10, 25, 1, 10, 0, TimeSpan.Zero);
+        Assert.True(policy.IsQuiet(TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(secondPass, Madrid).DateTime)));
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 2, 30, 0, TimeSpan.FromHours(1)), LocalTime.NextWallClock(secondPass, new TimeOnly(2, 30), Madrid));
+
+        // On the first pass (00:10 UTC, 02:10 CEST) the first 02:30 comes first; on other days it is NextOccurrence.
+        var firstPass = new DateTimeOffset(2026, 10, 25, 0, 10, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 2, 30, 0, TimeSpan.FromHours(2)), LocalTime.NextWallClock(firstPass, new TimeOnly(2, 30), Madrid));
+        var june = new DateTimeOffset(2026, 6, 10, 18, 0, 0, TimeSpan.Zero);
+        Assert.Equal(LocalTime.NextOccurrence(june, new TimeOnly(8, 0), Madrid), LocalTime.NextWallClock(june, new TimeOnly(8, 0), Madrid));
+        var spring = new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero);
+        Assert.Equal(LocalTime.NextOccurrence(spring, new TimeOnly(2, 30), Madrid), LocalTime.NextWallClock(spring, new TimeOnly(2, 30), Madrid));
+    }
+
+    [Fact]
+    public void Send_policy_options_report_every_invalid_value_and_equal_quiet_hour_bounds()
+    {
+        Assert.Empty(new SendPolicyOptions().Validate());
+        Assert.Empty(new SendPolicyOptions { FrequencyCap = 1, QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) }.Validate());
+
+        var errors = new SendPolicyOptions { FrequencyCap = 0, FrequencyCapWindow = TimeSpan.Zero, QuietHoursStart = new TimeOnly(22, 0) }.Validate();
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains("FrequencyCap must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("FrequencyCapWindow must be positive", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("set together", StringComparison.Ordinal));
+
+        // Equal bounds were read as "no quiet hours": refused, so "quiet all day" or a typo is not silently dropped.
+        var equal = Assert.Single(new SendPolicyOptions { QuietHoursStart = new TimeOnly(8, 0), QuietHoursEnd = new TimeOnly(8, 0) }.Validate());
+        Assert.Equal("SendPolicy.QuietHoursStart and QuietHoursEnd must differ (both were 08:00); leave both unset for no quiet hours.", equal);
+    }
 }

@@ -89,6 +89,27 @@ public sealed class SendPolicyScenarioTests
         Assert.Equal(0, host.Count("night", "push", StatisticCounter.Cancelled));
     }
 
+    [Fact]
+    public async Task Quiet_hours_ending_in_the_hour_that_clocks_going_back_repeat_end_on_its_second_pass_too()
+    {
+        // 25 October 2026, Madrid: 03:00 CEST goes back to 02:00 CET. At 02:10 CET (01:10 UTC, the second pass) quiet
+        // hours 22:00-02:30 hold the push until 02:30 CET, twenty minutes later, not until 02:30 the next day.
+        await using var host = await EngineHost.StartAsync(
+            new DateTimeOffset(2026, 10, 25, 1, 10, 0, TimeSpan.Zero),
+            o => o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(2, 30) },
+            timeZone: "Europe/Madrid");
+        await host.Manager.CreateAsync(Push("night"));
+        await host.Manager.ActivateAsync("night");
+
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var end = new DateTimeOffset(2026, 10, 25, 1, 30, 0, TimeSpan.Zero);
+        EngineHost.Eventually(() => outbox.GetNextDueAsync().AsTask().GetAwaiter().GetResult() == end, "the push held until 02:30 CET");
+        host.Advance(TimeSpan.FromMinutes(20));
+        EngineHost.Eventually(() => host.Count("night", "push", StatisticCounter.Sent) == 1, "the push sent at 02:30 CET");
+    }
+
     /// <summary>
     /// An engine at 21:00 UTC, 23:00 for its customers in Madrid (UTC+2 in May), inside quiet hours 22:00-08:00 local
     /// (08:00 is 06:00 UTC the next day).
