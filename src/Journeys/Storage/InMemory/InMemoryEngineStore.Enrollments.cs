@@ -314,7 +314,7 @@ internal sealed partial class InMemoryEngineStore
         {
             foreach (var entry in outbox)
             {
-                if (outboxHandoff is not null && outboxHandoff.Covers(entry.Message))
+                if (outboxHandoff is not null && outboxHandoff.CoversDue(entry.DueAt))
                 {
                     PlaceLeasedOutboxLocked(entry, owner, outboxHandoff.ExpiresAt);
                 }
@@ -359,11 +359,11 @@ internal sealed partial class InMemoryEngineStore
                 }
 
                 // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
-                var outbox = checkpoint.Outbox;
+                // The executor's sends are read as they are: no OutboxMessage record is built for them.
+                var outbox = checkpoint.Sends;
                 for (var m = 0; m < outbox.Count; m++)
                 {
-                    var message = outbox[m];
-                    if (message?.Message?.MessageId is not { } messageId)
+                    if (outbox.Message(m) is not { MessageId: { } messageId } message)
                     {
                         throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                     }
@@ -374,7 +374,7 @@ internal sealed partial class InMemoryEngineStore
                         throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
                     }
 
-                    reserved = new OutboxEntry(message);
+                    reserved = new OutboxEntry(message, outbox.EnrollmentId(m), outbox.DueAt(m), outbox.Attempts(m));
                     outboxEntries.Add(reserved);
                 }
 
@@ -395,7 +395,7 @@ internal sealed partial class InMemoryEngineStore
     {
         foreach (var entry in reserved)
         {
-            _outbox.Remove(entry.Message.Message.MessageId);
+            _outbox.Remove(entry.Message.MessageId);
         }
     }
 
