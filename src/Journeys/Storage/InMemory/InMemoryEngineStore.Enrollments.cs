@@ -98,6 +98,7 @@ internal sealed partial class InMemoryEngineStore
             // The ids are checked before anything is written; the set is the store's scratch (under its lock), not a new
             // set per call.
             var ids = _enrollIds;
+            ids.EnsureCapacity(requests.Count);
             try
             {
                 for (var i = 0; i < requests.Count; i++)
@@ -117,6 +118,15 @@ internal sealed partial class InMemoryEngineStore
             finally
             {
                 ids.Clear();
+            }
+
+            // Room for the whole intake at once (at most one enrollment, and one new customer, per request): a bulk
+            // enrollment grows each table once, not through every size in between.
+            _enrollments.EnsureCapacity(_enrollments.Count + requests.Count);
+            _byCustomer.EnsureCapacity(_byCustomer.Count + requests.Count);
+            if (lease is not null)
+            {
+                _leases.EnsureCapacity(_leases.Count + Math.Min(lease.MaxItems, requests.Count));
             }
 
             var outcomes = new EnrollmentOutcome[requests.Count];
