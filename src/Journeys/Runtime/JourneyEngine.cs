@@ -64,7 +64,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // still sent in the order they were committed); _handoffSignals[i] wakes loop i ([0] is _outboxSignal: loop 0
     // also claims from the store).
     // Each with the count of this process's cancels (JourneyStopGuard) read before its commit.
-    private readonly ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>[] _handoffs;
+    private readonly ConcurrentQueue<(OutboundMessage[] Messages, long Withdrawals)>[] _handoffs;
     private readonly Channel<bool>[] _handoffSignals;
     private int _handedOver;
     private int _inFlight;
@@ -116,11 +116,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             _shards[i] = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_options.InboxCapacity) { SingleReader = true, SingleWriter = true });
         }
 
-        _handoffs = new ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>[_shards.Length];
+        _handoffs = new ConcurrentQueue<(OutboundMessage[] Messages, long Withdrawals)>[_shards.Length];
         _handoffSignals = new Channel<bool>[_shards.Length];
         for (var i = 0; i < _shards.Length; i++)
         {
-            _handoffs[i] = new ConcurrentQueue<(OutboxMessage[] Messages, long Withdrawals)>();
+            _handoffs[i] = new ConcurrentQueue<(OutboundMessage[] Messages, long Withdrawals)>();
             _handoffSignals[i] = i == 0 ? _outboxSignal : Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
 
@@ -754,15 +754,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 if (applied[i])
                 {
-                    anyOutbox |= checkpoints[i].Outbox.Count > 0;
+                    // The sends as the executor left them: no OutboxMessage record is built for them.
+                    var outbox = checkpoints[i].Sends;
+                    anyOutbox |= outbox.Count > 0;
                     moreWork |= checkpoints[i].Status is EnrollmentStatus.Active or EnrollmentStatus.Waiting;
                     if (handoff is not null)
                     {
-                        // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
-                        var outbox = checkpoints[i].Outbox;
                         for (var m = 0; m < outbox.Count; m++)
                         {
-                            handed += handoff.Covers(outbox[m]) ? 1 : 0;
+                            handed += handoff.CoversDue(outbox.DueAt(m)) ? 1 : 0;
                         }
                     }
                 }
@@ -862,7 +862,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// </summary>
     private void HandOver(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied, OutboxHandoff handoff, int count, long withdrawals)
     {
-        var messages = new OutboxMessage[count];
+        var messages = new OutboundMessage[count];
         var next = 0;
         for (var i = 0; i < applied.Count; i++)
         {
@@ -871,12 +871,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            var outbox = checkpoints[i].Outbox;
+            var outbox = checkpoints[i].Sends;
             for (var m = 0; m < outbox.Count; m++)
             {
-                if (handoff.Covers(outbox[m]))
+                if (handoff.CoversDue(outbox.DueAt(m)))
                 {
-                    messages[next++] = outbox[m];
+                    messages[next++] = outbox.Message(m)!;
                 }
             }
         }
@@ -885,7 +885,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         Interlocked.Add(ref _handedOver, count);
 
         // A batch's messages are all of its shard's customers: the shard is found as the pump routes the customer.
-        var shard = LeaseRenewal.ShardOf(messages[0].Message.CustomerId, _shards.Length);
+        var shard = LeaseRenewal.ShardOf(messages[0].CustomerId, _shards.Length);
         _handoffs[shard].Enqueue((messages, withdrawals));
         if (shard != 0)
         {
@@ -1133,8 +1133,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             // The store leased them until claimedAt + lease: the same expiry here keeps WithoutHeld exact.
-            _renewal.Sending(due, claimedAt + _options.LeaseDuration);
-            await SendAsync(due, withdrawals, stoppingToken).ConfigureAwait(true);
+            var claimed = new OutboundMessage[due.Count];
+            for (var i = 0; i < claimed.Length; i++)
+            {
+                claimed[i] = due[i].Message;
+            }
+
+            _renewal.Sending(claimed, claimedAt + _options.LeaseDuration);
+            await SendAsync(claimed, withdrawals, stoppingToken).ConfigureAwait(true);
         }
     }
 
@@ -1170,14 +1176,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <see cref="Withdrawals"/> read before the messages were committed or claimed: when a cancel ran since, only the
     /// messages the store still holds are sent (<see cref="StillHeldAsync"/>).
     /// </summary>
-    private async ValueTask<bool> SendAsync(IReadOnlyList<OutboxMessage> due, long withdrawals, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
+    private async ValueTask<bool> SendAsync(OutboundMessage[] due, long withdrawals, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
     {
         // Results as values in a rented array: no object per message; only a store other than the in-memory one gets
         // them as OutboxResult records (its contract).
         // The senders are the host application's code: not under a dispatcher thread's context (see LoopThread). This
         // method's builder gives the dispatcher loop its context back when it returns or first yields.
         LoopThread.Leave();
-        var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Count);
+        var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Length);
         var events = new List<CustomerEvent>();
         try
         {
@@ -1234,17 +1240,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// its messages from the store but cannot take them out of this engine's hands. One store call, only after a cancel.
     /// A message whose lease ran out meanwhile is left too: the store gives it to the next claim.
     /// </summary>
-    private async ValueTask<IReadOnlyList<OutboxMessage>> StillHeldAsync(IReadOnlyList<OutboxMessage> taken, CancellationToken stoppingToken)
+    private async ValueTask<IReadOnlyList<OutboundMessage>> StillHeldAsync(OutboundMessage[] taken, CancellationToken stoppingToken)
     {
-        var ids = new string[taken.Count];
+        var ids = new string[taken.Length];
         for (var i = 0; i < ids.Length; i++)
         {
-            ids[i] = taken[i].Message.MessageId;
+            ids[i] = taken[i].MessageId;
         }
 
         var held = await _outbox.RenewLeasesAsync(_options.OwnerId, ids, _time.GetUtcNow(), _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-        var kept = new List<OutboxMessage>(taken.Count);
-        for (var i = 0; i < taken.Count; i++)
+        var kept = new List<OutboundMessage>(taken.Length);
+        for (var i = 0; i < taken.Length; i++)
         {
             if (held[i])
             {
@@ -1252,9 +1258,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
 
-        if (kept.Count < taken.Count)
+        if (kept.Count < taken.Length)
         {
-            LogWithdrawnNotSent(_logger, taken.Count - kept.Count);
+            LogWithdrawnNotSent(_logger, taken.Length - kept.Count);
         }
 
         return kept;
@@ -1282,7 +1288,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
     /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboxMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
         for (var i = 0; i < due.Count; i++)
@@ -1326,7 +1332,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// check; <see langword="null"/> when quiet hours are off. A customer the store does not have maps to
     /// <see langword="null"/> (the journey's zone applies).
     /// </summary>
-    private async ValueTask<Dictionary<string, string?>?> QuietHoursZonesAsync(IReadOnlyList<OutboxMessage> batch, CancellationToken cancellationToken)
+    private async ValueTask<Dictionary<string, string?>?> QuietHoursZonesAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
     {
         var policy = _options.SendPolicy;
         if (policy.QuietHoursStart is null || policy.QuietHoursEnd is null)
@@ -1335,11 +1341,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in batch)
+        foreach (var message in batch)
         {
-            if (entry.Message.Channel != StepExecutor.WebhookChannel)
+            if (message.Channel != StepExecutor.WebhookChannel)
             {
-                ids.Add(entry.Message.CustomerId);
+                ids.Add(message.CustomerId);
             }
         }
 
@@ -1354,13 +1360,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         return zones;
     }
 
-    private async ValueTask<OutboxOutcome> DispatchAsync(OutboxMessage entry, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    private async ValueTask<OutboxOutcome> DispatchAsync(OutboundMessage message, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
-        var message = entry.Message;
         var policy = _options.SendPolicy;
         if (message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null))
         {
-            var held = await ApplySendPolicyAsync(entry, policy, zones, cancellationToken).ConfigureAwait(false);
+            var held = await ApplySendPolicyAsync(message, policy, zones, cancellationToken).ConfigureAwait(false);
             if (held is { } outcome)
             {
                 return outcome;
@@ -1429,13 +1434,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
-    /// <param name="entry">The message.</param>
+    /// <param name="message">The message.</param>
     /// <param name="policy">The send policy.</param>
     /// <param name="zones">The batch's customers' time zones (<see cref="QuietHoursZonesAsync"/>); set when quiet hours are on.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboxMessage entry, SendPolicyOptions policy, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboundMessage message, SendPolicyOptions policy, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
-        var message = entry.Message;
         var now = _time.GetUtcNow();
         if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
         {

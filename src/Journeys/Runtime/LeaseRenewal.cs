@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Journeys.Messaging;
 using Journeys.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -195,7 +196,7 @@ internal sealed partial class LeaseRenewal
     /// The engine holds <paramref name="messages"/> until <paramref name="expiresAt"/>: claimed by the dispatcher, or
     /// handed over by a commit (<see cref="OutboxHandoff"/>) and queued for it. Held until <see cref="Sent"/>.
     /// </summary>
-    public void Sending(IReadOnlyList<OutboxMessage> messages, DateTimeOffset expiresAt)
+    public void Sending(IReadOnlyList<OutboundMessage> messages, DateTimeOffset expiresAt)
     {
         lock (_sendingLock)
         {
@@ -204,7 +205,7 @@ internal sealed partial class LeaseRenewal
     }
 
     /// <summary>The dispatcher recorded the results of <paramref name="messages"/> (or gave up on them): nothing of them is held any more.</summary>
-    public void Sent(IReadOnlyList<OutboxMessage> messages)
+    public void Sent(IReadOnlyList<OutboundMessage> messages)
     {
         lock (_sendingLock)
         {
@@ -244,7 +245,7 @@ internal sealed partial class LeaseRenewal
                     held ??= new HashSet<string>(StringComparer.Ordinal);
                     foreach (var message in batch.Messages)
                     {
-                        held.Add(message.Message.MessageId);
+                        held.Add(message.MessageId);
                     }
                 }
             }
@@ -433,7 +434,7 @@ internal sealed partial class LeaseRenewal
         {
             foreach (var message in held.Messages)
             {
-                ids.Add(message.Message.MessageId);
+                ids.Add(message.MessageId);
             }
         }
 
@@ -485,9 +486,9 @@ internal sealed partial class LeaseRenewal
         FailureDetailLog.Write(logger, exception);
     }
 
-    private sealed class HeldOutbox(IReadOnlyList<OutboxMessage> messages, DateTimeOffset expiresAt)
+    private sealed class HeldOutbox(IReadOnlyList<OutboundMessage> messages, DateTimeOffset expiresAt)
     {
-        public IReadOnlyList<OutboxMessage> Messages { get; } = messages;
+        public IReadOnlyList<OutboundMessage> Messages { get; } = messages;
 
         public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
     }

@@ -34,7 +34,8 @@ internal sealed class StepExecutor
     private static StepExecutor? t_cached;
 
     private readonly List<StatisticDelta> _statistics = [];
-    private readonly List<OutboxMessage> _outbox = [];
+    // The run's sends; each is due now, from this enrollment (the checkpoint makes them OutboxMessages only if read).
+    private readonly List<OutboundMessage> _outbox = [];
     private readonly List<CustomerFieldUpdate> _updates = [];
     private CompiledJourney _journey = null!;
     private WorkItem _item = null!;
@@ -184,6 +185,23 @@ internal sealed class StepExecutor
         _endReason,
         _messagesSent);
 
+    // The run's sends as outbox records (a durable store reads them), each due now, from this enrollment.
+    private OutboxMessage[] OutboxRecords()
+    {
+        if (_outbox.Count == 0)
+        {
+            return [];
+        }
+
+        var records = new OutboxMessage[_outbox.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = new OutboxMessage(_outbox[i], _id, _now);
+        }
+
+        return records;
+    }
+
     private static T[] Drain<T>(List<T> scratch)
     {
         if (scratch.Count == 0)
@@ -201,8 +219,9 @@ internal sealed class StepExecutor
     {
         var change = BuildChange();
         var checkpoint = stateRecord
-            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, Drain(_outbox), Drain(_updates), InternStatistics())
-            : new EnrollmentCheckpoint(_item, change, Drain(_outbox), Drain(_updates), InternStatistics());
+            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), Drain(_updates), InternStatistics())
+            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), Drain(_updates), InternStatistics());
+        _outbox.Clear();
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
@@ -674,10 +693,7 @@ internal sealed class StepExecutor
             ? string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}")
             : string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}-{reminder}");
 
-        _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId),
-            _id,
-            _now));
+        _outbox.Add(new OutboundMessage(messageId, channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId));
         _messagesSent++;
     }
 
@@ -685,10 +701,7 @@ internal sealed class StepExecutor
     {
         var messageId = MessageId(_id, webhook.Id, _visit);
         var key = IdempotencyKey(_journey, _id, webhook.Id, _visit);
-        _outbox.Add(new OutboxMessage(
-            new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _customerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id),
-            _id,
-            _now));
+        _outbox.Add(new OutboundMessage(messageId, key, WebhookChannel, webhook.Url, _customerId, WebhookFields(webhook), _journey.Id, _journey.Version, webhook.Id));
     }
 
     /// <summary>The selected customer fields as a JSON object (the dispatcher signs and posts it).</summary>

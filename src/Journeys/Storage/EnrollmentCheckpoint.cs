@@ -1,3 +1,4 @@
+using Journeys.Messaging;
 using Journeys.Model;
 
 namespace Journeys.Storage;
@@ -23,13 +24,48 @@ public sealed record EnrollmentCheckpoint(
     private readonly WorkItem? _claimed;
     private readonly EnrollmentChange _change;
 
-    /// <summary>A checkpoint whose state is <paramref name="claimed"/>'s state changed by <paramref name="change"/>, built when first read.</summary>
-    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, IReadOnlyList<OutboxMessage> outbox, IReadOnlyList<CustomerFieldUpdate> customerUpdates, IReadOnlyList<StatisticDelta> statistics)
-        : this(null!, claimed.Claim.ConcurrencyToken, outbox, customerUpdates, statistics)
+    // The messages as given (a list), or, in the executor's form, the run's sends: one OutboundMessage, or an array of
+    // several, each due at the run's time (the change's UpdatedAt), from the claimed enrollment, no attempt made yet. The
+    // OutboxMessage list is built from them only when Outbox is read (then kept): the in-memory store and the engine's
+    // hand-off read the sends through OutboxSends instead, which saves an OutboxMessage (64 B) per send and the list
+    // (32 B) per checkpoint.
+    private object? _outbox = Outbox;
+
+    /// <summary>
+    /// A checkpoint whose state is <paramref name="claimed"/>'s state changed by <paramref name="change"/>, and whose
+    /// outbox is <paramref name="sends"/>, each due at the change's <see cref="EnrollmentChange.UpdatedAt"/>, from the
+    /// claimed enrollment; both built when first read.
+    /// </summary>
+    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, IReadOnlyList<CustomerFieldUpdate> customerUpdates, IReadOnlyList<StatisticDelta> statistics)
+        : this(null!, claimed.Claim.ConcurrencyToken, Array.Empty<OutboxMessage>(), customerUpdates, statistics)
     {
         _claimed = claimed;
         _change = change;
+        _outbox = sends.Length switch
+        {
+            0 => Array.Empty<OutboxMessage>(),
+            1 => sends[0],
+            _ => sends.ToArray(),
+        };
     }
+
+    /// <summary>Messages to send after the commit.</summary>
+    public IReadOnlyList<OutboxMessage> Outbox
+    {
+        get => _outbox is IReadOnlyList<OutboxMessage> or null ? (IReadOnlyList<OutboxMessage>)_outbox! : BuildOutbox();
+        init => _outbox = value;
+    }
+
+    /// <summary>Whether <see cref="Outbox"/>'s list exists (given, or built by a read): false while an executor's sends were only read through <see cref="Sends"/>. For tests.</summary>
+    internal bool OutboxListBuilt => _outbox is IReadOnlyList<OutboxMessage>;
+
+    /// <summary>True when there is an outbox (given, or the executor's sends): what a null check of <see cref="Outbox"/> says, without building it.</summary>
+    internal bool HasOutbox => _outbox is not null;
+
+    /// <summary>The messages without building <see cref="Outbox"/>'s records (the executor's form reads its sends directly).</summary>
+    internal OutboxSends Sends => _outbox is IReadOnlyList<OutboxMessage> or null
+        ? new OutboxSends(_outbox, default, default)
+        : new OutboxSends(_outbox, _claimed!.Claim.Id, _change.UpdatedAt);
 
     /// <summary>The new state (its <see cref="Enrollment.ConcurrencyToken"/> is ignored: the store assigns the next one).</summary>
     public Enrollment State
@@ -37,6 +73,13 @@ public sealed record EnrollmentCheckpoint(
         get => _state ?? BuildState();
         init
         {
+            // The sends' enrollment and due time are the claimed record's and the change's: the list is built before
+            // they go, so a copy with another state keeps the messages it had.
+            if (_outbox is not (IReadOnlyList<OutboxMessage> or null))
+            {
+                _outbox = BuildOutbox();
+            }
+
             _state = value;
             _claimed = null;
         }
@@ -79,6 +122,25 @@ public sealed record EnrollmentCheckpoint(
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(State, ExpectedToken, Outbox, CustomerUpdates, Statistics);
+
+    // The executor form's OutboxMessage list; a race of two first reads publishes one list, so every read sees the same.
+    private IReadOnlyList<OutboxMessage> BuildOutbox()
+    {
+        var current = _outbox;
+        if (current is IReadOnlyList<OutboxMessage> or null)
+        {
+            return (IReadOnlyList<OutboxMessage>)current!;
+        }
+
+        var sends = Sends;
+        var built = new OutboxMessage[sends.Count];
+        for (var i = 0; i < built.Length; i++)
+        {
+            built[i] = sends.ToMessage(i);
+        }
+
+        return Interlocked.CompareExchange(ref _outbox, built, current) is IReadOnlyList<OutboxMessage> won ? won : built;
+    }
 
     private Enrollment BuildState()
     {

@@ -33,6 +33,9 @@ public sealed record OutboxHandoff
     public bool Covers(OutboxMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.DueAt <= Now;
+        return CoversDue(message.DueAt);
     }
+
+    /// <summary>Whether a message due at <paramref name="dueAt"/> is handed over (due at or before <see cref="Now"/>).</summary>
+    internal bool CoversDue(DateTimeOffset dueAt) => dueAt <= Now;
 }

@@ -39,7 +39,7 @@ public static class StoreArgumentChecks
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
-            if (checkpoint is null || !checkpoint.HasState || checkpoint.Outbox is null || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
             {
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
             }
@@ -50,11 +50,12 @@ public static class StoreArgumentChecks
                 checkedDeltas = checkpoint.Statistics;
             }
 
-            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
-            var outbox = checkpoint.Outbox;
+            // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint. The sends are read
+            // without building the executor form's records.
+            var outbox = checkpoint.Sends;
             for (var m = 0; m < outbox.Count; m++)
             {
-                if (outbox[m]?.Message?.MessageId is null)
+                if (outbox.Message(m)?.MessageId is null)
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", parameterName);
                 }

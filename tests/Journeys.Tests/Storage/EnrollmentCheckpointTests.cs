@@ -53,8 +53,10 @@ public sealed class EnrollmentCheckpointTests
         "not ended",
         3);
 
-    private static readonly OutboxMessage[] Outbox =
-        [new(new OutboundMessage("m1", "k1", new Channel("push"), "c", "customer-1", "body", "j", 3, "send-2"), Claimed.Id, T0)];
+    private static readonly OutboundMessage Send = new("m1", "k1", new Channel("push"), "c", "customer-1", "body", "j", 3, "send-2");
+
+    // The executor's sends are due at the run's time (the change's UpdatedAt, offset −3:00 kept), from the claimed enrollment.
+    private static readonly OutboxMessage[] Outbox = [new(Send, Claimed.Id, Change.UpdatedAt)];
 
     private static readonly CustomerFieldUpdate[] Updates = [new("customer-1", "plan", FieldValue.FromString("gold"))];
 
@@ -80,7 +82,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_state_is_built_from_the_claimed_record_and_the_change_only_when_read_and_then_kept()
     {
-        var checkpoint = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
+        var checkpoint = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
 
         Assert.True(checkpoint.HasState);
         Assert.Equal(Claimed.ConcurrencyToken, checkpoint.ExpectedToken);
@@ -106,8 +108,11 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_executor_form_equals_the_given_form_of_the_same_state_and_prints_the_same()
     {
-        var built = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
-        var given = new EnrollmentCheckpoint(Expected, Claimed.ConcurrencyToken, Outbox, Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+
+        // Lists are compared by reference (as the record always did): the given form gets the list the executor form built.
+        var given = new EnrollmentCheckpoint(Expected, Claimed.ConcurrencyToken, built.Outbox, Updates, Deltas);
+        Assert.Equal(Outbox, built.Outbox);
 
         Assert.Equal(given, built);
         Assert.Equal(built, given);
@@ -117,10 +122,10 @@ public sealed class EnrollmentCheckpointTests
         Assert.NotEqual(given with { ExpectedToken = 8 }, built);
         Assert.NotEqual(given with { State = Expected with { Visit = 7 } }, built);
 
-        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
+        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
         Assert.Equal(Expected, state);
         Assert.Equal(7, token);
-        Assert.Same(Outbox, outbox);
+        Assert.Equal(Outbox, outbox);
         Assert.Same(Updates, updates);
         Assert.Same(Deltas, statistics);
     }
@@ -128,7 +133,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void A_state_set_with_with_replaces_the_change_and_a_null_one_is_refused_by_the_checks()
     {
-        var built = new EnrollmentCheckpoint(ClaimedItem, Change, Outbox, Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
         var other = Expected with { CurrentNodeId = "elsewhere" };
 
         var replaced = built with { State = other };
@@ -180,5 +185,102 @@ public sealed class EnrollmentCheckpointTests
         Assert.Equal(at.AddSeconds(1), await store.GetNextWakeAsync());
         var c = Assert.Single(await store.GetByCustomerAsync("c"));
         Assert.Equal(claimed["c"].Enrollment, c);
+    }
+    [Fact]
+    public void The_executor_forms_outbox_records_are_built_only_when_read_due_at_the_runs_time_from_the_claimed_enrollment_and_kept()
+    {
+        var second = Send with { MessageId = "m2", NodeId = "send-3" };
+        var one = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var two = new EnrollmentCheckpoint(ClaimedItem, Change, [Send, second], Updates, Deltas);
+        var none = new EnrollmentCheckpoint(ClaimedItem, Change, [], Updates, Deltas);
+
+        // Read through Sends: no record built.
+        Assert.Equal(1, one.Sends.Count);
+        Assert.Same(Send, one.Sends.Message(0));
+        Assert.Equal(Claimed.Id, one.Sends.EnrollmentId(0));
+        Assert.Equal(Change.UpdatedAt, one.Sends.DueAt(0));
+        Assert.Equal(TimeSpan.FromHours(-3), one.Sends.DueAt(0).Offset);
+        Assert.Equal(0, one.Sends.Attempts(0));
+        Assert.Equal(2, two.Sends.Count);
+        Assert.Same(second, two.Sends.Message(1));
+        Assert.False(one.OutboxListBuilt);
+        Assert.False(two.OutboxListBuilt);
+        Assert.Empty(none.Outbox);
+
+        var records = one.Outbox;
+        Assert.True(one.OutboxListBuilt);
+        Assert.Equal(Outbox, records);
+        Assert.Equal(TimeSpan.FromHours(-3), records[0].DueAt.Offset);
+        Assert.Same(records, one.Outbox);
+        Assert.Equal(
+            [new OutboxMessage(Send, Claimed.Id, Change.UpdatedAt), new OutboxMessage(second, Claimed.Id, Change.UpdatedAt)],
+            two.Outbox);
+
+        // Once built, Sends reads the records (the same messages).
+        Assert.Same(Send, one.Sends.Message(0));
+        Assert.Equal(Change.UpdatedAt, one.Sends.DueAt(0));
+    }
+
+    [Fact]
+    public void A_copy_with_another_state_keeps_the_executor_forms_messages_and_one_with_another_outbox_takes_it()
+    {
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+
+        // The sends' enrollment and due time are the claimed record's and the change's, which the new state drops.
+        var replaced = built with { State = Expected with { Visit = 9 } };
+        Assert.Equal(Outbox, replaced.Outbox);
+        Assert.False(built.OutboxListBuilt);
+
+        OutboxMessage[] other = [new(Send, null, T0, 2)];
+        var moved = built with { Outbox = other };
+        Assert.Same(other, moved.Outbox);
+        Assert.Null(moved.Sends.EnrollmentId(0));
+        Assert.Equal(2, moved.Sends.Attempts(0));
+        Assert.True(moved.TryGetChange(out _));
+    }
+
+    [Fact]
+    public async Task The_in_memory_store_keeps_an_executors_sends_without_their_records_and_gives_them_back_to_a_claim_as_the_records()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        await store.EnrollAsync(
+        [
+            new EnrollmentRequest(Guid.NewGuid(), "j", 1, "a", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
+            new EnrollmentRequest(Guid.NewGuid(), "j", 1, "b", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
+        ]);
+        var claimed = (await store.ClaimAsync("owner", at, 10, TimeSpan.FromMinutes(1))).ToDictionary(i => i.Claim.CustomerId);
+
+        // Run a sends at +5:30, run b's send is handed over to the committing owner (due at the hand-off's now).
+        var runAt = at.AddSeconds(2).ToOffset(TimeSpan.FromMinutes(330));
+        var change = new EnrollmentChange("send", EnrollmentStatus.Active, null, null, 1, runAt, EquatableArray<string>.Empty, 0, runAt, 0, null, 1);
+        var sendA = new OutboundMessage("a-1", "ka", new Channel("push"), "c", "a", "hi a", "j", 1, "send");
+        var sendB = new OutboundMessage("b-1", "kb", new Channel("push"), "c", "b", "hi b", "j", 1, "send");
+        var first = new EnrollmentCheckpoint(claimed["a"], change, [sendA], [], []);
+        var second = new EnrollmentCheckpoint(claimed["b"], change, [sendB], [], []);
+        Assert.Equal(new[] { true }, await store.CommitAsync("owner", [first], null));
+        Assert.Equal(new[] { true }, await store.CommitAsync("owner", [second], new OutboxHandoff(runAt, TimeSpan.FromMinutes(1))));
+        Assert.False(first.OutboxListBuilt, "the store built the outbox records of an executor's checkpoint");
+        Assert.False(second.OutboxListBuilt, "the store built the outbox records of an executor's checkpoint");
+
+        IOutboxStore outbox = store;
+        Assert.Equal(runAt, await outbox.GetNextDueAsync());
+        var due = Assert.Single(await outbox.ClaimAsync("sender", runAt, 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(new OutboxMessage(sendA, claimed["a"].Claim.Id, runAt), due);
+        Assert.Same(sendA, due.Message);
+        Assert.Equal(TimeSpan.FromMinutes(330), due.DueAt.Offset);
+
+        // The handed-over send is leased to the committing owner: no claim before its lease runs out.
+        Assert.Empty(await outbox.ClaimAsync("sender", runAt.AddSeconds(59), 10, TimeSpan.FromMinutes(1)));
+
+        // A retry keeps the message with one more attempt, due at the retry time (its offset kept); by then the hand-off's
+        // lease ran out too, and that message comes first (due earlier).
+        var retryAt = runAt.AddMinutes(5).ToOffset(TimeSpan.FromHours(-3));
+        await outbox.CompleteAsync("sender", [new OutboxResult("a-1", SendResult.Transient("later"), retryAt, [])]);
+        Assert.Equal(retryAt, await outbox.GetNextDueAsync());
+        var again = await outbox.ClaimAsync("sender", retryAt, 10, TimeSpan.FromMinutes(1));
+        Assert.Equal([new OutboxMessage(sendB, claimed["b"].Claim.Id, runAt), new OutboxMessage(sendA, claimed["a"].Claim.Id, retryAt, 1)], again);
+        Assert.Equal(TimeSpan.FromMinutes(330), again[0].DueAt.Offset);
+        Assert.Equal(TimeSpan.FromHours(-3), again[1].DueAt.Offset);
     }
 }

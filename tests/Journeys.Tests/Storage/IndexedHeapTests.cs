@@ -102,6 +102,36 @@ public sealed class IndexedHeapTests
         Assert.Equal(1, heap.Count);
     }
 
+    [Fact]
+    public void Room_made_for_a_bulk_intake_keeps_the_order_and_the_adds_up_to_it_grow_nothing()
+    {
+        var heap = new IndexedHeap<Item>(Comparer<Item>.Create(static (x, y) => x.Key.CompareTo(y.Key) is var c and not 0 ? c : x.Id.CompareTo(y.Id)), 0);
+        var random = new Random(3);
+        var items = Enumerable.Range(0, 1_000).Select(i => new Item(random.Next(100), i)).ToArray();
+        foreach (var item in items.AsSpan(0, 40))
+        {
+            heap.Add(item);
+        }
+
+        heap.EnsureCapacity(1_000);
+        heap.EnsureCapacity(5); // never shrinks
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var item in items.AsSpan(40))
+        {
+            heap.Add(item);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var expected = items.OrderBy(i => i.Key).ThenBy(i => i.Id).ToArray();
+        foreach (var item in expected)
+        {
+            Assert.Same(item, heap.Min);
+            Assert.True(heap.Remove(item));
+        }
+
+        Assert.Equal(0, heap.Count);
+    }
+
     private sealed class Item(int key, int id) : IHeapNode
     {
         private readonly int[] _indexes = [-1, -1];

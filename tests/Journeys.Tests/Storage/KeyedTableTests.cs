@@ -64,6 +64,42 @@ public sealed class KeyedTableTests
         Assert.Equal(0, table.Count);
     }
 
+    [Fact]
+    public void Room_made_for_a_bulk_intake_keeps_every_item_findable_and_the_adds_up_to_it_grow_nothing()
+    {
+        var table = new KeyedTable<string, Item>(static i => i.Key, new BucketComparer(1_000_000));
+        var items = Enumerable.Range(0, 2_000).Select(i => new Item("k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        foreach (var item in items.AsSpan(0, 300))
+        {
+            table.Add(item);
+        }
+
+        table.EnsureCapacity(2_000);
+        table.EnsureCapacity(10); // never shrinks
+        foreach (var item in items.AsSpan(0, 300))
+        {
+            Assert.True(table.TryGetValue(item.Key, out var found), item.Key);
+            Assert.Same(item, found);
+        }
+
+        // The remaining 1,700 adds fit the room made: no array is allocated on the way.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var item in items.AsSpan(300))
+        {
+            table.Add(item);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(2_000, table.Count);
+        foreach (var item in items)
+        {
+            Assert.True(table.TryGetValue(item.Key, out var found), item.Key);
+            Assert.Same(item, found);
+        }
+
+        Assert.False(table.ContainsKey("absent"));
+    }
+
     private sealed record Item(string Key);
 
     // Ordinal equality with a hash reduced to a few values, so distinct keys share hashes.

@@ -98,6 +98,7 @@ internal sealed partial class InMemoryEngineStore
             // The ids are checked before anything is written; the set is the store's scratch (under its lock), not a new
             // set per call.
             var ids = _enrollIds;
+            ids.EnsureCapacity(requests.Count);
             try
             {
                 for (var i = 0; i < requests.Count; i++)
@@ -117,6 +118,15 @@ internal sealed partial class InMemoryEngineStore
             finally
             {
                 ids.Clear();
+            }
+
+            // Room for the whole intake at once (at most one enrollment, and one new customer, per request): a bulk
+            // enrollment grows each table once, not through every size in between.
+            _enrollments.EnsureCapacity(_enrollments.Count + requests.Count);
+            _byCustomer.EnsureCapacity(_byCustomer.Count + requests.Count);
+            if (lease is not null)
+            {
+                _leases.EnsureCapacity(_leases.Count + Math.Min(lease.MaxItems, requests.Count));
             }
 
             var outcomes = new EnrollmentOutcome[requests.Count];
@@ -314,7 +324,7 @@ internal sealed partial class InMemoryEngineStore
         {
             foreach (var entry in outbox)
             {
-                if (outboxHandoff is not null && outboxHandoff.Covers(entry.Message))
+                if (outboxHandoff is not null && outboxHandoff.CoversDue(entry.DueAt))
                 {
                     PlaceLeasedOutboxLocked(entry, owner, outboxHandoff.ExpiresAt);
                 }
@@ -359,11 +369,11 @@ internal sealed partial class InMemoryEngineStore
                 }
 
                 // Indexed, not foreach: an enumerator of the interface list is an object per checkpoint.
-                var outbox = checkpoint.Outbox;
+                // The executor's sends are read as they are: no OutboxMessage record is built for them.
+                var outbox = checkpoint.Sends;
                 for (var m = 0; m < outbox.Count; m++)
                 {
-                    var message = outbox[m];
-                    if (message?.Message?.MessageId is not { } messageId)
+                    if (outbox.Message(m) is not { MessageId: { } messageId } message)
                     {
                         throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                     }
@@ -374,7 +384,7 @@ internal sealed partial class InMemoryEngineStore
                         throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
                     }
 
-                    reserved = new OutboxEntry(message);
+                    reserved = new OutboxEntry(message, outbox.EnrollmentId(m), outbox.DueAt(m), outbox.Attempts(m));
                     outboxEntries.Add(reserved);
                 }
 
@@ -395,7 +405,7 @@ internal sealed partial class InMemoryEngineStore
     {
         foreach (var entry in reserved)
         {
-            _outbox.Remove(entry.Message.Message.MessageId);
+            _outbox.Remove(entry.Message.MessageId);
         }
     }
 

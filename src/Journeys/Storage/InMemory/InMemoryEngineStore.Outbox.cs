@@ -49,7 +49,7 @@ internal sealed partial class InMemoryEngineStore
             }
 
             var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count + _outboxQueue.Count));
-            while (claimed.Count < maxItems && NextDueLocked() is { } entry && entry.Message.DueAt <= now)
+            while (claimed.Count < maxItems && NextDueLocked() is { } entry && entry.DueAt <= now)
             {
                 if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
                 {
@@ -63,7 +63,7 @@ internal sealed partial class InMemoryEngineStore
                 entry.LeaseOwner = owner;
                 entry.LeaseExpiresAt = now + lease;
                 _outboxLeases.Add(entry);
-                claimed.Add(entry.Message);
+                claimed.Add(entry.ToRecord());
             }
 
             return ValueTask.FromResult<IReadOnlyList<OutboxMessage>>(claimed);
@@ -152,7 +152,7 @@ internal sealed partial class InMemoryEngineStore
 
         if (!string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
         {
-            _outbox.Add(entry.Message.Message.MessageId, entry);
+            _outbox.Add(entry.Message.MessageId, entry);
             return;
         }
 
@@ -163,8 +163,9 @@ internal sealed partial class InMemoryEngineStore
         entry.LeaseOwner = null;
         if (retryAt is { } at && !result.IsSuccess)
         {
-            entry.Message = entry.Message with { DueAt = at, Attempts = entry.Message.Attempts + 1 };
-            _outbox.Add(entry.Message.Message.MessageId, entry);
+            entry.DueAt = at;
+            entry.Attempts++;
+            _outbox.Add(entry.Message.MessageId, entry);
             _outboxDue.Add(entry);
         }
 
@@ -213,7 +214,7 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_outboxLock)
         {
-            return ValueTask.FromResult(NextDueLocked()?.Message.DueAt);
+            return ValueTask.FromResult(NextDueLocked()?.DueAt);
         }
     }
 
@@ -226,7 +227,7 @@ internal sealed partial class InMemoryEngineStore
         List<OutboxEntry>? dropped = null;
         foreach (var entry in _outbox.Values)
         {
-            var message = entry.Message.Message;
+            var message = entry.Message;
             if ((journeyId is null || string.Equals(message.JourneyId, journeyId, StringComparison.Ordinal))
                 && (version is null || message.JourneyVersion == version)
                 && (customerId is null || string.Equals(message.CustomerId, customerId, StringComparison.Ordinal)))
@@ -252,14 +253,14 @@ internal sealed partial class InMemoryEngineStore
         var queued = false;
         foreach (var entry in dropped)
         {
-            var message = entry.Message.Message;
+            var message = entry.Message;
             _outbox.Remove(message.MessageId);
             queued |= !_outboxDue.Contains(entry) && !_outboxLeases.Contains(entry);
             _outboxDue.Remove(entry);
             _outboxLeases.Remove(entry);
             entry.LeaseOwner = null;
             if (message.JourneyId is { } journey && message.NodeId is { } node
-                && !(entry.Message.EnrollmentId is { } id && cancelledAt is not null && cancelledAt.Contains((id, node))))
+                && !(entry.EnrollmentId is { } id && cancelledAt is not null && cancelledAt.Contains((id, node))))
             {
                 AddStatisticLocked(new StatisticDelta(journey, message.JourneyVersion, node, StatisticCounter.Cancelled));
             }
@@ -270,7 +271,7 @@ internal sealed partial class InMemoryEngineStore
             for (var count = _outboxQueue.Count; count > 0; count--)
             {
                 var entry = _outboxQueue.Dequeue();
-                if (_outbox.TryGetValue(entry.Message.Message.MessageId, out var kept) && ReferenceEquals(kept, entry))
+                if (_outbox.TryGetValue(entry.Message.MessageId, out var kept) && ReferenceEquals(kept, entry))
                 {
                     _outboxQueue.Enqueue(entry);
                 }
@@ -282,7 +283,7 @@ internal sealed partial class InMemoryEngineStore
     private void PlaceOutboxLocked(OutboxEntry entry)
     {
         entry.Order = ++_outboxOrder;
-        var dueAt = entry.Message.DueAt;
+        var dueAt = entry.DueAt;
         if (_outboxQueue.Count == 0 || dueAt >= _outboxQueueLastDue)
         {
             _outboxQueue.Enqueue(entry);
@@ -313,11 +314,14 @@ internal sealed partial class InMemoryEngineStore
             return queued ?? heaped;
         }
 
-        var byDue = queued.Message.DueAt.CompareTo(heaped.Message.DueAt);
+        var byDue = queued.DueTicks.CompareTo(heaped.DueTicks);
         return byDue < 0 || (byDue == 0 && queued.Order < heaped.Order) ? queued : heaped;
     }
 
-    private sealed class OutboxEntry(OutboxMessage message) : IHeapNode
+    // A pending message: the rendered message and what an OutboxMessage adds to it (its enrollment, due time and
+    // attempts), kept as fields (an OutboxMessage record is built only when a claim returns the message: the engine's
+    // sends are committed and handed over without one), and the store's own bookkeeping.
+    private sealed class OutboxEntry(OutboundMessage message, Guid? enrollmentId, DateTimeOffset dueAt, int attempts) : IHeapNode
     {
         public const int DueSlot = 0;
         public const int LeaseSlot = 1;
@@ -328,14 +332,33 @@ internal sealed partial class InMemoryEngineStore
         // The lease expiry as UTC ticks (8 bytes, not a DateTimeOffset's 16): only ever compared as an instant.
         private long _leaseExpiresAt;
 
+        // The due time as UTC ticks and offset minutes: ordered by the instant, given back with its offset.
+        private long _dueTicks = dueAt.UtcTicks;
+        private short _dueOffset = (short)dueAt.TotalOffsetMinutes;
+
+        private readonly Guid _enrollmentId = enrollmentId ?? Guid.Empty;
+        private readonly bool _hasEnrollment = enrollmentId.HasValue;
+
         public static readonly IComparer<OutboxEntry> ByDueAt = Comparer<OutboxEntry>.Create(static (x, y) =>
-            x.Message.DueAt.CompareTo(y.Message.DueAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+            x._dueTicks.CompareTo(y._dueTicks) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
         public static readonly IComparer<OutboxEntry> ByLeaseExpiry = Comparer<OutboxEntry>.Create(static (x, y) =>
             x._leaseExpiresAt.CompareTo(y._leaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
 
-        // Never changed while the entry is in a heap keyed on it.
-        public OutboxMessage Message { get; set; } = message;
+        public OutboundMessage Message { get; } = message;
+
+        public Guid? EnrollmentId => _hasEnrollment ? _enrollmentId : null;
+
+        // Never changed while the entry is in a heap or queue keyed on it.
+        public DateTimeOffset DueAt
+        {
+            get => new DateTimeOffset(_dueTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(_dueOffset));
+            set => (_dueTicks, _dueOffset) = (value.UtcTicks, (short)value.TotalOffsetMinutes);
+        }
+
+        public long DueTicks => _dueTicks;
+
+        public int Attempts { get; set; } = attempts;
 
         // Arrival order, given when the commit places the entry (before that it is in no queue or heap).
         public long Order { get; set; }
@@ -347,6 +370,9 @@ internal sealed partial class InMemoryEngineStore
             get => new(_leaseExpiresAt, TimeSpan.Zero);
             set => _leaseExpiresAt = value.UtcTicks;
         }
+
+        /// <summary>The message as the outbox's contract returns it.</summary>
+        public OutboxMessage ToRecord() => new(Message, EnrollmentId, DueAt, Attempts);
 
         public int GetHeapIndex(int slot) => slot == DueSlot ? _dueIndex : _leaseIndex;
 

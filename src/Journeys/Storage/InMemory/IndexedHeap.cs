@@ -42,6 +42,21 @@ internal sealed class IndexedHeap<T>(IComparer<T> comparer, int slot)
         Up(Count - 1);
     }
 
+    /// <summary>Makes room for <paramref name="count"/> items at once (a bulk intake): one array of the size adding them one by one would reach.</summary>
+    public void EnsureCapacity(int count)
+    {
+        var length = Math.Max(16, _items.Length);
+        while (length < count)
+        {
+            length *= 2;
+        }
+
+        if (length > _items.Length)
+        {
+            Array.Resize(ref _items, length);
+        }
+    }
+
     /// <summary>Removes the item if it is in the heap; returns whether it was.</summary>
     public bool Remove(T item)
     {

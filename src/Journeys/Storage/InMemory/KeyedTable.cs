@@ -96,11 +96,30 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     // Fibonacci hashing: the top bits of hash × 2^32/φ, so keys whose hashes differ only in high bits still spread.
     private int Start(int hash) => (int)(((uint)hash * 0x9E3779B9u) >> _shift);
 
-    private void Grow()
+    /// <summary>
+    /// Makes room for <paramref name="count"/> items at once (a bulk intake): the array grows once to the size it would
+    /// reach by adding them one by one, instead of through every size in between (each a new pair of arrays).
+    /// </summary>
+    public void EnsureCapacity(int count)
+    {
+        var length = Math.Max(16, _slots.Length);
+        while (count * 4L > length * 3L)
+        {
+            length *= 2;
+        }
+
+        if (length > _slots.Length)
+        {
+            Grow(length);
+        }
+    }
+
+    private void Grow() => Grow(Math.Max(16, _slots.Length * 2));
+
+    private void Grow(int length)
     {
         var oldSlots = _slots;
         var oldHashes = _hashes;
-        var length = Math.Max(16, oldSlots.Length * 2);
         var slots = new T?[length];
         var hashes = new int[length];
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)length);
