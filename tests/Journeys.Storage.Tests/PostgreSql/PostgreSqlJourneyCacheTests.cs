@@ -2,11 +2,8 @@ using System.Collections.Concurrent;
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Model;
-using Journeys.PostgreSql;
 using Journeys.Runtime;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace Journeys.Storage.Tests.PostgreSql;
 
@@ -32,8 +29,9 @@ public sealed class PostgreSqlJourneyCacheTests : IAsyncLifetime
         var push = new CampaignRecorder();
         await using var dataA = PostgreSqlTestServer.CreateDataSource();
         await using var dataB = PostgreSqlTestServer.CreateDataSource();
-        await using var a = Services(dataA, "host-a", new CampaignRecorder());
-        await using var b = Services(dataB, "host-b", push);
+        Campaign[] campaigns = [new Campaign("hello", Channel.Push, "Hello"), new Campaign("bye", Channel.Push, "Bye")];
+        await using var a = TwoHosts.Services(dataA, _schema, "host-a", new CampaignRecorder(), campaigns);
+        await using var b = TwoHosts.Services(dataB, _schema, "host-b", push, campaigns);
         var managerA = a.GetRequiredService<IJourneyManager>();
 
         // Only gold customers enter: c0's event makes host B compile version 1 without enrolling anyone, so the id may
@@ -42,15 +40,9 @@ public sealed class PostgreSqlJourneyCacheTests : IAsyncLifetime
         await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go", gold).Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
         await managerA.ActivateAsync("j");
 
-        var hosted = b.GetServices<IHostedService>().ToArray();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(default);
-        }
-
+        var hosted = await TwoHosts.StartAsync(b);
         try
         {
-            await hosted.OfType<PostgreSqlNotificationListener>().Single().Listening.WaitAsync(TimeSpan.FromSeconds(20));
             var managerB = b.GetRequiredService<IJourneyManager>();
             var cacheB = b.GetRequiredService<CompiledJourneyCache>();
             await managerB.PublishAsync([new CustomerEvent("c0", "go", System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty.Add("plan", "basic"), Now)]);
@@ -62,35 +54,18 @@ public sealed class PostgreSqlJourneyCacheTests : IAsyncLifetime
             await managerA.ActivateAsync("j");
 
             // The delete, the create and the activation each told host B (in commit order).
-            Eventually(() => cacheB.Invalidations >= before + 3, "host B told of the deletion, the new draft and its activation");
+            TwoHosts.Eventually(() => cacheB.Invalidations >= before + 3, "host B told of the deletion, the new draft and its activation");
             await managerB.PublishAsync([new CustomerEvent("c1", "go", [], Now)]);
-            Eventually(() => push.Sent.ContainsKey("c1"), "c1's push");
+            TwoHosts.Eventually(() => push.Sent.ContainsKey("c1"), "c1's push");
 
             Assert.Equal("bye", push.Sent["c1"]);
             Assert.False(push.Sent.ContainsKey("c0"));
         }
         finally
         {
-            foreach (var service in hosted.Reverse())
-            {
-                await service.StopAsync(default);
-            }
+            await TwoHosts.StopAsync(hosted);
         }
     }
-
-    private ServiceProvider Services(NpgsqlDataSource dataSource, string owner, CampaignRecorder push)
-    {
-        var services = new ServiceCollection();
-        services.AddJourneys(j => j
-            .UsePostgreSql(dataSource, o => o.SchemaName = _schema)
-            .AddSender(Channel.Push, push)
-            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"), new Campaign("bye", Channel.Push, "Bye"))
-            .Configure(o => o.OwnerId = owner));
-        return services.BuildServiceProvider();
-    }
-
-    private static void Eventually(Func<bool> condition, string what) =>
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
 
     /// <summary>Records the campaign of each customer's send.</summary>
     private sealed class CampaignRecorder : IChannelSender

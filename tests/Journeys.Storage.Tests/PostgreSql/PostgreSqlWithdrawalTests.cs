@@ -1,11 +1,8 @@
 using Journeys.Building;
 using Journeys.Messaging;
-using Journeys.PostgreSql;
 using Journeys.Runtime;
-using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
+using Journeys.Tests.Shared;
 
 namespace Journeys.Storage.Tests.PostgreSql;
 
@@ -32,41 +29,36 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
         var push = new GateSender("blocker");
         await using var dataA = PostgreSqlTestServer.CreateDataSource();
         await using var dataB = PostgreSqlTestServer.CreateDataSource();
-        await using var a = Services(dataA, "host-a", new GateSender("nobody"));
-        await using var b = Services(dataB, "host-b", push);
+        Campaign[] campaigns = [new Campaign("hello", Channel.Push, "Hello")];
+        await using var a = TwoHosts.Services(dataA, _schema, "host-a", new GateSender("nobody"), campaigns, shardCount: 1);
+        await using var b = TwoHosts.Services(dataB, _schema, "host-b", push, campaigns, shardCount: 1);
         var managerA = a.GetRequiredService<IJourneyManager>();
         await managerA.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
         await managerA.ActivateAsync("gate");
         await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
         await managerA.ActivateAsync("j");
 
-        var hosted = b.GetServices<IHostedService>().ToArray();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(default);
-        }
-
+        var hosted = await TwoHosts.StartAsync(b);
         try
         {
-            await hosted.OfType<PostgreSqlNotificationListener>().Single().Listening.WaitAsync(TimeSpan.FromSeconds(20));
             var managerB = b.GetRequiredService<IJourneyManager>();
             var engine = b.GetRequiredService<JourneyEngine>();
             var guard = b.GetRequiredService<JourneyStopGuard>();
             await managerB.PublishAsync([new CustomerEvent("blocker", "block", [], Now)]);
-            Eventually(() => push.Holding, "host B's dispatcher held by the blocker's push");
+            TwoHosts.Eventually(() => push.Holding, "host B's dispatcher held by the blocker's push");
             await managerB.PublishAsync([new CustomerEvent("c0", "go", [], Now)]);
-            Eventually(() => engine.HandedOver == 1, "c0's push handed over to host B's held dispatcher");
+            TwoHosts.Eventually(() => engine.HandedOver == 1, "c0's push handed over to host B's held dispatcher");
             var before = guard.Withdrawals;
 
             await managerA.StopAsync("j");
 
-            Eventually(() => guard.Withdrawals > before, "host B told of the withdrawal");
+            TwoHosts.Eventually(() => guard.Withdrawals > before, "host B told of the withdrawal");
 
             // A push queued after c0's marks when the dispatcher is past it.
             await managerB.PublishAsync([new CustomerEvent("after", "block", [], Now)]);
-            Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
+            TwoHosts.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
             push.Release();
-            Eventually(() => push.Sent.Contains("after"), "the marker's push");
+            TwoHosts.Eventually(() => push.Sent.Contains("after"), "the marker's push");
 
             Assert.DoesNotContain("c0", push.Sent);
             var statistics = await managerA.GetStatisticsAsync("j");
@@ -75,28 +67,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
         finally
         {
             push.Release();
-            foreach (var service in hosted.Reverse())
-            {
-                await service.StopAsync(default);
-            }
+            await TwoHosts.StopAsync(hosted);
         }
     }
-
-    private ServiceProvider Services(NpgsqlDataSource dataSource, string owner, GateSender push)
-    {
-        var services = new ServiceCollection();
-        services.AddJourneys(j => j
-            .UsePostgreSql(dataSource, o => o.SchemaName = _schema)
-            .AddSender(Channel.Push, push)
-            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
-            .Configure(o =>
-            {
-                o.OwnerId = owner;
-                o.ShardCount = 1;
-            }));
-        return services.BuildServiceProvider();
-    }
-
-    private static void Eventually(Func<bool> condition, string what) =>
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
 }
