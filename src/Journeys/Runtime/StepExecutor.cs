@@ -682,8 +682,9 @@ internal sealed class StepExecutor
     {
         if (!template.TryRender(_fields, out var body, out _))
         {
-            // A variable with no value and no default: not sent, counted as failed; the customer moves on.
+            // A variable with no value and no default: not sent, counted as failed and by its reason; the customer moves on.
             Count(StatisticCounter.Failed, nodeId);
+            Count(StatisticCounter.NotRendered, nodeId);
             return;
         }
 

@@ -29,7 +29,7 @@ public enum StatisticCounter
     /// <summary>Enrollments converted (by a goal event, or the converted edge of a retargeting node).</summary>
     Converted = 7,
 
-    /// <summary>Failures: sends failed for good, webhooks failed, messages not rendered.</summary>
+    /// <summary>Failures: sends failed for good, webhooks failed, messages not rendered (also counted in <see cref="NotRendered"/>).</summary>
     Failed = 8,
 
     /// <summary>Messages skipped by the frequency cap.</summary>
@@ -40,4 +40,10 @@ public enum StatisticCounter
 
     /// <summary>Enrollments cancelled (journey stopped, customer deleted).</summary>
     Cancelled = 11,
+
+    /// <summary>
+    /// Messages not sent because a template variable had no value (no field value, no schema default, no binding
+    /// default): the reason of those <see cref="Failed"/> counts.
+    /// </summary>
+    NotRendered = 12,
 }
