@@ -32,6 +32,10 @@ internal static class OutboundAddressGuard
         IPNetwork.Parse("::1/128"),
         IPNetwork.Parse("::/96"), // deprecated IPv4-compatible addresses
         IPNetwork.Parse("100::/64"), // discard
+        IPNetwork.Parse("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215): translates to internal IPv4 networks
+        IPNetwork.Parse("2001::/32"), // Teredo: the IPv4 client address inside is obfuscated, so it can not be vetted
+        IPNetwork.Parse("2001:db8::/32"), // documentation
+        IPNetwork.Parse("2002::/16"), // 6to4: carries an IPv4 address (bits 16-47) that could be an internal one
         IPNetwork.Parse("fc00::/7"), // unique local
         IPNetwork.Parse("fe80::/10"), // link-local
         IPNetwork.Parse("fec0::/10"), // deprecated site-local

@@ -164,6 +164,11 @@ public sealed class WebhookTests
     [InlineData("::ffff:169.254.169.254")]
     [InlineData("::ffff:10.0.0.1")]
     [InlineData("64:ff9b::a9fe:a9fe")]
+    [InlineData("64:ff9b:1::a00:1")] // local-use NAT64
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo
+    [InlineData("2002:7f00:1::1")] // 6to4 of 127.0.0.1
+    [InlineData("2002:a9fe:a9fe::1")] // 6to4 of the metadata address
+    [InlineData("2001:db8::1")] // documentation
     public void Internal_addresses_are_restricted(string address)
     {
         Assert.True(OutboundAddressGuard.IsRestricted(IPAddress.Parse(address)));
@@ -177,6 +182,7 @@ public sealed class WebhookTests
     [InlineData("100.128.0.1")]
     [InlineData("169.255.0.1")]
     [InlineData("2606:4700:4700::1111")]
+    [InlineData("2001:4860:4860::8888")] // inside 2001::/23 but outside Teredo's 2001::/32
     [InlineData("::ffff:8.8.8.8")]
     public void Public_addresses_are_allowed(string address)
     {
