@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Journeys.Messaging;
 using Journeys.Runtime;
 
 namespace Journeys.Tests;
@@ -49,6 +50,42 @@ public sealed partial class DocsNameTests
         Assert.True(checkedNames >= 80, $"Only {checkedNames} names were checked: did the pages stop being copied?");
         Assert.True(missing.Count == 0, "Names the docs give that the library does not have:\n" + string.Join('\n', missing));
     }
+
+    [Theory]
+    [InlineData("engine.md", typeof(JourneysOptions), typeof(SendPolicyOptions))]
+    [InlineData("messaging.md", typeof(ChannelPolicyOptions), null)]
+    public void An_options_table_names_every_option_and_only_options(string page, Type options, Type? nested)
+    {
+        var rows = OptionsTable(page);
+        var properties = new[] { options, nested }.OfType<Type>()
+            .SelectMany(static t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            .Where(static p => p.PropertyType != typeof(SendPolicyOptions))
+            .Select(static p => p.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var names = CodeName().Matches(row).Select(static m => m.Groups["name"].Value).ToList();
+            Assert.True(names.Count > 0 && properties.Contains(names[0]), $"{page}: the row '{row}' does not start with an option of {options.Name}");
+            named.UnionWith(names);
+        }
+
+        properties.ExceptWith(named);
+        Assert.True(properties.Count == 0, $"{page}: options missing from the table: {string.Join(", ", properties)}");
+    }
+
+    // The first cells of the table headed "| option | default | allowed |".
+    private static List<string> OptionsTable(string page)
+    {
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "docs", page));
+        var start = Array.FindIndex(lines, static l => l.StartsWith("| option | default | allowed |", StringComparison.Ordinal));
+        Assert.True(start >= 0, $"{page} has no options table");
+        return [.. lines.Skip(start + 2).TakeWhile(static l => l.StartsWith('|')).Select(static l => l.Split('|')[1])];
+    }
+
+    // `Name`, `Name.Member` (the member is the name) or `Name[key]`.
+    [GeneratedRegex(@"`(?:[A-Za-z]+\.)?(?<name>[A-Z][A-Za-z]+)(?:\[[a-z]+\])?`")]
+    private static partial Regex CodeName();
 
     private static bool HasMember(Type type, string name)
     {
