@@ -140,25 +140,9 @@ public sealed class SqliteStoreTests : IDisposable
         for (var round = 0; round < 12; round++)
         {
             var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"race{round}.db")}" };
-            using var barrier = new Barrier(2);
-            var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
-            {
-                barrier.SignalAndWait();
-                try
-                {
-                    return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time, exclusive: false), Error: (Exception?)null);
-                }
-                catch (InvalidOperationException ex)
-                {
-                    return (null, ex);
-                }
-            })));
-            foreach (var (database, _) in opened)
-            {
-                database?.Dispose();
-            }
+            var errors = await OpenTwoAtOnceAsync(options, exclusive: false);
 
-            Assert.All(opened, o => Assert.Null(o.Error));
+            Assert.All(errors, Assert.Null);
             using var connection = new SqliteConnection(options.ConnectionString + ";Pooling=False");
             connection.Open();
             Assert.Equal(
@@ -193,27 +177,35 @@ public sealed class SqliteStoreTests : IDisposable
         for (var round = 0; round < 6; round++)
         {
             var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"both{round}.db")}" };
-            using var barrier = new Barrier(2);
-            var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
-            {
-                barrier.SignalAndWait();
-                try
-                {
-                    return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time), Error: (Exception?)null);
-                }
-                catch (InvalidOperationException ex)
-                {
-                    return (null, ex);
-                }
-            })));
-            foreach (var (database, _) in opened)
-            {
-                database?.Dispose();
-            }
+            var errors = await OpenTwoAtOnceAsync(options, exclusive: true);
 
-            Assert.Single(opened, o => o.Database is not null);
-            Assert.Contains(".lock", Assert.Single(opened, o => o.Error is not null).Error!.Message, StringComparison.Ordinal);
+            Assert.Single(errors, e => e is null);
+            Assert.Contains(".lock", Assert.Single(errors, e => e is not null)!.Message, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Opens the file from two threads released together, then closes what opened: each opener's refusal, or null.</summary>
+    private async Task<Exception?[]> OpenTwoAtOnceAsync(SqliteStoreOptions options, bool exclusive)
+    {
+        using var barrier = new Barrier(2);
+        var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            barrier.SignalAndWait();
+            try
+            {
+                return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time, exclusive: exclusive), Error: (Exception?)null);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return (null, ex);
+            }
+        })));
+        foreach (var (database, _) in opened)
+        {
+            database?.Dispose();
+        }
+
+        return [.. opened.Select(o => o.Error)];
     }
 
     [Fact]
