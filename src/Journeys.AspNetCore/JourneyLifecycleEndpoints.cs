@@ -201,11 +201,12 @@ internal static class JourneyLifecycleEndpoints
         return TypedResults.Json(new StartResponse(ApiMapping.Summary(record), enrolled), ApiJsonContext.Default.StartResponse);
     }
 
-    private static async Task<IResult> StopAsync(string id, bool? drain, HttpContext context, [FromServices] IJourneyManager manager)
+    private static async Task<IResult> StopAsync(string id, string? drain, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        var drainAll = QueryValues.Boolean(drain, nameof(drain)) ?? false;
         RefuseSending(id);
         _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
-        var (record, cancelled) = await manager.StopAsync(id, drain ?? false, context.RequestAborted).ConfigureAwait(false);
+        var (record, cancelled) = await manager.StopAsync(id, drainAll, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
         return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Default.StopResponse);
     }

@@ -20,15 +20,16 @@ internal static class StatisticsEndpoints
     /// Checks the journey (and version) first, so an unknown one is a 404 before any byte is written; then streams
     /// the exporter's rows straight into the response body.
     /// </summary>
-    private static async Task ExportAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Statistics.IJourneyExporter exporter, [FromServices] Journeys.Storage.IJourneyStore store)
+    private static async Task ExportAsync(string id, string? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Statistics.IJourneyExporter exporter, [FromServices] Journeys.Storage.IJourneyStore store)
     {
-        _ = await JourneyOrVersionAsync(id, version, context, manager, store).ConfigureAwait(false);
+        var number = QueryValues.Int32(version, nameof(version));
+        _ = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
         context.Response.ContentType = "text/csv; charset=utf-8";
         // A sending's journey id is free text (quotes, semicolons, any letter): the name is quoted, and given in UTF-8 too.
         var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName($"{id}-customers.csv");
         context.Response.Headers.ContentDisposition = disposition.ToString();
-        await exporter.WriteCustomersCsvAsync(id, version, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await exporter.WriteCustomersCsvAsync(id, number, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     public static void Map(RouteGroupBuilder group, JourneysApi api)
@@ -69,19 +70,20 @@ internal static class StatisticsEndpoints
         return record;
     }
 
-    private static async Task<IResult> GetAsync(string id, int? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Storage.IJourneyStore store)
+    private static async Task<IResult> GetAsync(string id, string? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Storage.IJourneyStore store)
     {
         // The nodes listed are those of the version asked for (all versions summed: the latest's).
-        var record = await JourneyOrVersionAsync(id, version, context, manager, store).ConfigureAwait(false);
-        var statistics = await manager.GetStatisticsAsync(id, version, context.RequestAborted).ConfigureAwait(false);
+        var number = QueryValues.Int32(version, nameof(version));
+        var record = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
+        var statistics = await manager.GetStatisticsAsync(id, number, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Default.StatisticsResponse);
     }
 
-    private static async Task<IResult> LiveAsync(string id, double? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
+    private static async Task<IResult> LiveAsync(string id, string? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
     {
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
         // Checked before it becomes a TimeSpan, which refuses NaN and overflows on infinities with an exception (a 500).
-        var seconds = intervalSeconds ?? 1;
+        var seconds = QueryValues.Double(intervalSeconds, nameof(intervalSeconds)) ?? 1;
         if (!(seconds >= MinimumInterval.TotalSeconds && seconds <= MaximumInterval.TotalSeconds))
         {
             throw ApiProblemException.BadRequest("The intervalSeconds query value must be between 0.1 and 600.", "query:intervalSeconds");

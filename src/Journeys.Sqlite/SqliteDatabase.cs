@@ -33,7 +33,18 @@ internal sealed partial class SqliteDatabase : IDisposable
     private int _idleReaders;
     private bool _disposed;
 
-    public SqliteDatabase(SqliteStoreOptions options, TimeProvider timeProvider, ILogger? logger = null)
+    // The host's hold on the file: an OS lock (flock on Unix, a share lock on Windows) on '<Data Source>.lock', released
+    // by Dispose or by the OS when the process dies, so a killed host's successor opens the file at once.
+    private readonly FileStream? _hostLock;
+
+    /// <param name="options">The options.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">Where the background checkpointer's failure is logged.</param>
+    /// <param name="exclusive">
+    /// Hold <see cref="LockPath"/> while open, refusing a second opener of the file (in this process or another). Only
+    /// tests that stand for two processes whose lock does not hold (a file system without locks) pass false.
+    /// </param>
+    public SqliteDatabase(SqliteStoreOptions options, TimeProvider timeProvider, ILogger? logger = null, bool exclusive = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -63,6 +74,25 @@ internal sealed partial class SqliteDatabase : IDisposable
                 ex);
         }
 
+        LockPath = Path.GetFullPath(DataSource) + ".lock";
+        if (exclusive)
+        {
+            try
+            {
+                _hostLock = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _writer.Dispose();
+                SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+                throw new InvalidOperationException(
+                    ex is UnauthorizedAccessException
+                        ? $"Journeys could not create or open the lock file '{LockPath}' of the SQLite database '{DataSource}': {ex.Message} The folder of the database must be writable."
+                        : $"Journeys could not lock '{LockPath}' for the SQLite database '{DataSource}': another Journeys host, in this process or another, has the database open ({ex.Message}). One SQLite file serves one host (its work is leased in-process, so two hosts would both do it): stop the other host, give this one its own file, or share the work of several hosts on PostgreSQL.",
+                    ex);
+            }
+        }
+
         try
         {
             Migrate();
@@ -76,6 +106,7 @@ internal sealed partial class SqliteDatabase : IDisposable
         {
             _writer.Dispose();
             SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+            _hostLock?.Dispose();
             throw;
         }
         // The writer does not checkpoint the WAL in its commits (SQLite's default, every 1,000 pages, made about a
@@ -86,6 +117,9 @@ internal sealed partial class SqliteDatabase : IDisposable
 
     /// <summary>WAL size (pages) above which the writer checkpoints itself after its next commit, as SQLite's default would.</summary>
     internal const int WalPagesLimit = 4_000;
+
+    /// <summary>The lock file held while the database is open: the database's full path and <c>.lock</c>.</summary>
+    public string LockPath { get; }
 
     /// <summary>The last background checkpoint's failure, if one failed (the writer then checkpoints itself again).</summary>
     internal Exception? CheckpointFailure { get; private set; }
@@ -440,6 +474,9 @@ internal sealed partial class SqliteDatabase : IDisposable
 
             _writer.Dispose();
             SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+
+            // Last: another host may open the file as soon as this is released.
+            _hostLock?.Dispose();
         }
         finally
         {

@@ -61,6 +61,26 @@ public sealed class EndpointAuditTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("PUT", "/journeys-api/journeys/tips-journey/stop?drain=maybe", "drain", "maybe")]
+    [InlineData("PUT", "/journeys-api/journeys/tips-journey/stop?drain=true&drain=false", "drain", "true,false")]
+    [InlineData("GET", "/journeys-api/journeys/tips-journey/statistics?version=abc", "version", "abc")]
+    [InlineData("GET", "/journeys-api/journeys/tips-journey/statistics?version=99999999999", "version", "99999999999")]
+    [InlineData("GET", "/journeys-api/journeys/tips-journey/statistics/customers.csv?version=1.5", "version", "1.5")]
+    [InlineData("GET", "/journeys-api/journeys/tips-journey/statistics/live?intervalSeconds=soon", "intervalSeconds", "soon")]
+    public async Task A_query_value_that_does_not_parse_is_a_problem_naming_the_parameter_not_an_empty_400(string method, string url, string parameter, string value)
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+
+        var problem = await ApiAssert.Problem(await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url)), HttpStatusCode.BadRequest);
+
+        Assert.Equal("query:" + parameter, problem.GetProperty("path").GetString());
+        Assert.Contains($"'{value}'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var journey = await ApiAssert.Json(await Client.GetAsync("/journeys-api/journeys/tips-journey"), HttpStatusCode.OK);
+        Assert.Equal("active", journey.GetProperty("status").GetString());
+    }
+
+    [Theory]
     [InlineData("GET", "/journeys-api/customers/%20")]
     [InlineData("DELETE", "/journeys-api/customers/%20")]
     [InlineData("DELETE", "/journeys-api/customer-fields/%20")]

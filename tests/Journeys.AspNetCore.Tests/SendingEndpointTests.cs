@@ -68,6 +68,16 @@ public sealed class SendingEndpointTests : IAsyncLifetime
         var strict = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "color": 1}""")), HttpStatusCode.BadRequest);
         Assert.Contains("color", strict.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
+        // An unknown time zone is bad input (400 naming the field), like the rest here, not a 422 diagnostic; nothing is
+        // imported or sent.
+        var zone = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "s-zone", "timeZoneId": "Mars/Olympus_Mons"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.timeZoneId", zone.GetProperty("path").GetString());
+        Assert.Contains("'Mars/Olympus_Mons'", zone.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var csvZone = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-zone&timeZoneId=Mars/Olympus_Mons", CsvImportEndpointTests.Csv("customerId\nzone-csv\n")), HttpStatusCode.BadRequest);
+        Assert.Equal("timeZoneId", csvZone.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-zone"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/zone-csv"), HttpStatusCode.NotFound);
+
         await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "welcome", "sendingId": "taken", "customerIds": ["c1"]}""")), HttpStatusCode.Conflict);
     }

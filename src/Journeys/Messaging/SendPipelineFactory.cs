@@ -10,9 +10,10 @@ using Polly.Timeout;
 namespace Journeys.Messaging;
 
 /// <summary>
-/// Builds the resilience pipeline of a channel's sends. From the outside in: rate limiter, retry, circuit breaker,
-/// timeout per attempt. Transient failures (results, exceptions, timeouts) are retried and counted by the circuit
-/// breaker; permanent failures are neither (a bad address says nothing about the provider's health).
+/// Builds the resilience pipeline of a channel's sends. From the outside in: retry, rate limiter (a permit per
+/// attempt), circuit breaker, timeout per attempt. Transient failures (results, exceptions, timeouts) are retried and
+/// counted by the circuit breaker; permanent failures are neither (a bad address says nothing about the provider's
+/// health).
 /// </summary>
 internal static partial class SendPipelineFactory
 {
@@ -30,24 +31,6 @@ internal static partial class SendPipelineFactory
 
         var channelName = channel.Name;
         var builder = new ResiliencePipelineBuilder<SendResult> { Name = $"Journeys.Send.{channelName}", TimeProvider = timeProvider };
-
-        if (options.PermitsPerSecond is { } permits)
-        {
-            // The limiter replenishes on its own timer (System.Threading.RateLimiting takes no TimeProvider); it lives
-            // as long as the pipeline, which lives as long as the dispatcher.
-#pragma warning disable CA2000 // Owned by the pipeline for the process lifetime.
-            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = permits,
-                TokensPerPeriod = permits,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = options.RateLimitQueueLimit,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-#pragma warning restore CA2000
-            builder.AddRateLimiter(limiter);
-        }
 
         if (options.MaxRetryAttempts > 0)
         {
@@ -69,6 +52,27 @@ internal static partial class SendPipelineFactory
                     return default;
                 },
             });
+        }
+
+        if (options.PermitsPerSecond is { } permits)
+        {
+            // Inside the retry: every attempt is a call to the provider, whose limit this is, so each takes a permit (a
+            // retry outside the limiter would send a burst of retries past it). Outside the circuit breaker, so a
+            // rejection is not sampled by the breaker as a success. The limiter replenishes on its own timer
+            // (System.Threading.RateLimiting takes no TimeProvider); it lives as long as the pipeline, which lives as
+            // long as the dispatcher.
+#pragma warning disable CA2000 // Owned by the pipeline for the process lifetime.
+            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = permits,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = options.RateLimitQueueLimit,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+#pragma warning restore CA2000
+            builder.AddRateLimiter(limiter);
         }
 
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<SendResult>

@@ -726,7 +726,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             try
             {
                 var zone = zoneId is { } zoneName ? _zones.GetOrAdd(zoneName, FindZone) ?? journey.Zone : journey.Zone;
-                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords));
+                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords, _logger));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

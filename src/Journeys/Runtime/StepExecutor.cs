@@ -8,6 +8,7 @@ using Journeys.Conditions;
 using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Journeys.Runtime;
 
@@ -15,9 +16,9 @@ namespace Journeys.Runtime;
 /// Runs one claimed enrollment forward: handles its pending events and due timer in time order, then executes
 /// nodes until the enrollment waits or ends, and returns the whole result as one checkpoint (new state, outbox
 /// messages, customer updates, statistic deltas) for the shard to commit with the rest of its batch. Pure: it
-/// reads no clock and does no I/O, so every rule is tested on fixed times.
+/// reads no clock and does no I/O (it only logs a send it cannot render), so every rule is tested on fixed times.
 /// </summary>
-internal sealed class StepExecutor
+internal sealed partial class StepExecutor
 {
     /// <summary>The most nodes one run executes without waiting; validation rules out instant loops, this is the backstop.</summary>
     public const int MaxStepsPerRun = 1_000;
@@ -63,6 +64,7 @@ internal sealed class StepExecutor
     private int _steps;
     private int _nextEvent;
     private EvaluationContext? _context;
+    private ILogger? _logger;
 
     private StepExecutor()
     {
@@ -118,9 +120,11 @@ internal sealed class StepExecutor
     /// ones): one record, as a checkpoint given its state. Otherwise the checkpoint keeps the run's changed fields and builds
     /// the record only if something reads it (the in-memory store copies the fields instead).
     /// </param>
-    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false)
+    /// <param name="logger">Where a send skipped for a template variable with no value is logged (naming the variable).</param>
+    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false, ILogger? logger = null)
     {
         var run = Rent(journey, item, fields, zone, now);
+        run._logger = logger;
         run.Run();
         return run.Finish(stateRecord);
     }
@@ -680,9 +684,15 @@ internal sealed class StepExecutor
 
     private void Send(string nodeId, Channel channel, CompiledTemplate template, string? reminder)
     {
-        if (!template.TryRender(_fields, out var body, out _))
+        if (!template.TryRender(_fields, out var body, out var missingVariable))
         {
             // A variable with no value and no default: not sent, counted as failed and by its reason; the customer moves on.
+            // The variable's name is part of the campaign, not customer data: it tells the operator what to fix.
+            if (_logger is { } logger)
+            {
+                LogNotRendered(logger, _journey.Id, _journey.Version, nodeId, template.CampaignId, missingVariable ?? string.Empty);
+            }
+
             Count(StatisticCounter.Failed, nodeId);
             Count(StatisticCounter.NotRendered, nodeId);
             return;
@@ -745,4 +755,7 @@ internal sealed class StepExecutor
 
     private void Count(StatisticCounter counter, string? nodeId) =>
         _statistics.Add(new StatisticDelta(_journey.Id, _journey.Version, nodeId, counter));
+
+    [LoggerMessage(10, LogLevel.Warning, "Send of campaign {CampaignId} at journey {JourneyId} version {Version} node {NodeId} skipped: template variable '{Variable}' has no value and no default")]
+    private static partial void LogNotRendered(ILogger logger, string journeyId, int version, string nodeId, string campaignId, string variable);
 }

@@ -10,7 +10,7 @@ public interface ISendingManager
     /// <param name="request">The campaign and options.</param>
     /// <param name="cancellationToken">Cancels the enrolling pass (the customers enrolled so far still get the message; send again with the same id to resume).</param>
     /// <returns>The sending once its audience is enrolled (messages are sent in the background).</returns>
-    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="ArgumentException">The request is incomplete, its time zone is not known, or its campaign is not in the catalog.</exception>
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
     ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default);
@@ -24,7 +24,7 @@ public interface ISendingManager
     /// <param name="customerIds">The customer ids.</param>
     /// <param name="cancellationToken">Cancels the enrolling pass (the customers enrolled so far still get the message; send again with the same id to resume).</param>
     /// <returns>The sending once its list is enrolled (messages are sent in the background).</returns>
-    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="ArgumentException">The request is incomplete, its time zone is not known, or its campaign is not in the catalog.</exception>
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
     ValueTask<SendingStatus> SendToListAsync(SendingRequest request, IAsyncEnumerable<string> customerIds, CancellationToken cancellationToken = default);
@@ -43,7 +43,7 @@ public interface ISendingManager
     /// <param name="options">How the file is read, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the import or the enrolling pass.</param>
     /// <returns>The import report and the sending.</returns>
-    /// <exception cref="ArgumentException">The request is incomplete or its campaign is not in the catalog.</exception>
+    /// <exception cref="ArgumentException">The request is incomplete, its time zone is not known, or its campaign is not in the catalog.</exception>
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable); nothing is imported.</exception>
     /// <exception cref="Audiences.CsvImportException">The file has bad rows (all-or-nothing mode) or no usable header; nothing is imported or sent. It lists each problem with its line and column.</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>

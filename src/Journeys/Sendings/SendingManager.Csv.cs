@@ -20,6 +20,8 @@ internal sealed partial class SendingManager
             throw new ArgumentException($"Campaign '{request.CampaignId}' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", nameof(request));
         }
 
+        EnsureKnownTimeZone(request);
+
         // The sending id is fixed before anything is written, so the check below compiles exactly what will be sent.
         request = request with { SendingId = request.SendingId ?? Guid.CreateVersion7(time.GetUtcNow()).ToString("N") };
 

@@ -83,6 +83,7 @@ internal sealed partial class SendingManager(
             throw new ArgumentException($"Campaign '{request.CampaignId}' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", nameof(request));
         }
 
+        EnsureKnownTimeZone(request);
         var sendingId = request.SendingId ?? Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var definition = Define(sendingId, request, campaign, audience);
         var existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
@@ -126,6 +127,20 @@ internal sealed partial class SendingManager(
         await EnrollAsync(journey, ids, checkCustomers: list is not null, offered, cancellationToken).ConfigureAwait(false);
         var latest = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false) ?? existing;
         return await StatusAsync(latest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A time zone this machine does not know is bad input, refused by its name like the other request settings (not as
+    /// a validation diagnostic of the sending's journey, which would make it a campaign that cannot be sent).
+    /// </summary>
+    private static void EnsureKnownTimeZone(SendingRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.TimeZoneId) || !TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZoneId, out _))
+        {
+            throw new ArgumentException(
+                $"Time zone '{request.TimeZoneId}' (TimeZoneId) is not a known time zone; use an IANA time zone such as 'Europe/Madrid' or 'UTC'.",
+                nameof(request));
+        }
     }
 
     private static JourneyDefinition Define(string sendingId, SendingRequest request, Campaign campaign, SendingAudience audience) => new(

@@ -105,6 +105,56 @@ public sealed class SqliteEngineScenarioTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_second_host_on_the_same_file_is_refused_at_start_naming_it_and_the_first_goes_on()
+    {
+        // Each engine leases work in-process: two hosts on one file would both run every enrollment due.
+        ServiceProvider Host()
+        {
+            var services = new ServiceCollection();
+            services.AddSingleton<TimeProvider>(new FakeTimeProvider(T0));
+            services.AddJourneys(j => j.UseSqlite(_file.ConnectionString).AddSender(Channel.Push, new RecordingChannelSender()));
+            return services.BuildServiceProvider();
+        }
+
+        static async Task<IHostedService[]> StartAsync(IServiceProvider provider)
+        {
+            var hosted = provider.GetServices<IHostedService>().ToArray();
+            foreach (var service in hosted)
+            {
+                await service.StartAsync(default);
+            }
+
+            return hosted;
+        }
+
+        await using (var first = Host())
+        {
+            var hosted = await StartAsync(first);
+            await using (var second = Host())
+            {
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(second));
+                Assert.Contains($"'{_file.Path}.lock'", error.Message, StringComparison.Ordinal);
+                Assert.Contains("another Journeys host", error.Message, StringComparison.Ordinal);
+            }
+
+            await first.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("still-mine")]);
+            foreach (var service in hosted.Reverse())
+            {
+                await service.StopAsync(default);
+            }
+        }
+
+        // The first host is gone (its container disposed the database): the file is free again.
+        await using var third = Host();
+        var started = await StartAsync(third);
+        Assert.NotNull(await third.GetRequiredService<ICustomerStore>().GetAsync("still-mine"));
+        foreach (var service in started.Reverse())
+        {
+            await service.StopAsync(default);
+        }
+    }
+
     private static long Count(IJourneyManager manager, string? nodeId, StatisticCounter counter)
     {
         var statistics = manager.GetStatisticsAsync("flow").AsTask().GetAwaiter().GetResult();

@@ -134,30 +134,15 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task Two_openers_of_a_new_file_at_once_both_open_it_and_each_migration_is_applied_once()
     {
         // Two processes (here two databases, each with its own connections) starting together on a file nobody has
-        // migrated: one migrates, the other waits for its write lock and then finds the schema current. Several rounds,
-        // since the two only collide when both read "no version" before either commits.
+        // migrated, where the lock file does not hold (a file system without locks; with it, the second is refused):
+        // one migrates, the other waits for its write lock and then finds the schema current. Several rounds, since the
+        // two only collide when both read "no version" before either commits.
         for (var round = 0; round < 12; round++)
         {
             var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"race{round}.db")}" };
-            using var barrier = new Barrier(2);
-            var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
-            {
-                barrier.SignalAndWait();
-                try
-                {
-                    return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time), Error: (Exception?)null);
-                }
-                catch (InvalidOperationException ex)
-                {
-                    return (null, ex);
-                }
-            })));
-            foreach (var (database, _) in opened)
-            {
-                database?.Dispose();
-            }
+            var errors = await OpenTwoAtOnceAsync(options, exclusive: false);
 
-            Assert.All(opened, o => Assert.Null(o.Error));
+            Assert.All(errors, Assert.Null);
             using var connection = new SqliteConnection(options.ConnectionString + ";Pooling=False");
             connection.Open();
             Assert.Equal(
@@ -167,13 +152,70 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_opener_of_the_file_is_refused_naming_it_until_the_first_is_closed()
+    {
+        var first = _file.Open(_time);
+        await new SqliteCustomerStore(first).UpsertAsync([new Customer("a")]);
+
+        var error = Assert.Throws<InvalidOperationException>(() => _file.Open(_time));
+
+        Assert.Contains($"'{_file.Path}.lock'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_file.Path}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("another Journeys host", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(error.InnerException);
+        Assert.Equal(_file.Path + ".lock", first.LockPath);
+
+        // The lock goes with the first (its file stays, unlocked); so does a dead process's, with the process.
+        first.Dispose();
+        using var second = _file.Open(_time);
+        Assert.NotNull(await new SqliteCustomerStore(second).GetAsync("a"));
+    }
+
+    [Fact]
+    public async Task Two_openers_of_a_file_at_once_one_opens_it_and_the_other_is_refused()
+    {
+        for (var round = 0; round < 6; round++)
+        {
+            var options = new SqliteStoreOptions { ConnectionString = $"Data Source={Path.Combine(_file.Directory, $"both{round}.db")}" };
+            var errors = await OpenTwoAtOnceAsync(options, exclusive: true);
+
+            Assert.Single(errors, e => e is null);
+            Assert.Contains(".lock", Assert.Single(errors, e => e is not null)!.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Opens the file from two threads released together, then closes what opened: each opener's refusal, or null.</summary>
+    private async Task<Exception?[]> OpenTwoAtOnceAsync(SqliteStoreOptions options, bool exclusive)
+    {
+        using var barrier = new Barrier(2);
+        var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            barrier.SignalAndWait();
+            try
+            {
+                return (Database: (SqliteDatabase?)new SqliteDatabase(options, _time, exclusive: exclusive), Error: (Exception?)null);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return (null, ex);
+            }
+        })));
+        foreach (var (database, _) in opened)
+        {
+            database?.Dispose();
+        }
+
+        return [.. opened.Select(o => o.Error)];
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_file_numbers_a_customer_s_events_after_those_already_stored()
     {
-        // Not the intended setup (one process per file), but not refused: the second numbered events from its own
-        // counter, read at open, so its first event of c1 collided with c1's first (or, numbered below the enrollment's
-        // cursor, would never have been seen).
-        using var first = _file.Open(_time);
-        using var second = _file.Open(_time);
+        // Not the intended setup (one process per file; a second is refused by the lock file), but possible where the
+        // lock does not hold: the second numbered events from its own counter, read at open, so its first event of c1
+        // collided with c1's first (or, numbered below the enrollment's cursor, would never have been seen).
+        using var first = _file.Open(_time, exclusive: false);
+        using var second = _file.Open(_time, exclusive: false);
         var a = new SqliteEngineStore(first);
         var b = new SqliteEngineStore(second);
         await a.EnrollAsync([Request("c1")]);

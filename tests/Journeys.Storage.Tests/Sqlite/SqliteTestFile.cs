@@ -25,8 +25,8 @@ internal sealed class SqliteTestFile : IDisposable
         BusyTimeout = busyTimeout ?? TimeSpan.FromSeconds(5),
     };
 
-    /// <summary>Opens the database with this library (creating or migrating it).</summary>
-    public SqliteDatabase Open(TimeProvider time, TimeSpan? busyTimeout = null, Microsoft.Extensions.Logging.ILogger? logger = null) => new(Options(busyTimeout), time, logger);
+    /// <summary>Opens the database with this library (creating or migrating it); <paramref name="exclusive"/> false skips its lock file.</summary>
+    public SqliteDatabase Open(TimeProvider time, TimeSpan? busyTimeout = null, Microsoft.Extensions.Logging.ILogger? logger = null, bool exclusive = true) => new(Options(busyTimeout), time, logger, exclusive);
 
     /// <summary>The stores of one open database; disposing the set closes it.</summary>
     public StoreSet Stores(TimeProvider time, Func<ValueTask>? afterDispose = null)

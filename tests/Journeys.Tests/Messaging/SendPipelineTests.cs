@@ -154,6 +154,23 @@ public sealed class SendPipelineTests
     }
 
     [Fact]
+    public async Task Every_attempt_takes_a_permit_so_retries_cannot_exceed_the_rate_limit()
+    {
+        // The limit is the provider's: each attempt is a call to it. One permit per second and no queue: the first
+        // attempt takes the permit and fails; its retries must wait for permits, not go round the limiter. (The
+        // limiter replenishes on the real clock; a second replenishment inside this short run is all but impossible.)
+        var sender = new RecordingChannelSender();
+        sender.FailNextTransiently(3, "busy");
+        var options = new ChannelPolicyOptions { PermitsPerSecond = 1, RateLimitQueueLimit = 0, MaxRetryAttempts = 3 };
+        var pipeline = SendPipelineFactory.Create(Channel.Sms, options, _time, null);
+
+        var result = await DriveAsync(pipeline.SendAsync(sender, MessageFactory.Create(), default));
+
+        Assert.Equal(SendResult.Transient("rate limited"), result);
+        Assert.InRange(sender.Attempts, 1, 2);
+    }
+
+    [Fact]
     public void Defaults_are_the_documented_ones_and_valid()
     {
         var options = new ChannelPolicyOptions();

@@ -54,6 +54,42 @@ public sealed class EngineFaultTests
         Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.EventId.Id == 90 && e.Exception!.Contains("disk on fire while reading bad@example.com", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_send_skipped_for_a_missing_template_value_is_logged_by_the_engine_with_the_variable_name()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        var logs = new ListLoggerProvider();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello {{name}}"))
+            .Configure(o => o.ShardCount = 1));
+        await using var provider = services.BuildServiceProvider();
+        var customers = provider.GetRequiredService<ICustomerStore>();
+        await customers.SaveSchemaAsync(CustomerFieldSchema.Create([new FieldDefinition("firstName", FieldType.String)]));
+        await customers.UpsertAsync([new Customer("a@example.com", [new("firstName", "Ana")]), new Customer("nameless@example.com")]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "nameless@example.com"])
+            .Steps(p => p.Send(Channel.Push, "hello", v => v.Bind("name", "firstName"), id: "hello")).Build());
+        await manager.ActivateAsync("j");
+
+        EngineHost.Eventually(
+            () => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 2,
+            "both enrollments completed");
+        EngineHost.Eventually(() => push.Messages.Count == 1, "Ana's push");
+        Assert.Equal("Hello Ana", push.Messages.Single().Body);
+        var skipped = Assert.Single(logs.Entries, e => e.EventId.Id == 10);
+        Assert.Equal((LogLevel.Warning, "Journeys.Runtime.JourneyEngine"), (skipped.Level, skipped.Category));
+        Assert.Equal("Send of campaign hello at journey j version 1 node hello skipped: template variable 'name' has no value and no default", skipped.Message);
+        Assert.All(
+            logs.Entries.Where(e => e.Level > LogLevel.Debug),
+            e => Assert.DoesNotContain("nameless@example.com", e.Message + e.Exception, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,6 +1,7 @@
 using Journeys.Conditions;
 using Journeys.Runtime;
 using Journeys.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Journeys.Tests.Runtime;
 
@@ -44,6 +45,9 @@ internal sealed class ExecutorHarness
 
     public List<OutboxMessage> Outbox { get; } = [];
 
+    /// <summary>Given to the executor as its logger, when set.</summary>
+    public ILogger? Logger { get; init; }
+
     public List<CustomerFieldUpdate> Updates { get; } = [];
 
     public List<StatisticDelta> Statistics { get; } = [];
@@ -59,7 +63,7 @@ internal sealed class ExecutorHarness
         var pending = _events.Where(e => e.Sequence > State.EventCursor).ToList();
         var earlier = _events.Where(e => e.Sequence <= State.EventCursor && WorkItem.IsOwnMessage(e.Event.MessageId, State.Id)).ToList();
         var item = new WorkItem(State, pending, now.AddMinutes(1)) { EarlierFeedback = earlier };
-        var checkpoint = StepExecutor.Execute(Journey, item, Fields, Journey.Zone, now);
+        var checkpoint = StepExecutor.Execute(Journey, item, Fields, Journey.Zone, now, logger: Logger);
         Assert.Equal(State.ConcurrencyToken, checkpoint.ExpectedToken);
         State = checkpoint.State with { ConcurrencyToken = State.ConcurrencyToken + 1 };
         Outbox.AddRange(checkpoint.Outbox);

@@ -3,6 +3,8 @@ using Journeys.Building;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Tests.Building;
+using Journeys.Tests.Messaging;
+using Microsoft.Extensions.Logging;
 
 namespace Journeys.Tests.Runtime;
 
@@ -278,6 +280,23 @@ public sealed class StepExecutorTests
         Assert.Equal((1, 1), (run.Count("s", StatisticCounter.Failed), run.Count("s", StatisticCounter.NotRendered)));
         Assert.Equal(EnrollmentStatus.Completed, run.State.Status);
         Assert.Equal(1, run.Count(null, StatisticCounter.Completed));
+    }
+
+    [Fact]
+    public void A_send_skipped_for_a_missing_template_value_is_logged_naming_the_variable_not_the_customer()
+    {
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Send(Channel.Push, "cart-reminder", v => v.Bind("name", "firstName"), id: "s"))
+            .Build();
+        var logger = new ListLogger<StepExecutor>();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, SampleJourneys.Campaigns, Ana(firstName: null), T0) { Logger = logger };
+
+        run.Run(T0);
+
+        var (level, message) = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Warning, level);
+        Assert.Equal("Send of campaign cart-reminder at journey j version 1 node s skipped: template variable 'name' has no value and no default", message);
+        Assert.DoesNotContain(run.Customer.Id, message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -87,6 +87,19 @@ public sealed class SendingCsvTests
         Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
     }
 
+    [Fact]
+    public async Task A_csv_sending_with_an_unknown_time_zone_is_refused_naming_it_before_anything_is_imported()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await host.Sendings.SendToCsvAsync(new SendingRequest("tips") { SendingId = "zone", TimeZoneId = "Mars/Olympus_Mons" }, Csv("customerId\nnew-1\n")));
+
+        Assert.Contains("Time zone 'Mars/Olympus_Mons' (TimeZoneId)", error.Message, StringComparison.Ordinal);
+        Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
+        Assert.Null(await host.Sendings.GetAsync("zone"));
+    }
+
     private sealed class NonSeekableStream(Stream inner) : Stream
     {
         public override bool CanRead => true;

@@ -274,6 +274,11 @@ public sealed class SendingScenarioTests
         Assert.Null(await host.Sendings.GetAsync("bad"));
 
         await Assert.ThrowsAsync<ArgumentException>(() => host.Sendings.SendToAllAsync(new SendingRequest("tips") { SendingId = " " }).AsTask());
+
+        // An unknown time zone is bad input named as such, not a validation diagnostic of the sending's journey.
+        var zone = await Assert.ThrowsAsync<ArgumentException>(() => host.Sendings.SendToAllAsync(new SendingRequest("tips") { SendingId = "zone", TimeZoneId = "Mars/Olympus_Mons" }).AsTask());
+        Assert.Contains("Time zone 'Mars/Olympus_Mons' (TimeZoneId)", zone.Message, StringComparison.Ordinal);
+        Assert.Null(await host.Sendings.GetAsync("zone"));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Sendings.StopAsync("missing").AsTask());
     }
 
