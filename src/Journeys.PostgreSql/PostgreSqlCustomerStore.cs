@@ -159,6 +159,79 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One transaction, two round trips. First, one batch: the customers that do not exist are inserted empty (in id
+    /// order, <c>ON CONFLICT DO NOTHING</c>: the inserted ids are the created ones; a row another writer inserts meanwhile
+    /// is waited for and then merged as stored), and every row is read and locked (<c>FOR UPDATE</c>, in id order, as
+    /// the engine's commit locks the customers it updates). Then the merged customers are written with one statement.
+    /// Another writer of these customers (a merge, an upsert, a commit's field updates, on any host) waits for the locks,
+    /// so nothing it writes is lost; a deadlock is transient and retried from the start. The documents are read with
+    /// the commit's appended updates applied (<see cref="FieldJson.ReadCustomer"/>) and written back as one entry per field.
+    /// </remarks>
+    public ValueTask<CustomerMergeResult> MergeAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken = default)
+    {
+        var ids = StoreArgumentChecks.CustomerPatches(patches, nameof(patches));
+        if (ids.Length == 0)
+        {
+            return ValueTask.FromResult(new CustomerMergeResult(0, 0, []));
+        }
+
+        return database.InTransactionAsync("merge customers", async (connection, transaction, token) =>
+        {
+            var stored = new Dictionary<string, Customer>(ids.Length, StringComparer.Ordinal);
+            var created = 0;
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
+            {
+                var insert = new NpgsqlBatchCommand(database.Sql("""
+                    INSERT INTO {s}.customers (customer_id, fields, time_zone)
+                    SELECT u.c, '{}', NULL FROM unnest($1::text[]) AS u(c) ORDER BY u.c
+                    ON CONFLICT (customer_id) DO NOTHING
+                    """));
+                insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                var read = new NpgsqlBatchCommand(database.Sql("SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"));
+                read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                batch.BatchCommands.Add(insert);
+                batch.BatchCommands.Add(read);
+                using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                do
+                {
+                    // The insert returns no rows; the read's rows are the customers.
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        var customer = Read(reader);
+                        stored[customer.Id] = customer;
+                    }
+                }
+                while (await reader.NextResultAsync(token).ConfigureAwait(false));
+
+                created = checked((int)insert.RecordsAffected);
+            }
+
+            var merged = new Customer[ids.Length];
+            var fields = new string[ids.Length];
+            var zones = new string?[ids.Length];
+            for (var i = 0; i < merged.Length; i++)
+            {
+                merged[i] = patches[i].ApplyTo(stored[ids[i]]);
+                fields[i] = FieldJson.Write(merged[i].Fields);
+                zones[i] = merged[i].TimeZoneId;
+            }
+
+            using var write = database.Command(connection, transaction, """
+                UPDATE {s}.customers t SET fields = u.f, time_zone = u.z
+                FROM unnest($1::text[], $2::text[], $3::text[]) AS u(c, f, z)
+                WHERE t.customer_id = u.c
+                """);
+            write.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            write.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = fields });
+            write.Parameters.Add(new NpgsqlParameter { Value = zones, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return new CustomerMergeResult(created, merged.Length - created, merged);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customerId);

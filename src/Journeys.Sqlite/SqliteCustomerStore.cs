@@ -117,6 +117,38 @@ internal sealed class SqliteCustomerStore : ICustomerStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One write (the writer's <c>BEGIN IMMEDIATE</c> transaction, which the engine's commits use too): the stored
+    /// customers are read with one statement and written inside it, so no other write, of this process or another, lands
+    /// between the read and the write.
+    /// </remarks>
+    public async ValueTask<CustomerMergeResult> MergeAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken = default)
+    {
+        var ids = StoreArgumentChecks.CustomerPatches(patches, nameof(patches));
+        if (ids.Length == 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return new CustomerMergeResult(0, 0, []);
+        }
+
+        return await _database.WriteAsync("merge customers", (patches, ids), static (session, state) =>
+        {
+            var stored = FindMany(session, state.ids);
+            var merged = new Customer[state.ids.Length];
+            var created = 0;
+            for (var i = 0; i < merged.Length; i++)
+            {
+                var existing = stored.GetValueOrDefault(state.ids[i]);
+                created += existing is null ? 1 : 0;
+                merged[i] = state.patches[i].ApplyTo(existing);
+                Upsert(session, merged[i]);
+            }
+
+            return new CustomerMergeResult(created, merged.Length - created, merged);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customerId);

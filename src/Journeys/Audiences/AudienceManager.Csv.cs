@@ -16,7 +16,7 @@ namespace Journeys.Audiences;
 /// confirmed exactly from the spool (equal ids are duplicates, the rest collisions, about one pair in 10^7 for a million
 /// rows). Only then, if the file is acceptable, the spool is replayed into the store in batches of
 /// <see cref="CsvImportOptions.BatchSize"/>: one merge call per batch (the in-memory store merges the binary values into
-/// its records without building <see cref="Customer"/> objects; another store gets the stored customers and an upsert),
+/// its records without building <see cref="Customer"/> objects; another store gets one <see cref="ICustomerStore.MergeAsync"/>),
 /// then the batch's customers enter the active all-customers and filter journeys and, for a list entry, the journey.
 /// Memory of the import itself does not grow with the file: the CSV reader's buffers, 1 MiB of spool buffer, 8 MiB of
 /// hashes, one batch, the first problems and the duplicate rows.
@@ -325,44 +325,29 @@ internal sealed partial class AudienceManager
         return (new CustomerUpsertResult(created, updated), tally);
     }
 
-    /// <summary>For a store without a merge: each patch applied to the stored customer (all read in one call), then one upsert.</summary>
+    /// <summary>
+    /// For a store without a staged import: the batch's rows as one merge (<see cref="ICustomerStore.MergeAsync"/>), so
+    /// a field another writer (the engine's update node, another host) sets meanwhile and the file has no column for is
+    /// kept. A column left empty clears the field; the time zone is kept.
+    /// </summary>
     private async ValueTask<CustomerUpsertResult> UpsertPatchesAsync(IReadOnlyList<string> columns, byte[] data, List<int> patches, CancellationToken cancellationToken)
     {
-        // Each patch's id, and where its values start.
-        var ids = new string[patches.Count];
-        var values = new int[patches.Count];
-        for (var i = 0; i < ids.Length; i++)
+        var merge = new CustomerPatch[patches.Count];
+        for (var p = 0; p < merge.Length; p++)
         {
-            var position = patches[i];
-            ids[i] = CustomerRecordCodec.ReadString(data, ref position);
-            values[i] = position;
-        }
-
-        var stored = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
-        var list = new List<Customer>(patches.Count);
-        for (var p = 0; p < patches.Count; p++)
-        {
-            var position = values[p];
-            var id = ids[p];
-            var existing = stored[p];
-            var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
+            var position = patches[p];
+            var id = CustomerRecordCodec.ReadString(data, ref position);
+            var fields = new Dictionary<string, FieldValue>(columns.Count, StringComparer.OrdinalIgnoreCase);
             foreach (var column in columns)
             {
-                var value = CustomerRecordCodec.ReadValue(data, ref position);
-                if (value.IsNull)
-                {
-                    fields.Remove(column);
-                }
-                else
-                {
-                    fields[column] = value;
-                }
+                fields[column] = CustomerRecordCodec.ReadValue(data, ref position);
             }
 
-            list.Add(new Customer(id, fields, existing?.TimeZoneId));
+            merge[p] = new CustomerPatch(id, fields);
         }
 
-        return await customers.UpsertAsync(list, cancellationToken).ConfigureAwait(false);
+        var merged = await customers.MergeAsync(merge, cancellationToken).ConfigureAwait(false);
+        return new CustomerUpsertResult(merged.Created, merged.Updated);
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ internal sealed partial class AudienceManager(
     ILogger<AudienceManager> logger) : IAudienceManager, IDisposable
 {
     private const int Batch = 1_000;
+    private static readonly IReadOnlyDictionary<string, FieldValue> NoFields = ImmutableDictionary<string, FieldValue>.Empty;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     public ValueTask<CustomerFieldSchema> GetFieldsAsync(CancellationToken cancellationToken = default) => customers.GetSchemaAsync(cancellationToken);
@@ -128,20 +129,22 @@ internal sealed partial class AudienceManager(
         var created = 0;
         foreach (var chunk in customerIds.Chunk(Batch))
         {
-            var missing = new List<Customer>();
+            var missing = new List<CustomerPatch>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var stored = await customers.GetManyAsync(chunk, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < chunk.Length; i++)
             {
                 if (seen.Add(chunk[i]) && stored[i] is null)
                 {
-                    missing.Add(new Customer(chunk[i]));
+                    missing.Add(new CustomerPatch(chunk[i], NoFields));
                 }
             }
 
             if (missing.Count > 0)
             {
-                var (result, enrolled) = await manager.PutCustomersAsync(missing, cancellationToken).ConfigureAwait(false);
+                // A merge that sets nothing: it creates the customers still missing and leaves alone one that another
+                // writer created since the read above (a put, an import, the engine's update of an unknown customer).
+                var (result, enrolled) = await MergeCustomersAsync(missing, cancellationToken).ConfigureAwait(false);
                 created += result.Created;
                 tally.AddOther(enrolled);
             }
@@ -190,26 +193,10 @@ internal sealed partial class AudienceManager(
         {
             var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
             var (values, added) = Convert(inputs, schema, options.Value.AddUnknownFieldsAsStrings);
-            var list = new List<Customer>(inputs.Count);
-            var stored = await customers.GetManyAsync([.. inputs.Select(static input => input.CustomerId)], cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < inputs.Count; i++)
+            var patches = new CustomerPatch[inputs.Count];
+            for (var i = 0; i < patches.Length; i++)
             {
-                var input = inputs[i];
-                var existing = stored[i];
-                var fields = existing?.Fields.ToBuilder() ?? ImmutableDictionary.CreateBuilder<string, FieldValue>(StringComparer.OrdinalIgnoreCase);
-                foreach (var (name, value) in values[i])
-                {
-                    if (value.IsNull)
-                    {
-                        fields.Remove(name);
-                    }
-                    else
-                    {
-                        fields[name] = value;
-                    }
-                }
-
-                list.Add(new Customer(input.CustomerId, fields, input.TimeZoneId ?? existing?.TimeZoneId));
+                patches[i] = new CustomerPatch(inputs[i].CustomerId, values[i], inputs[i].TimeZoneId);
             }
 
             var next = added.Aggregate(schema, static (s, f) => s.WithField(f));
@@ -221,7 +208,7 @@ internal sealed partial class AudienceManager(
 
             try
             {
-                var written = await manager.PutCustomersAsync(list, cancellationToken).ConfigureAwait(false);
+                var written = await MergeCustomersAsync(patches, cancellationToken).ConfigureAwait(false);
                 LogPut(logger, inputs.Count, written.Customers.Created, written.Customers.Updated, added.Count);
                 return written;
             }
@@ -237,6 +224,24 @@ internal sealed partial class AudienceManager(
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// Writes the patches with one merge (<see cref="ICustomerStore.MergeAsync"/>: a field that another writer, such as
+    /// the engine's update node, sets meanwhile is kept), then enrolls the customers into the active all-customers
+    /// journeys and the filter journeys they now match, as <see cref="IJourneyManager.PutCustomersAsync"/> does.
+    /// </summary>
+    private async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> MergeCustomersAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken)
+    {
+        var merged = await customers.MergeAsync(patches, cancellationToken).ConfigureAwait(false);
+        var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
+        var enrolled = 0;
+        foreach (var ids in patches.Select(static p => p.CustomerId).Chunk(Batch))
+        {
+            enrolled += await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (new CustomerUpsertResult(merged.Created, merged.Updated), enrolled);
     }
 
     /// <summary>Checks and converts every input; throws with every problem, or returns the typed values and the fields to add.</summary>

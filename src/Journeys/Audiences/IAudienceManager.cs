@@ -4,8 +4,10 @@ namespace Journeys.Audiences;
 
 /// <summary>
 /// The audience side of journeys: the customer field schema ("Customer Fields"), customers put by fields or imported
-/// from CSV, and list entry of customers into a journey. Writes go through <see cref="Runtime.IJourneyManager.PutCustomersAsync"/>,
-/// so written customers also enter the active journeys whose audience is all customers or a filter they now match.
+/// from CSV, and list entry of customers into a journey. Writes merge fields into the stored customers with
+/// <see cref="Storage.ICustomerStore.MergeAsync"/> (a field another writer, such as the engine's update node, sets
+/// meanwhile is kept), and written customers then enter the active journeys whose audience is all customers or a filter
+/// they now match, as with <see cref="Runtime.IJourneyManager.PutCustomersAsync"/>.
 /// Registered by <c>AddJourneys()</c>. Exception messages may name customer ids; the library logs counts only.
 /// </summary>
 public interface IAudienceManager
@@ -35,7 +37,9 @@ public interface IAudienceManager
     /// <summary>
     /// Creates or updates customers, all or nothing: every value is checked against the schema first (a wrong type or
     /// an unknown field refuses the whole batch, unless <see cref="AudienceOptions.AddUnknownFieldsAsStrings"/> adds
-    /// unknown fields as strings). Fields named are set (null clears), fields not named keep their values.
+    /// unknown fields as strings). Fields named are set (null clears), fields not named keep their values, the time zone
+    /// is kept unless one is given; each customer is read and written as one step in the store, so a field another
+    /// writer sets meanwhile is never written back to its old value.
     /// </summary>
     /// <param name="customers">The customers; each id once.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

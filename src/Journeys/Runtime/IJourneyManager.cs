@@ -117,7 +117,8 @@ public interface IJourneyManager
     /// <summary>
     /// Creates or replaces customers (all or nothing), then enrolls each into the active journeys whose audience is all
     /// customers or a filter they now match, under each journey's entry rules (a customer already in a journey is not
-    /// enrolled twice).
+    /// enrolled twice). A replacement writes every field: to change some fields and keep the rest, including what the
+    /// engine's update node writes meanwhile, use <see cref="Audiences.IAudienceManager.PutCustomersAsync"/> (a merge).
     /// </summary>
     /// <param name="customers">The customers; ids must be distinct.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

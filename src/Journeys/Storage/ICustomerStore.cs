@@ -45,6 +45,43 @@ public interface ICustomerStore
     /// <returns>How many were created and how many updated.</returns>
     ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Changes customers' fields, all or nothing: per patch, the fields it names are set (a <see cref="FieldValue.Null"/>
+    /// value removes the field) and the others keep their stored values; the time zone changes only when the patch gives
+    /// one; a customer the store does not have is created. Each customer is read and written as one step against every
+    /// other writer of the store (other merges, upserts, the engine's <see cref="IEnrollmentStore.CommitAsync"/> field
+    /// updates, other hosts of a shared database), so a field another writer sets meanwhile is kept, never written back
+    /// to its old value.
+    /// </summary>
+    /// <remarks>
+    /// The stores of this library override it (under the store's lock, in one write transaction, or with the rows locked).
+    /// The default, for a store that does not, reads the customers with <see cref="GetManyAsync"/>, merges them and
+    /// writes them with <see cref="UpsertAsync"/>: all or nothing, but <b>not</b> atomic, as a write landing between the
+    /// read and the upsert is replaced. Such a store should override it.
+    /// </remarks>
+    /// <param name="patches">The patches; customer ids must be distinct (<see cref="StoreArgumentChecks.CustomerPatches"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many customers were created and how many updated, and the customers as written, in the order of the patches.</returns>
+    /// <exception cref="ArgumentException">A patch is null or incomplete, names a field twice, or an id is patched twice (the index is named); nothing was written.</exception>
+    async ValueTask<CustomerMergeResult> MergeAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken = default)
+    {
+        var ids = StoreArgumentChecks.CustomerPatches(patches, nameof(patches));
+        if (ids.Length == 0)
+        {
+            return new CustomerMergeResult(0, 0, []);
+        }
+
+        var stored = await GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
+        var merged = new Customer[ids.Length];
+        for (var i = 0; i < merged.Length; i++)
+        {
+            merged[i] = patches[i].ApplyTo(stored[i]);
+        }
+
+        var written = await UpsertAsync(merged, cancellationToken).ConfigureAwait(false);
+        return new CustomerMergeResult(written.Created, written.Updated, merged);
+    }
+
     /// <summary>Deletes a customer.</summary>
     /// <param name="customerId">The customer id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

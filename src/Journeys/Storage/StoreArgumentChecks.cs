@@ -130,4 +130,51 @@ public static class StoreArgumentChecks
 
         return ids;
     }
+
+    /// <summary>
+    /// Checks a batch of customer patches (<see cref="ICustomerStore.MergeAsync"/>): none is null, each has a customer id
+    /// and fields whose names are not empty and not given twice (compared case-insensitively), and no customer id is
+    /// patched twice.
+    /// </summary>
+    /// <param name="patches">The patches.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <returns>The batch's customer ids, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="patches"/> is null.</exception>
+    /// <exception cref="ArgumentException">A patch is null or incomplete, names a field twice, or its id is patched twice (the index is named); nothing was written.</exception>
+    public static string[] CustomerPatches(IReadOnlyList<CustomerPatch> patches, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(patches, parameterName);
+        var ids = new string[patches.Count];
+        var first = new Dictionary<string, int>(patches.Count, StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < patches.Count; i++)
+        {
+            var patch = patches[i] ?? throw new ArgumentException($"Customer patch at index {i} is null; nothing was written.", parameterName);
+            if (string.IsNullOrWhiteSpace(patch.CustomerId) || patch.Fields is null)
+            {
+                throw new ArgumentException($"Customer patch at index {i} needs a customer id and fields; nothing was written.", parameterName);
+            }
+
+            if (!first.TryAdd(patch.CustomerId, i))
+            {
+                throw new ArgumentException(
+                    $"Customer '{patch.CustomerId}' is patched twice in the batch (at indexes {first[patch.CustomerId]} and {i}); nothing was written.", parameterName);
+            }
+
+            names.Clear();
+            foreach (var (name, _) in patch.Fields)
+            {
+                if (string.IsNullOrEmpty(name) || !names.Add(name))
+                {
+                    throw new ArgumentException(
+                        $"Customer patch at index {i} ('{patch.CustomerId}') has {(string.IsNullOrEmpty(name) ? "a field with an empty name" : $"the field '{name}' twice")}; nothing was written.",
+                        parameterName);
+                }
+            }
+
+            ids[i] = patch.CustomerId;
+        }
+
+        return ids;
+    }
 }

@@ -54,13 +54,13 @@ public sealed class CsvImportPathProperties
         if (passThrough)
         {
             services.AddSingleton<InMemoryCustomerStore>();
-            services.AddSingleton<ICustomerStore>(sp => new PassThroughStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+            services.AddSingleton<ICustomerStore>(sp => new PassThroughCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>()));
         }
 
         services.AddJourneys();
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<ICustomerStore>();
-        Assert.Equal(passThrough, store is PassThroughStore);
+        Assert.Equal(passThrough, store is PassThroughCustomerStore);
         await store.SaveSchemaAsync(SampleJourneys.Schema);
         if (storeHasCustomers)
         {
@@ -89,20 +89,5 @@ public sealed class CsvImportPathProperties
         }
 
         return (outcome, customers);
-    }
-
-    private sealed class PassThroughStore(ICustomerStore inner) : ICustomerStore
-    {
-        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetAsync(customerId, cancellationToken);
-
-        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
-
-        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
-
-        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
-
-        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
     }
 }

@@ -42,11 +42,11 @@ public sealed class CsvImportWriteTests
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider(T0));
         services.AddSingleton<InMemoryCustomerStore>();
-        services.AddSingleton<ICustomerStore>(sp => new PassThroughStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton<ICustomerStore>(sp => new PassThroughCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>()));
         services.AddJourneys();
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<ICustomerStore>();
-        Assert.IsType<PassThroughStore>(store);
+        Assert.IsType<PassThroughCustomerStore>(store);
         await store.SaveSchemaAsync(SampleJourneys.Schema);
         await store.UpsertAsync([new Customer("c1", [new("firstName", "Ana"), new("age", 30d), new("vip", true)], "Europe/Madrid")]);
 
@@ -169,20 +169,5 @@ public sealed class CsvImportWriteTests
         {
             Assert.Equal((double)(i < 1_000 ? i : i + 1), (await host.Audience.GetCustomerAsync("c" + i))!.GetField("age").AsNumber());
         }
-    }
-
-    private sealed class PassThroughStore(ICustomerStore inner) : ICustomerStore
-    {
-        public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default) => inner.GetAsync(customerId, cancellationToken);
-
-        public ValueTask<CustomerFieldSchema> GetSchemaAsync(CancellationToken cancellationToken = default) => inner.GetSchemaAsync(cancellationToken);
-
-        public ValueTask SaveSchemaAsync(CustomerFieldSchema schema, CancellationToken cancellationToken = default) => inner.SaveSchemaAsync(schema, cancellationToken);
-
-        public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default) => inner.UpsertAsync(customers, cancellationToken);
-
-        public ValueTask<bool> DeleteAsync(string customerId, CancellationToken cancellationToken = default) => inner.DeleteAsync(customerId, cancellationToken);
-
-        public IAsyncEnumerable<Customer> ScanAsync(CancellationToken cancellationToken = default) => inner.ScanAsync(cancellationToken);
     }
 }

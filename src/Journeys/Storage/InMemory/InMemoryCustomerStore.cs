@@ -313,26 +313,7 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
             int created = 0, updated = 0;
             foreach (var customer in customers)
             {
-                record.Clear();
-                CustomerRecordCodec.WriteString(record, customer.Id);
-                var idLength = record.Length;
-                record.WriteVarint(customer.TimeZoneId is { } zone ? (ulong)ZoneId(zone) : 0);
-                var fields = 0;
-                foreach (var (_, value) in customer.Fields)
-                {
-                    fields += value.IsNull ? 0 : 1;
-                }
-
-                record.WriteVarint((ulong)fields);
-                foreach (var (name, value) in customer.Fields)
-                {
-                    if (!value.IsNull)
-                    {
-                        record.WriteVarint((ulong)FieldId(name));
-                        CustomerRecordCodec.WriteValue(record, value);
-                    }
-                }
-
+                var idLength = Encode(record, customer);
                 if (Put(record.WrittenSpan, idLength))
                 {
                     updated++;
@@ -345,6 +326,39 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
 
             CompactIfWasteful();
             return ValueTask.FromResult(new CustomerUpsertResult(created, updated));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under the store's lock, which the engine store's commit takes to apply its field updates: each customer is read, merged and written while no other writer can change it.</remarks>
+    public ValueTask<CustomerMergeResult> MergeAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.CustomerPatches(patches, nameof(patches));
+        cancellationToken.ThrowIfCancellationRequested();
+        var merged = new Customer[patches.Count];
+        var record = Buffer();
+        lock (SyncRoot)
+        {
+            int created = 0, updated = 0;
+            for (var i = 0; i < merged.Length; i++)
+            {
+                record.Clear();
+                CustomerRecordCodec.WriteString(record, patches[i].CustomerId);
+                var row = FindRow(record.WrittenSpan, out _);
+                merged[i] = patches[i].ApplyTo(row < 0 ? null : Decode(Record(_pages, _rowRef[row]), _fieldNames, _zoneNames));
+                var idLength = Encode(record, merged[i]);
+                if (Put(record.WrittenSpan, idLength))
+                {
+                    updated++;
+                }
+                else
+                {
+                    created++;
+                }
+            }
+
+            CompactIfWasteful();
+            return ValueTask.FromResult(new CustomerMergeResult(created, updated, merged));
         }
     }
 
@@ -564,6 +578,32 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
                 ApplyFieldUpdatesLocked(checkpoints[i].CustomerUpdates);
             }
         }
+    }
+
+    /// <summary>Writes a customer's record into <paramref name="record"/> (cleared first); returns the length of its id payload. The caller holds <see cref="SyncRoot"/>.</summary>
+    private int Encode(RecordBuffer record, Customer customer)
+    {
+        record.Clear();
+        CustomerRecordCodec.WriteString(record, customer.Id);
+        var idLength = record.Length;
+        record.WriteVarint(customer.TimeZoneId is { } zone ? (ulong)ZoneId(zone) : 0);
+        var fields = 0;
+        foreach (var (_, value) in customer.Fields)
+        {
+            fields += value.IsNull ? 0 : 1;
+        }
+
+        record.WriteVarint((ulong)fields);
+        foreach (var (name, value) in customer.Fields)
+        {
+            if (!value.IsNull)
+            {
+                record.WriteVarint((ulong)FieldId(name));
+                CustomerRecordCodec.WriteValue(record, value);
+            }
+        }
+
+        return idLength;
     }
 
     private static RecordBuffer Buffer() => t_buffer ??= new RecordBuffer(1024);
