@@ -85,24 +85,33 @@ internal static class JourneyAudienceEndpoints
             throw ApiProblemException.Conflict($"Journey '{id}' is not active: start it before putting customers into it.");
         }
 
-        // An id that is no customer yet is created with its id, as the library's list entry (EnrollListAsync) does:
-        // an enrolled customer has a record (GET /customers/{id}, its deletion, the exports).
-        if (idsOnly > 0)
-        {
-            var stored = await customerStore.GetManyAsync(ids[..idsOnly], context.RequestAborted).ConfigureAwait(false);
-            for (var i = 0; i < idsOnly; i++)
-            {
-                if (stored[i] is null)
-                {
-                    customers.Add(new Customer(ids[i]));
-                }
-            }
-        }
-
         var upserted = default(CustomerUpsertResult);
         if (customers.Count > 0)
         {
             (upserted, _) = await manager.PutCustomersAsync(customers, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        // An id that is no customer yet is created with its id, as the library's list entry (EnrollListAsync) does:
+        // an enrolled customer has a record (GET /customers/{id}, its deletion, the exports). Created by a merge that
+        // sets nothing (IAudienceManager.PutCustomersAsync), never by a replace: a customer that another writer (an
+        // import, the engine's update node) created since the read keeps its fields.
+        if (idsOnly > 0)
+        {
+            var stored = await customerStore.GetManyAsync(ids[..idsOnly], context.RequestAborted).ConfigureAwait(false);
+            var missing = new List<CustomerInput>();
+            for (var i = 0; i < idsOnly; i++)
+            {
+                if (stored[i] is null)
+                {
+                    missing.Add(new CustomerInput(ids[i]));
+                }
+            }
+
+            if (missing.Count > 0)
+            {
+                var report = await audiences.PutCustomersAsync(missing, context.RequestAborted).ConfigureAwait(false);
+                upserted = new CustomerUpsertResult(upserted.Created + report.Created, upserted.Updated);
+            }
         }
 
         IReadOnlyList<EnrollmentOutcome> outcomes;
