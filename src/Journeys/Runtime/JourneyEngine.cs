@@ -784,20 +784,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             moreWork |= await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false) > 0;
 
+            // Only what the store applied: a checkpoint refused as stale wrote nothing, and its work runs again (and is
+            // measured then). The batch's items and its checkpoints are in the same order, one checkpoint per item.
             int steps = 0, entered = 0, converted = 0;
             for (var i = 0; i < applied.Count; i++)
             {
-                steps += applied[i] ? 1 : 0;
-            }
-
-            foreach (var item in batch)
-            {
-                entered += item.Claim.Visit == 0 ? 1 : 0;
-            }
-
-            foreach (var checkpoint in checkpoints)
-            {
-                converted += checkpoint.Status == EnrollmentStatus.Converted ? 1 : 0;
+                if (applied[i])
+                {
+                    steps++;
+                    entered += batch[i].Claim.Visit == 0 ? 1 : 0;
+                    converted += checkpoints[i].Status == EnrollmentStatus.Converted ? 1 : 0;
+                }
             }
 
             JourneysTelemetry.Steps.Add(steps);
