@@ -430,7 +430,8 @@ internal sealed class StepExecutor
     {
         var enteredAt = _nodeEnteredAt ?? _now;
         var sent = _nodeState;
-        while (sent < node.Reminders.Length && enteredAt + node.Reminders[sent].After <= _now)
+        // Saturating: a window or a reminder may be as long as TimeSpan.MaxValue (it then ends at the last instant).
+        while (sent < node.Reminders.Length && LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) <= _now)
         {
             var reminder = node.Reminders[sent];
             Send(node.Id, reminder.Channel, reminder.Template, $"reminder-{sent + 1}");
@@ -438,15 +439,15 @@ internal sealed class StepExecutor
         }
 
         _nodeState = sent;
-        if (enteredAt + node.Window <= _now)
+        var windowEnd = LocalTime.AddSaturating(enteredAt, node.Window);
+        if (windowEnd <= _now)
         {
             Leave();
             Enter(node.OnExhausted);
             return;
         }
 
-        var windowEnd = enteredAt + node.Window;
-        var nextReminder = sent < node.Reminders.Length ? enteredAt + node.Reminders[sent].After : windowEnd;
+        var nextReminder = sent < node.Reminders.Length ? LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) : windowEnd;
         _wakeAt = nextReminder < windowEnd ? nextReminder : windowEnd;
     }
 
@@ -507,7 +508,7 @@ internal sealed class StepExecutor
                     break;
 
                 case CompiledWait wait:
-                    Wait(wait.EventName, _now + wait.Timeout);
+                    Wait(wait.EventName, LocalTime.AddSaturating(_now, wait.Timeout));
                     if (wait.CorrelatedNodeId is not null && FindEarlierMatch(wait, out var earlierNext))
                     {
                         Leave();
@@ -519,7 +520,7 @@ internal sealed class StepExecutor
 
                 case CompiledRetargeting retargeting:
                     var first = retargeting.Reminders.IsEmpty ? retargeting.Window : TimeSpan.FromTicks(Math.Min(retargeting.Reminders[0].After.Ticks, retargeting.Window.Ticks));
-                    Wait(retargeting.ConversionEvent, _now + first);
+                    Wait(retargeting.ConversionEvent, LocalTime.AddSaturating(_now, first));
                     return;
 
                 case CompiledDelay delay:
@@ -536,7 +537,7 @@ internal sealed class StepExecutor
 
                 case CompiledWebhook webhook:
                     CallWebhook(webhook);
-                    Wait(WebhookResultEvent, _now + webhook.ResultTimeout);
+                    Wait(WebhookResultEvent, LocalTime.AddSaturating(_now, webhook.ResultTimeout));
                     return;
 
                 case CompiledUpdate update:
@@ -669,7 +670,7 @@ internal sealed class StepExecutor
 
     private DateTimeOffset DelayUntil(CompiledDelay delay) => delay.Delay switch
     {
-        DurationDelay d => _now + d.Duration,
+        DurationDelay d => LocalTime.AddSaturating(_now, d.Duration),
         UntilDateDelay d => d.Until,
         UntilTimeOfDayDelay d => LocalTime.NextOccurrence(_now, d.TimeOfDay, _zone),
         UntilFieldDelay d => delay.FieldSlot >= 0 && delay.FieldSlot < _fields.Length && _fields[delay.FieldSlot].Type == FieldType.DateTime

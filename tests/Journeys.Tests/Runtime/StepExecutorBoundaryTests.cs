@@ -87,4 +87,37 @@ public sealed class StepExecutorBoundaryTests
         Assert.Equal((EnrollmentStatus.Converted, "hour"), (before.State.Status, before.State.CurrentNodeId));
         Assert.Equal((1, 0), (atTheEnd.Count("day", StatisticCounter.Converted), atTheEnd.Count("hour", StatisticCounter.Converted)));
     }
+
+    public static TheoryData<string> EndlessWaits => ["delay", "wait", "retargeting"];
+
+    [Theory]
+    [MemberData(nameof(EndlessWaits))]
+    public void A_wait_that_ends_past_the_last_representable_instant_waits_until_then_instead_of_failing_the_enrollment(string kind)
+    {
+        // Durations up to TimeSpan.MaxValue (about 29,000 years) pass the JSON reader and validation; added to now they
+        // overflow DateTimeOffset, which failed every enrollment that reached the node ("engine error").
+        var forever = TimeSpan.MaxValue;
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => _ = kind switch
+            {
+                "delay" => p.Delay(forever, id: "n"),
+                "wait" => p.WaitForEvent("click", forever, w => w.OnEvent(e => e.Exit("clicked", id: "clicked")).OnTimeout(t => t.Exit("never", id: "never")), id: "n"),
+                _ => p.Retargeting("purchase", forever, r => r
+                    .Remind(TimeSpan.FromHours(4), Channel.Push, "r1")
+                    .OnConverted(c => c.Exit("bought", id: "bought"))
+                    .OnExhausted(x => x.Exit("gave-up", id: "gave-up")), id: "n"),
+            })
+            .Build();
+
+        var run = Start(journey);
+        if (kind == "retargeting")
+        {
+            Assert.Equal(T0.AddHours(4), run.State.WakeAt);
+            run.Run(T0.AddHours(4));
+            Assert.Equal(["r1"], run.SentCampaigns);
+        }
+
+        Assert.Equal((EnrollmentStatus.Waiting, "n", DateTimeOffset.MaxValue), (run.State.Status, run.State.CurrentNodeId, run.State.WakeAt));
+        Assert.Equal(0, run.Count(null, StatisticCounter.Failed));
+    }
 }
