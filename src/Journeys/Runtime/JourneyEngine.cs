@@ -632,6 +632,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // As for a single read below: the batch is given back uncommitted and runs again when its leases expire.
             LogStoreFailed(_logger, "customer read", ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
             Interlocked.Add(ref _inFlight, -batch.Count);
             _renewal.Finished(batch);
             return;
@@ -712,6 +713,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 // must not fail for it. The batch is given back uncommitted; its leases expire and it runs again. Any
                 // other failure of the read fails just this enrollment, visibly (below).
                 LogStoreFailed(_logger, "customer read", ex);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
                 Interlocked.Add(ref _inFlight, -batch.Count);
                 _renewal.Finished(batch);
                 return;
@@ -805,6 +807,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // Nothing of the batch is committed; the leases expire and the work is claimed again.
             LogStoreFailed(_logger, "commit", ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "commit failed");
             moreWork = true;
         }
         finally

@@ -22,6 +22,8 @@ public sealed class EngineMetricsTests
 
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
+    private static readonly string[] Ids = ["c0@example.com", "c1@example.com", "c2@example.com"];
+
     [Fact]
     public async Task Entries_and_conversions_of_a_commit_the_store_refused_as_stale_are_measured_once_when_the_work_runs_again()
     {
@@ -44,28 +46,9 @@ public sealed class EngineMetricsTests
         var customers = new InMemoryCustomerStore();
         var store = new InMemoryEngineStore(customers);
         var enrollments = new RefusingOnce(store);
-        await customers.SaveSchemaAsync(SampleJourneys.Schema);
-        string[] ids = ["c0@example.com", "c1@example.com", "c2@example.com"];
-        await customers.UpsertAsync([.. ids.Select(id => new Customer(id))]);
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(time);
-        services.AddSingleton<ICustomerStore>(customers);
-        services.AddSingleton<IJourneyStore>(new InMemoryJourneyStore(time));
-        services.AddSingleton<IEnrollmentStore>(enrollments);
-        services.AddSingleton<IOutboxStore>(store);
-        services.AddSingleton<IStatisticsStore>(store);
-        services.AddJourneys(j => j.AddSender(Channel.Push, new RecordingChannelSender()).Configure(o =>
-        {
-            o.ShardCount = 1;
-            o.LeaseDuration = Lease;
-            o.MaxIdle = TimeSpan.FromSeconds(5);
-        }));
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await HostAsync(time, customers, store, enrollments);
         var manager = provider.GetRequiredService<IJourneyManager>();
         var signal = provider.GetRequiredService<IJourneyEngineSignal>();
-        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(ids).ConvertOn("purchase")
-            .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait"))
-            .Build());
         await using var running = await EngineHost.RunHostedAsync(provider);
 
         // The first commit (entries) is refused as stale: nothing of it is written and its leases run out.
@@ -76,7 +59,7 @@ public sealed class EngineMetricsTests
         EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
 
         // The first commit of a conversion is refused in the same way.
-        await manager.PublishAsync([.. ids.Select(id => new CustomerEvent(id, "purchase", [], T0))]);
+        await manager.PublishAsync([.. Ids.Select(id => new CustomerEvent(id, "purchase", [], T0))]);
         EngineHost.Eventually(() => enrollments.Refused == 2, "a conversion's first commit to be refused");
         time.Advance(Lease);
         signal.NotifyWork();
@@ -87,7 +70,76 @@ public sealed class EngineMetricsTests
         Assert.Equal((3, 3), (Interlocked.Read(ref entered), Interlocked.Read(ref converted)));
     }
 
+    [Fact]
+    public async Task A_batch_whose_commit_fails_ends_its_activity_with_an_error_status()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<(string Name, System.Diagnostics.ActivityStatusCode Status, string? Description)>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == JourneysTelemetry.Name,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity => stopped.Enqueue((activity.OperationName, activity.Status, activity.StatusDescription)),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var store = new InMemoryEngineStore(customers);
+        var enrollments = new FailingOnce(store);
+        await using var provider = await HostAsync(time, customers, store, enrollments);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => enrollments.Failed == 1, "the first commit to fail");
+        time.Advance(Lease);
+        provider.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
+
+        // Every batch's activity ended; the one whose commit failed says so (the others are unset, as OpenTelemetry asks).
+        var batches = stopped.Where(a => a.Name == "journeys.batch").ToList();
+        Assert.Equal([("journeys.batch", System.Diagnostics.ActivityStatusCode.Error, "commit failed")], batches.Where(a => a.Status != System.Diagnostics.ActivityStatusCode.Unset));
+        Assert.True(batches.Count >= 2, $"{batches.Count} batch activities");
+    }
+
+    private static async Task<ServiceProvider> HostAsync(FakeTimeProvider time, InMemoryCustomerStore customers, InMemoryEngineStore store, IEnrollmentStore enrollments)
+    {
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([.. Ids.Select(id => new Customer(id))]);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ICustomerStore>(customers);
+        services.AddSingleton<IJourneyStore>(new InMemoryJourneyStore(time));
+        services.AddSingleton(enrollments);
+        services.AddSingleton<IOutboxStore>(store);
+        services.AddSingleton<IStatisticsStore>(store);
+        services.AddJourneys(j => j.AddSender(Channel.Push, new RecordingChannelSender()).Configure(o =>
+        {
+            o.ShardCount = 1;
+            o.LeaseDuration = Lease;
+            o.MaxIdle = TimeSpan.FromSeconds(5);
+        }));
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IJourneyManager>().CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(Ids).ConvertOn("purchase")
+            .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait"))
+            .Build());
+        return provider;
+    }
+
     private static JourneyStatistics Statistics(IJourneyManager manager) => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The first commit throws, as a store that lost its database would; nothing of it is written.</summary>
+    private sealed class FailingOnce(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default) =>
+            Interlocked.CompareExchange(ref _failed, 1, 0) == 0
+                ? throw new InvalidOperationException("the database went away")
+                : InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+    }
 
     /// <summary>
     /// Answers the first commit, and the first commit holding a conversion, as a store answers checkpoints whose
