@@ -57,6 +57,10 @@ internal sealed class StepExecutor
     private long _eventCursor;
     private DateTimeOffset? _nodeEnteredAt;
     private int _nodeState;
+
+    // The enrollment is at a node it entered and has not left (counted Entered there, not yet Left): ending it there
+    // counts Left too. A new enrollment has not entered its start node yet.
+    private bool _atNode;
     private string? _endReason;
     private int _messagesSent;
     private int _current;
@@ -105,6 +109,7 @@ internal sealed class StepExecutor
         _outbox.Clear();
         _updates.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
+        _atNode = _status == EnrollmentStatus.Waiting && _current >= 0;
     }
 
     /// <summary>Runs a claimed enrollment.</summary>
@@ -478,6 +483,7 @@ internal sealed class StepExecutor
             _awaitedEvent = null;
             _wakeEvents = _journey.GoalEvents;
             Count(StatisticCounter.Entered, node.Id);
+            _atNode = true;
 
             switch (node)
             {
@@ -725,11 +731,21 @@ internal sealed class StepExecutor
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private void Leave() => Count(StatisticCounter.Left, _journey.Nodes[_current].Id);
+    private void Leave()
+    {
+        Count(StatisticCounter.Left, _journey.Nodes[_current].Id);
+        _atNode = false;
+    }
 
     private void End(EnrollmentStatus status, string? reason, StatisticCounter counter)
     {
         var nodeId = _current >= 0 ? _journey.Nodes[_current].Id : _currentNodeId;
+        if (_atNode)
+        {
+            // Ending at the node is leaving it (StatisticCounter.Left), so entered - left stays who is there now.
+            Leave();
+        }
+
         if (counter is StatisticCounter.Exited or StatisticCounter.Failed && nodeId is not null)
         {
             Count(counter, nodeId);
