@@ -42,11 +42,8 @@ public sealed class EngineMetricsTests
             Interlocked.Add(ref instrument.Name == "journeys.enrollments.entered" ? ref entered : ref converted, value));
         listener.Start();
 
-        var time = new FakeTimeProvider(T0);
-        var customers = new InMemoryCustomerStore();
-        var store = new InMemoryEngineStore(customers);
-        var enrollments = new RefusingOnce(store);
-        await using var provider = await HostAsync(time, customers, store, enrollments);
+        var (provider, time, enrollments) = await HostAsync(static store => new RefusingOnce(store));
+        await using var disposing = provider;
         var manager = provider.GetRequiredService<IJourneyManager>();
         var signal = provider.GetRequiredService<IJourneyEngineSignal>();
         await using var running = await EngineHost.RunHostedAsync(provider);
@@ -82,11 +79,8 @@ public sealed class EngineMetricsTests
         };
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
 
-        var time = new FakeTimeProvider(T0);
-        var customers = new InMemoryCustomerStore();
-        var store = new InMemoryEngineStore(customers);
-        var enrollments = new FailingOnce(store);
-        await using var provider = await HostAsync(time, customers, store, enrollments);
+        var (provider, time, enrollments) = await HostAsync(static store => new FailingOnce(store));
+        await using var disposing = provider;
         var manager = provider.GetRequiredService<IJourneyManager>();
         await using var running = await EngineHost.RunHostedAsync(provider);
 
@@ -102,15 +96,21 @@ public sealed class EngineMetricsTests
         Assert.True(batches.Count >= 2, $"{batches.Count} batch activities");
     }
 
-    private static async Task<ServiceProvider> HostAsync(FakeTimeProvider time, InMemoryCustomerStore customers, InMemoryEngineStore store, IEnrollmentStore enrollments)
+    /// <summary>An engine on the in-memory stores, its enrollment store wrapped, and journey "j" (three listed customers who wait a day, goal "purchase") created.</summary>
+    private static async Task<(ServiceProvider Provider, FakeTimeProvider Time, T Enrollments)> HostAsync<T>(Func<InMemoryEngineStore, T> wrap)
+        where T : IEnrollmentStore
     {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var store = new InMemoryEngineStore(customers);
+        var enrollments = wrap(store);
         await customers.SaveSchemaAsync(SampleJourneys.Schema);
         await customers.UpsertAsync([.. Ids.Select(id => new Customer(id))]);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<ICustomerStore>(customers);
         services.AddSingleton<IJourneyStore>(new InMemoryJourneyStore(time));
-        services.AddSingleton(enrollments);
+        services.AddSingleton<IEnrollmentStore>(enrollments);
         services.AddSingleton<IOutboxStore>(store);
         services.AddSingleton<IStatisticsStore>(store);
         services.AddJourneys(j => j.AddSender(Channel.Push, new RecordingChannelSender()).Configure(o =>
@@ -123,7 +123,7 @@ public sealed class EngineMetricsTests
         await provider.GetRequiredService<IJourneyManager>().CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(Ids).ConvertOn("purchase")
             .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait"))
             .Build());
-        return provider;
+        return (provider, time, enrollments);
     }
 
     private static JourneyStatistics Statistics(IJourneyManager manager) => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult();
