@@ -66,8 +66,18 @@ internal sealed partial class WebhookInvoker
             return result;
         }
 
+        var timeout = request.Timeout > TimeSpan.Zero ? request.Timeout : _options.Timeout;
+        if (timeout < Validation.ValidationRun.MinWebhookTimeout || timeout > Validation.ValidationRun.MaxWebhookTimeout)
+        {
+            // A version activated before validation refused such a timeout: the pipeline could not be built (Polly
+            // refuses it), so the call fails here, once, instead of throwing out of every dispatch that carries it.
+            var result = WebhookResult.Failed("the webhook timeout is not between 10 ms and 24 h");
+            LogFailed(_logger, request.JourneyId, request.NodeId, result.Reason!);
+            return result;
+        }
+
         var body = WritePayload(request);
-        var pipeline = GetPipeline(request.Timeout > TimeSpan.Zero ? request.Timeout : _options.Timeout, Math.Max(0, request.MaxRetries));
+        var pipeline = GetPipeline(timeout, Math.Max(0, request.MaxRetries));
         var client = _httpClientFactory.CreateClient(HttpClientName);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try

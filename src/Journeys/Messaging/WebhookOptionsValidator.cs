@@ -30,7 +30,7 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             }
         }
 
-        if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromHours(24))
+        if (options.Timeout < Validation.ValidationRun.MinWebhookTimeout || options.Timeout > Validation.ValidationRun.MaxWebhookTimeout)
         {
             errors.Add($"Webhooks: Timeout must be between 10 ms and 24 h (was {options.Timeout}).");
         }

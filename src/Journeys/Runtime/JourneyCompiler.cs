@@ -125,11 +125,16 @@ internal static class JourneyCompiler
     internal static ImmutableArray<ulong> Thresholds(EquatableArray<RandomPath> paths)
     {
         var total = paths.Sum(p => p.Weight);
+
+        // Valid weights are finite and positive, but their sum may overflow (two of 1e308): then they are taken relative
+        // to the largest, which keeps their ratios. Otherwise unscaled, so existing splits keep their exact thresholds.
+        var scale = double.IsFinite(total) ? 1d : paths.Max(p => p.Weight);
+        total = scale == 1d ? total : paths.Sum(p => p.Weight / scale);
         var thresholds = ImmutableArray.CreateBuilder<ulong>(paths.Count);
         var cumulative = 0d;
         for (var i = 0; i < paths.Count; i++)
         {
-            cumulative += paths[i].Weight;
+            cumulative += paths[i].Weight / scale;
             thresholds.Add(i == paths.Count - 1 ? ulong.MaxValue : (ulong)Math.Min(cumulative / total * ulong.MaxValue, ulong.MaxValue));
         }
 

@@ -632,6 +632,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // As for a single read below: the batch is given back uncommitted and runs again when its leases expire.
             LogStoreFailed(_logger, "customer read", ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
             Interlocked.Add(ref _inFlight, -batch.Count);
             _renewal.Finished(batch);
             return;
@@ -712,6 +713,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 // must not fail for it. The batch is given back uncommitted; its leases expire and it runs again. Any
                 // other failure of the read fails just this enrollment, visibly (below).
                 LogStoreFailed(_logger, "customer read", ex);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
                 Interlocked.Add(ref _inFlight, -batch.Count);
                 _renewal.Finished(batch);
                 return;
@@ -784,20 +786,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
             moreWork |= await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false) > 0;
 
+            // Only what the store applied: a checkpoint refused as stale wrote nothing, and its work runs again (and is
+            // measured then). The batch's items and its checkpoints are in the same order, one checkpoint per item.
             int steps = 0, entered = 0, converted = 0;
             for (var i = 0; i < applied.Count; i++)
             {
-                steps += applied[i] ? 1 : 0;
-            }
-
-            foreach (var item in batch)
-            {
-                entered += item.Claim.Visit == 0 ? 1 : 0;
-            }
-
-            foreach (var checkpoint in checkpoints)
-            {
-                converted += checkpoint.Status == EnrollmentStatus.Converted ? 1 : 0;
+                if (applied[i])
+                {
+                    steps++;
+                    entered += batch[i].Claim.Visit == 0 ? 1 : 0;
+                    converted += checkpoints[i].Status == EnrollmentStatus.Converted ? 1 : 0;
+                }
             }
 
             JourneysTelemetry.Steps.Add(steps);
@@ -808,6 +807,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             // Nothing of the batch is committed; the leases expire and the work is claimed again.
             LogStoreFailed(_logger, "commit", ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "commit failed");
             moreWork = true;
         }
         finally

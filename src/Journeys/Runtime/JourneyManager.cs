@@ -318,6 +318,7 @@ internal sealed partial class JourneyManager(
         List<StatisticDelta>? deltas = null;
         List<EnrollmentClick>? clicks = null;
         Dictionary<string, IReadOnlyList<Enrollment>>? byCustomer = null;
+        Dictionary<(string JourneyId, int Version), HashSet<string>?>? nodesOf = null;
         foreach (var e in events)
         {
             StatisticCounter? counter = e.Name switch
@@ -342,6 +343,11 @@ internal sealed partial class JourneyManager(
             {
                 if (enrollment.Id == enrollmentId)
                 {
+                    if (!await HasNodeAsync(enrollment, nodeId, nodesOf ??= [], cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
                     (deltas ??= []).Add(new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value));
                     if (counter == StatisticCounter.Clicked)
                     {
@@ -362,6 +368,25 @@ internal sealed partial class JourneyManager(
         {
             await statistics.AddAsync(deltas, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Whether the enrollment's version has the node a feedback message id names. The id reaches the customer's device
+    /// with the message, so it can come back altered: a node the version does not have is no message of ours, and
+    /// would otherwise add a counter under any text the sender chose. A version the store no longer has (a deleted
+    /// journey) is taken on trust, as before. Each version is read once per call.
+    /// </summary>
+    private async ValueTask<bool> HasNodeAsync(Enrollment enrollment, string nodeId, Dictionary<(string JourneyId, int Version), HashSet<string>?> nodesOf, CancellationToken cancellationToken)
+    {
+        var key = (enrollment.JourneyId, enrollment.Version);
+        if (!nodesOf.TryGetValue(key, out var nodes))
+        {
+            var record = await journeys.GetVersionAsync(enrollment.JourneyId, enrollment.Version, cancellationToken).ConfigureAwait(false);
+            nodes = record?.Journey.Nodes.Where(static n => n is not null).Select(static n => n.Id).ToHashSet(StringComparer.Ordinal);
+            nodesOf[key] = nodes;
+        }
+
+        return nodes is null || nodes.Contains(nodeId);
     }
 
     public ValueTask<JourneyStatistics> GetStatisticsAsync(string journeyId, int? version = null, CancellationToken cancellationToken = default) =>

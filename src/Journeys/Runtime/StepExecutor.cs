@@ -58,6 +58,10 @@ internal sealed partial class StepExecutor
     private long _eventCursor;
     private DateTimeOffset? _nodeEnteredAt;
     private int _nodeState;
+
+    // The enrollment is at a node it entered and has not left (counted Entered there, not yet Left): ending it there
+    // counts Left too. A new enrollment has not entered its start node yet.
+    private bool _atNode;
     private string? _endReason;
     private int _messagesSent;
     private int _current;
@@ -107,6 +111,7 @@ internal sealed partial class StepExecutor
         _outbox.Clear();
         _updates.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
+        _atNode = _status == EnrollmentStatus.Waiting && _current >= 0;
     }
 
     /// <summary>Runs a claimed enrollment.</summary>
@@ -434,7 +439,8 @@ internal sealed partial class StepExecutor
     {
         var enteredAt = _nodeEnteredAt ?? _now;
         var sent = _nodeState;
-        while (sent < node.Reminders.Length && enteredAt + node.Reminders[sent].After <= _now)
+        // Saturating: a window or a reminder may be as long as TimeSpan.MaxValue (it then ends at the last instant).
+        while (sent < node.Reminders.Length && LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) <= _now)
         {
             var reminder = node.Reminders[sent];
             Send(node.Id, reminder.Channel, reminder.Template, $"reminder-{sent + 1}");
@@ -442,15 +448,15 @@ internal sealed partial class StepExecutor
         }
 
         _nodeState = sent;
-        if (enteredAt + node.Window <= _now)
+        var windowEnd = LocalTime.AddSaturating(enteredAt, node.Window);
+        if (windowEnd <= _now)
         {
             Leave();
             Enter(node.OnExhausted);
             return;
         }
 
-        var windowEnd = enteredAt + node.Window;
-        var nextReminder = sent < node.Reminders.Length ? enteredAt + node.Reminders[sent].After : windowEnd;
+        var nextReminder = sent < node.Reminders.Length ? LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) : windowEnd;
         _wakeAt = nextReminder < windowEnd ? nextReminder : windowEnd;
     }
 
@@ -481,6 +487,7 @@ internal sealed partial class StepExecutor
             _awaitedEvent = null;
             _wakeEvents = _journey.GoalEvents;
             Count(StatisticCounter.Entered, node.Id);
+            _atNode = true;
 
             switch (node)
             {
@@ -511,7 +518,7 @@ internal sealed partial class StepExecutor
                     break;
 
                 case CompiledWait wait:
-                    Wait(wait.EventName, _now + wait.Timeout);
+                    Wait(wait.EventName, LocalTime.AddSaturating(_now, wait.Timeout));
                     if (wait.CorrelatedNodeId is not null && FindEarlierMatch(wait, out var earlierNext))
                     {
                         Leave();
@@ -523,7 +530,7 @@ internal sealed partial class StepExecutor
 
                 case CompiledRetargeting retargeting:
                     var first = retargeting.Reminders.IsEmpty ? retargeting.Window : TimeSpan.FromTicks(Math.Min(retargeting.Reminders[0].After.Ticks, retargeting.Window.Ticks));
-                    Wait(retargeting.ConversionEvent, _now + first);
+                    Wait(retargeting.ConversionEvent, LocalTime.AddSaturating(_now, first));
                     return;
 
                 case CompiledDelay delay:
@@ -540,7 +547,7 @@ internal sealed partial class StepExecutor
 
                 case CompiledWebhook webhook:
                     CallWebhook(webhook);
-                    Wait(WebhookResultEvent, _now + webhook.ResultTimeout);
+                    Wait(WebhookResultEvent, LocalTime.AddSaturating(_now, webhook.ResultTimeout));
                     return;
 
                 case CompiledUpdate update:
@@ -673,7 +680,7 @@ internal sealed partial class StepExecutor
 
     private DateTimeOffset DelayUntil(CompiledDelay delay) => delay.Delay switch
     {
-        DurationDelay d => _now + d.Duration,
+        DurationDelay d => LocalTime.AddSaturating(_now, d.Duration),
         UntilDateDelay d => d.Until,
         UntilTimeOfDayDelay d => LocalTime.NextOccurrence(_now, d.TimeOfDay, _zone),
         UntilFieldDelay d => delay.FieldSlot >= 0 && delay.FieldSlot < _fields.Length && _fields[delay.FieldSlot].Type == FieldType.DateTime
@@ -734,11 +741,21 @@ internal sealed partial class StepExecutor
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private void Leave() => Count(StatisticCounter.Left, _journey.Nodes[_current].Id);
+    private void Leave()
+    {
+        Count(StatisticCounter.Left, _journey.Nodes[_current].Id);
+        _atNode = false;
+    }
 
     private void End(EnrollmentStatus status, string? reason, StatisticCounter counter)
     {
         var nodeId = _current >= 0 ? _journey.Nodes[_current].Id : _currentNodeId;
+        if (_atNode)
+        {
+            // Ending at the node is leaving it (StatisticCounter.Left), so entered - left stays who is there now.
+            Leave();
+        }
+
         if (counter is StatisticCounter.Exited or StatisticCounter.Failed && nodeId is not null)
         {
             Count(counter, nodeId);

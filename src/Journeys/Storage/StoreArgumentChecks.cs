@@ -20,6 +20,12 @@ public static class StoreArgumentChecks
             {
                 throw new ArgumentException($"Statistic delta at index {i} has no journey id.", parameterName);
             }
+
+            if (deltas[i].NodeId is { Length: 0 })
+            {
+                // The durable stores keep the journey's own counters under '': an empty node id would add to those.
+                throw new ArgumentException($"Statistic delta at index {i} has an empty node id (null counts for the journey as a whole).", parameterName);
+            }
         }
     }
 

@@ -6,6 +6,12 @@ internal sealed partial class ValidationRun
 {
     private const int MaxWebhookRetries = 10;
 
+    /// <summary>The shortest timeout of one webhook attempt: that of the call's timeout strategy (Polly), as for <c>WebhookOptions.Timeout</c>.</summary>
+    internal static readonly TimeSpan MinWebhookTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest timeout of one webhook attempt (Polly's limit too).</summary>
+    internal static readonly TimeSpan MaxWebhookTimeout = TimeSpan.FromHours(24);
+
     private void CheckNode(JourneyGraph graph, int index, JourneyNode node)
     {
         var label = graph.Labels[index];
@@ -246,9 +252,10 @@ internal sealed partial class ValidationRun
             _ = ResolveField(webhook.Fields[k], id, fieldPath, label, "list of fields it sends");
         }
 
-        if (webhook.Timeout <= TimeSpan.Zero)
+        if (webhook.Timeout < MinWebhookTimeout || webhook.Timeout > MaxWebhookTimeout)
         {
-            Error(DiagnosticCodes.InvalidDuration, id, $"{path}.timeout", $"{label} has a timeout of {Duration(webhook.Timeout)}; it must be longer than zero.");
+            // Outside these the call could not be made at all (its timeout strategy refuses them).
+            Error(DiagnosticCodes.InvalidDuration, id, $"{path}.timeout", $"{label} has a timeout of {Duration(webhook.Timeout)}; it must be between 10 ms and 24 h.");
         }
 
         if (webhook.MaxRetries is < 0 or > MaxWebhookRetries)

@@ -142,6 +142,24 @@ public sealed class WebhookTests
     }
 
     [Theory]
+    [InlineData(5)]
+    [InlineData(2 * 24 * 60 * 60 * 1000)]
+    public async Task A_node_timeout_the_call_cannot_use_fails_the_call_with_its_reason_instead_of_throwing(int milliseconds)
+    {
+        // A version activated before validation refused such timeouts: its webhook must fail (the failure edge), not
+        // throw out of the dispatcher's batch on every attempt.
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook") with { Timeout = TimeSpan.FromMilliseconds(milliseconds) }, default);
+
+        Assert.False(result.Success);
+        Assert.Contains("10 ms and 24 h", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+    }
+
+    [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("127.255.0.9")]
     [InlineData("10.1.2.3")]

@@ -74,6 +74,26 @@ public sealed class RandomSplitProperties
     }
 }
 
+public sealed class RandomSplitWeightTests
+{
+    [Theory]
+    [InlineData(new[] { 1e308, 1e308 }, new[] { 0.5, 1.0 })]
+    [InlineData(new[] { 1e308, 1e308, 1.5e308 }, new[] { 2 / 7d, 4 / 7d, 1.0 })]
+    [InlineData(new[] { double.MaxValue, 1e-300 }, new[] { 1.0, 1.0 })]
+    public void Weights_whose_sum_overflows_still_share_the_hash_space_by_their_ratios(double[] weights, double[] cumulativeShares)
+    {
+        // Every weight is finite and positive, so validation accepts it; their sum is infinite, which put every
+        // threshold but the last at 0: every customer took the last path.
+        var thresholds = JourneyCompiler.Thresholds([.. weights.Select((w, i) => new RandomPath(w, $"p{i}"))]);
+
+        Assert.Equal(ulong.MaxValue, thresholds[^1]);
+        for (var i = 0; i < weights.Length; i++)
+        {
+            Assert.InRange(thresholds[i] / (double)ulong.MaxValue, cumulativeShares[i] - 1e-9, cumulativeShares[i] + 1e-9);
+        }
+    }
+}
+
 public sealed class StableHashTests
 {
     [Fact]

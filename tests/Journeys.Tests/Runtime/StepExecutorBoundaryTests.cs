@@ -87,4 +87,72 @@ public sealed class StepExecutorBoundaryTests
         Assert.Equal((EnrollmentStatus.Converted, "hour"), (before.State.Status, before.State.CurrentNodeId));
         Assert.Equal((1, 0), (atTheEnd.Count("day", StatisticCounter.Converted), atTheEnd.Count("hour", StatisticCounter.Converted)));
     }
+
+    public static TheoryData<string> EndlessWaits => ["delay", "wait", "retargeting"];
+
+    [Theory]
+    [MemberData(nameof(EndlessWaits))]
+    public void A_wait_that_ends_past_the_last_representable_instant_waits_until_then_instead_of_failing_the_enrollment(string kind)
+    {
+        // Durations up to TimeSpan.MaxValue (about 29,000 years) pass the JSON reader and validation; added to now they
+        // overflow DateTimeOffset, which failed every enrollment that reached the node ("engine error").
+        var forever = TimeSpan.MaxValue;
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => _ = kind switch
+            {
+                "delay" => p.Delay(forever, id: "n"),
+                "wait" => p.WaitForEvent("click", forever, w => w.OnEvent(e => e.Exit("clicked", id: "clicked")).OnTimeout(t => t.Exit("never", id: "never")), id: "n"),
+                _ => p.Retargeting("purchase", forever, r => r
+                    .Remind(TimeSpan.FromHours(4), Channel.Push, "r1")
+                    .OnConverted(c => c.Exit("bought", id: "bought"))
+                    .OnExhausted(x => x.Exit("gave-up", id: "gave-up")), id: "n"),
+            })
+            .Build();
+
+        var run = Start(journey);
+        if (kind == "retargeting")
+        {
+            Assert.Equal(T0.AddHours(4), run.State.WakeAt);
+            run.Run(T0.AddHours(4));
+            Assert.Equal(["r1"], run.SentCampaigns);
+        }
+
+        Assert.Equal((EnrollmentStatus.Waiting, "n", DateTimeOffset.MaxValue), (run.State.Status, run.State.CurrentNodeId, run.State.WakeAt));
+        Assert.Equal(0, run.Count(null, StatisticCounter.Failed));
+    }
+
+    [Fact]
+    public void An_enrollment_that_ends_at_a_node_leaves_it_so_entered_minus_left_is_who_is_still_there()
+    {
+        // StatisticCounter.Left: "enrollments that left the node (moving on or ending)". An exit node, a goal reached
+        // while waiting and a failure at a node end the enrollment there; each counted Entered but never Left, so the
+        // node showed them as still there for ever (the Mermaid diagram's "waiting" = entered - left).
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase")
+            .Steps(p => p.Delay(TimeSpan.FromHours(1), id: "hour").Exit("done", id: "bye"))
+            .Build();
+
+        var exited = Start(journey);
+        exited.Run(T0.AddHours(1));
+        Assert.Equal(EnrollmentStatus.Exited, exited.State.Status);
+        Assert.Equal((1L, 1L, 1L), (exited.Count("bye", StatisticCounter.Entered), exited.Count("bye", StatisticCounter.Left), exited.Count("bye", StatisticCounter.Exited)));
+
+        var converted = Start(journey);
+        converted.Publish("purchase", T0.AddMinutes(5));
+        converted.Run(T0.AddMinutes(5));
+        Assert.Equal(EnrollmentStatus.Converted, converted.State.Status);
+        Assert.Equal((1L, 1L), (converted.Count("hour", StatisticCounter.Entered), converted.Count("hour", StatisticCounter.Left)));
+
+        // Ended while it waited at a node (its version failed to run): it leaves that node too.
+        var failed = Start(journey);
+        var item = new WorkItem(failed.State, [], T0.AddMinutes(1));
+        var checkpoint = StepExecutor.Fail(failed.Journey, item, "engine error: test", T0.AddMinutes(5));
+        Assert.Equal(1, checkpoint.Statistics.Count(d => d is { NodeId: "hour", Counter: StatisticCounter.Left }));
+
+        // A goal reached before the first step converts at the start node without entering it: nothing to leave.
+        var early = new ExecutorHarness(journey, SampleJourneys.Schema, Campaigns, new Customer("ana@example.com"), T0);
+        early.Publish("purchase", T0);
+        early.Run(T0);
+        Assert.Equal(EnrollmentStatus.Converted, early.State.Status);
+        Assert.Equal((0L, 0L), (early.Count("hour", StatisticCounter.Entered), early.Count("hour", StatisticCounter.Left)));
+    }
 }

@@ -132,6 +132,9 @@ public sealed class JourneyExportTests
             new CustomerEvent("c2@example.com", FeedbackEvents.Clicked, [], now, c1Message),
             new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now, StepExecutor.MessageId(Guid.NewGuid(), "push", 1)),
             new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now, "not-one-of-ours"),
+            // The customer's own enrollment, but a node its version does not have: no message of ours has that id.
+            new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now, c1Message.Replace("/push/", "/made-up/", StringComparison.Ordinal)),
+            new CustomerEvent("c1@example.com", FeedbackEvents.Delivered, [], now, c1Message.Replace("/push/", "/made-up/", StringComparison.Ordinal)),
             new CustomerEvent("c1@example.com", FeedbackEvents.Clicked, [], now),
             new CustomerEvent("c1@example.com", FeedbackEvents.Opened, [], now, c1Message),
             new CustomerEvent("c9@example.com", "go", [], now),
@@ -143,6 +146,7 @@ public sealed class JourneyExportTests
         Assert.All(Lines(csv).Skip(1), line => Assert.Equal("0", line.Split(',')[6]));
         Assert.Equal(0, host.Count("once", "push", StatisticCounter.Clicked));
         Assert.Equal(1, host.Count("once", "push", StatisticCounter.Opened));
+        Assert.Equal(["push"], (await host.Manager.GetStatisticsAsync("once")).Nodes.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

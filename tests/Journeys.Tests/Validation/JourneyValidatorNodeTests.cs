@@ -314,6 +314,26 @@ public sealed class JourneyValidatorNodeTests
         OnlyFor(Hook with { Timeout = TimeSpan.Zero }, DiagnosticCodes.InvalidDuration);
     }
 
+    [Theory]
+    [InlineData(9)]
+    [InlineData(24 * 60 * 60 * 1000 + 1)]
+    [InlineData(2L * 24 * 60 * 60 * 1000)]
+    public void Webhook_timeout_outside_ten_milliseconds_to_a_day_is_refused_as_the_call_could_not_be_made(long milliseconds)
+    {
+        // The call's timeout strategy (Polly) accepts 10 ms to 24 h only, as WebhookOptions.Timeout does.
+        var diagnostic = OnlyFor(Hook with { Timeout = TimeSpan.FromMilliseconds(milliseconds) }, DiagnosticCodes.InvalidDuration);
+        Assert.Contains("10 ms", diagnostic.Message, StringComparison.Ordinal);
+        Assert.EndsWith(".timeout", diagnostic.Path, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(24 * 60 * 60 * 1000)]
+    public void Webhook_timeouts_of_ten_milliseconds_and_of_a_day_are_accepted(long milliseconds)
+    {
+        Assert.Empty(Validate(With(Hook with { Timeout = TimeSpan.FromMilliseconds(milliseconds) })).Diagnostics);
+    }
+
     [Fact]
     public void An_update_must_name_a_known_field()
     {

@@ -1,0 +1,166 @@
+using System.Diagnostics.Metrics;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Journeys.Tests.Building;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>Runs alone: the engine's instruments are static and carry no tag that would tell one test's engine from another's.</summary>
+[CollectionDefinition(nameof(ProcessWideMetrics), DisableParallelization = true)]
+public sealed class ProcessWideMetrics;
+
+/// <summary>The engine's <c>journeys.enrollments.*</c> instruments count what was committed, once.</summary>
+[Collection(nameof(ProcessWideMetrics))]
+public sealed class EngineMetricsTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private static readonly string[] Ids = ["c0@example.com", "c1@example.com", "c2@example.com"];
+
+    [Fact]
+    public async Task Entries_and_conversions_of_a_commit_the_store_refused_as_stale_are_measured_once_when_the_work_runs_again()
+    {
+        long entered = 0, converted = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name is "journeys.enrollments.entered" or "journeys.enrollments.converted")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            Interlocked.Add(ref instrument.Name == "journeys.enrollments.entered" ? ref entered : ref converted, value));
+        listener.Start();
+
+        var (provider, time, enrollments) = await HostAsync(static store => new RefusingOnce(store));
+        await using var disposing = provider;
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        var signal = provider.GetRequiredService<IJourneyEngineSignal>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        // The first commit (entries) is refused as stale: nothing of it is written and its leases run out.
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => enrollments.Refused == 1, "the entries' first commit to be refused");
+        time.Advance(Lease);
+        signal.NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
+
+        // The first commit of a conversion is refused in the same way.
+        await manager.PublishAsync([.. Ids.Select(id => new CustomerEvent(id, "purchase", [], T0))]);
+        EngineHost.Eventually(() => enrollments.Refused == 2, "a conversion's first commit to be refused");
+        time.Advance(Lease);
+        signal.NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get(StatisticCounter.Converted) == 3, "every customer to convert");
+
+        // The statistics count each once (the refused commits wrote nothing); so do the instruments.
+        Assert.Equal((3, 3), (Statistics(manager).Get(StatisticCounter.Entered), Statistics(manager).Get(StatisticCounter.Converted)));
+        Assert.Equal((3, 3), (Interlocked.Read(ref entered), Interlocked.Read(ref converted)));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_commit_fails_ends_its_activity_with_an_error_status()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<(string Name, System.Diagnostics.ActivityStatusCode Status, string? Description)>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == JourneysTelemetry.Name,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity => stopped.Enqueue((activity.OperationName, activity.Status, activity.StatusDescription)),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var (provider, time, enrollments) = await HostAsync(static store => new FailingOnce(store));
+        await using var disposing = provider;
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => enrollments.Failed == 1, "the first commit to fail");
+        time.Advance(Lease);
+        provider.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
+
+        // Every batch's activity ended; the one whose commit failed says so (the others are unset, as OpenTelemetry asks).
+        var batches = stopped.Where(a => a.Name == "journeys.batch").ToList();
+        Assert.Equal([("journeys.batch", System.Diagnostics.ActivityStatusCode.Error, "commit failed")], batches.Where(a => a.Status != System.Diagnostics.ActivityStatusCode.Unset));
+        Assert.True(batches.Count >= 2, $"{batches.Count} batch activities");
+    }
+
+    /// <summary>An engine on the in-memory stores, its enrollment store wrapped, and journey "j" (three listed customers who wait a day, goal "purchase") created.</summary>
+    private static async Task<(ServiceProvider Provider, FakeTimeProvider Time, T Enrollments)> HostAsync<T>(Func<InMemoryEngineStore, T> wrap)
+        where T : IEnrollmentStore
+    {
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var store = new InMemoryEngineStore(customers);
+        var enrollments = wrap(store);
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([.. Ids.Select(id => new Customer(id))]);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ICustomerStore>(customers);
+        services.AddSingleton<IJourneyStore>(new InMemoryJourneyStore(time));
+        services.AddSingleton<IEnrollmentStore>(enrollments);
+        services.AddSingleton<IOutboxStore>(store);
+        services.AddSingleton<IStatisticsStore>(store);
+        services.AddJourneys(j => j.AddSender(Channel.Push, new RecordingChannelSender()).Configure(o =>
+        {
+            o.ShardCount = 1;
+            o.LeaseDuration = Lease;
+            o.MaxIdle = TimeSpan.FromSeconds(5);
+        }));
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IJourneyManager>().CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(Ids).ConvertOn("purchase")
+            .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait"))
+            .Build());
+        return (provider, time, enrollments);
+    }
+
+    private static JourneyStatistics Statistics(IJourneyManager manager) => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The first commit throws, as a store that lost its database would; nothing of it is written.</summary>
+    private sealed class FailingOnce(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default) =>
+            Interlocked.CompareExchange(ref _failed, 1, 0) == 0
+                ? throw new InvalidOperationException("the database went away")
+                : InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers the first commit, and the first commit holding a conversion, as a store answers checkpoints whose
+    /// concurrency token is stale: nothing written, every checkpoint not applied (their leases stay until they expire).
+    /// </summary>
+    private sealed class RefusingOnce(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _refused;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
+        {
+            var refuse = Refused == 0 || (Refused == 1 && checkpoints.Any(c => c.Status == EnrollmentStatus.Converted));
+            if (refuse)
+            {
+                Interlocked.Increment(ref _refused);
+                return ValueTask.FromResult<IReadOnlyList<bool>>(new bool[checkpoints.Count]);
+            }
+
+            return InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+        }
+    }
+}
