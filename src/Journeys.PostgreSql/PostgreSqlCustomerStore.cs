@@ -185,7 +185,7 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
             {
                 var insert = new NpgsqlBatchCommand(database.Sql("""
                     INSERT INTO {s}.customers (customer_id, fields, time_zone)
-                    SELECT u.c, '{}', NULL FROM unnest($1::text[]) AS u(c) ORDER BY u.c
+                    SELECT u.c, '{}', NULL FROM unnest($1::text[]) AS u(c) ORDER BY u.c COLLATE "C"
                     ON CONFLICT (customer_id) DO NOTHING
                     """));
                 insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });

@@ -392,10 +392,22 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     // Field updates of the applied checkpoints in order over the given customers' rows (read and locked here in id
-    // order), merged here and written back with one statement.
+    // order), merged here and written back with one statement. A customer that does not exist yet is first inserted
+    // empty (in id order, as ICustomerStore.MergeAsync does): its row is then read and locked like the others, so a
+    // writer that creates it at the same moment (a merge, an import) is either waited for and merged with, or waits
+    // for this commit; an upsert of the merged fields alone would replace that writer's fields.
     private async ValueTask WriteCustomerUpdatesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SortedSet<string> customerIds, IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied, CancellationToken token)
     {
+        using (var create = database.Command(connection, transaction, """
+            INSERT INTO {s}.customers (customer_id, fields, time_zone) SELECT c, '{}', NULL FROM unnest($1::text[]) AS u(c) ORDER BY c COLLATE "C"
+            ON CONFLICT (customer_id) DO NOTHING
+            """))
+        {
+            create.Parameters.Add(Parameter(customerIds.ToArray()));
+            await create.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }
+
         var customers = new Dictionary<string, Customer>(StringComparer.Ordinal);
         using (var read = database.Command(connection, transaction, "SELECT customer_id, fields, time_zone FROM {s}.customers WHERE customer_id = ANY ($1) ORDER BY customer_id FOR UPDATE"))
         {

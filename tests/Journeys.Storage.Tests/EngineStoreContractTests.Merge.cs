@@ -169,6 +169,39 @@ public abstract partial class EngineStoreContractTests
         Assert.Equal("free", a.GetField("plan").AsString());
     }
 
+    [Fact]
+    public async Task A_commit_that_creates_a_customer_and_a_merge_that_creates_it_at_once_keep_both_fields()
+    {
+        // Fails on a store whose commit creates a customer it did not find with a replace (PostgreSQL's upsert of the
+        // fields it merged): a merge that creates the customer between the commit's read and its write loses its field.
+        await using var stores = await CreateAsync();
+        const int Pairs = 200;
+        await stores.Enrollments.EnrollAsync([.. Enumerable.Range(0, Pairs).Select(i => Request("j", $"new-{i}", T0))]);
+        var claimed = await stores.Enrollments.ClaimAsync("engine", T0, Pairs, Lease);
+        Assert.Equal(Pairs, claimed.Count);
+
+        foreach (var claim in claimed)
+        {
+            var id = claim.Enrollment.CustomerId;
+            var commit = Task.Run(async () => Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(
+                Complete(claim.Enrollment, T0), claim.Enrollment.ConcurrencyToken, updates: [new CustomerFieldUpdate(id, "stage", "paid")])]))));
+            var merge = Task.Run(async () => await stores.Customers.MergeAsync([new CustomerPatch(id, Fields(("city", "Madrid")))]));
+            await Task.WhenAll(commit, merge);
+        }
+
+        var lost = new List<string>();
+        foreach (var claim in claimed)
+        {
+            var customer = (await stores.Customers.GetAsync(claim.Enrollment.CustomerId))!;
+            if (!customer.Fields.ContainsKey("stage") || !customer.Fields.ContainsKey("city"))
+            {
+                lost.Add($"{customer.Id}: {string.Join(", ", customer.Fields.Keys)}");
+            }
+        }
+
+        Assert.Empty(lost);
+    }
+
     private static Dictionary<string, FieldValue> Fields(params (string Name, FieldValue Value)[] fields) =>
         fields.ToDictionary(f => f.Name, f => f.Value, StringComparer.OrdinalIgnoreCase);
 }
