@@ -269,42 +269,61 @@ internal sealed partial class JourneyManager(
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
         }
 
-        // The events go in first: an enrollment created below starts its cursor after them, so the event that made a
-        // customer enter is not also replayed to the new enrollment as a goal or an awaited event.
-        await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
-
-        var requests = new List<EnrollmentRequest>();
+        var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (record.Journey.Entry is not EventEntry entry)
+            if (record.Journey.Entry is EventEntry entry && await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false) is { } journey)
             {
-                continue;
+                entries.Add((journey, entry));
+            }
+        }
+
+        // The events go in before the enrollments they create: an enrollment starts its cursor at the customer's latest
+        // event, so the event that made a customer enter is not also replayed to the new enrollment as a goal or an
+        // awaited event. The events after it must reach the new enrollment, also those later in this call (a client
+        // sending its events in batches: signed up, then bought), so the events are appended in runs: a run ends before
+        // the next event of a customer it enrolls, once its enrollments are made. One run for a call whose customers
+        // each enter at their last event (a batch of sign-ups).
+        var requests = new List<EnrollmentRequest>();
+        var entering = new HashSet<string>(StringComparer.Ordinal);
+        var start = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (entering.Contains(e.CustomerId))
+            {
+                await AppendAndEnrollAsync(events, start, i, requests, cancellationToken).ConfigureAwait(false);
+                requests.Clear();
+                entering.Clear();
+                start = i;
             }
 
-            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
-            if (journey is null)
-            {
-                continue;
-            }
-
-            foreach (var e in events)
+            foreach (var (journey, entry) in entries)
             {
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
                     && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
                 {
                     requests.Add(Request(journey, e.CustomerId));
+                    entering.Add(e.CustomerId);
                 }
             }
         }
 
+        await AppendAndEnrollAsync(events, start, events.Count, requests, cancellationToken).ConfigureAwait(false);
+        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
+        engine.NotifyWork();
+    }
+
+    /// <summary>Appends <paramref name="events"/>[<paramref name="start"/>..<paramref name="end"/>), then makes the entries they caused.</summary>
+    private async ValueTask AppendAndEnrollAsync(IReadOnlyList<CustomerEvent> events, int start, int end, List<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    {
+        var run = start == 0 && end == events.Count ? events : events.Skip(start).Take(end - start).ToArray();
+        await enrollments.AppendEventsAsync(run, cancellationToken).ConfigureAwait(false);
         if (requests.Count > 0)
         {
             var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
             await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
         }
-
-        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
-        engine.NotifyWork();
     }
 
     /// <summary>
