@@ -101,6 +101,7 @@ internal sealed partial class JourneyManager(
             return (record, 0);
         }
 
+        RefuseOutsideEntryWindow(record.Journey, time.GetUtcNow());
         var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
         var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
         LogActivated(logger, journeyId, journey.Version);
@@ -113,6 +114,29 @@ internal sealed partial class JourneyManager(
             _ => 0,
         };
         return (active, enrolled);
+    }
+
+    /// <summary>
+    /// Refuses (saving nothing) an activation that would enroll nobody because of the entry window: after the window's
+    /// end nobody can enter at all; before its start, an audience that is enrolled at activation (all customers, a list,
+    /// a filter) would be refused whole as outside the window, and nothing enrolls it again when the window opens. An
+    /// event journey may be activated before its window: its customers enter as their events come.
+    /// </summary>
+    internal static void RefuseOutsideEntryWindow(JourneyDefinition journey, DateTimeOffset now)
+    {
+        var rules = journey.EntryRules;
+        if (rules.WindowEnd is { } end && now >= end)
+        {
+            throw new InvalidOperationException(
+                $"Journey '{journey.Id}' cannot be activated: its entry window ended at {end:O} (now {now:O}), so nobody could enter it.");
+        }
+
+        if (rules.WindowStart is { } start && now < start && journey.Entry is not EventEntry)
+        {
+            throw new InvalidOperationException(
+                $"Journey '{journey.Id}' cannot be activated before its entry window starts at {start:O} (now {now:O}): its audience is enrolled at activation, "
+                + "and would be refused whole as outside the window. Activate it at or after the start.");
+        }
     }
 
     public async ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default)
