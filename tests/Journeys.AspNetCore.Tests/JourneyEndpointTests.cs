@@ -254,6 +254,26 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_outside_the_entry_window_is_409_and_activates_nothing()
+    {
+        var now = _host.Time.GetUtcNow();
+        var early = ApiHost.Tips() with { EntryRules = EntryRules.Default with { WindowStart = now.AddHours(1) } };
+        await CreateAsync(early);
+
+        var before = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.Conflict);
+        Assert.Contains("before its entry window starts", before.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JourneyStatus.Draft, (await _host.Manager.GetAsync("tips-journey"))!.Journey.Status);
+
+        await CreateAsync(ApiHost.Tips("ended") with { EntryRules = EntryRules.Default with { WindowEnd = now } });
+        var after = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/ended/start", null), HttpStatusCode.Conflict);
+        Assert.Contains("its entry window ended", after.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        _host.Time.Advance(TimeSpan.FromHours(1));
+        var started = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        Assert.Equal(5, started.GetProperty("enrolled").GetInt32());
+    }
+
+    [Fact]
     public async Task Start_enrolls_the_audience_and_stop_cancels_the_waiting_enrollments()
     {
         await CreateAsync(ApiHost.Tips());

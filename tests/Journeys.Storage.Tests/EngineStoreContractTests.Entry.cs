@@ -81,6 +81,38 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Enroll_concurrently_never_exceeds_the_entry_cap_of_the_journey_across_versions()
+    {
+        // Concurrent intakes (on a shared store: other hosts) of distinct customers into both versions of one journey: the
+        // cap is exact (distinct customers take no common lock but the journey's count).
+        await using var stores = await CreateAsync();
+        var rules = EntryRules.Default with { ReEntry = ReEntryMode.AfterExit, EntryCap = 5 };
+        using var start = new ManualResetEventSlim();
+        var tasks = Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            start.Wait();
+            var outcomes = new List<(string Customer, EnrollmentOutcome Outcome)>();
+            for (var i = 0; i < 4; i++)
+            {
+                EnrollmentRequest[] batch = [Request("j", $"t{t}-a{i}", T0, rules, version: 1), Request("j", $"t{t}-b{i}", T0, rules, version: 2)];
+                var result = await stores.Enrollments.EnrollAsync(batch);
+                outcomes.AddRange(batch.Select((r, k) => (r.CustomerId, result[k])));
+            }
+
+            return outcomes;
+        })).ToArray();
+        start.Set();
+
+        var all = (await Task.WhenAll(tasks)).SelectMany(o => o).ToList();
+
+        Assert.Equal(5, all.Count(o => o.Outcome.Kind == EnrollmentOutcomeKind.Created));
+        Assert.All(all.Where(o => o.Outcome.Kind != EnrollmentOutcomeKind.Created), o => Assert.Equal(EnrollmentOutcomeKind.CapReached, o.Outcome.Kind));
+        Assert.Equal(5, await stores.Enrollments.ListByJourneyAsync("j", null).CountAsync());
+        var late = Assert.Single(await stores.Enrollments.EnrollAsync([Request("j", "late", T0, rules)]));
+        Assert.Equal(EnrollmentOutcomeKind.CapReached, late.Kind);
+    }
+
+    [Fact]
     public async Task Enroll_never_again_after_an_ended_enrollment_when_re_entry_is_never()
     {
         await using var stores = await CreateAsync();

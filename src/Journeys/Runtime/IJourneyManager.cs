@@ -64,7 +64,7 @@ public interface IJourneyManager
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="JourneyValidationException">The journey does not validate.</exception>
     /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
-    /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again).</exception>
+    /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again), its entry window has ended, or its window has not started and its audience is enrolled at activation (all customers, a list, a filter); nothing is saved.</exception>
     ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -101,6 +101,7 @@ internal sealed partial class JourneyManager(
             return (record, 0);
         }
 
+        RefuseOutsideEntryWindow(record.Journey, time.GetUtcNow());
         var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
         var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
         LogActivated(logger, journeyId, journey.Version);
@@ -113,6 +114,29 @@ internal sealed partial class JourneyManager(
             _ => 0,
         };
         return (active, enrolled);
+    }
+
+    /// <summary>
+    /// Refuses (saving nothing) an activation that would enroll nobody because of the entry window: after the window's
+    /// end nobody can enter at all; before its start, an audience that is enrolled at activation (all customers, a list,
+    /// a filter) would be refused whole as outside the window, and nothing enrolls it again when the window opens. An
+    /// event journey may be activated before its window: its customers enter as their events come.
+    /// </summary>
+    internal static void RefuseOutsideEntryWindow(JourneyDefinition journey, DateTimeOffset now)
+    {
+        var rules = journey.EntryRules;
+        if (rules.WindowEnd is { } end && now >= end)
+        {
+            throw new InvalidOperationException(
+                $"Journey '{journey.Id}' cannot be activated: its entry window ended at {end:O} (now {now:O}), so nobody could enter it.");
+        }
+
+        if (rules.WindowStart is { } start && now < start && journey.Entry is not EventEntry)
+        {
+            throw new InvalidOperationException(
+                $"Journey '{journey.Id}' cannot be activated before its entry window starts at {start:O} (now {now:O}): its audience is enrolled at activation, "
+                + "and would be refused whole as outside the window. Activate it at or after the start.");
+        }
     }
 
     public async ValueTask<(JourneyRecord Journey, int Cancelled)> StopAsync(string journeyId, bool drain = false, CancellationToken cancellationToken = default)
@@ -269,42 +293,61 @@ internal sealed partial class JourneyManager(
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
         }
 
-        // The events go in first: an enrollment created below starts its cursor after them, so the event that made a
-        // customer enter is not also replayed to the new enrollment as a goal or an awaited event.
-        await enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
-
-        var requests = new List<EnrollmentRequest>();
+        var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (record.Journey.Entry is not EventEntry entry)
+            if (record.Journey.Entry is EventEntry entry && await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false) is { } journey)
             {
-                continue;
+                entries.Add((journey, entry));
+            }
+        }
+
+        // The events go in before the enrollments they create: an enrollment starts its cursor at the customer's latest
+        // event, so the event that made a customer enter is not also replayed to the new enrollment as a goal or an
+        // awaited event. The events after it must reach the new enrollment, also those later in this call (a client
+        // sending its events in batches: signed up, then bought), so the events are appended in runs: a run ends before
+        // the next event of a customer it enrolls, once its enrollments are made. One run for a call whose customers
+        // each enter at their last event (a batch of sign-ups).
+        var requests = new List<EnrollmentRequest>();
+        var entering = new HashSet<string>(StringComparer.Ordinal);
+        var start = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (entering.Contains(e.CustomerId))
+            {
+                await AppendAndEnrollAsync(events, start, i, requests, cancellationToken).ConfigureAwait(false);
+                requests.Clear();
+                entering.Clear();
+                start = i;
             }
 
-            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
-            if (journey is null)
-            {
-                continue;
-            }
-
-            foreach (var e in events)
+            foreach (var (journey, entry) in entries)
             {
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
                     && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
                 {
                     requests.Add(Request(journey, e.CustomerId));
+                    entering.Add(e.CustomerId);
                 }
             }
         }
 
+        await AppendAndEnrollAsync(events, start, events.Count, requests, cancellationToken).ConfigureAwait(false);
+        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
+        engine.NotifyWork();
+    }
+
+    /// <summary>Appends <paramref name="events"/>[<paramref name="start"/>..<paramref name="end"/>), then makes the entries they caused.</summary>
+    private async ValueTask AppendAndEnrollAsync(IReadOnlyList<CustomerEvent> events, int start, int end, List<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    {
+        var run = start == 0 && end == events.Count ? events : events.Skip(start).Take(end - start).ToArray();
+        await enrollments.AppendEventsAsync(run, cancellationToken).ConfigureAwait(false);
         if (requests.Count > 0)
         {
             var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
             await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
         }
-
-        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
-        engine.NotifyWork();
     }
 
     /// <summary>
