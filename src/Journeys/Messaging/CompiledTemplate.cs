@@ -39,6 +39,15 @@ internal sealed class CompiledTemplate
     /// <summary>The campaign the template belongs to.</summary>
     public string CampaignId { get; }
 
+    private int _notRenderedReported;
+
+    /// <summary>
+    /// True the first time it is called for this compiled template (one send of one journey version's node), false
+    /// afterwards: a skip for a missing variable is a campaign's or a schema's problem that usually hits every customer
+    /// who lacks the field, so it is reported once at Warning and then only at Debug (the counter counts every one).
+    /// </summary>
+    internal bool FirstNotRendered() => Interlocked.Exchange(ref _notRenderedReported, 1) == 0;
+
     /// <summary>Compiles a campaign's template with a send node's bindings.</summary>
     /// <exception cref="ArgumentException">A variable has no binding, or a binding names a field the schema does not have.</exception>
     public static CompiledTemplate Compile(Campaign campaign, CampaignReference reference, CustomerFieldSchema schema)

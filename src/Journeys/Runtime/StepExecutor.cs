@@ -695,9 +695,18 @@ internal sealed partial class StepExecutor
         {
             // A variable with no value and no default: not sent, counted as failed and by its reason; the customer moves on.
             // The variable's name is part of the campaign, not customer data: it tells the operator what to fix.
+            // Once per send of a version at Warning, then at Debug: a million customers without the field would
+            // otherwise be a million warnings.
             if (_logger is { } logger)
             {
-                LogNotRendered(logger, _journey.Id, _journey.Version, nodeId, template.CampaignId, missingVariable ?? string.Empty);
+                if (template.FirstNotRendered())
+                {
+                    LogNotRendered(logger, _journey.Id, _journey.Version, nodeId, template.CampaignId, missingVariable ?? string.Empty);
+                }
+                else
+                {
+                    LogNotRenderedAgain(logger, _journey.Id, _journey.Version, nodeId, template.CampaignId, missingVariable ?? string.Empty);
+                }
             }
 
             Count(StatisticCounter.Failed, nodeId);
@@ -773,6 +782,9 @@ internal sealed partial class StepExecutor
     private void Count(StatisticCounter counter, string? nodeId) =>
         _statistics.Add(new StatisticDelta(_journey.Id, _journey.Version, nodeId, counter));
 
-    [LoggerMessage(10, LogLevel.Warning, "Send of campaign {CampaignId} at journey {JourneyId} version {Version} node {NodeId} skipped: template variable '{Variable}' has no value and no default")]
+    [LoggerMessage(10, LogLevel.Warning, "Send of campaign {CampaignId} at journey {JourneyId} version {Version} node {NodeId} skipped: template variable '{Variable}' has no value and no default (further skips of this send are logged at Debug, event 11; the notRendered counter counts them all)")]
     private static partial void LogNotRendered(ILogger logger, string journeyId, int version, string nodeId, string campaignId, string variable);
+
+    [LoggerMessage(11, LogLevel.Debug, "Send of campaign {CampaignId} at journey {JourneyId} version {Version} node {NodeId} skipped again: template variable '{Variable}' has no value and no default")]
+    private static partial void LogNotRenderedAgain(ILogger logger, string journeyId, int version, string nodeId, string campaignId, string variable);
 }

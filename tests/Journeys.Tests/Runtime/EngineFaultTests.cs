@@ -55,7 +55,7 @@ public sealed class EngineFaultTests
     }
 
     [Fact]
-    public async Task A_send_skipped_for_a_missing_template_value_is_logged_by_the_engine_with_the_variable_name()
+    public async Task A_send_skipped_for_a_missing_template_value_is_logged_by_the_engine_with_the_variable_name_once_at_warning_then_at_debug()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 9, 0, 0, TimeSpan.Zero));
         var push = new RecordingChannelSender();
@@ -70,24 +70,29 @@ public sealed class EngineFaultTests
         await using var provider = services.BuildServiceProvider();
         var customers = provider.GetRequiredService<ICustomerStore>();
         await customers.SaveSchemaAsync(CustomerFieldSchema.Create([new FieldDefinition("firstName", FieldType.String)]));
-        await customers.UpsertAsync([new Customer("a@example.com", [new("firstName", "Ana")]), new Customer("nameless@example.com")]);
+        await customers.UpsertAsync([new Customer("a@example.com", [new("firstName", "Ana")]), new Customer("nameless@example.com"), new Customer("nameless2@example.com")]);
         await using var running = await EngineHost.RunHostedAsync(provider);
         var manager = provider.GetRequiredService<IJourneyManager>();
-        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "nameless@example.com"])
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "nameless@example.com", "nameless2@example.com"])
             .Steps(p => p.Send(Channel.Push, "hello", v => v.Bind("name", "firstName"), id: "hello")).Build());
         await manager.ActivateAsync("j");
 
         EngineHost.Eventually(
-            () => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 2,
-            "both enrollments completed");
+            () => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 3,
+            "the three enrollments completed");
         EngineHost.Eventually(() => push.Messages.Count == 1, "Ana's push");
         Assert.Equal("Hello Ana", push.Messages.Single().Body);
         var skipped = Assert.Single(logs.Entries, e => e.EventId.Id == 10);
         Assert.Equal((LogLevel.Warning, "Journeys.Runtime.JourneyEngine"), (skipped.Level, skipped.Category));
-        Assert.Equal("Send of campaign hello at journey j version 1 node hello skipped: template variable 'name' has no value and no default", skipped.Message);
+        Assert.Equal("Send of campaign hello at journey j version 1 node hello skipped: template variable 'name' has no value and no default (further skips of this send are logged at Debug, event 11; the notRendered counter counts them all)", skipped.Message);
+
+        // The second customer without a name: Debug only (a campaign missing a field for many customers is one warning).
+        var again = Assert.Single(logs.Entries, e => e.EventId.Id == 11);
+        Assert.Equal(LogLevel.Debug, again.Level);
+        Assert.Equal(2, (await manager.GetStatisticsAsync("j")).Get("hello", StatisticCounter.NotRendered));
         Assert.All(
             logs.Entries.Where(e => e.Level > LogLevel.Debug),
-            e => Assert.DoesNotContain("nameless@example.com", e.Message + e.Exception, StringComparison.Ordinal));
+            e => Assert.DoesNotContain("nameless", e.Message + e.Exception, StringComparison.Ordinal));
     }
 
     [Theory]

@@ -295,7 +295,7 @@ public sealed class StepExecutorTests
 
         var (level, message) = Assert.Single(logger.Entries);
         Assert.Equal(LogLevel.Warning, level);
-        Assert.Equal("Send of campaign cart-reminder at journey j version 1 node s skipped: template variable 'name' has no value and no default", message);
+        Assert.Equal("Send of campaign cart-reminder at journey j version 1 node s skipped: template variable 'name' has no value and no default (further skips of this send are logged at Debug, event 11; the notRendered counter counts them all)", message);
         Assert.DoesNotContain(run.Customer.Id, message, StringComparison.Ordinal);
     }
 
