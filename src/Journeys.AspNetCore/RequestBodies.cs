@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Journeys.AspNetCore;
 
 /// <summary>Reads request bodies whole, within the configured size limit, and JSON bodies with errors that name the path.</summary>
-internal static class RequestBodies
+internal static partial class RequestBodies
 {
     public const string Json = "application/json";
 
@@ -110,8 +111,43 @@ internal static class RequestBodies
     {
         // System.Text.Json appends "Path: $.x | LineNumber: n | BytePositionInLine: m." to its messages; the path is reported apart.
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        return WithoutTypeNames(cut > 0 ? message[..cut] : message);
     }
+
+    /// <summary>
+    /// Two of System.Text.Json's messages name the .NET type the body is read into ("... contained in type
+    /// 'Journeys.AspNetCore.Contracts.CustomerRequest'", "could not be converted to System.Int32"): the caller wrote
+    /// JSON, so they are said in JSON's terms. Other messages pass as they are.
+    /// </summary>
+    internal static string WithoutTypeNames(string problem)
+    {
+        if (UnmappedProperty().Match(problem) is { Success: true } unmapped)
+        {
+            return $"The property '{unmapped.Groups["name"].Value}' is not known here.";
+        }
+
+        if (NotConverted().Match(problem) is { Success: true } converted)
+        {
+            var expected = converted.Groups["type"].Value switch
+            {
+                "System.String" => "a string",
+                "System.Boolean" or "System.Nullable`1[System.Boolean]" => "true or false",
+                "System.DateTimeOffset" or "System.Nullable`1[System.DateTimeOffset]" => "a date-time string",
+                var t when t.StartsWith("System.Collections.", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal) => "an array",
+                var t when t.Contains("Int", StringComparison.Ordinal) || t.Contains("Double", StringComparison.Ordinal) || t.Contains("Decimal", StringComparison.Ordinal) || t.Contains("Single", StringComparison.Ordinal) => "a number",
+                _ => "another kind of value",
+            };
+            return $"The value is not {expected}.";
+        }
+
+        return problem;
+    }
+
+    [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member contained in type '[^']*'\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"^The JSON value could not be converted to (?<type>.+)\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex NotConverted();
 
     private static ApiProblemException TooLarge(long limit) => new(
         StatusCodes.Status413PayloadTooLarge,
