@@ -26,13 +26,13 @@ internal static class CsvRequests
             ";" => ';',
             "|" => '|',
             "tab" or "\t" => '\t',
-            var other => throw ApiProblemException.BadRequest($"Query 'separator' is '{other}': give one of ',', ';', 'tab', '|' (or leave it out to detect it).", "separator"),
+            var other => throw ApiProblemException.BadRequest($"Query 'separator' is '{other}': give one of ',', ';', 'tab', '|' (or leave it out to detect it).", "query:separator"),
         };
         var mode = request.Query["mode"].ToString() switch
         {
             "" or "all-or-nothing" => CsvImportMode.AllOrNothing,
             "valid-rows" => CsvImportMode.ImportValidRows,
-            var other => throw ApiProblemException.BadRequest($"Query 'mode' is '{other}': give 'all-or-nothing' (the default) or 'valid-rows'.", "mode"),
+            var other => throw ApiProblemException.BadRequest($"Query 'mode' is '{other}': give 'all-or-nothing' (the default) or 'valid-rows'.", "query:mode"),
         };
         return new CsvImportOptions { Separator = separator, Mode = mode };
     }

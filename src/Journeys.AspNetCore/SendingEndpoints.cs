@@ -137,7 +137,7 @@ internal static class SendingEndpoints
         var campaignId = query["campaignId"].ToString();
         if (string.IsNullOrWhiteSpace(campaignId))
         {
-            throw ApiProblemException.BadRequest("Query 'campaignId' is missing: give the campaign to send.", "campaignId");
+            throw ApiProblemException.BadRequest("Query 'campaignId' is missing: give the campaign to send.", "query:campaignId");
         }
 
         var options = CsvRequests.Options(context.Request);
@@ -145,11 +145,11 @@ internal static class SendingEndpoints
         {
             SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "sendingId"),
             Name = NullIfEmpty(query["name"].ToString()),
-            TimeZoneId = TimeZoneId(NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC", "timeZoneId"),
+            TimeZoneId = TimeZoneId(NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC", "query:timeZoneId"),
         };
 
         var result = await CsvRequests.ReadAsync(context, api, (csv, token) =>
-            Guard(sendings, request, SendingAudience.List, "campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
+            Guard(sendings, request, SendingAudience.List, "query:campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }

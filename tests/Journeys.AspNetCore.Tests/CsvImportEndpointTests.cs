@@ -81,8 +81,8 @@ public sealed class CsvImportEndpointTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("separator=x", "separator")]
-    [InlineData("mode=some", "mode")]
+    [InlineData("separator=x", "query:separator")]
+    [InlineData("mode=some", "query:mode")]
     public async Task Bad_query_options_are_400_naming_the_parameter(string query, string path)
     {
         var problem = await ApiAssert.Problem(await Client.PutAsync($"/journeys-api/customers/csv?{query}", Csv("customerId\nq1\n")), HttpStatusCode.BadRequest);

@@ -74,7 +74,7 @@ public sealed class SendingEndpointTests : IAsyncLifetime
         Assert.Equal("$.timeZoneId", zone.GetProperty("path").GetString());
         Assert.Contains("'Mars/Olympus_Mons'", zone.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var csvZone = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-zone&timeZoneId=Mars/Olympus_Mons", CsvImportEndpointTests.Csv("customerId\nzone-csv\n")), HttpStatusCode.BadRequest);
-        Assert.Equal("timeZoneId", csvZone.GetProperty("path").GetString());
+        Assert.Equal("query:timeZoneId", csvZone.GetProperty("path").GetString());
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-zone"), HttpStatusCode.NotFound);
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/zone-csv"), HttpStatusCode.NotFound);
 
@@ -123,9 +123,9 @@ public sealed class SendingEndpointTests : IAsyncLifetime
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-bad"), HttpStatusCode.NotFound);
 
         var noCampaign = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv", CsvImportEndpointTests.Csv("customerId\nf3\n")), HttpStatusCode.BadRequest);
-        Assert.Equal("campaignId", noCampaign.GetProperty("path").GetString());
+        Assert.Equal("query:campaignId", noCampaign.GetProperty("path").GetString());
         var unknown = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=nope", CsvImportEndpointTests.Csv("customerId\nf3\n")), HttpStatusCode.BadRequest);
-        Assert.Equal("nope", unknown.GetProperty("campaignId").GetString());
+        Assert.Equal(("nope", "query:campaignId"), (unknown.GetProperty("campaignId").GetString(), unknown.GetProperty("path").GetString()));
 
         var big = "customerId\n" + string.Concat(Enumerable.Range(0, 600).Select(i => $"big{i}\n"));
         await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=s-big", CsvImportEndpointTests.Csv(big)), HttpStatusCode.RequestEntityTooLarge);
