@@ -54,7 +54,7 @@ public sealed class ClickCountingScenarioTests
         EngineHost.Eventually(() => push.Messages.Count == 1, "the push");
         EngineHost.Eventually(() => Count(manager, "wait", StatisticCounter.Entered) == 1, "the enrollment waiting for the click");
         var enrollment = Assert.Single(await store.GetByCustomerAsync("c0@example.com"));
-        enrollments.Arm(enrollment.Id, claimFirst);
+        await enrollments.ArmAsync(enrollment.Id, claimFirst);
 
         var click = new CustomerEvent("c0@example.com", FeedbackEvents.Clicked, [], T0.AddMinutes(1), push.Messages.Single().MessageId);
         var publishing = Task.Run(() => manager.PublishAsync([click]).AsTask());
@@ -89,6 +89,7 @@ public sealed class ClickCountingScenarioTests
         private readonly TaskCompletionSource _counting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _claimed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _counted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SemaphoreSlim _claiming = new(1, 1);
         private volatile Armed? _armed;
         private int _claimedClicks = -1;
 
@@ -98,23 +99,40 @@ public sealed class ClickCountingScenarioTests
         /// <summary>The click counter in the state the engine claimed (the one its commit carries).</summary>
         public int ClaimedClicks => Volatile.Read(ref _claimedClicks);
 
-        public void Arm(Guid enrollmentId, bool claimFirst) => _armed = new Armed(enrollmentId, claimFirst);
+        /// <summary>
+        /// Arms once no claim is in flight: a claim the engine began before (its loop after the last commit) could
+        /// otherwise pass the check unarmed and then take the enrollment the click wakes before the click is counted.
+        /// </summary>
+        public async Task ArmAsync(Guid enrollmentId, bool claimFirst)
+        {
+            await _claiming.WaitAsync(TimeSpan.FromSeconds(20));
+            _armed = new Armed(enrollmentId, claimFirst);
+            _claiming.Release();
+        }
 
         public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            if (_armed is { ClaimFirst: false })
+            await _claiming.WaitAsync(cancellationToken);
+            try
             {
-                await _counted.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
-            }
+                if (_armed is { ClaimFirst: false })
+                {
+                    await _counted.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                }
 
-            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
-            if (_armed is { } armed && claimed.FirstOrDefault(w => w.Enrollment.Id == armed.Id) is { } item)
+                var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+                if (_armed is { } armed && claimed.FirstOrDefault(w => w.Enrollment.Id == armed.Id) is { } item)
+                {
+                    Volatile.Write(ref _claimedClicks, item.Enrollment.Clicks);
+                    _claimed.TrySetResult();
+                }
+
+                return claimed;
+            }
+            finally
             {
-                Volatile.Write(ref _claimedClicks, item.Enrollment.Clicks);
-                _claimed.TrySetResult();
+                _claiming.Release();
             }
-
-            return claimed;
         }
 
         public override async ValueTask<IReadOnlyList<bool>> AddClicksAsync(IReadOnlyList<EnrollmentClick> clicks, CancellationToken cancellationToken = default)
