@@ -1,6 +1,7 @@
 using Journeys.AspNetCore.Contracts;
 using Journeys.Runtime;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 
 namespace Journeys.AspNetCore;
 
@@ -74,6 +75,7 @@ internal static class JourneyLifecycleEndpoints
 
         group.MapPut("/journeys/{id}/stop", StopAsync)
             .WithName("Journeys_Stop")
+            .QueryValue("drain", JsonSchemaType.Boolean)
             .WithSummary("Stop a journey's intake; waiting enrollments are cancelled unless drain=true")
             .Produces<StopResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
