@@ -25,8 +25,8 @@ internal static class EventEndpoints
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
         var batch = FirstToken(body) == (byte)'[';
         var requests = batch
-            ? RequestBodies.ReadJson(body, ApiJsonContext.Default.ListEventRequest)
-            : [RequestBodies.ReadJson(body, ApiJsonContext.Default.EventRequest)];
+            ? RequestBodies.ReadJson(body, ApiJsonContext.Api.ListEventRequest)
+            : [RequestBodies.ReadJson(body, ApiJsonContext.Api.EventRequest)];
 
         var now = time.GetUtcNow();
         var events = new List<CustomerEvent>(requests.Count);
@@ -57,7 +57,7 @@ internal static class EventEndpoints
             await manager.PublishAsync(events, context.RequestAborted).ConfigureAwait(false);
         }
 
-        return TypedResults.Json(new EventsAccepted(events.Count), ApiJsonContext.Default.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new EventsAccepted(events.Count), ApiJsonContext.Api.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static byte FirstToken(ReadOnlySpan<byte> body)

@@ -80,7 +80,7 @@ internal static class StatisticsEndpoints
         var number = QueryValues.Int32(version, nameof(version));
         var record = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
         var statistics = await manager.GetStatisticsAsync(id, number, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Default.StatisticsResponse);
+        return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Api.StatisticsResponse);
     }
 
     private static async Task<IResult> LiveAsync(string id, string? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
@@ -106,7 +106,7 @@ internal static class StatisticsEndpoints
     {
         await foreach (var statistics in manager.WatchStatisticsAsync(journey.Id, interval, cancellationToken).ConfigureAwait(false))
         {
-            yield return JsonSerializer.Serialize(ApiMapping.Statistics(statistics, journey), ApiJsonContext.Default.StatisticsResponse);
+            yield return JsonSerializer.Serialize(ApiMapping.Statistics(statistics, journey), ApiJsonContext.Api.StatisticsResponse);
         }
     }
 }
