@@ -60,7 +60,8 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<FilterEntryRecheck>(),
             sp.GetRequiredService<JourneyStopGuard>()));
         services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
-        services.TryAddSingleton<IJourneyManager, JourneyManager>();
+        services.TryAddSingleton<JourneyManager>();
+        services.TryAddSingleton<IJourneyManager>(static sp => sp.GetRequiredService<JourneyManager>());
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();
         services.AddOptions<AudienceOptions>();
