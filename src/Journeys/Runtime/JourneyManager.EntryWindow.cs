@@ -106,6 +106,7 @@ internal sealed partial class JourneyManager
             return next;
         }
 
+        var failed = false;
         foreach (var record in due)
         {
             try
@@ -114,12 +115,14 @@ internal sealed partial class JourneyManager
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // A claim the store failed to save leaves the intake pending: tried again after a pause, not in a loop.
                 LogIntakeFailed(logger, record.Journey.Id, record.Journey.Version, ex);
+                failed = true;
             }
         }
 
-        // Look again at once: a claim that lost to a change (a re-activation) may have left another intake pending.
-        return now;
+        // Otherwise look again at once: a claim that lost to a change (a re-activation) may have left another intake pending.
+        return failed ? time.GetUtcNow() + IntakeRetryDelay : now;
     }
 
     /// <summary>Claims one due intake (see the type's remarks) and, if this call won it, enrolls the audience.</summary>
