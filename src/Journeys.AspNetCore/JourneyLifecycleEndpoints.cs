@@ -67,7 +67,7 @@ internal static class JourneyLifecycleEndpoints
 
         group.MapPut("/journeys/{id}/start", StartAsync)
             .WithName("Journeys_Start")
-            .WithSummary("Validate, activate and enroll the audience of a journey")
+            .WithSummary("Validate and activate a journey; its audience enters now, or when its entry window opens")
             .Produces<StartResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -189,26 +189,12 @@ internal static class JourneyLifecycleEndpoints
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
 
-    private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] TimeProvider time)
+    private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
         RefuseSending(id);
-        var current = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
-        if (current.Journey.Status == Model.JourneyStatus.Archived)
-        {
-            throw ApiProblemException.Conflict($"Journey '{id}' is archived; clone it to run it again.");
-        }
+        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
 
-        // The manager's own refusal (an InvalidOperationException, as for any store failure): 409 here.
-        var rules = current.Journey.EntryRules;
-        var now = time.GetUtcNow();
-        if (current.Journey.Status != Model.JourneyStatus.Active
-            && ((rules.WindowEnd is { } end && now >= end) || (rules.WindowStart is { } start && now < start && current.Journey.Entry is not Model.EventEntry)))
-        {
-            throw ApiProblemException.Conflict(rules.WindowEnd is { } ended && now >= ended
-                ? $"Journey '{id}' cannot be activated: its entry window ended at {ended:O}, so nobody could enter it."
-                : $"Journey '{id}' cannot be activated before its entry window starts at {rules.WindowStart:O}: its audience is enrolled at activation, and would be refused whole as outside the window.");
-        }
-
+        // The manager's refusals (archived, entry window ended) are JourneyLifecycleExceptions: 409 (JourneysProblemFilter).
         var (record, enrolled) = await manager.ActivateAsync(id, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
         return TypedResults.Json(new StartResponse(ApiMapping.Summary(record), enrolled), ApiJsonContext.Api.StartResponse);

@@ -84,6 +84,14 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
 
             return Problem(StatusCodes.Status409Conflict, "Journey not editable", ex.Message, extensions);
         }
+        catch (Runtime.JourneyLifecycleException ex)
+        {
+            return Problem(
+                StatusCodes.Status409Conflict,
+                "Journey lifecycle conflict",
+                ex.Message,
+                new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId, ["reason"] = ReasonName(ex.Reason) });
+        }
         catch (JourneyValidationException ex)
         {
             return Problem(
@@ -105,6 +113,16 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
             return Problem(StatusCodes.Status409Conflict, "Conflict", ex.Message);
         }
     }
+
+    /// <summary>The reason's name as the problem's <c>reason</c> extension: camel case, like the API's other names.</summary>
+    private static string ReasonName(Runtime.JourneyLifecycleRefusal reason) => reason switch
+    {
+        Runtime.JourneyLifecycleRefusal.Archived => "archived",
+        Runtime.JourneyLifecycleRefusal.EntryWindowEnded => "entryWindowEnded",
+        Runtime.JourneyLifecycleRefusal.NotActive => "notActive",
+        Runtime.JourneyLifecycleRefusal.StoppedDuringEntry => "stoppedDuringEntry",
+        _ => reason.ToString(),
+    };
 
     private static ProblemHttpResult Problem(int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);

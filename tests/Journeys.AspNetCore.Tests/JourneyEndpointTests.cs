@@ -270,23 +270,34 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Start_outside_the_entry_window_is_409_and_activates_nothing()
+    public async Task Start_before_the_entry_window_is_200_and_the_audience_enters_when_it_opens()
     {
         var now = _host.Time.GetUtcNow();
         var early = ApiHost.Tips() with { EntryRules = EntryRules.Default with { WindowStart = now.AddHours(1) } };
         await CreateAsync(early);
 
-        var before = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.Conflict);
-        Assert.Contains("before its entry window starts", before.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(JourneyStatus.Draft, (await _host.Manager.GetAsync("tips-journey"))!.Journey.Status);
-
-        await CreateAsync(ApiHost.Tips("ended") with { EntryRules = EntryRules.Default with { WindowEnd = now } });
-        var after = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/ended/start", null), HttpStatusCode.Conflict);
-        Assert.Contains("its entry window ended", after.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var started = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        Assert.Equal(0, started.GetProperty("enrolled").GetInt32());
+        Assert.Equal("active", started.GetProperty("journey").GetProperty("status").GetString());
+        Assert.Equal(0, (await _host.Manager.GetStatisticsAsync("tips-journey")).Get(StatisticCounter.Entered));
 
         _host.Time.Advance(TimeSpan.FromHours(1));
-        var started = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
-        Assert.Equal(5, started.GetProperty("enrolled").GetInt32());
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "the five customers' pushes when the window opened");
+        Assert.Equal(5, (await _host.Manager.GetStatisticsAsync("tips-journey")).Get(StatisticCounter.Entered));
+    }
+
+    [Fact]
+    public async Task Start_after_the_entry_window_is_409_naming_the_reason_and_activates_nothing()
+    {
+        var now = _host.Time.GetUtcNow();
+        await CreateAsync(ApiHost.Tips("ended") with { EntryRules = EntryRules.Default with { WindowEnd = now } });
+
+        var after = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/journeys/ended/start", null), HttpStatusCode.Conflict);
+
+        Assert.Contains("its entry window ended", after.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("entryWindowEnded", after.GetProperty("reason").GetString());
+        Assert.Equal("ended", after.GetProperty("journeyId").GetString());
+        Assert.Equal(JourneyStatus.Draft, (await _host.Manager.GetAsync("ended"))!.Journey.Status);
     }
 
     [Fact]

@@ -61,6 +61,10 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<JourneyStopGuard>()));
         services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
+
+        // The hosted service's entry-window intakes (JourneyManager.RunEntryWindowsAsync): an instance of their own (the
+        // manager keeps no state), so a host that decorates or replaces IJourneyManager still has them.
+        services.TryAddSingleton<JourneyManager>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();
         services.AddOptions<AudienceOptions>();

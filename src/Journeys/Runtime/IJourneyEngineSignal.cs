@@ -23,8 +23,9 @@ public interface IJourneyEngineSignal
     }
 
     /// <summary>
-    /// Another host saved a draft of a journey, or deleted it: this host forgets the versions of it it compiled (a
-    /// deleted journey's id may be created again, its version 1 then being another definition). Does nothing unless
+    /// Another host saved a journey (a draft, an activation, a stop), or deleted it: this host forgets the versions of it
+    /// it compiled (a deleted journey's id may be created again, its version 1 then being another definition), and looks
+    /// again for journeys activated before their entry window opened, whose audience enters at its start. Does nothing unless
     /// implemented (an engine that never shares its store with another host needs nothing).
     /// </summary>
     /// <param name="journeyId">The journey.</param>

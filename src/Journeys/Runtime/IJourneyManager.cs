@@ -55,8 +55,11 @@ public interface IJourneyManager
     /// <summary>
     /// Activates the latest version: validates and compiles it (refused with every diagnostic if invalid), marks it
     /// active, and enrolls its audience (all customers, the matching customers of a filter, the ids of a list;
-    /// an event audience enters as events are published). A journey whose latest version is already active is left as
-    /// it is and nobody is enrolled again (0): to enroll its audience again, stop it and activate it.
+    /// an event audience enters as events are published). Before the entry window's start the activation is accepted
+    /// and enrolls nobody now (0): the audience enters when the window opens, once, on a running host (durably: a host
+    /// started after the start enrolls it then); a stop, a delete or a new version before the start drops that intake.
+    /// A journey whose latest version is already active is left as it is and nobody is enrolled again (0): to enroll
+    /// its audience again, stop it and activate it.
     /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -64,7 +67,7 @@ public interface IJourneyManager
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="JourneyValidationException">The journey does not validate.</exception>
     /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
-    /// <exception cref="InvalidOperationException">The journey is archived (clone it to run it again), its entry window has ended, or its window has not started and its audience is enrolled at activation (all customers, a list, a filter); nothing is saved.</exception>
+    /// <exception cref="JourneyLifecycleException">The journey is archived (clone it to run it again) or its entry window has ended; nothing is saved.</exception>
     ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -109,7 +112,7 @@ public interface IJourneyManager
     /// <param name="customerIds">The customers (unknown ids are enrolled too; their fields are empty).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per id, in order.</returns>
-    /// <exception cref="InvalidOperationException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
+    /// <exception cref="JourneyLifecycleException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="ArgumentException">The id is a sending's journey (it starts with <c>sending:</c>): a sending takes its audience from <see cref="Sendings.ISendingManager"/> only.</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);

@@ -51,6 +51,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly ILogger _logger;
     private readonly Channel<bool> _workSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Written when a journey changed (here or, through the store, on another host): the entry-window intakes look again.</summary>
+    private readonly Channel<bool> _journeySignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
     private readonly FrequencyTracker _frequency = new();
@@ -285,10 +288,23 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         ArgumentNullException.ThrowIfNull(journeyId);
         _journeys.Forget(journeyId);
+        NotifyJourneysChanged();
     }
 
     /// <inheritdoc />
-    public void NotifySchemaChanged() => _journeys.Clear();
+    public void NotifySchemaChanged()
+    {
+        _journeys.Clear();
+
+        // Also told after the store's change feed was lost (journeys may have changed unannounced meanwhile).
+        NotifyJourneysChanged();
+    }
+
+    /// <summary>Wakes the entry-window intakes (<see cref="JourneyManager.RunEntryWindowsAsync"/>): a journey may have been activated, stopped or changed.</summary>
+    internal void NotifyJourneysChanged() => _journeySignal.Writer.TryWrite(true);
+
+    /// <summary>The signal of <see cref="NotifyJourneysChanged"/>.</summary>
+    internal ChannelReader<bool> JourneysChanged => _journeySignal.Reader;
 
     /// <summary>Runs the pump, the shards and the dispatcher until <paramref name="stoppingToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)

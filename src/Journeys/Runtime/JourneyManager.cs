@@ -91,7 +91,7 @@ internal sealed partial class JourneyManager(
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         if (record.Journey.Status == JourneyStatus.Archived)
         {
-            throw new InvalidOperationException($"Journey '{journeyId}' is archived; clone it to run it again.");
+            throw new JourneyLifecycleException(journeyId, JourneyLifecycleRefusal.Archived, $"Journey '{journeyId}' is archived; clone it to run it again.");
         }
 
         if (record.Journey.Status == JourneyStatus.Active)
@@ -101,41 +101,44 @@ internal sealed partial class JourneyManager(
             return (record, 0);
         }
 
-        RefuseOutsideEntryWindow(record.Journey, time.GetUtcNow());
+        RefuseEndedEntryWindow(record.Journey, time.GetUtcNow());
         var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
         var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
         LogActivated(logger, journeyId, journey.Version);
-
-        var enrolled = journey.Definition.Entry switch
+        if (IntakeStart(active) is { } opens)
         {
-            CustomerListEntry list => await EnrollIdsAsync(journey, list.CustomerIds, cancellationToken).ConfigureAwait(false),
-            AllCustomersEntry => await EnrollScanAsync(journey, null, cancellationToken).ConfigureAwait(false),
-            FilterEntry filter => await EnrollScanAsync(journey, ConditionCompiler.Compile(filter.Condition, journey.Schema), cancellationToken).ConfigureAwait(false),
-            _ => 0,
-        };
-        return (active, enrolled);
-    }
-
-    /// <summary>
-    /// Refuses (saving nothing) an activation that would enroll nobody because of the entry window: after the window's
-    /// end nobody can enter at all; before its start, an audience that is enrolled at activation (all customers, a list,
-    /// a filter) would be refused whole as outside the window, and nothing enrolls it again when the window opens. An
-    /// event journey may be activated before its window: its customers enter as their events come.
-    /// </summary>
-    internal static void RefuseOutsideEntryWindow(JourneyDefinition journey, DateTimeOffset now)
-    {
-        var rules = journey.EntryRules;
-        if (rules.WindowEnd is { } end && now >= end)
-        {
-            throw new InvalidOperationException(
-                $"Journey '{journey.Id}' cannot be activated: its entry window ended at {end:O} (now {now:O}), so nobody could enter it.");
+            // Saved before the window opens: the audience enters when it opens (RunEntryWindowsAsync, on whichever host
+            // claims the intake first); this host's intakes look again now.
+            LogIntakeScheduled(logger, journeyId, journey.Version, opens);
+            engine.NotifyJourneysChanged();
+            return (active, 0);
         }
 
-        if (rules.WindowStart is { } start && now < start && journey.Entry is not EventEntry)
+        return (active, await EnrollAudienceAsync(journey, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Enrolls an activated journey's audience (all customers, the matching customers of a filter, the ids of a list); how many entered.</summary>
+    private async ValueTask<int> EnrollAudienceAsync(CompiledJourney journey, CancellationToken cancellationToken) => journey.Definition.Entry switch
+    {
+        CustomerListEntry list => await EnrollIdsAsync(journey, list.CustomerIds, cancellationToken).ConfigureAwait(false),
+        AllCustomersEntry => await EnrollScanAsync(journey, null, cancellationToken).ConfigureAwait(false),
+        FilterEntry filter => await EnrollScanAsync(journey, ConditionCompiler.Compile(filter.Condition, journey.Schema), cancellationToken).ConfigureAwait(false),
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Refuses (saving nothing) an activation after the entry window's end: nobody could enter the journey. Before the
+    /// window's start an activation is accepted: an event journey's customers enter as their events come inside the
+    /// window, and the audience of the other kinds enters when the window opens (<see cref="RunEntryWindowsAsync"/>).
+    /// </summary>
+    internal static void RefuseEndedEntryWindow(JourneyDefinition journey, DateTimeOffset now)
+    {
+        if (journey.EntryRules.WindowEnd is { } end && now >= end)
         {
-            throw new InvalidOperationException(
-                $"Journey '{journey.Id}' cannot be activated before its entry window starts at {start:O} (now {now:O}): its audience is enrolled at activation, "
-                + "and would be refused whole as outside the window. Activate it at or after the start.");
+            throw new JourneyLifecycleException(
+                journey.Id,
+                JourneyLifecycleRefusal.EntryWindowEnded,
+                $"Journey '{journey.Id}' cannot be activated: its entry window ended at {end:O} (now {now:O}), so nobody could enter it.");
         }
     }
 
@@ -224,7 +227,9 @@ internal sealed partial class JourneyManager(
             if ((await guard.CancelEntriesOfStoppedAsync(batch, created, StoppedReason, cancellationToken).ConfigureAwait(false)).Stopped is > 0 and var late)
             {
                 engine.NotifyWork();
-                throw new InvalidOperationException(
+                throw new JourneyLifecycleException(
+                    journeyId,
+                    JourneyLifecycleRefusal.StoppedDuringEntry,
                     $"Journey '{journeyId}' was stopped while customers were being enrolled: the {late} enrollments created after the stop were cancelled, and no more were enrolled.");
             }
 
@@ -624,7 +629,7 @@ internal sealed partial class JourneyManager(
     {
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         return await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Journey '{journeyId}' is not active: activate it before enrolling customers.");
+            ?? throw new JourneyLifecycleException(journeyId, JourneyLifecycleRefusal.NotActive, $"Journey '{journeyId}' is not active: activate it before enrolling customers.");
     }
 
     [LoggerMessage(20, LogLevel.Information, "Journey {JourneyId} version {Version} activated")]

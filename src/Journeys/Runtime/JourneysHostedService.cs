@@ -2,8 +2,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace Journeys.Runtime;
 
-/// <summary>Runs the <see cref="JourneyEngine"/> for the lifetime of the host.</summary>
-internal sealed class JourneysHostedService(JourneyEngine engine) : BackgroundService
+/// <summary>
+/// Runs the <see cref="JourneyEngine"/> for the lifetime of the host, and beside it the intakes of journeys activated
+/// before their entry window opened (<see cref="JourneyManager.RunEntryWindowsAsync"/>).
+/// </summary>
+internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager manager) : BackgroundService
 {
     /// <inheritdoc />
     /// <remarks>
@@ -16,5 +19,6 @@ internal sealed class JourneysHostedService(JourneyEngine engine) : BackgroundSe
         return base.StartAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => engine.RunAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(engine.RunAsync(stoppingToken), Task.Run(() => manager.RunEntryWindowsAsync(stoppingToken), CancellationToken.None));
 }

@@ -1,5 +1,6 @@
 using Journeys.Audiences;
 using Journeys.Building;
+using Journeys.Runtime;
 using Journeys.Storage;
 using static Journeys.Tests.Audiences.AudienceHost;
 
@@ -53,8 +54,9 @@ public sealed class ListEntryTests
         await using var host = await CreateAsync();
         await host.Journeys.CreateAsync(ListJourney());
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => host.Audience.EnrollListAsync("promo", ["c1"]).AsTask());
-        await Assert.ThrowsAsync<InvalidOperationException>(() => host.Audience.EnrollCsvAsync("promo", Csv("customerId\nc1\n")).AsTask());
+        var list = await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollListAsync("promo", ["c1"]).AsTask());
+        var csv = await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollCsvAsync("promo", Csv("customerId\nc1\n")).AsTask());
+        Assert.Equal((JourneyLifecycleRefusal.NotActive, JourneyLifecycleRefusal.NotActive), (list.Reason, csv.Reason));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Audience.EnrollCustomersAsync("nope", [new CustomerInput("c1")]).AsTask());
         Assert.Empty(await host.AllCustomersAsync());
     }

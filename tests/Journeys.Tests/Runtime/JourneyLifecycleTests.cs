@@ -92,7 +92,8 @@ public sealed class JourneyLifecycleTests : IAsyncLifetime
         Assert.Contains("returned journey 'list' version 1, active", ex.Message, StringComparison.Ordinal);
         var stored = await Manager.GetAsync("list");
         Assert.Equal((JourneyStatus.Draft, created.ETag), (stored!.Journey.Status, stored.ETag));
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await Manager.EnrollAsync("list", ["c9@example.com"]));
+        var refused = await Assert.ThrowsAsync<JourneyLifecycleException>(async () => await Manager.EnrollAsync("list", ["c9@example.com"]));
+        Assert.Equal(JourneyLifecycleRefusal.NotActive, refused.Reason);
         Assert.Equal(0, await EnrollmentsOfAsync("c9@example.com"));
     }
 

@@ -118,9 +118,10 @@ public sealed class StopScenarioTests
         await host.Manager.ActivateAsync("j");
         host.Enrollments.BeforeEnroll = () => host.Manager.StopAsync("j").AsTask();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Manager.EnrollAsync("j", Ids[..10]).AsTask());
+        var error = await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Manager.EnrollAsync("j", Ids[..10]).AsTask());
 
         Assert.Contains("was stopped while customers were being enrolled", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("j", JourneyLifecycleRefusal.StoppedDuringEntry), (error.JourneyId, error.Reason));
         AssertCancelled(await host.StatesAsync("j", Ids[..10]), 10);
     }
 
