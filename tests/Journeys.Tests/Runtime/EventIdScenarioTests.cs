@@ -129,6 +129,18 @@ public sealed class EventIdScenarioTests : IAsyncDisposable
         EngineHost.Eventually(() => EnrollmentsAsync("c1").Result is [{ Status: EnrollmentStatus.Converted }], "c1 converted by the purchase");
     }
 
+    [Fact]
+    public async Task A_blank_or_too_long_id_refuses_the_whole_call_before_anything_is_appended()
+    {
+        await StartAsync(Welcome());
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager.PublishAsync([SignUp("c1", null, T0), SignUp("c1", " ", T0)]).AsTask());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Manager.PublishNewAsync([SignUp("c1", "ok", T0), SignUp("c1", new string('x', 201), T0)]).AsTask());
+
+        // Nothing of either call was appended: both ids are new now.
+        Assert.Equal(2, await Manager.PublishNewAsync([SignUp("c1", " x", T0), SignUp("c1", "ok", T0)]));
+    }
+
     /// <summary>Runs a hook once, just before the next enroll call reaches the store.</summary>
     private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
