@@ -117,5 +117,5 @@ internal static class CsvImportEndpoints
 
     private static IResult Report(AudienceReport report) => Json(ReportJson(report));
 
-    internal static IResult Json(JsonNode node) => TypedResults.Text(node.ToJsonString(), JsonMediaType, System.Text.Encoding.UTF8);
+    internal static IResult Json(JsonNode node) => TypedResults.Text(Contracts.ApiJsonContext.Text(node), JsonMediaType, System.Text.Encoding.UTF8);
 }

@@ -88,7 +88,7 @@ internal static class CustomerEndpoints
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
-        var request = RequestBodies.ReadJson(body, Contracts.ApiJsonContext.Default.PutCustomersRequest);
+        var request = RequestBodies.ReadJson(body, Contracts.ApiJsonContext.Api.PutCustomersRequest);
         if (request.CustomerIds is { Count: > 0 })
         {
             throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: PUT /customers takes customers with fields; put ids into a journey with PUT /journeys/{id}/customers.", "$.customerIds");
@@ -169,7 +169,7 @@ internal static class CustomerEndpoints
         }
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Json(JsonNode node) => TypedResults.Text(node.ToJsonString(), JsonMediaType, System.Text.Encoding.UTF8);
+    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Json(JsonNode node) => TypedResults.Text(Contracts.ApiJsonContext.Text(node), JsonMediaType, System.Text.Encoding.UTF8);
 
     private static JsonObject Schema(CustomerFieldSchema schema)
     {

@@ -28,8 +28,8 @@ internal static class EventEndpoints
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
         var batch = FirstToken(body) == (byte)'[';
         var requests = batch
-            ? RequestBodies.ReadJson(body, ApiJsonContext.Default.ListEventRequest)
-            : [RequestBodies.ReadJson(body, ApiJsonContext.Default.EventRequest)];
+            ? RequestBodies.ReadJson(body, ApiJsonContext.Api.ListEventRequest)
+            : [RequestBodies.ReadJson(body, ApiJsonContext.Api.EventRequest)];
 
         var now = time.GetUtcNow();
         var events = new List<CustomerEvent>(requests.Count);
@@ -64,7 +64,7 @@ internal static class EventEndpoints
         }
 
         var handled = events.Count > 0 ? await manager.PublishNewAsync(events, context.RequestAborted).ConfigureAwait(false) : 0;
-        return TypedResults.Json(new EventsAccepted(events.Count, events.Count - handled), ApiJsonContext.Default.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(new EventsAccepted(events.Count, events.Count - handled), ApiJsonContext.Api.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static byte FirstToken(ReadOnlySpan<byte> body)

@@ -30,7 +30,7 @@ internal static class JourneyAudienceEndpoints
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
-        var request = RequestBodies.ReadJson(body, ApiJsonContext.Default.PutCustomersRequest);
+        var request = RequestBodies.ReadJson(body, ApiJsonContext.Api.PutCustomersRequest);
 
         var ids = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -151,7 +151,7 @@ internal static class JourneyAudienceEndpoints
                 counts[(int)EnrollmentOutcomeKind.ReEntryRefused],
                 counts[(int)EnrollmentOutcomeKind.CapReached],
                 counts[(int)EnrollmentOutcomeKind.OutsideWindow]),
-            ApiJsonContext.Default.PutCustomersResponse);
+            ApiJsonContext.Api.PutCustomersResponse);
     }
 
     /// <summary>

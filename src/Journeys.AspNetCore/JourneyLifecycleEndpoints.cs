@@ -1,6 +1,7 @@
 using Journeys.AspNetCore.Contracts;
 using Journeys.Runtime;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 
 namespace Journeys.AspNetCore;
 
@@ -74,6 +75,7 @@ internal static class JourneyLifecycleEndpoints
 
         group.MapPut("/journeys/{id}/stop", StopAsync)
             .WithName("Journeys_Stop")
+            .QueryValue("drain", JsonSchemaType.Boolean)
             .WithSummary("Stop a journey's intake; waiting enrollments are cancelled unless drain=true")
             .Produces<StopResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -113,7 +115,7 @@ internal static class JourneyLifecycleEndpoints
         }
 
         list.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return TypedResults.Json(list, ApiJsonContext.Default.ListJourneySummary);
+        return TypedResults.Json(list, ApiJsonContext.Api.ListJourneySummary);
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
@@ -148,14 +150,14 @@ internal static class JourneyLifecycleEndpoints
         ETags.Set(context.Response, record);
         return TypedResults.Json(
             new CheckResponse(id, record.Journey.Version, result.IsValid, result.ErrorCount, result.WarningCount, ApiMapping.Diagnostics(result.Diagnostics)),
-            ApiJsonContext.Default.CheckResponse);
+            ApiJsonContext.Api.CheckResponse);
     }
 
     private static async Task<IResult> CloneAsync(string id, HttpContext context, IJourneyManager manager, JourneysApi api)
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var body = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
-        var request = RequestBodies.ReadJson(body, ApiJsonContext.Default.CloneRequest);
+        var request = RequestBodies.ReadJson(body, ApiJsonContext.Api.CloneRequest);
         if (await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
         {
             throw NoJourney(id);
@@ -209,7 +211,7 @@ internal static class JourneyLifecycleEndpoints
 
         var (record, enrolled) = await manager.ActivateAsync(id, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
-        return TypedResults.Json(new StartResponse(ApiMapping.Summary(record), enrolled), ApiJsonContext.Default.StartResponse);
+        return TypedResults.Json(new StartResponse(ApiMapping.Summary(record), enrolled), ApiJsonContext.Api.StartResponse);
     }
 
     private static async Task<IResult> StopAsync(string id, string? drain, HttpContext context, [FromServices] IJourneyManager manager)
@@ -219,7 +221,7 @@ internal static class JourneyLifecycleEndpoints
         _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
         var (record, cancelled) = await manager.StopAsync(id, drainAll, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
-        return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Default.StopResponse);
+        return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Api.StopResponse);
     }
 
     /// <summary>The journey manager refuses to activate, edit or stop a sending's journey (an ArgumentException, a 500 if unmapped): 409 here.</summary>

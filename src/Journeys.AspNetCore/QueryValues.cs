@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.OpenApi;
 
 namespace Journeys.AspNetCore;
 
@@ -23,6 +24,25 @@ internal static class QueryValues
         string.IsNullOrEmpty(value) ? null
         : double.TryParse(value, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var parsed) ? parsed
         : throw Refused(value, name, "a number");
+
+    /// <summary>
+    /// Describes the query value <paramref name="name"/>, which the endpoint takes as a string and parses with this
+    /// class, in the OpenAPI document as what it really is (a client generated from the document sends a boolean or a
+    /// number, not any text).
+    /// </summary>
+    public static RouteHandlerBuilder QueryValue(this RouteHandlerBuilder builder, string name, JsonSchemaType type, string? format = null) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            foreach (var parameter in operation.Parameters ?? [])
+            {
+                if (parameter is OpenApiParameter described && described.In == ParameterLocation.Query && string.Equals(described.Name, name, StringComparison.Ordinal))
+                {
+                    described.Schema = new OpenApiSchema { Type = type, Format = format };
+                }
+            }
+
+            return Task.CompletedTask;
+        });
 
     private static ApiProblemException Refused(string value, string name, string expected) =>
         ApiProblemException.BadRequest($"The {name} query value '{value}' is not {expected}.", "query:" + name);

@@ -86,7 +86,7 @@ internal static class SendingEndpoints
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
         var bytes = await RequestBodies.ReadAsync(context, api.Options).ConfigureAwait(false);
-        var body = RequestBodies.ReadJson(bytes, ApiJsonContext.Default.SendingRequestBody);
+        var body = RequestBodies.ReadJson(bytes, ApiJsonContext.Api.SendingRequestBody);
         if (string.IsNullOrWhiteSpace(body.CampaignId))
         {
             throw ApiProblemException.BadRequest("Invalid JSON at $.campaignId: give the campaign to send.", "$.campaignId");
@@ -151,7 +151,7 @@ internal static class SendingEndpoints
         var result = await CsvRequests.ReadAsync(context, api, (csv, token) =>
             Guard(sendings, request, SendingAudience.List, "query:campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
-        return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(answer.ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
+        return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(Contracts.ApiJsonContext.Text(answer), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }
 
     /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience is 409.</summary>
@@ -204,7 +204,7 @@ internal static class SendingEndpoints
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static IResult Created(HttpContext context, JourneysApi api, SendingStatus sending) =>
-        WithLocation(context, api, sending.SendingId, TypedResults.Text(Status(sending).ToJsonString(), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
+        WithLocation(context, api, sending.SendingId, TypedResults.Text(Contracts.ApiJsonContext.Text(Status(sending)), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
 
     private static IResult WithLocation(HttpContext context, JourneysApi api, string sendingId, IResult result)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Journeys.AspNetCore.Contracts;
 using Journeys.Runtime;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 
 namespace Journeys.AspNetCore;
 
@@ -36,18 +37,21 @@ internal static class StatisticsEndpoints
     {
         group.MapGet("/journeys/{id}/statistics", GetAsync)
             .WithName("Journeys_Statistics")
+            .QueryValue("version", JsonSchemaType.Integer, "int32")
             .WithSummary("Statistics of a journey: journey totals and every node's counters (entered, sent, clicked, converted, ...) and click rate")
             .Produces<StatisticsResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/journeys/{id}/statistics/customers.csv", ExportAsync)
             .WithName("Journeys_StatisticsCustomersCsv")
+            .QueryValue("version", JsonSchemaType.Integer, "int32")
             .WithSummary("Per-customer CSV export of a journey (optional ?version=), streamed to the response")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/journeys/{id}/statistics/live", LiveAsync)
             .WithName("Journeys_StatisticsLive")
+            .QueryValue("intervalSeconds", JsonSchemaType.Number, "double")
             .WithSummary("Live statistics of a journey as server-sent events ('statistics' events, one snapshot per interval)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -76,7 +80,7 @@ internal static class StatisticsEndpoints
         var number = QueryValues.Int32(version, nameof(version));
         var record = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
         var statistics = await manager.GetStatisticsAsync(id, number, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Default.StatisticsResponse);
+        return TypedResults.Json(ApiMapping.Statistics(statistics, record.Journey), ApiJsonContext.Api.StatisticsResponse);
     }
 
     private static async Task<IResult> LiveAsync(string id, string? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
@@ -102,7 +106,7 @@ internal static class StatisticsEndpoints
     {
         await foreach (var statistics in manager.WatchStatisticsAsync(journey.Id, interval, cancellationToken).ConfigureAwait(false))
         {
-            yield return JsonSerializer.Serialize(ApiMapping.Statistics(statistics, journey), ApiJsonContext.Default.StatisticsResponse);
+            yield return JsonSerializer.Serialize(ApiMapping.Statistics(statistics, journey), ApiJsonContext.Api.StatisticsResponse);
         }
     }
 }

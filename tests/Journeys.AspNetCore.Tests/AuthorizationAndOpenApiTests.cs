@@ -95,4 +95,26 @@ public sealed class AuthorizationAndOpenApiTests
         var get = document.GetProperty("paths").GetProperty("/journeys-api/journeys/{id}").GetProperty("get").GetProperty("responses");
         Assert.Equal(["200", "404", "406"], get.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData("/journeys-api/journeys/{id}/stop", "put", "drain", "boolean")]
+    [InlineData("/journeys-api/journeys/{id}/statistics", "get", "version", "integer")]
+    [InlineData("/journeys-api/journeys/{id}/statistics/customers.csv", "get", "version", "integer")]
+    [InlineData("/journeys-api/journeys/{id}/statistics/live", "get", "intervalSeconds", "number")]
+    public async Task The_openapi_document_gives_the_query_values_the_endpoints_parse_themselves_their_real_type(string route, string method, string name, string type)
+    {
+        // The endpoints take these as strings so that a value that does not parse is a problem naming it (QueryValues);
+        // a client generated from the document must still send a boolean / a number, not any text.
+        await using var host = await ApiHost.StartAsync(o => o.AllowAnonymous = true, withOpenApi: true);
+        var document = await ApiAssert.Json(await host.Client.GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+
+        var parameter = document.GetProperty("paths").GetProperty(route).GetProperty(method).GetProperty("parameters")
+            .EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+        Assert.Equal("query", parameter.GetProperty("in").GetString());
+        Assert.False(parameter.TryGetProperty("required", out var required) && required.GetBoolean());
+        var schema = parameter.GetProperty("schema");
+        Assert.Equal(type, schema.GetProperty("type").ValueKind == JsonValueKind.Array
+            ? schema.GetProperty("type").EnumerateArray().Select(t => t.GetString()).Single(t => t != "null")
+            : schema.GetProperty("type").GetString());
+    }
 }

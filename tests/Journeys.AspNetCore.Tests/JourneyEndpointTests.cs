@@ -191,6 +191,22 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Answers_write_text_as_it_is_not_as_unicode_escapes()
+    {
+        // The journey documents are written with the relaxed encoder (JourneyJson); the other answers were written with
+        // System.Text.Json's default one, which escapes '+', quotes and every non-ASCII letter: a name 'Campaña +30 %'
+        // read "Campa\u00F1a \u002B30 %" in the list, and every diagnostic "Node \u0027x\u0027 ...".
+        var broken = ApiHost.Tips() with { Name = "Campaña «otoño» +30 % <b>", Nodes = [new SendNode("tips-push", Channel.Push, new CampaignReference("no-such-campaign", []), null)] };
+        await CreateAsync(broken);
+
+        var list = await Client.GetStringAsync("/journeys-api/journeys");
+        Assert.Contains("\"Campaña «otoño» +30 % <b>\"", list, StringComparison.Ordinal);
+        var check = await Client.GetStringAsync("/journeys-api/journeys/tips-journey/check");
+        Assert.Contains("'no-such-campaign'", check, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", check, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_lists_every_diagnostic_and_is_404_for_an_unknown_journey()
     {
         var broken = ApiHost.Tips() with { Nodes = [new SendNode("tips-push", Channel.Push, new CampaignReference("no-such-campaign", []), null)] };

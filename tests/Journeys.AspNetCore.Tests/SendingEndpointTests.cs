@@ -83,6 +83,17 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sending_answer_writes_its_id_and_name_as_they_are()
+    {
+        // The sending answers are built as JSON nodes: they were written with the default encoder ("\u002B1 día").
+        var response = await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "+1 día", "name": "Señal 'A' & <B>", "customerIds": ["c1"]}"""));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"+1 día\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"Señal 'A' & <B>\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_campaign_that_cannot_be_sent_as_requested_is_422_with_its_diagnostics_and_sends_nothing()
     {
         var unbound = await ApiAssert.Problem(
