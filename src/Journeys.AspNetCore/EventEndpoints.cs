@@ -8,12 +8,15 @@ namespace Journeys.AspNetCore;
 /// <summary>Publishes customer events: <c>POST /events</c> with one event object or an array of them.</summary>
 internal static class EventEndpoints
 {
+    // The stores' limit, refused here with the field's path.
+    private const int EventIdMaxLength = Journeys.Storage.StoreArgumentChecks.MaxEventIdLength;
+
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
         group.MapPost("/events", (HttpContext context, [FromServices] IJourneyManager manager, [FromServices] TimeProvider time) => PublishAsync(context, manager, time, api))
             .WithName("Journeys_PublishEvents")
             .WithSummary("Publish one customer event or a batch")
-            .WithDescription("Body: {\"customerId\", \"name\", \"properties\", \"time\", \"messageId\"} or an array of them. Events wake waiting enrollments, convert on goals and enter event journeys. 'time' defaults to now.")
+            .WithDescription("Body: {\"customerId\", \"name\", \"properties\", \"time\", \"messageId\", \"id\"} or an array of them. Events wake waiting enrollments, convert on goals and enter event journeys. 'time' defaults to now. An event whose 'id' was already published for the customer (within the engine's EventIdWindow) is a retry: acknowledged, counted in 'duplicates', not handled again.")
             .Accepts<List<EventRequest>>(RequestBodies.Json)
             .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -44,20 +47,24 @@ internal static class EventEndpoints
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.name: the event name is empty.", $"{path}.name");
             }
 
+            if (request.Id is { } id && (string.IsNullOrWhiteSpace(id) || id.Length > EventIdMaxLength))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: the event id is empty or longer than {EventIdMaxLength} characters.", $"{path}.id");
+            }
+
             events.Add(new CustomerEvent(
                 request.CustomerId,
                 request.Name,
                 ApiMapping.Fields(request.Properties, $"{path}.properties"),
                 request.Time ?? now,
-                request.MessageId));
+                request.MessageId)
+            {
+                Id = request.Id,
+            });
         }
 
-        if (events.Count > 0)
-        {
-            await manager.PublishAsync(events, context.RequestAborted).ConfigureAwait(false);
-        }
-
-        return TypedResults.Json(new EventsAccepted(events.Count), ApiJsonContext.Api.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
+        var handled = events.Count > 0 ? await manager.PublishNewAsync(events, context.RequestAborted).ConfigureAwait(false) : 0;
+        return TypedResults.Json(new EventsAccepted(events.Count, events.Count - handled), ApiJsonContext.Api.EventsAccepted, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static byte FirstToken(ReadOnlySpan<byte> body)

@@ -32,7 +32,7 @@ internal sealed partial class PostgreSqlEngineStore
     // update is HOT when the page has room. Rows of kind 0 are the claimed enrollments (ord, then EnrollmentColumns);
     // rows of kind 1 the events of their customers after the lowest cursor among them, and those that refer to a
     // message of a claimed enrollment (message id '{enrollment:N}/...', for WorkItem.EarlierFeedback) (customer,
-    // sequence, name, properties, time, message id, at ClaimEventOffset).
+    // sequence, name, properties, time, message id, event id, at ClaimEventOffset).
     private static readonly string ClaimSqlTemplate =
         "WITH t AS (SELECT customer_id, enrollment_id, wake_at FROM {s}.enrollments"
         + " WHERE status = 1 AND wake_at IS NOT NULL AND wake_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)"
@@ -47,8 +47,8 @@ internal sealed partial class PostgreSqlEngineStore
         + " c AS (UPDATE {s}.enrollments e SET lease_owner = $2, lease_expires_at = $3 FROM p"
         + " WHERE e.customer_id = p.customer_id AND e.enrollment_id = p.enrollment_id"
         + " RETURNING p.ord, " + string.Join(", ", EnrollmentColumns.Split(", ").Select(static c => "e." + c)) + ")"
-        + " SELECT 0 AS kind, c.*, NULL::text, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::text FROM c"
-        + " UNION ALL SELECT 1, " + string.Concat(Enumerable.Repeat("NULL, ", 20)) + "v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id"
+        + " SELECT 0 AS kind, c.*, NULL::text, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::text, NULL::text FROM c"
+        + " UNION ALL SELECT 1, " + string.Concat(Enumerable.Repeat("NULL, ", 20)) + "v.customer_id, v.sequence, v.name, v.properties, v.time, v.message_id, v.event_id"
         + " FROM (SELECT customer_id, min(event_cursor) AS cursor, array_agg(replace(enrollment_id::text, '-', '') || '/%') AS own FROM c GROUP BY customer_id) m"
         + " JOIN {s}.events v ON v.customer_id = m.customer_id AND (v.sequence > m.cursor OR v.message_id LIKE ANY (m.own))";
 
@@ -323,7 +323,8 @@ internal sealed partial class PostgreSqlEngineStore
         }
     }
 
-    // Inserts the accepted requests in order, the first leaseCount of them leased ($9 = how many, $10 = owner, $11 = expiry),
+    // Inserts the accepted requests in order, the first leaseCount of them leased ($9 = how many, $10 = owner, $11 = expiry,
+    // $12 = whether each may be: not one whose cursor is below its customer's latest event),
     // and returns those as a claim would have: the stored state (read back from the insert), no events (the cursor is the
     // customer's latest event, read in this transaction), the lease expiry.
     private async ValueTask<IReadOnlyList<WorkItem>> InsertEnrollmentsAsync(
@@ -338,6 +339,7 @@ internal sealed partial class PostgreSqlEngineStore
         var times = new DateTimeOffset[n];
         var wakeEvents = new string[n];
         var eventCursors = new long[n];
+        var leasable = new bool[n];
         for (var i = 0; i < n; i++)
         {
             var request = accepted[i];
@@ -348,7 +350,11 @@ internal sealed partial class PostgreSqlEngineStore
             nodes[i] = request.StartNodeId;
             times[i] = Utc(request.At);
             wakeEvents[i] = JsonArray(request.WakeEvents);
-            eventCursors[i] = lastEvent.GetValueOrDefault(request.CustomerId);
+            var latest = lastEvent.GetValueOrDefault(request.CustomerId);
+            eventCursors[i] = request.EventCursor is { } after && after < latest ? Math.Max(after, 0) : latest;
+
+            // One whose cursor is below the customer's latest event has events to see: left for a claim, which reads them.
+            leasable[i] = eventCursors[i] == latest;
         }
 
         using var insert = database.Command(connection, transaction, """
@@ -357,9 +363,9 @@ internal sealed partial class PostgreSqlEngineStore
                 lease_owner, lease_expires_at)
             SELECT u.c, u.id, u.j, u.v, u.n, 0, NULL, NULL, 0, u.at, u.at, 1, ARRAY(SELECT jsonb_array_elements_text(u.we::jsonb)), u.cur, u.at, 0, NULL,
                 nextval('{s}.enrollment_order_seq'), nextval('{s}.ready_seq'),
-                CASE WHEN u.ord <= $9 THEN $10 END, CASE WHEN u.ord <= $9 THEN $11::timestamptz END
-            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::bigint[])
-                WITH ORDINALITY AS u(c, id, j, v, n, at, we, cur, ord)
+                CASE WHEN u.ord <= $9 AND u.lk THEN $10 END, CASE WHEN u.ord <= $9 AND u.lk THEN $11::timestamptz END
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::text[], $8::bigint[], $12::boolean[])
+                WITH ORDINALITY AS u(c, id, j, v, n, at, we, cur, lk, ord)
             ORDER BY u.ord
             RETURNING CASE WHEN lease_owner IS NOT NULL THEN created_order END,
             """ + EnrollmentColumns);
@@ -374,6 +380,7 @@ internal sealed partial class PostgreSqlEngineStore
         insert.Parameters.Add(Parameter<long>(leaseCount));
         insert.Parameters.Add(new NpgsqlParameter { Value = lease is null ? DBNull.Value : lease.Owner, NpgsqlDbType = NpgsqlDbType.Text });
         insert.Parameters.Add(new NpgsqlParameter { Value = lease is null ? DBNull.Value : Utc(lease.ExpiresAt), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(Parameter(leasable));
         if (leaseCount == 0)
         {
             await insert.ExecuteNonQueryAsync(token).ConfigureAwait(false);
@@ -502,55 +509,117 @@ internal sealed partial class PostgreSqlEngineStore
     /// waiting, unleased enrollments of those customers that are not already ready and have a pending event among their
     /// wake events join the ready queue (in creation order). Other hosts are told by <c>NOTIFY</c>.
     /// </remarks>
-    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+        await AppendNewEventsAsync(events, StoreArgumentChecks.LatestEventTime(events), DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// As the other overload, in its transaction: with the customers' event locks held, the ids are upserted into
+    /// <c>event_ids</c> (a row recorded before <paramref name="idsSince"/> is replaced, a newer one is not: a duplicate),
+    /// and only the events whose id row was written, or that have no id, are inserted. A call without ids makes no
+    /// extra round trip.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(events);
+        StoreArgumentChecks.Events(events, nameof(events));
         var n = events.Count;
-        var customers = new string[n];
-        var names = new string[n];
-        var properties = new string[n];
-        var times = new DateTimeOffset[n];
-        var messageIds = new string?[n];
-        for (var i = 0; i < n; i++)
-        {
-            var customerEvent = events[i];
-            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
-            {
-                throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", nameof(events));
-            }
-
-            customers[i] = customerEvent.CustomerId;
-            names[i] = customerEvent.Name;
-            properties[i] = FieldJson.Write(customerEvent.Properties ?? []);
-            times[i] = Utc(customerEvent.Time);
-            messageIds[i] = customerEvent.MessageId;
-        }
-
         if (n == 0)
         {
-            return;
+            return [];
         }
 
-        await database.InTransactionAsync("append events", async (connection, transaction, token) =>
+        // A repeated (customer, id) in the call is a duplicate of its first occurrence (one upsert row per key).
+        var seen = new HashSet<(string, string)>();
+        var withId = new List<int>();
+        for (var i = 0; i < n; i++)
         {
-            var batch = new NpgsqlBatch(connection, transaction);
-            await using (batch.ConfigureAwait(false))
+            if (events[i].Id is { } eventId && seen.Add((events[i].CustomerId, eventId)))
+            {
+                withId.Add(i);
+            }
+        }
+
+        var allCustomers = events.Select(static e => e.CustomerId).ToArray();
+        return await database.InTransactionAsync<IReadOnlyList<long>>("append events", async (connection, transaction, token) =>
+        {
+            var append = new bool[n];
+            var locked = false;
+            if (seen.Count > 0)
+            {
+                var batch = new NpgsqlBatch(connection, transaction);
+                await using (batch.ConfigureAwait(false))
+                {
+                    var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
+                    locks.Parameters.Add(Parameter(allCustomers));
+                    var record = new NpgsqlBatchCommand(database.Sql(
+                        "INSERT INTO {s}.event_ids AS x (customer_id, event_id, recorded_at)"
+                        + " SELECT u.c, u.id, $3 FROM unnest($1::text[], $2::text[]) AS u(c, id)"
+                        + " ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE x.recorded_at < $4"
+                        + " RETURNING x.customer_id, x.event_id"));
+                    record.Parameters.Add(Parameter(withId.Select(i => events[i].CustomerId).ToArray()));
+                    record.Parameters.Add(Parameter(withId.Select(i => events[i].Id!).ToArray()));
+                    record.Parameters.Add(Parameter(Utc(now)));
+                    record.Parameters.Add(Parameter(Utc(idsSince)));
+                    batch.BatchCommands.Add(locks);
+                    batch.BatchCommands.Add(record);
+                    var recorded = new HashSet<(string, string)>();
+                    var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        await reader.NextResultAsync(token).ConfigureAwait(false);
+                        while (await reader.ReadAsync(token).ConfigureAwait(false))
+                        {
+                            recorded.Add((reader.GetString(0), reader.GetString(1)));
+                        }
+                    }
+
+                    for (var i = 0; i < n; i++)
+                    {
+                        // Each recorded key appends its first occurrence only.
+                        append[i] = events[i].Id is not { } eventId || recorded.Remove((events[i].CustomerId, eventId));
+                    }
+                }
+
+                locked = true;
+            }
+            else
+            {
+                Array.Fill(append, true);
+            }
+
+            var sequences = new long[n];
+            var kept = Enumerable.Range(0, n).Where(i => append[i]).ToArray();
+            if (kept.Length == 0)
+            {
+                return sequences;
+            }
+
+            var customers = kept.Select(i => events[i].CustomerId).ToArray();
+            var insertBatch = new NpgsqlBatch(connection, transaction);
+            await using (insertBatch.ConfigureAwait(false))
             {
                 // The customers' event locks (transaction-scoped, in a fixed order) before the sequence numbers are
                 // taken: two appends for one customer then take their numbers in commit order, so an event never becomes
                 // visible after a later-numbered event of its customer (a claim in between would move the enrollment's
                 // cursor past it, and it would never be seen).
-                var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
-                locks.Parameters.Add(Parameter(customers));
+                if (!locked)
+                {
+                    var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
+                    locks.Parameters.Add(Parameter(customers));
+                    insertBatch.BatchCommands.Add(locks);
+                }
+
                 var insert = new NpgsqlBatchCommand(database.Sql(
-                    "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id)"
-                    + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid"
-                    + " FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS u(c, name, props, time, mid, ord) ORDER BY u.ord"));
+                    "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id, event_id)"
+                    + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid, u.eid"
+                    + " FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) WITH ORDINALITY AS u(c, name, props, time, mid, eid, ord) ORDER BY u.ord"
+                    + " RETURNING sequence"));
                 insert.Parameters.Add(Parameter(customers));
-                insert.Parameters.Add(Parameter(names));
-                insert.Parameters.Add(Parameter(properties));
-                insert.Parameters.Add(Parameter(times));
-                insert.Parameters.Add(NullableArray(messageIds, NpgsqlDbType.Text));
+                insert.Parameters.Add(Parameter(kept.Select(i => events[i].Name).ToArray()));
+                insert.Parameters.Add(Parameter(kept.Select(i => FieldJson.Write(events[i].Properties ?? [])).ToArray()));
+                insert.Parameters.Add(Parameter(kept.Select(i => Utc(events[i].Time)).ToArray()));
+                insert.Parameters.Add(NullableArray(kept.Select(i => events[i].MessageId).ToArray(), NpgsqlDbType.Text));
+                insert.Parameters.Add(NullableArray(kept.Select(i => events[i].Id).ToArray(), NpgsqlDbType.Text));
                 var wake = new NpgsqlBatchCommand(database.Sql(
                     "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
                     + " SELECT e2.customer_id, e2.enrollment_id FROM {s}.enrollments e2"
@@ -560,14 +629,29 @@ internal sealed partial class PostgreSqlEngineStore
                 var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
                 notify.Parameters.Add(Parameter(database.Channel));
                 notify.Parameters.Add(Parameter(PostgreSqlDatabase.WorkPayload));
-                batch.BatchCommands.Add(locks);
-                batch.BatchCommands.Add(insert);
-                batch.BatchCommands.Add(wake);
-                batch.BatchCommands.Add(notify);
-                await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                insertBatch.BatchCommands.Add(insert);
+                insertBatch.BatchCommands.Add(wake);
+                insertBatch.BatchCommands.Add(notify);
+                var reader = await insertBatch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                if (!locked)
+                {
+                    await reader.NextResultAsync(token).ConfigureAwait(false);
+                }
+
+                // The rows come back in insert order, which is the ORDER BY u.ord of the numbering.
+                var next = 0;
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    sequences[kept[next++]] = reader.GetInt64(0);
+                }
+
+                while (await reader.NextResultAsync(token).ConfigureAwait(false))
+                {
+                }
             }
 
-            return true;
+            return sequences;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -720,10 +804,14 @@ internal sealed partial class PostgreSqlEngineStore
                 AND v.sequence <= COALESCE((SELECT min(e.event_cursor) FROM {s}.enrollments e WHERE e.customer_id = v.customer_id AND e.status IN (0, 1)), 9223372036854775807)
                 """);
             command.Parameters.Add(Parameter(Utc(olderThan)));
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            var purged = await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            using var ids = database.Command(connection, null, "DELETE FROM {s}.event_ids WHERE recorded_at < $1");
+            ids.Parameters.Add(Parameter(Utc(olderThan)));
+            await ids.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return purged;
         }, cancellationToken);
 
-    // One row's event (customer_id, sequence, name, properties, time, message_id from offset), added to its customer's list.
+    // One row's event (customer_id, sequence, name, properties, time, message_id, event_id from offset), added to its customer's list.
     private static void AddEventRow(NpgsqlDataReader reader, int offset, Dictionary<string, List<SequencedEvent>> result)
     {
         var customerId = reader.GetString(offset);
@@ -740,7 +828,10 @@ internal sealed partial class PostgreSqlEngineStore
                 reader.GetString(offset + 2),
                 FieldJson.Read(reader.GetString(offset + 3), StringComparer.Ordinal),
                 reader.GetFieldValue<DateTimeOffset>(offset + 4),
-                reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))));
+                reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))
+            {
+                Id = reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
+            }));
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 7;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -181,6 +181,18 @@ internal static class PostgreSqlSchema
         ALTER TABLE {s}.outbox ADD CONSTRAINT outbox_pkey PRIMARY KEY (message_id, customer_id);
         DROP INDEX {s}.outbox_message;
         ALTER TABLE {s}.customers SET (fillfactor = 50);
+        """,
+
+        // 7: event ids (a retried publish is found and not appended again). Each event keeps the id it was published
+        // with; event_ids holds one row per (customer, id) with the time it was recorded, kept for the engine's window
+        // after the event itself is purged (the primary key is the check). Only adds: no row changes.
+        """
+        ALTER TABLE {s}.events ADD COLUMN event_id text;
+        CREATE TABLE {s}.event_ids (
+            customer_id text COLLATE "C" NOT NULL,
+            event_id text COLLATE "C" NOT NULL,
+            recorded_at timestamptz NOT NULL,
+            PRIMARY KEY (customer_id, event_id));
         """,
     ];
 

@@ -248,27 +248,27 @@ internal sealed partial class SqliteEngineStore
     /// purge). A waiting enrollment of the customer that is neither leased nor already ready, whose wake events hold the
     /// event's name, joins the ready queue; a leased one is re-examined at its commit or lease expiry.
     /// </remarks>
-    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        for (var i = 0; i < events.Count; i++)
-        {
-            var customerEvent = events[i];
-            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
-            {
-                throw new ArgumentException($"Event at index {i} is null or has no customer id or name.", nameof(events));
-            }
-        }
+    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+        await AppendNewEventsAsync(events, StoreArgumentChecks.LatestEventTime(events), DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// In the append's write transaction, an event with an id first upserts its <c>event_ids</c> row, replacing only a
+    /// row recorded before <paramref name="idsSince"/>; no row changed means a duplicate, which is not inserted.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.Events(events, nameof(events));
         if (events.Count == 0)
         {
-            return;
+            return [];
         }
 
-        await _database.WriteAsync("append customer events", (this, events), static (session, s) =>
+        return await _database.WriteAsync("append customer events", (this, events, now, idsSince), static (session, s) =>
         {
-            var (store, events) = s;
+            var (store, events, now, idsSince) = s;
             var database = store._database;
+            var sequences = new long[events.Count];
             // The file's last number too, not only this process's: a second process on the file (not the intended
             // setup, but not refused) would otherwise number a customer's events below ones already stored, and an
             // enrollment whose cursor passed them would never see its events (or the insert would collide).
@@ -277,16 +277,35 @@ internal sealed partial class SqliteEngineStore
                 session.Command("SELECT value FROM journeys_meta WHERE key = 'event_seq'").ExecuteScalar() is long stored ? stored : 0);
             try
             {
-                foreach (var customerEvent in events)
+                for (var i = 0; i < events.Count; i++)
                 {
+                    var customerEvent = events[i];
+                    if (customerEvent.Id is { } eventId)
+                    {
+                        var record = session.Command("""
+                            INSERT INTO event_ids (customer_id, event_id, recorded_at) VALUES ($customer, $id, $now)
+                            ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE event_ids.recorded_at < $since
+                            """);
+                        record.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+                        record.Parameters.AddWithValue("$id", eventId);
+                        record.Parameters.AddWithValue("$now", now.UtcTicks);
+                        record.Parameters.AddWithValue("$since", idsSince.UtcTicks);
+                        if (record.ExecuteNonQuery() == 0)
+                        {
+                            continue;
+                        }
+                    }
+
                     sequence++;
-                    var insert = session.Command("INSERT INTO events (customer_id, seq, name, time, message_id, properties) VALUES ($customer, $seq, $name, $time, $message, $properties)");
+                    sequences[i] = sequence;
+                    var insert = session.Command("INSERT INTO events (customer_id, seq, name, time, message_id, properties, event_id) VALUES ($customer, $seq, $name, $time, $message, $properties, $id)");
                     insert.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
                     insert.Parameters.AddWithValue("$seq", sequence);
                     insert.Parameters.AddWithValue("$name", customerEvent.Name);
                     insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
                     insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
                     insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
+                    insert.Parameters.AddWithValue("$id", SqliteValues.Text(customerEvent.Id));
                     insert.ExecuteNonQuery();
                     store.WakeWaiting(session, customerEvent);
                 }
@@ -301,7 +320,7 @@ internal sealed partial class SqliteEngineStore
                 database.EventSequence = sequence;
             }
 
-            return 0;
+            return (IReadOnlyList<long>)sequences;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -461,7 +480,11 @@ internal sealed partial class SqliteEngineStore
                     9223372036854775807)
                 """);
             command.Parameters.AddWithValue("$before", olderThan.UtcTicks);
-            return command.ExecuteNonQuery();
+            var purged = command.ExecuteNonQuery();
+            var ids = session.Command("DELETE FROM event_ids WHERE recorded_at < $before");
+            ids.Parameters.AddWithValue("$before", olderThan.UtcTicks);
+            ids.ExecuteNonQuery();
+            return purged;
         }, cancellationToken).ConfigureAwait(false);
 
     private static List<Enrollment> ReadAll(SqliteCommand command)
@@ -622,8 +645,11 @@ internal sealed partial class SqliteEngineStore
                 VALUES ($customer, $id, $journey, $version, 0, $node, NULL, NULL, 0, $at, $at, 1, $cursor, $wakeEvents, $at, 0, NULL, 0, 0, $owner, $kind, $sched, $created)
                 """,
                 "$customer", "$id", "$journey", "$version", "$node", "$at", "$cursor", "$wakeEvents", "$sched", "$created", "$kind", "$owner");
-            var cursor = cursors.GetValueOrDefault(request.CustomerId);
-            var leaseIt = lease is not null && leased!.Count < lease.MaxItems;
+            var latestEvent = cursors.GetValueOrDefault(request.CustomerId);
+            var cursor = request.EventCursor is { } after && after < latestEvent ? Math.Max(after, 0) : latestEvent;
+
+            // One whose cursor is below the customer's latest event has events to see: left for a claim, which reads them.
+            var leaseIt = lease is not null && leased!.Count < lease.MaxItems && cursor == latestEvent;
             insert.Bind(0, request.CustomerId);
             insert.Bind(1, request.EnrollmentId);
             insert.Bind(2, request.JourneyId);

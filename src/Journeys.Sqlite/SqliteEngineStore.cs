@@ -125,7 +125,7 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
             lowest = Math.Min(lowest, state.EventCursor);
         }
 
-        var command = session.Command("SELECT customer_id, seq, name, time, message_id, properties FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) AND (seq > $cursor OR message_id IS NOT NULL) ORDER BY customer_id, seq");
+        var command = session.Command("SELECT customer_id, seq, name, time, message_id, properties, event_id FROM events WHERE customer_id IN (SELECT value FROM json_each($customers)) AND (seq > $cursor OR message_id IS NOT NULL) ORDER BY customer_id, seq");
         command.Parameters.AddWithValue("$customers", SqliteValues.JsonArray(states, static s => s.CustomerId));
         command.Parameters.AddWithValue("$cursor", lowest);
         using var reader = command.ExecuteReader();
@@ -145,7 +145,10 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
 
             inbox.Add(new SequencedEvent(
                 reader.GetInt64(1),
-                new CustomerEvent(customerId, reader.GetString(2), properties, SqliteValues.Time(reader.GetInt64(3)), SqliteValues.NullableText(reader, 4))));
+                new CustomerEvent(customerId, reader.GetString(2), properties, SqliteValues.Time(reader.GetInt64(3)), SqliteValues.NullableText(reader, 4))
+                {
+                    Id = SqliteValues.NullableText(reader, 6),
+                }));
         }
 
         return events;

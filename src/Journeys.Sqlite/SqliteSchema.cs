@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -121,6 +121,19 @@ internal static class SqliteSchema
         // after the insert, so it costs one index entry per enrollment created and nothing per step.
         """
         CREATE INDEX ix_enrollments_journey ON enrollments (journey_id, customer_id, entered_at, created_seq);
+        """,
+
+        // Version 3. Event ids (a retried publish is found and not appended again): the id an event was published with,
+        // and the ids recorded per customer with their time, kept for the engine's window after the event itself is
+        // purged. The primary key is the check: one row per (customer, id).
+        """
+        ALTER TABLE events ADD COLUMN event_id TEXT;
+
+        CREATE TABLE event_ids (
+            customer_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, event_id)) WITHOUT ROWID;
         """,
     ];
 }

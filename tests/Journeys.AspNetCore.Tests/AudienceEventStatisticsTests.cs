@@ -137,6 +137,29 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retried_click_with_its_id_is_accepted_as_a_duplicate_and_counts_once()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+        var sent = _host.Push.Messages.Single(m => m.CustomerId == "c0");
+        var click = $$"""{"customerId": "c0", "name": "clicked", "messageId": "{{sent.MessageId}}", "id": "click-1"}""";
+
+        var first = await ApiAssert.Json(await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body(click)), HttpStatusCode.Accepted);
+        var retry = await ApiAssert.Json(await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body($"[{click}]")), HttpStatusCode.Accepted);
+
+        Assert.Equal((1, 0), (first.GetProperty("accepted").GetInt32(), first.GetProperty("duplicates").GetInt32()));
+        Assert.Equal((1, 1), (retry.GetProperty("accepted").GetInt32(), retry.GetProperty("duplicates").GetInt32()));
+        // Feedback is counted by the publish call itself: both answers are in, so the count is final.
+        Assert.Equal(1, (await _host.Manager.GetStatisticsAsync("tips-journey")).Get("tips-push", StatisticCounter.Clicked));
+
+        var emptyId = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""[{"customerId": "c0", "name": "x"}, {"customerId": "c0", "name": "x", "id": " "}]""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$[1].id", emptyId.GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task Bad_events_are_400_with_the_path_and_nothing_is_published()
     {
         var missing = await ApiAssert.Problem(

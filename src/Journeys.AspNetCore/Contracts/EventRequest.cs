@@ -16,4 +16,6 @@ internal sealed class EventRequest
     public DateTimeOffset? Time { get; init; }
 
     public string? MessageId { get; init; }
+
+    public string? Id { get; init; }
 }

@@ -17,4 +17,12 @@ public sealed record CustomerEvent(
     string Name,
     ImmutableDictionary<string, FieldValue> Properties,
     DateTimeOffset Time,
-    string? MessageId = null);
+    string? MessageId = null)
+{
+    /// <summary>
+    /// The publisher's id of this event, or <see langword="null"/> for none. An event published again with the id of an
+    /// event of the same customer that was published within <see cref="Runtime.JourneysOptions.EventIdWindow"/> is a
+    /// retry: it is acknowledged and not handled again. Ids are compared ordinally, per customer.
+    /// </summary>
+    public string? Id { get; init; }
+}

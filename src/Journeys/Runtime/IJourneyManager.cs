@@ -134,8 +134,26 @@ public interface IJourneyManager
     /// </summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="ArgumentException">An event is null or has an empty customer id or name (nothing is published).</exception>
+    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, or an empty id or one over 200 characters (nothing is published).</exception>
+    /// <remarks>An event published again with its id within <see cref="JourneysOptions.EventIdWindow"/> is not handled again (see <see cref="PublishNewAsync"/>).</remarks>
     ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Publishes customer events as <see cref="PublishAsync"/> does and says how many were handled. An event with an
+    /// <see cref="CustomerEvent.Id"/> that was published for the same customer within
+    /// <see cref="JourneysOptions.EventIdWindow"/> is a retried publish: it is acknowledged, not handled again (no wake,
+    /// no conversion, no entry, no feedback count) and not counted in the result.
+    /// </summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many of the events were handled; the others were retries.</returns>
+    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, or an empty id or one over 200 characters (nothing is published).</exception>
+    async ValueTask<int> PublishNewAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await PublishAsync(events, cancellationToken).ConfigureAwait(false);
+        return events.Count;
+    }
 
     /// <summary>The statistics of a journey (one version, or all summed).</summary>
     /// <param name="journeyId">The journey id.</param>

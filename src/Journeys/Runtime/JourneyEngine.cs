@@ -151,6 +151,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// </summary>
     internal void MarkStarting() => _pumping = true;
 
+    /// <summary>How long published event ids are remembered (<see cref="JourneysOptions.EventIdWindow"/>).</summary>
+    internal TimeSpan EventIdWindow => _options.EventIdWindow;
+
     /// <summary>Leases reserved for enrollments being created and enrollments created leased that the pump has not routed yet.</summary>
     internal int IntakeReserved => Volatile.Read(ref _intakeReserved);
 

@@ -288,7 +288,10 @@ internal sealed partial class JourneyManager(
     private static TimeZoneInfo ZoneOf(Customer customer, CompiledJourney journey) =>
         customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : journey.Zone;
 
-    public async ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+        await PublishNewAsync(events, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<int> PublishNewAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
@@ -296,6 +299,11 @@ internal sealed partial class JourneyManager(
             ArgumentNullException.ThrowIfNull(e, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.CustomerId, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
+            if (e.Id is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(e.Id, nameof(events));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(e.Id.Length, StoreArgumentChecks.MaxEventIdLength, nameof(events));
+            }
         }
 
         var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
@@ -307,21 +315,22 @@ internal sealed partial class JourneyManager(
             }
         }
 
-        // The events go in before the enrollments they create: an enrollment starts its cursor at the customer's latest
-        // event, so the event that made a customer enter is not also replayed to the new enrollment as a goal or an
-        // awaited event. The events after it must reach the new enrollment, also those later in this call (a client
-        // sending its events in batches: signed up, then bought), so the events are appended in runs: a run ends before
-        // the next event of a customer it enrolls, once its enrollments are made. One run for a call whose customers
-        // each enter at their last event (a batch of sign-ups).
-        var requests = new List<EnrollmentRequest>();
+        // The events go in before the enrollments they create, each enrollment's cursor at the event that made its
+        // customer enter (the store's sequence number of it), so that event is not also replayed to the new enrollment as
+        // a goal or an awaited event, while the customer's events after it reach the enrollment: those later in this call
+        // (a client sending its events in batches: signed up, then bought) and those another call appended meanwhile. The
+        // events are appended in runs: a run ends before the next event of a customer it enrolls, once its enrollments
+        // are made. One run for a call whose customers each enter at their last event (a batch of sign-ups).
+        var requests = new List<(int Event, EnrollmentRequest Request)>();
         var entering = new HashSet<string>(StringComparer.Ordinal);
+        var appended = new bool[events.Count];
         var start = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
             if (entering.Contains(e.CustomerId))
             {
-                await AppendAndEnrollAsync(events, start, i, requests, cancellationToken).ConfigureAwait(false);
+                await AppendAndEnrollAsync(events, start, i, requests, appended, cancellationToken).ConfigureAwait(false);
                 requests.Clear();
                 entering.Clear();
                 start = i;
@@ -332,26 +341,48 @@ internal sealed partial class JourneyManager(
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
                     && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
                 {
-                    requests.Add(Request(journey, e.CustomerId));
+                    requests.Add((i, Request(journey, e.CustomerId)));
                     entering.Add(e.CustomerId);
                 }
             }
         }
 
-        await AppendAndEnrollAsync(events, start, events.Count, requests, cancellationToken).ConfigureAwait(false);
-        await CountFeedbackAsync(events, cancellationToken).ConfigureAwait(false);
+        await AppendAndEnrollAsync(events, start, events.Count, requests, appended, cancellationToken).ConfigureAwait(false);
+        var handled = events.Count - appended.Count(static a => !a);
+        await CountFeedbackAsync(handled == events.Count ? events : events.Where((_, i) => appended[i]).ToArray(), cancellationToken).ConfigureAwait(false);
         engine.NotifyWork();
+        return handled;
     }
 
-    /// <summary>Appends <paramref name="events"/>[<paramref name="start"/>..<paramref name="end"/>), then makes the entries they caused.</summary>
-    private async ValueTask AppendAndEnrollAsync(IReadOnlyList<CustomerEvent> events, int start, int end, List<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends <paramref name="events"/>[<paramref name="start"/>..<paramref name="end"/>) (a retried one, by its id, is
+    /// not), then makes the entries the appended ones caused, each starting after its event.
+    /// </summary>
+    private async ValueTask AppendAndEnrollAsync(
+        IReadOnlyList<CustomerEvent> events, int start, int end, List<(int Event, EnrollmentRequest Request)> requests, bool[] appended, CancellationToken cancellationToken)
     {
         var run = start == 0 && end == events.Count ? events : events.Skip(start).Take(end - start).ToArray();
-        await enrollments.AppendEventsAsync(run, cancellationToken).ConfigureAwait(false);
-        if (requests.Count > 0)
+        var now = time.GetUtcNow();
+        var sequences = await enrollments.AppendNewEventsAsync(run, now, now - engine.EventIdWindow, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < run.Count; i++)
         {
-            var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
-            await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
+            appended[start + i] = sequences[i] != 0;
+        }
+
+        var made = new List<EnrollmentRequest>(requests.Count);
+        foreach (var (index, request) in requests)
+        {
+            var sequence = sequences[index - start];
+            if (sequence != 0)
+            {
+                made.Add(sequence > 0 ? request with { EventCursor = sequence } : request);
+            }
+        }
+
+        if (made.Count > 0)
+        {
+            var outcomes = await engine.EnrollAsync(made, cancellationToken).ConfigureAwait(false);
+            await guard.CancelEntriesOfStoppedAsync(made, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
         }
     }
 

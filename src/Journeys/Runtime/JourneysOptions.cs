@@ -30,6 +30,13 @@ public sealed class JourneysOptions
     /// <summary>How long customer events are kept so that a wait entered just after its event still sees it. Default 1 day.</summary>
     public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long the id of a published event (<see cref="CustomerEvent.Id"/>) is remembered: an event of the same customer
+    /// published again with that id within this time is a retry, acknowledged and not handled again. Ids recorded longer
+    /// ago are removed by <see cref="Storage.IEnrollmentStore.PurgeEventsAsync"/>. Default 1 day; 1 second to 365 days.
+    /// </summary>
+    public TimeSpan EventIdWindow { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>The longest the engine sleeps without looking for work (a backstop: it is woken by new work and by timers). Default 30 seconds.</summary>
     public TimeSpan MaxIdle { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -90,6 +97,11 @@ public sealed class JourneysOptions
         if (EventRetention < TimeSpan.Zero)
         {
             errors.Add($"EventRetention cannot be negative (was {EventRetention}).");
+        }
+
+        if (EventIdWindow < TimeSpan.FromSeconds(1) || EventIdWindow > TimeSpan.FromDays(365))
+        {
+            errors.Add($"EventIdWindow must be 1 second to 365 days (was {EventIdWindow}).");
         }
 
         if (TimerWakeLead < TimeSpan.Zero || TimerWakeLead > TimeSpan.FromMilliseconds(50))

@@ -43,6 +43,10 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.AppendEventsAsync(events, cancellationToken);
 
     /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default) =>
+        InnerStore.AppendNewEventsAsync(events, now, idsSince, cancellationToken);
+
+    /// <inheritdoc />
     public virtual ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
         InnerStore.GetNextWakeAsync(cancellationToken);
 

@@ -19,4 +19,12 @@ public sealed record EnrollmentRequest(
     string StartNodeId,
     DateTimeOffset At,
     EntryRules Rules,
-    EquatableArray<string> WakeEvents);
+    EquatableArray<string> WakeEvents)
+{
+    /// <summary>
+    /// The sequence number of the event that made the customer enter, or <see langword="null"/>: the enrollment's
+    /// <see cref="Enrollment.EventCursor"/> starts there (the customer's later events reach it, also ones another call
+    /// appended before this entry was made) instead of at the customer's latest event. Never above the latest.
+    /// </summary>
+    public long? EventCursor { get; init; }
+}

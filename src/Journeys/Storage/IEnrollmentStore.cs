@@ -112,6 +112,41 @@ public interface IEnrollmentStore
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends customer events as <see cref="AppendEventsAsync(IReadOnlyList{CustomerEvent}, CancellationToken)"/> does,
+    /// except an event whose <see cref="CustomerEvent.Id"/> the store recorded for the same customer at or after
+    /// <paramref name="idsSince"/> (in an earlier call or earlier in this one): that one is a retried publish and is not
+    /// appended. The check and the append are one atomic step, so of two concurrent appends of one id exactly one appends
+    /// it. An appended event with an id records the id at <paramref name="now"/> (a recorded id older than
+    /// <paramref name="idsSince"/> is replaced). Events without an id are always appended.
+    /// </summary>
+    /// <remarks>
+    /// The default implementation appends with <see cref="AppendEventsAsync(IReadOnlyList{CustomerEvent}, CancellationToken)"/>
+    /// and reports -1 (appended, sequence not known) for each event; it refuses events with an id
+    /// (<see cref="NotSupportedException"/>, nothing appended), as it cannot find duplicates.
+    /// </remarks>
+    /// <param name="events">The events.</param>
+    /// <param name="now">The time the ids of appended events are recorded at.</param>
+    /// <param name="idsSince">The oldest recorded id that still makes an event a duplicate.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each event, in order: its sequence number when appended, 0 when it was not (a duplicate id).</returns>
+    async ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var customerEvent in events)
+        {
+            if (customerEvent?.Id is not null)
+            {
+                throw new NotSupportedException($"{GetType().Name} does not find duplicate event ids: an event with an id cannot be appended (nothing was).");
+            }
+        }
+
+        await AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        var sequences = new long[events.Count];
+        Array.Fill(sequences, -1L);
+        return sequences;
+    }
+
     /// <summary>The earliest timer of a waiting enrollment, or <see langword="null"/> when none waits on a timer.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default);
@@ -157,7 +192,10 @@ public interface IEnrollmentStore
     /// <returns>How many were cancelled.</returns>
     ValueTask<int> CancelAsync(string? journeyId, int? version, string? customerId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes retained customer events older than <paramref name="olderThan"/> that every enrollment has seen.</summary>
+    /// <summary>
+    /// Deletes retained customer events older than <paramref name="olderThan"/> that every enrollment has seen, and the
+    /// event ids recorded before <paramref name="olderThan"/> (an event published again with such an id is new again).
+    /// </summary>
     /// <param name="olderThan">The cut-off time.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many were deleted.</returns>

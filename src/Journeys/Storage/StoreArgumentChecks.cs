@@ -1,3 +1,5 @@
+using Journeys.Model;
+
 namespace Journeys.Storage;
 
 /// <summary>
@@ -6,6 +8,53 @@ namespace Journeys.Storage;
 /// </summary>
 public static class StoreArgumentChecks
 {
+    /// <summary>The longest <see cref="CustomerEvent.Id"/> accepted: 200 characters.</summary>
+    public const int MaxEventIdLength = 200;
+
+    /// <summary>Checks customer events to append: each is there, has a customer id and a name, and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
+    /// <exception cref="ArgumentException">An event is null or incomplete, or its id is empty or too long (its index is named).</exception>
+    public static void Events(IReadOnlyList<CustomerEvent> events, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(events, parameterName);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var customerEvent = events[i];
+            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
+            {
+                throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", parameterName);
+            }
+
+            if (customerEvent.Id is { Length: 0 or > MaxEventIdLength })
+            {
+                throw new ArgumentException($"Event at index {i} has an id that is empty or longer than {MaxEventIdLength} characters; nothing was written.", parameterName);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The time <see cref="IEnrollmentStore.AppendEventsAsync(IReadOnlyList{CustomerEvent}, CancellationToken)"/> records
+    /// event ids at in this library's stores (that overload has no clock): the latest event time of the call. That
+    /// overload counts every recorded id, whatever its age, as a duplicate.
+    /// </summary>
+    /// <param name="events">The events (nulls are skipped).</param>
+    /// <returns>The latest <see cref="CustomerEvent.Time"/>, or <see cref="DateTimeOffset.MinValue"/> for none.</returns>
+    public static DateTimeOffset LatestEventTime(IReadOnlyList<CustomerEvent>? events)
+    {
+        var latest = DateTimeOffset.MinValue;
+        foreach (var customerEvent in events ?? [])
+        {
+            if (customerEvent is not null && customerEvent.Time > latest)
+            {
+                latest = customerEvent.Time;
+            }
+        }
+
+        return latest;
+    }
+
     /// <summary>Checks statistic deltas: each has a journey id.</summary>
     /// <param name="deltas">The deltas.</param>
     /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>

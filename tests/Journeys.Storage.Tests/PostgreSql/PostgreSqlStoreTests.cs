@@ -709,6 +709,27 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrating_a_version_6_schema_keeps_events_and_then_finds_retried_event_ids()
+    {
+        var (database, store) = Host();
+        IEnrollmentStore enrollments = store;
+        await PostgreSqlSchema.MigrateAsync(database, default, targetVersion: 6);
+        Assert.Equal(6L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        await ExecuteAsync($"INSERT INTO {_schema}.events (customer_id, sequence, name, properties, time, message_id) VALUES ('c1', nextval('{_schema}.event_seq'), 'click', '{{}}', '{T0:O}', NULL)");
+
+        await database.EnsureInitializedAsync(default);
+
+        Assert.Equal(7L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.events WHERE customer_id = 'c1' AND event_id IS NULL"));
+        var since = T0.AddDays(-1);
+        var first = await enrollments.AppendNewEventsAsync([new CustomerEvent("c1", "click", [], T0) { Id = "e1" }], T0, since);
+        var retry = await enrollments.AppendNewEventsAsync([new CustomerEvent("c1", "click", [], T0) { Id = "e1" }], T0, since);
+        Assert.True(Assert.Single(first) > 1);
+        Assert.Equal([0L], retry);
+        Assert.Equal(2L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.events WHERE customer_id = 'c1'"));
+    }
+
+    [Fact]
     public async Task A_commit_updating_every_customer_of_a_page_leaves_each_row_on_its_page()
     {
         // 24 customers of ~600 bytes (as the benchmark's 20-field customers), written together: they share pages.

@@ -58,6 +58,34 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_2_database_is_migrated_to_version_3_keeping_its_events_and_then_finds_retried_event_ids()
+    {
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, SqliteSchema.VersionTable);
+            Execute(connection, SqliteSchema.Migrations[0]);
+            Execute(connection, SqliteSchema.Migrations[1]);
+            Execute(connection, "INSERT INTO journeys_schema_version (version, applied_at, library) VALUES (1, 0, 'Journeys.Sqlite 0.1.0'), (2, 0, 'Journeys.Sqlite 0.2.0')");
+            Execute(connection, $"INSERT INTO events (customer_id, seq, name, time, message_id, properties) VALUES ('c1', 1, 'click', {T0.UtcTicks}, NULL, NULL)");
+            Execute(connection, "INSERT INTO journeys_meta (key, value) VALUES ('event_seq', 1)");
+        }
+
+        using (var database = _file.Open(_time))
+        {
+            IEnrollmentStore engine = new SqliteEngineStore(database);
+            var since = T0.AddDays(-1);
+            var first = await engine.AppendNewEventsAsync([new CustomerEvent("c1", "click", [], T0) { Id = "e1" }], T0, since);
+            var retry = await engine.AppendNewEventsAsync([new CustomerEvent("c1", "click", [], T0) { Id = "e1" }], T0, since);
+            Assert.Equal([2L], first);
+            Assert.Equal([0L], retry);
+        }
+
+        using var check = _file.Connect();
+        Assert.Equal("1,2,3", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal("1:,2:e1", Scalar(check, "SELECT group_concat(seq || ':' || COALESCE(event_id, ''), ',') FROM (SELECT seq, event_id FROM events ORDER BY seq)"));
+    }
+
+    [Fact]
     public async Task A_version_1_database_is_migrated_to_version_2_keeping_every_row_and_listing_a_journey_through_the_new_index()
     {
         var ended = Guid.NewGuid();
@@ -92,7 +120,9 @@ public sealed class SqliteStoreTests : IDisposable
         }
 
         using var check = _file.Connect();
-        Assert.Equal("1,2", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal(
+            string.Join(",", Enumerable.Range(1, SqliteSchema.CurrentVersion)),
+            Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
         Assert.Equal(3L, Scalar(check, "SELECT COUNT(*) FROM enrollments"));
         using var explain = check.CreateCommand();
         explain.CommandText = "EXPLAIN QUERY PLAN SELECT id FROM enrollments WHERE journey_id = 'j' AND (NULL IS NULL OR version = NULL) ORDER BY customer_id, entered_at, created_seq";

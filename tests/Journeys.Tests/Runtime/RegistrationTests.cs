@@ -33,6 +33,7 @@ public sealed class RegistrationTests
                 o.InboxCapacity = 5;
                 o.SendPolicy.FrequencyCap = 0;
                 o.TimerWakeLead = TimeSpan.FromMilliseconds(-1);
+                o.EventIdWindow = TimeSpan.Zero;
             }));
         using var provider = services.BuildServiceProvider();
 
@@ -41,6 +42,7 @@ public sealed class RegistrationTests
         Assert.Contains(ex.Failures, f => f.Contains("InboxCapacity", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("FrequencyCap", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("TimerWakeLead must be 0 to 50 ms", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("EventIdWindow must be 1 second to 365 days (was 00:00:00)", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Campaign 'a' is registered twice", StringComparison.Ordinal));
     }
 

@@ -39,6 +39,9 @@ internal sealed partial class InMemoryEngineStore
 
     private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
 
+    // The ids of published events, by (customer, id), with the time each was recorded: a retried publish is found here.
+    private readonly Dictionary<(string CustomerId, string EventId), DateTimeOffset> _eventIds = [];
+
     // CommitAsync's scratch: the enrollments accepted so far, and the outbox entries of the batch (their ids already
     // reserved in the outbox map by the checks, placed where claims find them when the commit is applied).
     private readonly HashSet<Guid> _commitAccepted = [];
@@ -63,7 +66,8 @@ internal sealed partial class InMemoryEngineStore
     /// enrollments ever created in the journey (all versions) at or above the cap →
     /// <see cref="EnrollmentOutcomeKind.CapReached"/>. A created enrollment is active at the start node, with
     /// <see cref="Enrollment.ConcurrencyToken"/> 1 and its <see cref="Enrollment.EventCursor"/> at the customer's latest
-    /// retained event, so events from before the entry are not replayed to it.
+    /// retained event (or at the request's <see cref="EnrollmentRequest.EventCursor"/> when that is lower), so events from
+    /// before the entry are not replayed to it.
     /// </remarks>
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
     public ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default) =>
@@ -416,23 +420,32 @@ internal sealed partial class InMemoryEngineStore
     /// (ordinal) joins the ready queue; a leased one is re-examined when its checkpoint is committed or its lease
     /// expires, so an event that arrives while its enrollment is processed is not lost.
     /// </remarks>
-    public ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        for (var i = 0; i < events.Count; i++)
-        {
-            var customerEvent = events[i];
-            if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
-            {
-                throw new ArgumentException($"Event at index {i} is null or has no customer id or name.", nameof(events));
-            }
-        }
+    public async ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
+        await AppendNewEventsAsync(events, StoreArgumentChecks.LatestEventTime(events), DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
+    /// <remarks>The ids are checked and recorded under the store's lock, with the append.</remarks>
+    public ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.Events(events, nameof(events));
         cancellationToken.ThrowIfCancellationRequested();
+        var sequences = new long[events.Count];
         lock (_lock)
         {
-            foreach (var customerEvent in events)
+            for (var i = 0; i < events.Count; i++)
             {
+                var customerEvent = events[i];
+                if (customerEvent.Id is { } eventId)
+                {
+                    ref var recorded = ref CollectionsMarshal.GetValueRefOrAddDefault(_eventIds, (customerEvent.CustomerId, eventId), out var exists);
+                    if (exists && recorded >= idsSince)
+                    {
+                        continue;
+                    }
+
+                    recorded = now;
+                }
+
                 if (!_inboxes.TryGetValue(customerEvent.CustomerId, out var inbox))
                 {
                     inbox = new CustomerInbox();
@@ -440,6 +453,7 @@ internal sealed partial class InMemoryEngineStore
                 }
 
                 var sequence = ++_eventSequence;
+                sequences[i] = sequence;
                 inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
                 inbox.LastSequence = sequence;
                 _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
@@ -454,8 +468,12 @@ internal sealed partial class InMemoryEngineStore
             }
         }
 
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult<IReadOnlyList<long>>(sequences);
     }
+
+    // An entry's first cursor: the entering event's sequence when the request names one below the customer's latest.
+    private static long StartCursor(EnrollmentRequest request, long latest) =>
+        request.EventCursor is { } cursor && cursor < latest ? Math.Max(cursor, 0) : latest;
 
     /// <inheritdoc />
     /// <remarks>Leased enrollments are not counted: their next timer arrives with their checkpoint.</remarks>
@@ -661,6 +679,23 @@ internal sealed partial class InMemoryEngineStore
                 }
             }
 
+            List<(string, string)>? expired = null;
+            foreach (var (key, recorded) in _eventIds)
+            {
+                if (recorded < olderThan)
+                {
+                    (expired ??= []).Add(key);
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (var key in expired)
+                {
+                    _eventIds.Remove(key);
+                }
+            }
+
             return ValueTask.FromResult(removed);
         }
     }
@@ -712,7 +747,7 @@ internal sealed partial class InMemoryEngineStore
             ConcurrencyToken = 1,
             WakeEvents = request.WakeEvents,
             NodeEnteredAt = request.At,
-            EventCursor = _inboxes.TryGetValue(request.CustomerId, out var inbox) ? inbox.LastSequence : 0,
+            EventCursor = StartCursor(request, _inboxes.TryGetValue(request.CustomerId, out var inbox) ? inbox.LastSequence : 0),
         };
         _enrollments.Add(added);
         if (last is null)
