@@ -122,4 +122,38 @@ public sealed class InMemoryEngineStoreTests
         await outbox.CompleteAsync("dispatcher", [new OutboxResult("d", SendResult.Sent, null, [])]);
         Assert.Equal([false], await outbox.RenewLeasesAsync("dispatcher", ["d"], T0, TimeSpan.FromMinutes(2)));
     }
+
+    [Fact]
+    public async Task An_engine_send_is_one_message_with_its_id_given_as_a_string_pending_completed_and_renewed_by_that_id()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        IOutboxStore outbox = store;
+        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
+        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
+        var first = claimed[0].Enrollment;
+        var second = claimed[1].Enrollment;
+        EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
+            new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
+        OutboxMessage EngineSend(Guid enrollment, int visit) =>
+            new(new OutboundMessage(enrollment, visit, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollment, T0);
+        var id = $"{first.Id:N}/send/3";
+
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(first, EngineSend(first.Id, 3), EngineSend(first.Id, 4))], null));
+
+        // Its id given as a string is the same message: refused while it is pending.
+        var pending = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync("owner", [Checkpoint(second, Message(id, second.Id))], null));
+        Assert.Contains($"adds outbox message '{id}', which is already pending", pending.Message, StringComparison.Ordinal);
+
+        var taken = await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1));
+        Assert.Equal([id, $"{first.Id:N}/send/4"], taken.Select(m => m.Message.MessageId));
+        Assert.Equal([true, false], await outbox.RenewLeasesAsync("dispatcher", [id, $"{first.Id:N}/send/5"], T0, TimeSpan.FromMinutes(2)));
+
+        // Completed by its id: gone, and the id is free again; the other send is completed by the message itself.
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult(id, SendResult.Sent, null, [])]);
+        Assert.Equal([false, true], await outbox.RenewLeasesAsync("dispatcher", [id, $"{first.Id:N}/send/4"], T0, TimeSpan.FromMinutes(2)));
+        store.Complete("dispatcher", [new OutboxOutcome(taken[1].Message, SendResult.Sent, null, [])]);
+        Assert.Equal([false], await outbox.RenewLeasesAsync("dispatcher", [$"{first.Id:N}/send/4"], T0, TimeSpan.FromMinutes(2)));
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(second, Message(id, second.Id))], null));
+        Assert.Equal([id], (await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId));
+    }
 }

@@ -373,15 +373,15 @@ internal sealed partial class InMemoryEngineStore
                 var outbox = checkpoint.Sends;
                 for (var m = 0; m < outbox.Count; m++)
                 {
-                    if (outbox.Message(m) is not { MessageId: { } messageId } message)
+                    if (outbox.Message(m) is not { HasMessageId: true } message)
                     {
                         throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                     }
 
-                    ref var reserved = ref CollectionsMarshal.GetValueRefOrAddDefault(_outbox, messageId, out var exists);
+                    ref var reserved = ref CollectionsMarshal.GetValueRefOrAddDefault(_outbox, message, out var exists);
                     if (exists)
                     {
-                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{message.MessageId}', which is already pending; nothing was written.", nameof(checkpoints));
                     }
 
                     reserved = new OutboxEntry(message, outbox.EnrollmentId(m), outbox.DueAt(m), outbox.Attempts(m));
@@ -405,7 +405,7 @@ internal sealed partial class InMemoryEngineStore
     {
         foreach (var entry in reserved)
         {
-            _outbox.Remove(entry.Message.MessageId);
+            _outbox.Remove(entry.Message);
         }
     }
 
