@@ -156,4 +156,28 @@ public sealed class InMemoryEngineStoreTests
         Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(second, Message(id, second.Id))], null));
         Assert.Equal([id], (await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId));
     }
+
+    [Fact]
+    public async Task Expired_leases_come_back_in_lease_expiry_then_creation_order_whether_leased_in_order_or_not()
+    {
+        // Leases taken in (expiry, creation) order sit in a queue, the others in a heap: the expiry sweep must merge
+        // both in that one order, which is the order the expired enrollments are claimed again.
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        string[] customers = ["c0", "c1", "c2", "c3", "c4", "c5"];
+        foreach (var customer in customers)
+        {
+            await store.EnrollAsync([Request(Guid.NewGuid(), customer)]);
+        }
+
+        async Task<string[]> Claim(DateTimeOffset now) =>
+            [.. (await store.ClaimAsync("o", now, 10, TimeSpan.FromMinutes(1))).Select(i => i.Enrollment.CustomerId)];
+        async Task<Guid> Id(string customer) => (await store.GetByCustomerAsync(customer))[0].Id;
+
+        Assert.Equal(customers, await Claim(T0)); // all expire at T0+1m
+        Assert.Equal([true, true], await store.RenewLeasesAsync("o", [await Id("c1"), await Id("c3")], T0, TimeSpan.FromMinutes(3))); // T0+3m, after the others
+        Assert.Equal([true], await store.RenewLeasesAsync("o", [await Id("c4")], T0, TimeSpan.FromMinutes(2))); // T0+2m, before c1 and c3
+        Assert.Equal(["c0", "c2", "c5"], await Claim(T0.AddMinutes(1))); // leased again until T0+2m, before c1 and c3
+        Assert.Equal(["c0", "c2", "c4", "c5"], await Claim(T0.AddMinutes(2))); // until T0+3m, as c1 and c3
+        Assert.Equal(customers, await Claim(T0.AddMinutes(3))); // c1, c3, c4 and c5 from the queue, c0 and c2 from the heap
+    }
 }
