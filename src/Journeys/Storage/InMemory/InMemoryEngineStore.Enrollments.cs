@@ -814,43 +814,13 @@ internal sealed partial class InMemoryEngineStore
         }
 
         entry.InReady = true;
-        entry.ReadyPrevious = _readyLast;
-        entry.ReadyNext = null;
-        if (_readyLast is null)
-        {
-            _readyFirst = entry;
-        }
-        else
-        {
-            _readyLast.ReadyNext = entry;
-        }
-
-        _readyLast = entry;
+        Append(ref _readyFirst, ref _readyLast, entry);
         _readyCount++;
     }
 
     private void RemoveReady(EnrollmentEntry entry)
     {
-        if (entry.ReadyPrevious is null)
-        {
-            _readyFirst = entry.ReadyNext;
-        }
-        else
-        {
-            entry.ReadyPrevious.ReadyNext = entry.ReadyNext;
-        }
-
-        if (entry.ReadyNext is null)
-        {
-            _readyLast = entry.ReadyPrevious;
-        }
-        else
-        {
-            entry.ReadyNext.ReadyPrevious = entry.ReadyPrevious;
-        }
-
-        entry.ReadyPrevious = null;
-        entry.ReadyNext = null;
+        Unlink(ref _readyFirst, ref _readyLast, entry);
         entry.InReady = false;
         _readyCount--;
     }

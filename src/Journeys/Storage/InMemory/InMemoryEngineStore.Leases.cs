@@ -57,18 +57,7 @@ internal sealed partial class InMemoryEngineStore
 
         // Marked first: it throws if the entry is in a heap.
         entry.InLeaseQueue = true;
-        entry.ReadyPrevious = last;
-        entry.ReadyNext = null;
-        if (last is null)
-        {
-            _leasedFirst = entry;
-        }
-        else
-        {
-            last.ReadyNext = entry;
-        }
-
-        _leasedLast = entry;
+        Append(ref _leasedFirst, ref _leasedLast, entry);
         _leasedQueued++;
     }
 
@@ -80,11 +69,37 @@ internal sealed partial class InMemoryEngineStore
             return _leases.Remove(entry);
         }
 
+        Unlink(ref _leasedFirst, ref _leasedLast, entry);
+        entry.InLeaseQueue = false;
+        _leasedQueued--;
+        return true;
+    }
+
+    // Appends to a list linked through the entries' ready links (the ready queue, or the lease queue).
+    private static void Append(ref EnrollmentEntry? first, ref EnrollmentEntry? last, EnrollmentEntry entry)
+    {
+        entry.ReadyPrevious = last;
+        entry.ReadyNext = null;
+        if (last is null)
+        {
+            first = entry;
+        }
+        else
+        {
+            last.ReadyNext = entry;
+        }
+
+        last = entry;
+    }
+
+    // Takes an entry out of the list it is linked in through its ready links (the ready queue, or the lease queue).
+    private static void Unlink(ref EnrollmentEntry? first, ref EnrollmentEntry? last, EnrollmentEntry entry)
+    {
         var previous = entry.ReadyPrevious;
         var next = entry.ReadyNext;
         if (previous is null)
         {
-            _leasedFirst = next;
+            first = next;
         }
         else
         {
@@ -93,7 +108,7 @@ internal sealed partial class InMemoryEngineStore
 
         if (next is null)
         {
-            _leasedLast = previous;
+            last = previous;
         }
         else
         {
@@ -102,8 +117,5 @@ internal sealed partial class InMemoryEngineStore
 
         entry.ReadyPrevious = null;
         entry.ReadyNext = null;
-        entry.InLeaseQueue = false;
-        _leasedQueued--;
-        return true;
     }
 }
