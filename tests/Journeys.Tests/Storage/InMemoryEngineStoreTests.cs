@@ -83,20 +83,26 @@ public sealed class InMemoryEngineStoreTests
         }
     }
 
+    // A store with the enrollments of c1 and c2, both claimed by "owner".
+    private static async Task<(InMemoryEngineStore Store, Enrollment First, Enrollment Second)> TwoClaimedAsync()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
+        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
+        return (store, claimed[0].Enrollment, claimed[1].Enrollment);
+    }
+
+    private static EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
+        new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
+
     private static OutboxMessage Message(string messageId, Guid enrollmentId) =>
         new(new OutboundMessage(messageId, "key:" + messageId, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollmentId, T0);
 
     [Fact]
     public async Task Commit_refusing_a_repeated_or_pending_message_id_leaves_no_id_reserved_and_the_next_commit_is_unaffected()
     {
-        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        var (store, first, second) = await TwoClaimedAsync();
         IOutboxStore outbox = store;
-        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
-        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
-        var first = claimed[0].Enrollment;
-        var second = claimed[1].Enrollment;
-        EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
-            new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
 
         // Repeated within the batch, in the second checkpoint: the ids the first checkpoint reserved go again.
         var repeated = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync(
@@ -126,14 +132,8 @@ public sealed class InMemoryEngineStoreTests
     [Fact]
     public async Task An_engine_send_is_one_message_with_its_id_given_as_a_string_pending_completed_and_renewed_by_that_id()
     {
-        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        var (store, first, second) = await TwoClaimedAsync();
         IOutboxStore outbox = store;
-        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
-        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
-        var first = claimed[0].Enrollment;
-        var second = claimed[1].Enrollment;
-        EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
-            new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
         OutboxMessage EngineSend(Guid enrollment, int visit) =>
             new(new OutboundMessage(enrollment, visit, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollment, T0);
         var id = $"{first.Id:N}/send/3";
