@@ -24,10 +24,20 @@ public sealed record OutboundMessage(
     int JourneyVersion,
     string? NodeId)
 {
+    // Null until first read when it is made from the enrollment, node and visit (the engine's sends): the in-memory
+    // store keys its outbox and the dispatcher completes a send by the message itself, so a send whose sender never
+    // reads the id costs no id string.
+    private string? _messageId = MessageId;
+
     // Null until first read when the key is derived from the message id (the engine's sends): most senders never read
     // it, and the in-memory store does not keep it, so a send costs one id string instead of two.
     private string? _idempotencyKey = IdempotencyKey;
     private readonly bool _keyFromMessageId;
+
+    // The engine's send (EngineSend): the id is <c>{enrollment:N}/{NodeId}/{visit}</c>, made on first read.
+    private readonly Guid _enrollmentId;
+    private readonly int _visit;
+    private readonly bool _idFromEnrollment;
 
     /// <summary>
     /// A journey send whose key is derived from its message id on first read: <paramref name="messageId"/> is
@@ -40,11 +50,24 @@ public sealed record OutboundMessage(
         _keyFromMessageId = true;
     }
 
-    // A copy (a `with` expression) takes the key as it is: a copy that changes the journey, node or message id keeps
-    // the original's key, as it did when the key was always a string.
+    /// <summary>
+    /// A journey send whose id (<c>{enrollment:N}/{node}/{visit}</c>, as <c>StepExecutor</c> makes it) and key
+    /// (<c>journey:version:enrollment:node:visit</c>) are made on first read, exactly as if they had been passed.
+    /// </summary>
+    internal OutboundMessage(Guid enrollmentId, int visit, Channel channel, string campaignId, string customerId, string body, string journeyId, int journeyVersion, string nodeId)
+        : this(null!, null!, channel, campaignId, customerId, body, journeyId, journeyVersion, nodeId)
+    {
+        _keyFromMessageId = true;
+        _enrollmentId = enrollmentId;
+        _visit = visit;
+        _idFromEnrollment = true;
+    }
+
+    // A copy (a `with` expression) takes the id and key as they are: a copy that changes the journey, node or message
+    // id keeps the original's key (and, unless given a new one, its id), as it did when both were always strings.
     private OutboundMessage(OutboundMessage original)
     {
-        MessageId = original.MessageId;
+        _messageId = original.MessageId;
         _idempotencyKey = original.IdempotencyKey;
         Channel = original.Channel;
         CampaignId = original.CampaignId;
@@ -54,6 +77,32 @@ public sealed record OutboundMessage(
         JourneyVersion = original.JourneyVersion;
         NodeId = original.NodeId;
     }
+
+    /// <summary>A unique id; channel feedback (delivered, opened, clicked) refers to it.</summary>
+    public string MessageId
+    {
+        get => _messageId ?? (_idFromEnrollment ? _messageId = EngineMessageId(_enrollmentId, NodeId!, _visit) : null!);
+        init
+        {
+            _messageId = value;
+            _idFromEnrollment = false;
+        }
+    }
+
+    /// <summary>Whether the message has an id (one made on first read counts).</summary>
+    internal bool HasMessageId => _idFromEnrollment || _messageId is not null;
+
+    /// <summary>The parts of an engine send's id (<see cref="EngineMessageId"/>), when it was made from them.</summary>
+    internal bool TryGetEngineId(out Guid enrollmentId, out int visit)
+    {
+        enrollmentId = _enrollmentId;
+        visit = _visit;
+        return _idFromEnrollment;
+    }
+
+    /// <summary>The id of a journey send: <c>{enrollment:N}/{node}/{visit}</c>.</summary>
+    internal static string EngineMessageId(Guid enrollmentId, string nodeId, int visit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{enrollmentId:N}/{nodeId}/{visit}");
 
     /// <summary>The same for every attempt of this send: <c>journey:version:enrollment:node:visit</c>.</summary>
     public string IdempotencyKey
@@ -99,6 +148,11 @@ public sealed record OutboundMessage(
     // enrollment/node/visit → journey:version:enrollment:node:visit (the node id is taken whole, so a '/' in it is kept).
     private string DeriveKey()
     {
+        if (_idFromEnrollment)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{JourneyId}:{JourneyVersion}:{_enrollmentId:N}:{NodeId}:{_visit}");
+        }
+
         var id = MessageId;
         var enrollmentEnd = id.IndexOf('/', StringComparison.Ordinal);
         var visitStart = id.LastIndexOf('/') + 1;

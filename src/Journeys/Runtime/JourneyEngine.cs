@@ -1432,7 +1432,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, counter);
 
         // The resilience pipeline has already retried transient failures; what is left is final.
-        return new OutboxOutcome(message.MessageId, result, null, deltas);
+        return new OutboxOutcome(message, result, null, deltas);
     }
 
     /// <summary>
@@ -1449,7 +1449,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         var channelPolicy = _options.ChannelPolicies.TryGetValue(message.Channel.Name, out var specific) ? specific : _options.DefaultChannelPolicy;
-        return new OutboxOutcome(message.MessageId, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
+        return new OutboxOutcome(message, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
@@ -1470,14 +1470,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (policy.IsQuiet(local))
             {
                 // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
-                return new OutboxOutcome(message.MessageId, SendResult.Transient("quiet hours"), LocalTime.NextWallClock(now, end, zone), []);
+                return new OutboxOutcome(message, SendResult.Transient("quiet hours"), LocalTime.NextWallClock(now, end, zone), []);
             }
         }
 
         if (policy.FrequencyCap is { } cap && !_frequency.TryReserve(message.CustomerId, now, policy.FrequencyCapWindow, cap))
         {
             StatisticDelta[] capped = message.JourneyId is null ? [] : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped);
-            return new OutboxOutcome(message.MessageId, SendResult.Permanent("frequency cap"), null, capped);
+            return new OutboxOutcome(message, SendResult.Permanent("frequency cap"), null, capped);
         }
 
         return null;

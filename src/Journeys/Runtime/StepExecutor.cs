@@ -143,8 +143,7 @@ internal sealed partial class StepExecutor
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
-    public static string MessageId(Guid enrollmentId, string nodeId, int visit) =>
-        string.Create(CultureInfo.InvariantCulture, $"{enrollmentId:N}/{nodeId}/{visit}");
+    public static string MessageId(Guid enrollmentId, string nodeId, int visit) => OutboundMessage.EngineMessageId(enrollmentId, nodeId, visit);
 
     /// <summary>Reads the enrollment and node out of a message id made by <see cref="MessageId"/>.</summary>
     public static bool TryParseMessageId(string? messageId, out Guid enrollmentId, out string nodeId)
@@ -714,13 +713,14 @@ internal sealed partial class StepExecutor
             return;
         }
 
-        // The visit ("3", or "3-reminder-1") is formatted straight into the id: no intermediate string. The idempotency
-        // key (journey:version:enrollment:node:visit) is derived from the id when first read, not built per send.
-        var messageId = reminder is null
-            ? string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}")
-            : string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}-{reminder}");
-
-        _outbox.Add(new OutboundMessage(messageId, channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId));
+        // The id (enrollment/node/visit) and the idempotency key (journey:version:enrollment:node:visit) are made when
+        // first read, not per send: the in-memory store and the dispatcher go by the message itself. A reminder's visit
+        // ("3-reminder-1") is formatted straight into its id.
+        _outbox.Add(reminder is null
+            ? new OutboundMessage(_id, _visit, channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId)
+            : new OutboundMessage(
+                string.Create(CultureInfo.InvariantCulture, $"{_id:N}/{nodeId}/{_visit}-{reminder}"),
+                channel, template.CampaignId, _customerId, body, _journey.Id, _journey.Version, nodeId));
         _messagesSent++;
     }
 

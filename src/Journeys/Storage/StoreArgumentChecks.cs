@@ -110,7 +110,7 @@ public static class StoreArgumentChecks
             var outbox = checkpoint.Sends;
             for (var m = 0; m < outbox.Count; m++)
             {
-                if (outbox.Message(m)?.MessageId is null)
+                if (outbox.Message(m) is not { HasMessageId: true })
                 {
                     throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", parameterName);
                 }

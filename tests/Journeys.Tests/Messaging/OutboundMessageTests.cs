@@ -49,4 +49,29 @@ public sealed class OutboundMessageTests
         Assert.Equal("k", MessageFactory.Create(key: "k").IdempotencyKey);
         Assert.Equal("k", (MessageFactory.Create(key: "k") with { NodeId = "x" }).IdempotencyKey);
     }
+
+    [Fact]
+    public void An_engine_send_makes_its_id_and_key_from_enrollment_node_and_visit_and_equals_the_message_given_them()
+    {
+        var enrollment = Guid.Parse(Enrollment);
+        OutboundMessage Engine() => new(enrollment, 3, Channel.Email, "c1", "ada@example.com", "Hello", "j1", 2, "a/b");
+        var given = new OutboundMessage($"{Enrollment}/a/b/3", $"j1:2:{Enrollment}:a/b:3", Channel.Email, "c1", "ada@example.com", "Hello", "j1", 2, "a/b");
+
+        Assert.Equal($"{Enrollment}/a/b/3", Engine().MessageId);
+        Assert.Equal($"j1:2:{Enrollment}:a/b:3", Engine().IdempotencyKey);
+        var read = Engine();
+        Assert.Same(read.MessageId, read.MessageId);
+        Assert.Equal(given, Engine());
+        Assert.Equal(Engine(), given);
+        Assert.Equal(given.GetHashCode(), Engine().GetHashCode());
+        Assert.True(Engine().HasMessageId);
+        Assert.False(MessageFactory.Create(messageId: null!).HasMessageId);
+
+        // A copy keeps the original's id and key unless it sets them: a new node does not make another id.
+        var moved = Engine() with { NodeId = "n2" };
+        Assert.Equal($"{Enrollment}/a/b/3", moved.MessageId);
+        Assert.Equal($"j1:2:{Enrollment}:a/b:3", moved.IdempotencyKey);
+        Assert.False(moved.TryGetEngineId(out _, out _));
+        Assert.Equal("m2", (Engine() with { MessageId = "m2" }).MessageId);
+    }
 }

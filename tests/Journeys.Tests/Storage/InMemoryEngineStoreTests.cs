@@ -83,20 +83,26 @@ public sealed class InMemoryEngineStoreTests
         }
     }
 
+    // A store with the enrollments of c1 and c2, both claimed by "owner".
+    private static async Task<(InMemoryEngineStore Store, Enrollment First, Enrollment Second)> TwoClaimedAsync()
+    {
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
+        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
+        return (store, claimed[0].Enrollment, claimed[1].Enrollment);
+    }
+
+    private static EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
+        new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
+
     private static OutboxMessage Message(string messageId, Guid enrollmentId) =>
         new(new OutboundMessage(messageId, "key:" + messageId, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollmentId, T0);
 
     [Fact]
     public async Task Commit_refusing_a_repeated_or_pending_message_id_leaves_no_id_reserved_and_the_next_commit_is_unaffected()
     {
-        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        var (store, first, second) = await TwoClaimedAsync();
         IOutboxStore outbox = store;
-        await store.EnrollAsync([Request(Guid.NewGuid(), "c1"), Request(Guid.NewGuid(), "c2")]);
-        var claimed = await store.ClaimAsync("owner", T0, 10, TimeSpan.FromMinutes(1));
-        var first = claimed[0].Enrollment;
-        var second = claimed[1].Enrollment;
-        EnrollmentCheckpoint Checkpoint(Enrollment state, params OutboxMessage[] messages) =>
-            new(state with { Status = EnrollmentStatus.Completed, CurrentNodeId = null }, state.ConcurrencyToken, messages, [], []);
 
         // Repeated within the batch, in the second checkpoint: the ids the first checkpoint reserved go again.
         var repeated = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync(
@@ -121,5 +127,57 @@ public sealed class InMemoryEngineStoreTests
         Assert.Equal([true], await outbox.RenewLeasesAsync("dispatcher", ["d"], T0, TimeSpan.FromMinutes(2)));
         await outbox.CompleteAsync("dispatcher", [new OutboxResult("d", SendResult.Sent, null, [])]);
         Assert.Equal([false], await outbox.RenewLeasesAsync("dispatcher", ["d"], T0, TimeSpan.FromMinutes(2)));
+    }
+
+    [Fact]
+    public async Task An_engine_send_is_one_message_with_its_id_given_as_a_string_pending_completed_and_renewed_by_that_id()
+    {
+        var (store, first, second) = await TwoClaimedAsync();
+        IOutboxStore outbox = store;
+        OutboxMessage EngineSend(Guid enrollment, int visit) =>
+            new(new OutboundMessage(enrollment, visit, Channel.Email, "campaign", "c1", "body", "j", 1, "send"), enrollment, T0);
+        var id = $"{first.Id:N}/send/3";
+
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(first, EngineSend(first.Id, 3), EngineSend(first.Id, 4))], null));
+
+        // Its id given as a string is the same message: refused while it is pending.
+        var pending = await Assert.ThrowsAsync<ArgumentException>(async () => await store.CommitAsync("owner", [Checkpoint(second, Message(id, second.Id))], null));
+        Assert.Contains($"adds outbox message '{id}', which is already pending", pending.Message, StringComparison.Ordinal);
+
+        var taken = await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1));
+        Assert.Equal([id, $"{first.Id:N}/send/4"], taken.Select(m => m.Message.MessageId));
+        Assert.Equal([true, false], await outbox.RenewLeasesAsync("dispatcher", [id, $"{first.Id:N}/send/5"], T0, TimeSpan.FromMinutes(2)));
+
+        // Completed by its id: gone, and the id is free again; the other send is completed by the message itself.
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult(id, SendResult.Sent, null, [])]);
+        Assert.Equal([false, true], await outbox.RenewLeasesAsync("dispatcher", [id, $"{first.Id:N}/send/4"], T0, TimeSpan.FromMinutes(2)));
+        store.Complete("dispatcher", [new OutboxOutcome(taken[1].Message, SendResult.Sent, null, [])]);
+        Assert.Equal([false], await outbox.RenewLeasesAsync("dispatcher", [$"{first.Id:N}/send/4"], T0, TimeSpan.FromMinutes(2)));
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(second, Message(id, second.Id))], null));
+        Assert.Equal([id], (await outbox.ClaimAsync("dispatcher", T0, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId));
+    }
+
+    [Fact]
+    public async Task Expired_leases_come_back_in_lease_expiry_then_creation_order_whether_leased_in_order_or_not()
+    {
+        // Leases taken in (expiry, creation) order sit in a queue, the others in a heap: the expiry sweep must merge
+        // both in that one order, which is the order the expired enrollments are claimed again.
+        var store = new InMemoryEngineStore(new InMemoryCustomerStore());
+        string[] customers = ["c0", "c1", "c2", "c3", "c4", "c5"];
+        foreach (var customer in customers)
+        {
+            await store.EnrollAsync([Request(Guid.NewGuid(), customer)]);
+        }
+
+        async Task<string[]> Claim(DateTimeOffset now) =>
+            [.. (await store.ClaimAsync("o", now, 10, TimeSpan.FromMinutes(1))).Select(i => i.Enrollment.CustomerId)];
+        async Task<Guid> Id(string customer) => (await store.GetByCustomerAsync(customer))[0].Id;
+
+        Assert.Equal(customers, await Claim(T0)); // all expire at T0+1m
+        Assert.Equal([true, true], await store.RenewLeasesAsync("o", [await Id("c1"), await Id("c3")], T0, TimeSpan.FromMinutes(3))); // T0+3m, after the others
+        Assert.Equal([true], await store.RenewLeasesAsync("o", [await Id("c4")], T0, TimeSpan.FromMinutes(2))); // T0+2m, before c1 and c3
+        Assert.Equal(["c0", "c2", "c5"], await Claim(T0.AddMinutes(1))); // leased again until T0+2m, before c1 and c3
+        Assert.Equal(["c0", "c2", "c4", "c5"], await Claim(T0.AddMinutes(2))); // until T0+3m, as c1 and c3
+        Assert.Equal(customers, await Claim(T0.AddMinutes(3))); // c1, c3, c4 and c5 from the queue, c0 and c2 from the heap
     }
 }

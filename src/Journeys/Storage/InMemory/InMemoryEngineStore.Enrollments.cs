@@ -34,7 +34,7 @@ internal sealed partial class InMemoryEngineStore
     private EnrollmentEntry? _readyLast;
     private int _readyCount;
 
-    // Leased enrollments by (lease expiry, id).
+    // Leased enrollments by (lease expiry, creation order) that do not fit the lease queue (InMemoryEngineStore.Leases.cs).
     private readonly IndexedHeap<EnrollmentEntry> _leases = new(EnrollmentEntry.ByLeaseExpiry, EnrollmentEntry.LeaseSlot);
 
     private readonly Dictionary<string, CustomerInbox> _inboxes = new(StringComparer.Ordinal);
@@ -125,13 +125,10 @@ internal sealed partial class InMemoryEngineStore
             }
 
             // Room for the whole intake at once (at most one enrollment, and one new customer, per request): a bulk
-            // enrollment grows each table once, not through every size in between.
+            // enrollment grows each table once, not through every size in between. Its leases, taken in creation order
+            // with one expiry, join the lease queue, which needs no room.
             _enrollments.EnsureCapacity(_enrollments.Count + requests.Count);
             _byCustomer.EnsureCapacity(_byCustomer.Count + requests.Count);
-            if (lease is not null)
-            {
-                _leases.EnsureCapacity(_leases.Count + Math.Min(lease.MaxItems, requests.Count));
-            }
 
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
@@ -162,10 +159,9 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            while (_leases.Count > 0 && _leases.Min.LeaseExpiresAt <= now)
+            while (LeaseCount > 0 && MinLease is var expired && expired.LeaseExpiresAt <= now)
             {
-                var expired = _leases.Min;
-                _leases.Remove(expired);
+                RemoveLease(expired);
 
                 // The owner stays recorded: its late commit is still accepted until someone else claims the enrollment.
                 Place(expired);
@@ -218,16 +214,16 @@ internal sealed partial class InMemoryEngineStore
             for (var i = 0; i < renewed.Length; i++)
             {
                 if (_enrollments.TryGetValue(enrollmentIds[i], out var entry)
-                    && _leases.Contains(entry)
+                    && HoldsLease(entry)
                     && entry.LeaseExpiresAt > now
                     && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
                 {
                     if (until > entry.LeaseExpiresAt)
                     {
-                        // The heap is keyed on the expiry: out, change, back in.
-                        _leases.Remove(entry);
+                        // The leases are ordered by the expiry: out, change, back in.
+                        RemoveLease(entry);
                         entry.LeaseExpiresAt = until;
-                        _leases.Add(entry);
+                        AddLease(entry);
                     }
 
                     renewed[i] = true;
@@ -377,15 +373,15 @@ internal sealed partial class InMemoryEngineStore
                 var outbox = checkpoint.Sends;
                 for (var m = 0; m < outbox.Count; m++)
                 {
-                    if (outbox.Message(m) is not { MessageId: { } messageId } message)
+                    if (outbox.Message(m) is not { HasMessageId: true } message)
                     {
                         throw new ArgumentException($"Checkpoint at index {i} has a null outbox message; nothing was written.", nameof(checkpoints));
                     }
 
-                    ref var reserved = ref CollectionsMarshal.GetValueRefOrAddDefault(_outbox, messageId, out var exists);
+                    ref var reserved = ref CollectionsMarshal.GetValueRefOrAddDefault(_outbox, message, out var exists);
                     if (exists)
                     {
-                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{messageId}', which is already pending; nothing was written.", nameof(checkpoints));
+                        throw new ArgumentException($"Checkpoint at index {i} adds outbox message '{message.MessageId}', which is already pending; nothing was written.", nameof(checkpoints));
                     }
 
                     reserved = new OutboxEntry(message, outbox.EnrollmentId(m), outbox.DueAt(m), outbox.Attempts(m));
@@ -409,7 +405,7 @@ internal sealed partial class InMemoryEngineStore
     {
         foreach (var entry in reserved)
         {
-            _outbox.Remove(entry.Message.MessageId);
+            _outbox.Remove(entry.Message);
         }
     }
 
@@ -803,7 +799,7 @@ internal sealed partial class InMemoryEngineStore
         Unslot(entry);
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
-        _leases.Add(entry);
+        AddLease(entry);
         // The claim-time state is copied into the item (under the lock: a later change of the entry does not reach it), with
         // the entry as its identity, which never changes: no Enrollment record is built unless someone reads one.
         return EarlierFeedback(entry) is { } earlier
@@ -833,7 +829,7 @@ internal sealed partial class InMemoryEngineStore
         }
 
         _timers.Remove(entry);
-        _leases.Remove(entry);
+        RemoveLease(entry);
     }
 
     private void RemoveLive(EnrollmentEntry entry, string journeyId)
@@ -846,44 +842,20 @@ internal sealed partial class InMemoryEngineStore
 
     private void AddReady(EnrollmentEntry entry)
     {
-        entry.InReady = true;
-        entry.ReadyPrevious = _readyLast;
-        entry.ReadyNext = null;
-        if (_readyLast is null)
+        if (entry.InLeaseQueue)
         {
-            _readyFirst = entry;
-        }
-        else
-        {
-            _readyLast.ReadyNext = entry;
+            // The ready links are the lease queue's while an entry is leased.
+            throw new InvalidOperationException($"Enrollment {entry.Id} is leased; it cannot be ready.");
         }
 
-        _readyLast = entry;
+        entry.InReady = true;
+        Append(ref _readyFirst, ref _readyLast, entry);
         _readyCount++;
     }
 
     private void RemoveReady(EnrollmentEntry entry)
     {
-        if (entry.ReadyPrevious is null)
-        {
-            _readyFirst = entry.ReadyNext;
-        }
-        else
-        {
-            entry.ReadyPrevious.ReadyNext = entry.ReadyNext;
-        }
-
-        if (entry.ReadyNext is null)
-        {
-            _readyLast = entry.ReadyPrevious;
-        }
-        else
-        {
-            entry.ReadyNext.ReadyPrevious = entry.ReadyPrevious;
-        }
-
-        entry.ReadyPrevious = null;
-        entry.ReadyNext = null;
+        Unlink(ref _readyFirst, ref _readyLast, entry);
         entry.InReady = false;
         _readyCount--;
     }
@@ -1041,6 +1013,9 @@ internal sealed partial class InMemoryEngineStore
         // No instant: the ticks of a null DateTimeOffset?.
         private const long NoTime = long.MinValue;
 
+        // _heap's value for an entry in the lease queue (1 + slot for the heaps).
+        private const byte InLeaseQueueMark = 3;
+
         private readonly long _enteredAt = enteredAt.UtcTicks;
         private long _wakeAt = NoTime;
         private long _updatedAt;
@@ -1056,8 +1031,7 @@ internal sealed partial class InMemoryEngineStore
         public static readonly IComparer<EnrollmentEntry> ByWakeAt = Comparer<EnrollmentEntry>.Create(static (x, y) =>
             x._wakeAt.CompareTo(y._wakeAt) is var c and not 0 ? c : x.Id.CompareTo(y.Id));
 
-        public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(static (x, y) =>
-            x._leaseExpiresAt.CompareTo(y._leaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order));
+        public static readonly IComparer<EnrollmentEntry> ByLeaseExpiry = Comparer<EnrollmentEntry>.Create(CompareLeases);
 
         public Guid Id { get; } = id;
 
@@ -1135,7 +1109,26 @@ internal sealed partial class InMemoryEngineStore
             set => _leaseExpiresAt = value.UtcTicks;
         }
 
-        public bool Leased => _heap == 1 + LeaseSlot;
+        public bool Leased => _heap is 1 + LeaseSlot or InLeaseQueueMark;
+
+        // The leases' order: (lease expiry, creation order).
+        public static int CompareLeases(EnrollmentEntry x, EnrollmentEntry y) =>
+            x._leaseExpiresAt.CompareTo(y._leaseExpiresAt) is var c and not 0 ? c : x.Order.CompareTo(y.Order);
+
+        // In the lease queue (InMemoryEngineStore.Leases.cs), which links through the ready links: in no heap then.
+        public bool InLeaseQueue
+        {
+            get => _heap == InLeaseQueueMark;
+            set
+            {
+                if (value && _heap != 0)
+                {
+                    throw new InvalidOperationException($"Enrollment {Id} is in a heap; it cannot join the lease queue.");
+                }
+
+                _heap = value ? InLeaseQueueMark : (byte)0;
+            }
+        }
 
         // The ready queue's links.
         public bool InReady { get; set; }

@@ -10,7 +10,8 @@ internal sealed partial class InMemoryEngineStore
     // enrollments or enrollment, only for the short moments a commit touches the outbox.
     private readonly Lock _outboxLock = new();
 
-    private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
+    // Keyed by the message itself, compared by id: an engine send's id is not made to find it (MessageIdComparer).
+    private readonly Dictionary<OutboundMessage, OutboxEntry> _outbox = new(MessageIdComparer.Instance);
 
     // Unleased pending messages by (DueAt, arrival), for those that do not fit the queue below.
     private readonly IndexedHeap<OutboxEntry> _outboxDue = new(OutboxEntry.ByDueAt, OutboxEntry.DueSlot);
@@ -87,9 +88,13 @@ internal sealed partial class InMemoryEngineStore
         {
             try
             {
+                var byId = _outbox.GetAlternateLookup<string>();
                 foreach (var result in results)
                 {
-                    CompleteLocked(owner, result.MessageId, result.Result, result.RetryAt, result.Statistics);
+                    if (byId.Remove(result.MessageId, out _, out var entry))
+                    {
+                        CompleteLocked(owner, entry, result.Result, result.RetryAt, result.Statistics);
+                    }
                 }
             }
             finally
@@ -113,9 +118,9 @@ internal sealed partial class InMemoryEngineStore
         for (var i = 0; i < results.Length; i++)
         {
             ref readonly var result = ref results[i];
-            if (result.MessageId is null || result.Statistics is null)
+            if (result.Message is not { HasMessageId: true } || result.Statistics is null)
             {
-                throw new ArgumentException($"Outbox result at index {i} has a null message id or statistics.", nameof(results));
+                throw new ArgumentException($"Outbox result at index {i} has a null message, message id or statistics.", nameof(results));
             }
 
             if (!ReferenceEquals(result.Statistics, checkedDeltas))
@@ -131,7 +136,10 @@ internal sealed partial class InMemoryEngineStore
             {
                 foreach (ref readonly var result in results)
                 {
-                    CompleteLocked(owner, result.MessageId, result.Result, result.RetryAt, result.Statistics);
+                    if (_outbox.Remove(result.Message, out var entry))
+                    {
+                        CompleteLocked(owner, entry, result.Result, result.RetryAt, result.Statistics);
+                    }
                 }
             }
             finally
@@ -141,18 +149,13 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    // One result (the caller holds the outbox lock and flushes the tally).
-    private void CompleteLocked(string owner, string messageId, SendResult result, DateTimeOffset? retryAt, IReadOnlyList<StatisticDelta> statistics)
+    // One result for an entry the caller removed from the map (a success, the common result, is then one lookup; an
+    // entry that stays is put back). The caller holds the outbox lock and flushes the tally.
+    private void CompleteLocked(string owner, OutboxEntry entry, SendResult result, DateTimeOffset? retryAt, IReadOnlyList<StatisticDelta> statistics)
     {
-        // Removed first (a success, the common result, is then one lookup) and put back when it stays.
-        if (!_outbox.Remove(messageId, out var entry))
-        {
-            return;
-        }
-
         if (!string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
         {
-            _outbox.Add(entry.Message.MessageId, entry);
+            _outbox.Add(entry.Message, entry);
             return;
         }
 
@@ -165,7 +168,7 @@ internal sealed partial class InMemoryEngineStore
         {
             entry.DueAt = at;
             entry.Attempts++;
-            _outbox.Add(entry.Message.MessageId, entry);
+            _outbox.Add(entry.Message, entry);
             _outboxDue.Add(entry);
         }
 
@@ -184,10 +187,11 @@ internal sealed partial class InMemoryEngineStore
         var renewed = new bool[messageIds.Count];
         lock (_outboxLock)
         {
+            var byId = _outbox.GetAlternateLookup<string>();
             for (var i = 0; i < renewed.Length; i++)
             {
                 if (messageIds[i] is { } id
-                    && _outbox.TryGetValue(id, out var entry)
+                    && byId.TryGetValue(id, out var entry)
                     && _outboxLeases.Contains(entry)
                     && entry.LeaseExpiresAt > now
                     && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
@@ -254,7 +258,7 @@ internal sealed partial class InMemoryEngineStore
         foreach (var entry in dropped)
         {
             var message = entry.Message;
-            _outbox.Remove(message.MessageId);
+            _outbox.Remove(message);
             queued |= !_outboxDue.Contains(entry) && !_outboxLeases.Contains(entry);
             _outboxDue.Remove(entry);
             _outboxLeases.Remove(entry);
@@ -271,7 +275,7 @@ internal sealed partial class InMemoryEngineStore
             for (var count = _outboxQueue.Count; count > 0; count--)
             {
                 var entry = _outboxQueue.Dequeue();
-                if (_outbox.TryGetValue(entry.Message.MessageId, out var kept) && ReferenceEquals(kept, entry))
+                if (_outbox.TryGetValue(entry.Message, out var kept) && ReferenceEquals(kept, entry))
                 {
                     _outboxQueue.Enqueue(entry);
                 }
