@@ -236,6 +236,7 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var commit = new CommitBatch(accepted);
+        var withdrawn = await WithdrawConvertedAsync(connection, transaction, accepted, commit.Deltas, token).ConfigureAwait(false);
         var inserted = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
         var merged = new HashSet<string>(commit.ServerUpdates.Count, StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
@@ -293,6 +294,12 @@ internal sealed partial class PostgreSqlEngineStore
             if (commit.AnyLive)
             {
                 batch.BatchCommands.Add(Notify(PostgreSqlDatabase.WorkPayload));
+            }
+
+            if (withdrawn)
+            {
+                // As after a cancel: a host whose dispatcher took one of them checks that it still holds its batch.
+                batch.BatchCommands.Add(Notify(PostgreSqlDatabase.WithdrawnPayload));
             }
 
             // Prepared (once per pooled connection and statement text; a no-op after that): the server parses and
@@ -359,6 +366,50 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         return applied;
+    }
+
+    // The outbox rows of the accepted checkpoints that convert their enrollment: deleted, leased ones included, before
+    // the commit inserts its own messages (those stay); the rows of the enrollments are locked, so no other commit adds
+    // any meanwhile. Each deleted message counts as Withdrawn at its node, as a delta of its checkpoint (cp, 1-based in
+    // accepted), upserted with the commit's other deltas. A round trip only for a batch with a conversion; whether any
+    // row went.
+    private async ValueTask<bool> WithdrawConvertedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, EnrollmentCheckpoint[] accepted, List<(long Checkpoint, StatisticDelta Delta)> deltas, CancellationToken token)
+    {
+        List<(long Checkpoint, Enrollment State)>? converted = null;
+        for (var a = 0; a < accepted.Length; a++)
+        {
+            if (accepted[a].State.Status == EnrollmentStatus.Converted)
+            {
+                (converted ??= []).Add((a + 1, accepted[a].State));
+            }
+        }
+
+        if (converted is null)
+        {
+            return false;
+        }
+
+        using var command = database.Command(connection, transaction, """
+            DELETE FROM {s}.outbox o USING unnest($1::text[], $2::uuid[], $3::bigint[]) AS w(c, id, cp)
+            WHERE o.customer_id = w.c AND o.enrollment_id = w.id
+            RETURNING w.cp, o.journey_id, o.journey_version, o.node_id
+            """);
+        UnnestColumns.Add(command.Parameters, converted, static c => c.State.CustomerId);
+        UnnestColumns.Add(command.Parameters, converted, static c => c.State.Id);
+        UnnestColumns.Add(command.Parameters, converted, static c => c.Checkpoint);
+        var any = false;
+        using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            any = true;
+            if (!reader.IsDBNull(1) && !reader.IsDBNull(3))
+            {
+                deltas.Add((reader.GetInt64(0), new StatisticDelta(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), StatisticCounter.Withdrawn)));
+            }
+        }
+
+        return any;
     }
 
     private NpgsqlBatchCommand Notify(string payload)

@@ -208,6 +208,8 @@ internal sealed partial class SqliteEngineStore
             var applied = new bool[checkpoints.Count];
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
+            // The outbox rows written before this commit: a conversion withdraws those, never the commit's own.
+            var committedBefore = store._database.OutboxSequence;
             // One conditional update per checkpoint with a prepared statement whose parameters are reused: in order, so a
             // second checkpoint of one enrollment finds the token the first one wrote and is refused as stale.
             for (var i = 0; i < checkpoints.Count; i++)
@@ -229,6 +231,10 @@ internal sealed partial class SqliteEngineStore
                 }
 
                 statistics.Add(checkpoint.Statistics);
+                if (checkpoint.State.Status == EnrollmentStatus.Converted)
+                {
+                    store.WithdrawConverted(session, checkpoint.State, committedBefore, statistics);
+                }
             }
 
             if (updates is not null)
@@ -240,6 +246,31 @@ internal sealed partial class SqliteEngineStore
             statistics.Write(session);
             return (IReadOnlyList<bool>)applied;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A converted enrollment's outbox rows written before this commit (sequence at or below
+    /// <paramref name="committedBefore"/>), leased ones included, deleted in the commit's transaction; each counts as
+    /// Withdrawn at its node. A claimed one's later result or renewal then finds nothing, as after a cancel.
+    /// </summary>
+    private void WithdrawConverted(SqliteSession session, Enrollment enrollment, long committedBefore, StatisticsBuffer statistics)
+    {
+        var drop = session.Command("""
+            DELETE FROM outbox WHERE customer_id = $customer AND enrollment_id = $enrollment AND seq <= $before
+            RETURNING message_id, journey_id, journey_version, node_id
+            """);
+        drop.Parameters.AddWithValue("$customer", enrollment.CustomerId);
+        drop.Parameters.AddWithValue("$enrollment", SqliteValues.Id(enrollment.Id));
+        drop.Parameters.AddWithValue("$before", committedBefore);
+        using var reader = drop.ExecuteReader();
+        while (reader.Read())
+        {
+            _claimedMessages.Remove(reader.GetString(0));
+            if (SqliteValues.NullableText(reader, 1) is { } journey && SqliteValues.NullableText(reader, 3) is { } node)
+            {
+                statistics.Add(new StatisticDelta(journey, reader.GetInt32(2), node, StatisticCounter.Withdrawn));
+            }
+        }
     }
 
     /// <inheritdoc />

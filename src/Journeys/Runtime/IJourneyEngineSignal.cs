@@ -14,7 +14,8 @@ public interface IJourneyEngineSignal
     void NotifyOutbox();
 
     /// <summary>
-    /// Another host cancelled enrollments and deleted outbox messages (a stop, a deletion): this host's dispatcher
+    /// Another host deleted outbox messages (a stop or a deletion that cancelled enrollments, or a commit that converted
+    /// one): this host's dispatcher
     /// checks with the store that it still holds the messages it took before now, before it sends them. Does nothing
     /// unless implemented (an engine that never shares its store with another host needs nothing).
     /// </summary>

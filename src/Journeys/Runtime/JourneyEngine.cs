@@ -764,6 +764,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var handoff = Volatile.Read(ref _handedOver) < HandoffCapacity ? new OutboxHandoff(_time.GetUtcNow(), _options.LeaseDuration) : null;
             var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
+            NoteConversions(checkpoints, applied);
             if (sliceEnded)
             {
                 slices.Adapt(committing - started, _time.GetTimestamp() - committing);
@@ -870,6 +871,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             foreach (var update in checkpoint.CustomerUpdates)
             {
                 carriedCustomers.Remove(update.CustomerId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A commit that converted an enrollment withdrew its messages that had not gone out (see
+    /// <see cref="IEnrollmentStore.CommitAsync"/>), as a cancel does: the dispatcher then checks, before sending, that it
+    /// still holds what it took before (<see cref="Withdrawals"/>). One check per dispatcher batch taken before a
+    /// conversion; none for batches with no conversion.
+    /// </summary>
+    private void NoteConversions(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied)
+    {
+        for (var i = 0; i < applied.Count; i++)
+        {
+            if (applied[i] && checkpoints[i].Status == EnrollmentStatus.Converted)
+            {
+                _stopGuard?.NoteWithdrawal();
+                return;
             }
         }
     }
@@ -1554,7 +1573,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         FailureDetailLog.Write(logger, exception);
     }
 
-    [LoggerMessage(53, LogLevel.Information, "Dispatcher: {Count} messages it held were withdrawn from the outbox (a stop or a deletion) and are not sent")]
+    [LoggerMessage(53, LogLevel.Information, "Dispatcher: {Count} messages it held were withdrawn from the outbox (a stop, a deletion or a conversion) and are not sent")]
     private static partial void LogWithdrawnNotSent(ILogger logger, int count);
 
     [LoggerMessage(7, LogLevel.Warning, "Send on {Channel} of campaign {CampaignId} (message {MessageId}) failed: {Reason}")]

@@ -25,7 +25,7 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
 
     private long _withdrawals;
 
-    /// <summary>How many cancels this process has made; read by the dispatcher before it takes messages.</summary>
+    /// <summary>How many cancels (and engine commits with a conversion, which withdraw too) this process has made; read by the dispatcher before it takes messages.</summary>
     public long Withdrawals => Volatile.Read(ref _withdrawals);
 
     /// <summary>

@@ -673,6 +673,16 @@ internal sealed partial class StepExecutor
 
     private void Convert(string goal)
     {
+        // A converted customer gets nothing more from the journey: what this run queued before the goal (a timer or an
+        // earlier event of the same run) is withdrawn here, counted as the store counts the enrollment's earlier
+        // messages it withdraws in the commit (IEnrollmentStore.CommitAsync); such a message was never committed.
+        for (var i = 0; i < _outbox.Count; i++)
+        {
+            Count(StatisticCounter.Withdrawn, _outbox[i].NodeId);
+            _messagesSent -= _outbox[i].Channel == WebhookChannel ? 0 : 1;
+        }
+
+        _outbox.Clear();
         Count(StatisticCounter.Converted, _currentNodeId);
         End(EnrollmentStatus.Converted, "goal:" + goal, StatisticCounter.Converted);
     }

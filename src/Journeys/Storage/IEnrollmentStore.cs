@@ -73,6 +73,11 @@ public interface IEnrollmentStore
     /// <see cref="OutboxHandoff.ExpiresAt"/>, exactly as if <paramref name="owner"/> had claimed them at
     /// <see cref="OutboxHandoff.Now"/> (renewed with <see cref="IOutboxStore.RenewLeasesAsync"/>, settled with
     /// <see cref="IOutboxStore.CompleteAsync"/>, claimable by anyone once the lease expires), with no further write.
+    /// An applied checkpoint whose state is <see cref="EnrollmentStatus.Converted"/> (a goal event) also withdraws, in the
+    /// same atomic step, its enrollment's outbox messages written before this call (the set <see cref="CancelAsync"/>
+    /// takes: pending, held, leased; a dispatcher's late result for one is ignored), each adding 1 to
+    /// <see cref="StatisticCounter.Withdrawn"/> at its node; the checkpoint's own messages are written as given. No other
+    /// end withdraws anything.
     /// </summary>
     /// <param name="owner">The engine that claimed the work.</param>
     /// <param name="checkpoints">The checkpoints.</param>

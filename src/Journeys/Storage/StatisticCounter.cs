@@ -46,4 +46,11 @@ public enum StatisticCounter
     /// default): the reason of those <see cref="Failed"/> counts.
     /// </summary>
     NotRendered = 12,
+
+    /// <summary>
+    /// Messages withdrawn from the outbox before they went out because their enrollment converted (a goal event):
+    /// pending, held for quiet hours, waiting for a retry or an open circuit, or leased to a dispatcher (whose result is
+    /// then ignored). Counted at the node that made the message; neither sent nor failed.
+    /// </summary>
+    Withdrawn = 13,
 }

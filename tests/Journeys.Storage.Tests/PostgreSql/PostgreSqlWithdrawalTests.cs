@@ -24,8 +24,42 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
     [Fact]
     public async Task A_stop_on_another_host_withdraws_a_message_this_hosts_dispatcher_holds()
     {
-        // Host A only manages (its engine never runs); host B runs the engine with one shard, so one dispatcher loop,
-        // held sending the blocker's push while c0's push is handed over behind it.
+        var journey = JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build();
+
+        var statistics = await WithdrawHeldAsync(journey, a => a.GetRequiredService<IJourneyManager>().StopAsync("j").AsTask());
+
+        Assert.Equal((0, 1), (statistics.Get("push", StatisticCounter.Sent), statistics.Get("push", StatisticCounter.Cancelled)));
+    }
+
+    [Fact]
+    public async Task A_conversion_committed_on_another_host_withdraws_a_message_this_hosts_dispatcher_holds()
+    {
+        // c0's enrollment waits after its push, and another host (here the test, through host A's store) commits its
+        // conversion: the commit deletes the push and its NOTIFY tells host B.
+        var journey = JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase")
+            .Steps(p => p.Send(Channel.Push, "hello", id: "push").Delay(TimeSpan.FromDays(1), id: "later")).Build();
+
+        var statistics = await WithdrawHeldAsync(journey, async a =>
+        {
+            // c0 waits a day at "later": claimed as of then by host A, and committed converted.
+            var storeA = a.GetRequiredService<IEnrollmentStore>();
+            var claimed = Assert.Single(await storeA.ClaimAsync("host-a", DateTimeOffset.UtcNow.AddDays(2), 10, TimeSpan.FromMinutes(5))).Enrollment;
+            Assert.Equal(("c0", "later"), (claimed.CustomerId, claimed.CurrentNodeId));
+            var converted = claimed with { Status = EnrollmentStatus.Converted, WakeAt = null, AwaitedEvent = null, WakeEvents = [], EndReason = "goal:purchase", UpdatedAt = DateTimeOffset.UtcNow };
+            Assert.True(Assert.Single(await storeA.CommitAsync("host-a", [new EnrollmentCheckpoint(converted, claimed.ConcurrencyToken, [], [], [])])));
+        });
+
+        Assert.Equal((0, 1), (statistics.Get("push", StatisticCounter.Sent), statistics.Get("push", StatisticCounter.Withdrawn)));
+    }
+
+    /// <summary>
+    /// Host A only manages (its engine never runs); host B runs the engine with one shard, so one dispatcher loop, held
+    /// sending the blocker's push while c0's push of <paramref name="journey"/> ("j", entered on "go") is handed over
+    /// behind it. Then <paramref name="withdraw"/> runs with host A's services; host B must be told, and must not send
+    /// c0's push. The statistics of "j" after that.
+    /// </summary>
+    private async Task<JourneyStatistics> WithdrawHeldAsync(JourneyDefinition journey, Func<IServiceProvider, Task> withdraw)
+    {
         var push = new GateSender("blocker");
         await using var dataA = PostgreSqlTestServer.CreateDataSource();
         await using var dataB = PostgreSqlTestServer.CreateDataSource();
@@ -35,7 +69,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
         var managerA = a.GetRequiredService<IJourneyManager>();
         await managerA.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
         await managerA.ActivateAsync("gate");
-        await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+        await managerA.CreateAsync(journey);
         await managerA.ActivateAsync("j");
 
         var hosted = await TwoHosts.StartAsync(b);
@@ -50,7 +84,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
             TwoHosts.Eventually(() => engine.HandedOver == 1, "c0's push handed over to host B's held dispatcher");
             var before = guard.Withdrawals;
 
-            await managerA.StopAsync("j");
+            await withdraw(a);
 
             TwoHosts.Eventually(() => guard.Withdrawals > before, "host B told of the withdrawal");
 
@@ -61,8 +95,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
             TwoHosts.Eventually(() => push.Sent.Contains("after"), "the marker's push");
 
             Assert.DoesNotContain("c0", push.Sent);
-            var statistics = await managerA.GetStatisticsAsync("j");
-            Assert.Equal((0, 1), (statistics.Get("push", StatisticCounter.Sent), statistics.Get("push", StatisticCounter.Cancelled)));
+            return await managerA.GetStatisticsAsync("j");
         }
         finally
         {

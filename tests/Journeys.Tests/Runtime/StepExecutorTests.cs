@@ -201,6 +201,23 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void A_goal_event_after_a_send_in_the_same_run_withdraws_that_send_and_counts_it_withdrawn_at_its_node()
+    {
+        // The engine sees the timer (due 10:00) and the purchase (10:05) only at 11:00: the reminder the timer led to
+        // never reaches the outbox.
+        var run = AbandonedCart(Ana());
+        run.Run(T0);
+        run.Publish("purchase", T0.AddHours(1).AddMinutes(5));
+        var checkpoint = run.Run(T0.AddHours(2));
+
+        Assert.Equal((EnrollmentStatus.Converted, "wait-click"), (run.State.Status, run.State.CurrentNodeId));
+        Assert.Empty(checkpoint.Outbox);
+        Assert.Equal(1, run.Count("cart-push", StatisticCounter.Entered));
+        Assert.Equal(1, run.Count("cart-push", StatisticCounter.Withdrawn));
+        Assert.Equal(0, run.State.MessagesSent);
+    }
+
+    [Fact]
     public void A_correlated_wait_matches_a_click_that_a_run_woken_by_a_goal_event_which_did_not_convert_passed_over()
     {
         var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers().ConvertOn("purchase", Condition.Gt("amount", 100))

@@ -399,6 +399,58 @@ public sealed class StopScenarioTests
         Assert.Equal(1, (await host.Manager.CloneAsync("other", "list-2", "Again")).Journey.Version);
     }
 
+    /// <summary>An engine with one shard, so one dispatcher loop, held sending the blocker's push (journey "gate").</summary>
+    private static async Task<Host> StartWithHeldDispatcherAsync(GateSender push)
+    {
+        var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push);
+        try
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+            await host.Manager.ActivateAsync("gate");
+            await host.Manager.PublishAsync([new CustomerEvent("blocker", "block", [], T0)]);
+            EngineHost.Eventually(() => push.Holding, "the dispatcher held by the blocker's push");
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Queues a marker's push behind c0's, releases the held dispatcher and waits until it sent the marker (so it is past c0's).</summary>
+    private static async Task PassMarkerAsync(Host host, JourneyEngine engine, GateSender push)
+    {
+        await host.Manager.PublishAsync([new CustomerEvent("after", "block", [], T0)]);
+        EngineHost.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
+        push.Release();
+        EngineHost.Eventually(() => push.Sent.Contains("after"), "the marker's push");
+    }
+
+    [Fact]
+    public async Task A_message_handed_to_the_dispatcher_before_its_enrollment_converts_is_not_sent_and_counts_as_withdrawn()
+    {
+        // As the stop case below: one dispatcher loop held by the blocker's push, c0's push queued behind it. c0's
+        // enrollment then converts: its commit deletes the push from the store, and the queued copy must not go out.
+        var push = new GateSender("blocker");
+        await using var host = await StartWithHeldDispatcherAsync(push);
+        var engine = host.Services.GetRequiredService<JourneyEngine>();
+        await host.Manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase")
+            .Steps(p => p.Send(Channel.Push, "hello", id: "push").Delay(TimeSpan.FromDays(1), id: "later")).Build());
+        await host.Manager.ActivateAsync("j");
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "go", [], T0)]);
+        EngineHost.Eventually(() => engine.HandedOver == 1, "c0's push handed over to the held dispatcher");
+
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "purchase", [], T0)]);
+        EngineHost.Eventually(() => host.Manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Converted) == 1, "c0 converted");
+
+        await PassMarkerAsync(host, engine, push);
+
+        Assert.DoesNotContain(Ids[0], push.Sent);
+        var statistics = await host.Manager.GetStatisticsAsync("j");
+        Assert.Equal((0, 1, 0), (statistics.Get("push", StatisticCounter.Sent), statistics.Get("push", StatisticCounter.Withdrawn), statistics.Get("push", StatisticCounter.Cancelled)));
+    }
+
     [Theory]
     [InlineData("journey stop")]
     [InlineData("sending stop")]
@@ -409,11 +461,7 @@ public sealed class StopScenarioTests
         // One shard, so one dispatcher loop: it is held sending the blocker's push while the commit of c0's push hands
         // it over (queued behind). The stop deletes it from the store; the queued copy must not go out either.
         var push = new GateSender("blocker");
-        await using var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push);
-        await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
-        await host.Manager.ActivateAsync("gate");
-        await host.Manager.PublishAsync([new CustomerEvent("blocker", "block", [], T0)]);
-        EngineHost.Eventually(() => push.Holding, "the dispatcher held by the blocker's push");
+        await using var host = await StartWithHeldDispatcherAsync(push);
 
         var engine = host.Services.GetRequiredService<JourneyEngine>();
         string journeyId, node;
@@ -445,10 +493,7 @@ public sealed class StopScenarioTests
         }
 
         // A push queued after c0's marks when the dispatcher is past it.
-        await host.Manager.PublishAsync([new CustomerEvent("after", "block", [], T0)]);
-        EngineHost.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
-        push.Release();
-        EngineHost.Eventually(() => push.Sent.Contains("after"), "the marker's push");
+        await PassMarkerAsync(host, engine, push);
 
         Assert.DoesNotContain(Ids[0], push.Sent);
         var statistics = await host.Manager.GetStatisticsAsync(journeyId);
