@@ -45,6 +45,29 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void Durations_too_long_for_the_clock_are_refused_at_start_with_the_option_and_its_value()
+    {
+        // Each is added to (or taken from) the current time: TimeSpan.MaxValue made the pump, the dispatcher's claim or
+        // the frequency cap throw ArgumentOutOfRangeException at run time instead of failing the start.
+        var options = new JourneysOptions
+        {
+            LeaseDuration = TimeSpan.MaxValue,
+            MaxIdle = TimeSpan.MaxValue,
+            EventRetention = TimeSpan.MaxValue,
+            SendPolicy = { FrequencyCap = 3, FrequencyCapWindow = TimeSpan.MaxValue },
+        };
+
+        var errors = options.Validate();
+
+        Assert.Contains(errors, e => e.StartsWith("LeaseDuration must be 1 second to 1 day (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("MaxIdle must be 10 ms to 1 day (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("EventRetention must be 0 to 365 days (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("SendPolicy.FrequencyCapWindow must be positive and at most 365 days (was ", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+        Assert.Empty(new JourneysOptions { LeaseDuration = TimeSpan.FromDays(1), MaxIdle = TimeSpan.FromDays(1), EventRetention = TimeSpan.FromDays(365) }.Validate());
+    }
+
+    [Fact]
     public async Task A_host_with_invalid_options_does_not_start()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
