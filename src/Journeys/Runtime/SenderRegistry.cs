@@ -24,6 +24,15 @@ internal sealed partial class SenderRegistry
         }
 
         _byChannel = byChannel.ToFrozenDictionary(StringComparer.Ordinal);
+
+        // Found when the host starts (the engine is built then), not at the first send of each message.
+        foreach (var campaign in options.Value.Campaigns)
+        {
+            if (campaign is not null && !_byChannel.ContainsKey(campaign.Channel.Name))
+            {
+                LogNoSender(logger, campaign.Id, campaign.Channel.Name);
+            }
+        }
     }
 
     public bool TryGet(Channel channel, out IChannelSender sender, out ResiliencePipeline<SendResult> pipeline)
@@ -38,6 +47,9 @@ internal sealed partial class SenderRegistry
         pipeline = null!;
         return false;
     }
+
+    [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Campaign {CampaignId} is sent on channel {Channel}, which has no sender (AddSender): its messages fail permanently")]
+    private static partial void LogNoSender(ILogger logger, string campaignId, string channel);
 
     [LoggerMessage(EventId = 1113, Level = LogLevel.Debug, Message = "The sender of channel {Channel} threw for message {MessageId} (the send's reason names only the exception's type: its message may carry customer data)")]
     private static partial void LogSenderThrew(ILogger logger, string channel, string messageId, Exception exception);

@@ -1,6 +1,8 @@
+using Journeys.Messaging;
 using Journeys.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Journeys.Tests.Runtime;
@@ -65,6 +67,24 @@ public sealed class RegistrationTests
         Assert.Contains(errors, e => e.StartsWith("SendPolicy.FrequencyCapWindow must be positive and at most 365 days (was ", StringComparison.Ordinal));
         Assert.Equal(4, errors.Count);
         Assert.Empty(new JourneysOptions { LeaseDuration = TimeSpan.FromDays(1), MaxIdle = TimeSpan.FromDays(1), EventRetention = TimeSpan.FromDays(365) }.Validate());
+    }
+
+    [Fact]
+    public async Task A_campaign_on_a_channel_with_no_sender_is_named_in_a_warning_when_the_host_starts()
+    {
+        var logs = new ListLoggerProvider();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddJourneys(j => j
+            .AddSender(Channel.Push, new RecordingChannelSender())
+            .AddCampaigns(new Campaign("tips", Channel.Push, "Tips"), new Campaign("reminder", Channel.Sms, "Come back")));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Equal("Campaign reminder is sent on channel sms, which has no sender (AddSender): its messages fail permanently", warning.Message);
     }
 
     [Fact]
