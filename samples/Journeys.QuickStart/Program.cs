@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Journeys.Audiences;
 using Journeys.Model;
 using Journeys.QuickStart;
 using Journeys.Runtime;
@@ -63,9 +64,13 @@ using var host = builder.Build();
 await host.StartAsync();
 
 var manager = host.Services.GetRequiredService<IJourneyManager>();
-var customerStore = host.Services.GetRequiredService<ICustomerStore>();
-await customerStore.SaveSchemaAsync(AbandonedCart.Schema);
-await customerStore.UpsertAsync([.. shoppers.All.Select(s => s.ToCustomer())]);
+var audience = host.Services.GetRequiredService<IAudienceManager>();
+foreach (var field in AbandonedCart.Schema.Fields)
+{
+    await audience.DefineFieldAsync(field);
+}
+
+await audience.PutCustomersAsync([.. shoppers.All.Select(s => s.ToInput())]);
 
 var journey = AbandonedCart.Build();
 await manager.CreateAsync(journey);

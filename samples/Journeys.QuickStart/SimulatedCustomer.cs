@@ -1,3 +1,4 @@
+using Journeys.Audiences;
 using Journeys.Model;
 
 namespace Journeys.QuickStart;
@@ -39,7 +40,7 @@ internal sealed record SimulatedCustomer(
         return customers;
     }
 
-    public Customer ToCustomer() => new(Id, new Dictionary<string, FieldValue>
+    public CustomerInput ToInput() => new(Id, new Dictionary<string, object?>
     {
         ["firstName"] = FirstName,
         ["email"] = Id,

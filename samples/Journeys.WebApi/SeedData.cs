@@ -1,7 +1,7 @@
 using Journeys.Building;
 using Journeys.Model;
 using Journeys.Runtime;
-using Journeys.Storage;
+using Journeys.Audiences;
 
 namespace Journeys.WebApi;
 
@@ -46,10 +46,11 @@ internal static class SeedData
             return;
         }
 
-        var customers = services.GetRequiredService<ICustomerStore>();
-        await customers.SaveSchemaAsync(CustomerFieldSchema.Create(new FieldDefinition("vip", FieldType.Boolean), new FieldDefinition("firstName", FieldType.String)), cancellationToken);
-        await customers.UpsertAsync(
-            [.. Enumerable.Range(1, 20).Select(i => new Customer($"customer-{i:00}", new Dictionary<string, FieldValue> { ["vip"] = i % 5 == 0, ["firstName"] = $"Name{i}" }))],
+        var audience = services.GetRequiredService<IAudienceManager>();
+        await audience.DefineFieldAsync(new FieldDefinition("vip", FieldType.Boolean), cancellationToken);
+        await audience.DefineFieldAsync(new FieldDefinition("firstName", FieldType.String), cancellationToken);
+        await audience.PutCustomersAsync(
+            [.. Enumerable.Range(1, 20).Select(i => new CustomerInput($"customer-{i:00}", new Dictionary<string, object?> { ["vip"] = i % 5 == 0, ["firstName"] = $"Name{i}" }))],
             cancellationToken);
         await manager.CreateAsync(Journey(), cancellationToken);
         await manager.ActivateAsync(JourneyId, cancellationToken);

@@ -1223,9 +1223,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         LoopThread.Leave();
         var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Length);
         var events = new List<CustomerEvent>();
+        IReadOnlyList<OutboundMessage> sending = [];
         try
         {
-            var sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
+            sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
             var zones = await QuietHoursZonesAsync(sending, stoppingToken).ConfigureAwait(false);
             await DispatchAllAsync(sending, results, events, zones, stoppingToken).ConfigureAwait(false);
             if (_memoryOutbox is { } memory)
@@ -1254,6 +1255,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            await RecordFinishedOnStopAsync(sending, results, events).ConfigureAwait(false);
             return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -1268,6 +1270,62 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             _renewal.Sent(due);
         }
     }
+
+    /// <summary>
+    /// The engine is stopping while it sends <paramref name="sending"/>: records the results of the sends that finished
+    /// (a stop during one message's retry backoff must not leave the others, already accepted by their providers, to be
+    /// sent again when their leases expire) and the events they produced; the unfinished ones go back with their leases.
+    /// The stopping token is cancelled: the store calls get a bound of their own, <see cref="RecordOnStopTimeout"/>.
+    /// </summary>
+    private async ValueTask RecordFinishedOnStopAsync(IReadOnlyList<OutboundMessage> sending, OutboxOutcome[] results, List<CustomerEvent> events)
+    {
+        var finished = new List<OutboxOutcome>(sending.Count);
+        for (var i = 0; i < sending.Count; i++)
+        {
+            // An unfinished send left its slot as rented: the pool's arrays are returned cleared.
+            if (results[i].Message is not null)
+            {
+                finished.Add(results[i]);
+            }
+        }
+
+        List<CustomerEvent> produced;
+        lock (events)
+        {
+            produced = [.. events];
+        }
+
+        if (finished.Count == 0 && produced.Count == 0)
+        {
+            return;
+        }
+
+        using var bounded = new CancellationTokenSource(RecordOnStopTimeout, _time);
+        try
+        {
+            if (_memoryOutbox is { } memory)
+            {
+                memory.Complete(_options.OwnerId, CollectionsMarshal.AsSpan(finished));
+            }
+            else if (finished.Count > 0)
+            {
+                await _outbox.CompleteAsync(_options.OwnerId, finished.ConvertAll(static f => f.ToResult()), bounded.Token).ConfigureAwait(false);
+            }
+
+            if (produced.Count > 0)
+            {
+                await _enrollments.AppendEventsAsync(produced, bounded.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // As after any failed record: the leases expire and the messages are sent again with the same keys.
+            LogStoreFailed(_logger, "outbox results at stop", ex);
+        }
+    }
+
+    /// <summary>How long recording the finished sends may take once the engine is stopping.</summary>
+    private static readonly TimeSpan RecordOnStopTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How many cancels this process has made (<see cref="JourneyStopGuard.Withdrawals"/>).</summary>
     private long Withdrawals => _stopGuard?.Withdrawals ?? 0;

@@ -24,10 +24,10 @@ public sealed class JourneysOptions
     /// </summary>
     public int IntakeLeaseLimit { get; set; } = 16_384;
 
-    /// <summary>How long claimed work stays leased to this host. Default 5 minutes.</summary>
+    /// <summary>How long claimed work stays leased to this host. Default 5 minutes; 1 second to 1 day.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long customer events are kept so that a wait entered just after its event still sees it. Default 1 day.</summary>
+    /// <summary>How long customer events are kept so that a wait entered just after its event still sees it. Default 1 day; at most 365 days.</summary>
     public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
@@ -37,7 +37,7 @@ public sealed class JourneysOptions
     /// </summary>
     public TimeSpan EventIdWindow { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>The longest the engine sleeps without looking for work (a backstop: it is woken by new work and by timers). Default 30 seconds.</summary>
+    /// <summary>The longest the engine sleeps without looking for work (a backstop: it is woken by new work and by timers). Default 30 seconds; 10 ms to 1 day.</summary>
     public TimeSpan MaxIdle { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -89,14 +89,15 @@ public sealed class JourneysOptions
             errors.Add($"IntakeLeaseLimit cannot be negative (was {IntakeLeaseLimit}).");
         }
 
-        if (LeaseDuration < TimeSpan.FromSeconds(1))
+        // The durations below are added to (or taken from) the current time: the upper bounds keep that on the calendar.
+        if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration > TimeSpan.FromDays(1))
         {
-            errors.Add($"LeaseDuration must be at least 1 second (was {LeaseDuration}).");
+            errors.Add($"LeaseDuration must be 1 second to 1 day (was {LeaseDuration}).");
         }
 
-        if (EventRetention < TimeSpan.Zero)
+        if (EventRetention < TimeSpan.Zero || EventRetention > TimeSpan.FromDays(365))
         {
-            errors.Add($"EventRetention cannot be negative (was {EventRetention}).");
+            errors.Add($"EventRetention must be 0 to 365 days (was {EventRetention}).");
         }
 
         if (EventIdWindow < TimeSpan.FromSeconds(1) || EventIdWindow > TimeSpan.FromDays(365))
@@ -109,9 +110,9 @@ public sealed class JourneysOptions
             errors.Add($"TimerWakeLead must be 0 to 50 ms (was {TimerWakeLead}).");
         }
 
-        if (MaxIdle < TimeSpan.FromMilliseconds(10))
+        if (MaxIdle < TimeSpan.FromMilliseconds(10) || MaxIdle > TimeSpan.FromDays(1))
         {
-            errors.Add($"MaxIdle must be at least 10 ms (was {MaxIdle}).");
+            errors.Add($"MaxIdle must be 10 ms to 1 day (was {MaxIdle}).");
         }
 
         if (string.IsNullOrWhiteSpace(OwnerId))

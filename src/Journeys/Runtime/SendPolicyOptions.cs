@@ -15,7 +15,7 @@ public sealed class SendPolicyOptions
     /// </summary>
     public int? FrequencyCap { get; set; }
 
-    /// <summary>The window of the frequency cap. Default 1 day.</summary>
+    /// <summary>The window of the frequency cap. Default 1 day; at most 365 days.</summary>
     public TimeSpan FrequencyCapWindow { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Start of quiet hours (local time of the customer, else of the journey); <see langword="null"/> for none.</summary>
@@ -38,9 +38,9 @@ public sealed class SendPolicyOptions
             errors.Add($"SendPolicy.FrequencyCap must be at least 1 when set (was {FrequencyCap}).");
         }
 
-        if (FrequencyCapWindow <= TimeSpan.Zero)
+        if (FrequencyCapWindow <= TimeSpan.Zero || FrequencyCapWindow > TimeSpan.FromDays(365))
         {
-            errors.Add($"SendPolicy.FrequencyCapWindow must be positive (was {FrequencyCapWindow}).");
+            errors.Add($"SendPolicy.FrequencyCapWindow must be positive and at most 365 days (was {FrequencyCapWindow}).");
         }
 
         if (QuietHoursStart.HasValue != QuietHoursEnd.HasValue)

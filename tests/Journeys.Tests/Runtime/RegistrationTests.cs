@@ -1,6 +1,8 @@
+using Journeys.Messaging;
 using Journeys.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Journeys.Tests.Runtime;
@@ -44,6 +46,47 @@ public sealed class RegistrationTests
         Assert.Contains(ex.Failures, f => f.Contains("TimerWakeLead must be 0 to 50 ms", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("EventIdWindow must be 1 second to 365 days (was 00:00:00)", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Campaign 'a' is registered twice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Durations_too_long_for_the_clock_are_refused_at_start_with_the_option_and_its_value()
+    {
+        // Each is added to (or taken from) the current time: TimeSpan.MaxValue made the pump, the dispatcher's claim or
+        // the frequency cap throw ArgumentOutOfRangeException at run time instead of failing the start.
+        var options = new JourneysOptions
+        {
+            LeaseDuration = TimeSpan.MaxValue,
+            MaxIdle = TimeSpan.MaxValue,
+            EventRetention = TimeSpan.MaxValue,
+            SendPolicy = { FrequencyCap = 3, FrequencyCapWindow = TimeSpan.MaxValue },
+        };
+
+        var errors = options.Validate();
+
+        Assert.Contains(errors, e => e.StartsWith("LeaseDuration must be 1 second to 1 day (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("MaxIdle must be 10 ms to 1 day (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("EventRetention must be 0 to 365 days (was ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("SendPolicy.FrequencyCapWindow must be positive and at most 365 days (was ", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+        Assert.Empty(new JourneysOptions { LeaseDuration = TimeSpan.FromDays(1), MaxIdle = TimeSpan.FromDays(1), EventRetention = TimeSpan.FromDays(365) }.Validate());
+    }
+
+    [Fact]
+    public async Task A_campaign_on_a_channel_with_no_sender_is_named_in_a_warning_when_the_host_starts()
+    {
+        var logs = new ListLoggerProvider();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddJourneys(j => j
+            .AddSender(Channel.Push, new RecordingChannelSender())
+            .AddCampaigns(new Campaign("tips", Channel.Push, "Tips"), new Campaign("reminder", Channel.Sms, "Come back")));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Equal("Campaign reminder is sent on channel sms, which has no sender (AddSender): its messages fail permanently", warning.Message);
     }
 
     [Fact]
