@@ -65,6 +65,7 @@ public static class JourneysServiceCollectionExtensions
         // The hosted service's entry-window intakes (JourneyManager.RunEntryWindowsAsync): an instance of their own (the
         // manager keeps no state), so a host that decorates or replaces IJourneyManager still has them.
         services.TryAddSingleton<JourneyManager>();
+        services.TryAddSingleton<EventPurger>();
         services.TryAddSingleton<ISendingManager, SendingManager>();
         services.TryAddSingleton<IJourneyExporter, JourneyCsvExporter>();
         services.AddOptions<AudienceOptions>();

@@ -4,9 +4,10 @@ namespace Journeys.Runtime;
 
 /// <summary>
 /// Runs the <see cref="JourneyEngine"/> for the lifetime of the host, and beside it the intakes of journeys activated
-/// before their entry window opened (<see cref="JourneyManager.RunEntryWindowsAsync"/>).
+/// before their entry window opened (<see cref="JourneyManager.RunEntryWindowsAsync"/>) and the purge of old customer
+/// events and event ids (<see cref="EventPurger"/>).
 /// </summary>
-internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager manager) : BackgroundService
+internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager manager, EventPurger purger) : BackgroundService
 {
     /// <inheritdoc />
     /// <remarks>
@@ -20,5 +21,8 @@ internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(engine.RunAsync(stoppingToken), Task.Run(() => manager.RunEntryWindowsAsync(stoppingToken), CancellationToken.None));
+        Task.WhenAll(
+            engine.RunAsync(stoppingToken),
+            Task.Run(() => manager.RunEntryWindowsAsync(stoppingToken), CancellationToken.None),
+            Task.Run(() => purger.RunAsync(stoppingToken), CancellationToken.None));
 }

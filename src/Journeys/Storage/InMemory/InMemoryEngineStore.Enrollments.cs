@@ -42,6 +42,24 @@ internal sealed partial class InMemoryEngineStore
     // The ids of published events, by (customer, id), with the time each was recorded: a retried publish is found here.
     private readonly Dictionary<(string CustomerId, string EventId), DateTimeOffset> _eventIds = [];
 
+    /// <summary>How many customer events and event ids the store keeps (for tests of the purge).</summary>
+    internal (int Events, int Ids) Retained
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var events = 0;
+                foreach (var inbox in _inboxes.Values)
+                {
+                    events += inbox.Events.Count;
+                }
+
+                return (events, _eventIds.Count);
+            }
+        }
+    }
+
     // CommitAsync's scratch: the enrollments accepted so far, and the outbox entries of the batch (their ids already
     // reserved in the outbox map by the checks, placed where claims find them when the commit is applied).
     private readonly HashSet<Guid> _commitAccepted = [];

@@ -1,0 +1,71 @@
+using Journeys.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Journeys.Runtime;
+
+/// <summary>
+/// Keeps the stores' customer events and event ids to what <see cref="JourneysOptions.EventRetention"/> and
+/// <see cref="JourneysOptions.EventIdWindow"/> promise: run by the hosted service beside the engine, it calls
+/// <see cref="IEnrollmentStore.PurgeEventsAsync"/> at start and then every <see cref="Interval"/>, with the cut-off
+/// now minus the longer of the two. Without it, events and ids were kept for ever in every store.
+/// </summary>
+/// <remarks>
+/// The store removes only events every enrollment has seen, so a purge never takes an event from an enrollment that
+/// has not read it. Hosts sharing a store each purge (the call is idempotent). A failed purge is logged and tried
+/// again at the next interval.
+/// </remarks>
+internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOptions<JourneysOptions> options, TimeProvider time, ILogger<EventPurger> logger)
+{
+    private static readonly TimeSpan ShortestInterval = TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan LongestInterval = TimeSpan.FromHours(1);
+
+    /// <summary>How long events and ids are kept: the longer of the retention and the id window.</summary>
+    internal static TimeSpan Kept(JourneysOptions options) =>
+        options.EventRetention > options.EventIdWindow ? options.EventRetention : options.EventIdWindow;
+
+    /// <summary>How often the purge runs: a quarter of <see cref="Kept"/>, from 1 minute to 1 hour.</summary>
+    internal static TimeSpan Interval(JourneysOptions options) =>
+        TimeSpan.FromTicks(Math.Clamp(Kept(options).Ticks / 4, ShortestInterval.Ticks, LongestInterval.Ticks));
+
+    /// <summary>Purges now and then every <see cref="Interval"/> until <paramref name="stoppingToken"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var kept = Kept(options.Value);
+        var interval = Interval(options.Value);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var cutOff = time.GetUtcNow() - kept;
+            try
+            {
+                var removed = await enrollments.PurgeEventsAsync(cutOff, stoppingToken).ConfigureAwait(false);
+                LogPurged(logger, removed, cutOff);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
+                FailureDetailLog.Write(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(60, LogLevel.Debug, "Purged {Removed} customer events and event ids older than {CutOff:O}")]
+    private static partial void LogPurged(ILogger logger, int removed, DateTimeOffset cutOff);
+
+    [LoggerMessage(61, LogLevel.Warning, "Purging old customer events and event ids failed; trying again in {Interval}")]
+    private static partial void LogPurgeFailedRedacted(ILogger logger, TimeSpan interval, Exception exception);
+}

@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+using Journeys.Runtime;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Tests.Runtime;
+
+public sealed class EventPurgeTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task The_host_purges_events_and_ids_older_than_the_retention_and_the_id_window()
+    {
+        // Before, nothing called IEnrollmentStore.PurgeEventsAsync: events and event ids were kept for ever in every
+        // store, whatever EventRetention said.
+        await using var host = await EngineHost.StartAsync(T0, o => o.EventIdWindow = TimeSpan.FromHours(6));
+        var store = host.Services.GetRequiredService<InMemoryEngineStore>();
+        await host.Manager.PublishAsync([
+            new CustomerEvent("c1@example.com", "viewed", ImmutableDictionary<string, FieldValue>.Empty, T0) { Id = "v-1" },
+            new CustomerEvent("c2@example.com", "viewed", ImmutableDictionary<string, FieldValue>.Empty, T0),
+        ]);
+        Assert.Equal((2, 1), store.Retained);
+
+        // Kept for the longer of EventRetention (1 day) and EventIdWindow (6 h); the purge runs every quarter of that
+        // (at most hourly). An hour past the day, both are gone.
+        Assert.Equal(TimeSpan.FromDays(1), EventPurger.Kept(new JourneysOptions { EventIdWindow = TimeSpan.FromHours(6) }));
+        Assert.Equal(TimeSpan.FromHours(1), EventPurger.Interval(new JourneysOptions()));
+        for (var hour = 0; hour < 26; hour++)
+        {
+            host.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        EngineHost.Eventually(() => store.Retained == (0, 0), "the events and ids purged");
+    }
+
+    [Theory]
+    [InlineData(0, 1, 1)]          // ids kept 1 s: the purge runs every minute (the shortest)
+    [InlineData(0, 3600, 15)]      // kept 1 h: every quarter hour
+    [InlineData(172800, 3600, 60)] // kept 2 days: hourly (the longest)
+    public void The_purge_interval_is_a_quarter_of_the_longer_keep_from_1_minute_to_1_hour(int retentionSeconds, int idWindowSeconds, int minutes)
+    {
+        var options = new JourneysOptions { EventRetention = TimeSpan.FromSeconds(retentionSeconds), EventIdWindow = TimeSpan.FromSeconds(idWindowSeconds) };
+        Assert.Equal(TimeSpan.FromMinutes(minutes), EventPurger.Interval(options));
+    }
+}
