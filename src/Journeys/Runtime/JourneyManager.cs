@@ -349,6 +349,11 @@ internal sealed partial class JourneyManager(
 
         await AppendAndEnrollAsync(events, start, events.Count, requests, appended, cancellationToken).ConfigureAwait(false);
         var handled = events.Count - appended.Count(static a => !a);
+        if (handled < events.Count)
+        {
+            JourneysTelemetry.DuplicateEvents.Add(events.Count - handled);
+        }
+
         await CountFeedbackAsync(handled == events.Count ? events : events.Where((_, i) => appended[i]).ToArray(), cancellationToken).ConfigureAwait(false);
         engine.NotifyWork();
         return handled;

@@ -26,6 +26,8 @@ public static class JourneysTelemetry
 
     internal static readonly Counter<long> Failed = Meter.CreateCounter<long>("journeys.messages.failed", "{message}", "Messages that failed for good.");
 
+    internal static readonly Counter<long> DuplicateEvents = Meter.CreateCounter<long>("journeys.events.duplicates", "{event}", "Published events not handled again: their id was published for the customer within the event id window (a retried publish).");
+
     internal static readonly Counter<long> Steps = Meter.CreateCounter<long>("journeys.steps", "{enrollment}", "Enrollments processed by shard workers.");
 
     private static readonly ConcurrentDictionary<JourneyEngine, byte> Engines = new();
