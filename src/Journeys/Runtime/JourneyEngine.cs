@@ -1229,28 +1229,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
             var zones = await QuietHoursZonesAsync(sending, stoppingToken).ConfigureAwait(false);
             await DispatchAllAsync(sending, results, events, zones, stoppingToken).ConfigureAwait(false);
-            if (_memoryOutbox is { } memory)
-            {
-                stoppingToken.ThrowIfCancellationRequested();
-                memory.Complete(_options.OwnerId, results.AsSpan(0, sending.Count));
-            }
-            else
-            {
-                var records = new OutboxResult[sending.Count];
-                for (var i = 0; i < records.Length; i++)
-                {
-                    records[i] = results[i].ToResult();
-                }
-
-                await _outbox.CompleteAsync(_options.OwnerId, records, stoppingToken).ConfigureAwait(false);
-            }
-
-            if (events.Count > 0)
-            {
-                await _enrollments.AppendEventsAsync(events, stoppingToken).ConfigureAwait(false);
-                NotifyWork();
-            }
-
+            await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -1279,13 +1258,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// </summary>
     private async ValueTask RecordFinishedOnStopAsync(IReadOnlyList<OutboundMessage> sending, OutboxOutcome[] results, List<CustomerEvent> events)
     {
-        var finished = new List<OutboxOutcome>(sending.Count);
+        // An unfinished send left its slot as rented (the pool's arrays are returned cleared): the finished ones are
+        // moved to the front.
+        var finished = 0;
         for (var i = 0; i < sending.Count; i++)
         {
-            // An unfinished send left its slot as rented: the pool's arrays are returned cleared.
             if (results[i].Message is not null)
             {
-                finished.Add(results[i]);
+                results[finished++] = results[i];
             }
         }
 
@@ -1295,7 +1275,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             produced = [.. events];
         }
 
-        if (finished.Count == 0 && produced.Count == 0)
+        if (finished == 0 && produced.Count == 0)
         {
             return;
         }
@@ -1303,24 +1283,41 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         using var bounded = new CancellationTokenSource(RecordOnStopTimeout, _time);
         try
         {
-            if (_memoryOutbox is { } memory)
-            {
-                memory.Complete(_options.OwnerId, CollectionsMarshal.AsSpan(finished));
-            }
-            else if (finished.Count > 0)
-            {
-                await _outbox.CompleteAsync(_options.OwnerId, finished.ConvertAll(static f => f.ToResult()), bounded.Token).ConfigureAwait(false);
-            }
-
-            if (produced.Count > 0)
-            {
-                await _enrollments.AppendEventsAsync(produced, bounded.Token).ConfigureAwait(false);
-            }
+            await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, finished), produced, bounded.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // As after any failed record: the leases expire and the messages are sent again with the same keys.
             LogStoreFailed(_logger, "outbox results at stop", ex);
+        }
+    }
+
+    /// <summary>
+    /// Records the send results <paramref name="results"/> in the outbox (the in-memory one takes the values; another
+    /// store gets <see cref="OutboxResult"/> records, its contract) and appends the events the sends produced.
+    /// </summary>
+    private async ValueTask RecordAsync(ArraySegment<OutboxOutcome> results, List<CustomerEvent> events, CancellationToken cancellationToken)
+    {
+        if (_memoryOutbox is { } memory)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            memory.Complete(_options.OwnerId, results.AsSpan());
+        }
+        else if (results.Count > 0)
+        {
+            var records = new OutboxResult[results.Count];
+            for (var i = 0; i < records.Length; i++)
+            {
+                records[i] = results[i].ToResult();
+            }
+
+            await _outbox.CompleteAsync(_options.OwnerId, records, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (events.Count > 0)
+        {
+            await _enrollments.AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+            NotifyWork();
         }
     }
 
