@@ -37,7 +37,8 @@ internal sealed partial class StepExecutor
     private readonly List<StatisticDelta> _statistics = [];
     // The run's sends; each is due now, from this enrollment (the checkpoint makes them OutboxMessages only if read).
     private readonly List<OutboundMessage> _outbox = [];
-    private readonly List<CustomerFieldUpdate> _updates = [];
+    // The run's update nodes' writes, of this enrollment's customer (the checkpoint makes them CustomerFieldUpdates only if read).
+    private readonly List<FieldWrite> _writes = [];
     private CompiledJourney _journey = null!;
     private WorkItem _item = null!;
     private FieldValue[] _fields = [];
@@ -109,7 +110,7 @@ internal sealed partial class StepExecutor
         _context = null;
         _statistics.Clear();
         _outbox.Clear();
-        _updates.Clear();
+        _writes.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
         _atNode = _status == EnrollmentStatus.Waiting && _current >= 0;
     }
@@ -210,16 +211,21 @@ internal sealed partial class StepExecutor
         return records;
     }
 
-    private static T[] Drain<T>(List<T> scratch)
+    // The run's writes as customer updates (a durable store reads them).
+    private CustomerFieldUpdate[] UpdateRecords()
     {
-        if (scratch.Count == 0)
+        if (_writes.Count == 0)
         {
             return [];
         }
 
-        var items = scratch.ToArray();
-        scratch.Clear();
-        return items;
+        var updates = new CustomerFieldUpdate[_writes.Count];
+        for (var i = 0; i < updates.Length; i++)
+        {
+            updates[i] = _writes[i].For(_customerId);
+        }
+
+        return updates;
     }
 
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
@@ -227,9 +233,10 @@ internal sealed partial class StepExecutor
     {
         var change = BuildChange();
         var checkpoint = stateRecord
-            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), Drain(_updates), InternStatistics())
-            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), Drain(_updates), InternStatistics());
+            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), UpdateRecords(), InternStatistics())
+            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics());
         _outbox.Clear();
+        _writes.Clear();
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
@@ -556,7 +563,7 @@ internal sealed partial class StepExecutor
                         _fields[update.Slot] = value;
                     }
 
-                    _updates.Add(new CustomerFieldUpdate(_customerId, update.Field, update.Value));
+                    _writes.Add(update.Write);
                     Leave();
                     index = update.Next;
                     break;

@@ -94,7 +94,7 @@ public static class StoreArgumentChecks
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
-            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null)
+            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || !checkpoint.HasCustomerUpdates || checkpoint.Statistics is null)
             {
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
             }
