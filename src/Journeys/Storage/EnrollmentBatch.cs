@@ -58,7 +58,7 @@ internal sealed class EnrollmentBatch : IReadOnlyList<EnrollmentRequest>
         get
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
-            return (_requests ??= BuildRequests())[index];
+            return (Volatile.Read(ref _requests) ?? BuildRequests())[index];
         }
     }
 
@@ -128,6 +128,7 @@ internal sealed class EnrollmentBatch : IReadOnlyList<EnrollmentRequest>
         return index;
     }
 
+    // A race of two first reads publishes one array, so every reader sees the same request objects.
     private EnrollmentRequest[] BuildRequests()
     {
         var requests = new EnrollmentRequest[_count];
@@ -136,7 +137,7 @@ internal sealed class EnrollmentBatch : IReadOnlyList<EnrollmentRequest>
             requests[i] = new EnrollmentRequest(_ids[i], JourneyId, Version, _customerIds[i], StartNodeId, At(i), Rules, WakeEvents);
         }
 
-        return requests;
+        return Interlocked.CompareExchange(ref _requests, requests, null) ?? requests;
     }
 }
 
