@@ -206,4 +206,25 @@ public sealed class InMemoryEngineStoreTests
         Assert.Equal([false, true, true, true, false, true], await outbox.RenewLeasesAsync("dispatcher", ["m2", "m0", "m1", "m3", "m4", "m5"], T0.AddMinutes(3), TimeSpan.FromMinutes(1)));
         Assert.Null(await outbox.GetNextDueAsync());
     }
+
+    [Fact]
+    public async Task The_engines_claim_leases_what_the_stores_claim_would_and_the_two_share_the_leases()
+    {
+        // The dispatcher's claim returns the messages without records: same order, same leases, same expiry sweep.
+        var (store, first, second) = await TwoClaimedAsync();
+        IOutboxStore outbox = store;
+        Assert.Equal([true, true], await store.CommitAsync("owner", [Checkpoint(first, Message("a", first.Id), Message("b", first.Id)), Checkpoint(second, Message("c", second.Id))], null));
+
+        Assert.Equal(["a", "b"], store.ClaimMessages("dispatcher", T0, 2, TimeSpan.FromMinutes(1)).Select(m => m.MessageId));
+        Assert.Equal(["c"], (await outbox.ClaimAsync("other", T0, 10, TimeSpan.FromMinutes(2))).Select(m => m.Message.MessageId));
+        Assert.Empty(store.ClaimMessages("dispatcher", T0.AddSeconds(59), 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal([true, true, false], await outbox.RenewLeasesAsync("dispatcher", ["a", "b", "c"], T0, TimeSpan.FromMinutes(1)));
+
+        // Expired: a and b come back to whoever claims; c, leased longer, does not.
+        var again = await outbox.ClaimAsync("other", T0.AddMinutes(1), 10, TimeSpan.FromMinutes(5));
+        Assert.Equal(["a", "b"], again.Select(m => m.Message.MessageId));
+        Assert.Equal([first.Id, first.Id], again.Select(m => m.EnrollmentId));
+        Assert.Equal(["c"], store.ClaimMessages("dispatcher", T0.AddMinutes(2), 10, TimeSpan.FromMinutes(1)).Select(m => m.MessageId));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.ClaimMessages("dispatcher", T0, 0, TimeSpan.FromMinutes(1)));
+    }
 }

@@ -28,6 +28,9 @@ internal sealed partial class InMemoryEngineStore
     private readonly IndexedQueue<OutboxEntry> _outboxLeaseQueue = new(OutboxEntry.LeaseSlot);
     private readonly IndexedHeap<OutboxEntry> _outboxLeases = new(OutboxEntry.ByLeaseExpiry, OutboxEntry.LeaseSlot);
     private DateTimeOffset _outboxQueueLastDue;
+
+    // A claim's entries, between ClaimLocked and its caller (under the outbox lock; cleared after each claim).
+    private OutboxEntry[] _claimed = [];
     private long _outboxOrder;
 
     /// <inheritdoc />
@@ -44,41 +47,91 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_outboxLock)
         {
-            // The owner stays recorded: its late result is still accepted until someone else claims the message. The
-            // due heap orders what expired, so the queue and the heap are swept one after the other.
-            while (_outboxLeaseQueue.First is { } expired && expired.LeaseExpiresAt <= now)
+            var count = ClaimLocked(owner, now, maxItems, lease);
+            var claimed = new OutboxMessage[count];
+            for (var i = 0; i < count; i++)
             {
-                _outboxLeaseQueue.Remove(expired);
-                _outboxDue.Add(expired);
-            }
-
-            while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
-            {
-                var expired = _outboxLeases.Min;
-                _outboxLeases.Remove(expired);
-                _outboxDue.Add(expired);
-            }
-
-            var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count + _outboxQueue.Count));
-            while (claimed.Count < maxItems && NextDueLocked() is { } entry && entry.DueAt <= now)
-            {
-                if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
-                {
-                    _outboxQueue.Dequeue();
-                }
-                else
-                {
-                    _outboxDue.Remove(entry);
-                }
-
-                entry.LeaseOwner = owner;
-                entry.LeaseExpiresAt = now + lease;
-                AddOutboxLeaseLocked(entry);
-                claimed.Add(entry.ToRecord());
+                claimed[i] = _claimed[i].ToRecord();
+                _claimed[i] = null!;
             }
 
             return ValueTask.FromResult<IReadOnlyList<OutboxMessage>>(claimed);
         }
+    }
+
+    /// <summary>
+    /// <see cref="IOutboxStore.ClaimAsync"/> for the engine's own dispatcher, with the same rules, returning the messages
+    /// themselves (no <see cref="OutboxMessage"/> record per message: the dispatcher sends the message and nothing else).
+    /// </summary>
+    internal OutboundMessage[] ClaimMessages(string owner, DateTimeOffset now, int maxItems, TimeSpan lease)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        lock (_outboxLock)
+        {
+            var count = ClaimLocked(owner, now, maxItems, lease);
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var claimed = new OutboundMessage[count];
+            for (var i = 0; i < count; i++)
+            {
+                claimed[i] = _claimed[i].Message;
+                _claimed[i] = null!;
+            }
+
+            return claimed;
+        }
+    }
+
+    // A claim (the caller holds the outbox lock): puts expired leases back among the due messages, then leases up to
+    // maxItems due at or before now, earliest first, to owner, into _claimed[0..count), which the caller clears.
+    private int ClaimLocked(string owner, DateTimeOffset now, int maxItems, TimeSpan lease)
+    {
+        // The owner stays recorded: its late result is still accepted until someone else claims the message. The due heap
+        // orders what expired, so the queue and the heap are swept one after the other.
+        while (_outboxLeaseQueue.First is { } expired && expired.LeaseExpiresAt <= now)
+        {
+            _outboxLeaseQueue.Remove(expired);
+            _outboxDue.Add(expired);
+        }
+
+        while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
+        {
+            var expired = _outboxLeases.Min;
+            _outboxLeases.Remove(expired);
+            _outboxDue.Add(expired);
+        }
+
+        var count = 0;
+        var nowTicks = now.UtcTicks;
+        var expiresAt = now + lease;
+        while (count < maxItems && NextDueLocked() is { } entry && entry.DueTicks <= nowTicks)
+        {
+            if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
+            {
+                _outboxQueue.Dequeue();
+            }
+            else
+            {
+                _outboxDue.Remove(entry);
+            }
+
+            entry.LeaseOwner = owner;
+            entry.LeaseExpiresAt = expiresAt;
+            AddOutboxLeaseLocked(entry);
+            if (count == _claimed.Length)
+            {
+                Array.Resize(ref _claimed, Math.Max(64, Math.Min(maxItems, 2 * _claimed.Length)));
+            }
+
+            _claimed[count++] = entry;
+        }
+
+        return count;
     }
 
     /// <inheritdoc />
