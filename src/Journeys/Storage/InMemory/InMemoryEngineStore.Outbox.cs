@@ -108,7 +108,6 @@ internal sealed partial class InMemoryEngineStore
 
         var count = 0;
         var nowTicks = now.UtcTicks;
-        var expiresAt = now + lease;
         while (count < maxItems && NextDueLocked() is { } entry && entry.DueTicks <= nowTicks)
         {
             if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
@@ -121,7 +120,7 @@ internal sealed partial class InMemoryEngineStore
             }
 
             entry.LeaseOwner = owner;
-            entry.LeaseExpiresAt = expiresAt;
+            entry.LeaseExpiresAt = now + lease;
             AddOutboxLeaseLocked(entry);
             if (count == _claimed.Length)
             {
