@@ -58,6 +58,7 @@ internal static class Breakdown
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var workItems = ThreadPool.CompletedWorkItemCount;
         var contentions = Monitor.LockContentionCount;
+        var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
         var watch = Stopwatch.StartNew();
         TimeSpan completed = default;
         await scenario.RunAsync((phase, elapsed) =>
@@ -69,6 +70,9 @@ internal static class Breakdown
             }
         }, waitForSends: true);
         var total = watch.Elapsed;
+
+        // Read while the host runs: the dispatcher loops' threads end with it. Two sends per customer.
+        dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat") - dispatcherCpu;
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var workItemsRun = ThreadPool.CompletedWorkItemCount - workItems;
         var contended = Monitor.LockContentionCount - contentions;
@@ -80,6 +84,12 @@ internal static class Breakdown
             $"  allocated {bytes / 1048576.0:N0} MB ({bytes / (double)customers:N0} B/customer, sends included); GC gen0/1/2: {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms; CPU {cpuUsed.TotalMilliseconds:N0} ms over {total.TotalMilliseconds:N0} ms wall"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  thread-pool work items {workItemsRun:N0} ({workItemsRun / (double)customers:N2} per customer), lock contentions {contended:N0}; CPU {cpuUsed.TotalMilliseconds * 1000 / customers:N2} µs per customer; statistics polls {scenario.Polls:N0} ({(scenario.PacedPolling ? "paced" : "every 1 ms")})"));
+        if (ThreadCost.Available)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  dispatcher threads' CPU {dispatcherCpu / 1e6:N0} ms: {dispatcherCpu / (2.0 * customers):N0} ns per message (claim, send through the pipeline, complete; GC work done on them included)"));
+        }
+
         sampler?.StopAndPrint(bytes, customers);
     }
 

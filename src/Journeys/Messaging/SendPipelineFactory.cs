@@ -110,7 +110,12 @@ internal static partial class SendPipelineFactory
     /// Sends one message through the pipeline and turns what the pipeline throws (timeout, open circuit, rate limit
     /// rejection, sender exception) into a transient <see cref="SendResult"/>. Cancellation by the caller propagates.
     /// </summary>
-    public static async ValueTask<SendResult> SendAsync(
+    /// <remarks>
+    /// A send that completes at once through the whole pipeline (an in-process sender, no retry delay) runs without an
+    /// async state machine of this method or of the sender's call; one that waits takes the awaiting path. Either way
+    /// the pipeline sees the same calls and outcomes, and a failed send comes back in the returned task, not thrown here.
+    /// </remarks>
+    public static ValueTask<SendResult> SendAsync(
         this ResiliencePipeline<SendResult> pipeline,
         IChannelSender sender,
         OutboundMessage message,
@@ -118,38 +123,83 @@ internal static partial class SendPipelineFactory
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        ValueTask<Outcome<SendResult>> execution;
         try
         {
-            var outcome = await pipeline.ExecuteOutcomeAsync(
-                static async (ctx, state) =>
-                {
-                    try
-                    {
-                        return Outcome.FromResult(await state.Sender.SendAsync(state.Message, ctx.CancellationToken).ConfigureAwait(ctx.ContinueOnCapturedContext));
-                    }
-                    catch (Exception ex)
-                    {
-                        return Outcome.FromException<SendResult>(ex);
-                    }
-                },
-                context,
-                (Sender: sender, Message: message)).ConfigureAwait(false);
+            execution = pipeline.ExecuteOutcomeAsync(CallSender, context, (Sender: sender, Message: message));
+        }
+        catch (Exception ex)
+        {
+            ResilienceContextPool.Shared.Return(context);
+            return ValueTask.FromException<SendResult>(ex);
+        }
 
-            if (outcome.Exception is null)
-            {
-                return outcome.Result;
-            }
+        if (!execution.IsCompletedSuccessfully)
+        {
+            return AwaitPipelineAsync(execution, context, cancellationToken);
+        }
 
-            if (outcome.Exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                outcome.ThrowIfException();
-            }
+        var outcome = execution.Result;
+        ResilienceContextPool.Shared.Return(context);
+        return Finish(outcome, cancellationToken);
+    }
 
-            return SendResult.Transient(DescribeException(outcome.Exception));
+    private static async ValueTask<SendResult> AwaitPipelineAsync(ValueTask<Outcome<SendResult>> execution, ResilienceContext context, CancellationToken cancellationToken)
+    {
+        Outcome<SendResult> outcome;
+        try
+        {
+            outcome = await execution.ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+
+        return await Finish(outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    // What the pipeline threw becomes a transient result (see SendAsync); the caller's cancellation propagates.
+    private static ValueTask<SendResult> Finish(Outcome<SendResult> outcome, CancellationToken cancellationToken)
+    {
+        if (outcome.Exception is null)
+        {
+            return new(outcome.Result);
+        }
+
+        if (outcome.Exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromException<SendResult>(outcome.Exception);
+        }
+
+        return new(SendResult.Transient(DescribeException(outcome.Exception)));
+    }
+
+    // The pipeline's callback: the sender's result or exception as an outcome, without a state machine when it completes at once.
+    private static ValueTask<Outcome<SendResult>> CallSender(ResilienceContext context, (IChannelSender Sender, OutboundMessage Message) state)
+    {
+        ValueTask<SendResult> send;
+        try
+        {
+            send = state.Sender.SendAsync(state.Message, context.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return new(Outcome.FromException<SendResult>(ex));
+        }
+
+        return send.IsCompletedSuccessfully ? new(Outcome.FromResult(send.Result)) : AwaitSenderAsync(send, context);
+    }
+
+    private static async ValueTask<Outcome<SendResult>> AwaitSenderAsync(ValueTask<SendResult> send, ResilienceContext context)
+    {
+        try
+        {
+            return Outcome.FromResult(await send.ConfigureAwait(context.ContinueOnCapturedContext));
+        }
+        catch (Exception ex)
+        {
+            return Outcome.FromException<SendResult>(ex);
         }
     }
 

@@ -1141,13 +1141,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             sinceStoreLook = 0;
-            IReadOnlyList<OutboxMessage> due;
+            OutboundMessage[] claimed;
             var withdrawals = Withdrawals;
             var claimedAt = _time.GetUtcNow();
             try
             {
-                due = await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true);
-                due = _renewal.WithoutHeld(due, claimedAt);
+                // As the store's ClaimAsync does: a stopping engine leases nothing more.
+                stoppingToken.ThrowIfCancellationRequested();
+                claimed = _memoryOutbox is { } memory
+                    ? memory.ClaimMessages(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration)
+                    : Messages(await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true));
+                claimed = _renewal.WithoutHeld(claimed, claimedAt);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -1160,7 +1164,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            if (due.Count == 0)
+            if (claimed.Length == 0)
             {
                 if (_handoffs[0].IsEmpty)
                 {
@@ -1171,15 +1175,21 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             // The store leased them until claimedAt + lease: the same expiry here keeps WithoutHeld exact.
-            var claimed = new OutboundMessage[due.Count];
-            for (var i = 0; i < claimed.Length; i++)
-            {
-                claimed[i] = due[i].Message;
-            }
-
             _renewal.Sending(claimed, claimedAt + _options.LeaseDuration);
             await SendAsync(claimed, withdrawals, stoppingToken).ConfigureAwait(true);
         }
+    }
+
+    // The messages of a store's claim (the in-memory store's own claim returns them without the records).
+    private static OutboundMessage[] Messages(IReadOnlyList<OutboxMessage> due)
+    {
+        var messages = new OutboundMessage[due.Count];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = due[i].Message;
+        }
+
+        return messages;
     }
 
     /// <summary>

@@ -228,9 +228,9 @@ internal sealed partial class LeaseRenewal
     /// <paramref name="now"/> can be in a claim (the store returns a leased message only after its lease expired, and
     /// each batch's recorded expiry is the store's), so the usual claim costs one look at each held batch.
     /// </summary>
-    public IReadOnlyList<OutboxMessage> WithoutHeld(IReadOnlyList<OutboxMessage> claimed, DateTimeOffset now)
+    public OutboundMessage[] WithoutHeld(OutboundMessage[] claimed, DateTimeOffset now)
     {
-        if (claimed.Count == 0)
+        if (claimed.Length == 0)
         {
             return claimed;
         }
@@ -256,21 +256,21 @@ internal sealed partial class LeaseRenewal
             return claimed;
         }
 
-        var kept = new List<OutboxMessage>(claimed.Count);
+        var kept = new List<OutboundMessage>(claimed.Length);
         foreach (var message in claimed)
         {
-            if (!held.Contains(message.Message.MessageId))
+            if (!held.Contains(message.MessageId))
             {
                 kept.Add(message);
             }
         }
 
-        if (kept.Count < claimed.Count)
+        if (kept.Count < claimed.Length)
         {
-            LogStillSending(_logger, claimed.Count - kept.Count);
+            LogStillSending(_logger, claimed.Length - kept.Count);
         }
 
-        return kept;
+        return [.. kept];
     }
 
     /// <summary>Outbox messages held now (claimed or handed over, not settled). For tests.</summary>

@@ -180,4 +180,51 @@ public sealed class InMemoryEngineStoreTests
         Assert.Equal(["c0", "c2", "c4", "c5"], await Claim(T0.AddMinutes(2))); // until T0+3m, as c1 and c3
         Assert.Equal(customers, await Claim(T0.AddMinutes(3))); // c1, c3, c4 and c5 from the queue, c0 and c2 from the heap
     }
+
+    [Fact]
+    public async Task Expired_outbox_leases_come_back_whether_leased_in_expiry_order_or_renewed_out_of_it()
+    {
+        // Leases taken in expiry order sit in a queue, the others in a heap; a completion takes a message out of either.
+        // The expiry sweep must find every expired lease in both, and only those, and a completed one never.
+        var (store, first, _) = await TwoClaimedAsync();
+        IOutboxStore outbox = store;
+        string[] ids = ["m0", "m1", "m2", "m3", "m4", "m5"];
+        Assert.Equal([true], await store.CommitAsync("owner", [Checkpoint(first, [.. ids.Select(id => Message(id, first.Id))])], null));
+
+        async Task<string[]> Claim(DateTimeOffset now) =>
+            [.. (await outbox.ClaimAsync("dispatcher", now, 10, TimeSpan.FromMinutes(1))).Select(m => m.Message.MessageId)];
+
+        Assert.Equal(ids, await Claim(T0)); // all until T0+1m, in the queue
+        Assert.Equal([true, true], await outbox.RenewLeasesAsync("dispatcher", ["m1", "m3"], T0, TimeSpan.FromMinutes(3))); // T0+3m: the queue's tail
+        Assert.Equal([true], await outbox.RenewLeasesAsync("dispatcher", ["m4"], T0, TimeSpan.FromMinutes(2))); // T0+2m, before the tail: the heap
+        store.Complete("dispatcher", [new OutboxOutcome(Message("m2", first.Id).Message, SendResult.Sent, null, [])]); // from the queue's middle
+        Assert.Empty(await Claim(T0.AddSeconds(59)));
+        Assert.Equal(["m0", "m5"], await Claim(T0.AddMinutes(1))); // leased again until T0+2m: the heap
+        Assert.Equal(["m0", "m4", "m5"], await Claim(T0.AddMinutes(2))); // until T0+3m: the queue, after m1 and m3
+        await outbox.CompleteAsync("dispatcher", [new OutboxResult("m4", SendResult.Sent, null, [])]);
+        Assert.Equal(["m0", "m1", "m3", "m5"], await Claim(T0.AddMinutes(3)));
+        Assert.Equal([false, true, true, true, false, true], await outbox.RenewLeasesAsync("dispatcher", ["m2", "m0", "m1", "m3", "m4", "m5"], T0.AddMinutes(3), TimeSpan.FromMinutes(1)));
+        Assert.Null(await outbox.GetNextDueAsync());
+    }
+
+    [Fact]
+    public async Task The_engines_claim_leases_what_the_stores_claim_would_and_the_two_share_the_leases()
+    {
+        // The dispatcher's claim returns the messages without records: same order, same leases, same expiry sweep.
+        var (store, first, second) = await TwoClaimedAsync();
+        IOutboxStore outbox = store;
+        Assert.Equal([true, true], await store.CommitAsync("owner", [Checkpoint(first, Message("a", first.Id), Message("b", first.Id)), Checkpoint(second, Message("c", second.Id))], null));
+
+        Assert.Equal(["a", "b"], store.ClaimMessages("dispatcher", T0, 2, TimeSpan.FromMinutes(1)).Select(m => m.MessageId));
+        Assert.Equal(["c"], (await outbox.ClaimAsync("other", T0, 10, TimeSpan.FromMinutes(2))).Select(m => m.Message.MessageId));
+        Assert.Empty(store.ClaimMessages("dispatcher", T0.AddSeconds(59), 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal([true, true, false], await outbox.RenewLeasesAsync("dispatcher", ["a", "b", "c"], T0, TimeSpan.FromMinutes(1)));
+
+        // Expired: a and b come back to whoever claims; c, leased longer, does not.
+        var again = await outbox.ClaimAsync("other", T0.AddMinutes(1), 10, TimeSpan.FromMinutes(5));
+        Assert.Equal(["a", "b"], again.Select(m => m.Message.MessageId));
+        Assert.Equal([first.Id, first.Id], again.Select(m => m.EnrollmentId));
+        Assert.Equal(["c"], store.ClaimMessages("dispatcher", T0.AddMinutes(2), 10, TimeSpan.FromMinutes(1)).Select(m => m.MessageId));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.ClaimMessages("dispatcher", T0, 0, TimeSpan.FromMinutes(1)));
+    }
 }

@@ -22,9 +22,15 @@ internal sealed partial class InMemoryEngineStore
     // the two; a message never claimed is only ever here or in the heap.
     private readonly Queue<OutboxEntry> _outboxQueue = new();
 
-    // Leased messages by (lease expiry, arrival).
+    // Leased messages: those leased in expiry order (hand-offs and claims lease until "now + lease": nearly all) in a
+    // queue, sorted by expiry, that a completion unlinks them from in O(1); the others by (lease expiry, arrival) in a
+    // heap. A message is in one of them at most (OutboxEntry.LeaseSlot says which).
+    private readonly IndexedQueue<OutboxEntry> _outboxLeaseQueue = new(OutboxEntry.LeaseSlot);
     private readonly IndexedHeap<OutboxEntry> _outboxLeases = new(OutboxEntry.ByLeaseExpiry, OutboxEntry.LeaseSlot);
     private DateTimeOffset _outboxQueueLastDue;
+
+    // A claim's entries, between ClaimLocked and its caller (under the outbox lock; cleared after each claim).
+    private OutboxEntry[] _claimed = [];
     private long _outboxOrder;
 
     /// <inheritdoc />
@@ -41,35 +47,90 @@ internal sealed partial class InMemoryEngineStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_outboxLock)
         {
-            while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
+            var count = ClaimLocked(owner, now, maxItems, lease);
+            var claimed = new OutboxMessage[count];
+            for (var i = 0; i < count; i++)
             {
-                var expired = _outboxLeases.Min;
-                _outboxLeases.Remove(expired);
-
-                // The owner stays recorded: its late result is still accepted until someone else claims the message.
-                _outboxDue.Add(expired);
-            }
-
-            var claimed = new List<OutboxMessage>(Math.Min(maxItems, _outboxDue.Count + _outboxQueue.Count));
-            while (claimed.Count < maxItems && NextDueLocked() is { } entry && entry.DueAt <= now)
-            {
-                if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
-                {
-                    _outboxQueue.Dequeue();
-                }
-                else
-                {
-                    _outboxDue.Remove(entry);
-                }
-
-                entry.LeaseOwner = owner;
-                entry.LeaseExpiresAt = now + lease;
-                _outboxLeases.Add(entry);
-                claimed.Add(entry.ToRecord());
+                claimed[i] = _claimed[i].ToRecord();
+                _claimed[i] = null!;
             }
 
             return ValueTask.FromResult<IReadOnlyList<OutboxMessage>>(claimed);
         }
+    }
+
+    /// <summary>
+    /// <see cref="IOutboxStore.ClaimAsync"/> for the engine's own dispatcher, with the same rules, returning the messages
+    /// themselves (no <see cref="OutboxMessage"/> record per message: the dispatcher sends the message and nothing else).
+    /// </summary>
+    internal OutboundMessage[] ClaimMessages(string owner, DateTimeOffset now, int maxItems, TimeSpan lease)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        lock (_outboxLock)
+        {
+            var count = ClaimLocked(owner, now, maxItems, lease);
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var claimed = new OutboundMessage[count];
+            for (var i = 0; i < count; i++)
+            {
+                claimed[i] = _claimed[i].Message;
+                _claimed[i] = null!;
+            }
+
+            return claimed;
+        }
+    }
+
+    // A claim (the caller holds the outbox lock): puts expired leases back among the due messages, then leases up to
+    // maxItems due at or before now, earliest first, to owner, into _claimed[0..count), which the caller clears.
+    private int ClaimLocked(string owner, DateTimeOffset now, int maxItems, TimeSpan lease)
+    {
+        // The owner stays recorded: its late result is still accepted until someone else claims the message. The due heap
+        // orders what expired, so the queue and the heap are swept one after the other.
+        while (_outboxLeaseQueue.First is { } expired && expired.LeaseExpiresAt <= now)
+        {
+            _outboxLeaseQueue.Remove(expired);
+            _outboxDue.Add(expired);
+        }
+
+        while (_outboxLeases.Count > 0 && _outboxLeases.Min.LeaseExpiresAt <= now)
+        {
+            var expired = _outboxLeases.Min;
+            _outboxLeases.Remove(expired);
+            _outboxDue.Add(expired);
+        }
+
+        var count = 0;
+        var nowTicks = now.UtcTicks;
+        while (count < maxItems && NextDueLocked() is { } entry && entry.DueTicks <= nowTicks)
+        {
+            if (_outboxQueue.Count > 0 && ReferenceEquals(_outboxQueue.Peek(), entry))
+            {
+                _outboxQueue.Dequeue();
+            }
+            else
+            {
+                _outboxDue.Remove(entry);
+            }
+
+            entry.LeaseOwner = owner;
+            entry.LeaseExpiresAt = now + lease;
+            AddOutboxLeaseLocked(entry);
+            if (count == _claimed.Length)
+            {
+                Array.Resize(ref _claimed, Math.Max(64, Math.Min(maxItems, 2 * _claimed.Length)));
+            }
+
+            _claimed[count++] = entry;
+        }
+
+        return count;
     }
 
     /// <inheritdoc />
@@ -160,9 +221,9 @@ internal sealed partial class InMemoryEngineStore
             return;
         }
 
-        // A claimed entry sits in exactly one of the heaps: the leases, or the due heap once its lease expired.
+        // A claimed entry sits in exactly one place: the leases, or the due heap once its lease expired.
         _outboxDue.Remove(entry);
-        _outboxLeases.Remove(entry);
+        RemoveOutboxLeaseLocked(entry);
 
         entry.LeaseOwner = null;
         if (retryAt is { } at && !result.IsSuccess)
@@ -193,15 +254,15 @@ internal sealed partial class InMemoryEngineStore
             {
                 if (messageIds[i] is { } id
                     && byId.TryGetValue(id, out var entry)
-                    && _outboxLeases.Contains(entry)
+                    && HoldsOutboxLease(entry)
                     && entry.LeaseExpiresAt > now
                     && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
                 {
                     if (until > entry.LeaseExpiresAt)
                     {
-                        _outboxLeases.Remove(entry);
+                        RemoveOutboxLeaseLocked(entry);
                         entry.LeaseExpiresAt = until;
-                        _outboxLeases.Add(entry);
+                        AddOutboxLeaseLocked(entry);
                     }
 
                     renewed[i] = true;
@@ -324,9 +385,9 @@ internal sealed partial class InMemoryEngineStore
         foreach (var entry in dropped)
         {
             _outbox.Remove(entry.Message);
-            queued |= !_outboxDue.Contains(entry) && !_outboxLeases.Contains(entry);
+            queued |= !_outboxDue.Contains(entry) && !HoldsOutboxLease(entry);
             _outboxDue.Remove(entry);
-            _outboxLeases.Remove(entry);
+            RemoveOutboxLeaseLocked(entry);
             entry.LeaseOwner = null;
         }
 
@@ -365,7 +426,33 @@ internal sealed partial class InMemoryEngineStore
         entry.Order = ++_outboxOrder;
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
-        _outboxLeases.Add(entry);
+        AddOutboxLeaseLocked(entry);
+    }
+
+    // Whether the entry is leased: in the lease queue or the lease heap.
+    private bool HoldsOutboxLease(OutboxEntry entry) => _outboxLeaseQueue.Contains(entry) || _outboxLeases.Contains(entry);
+
+    // Adds the lease of an entry that holds none, its expiry set: to the queue when it expires no earlier than the
+    // queue's newest (which keeps the queue sorted by expiry), else to the heap.
+    private void AddOutboxLeaseLocked(OutboxEntry entry)
+    {
+        if (_outboxLeaseQueue.Last is { } last && entry.LeaseExpiresAt < last.LeaseExpiresAt)
+        {
+            _outboxLeases.Add(entry);
+        }
+        else
+        {
+            _outboxLeaseQueue.Enqueue(entry);
+        }
+    }
+
+    // Removes the entry's lease if it holds one.
+    private void RemoveOutboxLeaseLocked(OutboxEntry entry)
+    {
+        if (!_outboxLeaseQueue.Remove(entry))
+        {
+            _outboxLeases.Remove(entry);
+        }
     }
 
     // The unleased message due first: the smaller of the heap's minimum and the queue's head by (DueAt, arrival).
