@@ -160,6 +160,12 @@ public sealed class EventIdScenarioTests : IAsyncDisposable
             return await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
         }
 
+        // The race needs an entry made in a call of its own after the append: the step-wise path of a store without the
+        // atomic publish (this library's stores make the entry in the append's step, where no other call comes between).
+        public override ValueTask<PublishedEvents?> PublishEventsAsync(
+            IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<PublishedEvents?>(null);
+
         private Task RunBeforeAsync() => Interlocked.Exchange(ref _before, null) is { } run ? run() : Task.CompletedTask;
     }
 }
