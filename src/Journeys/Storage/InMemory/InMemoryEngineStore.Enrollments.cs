@@ -453,9 +453,9 @@ internal sealed partial class InMemoryEngineStore
     /// <inheritdoc />
     /// <remarks>
     /// Under the store's lock (the entries enter it again): the entries' ids are checked against the stored enrollments
-    /// first, then the events are
-    /// appended, the appended events' entries made and their clicks counted, and their statistics added under the
-    /// statistics lock taken inside the store lock (as a cancellation's), so nothing of the call is seen half-made.
+    /// first, then the events are appended, the appended events' entries made and their clicks counted, and their
+    /// statistics added under the statistics lock taken inside the store lock (as a cancellation takes it), so nothing
+    /// of the call is seen half-made and nothing can fail once the first event is appended.
     /// </remarks>
     public ValueTask<PublishedEvents?> PublishEventsAsync(
         IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
