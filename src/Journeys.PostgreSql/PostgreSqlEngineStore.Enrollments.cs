@@ -541,13 +541,7 @@ internal sealed partial class PostgreSqlEngineStore
     public async ValueTask<PublishedEvents?> PublishEventsAsync(
         IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
     {
-        StoreArgumentChecks.Events(events, nameof(events));
         StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
-        if (events.Count == 0)
-        {
-            return new PublishedEvents([], new EnrollmentOutcome?[consequences.Count]);
-        }
-
         var attempts = 0;
         return await database.InTransactionAsync<PublishedEvents?>("publish events", async (connection, transaction, token) =>
         {

@@ -308,13 +308,7 @@ internal sealed partial class SqliteEngineStore
     public async ValueTask<PublishedEvents?> PublishEventsAsync(
         IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
     {
-        StoreArgumentChecks.Events(events, nameof(events));
         StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
-        if (events.Count == 0)
-        {
-            return new PublishedEvents([], new EnrollmentOutcome?[consequences.Count]);
-        }
-
         return await _database.WriteAsync("publish customer events", (this, events, now, idsSince, consequences, lease), static (session, s) =>
         {
             var (store, events, now, idsSince, consequences, lease) = s;

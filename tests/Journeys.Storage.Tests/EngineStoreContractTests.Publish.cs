@@ -90,7 +90,7 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
-    public async Task PublishEvents_refuses_a_consequence_naming_no_event_of_the_call_before_writing_anything()
+    public async Task PublishEvents_refuses_a_consequence_naming_no_event_of_the_call_before_writing_anything_and_takes_an_empty_call()
     {
         await using var stores = await CreateAsync();
 
@@ -98,6 +98,11 @@ public abstract partial class EngineStoreContractTests
             [EventWithId("b", "signed_up", "s1", T0)], T0, IdsSince, [new EventConsequence(1) { Entry = Request("j", "b", T0) }], null).AsTask());
 
         Assert.Contains("Consequence at index 0", error.Message, StringComparison.Ordinal);
+
+        var empty = await stores.Enrollments.PublishEventsAsync([], T0, IdsSince, [], null);
+        Assert.NotNull(empty);
+        Assert.Empty(empty.Sequences);
+        Assert.Empty(empty.Entries);
         Assert.True(Assert.Single(await stores.Enrollments.AppendNewEventsAsync([EventWithId("b", "signed_up", "s1", T0)], T0, IdsSince)) > 0);
     }
 }

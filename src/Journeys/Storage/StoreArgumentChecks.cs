@@ -191,15 +191,15 @@ public static class StoreArgumentChecks
     /// and names an event of <paramref name="events"/>; an entry passes <see cref="EnrollmentRequest"/> and no entry's
     /// enrollment id is used twice; a click has a customer id; a feedback delta has a journey id.
     /// </summary>
-    /// <param name="events">The events (checked with <see cref="Events"/> first).</param>
+    /// <param name="events">The events, checked first with <see cref="Events"/>.</param>
     /// <param name="consequences">The consequences.</param>
     /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
     /// <returns>The entries' enrollment ids.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="consequences"/> is null.</exception>
-    /// <exception cref="ArgumentException">A consequence is null, names no event of the call, or has an incomplete entry, click or delta (its index is named); nothing was written.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="consequences"/> is null.</exception>
+    /// <exception cref="ArgumentException">An event is null or incomplete (as <see cref="Events"/> says), or a consequence is null, names no event of the call, or has an incomplete entry, click or delta (its index is named); nothing was written.</exception>
     public static HashSet<Guid> EventConsequences(IReadOnlyList<CustomerEvent> events, IReadOnlyList<EventConsequence> consequences, string parameterName)
     {
-        ArgumentNullException.ThrowIfNull(events);
+        Events(events, nameof(events));
         ArgumentNullException.ThrowIfNull(consequences, parameterName);
         var ids = new HashSet<Guid>();
         for (var i = 0; i < consequences.Count; i++)

@@ -460,7 +460,6 @@ internal sealed partial class InMemoryEngineStore
     public ValueTask<PublishedEvents?> PublishEventsAsync(
         IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
     {
-        StoreArgumentChecks.Events(events, nameof(events));
         var ids = StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
