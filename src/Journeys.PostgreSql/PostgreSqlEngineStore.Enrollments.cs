@@ -522,11 +522,55 @@ internal sealed partial class PostgreSqlEngineStore
     public async ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
     {
         StoreArgumentChecks.Events(events, nameof(events));
-        var n = events.Count;
-        if (n == 0)
+        if (events.Count == 0)
         {
             return [];
         }
+
+        return await database.InTransactionAsync<IReadOnlyList<long>>(
+            "append events", async (connection, transaction, token) => await AppendInTransactionAsync(connection, transaction, events, now, idsSince, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: the events are appended as <see cref="AppendNewEventsAsync"/> appends them (the customers' event
+    /// locks held to the end), then the appended events' entries are made as <see cref="EnrollAsync"/> makes them (its
+    /// locks, after the event locks), their clicks counted and their statistics added, so a failure writes nothing. A
+    /// retry of the transaction after a lost commit reply finds the ids recorded: it appends and makes nothing again.
+    /// </remarks>
+    public async ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
+        var attempts = 0;
+        return await database.InTransactionAsync<PublishedEvents?>("publish events", async (connection, transaction, token) =>
+        {
+            var sequences = await AppendInTransactionAsync(connection, transaction, events, now, idsSince, token).ConfigureAwait(false);
+            var entries = PublishedEvents.EntriesToMake(consequences, sequences);
+            var made = entries.Count == 0 ? new LeasedEnrollments([], []) : await EnrollInTransactionAsync(
+                connection, transaction, entries.Select(static e => e.Request).ToArray(), entries.Select(static e => e.Request.EnrollmentId).ToHashSet(), lease, ++attempts > 1, token).ConfigureAwait(false);
+            var (clicks, deltas) = PublishedEvents.FeedbackToCount(consequences, sequences);
+            if (clicks.Count > 0)
+            {
+                using var command = database.Command(connection, transaction, AddClicksSql);
+                command.Parameters.Add(Parameter(clicks.Select(static c => c.CustomerId).ToArray()));
+                command.Parameters.Add(Parameter(clicks.Select(static c => c.EnrollmentId).ToArray()));
+                await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
+            if (deltas.Count > 0)
+            {
+                await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
+            }
+
+            return PublishedEvents.Of(sequences, consequences.Count, entries, made);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<long[]> AppendInTransactionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken token)
+    {
+        var n = events.Count;
 
         // A repeated (customer, id) in the call is a duplicate of its first occurrence (one upsert row per key).
         var seen = new HashSet<(string, string)>();
@@ -540,119 +584,116 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var allCustomers = events.Select(static e => e.CustomerId).ToArray();
-        return await database.InTransactionAsync<IReadOnlyList<long>>("append events", async (connection, transaction, token) =>
+        var append = new bool[n];
+        var locked = false;
+        if (seen.Count > 0)
         {
-            var append = new bool[n];
-            var locked = false;
-            if (seen.Count > 0)
+            var batch = new NpgsqlBatch(connection, transaction);
+            await using (batch.ConfigureAwait(false))
             {
-                var batch = new NpgsqlBatch(connection, transaction);
-                await using (batch.ConfigureAwait(false))
-                {
-                    var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
-                    locks.Parameters.Add(Parameter(allCustomers));
-                    var record = new NpgsqlBatchCommand(database.Sql(
-                        "INSERT INTO {s}.event_ids AS x (customer_id, event_id, recorded_at)"
-                        + " SELECT u.c, u.id, $3 FROM unnest($1::text[], $2::text[]) AS u(c, id)"
-                        + " ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE x.recorded_at < $4"
-                        + " RETURNING x.customer_id, x.event_id"));
-                    record.Parameters.Add(Parameter(withId.Select(i => events[i].CustomerId).ToArray()));
-                    record.Parameters.Add(Parameter(withId.Select(i => events[i].Id!).ToArray()));
-                    record.Parameters.Add(Parameter(Utc(now)));
-                    record.Parameters.Add(Parameter(Utc(idsSince)));
-                    batch.BatchCommands.Add(locks);
-                    batch.BatchCommands.Add(record);
-                    var recorded = new HashSet<(string, string)>();
-                    var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
-                    {
-                        await reader.NextResultAsync(token).ConfigureAwait(false);
-                        while (await reader.ReadAsync(token).ConfigureAwait(false))
-                        {
-                            recorded.Add((reader.GetString(0), reader.GetString(1)));
-                        }
-                    }
-
-                    for (var i = 0; i < n; i++)
-                    {
-                        // Each recorded key appends its first occurrence only.
-                        append[i] = events[i].Id is not { } eventId || recorded.Remove((events[i].CustomerId, eventId));
-                    }
-                }
-
-                locked = true;
-            }
-            else
-            {
-                Array.Fill(append, true);
-            }
-
-            var sequences = new long[n];
-            var kept = Enumerable.Range(0, n).Where(i => append[i]).ToArray();
-            if (kept.Length == 0)
-            {
-                return sequences;
-            }
-
-            var customers = kept.Select(i => events[i].CustomerId).ToArray();
-            var insertBatch = new NpgsqlBatch(connection, transaction);
-            await using (insertBatch.ConfigureAwait(false))
-            {
-                // The customers' event locks (transaction-scoped, in a fixed order) before the sequence numbers are
-                // taken: two appends for one customer then take their numbers in commit order, so an event never becomes
-                // visible after a later-numbered event of its customer (a claim in between would move the enrollment's
-                // cursor past it, and it would never be seen).
-                if (!locked)
-                {
-                    var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
-                    locks.Parameters.Add(Parameter(customers));
-                    insertBatch.BatchCommands.Add(locks);
-                }
-
-                var insert = new NpgsqlBatchCommand(database.Sql(
-                    "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id, event_id)"
-                    + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid, u.eid"
-                    + " FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) WITH ORDINALITY AS u(c, name, props, time, mid, eid, ord) ORDER BY u.ord"
-                    + " RETURNING sequence"));
-                insert.Parameters.Add(Parameter(customers));
-                insert.Parameters.Add(Parameter(kept.Select(i => events[i].Name).ToArray()));
-                insert.Parameters.Add(Parameter(kept.Select(i => FieldJson.Write(events[i].Properties ?? [])).ToArray()));
-                insert.Parameters.Add(Parameter(kept.Select(i => Utc(events[i].Time)).ToArray()));
-                insert.Parameters.Add(NullableArray(kept.Select(i => events[i].MessageId).ToArray(), NpgsqlDbType.Text));
-                insert.Parameters.Add(NullableArray(kept.Select(i => events[i].Id).ToArray(), NpgsqlDbType.Text));
-                var wake = new NpgsqlBatchCommand(database.Sql(
-                    "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
-                    + " SELECT e2.customer_id, e2.enrollment_id FROM {s}.enrollments e2"
-                    + " WHERE e2.customer_id = ANY ($1) AND e2.status = 1 AND e2.lease_expires_at IS NULL AND e2.ready_seq IS NULL AND " + PendingWakeEvent
-                    + " ORDER BY e2.created_order FOR UPDATE) y) x WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id"));
-                wake.Parameters.Add(Parameter(customers.Distinct(StringComparer.Ordinal).ToArray()));
-                var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
-                notify.Parameters.Add(Parameter(database.Channel));
-                notify.Parameters.Add(Parameter(PostgreSqlDatabase.WorkPayload));
-                insertBatch.BatchCommands.Add(insert);
-                insertBatch.BatchCommands.Add(wake);
-                insertBatch.BatchCommands.Add(notify);
-                var reader = await insertBatch.ExecuteReaderAsync(token).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                if (!locked)
+                var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
+                locks.Parameters.Add(Parameter(allCustomers));
+                var record = new NpgsqlBatchCommand(database.Sql(
+                    "INSERT INTO {s}.event_ids AS x (customer_id, event_id, recorded_at)"
+                    + " SELECT u.c, u.id, $3 FROM unnest($1::text[], $2::text[]) AS u(c, id)"
+                    + " ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE x.recorded_at < $4"
+                    + " RETURNING x.customer_id, x.event_id"));
+                record.Parameters.Add(Parameter(withId.Select(i => events[i].CustomerId).ToArray()));
+                record.Parameters.Add(Parameter(withId.Select(i => events[i].Id!).ToArray()));
+                record.Parameters.Add(Parameter(Utc(now)));
+                record.Parameters.Add(Parameter(Utc(idsSince)));
+                batch.BatchCommands.Add(locks);
+                batch.BatchCommands.Add(record);
+                var recorded = new HashSet<(string, string)>();
+                var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
                     await reader.NextResultAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        recorded.Add((reader.GetString(0), reader.GetString(1)));
+                    }
                 }
 
-                // The rows come back in insert order, which is the ORDER BY u.ord of the numbering.
-                var next = 0;
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                for (var i = 0; i < n; i++)
                 {
-                    sequences[kept[next++]] = reader.GetInt64(0);
-                }
-
-                while (await reader.NextResultAsync(token).ConfigureAwait(false))
-                {
+                    // Each recorded key appends its first occurrence only.
+                    append[i] = events[i].Id is not { } eventId || recorded.Remove((events[i].CustomerId, eventId));
                 }
             }
 
+            locked = true;
+        }
+        else
+        {
+            Array.Fill(append, true);
+        }
+
+        var sequences = new long[n];
+        var kept = Enumerable.Range(0, n).Where(i => append[i]).ToArray();
+        if (kept.Length == 0)
+        {
             return sequences;
-        }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var customers = kept.Select(i => events[i].CustomerId).ToArray();
+        var insertBatch = new NpgsqlBatch(connection, transaction);
+        await using (insertBatch.ConfigureAwait(false))
+        {
+            // The customers' event locks (transaction-scoped, in a fixed order) before the sequence numbers are
+            // taken: two appends for one customer then take their numbers in commit order, so an event never becomes
+            // visible after a later-numbered event of its customer (a claim in between would move the enrollment's
+            // cursor past it, and it would never be seen).
+            if (!locked)
+            {
+                var locks = new NpgsqlBatchCommand(database.Sql(CustomerEventLocksSql));
+                locks.Parameters.Add(Parameter(customers));
+                insertBatch.BatchCommands.Add(locks);
+            }
+
+            var insert = new NpgsqlBatchCommand(database.Sql(
+                "INSERT INTO {s}.events (customer_id, sequence, name, properties, time, message_id, event_id)"
+                + " SELECT u.c, nextval('{s}.event_seq'), u.name, u.props, u.time, u.mid, u.eid"
+                + " FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) WITH ORDINALITY AS u(c, name, props, time, mid, eid, ord) ORDER BY u.ord"
+                + " RETURNING sequence"));
+            insert.Parameters.Add(Parameter(customers));
+            insert.Parameters.Add(Parameter(kept.Select(i => events[i].Name).ToArray()));
+            insert.Parameters.Add(Parameter(kept.Select(i => FieldJson.Write(events[i].Properties ?? [])).ToArray()));
+            insert.Parameters.Add(Parameter(kept.Select(i => Utc(events[i].Time)).ToArray()));
+            insert.Parameters.Add(NullableArray(kept.Select(i => events[i].MessageId).ToArray(), NpgsqlDbType.Text));
+            insert.Parameters.Add(NullableArray(kept.Select(i => events[i].Id).ToArray(), NpgsqlDbType.Text));
+            var wake = new NpgsqlBatchCommand(database.Sql(
+                "UPDATE {s}.enrollments e SET ready_seq = x.seq FROM (SELECT y.customer_id, y.enrollment_id, nextval('{s}.ready_seq') AS seq FROM ("
+                + " SELECT e2.customer_id, e2.enrollment_id FROM {s}.enrollments e2"
+                + " WHERE e2.customer_id = ANY ($1) AND e2.status = 1 AND e2.lease_expires_at IS NULL AND e2.ready_seq IS NULL AND " + PendingWakeEvent
+                + " ORDER BY e2.created_order FOR UPDATE) y) x WHERE e.customer_id = x.customer_id AND e.enrollment_id = x.enrollment_id"));
+            wake.Parameters.Add(Parameter(customers.Distinct(StringComparer.Ordinal).ToArray()));
+            var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
+            notify.Parameters.Add(Parameter(database.Channel));
+            notify.Parameters.Add(Parameter(PostgreSqlDatabase.WorkPayload));
+            insertBatch.BatchCommands.Add(insert);
+            insertBatch.BatchCommands.Add(wake);
+            insertBatch.BatchCommands.Add(notify);
+            var reader = await insertBatch.ExecuteReaderAsync(token).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (!locked)
+            {
+                await reader.NextResultAsync(token).ConfigureAwait(false);
+            }
+
+            // The rows come back in insert order, which is the ORDER BY u.ord of the numbering.
+            var next = 0;
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                sequences[kept[next++]] = reader.GetInt64(0);
+            }
+
+            while (await reader.NextResultAsync(token).ConfigureAwait(false))
+            {
+            }
+        }
+
+        return sequences;
     }
 
     /// <inheritdoc />

@@ -28,29 +28,7 @@ internal sealed partial class SqliteEngineStore
             return [];
         }
 
-        var perEnrollment = new Dictionary<EnrollmentClick, int>();
-        foreach (var click in clicks)
-        {
-            perEnrollment[click] = perEnrollment.GetValueOrDefault(click) + 1;
-        }
-
-        var found = await _database.WriteAsync("count clicks", perEnrollment, static (session, perEnrollment) =>
-        {
-            var found = new HashSet<EnrollmentClick>();
-            foreach (var (click, count) in perEnrollment)
-            {
-                var update = session.Command("UPDATE enrollments SET clicks = clicks + $count WHERE customer_id = $customer AND id = $id");
-                update.Parameters.AddWithValue("$count", count);
-                update.Parameters.AddWithValue("$customer", click.CustomerId);
-                update.Parameters.AddWithValue("$id", SqliteValues.Id(click.EnrollmentId));
-                if (update.ExecuteNonQuery() > 0)
-                {
-                    found.Add(click);
-                }
-            }
-
-            return found;
-        }, cancellationToken).ConfigureAwait(false);
+        var found = await _database.WriteAsync("count clicks", ClicksPerEnrollment(clicks), static (session, perEnrollment) => CountClicks(session, perEnrollment), cancellationToken).ConfigureAwait(false);
 
         var counted = new bool[clicks.Count];
         for (var i = 0; i < counted.Length; i++)
@@ -59,5 +37,35 @@ internal sealed partial class SqliteEngineStore
         }
 
         return counted;
+    }
+
+    private static Dictionary<EnrollmentClick, int> ClicksPerEnrollment(IReadOnlyList<EnrollmentClick> clicks)
+    {
+        var perEnrollment = new Dictionary<EnrollmentClick, int>();
+        foreach (var click in clicks)
+        {
+            perEnrollment[click] = perEnrollment.GetValueOrDefault(click) + 1;
+        }
+
+        return perEnrollment;
+    }
+
+    // In the caller's write transaction: the enrollments found (by customer id and id) and counted.
+    private static HashSet<EnrollmentClick> CountClicks(SqliteSession session, Dictionary<EnrollmentClick, int> perEnrollment)
+    {
+        var found = new HashSet<EnrollmentClick>();
+        foreach (var (click, count) in perEnrollment)
+        {
+            var update = session.Command("UPDATE enrollments SET clicks = clicks + $count WHERE customer_id = $customer AND id = $id");
+            update.Parameters.AddWithValue("$count", count);
+            update.Parameters.AddWithValue("$customer", click.CustomerId);
+            update.Parameters.AddWithValue("$id", SqliteValues.Id(click.EnrollmentId));
+            if (update.ExecuteNonQuery() > 0)
+            {
+                found.Add(click);
+            }
+        }
+
+        return found;
     }
 }

@@ -296,63 +296,95 @@ internal sealed partial class SqliteEngineStore
         }
 
         return await _database.WriteAsync("append customer events", (this, events, now, idsSince), static (session, s) =>
-        {
-            var (store, events, now, idsSince) = s;
-            var database = store._database;
-            var sequences = new long[events.Count];
-            // The file's last number too, not only this process's: a second process on the file (not the intended
-            // setup, but not refused) would otherwise number a customer's events below ones already stored, and an
-            // enrollment whose cursor passed them would never see its events (or the insert would collide).
-            var sequence = Math.Max(
-                database.EventSequence,
-                session.Command("SELECT value FROM journeys_meta WHERE key = 'event_seq'").ExecuteScalar() is long stored ? stored : 0);
-            try
-            {
-                for (var i = 0; i < events.Count; i++)
-                {
-                    var customerEvent = events[i];
-                    if (customerEvent.Id is { } eventId)
-                    {
-                        var record = session.Command("""
-                            INSERT INTO event_ids (customer_id, event_id, recorded_at) VALUES ($customer, $id, $now)
-                            ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE event_ids.recorded_at < $since
-                            """);
-                        record.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
-                        record.Parameters.AddWithValue("$id", eventId);
-                        record.Parameters.AddWithValue("$now", now.UtcTicks);
-                        record.Parameters.AddWithValue("$since", idsSince.UtcTicks);
-                        if (record.ExecuteNonQuery() == 0)
-                        {
-                            continue;
-                        }
-                    }
+            (IReadOnlyList<long>)s.Item1.AppendEvents(session, s.events, s.now, s.idsSince), cancellationToken).ConfigureAwait(false);
+    }
 
-                    sequence++;
-                    sequences[i] = sequence;
-                    var insert = session.Command("INSERT INTO events (customer_id, seq, name, time, message_id, properties, event_id) VALUES ($customer, $seq, $name, $time, $message, $properties, $id)");
-                    insert.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
-                    insert.Parameters.AddWithValue("$seq", sequence);
-                    insert.Parameters.AddWithValue("$name", customerEvent.Name);
-                    insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
-                    insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
-                    insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
-                    insert.Parameters.AddWithValue("$id", SqliteValues.Text(customerEvent.Id));
-                    insert.ExecuteNonQuery();
-                    store.WakeWaiting(session, customerEvent);
+    /// <inheritdoc />
+    /// <remarks>
+    /// One write transaction: the events are appended as <see cref="AppendNewEventsAsync"/> appends them, then the
+    /// appended events' entries are made as <see cref="EnrollAsync"/> makes them, their clicks counted and their
+    /// statistics added; any failure (an entry's enrollment id already used included) writes nothing.
+    /// </remarks>
+    public async ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
+        return await _database.WriteAsync("publish customer events", (this, events, now, idsSince, consequences, lease), static (session, s) =>
+        {
+            var (store, events, now, idsSince, consequences, lease) = s;
+            var sequences = store.AppendEvents(session, events, now, idsSince);
+            var entries = PublishedEvents.EntriesToMake(consequences, sequences);
+            var leased = new List<WorkItem>();
+            var outcomes = entries.Count > 0 ? store.EnrollBatch(session, entries.Select(static e => e.Request).ToArray(), lease, leased) : [];
+            var (clicks, deltas) = PublishedEvents.FeedbackToCount(consequences, sequences);
+            CountClicks(session, ClicksPerEnrollment(clicks));
+            if (deltas.Count > 0)
+            {
+                var buffer = new StatisticsBuffer();
+                buffer.Add(deltas);
+                buffer.Write(session);
+            }
+
+            return (PublishedEvents?)PublishedEvents.Of(sequences, consequences.Count, entries, new LeasedEnrollments(outcomes, leased));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private long[] AppendEvents(SqliteSession session, IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince)
+    {
+        var database = _database;
+        var sequences = new long[events.Count];
+        // The file's last number too, not only this process's: a second process on the file (not the intended
+        // setup, but not refused) would otherwise number a customer's events below ones already stored, and an
+        // enrollment whose cursor passed them would never see its events (or the insert would collide).
+        var sequence = Math.Max(
+            database.EventSequence,
+            session.Command("SELECT value FROM journeys_meta WHERE key = 'event_seq'").ExecuteScalar() is long stored ? stored : 0);
+        try
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                var customerEvent = events[i];
+                if (customerEvent.Id is { } eventId)
+                {
+                    var record = session.Command("""
+                        INSERT INTO event_ids (customer_id, event_id, recorded_at) VALUES ($customer, $id, $now)
+                        ON CONFLICT (customer_id, event_id) DO UPDATE SET recorded_at = excluded.recorded_at WHERE event_ids.recorded_at < $since
+                        """);
+                    record.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+                    record.Parameters.AddWithValue("$id", eventId);
+                    record.Parameters.AddWithValue("$now", now.UtcTicks);
+                    record.Parameters.AddWithValue("$since", idsSince.UtcTicks);
+                    if (record.ExecuteNonQuery() == 0)
+                    {
+                        continue;
+                    }
                 }
 
-                var meta = session.Command("INSERT INTO journeys_meta (key, value) VALUES ('event_seq', $seq) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-                meta.Parameters.AddWithValue("$seq", sequence);
-                meta.ExecuteNonQuery();
-            }
-            finally
-            {
-                // Numbers of a rolled-back batch are skipped, never reused: sequences only need to increase.
-                database.EventSequence = sequence;
+                sequence++;
+                sequences[i] = sequence;
+                var insert = session.Command("INSERT INTO events (customer_id, seq, name, time, message_id, properties, event_id) VALUES ($customer, $seq, $name, $time, $message, $properties, $id)");
+                insert.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
+                insert.Parameters.AddWithValue("$seq", sequence);
+                insert.Parameters.AddWithValue("$name", customerEvent.Name);
+                insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
+                insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
+                insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
+                insert.Parameters.AddWithValue("$id", SqliteValues.Text(customerEvent.Id));
+                insert.ExecuteNonQuery();
+                WakeWaiting(session, customerEvent);
             }
 
-            return (IReadOnlyList<long>)sequences;
-        }, cancellationToken).ConfigureAwait(false);
+            var meta = session.Command("INSERT INTO journeys_meta (key, value) VALUES ('event_seq', $seq) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            meta.Parameters.AddWithValue("$seq", sequence);
+            meta.ExecuteNonQuery();
+        }
+        finally
+        {
+            // Numbers of a rolled-back batch are skipped, never reused: sequences only need to increase.
+            database.EventSequence = sequence;
+        }
+
+        return sequences;
     }
 
     /// <inheritdoc />

@@ -142,11 +142,13 @@ public interface IJourneyManager
     /// Publishes customer events as <see cref="PublishAsync"/> does and says how many were handled. An event with an
     /// <see cref="CustomerEvent.Id"/> that was published for the same customer within
     /// <see cref="JourneysOptions.EventIdWindow"/> is a retried publish: it is acknowledged, not handled again (no wake,
-    /// no conversion, no entry, no feedback count) and not counted in the result.
+    /// no conversion, no entry, no feedback count) and not counted in the result. With this library's stores a call that
+    /// fails is safe to retry with the same ids: its events and what they cause were written in one step or not at all,
+    /// so the retry makes what the failed call did not, and nothing twice.
     /// </summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>How many of the events were handled; the others were retries.</returns>
+    /// <returns>How many of the events this call handled; the others an earlier call had handled (also one that failed after its store step).</returns>
     /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, or an empty id or one over 200 characters (nothing is published).</exception>
     async ValueTask<int> PublishNewAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
     {

@@ -187,16 +187,43 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             throw;
         }
 
-        // The reservation now counts exactly the items queued for the pump (none when the store leases none).
-        var leased = result.Leased;
+        TakeLeasedAtEntry(reserved, result.Leased);
+        return result.Outcomes;
+    }
+
+    /// <summary>
+    /// <see cref="IEnrollmentStore.PublishEventsAsync"/> with the entries leased to this engine as <see cref="EnrollAsync"/>
+    /// leases them; <see langword="null"/> when the store does not support the one-step publish (nothing written).
+    /// </summary>
+    internal async ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, IReadOnlyList<EventConsequence> consequences, CancellationToken cancellationToken)
+    {
+        var reserved = ReserveIntakeLeases(consequences.Count(static c => c.Entry is not null));
+        PublishedEvents? result;
+        try
+        {
+            var lease = reserved == 0 ? null : new EnrollmentLease(_options.OwnerId, _time.GetUtcNow(), _options.LeaseDuration, reserved);
+            result = await _enrollments.PublishEventsAsync(events, now, now - EventIdWindow, consequences, lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Add(ref _intakeReserved, -reserved);
+            throw;
+        }
+
+        TakeLeasedAtEntry(reserved, result?.Leased ?? []);
+        return result;
+    }
+
+    // The reservation now counts exactly the items queued for the pump (none when the store leases none).
+    private void TakeLeasedAtEntry(int reserved, IReadOnlyList<WorkItem> leased)
+    {
         Interlocked.Add(ref _intakeReserved, leased.Count - reserved);
         if (leased.Count > 0)
         {
             _leasedAtEntry.Enqueue(leased);
             NotifyWork();
         }
-
-        return result.Outcomes;
     }
 
     /// <summary>

@@ -315,15 +315,81 @@ internal sealed partial class JourneyManager(
             }
         }
 
-        // The events go in before the enrollments they create, each enrollment's cursor at the event that made its
-        // customer enter (the store's sequence number of it), so that event is not also replayed to the new enrollment as
-        // a goal or an awaited event, while the customer's events after it reach the enrollment: those later in this call
-        // (a client sending its events in batches: signed up, then bought) and those another call appended meanwhile. The
-        // events are appended in runs: a run ends before the next event of a customer it enrolls, once its enrollments
-        // are made. One run for a call whose customers each enter at their last event (a batch of sign-ups).
+        // What each event causes: the entries it makes (each enrollment's cursor at the event that made its customer
+        // enter, the store's sequence number of it, so that event is not also replayed to the new enrollment as a goal or
+        // an awaited event, while the customer's events after it reach the enrollment: those later in this call and those
+        // another call appended meanwhile) and the feedback it counts.
+        var now = time.GetUtcNow();
+        var consequences = new List<EventConsequence>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            foreach (var (journey, entry) in entries)
+            {
+                if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
+                    && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
+                {
+                    consequences.Add(new EventConsequence(i) { Entry = Request(journey, e.CustomerId, now) });
+                }
+            }
+        }
+
+        await AddFeedbackAsync(events, consequences, cancellationToken).ConfigureAwait(false);
+
+        // The store appends the events and makes what they cause in one atomic step: a call that fails left nothing, and
+        // its retry (the same ids) makes it all; a retry of a call that succeeded finds the ids and makes nothing again.
+        var published = await engine.PublishEventsAsync(events, now, consequences, cancellationToken).ConfigureAwait(false);
+        var appended = new bool[events.Count];
+        if (published is not null)
+        {
+            var made = new List<EnrollmentRequest>();
+            var outcomes = new List<EnrollmentOutcome>();
+            for (var c = 0; c < consequences.Count; c++)
+            {
+                if (published.Entries[c] is { } outcome)
+                {
+                    made.Add(consequences[c].Entry!);
+                    outcomes.Add(outcome);
+                }
+            }
+
+            for (var i = 0; i < events.Count; i++)
+            {
+                appended[i] = published.Sequences[i] != 0;
+            }
+
+            if (made.Count > 0)
+            {
+                await guard.CancelEntriesOfStoppedAsync(made, outcomes, StoppedReason, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await PublishInStepsAsync(events, consequences, appended, cancellationToken).ConfigureAwait(false);
+        }
+
+        var handled = appended.Count(static a => a);
+        if (handled < events.Count)
+        {
+            JourneysTelemetry.DuplicateEvents.Add(events.Count - handled);
+        }
+
+        engine.NotifyWork();
+        return handled;
+    }
+
+    /// <summary>
+    /// A store without <see cref="IEnrollmentStore.PublishEventsAsync"/>: the events are appended in runs, each run's
+    /// entries made after it, then the appended events' feedback counted, in separate calls (a call that fails between
+    /// them leaves the rest undone). A run ends before the next event of a customer it enrolls, once its enrollments are
+    /// made, so a store that does not report sequence numbers starts the entry before the customer's later events. One
+    /// run for a call whose customers each enter at their last event (a batch of sign-ups).
+    /// </summary>
+    private async ValueTask PublishInStepsAsync(IReadOnlyList<CustomerEvent> events, List<EventConsequence> consequences, bool[] appended, CancellationToken cancellationToken)
+    {
         var requests = new List<(int Event, EnrollmentRequest Request)>();
         var entering = new HashSet<string>(StringComparer.Ordinal);
-        var appended = new bool[events.Count];
+        var entriesOf = consequences.Where(static c => c.Entry is not null).ToLookup(static c => c.Event);
         var start = 0;
         for (var i = 0; i < events.Count; i++)
         {
@@ -336,27 +402,24 @@ internal sealed partial class JourneyManager(
                 start = i;
             }
 
-            foreach (var (journey, entry) in entries)
+            foreach (var consequence in entriesOf[i])
             {
-                if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
-                    && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
-                {
-                    requests.Add((i, Request(journey, e.CustomerId)));
-                    entering.Add(e.CustomerId);
-                }
+                requests.Add((i, consequence.Entry!));
+                entering.Add(e.CustomerId);
             }
         }
 
         await AppendAndEnrollAsync(events, start, events.Count, requests, appended, cancellationToken).ConfigureAwait(false);
-        var handled = events.Count - appended.Count(static a => !a);
-        if (handled < events.Count)
+        var (clicks, deltas) = PublishedEvents.FeedbackToCount(consequences, appended.Select(static a => a ? -1L : 0L).ToArray());
+        if (clicks.Count > 0)
         {
-            JourneysTelemetry.DuplicateEvents.Add(events.Count - handled);
+            await enrollments.AddClicksAsync(clicks, cancellationToken).ConfigureAwait(false);
         }
 
-        await CountFeedbackAsync(handled == events.Count ? events : events.Where((_, i) => appended[i]).ToArray(), cancellationToken).ConfigureAwait(false);
-        engine.NotifyWork();
-        return handled;
+        if (deltas.Count > 0)
+        {
+            await statistics.AddAsync(deltas, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -395,16 +458,16 @@ internal sealed partial class JourneyManager(
     /// Channel feedback (delivered, opened, clicked) counts at the node that sent the message it refers to; a click also
     /// counts in the clicks of the enrollment that sent it, whatever its status (the store's counter, so a commit racing
     /// this call neither loses nor repeats it). Feedback on a message id that is not ours, or whose enrollment is not the
-    /// customer's, counts nowhere.
+    /// customer's, counts nowhere. Adds one consequence per counted event to <paramref name="consequences"/>, after the
+    /// entries, in event order.
     /// </summary>
-    private async ValueTask CountFeedbackAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken)
+    private async ValueTask AddFeedbackAsync(IReadOnlyList<CustomerEvent> events, List<EventConsequence> consequences, CancellationToken cancellationToken)
     {
-        List<StatisticDelta>? deltas = null;
-        List<EnrollmentClick>? clicks = null;
         Dictionary<string, IReadOnlyList<Enrollment>>? byCustomer = null;
         Dictionary<(string JourneyId, int Version), HashSet<string>?>? nodesOf = null;
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             StatisticCounter? counter = e.Name switch
             {
                 FeedbackEvents.Delivered => StatisticCounter.Delivered,
@@ -432,25 +495,14 @@ internal sealed partial class JourneyManager(
                         break;
                     }
 
-                    (deltas ??= []).Add(new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value));
-                    if (counter == StatisticCounter.Clicked)
+                    consequences.Add(new EventConsequence(i)
                     {
-                        (clicks ??= []).Add(new EnrollmentClick(e.CustomerId, enrollmentId));
-                    }
-
+                        Feedback = new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value),
+                        Click = counter == StatisticCounter.Clicked ? new EnrollmentClick(e.CustomerId, enrollmentId) : null,
+                    });
                     break;
                 }
             }
-        }
-
-        if (clicks is not null)
-        {
-            await enrollments.AddClicksAsync(clicks, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (deltas is not null)
-        {
-            await statistics.AddAsync(deltas, cancellationToken).ConfigureAwait(false);
         }
     }
 

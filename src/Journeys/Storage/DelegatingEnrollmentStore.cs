@@ -47,6 +47,11 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.AppendNewEventsAsync(events, now, idsSince, cancellationToken);
 
     /// <inheritdoc />
+    public virtual ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default) =>
+        InnerStore.PublishEventsAsync(events, now, idsSince, consequences, lease, cancellationToken);
+
+    /// <inheritdoc />
     public virtual ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default) =>
         InnerStore.GetNextWakeAsync(cancellationToken);
 

@@ -152,6 +152,33 @@ public interface IEnrollmentStore
         return sequences;
     }
 
+    /// <summary>
+    /// Appends customer events as <see cref="AppendNewEventsAsync(IReadOnlyList{CustomerEvent}, DateTimeOffset, DateTimeOffset, CancellationToken)"/>
+    /// does and, in the same atomic step, makes what each appended event causes: its entries (enrolled as
+    /// <see cref="EnrollAsync"/> does, after the call's events, each with its <see cref="EnrollmentRequest.EventCursor"/> at
+    /// its event's sequence number; with a <paramref name="lease"/>, the first <see cref="EnrollmentLease.MaxItems"/> created
+    /// leased as <see cref="EnrollLeasedAsync"/> leases them), its feedback statistics and its clicks (counted as
+    /// <see cref="AddClicksAsync"/> does).
+    /// The consequences of an event not appended (a duplicate id) are not made. So a publish that fails is either whole
+    /// or absent: a retry with the same ids makes what the failed call did not, and nothing twice.
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation writes nothing and returns <see langword="null"/>; the caller then appends,
+    /// enrolls and counts in separate calls, and a call that fails between them leaves the rest undone for good (a retry
+    /// finds the ids recorded).
+    /// </remarks>
+    /// <param name="events">The events.</param>
+    /// <param name="now">The time the ids of appended events are recorded at.</param>
+    /// <param name="idsSince">The oldest recorded id that still makes an event a duplicate.</param>
+    /// <param name="consequences">What the events cause, each naming its event by index.</param>
+    /// <param name="lease">Whether, and to whom, created entries are leased as they are written; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The sequences, entry outcomes and leased entries, or <see langword="null"/> when the store does not support the atomic step (nothing written).</returns>
+    /// <exception cref="ArgumentException">An event, or a consequence or its entry request, is null or incomplete, names an event out of range, or an entry's enrollment id is already used (nothing is written).</exception>
+    ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<PublishedEvents?>(null);
+
     /// <summary>The earliest timer of a waiting enrollment, or <see langword="null"/> when none waits on a timer.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<DateTimeOffset?> GetNextWakeAsync(CancellationToken cancellationToken = default);

@@ -192,6 +192,44 @@ public static class StoreArgumentChecks
     }
 
     /// <summary>
+    /// Checks what published events cause (<see cref="IEnrollmentStore.PublishEventsAsync"/>): each consequence is there
+    /// and names an event of <paramref name="events"/>; an entry passes <see cref="EnrollmentRequest"/> and no entry's
+    /// enrollment id is used twice; a click has a customer id; a feedback delta has a journey id.
+    /// </summary>
+    /// <param name="events">The events, checked first with <see cref="Events"/>.</param>
+    /// <param name="consequences">The consequences.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <returns>The entries' enrollment ids.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="events"/> or <paramref name="consequences"/> is null.</exception>
+    /// <exception cref="ArgumentException">An event is null or incomplete (as <see cref="Events"/> says), or a consequence is null, names no event of the call, or has an incomplete entry, click or delta (its index is named); nothing was written.</exception>
+    public static HashSet<Guid> EventConsequences(IReadOnlyList<CustomerEvent> events, IReadOnlyList<EventConsequence> consequences, string parameterName)
+    {
+        Events(events, nameof(events));
+        ArgumentNullException.ThrowIfNull(consequences, parameterName);
+        var ids = new HashSet<Guid>();
+        for (var i = 0; i < consequences.Count; i++)
+        {
+            var consequence = consequences[i];
+            if (consequence is null || consequence.Event < 0 || consequence.Event >= events.Count)
+            {
+                throw new ArgumentException($"Consequence at index {i} is null or names no event of the call; nothing was written.", parameterName);
+            }
+
+            if (consequence.Entry is { } entry && !ids.Add(EnrollmentRequest(entry, i, parameterName).EnrollmentId))
+            {
+                throw new ArgumentException($"Enrollment id {entry.EnrollmentId} is used twice in the batch (index {i}); nothing was written.", parameterName);
+            }
+
+            if (consequence.Click is { CustomerId: null or "" } || consequence.Feedback is { JourneyId: null or "" })
+            {
+                throw new ArgumentException($"Consequence at index {i} has a click without a customer id or feedback without a journey id; nothing was written.", parameterName);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>
     /// Checks a batch of customer patches (<see cref="ICustomerStore.MergeAsync"/>): none is null, each has a customer id
     /// and fields whose names are not empty and not given twice (compared case-insensitively), and no customer id is
     /// patched twice.

@@ -9,8 +9,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace Journeys.Tests.Runtime;
 
 /// <summary>
-/// Event ids (a host that retries a publish whose first attempt landed gets each event handled once) and concurrent
-/// publishes (an event another call appends between an entering event's append and its entry reaches the new enrollment).
+/// Event ids (a host that retries a publish whose first attempt landed gets each event handled once; a publish that
+/// failed once its events were appended is completed by the retry: its entry and click exist once, never twice, also
+/// when two retries come at once) and concurrent publishes (an event another call appends between an entering event's
+/// append and its entry reaches the new enrollment).
 /// </summary>
 public sealed class EventIdScenarioTests : IAsyncDisposable
 {
@@ -141,10 +143,70 @@ public sealed class EventIdScenarioTests : IAsyncDisposable
         Assert.Equal(2, await Manager.PublishNewAsync([SignUp("c1", " x", T0), SignUp("c1", "ok", T0)]));
     }
 
+    // c0 entered and was sent the push; the call to retry: c1 signs up (an entry) and c0 clicks the push (feedback).
+    private async Task<CustomerEvent[]> CallToRetryAsync()
+    {
+        Assert.Equal(1, await Manager.PublishNewAsync([new CustomerEvent("c0", "signed_up", [], T0) { Id = "s0" }]));
+        EngineHost.Eventually(() => Push.Messages.Count == 1 && Store.GetByCustomerAsync("c0").AsTask().Result is [{ IsEnded: true }], "c0's push sent");
+        return
+        [
+            new CustomerEvent("c1", "signed_up", [], T0) { Id = "s1" },
+            new CustomerEvent("c0", FeedbackEvents.Clicked, [], T0.AddMinutes(1), Push.Messages.Single().MessageId) { Id = "k0" },
+        ];
+    }
+
+    private async Task AssertMadeOnceAsync()
+    {
+        EngineHost.Eventually(() => Push.Messages.Count == 2 && Store.GetByCustomerAsync("c1").AsTask().Result is [{ IsEnded: true }], "c1's entry made and its push sent");
+        Assert.Single(await Store.GetByCustomerAsync("c1"));
+        Assert.Equal(1, Assert.Single(await Store.GetByCustomerAsync("c0")).Clicks);
+        var statistics = await Manager.GetStatisticsAsync("welcome");
+        Assert.Equal((2L, 1L), (statistics.Get("hello", StatisticCounter.Sent), statistics.Get("hello", StatisticCounter.Clicked)));
+    }
+
+    // The call fails as a lost reply: the store made everything, but the engine never got the entry it leased to itself,
+    // which another claim takes once that lease expires (as for any enrollment leased to an engine that went away).
+    private async Task FailOnceAsync(CustomerEvent[] events)
+    {
+        _services.GetRequiredService<HookedEnrollments>().FailAfterAppend();
+        await Assert.ThrowsAsync<TimeoutException>(() => Manager.PublishNewAsync(events).AsTask());
+        _time.Advance(new JourneysOptions().LeaseDuration + TimeSpan.FromSeconds(1));
+        _services.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_publish_that_failed_after_its_events_were_appended_leaves_the_entry_and_the_click_made_once()
+    {
+        await StartAsync(Welcome());
+        var events = await CallToRetryAsync();
+
+        await FailOnceAsync(events);
+
+        // The failed call's store step made everything or nothing, so the retry finds both ids and handles neither.
+        Assert.Equal(0, await Manager.PublishNewAsync(events));
+        await AssertMadeOnceAsync();
+        Assert.Equal(0, await Manager.PublishNewAsync(events));
+        await AssertMadeOnceAsync();
+    }
+
+    [Fact]
+    public async Task Two_retries_at_once_of_a_publish_that_failed_after_its_events_were_appended_make_nothing_twice()
+    {
+        await StartAsync(Welcome());
+        var events = await CallToRetryAsync();
+
+        await FailOnceAsync(events);
+
+        var retries = await Task.WhenAll(Task.Run(() => Manager.PublishNewAsync(events).AsTask()), Task.Run(() => Manager.PublishNewAsync(events).AsTask()));
+        Assert.Equal([0, 0], retries);
+        await AssertMadeOnceAsync();
+    }
+
     /// <summary>Runs a hook once, just before the next enroll call reaches the store.</summary>
     private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
         private Func<Task>? _before;
+        private int _failAfterAppend;
 
         public Func<Task> BeforeEnroll { set => _before = value; }
 
@@ -158,6 +220,43 @@ public sealed class EventIdScenarioTests : IAsyncDisposable
         {
             await RunBeforeAsync();
             return await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
+        }
+
+        /// <summary>
+        /// Arms a failure of the next publish once the store has appended its events, as a lost reply: after the
+        /// store's one-step publish, or, for a store without it, after the append (the entries and clicks come later).
+        /// </summary>
+        public void FailAfterAppend() => Volatile.Write(ref _failAfterAppend, 1);
+
+        // With a hook set, the race needs an entry made in a call of its own after the append: the step-wise path of a
+        // store without the one-step publish (this library's stores make the entry in the append's step, where no other
+        // call comes between).
+        public override async ValueTask<PublishedEvents?> PublishEventsAsync(
+            IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
+        {
+            if (Volatile.Read(ref _before) is not null)
+            {
+                return null;
+            }
+
+            var published = await InnerStore.PublishEventsAsync(events, now, idsSince, consequences, lease, cancellationToken);
+            FailIfArmed();
+            return published;
+        }
+
+        public override async ValueTask<IReadOnlyList<long>> AppendNewEventsAsync(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, CancellationToken cancellationToken = default)
+        {
+            var sequences = await InnerStore.AppendNewEventsAsync(events, now, idsSince, cancellationToken);
+            FailIfArmed();
+            return sequences;
+        }
+
+        private void FailIfArmed()
+        {
+            if (Interlocked.Exchange(ref _failAfterAppend, 0) == 1)
+            {
+                throw new TimeoutException("The store's reply was lost (test).");
+            }
         }
 
         private Task RunBeforeAsync() => Interlocked.Exchange(ref _before, null) is { } run ? run() : Task.CompletedTask;

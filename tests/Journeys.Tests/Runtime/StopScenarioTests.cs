@@ -644,6 +644,25 @@ public sealed class StopScenarioTests
             return result;
         }
 
+        // A publish makes its entries in the store's one step with the events' append: the hooks run around that step.
+        public override async ValueTask<PublishedEvents?> PublishEventsAsync(
+            IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
+        {
+            var requests = consequences.Where(c => c.Entry is not null).Select(c => c.Entry!).ToArray();
+            if (requests.Length > 0)
+            {
+                await RunBeforeAsync(requests);
+            }
+
+            var result = await InnerStore.PublishEventsAsync(events, now, idsSince, consequences, lease, cancellationToken);
+            if (requests.Length > 0)
+            {
+                await RunOnceAsync(ref _after);
+            }
+
+            return result;
+        }
+
         private Task RunBeforeAsync(IReadOnlyList<EnrollmentRequest> requests) =>
             _journeyId is null || requests.Any(r => r.JourneyId == _journeyId) ? RunOnceAsync(ref _before) : Task.CompletedTask;
 

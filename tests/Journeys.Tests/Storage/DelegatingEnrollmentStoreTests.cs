@@ -96,6 +96,7 @@ public sealed class DelegatingEnrollmentStoreTests
                 object? value = valueType == typeof(int) ? 5
                     : valueType == typeof(DateTimeOffset?) ? new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)
                     : valueType == typeof(LeasedEnrollments) ? new LeasedEnrollments([], [])
+                    : valueType == typeof(PublishedEvents) ? new PublishedEvents([], [])
                     : Array.CreateInstance(valueType.GetGenericArguments()[0], 1);
                 return Activator.CreateInstance(type, value);
             }

@@ -14,21 +14,26 @@ internal sealed partial class InMemoryEngineStore
         ArgumentNullException.ThrowIfNull(clicks);
         ValidateClicks(clicks);
         cancellationToken.ThrowIfCancellationRequested();
-        var counted = new bool[clicks.Count];
         lock (_lock)
         {
-            for (var i = 0; i < counted.Length; i++)
+            return ValueTask.FromResult<IReadOnlyList<bool>>(AddClicksLocked(clicks));
+        }
+    }
+
+    private bool[] AddClicksLocked(IReadOnlyList<EnrollmentClick> clicks)
+    {
+        var counted = new bool[clicks.Count];
+        for (var i = 0; i < counted.Length; i++)
+        {
+            if (_enrollments.TryGetValue(clicks[i].EnrollmentId, out var entry)
+                && string.Equals(entry.CustomerId, clicks[i].CustomerId, StringComparison.Ordinal))
             {
-                if (_enrollments.TryGetValue(clicks[i].EnrollmentId, out var entry)
-                    && string.Equals(entry.CustomerId, clicks[i].CustomerId, StringComparison.Ordinal))
-                {
-                    entry.Clicks++;
-                    counted[i] = true;
-                }
+                entry.Clicks++;
+                counted[i] = true;
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<bool>>(counted);
+        return counted;
     }
 
     private static void ValidateClicks(IReadOnlyList<EnrollmentClick> clicks)

@@ -454,46 +454,88 @@ internal sealed partial class InMemoryEngineStore
     {
         StoreArgumentChecks.Events(events, nameof(events));
         cancellationToken.ThrowIfCancellationRequested();
-        var sequences = new long[events.Count];
         lock (_lock)
         {
-            for (var i = 0; i < events.Count; i++)
+            return ValueTask.FromResult<IReadOnlyList<long>>(AppendLocked(events, now, idsSince));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Under the store's lock (the entries enter it again): the entries' ids are checked against the stored enrollments
+    /// first, then the events are appended, the appended events' entries made and their clicks counted, and their
+    /// statistics added under the statistics lock taken inside the store lock (as a cancellation takes it), so nothing
+    /// of the call is seen half-made and nothing can fail once the first event is appended.
+    /// </remarks>
+    public ValueTask<PublishedEvents?> PublishEventsAsync(
+        IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
+    {
+        var ids = StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var id in ids)
             {
-                var customerEvent = events[i];
-                if (customerEvent.Id is { } eventId)
+                if (_enrollments.ContainsKey(id))
                 {
-                    ref var recorded = ref CollectionsMarshal.GetValueRefOrAddDefault(_eventIds, (customerEvent.CustomerId, eventId), out var exists);
-                    if (exists && recorded >= idsSince)
-                    {
-                        continue;
-                    }
+                    throw new ArgumentException($"Enrollment id {id} already exists; nothing was written.", nameof(consequences));
+                }
+            }
 
-                    recorded = now;
+            var sequences = AppendLocked(events, now, idsSince);
+            var entries = PublishedEvents.EntriesToMake(consequences, sequences);
+            var leased = new List<WorkItem>();
+            var outcomes = entries.Count > 0 ? Enroll(entries.Select(static e => e.Request).ToArray(), lease, leased, CancellationToken.None) : [];
+            var (clicks, deltas) = PublishedEvents.FeedbackToCount(consequences, sequences);
+            AddClicksLocked(clicks);
+            lock (_statisticsLock)
+            {
+                AddStatisticsLocked(deltas);
+            }
+
+            return ValueTask.FromResult<PublishedEvents?>(PublishedEvents.Of(sequences, consequences.Count, entries, new LeasedEnrollments(outcomes, leased)));
+        }
+    }
+
+    private long[] AppendLocked(IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince)
+    {
+        var sequences = new long[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var customerEvent = events[i];
+            if (customerEvent.Id is { } eventId)
+            {
+                ref var recorded = ref CollectionsMarshal.GetValueRefOrAddDefault(_eventIds, (customerEvent.CustomerId, eventId), out var exists);
+                if (exists && recorded >= idsSince)
+                {
+                    continue;
                 }
 
-                if (!_inboxes.TryGetValue(customerEvent.CustomerId, out var inbox))
-                {
-                    inbox = new CustomerInbox();
-                    _inboxes.Add(customerEvent.CustomerId, inbox);
-                }
+                recorded = now;
+            }
 
-                var sequence = ++_eventSequence;
-                sequences[i] = sequence;
-                inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
-                inbox.LastSequence = sequence;
-                _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
-                for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
+            if (!_inboxes.TryGetValue(customerEvent.CustomerId, out var inbox))
+            {
+                inbox = new CustomerInbox();
+                _inboxes.Add(customerEvent.CustomerId, inbox);
+            }
+
+            var sequence = ++_eventSequence;
+            sequences[i] = sequence;
+            inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
+            inbox.LastSequence = sequence;
+            _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
+            for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
+            {
+                if (entry.Status == EnrollmentStatus.Waiting && !entry.Leased && !entry.InReady
+                    && Contains(entry.WakeEvents, customerEvent.Name))
                 {
-                    if (entry.Status == EnrollmentStatus.Waiting && !entry.Leased && !entry.InReady
-                        && Contains(entry.WakeEvents, customerEvent.Name))
-                    {
-                        AddReady(entry);
-                    }
+                    AddReady(entry);
                 }
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<long>>(sequences);
+        return sequences;
     }
 
     // An entry's first cursor: the entering event's sequence when the request names one below the customer's latest.
