@@ -44,14 +44,15 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
             Assert.Equal(0, enrolled);
 
             // What host B read before the intake was claimed.
-            var stale = (await b.GetRequiredService<IJourneyManager>().GetAsync("j"))!;
-            Assert.Equal(opens, JourneyManager.IntakeStart(stale));
+            var stale = Assert.Single(await b.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+            var record = (await b.GetRequiredService<IJourneyManager>().GetAsync("j"))!;
+            Assert.Equal(opens, stale.OpensAt);
 
             TwoHosts.Eventually(() => Count(managerA, StatisticCounter.Completed) == Customers, "the audience's enrollments completed after the window opened");
-            Assert.Null(JourneyManager.IntakeStart((await managerA.GetAsync("j"))!));
-            Assert.True((await managerA.GetAsync("j"))!.UpdatedAt >= opens);
+            Assert.Empty(await a.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+            Assert.Equal(record.ETag, (await managerA.GetAsync("j"))!.ETag);
 
-            await b.GetRequiredService<JourneyManager>().RunIntakeAsync(stale, CancellationToken.None);
+            Assert.Null(await b.GetRequiredService<JourneyManager>().RunIntakeAsync(stale, record, null, CancellationToken.None));
 
             Assert.Equal(Customers, Count(managerA, StatisticCounter.Entered));
             Assert.Equal(Customers, pushA.Messages.Count + pushB.Messages.Count);
