@@ -108,9 +108,14 @@ internal sealed partial class JourneyManager(
         // The intake is saved pending before the journey is saved active: a host that dies between the two, or after,
         // leaves it for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
         JourneyIntake? intake = null;
+        var beforeWindow = journey.Definition.EntryRules.WindowStart > now;
         if (HasAudience(journey.Definition))
         {
-            var opens = journey.Definition.EntryRules.WindowStart is { } start && start > now ? start : now;
+            // In whole milliseconds, rounded up (never before the window): a store keeps no finer time (PostgreSQL keeps
+            // microseconds), and a resumed run must derive the enrollment ids (EnrollmentIds.ForIntake) from the same value.
+            var opens = beforeWindow ? journey.Definition.EntryRules.WindowStart!.Value : now;
+            var partial = opens.UtcTicks % TimeSpan.TicksPerMillisecond;
+            opens = partial == 0 ? opens : opens.AddTicks(TimeSpan.TicksPerMillisecond - partial);
             intake = new JourneyIntake(EnrollmentIds.NewVersion7(now), journeyId, journey.Version, opens);
             await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
         }
@@ -122,7 +127,7 @@ internal sealed partial class JourneyManager(
             return (active, 0);
         }
 
-        if (intake.OpensAt > now)
+        if (beforeWindow)
         {
             // Saved before the window opens: the audience enters when it opens (RunEntryWindowsAsync, on whichever host
             // claims the intake first); this host's intakes look again now.
