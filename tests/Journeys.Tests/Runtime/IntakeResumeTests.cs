@@ -44,8 +44,8 @@ public sealed class IntakeResumeTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await manager.ActivateAsync("everyone"));
 
-        // The journey is active; the runner resumes the intake this host left claimed.
-        EngineHost.Eventually(() => push.Messages.Count == Customers, "every customer's push after the resumed intake");
+        // The journey is active; the runner resumes the intake this host left claimed (from its time, a half millisecond on).
+        AdvanceUntil(time, () => push.Messages.Count == Customers, "every customer's push after the resumed intake");
         await AssertEnrolledOnceAsync(host);
         Assert.Empty(await host.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
     }
