@@ -111,26 +111,14 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
     }
 
     /// <summary>A host of the schema whose claims last 2 s; its enroll calls fail from the second on when <paramref name="failSecondEnroll"/>.</summary>
-    private ServiceProvider Host(Npgsql.NpgsqlDataSource dataSource, string owner, RecordingChannelSender push, Campaign[] campaigns, bool failSecondEnroll)
-    {
-        var services = new ServiceCollection();
-        services.AddJourneys(j => j
-            .UsePostgreSql(dataSource, o => o.SchemaName = _schema)
-            .AddSender(Channel.Push, push)
-            .AddCampaigns(campaigns)
-            .Configure(o =>
-            {
-                o.OwnerId = owner;
-                o.ShardCount = 2;
-                o.LeaseDuration = TimeSpan.FromSeconds(2);
-            }));
-        if (failSecondEnroll)
+    private ServiceProvider Host(Npgsql.NpgsqlDataSource dataSource, string owner, RecordingChannelSender push, Campaign[] campaigns, bool failSecondEnroll) =>
+        TwoHosts.Services(dataSource, _schema, owner, push, campaigns, leaseDuration: TimeSpan.FromSeconds(2), extend: services =>
         {
-            services.AddSingleton<IEnrollmentStore>(static sp => new FailingEnrollments(sp.GetRequiredService<Journeys.PostgreSql.PostgreSqlEngineStore>()));
-        }
-
-        return services.BuildServiceProvider();
-    }
+            if (failSecondEnroll)
+            {
+                services.AddSingleton<IEnrollmentStore>(static sp => new FailingEnrollments(sp.GetRequiredService<Journeys.PostgreSql.PostgreSqlEngineStore>()));
+            }
+        });
 
     private sealed class FailingEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
