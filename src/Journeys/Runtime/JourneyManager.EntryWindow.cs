@@ -13,7 +13,7 @@ namespace Journeys.Runtime;
 /// <remarks>
 /// The activation saves the intake (<see cref="IJourneyStore.SaveIntakeAsync"/>, a new <see cref="JourneyIntake.Id"/>)
 /// before it saves the journey active; it is pending in the store until its audience has entered. The host that runs it
-/// claims it first (<see cref="IJourneyStore.ClaimIntakeAsync"/>, for <see cref="JourneysOptions.LeaseDuration"/>, renewed
+/// claims it first (<see cref="IJourneyStore.ClaimIntakeAsync"/>, for <see cref="IntakeLease"/>, renewed
 /// before each chunk of customers), so two hosts do not both run it; the journey record is not saved again, so its ETag
 /// does not change. An activation without a window runs its intake itself; the intake of a window runs on whichever host
 /// claims it first after the window opens (<see cref="RunEntryWindowsAsync"/>). Each enrollment the intake makes has an id
@@ -30,6 +30,12 @@ internal sealed partial class JourneyManager
 
     /// <summary>How long the intakes wait after a store failure before they look again.</summary>
     private static readonly TimeSpan IntakeRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>The shortest claim on an intake: renewed once per chunk of 1,000 customers, it must outlast a chunk on a loaded store.</summary>
+    private static readonly TimeSpan MinIntakeLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a claim on an intake holds: <see cref="JourneysOptions.LeaseDuration"/>, at least <see cref="MinIntakeLease"/>.</summary>
+    private TimeSpan IntakeLease => engine.LeaseDuration > MinIntakeLease ? engine.LeaseDuration : MinIntakeLease;
 
     /// <summary>Whether activating <paramref name="journey"/> enrolls an audience (an intake); an event journey's customers enter with their events.</summary>
     private static bool HasAudience(JourneyDefinition journey) => journey.Entry is AllCustomersEntry or CustomerListEntry or FilterEntry;
@@ -148,7 +154,7 @@ internal sealed partial class JourneyManager
 
         try
         {
-            var before = await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, owner, time.GetUtcNow(), engine.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            var before = await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, owner, time.GetUtcNow(), IntakeLease, cancellationToken).ConfigureAwait(false);
             if (before is null)
             {
                 // Another host holds it, or it was completed or replaced (a new activation) since it was read.
@@ -219,7 +225,7 @@ internal sealed partial class JourneyManager
     private async ValueTask<bool> RenewIntakeAsync(IntakeRun run, CancellationToken cancellationToken)
     {
         var intake = run.Intake;
-        if (await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, engine.OwnerId, time.GetUtcNow(), engine.LeaseDuration, cancellationToken).ConfigureAwait(false) is null)
+        if (await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, engine.OwnerId, time.GetUtcNow(), IntakeLease, cancellationToken).ConfigureAwait(false) is null)
         {
             LogIntakeLost(logger, intake.JourneyId, intake.Version);
             run.Ended = true;

@@ -97,7 +97,10 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
         var hostedC = await TwoHosts.StartAsync(c);
         try
         {
-            TwoHosts.Eventually(() => pushB.Messages.Count + pushC.Messages.Count == audience, "every customer's push once host A's claim expired");
+            // The claim on an intake lasts at least 30 s: a bounded wait past that.
+            Assert.True(
+                SpinWait.SpinUntil(() => pushB.Messages.Count + pushC.Messages.Count == audience, TimeSpan.FromSeconds(60)),
+                "Timed out waiting for every customer's push once host A's claim expired");
             var enrollments = await a.GetRequiredService<IEnrollmentStore>().ListByJourneyAsync("j", null).ToListAsync();
             Assert.Equal(audience, enrollments.Count);
             Assert.Equal(audience, enrollments.Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).Count());
@@ -110,7 +113,7 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
         }
     }
 
-    /// <summary>A host of the schema whose claims last 2 s; its enroll calls fail from the second on when <paramref name="failSecondEnroll"/>.</summary>
+    /// <summary>A host of the schema whose leases last 2 s (its claims on intakes 30 s); its enroll calls fail from the second on when <paramref name="failSecondEnroll"/>.</summary>
     private ServiceProvider Host(Npgsql.NpgsqlDataSource dataSource, string owner, RecordingChannelSender push, Campaign[] campaigns, bool failSecondEnroll) =>
         TwoHosts.Services(dataSource, _schema, owner, push, campaigns, leaseDuration: TimeSpan.FromSeconds(2), extend: services =>
         {
