@@ -123,6 +123,12 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         ArgumentNullException.ThrowIfNull(journeyId);
         return database.InTransactionAsync("delete journey", async (connection, transaction, token) =>
         {
+            using (var intake = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1"))
+            {
+                intake.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+                await intake.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
             using var command = database.Command(connection, transaction, "DELETE FROM {s}.journeys WHERE journey_id = $1");
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
             if (await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 0)
@@ -136,6 +142,94 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             return true;
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.Intake(intake, nameof(intake));
+        return new ValueTask(database.ExecuteAsync("save journey intake", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, """
+                INSERT INTO {s}.journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($1, $2, $3, $4, NULL, NULL)
+                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = NULL, lease_expires_at = NULL
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = intake.JourneyId });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intake.Id });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = intake.Version });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = intake.OpensAt.ToUniversalTime() });
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken).AsTask());
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<JourneyIntake> ListIntakesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = database.Command(connection, null, "SELECT " + IntakeColumns + " FROM {s}.journey_intakes ORDER BY journey_id");
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return ReadIntake(reader);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The row is read <c>FOR UPDATE</c> and updated in one transaction: two hosts' claims are serialized by its lock.</remarks>
+    public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeClaim(journeyId, owner, lease);
+        return database.InTransactionAsync("claim journey intake", async (connection, transaction, token) =>
+        {
+            JourneyIntake? intake;
+            using (var read = database.Command(connection, transaction, "SELECT " + IntakeColumns + " FROM {s}.journey_intakes WHERE journey_id = $1 AND intake_id = $2 FOR UPDATE"))
+            {
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+                read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intakeId });
+                using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+                intake = await reader.ReadAsync(token).ConfigureAwait(false) ? ReadIntake(reader) : null;
+            }
+
+            if (intake is null || (intake.Owner is { } holder && !string.Equals(holder, owner, StringComparison.Ordinal) && intake.LeaseExpiresAt > now))
+            {
+                return null;
+            }
+
+            using var claim = database.Command(connection, transaction, "UPDATE {s}.journey_intakes SET owner = $2, lease_expires_at = $3 WHERE journey_id = $1");
+            claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+            claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (now + lease).ToUniversalTime() });
+            await claim.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return intake;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        return database.ExecuteAsync("complete journey intake", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1 AND intake_id = $2 AND owner = $3");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intakeId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0;
+        }, cancellationToken);
+    }
+
+    private const string IntakeColumns = "intake_id, journey_id, version, opens_at, owner, lease_expires_at";
+
+    private static JourneyIntake ReadIntake(NpgsqlDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3))
+        {
+            Owner = reader.IsDBNull(4) ? null : reader.GetString(4),
+            LeaseExpiresAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+        };
 
     private ValueTask<JourneyRecord?> ReadOneAsync(string operation, string sql, string journeyId, int? version, CancellationToken cancellationToken) =>
         database.ExecuteAsync(operation, async (connection, token) =>

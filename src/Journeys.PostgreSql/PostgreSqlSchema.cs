@@ -15,7 +15,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 7;
+    public const int CurrentVersion = 8;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -193,6 +193,19 @@ internal static class PostgreSqlSchema
             event_id text COLLATE "C" NOT NULL,
             recorded_at timestamptz NOT NULL,
             PRIMARY KEY (customer_id, event_id));
+        """,
+
+        // 8: pending audience intakes (IJourneyStore.SaveIntakeAsync): one row per journey while its latest activation's
+        // audience has not all entered, with the host that claimed it and until when, so a host that dies while
+        // enrolling leaves it for another to finish. A done intake's row is deleted. Only adds.
+        """
+        CREATE TABLE {s}.journey_intakes (
+            journey_id text COLLATE "C" PRIMARY KEY,
+            intake_id uuid NOT NULL,
+            version integer NOT NULL,
+            opens_at timestamptz NOT NULL,
+            owner text,
+            lease_expires_at timestamptz);
         """,
     ];
 

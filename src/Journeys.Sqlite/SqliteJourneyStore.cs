@@ -177,6 +177,9 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         ArgumentNullException.ThrowIfNull(journeyId);
         var deleted = await _database.WriteAsync("delete a journey", journeyId, static (session, id) =>
         {
+            var intake = session.Command("DELETE FROM journey_intakes WHERE journey_id = $id");
+            intake.Parameters.AddWithValue("$id", id);
+            intake.ExecuteNonQuery();
             var command = session.Command("DELETE FROM journey_versions WHERE journey_id = $id");
             command.Parameters.AddWithValue("$id", id);
             return command.ExecuteNonQuery() > 0;
@@ -191,6 +194,100 @@ internal sealed class SqliteJourneyStore : IJourneyStore
 
         return deleted;
     }
+
+    /// <inheritdoc />
+    public async ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.Intake(intake, nameof(intake));
+        await _database.WriteAsync("save a journey intake", intake, static (session, intake) =>
+        {
+            var command = session.Command("""
+                INSERT INTO journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($id, $intake, $version, $opens, NULL, NULL)
+                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = NULL, lease_expires_at = NULL
+                """);
+            command.Parameters.AddWithValue("$id", intake.JourneyId);
+            command.Parameters.AddWithValue("$intake", SqliteValues.Id(intake.Id));
+            command.Parameters.AddWithValue("$version", intake.Version);
+            command.Parameters.AddWithValue("$opens", SqliteValues.Ticks(intake.OpensAt));
+            command.ExecuteNonQuery();
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<JourneyIntake> ListIntakesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var intakes = _database.Read("list journey intakes", 0, static (session, _) =>
+        {
+            var command = session.Command("SELECT intake_id, journey_id, version, opens_at, owner, lease_expires_at FROM journey_intakes ORDER BY journey_id");
+            var intakes = new List<JourneyIntake>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                intakes.Add(ReadIntake(reader));
+            }
+
+            return intakes;
+        });
+        foreach (var intake in intakes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return intake;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeClaim(journeyId, owner, lease);
+        return await _database.WriteAsync("claim a journey intake", (journeyId, intakeId, owner, now, lease), static (session, s) =>
+        {
+            var read = session.Command("SELECT intake_id, journey_id, version, opens_at, owner, lease_expires_at FROM journey_intakes WHERE journey_id = $id AND intake_id = $intake");
+            read.Parameters.AddWithValue("$id", s.journeyId);
+            read.Parameters.AddWithValue("$intake", SqliteValues.Id(s.intakeId));
+            JourneyIntake? intake;
+            using (var reader = read.ExecuteReader())
+            {
+                intake = reader.Read() ? ReadIntake(reader) : null;
+            }
+
+            if (intake is null || (intake.Owner is { } holder && !string.Equals(holder, s.owner, StringComparison.Ordinal) && intake.LeaseExpiresAt > s.now))
+            {
+                return null;
+            }
+
+            var claim = session.Command("UPDATE journey_intakes SET owner = $owner, lease_expires_at = $expires WHERE journey_id = $id");
+            claim.Parameters.AddWithValue("$owner", s.owner);
+            claim.Parameters.AddWithValue("$expires", SqliteValues.Ticks(s.now + s.lease));
+            claim.Parameters.AddWithValue("$id", s.journeyId);
+            claim.ExecuteNonQuery();
+            return intake;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        return await _database.WriteAsync("complete a journey intake", (journeyId, intakeId, owner), static (session, s) =>
+        {
+            var command = session.Command("DELETE FROM journey_intakes WHERE journey_id = $id AND intake_id = $intake AND owner = $owner");
+            command.Parameters.AddWithValue("$id", s.journeyId);
+            command.Parameters.AddWithValue("$intake", SqliteValues.Id(s.intakeId));
+            command.Parameters.AddWithValue("$owner", s.owner);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JourneyIntake ReadIntake(SqliteDataReader reader) => new(SqliteValues.Id(reader, 0), reader.GetString(1), reader.GetInt32(2), SqliteValues.Time(reader.GetInt64(3)))
+    {
+        Owner = SqliteValues.NullableText(reader, 4),
+        LeaseExpiresAt = SqliteValues.NullableTime(reader, 5),
+    };
 
     /// <summary>
     /// The record of a version whose ETag was just read: the parsed one when it has that ETag, else the row read and

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -134,6 +134,19 @@ internal static class SqliteSchema
             event_id TEXT NOT NULL,
             recorded_at INTEGER NOT NULL,
             PRIMARY KEY (customer_id, event_id)) WITHOUT ROWID;
+        """,
+
+        // Version 4. Pending audience intakes (IJourneyStore.SaveIntakeAsync): one row per journey while its latest
+        // activation's audience has not all entered, with the host that claimed it and until when, so a host that dies
+        // while enrolling leaves it for another (or itself restarted) to finish. A done intake's row is deleted.
+        """
+        CREATE TABLE journey_intakes (
+            journey_id TEXT PRIMARY KEY,
+            intake_id BLOB NOT NULL,
+            version INTEGER NOT NULL,
+            opens_at INTEGER NOT NULL,
+            owner TEXT,
+            lease_expires_at INTEGER) WITHOUT ROWID;
         """,
     ];
 }

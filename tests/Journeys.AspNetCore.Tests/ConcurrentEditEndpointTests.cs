@@ -88,6 +88,15 @@ public sealed class ConcurrentEditEndpointTests
             public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
 
             public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => inner.DeleteAsync(journeyId, cancellationToken);
+
+            public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => inner.SaveIntakeAsync(intake, cancellationToken);
+
+            public IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => inner.ListIntakesAsync(cancellationToken);
+
+            public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+                inner.ClaimIntakeAsync(journeyId, intakeId, owner, now, lease, cancellationToken);
+
+            public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default) => inner.CompleteIntakeAsync(journeyId, intakeId, owner, cancellationToken);
         }
     }
 }

@@ -333,6 +333,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>Wakes the entry-window intakes (<see cref="JourneyManager.RunEntryWindowsAsync"/>): a journey may have been activated, stopped or changed.</summary>
     internal void NotifyJourneysChanged() => _journeySignal.Writer.TryWrite(true);
 
+    /// <summary>This host's id in the stores' leases (<see cref="JourneysOptions.OwnerId"/>): also the owner of the audience intakes it claims.</summary>
+    internal string OwnerId => _options.OwnerId;
+
+    /// <summary>How long a lease holds (<see cref="JourneysOptions.LeaseDuration"/>): also an audience intake's claim.</summary>
+    internal TimeSpan LeaseDuration => _options.LeaseDuration;
+
+    /// <summary>The audience intakes this host is running (by <see cref="JourneyIntake.Id"/>), which its other runs leave alone (<see cref="JourneyManager.RunDueIntakesAsync"/>).</summary>
+    internal ConcurrentDictionary<Guid, bool> RunningIntakes { get; } = new();
+
     /// <summary>The signal of <see cref="NotifyJourneysChanged"/>.</summary>
     internal ChannelReader<bool> JourneysChanged => _journeySignal.Reader;
 

@@ -7,20 +7,21 @@ using Microsoft.Extensions.Logging;
 namespace Journeys.Runtime;
 
 /// <summary>
-/// The intake of an audience (all customers, a list, a filter) whose journey was activated before its entry window
-/// opened: the audience enters when the window opens.
+/// The intake of an activated journey's audience (all customers, a list, a filter): at the activation, or when the entry
+/// window opens if the journey was activated before it.
 /// </summary>
 /// <remarks>
-/// The state is the journey record itself, so nothing is added to the stores: a record that is the journey's latest,
-/// active, of such an audience, and saved (<see cref="JourneyRecord.UpdatedAt"/>) before its window's start has its
-/// intake pending. At the start, a host claims the intake by saving the same record again under the ETag it read
-/// (<see cref="IJourneyStore.SaveAsync"/>): the save stamps a time at or after the start, so the intake is no longer
-/// pending, and the ETag lets one claim win among retries and hosts sharing a store (the others get a
-/// <see cref="JourneyConcurrencyException"/> and enroll nobody). A stop, a delete or a new version (an update) before the
-/// start changes the latest record, which then has no intake pending: the intake is dropped (a new version activated
-/// before the window gets its own). A host that was down at the start claims the intake when it starts. As with an
-/// activation's own intake, a host that dies after the claim while enrolling leaves the rest of the audience out
-/// (entering twice would, under re-entry rules, send twice).
+/// The activation saves the intake (<see cref="IJourneyStore.SaveIntakeAsync"/>, a new <see cref="JourneyIntake.Id"/>)
+/// before it saves the journey active; it is pending in the store until its audience has entered. The host that runs it
+/// claims it first (<see cref="IJourneyStore.ClaimIntakeAsync"/>, for <see cref="IntakeLease"/>, renewed
+/// before each chunk of customers), so two hosts do not both run it; the journey record is not saved again, so its ETag
+/// does not change. An activation without a window runs its intake itself; the intake of a window runs on whichever host
+/// claims it first after the window opens (<see cref="RunEntryWindowsAsync"/>). Each enrollment the intake makes has an id
+/// derived from the intake's id and the customer's (<see cref="EnrollmentIds.ForIntake"/>): a host that dies (or a store
+/// that fails) part-way leaves the intake claimed; when the claim expires, a host claims it again, finds the enrollments
+/// the earlier run made by their ids (ended ones too: a customer who finished meanwhile is not enrolled again, whatever
+/// the re-entry rule) and enrolls the rest. A stop, a delete or a new version ends the intake (the intake of a new
+/// version's activation replaces it).
 /// </remarks>
 internal sealed partial class JourneyManager
 {
@@ -30,24 +31,20 @@ internal sealed partial class JourneyManager
     /// <summary>How long the intakes wait after a store failure before they look again.</summary>
     private static readonly TimeSpan IntakeRetryDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>The start of <paramref name="record"/>'s entry window when its audience's intake is pending (see the type's remarks), otherwise <see langword="null"/>.</summary>
-    internal static DateTimeOffset? IntakeStart(JourneyRecord record)
-    {
-        var journey = record.Journey;
-        return journey.Status == JourneyStatus.Active
-            && journey.Entry is AllCustomersEntry or CustomerListEntry or FilterEntry
-            && journey.EntryRules.WindowStart is { } start
-            && record.UpdatedAt < start
-            && !SendingJourneys.IsSending(journey.Id)
-                ? start
-                : null;
-    }
+    /// <summary>The shortest claim on an intake: renewed once per chunk of 1,000 customers, it must outlast a chunk on a loaded store.</summary>
+    private static readonly TimeSpan MinIntakeLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a claim on an intake holds: <see cref="JourneysOptions.LeaseDuration"/>, at least <see cref="MinIntakeLease"/>.</summary>
+    private TimeSpan IntakeLease => engine.LeaseDuration > MinIntakeLease ? engine.LeaseDuration : MinIntakeLease;
+
+    /// <summary>Whether activating <paramref name="journey"/> enrolls an audience (an intake); an event journey's customers enter with their events.</summary>
+    private static bool HasAudience(JourneyDefinition journey) => journey.Entry is AllCustomersEntry or CustomerListEntry or FilterEntry;
 
     /// <summary>
-    /// Runs the pending entry-window intakes as their windows open, until <paramref name="stoppingToken"/> is cancelled:
-    /// looks at the journeys, runs the intakes whose window has opened, and sleeps until the next start or until a
-    /// journey changes (<see cref="JourneyEngine.NotifyJourneysChanged"/>: an activation here, any save on another host
-    /// sharing the store). Run by the hosted service beside the engine.
+    /// Runs the pending intakes as they become due, until <paramref name="stoppingToken"/> is cancelled: looks at the
+    /// intakes, runs those whose window has opened and which no live host holds, and sleeps until the next start or claim
+    /// expiry or until a journey changes (<see cref="JourneyEngine.NotifyJourneysChanged"/>: an activation here, any save
+    /// on another host sharing the store). Run by the hosted service beside the engine.
     /// </summary>
     internal async Task RunEntryWindowsAsync(CancellationToken stoppingToken)
     {
@@ -78,26 +75,43 @@ internal sealed partial class JourneyManager
         }
     }
 
-    /// <summary>Runs the intakes whose window has opened; when to look again (<see langword="null"/>: when a journey changes).</summary>
-    private async ValueTask<DateTimeOffset?> RunDueIntakesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the pending intakes that are due: their time has come, their journey is active at their version, and nobody
+    /// holds them (never claimed, the claim expired, or claimed by this host in a run that ended). When to look again
+    /// (<see langword="null"/>: when a journey changes).
+    /// </summary>
+    internal async ValueTask<DateTimeOffset?> RunDueIntakesAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         DateTimeOffset? next = null;
-        List<JourneyRecord>? due = null;
-        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        List<(JourneyIntake Intake, JourneyRecord Record)>? due = null;
+        await foreach (var intake in journeys.ListIntakesAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (IntakeStart(record) is not { } start)
+            if (engine.RunningIntakes.ContainsKey(intake.Id))
             {
                 continue;
             }
 
-            if (start <= now)
+            var record = await journeys.GetAsync(intake.JourneyId, cancellationToken).ConfigureAwait(false);
+            if (record is null || record.Journey.Status != JourneyStatus.Active || record.Journey.Version != intake.Version)
             {
-                (due ??= []).Add(record);
+                // Stopped, deleted or replaced by a new version (or not saved active yet: the activation then runs it).
+                continue;
             }
-            else if (next is null || start < next)
+
+            var at = intake.OpensAt;
+            if (intake.Owner is { } owner && !string.Equals(owner, engine.OwnerId, StringComparison.Ordinal) && intake.LeaseExpiresAt is { } expires && expires > at)
             {
-                next = start;
+                at = expires;
+            }
+
+            if (at <= now)
+            {
+                (due ??= []).Add((intake, record));
+            }
+            else if (next is null || at < next)
+            {
+                next = at;
             }
         }
 
@@ -107,55 +121,134 @@ internal sealed partial class JourneyManager
         }
 
         var failed = false;
-        foreach (var record in due)
+        foreach (var (intake, record) in due)
         {
             try
             {
-                await RunIntakeAsync(record, cancellationToken).ConfigureAwait(false);
+                await RunIntakeAsync(intake, record, null, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // A claim the store failed to save leaves the intake pending: tried again after a pause, not in a loop.
-                LogIntakeFailed(logger, record.Journey.Id, record.Journey.Version, ex);
+                // The intake stays claimed by this host: tried again after a pause, not in a loop.
+                LogIntakeFailed(logger, intake.JourneyId, intake.Version, ex);
                 failed = true;
             }
         }
 
-        // Otherwise look again at once: a claim that lost to a change (a re-activation) may have left another intake pending.
+        // Otherwise look again at once: an intake another host held may be due, or a claim that lost may have left one.
         return failed ? time.GetUtcNow() + IntakeRetryDelay : now;
     }
 
-    /// <summary>Claims one due intake (see the type's remarks) and, if this call won it, enrolls the audience.</summary>
-    internal async ValueTask RunIntakeAsync(JourneyRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims <paramref name="intake"/> and, if this call won it, enrolls the audience not enrolled by an earlier run of
+    /// it, then completes it. How many this run enrolled, or <see langword="null"/> when another host holds it or it is no
+    /// longer pending. <paramref name="journey"/> is the activated version when the activation runs it, else compiled here.
+    /// </summary>
+    internal async ValueTask<int?> RunIntakeAsync(JourneyIntake intake, JourneyRecord record, CompiledJourney? journey, CancellationToken cancellationToken)
     {
-        var id = record.Journey.Id;
-        JourneyRecord claimed;
+        var owner = engine.OwnerId;
+        if (!engine.RunningIntakes.TryAdd(intake.Id, true))
+        {
+            return null;
+        }
+
         try
         {
-            claimed = await journeys.SaveAsync(record.Journey, record.ETag, cancellationToken).ConfigureAwait(false);
+            var before = await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, owner, time.GetUtcNow(), IntakeLease, cancellationToken).ConfigureAwait(false);
+            if (before is null)
+            {
+                // Another host holds it, or it was completed or replaced (a new activation) since it was read.
+                LogIntakeNotClaimed(logger, intake.JourneyId, intake.Version);
+                return null;
+            }
+
+            if (record.Journey.EntryRules.WindowEnd is { } end && time.GetUtcNow() >= end)
+            {
+                // No host ran between the window's start and its end: every entry would be refused.
+                LogIntakeMissed(logger, intake.JourneyId, intake.Version, end);
+                await journeys.CompleteIntakeAsync(intake.JourneyId, intake.Id, owner, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+
+            journey ??= await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (journey is null || journey.Version != intake.Version)
+            {
+                return null;
+            }
+
+            // Claimed before (by a host that died, a run that failed, or this host before a restart): the enrollments
+            // that run made are found by their ids, so nobody enters twice.
+            HashSet<Guid>? enrolled = null;
+            if (before.Owner is not null)
+            {
+                enrolled = await IntakeEnrollmentsAsync(intake, cancellationToken).ConfigureAwait(false);
+                LogIntakeResumed(logger, intake.JourneyId, intake.Version, enrolled.Count);
+            }
+
+            var run = new IntakeRun(intake, enrolled);
+            var created = await EnrollAudienceAsync(journey, run, cancellationToken).ConfigureAwait(false);
+            if (run.Ended)
+            {
+                // Lost its claim, or the journey was stopped or changed: nothing to complete here.
+                return created;
+            }
+
+            await journeys.CompleteIntakeAsync(intake.JourneyId, intake.Id, owner, cancellationToken).ConfigureAwait(false);
+            LogIntakeRan(logger, intake.JourneyId, intake.Version, created, enrolled?.Count ?? 0);
+            return created;
         }
-        catch (JourneyConcurrencyException)
+        finally
         {
-            // Another host claimed it, or the journey was stopped, deleted or updated since the read: not this call's.
-            LogIntakeNotClaimed(logger, id, record.Journey.Version);
-            return;
+            engine.RunningIntakes.TryRemove(intake.Id, out _);
+        }
+    }
+
+    /// <summary>The ids of the enrollments an earlier run of <paramref name="intake"/> made, ended ones included.</summary>
+    private async ValueTask<HashSet<Guid>> IntakeEnrollmentsAsync(JourneyIntake intake, CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<Guid>();
+        await foreach (var enrollment in enrollments.ListByJourneyAsync(intake.JourneyId, intake.Version, cancellationToken).ConfigureAwait(false))
+        {
+            if (enrollment.Id == EnrollmentIds.ForIntake(intake.OpensAt, intake.Id, enrollment.CustomerId))
+            {
+                ids.Add(enrollment.Id);
+            }
         }
 
-        if (claimed.Journey.EntryRules.WindowEnd is { } end && time.GetUtcNow() >= end)
+        return ids;
+    }
+
+    /// <summary>
+    /// Renews the run's claim before a chunk of customers is enrolled; false (and the run ended) when another host took
+    /// the intake over or it is no longer pending.
+    /// </summary>
+    private async ValueTask<bool> RenewIntakeAsync(IntakeRun run, CancellationToken cancellationToken)
+    {
+        var intake = run.Intake;
+        if (await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, engine.OwnerId, time.GetUtcNow(), IntakeLease, cancellationToken).ConfigureAwait(false) is null)
         {
-            // No host ran between the window's start and its end: every entry would be refused.
-            LogIntakeMissed(logger, id, claimed.Journey.Version, end);
-            return;
+            LogIntakeLost(logger, intake.JourneyId, intake.Version);
+            run.Ended = true;
+            return false;
         }
 
-        var journey = await compiled.FindActiveAsync(claimed, cancellationToken).ConfigureAwait(false);
-        if (journey is null || journey.Version != claimed.Journey.Version)
+        return true;
+    }
+
+    /// <summary>One run of an intake: the intake, the enrollments an earlier run made (by id), and whether the run ended before the audience did.</summary>
+    private sealed class IntakeRun(JourneyIntake intake, HashSet<Guid>? enrolled)
+    {
+        public JourneyIntake Intake { get; } = intake;
+
+        /// <summary>The enrollment id of <paramref name="customerId"/>'s entry, or <see langword="null"/> when an earlier run enrolled the customer.</summary>
+        public Guid? EnrollmentId(string customerId)
         {
-            return;
+            var id = EnrollmentIds.ForIntake(Intake.OpensAt, Intake.Id, customerId);
+            return enrolled is not null && enrolled.Contains(id) ? null : id;
         }
 
-        var enrolled = await EnrollAudienceAsync(journey, cancellationToken).ConfigureAwait(false);
-        LogIntakeRan(logger, id, journey.Version, enrolled);
+        /// <summary>The run stopped early: its claim was lost, or the journey was stopped or changed.</summary>
+        public bool Ended { get; set; }
     }
 
     /// <summary>
@@ -192,16 +285,16 @@ internal sealed partial class JourneyManager
     [LoggerMessage(22, LogLevel.Information, "Journey {JourneyId} version {Version} activated before its entry window: its audience enters when the window opens at {Start:O}")]
     private static partial void LogIntakeScheduled(ILogger logger, string journeyId, int version, DateTimeOffset start);
 
-    [LoggerMessage(23, LogLevel.Information, "Journey {JourneyId} version {Version}: its entry window opened; {Enrolled} customers enrolled")]
-    private static partial void LogIntakeRan(ILogger logger, string journeyId, int version, int enrolled);
+    [LoggerMessage(23, LogLevel.Information, "Journey {JourneyId} version {Version}: its audience's intake completed; {Enrolled} customers enrolled by this run, {EarlierRun} by an earlier run")]
+    private static partial void LogIntakeRan(ILogger logger, string journeyId, int version, int enrolled, int earlierRun);
 
-    [LoggerMessage(24, LogLevel.Debug, "Journey {JourneyId} version {Version}: the entry window's intake was claimed by another host, or the journey changed first")]
+    [LoggerMessage(24, LogLevel.Debug, "Journey {JourneyId} version {Version}: the audience's intake is held by another host, or was completed or replaced first")]
     private static partial void LogIntakeNotClaimed(ILogger logger, string journeyId, int version);
 
     [LoggerMessage(25, LogLevel.Warning, "Journey {JourneyId} version {Version}: no host ran while its entry window was open (it ended at {End:O}); its audience was not enrolled")]
     private static partial void LogIntakeMissed(ILogger logger, string journeyId, int version, DateTimeOffset end);
 
-    [LoggerMessage(26, LogLevel.Error, "Journey {JourneyId} version {Version}: the entry window's intake failed")]
+    [LoggerMessage(26, LogLevel.Error, "Journey {JourneyId} version {Version}: the audience's intake failed; it is resumed later")]
     private static partial void LogIntakeFailedRedacted(ILogger logger, string journeyId, int version, Exception exception);
 
     /// <summary><see cref="LogIntakeFailedRedacted"/> with the exception's message withheld (it may name a customer), then the whole exception at Debug level.</summary>
@@ -220,4 +313,10 @@ internal sealed partial class JourneyManager
         LogIntakesFailedRedacted(logger, RedactedException.From(exception));
         FailureDetailLog.Write(logger, exception);
     }
+
+    [LoggerMessage(28, LogLevel.Warning, "Journey {JourneyId} version {Version}: resuming the audience's intake left part-way by an earlier run ({EarlierRun} customers enrolled by it)")]
+    private static partial void LogIntakeResumed(ILogger logger, string journeyId, int version, int earlierRun);
+
+    [LoggerMessage(29, LogLevel.Warning, "Journey {JourneyId} version {Version}: the audience's intake was taken over by another host (this host's claim expired); this run stops")]
+    private static partial void LogIntakeLost(ILogger logger, string journeyId, int version);
 }

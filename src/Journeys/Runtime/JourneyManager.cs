@@ -101,28 +101,59 @@ internal sealed partial class JourneyManager(
             return (record, 0);
         }
 
-        RefuseEndedEntryWindow(record.Journey, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        RefuseEndedEntryWindow(record.Journey, now);
         var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
+
+        // The intake is saved pending before the journey is saved active: a host that dies between the two, or after,
+        // leaves it for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
+        JourneyIntake? intake = null;
+        var beforeWindow = journey.Definition.EntryRules.WindowStart > now;
+        if (HasAudience(journey.Definition))
+        {
+            // In whole milliseconds, rounded up (never before the window): a store keeps no finer time (PostgreSQL keeps
+            // microseconds), and a resumed run must derive the enrollment ids (EnrollmentIds.ForIntake) from the same value.
+            var opens = beforeWindow ? journey.Definition.EntryRules.WindowStart!.Value : now;
+            var partial = opens.UtcTicks % TimeSpan.TicksPerMillisecond;
+            opens = partial == 0 ? opens : opens.AddTicks(TimeSpan.TicksPerMillisecond - partial);
+            intake = new JourneyIntake(EnrollmentIds.NewVersion7(now), journeyId, journey.Version, opens);
+            await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+        }
+
         var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
         LogActivated(logger, journeyId, journey.Version);
-        if (IntakeStart(active) is { } opens)
+        if (intake is null)
+        {
+            return (active, 0);
+        }
+
+        if (beforeWindow)
         {
             // Saved before the window opens: the audience enters when it opens (RunEntryWindowsAsync, on whichever host
             // claims the intake first); this host's intakes look again now.
-            LogIntakeScheduled(logger, journeyId, journey.Version, opens);
+            LogIntakeScheduled(logger, journeyId, journey.Version, intake.OpensAt);
             engine.NotifyJourneysChanged();
             return (active, 0);
         }
 
-        return (active, await EnrollAudienceAsync(journey, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            return (active, await RunIntakeAsync(intake, active, journey, cancellationToken).ConfigureAwait(false) ?? 0);
+        }
+        catch
+        {
+            // The intake stays pending, claimed by this host: its runner resumes it after a pause.
+            engine.NotifyJourneysChanged();
+            throw;
+        }
     }
 
-    /// <summary>Enrolls an activated journey's audience (all customers, the matching customers of a filter, the ids of a list); how many entered.</summary>
-    private async ValueTask<int> EnrollAudienceAsync(CompiledJourney journey, CancellationToken cancellationToken) => journey.Definition.Entry switch
+    /// <summary>Enrolls an activated journey's audience (all customers, the matching customers of a filter, the ids of a list) in <paramref name="run"/>; how many entered.</summary>
+    private async ValueTask<int> EnrollAudienceAsync(CompiledJourney journey, IntakeRun run, CancellationToken cancellationToken) => journey.Definition.Entry switch
     {
-        CustomerListEntry list => await EnrollIdsAsync(journey, list.CustomerIds, cancellationToken).ConfigureAwait(false),
-        AllCustomersEntry => await EnrollScanAsync(journey, null, cancellationToken).ConfigureAwait(false),
-        FilterEntry filter => await EnrollScanAsync(journey, ConditionCompiler.Compile(filter.Condition, journey.Schema), cancellationToken).ConfigureAwait(false),
+        CustomerListEntry list => await EnrollIdsAsync(journey, list.CustomerIds, run, cancellationToken).ConfigureAwait(false),
+        AllCustomersEntry => await EnrollScanAsync(journey, null, run, cancellationToken).ConfigureAwait(false),
+        FilterEntry filter => await EnrollScanAsync(journey, ConditionCompiler.Compile(filter.Condition, journey.Schema), run, cancellationToken).ConfigureAwait(false),
         _ => 0,
     };
 
@@ -554,8 +585,10 @@ internal sealed partial class JourneyManager(
 
     private EnrollmentRequest Request(CompiledJourney journey, string customerId) => Request(journey, customerId, time.GetUtcNow());
 
-    private static EnrollmentRequest Request(CompiledJourney journey, string customerId, DateTimeOffset now) => new(
-        EnrollmentIds.NewVersion7(now),
+    private static EnrollmentRequest Request(CompiledJourney journey, string customerId, DateTimeOffset now) => Request(journey, EnrollmentIds.NewVersion7(now), customerId, now);
+
+    private static EnrollmentRequest Request(CompiledJourney journey, Guid enrollmentId, string customerId, DateTimeOffset now) => new(
+        enrollmentId,
         journey.Id,
         journey.Version,
         customerId,
@@ -575,23 +608,26 @@ internal sealed partial class JourneyManager(
         firstAt,
         capacity);
 
-    private static void AddEntry(EnrollmentBatch batch, string customerId, DateTimeOffset now) =>
-        batch.Add(EnrollmentIds.NewVersion7(now), customerId, now);
-
-    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, CancellationToken cancellationToken)
+    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, IntakeRun run, CancellationToken cancellationToken)
     {
         var created = 0;
+
+        // A list may name a customer twice: the second would be a second request with the same enrollment id.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var chunk in ids.Chunk(EnrollBatch))
         {
-            // One clock reading per chunk (its requests are enrolled by one store call), no iterator per request.
+            // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
             var requests = Batch(journey, now, chunk.Length);
             for (var i = 0; i < chunk.Length; i++)
             {
-                AddEntry(requests, chunk[i], now);
+                if (seen.Add(chunk[i]) && run.EnrollmentId(chunk[i]) is { } id)
+                {
+                    requests.Add(id, chunk[i], now);
+                }
             }
 
-            if (await EnrollChunkAsync(journey, requests, scanned: false, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
+            if (await EnrollChunkAsync(journey, requests, scanned: false, run, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
             {
                 break;
             }
@@ -606,7 +642,7 @@ internal sealed partial class JourneyManager(
         return created;
     }
 
-    private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, CancellationToken cancellationToken)
+    private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, IntakeRun run, CancellationToken cancellationToken)
     {
         var created = 0;
         EnrollmentBatch? batch = null;
@@ -631,13 +667,18 @@ internal sealed partial class JourneyManager(
                 }
             }
 
+            if (run.EnrollmentId(customer.Id) is not { } id)
+            {
+                continue;
+            }
+
             // Each entry at its own clock reading, as a request each had.
             var at = time.GetUtcNow();
             batch ??= Batch(journey, at, EnrollBatch);
-            AddEntry(batch, customer.Id, at);
+            batch.Add(id, customer.Id, at);
             if (batch.IsFull)
             {
-                if (await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
+                if (await EnrollChunkAsync(journey, batch, scanned: true, run, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
                 {
                     engine.NotifyWork();
                     return created;
@@ -649,7 +690,7 @@ internal sealed partial class JourneyManager(
             }
         }
 
-        if (batch is not null && await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is { } last)
+        if (batch is not null && await EnrollChunkAsync(journey, batch, scanned: true, run, cancellationToken).ConfigureAwait(false) is { } last)
         {
             created += last;
         }
@@ -666,20 +707,33 @@ internal sealed partial class JourneyManager(
     /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
     /// would have cancelled them; none is created after that check saw the journey stopped. A chunk of a
     /// <paramref name="scanned"/> audience (all customers, a filter) also loses what it created for a customer deleted
-    /// since the scan read it. How many enrollments the chunk created and kept, or <see langword="null"/> when the intake
+    /// since the scan read it. The run's claim on the intake is renewed first (<see cref="RenewIntakeAsync"/>). How many
+    /// enrollments the chunk created and kept, or <see langword="null"/> (and <paramref name="run"/> ended) when the intake
     /// must end.
     /// </summary>
-    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, bool scanned, CancellationToken cancellationToken)
+    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
     {
-        if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
+        if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
         {
             return null;
+        }
+
+        if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
+        {
+            run.Ended = true;
+            return null;
+        }
+
+        if (requests.Count == 0)
+        {
+            return 0;
         }
 
         var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
         var late = await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken, customersMustExist: scanned).ConfigureAwait(false);
         if (late.Stopped > 0)
         {
+            run.Ended = true;
             return null;
         }
 

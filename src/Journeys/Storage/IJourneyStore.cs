@@ -35,7 +35,42 @@ public interface IJourneyStore
     /// <param name="cancellationToken">Cancels the enumeration.</param>
     IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a journey and all its versions.</summary>
+    /// <summary>
+    /// Saves a pending audience intake (<see cref="JourneyIntake"/>), unclaimed, in place of the journey's earlier one (a
+    /// journey has at most one intake pending: its latest activation's).
+    /// </summary>
+    /// <param name="intake">The intake; its <see cref="JourneyIntake.Owner"/> and <see cref="JourneyIntake.LeaseExpiresAt"/> are not saved.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default);
+
+    /// <summary>The pending intakes (saved and not completed), ordered by journey id, with their current claims.</summary>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims a pending intake for <paramref name="owner"/> until now + <paramref name="lease"/>, atomically: it is
+    /// claimed when it is the journey's pending intake (same <paramref name="intakeId"/>) and nobody holds it (never
+    /// claimed, claimed by <paramref name="owner"/>, or its lease expired at or before <paramref name="now"/>). The owner
+    /// renews its claim by claiming again.
+    /// </summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="intakeId">The intake's <see cref="JourneyIntake.Id"/>.</param>
+    /// <param name="owner">The claiming host's id.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="lease">How long the claim holds.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The intake as it was before this claim (its <see cref="JourneyIntake.Owner"/> is not null when it was claimed before), or <see langword="null"/> when it was not claimed.</returns>
+    ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a pending intake that <paramref name="owner"/> claimed last: its audience has entered (or can no longer enter).</summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="intakeId">The intake's <see cref="JourneyIntake.Id"/>.</param>
+    /// <param name="owner">The host that claimed it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>False when the journey has no such intake pending or another host claimed it since.</returns>
+    ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a journey and all its versions (and its pending intake).</summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when there was no such journey.</returns>

@@ -275,4 +275,32 @@ public static class StoreArgumentChecks
 
         return ids;
     }
+
+    /// <summary>Checks an intake to save: it is there and names a journey and a version of at least 1.</summary>
+    /// <param name="intake">The intake.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="intake"/> is null.</exception>
+    /// <exception cref="ArgumentException">The intake has no journey id or a version below 1.</exception>
+    public static void Intake(JourneyIntake intake, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(intake, parameterName);
+        if (string.IsNullOrWhiteSpace(intake.JourneyId) || intake.Version < 1)
+        {
+            throw new ArgumentException($"The intake must name a journey and a version of at least 1 (it has journey '{intake.JourneyId}', version {intake.Version}).", parameterName);
+        }
+    }
+
+    /// <summary>Checks the arguments of a claim of an intake: a journey id, an owner, and a positive lease.</summary>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="owner">The claiming host.</param>
+    /// <param name="lease">How long the claim holds.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="journeyId"/> or <paramref name="owner"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="owner"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lease"/> is not positive.</exception>
+    public static void IntakeClaim(string journeyId, string owner, TimeSpan lease)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+    }
 }

@@ -12,8 +12,9 @@ namespace Journeys.Storage.Tests.PostgreSql;
 /// </summary>
 internal static class TwoHosts
 {
-    /// <summary>A host's services on the schema, with a push sender and its campaigns.</summary>
-    public static ServiceProvider Services(NpgsqlDataSource dataSource, string schema, string owner, IChannelSender push, Campaign[] campaigns, int shardCount = 2)
+    /// <summary>A host's services on the schema, with a push sender and its campaigns (and <paramref name="extend"/>'s registrations after them).</summary>
+    public static ServiceProvider Services(
+        NpgsqlDataSource dataSource, string schema, string owner, IChannelSender push, Campaign[] campaigns, int shardCount = 2, TimeSpan? leaseDuration = null, Action<IServiceCollection>? extend = null)
     {
         var services = new ServiceCollection();
         services.AddJourneys(j => j
@@ -24,7 +25,9 @@ internal static class TwoHosts
             {
                 o.OwnerId = owner;
                 o.ShardCount = shardCount;
+                o.LeaseDuration = leaseDuration ?? o.LeaseDuration;
             }));
+        extend?.Invoke(services);
         return services.BuildServiceProvider();
     }
 

@@ -58,7 +58,7 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_version_2_database_is_migrated_to_version_3_keeping_its_events_and_then_finds_retried_event_ids()
+    public async Task A_version_2_database_is_migrated_to_the_current_version_keeping_its_events_and_then_finds_retried_event_ids()
     {
         using (var connection = _file.Connect())
         {
@@ -81,7 +81,8 @@ public sealed class SqliteStoreTests : IDisposable
         }
 
         using var check = _file.Connect();
-        Assert.Equal("1,2,3", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal("1,2,3,4", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal(0L, Scalar(check, "SELECT COUNT(*) FROM journey_intakes"));
         Assert.Equal("1:,2:e1", Scalar(check, "SELECT group_concat(seq || ':' || COALESCE(event_id, ''), ',') FROM (SELECT seq, event_id FROM events ORDER BY seq)"));
     }
 

@@ -142,5 +142,14 @@ public sealed class CompiledJourneyCacheTests
         public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => Inner.ListAsync(cancellationToken);
 
         public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => Inner.DeleteAsync(journeyId, cancellationToken);
+
+        public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => Inner.SaveIntakeAsync(intake, cancellationToken);
+
+        public IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => Inner.ListIntakesAsync(cancellationToken);
+
+        public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            Inner.ClaimIntakeAsync(journeyId, intakeId, owner, now, lease, cancellationToken);
+
+        public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default) => Inner.CompleteIntakeAsync(journeyId, intakeId, owner, cancellationToken);
     }
 }

@@ -65,13 +65,14 @@ public sealed class EntryWindowIntakeTests : IAsyncLifetime
         await _host.Manager.ActivateAsync("everyone");
 
         // What a second host read before the first claimed the intake at the start.
-        var stale = (await _host.Manager.GetAsync("everyone"))!;
-        Assert.Equal(Opens, JourneyManager.IntakeStart(stale));
+        var stale = Assert.Single(await _host.Services.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+        var record = (await _host.Manager.GetAsync("everyone"))!;
+        Assert.Equal(Opens, stale.OpensAt);
         _host.Advance(Opens - T0);
         EngineHost.Eventually(() => _host.Count("everyone", null, StatisticCounter.Completed) == 40, "the 40 enrollments completed");
-        Assert.Null(JourneyManager.IntakeStart((await _host.Manager.GetAsync("everyone"))!));
+        Assert.Empty(await _host.Services.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
 
-        await _host.Services.GetRequiredService<JourneyManager>().RunIntakeAsync(stale, CancellationToken.None);
+        Assert.Null(await _host.Services.GetRequiredService<JourneyManager>().RunIntakeAsync(stale, record, null, CancellationToken.None));
 
         // The store's enrollments, not the counters: an enrollment is created by the intake, counted later by the engine.
         Assert.Equal(40, await EnrollmentsAsync("everyone"));

@@ -13,6 +13,7 @@ namespace Journeys.Storage.InMemory;
 internal sealed class InMemoryJourneyStore : IJourneyStore
 {
     private readonly SortedDictionary<string, List<JourneyRecord>> _journeys = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, JourneyIntake> _intakes = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private readonly Lock _lock = new();
     private long _etagCounter;
@@ -121,7 +122,71 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
+            _intakes.Remove(journeyId);
             return ValueTask.FromResult(_journeys.Remove(journeyId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.Intake(intake, nameof(intake));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            _intakes[intake.JourneyId] = intake with { Owner = null, LeaseExpiresAt = null };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<JourneyIntake> ListIntakesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        JourneyIntake[] snapshot;
+        lock (_lock)
+        {
+            snapshot = [.. _intakes.Values];
+        }
+
+        foreach (var intake in snapshot)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return intake;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeClaim(journeyId, owner, lease);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_intakes.TryGetValue(journeyId, out var intake)
+                || intake.Id != intakeId
+                || (intake.Owner is { } holder && !string.Equals(holder, owner, StringComparison.Ordinal) && intake.LeaseExpiresAt > now))
+            {
+                return ValueTask.FromResult<JourneyIntake?>(null);
+            }
+
+            _intakes[journeyId] = intake with { Owner = owner, LeaseExpiresAt = now + lease };
+            return ValueTask.FromResult<JourneyIntake?>(intake);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var held = _intakes.TryGetValue(journeyId, out var intake) && intake.Id == intakeId && string.Equals(intake.Owner, owner, StringComparison.Ordinal);
+            return ValueTask.FromResult(held && _intakes.Remove(journeyId));
         }
     }
 

@@ -1,0 +1,220 @@
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Journeys.Tests.Building;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// An audience intake (activation, or entry window) that stops part-way (the store fails, the host stops) is resumed
+/// and enrolls every customer exactly once: the customers the first run enrolled, finished or not, are not enrolled
+/// again, although re-entry after exit would let them in (a second entry would send them the journey again).
+/// 2,500 customers: the intake enrolls them in chunks of 1,000, and the second chunk's store call is the one that fails.
+/// </summary>
+public sealed class IntakeResumeTests
+{
+    private const int Customers = 2_500;
+    private static readonly DateTimeOffset T0 = new(2026, 5, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Opens = T0.AddDays(1);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private static JourneyDefinition Everyone(DateTimeOffset? opens) => JourneyBuilder.Create("everyone", "Everyone")
+        .EnterAllCustomers()
+        .ReEnterAfterExit()
+        .EntryWindow(opens, null)
+        .Steps(p => p.Send(Channel.Push, "tips", id: "tips"))
+        .Build();
+
+    [Fact]
+    public async Task An_activation_whose_store_fails_part_way_is_resumed_and_enrolls_everyone_once()
+    {
+        // Half a millisecond past a whole one: the intake's time is rounded up to what every store keeps.
+        var time = new FakeTimeProvider(T0.AddTicks(TimeSpan.TicksPerMillisecond / 2));
+        var push = new RecordingChannelSender();
+        await using var host = Host(time, push, "host-a", null);
+        await SeedAsync(host);
+        await using var running = await EngineHost.RunHostedAsync(host);
+        var manager = host.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(Everyone(null));
+        host.GetRequiredService<FaultyEnrollments>().FailCall = 2;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await manager.ActivateAsync("everyone"));
+
+        // The journey is active; the runner resumes the intake this host left claimed (from its time, a half millisecond on).
+        AdvanceUntil(time, () => push.Messages.Count == Customers, "every customer's push after the resumed intake");
+        await AssertEnrolledOnceAsync(host);
+        Assert.Empty(await host.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_window_intake_whose_store_fails_part_way_is_resumed_without_enrolling_the_finished_customers_again()
+    {
+        var time = new FakeTimeProvider(T0);
+        var push = new RecordingChannelSender();
+        await using var host = Host(time, push, "host-a", null);
+        await SeedAsync(host);
+        await using var running = await EngineHost.RunHostedAsync(host);
+        var manager = host.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(Everyone(Opens));
+        var (activated, _) = await manager.ActivateAsync("everyone");
+        host.GetRequiredService<FaultyEnrollments>().FailCall = 2;
+
+        time.Advance(Opens - T0);
+
+        // The first chunk entered and finished (re-entry after exit now lets them in again); the rest waits for the retry.
+        EngineHost.Eventually(() => Count(manager, StatisticCounter.Completed) == 1_000, "the first chunk's 1,000 enrollments completed");
+        Assert.Equal(1_000, await EnrollmentsAsync(host));
+
+        // The runner tries again 5 s after the failure (on this clock, from whenever it saw the failure).
+        AdvanceUntil(time, () => push.Messages.Count == Customers, "every customer's push after the resumed intake");
+        await AssertEnrolledOnceAsync(host);
+
+        // The intake was claimed elsewhere than in the journey's record: a client's ETag read before the window stands.
+        Assert.Equal(activated.ETag, (await manager.GetAsync("everyone"))!.ETag);
+    }
+
+    [Fact]
+    public async Task A_host_stopped_mid_intake_leaves_the_rest_to_the_next_host_once_its_claim_expires()
+    {
+        var time = new FakeTimeProvider(T0);
+        var firstPush = new RecordingChannelSender();
+        await using var first = Host(time, firstPush, "host-a", null);
+        await SeedAsync(first);
+        var running = await EngineHost.RunHostedAsync(first);
+        var manager = first.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(Everyone(Opens));
+        await manager.ActivateAsync("everyone");
+        var faulty = first.GetRequiredService<FaultyEnrollments>();
+        faulty.HangCall = 2;
+
+        time.Advance(Opens - T0);
+        EngineHost.Eventually(() => faulty.Hanging, "the intake's second chunk in the store");
+        await running.DisposeAsync();
+        Assert.Equal(1_000, await EnrollmentsAsync(first));
+
+        var secondPush = new RecordingChannelSender();
+        await using var second = Host(time, secondPush, "host-b", first);
+        await using var restarted = await EngineHost.RunHostedAsync(second);
+
+        // host-a's claim holds until it expires; then host-b takes the intake (and host-a's leased enrollments) over.
+        // A push host-a sent but had not recorded when it stopped is sent again by host-b (delivery is at least once):
+        // what must hold exactly once is the entry.
+        AdvanceUntil(
+            time,
+            () => firstPush.Messages.Concat(secondPush.Messages).Select(m => m.CustomerId).Distinct(StringComparer.Ordinal).Count() == Customers,
+            "every customer's push after the restart");
+        await AssertEnrolledOnceAsync(second);
+    }
+
+    /// <summary>Waits (bounded, as <see cref="EngineHost.Eventually"/>) for <paramref name="condition"/>, the clock a second further at each look.</summary>
+    private static void AdvanceUntil(FakeTimeProvider time, Func<bool> condition, string what) => EngineHost.Eventually(
+        () =>
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+            return false;
+        },
+        what);
+
+    private static async Task SeedAsync(IServiceProvider host)
+    {
+        var customers = host.GetRequiredService<ICustomerStore>();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await customers.UpsertAsync([.. Enumerable.Range(0, Customers).Select(i => new Customer($"c{i:D5}"))]);
+    }
+
+    private static long Count(IJourneyManager manager, StatisticCounter counter) =>
+        manager.GetStatisticsAsync("everyone").AsTask().GetAwaiter().GetResult().Get(counter);
+
+    private static async Task<int> EnrollmentsAsync(IServiceProvider host) =>
+        await host.GetRequiredService<IEnrollmentStore>().ListByJourneyAsync("everyone", null).CountAsync();
+
+    private static async Task AssertEnrolledOnceAsync(IServiceProvider host)
+    {
+        var enrollments = await host.GetRequiredService<IEnrollmentStore>().ListByJourneyAsync("everyone", null).ToListAsync();
+        var perCustomer = enrollments.GroupBy(e => e.CustomerId).ToList();
+        Assert.Equal(Customers, perCustomer.Count);
+        Assert.All(perCustomer, g => Assert.Single(g));
+    }
+
+    /// <summary>A host on <paramref name="time"/>; on the in-memory stores of <paramref name="storesOf"/> when given (a restart).</summary>
+    private static ServiceProvider Host(FakeTimeProvider time, RecordingChannelSender push, string owner, ServiceProvider? storesOf)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        if (storesOf is null)
+        {
+            services.AddSingleton<InMemoryCustomerStore>();
+            services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        }
+        else
+        {
+            services.AddSingleton(storesOf.GetRequiredService<IJourneyStore>());
+            services.AddSingleton(storesOf.GetRequiredService<InMemoryCustomerStore>());
+            services.AddSingleton(storesOf.GetRequiredService<InMemoryEngineStore>());
+        }
+
+        services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<InMemoryCustomerStore>());
+        services.AddSingleton(sp => new FaultyEnrollments(sp.GetRequiredService<InMemoryEngineStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<FaultyEnrollments>());
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("tips", Channel.Push, "Tips for you"))
+            .Configure(o =>
+            {
+                o.ShardCount = 2;
+                o.OwnerId = owner;
+                o.LeaseDuration = Lease;
+                o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(24);
+            }));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Fails (or hangs until cancelled) the given enroll call into the store, once.</summary>
+    private sealed class FaultyEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _calls;
+        private volatile bool _hanging;
+
+        public int FailCall { get; set; }
+
+        public int HangCall { get; set; }
+
+        public bool Hanging => _hanging;
+
+        public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+        {
+            await BeforeAsync(cancellationToken);
+            return await InnerStore.EnrollAsync(requests, cancellationToken);
+        }
+
+        public override async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+        {
+            await BeforeAsync(cancellationToken);
+            return await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
+        }
+
+        private async Task BeforeAsync(CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            if (call == FailCall)
+            {
+                throw new InvalidOperationException("The store failed in the middle of the intake.");
+            }
+
+            if (call == HangCall)
+            {
+                _hanging = true;
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        }
+    }
+}
