@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Journeys.Conditions;
 using Journeys.Messaging;
 using Journeys.Model;
+using Journeys.Storage;
 
 namespace Journeys.Runtime;
 
@@ -13,6 +14,9 @@ internal sealed class CompiledUpdate(string id, int index, string field, int slo
     public int Slot { get; } = slot;
 
     public FieldValue Value { get; } = value;
+
+    /// <summary>The node's write (<see cref="Field"/> := <see cref="Value"/>), shared by the checkpoints of every run through it.</summary>
+    public FieldWrite Write { get; } = new(field, value);
 
     public int Next { get; } = next;
 }

@@ -1011,7 +1011,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var updates = 0;
         for (var i = 0; i < applied.Count; i++)
         {
-            updates += applied[i] && checkpoints[i].CustomerUpdates.Count > 0 ? 1 : 0;
+            updates += applied[i] && checkpoints[i].CustomerUpdateCount > 0 ? 1 : 0;
         }
 
         if (updates == 0)
@@ -1031,7 +1031,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var changed = new HashSet<string>(updates, StringComparer.Ordinal);
             for (var i = 0; i < applied.Count; i++)
             {
-                if (applied[i] && checkpoints[i].CustomerUpdates.Count > 0)
+                if (applied[i] && checkpoints[i].CustomerUpdateCount > 0)
                 {
                     changed.Add(checkpoints[i].Identity.CustomerId);
                 }

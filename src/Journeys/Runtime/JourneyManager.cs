@@ -512,6 +512,20 @@ internal sealed partial class JourneyManager(
         journey.Definition.EntryRules,
         journey.GoalEvents);
 
+    // An activation's chunk: the journey's request fields once, per customer its enrollment id and entry time (no
+    // EnrollmentRequest record each: the in-memory store reads the batch's columns).
+    private static EnrollmentBatch Batch(CompiledJourney journey, DateTimeOffset firstAt, int capacity) => new(
+        journey.Id,
+        journey.Version,
+        journey.Definition.StartNodeId,
+        journey.Definition.EntryRules,
+        journey.GoalEvents,
+        firstAt,
+        capacity);
+
+    private static void AddEntry(EnrollmentBatch batch, string customerId, DateTimeOffset now) =>
+        batch.Add(EnrollmentIds.NewVersion7(now), customerId, now);
+
     private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, CancellationToken cancellationToken)
     {
         var created = 0;
@@ -519,10 +533,10 @@ internal sealed partial class JourneyManager(
         {
             // One clock reading per chunk (its requests are enrolled by one store call), no iterator per request.
             var now = time.GetUtcNow();
-            var requests = new EnrollmentRequest[chunk.Length];
+            var requests = Batch(journey, now, chunk.Length);
             for (var i = 0; i < chunk.Length; i++)
             {
-                requests[i] = Request(journey, chunk[i], now);
+                AddEntry(requests, chunk[i], now);
             }
 
             if (await EnrollChunkAsync(journey, requests, scanned: false, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
@@ -543,7 +557,7 @@ internal sealed partial class JourneyManager(
     private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, CancellationToken cancellationToken)
     {
         var created = 0;
-        var batch = new List<EnrollmentRequest>(EnrollBatch);
+        EnrollmentBatch? batch = null;
         var fields = new FieldValue[journey.Schema.Fields.Count];
         var contexts = new Dictionary<string, EvaluationContext>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
@@ -565,8 +579,11 @@ internal sealed partial class JourneyManager(
                 }
             }
 
-            batch.Add(Request(journey, customer.Id));
-            if (batch.Count == EnrollBatch)
+            // Each entry at its own clock reading, as a request each had.
+            var at = time.GetUtcNow();
+            batch ??= Batch(journey, at, EnrollBatch);
+            AddEntry(batch, customer.Id, at);
+            if (batch.IsFull)
             {
                 if (await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
                 {
@@ -575,12 +592,12 @@ internal sealed partial class JourneyManager(
                 }
 
                 created += chunkCreated;
-                batch.Clear();
+                batch = null;
                 engine.NotifyWork();
             }
         }
 
-        if (batch.Count > 0 && await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is { } last)
+        if (batch is not null && await EnrollChunkAsync(journey, batch, scanned: true, cancellationToken).ConfigureAwait(false) is { } last)
         {
             created += last;
         }

@@ -88,27 +88,28 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
                 continue;
             }
 
-            var request = requests[i];
+            // Read through EnrollmentBatch's helpers: an activation's batch builds no request record for them.
+            var journeyId = EnrollmentBatch.JourneyIdOf(requests, i);
             bool isStopped;
             if (firstId is null)
             {
-                firstId = request.JourneyId;
+                firstId = journeyId;
                 isStopped = firstStopped = await ActiveVersionAsync(firstId, cancellationToken).ConfigureAwait(false) is null;
             }
-            else if (string.Equals(firstId, request.JourneyId, StringComparison.Ordinal))
+            else if (string.Equals(firstId, journeyId, StringComparison.Ordinal))
             {
                 isStopped = firstStopped;
             }
-            else if (!(others ??= new(StringComparer.Ordinal)).TryGetValue(request.JourneyId, out isStopped))
+            else if (!(others ??= new(StringComparer.Ordinal)).TryGetValue(journeyId, out isStopped))
             {
-                others[request.JourneyId] = isStopped = await ActiveVersionAsync(request.JourneyId, cancellationToken).ConfigureAwait(false) is null;
+                others[journeyId] = isStopped = await ActiveVersionAsync(journeyId, cancellationToken).ConfigureAwait(false) is null;
             }
 
             if (isStopped)
             {
                 // A customer has at most one active enrollment in a journey: this one (a drained stop keeps the others).
                 // It may have ended already (a send at the end of its path): its messages still go.
-                await CancelAsync(request.JourneyId, request.Version, request.CustomerId, reason, cancellationToken).ConfigureAwait(false);
+                await CancelAsync(journeyId, EnrollmentBatch.VersionOf(requests, i), EnrollmentBatch.CustomerIdOf(requests, i), reason, cancellationToken).ConfigureAwait(false);
                 cancelled++;
             }
             else if (customersMustExist)
@@ -148,7 +149,7 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
         var ids = new string[created.Count];
         for (var i = 0; i < ids.Length; i++)
         {
-            ids[i] = requests[created[i]].CustomerId;
+            ids[i] = EnrollmentBatch.CustomerIdOf(requests, created[i]);
         }
 
         var found = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
@@ -157,8 +158,7 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
         {
             if (found[i] is null)
             {
-                var request = requests[created[i]];
-                await CancelAsync(request.JourneyId, request.Version, request.CustomerId, CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
+                await CancelAsync(EnrollmentBatch.JourneyIdOf(requests, created[i]), EnrollmentBatch.VersionOf(requests, created[i]), ids[i], CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
                 cancelled++;
             }
         }

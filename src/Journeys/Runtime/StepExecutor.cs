@@ -37,7 +37,8 @@ internal sealed partial class StepExecutor
     private readonly List<StatisticDelta> _statistics = [];
     // The run's sends; each is due now, from this enrollment (the checkpoint makes them OutboxMessages only if read).
     private readonly List<OutboundMessage> _outbox = [];
-    private readonly List<CustomerFieldUpdate> _updates = [];
+    // The run's update nodes' writes, of this enrollment's customer (the checkpoint makes them CustomerFieldUpdates only if read).
+    private readonly List<FieldWrite> _writes = [];
     // Retargeting nodes the run left by their conversion event: the commit withdraws their earlier reminders.
     private readonly List<string> _withdrawNodes = [];
     private CompiledJourney _journey = null!;
@@ -111,7 +112,7 @@ internal sealed partial class StepExecutor
         _context = null;
         _statistics.Clear();
         _outbox.Clear();
-        _updates.Clear();
+        _writes.Clear();
         _withdrawNodes.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
         _atNode = _status == EnrollmentStatus.Waiting && _current >= 0;
@@ -213,16 +214,21 @@ internal sealed partial class StepExecutor
         return records;
     }
 
-    private static T[] Drain<T>(List<T> scratch)
+    // The run's writes as customer updates (a durable store reads them).
+    private CustomerFieldUpdate[] UpdateRecords()
     {
-        if (scratch.Count == 0)
+        if (_writes.Count == 0)
         {
             return [];
         }
 
-        var items = scratch.ToArray();
-        scratch.Clear();
-        return items;
+        var updates = new CustomerFieldUpdate[_writes.Count];
+        for (var i = 0; i < updates.Length; i++)
+        {
+            updates[i] = _writes[i].For(_customerId);
+        }
+
+        return updates;
     }
 
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
@@ -230,14 +236,15 @@ internal sealed partial class StepExecutor
     {
         var change = BuildChange();
         var checkpoint = stateRecord
-            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), Drain(_updates), InternStatistics())
-            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), Drain(_updates), InternStatistics());
+            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), UpdateRecords(), InternStatistics())
+            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics());
         if (_withdrawNodes.Count > 0)
         {
-            checkpoint = checkpoint with { WithdrawNodeIds = Drain(_withdrawNodes) };
+            checkpoint = checkpoint with { WithdrawNodeIds = _withdrawNodes.ToArray() };
         }
 
         _outbox.Clear();
+        _writes.Clear();
 
         // Keep nothing of this run alive while the executor waits for the next one.
         _journey = null!;
@@ -565,7 +572,7 @@ internal sealed partial class StepExecutor
                         _fields[update.Slot] = value;
                     }
 
-                    _updates.Add(new CustomerFieldUpdate(_customerId, update.Field, update.Value));
+                    _writes.Add(update.Write);
                     Leave();
                     index = update.Next;
                     break;

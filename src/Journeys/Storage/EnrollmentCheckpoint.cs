@@ -31,13 +31,19 @@ public sealed record EnrollmentCheckpoint(
     // (32 B) per checkpoint.
     private object? _outbox = Outbox;
 
+    // The updates as given (a list), or, in the executor's form, the run's update nodes' writes of the claimed customer:
+    // one FieldWrite (the node's own, shared by every run through it), or an array of several. The CustomerFieldUpdate
+    // array is built from them only when CustomerUpdates is read (then kept): the in-memory store reads the writes
+    // through CustomerUpdate(int) instead, which saves an array (56 B) per checkpoint that updates the customer.
+    private object? _updates = CustomerUpdates;
+
     /// <summary>
     /// A checkpoint whose state is <paramref name="claimed"/>'s state changed by <paramref name="change"/>, and whose
     /// outbox is <paramref name="sends"/>, each due at the change's <see cref="EnrollmentChange.UpdatedAt"/>, from the
     /// claimed enrollment; both built when first read.
     /// </summary>
-    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, IReadOnlyList<CustomerFieldUpdate> customerUpdates, IReadOnlyList<StatisticDelta> statistics)
-        : this(null!, claimed.Claim.ConcurrencyToken, Array.Empty<OutboxMessage>(), customerUpdates, statistics)
+    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, ReadOnlySpan<FieldWrite> writes, IReadOnlyList<StatisticDelta> statistics)
+        : this(null!, claimed.Claim.ConcurrencyToken, Array.Empty<OutboxMessage>(), Array.Empty<CustomerFieldUpdate>(), statistics)
     {
         _claimed = claimed;
         _change = change;
@@ -47,7 +53,44 @@ public sealed record EnrollmentCheckpoint(
             1 => sends[0],
             _ => sends.ToArray(),
         };
+        _updates = writes.Length switch
+        {
+            0 => Array.Empty<CustomerFieldUpdate>(),
+            1 => writes[0],
+            _ => writes.ToArray(),
+        };
     }
+
+    /// <summary>Customer fields set by update nodes.</summary>
+    public IReadOnlyList<CustomerFieldUpdate> CustomerUpdates
+    {
+        get => _updates is IReadOnlyList<CustomerFieldUpdate> or null ? (IReadOnlyList<CustomerFieldUpdate>)_updates! : BuildUpdates();
+        init => _updates = value;
+    }
+
+    /// <summary>Whether <see cref="CustomerUpdates"/>' list exists (given, or built by a read): false while an executor's writes were only read through <see cref="CustomerUpdate"/>. For tests.</summary>
+    internal bool CustomerUpdatesBuilt => _updates is IReadOnlyList<CustomerFieldUpdate>;
+
+    /// <summary>True when there are customer updates (given, or the executor's writes): what a null check of <see cref="CustomerUpdates"/> says, without building it.</summary>
+    internal bool HasCustomerUpdates => _updates is not null;
+
+    /// <summary>How many customer updates there are (0 for a null list), without building <see cref="CustomerUpdates"/>.</summary>
+    internal int CustomerUpdateCount => _updates switch
+    {
+        IReadOnlyList<CustomerFieldUpdate> list => list.Count,
+        FieldWrite => 1,
+        FieldWrite[] several => several.Length,
+        _ => 0,
+    };
+
+    /// <summary>The customer update at <paramref name="index"/>, without building <see cref="CustomerUpdates"/> (an executor's write is of the claimed customer).</summary>
+    internal CustomerFieldUpdate CustomerUpdate(int index) => _updates switch
+    {
+        IReadOnlyList<CustomerFieldUpdate> list => list[index],
+        FieldWrite one when index == 0 => one.For(Identity.CustomerId),
+        FieldWrite[] several => several[index].For(Identity.CustomerId),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
 
     /// <summary>Messages to send after the commit.</summary>
     public IReadOnlyList<OutboxMessage> Outbox
@@ -78,6 +121,12 @@ public sealed record EnrollmentCheckpoint(
             if (_outbox is not (IReadOnlyList<OutboxMessage> or null))
             {
                 _outbox = BuildOutbox();
+            }
+
+            // The writes' customer is the claimed record's, likewise.
+            if (_updates is not (IReadOnlyList<CustomerFieldUpdate> or null))
+            {
+                _updates = BuildUpdates();
             }
 
             _state = value;
@@ -154,6 +203,24 @@ public sealed record EnrollmentCheckpoint(
         }
 
         return Interlocked.CompareExchange(ref _outbox, built, current) is IReadOnlyList<OutboxMessage> won ? won : built;
+    }
+
+    // The executor form's CustomerFieldUpdate array; a race of two first reads publishes one array, as BuildOutbox does.
+    private IReadOnlyList<CustomerFieldUpdate> BuildUpdates()
+    {
+        var current = _updates;
+        if (current is IReadOnlyList<CustomerFieldUpdate> or null)
+        {
+            return (IReadOnlyList<CustomerFieldUpdate>)current!;
+        }
+
+        var built = new CustomerFieldUpdate[CustomerUpdateCount];
+        for (var i = 0; i < built.Length; i++)
+        {
+            built[i] = CustomerUpdate(i);
+        }
+
+        return Interlocked.CompareExchange(ref _updates, built, current) is IReadOnlyList<CustomerFieldUpdate> won ? won : built;
     }
 
     private Enrollment BuildState()

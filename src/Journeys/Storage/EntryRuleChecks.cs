@@ -27,7 +27,13 @@ public static class EntryRuleChecks
     {
         ArgumentNullException.ThrowIfNull(request);
         var rules = request.Rules ?? throw new ArgumentNullException(nameof(request), "The enrollment request has no entry rules.");
-        if ((rules.WindowStart is { } start && request.At < start) || (rules.WindowEnd is { } end && request.At >= end))
+        return Refusal(rules, request.At, lastEndedAt, enrollmentsCreated);
+    }
+
+    /// <summary><see cref="Refusal(EnrollmentRequest, DateTimeOffset?, long)"/> of a request with <paramref name="rules"/> and entry time <paramref name="at"/>.</summary>
+    internal static EnrollmentOutcomeKind? Refusal(EntryRules rules, DateTimeOffset at, DateTimeOffset? lastEndedAt, long enrollmentsCreated)
+    {
+        if ((rules.WindowStart is { } start && at < start) || (rules.WindowEnd is { } end && at >= end))
         {
             return EnrollmentOutcomeKind.OutsideWindow;
         }
@@ -35,7 +41,7 @@ public static class EntryRuleChecks
         var refused = rules.ReEntry switch
         {
             ReEntryMode.Never => lastEndedAt is not null,
-            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
+            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > at,
             _ => false,
         };
         if (refused)

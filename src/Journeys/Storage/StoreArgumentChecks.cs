@@ -95,7 +95,7 @@ public static class StoreArgumentChecks
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
-            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || checkpoint.CustomerUpdates is null || checkpoint.Statistics is null
+            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || !checkpoint.HasCustomerUpdates || checkpoint.Statistics is null
                 || checkpoint.WithdrawNodeIds is null)
             {
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
@@ -165,12 +165,17 @@ public static class StoreArgumentChecks
             throw new ArgumentException($"Enrollment request at index {index} is null.", parameterName);
         }
 
+        EnrollmentEntry(EntryFields.Of(request), index, parameterName);
+        return request;
+    }
+
+    /// <summary>The checks of <see cref="EnrollmentRequest"/> on a request's fields (an <see cref="EnrollmentBatch"/>'s entry).</summary>
+    internal static void EnrollmentEntry(in EntryFields request, int index, string parameterName)
+    {
         if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
         {
             throw new ArgumentException($"Enrollment request at index {index} needs a journey id, a customer id, a start node id and entry rules.", parameterName);
         }
-
-        return request;
     }
 
     /// <summary>

@@ -60,6 +60,9 @@ public sealed class EnrollmentCheckpointTests
 
     private static readonly CustomerFieldUpdate[] Updates = [new("customer-1", "plan", FieldValue.FromString("gold"))];
 
+    // The executor's form of Updates: the update node's write, of the claimed customer.
+    private static readonly FieldWrite[] Writes = [new("plan", FieldValue.FromString("gold"))];
+
     private static readonly StatisticDelta[] Deltas = [new("j", 3, "send-2", StatisticCounter.Sent)];
 
     private static Enrollment Expected => Claimed with
@@ -82,7 +85,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_state_is_built_from_the_claimed_record_and_the_change_only_when_read_and_then_kept()
     {
-        var checkpoint = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var checkpoint = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
 
         Assert.True(checkpoint.HasState);
         Assert.Equal(Claimed.ConcurrencyToken, checkpoint.ExpectedToken);
@@ -108,11 +111,12 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void The_executor_form_equals_the_given_form_of_the_same_state_and_prints_the_same()
     {
-        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
 
         // Lists are compared by reference (as the record always did): the given form gets the list the executor form built.
-        var given = new EnrollmentCheckpoint(Expected, Claimed.ConcurrencyToken, built.Outbox, Updates, Deltas);
+        var given = new EnrollmentCheckpoint(Expected, Claimed.ConcurrencyToken, built.Outbox, built.CustomerUpdates, Deltas);
         Assert.Equal(Outbox, built.Outbox);
+        Assert.Equal(Updates, built.CustomerUpdates);
 
         Assert.Equal(given, built);
         Assert.Equal(built, given);
@@ -122,18 +126,18 @@ public sealed class EnrollmentCheckpointTests
         Assert.NotEqual(given with { ExpectedToken = 8 }, built);
         Assert.NotEqual(given with { State = Expected with { Visit = 7 } }, built);
 
-        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var (state, token, outbox, updates, statistics) = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
         Assert.Equal(Expected, state);
         Assert.Equal(7, token);
         Assert.Equal(Outbox, outbox);
-        Assert.Same(Updates, updates);
+        Assert.Equal(Updates, updates);
         Assert.Same(Deltas, statistics);
     }
 
     [Fact]
     public void A_state_set_with_with_replaces_the_change_and_a_null_one_is_refused_by_the_checks()
     {
-        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
         var other = Expected with { CurrentNodeId = "elsewhere" };
 
         var replaced = built with { State = other };
@@ -190,9 +194,9 @@ public sealed class EnrollmentCheckpointTests
     public void The_executor_forms_outbox_records_are_built_only_when_read_due_at_the_runs_time_from_the_claimed_enrollment_and_kept()
     {
         var second = Send with { MessageId = "m2", NodeId = "send-3" };
-        var one = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
-        var two = new EnrollmentCheckpoint(ClaimedItem, Change, [Send, second], Updates, Deltas);
-        var none = new EnrollmentCheckpoint(ClaimedItem, Change, [], Updates, Deltas);
+        var one = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
+        var two = new EnrollmentCheckpoint(ClaimedItem, Change, [Send, second], Writes, Deltas);
+        var none = new EnrollmentCheckpoint(ClaimedItem, Change, [], Writes, Deltas);
 
         // Read through Sends: no record built.
         Assert.Equal(1, one.Sends.Count);
@@ -224,7 +228,7 @@ public sealed class EnrollmentCheckpointTests
     [Fact]
     public void A_copy_with_another_state_keeps_the_executor_forms_messages_and_one_with_another_outbox_takes_it()
     {
-        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Updates, Deltas);
+        var built = new EnrollmentCheckpoint(ClaimedItem, Change, [Send], Writes, Deltas);
 
         // The sends' enrollment and due time are the claimed record's and the change's, which the new state drops.
         var replaced = built with { State = Expected with { Visit = 9 } };
@@ -282,5 +286,69 @@ public sealed class EnrollmentCheckpointTests
         Assert.Equal([new OutboxMessage(sendB, claimed["b"].Claim.Id, runAt), new OutboxMessage(sendA, claimed["a"].Claim.Id, retryAt, 1)], again);
         Assert.Equal(TimeSpan.FromMinutes(330), again[0].DueAt.Offset);
         Assert.Equal(TimeSpan.FromHours(-3), again[1].DueAt.Offset);
+    }
+
+    [Fact]
+    public void The_executor_forms_customer_updates_are_built_only_when_read_of_the_claimed_customer_and_kept()
+    {
+        FieldWrite country = new("country", FieldValue.FromString("ES"));
+        var one = new EnrollmentCheckpoint(ClaimedItem, Change, [], Writes, Deltas);
+        var two = new EnrollmentCheckpoint(ClaimedItem, Change, [], [Writes[0], country], Deltas);
+        var none = new EnrollmentCheckpoint(ClaimedItem, Change, [], [], Deltas);
+
+        // Read through the count and the indexer: no list built.
+        Assert.True(one.HasCustomerUpdates);
+        Assert.Equal(1, one.CustomerUpdateCount);
+        Assert.Equal(Updates[0], one.CustomerUpdate(0));
+        Assert.Equal(2, two.CustomerUpdateCount);
+        Assert.Equal(new CustomerFieldUpdate("customer-1", "country", FieldValue.FromString("ES")), two.CustomerUpdate(1));
+        Assert.Equal(0, none.CustomerUpdateCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => one.CustomerUpdate(1));
+        Assert.False(one.CustomerUpdatesBuilt);
+        Assert.False(two.CustomerUpdatesBuilt);
+
+        // Read as the list: built once, then the same list.
+        Assert.Equal(Updates, one.CustomerUpdates);
+        Assert.True(one.CustomerUpdatesBuilt);
+        Assert.Same(one.CustomerUpdates, one.CustomerUpdates);
+        Assert.Equal([Updates[0], new CustomerFieldUpdate("customer-1", "country", FieldValue.FromString("ES"))], two.CustomerUpdates);
+        Assert.Empty(none.CustomerUpdates);
+
+        // A copy with another state (another customer) keeps the claimed customer's updates; one given a list takes it.
+        var replaced = new EnrollmentCheckpoint(ClaimedItem, Change, [], Writes, Deltas) with { State = Expected with { CustomerId = "customer-2" } };
+        Assert.Equal(Updates, replaced.CustomerUpdates);
+        CustomerFieldUpdate[] other = [new("customer-1", "plan", FieldValue.Null)];
+        var moved = one with { CustomerUpdates = other };
+        Assert.Same(other, moved.CustomerUpdates);
+        Assert.Equal(other[0], moved.CustomerUpdate(0));
+    }
+
+    [Fact]
+    public async Task The_in_memory_store_applies_an_executors_writes_without_building_its_update_list()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        var customers = new InMemoryCustomerStore();
+        await customers.UpsertAsync([new Customer("a", ImmutableDictionary<string, FieldValue>.Empty.Add("plan", FieldValue.FromString("silver")), null)]);
+        var store = new InMemoryEngineStore(customers);
+        await store.EnrollAsync(
+        [
+            new EnrollmentRequest(Guid.NewGuid(), "j", 1, "a", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
+            new EnrollmentRequest(Guid.NewGuid(), "j", 1, "b", "start", at, EntryRules.Default, EquatableArray<string>.Empty),
+        ]);
+        var claimed = (await store.ClaimAsync("owner", at, 10, TimeSpan.FromMinutes(1))).ToDictionary(i => i.Claim.CustomerId);
+        var change = new EnrollmentChange(null, EnrollmentStatus.Completed, null, null, 2, at, EquatableArray<string>.Empty, 0, at, 0, null, 0);
+        FieldWrite country = new("country", FieldValue.FromString("ES"));
+        var first = new EnrollmentCheckpoint(claimed["a"], change, [], Writes, []);
+        var second = new EnrollmentCheckpoint(claimed["b"], change, [], [country, Writes[0]], []);
+
+        Assert.Equal(new[] { true, true }, await store.CommitAsync("owner", [first, second], null));
+
+        Assert.False(first.CustomerUpdatesBuilt, "the store built the update list of an executor's checkpoint");
+        Assert.False(second.CustomerUpdatesBuilt, "the store built the update list of an executor's checkpoint");
+        var a = (await customers.GetAsync("a"))!;
+        Assert.Equal(FieldValue.FromString("gold"), a.Fields["plan"]);
+        var b = (await customers.GetAsync("b"))!;
+        Assert.Equal(FieldValue.FromString("ES"), b.Fields["country"]);
+        Assert.Equal(FieldValue.FromString("gold"), b.Fields["plan"]);
     }
 }

@@ -575,7 +575,14 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
         {
             if (applied[i])
             {
-                ApplyFieldUpdatesLocked(checkpoints[i].CustomerUpdates);
+                // Indexed through the checkpoint: an executor's writes are applied without building its update list.
+                var checkpoint = checkpoints[i];
+                for (var u = 0; u < checkpoint.CustomerUpdateCount; u++)
+                {
+                    Apply(checkpoint.CustomerUpdate(u));
+                }
+
+                CompactIfWasteful();
             }
         }
     }

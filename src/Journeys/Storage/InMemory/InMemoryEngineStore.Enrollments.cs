@@ -109,9 +109,19 @@ internal sealed partial class InMemoryEngineStore
     private EnrollmentOutcome[] Enroll(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease? lease, List<WorkItem>? leased, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
+
+        // An activation's batch is read through its columns: no request record is built for its entries.
+        var batch = requests as EnrollmentBatch;
         for (var i = 0; i < requests.Count; i++)
         {
-            StoreArgumentChecks.EnrollmentRequest(requests[i], i, nameof(requests));
+            if (batch is null)
+            {
+                StoreArgumentChecks.EnrollmentRequest(requests[i], i, nameof(requests));
+            }
+            else
+            {
+                StoreArgumentChecks.EnrollmentEntry(batch.Entry(i), i, nameof(requests));
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -125,7 +135,7 @@ internal sealed partial class InMemoryEngineStore
             {
                 for (var i = 0; i < requests.Count; i++)
                 {
-                    var id = requests[i].EnrollmentId;
+                    var id = batch is not null ? batch.EnrollmentId(i) : requests[i].EnrollmentId;
                     if (!ids.Add(id))
                     {
                         throw new ArgumentException($"Enrollment id {id} is used twice in the batch (index {i}); nothing was written.", nameof(requests));
@@ -151,7 +161,7 @@ internal sealed partial class InMemoryEngineStore
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
-                outcomes[i] = EnrollLocked(requests[i], out var added);
+                outcomes[i] = EnrollLocked(batch is not null ? batch.Entry(i) : EntryFields.Of(requests[i]), out var added);
                 if (added is not null && lease is not null && leased!.Count < lease.MaxItems)
                 {
                     leased.Add(Lease(added, lease.Owner, lease.ExpiresAt));
@@ -487,7 +497,7 @@ internal sealed partial class InMemoryEngineStore
     }
 
     // An entry's first cursor: the entering event's sequence when the request names one below the customer's latest.
-    private static long StartCursor(EnrollmentRequest request, long latest) =>
+    private static long StartCursor(in EntryFields request, long latest) =>
         request.EventCursor is { } cursor && cursor < latest ? Math.Max(cursor, 0) : latest;
 
     /// <inheritdoc />
@@ -719,7 +729,7 @@ internal sealed partial class InMemoryEngineStore
         (journeyId is null || string.Equals(entry.JourneyId, journeyId, StringComparison.Ordinal))
         && (version is null || entry.Version == version);
 
-    private EnrollmentOutcome EnrollLocked(EnrollmentRequest request, out EnrollmentEntry? added)
+    private EnrollmentOutcome EnrollLocked(in EntryFields request, out EnrollmentEntry? added)
     {
         added = null;
         _byCustomer.TryGetValue(request.CustomerId, out var first);
@@ -748,7 +758,7 @@ internal sealed partial class InMemoryEngineStore
         }
 
         var created = _createdByJourney.GetValueOrDefault(request.JourneyId);
-        if (EntryRuleChecks.Refusal(request, lastEnd, created) is { } refusal)
+        if (EntryRuleChecks.Refusal(request.Rules, request.At, lastEnd, created) is { } refusal)
         {
             return new EnrollmentOutcome(refusal, null);
         }
