@@ -170,10 +170,25 @@ internal sealed partial class PostgreSqlEngineStore
             expected[i] = checkpoints[i].ExpectedToken;
         }
 
-        return database.InTransactionAsync("commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, ids, expected, outboxHandoff, token), cancellationToken);
+        return CommitAndCountAsync(owner, checkpoints, ids, expected, outboxHandoff, cancellationToken);
     }
 
-    private async ValueTask<IReadOnlyList<bool>> CommitInTransactionAsync(
+    // The commit, and the count of commits that withdrew messages (IWithdrawalCounter) once it went through.
+    private async ValueTask<IReadOnlyList<bool>> CommitAndCountAsync(
+        string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, Guid[] ids, long[] expected, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken)
+    {
+        var (applied, withdrew) = await database.InTransactionAsync(
+            "commit checkpoints", (connection, transaction, token) => CommitInTransactionAsync(connection, transaction, owner, checkpoints, ids, expected, outboxHandoff, token), cancellationToken)
+            .ConfigureAwait(false);
+        if (withdrew)
+        {
+            Interlocked.Increment(ref _withdrawingCommits);
+        }
+
+        return applied;
+    }
+
+    private async ValueTask<(IReadOnlyList<bool> Applied, bool Withdrew)> CommitInTransactionAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, Guid[] ids, long[] expected,
         OutboxHandoff? handoff, CancellationToken token)
     {
@@ -224,7 +239,7 @@ internal sealed partial class PostgreSqlEngineStore
 
         if (acceptedIndexes.Count == 0)
         {
-            return applied;
+            return (applied, false);
         }
 
         // Round trip 2: the writes of the accepted checkpoints, in call order.
@@ -236,7 +251,7 @@ internal sealed partial class PostgreSqlEngineStore
         }
 
         var commit = new CommitBatch(accepted);
-        var withdrawn = await WithdrawConvertedAsync(connection, transaction, accepted, commit.Deltas, token).ConfigureAwait(false);
+        var withdrawn = await WithdrawAsync(connection, transaction, accepted, commit.Deltas, token).ConfigureAwait(false);
         var inserted = new HashSet<string>(commit.Outbox.Count, StringComparer.Ordinal);
         var merged = new HashSet<string>(commit.ServerUpdates.Count, StringComparer.Ordinal);
         var batch = new NpgsqlBatch(connection, transaction);
@@ -365,39 +380,47 @@ internal sealed partial class PostgreSqlEngineStore
             await WriteCustomerUpdatesAsync(connection, transaction, unmerged, checkpoints, applied, token).ConfigureAwait(false);
         }
 
-        return applied;
+        return (applied, withdrawn);
     }
 
-    // The outbox rows of the accepted checkpoints that convert their enrollment: deleted, leased ones included, before
-    // the commit inserts its own messages (those stay); the rows of the enrollments are locked, so no other commit adds
-    // any meanwhile. Each deleted message counts as Withdrawn at its node, as a delta of its checkpoint (cp, 1-based in
-    // accepted), upserted with the commit's other deltas. A round trip only for a batch with a conversion; whether any
-    // row went.
-    private async ValueTask<bool> WithdrawConvertedAsync(
+    // The outbox rows of the accepted checkpoints that convert their enrollment (all of them: node NULL) or name nodes
+    // whose messages go (EnrollmentCheckpoint.WithdrawNodeIds: a retargeting node left by its conversion event): deleted,
+    // leased ones included, before the commit inserts its own messages (those stay); the rows of the enrollments are
+    // locked, so no other commit adds any meanwhile. Each deleted message counts as Withdrawn at its node, as a delta of
+    // its checkpoint (cp, 1-based in accepted), upserted with the commit's other deltas. A round trip only for a batch
+    // with such a checkpoint; whether any row went.
+    private async ValueTask<bool> WithdrawAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EnrollmentCheckpoint[] accepted, List<(long Checkpoint, StatisticDelta Delta)> deltas, CancellationToken token)
     {
-        List<(long Checkpoint, Enrollment State)>? converted = null;
+        List<(long Checkpoint, Enrollment State, string? Node)>? withdrawals = null;
         for (var a = 0; a < accepted.Length; a++)
         {
             if (accepted[a].State.Status == EnrollmentStatus.Converted)
             {
-                (converted ??= []).Add((a + 1, accepted[a].State));
+                (withdrawals ??= []).Add((a + 1, accepted[a].State, null));
+                continue;
+            }
+
+            foreach (var node in accepted[a].WithdrawNodeIds)
+            {
+                (withdrawals ??= []).Add((a + 1, accepted[a].State, node));
             }
         }
 
-        if (converted is null)
+        if (withdrawals is null)
         {
             return false;
         }
 
         using var command = database.Command(connection, transaction, """
-            DELETE FROM {s}.outbox o USING unnest($1::text[], $2::uuid[], $3::bigint[]) AS w(c, id, cp)
-            WHERE o.customer_id = w.c AND o.enrollment_id = w.id
+            DELETE FROM {s}.outbox o USING unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[]) AS w(c, id, cp, node)
+            WHERE o.customer_id = w.c AND o.enrollment_id = w.id AND (w.node IS NULL OR o.node_id = w.node)
             RETURNING w.cp, o.journey_id, o.journey_version, o.node_id
             """);
-        UnnestColumns.Add(command.Parameters, converted, static c => c.State.CustomerId);
-        UnnestColumns.Add(command.Parameters, converted, static c => c.State.Id);
-        UnnestColumns.Add(command.Parameters, converted, static c => c.Checkpoint);
+        UnnestColumns.Add(command.Parameters, withdrawals, static c => c.State.CustomerId);
+        UnnestColumns.Add(command.Parameters, withdrawals, static c => c.State.Id);
+        UnnestColumns.Add(command.Parameters, withdrawals, static c => c.Checkpoint);
+        UnnestColumns.AddNullable(command.Parameters, withdrawals, static c => c.Node, NpgsqlDbType.Text);
         var any = false;
         using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
         while (await reader.ReadAsync(token).ConfigureAwait(false))

@@ -20,10 +20,16 @@ namespace Journeys.PostgreSql;
 /// a claim keeps the row's place in its queue until the commit, so it changes no indexed column and is a HOT update;
 /// claims skip leased rows in the queues and take those whose lease expired where they stand.
 /// </remarks>
-internal sealed partial class PostgreSqlEngineStore(PostgreSqlDatabase database) : IEnrollmentStore, IOutboxStore, IStatisticsStore
+internal sealed partial class PostgreSqlEngineStore(PostgreSqlDatabase database) : IEnrollmentStore, IOutboxStore, IStatisticsStore, IWithdrawalCounter
 {
     private const string EnrollmentColumns =
         "enrollment_id, journey_id, version, customer_id, current_node, status, wake_at, awaited_event, visit, entered_at, updated_at, token, wake_events, event_cursor, node_entered_at, node_state, end_reason, messages_sent, clicks";
+
+    private long _withdrawingCommits;
+
+    /// <inheritdoc />
+    /// <remarks>This instance's commits only: another host's arrive as the NOTIFY 'withdrawn' its commit sends.</remarks>
+    public long WithdrawingCommits => Volatile.Read(ref _withdrawingCommits);
 
     private static Enrollment ReadEnrollment(NpgsqlDataReader reader, int offset = 0) =>
         new(

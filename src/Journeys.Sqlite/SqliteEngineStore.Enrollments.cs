@@ -202,10 +202,11 @@ internal sealed partial class SqliteEngineStore
             return [];
         }
 
-        return await _database.WriteAsync("commit a batch of checkpoints", (this, owner, checkpoints, outboxHandoff), static (session, s) =>
+        var (applied, withdrew) = await _database.WriteAsync("commit a batch of checkpoints", (this, owner, checkpoints, outboxHandoff), static (session, s) =>
         {
             var (store, owner, checkpoints, handoff) = s;
             var applied = new bool[checkpoints.Count];
+            var withdrew = false;
             List<CustomerFieldUpdate>? updates = null;
             var statistics = new StatisticsBuffer();
             // The outbox rows written before this commit: a conversion withdraws those, never the commit's own.
@@ -233,7 +234,14 @@ internal sealed partial class SqliteEngineStore
                 statistics.Add(checkpoint.Statistics);
                 if (checkpoint.State.Status == EnrollmentStatus.Converted)
                 {
-                    store.WithdrawConverted(session, checkpoint.State, committedBefore, statistics);
+                    withdrew |= store.Withdraw(session, checkpoint.State, null, committedBefore, statistics);
+                }
+                else
+                {
+                    foreach (var node in checkpoint.WithdrawNodeIds)
+                    {
+                        withdrew |= store.Withdraw(session, checkpoint.State, node, committedBefore, statistics);
+                    }
                 }
             }
 
@@ -244,33 +252,47 @@ internal sealed partial class SqliteEngineStore
             }
 
             statistics.Write(session);
-            return (IReadOnlyList<bool>)applied;
+            return (applied, withdrew);
         }, cancellationToken).ConfigureAwait(false);
+
+        if (withdrew)
+        {
+            Interlocked.Increment(ref _withdrawingCommits);
+        }
+
+        return applied;
     }
 
     /// <summary>
-    /// A converted enrollment's outbox rows written before this commit (sequence at or below
-    /// <paramref name="committedBefore"/>), leased ones included, deleted in the commit's transaction; each counts as
-    /// Withdrawn at its node. A claimed one's later result or renewal then finds nothing, as after a cancel.
+    /// An enrollment's outbox rows written before this commit (sequence at or below <paramref name="committedBefore"/>),
+    /// all of them (a conversion, <paramref name="nodeId"/> null) or those made at <paramref name="nodeId"/> (a retargeting
+    /// node left by its conversion event), leased ones included, deleted in the commit's transaction; each counts as
+    /// Withdrawn at its node. A claimed one's later result or renewal then finds nothing, as after a cancel. Whether any went.
     /// </summary>
-    private void WithdrawConverted(SqliteSession session, Enrollment enrollment, long committedBefore, StatisticsBuffer statistics)
+    private bool Withdraw(SqliteSession session, Enrollment enrollment, string? nodeId, long committedBefore, StatisticsBuffer statistics)
     {
         var drop = session.Command("""
             DELETE FROM outbox WHERE customer_id = $customer AND enrollment_id = $enrollment AND seq <= $before
+                AND ($node IS NULL OR node_id = $node)
             RETURNING message_id, journey_id, journey_version, node_id
             """);
         drop.Parameters.AddWithValue("$customer", enrollment.CustomerId);
         drop.Parameters.AddWithValue("$enrollment", SqliteValues.Id(enrollment.Id));
         drop.Parameters.AddWithValue("$before", committedBefore);
+        drop.Parameters.AddWithValue("$node", (object?)nodeId ?? DBNull.Value);
         using var reader = drop.ExecuteReader();
+        var any = false;
         while (reader.Read())
         {
+            any = true;
             _claimedMessages.Remove(reader.GetString(0));
             if (SqliteValues.NullableText(reader, 1) is { } journey && SqliteValues.NullableText(reader, 3) is { } node)
             {
                 statistics.Add(new StatisticDelta(journey, reader.GetInt32(2), node, StatisticCounter.Withdrawn));
             }
         }
+
+        return any;
     }
 
     /// <inheritdoc />

@@ -16,7 +16,7 @@ namespace Journeys.Sqlite;
 /// that index; nothing scans all enrollments. A customer's enrollments and events are found through primary keys that
 /// start with the customer id.
 /// </remarks>
-internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore, IStatisticsStore
+internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore, IStatisticsStore, IWithdrawalCounter
 {
     // Ordinals 0..18 of every enrollment read.
     private const string EnrollmentColumns =
@@ -27,11 +27,15 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
     private const int LeasedKind = 2;
 
     private readonly SqliteDatabase _database;
+    private long _withdrawingCommits;
 
     public SqliteEngineStore(SqliteDatabase database)
     {
         _database = database;
     }
+
+    /// <inheritdoc />
+    public long WithdrawingCommits => Volatile.Read(ref _withdrawingCommits);
 
     private static Enrollment ReadEnrollment(SqliteDataReader reader) => new(
         SqliteValues.Id(reader, 1),

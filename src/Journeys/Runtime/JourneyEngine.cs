@@ -38,6 +38,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly WebhookInvoker? _webhooks;
     private readonly FilterEntryRecheck? _filters;
     private readonly JourneyStopGuard? _stopGuard;
+
+    // The store's count of commits that withdrew outbox messages, when it keeps one (see NoteWithdrawals).
+    private readonly IWithdrawalCounter? _withdrawingCommits;
     private readonly JourneysOptions _options;
     private readonly TimeProvider _time;
 
@@ -97,6 +100,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         _stopGuard = stopGuard;
         _enrollments = enrollments;
+        _withdrawingCommits = enrollments as IWithdrawalCounter;
         _outbox = outbox;
         _statistics = statistics;
         _customers = customers;
@@ -800,7 +804,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var handoff = Volatile.Read(ref _handedOver) < HandoffCapacity ? new OutboxHandoff(_time.GetUtcNow(), _options.LeaseDuration) : null;
             var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
-            NoteConversions(checkpoints, applied);
+            NoteWithdrawals(checkpoints, applied);
             if (sliceEnded)
             {
                 slices.Adapt(committing - started, _time.GetTimestamp() - committing);
@@ -912,16 +916,23 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>
-    /// A commit that converted an enrollment withdrew its messages that had not gone out (see
+    /// A commit that converted an enrollment, or left a retargeting node by its conversion event
+    /// (<see cref="EnrollmentCheckpoint.WithdrawNodeIds"/>), may have withdrawn messages that had not gone out (see
     /// <see cref="IEnrollmentStore.CommitAsync"/>), as a cancel does: the dispatcher then checks, before sending, that it
-    /// still holds what it took before (<see cref="Withdrawals"/>). One check per dispatcher batch taken before a
-    /// conversion; none for batches with no conversion.
+    /// still holds what it took before (<see cref="Withdrawals"/>). A store that counts its withdrawing commits
+    /// (<see cref="IWithdrawalCounter"/>) advances <see cref="Withdrawals"/> itself, only when something went; for another
+    /// store, one check per dispatcher batch taken before such a commit.
     /// </summary>
-    private void NoteConversions(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied)
+    private void NoteWithdrawals(List<EnrollmentCheckpoint> checkpoints, IReadOnlyList<bool> applied)
     {
+        if (_withdrawingCommits is not null)
+        {
+            return;
+        }
+
         for (var i = 0; i < applied.Count; i++)
         {
-            if (applied[i] && checkpoints[i].Status == EnrollmentStatus.Converted)
+            if (applied[i] && (checkpoints[i].Status == EnrollmentStatus.Converted || checkpoints[i].WithdrawNodeIds.Count > 0))
             {
                 _stopGuard?.NoteWithdrawal();
                 return;
@@ -1370,8 +1381,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>How long recording the finished sends may take once the engine is stopping.</summary>
     private static readonly TimeSpan RecordOnStopTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>How many cancels this process has made (<see cref="JourneyStopGuard.Withdrawals"/>).</summary>
-    private long Withdrawals => _stopGuard?.Withdrawals ?? 0;
+    /// <summary>
+    /// How many cancels this process has made (<see cref="JourneyStopGuard.Withdrawals"/>), plus the store's commits that
+    /// withdrew messages when it counts them (<see cref="IWithdrawalCounter"/>).
+    /// </summary>
+    private long Withdrawals => (_stopGuard?.Withdrawals ?? 0) + (_withdrawingCommits?.WithdrawingCommits ?? 0);
 
     /// <summary>
     /// Of <paramref name="taken"/> (handed over or claimed before a cancel ran in this process), the messages the store

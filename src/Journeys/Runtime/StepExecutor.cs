@@ -39,6 +39,8 @@ internal sealed partial class StepExecutor
     private readonly List<OutboundMessage> _outbox = [];
     // The run's update nodes' writes, of this enrollment's customer (the checkpoint makes them CustomerFieldUpdates only if read).
     private readonly List<FieldWrite> _writes = [];
+    // Retargeting nodes the run left by their conversion event: the commit withdraws their earlier reminders.
+    private readonly List<string> _withdrawNodes = [];
     private CompiledJourney _journey = null!;
     private WorkItem _item = null!;
     private FieldValue[] _fields = [];
@@ -111,6 +113,7 @@ internal sealed partial class StepExecutor
         _statistics.Clear();
         _outbox.Clear();
         _writes.Clear();
+        _withdrawNodes.Clear();
         _current = state.CurrentNodeId is { } id && journey.IndexById.TryGetValue(id, out var index) ? index : -1;
         _atNode = _status == EnrollmentStatus.Waiting && _current >= 0;
     }
@@ -235,6 +238,11 @@ internal sealed partial class StepExecutor
         var checkpoint = stateRecord
             ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), UpdateRecords(), InternStatistics())
             : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics());
+        if (_withdrawNodes.Count > 0)
+        {
+            checkpoint = checkpoint with { WithdrawNodeIds = _withdrawNodes.ToArray() };
+        }
+
         _outbox.Clear();
         _writes.Clear();
 
@@ -397,6 +405,7 @@ internal sealed partial class StepExecutor
                 break;
             case CompiledRetargeting retargeting when string.Equals(e.Name, retargeting.ConversionEvent, StringComparison.Ordinal):
                 Count(StatisticCounter.Converted, retargeting.Id);
+                WithdrawReminders(retargeting.Id);
                 Leave();
                 Enter(retargeting.OnConverted);
                 break;
@@ -683,15 +692,44 @@ internal sealed partial class StepExecutor
         // A converted customer gets nothing more from the journey: what this run queued before the goal (a timer or an
         // earlier event of the same run) is withdrawn here, counted as the store counts the enrollment's earlier
         // messages it withdraws in the commit (IEnrollmentStore.CommitAsync); such a message was never committed.
-        for (var i = 0; i < _outbox.Count; i++)
-        {
-            Count(StatisticCounter.Withdrawn, _outbox[i].NodeId);
-            _messagesSent -= _outbox[i].Channel == WebhookChannel ? 0 : 1;
-        }
-
-        _outbox.Clear();
+        WithdrawQueued(null);
         Count(StatisticCounter.Converted, _currentNodeId);
         End(EnrollmentStatus.Converted, "goal:" + goal, StatisticCounter.Converted);
+    }
+
+    /// <summary>
+    /// A retargeting node left by its conversion event: its reminders that have not gone out must not reach the customer
+    /// who converted. Those this run queued are dropped here; the commit withdraws the earlier ones
+    /// (<see cref="EnrollmentCheckpoint.WithdrawNodeIds"/>). The enrollment's other messages stay: the journey goes on.
+    /// </summary>
+    private void WithdrawReminders(string nodeId)
+    {
+        WithdrawQueued(nodeId);
+        if (!_withdrawNodes.Contains(nodeId))
+        {
+            _withdrawNodes.Add(nodeId);
+        }
+    }
+
+    // Drops the run's queued messages of the node (all of them for null), each counted Withdrawn at its node.
+    private void WithdrawQueued(string? nodeId)
+    {
+        var kept = 0;
+        for (var i = 0; i < _outbox.Count; i++)
+        {
+            var message = _outbox[i];
+            if (nodeId is null || string.Equals(message.NodeId, nodeId, StringComparison.Ordinal))
+            {
+                Count(StatisticCounter.Withdrawn, message.NodeId);
+                _messagesSent -= message.Channel == WebhookChannel ? 0 : 1;
+            }
+            else
+            {
+                _outbox[kept++] = message;
+            }
+        }
+
+        _outbox.RemoveRange(kept, _outbox.Count - kept);
     }
 
     private DateTimeOffset DelayUntil(CompiledDelay delay) => delay.Delay switch

@@ -134,6 +134,19 @@ public sealed record EnrollmentCheckpoint(
         }
     }
 
+    /// <summary>
+    /// Nodes whose outbox messages of this enrollment that the store holds from earlier commits (not yet gone out:
+    /// pending, held, waiting for a retry, leased) this checkpoint's commit withdraws, each adding 1 to
+    /// <see cref="StatisticCounter.Withdrawn"/> at its node: a retargeting node that the customer left by its conversion
+    /// event, whose reminders must not reach a customer who converted. Empty (the default) for none; the enrollment's other
+    /// messages, and this checkpoint's own, are kept. See <see cref="IEnrollmentStore.CommitAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// A store that ignores it stays consistent: the reminders then go out and count as sent, as before this property
+    /// existed.
+    /// </remarks>
+    public IReadOnlyList<string> WithdrawNodeIds { get; init; } = [];
+
     /// <summary>True when there is a state (given, or to be built): what a null check of <see cref="State"/> says, without building it.</summary>
     internal bool HasState => _state is not null || _claimed is not null;
 
@@ -167,10 +180,11 @@ public sealed record EnrollmentCheckpoint(
                 && ExpectedToken == other.ExpectedToken
                 && EqualityComparer<IReadOnlyList<OutboxMessage>>.Default.Equals(Outbox, other.Outbox)
                 && EqualityComparer<IReadOnlyList<CustomerFieldUpdate>>.Default.Equals(CustomerUpdates, other.CustomerUpdates)
-                && EqualityComparer<IReadOnlyList<StatisticDelta>>.Default.Equals(Statistics, other.Statistics)));
+                && EqualityComparer<IReadOnlyList<StatisticDelta>>.Default.Equals(Statistics, other.Statistics)
+                && EqualityComparer<IReadOnlyList<string>>.Default.Equals(WithdrawNodeIds, other.WithdrawNodeIds)));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(State, ExpectedToken, Outbox, CustomerUpdates, Statistics);
+    public override int GetHashCode() => HashCode.Combine(State, ExpectedToken, Outbox, CustomerUpdates, Statistics, WithdrawNodeIds);
 
     // The executor form's OutboxMessage list; a race of two first reads publishes one list, so every read sees the same.
     private IReadOnlyList<OutboxMessage> BuildOutbox()

@@ -77,7 +77,10 @@ public interface IEnrollmentStore
     /// same atomic step, its enrollment's outbox messages written before this call (the set <see cref="CancelAsync"/>
     /// takes: pending, held, leased; a dispatcher's late result for one is ignored), each adding 1 to
     /// <see cref="StatisticCounter.Withdrawn"/> at its node; the checkpoint's own messages are written as given. No other
-    /// end withdraws anything.
+    /// end withdraws anything. An applied checkpoint that names nodes in <see cref="EnrollmentCheckpoint.WithdrawNodeIds"/>
+    /// (a retargeting node left by its conversion event) withdraws the same way those of its enrollment's messages written
+    /// before this call that were made at those nodes, and no others. A store that counts the calls that withdrew anything
+    /// implements <see cref="IWithdrawalCounter"/>.
     /// </summary>
     /// <param name="owner">The engine that claimed the work.</param>
     /// <param name="checkpoints">The checkpoints.</param>

@@ -80,7 +80,8 @@ public static class StoreArgumentChecks
 
     /// <summary>
     /// Checks a commit's checkpoints (<see cref="IEnrollmentStore.CommitAsync"/>): none is null, each has a state and its
-    /// lists, its statistic deltas pass <see cref="Statistics"/>, and each outbox message has a message id. Checkpoints
+    /// lists, its statistic deltas pass <see cref="Statistics"/>, each outbox message has a message id, and each node id
+    /// in <see cref="EnrollmentCheckpoint.WithdrawNodeIds"/> is neither null nor empty. Checkpoints
     /// that share one delta list (the engine shares it among runs that counted the same deltas) have it checked once.
     /// </summary>
     /// <param name="checkpoints">The checkpoints.</param>
@@ -94,9 +95,19 @@ public static class StoreArgumentChecks
         for (var i = 0; i < checkpoints.Count; i++)
         {
             var checkpoint = checkpoints[i];
-            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || !checkpoint.HasCustomerUpdates || checkpoint.Statistics is null)
+            if (checkpoint is null || !checkpoint.HasState || !checkpoint.HasOutbox || !checkpoint.HasCustomerUpdates || checkpoint.Statistics is null
+                || checkpoint.WithdrawNodeIds is null)
             {
                 throw new ArgumentException($"Checkpoint at index {i} is null or has a null state or list.", parameterName);
+            }
+
+            var withdraw = checkpoint.WithdrawNodeIds;
+            for (var n = 0; n < withdraw.Count; n++)
+            {
+                if (string.IsNullOrEmpty(withdraw[n]))
+                {
+                    throw new ArgumentException($"Checkpoint at index {i} names a null or empty node id at index {n} of {nameof(EnrollmentCheckpoint.WithdrawNodeIds)}; nothing was written.", parameterName);
+                }
             }
 
             if (!ReferenceEquals(checkpoint.Statistics, checkedDeltas))

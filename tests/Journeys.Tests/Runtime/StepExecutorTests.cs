@@ -372,6 +372,30 @@ public sealed class StepExecutorTests
     }
 
     [Fact]
+    public void A_retargeting_node_left_by_its_conversion_event_drops_its_reminder_of_the_same_run_and_names_itself_for_the_commit()
+    {
+        // The engine sees the 4-hour timer and the purchase at 5 hours only at 6 hours: the reminder the timer led to never
+        // reaches the outbox, the commit is told to withdraw the node's earlier ones, and the onConverted path's message
+        // (and the welcome of the first run) stay.
+        var campaigns = CampaignCatalog.Create(new Campaign("r1", Channel.Push, "Still there?"), new Campaign("r2", Channel.Email, "Thanks"));
+        var journey = JourneyBuilder.Create("j", "J").EnterAllCustomers()
+            .Steps(p => p.Send(Channel.Email, "r2", id: "welcome").Retargeting("purchase", TimeSpan.FromDays(3), r => r
+                .Remind(TimeSpan.FromHours(4), Channel.Push, "r1")
+                .OnConverted(c => c.Send(Channel.Email, "r2", id: "thanks").Delay(TimeSpan.FromDays(1), id: "later"))
+                .OnExhausted(x => x.Exit("gave-up", id: "gave-up")), id: "rt"))
+            .Build();
+        var run = new ExecutorHarness(journey, SampleJourneys.Schema, campaigns, Ana(), T0);
+        Assert.Empty(run.Run(T0).WithdrawNodeIds);
+        run.Publish("purchase", T0.AddHours(5));
+        var checkpoint = run.Run(T0.AddHours(6));
+
+        Assert.Equal(["thanks"], checkpoint.Outbox.Select(o => o.Message.NodeId));
+        Assert.Equal(["rt"], checkpoint.WithdrawNodeIds);
+        Assert.Equal((1, 1, 0), (run.Count("rt", StatisticCounter.Converted), run.Count("rt", StatisticCounter.Withdrawn), run.Count("thanks", StatisticCounter.Withdrawn)));
+        Assert.Equal((EnrollmentStatus.Waiting, "later", 2), (run.State.Status, run.State.CurrentNodeId, run.State.MessagesSent));
+    }
+
+    [Fact]
     public void Webhook_results_route_to_success_or_failure_and_a_missing_result_fails_after_its_timeout()
     {
         static ExecutorHarness Start()

@@ -399,10 +399,13 @@ public sealed class StopScenarioTests
         Assert.Equal(1, (await host.Manager.CloneAsync("other", "list-2", "Again")).Journey.Version);
     }
 
+    private static long Count(Host host, string journeyId, string nodeId, StatisticCounter counter) =>
+        host.Manager.GetStatisticsAsync(journeyId).AsTask().GetAwaiter().GetResult().Get(nodeId, counter);
+
     /// <summary>An engine with one shard, so one dispatcher loop, held sending the blocker's push (journey "gate").</summary>
-    private static async Task<Host> StartWithHeldDispatcherAsync(GateSender push)
+    private static async Task<Host> StartWithHeldDispatcherAsync(GateSender push, bool hooked = true)
     {
-        var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push);
+        var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push, hooked);
         try
         {
             await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
@@ -449,6 +452,42 @@ public sealed class StopScenarioTests
         Assert.DoesNotContain(Ids[0], push.Sent);
         var statistics = await host.Manager.GetStatisticsAsync("j");
         Assert.Equal((0, 1, 0), (statistics.Get("push", StatisticCounter.Sent), statistics.Get("push", StatisticCounter.Withdrawn), statistics.Get("push", StatisticCounter.Cancelled)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reminder_handed_to_the_dispatcher_before_its_retargeting_node_converts_is_not_sent_and_counts_as_withdrawn(bool decorated)
+    {
+        // As above, for a retargeting node left by its conversion event: its reminder, queued behind the blocker's push,
+        // is withdrawn by the converting commit (WithdrawNodeIds), so the dispatcher must check what it holds before
+        // sending: told by the store's withdrawal counter (IWithdrawalCounter), or, behind a decorator that hides the
+        // counter, by the engine after every commit that names a node. The journey goes on along onConverted.
+        var push = new GateSender("blocker");
+        await using var host = await StartWithHeldDispatcherAsync(push, decorated);
+        var engine = host.Services.GetRequiredService<JourneyEngine>();
+        await host.Manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
+            .Steps(p => p.Retargeting("purchase", TimeSpan.FromDays(2), r => r
+                .Remind(TimeSpan.FromSeconds(1), Channel.Push, "hello")
+                .OnConverted(c => c.Delay(TimeSpan.FromDays(1), id: "later"))
+                .OnExhausted(x => x.Exit("no purchase")), id: "retarget"))
+            .Build());
+        await host.Manager.ActivateAsync("j");
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "go", [], T0)]);
+        EngineHost.Eventually(() => Count(host, "j", "retarget", StatisticCounter.Entered) == 1, "c0 waits at the retargeting node");
+        var time = (FakeTimeProvider)host.Services.GetRequiredService<TimeProvider>();
+        // One second: a longer step would time out the blocker's held send attempt (timed on this clock).
+        time.Advance(TimeSpan.FromSeconds(1));
+        EngineHost.Eventually(() => engine.HandedOver == 1, "c0's reminder handed over to the held dispatcher");
+
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "purchase", [], time.GetUtcNow())]);
+        EngineHost.Eventually(() => Count(host, "j", "later", StatisticCounter.Entered) == 1, "c0 converted and went on");
+
+        await PassMarkerAsync(host, engine, push);
+
+        Assert.DoesNotContain(Ids[0], push.Sent);
+        var statistics = await host.Manager.GetStatisticsAsync("j");
+        Assert.Equal((0, 1, 1, 0), (statistics.Get("retarget", StatisticCounter.Sent), statistics.Get("retarget", StatisticCounter.Withdrawn), statistics.Get("retarget", StatisticCounter.Converted), statistics.Get("retarget", StatisticCounter.Cancelled)));
     }
 
     [Theory]
@@ -555,7 +594,11 @@ public sealed class StopScenarioTests
 
         public IAudienceManager Audience => _services.GetRequiredService<IAudienceManager>();
 
-        public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null, IChannelSender? push = null)
+        /// <param name="customerCount">Customers c0.. created first.</param>
+        /// <param name="configure">Options.</param>
+        /// <param name="push">The push sender.</param>
+        /// <param name="hooked">The engine's enrollment store is the hooked decorator (else the in-memory store itself).</param>
+        public static async Task<Host> StartAsync(int customerCount = 0, Action<JourneysOptions>? configure = null, IChannelSender? push = null, bool hooked = true)
         {
             var time = new FakeTimeProvider(T0);
             var services = new ServiceCollection();
@@ -565,7 +608,7 @@ public sealed class StopScenarioTests
             services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<HookedCustomers>());
             services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
             services.AddSingleton(sp => new HookedEnrollments(sp.GetRequiredService<InMemoryEngineStore>()));
-            services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<HookedEnrollments>());
+            services.AddSingleton<IEnrollmentStore>(sp => hooked ? sp.GetRequiredService<HookedEnrollments>() : sp.GetRequiredService<InMemoryEngineStore>());
             services.AddJourneys(j => j
                 .AddSender(Channel.Push, push ?? new RecordingChannelSender())
                 .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))

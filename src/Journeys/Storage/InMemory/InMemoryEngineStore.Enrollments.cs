@@ -350,7 +350,7 @@ internal sealed partial class InMemoryEngineStore
         // or renewal could see them in between (each finds a message through those, or needs its lease).
         using (_outboxLock.EnterScope())
         {
-            WithdrawConvertedLocked(checkpoints, applied);
+            WithdrawLocked(checkpoints, applied);
             foreach (var entry in outbox)
             {
                 if (outboxHandoff is not null && outboxHandoff.CoversDue(entry.DueAt))

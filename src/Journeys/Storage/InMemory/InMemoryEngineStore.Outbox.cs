@@ -233,6 +233,10 @@ internal sealed partial class InMemoryEngineStore
             _outbox.Add(entry.Message, entry);
             _outboxDue.Add(entry);
         }
+        else
+        {
+            UnindexOutboxLocked(entry);
+        }
 
         _outboxTally.Add(statistics);
     }
@@ -328,55 +332,6 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
-    // CommitAsync's part for the applied checkpoints that end their enrollment as converted (the caller holds the store
-    // and outbox locks): removes each such enrollment's messages committed before, leased ones included (a late result for
-    // one is then ignored), and counts each as Withdrawn at its node. This commit's own messages are in the map already
-    // but not placed yet (Order 0): they stay. A scan of the outbox, which holds only messages that have not gone out,
-    // and only for a commit with a conversion.
-    private void WithdrawConvertedLocked(IReadOnlyList<EnrollmentCheckpoint> checkpoints, bool[] applied)
-    {
-        HashSet<Guid>? converted = null;
-        for (var i = 0; i < checkpoints.Count; i++)
-        {
-            if (applied[i] && checkpoints[i].Status == EnrollmentStatus.Converted)
-            {
-                (converted ??= []).Add(checkpoints[i].Identity.Id);
-            }
-        }
-
-        if (converted is null || _outbox.Count == 0)
-        {
-            return;
-        }
-
-        List<OutboxEntry>? withdrawn = null;
-        foreach (var entry in _outbox.Values)
-        {
-            if (entry.Order != 0 && entry.EnrollmentId is { } id && converted.Contains(id))
-            {
-                (withdrawn ??= []).Add(entry);
-            }
-        }
-
-        if (withdrawn is null)
-        {
-            return;
-        }
-
-        RemoveOutboxLocked(withdrawn);
-        var counts = new List<StatisticDelta>(withdrawn.Count);
-        foreach (var entry in withdrawn)
-        {
-            var message = entry.Message;
-            if (message.JourneyId is { } journey && message.NodeId is { } node)
-            {
-                counts.Add(new StatisticDelta(journey, message.JourneyVersion, node, StatisticCounter.Withdrawn));
-            }
-        }
-
-        _commitTally.Add(counts);
-    }
-
     // Takes messages out of the outbox map and of the queue, due heap or lease heap that holds each (the caller holds the
     // outbox lock). The queue is rebuilt only when one of its entries went.
     private void RemoveOutboxLocked(List<OutboxEntry> dropped)
@@ -389,6 +344,7 @@ internal sealed partial class InMemoryEngineStore
             _outboxDue.Remove(entry);
             RemoveOutboxLeaseLocked(entry);
             entry.LeaseOwner = null;
+            UnindexOutboxLocked(entry);
         }
 
         if (queued)
@@ -408,6 +364,7 @@ internal sealed partial class InMemoryEngineStore
     private void PlaceOutboxLocked(OutboxEntry entry)
     {
         entry.Order = ++_outboxOrder;
+        IndexOutboxLocked(entry);
         var dueAt = entry.DueAt;
         if (_outboxQueue.Count == 0 || dueAt >= _outboxQueueLastDue)
         {
@@ -424,6 +381,7 @@ internal sealed partial class InMemoryEngineStore
     private void PlaceLeasedOutboxLocked(OutboxEntry entry, string owner, DateTimeOffset expiresAt)
     {
         entry.Order = ++_outboxOrder;
+        IndexOutboxLocked(entry);
         entry.LeaseOwner = owner;
         entry.LeaseExpiresAt = expiresAt;
         AddOutboxLeaseLocked(entry);
