@@ -711,7 +711,7 @@ internal sealed partial class JourneyManager(
     /// enrollments the chunk created and kept, or <see langword="null"/> (and <paramref name="run"/> ended) when the intake
     /// must end.
     /// </summary>
-    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, IReadOnlyList<EnrollmentRequest> requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
+    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
     {
         if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
         {
