@@ -150,13 +150,15 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         return new ValueTask(database.ExecuteAsync("save journey intake", async (connection, token) =>
         {
             using var command = database.Command(connection, null, """
-                INSERT INTO {s}.journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($1, $2, $3, $4, NULL, NULL)
-                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = NULL, lease_expires_at = NULL
+                INSERT INTO {s}.journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
                 """);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = intake.JourneyId });
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intake.Id });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = intake.Version });
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = intake.OpensAt.ToUniversalTime() });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)intake.Owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = intake.LeaseExpiresAt is { } expires ? expires.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
             return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken).AsTask());
     }

@@ -202,13 +202,15 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         await _database.WriteAsync("save a journey intake", intake, static (session, intake) =>
         {
             var command = session.Command("""
-                INSERT INTO journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($id, $intake, $version, $opens, NULL, NULL)
-                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = NULL, lease_expires_at = NULL
+                INSERT INTO journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($id, $intake, $version, $opens, $owner, $expires)
+                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
                 """);
             command.Parameters.AddWithValue("$id", intake.JourneyId);
             command.Parameters.AddWithValue("$intake", SqliteValues.Id(intake.Id));
             command.Parameters.AddWithValue("$version", intake.Version);
             command.Parameters.AddWithValue("$opens", SqliteValues.Ticks(intake.OpensAt));
+            command.Parameters.AddWithValue("$owner", (object?)intake.Owner ?? DBNull.Value);
+            command.Parameters.AddWithValue("$expires", SqliteValues.Ticks(intake.LeaseExpiresAt));
             command.ExecuteNonQuery();
             return true;
         }, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,24 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Intake_saved_claimed_holds_against_another_owner_until_it_expires()
+    {
+        await using var stores = await CreateAsync();
+        var intake = Intake("welcome") with { Owner = "host-a", LeaseExpiresAt = T0 + Lease };
+        await stores.Journeys.SaveIntakeAsync(intake);
+
+        var listed = Assert.Single(await ToListAsync(stores.Journeys.ListIntakesAsync()));
+        var taken = await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-b", T0 + Lease - TimeSpan.FromSeconds(1), Lease);
+        var own = await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(1), Lease);
+
+        Assert.Equal(intake, listed);
+        Assert.Null(taken);
+        Assert.Equal(intake, own);
+        var missingExpiry = await Assert.ThrowsAsync<ArgumentException>(() => stores.Journeys.SaveIntakeAsync(Intake("other") with { Owner = "host-a" }).AsTask());
+        Assert.Contains("both an owner and a lease expiry", missingExpiry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Intake_claim_holds_against_another_owner_until_it_expires_and_returns_the_intake_as_it_was()
     {
         await using var stores = await CreateAsync();

@@ -147,7 +147,10 @@ internal sealed partial class JourneyManager
     internal async ValueTask<int?> RunIntakeAsync(JourneyIntake intake, JourneyRecord record, CompiledJourney? journey, CancellationToken cancellationToken)
     {
         var owner = engine.OwnerId;
-        if (!engine.RunningIntakes.TryAdd(intake.Id, true))
+
+        // The activation that saved the intake marked it running (and saved it claimed) before saving the journey active.
+        var byActivation = journey is not null;
+        if (!byActivation && !engine.RunningIntakes.TryAdd(intake.Id, true))
         {
             return null;
         }
@@ -179,7 +182,7 @@ internal sealed partial class JourneyManager
             // Claimed before (by a host that died, a run that failed, or this host before a restart): the enrollments
             // that run made are found by their ids, so nobody enters twice.
             HashSet<Guid>? enrolled = null;
-            if (before.Owner is not null)
+            if (before.Owner is not null && !byActivation)
             {
                 enrolled = await IntakeEnrollmentsAsync(intake, cancellationToken).ConfigureAwait(false);
                 LogIntakeResumed(logger, intake.JourneyId, intake.Version, enrolled.Count);

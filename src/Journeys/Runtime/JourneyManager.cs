@@ -117,10 +117,32 @@ internal sealed partial class JourneyManager(
             var partial = opens.UtcTicks % TimeSpan.TicksPerMillisecond;
             opens = partial == 0 ? opens : opens.AddTicks(TimeSpan.TicksPerMillisecond - partial);
             intake = new JourneyIntake(EnrollmentIds.NewVersion7(now), journeyId, journey.Version, opens);
-            await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+            if (!beforeWindow)
+            {
+                // This activation runs the intake: saved claimed by this host and marked running here, so neither another
+                // host's runner nor this host's takes it between the saves and the run (the activation would enroll
+                // nobody and answer 0 while they enroll the audience).
+                intake = intake with { Owner = engine.OwnerId, LeaseExpiresAt = now + IntakeLease };
+                engine.RunningIntakes.TryAdd(intake.Id, true);
+            }
         }
 
-        var active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+        JourneyRecord active;
+        try
+        {
+            if (intake is not null)
+            {
+                await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+            }
+
+            active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (intake is not null && !beforeWindow)
+        {
+            engine.RunningIntakes.TryRemove(intake.Id, out _);
+            throw;
+        }
+
         LogActivated(logger, journeyId, journey.Version);
         if (intake is null)
         {

@@ -36,10 +36,12 @@ public interface IJourneyStore
     IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Saves a pending audience intake (<see cref="JourneyIntake"/>), unclaimed, in place of the journey's earlier one (a
-    /// journey has at most one intake pending: its latest activation's).
+    /// Saves a pending audience intake (<see cref="JourneyIntake"/>) in place of the journey's earlier one (a journey has
+    /// at most one intake pending: its latest activation's), unclaimed, or claimed by its <see cref="JourneyIntake.Owner"/>
+    /// until its <see cref="JourneyIntake.LeaseExpiresAt"/> when it has both (an activation that runs the intake itself
+    /// saves it claimed, so no other host's runner takes it between the save and the run).
     /// </summary>
-    /// <param name="intake">The intake; its <see cref="JourneyIntake.Owner"/> and <see cref="JourneyIntake.LeaseExpiresAt"/> are not saved.</param>
+    /// <param name="intake">The intake, with both or neither of <see cref="JourneyIntake.Owner"/> and <see cref="JourneyIntake.LeaseExpiresAt"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default);
 

@@ -299,6 +299,11 @@ public static class StoreArgumentChecks
         {
             throw new ArgumentException($"The intake must name a journey and a version of at least 1 (it has journey '{intake.JourneyId}', version {intake.Version}).", parameterName);
         }
+
+        if (string.IsNullOrWhiteSpace(intake.Owner) != intake.LeaseExpiresAt is null)
+        {
+            throw new ArgumentException($"The intake of journey '{intake.JourneyId}' must have both an owner and a lease expiry (claimed) or neither (unclaimed).", parameterName);
+        }
     }
 
     /// <summary>Checks the arguments of a claim of an intake: a journey id, an owner, and a positive lease.</summary>

@@ -134,7 +134,7 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            _intakes[intake.JourneyId] = intake with { Owner = null, LeaseExpiresAt = null };
+            _intakes[intake.JourneyId] = intake;
         }
 
         return ValueTask.CompletedTask;
