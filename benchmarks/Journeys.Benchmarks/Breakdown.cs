@@ -24,6 +24,7 @@ internal static class Breakdown
     public static async Task RunAsync(int customers, int runs, string? part = null)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Journeys engine breakdown: {customers:N0} customers, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        Console.WriteLine(RuntimeSettings.Describe());
         foreach (var shards in part is "stages" ? [] : new[] { 1, 2 })
         {
             for (var run = 1; run <= runs; run++)
@@ -90,6 +91,7 @@ internal static class Breakdown
                 $"  dispatcher threads' CPU {dispatcherCpu / 1e6:N0} ms: {dispatcherCpu / (2.0 * customers):N0} ns per message (claim, send through the pipeline, complete; GC work done on them included)"));
         }
 
+        Console.WriteLine(RuntimeSettings.DescribeMemory());
         sampler?.StopAndPrint(bytes, customers);
     }
 
