@@ -105,26 +105,15 @@ internal sealed class GcModesAttribute : Attribute, IConfigSource
 
     private static string Describe(bool server, bool concurrent) => (server ? "server" : "workstation") + (concurrent ? ", concurrent" : ", non-concurrent");
 
-    private static Job BaseJob(IReadOnlyList<string> args)
+    private static Job BaseJob(IReadOnlyList<string> args) => ShortModeAttribute.JobArgument(args)?.ToLowerInvariant() switch
     {
-        for (var i = 0; i + 1 < args.Count; i++)
-        {
-            if (args[i] is "--job" or "-j")
-            {
-                return args[i + 1].ToLowerInvariant() switch
-                {
-                    "dry" => Job.Dry,
-                    "short" => Job.ShortRun,
-                    "medium" => Job.MediumRun,
-                    "long" => Job.LongRun,
-                    "verylong" => Job.VeryLongRun,
-                    _ => Job.Default,
-                };
-            }
-        }
-
-        return Job.Default;
-    }
+        "dry" => Job.Dry,
+        "short" => Job.ShortRun,
+        "medium" => Job.MediumRun,
+        "long" => Job.LongRun,
+        "verylong" => Job.VeryLongRun,
+        _ => Job.Default,
+    };
 
     /// <summary>The GC mode the benchmark process ran under, as it reported it (<see cref="Check"/>).</summary>
     private sealed class GcModeColumn : IColumn

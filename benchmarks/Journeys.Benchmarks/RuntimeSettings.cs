@@ -32,8 +32,9 @@ internal static class RuntimeSettings
     }
 
     /// <summary>
-    /// One line of the process's memory now: the managed heap's size and committed bytes after the last collection
-    /// (<see cref="GC.GetGCMemoryInfo()"/>), the working set and the process's peak working set since it started.
+    /// One line of the process's memory now: the managed bytes in use (<see cref="GC.GetTotalMemory(bool)"/> without a
+    /// collection: live objects and the garbage not yet collected), the GC's committed bytes after its last collection
+    /// (stale when the run had none), the working set and the process's peak working set since it started.
     /// </summary>
     public static string DescribeMemory()
     {
@@ -41,6 +42,6 @@ internal static class RuntimeSettings
         using var process = Process.GetCurrentProcess();
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"  memory at the end: GC heap {info.HeapSizeBytes / 1048576.0:N0} MB, committed {info.TotalCommittedBytes / 1048576.0:N0} MB (after the last collection); working set {process.WorkingSet64 / 1048576.0:N0} MB, peak working set of the process so far {process.PeakWorkingSet64 / 1048576.0:N0} MB");
+            $"  memory at the end: managed {GC.GetTotalMemory(false) / 1048576.0:N0} MB in use (garbage included), GC committed {info.TotalCommittedBytes / 1048576.0:N0} MB at its last collection; working set {process.WorkingSet64 / 1048576.0:N0} MB, peak working set of the process so far {process.PeakWorkingSet64 / 1048576.0:N0} MB");
     }
 }
