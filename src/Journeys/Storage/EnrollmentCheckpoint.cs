@@ -71,8 +71,8 @@ public sealed record EnrollmentCheckpoint(
         _claimed = claimed;
         _change = change;
         _expectedToken = claimed.Claim.ConcurrencyToken;
-        _outbox = Keep(sends, _outbox, Array.Empty<OutboxMessage>());
-        _updates = Keep(writes, _updates, Array.Empty<CustomerFieldUpdate>());
+        _outbox = Keep(sends, _outbox as OutboundMessage[], Array.Empty<OutboxMessage>());
+        _updates = Keep(writes, _updates as FieldWrite[], Array.Empty<CustomerFieldUpdate>());
         _statistics = statistics;
         _withdrawNodeIds = withdrawNodeIds;
     }
@@ -109,7 +109,7 @@ public sealed record EnrollmentCheckpoint(
 
     // None as `none`, one as itself, several in an array: `previous` when it is an array of that many (a reused
     // checkpoint's, whose last batch is committed), else a new one.
-    private static object Keep<T>(ReadOnlySpan<T> items, object? previous, object none)
+    private static object Keep<T>(ReadOnlySpan<T> items, T[]? previous, object none)
         where T : class
     {
         switch (items.Length)
@@ -119,10 +119,10 @@ public sealed record EnrollmentCheckpoint(
             case 1:
                 return items[0];
             default:
-                if (previous is T[] array && array.Length == items.Length)
+                if (previous is not null && previous.Length == items.Length)
                 {
-                    items.CopyTo(array);
-                    return array;
+                    items.CopyTo(previous);
+                    return previous;
                 }
 
                 return items.ToArray();
@@ -146,7 +146,7 @@ public sealed record EnrollmentCheckpoint(
     /// <summary>Customer fields set by update nodes.</summary>
     public IReadOnlyList<CustomerFieldUpdate> CustomerUpdates
     {
-        get => _updates is IReadOnlyList<CustomerFieldUpdate> or null ? (IReadOnlyList<CustomerFieldUpdate>)_updates! : BuildUpdates();
+        get => UpdatesAreWrites ? BuildUpdates() : (IReadOnlyList<CustomerFieldUpdate>)_updates!;
         init => _updates = value;
     }
 
@@ -159,25 +159,25 @@ public sealed record EnrollmentCheckpoint(
     /// <summary>How many customer updates there are (0 for a null list), without building <see cref="CustomerUpdates"/>.</summary>
     internal int CustomerUpdateCount => _updates switch
     {
-        IReadOnlyList<CustomerFieldUpdate> list => list.Count,
         FieldWrite => 1,
         FieldWrite[] several => several.Length,
+        IReadOnlyList<CustomerFieldUpdate> list => list.Count,
         _ => 0,
     };
 
     /// <summary>The customer update at <paramref name="index"/>, without building <see cref="CustomerUpdates"/> (an executor's write is of the claimed customer).</summary>
     internal CustomerFieldUpdate CustomerUpdate(int index) => _updates switch
     {
-        IReadOnlyList<CustomerFieldUpdate> list => list[index],
         FieldWrite one when index == 0 => one.For(Identity.CustomerId),
         FieldWrite[] several => several[index].For(Identity.CustomerId),
+        IReadOnlyList<CustomerFieldUpdate> list => list[index],
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
     /// <summary>Messages to send after the commit.</summary>
     public IReadOnlyList<OutboxMessage> Outbox
     {
-        get => _outbox is IReadOnlyList<OutboxMessage> or null ? (IReadOnlyList<OutboxMessage>)_outbox! : BuildOutbox();
+        get => OutboxIsSends ? BuildOutbox() : (IReadOnlyList<OutboxMessage>)_outbox!;
         init => _outbox = value;
     }
 
@@ -188,9 +188,15 @@ public sealed record EnrollmentCheckpoint(
     internal bool HasOutbox => _outbox is not null;
 
     /// <summary>The messages without building <see cref="Outbox"/>'s records (the executor's form reads its sends directly).</summary>
-    internal OutboxSends Sends => _outbox is IReadOnlyList<OutboxMessage> or null
-        ? new OutboxSends(_outbox, default, default)
-        : new OutboxSends(_outbox, _claimed!.Claim.Id, _change.UpdatedAt);
+    internal OutboxSends Sends => OutboxIsSends
+        ? new OutboxSends(_outbox, _claimed!.Claim.Id, _change.UpdatedAt)
+        : new OutboxSends(_outbox, default, default);
+
+    // Whether the outbox (the updates) are the executor's sends (writes), not a list or null. Tested by their sealed types:
+    // an exact type check each, where a test for the list interface goes through the runtime's cast helper every time.
+    private bool OutboxIsSends => _outbox is OutboundMessage or OutboundMessage[];
+
+    private bool UpdatesAreWrites => _updates is FieldWrite or FieldWrite[];
 
     /// <summary>The new state (its <see cref="Enrollment.ConcurrencyToken"/> is ignored: the store assigns the next one).</summary>
     public Enrollment State
@@ -200,13 +206,13 @@ public sealed record EnrollmentCheckpoint(
         {
             // The sends' enrollment and due time are the claimed record's and the change's: the list is built before
             // they go, so a copy with another state keeps the messages it had.
-            if (_outbox is not (IReadOnlyList<OutboxMessage> or null))
+            if (OutboxIsSends)
             {
                 _outbox = BuildOutbox();
             }
 
             // The writes' customer is the claimed record's, likewise.
-            if (_updates is not (IReadOnlyList<CustomerFieldUpdate> or null))
+            if (UpdatesAreWrites)
             {
                 _updates = BuildUpdates();
             }
@@ -276,7 +282,7 @@ public sealed record EnrollmentCheckpoint(
     private IReadOnlyList<OutboxMessage> BuildOutbox()
     {
         var current = _outbox;
-        if (current is IReadOnlyList<OutboxMessage> or null)
+        if (current is not (OutboundMessage or OutboundMessage[]))
         {
             return (IReadOnlyList<OutboxMessage>)current!;
         }
@@ -295,7 +301,7 @@ public sealed record EnrollmentCheckpoint(
     private IReadOnlyList<CustomerFieldUpdate> BuildUpdates()
     {
         var current = _updates;
-        if (current is IReadOnlyList<CustomerFieldUpdate> or null)
+        if (current is not (FieldWrite or FieldWrite[]))
         {
             return (IReadOnlyList<CustomerFieldUpdate>)current!;
         }
