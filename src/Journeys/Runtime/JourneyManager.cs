@@ -630,22 +630,25 @@ internal sealed partial class JourneyManager(
         firstAt,
         capacity);
 
-    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, IntakeRun run, CancellationToken cancellationToken)
+    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, EquatableArray<string> ids, IntakeRun run, CancellationToken cancellationToken)
     {
         var created = 0;
 
-        // A list may name a customer twice: the second would be a second request with the same enrollment id.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in ids.Chunk(EnrollBatch))
+        // A list may name a customer twice: the second would be a second request with the same enrollment id. Sized for
+        // the whole list at once, and the list read by index (no chunk array copied out of it).
+        var seen = new HashSet<string>(ids.Count, StringComparer.Ordinal);
+        for (var start = 0; start < ids.Count; start += EnrollBatch)
         {
             // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
-            var requests = Batch(journey, now, chunk.Length);
-            for (var i = 0; i < chunk.Length; i++)
+            var end = Math.Min(start + EnrollBatch, ids.Count);
+            var requests = Batch(journey, now, end - start);
+            for (var i = start; i < end; i++)
             {
-                if (seen.Add(chunk[i]) && run.EnrollmentId(chunk[i]) is { } id)
+                var customerId = ids[i];
+                if (seen.Add(customerId) && run.EnrollmentId(customerId) is { } id)
                 {
-                    requests.Add(id, chunk[i], now);
+                    requests.Add(id, customerId, now);
                 }
             }
 
