@@ -620,15 +620,19 @@ internal sealed partial class JourneyManager(
         journey.GoalEvents);
 
     // An activation's chunk: the journey's request fields once, per customer its enrollment id and entry time (no
-    // EnrollmentRequest record each: the in-memory store reads the batch's columns).
-    private static EnrollmentBatch Batch(CompiledJourney journey, DateTimeOffset firstAt, int capacity) => new(
+    // EnrollmentRequest record each: the in-memory store reads the batch's columns); a list's chunks say how many entries are still
+    // to come, so the store grows its tables once for the whole list.
+    private static EnrollmentBatch Batch(CompiledJourney journey, DateTimeOffset firstAt, int capacity, int moreExpected = 0) => new(
         journey.Id,
         journey.Version,
         journey.Definition.StartNodeId,
         journey.Definition.EntryRules,
         journey.GoalEvents,
         firstAt,
-        capacity);
+        capacity)
+    {
+        MoreExpected = moreExpected,
+    };
 
     private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, EquatableArray<string> ids, IntakeRun run, CancellationToken cancellationToken)
     {
@@ -642,7 +646,7 @@ internal sealed partial class JourneyManager(
             // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
             var end = Math.Min(start + EnrollBatch, ids.Count);
-            var requests = Batch(journey, now, end - start);
+            var requests = Batch(journey, now, end - start, ids.Count - end);
             for (var i = start; i < end; i++)
             {
                 var customerId = ids[i];

@@ -46,6 +46,12 @@ internal sealed class EnrollmentBatch : IReadOnlyList<EnrollmentRequest>
     /// <inheritdoc />
     public int Count => _count;
 
+    /// <summary>
+    /// How many more entries the intake expects to make after this batch (0 when unknown): a hint for a store that grows
+    /// its tables, so an activation's audience grows them once instead of through every size on the way.
+    /// </summary>
+    public int MoreExpected { get; init; }
+
     /// <summary>Whether the requests were built (a reader went through the list). For tests.</summary>
     internal bool RequestsBuilt => _requests is not null;
 

@@ -152,11 +152,13 @@ internal sealed partial class InMemoryEngineStore
                 ids.Clear();
             }
 
-            // Room for the whole intake at once (at most one enrollment, and one new customer, per request): a bulk
-            // enrollment grows each table once, not through every size in between. Its leases, taken in creation order
-            // with one expiry, join the lease queue, which needs no room.
-            _enrollments.EnsureCapacity(_enrollments.Count + requests.Count);
-            _byCustomer.EnsureCapacity(_byCustomer.Count + requests.Count);
+            // Room for the whole intake at once (at most one enrollment, and one new customer, per request, and as many
+            // for the entries an activation's batch says are still to come): a bulk enrollment grows each table once, not
+            // through every size in between. Its leases, taken in creation order with one expiry, join the lease queue,
+            // which needs no room.
+            var room = requests.Count + (batch is null ? 0 : batch.MoreExpected);
+            _enrollments.EnsureCapacity(_enrollments.Count + room);
+            _byCustomer.EnsureCapacity(_byCustomer.Count + room);
 
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
