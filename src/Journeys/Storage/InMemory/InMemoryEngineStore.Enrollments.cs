@@ -125,15 +125,16 @@ internal sealed partial class InMemoryEngineStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        var skipUsed = batch is { SkipUsedIds: true };
         lock (_lock)
         {
             // The ids are checked before anything is written; the set is the store's scratch (under its lock), not a new
-            // set per call.
+            // set per call. A batch that skips used ids has each checked as it is applied instead (nothing to refuse).
             var ids = _enrollIds;
-            ids.EnsureCapacity(requests.Count);
+            ids.EnsureCapacity(skipUsed ? 0 : requests.Count);
             try
             {
-                for (var i = 0; i < requests.Count; i++)
+                for (var i = 0; !skipUsed && i < requests.Count; i++)
                 {
                     var id = batch is not null ? batch.EnrollmentId(i) : requests[i].EnrollmentId;
                     if (!ids.Add(id))
@@ -163,6 +164,13 @@ internal sealed partial class InMemoryEngineStore
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
+                if (skipUsed && _enrollments.ContainsKey(batch!.EnrollmentId(i)))
+                {
+                    // Its customer entered through this intake already (an earlier entry of the list, of this batch or not).
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, batch.EnrollmentId(i));
+                    continue;
+                }
+
                 outcomes[i] = EnrollLocked(batch is not null ? batch.Entry(i) : EntryFields.Of(requests[i]), out var added);
                 if (added is not null && lease is not null && leased!.Count < lease.MaxItems)
                 {
