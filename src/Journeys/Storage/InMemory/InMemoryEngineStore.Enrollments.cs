@@ -784,7 +784,8 @@ internal sealed partial class InMemoryEngineStore
     private EnrollmentOutcome EnrollLocked(in EntryFields request, out EnrollmentEntry? added)
     {
         added = null;
-        _byCustomer.TryGetValue(request.CustomerId, out var first);
+        // The customer id is hashed once: its hash is kept for the add below.
+        _byCustomer.TryGetValue(request.CustomerId, out var first, out var customerHash);
         EnrollmentEntry? last = null;
         DateTimeOffset? lastEnd = null;
         if (first is not null)
@@ -829,7 +830,7 @@ internal sealed partial class InMemoryEngineStore
         _enrollments.Add(added);
         if (last is null)
         {
-            _byCustomer.Add(added);
+            _byCustomer.Add(added, customerHash);
         }
         else
         {

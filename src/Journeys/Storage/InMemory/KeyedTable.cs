@@ -31,11 +31,17 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public int Count { get; private set; }
 
     /// <summary>Finds the item with <paramref name="key"/>.</summary>
-    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item)
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item) => TryGetValue(key, out item, out _);
+
+    /// <summary>
+    /// Finds the item with <paramref name="key"/>, and gives the key's hash (for <see cref="Add(T, int)"/> of an item
+    /// with that key, which then does not hash it again: a string key's hash reads the whole string).
+    /// </summary>
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item, out int hash)
     {
+        hash = comparer.GetHashCode(key!);
         if (Count > 0)
         {
-            var hash = comparer.GetHashCode(key!);
             var slots = _slots;
             var hashes = _hashes;
             var mask = slots.Length - 1;
@@ -67,13 +73,20 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public void Add(T item)
     {
         ArgumentNullException.ThrowIfNull(item);
+        Add(item, comparer.GetHashCode(keyOf(item)!));
+    }
+
+    /// <summary>Adds an item whose key is not in the table yet, with its key's <paramref name="hash"/> (from <see cref="TryGetValue(TKey, out T, out int)"/>).</summary>
+    /// <exception cref="ArgumentException">An item with the same key is in the table.</exception>
+    public void Add(T item, int hash)
+    {
+        ArgumentNullException.ThrowIfNull(item);
         if ((Count + 1) * 4L > _slots.Length * 3L)
         {
             Grow();
         }
 
         var key = keyOf(item);
-        var hash = comparer.GetHashCode(key!);
         var slots = _slots;
         var hashes = _hashes;
         var mask = slots.Length - 1;
