@@ -25,7 +25,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ShortMode(warmups: 1)]
-[GcModes]
+[GcModes(BothInShortMode = false)]
 [Config(typeof(PeerConfig))]
 public class PeerComparisonBenchmarks
 {
