@@ -13,12 +13,17 @@ internal sealed class BatchSend
     /// <summary>Where a message starts: a result the sender did not write is a transient failure, retried.</summary>
     internal static readonly SendResult NoResult = SendResult.Transient("no result reported");
 
+    // The arrays start small and grow (doubling) up to the capacity: a sender may declare a large batch size while most
+    // batches are small, and a batch is reused (SenderRegistry.ChannelSend.RentBatch), so they grow once.
+    private const int InitialSize = 16;
+
     private readonly IBatchChannelSender _sender;
-    private readonly OutboundMessage[] _messages;
-    private readonly int[] _origins;
-    private readonly SendResult[] _results;
-    private readonly int[] _pending;
-    private readonly SendResult[] _attemptResults;
+    private readonly int _capacity;
+    private OutboundMessage[] _messages;
+    private int[] _origins;
+    private SendResult[] _results;
+    private int[] _pending;
+    private SendResult[] _attemptResults;
     private OutboundMessage[]? _attemptMessages;
 
     /// <summary>Creates an empty batch for <paramref name="sender"/> of at most <paramref name="capacity"/> messages.</summary>
@@ -27,11 +32,13 @@ internal sealed class BatchSend
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _sender = sender;
-        _messages = new OutboundMessage[capacity];
-        _origins = new int[capacity];
-        _results = new SendResult[capacity];
-        _pending = new int[capacity];
-        _attemptResults = new SendResult[capacity];
+        _capacity = capacity;
+        var size = Math.Min(capacity, InitialSize);
+        _messages = new OutboundMessage[size];
+        _origins = new int[size];
+        _results = new SendResult[size];
+        _pending = new int[size];
+        _attemptResults = new SendResult[size];
     }
 
     /// <summary>The messages added.</summary>
@@ -41,7 +48,7 @@ internal sealed class BatchSend
     public int PendingCount { get; private set; }
 
     /// <summary>True when no more message fits.</summary>
-    public bool IsFull => Count == _messages.Length;
+    public bool IsFull => Count == _capacity;
 
     /// <summary>Adds a message; <paramref name="origin"/> is the caller's index of it, given back by <see cref="Origin"/>.</summary>
     public void Add(OutboundMessage message, int origin)
@@ -49,7 +56,12 @@ internal sealed class BatchSend
         ArgumentNullException.ThrowIfNull(message);
         if (IsFull)
         {
-            throw new InvalidOperationException($"The batch is full ({_messages.Length} messages).");
+            throw new InvalidOperationException($"The batch is full ({_capacity} messages).");
+        }
+
+        if (Count == _messages.Length)
+        {
+            Grow();
         }
 
         _messages[Count] = message;
@@ -58,6 +70,30 @@ internal sealed class BatchSend
         _pending[Count] = Count;
         Count++;
         PendingCount++;
+    }
+
+    /// <summary>Empties the batch for reuse, letting go of its messages.</summary>
+    public void Clear()
+    {
+        Array.Clear(_messages, 0, Count);
+        if (_attemptMessages is not null)
+        {
+            Array.Clear(_attemptMessages);
+        }
+
+        Count = 0;
+        PendingCount = 0;
+    }
+
+    private void Grow()
+    {
+        var size = (int)Math.Min(_capacity, 2L * _messages.Length);
+        Array.Resize(ref _messages, size);
+        Array.Resize(ref _origins, size);
+        Array.Resize(ref _results, size);
+        Array.Resize(ref _pending, size);
+        _attemptResults = new SendResult[size];
+        _attemptMessages = null;
     }
 
     /// <summary>The <paramref name="index"/>-th message added.</summary>

@@ -1510,7 +1510,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
 
-        var added = channel.NewBatch();
+        var added = channel.RentBatch();
         batches.Add((channel, added));
         return added;
     }
@@ -1549,27 +1549,30 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var send = channel.BatchPipeline!.SendBatchAsync(batch, cancellationToken);
         if (!send.IsCompletedSuccessfully)
         {
-            return SettleBatchAsync(send, batch, results);
+            return SettleBatchAsync(send, channel, batch, results);
         }
 
         send.GetAwaiter().GetResult();
-        SettleBatch(batch, results);
+        SettleBatch(channel, batch, results);
         return Task.CompletedTask;
     }
 
-    private async Task SettleBatchAsync(ValueTask send, BatchSend batch, OutboxOutcome[] results)
+    private async Task SettleBatchAsync(ValueTask send, SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
     {
         await send.ConfigureAwait(false);
-        SettleBatch(batch, results);
+        SettleBatch(channel, batch, results);
     }
 
-    private void SettleBatch(BatchSend batch, OutboxOutcome[] results)
+    // Each message's outcome, then the batch back for reuse (not on a failure: it is dropped).
+    private void SettleBatch(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
     {
         var policy = _options.SendPolicy;
         for (var i = 0; i < batch.Count; i++)
         {
             results[batch.Origin(i)] = SettleSend(batch.Message(i), batch.Result(i), policy);
         }
+
+        channel.ReturnBatch(batch);
     }
 
     /// <summary>How many sends of one outbox batch may wait at the same time.</summary>

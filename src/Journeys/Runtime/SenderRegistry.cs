@@ -75,8 +75,35 @@ internal sealed partial class SenderRegistry
         /// <summary>The sender's declared batch size, capped at the channel's permits per second; 1 for a single sender.</summary>
         public int MaxBatchSize { get; } = maxBatchSize;
 
-        /// <summary>A new empty batch for this channel's batch sender.</summary>
-        public BatchSend NewBatch() => new((IBatchChannelSender)Sender, MaxBatchSize);
+        // A few emptied batches kept for reuse: the dispatcher loops (one per shard) each take one per channel at a time.
+        private readonly BatchSend?[] _spares = new BatchSend?[4];
+
+        /// <summary>An empty batch for this channel's batch sender: a reused one when one is spare.</summary>
+        public BatchSend RentBatch()
+        {
+            for (var i = 0; i < _spares.Length; i++)
+            {
+                if (Interlocked.Exchange(ref _spares[i], null) is { } spare)
+                {
+                    return spare;
+                }
+            }
+
+            return new BatchSend((IBatchChannelSender)Sender, MaxBatchSize);
+        }
+
+        /// <summary>Empties a batch whose results were read and keeps it for reuse (dropped when enough are kept).</summary>
+        public void ReturnBatch(BatchSend batch)
+        {
+            batch.Clear();
+            for (var i = 0; i < _spares.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _spares[i], batch, null) is null)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Campaign {CampaignId} is sent on channel {Channel}, which has no sender (AddSender): its messages fail permanently")]

@@ -169,6 +169,25 @@ public sealed class BatchSendPipelineTests
         Assert.Single(sender.Calls);
     }
 
+    [Fact]
+    public async Task A_batch_grows_to_its_capacity_and_once_cleared_is_reused_without_its_old_messages_or_results()
+    {
+        var sender = new ScriptedBatchSender(40, (call, m) => call == 0 && m.MessageId == "m35" ? SendResult.Permanent("bad") : SendResult.Sent);
+        var batch = Batch(sender, 40);
+        Assert.True(batch.IsFull);
+        Assert.Throws<InvalidOperationException>(() => batch.Add(MessageFactory.Create(), 40));
+        await SendAsync(new ChannelPolicyOptions(), batch);
+        Assert.Equal(40, Assert.Single(sender.Calls).Length);
+        Assert.Equal(SendResult.Permanent("bad"), batch.Result(35));
+
+        batch.Clear();
+        Assert.Equal((0, 0), (batch.Count, batch.PendingCount));
+        batch.Add(MessageFactory.Create("k", "again"), 7);
+        await SendAsync(new ChannelPolicyOptions(), batch);
+        Assert.Equal(["again"], sender.Calls[1]);
+        Assert.Equal((1, 7, SendResult.Sent), (batch.Count, batch.Origin(0), batch.Result(0)));
+    }
+
     private static BatchSend Batch(IBatchChannelSender sender, int count)
     {
         var batch = new BatchSend(sender, count);
