@@ -25,6 +25,7 @@ internal static class Breakdown
     public static async Task RunAsync(int customers, int runs, string? part = null, bool batchSender = false)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Journeys engine breakdown: {customers:N0} customers, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(batchSender ? "batch" : "single")} no-op sender"));
+        Console.WriteLine(RuntimeSettings.Describe());
         foreach (var shards in part is "stages" ? [] : new[] { 1, 2 })
         {
             for (var run = 1; run <= runs; run++)
@@ -85,12 +86,19 @@ internal static class Breakdown
             $"  allocated {bytes / 1048576.0:N0} MB ({bytes / (double)customers:N0} B/customer, sends included); GC gen0/1/2: {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms; CPU {cpuUsed.TotalMilliseconds:N0} ms over {total.TotalMilliseconds:N0} ms wall"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  thread-pool work items {workItemsRun:N0} ({workItemsRun / (double)customers:N2} per customer), lock contentions {contended:N0}; CPU {cpuUsed.TotalMilliseconds * 1000 / customers:N2} µs per customer; statistics polls {scenario.Polls:N0} ({(scenario.PacedPolling ? "paced" : "every 1 ms")})"));
+        if (scenario.ActivationCost is { } activation && ThreadCost.Available)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  activation thread: CPU {activation.CpuNanoseconds / 1e6:N1} ms ({activation.CpuNanoseconds / (double)customers:N0} ns per customer), allocated {activation.Bytes / (double)customers:N0} B per customer"));
+        }
+
         if (ThreadCost.Available)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  dispatcher threads' CPU {dispatcherCpu / 1e6:N0} ms: {dispatcherCpu / (2.0 * customers):N0} ns per message (claim, send through the pipeline, complete; GC work done on them included)"));
         }
 
+        Console.WriteLine(RuntimeSettings.DescribeMemory());
         sampler?.StopAndPrint(bytes, customers);
     }
 

@@ -33,9 +33,9 @@ internal sealed class CustomersPerSecondColumn(string name, string? reference = 
         ? $"{name}: Customers divided by the mean time of one invocation"
         : $"{name}: customers/s of this row divided by customers/s of {reference}";
 
-    /// <summary>Whether two cases are of one benchmark class and parameter combination.</summary>
+    /// <summary>Whether two cases are of one benchmark class, parameter combination and job (a GC mode's rows compare with their own mode's, see <see cref="GcModesAttribute"/>).</summary>
     public static bool SameParameters(BenchmarkCase a, BenchmarkCase b) =>
-        a.Descriptor.Type == b.Descriptor.Type && a.Parameters.FolderInfo == b.Parameters.FolderInfo;
+        a.Descriptor.Type == b.Descriptor.Type && a.Parameters.FolderInfo == b.Parameters.FolderInfo && a.Job.DisplayInfo == b.Job.DisplayInfo;
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 

@@ -19,6 +19,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ShortMode(warmups: 1)]
+[GcModes]
 [Config(typeof(ThroughputConfig))]
 public class EngineThroughputBenchmarks
 {
@@ -41,6 +42,7 @@ public class EngineThroughputBenchmarks
     [IterationSetup(Target = nameof(Engine))]
     public void StartEngine()
     {
+        GcModesAttribute.Check(MeasuredValueColumn.CaseKey(nameof(EngineThroughputBenchmarks), nameof(Engine), [(nameof(Customers), Customers), (nameof(ShardCount), ShardCount)]));
         _engine = EngineScenario.StartAsync(Customers, ShardCount).GetAwaiter().GetResult();
         _engine.PacedPolling = EngineScenario.PacedPollingDefault;
     }
@@ -65,6 +67,7 @@ public class EngineThroughputBenchmarks
     [IterationSetup(Target = nameof(LimitBaseline))]
     public void PrepareLimit()
     {
+        GcModesAttribute.Check(MeasuredValueColumn.CaseKey(nameof(EngineThroughputBenchmarks), nameof(LimitBaseline), [(nameof(Customers), Customers), (nameof(ShardCount), ShardCount)]));
         if (_limit?.Customers != Customers)
         {
             _limit = new LimitPipeline(Customers);

@@ -28,16 +28,24 @@ internal sealed class MeasuredValueColumn(string name, string valueName, string 
 
     public string Legend => legend;
 
-    /// <summary>The key a benchmark case's values are recorded under: type, method and parameters (ordered by name).</summary>
+    /// <summary>
+    /// The key a benchmark case's values are recorded under, in the benchmark process: type, method and parameters
+    /// (ordered by name), and the GC mode its job asked for (<see cref="GcModesAttribute"/>), if any.
+    /// </summary>
     public static string CaseKey(string type, string method, IEnumerable<(string Name, object Value)> parameters) =>
-        type + "." + method + string.Concat(parameters
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"-{p.Name}={p.Value}")));
+        CaseKey(type, method, parameters, GcModesAttribute.ProcessMode);
 
+    /// <summary>The key of <see cref="CaseKey(string, string, IEnumerable{ValueTuple{string, object}})"/>, in the host process.</summary>
     public static string CaseKey(BenchmarkCase benchmarkCase) => CaseKey(
         benchmarkCase.Descriptor.Type.Name,
         benchmarkCase.Descriptor.WorkloadMethod.Name,
-        benchmarkCase.Parameters.Items.Select(p => (p.Name, p.Value)));
+        benchmarkCase.Parameters.Items.Select(p => (p.Name, p.Value)),
+        GcModesAttribute.JobMode(benchmarkCase));
+
+    private static string CaseKey(string type, string method, IEnumerable<(string Name, object Value)> parameters, string? gcMode) =>
+        type + "." + method + string.Concat(parameters
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"-{p.Name}={p.Value}"))) + GcModesAttribute.KeySuffix(gcMode);
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 

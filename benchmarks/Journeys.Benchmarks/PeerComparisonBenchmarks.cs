@@ -25,6 +25,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ShortMode(warmups: 1)]
+[GcModes]
 [Config(typeof(PeerConfig))]
 public class PeerComparisonBenchmarks
 {
@@ -81,6 +82,7 @@ public class PeerComparisonBenchmarks
     [GlobalSetup(Target = nameof(Journeys))]
     public void WarmUpJourneys()
     {
+        GcModesAttribute.Check(MeasuredValueColumn.CaseKey(nameof(PeerComparisonBenchmarks), nameof(Journeys), [(nameof(Customers), Customers), (nameof(OneSecondDelay), OneSecondDelay)]));
         for (var run = 0; run < WarmUpRuns; run++)
         {
             var recorder = OneSecondDelay ? TimerLatenessRecorder.WithSends(WarmUpCustomers, new LatencySamples(), new LatencySamples()) : null;
@@ -109,6 +111,7 @@ public class PeerComparisonBenchmarks
     [GlobalSetup(Target = nameof(WorkflowCore))]
     public void WarmUpWorkflowCore()
     {
+        GcModesAttribute.Check(MeasuredValueColumn.CaseKey(nameof(PeerComparisonBenchmarks), nameof(WorkflowCore), [(nameof(Customers), Customers), (nameof(OneSecondDelay), OneSecondDelay)]));
         for (var run = 0; run < WarmUpRuns; run++)
         {
             var scenario = WorkflowCoreScenario.Start(EngineScenario.Population(WarmUpCustomers), OneSecondDelay ? Delay : null);

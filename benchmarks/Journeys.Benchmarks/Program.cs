@@ -19,6 +19,9 @@ namespace Journeys.Benchmarks;
 /// </summary>
 public static class Program
 {
+    /// <summary>The command line of the run that starts BenchmarkDotNet here (<see cref="GcModesAttribute"/> reads its job), or <see langword="null"/> in a benchmark process.</summary>
+    internal static IReadOnlyList<string>? CommandLine { get; private set; }
+
     /// <summary>The entry point.</summary>
     /// <param name="args">BenchmarkDotNet's command-line arguments, or <c>breakdown [customers] [runs] [hosted|stages]</c>.</param>
     public static async Task Main(string[] args)
@@ -164,6 +167,7 @@ public static class Program
         var runCache = RunCache.Folder is null ? RunCache.Begin() : null;
         try
         {
+            CommandLine = args;
             BenchmarkSwitcher.FromTypes([.. types]).Run(args, config);
         }
         finally

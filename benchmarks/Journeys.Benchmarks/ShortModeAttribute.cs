@@ -60,16 +60,21 @@ internal sealed class ShortModeAttribute : Attribute, IConfigSource
     /// <summary>Whether the command line asks for BenchmarkDotNet's short job (<c>--job short</c> or <c>-j short</c>).</summary>
     /// <param name="args">The command line.</param>
     /// <returns>True for the short job.</returns>
-    public static bool IsShortJob(IReadOnlyList<string> args)
+    public static bool IsShortJob(IReadOnlyList<string> args) => string.Equals(JobArgument(args), "short", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The job the command line names (<c>--job name</c> or <c>-j name</c>), or <see langword="null"/>.</summary>
+    /// <param name="args">The command line.</param>
+    /// <returns>The job's name as given.</returns>
+    public static string? JobArgument(IReadOnlyList<string> args)
     {
         for (var i = 0; i + 1 < args.Count; i++)
         {
-            if ((args[i] == "--job" || args[i] == "-j") && string.Equals(args[i + 1], "short", StringComparison.OrdinalIgnoreCase))
+            if (args[i] is "--job" or "-j")
             {
-                return true;
+                return args[i + 1];
             }
         }
 
-        return false;
+        return null;
     }
 }

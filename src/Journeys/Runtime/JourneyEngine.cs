@@ -33,6 +33,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // The in-memory outbox takes the dispatcher's results as values (InMemoryEngineStore.Complete): no record per message.
     private readonly InMemoryEngineStore? _memoryOutbox;
     private readonly bool _checkpointStateRecords;
+
+    // The bare in-memory store (not a decorator of it) keeps no checkpoint it commits: a shard refills its own
+    // (ReusedCheckpoints) instead of making one per run.
+    private readonly bool _reuseCheckpoints;
     private readonly CompiledJourneyCache _journeys;
     private readonly SenderRegistry _senders;
     private readonly WebhookInvoker? _webhooks;
@@ -109,6 +113,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         // A durable store reads each checkpoint's state record: built at once, one record (no change kept beside it).
         _checkpointStateRecords = _memoryOutbox is null;
+        _reuseCheckpoints = !_checkpointStateRecords && enrollments is InMemoryEngineStore;
         _journeys = journeys;
         _senders = senders;
         _webhooks = webhooks;
@@ -597,6 +602,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     {
         var batch = new List<WorkItem>(_options.BatchSize);
         var checkpoints = new List<EnrollmentCheckpoint>(_options.BatchSize);
+        var reused = _reuseCheckpoints ? new ReusedCheckpoints() : null;
         var fields = new FieldBuffer();
         var slices = new BatchSlice((long)(MinBatchSlice.TotalSeconds * _time.TimestampFrequency));
 
@@ -626,13 +632,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     continue;
                 }
 
-                await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, fields, slices, stoppingToken).ConfigureAwait(false);
+                await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, reused, fields, slices, stoppingToken).ConfigureAwait(false);
 
                 // Let the batch go now, not when the next one starts: while the shard waits for work, reused lists that
                 // still held the last batch's items and checkpoints (their enrollments and messages) would keep them alive
                 // into the next gen0 collection, which would promote them with the engine's live state.
                 batch.Clear();
                 checkpoints.Clear();
+                reused?.ReleaseAll();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -656,7 +663,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// </summary>
     private async Task ProcessBatchAsync(
         ChannelReader<WorkItem> inbox, List<WorkItem> batch, List<WorkItem> carried, Dictionary<string, Customer?> carriedCustomers, List<EnrollmentCheckpoint> checkpoints,
-        FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
+        ReusedCheckpoints? reused, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
         var started = _time.GetTimestamp();
@@ -780,20 +787,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords, reused?.Next()));
                 continue;
             }
 
             try
             {
                 var zone = zoneId is { } zoneName ? _zones.GetOrAdd(zoneName, FindZone) ?? journey.Zone : journey.Zone;
-                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords, _logger));
+                checkpoints.Add(StepExecutor.Execute(journey, item, fields, zone, now, _checkpointStateRecords, _logger, reused?.Next()));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One enrollment that cannot run must not stop its shard or come back forever: it fails, visibly.
                 LogEnrollmentFailed(_logger, enrollment.JourneyId, enrollment.Version, enrollment.CurrentNodeId, ex);
-                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords));
+                checkpoints.Add(StepExecutor.Fail(journey, item, $"engine error: {ex.GetType().Name}", now, _checkpointStateRecords, reused?.Next()));
             }
         }
 

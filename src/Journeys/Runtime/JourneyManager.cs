@@ -4,6 +4,7 @@ using Journeys.Conditions;
 using Journeys.Model;
 using Journeys.Sendings;
 using Journeys.Storage;
+using Journeys.Storage.InMemory;
 using Journeys.Validation;
 using Microsoft.Extensions.Logging;
 
@@ -620,32 +621,42 @@ internal sealed partial class JourneyManager(
         journey.GoalEvents);
 
     // An activation's chunk: the journey's request fields once, per customer its enrollment id and entry time (no
-    // EnrollmentRequest record each: the in-memory store reads the batch's columns).
-    private static EnrollmentBatch Batch(CompiledJourney journey, DateTimeOffset firstAt, int capacity) => new(
+    // EnrollmentRequest record each: the in-memory store reads the batch's columns); a list's chunks say how many entries are still
+    // to come, so the store grows its tables once for the whole list.
+    private static EnrollmentBatch Batch(CompiledJourney journey, DateTimeOffset firstAt, int capacity, int moreExpected = 0, bool skipUsedIds = false) => new(
         journey.Id,
         journey.Version,
         journey.Definition.StartNodeId,
         journey.Definition.EntryRules,
         journey.GoalEvents,
         firstAt,
-        capacity);
+        capacity)
+    {
+        MoreExpected = moreExpected,
+        SkipUsedIds = skipUsedIds,
+    };
 
-    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, IEnumerable<string> ids, IntakeRun run, CancellationToken cancellationToken)
+    private async ValueTask<int> EnrollIdsAsync(CompiledJourney journey, EquatableArray<string> ids, IntakeRun run, CancellationToken cancellationToken)
     {
         var created = 0;
 
-        // A list may name a customer twice: the second would be a second request with the same enrollment id.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in ids.Chunk(EnrollBatch))
+        // A list may name a customer twice: the second would be a second request with the same enrollment id. The
+        // in-memory store skips a used id itself (EnrollmentBatch.SkipUsedIds: the id check it makes anyway); for another
+        // store, a set sized for the whole list at once. The list is read by index (no chunk array copied out of it).
+        var skipUsed = enrollments is InMemoryEngineStore;
+        var seen = skipUsed ? null : new HashSet<string>(ids.Count, StringComparer.Ordinal);
+        for (var start = 0; start < ids.Count; start += EnrollBatch)
         {
             // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
-            var requests = Batch(journey, now, chunk.Length);
-            for (var i = 0; i < chunk.Length; i++)
+            var end = Math.Min(start + EnrollBatch, ids.Count);
+            var requests = Batch(journey, now, end - start, ids.Count - end, skipUsed);
+            for (var i = start; i < end; i++)
             {
-                if (seen.Add(chunk[i]) && run.EnrollmentId(chunk[i]) is { } id)
+                var customerId = ids[i];
+                if ((seen is null || seen.Add(customerId)) && run.EnrollmentId(customerId) is { } id)
                 {
-                    requests.Add(id, chunk[i], now);
+                    requests.Add(id, customerId, now);
                 }
             }
 

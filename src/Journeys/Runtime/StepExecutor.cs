@@ -130,20 +130,24 @@ internal sealed partial class StepExecutor
     /// the record only if something reads it (the in-memory store copies the fields instead).
     /// </param>
     /// <param name="logger">Where a send skipped for a template variable with no value is logged (naming the variable).</param>
-    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false, ILogger? logger = null)
+    /// <param name="into">
+    /// Without <paramref name="stateRecord"/>: a reusable checkpoint (<see cref="EnrollmentCheckpoint.Reusable"/>) to fill
+    /// and return instead of making one, for a store that keeps no checkpoint it commits (the bare in-memory one).
+    /// </param>
+    public static EnrollmentCheckpoint Execute(CompiledJourney journey, WorkItem item, FieldValue[] fields, TimeZoneInfo zone, DateTimeOffset now, bool stateRecord = false, ILogger? logger = null, EnrollmentCheckpoint? into = null)
     {
         var run = Rent(journey, item, fields, zone, now);
         run._logger = logger;
         run.Run();
-        return run.Finish(stateRecord);
+        return run.Finish(stateRecord, into);
     }
 
     /// <summary>Ends a claimed enrollment as failed (it could not be run), counting the failure.</summary>
-    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now, bool stateRecord = false)
+    public static EnrollmentCheckpoint Fail(CompiledJourney journey, WorkItem item, string reason, DateTimeOffset now, bool stateRecord = false, EnrollmentCheckpoint? into = null)
     {
         var run = Rent(journey, item, [], TimeZoneInfo.Utc, now);
         run.End(EnrollmentStatus.Failed, reason, StatisticCounter.Failed);
-        return run.Finish(stateRecord);
+        return run.Finish(stateRecord, into);
     }
 
     /// <summary>The message id of a send: unique per enrollment, node and visit; feedback events refer to it.</summary>
@@ -232,15 +236,23 @@ internal sealed partial class StepExecutor
     }
 
     /// <summary>The checkpoint, with exact arrays copied out of the scratch lists; the executor goes back to the thread.</summary>
-    private EnrollmentCheckpoint Finish(bool stateRecord)
+    private EnrollmentCheckpoint Finish(bool stateRecord, EnrollmentCheckpoint? into)
     {
         var change = BuildChange();
-        var checkpoint = stateRecord
-            ? new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), UpdateRecords(), InternStatistics())
-            : new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics());
-        if (_withdrawNodes.Count > 0)
+        IReadOnlyList<string> withdraw = _withdrawNodes.Count > 0 ? _withdrawNodes.ToArray() : [];
+        EnrollmentCheckpoint checkpoint;
+        if (stateRecord)
         {
-            checkpoint = checkpoint with { WithdrawNodeIds = _withdrawNodes.ToArray() };
+            checkpoint = new EnrollmentCheckpoint(change.ApplyTo(_item.Claim), _item.Claim.ConcurrencyToken, OutboxRecords(), UpdateRecords(), InternStatistics()) { WithdrawNodeIds = withdraw };
+        }
+        else if (into is not null)
+        {
+            into.Refill(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics(), withdraw);
+            checkpoint = into;
+        }
+        else
+        {
+            checkpoint = new EnrollmentCheckpoint(_item, change, CollectionsMarshal.AsSpan(_outbox), CollectionsMarshal.AsSpan(_writes), InternStatistics(), withdraw);
         }
 
         _outbox.Clear();

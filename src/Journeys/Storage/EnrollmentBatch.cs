@@ -46,6 +46,21 @@ internal sealed class EnrollmentBatch : IReadOnlyList<EnrollmentRequest>
     /// <inheritdoc />
     public int Count => _count;
 
+    /// <summary>
+    /// How many more entries the intake expects to make after this batch (0 when unknown): a hint for a store that grows
+    /// its tables, so an activation's audience grows them once instead of through every size on the way.
+    /// </summary>
+    public int MoreExpected { get; init; }
+
+    /// <summary>
+    /// Whether an entry whose enrollment id is already used (by an enrollment, or by an earlier entry of the batch) is
+    /// skipped, with outcome <see cref="EnrollmentOutcomeKind.DuplicateActive"/> and that id, instead of the whole batch
+    /// being refused. For an intake's ids (<see cref="Runtime.EnrollmentIds.ForIntake"/>), derived from the customer: a
+    /// used one means the customer entered through this intake already (a list naming them twice), so the store's id
+    /// check is the intake's dedupe. Only the in-memory store reads it; the manager sets it only for that store.
+    /// </summary>
+    public bool SkipUsedIds { get; init; }
+
     /// <summary>Whether the requests were built (a reader went through the list). For tests.</summary>
     internal bool RequestsBuilt => _requests is not null;
 

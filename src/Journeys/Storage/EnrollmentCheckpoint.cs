@@ -20,9 +20,13 @@ public sealed record EnrollmentCheckpoint(
     // the run's changes, from which the state record is built on its first read: the in-memory store copies the changes
     // into its entry without it, which saves a 160-byte record per committed enrollment. Equality and the printed form go
     // through State, so both forms of one state are equal.
+    // Not readonly: a checkpoint the engine reuses (Refill, the bare in-memory store only) is given the next run's.
     private Enrollment? _state = State;
-    private readonly WorkItem? _claimed;
-    private readonly EnrollmentChange _change;
+    private WorkItem? _claimed;
+    private EnrollmentChange _change;
+    private long _expectedToken = ExpectedToken;
+    private IReadOnlyList<StatisticDelta> _statistics = Statistics;
+    private IReadOnlyList<string> _withdrawNodeIds = [];
 
     // The messages as given (a list), or, in the executor's form, the run's sends: one OutboundMessage, or an array of
     // several, each due at the run's time (the change's UpdatedAt), from the claimed enrollment, no attempt made yet. The
@@ -42,29 +46,107 @@ public sealed record EnrollmentCheckpoint(
     /// outbox is <paramref name="sends"/>, each due at the change's <see cref="EnrollmentChange.UpdatedAt"/>, from the
     /// claimed enrollment; both built when first read.
     /// </summary>
-    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, ReadOnlySpan<FieldWrite> writes, IReadOnlyList<StatisticDelta> statistics)
+    internal EnrollmentCheckpoint(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, ReadOnlySpan<FieldWrite> writes, IReadOnlyList<StatisticDelta> statistics, IReadOnlyList<string>? withdrawNodeIds = null)
         : this(null!, claimed.Claim.ConcurrencyToken, Array.Empty<OutboxMessage>(), Array.Empty<CustomerFieldUpdate>(), statistics)
     {
+        Refill(claimed, change, sends, writes, statistics, withdrawNodeIds ?? []);
+    }
+
+    /// <summary>
+    /// An empty checkpoint for <see cref="Refill"/>: a shard whose store is the bare in-memory one fills one such checkpoint
+    /// per enrollment of a batch, batch after batch, instead of making a checkpoint per run (that store reads a commit's
+    /// checkpoints during the call and keeps none of them). Never for a store that may keep what it is given.
+    /// </summary>
+    internal static EnrollmentCheckpoint Reusable() =>
+        new(null!, 0, Array.Empty<OutboxMessage>(), Array.Empty<CustomerFieldUpdate>(), Array.Empty<StatisticDelta>());
+
+    /// <summary>
+    /// Makes this the executor's checkpoint of a run (what the internal constructor makes), in place. The sends and writes
+    /// are kept as the constructor keeps them (one as itself, several in an array); a reused checkpoint's array of the
+    /// same length, left by its previous run, is written over instead of making a new one.
+    /// </summary>
+    internal void Refill(WorkItem claimed, in EnrollmentChange change, ReadOnlySpan<OutboundMessage> sends, ReadOnlySpan<FieldWrite> writes, IReadOnlyList<StatisticDelta> statistics, IReadOnlyList<string> withdrawNodeIds)
+    {
+        _state = null;
         _claimed = claimed;
         _change = change;
-        _outbox = sends.Length switch
+        _expectedToken = claimed.Claim.ConcurrencyToken;
+        _outbox = Keep(sends, _outbox as OutboundMessage[], Array.Empty<OutboxMessage>());
+        _updates = Keep(writes, _updates as FieldWrite[], Array.Empty<CustomerFieldUpdate>());
+        _statistics = statistics;
+        _withdrawNodeIds = withdrawNodeIds;
+    }
+
+    /// <summary>
+    /// Lets go of what the last <see cref="Refill"/> gave (the claimed item, its messages, the run's strings), so a reused
+    /// checkpoint keeps nothing of a committed batch alive; its array of sends or writes is kept, emptied, for the next run.
+    /// </summary>
+    internal void Release()
+    {
+        _state = null;
+        _claimed = null;
+        _change = default;
+        _statistics = Array.Empty<StatisticDelta>();
+        _withdrawNodeIds = [];
+        if (_outbox is OutboundMessage[] sends)
         {
-            0 => Array.Empty<OutboxMessage>(),
-            1 => sends[0],
-            _ => sends.ToArray(),
-        };
-        _updates = writes.Length switch
+            Array.Clear(sends);
+        }
+        else
         {
-            0 => Array.Empty<CustomerFieldUpdate>(),
-            1 => writes[0],
-            _ => writes.ToArray(),
-        };
+            _outbox = Array.Empty<OutboxMessage>();
+        }
+
+        if (_updates is FieldWrite[] writes)
+        {
+            Array.Clear(writes);
+        }
+        else
+        {
+            _updates = Array.Empty<CustomerFieldUpdate>();
+        }
+    }
+
+    // None as `none`, one as itself, several in an array: `previous` when it is an array of that many (a reused
+    // checkpoint's, whose last batch is committed), else a new one.
+    private static object Keep<T>(ReadOnlySpan<T> items, T[]? previous, object none)
+        where T : class
+    {
+        switch (items.Length)
+        {
+            case 0:
+                return none;
+            case 1:
+                return items[0];
+            default:
+                if (previous is not null && previous.Length == items.Length)
+                {
+                    items.CopyTo(previous);
+                    return previous;
+                }
+
+                return items.ToArray();
+        }
+    }
+
+    /// <summary>The token the enrollment had when claimed.</summary>
+    public long ExpectedToken
+    {
+        get => _expectedToken;
+        init => _expectedToken = value;
+    }
+
+    /// <summary>Counter deltas.</summary>
+    public IReadOnlyList<StatisticDelta> Statistics
+    {
+        get => _statistics;
+        init => _statistics = value;
     }
 
     /// <summary>Customer fields set by update nodes.</summary>
     public IReadOnlyList<CustomerFieldUpdate> CustomerUpdates
     {
-        get => _updates is IReadOnlyList<CustomerFieldUpdate> or null ? (IReadOnlyList<CustomerFieldUpdate>)_updates! : BuildUpdates();
+        get => UpdatesAreWrites ? BuildUpdates() : (IReadOnlyList<CustomerFieldUpdate>)_updates!;
         init => _updates = value;
     }
 
@@ -77,25 +159,25 @@ public sealed record EnrollmentCheckpoint(
     /// <summary>How many customer updates there are (0 for a null list), without building <see cref="CustomerUpdates"/>.</summary>
     internal int CustomerUpdateCount => _updates switch
     {
-        IReadOnlyList<CustomerFieldUpdate> list => list.Count,
         FieldWrite => 1,
         FieldWrite[] several => several.Length,
+        IReadOnlyList<CustomerFieldUpdate> list => list.Count,
         _ => 0,
     };
 
     /// <summary>The customer update at <paramref name="index"/>, without building <see cref="CustomerUpdates"/> (an executor's write is of the claimed customer).</summary>
     internal CustomerFieldUpdate CustomerUpdate(int index) => _updates switch
     {
-        IReadOnlyList<CustomerFieldUpdate> list => list[index],
         FieldWrite one when index == 0 => one.For(Identity.CustomerId),
         FieldWrite[] several => several[index].For(Identity.CustomerId),
+        IReadOnlyList<CustomerFieldUpdate> list => list[index],
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
     /// <summary>Messages to send after the commit.</summary>
     public IReadOnlyList<OutboxMessage> Outbox
     {
-        get => _outbox is IReadOnlyList<OutboxMessage> or null ? (IReadOnlyList<OutboxMessage>)_outbox! : BuildOutbox();
+        get => OutboxIsSends ? BuildOutbox() : (IReadOnlyList<OutboxMessage>)_outbox!;
         init => _outbox = value;
     }
 
@@ -106,9 +188,15 @@ public sealed record EnrollmentCheckpoint(
     internal bool HasOutbox => _outbox is not null;
 
     /// <summary>The messages without building <see cref="Outbox"/>'s records (the executor's form reads its sends directly).</summary>
-    internal OutboxSends Sends => _outbox is IReadOnlyList<OutboxMessage> or null
-        ? new OutboxSends(_outbox, default, default)
-        : new OutboxSends(_outbox, _claimed!.Claim.Id, _change.UpdatedAt);
+    internal OutboxSends Sends => OutboxIsSends
+        ? new OutboxSends(_outbox, _claimed!.Claim.Id, _change.UpdatedAt)
+        : new OutboxSends(_outbox, default, default);
+
+    // Whether the outbox (the updates) are the executor's sends (writes), not a list or null. Tested by their sealed types:
+    // an exact type check each, where a test for the list interface goes through the runtime's cast helper every time.
+    private bool OutboxIsSends => _outbox is OutboundMessage or OutboundMessage[];
+
+    private bool UpdatesAreWrites => _updates is FieldWrite or FieldWrite[];
 
     /// <summary>The new state (its <see cref="Enrollment.ConcurrencyToken"/> is ignored: the store assigns the next one).</summary>
     public Enrollment State
@@ -118,13 +206,13 @@ public sealed record EnrollmentCheckpoint(
         {
             // The sends' enrollment and due time are the claimed record's and the change's: the list is built before
             // they go, so a copy with another state keeps the messages it had.
-            if (_outbox is not (IReadOnlyList<OutboxMessage> or null))
+            if (OutboxIsSends)
             {
                 _outbox = BuildOutbox();
             }
 
             // The writes' customer is the claimed record's, likewise.
-            if (_updates is not (IReadOnlyList<CustomerFieldUpdate> or null))
+            if (UpdatesAreWrites)
             {
                 _updates = BuildUpdates();
             }
@@ -145,7 +233,11 @@ public sealed record EnrollmentCheckpoint(
     /// A store that ignores it stays consistent: the reminders then go out and count as sent, as before this property
     /// existed.
     /// </remarks>
-    public IReadOnlyList<string> WithdrawNodeIds { get; init; } = [];
+    public IReadOnlyList<string> WithdrawNodeIds
+    {
+        get => _withdrawNodeIds;
+        init => _withdrawNodeIds = value;
+    }
 
     /// <summary>True when there is a state (given, or to be built): what a null check of <see cref="State"/> says, without building it.</summary>
     internal bool HasState => _state is not null || _claimed is not null;
@@ -190,7 +282,7 @@ public sealed record EnrollmentCheckpoint(
     private IReadOnlyList<OutboxMessage> BuildOutbox()
     {
         var current = _outbox;
-        if (current is IReadOnlyList<OutboxMessage> or null)
+        if (current is not (OutboundMessage or OutboundMessage[]))
         {
             return (IReadOnlyList<OutboxMessage>)current!;
         }
@@ -209,7 +301,7 @@ public sealed record EnrollmentCheckpoint(
     private IReadOnlyList<CustomerFieldUpdate> BuildUpdates()
     {
         var current = _updates;
-        if (current is IReadOnlyList<CustomerFieldUpdate> or null)
+        if (current is not (FieldWrite or FieldWrite[]))
         {
             return (IReadOnlyList<CustomerFieldUpdate>)current!;
         }

@@ -22,34 +22,39 @@ internal readonly struct OutboxSends
     }
 
     /// <summary>How many messages there are (0 for a null list).</summary>
+    // The sends' forms are tested first: sealed types, each an exact type check, where a test for the list interface
+    // (an array of records among others) goes through the runtime's cast helper on every call.
     public int Count => _items switch
     {
-        IReadOnlyList<OutboxMessage> list => list.Count,
         OutboundMessage => 1,
         OutboundMessage[] several => several.Length,
+        IReadOnlyList<OutboxMessage> list => list.Count,
         _ => 0,
     };
 
+    /// <summary>The given list, or null (the executor's sends, or no list).</summary>
+    private IReadOnlyList<OutboxMessage>? List => _items is OutboundMessage or OutboundMessage[] ? null : _items as IReadOnlyList<OutboxMessage>;
+
     /// <summary>The message at <paramref name="index"/> as a record: the given one, or a new one for a send.</summary>
-    public OutboxMessage ToMessage(int index) => _items is IReadOnlyList<OutboxMessage> list
+    public OutboxMessage ToMessage(int index) => List is { } list
         ? list[index]
         : new OutboxMessage(Message(index)!, _enrollmentId, _dueAt);
 
     /// <summary>The rendered message at <paramref name="index"/> (null where a given list holds a null record or message).</summary>
     public OutboundMessage? Message(int index) => _items switch
     {
-        IReadOnlyList<OutboxMessage> list => list[index]?.Message,
         OutboundMessage one when index == 0 => one,
         OutboundMessage[] several => several[index],
+        IReadOnlyList<OutboxMessage> list => list[index]?.Message,
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
     /// <summary>The enrollment that sent the message at <paramref name="index"/> (its record must not be null).</summary>
-    public Guid? EnrollmentId(int index) => _items is IReadOnlyList<OutboxMessage> list ? list[index].EnrollmentId : _enrollmentId;
+    public Guid? EnrollmentId(int index) => List is { } list ? list[index].EnrollmentId : _enrollmentId;
 
     /// <summary>When the message at <paramref name="index"/> is due (its record must not be null).</summary>
-    public DateTimeOffset DueAt(int index) => _items is IReadOnlyList<OutboxMessage> list ? list[index].DueAt : _dueAt;
+    public DateTimeOffset DueAt(int index) => List is { } list ? list[index].DueAt : _dueAt;
 
     /// <summary>The attempts made of the message at <paramref name="index"/> (its record must not be null).</summary>
-    public int Attempts(int index) => _items is IReadOnlyList<OutboxMessage> list ? list[index].Attempts : 0;
+    public int Attempts(int index) => List is { } list ? list[index].Attempts : 0;
 }

@@ -51,6 +51,25 @@ public sealed class JourneyLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_list_naming_customers_twice_in_one_chunk_and_across_chunks_enrolls_each_once()
+    {
+        // 1,500 customers, enrolled in chunks of 1,000: "r3" again in its own chunk, "r7" and "r999" again in the second.
+        // Re-entry after exit: a repeat enrolled again after the first entry finished would be a second enrollment.
+        var ids = Enumerable.Range(0, 1_500).Select(i => $"r{i}").ToList();
+        ids.Insert(10, "r3");
+        ids.Insert(1_200, "r7");
+        ids.Add("r999");
+        await Manager.CreateAsync(ListJourney("repeats") with { Entry = new CustomerListEntry(new EquatableArray<string>([.. ids])) });
+
+        var (_, enrolled) = await Manager.ActivateAsync("repeats");
+
+        Assert.Equal(1_500, enrolled);
+        EngineHost.Eventually(() => _host.Count("repeats", "done", StatisticCounter.Exited) == 1_500, "every customer to exit");
+        Assert.Equal((1, 1, 1), (await EnrollmentsOfAsync("r3"), await EnrollmentsOfAsync("r7"), await EnrollmentsOfAsync("r999")));
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 1_500, "every customer's push");
+    }
+
+    [Fact]
     public async Task Activating_an_active_journey_again_enrolls_nobody_again_and_changes_nothing()
     {
         await Manager.CreateAsync(ListJourney());

@@ -89,6 +89,37 @@ public sealed class EnrollmentBatchTests
         Assert.Empty(await store.GetByCustomerAsync("a"));
     }
 
+    [Fact]
+    public async Task A_batch_that_skips_used_ids_skips_an_id_repeated_in_it_or_already_used_by_an_ended_enrollment_and_enrolls_the_rest()
+    {
+        var store = await Store();
+        var ended = Guid.Parse("00000000-0000-0000-0000-0000000000e1");
+        await store.EnrollAsync([Request(ended, "e", T0.AddSeconds(1))]);
+        Assert.Equal(1, await store.CancelAsync("j", null, "e", "test", T0.AddSeconds(1)));
+
+        // "a" twice (the second with its first entry's id), and "e" again under the id of its ended enrollment: without
+        // the skip, the batch would be refused (the repeated id) and "e" would enter again (nothing active refuses it).
+        var batch = new EnrollmentBatch("j", 2, "start", EntryRules.Default with { ReEntry = ReEntryMode.AfterExit }, Goals, T0.AddSeconds(1), 4) { SkipUsedIds = true };
+        batch.Add(Entries[0].Id, "a", T0.AddSeconds(1));
+        batch.Add(ended, "e", T0.AddSeconds(1));
+        batch.Add(Entries[0].Id, "a", T0.AddSeconds(1));
+        batch.Add(Entries[3].Id, "d", T0.AddSeconds(1));
+
+        var outcomes = await store.EnrollLeasedAsync(batch, new EnrollmentLease("owner", T0, TimeSpan.FromMinutes(1), 10));
+
+        Assert.Equal(
+            [
+                new EnrollmentOutcome(EnrollmentOutcomeKind.Created, Entries[0].Id),
+                new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, ended),
+                new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, Entries[0].Id),
+                new EnrollmentOutcome(EnrollmentOutcomeKind.Created, Entries[3].Id),
+            ],
+            outcomes.Outcomes);
+        Assert.Equal([Entries[0].Id, Entries[3].Id], outcomes.Leased.Select(i => i.Enrollment.Id));
+        Assert.Single(await store.GetByCustomerAsync("a"));
+        Assert.Equal(EnrollmentStatus.Cancelled, Assert.Single(await store.GetByCustomerAsync("e")).Status);
+    }
+
     private static EnrollmentBatch Batch()
     {
         var batch = new EnrollmentBatch("j", 2, "start", Window, Goals, Entries[0].At, Entries.Length);

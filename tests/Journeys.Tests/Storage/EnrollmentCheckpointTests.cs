@@ -351,4 +351,73 @@ public sealed class EnrollmentCheckpointTests
         Assert.Equal(FieldValue.FromString("ES"), b.Fields["country"]);
         Assert.Equal(FieldValue.FromString("gold"), b.Fields["plan"]);
     }
+
+    [Fact]
+    public void A_reused_checkpoint_refilled_is_the_checkpoint_of_its_run_and_released_it_keeps_nothing_of_it()
+    {
+        var second = Send with { MessageId = "m2", NodeId = "send-3" };
+        string[] withdraw = ["retarget"];
+        var reused = EnrollmentCheckpoint.Reusable();
+
+        reused.Refill(ClaimedItem, Change, [Send, second], Writes, Deltas, withdraw);
+        var fresh = new EnrollmentCheckpoint(ClaimedItem, Change, [Send, second], Writes, Deltas, withdraw);
+        Assert.Equal(2, reused.Sends.Count);
+        Assert.Same(second, reused.Sends.Message(1));
+        Assert.Same(withdraw, reused.WithdrawNodeIds);
+        Assert.Same(Deltas, reused.Statistics);
+        Assert.Equal(fresh.ExpectedToken, reused.ExpectedToken);
+        Assert.Equal(fresh.Outbox, reused.Outbox);
+        Assert.Equal(fresh.CustomerUpdates, reused.CustomerUpdates);
+        Assert.Equal(Expected, reused.State);
+        Assert.Equal(fresh.State, reused.State);
+
+        // Released: no state, no item, no messages, no deltas.
+        reused.Release();
+        Assert.False(reused.HasState);
+        Assert.Null(reused.State);
+        Assert.Empty(reused.Statistics);
+        Assert.Empty(reused.WithdrawNodeIds);
+        Assert.Empty(reused.Outbox);
+        Assert.Equal(0, reused.CustomerUpdateCount);
+    }
+
+    [Fact]
+    public void A_reused_checkpoints_sends_are_each_runs_own_and_a_list_read_from_an_earlier_run_stays_that_runs()
+    {
+        var other = new WorkItem(Claimed with { Id = Guid.Parse("00000000-0000-0000-0000-0000000000c2"), CustomerId = "customer-2" }, [], T0.AddMinutes(5));
+        var second = Send with { MessageId = "m2", NodeId = "send-3" };
+        var third = Send with { MessageId = "m3", CustomerId = "customer-2" };
+        var fourth = Send with { MessageId = "m4", CustomerId = "customer-2", NodeId = "send-3" };
+        var reused = EnrollmentCheckpoint.Reusable();
+
+        // Run 1, read through Sends only (its array is kept for the next run), then released.
+        reused.Refill(ClaimedItem, Change, [Send, second], [], Deltas, []);
+        Assert.Same(Send, reused.Sends.Message(0));
+        reused.Release();
+
+        // Run 2 of the same length: its own messages, of its own enrollment; its list read, then released.
+        reused.Refill(other, Change, [third, fourth], [], Deltas, []);
+        Assert.Equal(2, reused.Sends.Count);
+        Assert.Same(third, reused.Sends.Message(0));
+        Assert.Same(fourth, reused.Sends.Message(1));
+        var records = reused.Outbox;
+        Assert.Equal([new OutboxMessage(third, other.Claim.Id, Change.UpdatedAt), new OutboxMessage(fourth, other.Claim.Id, Change.UpdatedAt)], records);
+        reused.Release();
+
+        // Run 3: the list run 2 built is not written over.
+        reused.Refill(ClaimedItem, Change, [Send, second], [], Deltas, []);
+        Assert.Same(Send, reused.Sends.Message(0));
+        Assert.Same(second, reused.Sends.Message(1));
+        Assert.Same(third, records[0].Message);
+        Assert.Same(fourth, records[1].Message);
+
+        // Run 4 with one send, run 5 with three: each its own.
+        reused.Release();
+        reused.Refill(other, Change, [third], [], Deltas, []);
+        Assert.Equal(1, reused.Sends.Count);
+        Assert.Same(third, reused.Sends.Message(0));
+        reused.Release();
+        reused.Refill(other, Change, [third, fourth, Send], [], Deltas, []);
+        Assert.Equal([third, fourth, Send], Enumerable.Range(0, 3).Select(i => reused.Sends.Message(i)));
+    }
 }

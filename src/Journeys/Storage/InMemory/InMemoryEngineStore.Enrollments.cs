@@ -125,15 +125,16 @@ internal sealed partial class InMemoryEngineStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        var skipUsed = batch is { SkipUsedIds: true };
         lock (_lock)
         {
             // The ids are checked before anything is written; the set is the store's scratch (under its lock), not a new
-            // set per call.
+            // set per call. A batch that skips used ids has each checked as it is applied instead (nothing to refuse).
             var ids = _enrollIds;
-            ids.EnsureCapacity(requests.Count);
+            ids.EnsureCapacity(skipUsed ? 0 : requests.Count);
             try
             {
-                for (var i = 0; i < requests.Count; i++)
+                for (var i = 0; !skipUsed && i < requests.Count; i++)
                 {
                     var id = batch is not null ? batch.EnrollmentId(i) : requests[i].EnrollmentId;
                     if (!ids.Add(id))
@@ -152,15 +153,24 @@ internal sealed partial class InMemoryEngineStore
                 ids.Clear();
             }
 
-            // Room for the whole intake at once (at most one enrollment, and one new customer, per request): a bulk
-            // enrollment grows each table once, not through every size in between. Its leases, taken in creation order
-            // with one expiry, join the lease queue, which needs no room.
-            _enrollments.EnsureCapacity(_enrollments.Count + requests.Count);
-            _byCustomer.EnsureCapacity(_byCustomer.Count + requests.Count);
+            // Room for the whole intake at once (at most one enrollment, and one new customer, per request, and as many
+            // for the entries an activation's batch says are still to come): a bulk enrollment grows each table once, not
+            // through every size in between. Its leases, taken in creation order with one expiry, join the lease queue,
+            // which needs no room.
+            var room = requests.Count + (batch is null ? 0 : batch.MoreExpected);
+            _enrollments.EnsureCapacity(_enrollments.Count + room);
+            _byCustomer.EnsureCapacity(_byCustomer.Count + room);
 
             var outcomes = new EnrollmentOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
+                if (skipUsed && _enrollments.ContainsKey(batch!.EnrollmentId(i)))
+                {
+                    // Its customer entered through this intake already (an earlier entry of the list, of this batch or not).
+                    outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.DuplicateActive, batch.EnrollmentId(i));
+                    continue;
+                }
+
                 outcomes[i] = EnrollLocked(batch is not null ? batch.Entry(i) : EntryFields.Of(requests[i]), out var added);
                 if (added is not null && lease is not null && leased!.Count < lease.MaxItems)
                 {
@@ -774,7 +784,8 @@ internal sealed partial class InMemoryEngineStore
     private EnrollmentOutcome EnrollLocked(in EntryFields request, out EnrollmentEntry? added)
     {
         added = null;
-        _byCustomer.TryGetValue(request.CustomerId, out var first);
+        // The customer id is hashed once: its hash is kept for the add below.
+        _byCustomer.TryGetValue(request.CustomerId, out var first, out var customerHash);
         EnrollmentEntry? last = null;
         DateTimeOffset? lastEnd = null;
         if (first is not null)
@@ -819,7 +830,7 @@ internal sealed partial class InMemoryEngineStore
         _enrollments.Add(added);
         if (last is null)
         {
-            _byCustomer.Add(added);
+            _byCustomer.Add(added, customerHash);
         }
         else
         {

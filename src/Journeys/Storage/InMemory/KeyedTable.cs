@@ -20,7 +20,10 @@ namespace Journeys.Storage.InMemory;
 internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer<TKey> comparer)
     where T : class
 {
-    private T?[] _slots = [];
+    // The items in a struct each: storing into an array of a reference type T checks the item's type against the
+    // array's (covariance) on every store, through a helper, in the generic code shared by reference types; storing
+    // into a struct's field does not. Same 8 bytes per slot.
+    private Slot[] _slots = [];
     private int[] _hashes = [];
     private int _shift = 32;
 
@@ -28,17 +31,23 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public int Count { get; private set; }
 
     /// <summary>Finds the item with <paramref name="key"/>.</summary>
-    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item)
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item) => TryGetValue(key, out item, out _);
+
+    /// <summary>
+    /// Finds the item with <paramref name="key"/>, and gives the key's hash (for <see cref="Add(T, int)"/> of an item
+    /// with that key, which then does not hash it again: a string key's hash reads the whole string).
+    /// </summary>
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item, out int hash)
     {
+        hash = comparer.GetHashCode(key!);
         if (Count > 0)
         {
-            var hash = comparer.GetHashCode(key!);
             var slots = _slots;
             var hashes = _hashes;
             var mask = slots.Length - 1;
             for (var i = Start(hash); ; i = (i + 1) & mask)
             {
-                var candidate = slots[i];
+                var candidate = slots[i].Item;
                 if (candidate is null)
                 {
                     break;
@@ -64,18 +73,25 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public void Add(T item)
     {
         ArgumentNullException.ThrowIfNull(item);
+        Add(item, comparer.GetHashCode(keyOf(item)!));
+    }
+
+    /// <summary>Adds an item whose key is not in the table yet, with its key's <paramref name="hash"/> (from <see cref="TryGetValue(TKey, out T, out int)"/>).</summary>
+    /// <exception cref="ArgumentException">An item with the same key is in the table.</exception>
+    public void Add(T item, int hash)
+    {
+        ArgumentNullException.ThrowIfNull(item);
         if ((Count + 1) * 4L > _slots.Length * 3L)
         {
             Grow();
         }
 
         var key = keyOf(item);
-        var hash = comparer.GetHashCode(key!);
         var slots = _slots;
         var hashes = _hashes;
         var mask = slots.Length - 1;
         var i = Start(hash);
-        while (slots[i] is { } occupant)
+        while (slots[i].Item is { } occupant)
         {
             if (hashes[i] == hash && comparer.Equals(keyOf(occupant), key))
             {
@@ -85,7 +101,7 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
             i = (i + 1) & mask;
         }
 
-        slots[i] = item;
+        slots[i].Item = item;
         hashes[i] = hash;
         Count++;
     }
@@ -120,22 +136,22 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     {
         var oldSlots = _slots;
         var oldHashes = _hashes;
-        var slots = new T?[length];
+        var slots = new Slot[length];
         var hashes = new int[length];
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)length);
         var mask = length - 1;
         for (var j = 0; j < oldSlots.Length; j++)
         {
-            if (oldSlots[j] is { } item)
+            if (oldSlots[j].Item is { } item)
             {
                 var hash = oldHashes[j];
                 var i = Start(hash);
-                while (slots[i] is not null)
+                while (slots[i].Item is not null)
                 {
                     i = (i + 1) & mask;
                 }
 
-                slots[i] = item;
+                slots[i].Item = item;
                 hashes[i] = hash;
             }
         }
@@ -145,17 +161,17 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     }
 
     /// <summary>Walks the occupied slots.</summary>
-    public struct Enumerator(T?[] slots)
+    public struct Enumerator(Slot[] slots)
     {
         private int _index = -1;
 
-        public readonly T Current => slots[_index]!;
+        public readonly T Current => slots[_index].Item!;
 
         public bool MoveNext()
         {
             while (++_index < slots.Length)
             {
-                if (slots[_index] is not null)
+                if (slots[_index].Item is not null)
                 {
                     return true;
                 }
@@ -163,5 +179,11 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
 
             return false;
         }
+    }
+
+    /// <summary>One slot of the table: the item, or null.</summary>
+    public struct Slot
+    {
+        public T? Item;
     }
 }
