@@ -21,15 +21,16 @@ internal static class Breakdown
     /// <param name="customers">Customers per run.</param>
     /// <param name="runs">Runs of each part.</param>
     /// <param name="part"><c>hosted</c> or <c>stages</c> for one part only (say, under a profiler), else both.</param>
-    public static async Task RunAsync(int customers, int runs, string? part = null)
+    /// <param name="batchSender">The hosted engine sends through <see cref="NullBatchSender"/> instead of <see cref="NullChannelSender"/>.</param>
+    public static async Task RunAsync(int customers, int runs, string? part = null, bool batchSender = false)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Journeys engine breakdown: {customers:N0} customers, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Journeys engine breakdown: {customers:N0} customers, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(batchSender ? "batch" : "single")} no-op sender"));
         Console.WriteLine(RuntimeSettings.Describe());
         foreach (var shards in part is "stages" ? [] : new[] { 1, 2 })
         {
             for (var run = 1; run <= runs; run++)
             {
-                await HostedAsync(customers, shards, run);
+                await HostedAsync(customers, shards, run, batchSender);
             }
         }
 
@@ -39,14 +40,14 @@ internal static class Breakdown
         }
     }
 
-    private static async Task HostedAsync(int customers, int shards, int run)
+    private static async Task HostedAsync(int customers, int shards, int run, bool batchSender)
     {
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"## Hosted engine, ShardCount = {shards}, run {run}"));
         void Report(string phase, TimeSpan elapsed) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-38} {elapsed.TotalMilliseconds,10:N1} ms"));
 
-        await using var scenario = await EngineScenario.StartAsync(customers, shards, Report);
+        await using var scenario = await EngineScenario.StartAsync(customers, shards, Report, sender: batchSender ? NullBatchSender.Instance : null);
         scenario.PacedPolling = EngineScenario.PacedPollingDefault;
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         GC.Collect();

@@ -11,7 +11,9 @@ namespace Journeys.Benchmarks;
 /// End to end through the hosted engine: <see cref="Customers"/> customers (100,000 unless
 /// <c>JOURNEYS_BENCH_CUSTOMERS</c> says otherwise) activated as a list audience and run through
 /// filter → random split → send → update customer → send on the in-memory stores with <c>NullChannelSender</c>,
-/// timed from <c>ActivateAsync</c> until the journey's Completed counter reaches N. <see cref="LimitBaseline"/> runs the
+/// timed from <c>ActivateAsync</c> until the journey's Completed counter reaches N. <see cref="EngineBatchSender"/> is the same
+/// run with the no-op sender's batch variant (<see cref="NullBatchSender"/>: one resilience pipeline run per batch of a
+/// channel's messages instead of one per message). <see cref="LimitBaseline"/> runs the
 /// same five compiled steps as a hand-written loop over bounded Channels shards with no store, statistics or senders.
 /// The customers/s and node steps/s columns are N / mean and 5 N / mean. Target: ≥ 2,000,000 node steps/s.
 /// </summary>
@@ -45,8 +47,16 @@ public class EngineThroughputBenchmarks
         _engine.PacedPolling = EngineScenario.PacedPollingDefault;
     }
 
+    /// <summary>As <see cref="StartEngine"/>, with the batch variant of the no-op sender on both channels.</summary>
+    [IterationSetup(Target = nameof(EngineBatchSender))]
+    public void StartEngineBatchSender()
+    {
+        _engine = EngineScenario.StartAsync(Customers, ShardCount, sender: NullBatchSender.Instance).GetAwaiter().GetResult();
+        _engine.PacedPolling = EngineScenario.PacedPollingDefault;
+    }
+
     /// <summary>Stops and disposes the iteration's host.</summary>
-    [IterationCleanup(Target = nameof(Engine))]
+    [IterationCleanup(Targets = [nameof(Engine), nameof(EngineBatchSender)])]
     public void StopEngine()
     {
         _engine?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -67,6 +77,10 @@ public class EngineThroughputBenchmarks
     /// <summary>ActivateAsync (validate, compile, enroll N) and wait until every enrollment completed.</summary>
     [Benchmark]
     public Task Engine() => _engine!.RunAsync();
+
+    /// <summary>As <see cref="Engine"/>, with the batch sender (<see cref="NullBatchSender"/>).</summary>
+    [Benchmark]
+    public Task EngineBatchSender() => _engine!.RunAsync();
 
     /// <summary>The same five steps over bounded Channels shards, nothing else.</summary>
     [Benchmark(Baseline = true)]

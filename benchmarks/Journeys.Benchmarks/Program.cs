@@ -6,7 +6,7 @@ namespace Journeys.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks chosen on the command line (for example <c>--filter '*' --job short</c>, <c>--job dry</c>), or,
-/// with <c>breakdown [customers] [runs] [hosted|stages]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
+/// with <c>breakdown [customers] [runs] [hosted|stages|-] [batch]</c>, the Stopwatch breakdown of the engine's time (see <see cref="Breakdown"/>), or,
 /// with <c>growth-probe waiting [runs] [customers] [ops-per-group] [force-gc]</c>, per-invocation GC and CPU figures of the cost growth host (see <see cref="GrowthProbe"/>), or,
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
 /// with <c>lateness-probe customers runs [no-delay]</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
@@ -30,7 +30,7 @@ public static class Program
         {
             var customers = args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 100_000;
             var runs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
-            await Breakdown.RunAsync(customers, runs, args.Length > 3 ? args[3] : null);
+            await Breakdown.RunAsync(customers, runs, args.Length > 3 && args[3] != "-" ? args[3] : null, args.Length > 4 && args[4] == "batch");
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.RateLimiting;
 using Journeys.Model;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,22 @@ internal static partial class SendPipelineFactory
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static ResiliencePipeline<SendResult> Create(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger)
     {
+        var builder = NewBuilder<SendResult>(channel, options, timeProvider);
+        AddRetry(builder, channel.Name, options, static args => new(IsTransient(args.Outcome, args.Context)), Describe, logger);
+        if (options.PermitsPerSecond is not null)
+        {
+#pragma warning disable CA2000 // Owned by the pipeline for the process lifetime (CreateLimiter).
+            builder.AddRateLimiter(CreateLimiter(options));
+#pragma warning restore CA2000
+        }
+
+        AddBreakerAndTimeout(builder, channel.Name, options, static args => new(IsTransient(args.Outcome, args.Context)), logger);
+        return builder.Build();
+    }
+
+    // The options checked, the builder on the engine's clock.
+    private static ResiliencePipelineBuilder<TResult> NewBuilder<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider)
+    {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         var errors = options.Validate();
@@ -29,59 +46,74 @@ internal static partial class SendPipelineFactory
             throw new ArgumentException($"Channel policy '{channel.Name}' is invalid: {string.Join(" ", errors)}", nameof(options));
         }
 
-        var channelName = channel.Name;
-        var builder = new ResiliencePipelineBuilder<SendResult> { Name = $"Journeys.Send.{channelName}", TimeProvider = timeProvider };
+        return new ResiliencePipelineBuilder<TResult> { Name = $"Journeys.Send.{channel.Name}", TimeProvider = timeProvider };
+    }
 
-        if (options.MaxRetryAttempts > 0)
+    private static void AddRetry<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(
+        ResiliencePipelineBuilder<TResult> builder,
+        string channelName,
+        ChannelPolicyOptions options,
+        Func<RetryPredicateArguments<TResult>, ValueTask<bool>> shouldHandle,
+        Func<Outcome<TResult>, string> describe,
+        ILogger? logger)
+    {
+        if (options.MaxRetryAttempts == 0)
         {
-            builder.AddRetry(new RetryStrategyOptions<SendResult>
+            return;
+        }
+
+        builder.AddRetry(new RetryStrategyOptions<TResult>
+        {
+            MaxRetryAttempts = options.MaxRetryAttempts,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = options.RetryBaseDelay,
+            MaxDelay = options.RetryMaxDelay,
+            ShouldHandle = shouldHandle,
+            OnRetry = args =>
             {
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
-                OnRetry = args =>
+                if (logger is not null)
                 {
-                    if (logger is not null)
-                    {
-                        LogRetry(logger, channelName, args.AttemptNumber + 1, args.RetryDelay, Describe(args.Outcome));
-                    }
+                    LogRetry(logger, channelName, args.AttemptNumber + 1, args.RetryDelay, describe(args.Outcome));
+                }
 
-                    return default;
-                },
-            });
-        }
+                return default;
+            },
+        });
+    }
 
-        if (options.PermitsPerSecond is { } permits)
+    // Inside the retry: every attempt is a call to the provider, whose limit this is, so each takes its permits (a retry
+    // outside the limiter would send a burst of retries past it). Outside the circuit breaker, so a rejection is not
+    // sampled by the breaker as a success. The limiter replenishes on its own timer (System.Threading.RateLimiting takes
+    // no TimeProvider); it lives as long as the pipeline, which lives as long as the dispatcher.
+    private static TokenBucketRateLimiter CreateLimiter(ChannelPolicyOptions options)
+    {
+        var permits = options.PermitsPerSecond!.Value;
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            // Inside the retry: every attempt is a call to the provider, whose limit this is, so each takes a permit (a
-            // retry outside the limiter would send a burst of retries past it). Outside the circuit breaker, so a
-            // rejection is not sampled by the breaker as a success. The limiter replenishes on its own timer
-            // (System.Threading.RateLimiting takes no TimeProvider); it lives as long as the pipeline, which lives as
-            // long as the dispatcher.
-#pragma warning disable CA2000 // Owned by the pipeline for the process lifetime.
-            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = permits,
-                TokensPerPeriod = permits,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = options.RateLimitQueueLimit,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-#pragma warning restore CA2000
-            builder.AddRateLimiter(limiter);
-        }
+            TokenLimit = permits,
+            TokensPerPeriod = permits,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = options.RateLimitQueueLimit,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
 
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<SendResult>
+    private static void AddBreakerAndTimeout<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(
+        ResiliencePipelineBuilder<TResult> builder,
+        string channelName,
+        ChannelPolicyOptions options,
+        Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> shouldHandle,
+        ILogger? logger)
+    {
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<TResult>
         {
             FailureRatio = options.CircuitBreakerFailureRatio,
             MinimumThroughput = options.CircuitBreakerMinimumThroughput,
             SamplingDuration = options.CircuitBreakerSamplingDuration,
             BreakDuration = options.CircuitBreakerBreakDuration,
-            ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
+            ShouldHandle = shouldHandle,
             OnOpened = args =>
             {
                 if (logger is not null)
@@ -103,7 +135,6 @@ internal static partial class SendPipelineFactory
         });
 
         builder.AddTimeout(options.Timeout);
-        return builder.Build();
     }
 
     /// <summary>
@@ -206,10 +237,11 @@ internal static partial class SendPipelineFactory
     /// <summary>The reason of the transient result of a send the open circuit refused.</summary>
     internal const string CircuitOpenReason = "circuit open";
 
-    private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) => outcome.Exception switch
-    {
-        null => outcome.Result.Outcome == SendOutcome.TransientFailure,
+    private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) =>
+        outcome.Exception is { } exception ? IsTransient(exception, context) : outcome.Result.Outcome == SendOutcome.TransientFailure;
 
+    private static bool IsTransient(Exception exception, ResilienceContext context) => exception switch
+    {
         // The caller gave up: neither retry nor blame the provider.
         OperationCanceledException when context.CancellationToken.IsCancellationRequested => false,
 

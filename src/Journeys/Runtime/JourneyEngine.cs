@@ -1448,30 +1448,54 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
     /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
+    /// <remarks>
+    /// Messages of a channel whose sender takes batches (<see cref="IBatchChannelSender"/>) are checked against the send
+    /// policies one by one, as every message is, then gathered per channel and sent a batch at a time (a batch is sent
+    /// when full, the rest at the end), each batch through one run of the channel's pipeline.
+    /// </remarks>
     private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
+        List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches = null;
         for (var i = 0; i < due.Count; i++)
         {
-            var send = DispatchAsync(due[i], events, zones, cancellationToken);
+            var message = due[i];
+            var channel = message.Channel == StepExecutor.WebhookChannel ? null : _senders.TryGet(message.Channel, out var registered) ? registered : null;
+            if (channel?.BatchPipeline is not null)
+            {
+                var held = await CheckSendPolicyAsync(message, zones, cancellationToken).ConfigureAwait(false);
+                if (held is { } outcome)
+                {
+                    results[i] = outcome;
+                    continue;
+                }
+
+                var batch = Gather(ref batches, channel);
+                batch.Add(message, i);
+                if (batch.IsFull)
+                {
+                    batches!.Remove((channel, batch));
+                    pending = await AddSendAsync(pending, SendBatchAsync(channel, batch, results, cancellationToken)).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            var send = DispatchAsync(message, channel, events, zones, cancellationToken);
             if (send.IsCompletedSuccessfully)
             {
                 results[i] = send.Result;
                 continue;
             }
 
-            pending ??= new List<Task>(MaxConcurrentSends);
-            pending.Add(StoreResultAsync(send, results, i));
-            if (pending.Count >= MaxConcurrentSends)
-            {
-                var done = await Task.WhenAny(pending).ConfigureAwait(false);
-                if (!done.IsCompletedSuccessfully)
-                {
-                    // Let the others finish, then throw the failure (WhenAll includes the failed one).
-                    await Task.WhenAll(pending).ConfigureAwait(false);
-                }
+            pending = await AddSendAsync(pending, StoreResultAsync(send, results, i)).ConfigureAwait(false);
+        }
 
-                pending.Remove(done);
+        if (batches is not null)
+        {
+            foreach (var (channel, batch) in batches)
+            {
+                pending = await AddSendAsync(pending, SendBatchAsync(channel, batch, results, cancellationToken)).ConfigureAwait(false);
             }
         }
 
@@ -1481,8 +1505,82 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
     }
 
+    // The batch being gathered for a channel (a new one when none is).
+    private static BatchSend Gather(ref List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches, SenderRegistry.ChannelSend channel)
+    {
+        batches ??= [];
+        foreach (var (gathering, batch) in batches)
+        {
+            if (ReferenceEquals(gathering, channel))
+            {
+                return batch;
+            }
+        }
+
+        var added = channel.RentBatch();
+        batches.Add((channel, added));
+        return added;
+    }
+
+    // A send that completed at once costs nothing here; one that waits joins the pending ones, at most MaxConcurrentSends.
+    private static async ValueTask<List<Task>?> AddSendAsync(List<Task>? pending, Task send)
+    {
+        if (send.IsCompletedSuccessfully)
+        {
+            return pending;
+        }
+
+        pending ??= new List<Task>(MaxConcurrentSends);
+        pending.Add(send);
+        if (pending.Count >= MaxConcurrentSends)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            if (!done.IsCompletedSuccessfully)
+            {
+                // Let the others finish, then throw the failure (WhenAll includes the failed one).
+                await Task.WhenAll(pending).ConfigureAwait(false);
+            }
+
+            pending.Remove(done);
+        }
+
+        return pending;
+    }
+
     private static async Task StoreResultAsync(ValueTask<OutboxOutcome> send, OutboxOutcome[] results, int index) =>
         results[index] = await send.ConfigureAwait(false);
+
+    /// <summary>Sends a gathered batch through its channel's pipeline and settles each of its messages' outcome.</summary>
+    private Task SendBatchAsync(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results, CancellationToken cancellationToken)
+    {
+        var send = channel.BatchPipeline!.SendBatchAsync(batch, cancellationToken);
+        if (!send.IsCompletedSuccessfully)
+        {
+            return SettleBatchAsync(send, channel, batch, results);
+        }
+
+        send.GetAwaiter().GetResult();
+        SettleBatch(channel, batch, results);
+        return Task.CompletedTask;
+    }
+
+    private async Task SettleBatchAsync(ValueTask send, SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
+    {
+        await send.ConfigureAwait(false);
+        SettleBatch(channel, batch, results);
+    }
+
+    // Each message's outcome, then the batch back for reuse (not on a failure: it is dropped).
+    private void SettleBatch(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
+    {
+        var policy = _options.SendPolicy;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            results[batch.Origin(i)] = SettleSend(batch.Message(i), batch.Result(i), policy);
+        }
+
+        channel.ReturnBatch(batch);
+    }
 
     /// <summary>How many sends of one outbox batch may wait at the same time.</summary>
     private const int MaxConcurrentSends = 16;
@@ -1520,16 +1618,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         return zones;
     }
 
-    private async ValueTask<OutboxOutcome> DispatchAsync(OutboundMessage message, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    /// <summary>Sends one message: a webhook's call, or through <paramref name="channel"/> (its channel's single sender; null when none is registered).</summary>
+    private async ValueTask<OutboxOutcome> DispatchAsync(OutboundMessage message, SenderRegistry.ChannelSend? channel, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
     {
         var policy = _options.SendPolicy;
-        if (message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null))
+        var held = await CheckSendPolicyAsync(message, zones, cancellationToken).ConfigureAwait(false);
+        if (held is { } outcome)
         {
-            var held = await ApplySendPolicyAsync(message, policy, zones, cancellationToken).ConfigureAwait(false);
-            if (held is { } outcome)
-            {
-                return outcome;
-            }
+            return outcome;
         }
 
         SendResult result;
@@ -1546,19 +1642,28 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     message.MessageId));
             }
         }
-        else if (_senders.TryGet(message.Channel, out var sender, out var pipeline))
+        else if (channel is not null)
         {
-            result = await pipeline.SendAsync(sender, message, cancellationToken).ConfigureAwait(false);
-            if (result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason })
-            {
-                return HoldForCircuit(message, result, policy);
-            }
+            result = await channel.Pipeline!.SendAsync(channel.Sender, message, cancellationToken).ConfigureAwait(false);
+            return SettleSend(message, result, policy);
         }
         else
         {
             result = SendResult.Permanent($"no sender is registered for channel '{message.Channel}'");
         }
 
+        return Settle(message, result);
+    }
+
+    /// <summary>The outcome of a message its channel's sender was given (singly or in a batch): held when the circuit was open, else <see cref="Settle"/>.</summary>
+    private OutboxOutcome SettleSend(OutboundMessage message, SendResult result, SendPolicyOptions policy) =>
+        result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason }
+            ? HoldForCircuit(message, result, policy)
+            : Settle(message, result);
+
+    /// <summary>The final outcome of a send: logged when failed, counted (statistics, metrics).</summary>
+    private OutboxOutcome Settle(OutboundMessage message, SendResult result)
+    {
         // A webhook's "campaign" is its URL, which may carry a secret: its failures are logged where they happen, by
         // journey and node (CallWebhookAsync, WebhookInvoker), not here.
         if (!result.IsSuccess && message.Channel != StepExecutor.WebhookChannel)
@@ -1591,6 +1696,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
         var channelPolicy = _options.ChannelPolicies.TryGetValue(message.Channel.Name, out var specific) ? specific : _options.DefaultChannelPolicy;
         return new OutboxOutcome(message, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
+    }
+
+    /// <summary>The send policies' check of a message (not of a webhook's): its outcome when held or capped; null to send it.</summary>
+    private ValueTask<OutboxOutcome?> CheckSendPolicyAsync(OutboundMessage message, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    {
+        var policy = _options.SendPolicy;
+        return message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null)
+            ? ApplySendPolicyAsync(message, policy, zones, cancellationToken)
+            : default;
     }
 
     /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
