@@ -729,20 +729,21 @@ internal sealed partial class JourneyManager(
     /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
     /// would have cancelled them; none is created after that check saw the journey stopped. A chunk of a
     /// <paramref name="scanned"/> audience (all customers, a filter) also loses what it created for a customer deleted
-    /// since the scan read it. The run's claim on the intake is renewed first (<see cref="RenewIntakeAsync"/>). How many
+    /// since the scan read it. The run's claim on the intake is renewed after the journey's check (<see cref="RenewIntakeAsync"/>). How many
     /// enrollments the chunk created and kept, or <see langword="null"/> (and <paramref name="run"/> ended) when the intake
     /// must end.
     /// </summary>
     private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
     {
-        if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
+        // The journey first: its stop (or new version) removed the intake too, and the claim would fail as if lost.
         if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
         {
             run.Ended = true;
+            return null;
+        }
+
+        if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
+        {
             return null;
         }
 

@@ -43,6 +43,11 @@ public sealed class StopScenarioTests
         Assert.Equal(
             (1_000, 0), // cancelled, enrolled after the stop
             (states.Take(1_000).Count(s => s is [{ Status: EnrollmentStatus.Cancelled }]), states.Skip(1_000).Count(s => s.Length > 0)));
+
+        // The intake the activation held ended with the stop: no host resumes it, the stopped journey gets nobody more.
+        Assert.Empty(await host.Services.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+        await host.Services.GetRequiredService<JourneyManager>().RunDueIntakesAsync(CancellationToken.None);
+        Assert.Equal(0, (await host.StatesAsync("j", Ids)).Skip(1_000).Count(s => s.Length > 0));
     }
 
     [Fact]
