@@ -135,7 +135,11 @@ internal sealed partial class JourneyManager(
                 await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
             }
 
-            active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+            // After the entries that read the version before this one, before those that come next (EntryGate).
+            using (await guard.Entries.ActivateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch when (intake is not null && !beforeWindow)
         {
@@ -271,6 +275,9 @@ internal sealed partial class JourneyManager(
 
         // A sending's journey takes its audience from the sending alone (its progress counts what it targeted).
         RefuseSendingId(journeyId, nameof(journeyId));
+
+        // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
@@ -301,6 +308,8 @@ internal sealed partial class JourneyManager(
         ArgumentNullException.ThrowIfNull(customersToPut);
         var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
 
+        // The versions read here are the ones enrolled into: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var requests = new List<EnrollmentRequest>();
         var now = time.GetUtcNow();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
@@ -359,6 +368,8 @@ internal sealed partial class JourneyManager(
             }
         }
 
+        // The versions read here are the ones the events' entries go to: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -735,7 +746,9 @@ internal sealed partial class JourneyManager(
     /// </summary>
     private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
     {
-        // The journey first: its stop (or new version) removed the intake too, and the claim would fail as if lost.
+        // The journey first: its stop (or new version) removed the intake too, and the claim would fail as if lost. No
+        // activation of a newer version returns between this check and the chunk's create (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
         {
             run.Ended = true;
