@@ -258,7 +258,7 @@ internal sealed partial class JourneyManager
     /// <summary>
     /// Waits until <paramref name="due"/> on the manager's clock (at most <see cref="LongestIntakeWait"/>) or a signal;
     /// false when stopping. The wait is for an instant: if the clock moved while the timer was set up (a fake clock can
-    /// jump), the timer is set up again.
+    /// jump), the timer is set up again, and an instant the clock reached meanwhile ends the wait at once.
     /// </summary>
     private async ValueTask<bool> WaitForIntakeAsync(ChannelReader<bool> signal, DateTimeOffset? due, CancellationToken stoppingToken)
     {
@@ -273,7 +273,7 @@ internal sealed partial class JourneyManager
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var left = due is { } at && at - now < LongestIntakeWait ? at - now : LongestIntakeWait;
             var timer = Task.Delay(JourneyEngine.WholeMilliseconds(left), time, wait.Token);
-            if (time.GetUtcNow() - now > TimeSpan.FromMilliseconds(5) && attempt < 3)
+            if (JourneyEngine.MustSetAgain(time, now, now + left, attempt))
             {
                 await wait.CancelAsync().ConfigureAwait(false);
                 continue;
