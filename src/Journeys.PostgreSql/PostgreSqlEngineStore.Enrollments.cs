@@ -102,7 +102,8 @@ internal sealed partial class PostgreSqlEngineStore
     /// no other owner claims them before the lease expires, anyone may after, and the same insert returns them as stored.
     /// Other hosts are notified only when some created row was left unleased. When a retry of the call finds its first
     /// attempt committed (the reply lost), the rows it had created are reported <see cref="EnrollmentOutcomeKind.Created"/>
-    /// but not returned as leased: they are claimed once their lease expires.
+    /// but not returned as leased: the retry clears the lease that attempt gave them (nobody got them to run), so the next
+    /// claim takes them at once instead of after the lease's expiry.
     /// </remarks>
     /// <exception cref="ArgumentException">A request is null or incomplete, or its enrollment id is already used (nothing is written).</exception>
     public ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
@@ -296,6 +297,20 @@ internal sealed partial class PostgreSqlEngineStore
                 entry.Active = request.EnrollmentId;
                 accepted.Add(request);
                 outcomes[i] = new EnrollmentOutcome(EnrollmentOutcomeKind.Created, request.EnrollmentId);
+            }
+
+            // The lost attempt's rows it leased to this owner never reached the caller: back to the ready queue (they keep
+            // their place) for the next claim, not held until the lease expires. Untouched since: token 1, still leased.
+            if (own.Count > 0 && lease is not null)
+            {
+                using var release = database.Command(connection, transaction,
+                    "UPDATE {s}.enrollments SET lease_owner = NULL, lease_expires_at = NULL WHERE enrollment_id = ANY ($1) AND lease_owner = $2 AND token = 1");
+                release.Parameters.Add(Parameter(own.ToArray()));
+                release.Parameters.Add(Parameter(lease.Owner));
+                if (await release.ExecuteNonQueryAsync(token).ConfigureAwait(false) > 0)
+                {
+                    await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.WorkPayload, token).ConfigureAwait(false);
+                }
             }
 
             IReadOnlyList<WorkItem> leased = [];

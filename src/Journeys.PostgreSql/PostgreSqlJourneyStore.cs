@@ -80,6 +80,15 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = updatedAt.ToUniversalTime() });
             var etag = (string)(await write.ExecuteScalarAsync(token).ConfigureAwait(false))!;
 
+            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
+            using (var intake = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1 AND NOT ($2 AND version = $3)"))
+            {
+                intake.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+                intake.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = journey.Status == JourneyStatus.Active });
+                intake.Parameters.Add(new NpgsqlParameter<int> { TypedValue = journey.Version });
+                await intake.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+
             // Other hosts forget what they compiled of this journey (a draft they read, a deleted journey's version 1).
             await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journey.Id, token).ConfigureAwait(false);
             return new JourneyRecord(journey, etag, updatedAt);

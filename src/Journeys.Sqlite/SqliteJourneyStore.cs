@@ -80,6 +80,13 @@ internal sealed class SqliteJourneyStore : IJourneyStore
             save.Parameters.AddWithValue("$etag", record.ETag);
             save.Parameters.AddWithValue("$at", record.UpdatedAt.UtcTicks);
             save.ExecuteNonQuery();
+
+            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
+            var intake = session.Command("DELETE FROM journey_intakes WHERE journey_id = $id AND NOT ($active AND version = $version)");
+            intake.Parameters.AddWithValue("$id", journey.Id);
+            intake.Parameters.AddWithValue("$active", journey.Status == JourneyStatus.Active);
+            intake.Parameters.AddWithValue("$version", journey.Version);
+            intake.ExecuteNonQuery();
             return record;
         }, cancellationToken).ConfigureAwait(false);
     }

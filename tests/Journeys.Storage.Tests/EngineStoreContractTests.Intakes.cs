@@ -97,6 +97,35 @@ public abstract partial class EngineStoreContractTests
         Assert.Empty(await ToListAsync(stores.Journeys.ListIntakesAsync()));
     }
 
+    [Theory]
+    [InlineData("stopped")]
+    [InlineData("archived")]
+    [InlineData("new version")]
+    public async Task Intake_ends_when_its_journey_is_saved_other_than_active_at_its_version_even_while_claimed(string change)
+    {
+        await using var stores = await CreateAsync();
+        var saved = await stores.Journeys.SaveAsync(Journey("welcome") with { Status = JourneyStatus.Validated }, null);
+        var intake = Intake("welcome");
+        await stores.Journeys.SaveIntakeAsync(intake);
+        saved = await stores.Journeys.SaveAsync(saved.Journey with { Status = JourneyStatus.Active }, saved.ETag);
+        await stores.Journeys.SaveIntakeAsync(Intake("another"));
+        Assert.NotNull(await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0, Lease));
+        Assert.Equal(["another", "welcome"], (await ToListAsync(stores.Journeys.ListIntakesAsync())).Select(i => i.JourneyId));
+
+        await stores.Journeys.SaveAsync(
+            change switch
+            {
+                "stopped" => saved.Journey with { Status = JourneyStatus.Stopped },
+                "archived" => saved.Journey with { Status = JourneyStatus.Archived },
+                _ => saved.Journey with { Status = JourneyStatus.Draft, Version = 2 },
+            },
+            saved.ETag);
+
+        Assert.Equal(["another"], (await ToListAsync(stores.Journeys.ListIntakesAsync())).Select(i => i.JourneyId));
+        Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(1), Lease));
+        Assert.False(await stores.Journeys.CompleteIntakeAsync("welcome", intake.Id, "host-a"));
+    }
+
     [Fact]
     public async Task Intake_claims_racing_from_eight_callers_give_it_to_exactly_one()
     {

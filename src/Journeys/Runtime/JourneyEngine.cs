@@ -471,7 +471,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Waits for a signal or until <paramref name="due"/> on the engine's clock, whichever comes first. The wait is
     /// for an instant, not a duration: if the clock moves while the timer is being set up (a fake clock can jump), the
-    /// timer is set up again, so a due timer is never overslept. With <paramref name="holdUntilDue"/> (the pump waiting
+    /// timer is set up again, and an instant the clock reached meanwhile ends the wait at once
+    /// (<see cref="MustSetAgain"/>), so a due timer is never overslept. With <paramref name="holdUntilDue"/> (the pump waiting
     /// for the next enrollment timer) on the system clock, the wait is <see cref="SystemClockWaiter"/>'s (a thread woken by
     /// the kernel's timer, within about a millisecond of the instant, instead of the .NET timer queue's coarse tick: 0–4 ms
     /// late on a 250 Hz Linux kernel), and with a <see cref="JourneysOptions.TimerWakeLead"/> (off by default) it ends
@@ -510,7 +511,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var timer = holdUntilDue && _timerWaiter is { } precise
                 ? precise.WaitUntilAsync(due - lead, idle.Token)
                 : Task.Delay(WholeMilliseconds(due - lead - now), _time, idle.Token);
-            if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
+            if (MustSetAgain(_time, now, due - lead, attempt))
             {
                 await idle.CancelAsync().ConfigureAwait(false);
                 continue;
@@ -550,7 +551,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             using var timer = _time.CreateTimer(static state => ((Channel<bool>)state!).Writer.TryWrite(true), signal, WholeMilliseconds(due - now), Timeout.InfiniteTimeSpan);
-            if (_time.GetUtcNow() - now > ClockJumpTolerance && attempt < 3)
+            if (MustSetAgain(_time, now, due, attempt))
             {
                 continue;
             }
@@ -594,6 +595,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     private static readonly TimeSpan ClockJumpTolerance = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Whether a timer just set up to fire at <paramref name="fireAt"/>, for the time left from the clock reading
+    /// <paramref name="now"/>, must be set up again (the caller's loop then reads the clock anew): the clock reached
+    /// <paramref name="fireAt"/> meanwhile (the timer counts from its own setup and would fire late, on a fake clock that
+    /// no longer moves never: the wait ends at once instead), or it moved while the timer was set up (a fake clock's
+    /// advance, however small; on the system clock more than <see cref="ClockJumpTolerance"/>), for the first attempts.
+    /// </summary>
+    internal static bool MustSetAgain(TimeProvider time, DateTimeOffset now, DateTimeOffset fireAt, int attempt)
+    {
+        var armed = time.GetUtcNow();
+        var tolerance = ReferenceEquals(time, TimeProvider.System) ? ClockJumpTolerance : TimeSpan.Zero;
+        return armed >= fireAt || (armed - now > tolerance && attempt < 3);
+    }
 
     /// <summary>The shortest time slice of a shard batch: about the resolution of the operating system's timers.</summary>
     internal static readonly TimeSpan MinBatchSlice = TimeSpan.FromMilliseconds(1);

@@ -20,8 +20,9 @@ namespace Journeys.Runtime;
 /// derived from the intake's id and the customer's (<see cref="EnrollmentIds.ForIntake"/>): a host that dies (or a store
 /// that fails) part-way leaves the intake claimed; when the claim expires, a host claims it again, finds the enrollments
 /// the earlier run made by their ids (ended ones too: a customer who finished meanwhile is not enrolled again, whatever
-/// the re-entry rule) and enrolls the rest. A stop, a delete or a new version ends the intake (the intake of a new
-/// version's activation replaces it).
+/// the re-entry rule) and enrolls the rest. A stop, a delete or a new version ends the intake: the store removes it with
+/// the journey's save (<see cref="IJourneyStore.SaveAsync"/>) or delete, and a run in progress stops at its next chunk
+/// (the intake of a new version's activation replaces it).
 /// </remarks>
 internal sealed partial class JourneyManager
 {
@@ -223,7 +224,7 @@ internal sealed partial class JourneyManager
 
     /// <summary>
     /// Renews the run's claim before a chunk of customers is enrolled; false (and the run ended) when another host took
-    /// the intake over or it is no longer pending.
+    /// the intake over or it is no longer pending (a stop, a delete or a new version removed it).
     /// </summary>
     private async ValueTask<bool> RenewIntakeAsync(IntakeRun run, CancellationToken cancellationToken)
     {
@@ -257,7 +258,7 @@ internal sealed partial class JourneyManager
     /// <summary>
     /// Waits until <paramref name="due"/> on the manager's clock (at most <see cref="LongestIntakeWait"/>) or a signal;
     /// false when stopping. The wait is for an instant: if the clock moved while the timer was set up (a fake clock can
-    /// jump), the timer is set up again.
+    /// jump), the timer is set up again, and an instant the clock reached meanwhile ends the wait at once.
     /// </summary>
     private async ValueTask<bool> WaitForIntakeAsync(ChannelReader<bool> signal, DateTimeOffset? due, CancellationToken stoppingToken)
     {
@@ -272,7 +273,7 @@ internal sealed partial class JourneyManager
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var left = due is { } at && at - now < LongestIntakeWait ? at - now : LongestIntakeWait;
             var timer = Task.Delay(JourneyEngine.WholeMilliseconds(left), time, wait.Token);
-            if (time.GetUtcNow() - now > TimeSpan.FromMilliseconds(5) && attempt < 3)
+            if (JourneyEngine.MustSetAgain(time, now, now + left, attempt))
             {
                 await wait.CancelAsync().ConfigureAwait(false);
                 continue;
@@ -320,6 +321,6 @@ internal sealed partial class JourneyManager
     [LoggerMessage(28, LogLevel.Warning, "Journey {JourneyId} version {Version}: resuming the audience's intake left part-way by an earlier run ({EarlierRun} customers enrolled by it)")]
     private static partial void LogIntakeResumed(ILogger logger, string journeyId, int version, int earlierRun);
 
-    [LoggerMessage(29, LogLevel.Warning, "Journey {JourneyId} version {Version}: the audience's intake was taken over by another host (this host's claim expired); this run stops")]
+    [LoggerMessage(29, LogLevel.Warning, "Journey {JourneyId} version {Version}: the audience's intake was taken over by another host (this host's claim expired) or ended (the journey was stopped, deleted or changed); this run stops")]
     private static partial void LogIntakeLost(ILogger logger, string journeyId, int version);
 }

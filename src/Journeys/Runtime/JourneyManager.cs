@@ -136,7 +136,11 @@ internal sealed partial class JourneyManager(
                 await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
             }
 
-            active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+            // After the entries that read the version before this one, before those that come next (EntryGate).
+            using (await guard.Entries.ActivateAsync(cancellationToken).ConfigureAwait(false))
+            {
+                active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch when (intake is not null && !beforeWindow)
         {
@@ -272,6 +276,9 @@ internal sealed partial class JourneyManager(
 
         // A sending's journey takes its audience from the sending alone (its progress counts what it targeted).
         RefuseSendingId(journeyId, nameof(journeyId));
+
+        // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
@@ -302,6 +309,8 @@ internal sealed partial class JourneyManager(
         ArgumentNullException.ThrowIfNull(customersToPut);
         var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
 
+        // The versions read here are the ones enrolled into: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var requests = new List<EnrollmentRequest>();
         var now = time.GetUtcNow();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
@@ -360,6 +369,8 @@ internal sealed partial class JourneyManager(
             }
         }
 
+        // The versions read here are the ones the events' entries go to: no activation of a newer one returns in between (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -740,20 +751,23 @@ internal sealed partial class JourneyManager(
     /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
     /// would have cancelled them; none is created after that check saw the journey stopped. A chunk of a
     /// <paramref name="scanned"/> audience (all customers, a filter) also loses what it created for a customer deleted
-    /// since the scan read it. The run's claim on the intake is renewed first (<see cref="RenewIntakeAsync"/>). How many
+    /// since the scan read it. The run's claim on the intake is renewed after the journey's check (<see cref="RenewIntakeAsync"/>). How many
     /// enrollments the chunk created and kept, or <see langword="null"/> (and <paramref name="run"/> ended) when the intake
     /// must end.
     /// </summary>
     private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
     {
-        if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
+        // The journey first: its stop (or new version) removed the intake too, and the claim would fail as if lost. No
+        // activation of a newer version returns between this check and the chunk's create (EntryGate).
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         if (await guard.ActiveVersionAsync(journey.Id, cancellationToken).ConfigureAwait(false) != journey.Version)
         {
             run.Ended = true;
+            return null;
+        }
+
+        if (!await RenewIntakeAsync(run, cancellationToken).ConfigureAwait(false))
+        {
             return null;
         }
 

@@ -18,12 +18,18 @@ namespace Journeys.Runtime;
 /// (handed over by a commit or claimed) are still there (a cancel deletes its messages from the store, not from the
 /// dispatcher's queue). One counter read per batch otherwise.
 /// </remarks>
-internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCache compiled, IEnrollmentStore enrollments, ICustomerStore customers, TimeProvider time)
+internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCache compiled, IEnrollmentStore enrollments, ICustomerStore customers, TimeProvider time) : IDisposable
 {
     /// <summary>The end reason of enrollments cancelled because their customer was deleted.</summary>
     public const string CustomerDeletedReason = "customer deleted";
 
     private long _withdrawals;
+
+    /// <summary>Orders this process's entries after the activations of new versions that returned before them (<see cref="EntryGate"/>).</summary>
+    public EntryGate Entries { get; } = new();
+
+    /// <inheritdoc />
+    public void Dispose() => Entries.Dispose();
 
     /// <summary>How many cancels (and engine commits with a conversion, which withdraw too) this process has made; read by the dispatcher before it takes messages.</summary>
     public long Withdrawals => Volatile.Read(ref _withdrawals);

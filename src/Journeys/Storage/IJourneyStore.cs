@@ -11,7 +11,9 @@ public interface IJourneyStore
     /// <summary>
     /// Saves a journey version: creates the journey when <paramref name="expectedETag"/> is <see langword="null"/>,
     /// otherwise replaces its latest version or adds the next one (version = latest + 1), provided the latest
-    /// version still has <paramref name="expectedETag"/>.
+    /// version still has <paramref name="expectedETag"/>. In the same step it removes the journey's pending intake
+    /// (<see cref="SaveIntakeAsync"/>) unless the saved version is the intake's and is active: a stop, an archive or a new
+    /// version ends the intake, even one a host is running (its next claim fails).
     /// </summary>
     /// <param name="journey">The definition to save.</param>
     /// <param name="expectedETag">The ETag the caller read, or <see langword="null"/> to create.</param>

@@ -70,6 +70,26 @@ public sealed class PostgreSqlFaultTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Entries_leased_by_an_attempt_whose_commit_reply_was_lost_are_claimable_at_once_not_after_the_lease()
+    {
+        // The retry reports them created but cannot hand them over (the attempt's reply, with them, was lost): nobody
+        // would run them until the lease expired (never, on a clock that is not advanced).
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var store = new PostgreSqlEngineStore(database);
+        await database.EnsureInitializedAsync(default);
+        EnrollmentRequest[] requests = [Request("c1", EntryRules.Default), Request("c2", EntryRules.Default)];
+
+        _proxy.DropNextCommitReply();
+        var result = await store.EnrollLeasedAsync(requests, new EnrollmentLease("host", T0, TimeSpan.FromMinutes(5), 2));
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        Assert.Equal([EnrollmentOutcomeKind.Created, EnrollmentOutcomeKind.Created], result.Outcomes.Select(o => o.Kind));
+        Assert.Empty(result.Leased);
+        var claimed = await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(5));
+        Assert.Equal(["c1", "c2"], claimed.Select(c => c.Enrollment.CustomerId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_commit_retried_after_its_reply_was_lost_is_applied_once()
     {
         var database = Database(o => o.MaxRetryAttempts = 3);

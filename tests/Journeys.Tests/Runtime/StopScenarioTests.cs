@@ -43,6 +43,11 @@ public sealed class StopScenarioTests
         Assert.Equal(
             (1_000, 0), // cancelled, enrolled after the stop
             (states.Take(1_000).Count(s => s is [{ Status: EnrollmentStatus.Cancelled }]), states.Skip(1_000).Count(s => s.Length > 0)));
+
+        // The intake the activation held ended with the stop: no host resumes it, the stopped journey gets nobody more.
+        Assert.Empty(await host.Services.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+        await host.Services.GetRequiredService<JourneyManager>().RunDueIntakesAsync(CancellationToken.None);
+        Assert.Equal(0, (await host.StatesAsync("j", Ids)).Skip(1_000).Count(s => s.Length > 0));
     }
 
     [Fact]
@@ -154,6 +159,54 @@ public sealed class StopScenarioTests
 
         Assert.Equal((10, 0), (report.Created, report.Enrolled));
         AssertCancelled(await host.StatesAsync("all", Ids[..10]), 10);
+    }
+
+    [Theory]
+    [InlineData("publish")]
+    [InlineData("enroll")]
+    public async Task An_entry_racing_a_new_versions_activation_lands_in_the_old_version_only_before_the_activation_returns(string entry)
+    {
+        // The entry has read version 1 active when version 2 is activated; it creates its enrollment after that. Either
+        // the activation waits for it (the entry came first: version 1 is right), or it must not land in version 1.
+        await using var host = await Host.StartAsync(customerCount: 2);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev").EnterOnEvent("go")));
+        await host.Manager.ActivateAsync("ev");
+        var gate = host.Services.GetRequiredService<JourneyStopGuard>().Entries;
+        Task activation = Task.CompletedTask;
+        var activationReturnedFirst = false;
+        host.Enrollments.BeforeEnroll = () =>
+        {
+            activation = Task.Run(async () =>
+            {
+                await host.Manager.UpdateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev, next").EnterOnEvent("go")), null);
+                await host.Manager.ActivateAsync("ev");
+            });
+            EngineHost.Eventually(() => activation.IsCompleted || gate.ActivationsWaiting > 0, "the new version's activation to return or wait");
+            return Task.CompletedTask;
+        };
+        host.Enrollments.AfterEnroll = () =>
+        {
+            activationReturnedFirst = activation.IsCompleted;
+            return Task.CompletedTask;
+        };
+
+        if (entry == "publish")
+        {
+            await host.Manager.PublishAsync([new CustomerEvent(Ids[0], "go", [], T0)]);
+        }
+        else
+        {
+            // An enroll call by id: the same race through EnrollAsync.
+            await host.Manager.EnrollAsync("ev", [Ids[0]]);
+        }
+
+        await activation;
+        var enrollment = Assert.Single(Assert.Single(await host.StatesAsync("ev", Ids[..1])));
+        Assert.Equal((1, false), (enrollment.Version, activationReturnedFirst));
+
+        // An entry after the activation returned goes to the new version.
+        await host.Manager.PublishAsync([new CustomerEvent(Ids[1], "go", [], T0)]);
+        Assert.Equal(2, Assert.Single(Assert.Single(await host.StatesAsync("ev", Ids[1..2]))).Version);
     }
 
     [Fact]

@@ -75,6 +75,12 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
                     $"Journey '{journey.Id}' version {journey.Version} can not be saved: it must be the latest version ({current.Journey.Version}) or the next ({current.Journey.Version + 1}).");
             }
 
+            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
+            if (_intakes.TryGetValue(journey.Id, out var intake) && (journey.Status != JourneyStatus.Active || journey.Version != intake.Version))
+            {
+                _intakes.Remove(journey.Id);
+            }
+
             return ValueTask.FromResult(record);
         }
     }
