@@ -35,6 +35,7 @@ public class PeerComparisonBenchmarks
     private readonly LatencySamples _resumeLateness = new();
     private readonly LatencySamples _invocationLateness = new();
     private readonly LatencySamples _invocationResumeLateness = new();
+    private ResumedStreamGc? _streamGc;
     private EngineScenario? _journeys;
     private WorkflowCoreScenario? _workflowCore;
     private int _invocations;
@@ -136,6 +137,14 @@ public class PeerComparisonBenchmarks
         _invocationLateness.Clear();
         _invocationResumeLateness.Clear();
         var recorder = OneSecondDelay ? TimerLatenessRecorder.WithSends(Customers, _invocationResumeLateness, _invocationLateness) : null;
+        _streamGc = null;
+        if (recorder is not null)
+        {
+            // Which invocations had a collection inside their resumed stream (printed per invocation by KeepLateness).
+            _streamGc = new ResumedStreamGc();
+            recorder.StreamGc = _streamGc;
+        }
+
         _journeys = EngineScenario.StartAsync(
             Customers,
             Environment.ProcessorCount,
@@ -243,6 +252,16 @@ public class PeerComparisonBenchmarks
             if (invocation.Count != Customers || resumed.Count != Customers)
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{method}: {invocation.Count} follow-up and {resumed.Count} resume lateness samples for {Customers} customers; every customer should resume and get the follow-up once."));
+            }
+
+            if (method == nameof(Journeys) && _streamGc is { } gc)
+            {
+                // Per invocation: a gen0 collection inside the resumed stream stops every thread of the burst, so its pause
+                // lands on every timer still in flight; whether one falls there depends on the allocation before the stream.
+                var sorted = invocation.Order().ToArray();
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"// Invocation {_invocations + 1}{(_invocations == 0 ? " (left out)" : string.Empty)}: lateness p50 {sorted[sorted.Length / 2].TotalMilliseconds:N1} ms, p99 {sorted[(int)(sorted.Length * 0.99)].TotalMilliseconds:N1} ms; resumed stream: gen0 {gc.Gen0}, gen1 {gc.Gen1}, pause {gc.Pause.TotalMilliseconds:N1} ms"));
             }
 
             // The first invocation pays for JIT and cold caches in both engines; it is left out.
