@@ -48,6 +48,43 @@ public sealed class BatchSenderScenarioTests
     }
 
     [Fact]
+    public async Task A_batch_sender_wrapped_in_the_idempotent_decorator_still_gets_batches_and_a_message_repeated_after_a_crash_is_not_sent_twice()
+    {
+        var inner = new ScriptedBatchSender(4);
+        var keys = new InMemoryIdempotencyKeyStore();
+        var sms = IdempotentChannelSender.Wrap(inner, keys);
+        await using var host = await StartAtNightAsync(sms);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("night", "Night").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "sms-tips", id: "sms"))
+            .Build());
+        await host.Manager.ActivateAsync("night");
+        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == 10, "ten SMS held until 08:00 local");
+        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+
+        // A process that crashed had sent three of them (same keys, through the same key store) without recording it.
+        var crashed = held.Take(3).Select(m => m.Message).ToArray();
+        await ((IBatchChannelSender)sms).SendBatchAsync(crashed, new SendResult[3], default);
+        Assert.Equal([3], inner.Calls.Select(c => c.Length));
+
+        host.Advance(TimeSpan.FromHours(9));
+        EngineHost.Eventually(() => host.Count("night", "sms", StatisticCounter.Sent) == 10, "the held SMS sent or found sent");
+
+        // The seven others reached the inner sender in batch calls (claimed together: batches of up to 4), each key once.
+        var after = inner.Batches.Skip(1).ToArray();
+        Assert.Equal(7, after.Sum(b => b.Length));
+        Assert.InRange(after.Length, 2, 3);
+        Assert.Equal(0, inner.SingleCalls);
+        var delivered = inner.Batches.SelectMany(b => b).Select(m => m.IdempotencyKey).ToArray();
+        Assert.Equal(10, delivered.Length);
+        Assert.Equal(10, delivered.Distinct().Count());
+        Assert.Empty(after.SelectMany(b => b).Select(m => m.IdempotencyKey).Intersect(crashed.Select(m => m.IdempotencyKey)));
+        Assert.Null(await outbox.GetNextDueAsync());
+    }
+
+    [Fact]
     public async Task Batch_calls_that_fail_for_every_message_open_the_circuit_and_the_next_messages_are_held_not_failed()
     {
         var start = new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
@@ -123,7 +160,7 @@ public sealed class BatchSenderScenarioTests
     }
 
     // 23:00 in Madrid, inside quiet hours 22:00-08:00 local, with the batch sender on the SMS channel.
-    private static Task<EngineHost> StartAtNightAsync(IBatchChannelSender sms) => EngineHost.StartAsync(
+    private static Task<EngineHost> StartAtNightAsync(IChannelSender sms) => EngineHost.StartAsync(
         new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
         o =>
         {
