@@ -29,11 +29,8 @@ public sealed class BatchSenderScenarioTests
 
         // Ten customers' SMS and push, all held by the quiet hours (a policy checked per message) until 08:00 local, then
         // put back held so that the dispatcher's one claim at 08:00 takes all twenty.
-        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
         var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == 20, "twenty messages held until 08:00 local");
-        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+        await HoldTenCustomersUntilEightAsync(host, 20);
         Assert.Empty(sms.Calls);
 
         host.Advance(TimeSpan.FromHours(9));
@@ -58,11 +55,8 @@ public sealed class BatchSenderScenarioTests
             .Steps(p => p.Send(Channel.Sms, "sms-tips", id: "sms"))
             .Build());
         await host.Manager.ActivateAsync("night");
-        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
         var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == 10, "ten SMS held until 08:00 local");
-        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+        var held = await HoldTenCustomersUntilEightAsync(host, 10);
 
         // A process that crashed had sent three of them (same keys, through the same key store) without recording it.
         var crashed = held.Take(3).Select(m => m.Message).ToArray();
@@ -157,6 +151,18 @@ public sealed class BatchSenderScenarioTests
             j.Configure(o => configure?.Invoke(o));
         });
         return services.BuildServiceProvider();
+    }
+
+    // Publishes "go" for ten customers and waits for their messages to be held by the quiet hours until 08:00 local, then
+    // puts them back held, so that the dispatcher's one claim at 08:00 takes them all; returns them.
+    private static async Task<List<OutboxMessage>> HoldTenCustomersUntilEightAsync(EngineHost host, int messages)
+    {
+        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == messages, $"{messages} messages held until 08:00 local");
+        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+        return held;
     }
 
     // 23:00 in Madrid, inside quiet hours 22:00-08:00 local, with the batch sender on the SMS channel.
