@@ -69,7 +69,15 @@ public sealed class IdempotentBatchChannelSender : IBatchChannelSender
                     ?? throw new ArgumentException($"The message at index {i} of the batch of {n} is null.", nameof(messages));
             }
 
-            var count = await _store.TryReserveManyAsync(keys.AsMemory(0, n), reserved.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await _store.TryReserveManyAsync(keys.AsMemory(0, n), reserved.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+
+            // Counted from the flags, which size the inner call, rather than taken from the store's answer.
+            var count = 0;
+            for (var i = 0; i < n; i++)
+            {
+                count += reserved[i] ? 1 : 0;
+            }
+
             if (count < n)
             {
                 for (var i = 0; i < n; i++)
