@@ -11,6 +11,7 @@ namespace Journeys.Benchmarks;
 /// with <c>waiting-memory [enrollments]</c>, the memory per waiting enrollment of the in-memory store (see <see cref="WaitingMemory"/>), or,
 /// with <c>lateness-probe customers runs [no-delay]</c>, the delay variant's timer lateness split into its parts (see <see cref="LatenessProbe"/>), or,
 /// with <c>send-parts messages rounds</c>, the dispatcher's per-message send path and its resilience pipeline's parts (see <see cref="SendParts"/>), or,
+/// with <c>idempotent-parts messages rounds</c>, the idempotency decorator's per-message cost, single and in batches (see <see cref="IdempotentSendParts"/>), or,
 /// with <c>peer-sizes journeys|workflowcore size[,size...] [runs]</c>, the peer comparison's no-delay journey at larger sizes (see <see cref="PeerSizes"/>), or,
 /// with <c>csv-import [rows] [runs]</c>, the CSV import's stages and whole-process memory in a fresh process (see <see cref="CsvImportFigures"/>),
 /// or, with <c>postgres [customers]</c>, the Stopwatch figures of the PostgreSQL store (see <see cref="PostgreSqlFigures"/>), or,
@@ -60,6 +61,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "send-parts")
         {
             await SendParts.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "idempotent-parts")
+        {
+            await IdempotentSendParts.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
             return;
         }
 

@@ -7,7 +7,8 @@ namespace Journeys.Messaging;
 /// the channel's resilience pipeline: the timeout covers the batch call, a retry re-sends only the messages whose result
 /// was transient, the circuit breaker records one outcome per batch call, and the rate limiter takes one permit per
 /// message. Quiet hours, frequency caps and withdrawals are still checked per message, and each message's outcome is
-/// recorded as a single send's is. A sender without this interface is called once per message.
+/// recorded as a single send's is. A sender without this interface is called once per message. To drop repeated sends,
+/// wrap it with <see cref="IdempotentChannelSender.Wrap"/>, which keeps the batch form.
 /// </summary>
 public interface IBatchChannelSender : IChannelSender
 {

@@ -64,20 +64,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
         lock (_lock)
         {
             RemoveExpired(now);
-            if (_keys.ContainsKey(key))
-            {
-                return new(false);
-            }
-
-            if (_keys.Count >= Capacity)
-            {
-                var oldest = _order.First!;
-                _keys.Remove(oldest.Value.Key);
-                _order.RemoveFirst();
-            }
-
-            _keys.Add(key, _order.AddLast(new Entry(key, now + TimeToLive)));
-            return new(true);
+            return new(TryAdd(key, now));
         }
     }
 
@@ -87,13 +74,90 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            if (_keys.Remove(key, out var node))
+            Release(key);
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under one lock for the whole call; nothing is reserved when a key is null or the call is cancelled.</remarks>
+    public ValueTask<int> TryReserveManyAsync(ReadOnlyMemory<string> keys, Memory<bool> reserved, CancellationToken cancellationToken)
+    {
+        if (reserved.Length < keys.Length)
+        {
+            throw new ArgumentException($"{reserved.Length} result slots for {keys.Length} keys: there must be one per key.", nameof(reserved));
+        }
+
+        var span = keys.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (span[i] is null)
             {
-                _order.Remove(node);
+                throw new ArgumentNullException(nameof(keys), $"The key at index {i} of {span.Length} is null.");
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _timeProvider.GetUtcNow();
+        var flags = reserved.Span;
+        var count = 0;
+        lock (_lock)
+        {
+            RemoveExpired(now);
+            for (var i = 0; i < span.Length; i++)
+            {
+                flags[i] = TryAdd(span[i], now);
+                count += flags[i] ? 1 : 0;
+            }
+        }
+
+        return new(count);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under one lock for the whole call.</remarks>
+    public ValueTask ReleaseManyAsync(ReadOnlyMemory<string> keys, CancellationToken cancellationToken)
+    {
+        var span = keys.Span;
+        lock (_lock)
+        {
+            foreach (var key in span)
+            {
+                if (key is not null)
+                {
+                    Release(key);
+                }
             }
         }
 
         return default;
+    }
+
+    private bool TryAdd(string key, DateTimeOffset now)
+    {
+        if (_keys.ContainsKey(key))
+        {
+            return false;
+        }
+
+        if (_keys.Count >= Capacity)
+        {
+            var oldest = _order.First!;
+            _keys.Remove(oldest.Value.Key);
+            _order.RemoveFirst();
+        }
+
+        _keys.Add(key, _order.AddLast(new Entry(key, now + TimeToLive)));
+        return true;
+    }
+
+    private void Release(string key)
+    {
+        if (_keys.Remove(key, out var node))
+        {
+            _order.Remove(node);
+        }
     }
 
     private void RemoveExpired(DateTimeOffset now)

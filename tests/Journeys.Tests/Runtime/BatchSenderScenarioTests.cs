@@ -29,11 +29,8 @@ public sealed class BatchSenderScenarioTests
 
         // Ten customers' SMS and push, all held by the quiet hours (a policy checked per message) until 08:00 local, then
         // put back held so that the dispatcher's one claim at 08:00 takes all twenty.
-        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
         var outbox = host.Services.GetRequiredService<IOutboxStore>();
-        var held = new List<OutboxMessage>();
-        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == 20, "twenty messages held until 08:00 local");
-        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+        await HoldTenCustomersUntilEightAsync(host, 20);
         Assert.Empty(sms.Calls);
 
         host.Advance(TimeSpan.FromHours(9));
@@ -44,6 +41,40 @@ public sealed class BatchSenderScenarioTests
         Assert.Equal(0, sms.SingleCalls);
         Assert.Equal(1, host.Count("night", "sms", StatisticCounter.Failed));
         Assert.Equal((10, 10), (host.Push.Attempts, host.Push.Messages.Count));
+        Assert.Null(await outbox.GetNextDueAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_sender_wrapped_in_the_idempotent_decorator_still_gets_batches_and_a_message_repeated_after_a_crash_is_not_sent_twice()
+    {
+        var inner = new ScriptedBatchSender(4);
+        var keys = new InMemoryIdempotencyKeyStore();
+        var sms = IdempotentChannelSender.Wrap(inner, keys);
+        await using var host = await StartAtNightAsync(sms);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("night", "Night").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Sms, "sms-tips", id: "sms"))
+            .Build());
+        await host.Manager.ActivateAsync("night");
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var held = await HoldTenCustomersUntilEightAsync(host, 10);
+
+        // A process that crashed had sent three of them (same keys, through the same key store) without recording it.
+        var crashed = held.Take(3).Select(m => m.Message).ToArray();
+        await ((IBatchChannelSender)sms).SendBatchAsync(crashed, new SendResult[3], default);
+        Assert.Equal([3], inner.Calls.Select(c => c.Length));
+
+        host.Advance(TimeSpan.FromHours(9));
+        EngineHost.Eventually(() => host.Count("night", "sms", StatisticCounter.Sent) == 10, "the held SMS sent or found sent");
+
+        // The seven others reached the inner sender in batch calls (claimed together: batches of up to 4), each key once.
+        var after = inner.Batches.Skip(1).ToArray();
+        Assert.Equal(7, after.Sum(b => b.Length));
+        Assert.InRange(after.Length, 2, 3);
+        Assert.Equal(0, inner.SingleCalls);
+        var delivered = inner.Batches.SelectMany(b => b).Select(m => m.IdempotencyKey).ToArray();
+        Assert.Equal(10, delivered.Length);
+        Assert.Equal(10, delivered.Distinct().Count());
+        Assert.Empty(after.SelectMany(b => b).Select(m => m.IdempotencyKey).Intersect(crashed.Select(m => m.IdempotencyKey)));
         Assert.Null(await outbox.GetNextDueAsync());
     }
 
@@ -122,8 +153,20 @@ public sealed class BatchSenderScenarioTests
         return services.BuildServiceProvider();
     }
 
+    // Publishes "go" for ten customers and waits for their messages to be held by the quiet hours until 08:00 local, then
+    // puts them back held, so that the dispatcher's one claim at 08:00 takes them all; returns them.
+    private static async Task<List<OutboxMessage>> HoldTenCustomersUntilEightAsync(EngineHost host, int messages)
+    {
+        await host.Manager.PublishAsync([.. Enumerable.Range(0, 10).Select(i => new CustomerEvent($"c{i}@example.com", "go", [], host.Time.GetUtcNow()))]);
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, Eight, held) == messages, $"{messages} messages held until 08:00 local");
+        await outbox.CompleteAsync("test", [.. held.Select(m => new OutboxResult(m.Message.MessageId, SendResult.Transient("held"), Eight, []))]);
+        return held;
+    }
+
     // 23:00 in Madrid, inside quiet hours 22:00-08:00 local, with the batch sender on the SMS channel.
-    private static Task<EngineHost> StartAtNightAsync(IBatchChannelSender sms) => EngineHost.StartAsync(
+    private static Task<EngineHost> StartAtNightAsync(IChannelSender sms) => EngineHost.StartAsync(
         new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero),
         o =>
         {
