@@ -75,7 +75,11 @@ internal static class LatenessProbe
         // The kept delay runs' whole allocation (activation → last follow-up sent, all threads, the probe's bookkeeping
         // included): against the gen0 budget (~6 MB here) it says whether a run can have no collection at all; with
         // JOURNEYS_BENCH_ALLOC_TYPES=1 also sampled by type (AllocationSampler, the kept delay runs only).
+        // JOURNEYS_PROBE_ALLOC_STREAM=1 samples the resumed streams alone (first claim of a due timer → last follow-up sent),
+        // scaled to their measured allocation instead of the whole runs'.
         var delayRunBytes = new List<long>();
+        var streamBytes = new List<long>();
+        var samplesStream = Environment.GetEnvironmentVariable("JOURNEYS_PROBE_ALLOC_STREAM") == "1";
         using var sampler = AllocationSampler.Enabled ? new AllocationSampler() : null;
         sampler?.Start();
         sampler?.Pause();
@@ -96,6 +100,11 @@ internal static class LatenessProbe
                 recorder.Hop = bare ? null : runHop;
                 recorder.MeasuresCost = !bare;
                 var streamGc = new ResumedStreamGc();
+                if (samplesStream && run >= skip)
+                {
+                    streamGc.Opened = () => sampler?.Resume();
+                }
+
                 recorder.StreamGc = streamGc;
                 var scenario = await EngineScenario.StartAsync(customers, Environment.ProcessorCount, delayAfterWelcome: delay, sender: recorder, signalSends: true, configureServices: s =>
                 {
@@ -135,7 +144,7 @@ internal static class LatenessProbe
                     var dispatcherCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat");
                     var pumpCpu = ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ");
                     var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
-                    if (run >= skip)
+                    if (run >= skip && !samplesStream)
                     {
                         sampler?.Resume();
                     }
@@ -148,6 +157,7 @@ internal static class LatenessProbe
                     if (run >= skip)
                     {
                         delayRunBytes.Add(runBytes);
+                        streamBytes.Add(streamGc.Allocated);
                         dispatcherRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys dispat") - dispatcherCpu) / 100));
                         pumpRunCpu.Add(TimeSpan.FromTicks((ThreadCost.NamedThreadsCpuNanoseconds("Journeys timer ") - pumpCpu) / 100));
                         delayRunCpu.Add(Process.GetCurrentProcess().TotalProcessorTime - delayCpu);
@@ -229,7 +239,7 @@ internal static class LatenessProbe
             var sorted = delayRunBytes.Order().ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"delay run allocation (activate → last follow-up sent, all threads, probe bookkeeping included): median {sorted[sorted.Length / 2] / 1048576.0:N2} MB [{sorted[0] / 1048576.0:N2}–{sorted[^1] / 1048576.0:N2}], {sorted[sorted.Length / 2] / (double)customers:N0} B per customer"));
-            sampler?.StopAndPrint(delayRunBytes.Sum(), customers * delayRunBytes.Count, top: 25);
+            sampler?.StopAndPrint(samplesStream ? streamBytes.Sum() : delayRunBytes.Sum(), customers * delayRunBytes.Count, top: 25);
         }
 
         Console.WriteLine($"due → claim:      {claimLag.Describe()}");

@@ -18,6 +18,9 @@ internal sealed class ResumedStreamGc
     private readonly Dictionary<int, (long First, long Last, int Notes)> _senders = [];
     private readonly Dictionary<int, (long First, long Last, int Items)> _claimers = [];
 
+    /// <summary>Called once, when the window opens (e.g. to start sampling allocations by type in the stream alone).</summary>
+    public Action? Opened { get; set; }
+
     /// <summary>Notes the collections so far: the first call opens the window, every call moves its end.</summary>
     public void Note()
     {
@@ -28,6 +31,7 @@ internal sealed class ResumedStreamGc
             {
                 _started = true;
                 _first = now;
+                Opened?.Invoke();
             }
 
             _last = now;
