@@ -69,6 +69,8 @@ public sealed class IdempotentBatchChannelSender : IBatchChannelSender
                     ?? throw new ArgumentException($"The message at index {i} of the batch of {n} is null.", nameof(messages));
             }
 
+            // A rented array holds an earlier batch's flags: a store that leaves a slot unwritten must not reserve it.
+            Array.Clear(reserved, 0, n);
             await _store.TryReserveManyAsync(keys.AsMemory(0, n), reserved.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
 
             // Counted from the flags, which size the inner call, rather than taken from the store's answer.

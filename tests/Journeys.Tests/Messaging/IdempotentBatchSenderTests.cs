@@ -200,6 +200,20 @@ public sealed class IdempotentBatchSenderTests
         Assert.Equal(1, store.Count);
     }
 
+    [Fact]
+    public async Task A_slot_the_store_leaves_unwritten_is_not_taken_for_reserved()
+    {
+        // The first batch reserves every key (the rented flags array then holds true flags); the store then answers the
+        // next batch without writing any flag: none of its messages was reserved, so none may reach the inner sender.
+        var inner = new ScriptedBatchSender(10);
+        var store = new SilentAfterFirstKeyStore();
+        var sender = new IdempotentBatchChannelSender(inner, store);
+        Assert.Equal([SendOutcome.Sent, SendOutcome.Sent, SendOutcome.Sent], await SendAsync(sender, ("a", "m0"), ("b", "m1"), ("c", "m2")));
+
+        Assert.Equal([SendOutcome.Duplicate, SendOutcome.Duplicate, SendOutcome.Duplicate], await SendAsync(sender, ("d", "m3"), ("e", "m4"), ("f", "m5")));
+        Assert.Equal([["m0", "m1", "m2"]], inner.Calls);
+    }
+
     private static OutboundMessage[] Messages(params (string Key, string Id)[] messages) =>
         [.. messages.Select(m => MessageFactory.Create(m.Key, m.Id))];
 
@@ -261,6 +275,27 @@ public sealed class IdempotentBatchSenderTests
         {
             results.Span[0] = SendResult.Sent;
             throw new InvalidOperationException("gateway exploded");
+        }
+    }
+
+    /// <summary>Reserves the first batch's keys; later batch calls return without writing a flag (a careless custom store).</summary>
+    private sealed class SilentAfterFirstKeyStore : IIdempotencyKeyStore
+    {
+        private int _calls;
+
+        public ValueTask<bool> TryReserveAsync(string key, CancellationToken cancellationToken) => new(true);
+
+        public ValueTask ReleaseAsync(string key, CancellationToken cancellationToken) => default;
+
+        public ValueTask<int> TryReserveManyAsync(ReadOnlyMemory<string> keys, Memory<bool> reserved, CancellationToken cancellationToken)
+        {
+            if (_calls++ > 0)
+            {
+                return new(0);
+            }
+
+            reserved.Span[..keys.Length].Fill(true);
+            return new(keys.Length);
         }
     }
 
