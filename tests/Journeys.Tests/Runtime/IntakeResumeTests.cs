@@ -45,7 +45,10 @@ public sealed class IntakeResumeTests
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await manager.ActivateAsync("everyone"));
 
         // The journey is active; the runner resumes the intake this host left claimed (from its time, a half millisecond on).
-        AdvanceUntil(time, () => push.Messages.Count == Customers, "every customer's push after the resumed intake");
+        // Every customer reached: the clock moves a second per look, so a push whose lease ran out before its result was
+        // recorded may go out again (delivery is at least once, with the same key); what must hold exactly once is the entry.
+        AdvanceUntil(time, () => CustomersReached(push) == Customers, "every customer's push after the resumed intake");
+        AssertOneSendPerCustomer(push);
         await AssertEnrolledOnceAsync(host);
         Assert.Empty(await host.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
     }
@@ -70,7 +73,8 @@ public sealed class IntakeResumeTests
         Assert.Equal(1_000, await EnrollmentsAsync(host));
 
         // The runner tries again 5 s after the failure (on this clock, from whenever it saw the failure).
-        AdvanceUntil(time, () => push.Messages.Count == Customers, "every customer's push after the resumed intake");
+        AdvanceUntil(time, () => CustomersReached(push) == Customers, "every customer's push after the resumed intake");
+        AssertOneSendPerCustomer(push);
         await AssertEnrolledOnceAsync(host);
 
         // The intake was claimed elsewhere than in the journey's record: a client's ETag read before the window stands.
@@ -105,8 +109,9 @@ public sealed class IntakeResumeTests
         // what must hold exactly once is the entry.
         AdvanceUntil(
             time,
-            () => firstPush.Messages.Concat(secondPush.Messages).Select(m => m.CustomerId).Distinct(StringComparer.Ordinal).Count() == Customers,
+            () => CustomersReached(firstPush, secondPush) == Customers,
             "every customer's push after the restart");
+        AssertOneSendPerCustomer(firstPush, secondPush);
         await AssertEnrolledOnceAsync(second);
     }
 
@@ -123,6 +128,16 @@ public sealed class IntakeResumeTests
             return false;
         },
         what);
+
+    /// <summary>How many distinct customers <paramref name="senders"/> sent to.</summary>
+    private static int CustomersReached(params RecordingChannelSender[] senders) =>
+        senders.SelectMany(s => s.Messages).Select(m => m.CustomerId).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Each customer's pushes are attempts of one send (one idempotency key): resent, never sent for a second entry.</summary>
+    private static void AssertOneSendPerCustomer(params RecordingChannelSender[] senders) =>
+        Assert.All(
+            senders.SelectMany(s => s.Messages).GroupBy(m => m.CustomerId, StringComparer.Ordinal),
+            g => Assert.Single(g.Select(m => m.IdempotencyKey).Distinct(StringComparer.Ordinal)));
 
     private static async Task SeedAsync(IServiceProvider host)
     {
