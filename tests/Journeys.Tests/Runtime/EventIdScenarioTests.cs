@@ -158,6 +158,9 @@ public sealed class EventIdScenarioTests : IAsyncDisposable
     private async Task AssertMadeOnceAsync()
     {
         EngineHost.Eventually(() => Push.Messages.Count == 2 && Store.GetByCustomerAsync("c1").AsTask().Result is [{ IsEnded: true }], "c1's entry made and its push sent");
+
+        // The push's result is recorded after the sender returns: its Sent count may follow the message by a moment.
+        EngineHost.Eventually(() => Manager.GetStatisticsAsync("welcome").AsTask().Result.Get("hello", StatisticCounter.Sent) >= 2, "c1's push counted as sent");
         Assert.Single(await Store.GetByCustomerAsync("c1"));
         Assert.Equal(1, Assert.Single(await Store.GetByCustomerAsync("c0")).Clicks);
         var statistics = await Manager.GetStatisticsAsync("welcome");
