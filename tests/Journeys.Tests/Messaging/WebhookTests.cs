@@ -390,8 +390,11 @@ public sealed class WebhookTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // Recorded once the timer is set: a test that takes the pause and advances the clock by it at once would
+            // otherwise move the clock before the timer counts from it, and the timer would never fire.
+            var timer = base.CreateTimer(callback, state, dueTime, period);
             _dueTimes.Enqueue(dueTime);
-            return base.CreateTimer(callback, state, dueTime, period);
+            return timer;
         }
 
         /// <summary>Takes the next recorded timer that is not an attempt's timeout: a pause between attempts.</summary>
