@@ -52,9 +52,8 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
             Assert.Equal(opens.AddTicks(TimeSpan.TicksPerMillisecond / 2), stale.OpensAt);
 
             // The intake is completed after its last chunk is enrolled, so the audience can finish before it is: wait for both.
-            var journeysA = a.GetRequiredService<IJourneyStore>();
             TwoHosts.Eventually(
-                () => Count(managerA, StatisticCounter.Completed) == Customers && journeysA.ListIntakesAsync().ToListAsync().AsTask().GetAwaiter().GetResult().Count == 0,
+                () => Count(managerA, StatisticCounter.Completed) == Customers && NoIntakes(a),
                 "the audience's enrollments completed and the intake completed after the window opened");
             Assert.Equal(record.ETag, (await managerA.GetAsync("j"))!.ETag);
 
@@ -108,8 +107,7 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
             Assert.Equal(audience, enrollments.Count);
             Assert.Equal(audience, enrollments.Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).Count());
             // Completed after its last chunk is handed to the engine, so possibly after the last push.
-            var journeysA = a.GetRequiredService<IJourneyStore>();
-            TwoHosts.Eventually(() => journeysA.ListIntakesAsync().ToListAsync().AsTask().GetAwaiter().GetResult().Count == 0, "the resumed intake completed");
+            TwoHosts.Eventually(() => NoIntakes(a), "the resumed intake completed");
         }
         finally
         {
@@ -140,6 +138,10 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
         public override ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("Host A's engine does not run: it never enrolls leased.");
     }
+
+    /// <summary>Whether the schema has no pending or claimed intake left (read through <paramref name="host"/>).</summary>
+    private static bool NoIntakes(IServiceProvider host) =>
+        host.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync().AsTask().GetAwaiter().GetResult().Count == 0;
 
     private static long Count(IJourneyManager manager, StatisticCounter counter) =>
         manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(counter);

@@ -109,8 +109,16 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
-    public static void Eventually(Func<bool> condition, string what) =>
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), $"Timed out waiting for: {what}");
+    public static void Eventually(Func<bool> condition, string what) => Eventually(condition, () => what);
+
+    /// <summary>As <see cref="Eventually(Func{bool}, string)"/>, with <paramref name="describe"/> read only on a timeout (what the state was then).</summary>
+    public static void Eventually(Func<bool> condition, Func<string> describe)
+    {
+        if (!SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)))
+        {
+            Assert.Fail($"Timed out waiting for: {describe()}");
+        }
+    }
 
     public long Count(string journeyId, string? nodeId, StatisticCounter counter)
     {
