@@ -84,12 +84,20 @@ public sealed class StopScenarioTests
     public async Task A_stop_while_a_sending_enrolls_a_batch_cancels_that_batch_and_enrolls_no_more()
     {
         // The stop runs (and cancels what it finds: nothing) just before the first batch of 1,000 reaches the store.
-        // Created unleased (no intake leases), the batch waits for the engine to be told: the sending's own check must
-        // cancel it first.
+        // Created unleased (no intake leases), the batch is claimed by the engine only when its pump looks, and a wake-up
+        // of the pump (the stop's own, a batch before) may come at any moment: the engine may then run the batch before
+        // the sending's check cancels it, as docs/engine.md allows ("may be run by the engine meanwhile"). Here the
+        // claims are held from the stop until the sending returns, so the check alone must cancel the batch.
         await using var host = await Host.StartAsync(customerCount: 1_500, o => o.IntakeLeaseLimit = 0);
-        host.Enrollments.BeforeEnroll = () => host.Sendings.StopAsync("s").AsTask();
+        host.Enrollments.BeforeEnroll = () =>
+        {
+            host.Enrollments.HoldClaims = true;
+            return host.Sendings.StopAsync("s").AsTask();
+        };
 
         var status = await host.Sendings.SendToListAsync(new SendingRequest("hello") { SendingId = "s" }, Ids.ToAsyncEnumerable());
+        Assert.True(host.Enrollments.HoldClaims, "the stop ran before the batch reached the store");
+        host.Enrollments.HoldClaims = false;
 
         var states = await host.StatesAsync("sending:s", Ids);
         Assert.Equal(
@@ -708,6 +716,18 @@ public sealed class StopScenarioTests
         public void BeforeEnrollOf(string journeyId, Func<Task> hook) => (_journeyId, _before) = (journeyId, hook);
 
         public Func<Task> AfterEnroll { set => _after = value; }
+
+        /// <summary>While set, the engine's claims find nothing (what is due stays in the store, unleased).</summary>
+        public bool HoldClaims
+        {
+            get => Volatile.Read(ref _holdClaims);
+            set => Volatile.Write(ref _holdClaims, value);
+        }
+
+        private bool _holdClaims;
+
+        public override ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            HoldClaims ? ValueTask.FromResult<IReadOnlyList<WorkItem>>([]) : InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
 
         /// <summary>Runs once, just after the next cancel reached the store.</summary>
         public Func<Task>? AfterCancel { get; set; }
