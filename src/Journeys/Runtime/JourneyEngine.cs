@@ -422,9 +422,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             IReadOnlyList<WorkItem> claimed;
+            DateTimeOffset claimedAt;
             try
             {
-                claimed = await _enrollments.ClaimAsync(_options.OwnerId, _time.GetUtcNow(), claimSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+                claimedAt = _time.GetUtcNow();
+                claimed = await _enrollments.ClaimAsync(_options.OwnerId, claimedAt, claimSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -447,15 +449,19 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            var next = await NextWakeAsync(stoppingToken).ConfigureAwait(false);
+            var next = await NextWakeAsync(claimedAt, stoppingToken).ConfigureAwait(false);
             await IdleAsync(_workSignal, next, stoppingToken, holdUntilDue: true).ConfigureAwait(false);
         }
     }
 
-    /// <summary>When the pump must look again: the next timer, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
-    private async ValueTask<DateTimeOffset> NextWakeAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// When the pump must look again: the next timer, capped at <see cref="JourneysOptions.MaxIdle"/> from
+    /// <paramref name="lookedAt"/>, the clock reading of the last claim (as <see cref="NextDueAsync"/>: work leased to
+    /// an owner whose lease expires comes back by the cap, which counts from the claim).
+    /// </summary>
+    private async ValueTask<DateTimeOffset> NextWakeAsync(DateTimeOffset lookedAt, CancellationToken stoppingToken)
     {
-        var latest = _time.GetUtcNow() + _options.MaxIdle;
+        var latest = lookedAt + _options.MaxIdle;
         try
         {
             var next = await _enrollments.GetNextWakeAsync(stoppingToken).ConfigureAwait(false);
@@ -1237,7 +1243,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 if (_handoffs[0].IsEmpty)
                 {
-                    await IdleAsync(_outboxSignal, await NextDueAsync(stoppingToken).ConfigureAwait(true), stoppingToken).ConfigureAwait(true);
+                    await IdleAsync(_outboxSignal, await NextDueAsync(claimedAt, stoppingToken).ConfigureAwait(true), stoppingToken).ConfigureAwait(true);
                 }
 
                 continue;
@@ -1441,10 +1447,17 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         return kept;
     }
 
-    /// <summary>When the dispatcher must look again: the next due message, capped at <see cref="JourneysOptions.MaxIdle"/> from now.</summary>
-    private async ValueTask<DateTimeOffset> NextDueAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// When the dispatcher must look again: the next due message, capped at <see cref="JourneysOptions.MaxIdle"/> from
+    /// <paramref name="lookedAt"/>, the clock reading of the claim that found nothing. The cap is what brings back
+    /// messages the store's next due time leaves out (leased to an owner whose lease then expires), so it counts from
+    /// the claim, not from a later reading: a clock that passed such a lease's expiry after the claim would otherwise
+    /// put the next look a whole <see cref="JourneysOptions.MaxIdle"/> after it (never, on a test's clock that does not
+    /// move again).
+    /// </summary>
+    private async ValueTask<DateTimeOffset> NextDueAsync(DateTimeOffset lookedAt, CancellationToken stoppingToken)
     {
-        var latest = _time.GetUtcNow() + _options.MaxIdle;
+        var latest = lookedAt + _options.MaxIdle;
         try
         {
             var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);

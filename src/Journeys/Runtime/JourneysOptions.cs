@@ -37,7 +37,10 @@ public sealed class JourneysOptions
     /// </summary>
     public TimeSpan EventIdWindow { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>The longest the engine sleeps without looking for work (a backstop: it is woken by new work and by timers). Default 30 seconds; 10 ms to 1 day.</summary>
+    /// <summary>
+    /// The longest the engine sleeps without looking for work, counted from its last look (a backstop: it is woken by new
+    /// work and by timers; work leased to a host that died comes back by it). Default 30 seconds; 10 ms to 1 day.
+    /// </summary>
     public TimeSpan MaxIdle { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -2,6 +2,7 @@ using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Storage;
+using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -42,6 +43,77 @@ public sealed class FakeClockWaitTests
 
         EngineHost.Eventually(() => time.Jumped, "the pump to set its timer");
         EngineHost.Eventually(() => push.Messages.Count == 1, "the push after the timer, with no further advance");
+    }
+
+    [Fact]
+    public async Task A_message_lease_that_expires_between_the_dispatchers_claim_and_its_next_look_is_claimed_without_a_further_advance()
+    {
+        // 23:00 in Madrid: the push is held until 08:00 local (06:00 UTC) and goes back to the store. Another owner then
+        // holds it (a dispatcher that died) until 07:00 UTC. The dispatcher claims at 21:00 UTC (nothing: not its lease,
+        // not due), and the clock passes that lease's expiry just after, before the dispatcher reckons how long to wait
+        // (the next due message leaves leased ones out, so only its MaxIdle backstop brings it back). The backstop must
+        // count from the claim: counted from the later clock reading, it would never end on a clock that does not move
+        // again, and on a real clock it looks up to MaxIdle late.
+        var night = new DateTimeOffset(2026, 5, 4, 21, 0, 0, TimeSpan.Zero);
+        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(night);
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(sp => new HookedOutbox(sp.GetRequiredService<InMemoryEngineStore>()));
+        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<HookedOutbox>());
+        services.AddJourneys(j => j.AddSender(Channel.Push, push).AddCampaigns(new Campaign("hello", Channel.Push, "Hello")).Configure(o =>
+        {
+            o.SendPolicy = new SendPolicyOptions { QuietHoursStart = new TimeOnly(22, 0), QuietHoursEnd = new TimeOnly(8, 0) };
+            o.LeaseDuration = TimeSpan.FromDays(1);
+        }));
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("c1", new Dictionary<string, FieldValue>(), "Europe/Madrid")]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+        await manager.ActivateAsync("j");
+        await manager.PublishAsync([new CustomerEvent("c1", "go", [], night)]);
+        var outbox = provider.GetRequiredService<HookedOutbox>();
+        var held = new List<OutboxMessage>();
+        EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held, TimeSpan.FromHours(1), "other") == 1, "the push held until 08:00 local, then taken by another owner");
+
+        outbox.AfterEngineClaim = () => time.SetUtcNow(eight.AddHours(1));
+        provider.GetRequiredService<JourneyEngine>().NotifyOutbox();
+
+        EngineHost.Eventually(() => outbox.AfterEngineClaim is null, "the dispatcher's claim");
+        EngineHost.Eventually(() => push.Messages.Count == 1, "the push, once the other owner's lease expired, with no further advance");
+    }
+
+    /// <summary>An outbox that runs a hook once, just after the next claim of an owner other than the test's.</summary>
+    private sealed class HookedOutbox(IOutboxStore inner) : IOutboxStore
+    {
+        private Action? _afterEngineClaim;
+
+        public Action? AfterEngineClaim
+        {
+            get => Volatile.Read(ref _afterEngineClaim);
+            set => Volatile.Write(ref _afterEngineClaim, value);
+        }
+
+        public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            if (owner != "other")
+            {
+                Interlocked.Exchange(ref _afterEngineClaim, null)?.Invoke();
+            }
+
+            return claimed;
+        }
+
+        public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
+            inner.CompleteAsync(owner, results, cancellationToken);
+
+        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => inner.GetNextDueAsync(cancellationToken);
     }
 
     /// <summary>A fake clock that advances by a timer's due time just before that timer is set up, once.</summary>

@@ -127,13 +127,14 @@ public sealed class SendPolicyScenarioTests
         timeZone: "Europe/Madrid");
 
     /// <summary>
-    /// Leases to "test" the messages held until <paramref name="dueAt"/> that are back in the store, adding them to
-    /// <paramref name="held"/>; how many so far. The engine's <c>LeaseDuration</c> must reach past <paramref name="dueAt"/>:
+    /// Leases to <paramref name="owner"/> (for <paramref name="lease"/>, a day unless given, from <paramref name="dueAt"/>)
+    /// the messages held until <paramref name="dueAt"/> that are back in the store, adding them to <paramref name="held"/>;
+    /// how many so far. The engine's <c>LeaseDuration</c> must reach past <paramref name="dueAt"/>:
     /// the claim is made as of then, and would otherwise also take messages the dispatcher still holds.
     /// </summary>
-    internal static int HeldCount(IOutboxStore outbox, DateTimeOffset dueAt, List<OutboxMessage> held)
+    internal static int HeldCount(IOutboxStore outbox, DateTimeOffset dueAt, List<OutboxMessage> held, TimeSpan? lease = null, string owner = "test")
     {
-        held.AddRange(outbox.ClaimAsync("test", dueAt, 100, TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult());
+        held.AddRange(outbox.ClaimAsync(owner, dueAt, 100, lease ?? TimeSpan.FromDays(1)).AsTask().GetAwaiter().GetResult());
         return held.Count;
     }
 
