@@ -85,6 +85,67 @@ public sealed class FakeClockWaitTests
         EngineHost.Eventually(() => push.Messages.Count == 1, "the push, once the other owner's lease expired, with no further advance");
     }
 
+    [Fact]
+    public async Task An_enrollment_lease_that_expires_between_the_pumps_claim_and_its_next_look_is_claimed_without_a_further_advance()
+    {
+        // The pump's side of the same backstop: an enrollment held by another owner (a host that died) until 09:10; the
+        // pump claims at 09:00 (nothing), and the clock reaches 09:10 just after.
+        var time = new FakeTimeProvider(T0);
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(sp => new HookedEnrollments(sp.GetRequiredService<InMemoryEngineStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<HookedEnrollments>());
+        services.AddJourneys(j => j.AddSender(Channel.Push, push).AddCampaigns(new Campaign("hello", Channel.Push, "Hello")));
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("c0"), new Customer("c1")]);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        var journey = JourneyBuilder.Create("j", "J").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build();
+        await manager.CreateAsync(journey);
+        await manager.ActivateAsync("j");
+
+        // A first customer through the journey: the pump has then looked, and the wake-ups of the activation and of this
+        // entry are used up (one left pending would end the pump's next wait at once and hide what is tested here).
+        await manager.PublishAsync([new CustomerEvent("c0", "go", [], T0)]);
+        EngineHost.Eventually(() => push.Messages.Count == 1, "the first customer's push");
+
+        // Created straight in the store (the engine is not told), then leased to the dead owner.
+        var store = provider.GetRequiredService<InMemoryEngineStore>();
+        await store.EnrollAsync([new EnrollmentRequest(Guid.NewGuid(), "j", 1, "c1", "push", T0, journey.EntryRules, [])]);
+        Assert.Single(await store.ClaimAsync("dead", T0, 10, TimeSpan.FromMinutes(10)));
+
+        var hooked = provider.GetRequiredService<HookedEnrollments>();
+        hooked.AfterEngineClaim = () => time.SetUtcNow(T0.AddMinutes(10));
+        provider.GetRequiredService<JourneyEngine>().NotifyWork();
+
+        EngineHost.Eventually(() => hooked.AfterEngineClaim is null, "the pump's claim");
+        EngineHost.Eventually(() => push.Messages.Count == 2, "c1's push, once the dead owner's lease expired, with no further advance");
+    }
+
+    /// <summary>An enrollment store that runs a hook once, just after the next claim of an owner other than "dead".</summary>
+    private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private Action? _afterEngineClaim;
+
+        public Action? AfterEngineClaim
+        {
+            get => Volatile.Read(ref _afterEngineClaim);
+            set => Volatile.Write(ref _afterEngineClaim, value);
+        }
+
+        public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            if (owner != "dead")
+            {
+                Interlocked.Exchange(ref _afterEngineClaim, null)?.Invoke();
+            }
+
+            return claimed;
+        }
+    }
+
     /// <summary>An outbox that runs a hook once, just after the next claim of an owner other than the test's.</summary>
     private sealed class HookedOutbox(IOutboxStore inner) : IOutboxStore
     {
