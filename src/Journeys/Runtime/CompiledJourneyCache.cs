@@ -44,7 +44,14 @@ internal sealed class CompiledJourneyCache
             // The load is shared by every caller of the version (engine, manager, HTTP requests): it runs under no
             // caller's token, so one caller giving up (an aborted request) does not fail the others' wait; each caller
             // stops waiting on its own token.
-            task = _cache.GetOrAdd((journeyId, version), static (key, self) => self.LoadAsync(key.Id, key.Version), this);
+            // The load starts only once its task is in the cache (a factory given to GetOrAdd may run for two racing
+            // callers, and each run would read the store): the caller whose task was stored starts it.
+            var shared = new TaskCompletionSource<CompiledJourney?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            task = _cache.GetOrAdd((journeyId, version), shared.Task);
+            if (ReferenceEquals(task, shared.Task))
+            {
+                _ = CompleteAsync(shared, LoadAsync(journeyId, version));
+            }
         }
 
         if (task.IsCompletedSuccessfully)
@@ -134,6 +141,28 @@ internal sealed class CompiledJourneyCache
             // A failed load is not cached: the next call tries again.
             _cache.TryRemove(new KeyValuePair<(string, int), Task<CompiledJourney?>>((journeyId, version), task));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Completes the shared load of a version. Its waiters resume on the thread pool, each on its own
+    /// (<see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>). Completed as <see cref="LoadAsync"/>'s own task,
+    /// the load ran its waiters' continuations in turn on the thread that completed it (those waiting with a cancellable
+    /// token, as the engine's shards do, always inline): a caller ahead of a shard whose continuation did not return at
+    /// once (a host's code after <see cref="IJourneyManager.PublishAsync"/> that waits synchronously; an entry that read
+    /// the journey just after a change notification made it load again) held that shard, and every enrollment of its
+    /// batch, until it did.
+    /// </summary>
+    private static async Task CompleteAsync(TaskCompletionSource<CompiledJourney?> shared, Task<CompiledJourney?> load)
+    {
+        try
+        {
+            shared.SetResult(await load.ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            // Handed to every waiter (AwaitAsync then forgets the failed load).
+            shared.SetException(ex);
         }
     }
 

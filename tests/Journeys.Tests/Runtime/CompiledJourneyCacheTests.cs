@@ -36,6 +36,45 @@ public sealed class CompiledJourneyCacheTests
     }
 
     [Fact]
+    public async Task A_caller_that_blocks_after_the_shared_load_does_not_hold_up_the_other_waiters()
+    {
+        // The manager's entry and the engine's shard can wait for the same load (a journey forgotten by a change
+        // notification in between), and the host's code after the manager's call runs as the manager's continuation.
+        // The load's completion ran its waiters' continuations one after another on one thread: a host continuation that
+        // waited synchronously (the PostgreSQL click-export scenario's spin) held the shard's until it returned.
+        var store = new GatedJourneyStore();
+        await store.Inner.SaveAsync(Journey() with { Status = JourneyStatus.Active }, null);
+        var cache = NewCache(store);
+        using var release = new ManualResetEventSlim();
+        // On the thread pool, with no synchronization context (xunit's would stop the inlining): the load completes there.
+        var host = Task.Run(HostAsync);
+        await store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        using var stopping = new CancellationTokenSource();
+        var shard = cache.GetAsync("cache-j", 1, stopping.Token).AsTask(); // the engine's stopping token, as a shard passes it
+        try
+        {
+            store.Gate.SetResult();
+            var compiled = await shard.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(("cache-j", 1), (compiled!.Id, compiled.Version));
+            Assert.False(host.IsCompleted);
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await host.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, store.Loads);
+
+        async Task HostAsync()
+        {
+            // As a host without a synchronization context (ASP.NET Core) resumes: inline, on the thread that completed the load.
+            Assert.NotNull(await cache.GetAsync("cache-j", 1, CancellationToken.None).ConfigureAwait(false));
+            release.Wait(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [Fact]
     public async Task A_failed_load_is_not_cached()
     {
         var store = new GatedJourneyStore { FailNext = true };
