@@ -6,6 +6,7 @@ using Journeys.Serialization.StateDocuments;
 using Journeys.Storage;
 using Journeys.Tests.Building;
 using Journeys.Validation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.Tests.Runtime;
 
@@ -169,7 +170,11 @@ public sealed class EventBranchScenarioTests : IAsyncLifetime
         _host.Advance(TimeSpan.FromDays(1));
         EngineHost.Eventually(() => _host.Count("sms-links", null, StatisticCounter.Completed) == 3, "c2 completed after the timeout");
         // The enrollment completes at the commit that queues its push; the dispatcher sends it after that commit.
-        EngineHost.Eventually(() => _host.Push.Messages.Count == 3, "c2's push sent");
+        EngineHost.Eventually(
+            () => _host.Push.Messages.Count == 3,
+            () => $"c2's push sent (pushes recorded {_host.Push.Messages.Count}, tips sent {Count("sms-links", "tips", StatisticCounter.Sent)}, "
+                + $"clock {_host.Time.GetUtcNow():O}, next outbox due {_host.Services.GetRequiredService<IOutboxStore>().GetNextDueAsync().AsTask().GetAwaiter().GetResult():O}, "
+                + $"c2 {string.Join("; ", _host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("c2@example.com").AsTask().GetAwaiter().GetResult().Select(e => $"{e.Status} at {e.CurrentNodeId}"))})");
         Assert.Equal("tips", _host.Push.Messages.Single(m => m.CustomerId == "c2@example.com").CampaignId);
         Assert.Equal(3, _host.Push.Messages.Count);
     }
