@@ -1,6 +1,7 @@
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -170,22 +171,14 @@ public sealed class SqliteEngineScenarioTests : IDisposable
 
         public IOutboxStore Wrap(IOutboxStore inner) => new Counting(inner, this);
 
-        private sealed class Counting(IOutboxStore inner, ClaimCountingOutbox counter) : IOutboxStore
+        private sealed class Counting(IOutboxStore inner, ClaimCountingOutbox counter) : DelegatingOutboxStore(inner)
         {
-            public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+            public override async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
             {
-                var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+                var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
                 Interlocked.Add(ref counter._claimed, claimed.Count);
                 return claimed;
             }
-
-            public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
-                inner.CompleteAsync(owner, results, cancellationToken);
-
-            public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-                inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
-
-            public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => inner.GetNextDueAsync(cancellationToken);
         }
     }
 

@@ -3,6 +3,7 @@ using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -147,7 +148,7 @@ public sealed class FakeClockWaitTests
     }
 
     /// <summary>An outbox that runs a hook once, just after the next claim of an owner other than the test's.</summary>
-    private sealed class HookedOutbox(IOutboxStore inner) : IOutboxStore
+    private sealed class HookedOutbox(IOutboxStore inner) : DelegatingOutboxStore(inner)
     {
         private Action? _afterEngineClaim;
 
@@ -157,9 +158,9 @@ public sealed class FakeClockWaitTests
             set => Volatile.Write(ref _afterEngineClaim, value);
         }
 
-        public async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        public override async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+            var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             if (owner != "other")
             {
                 Interlocked.Exchange(ref _afterEngineClaim, null)?.Invoke();
@@ -167,14 +168,6 @@ public sealed class FakeClockWaitTests
 
             return claimed;
         }
-
-        public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
-            inner.CompleteAsync(owner, results, cancellationToken);
-
-        public ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.RenewLeasesAsync(owner, messageIds, now, lease, cancellationToken);
-
-        public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => inner.GetNextDueAsync(cancellationToken);
     }
 
     /// <summary>A fake clock that advances by a timer's due time just before that timer is set up, once.</summary>
