@@ -15,7 +15,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 8;
+    public const int CurrentVersion = 9;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -206,6 +206,19 @@ internal static class PostgreSqlSchema
             opens_at timestamptz NOT NULL,
             owner text,
             lease_expires_at timestamptz);
+        """,
+
+        // 9: the frequency cap's record of sends (IFrequencyCapStore), shared by every host: one row per send reserved
+        // for a customer, keyed by the message's idempotency key (a send reserved again is found, not counted twice),
+        // with the time it was reserved at. The time index serves the purge of sends out of the cap's window; a
+        // customer's rows are read through the primary key. Only adds.
+        """
+        CREATE TABLE {s}.frequency_sends (
+            customer_id text COLLATE "C" NOT NULL,
+            send_key text COLLATE "C" NOT NULL,
+            reserved_at timestamptz NOT NULL,
+            PRIMARY KEY (customer_id, send_key));
+        CREATE INDEX frequency_sends_reserved ON {s}.frequency_sends (reserved_at);
         """,
     ];
 

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -147,6 +147,20 @@ internal static class SqliteSchema
             opens_at INTEGER NOT NULL,
             owner TEXT,
             lease_expires_at INTEGER) WITHOUT ROWID;
+        """,
+
+        // Version 5. The frequency cap's record of sends (IFrequencyCapStore): one row per send reserved for a
+        // customer, keyed by the message's idempotency key (a send reserved again is found, not counted twice), with
+        // the time it was reserved at. The time index serves the purge of sends out of the cap's window; a customer's
+        // rows are read through the primary key.
+        """
+        CREATE TABLE frequency_sends (
+            customer_id TEXT NOT NULL,
+            send_key TEXT NOT NULL,
+            reserved_at INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, send_key)) WITHOUT ROWID;
+
+        CREATE INDEX ix_frequency_sends_reserved ON frequency_sends (reserved_at);
         """,
     ];
 }

@@ -15,7 +15,12 @@ namespace Journeys.Runtime;
 /// has not read it. Hosts sharing a store each purge (the call is idempotent). A failed purge is logged and tried
 /// again at the next interval.
 /// </remarks>
-internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOptions<JourneysOptions> options, TimeProvider time, ILogger<EventPurger> logger)
+/// <para>
+/// When the frequency cap is on and the outbox store keeps the record of sends (<see cref="IFrequencyCapStore"/>), each
+/// pass also removes the sends older than the cap's window (<see cref="IFrequencyCapStore.PurgeSendsAsync"/>), so the
+/// record follows the customers sent to within one window.
+/// </para>
+internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxStore outbox, IOptions<JourneysOptions> options, TimeProvider time, ILogger<EventPurger> logger)
 {
     private static readonly TimeSpan ShortestInterval = TimeSpan.FromMinutes(1);
 
@@ -52,6 +57,8 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOptions
                 FailureDetailLog.Write(logger, ex);
             }
 
+            await PurgeSendsAsync(interval, stoppingToken).ConfigureAwait(false);
+
             try
             {
                 await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
@@ -62,6 +69,36 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOptions
             }
         }
     }
+
+    /// <summary>Removes the frequency cap's records of sends out of its window (when the cap is on and the store keeps them); a failure is logged.</summary>
+    private async ValueTask PurgeSendsAsync(TimeSpan interval, CancellationToken stoppingToken)
+    {
+        if (options.Value.SendPolicy.FrequencyCap is null || outbox is not IFrequencyCapStore sends)
+        {
+            return;
+        }
+
+        var cutOff = time.GetUtcNow() - options.Value.SendPolicy.FrequencyCapWindow;
+        try
+        {
+            var removed = await sends.PurgeSendsAsync(cutOff, stoppingToken).ConfigureAwait(false);
+            LogSendsPurged(logger, removed, cutOff);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogSendPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
+            FailureDetailLog.Write(logger, ex);
+        }
+    }
+
+    [LoggerMessage(62, LogLevel.Debug, "Purged {Removed} frequency-cap send records older than {CutOff:O}")]
+    private static partial void LogSendsPurged(ILogger logger, int removed, DateTimeOffset cutOff);
+
+    [LoggerMessage(63, LogLevel.Warning, "Purging old frequency-cap send records failed; trying again in {Interval}")]
+    private static partial void LogSendPurgeFailedRedacted(ILogger logger, TimeSpan interval, Exception exception);
 
     [LoggerMessage(60, LogLevel.Debug, "Purged {Removed} customer events and event ids older than {CutOff:O}")]
     private static partial void LogPurged(ILogger logger, int removed, DateTimeOffset cutOff);

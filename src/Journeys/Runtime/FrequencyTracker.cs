@@ -1,18 +1,18 @@
 using System.Collections.Concurrent;
+using Journeys.Storage;
 
 namespace Journeys.Runtime;
 
 /// <summary>
-/// Recent send times per customer, for the frequency cap. Kept in memory by this host's dispatcher: with several hosts
-/// each enforces the cap on what it sends, and a restart starts from zero. It cannot be made global from what the store
-/// contracts expose (no query of recent sends per customer; a counter kept in a customer field would race between
-/// hosts, since customer upserts carry no concurrency token); a shared cap needs a store-side counter (see
-/// docs/engine.md, "Frequency cap: scope"). A send attempt counts toward the cap whether or not the provider then
-/// accepts it. A customer none of whose sends is left in the window is forgotten: the records are swept each time
-/// their number has doubled since the last sweep, so memory follows the customers sent to within one window, not all
-/// customers ever sent to.
+/// Recent sends per customer, for the frequency cap, kept in memory: the in-memory store's
+/// <see cref="IFrequencyCapStore"/>, and the engine's own record when its outbox store does not implement that
+/// interface (each host then enforces the cap on what it sends, and a restart starts from zero; see docs/engine.md,
+/// "Frequency cap: scope"). A send is its customer and its key (the message's idempotency key): reserving a key the
+/// customer already holds in the window grants it again without counting it twice. A customer none of whose sends is
+/// left in the window is forgotten: the records are swept each time their number has doubled since the last sweep, so
+/// memory follows the customers sent to within one window, not all customers ever sent to.
 /// </summary>
-internal sealed class FrequencyTracker
+internal sealed class FrequencyTracker : IFrequencyCapStore
 {
     private const int MinSweepAt = 1024;
 
@@ -20,91 +20,132 @@ internal sealed class FrequencyTracker
     private int _sweepAt = MinSweepAt;
     private int _sweeping;
 
-    /// <summary>Takes one of the customer's sends in the window, or returns false when the cap is reached (atomic per customer).</summary>
-    public bool TryReserve(string customerId, DateTimeOffset now, TimeSpan window, int cap)
+    /// <summary>How many customers have a record (for tests).</summary>
+    internal int CustomerCount => _sends.Count;
+
+    /// <summary>
+    /// Takes one of the customer's places in the window for the send <paramref name="key"/>, or returns false when the
+    /// cap is reached (atomic per customer); a key the customer already holds in the window is granted again and not
+    /// counted twice.
+    /// </summary>
+    public bool TryReserve(string customerId, string key, DateTimeOffset now, TimeSpan window, int cap)
     {
         if (_sends.Count >= Volatile.Read(ref _sweepAt))
         {
-            Sweep(now, window);
+            Sweep(now - window);
         }
 
         while (true)
         {
-            var times = _sends.GetOrAdd(customerId, static _ => new Sends());
-            lock (times)
+            var sends = _sends.GetOrAdd(customerId, static _ => new Sends());
+            lock (sends)
             {
-                if (times.Removed)
+                if (sends.Removed)
                 {
                     continue; // swept meanwhile: take the customer's new record
                 }
 
-                Trim(times, now, window);
-                if (times.Count >= cap)
+                Trim(sends, now - window);
+                foreach (var (_, held) in sends)
+                {
+                    if (string.Equals(held, key, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+
+                if (sends.Count >= cap)
                 {
                     return false;
                 }
 
-                times.Enqueue(now);
+                sends.Add((now, key));
                 return true;
             }
         }
     }
 
-    /// <summary>
-    /// Gives back the customer's latest reservation: the send it was taken for was held for later (the channel's circuit
-    /// is open), when it reserves again.
-    /// </summary>
-    public void Release(string customerId)
+    /// <summary>Gives back the customer's reservation for <paramref name="key"/> (its send was held for later); nothing when there is none.</summary>
+    public void Release(string customerId, string key)
     {
-        if (!_sends.TryGetValue(customerId, out var times))
+        if (!_sends.TryGetValue(customerId, out var sends))
         {
             return;
         }
 
-        lock (times)
+        lock (sends)
         {
-            if (times.Count == 0)
-            {
-                return;
-            }
-
-            var kept = times.ToArray().AsSpan(0, times.Count - 1).ToArray();
-            times.Clear();
-            foreach (var time in kept)
-            {
-                times.Enqueue(time);
-            }
+            sends.RemoveAll(send => string.Equals(send.Key, key, StringComparison.Ordinal));
         }
     }
 
-    /// <summary>How many customers have a record (for tests).</summary>
-    internal int CustomerCount => _sends.Count;
-
-    /// <summary>Drops the customers with no send left in the window; one sweep at a time, the others go on.</summary>
-    private void Sweep(DateTimeOffset now, TimeSpan window)
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<bool>> TryReserveSendsAsync(IReadOnlyList<SendReservation> sends, int cap, TimeSpan window, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _sweeping, 1) != 0)
+        StoreArgumentChecks.SendReservations(sends, nameof(sends));
+        StoreArgumentChecks.FrequencyCap(cap, window);
+        cancellationToken.ThrowIfCancellationRequested();
+        var granted = new bool[sends.Count];
+        for (var i = 0; i < granted.Length; i++)
         {
-            return;
+            granted[i] = TryReserve(sends[i].CustomerId, sends[i].Key, now, window, cap);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<bool>>(granted);
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseSendsAsync(IReadOnlyList<SendReservation> sends, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.SendReservations(sends, nameof(sends));
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var send in sends)
+        {
+            Release(send.CustomerId, send.Key);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> PurgeSendsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Sweep(olderThan, wait: true));
+    }
+
+    /// <summary>Drops the sends at or before <paramref name="olderThan"/> and the customers left with none; one sweep at a time, the others go on (or, with <paramref name="wait"/>, wait for it).</summary>
+    private int Sweep(DateTimeOffset olderThan, bool wait = false)
+    {
+        while (Interlocked.Exchange(ref _sweeping, 1) != 0)
+        {
+            if (!wait)
+            {
+                return 0;
+            }
+
+            Thread.Yield();
         }
 
         try
         {
-            foreach (var (customerId, times) in _sends)
+            var removed = 0;
+            foreach (var (customerId, sends) in _sends)
             {
-                lock (times)
+                lock (sends)
                 {
-                    Trim(times, now, window);
-                    if (times.Count == 0)
+                    removed += Trim(sends, olderThan);
+                    if (sends.Count == 0)
                     {
                         // Marked under the lock: a reservation that already holds this record sees it and starts over.
-                        times.Removed = true;
-                        _sends.TryRemove(new KeyValuePair<string, Sends>(customerId, times));
+                        sends.Removed = true;
+                        _sends.TryRemove(new KeyValuePair<string, Sends>(customerId, sends));
                     }
                 }
             }
 
             Volatile.Write(ref _sweepAt, Math.Max(MinSweepAt, _sends.Count * 2));
+            return removed;
         }
         finally
         {
@@ -112,16 +153,10 @@ internal sealed class FrequencyTracker
         }
     }
 
-    private static void Trim(Queue<DateTimeOffset> times, DateTimeOffset now, TimeSpan window)
-    {
-        while (times.Count > 0 && times.Peek() <= now - window)
-        {
-            times.Dequeue();
-        }
-    }
+    private static int Trim(Sends sends, DateTimeOffset olderThan) => sends.RemoveAll(send => send.At <= olderThan);
 
-    /// <summary>One customer's send times; <see cref="Removed"/> once a sweep took it out of the table.</summary>
-    private sealed class Sends : Queue<DateTimeOffset>
+    /// <summary>One customer's sends (time, key); <see cref="Removed"/> once a sweep took it out of the table.</summary>
+    private sealed class Sends : List<(DateTimeOffset At, string Key)>
     {
         public bool Removed { get; set; }
     }

@@ -63,7 +63,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly Channel<bool> _journeySignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.Ordinal);
     private readonly Channel<WorkItem>[] _shards;
-    private readonly FrequencyTracker _frequency = new();
+    private readonly IFrequencyCapStore _frequencyCap;
     private readonly SingleDeltaCache _sendDeltas = new();
     private readonly LeaseRenewal _renewal;
 
@@ -110,6 +110,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         _customers = customers;
         _memoryCustomers = customers as InMemoryCustomerStore;
         _memoryOutbox = outbox as InMemoryEngineStore;
+
+        // The store's shared record of sends when it keeps one (every host on it, across restarts); else this host's own.
+        _frequencyCap = outbox as IFrequencyCapStore ?? new FrequencyTracker();
 
         // A durable store reads each checkpoint's state record: built at once, one record (no change kept beside it).
         _checkpointStateRecords = _memoryOutbox is null;
@@ -1312,8 +1315,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
-            var zones = await QuietHoursZonesAsync(sending, stoppingToken).ConfigureAwait(false);
-            await DispatchAllAsync(sending, results, events, zones, stoppingToken).ConfigureAwait(false);
+            var held = await CheckSendPoliciesAsync(sending, stoppingToken).ConfigureAwait(false);
+            await DispatchAllAsync(sending, results, events, held, stoppingToken).ConfigureAwait(false);
+            if (held is not null)
+            {
+                await ReleaseCircuitHeldAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
+            }
+
             await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
             return true;
         }
@@ -1477,11 +1485,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
     /// <remarks>
-    /// Messages of a channel whose sender takes batches (<see cref="IBatchChannelSender"/>) are checked against the send
-    /// policies one by one, as every message is, then gathered per channel and sent a batch at a time (a batch is sent
+    /// <paramref name="held"/> is the send policies' outcome of each message (<see cref="CheckSendPoliciesAsync"/>, made
+    /// for the whole batch before it): a held or capped message is not sent. Messages of a channel whose sender takes
+    /// batches (<see cref="IBatchChannelSender"/>) are gathered per channel and sent a batch at a time (a batch is sent
     /// when full, the rest at the end), each batch through one run of the channel's pipeline.
     /// </remarks>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
         List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches = null;
@@ -1491,8 +1500,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var channel = message.Channel == StepExecutor.WebhookChannel ? null : _senders.TryGet(message.Channel, out var registered) ? registered : null;
             if (channel?.BatchPipeline is not null)
             {
-                var held = await CheckSendPolicyAsync(message, zones, cancellationToken).ConfigureAwait(false);
-                if (held is { } outcome)
+                if (held?[i] is { } outcome)
                 {
                     results[i] = outcome;
                     continue;
@@ -1509,7 +1517,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 continue;
             }
 
-            var send = DispatchAsync(message, channel, events, zones, cancellationToken);
+            var send = DispatchAsync(message, channel, events, held?[i], cancellationToken);
             if (send.IsCompletedSuccessfully)
             {
                 results[i] = send.Result;
@@ -1601,10 +1609,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // Each message's outcome, then the batch back for reuse (not on a failure: it is dropped).
     private void SettleBatch(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
     {
-        var policy = _options.SendPolicy;
         for (var i = 0; i < batch.Count; i++)
         {
-            results[batch.Origin(i)] = SettleSend(batch.Message(i), batch.Result(i), policy);
+            results[batch.Origin(i)] = SettleSend(batch.Message(i), batch.Result(i));
         }
 
         channel.ReturnBatch(batch);
@@ -1647,10 +1654,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>Sends one message: a webhook's call, or through <paramref name="channel"/> (its channel's single sender; null when none is registered).</summary>
-    private async ValueTask<OutboxOutcome> DispatchAsync(OutboundMessage message, SenderRegistry.ChannelSend? channel, List<CustomerEvent> events, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    private async ValueTask<OutboxOutcome> DispatchAsync(OutboundMessage message, SenderRegistry.ChannelSend? channel, List<CustomerEvent> events, OutboxOutcome? held, CancellationToken cancellationToken)
     {
-        var policy = _options.SendPolicy;
-        var held = await CheckSendPolicyAsync(message, zones, cancellationToken).ConfigureAwait(false);
         if (held is { } outcome)
         {
             return outcome;
@@ -1673,7 +1678,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         else if (channel is not null)
         {
             result = await channel.Pipeline!.SendAsync(channel.Sender, message, cancellationToken).ConfigureAwait(false);
-            return SettleSend(message, result, policy);
+            return SettleSend(message, result);
         }
         else
         {
@@ -1684,10 +1689,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     }
 
     /// <summary>The outcome of a message its channel's sender was given (singly or in a batch): held when the circuit was open, else <see cref="Settle"/>.</summary>
-    private OutboxOutcome SettleSend(OutboundMessage message, SendResult result, SendPolicyOptions policy) =>
-        result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason }
-            ? HoldForCircuit(message, result, policy)
+    private OutboxOutcome SettleSend(OutboundMessage message, SendResult result) =>
+        IsCircuitHold(result)
+            ? HoldForCircuit(message, result)
             : Settle(message, result);
+
+    private static bool IsCircuitHold(SendResult result) =>
+        result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason };
 
     /// <summary>The final outcome of a send: logged when failed, counted (statistics, metrics).</summary>
     private OutboxOutcome Settle(OutboundMessage message, SendResult result)
@@ -1712,58 +1720,103 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Holds a message whose channel's circuit is open (the provider failed too often; the pipeline did not try it, or
     /// stopped retrying it): not a failure, no statistic; the outbox keeps it, due again once the circuit's break is over,
-    /// and its frequency-cap reservation is given back (it reserves again when sent). A rate-limit rejection (the
-    /// limiter's queue is full) stays a failure, as <see cref="ChannelPolicyOptions.RateLimitQueueLimit"/> documents.
+    /// and its frequency-cap reservation is given back (<see cref="ReleaseCircuitHeldAsync"/>; it reserves again when
+    /// sent). A rate-limit rejection (the limiter's queue is full) stays a failure, as
+    /// <see cref="ChannelPolicyOptions.RateLimitQueueLimit"/> documents.
     /// </summary>
-    private OutboxOutcome HoldForCircuit(OutboundMessage message, SendResult result, SendPolicyOptions policy)
+    private OutboxOutcome HoldForCircuit(OutboundMessage message, SendResult result)
     {
-        if (policy.FrequencyCap is not null)
-        {
-            _frequency.Release(message.CustomerId);
-        }
-
         var channelPolicy = _options.ChannelPolicies.TryGetValue(message.Channel.Name, out var specific) ? specific : _options.DefaultChannelPolicy;
         return new OutboxOutcome(message, result, _time.GetUtcNow() + channelPolicy.CircuitBreakerBreakDuration, []);
     }
 
-    /// <summary>The send policies' check of a message (not of a webhook's): its outcome when held or capped; null to send it.</summary>
-    private ValueTask<OutboxOutcome?> CheckSendPolicyAsync(OutboundMessage message, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
+    /// <summary>
+    /// The send policies' outcomes of a batch, by index: a message held for quiet hours (due again when they end), one
+    /// skipped over the frequency cap (counted as capped); null for a message to send. The frequency cap reserves the
+    /// place of every other message (not of webhooks) in one call to the store's record
+    /// (<see cref="IFrequencyCapStore"/>), in the batch's order. Null when no policy is on.
+    /// </summary>
+    private async ValueTask<OutboxOutcome?[]?> CheckSendPoliciesAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
     {
         var policy = _options.SendPolicy;
-        return message.Channel != StepExecutor.WebhookChannel && (policy.QuietHoursStart is not null || policy.FrequencyCap is not null)
-            ? ApplySendPolicyAsync(message, policy, zones, cancellationToken)
-            : default;
-    }
-
-    /// <summary>Holds a message in quiet hours (to be retried when they end) or skips it over the frequency cap; null to send it.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="policy">The send policy.</param>
-    /// <param name="zones">The batch's customers' time zones (<see cref="QuietHoursZonesAsync"/>); set when quiet hours are on.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    private async ValueTask<OutboxOutcome?> ApplySendPolicyAsync(OutboundMessage message, SendPolicyOptions policy, Dictionary<string, string?>? zones, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
+        if (batch.Count == 0 || (policy.QuietHoursStart is null && policy.FrequencyCap is null))
         {
-            var customerZone = zones!.GetValueOrDefault(message.CustomerId);
-            var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
-            var zone = customerZone is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
-            zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
-            var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-            if (policy.IsQuiet(local))
+            return null;
+        }
+
+        var zones = await QuietHoursZonesAsync(batch, cancellationToken).ConfigureAwait(false);
+        var held = new OutboxOutcome?[batch.Count];
+        var now = _time.GetUtcNow();
+        List<SendReservation>? reservations = null;
+        List<int>? reserved = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            if (message.Channel == StepExecutor.WebhookChannel)
             {
-                // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
-                return new OutboxOutcome(message, SendResult.Transient("quiet hours"), LocalTime.NextWallClock(now, end, zone), []);
+                continue;
+            }
+
+            if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
+            {
+                var customerZone = zones!.GetValueOrDefault(message.CustomerId);
+                var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+                var zone = customerZone is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
+                zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
+                var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+                if (policy.IsQuiet(local))
+                {
+                    // Held, not failed: the outbox keeps it and it is due again when the quiet hours end.
+                    held[i] = new OutboxOutcome(message, SendResult.Transient("quiet hours"), LocalTime.NextWallClock(now, end, zone), []);
+                    continue;
+                }
+            }
+
+            if (policy.FrequencyCap is not null)
+            {
+                (reservations ??= []).Add(new SendReservation(message.CustomerId, message.IdempotencyKey));
+                (reserved ??= []).Add(i);
             }
         }
 
-        if (policy.FrequencyCap is { } cap && !_frequency.TryReserve(message.CustomerId, now, policy.FrequencyCapWindow, cap))
+        if (reservations is not null)
         {
-            StatisticDelta[] capped = message.JourneyId is null ? [] : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped);
-            return new OutboxOutcome(message, SendResult.Permanent("frequency cap"), null, capped);
+            var granted = await _frequencyCap.TryReserveSendsAsync(reservations, policy.FrequencyCap!.Value, policy.FrequencyCapWindow, now, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < granted.Count; r++)
+            {
+                if (!granted[r])
+                {
+                    var message = batch[reserved![r]];
+                    StatisticDelta[] capped = message.JourneyId is null ? [] : _sendDeltas.Get(message.JourneyId, message.JourneyVersion, message.NodeId, StatisticCounter.Capped);
+                    held[reserved[r]] = new OutboxOutcome(message, SendResult.Permanent("frequency cap"), null, capped);
+                }
+            }
         }
 
-        return null;
+        return held;
+    }
+
+    /// <summary>Gives back the frequency-cap places of the batch's messages held because their channel's circuit is open (reserved, not attempted).</summary>
+    private async ValueTask ReleaseCircuitHeldAsync(IReadOnlyList<OutboundMessage> batch, OutboxOutcome[] results, OutboxOutcome?[] held, CancellationToken cancellationToken)
+    {
+        if (_options.SendPolicy.FrequencyCap is null)
+        {
+            return;
+        }
+
+        List<SendReservation>? released = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (held[i] is null && batch[i].Channel != StepExecutor.WebhookChannel && IsCircuitHold(results[i].Result))
+            {
+                (released ??= []).Add(new SendReservation(batch[i].CustomerId, batch[i].IdempotencyKey));
+            }
+        }
+
+        if (released is not null)
+        {
+            await _frequencyCap.ReleaseSendsAsync(released, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask<SendResult> CallWebhookAsync(OutboundMessage message, CancellationToken cancellationToken)

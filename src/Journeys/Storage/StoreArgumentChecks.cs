@@ -319,4 +319,31 @@ public static class StoreArgumentChecks
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
     }
+
+    /// <summary>Checks sends to reserve or release (<see cref="IFrequencyCapStore"/>): each has a customer id and a key.</summary>
+    /// <param name="sends">The sends.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="sends"/> is null.</exception>
+    /// <exception cref="ArgumentException">A send has no customer id or no key (its index is named).</exception>
+    public static void SendReservations(IReadOnlyList<SendReservation> sends, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(sends, parameterName);
+        for (var i = 0; i < sends.Count; i++)
+        {
+            if (string.IsNullOrEmpty(sends[i].CustomerId) || string.IsNullOrEmpty(sends[i].Key))
+            {
+                throw new ArgumentException($"Send at index {i} has no customer id or no key; nothing was written.", parameterName);
+            }
+        }
+    }
+
+    /// <summary>Checks a frequency cap's arguments (<see cref="IFrequencyCapStore.TryReserveSendsAsync"/>): a cap of at least 1 and a positive window.</summary>
+    /// <param name="cap">The cap.</param>
+    /// <param name="window">The window.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cap"/> is below 1 or <paramref name="window"/> is not positive.</exception>
+    public static void FrequencyCap(int cap, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+    }
 }

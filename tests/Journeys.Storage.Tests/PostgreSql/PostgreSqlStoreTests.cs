@@ -719,8 +719,9 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
 
         await database.EnsureInitializedAsync(default);
 
-        Assert.Equal(8L, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
+        Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM {_schema}.schema_version"));
         Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.journey_intakes"));
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.frequency_sends"));
         Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.events WHERE customer_id = 'c1' AND event_id IS NULL"));
         var since = T0.AddDays(-1);
         var first = await enrollments.AppendNewEventsAsync([new CustomerEvent("c1", "click", [], T0) { Id = "e1" }], T0, since);

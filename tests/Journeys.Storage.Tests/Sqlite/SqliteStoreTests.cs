@@ -81,8 +81,9 @@ public sealed class SqliteStoreTests : IDisposable
         }
 
         using var check = _file.Connect();
-        Assert.Equal("1,2,3,4", Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+        Assert.Equal(string.Join(",", Enumerable.Range(1, SqliteSchema.CurrentVersion)), Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
         Assert.Equal(0L, Scalar(check, "SELECT COUNT(*) FROM journey_intakes"));
+        Assert.Equal(0L, Scalar(check, "SELECT COUNT(*) FROM frequency_sends"));
         Assert.Equal("1:,2:e1", Scalar(check, "SELECT group_concat(seq || ':' || COALESCE(event_id, ''), ',') FROM (SELECT seq, event_id FROM events ORDER BY seq)"));
     }
 

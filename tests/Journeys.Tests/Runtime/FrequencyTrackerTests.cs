@@ -12,12 +12,12 @@ public sealed class FrequencyTrackerTests
         var tracker = new FrequencyTracker();
         var day = TimeSpan.FromDays(1);
 
-        Assert.True(tracker.TryReserve("c", T0, day, 2));
-        Assert.True(tracker.TryReserve("c", T0.AddHours(1), day, 2));
-        Assert.False(tracker.TryReserve("c", T0.AddDays(1).AddTicks(-1), day, 2));
-        Assert.True(tracker.TryReserve("other", T0, day, 2));
-        Assert.True(tracker.TryReserve("c", T0.AddDays(1), day, 2));
-        Assert.False(tracker.TryReserve("c", T0.AddDays(1), day, 2));
+        Assert.True(tracker.TryReserve("c", "k1", T0, day, 2));
+        Assert.True(tracker.TryReserve("c", "k2", T0.AddHours(1), day, 2));
+        Assert.False(tracker.TryReserve("c", "k3", T0.AddDays(1).AddTicks(-1), day, 2));
+        Assert.True(tracker.TryReserve("other", "k4", T0, day, 2));
+        Assert.True(tracker.TryReserve("c", "k5", T0.AddDays(1), day, 2));
+        Assert.False(tracker.TryReserve("c", "k6", T0.AddDays(1), day, 2));
     }
 
     [Fact]
@@ -25,18 +25,18 @@ public sealed class FrequencyTrackerTests
     {
         var tracker = new FrequencyTracker();
         var day = TimeSpan.FromDays(1);
-        tracker.Release("nobody");
-        Assert.True(tracker.TryReserve("c", T0, day, 2));
-        Assert.True(tracker.TryReserve("c", T0.AddHours(1), day, 2));
+        tracker.Release("nobody", "k");
+        Assert.True(tracker.TryReserve("c", "k7", T0, day, 2));
+        Assert.True(tracker.TryReserve("c", "k8", T0.AddHours(1), day, 2));
 
-        tracker.Release("c");
+        tracker.Release("c", "k8"); // the 11:00 one
 
         // The 10:00 send still counts (until 10:00 the next day), the 11:00 one no longer does: at 10:30 the next day
         // only the 12:00 send is in the window.
-        Assert.True(tracker.TryReserve("c", T0.AddHours(2), day, 2));
-        Assert.False(tracker.TryReserve("c", T0.AddHours(3), day, 2));
-        Assert.True(tracker.TryReserve("c", T0.AddDays(1).AddMinutes(30), day, 2));
-        Assert.False(tracker.TryReserve("c", T0.AddDays(1).AddMinutes(30), day, 2));
+        Assert.True(tracker.TryReserve("c", "k9", T0.AddHours(2), day, 2));
+        Assert.False(tracker.TryReserve("c", "k10", T0.AddHours(3), day, 2));
+        Assert.True(tracker.TryReserve("c", "k11", T0.AddDays(1).AddMinutes(30), day, 2));
+        Assert.False(tracker.TryReserve("c", "k12", T0.AddDays(1).AddMinutes(30), day, 2));
     }
 
     [Fact]
@@ -48,19 +48,19 @@ public sealed class FrequencyTrackerTests
         var hour = TimeSpan.FromHours(1);
         for (var i = 0; i < 10_000; i++)
         {
-            Assert.True(tracker.TryReserve($"old{i}", T0, hour, 1));
+            Assert.True(tracker.TryReserve($"old{i}", "k13", T0, hour, 1));
         }
 
-        Assert.True(tracker.TryReserve("recent", T0.AddMinutes(30), hour, 1));
+        Assert.True(tracker.TryReserve("recent", "k14", T0.AddMinutes(30), hour, 1));
         for (var i = 0; i < 10_000; i++)
         {
-            Assert.True(tracker.TryReserve($"new{i}", T0.AddHours(1), hour, 1));
+            Assert.True(tracker.TryReserve($"new{i}", "k15", T0.AddHours(1), hour, 1));
         }
 
         Assert.InRange(tracker.CustomerCount, 10_001, 12_000); // the new ones and "recent"; the old ones are gone
-        Assert.False(tracker.TryReserve("recent", T0.AddHours(1), hour, 1)); // still capped: its send is in the window
-        Assert.True(tracker.TryReserve("old0", T0.AddHours(1), hour, 1)); // forgotten, free again
-        Assert.False(tracker.TryReserve("new0", T0.AddHours(1), hour, 1));
+        Assert.False(tracker.TryReserve("recent", "k16", T0.AddHours(1), hour, 1)); // still capped: its send is in the window
+        Assert.True(tracker.TryReserve("old0", "k17", T0.AddHours(1), hour, 1)); // forgotten, free again
+        Assert.False(tracker.TryReserve("new0", "k18", T0.AddHours(1), hour, 1));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class FrequencyTrackerTests
             var granted = new int[customers.Length];
             Parallel.For(0, customers.Length * 2, new ParallelOptions { MaxDegreeOfParallelism = 4 }, j =>
             {
-                if (tracker.TryReserve(customers[j / 2], now, window, 1))
+                if (tracker.TryReserve(customers[j / 2], $"k{j}", now, window, 1))
                 {
                     Interlocked.Increment(ref granted[j / 2]);
                 }
