@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Journeys.Runtime;
+using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,6 +33,27 @@ public sealed class EventPurgeTests
         }
 
         EngineHost.Eventually(() => store.Retained == (0, 0), "the events and ids purged");
+    }
+
+    [Fact]
+    public async Task With_a_frequency_cap_the_host_also_purges_the_sends_out_of_its_window()
+    {
+        await using var host = await EngineHost.StartAsync(T0, o => o.SendPolicy = new SendPolicyOptions { FrequencyCap = 1, FrequencyCapWindow = TimeSpan.FromHours(2) });
+        var sends = host.Services.GetRequiredService<InMemoryEngineStore>();
+        var month = TimeSpan.FromDays(30);
+        Assert.Equal([true], await sends.TryReserveSendsAsync([new SendReservation("c1", "k1")], 1, month, T0));
+
+        // Held (a month's window counts it) until the purge removes it: the purge's cut-off is now minus the cap's
+        // window (2 h), and it runs hourly here.
+        Assert.Equal([false], await sends.TryReserveSendsAsync([new SendReservation("c1", "probe")], 1, month, T0.AddHours(1)));
+        for (var hour = 0; hour < 3; hour++)
+        {
+            host.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        EngineHost.Eventually(
+            () => sends.TryReserveSendsAsync([new SendReservation("c1", "probe")], 1, month, host.Time.GetUtcNow()).AsTask().GetAwaiter().GetResult()[0],
+            "the send out of the cap's window purged");
     }
 
     [Theory]
