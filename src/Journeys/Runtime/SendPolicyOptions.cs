@@ -8,10 +8,10 @@ public sealed class SendPolicyOptions
 {
     /// <summary>
     /// At most this many messages per customer within <see cref="FrequencyCapWindow"/>; <see langword="null"/> for no
-    /// cap. A capped message is skipped and counted as capped. <b>Per host, in memory:</b> each engine counts only the
-    /// sends its own dispatcher attempted since it started. With several hosts on one store (PostgreSQL) a customer can
-    /// receive up to the cap from each host in a window, and a restart forgets the sends of the window; see
-    /// docs/engine.md, "Frequency cap: scope".
+    /// cap. A capped message is skipped and counted as capped. The sends are counted in the store's record when its
+    /// outbox store implements <see cref="Storage.IFrequencyCapStore"/> (the in-memory, SQLite and PostgreSQL stores
+    /// do): one cap for every host on the store, kept across restarts. With a store that does not, each engine counts
+    /// only the sends its own dispatcher attempted since it started; see docs/engine.md, "Frequency cap: scope".
     /// </summary>
     public int? FrequencyCap { get; set; }
 
