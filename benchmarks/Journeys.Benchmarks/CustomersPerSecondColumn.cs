@@ -33,9 +33,15 @@ internal sealed class CustomersPerSecondColumn(string name, string? reference = 
         ? $"{name}: Customers divided by the mean time of one invocation"
         : $"{name}: customers/s of this row divided by customers/s of {reference}";
 
-    /// <summary>Whether two cases are of one benchmark class, parameter combination and job (a GC mode's rows compare with their own mode's, see <see cref="GcModesAttribute"/>).</summary>
+    /// <summary>
+    /// Whether two cases are of one benchmark class, parameter combination and GC mode (a GC mode's rows compare with
+    /// their own mode's, see <see cref="GcModesAttribute"/>). Not the whole job: a class's methods may run under jobs
+    /// that differ otherwise (the store classes' engine rows run one invocation per iteration, their raw baselines
+    /// BenchmarkDotNet's default count), and comparing whole jobs (2026-11-30 to 2026-12-01) left the store classes'
+    /// "× raw" column empty.
+    /// </summary>
     public static bool SameParameters(BenchmarkCase a, BenchmarkCase b) =>
-        a.Descriptor.Type == b.Descriptor.Type && a.Parameters.FolderInfo == b.Parameters.FolderInfo && a.Job.DisplayInfo == b.Job.DisplayInfo;
+        a.Descriptor.Type == b.Descriptor.Type && a.Parameters.FolderInfo == b.Parameters.FolderInfo && GcModesAttribute.JobMode(a) == GcModesAttribute.JobMode(b);
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 

@@ -20,7 +20,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [ShortMode(warmups: 1)]
-[GcModes]
+[GcModes(BothInShortMode = false)]
 [Config(typeof(ThroughputConfig))]
 public class EngineThroughputBenchmarks
 {
