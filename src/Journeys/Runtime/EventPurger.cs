@@ -14,12 +14,12 @@ namespace Journeys.Runtime;
 /// The store removes only events every enrollment has seen, so a purge never takes an event from an enrollment that
 /// has not read it. Hosts sharing a store each purge (the call is idempotent). A failed purge is logged and tried
 /// again at the next interval.
-/// </remarks>
 /// <para>
 /// When the frequency cap is on and the outbox store keeps the record of sends (<see cref="IFrequencyCapStore"/>), each
 /// pass also removes the sends older than the cap's window (<see cref="IFrequencyCapStore.PurgeSendsAsync"/>), so the
 /// record follows the customers sent to within one window.
 /// </para>
+/// </remarks>
 internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxStore outbox, IOptions<JourneysOptions> options, TimeProvider time, ILogger<EventPurger> logger)
 {
     private static readonly TimeSpan ShortestInterval = TimeSpan.FromMinutes(1);
