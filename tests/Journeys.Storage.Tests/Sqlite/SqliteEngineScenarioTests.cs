@@ -118,42 +118,23 @@ public sealed class SqliteEngineScenarioTests : IDisposable
             return services.BuildServiceProvider();
         }
 
-        static async Task<IHostedService[]> StartAsync(IServiceProvider provider)
-        {
-            var hosted = provider.GetServices<IHostedService>().ToArray();
-            foreach (var service in hosted)
-            {
-                await service.StartAsync(default);
-            }
-
-            return hosted;
-        }
-
         await using (var first = Host())
         {
-            var hosted = await StartAsync(first);
+            await using var running = await HostedServices.RunAsync(first);
             await using (var second = Host())
             {
-                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(second));
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => HostedServices.RunAsync(second));
                 Assert.Contains($"'{_file.Path}.lock'", error.Message, StringComparison.Ordinal);
                 Assert.Contains("another Journeys host", error.Message, StringComparison.Ordinal);
             }
 
             await first.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("still-mine")]);
-            foreach (var service in hosted.Reverse())
-            {
-                await service.StopAsync(default);
-            }
         }
 
         // The first host is gone (its container disposed the database): the file is free again.
         await using var third = Host();
-        var started = await StartAsync(third);
+        await using var started = await HostedServices.RunAsync(third);
         Assert.NotNull(await third.GetRequiredService<ICustomerStore>().GetAsync("still-mine"));
-        foreach (var service in started.Reverse())
-        {
-            await service.StopAsync(default);
-        }
     }
 
     private static long Count(IJourneyManager manager, string? nodeId, StatisticCounter counter)

@@ -1,8 +1,8 @@
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Storage.Tests.Sqlite;
@@ -23,12 +23,11 @@ public sealed class SqliteFrequencyCapTests : IDisposable
         var first = new RecordingChannelSender();
         await using (var host = Host(first))
         {
-            var hosted = await StartAsync(host);
+            await using var running = await HostedServices.RunAsync(host);
             var manager = host.GetRequiredService<IJourneyManager>();
             await host.GetRequiredService<ICustomerStore>().UpsertAsync([.. Enumerable.Range(0, Customers).Select(i => new Customer($"c{i}"))]);
             await EnterAsync(manager, "first");
             Eventually(() => first.Messages.Count == Customers, "the first journey's pushes");
-            await StopAsync(hosted);
         }
 
         // A new process on the same file an hour later: every customer has had their one push of the day.
@@ -36,7 +35,7 @@ public sealed class SqliteFrequencyCapTests : IDisposable
         var second = new RecordingChannelSender();
         await using (var host = Host(second))
         {
-            var hosted = await StartAsync(host);
+            await using var running = await HostedServices.RunAsync(host);
             var manager = host.GetRequiredService<IJourneyManager>();
             await EnterAsync(manager, "second");
             Eventually(() => Count(manager, "second", StatisticCounter.Capped) == Customers, "the second journey's pushes capped");
@@ -48,7 +47,6 @@ public sealed class SqliteFrequencyCapTests : IDisposable
             await EnterAsync(manager, "third");
             Eventually(() => second.Messages.Count == Customers, "the third journey's pushes, after the window");
             Assert.All(second.Messages, m => Assert.Equal("third", m.JourneyId));
-            await StopAsync(hosted);
         }
     }
 
@@ -70,25 +68,6 @@ public sealed class SqliteFrequencyCapTests : IDisposable
         await manager.CreateAsync(JourneyBuilder.Create(journeyId, journeyId).EnterOnEvent("go-" + journeyId).Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
         await manager.ActivateAsync(journeyId);
         await manager.PublishAsync([.. Enumerable.Range(0, Customers).Select(i => new CustomerEvent($"c{i}", "go-" + journeyId, [], _time.GetUtcNow()))]);
-    }
-
-    private static async Task<IHostedService[]> StartAsync(IServiceProvider provider)
-    {
-        var hosted = provider.GetServices<IHostedService>().ToArray();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(default);
-        }
-
-        return hosted;
-    }
-
-    private static async Task StopAsync(IHostedService[] hosted)
-    {
-        foreach (var service in hosted.Reverse())
-        {
-            await service.StopAsync(default);
-        }
     }
 
     private static long Count(IJourneyManager manager, string journeyId, StatisticCounter counter) =>

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
+using Journeys.Tests.Shared;
+
 namespace Journeys.Tests.Runtime;
 
 /// <summary>The hosted engine on the in-memory stores with recording senders and a fake clock, for scenario tests.</summary>
@@ -85,28 +87,8 @@ internal sealed class EngineHost : IAsyncDisposable
         await _services.DisposeAsync();
     }
 
-    /// <summary>Starts the hosted services of a provider; disposing the result stops them.</summary>
-    public static async Task<IAsyncDisposable> RunHostedAsync(IServiceProvider provider)
-    {
-        var hosted = provider.GetServices<IHostedService>().ToArray();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(default);
-        }
-
-        return new Stopper(hosted);
-    }
-
-    private sealed class Stopper(IHostedService[] hosted) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var service in hosted)
-            {
-                await service.StopAsync(default);
-            }
-        }
-    }
+    /// <summary>Starts the hosted services of a provider; disposing the result stops them (<see cref="HostedServices.RunAsync"/>).</summary>
+    public static Task<IAsyncDisposable> RunHostedAsync(IServiceProvider provider) => HostedServices.RunAsync(provider);
 
     /// <summary>Waits (bounded, in real time) for the background engine to reach a state; asserts nothing about timing.</summary>
     public static void Eventually(Func<bool> condition, string what) => Eventually(condition, () => what);

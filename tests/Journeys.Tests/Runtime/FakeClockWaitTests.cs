@@ -79,10 +79,10 @@ public sealed class FakeClockWaitTests
         var held = new List<OutboxMessage>();
         EngineHost.Eventually(() => SendPolicyScenarioTests.HeldCount(outbox, eight, held, TimeSpan.FromHours(1), "other") == 1, "the push held until 08:00 local, then taken by another owner");
 
-        outbox.AfterEngineClaim = () => time.SetUtcNow(eight.AddHours(1));
+        outbox.AfterEngineClaim.Action = () => time.SetUtcNow(eight.AddHours(1));
         provider.GetRequiredService<JourneyEngine>().NotifyOutbox();
 
-        EngineHost.Eventually(() => outbox.AfterEngineClaim is null, "the dispatcher's claim");
+        EngineHost.Eventually(() => outbox.AfterEngineClaim.Action is null, "the dispatcher's claim");
         EngineHost.Eventually(() => push.Messages.Count == 1, "the push, once the other owner's lease expired, with no further advance");
     }
 
@@ -117,30 +117,24 @@ public sealed class FakeClockWaitTests
         Assert.Single(await store.ClaimAsync("dead", T0, 10, TimeSpan.FromMinutes(10)));
 
         var hooked = provider.GetRequiredService<HookedEnrollments>();
-        hooked.AfterEngineClaim = () => time.SetUtcNow(T0.AddMinutes(10));
+        hooked.AfterEngineClaim.Action = () => time.SetUtcNow(T0.AddMinutes(10));
         provider.GetRequiredService<JourneyEngine>().NotifyWork();
 
-        EngineHost.Eventually(() => hooked.AfterEngineClaim is null, "the pump's claim");
+        EngineHost.Eventually(() => hooked.AfterEngineClaim.Action is null, "the pump's claim");
         EngineHost.Eventually(() => push.Messages.Count == 2, "c1's push, once the dead owner's lease expired, with no further advance");
     }
 
     /// <summary>An enrollment store that runs a hook once, just after the next claim of an owner other than "dead".</summary>
     private sealed class HookedEnrollments(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
     {
-        private Action? _afterEngineClaim;
-
-        public Action? AfterEngineClaim
-        {
-            get => Volatile.Read(ref _afterEngineClaim);
-            set => Volatile.Write(ref _afterEngineClaim, value);
-        }
+        public OneShotHook AfterEngineClaim { get; } = new();
 
         public override async ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             if (owner != "dead")
             {
-                Interlocked.Exchange(ref _afterEngineClaim, null)?.Invoke();
+                AfterEngineClaim.Fire();
             }
 
             return claimed;
@@ -150,24 +144,32 @@ public sealed class FakeClockWaitTests
     /// <summary>An outbox that runs a hook once, just after the next claim of an owner other than the test's.</summary>
     private sealed class HookedOutbox(IOutboxStore inner) : DelegatingOutboxStore(inner)
     {
-        private Action? _afterEngineClaim;
-
-        public Action? AfterEngineClaim
-        {
-            get => Volatile.Read(ref _afterEngineClaim);
-            set => Volatile.Write(ref _afterEngineClaim, value);
-        }
+        public OneShotHook AfterEngineClaim { get; } = new();
 
         public override async ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
         {
             var claimed = await InnerStore.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             if (owner != "other")
             {
-                Interlocked.Exchange(ref _afterEngineClaim, null)?.Invoke();
+                AfterEngineClaim.Fire();
             }
 
             return claimed;
         }
+    }
+
+    /// <summary>An action run once, by the first <see cref="Fire"/> after it is set; <see cref="Action"/> is null again once it ran.</summary>
+    private sealed class OneShotHook
+    {
+        private Action? _action;
+
+        public Action? Action
+        {
+            get => Volatile.Read(ref _action);
+            set => Volatile.Write(ref _action, value);
+        }
+
+        public void Fire() => Interlocked.Exchange(ref _action, null)?.Invoke();
     }
 
     /// <summary>A fake clock that advances by a timer's due time just before that timer is set up, once.</summary>
