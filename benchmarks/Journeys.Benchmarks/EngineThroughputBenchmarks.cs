@@ -19,7 +19,7 @@ namespace Journeys.Benchmarks;
 /// The customers/s and node steps/s columns are N / mean and 5 N / mean. Target: ≥ 2,000,000 node steps/s.
 /// </summary>
 [MemoryDiagnoser]
-[ShortMode(warmups: 1)]
+[ShortMode(warmups: 3)] // the short job's 3 warm-ups: the engine's code still tiered up over the first 4–6 invocations of 100,000 customers (RESULTS.md, twenty-fourth session)
 [GcModes(BothInShortMode = false)]
 [Config(typeof(ThroughputConfig))]
 public class EngineThroughputBenchmarks

@@ -23,7 +23,7 @@ namespace Journeys.Benchmarks;
 /// </list>
 /// </summary>
 [MemoryDiagnoser]
-[ShortMode(warmups: 1)]
+[ShortMode(warmups: 3)] // the short job's 3 warm-ups: the engine's CPU per customer still fell over the first 4 invocations of 20,000 (RESULTS.md, twenty-fourth session)
 [Config(typeof(StoreBenchmarkConfig))]
 public class SqliteStoreBenchmarks
 {
