@@ -143,7 +143,7 @@ internal static class SendingEndpoints
         var options = CsvRequests.Options(context.Request);
         var request = new SendingRequest(campaignId)
         {
-            SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "sendingId"),
+            SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "query:sendingId"),
             Name = NullIfEmpty(query["name"].ToString()),
             TimeZoneId = TimeZoneId(NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC", "query:timeZoneId"),
         };

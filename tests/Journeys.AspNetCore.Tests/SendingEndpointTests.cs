@@ -83,6 +83,29 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_sending_whose_id_is_taken_by_another_campaign_is_409_and_imports_nothing()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken-csv", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
+
+        await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=welcome&sendingId=taken-csv", CsvImportEndpointTests.Csv("customerId\ntaken-new\n")),
+            HttpStatusCode.Conflict);
+
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/taken-new"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_csv_sending_with_a_bad_sending_id_is_400_naming_the_query_value()
+    {
+        var problem = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=%20", CsvImportEndpointTests.Csv("customerId\nblank-id\n")),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal("query:sendingId", problem.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/blank-id"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_sending_answer_writes_its_id_and_name_as_they_are()
     {
         // The sending answers are built as JSON nodes: they were written with the default encoder ("\u002B1 día").
