@@ -97,6 +97,22 @@ public sealed class CsvImportEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Client.PutAsync("/journeys-api/customers/csv", JourneyEndpointTests.Body("{}"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\ncustomerId,age\r\nmp1,3\r\n")]
+    [InlineData("customerId,age\r\nmp1,3\r\n")]
+    public async Task A_malformed_multipart_body_is_400_and_nothing_is_written(string body)
+    {
+        // The first body ends before its closing boundary (a truncated upload), the second has no boundary at all: the
+        // multipart reader throws IOException, which was a 500.
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers/csv", content), HttpStatusCode.BadRequest);
+
+        Assert.Contains("multipart", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(await CustomerAsync("mp1"));
+    }
+
     [Fact]
     public async Task A_body_over_the_csv_limit_is_413_and_nothing_is_written()
     {
