@@ -134,6 +134,16 @@ public sealed class CsvImportEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_file_is_400_at_line_1()
+    {
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers/csv", Csv("")), HttpStatusCode.BadRequest);
+
+        var only = Assert.Single(problem.GetProperty("problems").EnumerateArray());
+        Assert.Equal(1, only.GetProperty("line").GetInt32());
+        Assert.Contains("empty", only.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_over_the_csv_limit_is_413_and_nothing_is_written()
     {
         var text = "customerId,age\n" + string.Concat(Enumerable.Range(0, 400).Select(i => $"big{i},{i}\n"));

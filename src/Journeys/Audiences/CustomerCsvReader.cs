@@ -143,7 +143,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         var names = _csv.Headers.Select(static h => h.Trim().TrimStart('\uFEFF').Trim()).ToArray();
         if (names.Length == 0 || (names.Length == 1 && names[0].Length == 0))
         {
-            throw new CsvImportException([new CsvProblem(0, null, "The file is empty: it needs a header row with a customerId column.")], 1, 0);
+            throw new CsvImportException([new CsvProblem(1, null, "The file is empty: it needs a header row with a customerId column.")], 1, 0);
         }
 
         _headers = names;
