@@ -128,6 +128,14 @@ internal static class SendingEndpoints
         }
 
         var ids = body.CustomerIds;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] is null)
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: a customer id is null.", $"$.customerIds[{i}]");
+            }
+        }
+
         return Created(context, api, await Guard(sendings, request, SendingAudience.List, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
     }
 
