@@ -123,6 +123,7 @@ internal static class JourneyLifecycleEndpoints
 
     private static async Task<IResult> GetAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        id = RouteIds.Read(context, id, "Journey");
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
             ?? throw NoJourney(id);
         return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
@@ -143,6 +144,7 @@ internal static class JourneyLifecycleEndpoints
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        id = RouteIds.Read(context, id, "Journey");
         if (context.Request.Headers.IfMatch.Count > 0)
         {
             ETags.Require(context.Request, await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id));
