@@ -75,16 +75,28 @@ internal static class CsvRequests
             }
 
             var reader = new MultipartReader(boundary, body);
-            while (await reader.ReadNextSectionAsync(context.RequestAborted).ConfigureAwait(false) is { } section)
+            while (await NextSectionAsync(reader, context.RequestAborted).ConfigureAwait(false) is { } section)
             {
                 if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
                 {
                     RefuseOtherCharset(section.ContentType, "The CSV file part's");
-                    return await use(section.Body, CancellationToken.None).ConfigureAwait(false);
+                    return await use(new CsvPartStream(section.Body), CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
             throw ApiProblemException.BadRequest("The multipart/form-data body has no file part: send the CSV as a part with a file name.", "file");
+        }
+    }
+
+    private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CsvPartStream.IsMalformedMultipart(ex))
+        {
+            throw CsvPartStream.MalformedMultipart(ex);
         }
     }
 

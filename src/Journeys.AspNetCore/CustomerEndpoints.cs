@@ -142,7 +142,9 @@ internal static class CustomerEndpoints
                 throw ApiProblemException.BadRequest("Invalid JSON at $.type: give the field type as a string (string, number, boolean, dateTime, stringList).", "$.type");
             }
 
-            if (!Enum.TryParse(typeElement.GetString(), ignoreCase: true, out type) || !Enum.IsDefined(type) || int.TryParse(typeElement.GetString(), CultureInfo.InvariantCulture, out _))
+            // One of the names exactly (ignoring case): Enum.TryParse also takes numbers and comma-separated lists of
+            // names, which it combines as flags ("number,boolean" would be DateTime).
+            if (!Enum.TryParse(typeElement.GetString(), ignoreCase: true, out type) || !Enum.GetNames<FieldType>().Contains(typeElement.GetString(), StringComparer.OrdinalIgnoreCase))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at $.type: '{typeElement.GetString()}' is not a field type (string, number, boolean, dateTime, stringList).", "$.type");
             }

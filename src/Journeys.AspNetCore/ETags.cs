@@ -11,6 +11,21 @@ internal static class ETags
     public static void Set(HttpResponse response, JourneyRecord record) => response.Headers.ETag = Format(record);
 
     /// <summary>
+    /// Refuses (412) a request whose <c>If-Match</c> names an ETag that is not <paramref name="record"/>'s: for the routes
+    /// whose manager call takes no ETag (start, stop, delete), checked against the journey read just before the call.
+    /// </summary>
+    public static void Require(HttpRequest request, JourneyRecord record)
+    {
+        if (IfMatch(request) is { } expected && !string.Equals(expected, record.ETag, StringComparison.Ordinal))
+        {
+            throw new ApiProblemException(
+                StatusCodes.Status412PreconditionFailed,
+                "Precondition failed",
+                $"Journey '{record.Journey.Id}' has changed since the ETag \"{expected}\" of the If-Match header was read (it is now {Format(record)}): read it again.");
+        }
+    }
+
+    /// <summary>
     /// The store ETag the client expects (from <c>If-Match</c>), or <see langword="null"/> when the header is absent
     /// or <c>*</c>. A weak tag (<c>W/"..."</c>) is compared by its value, as journeys have no weaker representation.
     /// </summary>

@@ -48,7 +48,8 @@ internal static class JourneyLifecycleEndpoints
             .WithName("Journeys_Delete")
             .WithSummary("Delete a journey and all its versions, cancelling its running enrollments")
             .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         group.MapGet("/journeys/{id}/check", CheckAsync)
             .WithName("Journeys_Check")
@@ -71,6 +72,7 @@ internal static class JourneyLifecycleEndpoints
             .Produces<StartResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapPut("/journeys/{id}/stop", StopAsync)
@@ -79,7 +81,8 @@ internal static class JourneyLifecycleEndpoints
             .WithSummary("Stop a journey's intake; waiting enrollments are cancelled unless drain=true")
             .Produces<StopResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IJourneyManager manager, JourneysApi api)
@@ -120,6 +123,7 @@ internal static class JourneyLifecycleEndpoints
 
     private static async Task<IResult> GetAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        id = RouteIds.Read(context, id, "Journey");
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
             ?? throw NoJourney(id);
         return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
@@ -138,10 +142,18 @@ internal static class JourneyLifecycleEndpoints
         return new JourneyDocumentResult(context, record, StatusCodes.Status200OK, null);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, [FromServices] IJourneyManager manager) =>
-        await manager.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
+    {
+        id = RouteIds.Read(context, id, "Journey");
+        if (context.Request.Headers.IfMatch.Count > 0)
+        {
+            ETags.Require(context.Request, await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id));
+        }
+
+        return await manager.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : throw NoJourney(id);
+    }
 
     private static async Task<IResult> CheckAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
@@ -192,7 +204,7 @@ internal static class JourneyLifecycleEndpoints
     private static async Task<IResult> StartAsync(string id, HttpContext context, [FromServices] IJourneyManager manager)
     {
         RefuseSending(id);
-        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
+        ETags.Require(context.Request, await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id));
 
         // The manager's refusals (archived, entry window ended) are JourneyLifecycleExceptions: 409 (JourneysProblemFilter).
         var (record, enrolled) = await manager.ActivateAsync(id, context.RequestAborted).ConfigureAwait(false);
@@ -204,7 +216,7 @@ internal static class JourneyLifecycleEndpoints
     {
         var drainAll = QueryValues.Boolean(drain, nameof(drain)) ?? false;
         RefuseSending(id);
-        _ = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id);
+        ETags.Require(context.Request, await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw NoJourney(id));
         var (record, cancelled) = await manager.StopAsync(id, drainAll, context.RequestAborted).ConfigureAwait(false);
         ETags.Set(context.Response, record);
         return TypedResults.Json(new StopResponse(ApiMapping.Summary(record), cancelled), ApiJsonContext.Api.StopResponse);

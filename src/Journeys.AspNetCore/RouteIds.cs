@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Journeys.AspNetCore;
 
 /// <summary>
-/// Ids taken from the address (customers, sendings), whose values are free text. A server decodes every escape of the
+/// Ids taken from the address (customers, sendings, and a sending's journey <c>sending:{sendingId}</c> on the journey
+/// routes that read or delete it), whose values are free text. A server decodes every escape of the
 /// path except <c>%2F</c> (an escaped slash stays <c>%2F</c> in the route value, and a literal <c>%2F</c>, sent as
 /// <c>%252F</c>, looks the same once <c>%25</c> is decoded), so a route value holding <c>%2F</c> is read again from the
 /// request's raw target, where the two differ.

@@ -128,6 +128,14 @@ internal static class SendingEndpoints
         }
 
         var ids = body.CustomerIds;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] is null)
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: a customer id is null.", $"$.customerIds[{i}]");
+            }
+        }
+
         return Created(context, api, await Guard(sendings, request, SendingAudience.List, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
     }
 
@@ -143,7 +151,7 @@ internal static class SendingEndpoints
         var options = CsvRequests.Options(context.Request);
         var request = new SendingRequest(campaignId)
         {
-            SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "sendingId"),
+            SendingId = SendingId(query.ContainsKey("sendingId") ? query["sendingId"].ToString() : null, "query:sendingId"),
             Name = NullIfEmpty(query["name"].ToString()),
             TimeZoneId = TimeZoneId(NullIfEmpty(query["timeZoneId"].ToString()) ?? "UTC", "query:timeZoneId"),
         };

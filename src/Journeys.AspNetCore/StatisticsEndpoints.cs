@@ -23,6 +23,7 @@ internal static class StatisticsEndpoints
     /// </summary>
     private static async Task ExportAsync(string id, string? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Statistics.IJourneyExporter exporter, [FromServices] Journeys.Storage.IJourneyStore store)
     {
+        id = RouteIds.Read(context, id, "Journey", segmentsAfter: 2);
         var number = QueryValues.Int32(version, nameof(version));
         _ = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
         context.Response.ContentType = "text/csv; charset=utf-8";
@@ -77,6 +78,7 @@ internal static class StatisticsEndpoints
     private static async Task<IResult> GetAsync(string id, string? version, HttpContext context, [FromServices] IJourneyManager manager, [FromServices] Journeys.Storage.IJourneyStore store)
     {
         // The nodes listed are those of the version asked for (all versions summed: the latest's).
+        id = RouteIds.Read(context, id, "Journey", segmentsAfter: 1);
         var number = QueryValues.Int32(version, nameof(version));
         var record = await JourneyOrVersionAsync(id, number, context, manager, store).ConfigureAwait(false);
         var statistics = await manager.GetStatisticsAsync(id, number, context.RequestAborted).ConfigureAwait(false);
@@ -85,6 +87,7 @@ internal static class StatisticsEndpoints
 
     private static async Task<IResult> LiveAsync(string id, string? intervalSeconds, HttpContext context, [FromServices] IJourneyManager manager)
     {
+        id = RouteIds.Read(context, id, "Journey", segmentsAfter: 2);
         var record = await manager.GetAsync(id, context.RequestAborted).ConfigureAwait(false) ?? throw JourneyLifecycleEndpoints.NoJourney(id);
         // Checked before it becomes a TimeSpan, which refuses NaN and overflows on infinities with an exception (a 500).
         var seconds = QueryValues.Double(intervalSeconds, nameof(intervalSeconds)) ?? 1;

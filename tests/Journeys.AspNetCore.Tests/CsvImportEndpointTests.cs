@@ -97,6 +97,52 @@ public sealed class CsvImportEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Client.PutAsync("/journeys-api/customers/csv", JourneyEndpointTests.Body("{}"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\ncustomerId,age\r\nmp1,3\r\n")]
+    [InlineData("customerId,age\r\nmp1,3\r\n")]
+    public async Task A_malformed_multipart_body_is_400_and_nothing_is_written(string body)
+    {
+        // The first body ends before its closing boundary (a truncated upload), the second has no boundary at all: the
+        // multipart reader throws IOException, which was a 500.
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers/csv", content), HttpStatusCode.BadRequest);
+
+        Assert.Contains("multipart", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(await CustomerAsync("mp1"));
+    }
+
+    [Fact]
+    public async Task Cells_that_are_not_utf8_are_400_naming_line_and_column_and_nothing_is_written()
+    {
+        // A file saved as Latin-1 (or Windows-1252) and sent without a charset: its accents are not UTF-8. They were
+        // stored as U+FFFD without a word ("Jos\uFFFD"), in ids too.
+        await ApiAssert.Json(await Client.PutAsync("/journeys-api/customer-fields/name", JourneyEndpointTests.Body("""{"type": "string"}""")), HttpStatusCode.OK);
+        var latin1 = new ByteArrayContent(Encoding.Latin1.GetBytes("customerId,name,age\nl1,Jos\u00e9,30\nl\u00e9,Ana,31\n"));
+        latin1.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers/csv", latin1), HttpStatusCode.BadRequest);
+
+        Assert.Equal(2, problem.GetProperty("problemCount").GetInt32());
+        var problems = problem.GetProperty("problems");
+        Assert.Equal((2, "name"), (problems[0].GetProperty("line").GetInt32(), problems[0].GetProperty("column").GetString()));
+        Assert.Equal((3, "customerId"), (problems[1].GetProperty("line").GetInt32(), problems[1].GetProperty("column").GetString()));
+        Assert.Contains("UTF-8", problems[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Null(await CustomerAsync("l1"));
+        Assert.Null(await CustomerAsync("l\uFFFD"));
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_400_at_line_1()
+    {
+        var problem = await ApiAssert.Problem(await Client.PutAsync("/journeys-api/customers/csv", Csv("")), HttpStatusCode.BadRequest);
+
+        var only = Assert.Single(problem.GetProperty("problems").EnumerateArray());
+        Assert.Equal(1, only.GetProperty("line").GetInt32());
+        Assert.Contains("empty", only.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_body_over_the_csv_limit_is_413_and_nothing_is_written()
     {

@@ -64,6 +64,21 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         Assert.DoesNotContain(listed.GetProperty("fields").EnumerateArray(), f => f.GetProperty("name").GetString() == "score");
     }
 
+    [Theory]
+    [InlineData("number,boolean")]
+    [InlineData("string, number")]
+    public async Task A_field_type_that_is_not_one_of_the_names_is_400_and_defines_nothing(string type)
+    {
+        // Enum parsing reads "number,boolean" as the flags Number | Boolean (= DateTime) and "3" as DateTime.
+        var problem = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/customer-fields/score", JourneyEndpointTests.Body($$"""{"type": "{{type}}"}""")),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal("$.type", problem.GetProperty("path").GetString());
+        var listed = await ApiAssert.Json(await Client.GetAsync("/journeys-api/customer-fields"), HttpStatusCode.OK);
+        Assert.DoesNotContain(listed.GetProperty("fields").EnumerateArray(), f => f.GetProperty("name").GetString() == "score");
+    }
+
     [Fact]
     public async Task A_field_an_active_journey_uses_is_409_listing_the_journey_and_node()
     {

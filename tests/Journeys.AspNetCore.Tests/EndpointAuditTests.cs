@@ -165,6 +165,25 @@ public sealed class EndpointAuditTests : IAsyncLifetime
         Assert.Equal("stopped", stopped.GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task A_sending_id_with_a_slash_is_addressable_on_the_journey_routes_by_its_escaped_form()
+    {
+        // A sending's journey 'sending:spring/2026' is read, exported and deleted through the journey routes; the escaped
+        // slash stayed '%2F' there ("There is no journey 'sending:spring%2F2026'").
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", Body("""{"campaignId": "tips", "sendingId": "spring/2026", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
+        var journey = "/journeys-api/journeys/" + Uri.EscapeDataString("sending:spring/2026");
+
+        var document = await ApiAssert.Json(await Client.GetAsync(journey), HttpStatusCode.OK);
+        Assert.Equal("sending:spring/2026", document.GetProperty("id").GetString());
+        var statistics = await ApiAssert.Json(await Client.GetAsync(journey + "/statistics"), HttpStatusCode.OK);
+        Assert.Equal("sending:spring/2026", statistics.GetProperty("journeyId").GetString());
+        var export = await Client.GetAsync(journey + "/statistics/customers.csv");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Contains("c1,1,", await export.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync(journey)).StatusCode);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/spring%2F2026"), HttpStatusCode.NotFound);
+    }
+
     [Theory]
     [InlineData("/journeys-api/customers/team%2Fana", 0, "team%2Fana", "team/ana")]
     [InlineData("/journeys-api/customers/team%2fana", 0, "team%2fana", "team/ana")]

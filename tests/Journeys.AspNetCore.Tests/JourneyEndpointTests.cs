@@ -155,6 +155,37 @@ public sealed class JourneyEndpointTests : IAsyncLifetime
         Assert.Equal("Tips, renamed", (await _host.Manager.GetAsync("tips-journey"))!.Journey.Name);
     }
 
+    [Theory]
+    [InlineData("PUT", "/start")]
+    [InlineData("PUT", "/stop")]
+    [InlineData("DELETE", "")]
+    public async Task Start_stop_and_delete_with_a_stale_if_match_are_412_and_change_nothing(string method, string action)
+    {
+        // The errors table: 412 when If-Match names an ETag that is no longer the journey's. These routes ignored it, so a
+        // client that had read an older version deleted, started or stopped the journey someone else had changed since.
+        var created = await CreateAsync(ApiHost.Tips());
+        var stale = created.Headers.ETag!;
+        var current = await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey", Document(ApiHost.Tips() with { Name = "Changed" })), HttpStatusCode.OK);
+        if (action == "/stop")
+        {
+            await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
+        }
+
+        var before = (await _host.Manager.GetAsync("tips-journey"))!;
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/journeys-api/journeys/tips-journey" + action);
+        request.Headers.IfMatch.Add(stale);
+
+        await ApiAssert.Problem(await Client.SendAsync(request), HttpStatusCode.PreconditionFailed);
+
+        var after = (await _host.Manager.GetAsync("tips-journey"))!;
+        Assert.Equal((before.ETag, before.Journey.Status), (after.ETag, after.Journey.Status));
+        Assert.Equal("Changed", current.GetProperty("name").GetString());
+
+        using var fresh = new HttpRequestMessage(new HttpMethod(method), "/journeys-api/journeys/tips-journey" + action);
+        fresh.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue(ETags.Format(after)));
+        Assert.True((await Client.SendAsync(fresh)).IsSuccessStatusCode);
+    }
+
     [Fact]
     public async Task Update_of_another_id_is_400_and_of_an_unknown_journey_is_404()
     {

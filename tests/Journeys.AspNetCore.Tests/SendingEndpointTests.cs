@@ -83,6 +83,43 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_csv_sending_whose_id_is_taken_by_another_campaign_is_409_and_imports_nothing()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken-csv", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
+
+        await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=welcome&sendingId=taken-csv", CsvImportEndpointTests.Csv("customerId\ntaken-new\n")),
+            HttpStatusCode.Conflict);
+
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/taken-new"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_csv_sending_with_a_bad_sending_id_is_400_naming_the_query_value()
+    {
+        var problem = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=%20", CsvImportEndpointTests.Csv("customerId\nblank-id\n")),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal("query:sendingId", problem.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/blank-id"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_null_customer_id_in_a_list_sending_is_400_naming_it_and_sends_nothing()
+    {
+        // "Request bodies other than journey documents are strict: ... a null item of a list, is refused with its path."
+        // The null was counted as an unknown customer and the sending went out to the rest (202).
+        var problem = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "s-null", "customerIds": ["c1", null]}""")),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal("$.customerIds[1]", problem.GetProperty("path").GetString());
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/s-null"), HttpStatusCode.NotFound);
+        Assert.Empty(_host.Push.Messages);
+    }
+
+    [Fact]
     public async Task A_sending_answer_writes_its_id_and_name_as_they_are()
     {
         // The sending answers are built as JSON nodes: they were written with the default encoder ("\u002B1 día").

@@ -64,6 +64,7 @@ internal sealed partial class AudienceManager
                     throw new CsvImportException(problems, problemCount, check.Rows);
                 }
 
+                await EnsureStillActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
                 if (check.Added.Count > 0)
                 {
                     schema = check.Added.Aggregate(schema, static (s, f) => s.WithField(f));
@@ -82,6 +83,14 @@ internal sealed partial class AudienceManager
             _lock.Release();
         }
     }
+
+    /// <summary>
+    /// For a list entry, the journey checked again once the file is read and before anything is written: it was checked
+    /// before the read, but a long file (an upload) leaves time for a stop, which would otherwise only refuse the
+    /// enrollment after the file's customers were written.
+    /// </summary>
+    private ValueTask EnsureStillActiveAsync(string? journeyId, CancellationToken cancellationToken) =>
+        journeyId is null ? ValueTask.CompletedTask : EnsureActiveAsync(journeyId, cancellationToken);
 
     /// <summary>The most rows the in-memory import reserves its stage's table for from an estimate (4,194,304: a 64 MiB table).</summary>
     private const long MaxStageReserve = 1L << 22;
@@ -151,6 +160,7 @@ internal sealed partial class AudienceManager
             throw new CsvImportException(reported, problemCount, rows);
         }
 
+        await EnsureStillActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
         if (added.Count > 0)
         {
             schema = added.Aggregate(schema, static (s, f) => s.WithField(f));

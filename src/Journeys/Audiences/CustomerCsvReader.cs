@@ -143,7 +143,7 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
         var names = _csv.Headers.Select(static h => h.Trim().TrimStart('\uFEFF').Trim()).ToArray();
         if (names.Length == 0 || (names.Length == 1 && names[0].Length == 0))
         {
-            throw new CsvImportException([new CsvProblem(0, null, "The file is empty: it needs a header row with a customerId column.")], 1, 0);
+            throw new CsvImportException([new CsvProblem(1, null, "The file is empty: it needs a header row with a customerId column.")], 1, 0);
         }
 
         _headers = names;
@@ -470,6 +470,10 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 {
                     _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
                 }
+                else if (!Utf8.IsValid(id))
+                {
+                    _problems.Add(new CsvProblem(line, column.Name, NotUtf8));
+                }
 
                 continue;
             }
@@ -497,6 +501,9 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
         switch (field.Type)
         {
+            case FieldType.String or FieldType.StringList when !Utf8.IsValid(_csv.GetSpan(index)):
+                error = NotUtf8;
+                return false;
             case FieldType.String:
                 if (parseValues)
                 {
@@ -627,6 +634,10 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
                 {
                     _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
                 }
+                else if (!Utf8.IsValid(id))
+                {
+                    _problems.Add(new CsvProblem(line, column.Name, NotUtf8));
+                }
 
                 continue;
             }
@@ -652,9 +663,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
             switch (field.Type)
             {
+                case FieldType.String or FieldType.StringList when !Utf8.IsValid(raw):
+                    _problems.Add(new CsvProblem(line, column.Name, NotUtf8));
+                    break;
                 case FieldType.String:
                     buffer.WriteByte(CustomerRecordCodec.StringTag);
-                    WriteText(buffer, raw);
+                    CustomerRecordCodec.WriteUtf8String(buffer, raw);
                     break;
                 case FieldType.StringList:
                     CustomerRecordCodec.WriteValue(buffer, FieldValue.FromStringList(Encoding.UTF8.GetString(raw).Split(_options.ListSeparator)));
@@ -705,6 +719,12 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// Text that is not UTF-8 (a file saved as Latin-1 or Windows-1252) would be read with U+FFFD for each bad byte:
+    /// values and ids changed without a word, and different ids made the same. The row is refused instead.
+    /// </summary>
+    private const string NotUtf8 = "the text is not valid UTF-8 (a file saved in another encoding, such as Latin-1 or Windows-1252?); save the file as UTF-8.";
 
     private const string UnclosedQuoteMessage =
         "a quoted cell is never closed: its opening quote runs to the end of the file, so the lines after it would be read as its text; close the quote (a quote inside a quoted cell is written twice: \"\").";

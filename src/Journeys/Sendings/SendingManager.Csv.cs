@@ -15,6 +15,7 @@ internal sealed partial class SendingManager
         ArgumentException.ThrowIfNullOrWhiteSpace(request.CampaignId, nameof(request));
         options ??= CsvImportOptions.Default;
         options.Validate();
+        EnsureValidSendingId(request);
         if (!compiled.Campaigns.TryGet(request.CampaignId, out var campaign))
         {
             throw new ArgumentException($"Campaign '{request.CampaignId}' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", nameof(request));
@@ -30,6 +31,12 @@ internal sealed partial class SendingManager
         var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
         var check = Define(request.SendingId!, request, campaign, SendingAudience.List);
         JourneyCompiler.Compile(check, schema, compiled.Campaigns);
+
+        // An id another campaign or audience has is refused by the list sending too, but only after the import: refused here, before.
+        if (await journeys.GetAsync(check.Id, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            EnsureSame(existing.Journey, check, request.SendingId!);
+        }
 
         var spool = await CsvSpool.OpenReplayableAsync(csv, "sending", cancellationToken).ConfigureAwait(false);
         await using (spool.ConfigureAwait(false))

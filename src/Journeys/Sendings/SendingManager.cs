@@ -73,11 +73,7 @@ internal sealed partial class SendingManager(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.CampaignId, nameof(request));
-        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl)))
-        {
-            throw new ArgumentException($"Sending id '{given}' is not valid: it must be 1 to 200 characters, not blank, with no control characters.", nameof(request));
-        }
-
+        EnsureValidSendingId(request);
         if (!compiled.Campaigns.TryGet(request.CampaignId, out var campaign))
         {
             throw new ArgumentException($"Campaign '{request.CampaignId}' is not in the campaign catalog (AddJourneys(j => j.AddCampaigns(...))).", nameof(request));
@@ -127,6 +123,14 @@ internal sealed partial class SendingManager(
         await EnrollAsync(journey, ids, checkCustomers: list is not null, offered, cancellationToken).ConfigureAwait(false);
         var latest = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false) ?? existing;
         return await StatusAsync(latest, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void EnsureValidSendingId(SendingRequest request)
+    {
+        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl)))
+        {
+            throw new ArgumentException($"Sending id '{given}' is not valid: it must be 1 to 200 characters, not blank, with no control characters.", nameof(request));
+        }
     }
 
     /// <summary>

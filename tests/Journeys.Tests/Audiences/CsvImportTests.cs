@@ -54,6 +54,28 @@ public sealed class CsvImportTests
     }
 
     [Fact]
+    public async Task Text_that_is_not_utf8_is_a_problem_of_its_row_and_column_and_nothing_is_written()
+    {
+        // A Latin-1 file: 'é' is the single byte 0xE9, not UTF-8. It was read as U+FFFD without a word, ids included
+        // (so 'josé' and 'josè' would even have become the same customer).
+        await using var host = await CreateAsync();
+        var bytes = Encoding.Latin1.GetBytes("customerId,firstName,tags,age\nc1,Jos\u00e9,a,1\nc\u00e9,Ana,b,2\nc3,Bo,x|\u00e8,3\nc4,Li,,\u00e9\n");
+
+        var error = await Assert.ThrowsAsync<CsvImportException>(() => host.Audience.ImportCsvAsync(new MemoryStream(bytes)).AsTask());
+
+        Assert.Equal(
+            [(2L, "firstName"), (3L, "customerId"), (4L, "tags"), (5L, "age")],
+            error.Problems.Select(p => (p.Line, p.Column)));
+        Assert.Contains("not valid UTF-8", error.Problems[0].Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+
+        await using var reader = CustomerCsvReader.Create(new MemoryStream(bytes), (await host.Audience.GetFieldsAsync()));
+        Assert.True(await reader.ReadAsync());
+        Assert.False(reader.Current.IsValid);
+        Assert.Equal("firstName", Assert.Single(reader.Current.Problems).Column);
+    }
+
+    [Fact]
     public async Task A_stream_that_cannot_seek_is_imported_too()
     {
         await using var host = await CreateAsync();

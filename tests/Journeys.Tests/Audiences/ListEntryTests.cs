@@ -60,4 +60,62 @@ public sealed class ListEntryTests
         await Assert.ThrowsAsync<KeyNotFoundException>(() => host.Audience.EnrollCustomersAsync("nope", [new CustomerInput("c1")]).AsTask());
         Assert.Empty(await host.AllCustomersAsync());
     }
+
+    [Fact]
+    public async Task A_journey_stopped_while_its_csv_is_read_is_refused_and_nothing_is_written()
+    {
+        // EnrollCsvAsync checks the journey before it reads the file; a stop while a long file is read (an upload) came
+        // to light only at the enrollment, after the file's customers had been written.
+        await using var host = await CreateAsync();
+        await host.ActivateAsync(ListJourney());
+        var file = new StopAtEnd(Csv("customerId,age\nc1,5\nc2,6\n"), () => host.Journeys.StopAsync("promo").AsTask());
+
+        var error = await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollCsvAsync("promo", file).AsTask());
+
+        Assert.Equal(JourneyLifecycleRefusal.NotActive, error.Reason);
+        Assert.Empty(await host.AllCustomersAsync());
+    }
+
+    /// <summary>A CSV stream that runs an action when it is read to its end (the last chunk of an upload arriving after a stop).</summary>
+    private sealed class StopAtEnd(Stream inner, Func<Task> atEnd) : Stream
+    {
+        private bool _done;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (read == 0 && !_done)
+            {
+                _done = true;
+                await atEnd();
+            }
+
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

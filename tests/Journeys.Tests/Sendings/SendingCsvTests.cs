@@ -100,6 +100,31 @@ public sealed class SendingCsvTests
         Assert.Null(await host.Sendings.GetAsync("zone"));
     }
 
+    [Fact]
+    public async Task A_csv_sending_whose_id_another_audience_uses_is_refused_before_anything_is_imported()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Sendings.SendToAllAsync(new SendingRequest("tips") { SendingId = "taken" });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await host.Sendings.SendToCsvAsync(new SendingRequest("tips") { SendingId = "taken" }, Csv("customerId\nnew-1\n")));
+
+        Assert.Contains("'taken' already exists with another campaign or audience", error.Message, StringComparison.Ordinal);
+        Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
+    }
+
+    [Fact]
+    public async Task A_csv_sending_with_an_invalid_sending_id_is_refused_before_anything_is_imported()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await host.Sendings.SendToCsvAsync(new SendingRequest("tips") { SendingId = new string('s', 201) }, Csv("customerId\nnew-1\n")));
+
+        Assert.Contains("is not valid: it must be 1 to 200 characters", error.Message, StringComparison.Ordinal);
+        Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
+    }
+
     private sealed class NonSeekableStream(Stream inner) : Stream
     {
         public override bool CanRead => true;
