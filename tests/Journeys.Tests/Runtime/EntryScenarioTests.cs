@@ -29,6 +29,22 @@ public sealed class EntryScenarioTests : IAsyncLifetime
         .Build();
 
     [Fact]
+    public async Task A_cooldown_too_long_to_end_before_the_last_representable_instant_refuses_re_entry_instead_of_failing()
+    {
+        // Validation takes any positive cooldown; TimeSpan.MaxValue is "never again, but counted as a cooldown".
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("forever", "Forever").EnterFromList(["c1@example.com"])
+            .ReEnterAfterCooldown(TimeSpan.MaxValue)
+            .Steps(p => p.Exit("done", id: "done"))
+            .Build());
+        await _host.Manager.ActivateAsync("forever");
+        EngineHost.Eventually(() => _host.Count("forever", "done", StatisticCounter.Exited) == 1, "c1 went through once");
+
+        var again = await _host.Manager.EnrollAsync("forever", ["c1@example.com"]);
+
+        Assert.Equal(EnrollmentOutcomeKind.ReEntryRefused, Assert.Single(again).Kind);
+    }
+
+    [Fact]
     public async Task A_goal_published_after_the_entering_event_in_the_same_call_converts_the_new_enrollment()
     {
         await _host.Manager.CreateAsync(Onboarding());
