@@ -173,6 +173,7 @@ internal static class StateDocumentWriter
         }
         else if (wait.PropertyCondition is null && journey.FindNode(wait.CorrelatedNodeId ?? string.Empty) is SendNode { Channel.Name: "push" } push)
         {
+            ThrowIfClickNotTiedToSend(journey, wait, push);
             Begin(writer, wait.Id, "FLOW_PUSH_CLICK");
             writer.WriteStartObject("click");
             writer.WriteString("campaignId", push.Campaign.CampaignId);
@@ -206,6 +207,27 @@ internal static class StateDocumentWriter
         WriteForward(writer, wait.OnTimeout);
         writer.WriteEndObject();
         End(writer, null, writeForward: false);
+    }
+
+    /// <summary>
+    /// A FLOW_PUSH_CLICK names the campaign, not the send: the reader ties it to the one push send of that campaign, or
+    /// among several, to the one that forwards to the wait. A wait correlated to another send would be read back tied to
+    /// the wrong message (or refused), so it has no state form.
+    /// </summary>
+    private static void ThrowIfClickNotTiedToSend(JourneyDefinition journey, WaitForEventNode wait, SendNode push)
+    {
+        var sends = journey.Nodes.OfType<SendNode>().Where(s => s.Channel == Channel.Push && s.Campaign.CampaignId == push.Campaign.CampaignId).ToList();
+        if (sends.Count > 1)
+        {
+            sends = sends.Where(s => s.Next == wait.Id).ToList();
+        }
+
+        if (sends.Count != 1 || !ReferenceEquals(sends[0], push))
+        {
+            throw new JourneyStateExportException(
+                wait.Id,
+                $"Node '{wait.Id}' waits for a click on the message of node '{push.Id}', but other push nodes send its campaign '{push.Campaign.CampaignId}' and '{push.Id}' does not lead straight to the wait; a FLOW_PUSH_CLICK names only the campaign, so the click could not be tied to '{push.Id}' again.");
+        }
     }
 
     private static void WriteSmsBranches(Utf8JsonWriter writer, WaitForEventNode wait)
