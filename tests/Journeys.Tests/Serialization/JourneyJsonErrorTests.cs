@@ -176,6 +176,8 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\"2026-01-01\"")]
     [InlineData("\"tomorrow\"")]
     [InlineData("1767225600")]
+    [InlineData("\"2026-01-01T09:00:00.Z\"")]
+    [InlineData("\"2026-01-01T09:00:00.+02:00\"")]
     public void A_bad_date_is_refused(string date)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "untilDate", "until": {{{date}}}}}"""));
@@ -196,6 +198,7 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\"9:00\"")]
     [InlineData("\"09:00 AM\"")]
     [InlineData("900")]
+    [InlineData("\"18:30:15.\"")]
     public void A_bad_time_of_day_is_refused(string time)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "untilTimeOfDay", "timeOfDay": {{{time}}}}}"""));
