@@ -151,6 +151,8 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\" PT1H\"")]
     [InlineData("3600")]
     [InlineData("\"01:00:00\"")]
+    [InlineData("\"PT1.S\"")]
+    [InlineData("\"P1DT1H1M1.S\"")]
     public void A_bad_duration_is_refused(string duration)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "duration", "duration": {{{duration}}}}}"""));
