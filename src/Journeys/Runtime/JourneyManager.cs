@@ -254,8 +254,21 @@ internal sealed partial class JourneyManager(
         ArgumentNullException.ThrowIfNull(edit);
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+
         var edited = edit(record.Journey);
         RefuseEditResult(record.Journey, edited);
+
+        // Checked here too, not left to the edit: JourneyDrafts refuses such a journey itself (naming the node), but an
+        // edit of another kind could return a draft of the same version, and saving it would change a running version
+        // in place (its enrollments would go on through nodes that version never had).
+        if (record.Journey.Status is not (JourneyStatus.Draft or JourneyStatus.Validated))
+        {
+            throw new JourneyEditException(
+                journeyId,
+                null,
+                $"Journey '{journeyId}' is {record.Journey.Status.ToString().ToLowerInvariant()}: it cannot be edited in place. Make its next version with UpdateAsync or copy it with CloneAsync, then edit that draft.");
+        }
+
         return await SaveDraftAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
     }
 

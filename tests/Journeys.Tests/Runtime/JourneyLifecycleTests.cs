@@ -132,6 +132,22 @@ public sealed class JourneyLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edit_of_an_active_journey_is_refused_even_when_the_edit_itself_returns_a_draft_of_the_same_version()
+    {
+        // Not through JourneyDrafts (which refuses an active journey itself): a hand-made edit that returns a draft.
+        await Manager.CreateAsync(ListJourney());
+        var (active, _) = await Manager.ActivateAsync("list");
+
+        var ex = await Assert.ThrowsAsync<JourneyEditException>(async () => await Manager.EditAsync(
+            "list",
+            j => j with { Status = JourneyStatus.Draft, Nodes = [new ExitNode("push", "replaced")], StartNodeId = "push" }));
+
+        Assert.Equal("list", ex.JourneyId);
+        Assert.Equal(active, await Manager.GetAsync("list"));
+        Assert.Single(await Manager.EnrollAsync("list", ["c9@example.com"]));
+    }
+
+    [Fact]
     public async Task A_draft_edit_of_a_validated_or_draft_journey_is_stored_as_a_draft_of_the_same_version()
     {
         await Manager.CreateAsync(ListJourney());
