@@ -398,6 +398,7 @@ internal sealed partial class JourneyManager(
         // an awaited event, while the customer's events after it reach the enrollment: those later in this call and those
         // another call appended meanwhile) and the feedback it counts.
         var now = time.GetUtcNow();
+        var zones = await EntryZonesAsync(events, entries, cancellationToken).ConfigureAwait(false);
         var consequences = new List<EventConsequence>();
         for (var i = 0; i < events.Count; i++)
         {
@@ -405,7 +406,8 @@ internal sealed partial class JourneyManager(
             foreach (var (journey, entry) in entries)
             {
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
-                    && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
+                    && (entry.PropertyCondition is null
+                        || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, zones?.GetValueOrDefault(e.CustomerId) ?? journey.Zone)))
                 {
                     consequences.Add(new EventConsequence(i) { Entry = Request(journey, e.CustomerId, now) });
                 }
@@ -454,6 +456,53 @@ internal sealed partial class JourneyManager(
 
         engine.NotifyWork();
         return handled;
+    }
+
+    /// <summary>
+    /// The time zones of the customers whose events an entry condition reads calendar dates for (a date condition on a
+    /// date, day and month, month or year is read in the customer's zone, else the journey's, as everywhere else);
+    /// <see langword="null"/> when no entry condition needs one, so that a publish reads no customer for it.
+    /// </summary>
+    private async ValueTask<Dictionary<string, TimeZoneInfo?>?> EntryZonesAsync(
+        IReadOnlyList<CustomerEvent> events, List<(CompiledJourney Journey, EventEntry Entry)> entries, CancellationToken cancellationToken)
+    {
+        HashSet<string>? names = null;
+        foreach (var (_, entry) in entries)
+        {
+            if (entry.PropertyCondition is { } condition && ReadsCalendarDates(condition))
+            {
+                (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(entry.EventName);
+            }
+        }
+
+        if (names is null)
+        {
+            return null;
+        }
+
+        var ids = events.Where(e => names.Contains(e.Name)).Select(static e => e.CustomerId).Distinct(StringComparer.Ordinal).ToList();
+        var zones = new Dictionary<string, TimeZoneInfo?>(ids.Count, StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return zones;
+        }
+
+        var found = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            zones[ids[i]] = found[i]?.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
+        }
+
+        return zones;
+
+        static bool ReadsCalendarDates(Condition? condition) => condition switch
+        {
+            DateCondition date => date.Part != DatePart.Instant,
+            AllCondition all => all.Conditions.Any(ReadsCalendarDates),
+            AnyCondition any => any.Conditions.Any(ReadsCalendarDates),
+            NotCondition not => ReadsCalendarDates(not.Condition),
+            _ => false,
+        };
     }
 
     /// <summary>

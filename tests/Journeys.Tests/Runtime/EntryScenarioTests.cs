@@ -102,6 +102,33 @@ public sealed class EntryScenarioTests : IAsyncLifetime
         Assert.Equal(0, _host.Count("onboarding", null, StatisticCounter.Converted));
     }
 
+    [Fact]
+    public async Task An_event_entry_condition_reads_dates_in_the_customers_time_zone_else_the_journeys_as_goals_and_waits_do()
+    {
+        // At 12:00 UTC on 4 May it is already 02:00 on 5 May in Kiritimati (UTC+14), and still 4 May in UTC, the journey's zone.
+        _host.Advance(TimeSpan.FromHours(3));
+        await _host.Services.GetRequiredService<ICustomerStore>().UpsertAsync(
+        [
+            new Customer("east@example.com", null, "Pacific/Kiritimati"),
+            new Customer("utc@example.com"),
+        ]);
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("paid-today", "Paid today")
+            .EnterOnEvent("paid", Condition.Date("paidOn", ComparisonOperator.Eq, TimeSpan.Zero, DatePart.Date))
+            .Steps(p => p.Send(Channel.Push, "tips", id: "tips"))
+            .Build());
+        await _host.Manager.ActivateAsync("paid-today");
+
+        // Both paid on 5 May (a date-only value: midnight UTC), today for the customer in Kiritimati only.
+        var fifth = new DateTimeOffset(2026, 5, 5, 0, 0, 0, TimeSpan.Zero);
+        var paid = ImmutableDictionary<string, FieldValue>.Empty.Add("paidOn", fifth);
+        var now = _host.Time.GetUtcNow();
+        await _host.Manager.PublishAsync([new CustomerEvent("east@example.com", "paid", paid, now), new CustomerEvent("utc@example.com", "paid", paid, now)]);
+
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 1, "the push of the customer for whom 5 May is today");
+        Assert.Equal("east@example.com", Assert.Single(_host.Push.Messages).CustomerId);
+        Assert.Equal(1, _host.Count("paid-today", null, StatisticCounter.Entered));
+    }
+
     private static JourneyDefinition Everyone(DateTimeOffset? start, DateTimeOffset? end) => JourneyBuilder.Create("everyone", "Everyone").EnterAllCustomers()
         .EntryWindow(start, end)
         .Steps(p => p.Send(Channel.Push, "tips", id: "tips"))
