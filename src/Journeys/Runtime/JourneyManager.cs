@@ -254,7 +254,6 @@ internal sealed partial class JourneyManager(
         ArgumentNullException.ThrowIfNull(edit);
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-
         var edited = edit(record.Journey);
         RefuseEditResult(record.Journey, edited);
 
