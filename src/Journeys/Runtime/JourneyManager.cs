@@ -204,7 +204,11 @@ internal sealed partial class JourneyManager(
     {
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        var stopped = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
+
+        // Archived is final (ActivateAsync refuses it: clone it to run it again); saved as stopped, a start would revive it.
+        var stopped = record.Journey.Status == JourneyStatus.Archived
+            ? record
+            : await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
         var cancelled = drain ? 0 : await guard.CancelAsync(journeyId, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
         LogStopped(logger, journeyId, record.Journey.Version, cancelled);
         return (stopped, cancelled);
