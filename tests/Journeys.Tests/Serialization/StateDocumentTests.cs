@@ -201,6 +201,10 @@ public sealed class StateDocumentTests
 
         var contains = journey with { Entry = new FilterEntry(Condition.StartsWith("name", "A")) };
         Assert.Null(Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(contains)).NodeId);
+
+        // An IN_LIST state reads back as a list that accepts additions: a closed empty list would come back as another audience.
+        var closed = journey with { Entry = new CustomerListEntry([], AcceptsAdditions: false) };
+        Assert.Null(Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(closed)).NodeId);
     }
 
     [Fact]

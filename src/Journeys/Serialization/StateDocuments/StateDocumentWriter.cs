@@ -51,9 +51,12 @@ internal static class StateDocumentWriter
             case AllCustomersEntry:
                 Begin(writer, id, "IN_ALL");
                 break;
-            case CustomerListEntry list when list.CustomerIds.IsEmpty:
+            case CustomerListEntry { CustomerIds.IsEmpty: true, AcceptsAdditions: true }:
                 Begin(writer, id, "IN_LIST");
                 break;
+            case CustomerListEntry { CustomerIds.IsEmpty: true }:
+                // An IN_LIST state is read back as a list that takes customers by API or CSV: another audience.
+                throw new JourneyStateExportException(null, $"Journey '{journey.Id}' has a customer list that accepts no additions; an IN_LIST state takes customers by API or CSV.");
             case CustomerListEntry:
                 throw new JourneyStateExportException(null, $"Journey '{journey.Id}' lists its customers in the definition; an IN_LIST state takes them by API or CSV only. Put them into the journey after importing it.");
             case FilterEntry { Condition: InCondition segments } when segments.Field == JourneyStateDocument.SegmentsField && segments.Values.All(static v => v.Type == FieldType.String):
