@@ -74,7 +74,8 @@ public interface IJourneyManager
     /// Stops intake; waiting enrollments are cancelled, or left to finish when <paramref name="drain"/> is true. The latest
     /// version is the one marked stopped, whatever its status: when it is a draft of the next version, that draft becomes
     /// the stopped version (no longer editable node by node; <see cref="UpdateAsync"/> makes a new draft from it), and
-    /// the version that ran takes no more entries.
+    /// the version that ran takes no more entries. An archived journey stays archived (its enrollments are still
+    /// cancelled): marked stopped, it could be started again, and an archived journey is run again only as a clone.
     /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="drain">True to let running enrollments finish.</param>

@@ -204,7 +204,11 @@ internal sealed partial class JourneyManager(
     {
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        var stopped = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
+
+        // Archived is final (ActivateAsync refuses it: clone it to run it again); saved as stopped, a start would revive it.
+        var stopped = record.Journey.Status == JourneyStatus.Archived
+            ? record
+            : await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
         var cancelled = drain ? 0 : await guard.CancelAsync(journeyId, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
         LogStopped(logger, journeyId, record.Journey.Version, cancelled);
         return (stopped, cancelled);
@@ -256,6 +260,18 @@ internal sealed partial class JourneyManager(
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
         var edited = edit(record.Journey);
         RefuseEditResult(record.Journey, edited);
+
+        // Checked here too, not left to the edit: JourneyDrafts refuses such a journey itself (naming the node), but an
+        // edit of another kind could return a draft of the same version, and saving it would change a running version
+        // in place (its enrollments would go on through nodes that version never had).
+        if (record.Journey.Status is not (JourneyStatus.Draft or JourneyStatus.Validated))
+        {
+            throw new JourneyEditException(
+                journeyId,
+                null,
+                $"Journey '{journeyId}' is {record.Journey.Status.ToString().ToLowerInvariant()}: it cannot be edited in place. Make its next version with UpdateAsync or copy it with CloneAsync, then edit that draft.");
+        }
+
         return await SaveDraftAsync(edited, expectedETag ?? record.ETag, cancellationToken).ConfigureAwait(false);
     }
 
@@ -385,6 +401,7 @@ internal sealed partial class JourneyManager(
         // an awaited event, while the customer's events after it reach the enrollment: those later in this call and those
         // another call appended meanwhile) and the feedback it counts.
         var now = time.GetUtcNow();
+        var zones = await EntryZonesAsync(events, entries, cancellationToken).ConfigureAwait(false);
         var consequences = new List<EventConsequence>();
         for (var i = 0; i < events.Count; i++)
         {
@@ -392,7 +409,8 @@ internal sealed partial class JourneyManager(
             foreach (var (journey, entry) in entries)
             {
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
-                    && (entry.PropertyCondition is null || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, journey.Zone)))
+                    && (entry.PropertyCondition is null
+                        || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, zones?.GetValueOrDefault(e.CustomerId) ?? journey.Zone)))
                 {
                     consequences.Add(new EventConsequence(i) { Entry = Request(journey, e.CustomerId, now) });
                 }
@@ -441,6 +459,53 @@ internal sealed partial class JourneyManager(
 
         engine.NotifyWork();
         return handled;
+    }
+
+    /// <summary>
+    /// The time zones of the customers whose events an entry condition reads calendar dates for (a date condition on a
+    /// date, day and month, month or year is read in the customer's zone, else the journey's, as everywhere else);
+    /// <see langword="null"/> when no entry condition needs one, so that a publish reads no customer for it.
+    /// </summary>
+    private async ValueTask<Dictionary<string, TimeZoneInfo?>?> EntryZonesAsync(
+        IReadOnlyList<CustomerEvent> events, List<(CompiledJourney Journey, EventEntry Entry)> entries, CancellationToken cancellationToken)
+    {
+        HashSet<string>? names = null;
+        foreach (var (_, entry) in entries)
+        {
+            if (entry.PropertyCondition is { } condition && ReadsCalendarDates(condition))
+            {
+                (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(entry.EventName);
+            }
+        }
+
+        if (names is null)
+        {
+            return null;
+        }
+
+        var ids = events.Where(e => names.Contains(e.Name)).Select(static e => e.CustomerId).Distinct(StringComparer.Ordinal).ToList();
+        var zones = new Dictionary<string, TimeZoneInfo?>(ids.Count, StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return zones;
+        }
+
+        var found = await customers.GetManyAsync(ids, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            zones[ids[i]] = found[i]?.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
+        }
+
+        return zones;
+
+        static bool ReadsCalendarDates(Condition? condition) => condition switch
+        {
+            DateCondition date => date.Part != DatePart.Instant,
+            AllCondition all => all.Conditions.Any(ReadsCalendarDates),
+            AnyCondition any => any.Conditions.Any(ReadsCalendarDates),
+            NotCondition not => ReadsCalendarDates(not.Condition),
+            _ => false,
+        };
     }
 
     /// <summary>

@@ -68,12 +68,14 @@ internal static class LocalTime
         local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
         if (zone.IsInvalidTime(local))
         {
-            // In the spring-forward gap: the wall clock jumps over it, so the moment is the end of the gap.
-            var probe = local;
-            while (zone.IsInvalidTime(probe))
+            // In the spring-forward gap: the wall clock jumps over it, so the moment is the end of the gap. Gaps end on a
+            // whole minute: the probe steps over minute boundaries, so a time with seconds (02:30:15) ends there too.
+            var probe = local.AddTicks(-(local.Ticks % TimeSpan.TicksPerMinute));
+            do
             {
                 probe = probe.AddMinutes(1);
             }
+            while (zone.IsInvalidTime(probe));
 
             return new DateTimeOffset(probe, zone.GetUtcOffset(probe));
         }

@@ -41,7 +41,8 @@ public static class EntryRuleChecks
         var refused = rules.ReEntry switch
         {
             ReEntryMode.Never => lastEndedAt is not null,
-            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > at,
+            // Saturating: a cooldown as long as TimeSpan.MaxValue (valid: any positive one is) simply never ends.
+            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && Runtime.LocalTime.AddSaturating(ended, rules.Cooldown ?? TimeSpan.Zero) > at,
             _ => false,
         };
         if (refused)

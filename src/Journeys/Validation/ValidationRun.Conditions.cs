@@ -108,9 +108,11 @@ internal sealed partial class ValidationRun
             return;
         }
 
-        // An event property has no declared type: the operand's type must suit the operator.
+        // An event property has no declared type: the operand's type must suit the operator. A string list operand
+        // suits none: a property is compared with one value (a list property equals a string it holds), so eq with a
+        // list would never hold and neq always would.
         var operandType = value.Type!.Value;
-        if (!IsAllowed(op, operandType) || (op is ComparisonOperator.Contains && operandType != FieldType.String))
+        if (!IsAllowed(op, operandType) || operandType == FieldType.StringList || (op is ComparisonOperator.Contains && operandType != FieldType.String))
         {
             Error(DiagnosticCodes.InvalidOperator, site.NodeId, $"{path}.operator", $"{site.Subject}: '{name}' cannot compare the {what} '{condition.Field}' with the {operandType} value '{value}'.");
         }
@@ -147,6 +149,11 @@ internal sealed partial class ValidationRun
             else if (site.OnCustomer && expected is not null && value.Type != expected)
             {
                 Error(DiagnosticCodes.TypeMismatch, site.NodeId, valuePath, $"{site.Subject}: the 'in' condition on the {field!.Type} field '{field.Name}' lists the {value.Type} value '{value}'; give {expected} values.");
+            }
+            else if (!site.OnCustomer && value.Type == FieldType.StringList)
+            {
+                // As for eq: a property equals one value, never a list, so this item could never match.
+                Error(DiagnosticCodes.TypeMismatch, site.NodeId, valuePath, $"{site.Subject}: the 'in' condition on the event property '{condition.Field}' lists the StringList value '{value}'; list single values (strings, numbers, booleans or date-times).");
             }
             else if (!site.OnCustomer && expected is null)
             {

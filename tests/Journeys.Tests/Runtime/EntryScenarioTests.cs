@@ -29,6 +29,22 @@ public sealed class EntryScenarioTests : IAsyncLifetime
         .Build();
 
     [Fact]
+    public async Task A_cooldown_too_long_to_end_before_the_last_representable_instant_refuses_re_entry_instead_of_failing()
+    {
+        // Validation takes any positive cooldown; TimeSpan.MaxValue is "never again, but counted as a cooldown".
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("forever", "Forever").EnterFromList(["c1@example.com"])
+            .ReEnterAfterCooldown(TimeSpan.MaxValue)
+            .Steps(p => p.Exit("done", id: "done"))
+            .Build());
+        await _host.Manager.ActivateAsync("forever");
+        EngineHost.Eventually(() => _host.Count("forever", "done", StatisticCounter.Exited) == 1, "c1 went through once");
+
+        var again = await _host.Manager.EnrollAsync("forever", ["c1@example.com"]);
+
+        Assert.Equal(EnrollmentOutcomeKind.ReEntryRefused, Assert.Single(again).Kind);
+    }
+
+    [Fact]
     public async Task A_goal_published_after_the_entering_event_in_the_same_call_converts_the_new_enrollment()
     {
         await _host.Manager.CreateAsync(Onboarding());
@@ -84,6 +100,33 @@ public sealed class EntryScenarioTests : IAsyncLifetime
         _host.Advance(TimeSpan.FromDays(1));
         EngineHost.Eventually(() => _host.Email.Messages.Count == 1, "the nudge after the wait timed out");
         Assert.Equal(0, _host.Count("onboarding", null, StatisticCounter.Converted));
+    }
+
+    [Fact]
+    public async Task An_event_entry_condition_reads_dates_in_the_customers_time_zone_else_the_journeys_as_goals_and_waits_do()
+    {
+        // At 12:00 UTC on 4 May it is already 02:00 on 5 May in Kiritimati (UTC+14), and still 4 May in UTC, the journey's zone.
+        _host.Advance(TimeSpan.FromHours(3));
+        await _host.Services.GetRequiredService<ICustomerStore>().UpsertAsync(
+        [
+            new Customer("east@example.com", null, "Pacific/Kiritimati"),
+            new Customer("utc@example.com"),
+        ]);
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("paid-today", "Paid today")
+            .EnterOnEvent("paid", Condition.Date("paidOn", ComparisonOperator.Eq, TimeSpan.Zero, DatePart.Date))
+            .Steps(p => p.Send(Channel.Push, "tips", id: "tips"))
+            .Build());
+        await _host.Manager.ActivateAsync("paid-today");
+
+        // Both paid on 5 May (a date-only value: midnight UTC), today for the customer in Kiritimati only.
+        var fifth = new DateTimeOffset(2026, 5, 5, 0, 0, 0, TimeSpan.Zero);
+        var paid = ImmutableDictionary<string, FieldValue>.Empty.Add("paidOn", fifth);
+        var now = _host.Time.GetUtcNow();
+        await _host.Manager.PublishAsync([new CustomerEvent("east@example.com", "paid", paid, now), new CustomerEvent("utc@example.com", "paid", paid, now)]);
+
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 1, "the push of the customer for whom 5 May is today");
+        Assert.Equal("east@example.com", Assert.Single(_host.Push.Messages).CustomerId);
+        Assert.Equal(1, _host.Count("paid-today", null, StatisticCounter.Entered));
     }
 
     private static JourneyDefinition Everyone(DateTimeOffset? start, DateTimeOffset? end) => JourneyBuilder.Create("everyone", "Everyone").EnterAllCustomers()

@@ -132,6 +132,37 @@ public sealed class JourneyLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edit_of_an_active_journey_is_refused_even_when_the_edit_itself_returns_a_draft_of_the_same_version()
+    {
+        // Not through JourneyDrafts (which refuses an active journey itself): a hand-made edit that returns a draft.
+        await Manager.CreateAsync(ListJourney());
+        var (active, _) = await Manager.ActivateAsync("list");
+
+        var ex = await Assert.ThrowsAsync<JourneyEditException>(async () => await Manager.EditAsync(
+            "list",
+            j => j with { Status = JourneyStatus.Draft, Nodes = [new ExitNode("push", "replaced")], StartNodeId = "push" }));
+
+        Assert.Equal("list", ex.JourneyId);
+        Assert.Equal(active, await Manager.GetAsync("list"));
+        Assert.Single(await Manager.EnrollAsync("list", ["c9@example.com"]));
+    }
+
+    [Fact]
+    public async Task Stopping_an_archived_journey_leaves_it_archived_so_that_starting_it_is_still_refused()
+    {
+        // The host archives through its journey store (the manager has no archive operation).
+        var created = await Manager.CreateAsync(ListJourney());
+        var archived = await _host.Services.GetRequiredService<IJourneyStore>().SaveAsync(created.Journey with { Status = JourneyStatus.Archived }, created.ETag);
+
+        var (stopped, cancelled) = await Manager.StopAsync("list");
+
+        Assert.Equal((archived, 0), (stopped, cancelled));
+        var refused = await Assert.ThrowsAsync<JourneyLifecycleException>(async () => await Manager.ActivateAsync("list"));
+        Assert.Equal(JourneyLifecycleRefusal.Archived, refused.Reason);
+        Assert.Equal(0, await EnrollmentsOfAsync("c1@example.com"));
+    }
+
+    [Fact]
     public async Task A_draft_edit_of_a_validated_or_draft_journey_is_stored_as_a_draft_of_the_same_version()
     {
         await Manager.CreateAsync(ListJourney());

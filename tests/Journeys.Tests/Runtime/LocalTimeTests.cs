@@ -43,6 +43,16 @@ public sealed class LocalTimeTests
     }
 
     [Fact]
+    public void A_skipped_time_with_seconds_also_happens_at_the_end_of_the_gap()
+    {
+        var night = new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero); // 00:00 local on the 29th
+        var gapEnd = new DateTimeOffset(2026, 3, 29, 3, 0, 0, TimeSpan.FromHours(2));
+        Assert.Equal(gapEnd, LocalTime.NextOccurrence(night, new TimeOnly(2, 30, 15), Madrid));
+        Assert.Equal(gapEnd, LocalTime.NextOccurrence(night, new TimeOnly(2, 59, 59, 999), Madrid));
+        Assert.Equal(gapEnd, LocalTime.NextOccurrence(night, new TimeOnly(2, 0), Madrid));
+    }
+
+    [Fact]
     public void Adding_saturates_instead_of_overflowing()
     {
         Assert.Equal(DateTimeOffset.MaxValue, LocalTime.AddSaturating(DateTimeOffset.MaxValue.AddDays(-1), TimeSpan.FromDays(2)));

@@ -151,6 +151,8 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\" PT1H\"")]
     [InlineData("3600")]
     [InlineData("\"01:00:00\"")]
+    [InlineData("\"PT1.S\"")]
+    [InlineData("\"P1DT1H1M1.S\"")]
     public void A_bad_duration_is_refused(string duration)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "duration", "duration": {{{duration}}}}}"""));
@@ -176,6 +178,8 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\"2026-01-01\"")]
     [InlineData("\"tomorrow\"")]
     [InlineData("1767225600")]
+    [InlineData("\"2026-01-01T09:00:00.Z\"")]
+    [InlineData("\"2026-01-01T09:00:00.+02:00\"")]
     public void A_bad_date_is_refused(string date)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "untilDate", "until": {{{date}}}}}"""));
@@ -196,6 +200,7 @@ public sealed class JourneyJsonErrorTests
     [InlineData("\"9:00\"")]
     [InlineData("\"09:00 AM\"")]
     [InlineData("900")]
+    [InlineData("\"18:30:15.\"")]
     public void A_bad_time_of_day_is_refused(string time)
     {
         var ex = Fails(Document($$$"""{"type": "delay", "id": "d", "delay": {"type": "untilTimeOfDay", "timeOfDay": {{{time}}}}}"""));

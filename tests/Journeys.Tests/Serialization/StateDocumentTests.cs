@@ -163,6 +163,36 @@ public sealed class StateDocumentTests
     }
 
     [Fact]
+    public void A_click_wait_whose_push_the_campaign_does_not_identify_is_refused_on_export_rather_than_read_back_tied_to_another_push()
+    {
+        // Two pushes of one campaign; the wait counts clicks on the first, but the second forwards to it. The state names
+        // only the campaign, and the reader ties it to the push that forwards to the wait: the second one.
+        var journey = new JourneyDefinition("j", "J", 1, JourneyStatus.Draft, new AllCustomersEntry(), EntryRules.Default, ExitRules.None,
+        [
+            new SendNode("first", Channel.Push, new CampaignReference("promo", []), "second"),
+            new SendNode("second", Channel.Push, new CampaignReference("promo", []), "click"),
+            new WaitForEventNode("click", FeedbackEvents.Clicked, TimeSpan.FromDays(1), null, null, CorrelatedNodeId: "first"),
+        ], "first");
+
+        Assert.Equal("click", Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(journey)).NodeId);
+
+        // Correlated to the push that forwards to it, the same journey writes and reads back as it was.
+        var tied = journey with { Nodes = [.. journey.Nodes.Select(n => n is WaitForEventNode w ? w with { CorrelatedNodeId = "second" } : n)] };
+        Assert.Equal(tied, JourneyStateDocument.Read(JourneyStateDocument.Write(tied)));
+    }
+
+    [Theory]
+    [InlineData("""{"id": "j", "name": "\uD800", "states": []}""", "$.name")]
+    [InlineData("""{"id": "j", "name": "J", "states": [{"id": "e", "type": "IN_FILTER", "params": {"cond": {"\uDC00": {"eq": 1}}}}]}""", "$")]
+    [InlineData("""{"id": "j", "name": "J", "states": [{"id": "e", "type": "IN_ALL", "params": {"forward": "a\uD800"}}]}""", "$.states[0].params.forward")]
+    public void A_string_with_a_lone_surrogate_escape_is_a_json_error_naming_its_path(string json, string path)
+    {
+        // Not an InvalidOperationException from JsonElement.GetString (a 500 over HTTP): the document is malformed.
+        var ex = Assert.Throws<JourneyJsonException>(() => JourneyStateDocument.Read(json));
+        Assert.Equal(path, ex.Path);
+    }
+
+    [Fact]
     public void Journeys_with_nodes_the_format_lacks_are_refused_on_export_naming_the_node()
     {
         var journey = JourneyStateDocument.Read(Sample);
@@ -171,6 +201,10 @@ public sealed class StateDocumentTests
 
         var contains = journey with { Entry = new FilterEntry(Condition.StartsWith("name", "A")) };
         Assert.Null(Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(contains)).NodeId);
+
+        // An IN_LIST state reads back as a list that accepts additions: a closed empty list would come back as another audience.
+        var closed = journey with { Entry = new CustomerListEntry([], AcceptsAdditions: false) };
+        Assert.Null(Assert.Throws<JourneyStateExportException>(() => JourneyStateDocument.Write(closed)).NodeId);
     }
 
     [Fact]

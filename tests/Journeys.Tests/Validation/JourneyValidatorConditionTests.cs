@@ -1,3 +1,4 @@
+using Journeys.Conditions;
 using Journeys.Validation;
 using static Journeys.Tests.Validation.ValidationTestData;
 
@@ -209,7 +210,7 @@ public sealed class JourneyValidatorConditionTests
             Condition.Gt("amount", 10d),
             Condition.Contains("url", "sale"),
             Condition.StartsWith("sku", "A"),
-            Condition.Eq("tags", FieldValue.FromStringList(["x"])),
+            Condition.Eq("tags", "x"),
             Condition.In("currency", "EUR", "USD"),
             Condition.Date("paidAt", ComparisonOperator.Lt, TimeSpan.Zero),
             Condition.IsNull("coupon"));
@@ -239,6 +240,24 @@ public sealed class JourneyValidatorConditionTests
         var diagnostic = Only(ValidateEventCondition(condition), code);
 
         Assert.StartsWith("exitRules.goals[0].propertyCondition", diagnostic.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_event_property_compared_with_a_string_list_is_refused_since_it_could_never_match()
+    {
+        // A property is compared with one value: a list property equals a string it holds, but nothing equals a list.
+        var tags = new Dictionary<string, FieldValue> { ["tags"] = FieldValue.FromStringList(["x"]) };
+        Assert.False(ReferenceConditionEvaluator.Evaluate(Condition.Eq("tags", FieldValue.FromStringList(["x"])), tags, ValidationTestData.Start, TimeZoneInfo.Utc));
+        Assert.True(ReferenceConditionEvaluator.Evaluate(Condition.Eq("tags", "x"), tags, ValidationTestData.Start, TimeZoneInfo.Utc));
+
+        var eq = Only(ValidateEventCondition(Condition.Eq("tags", FieldValue.FromStringList(["x"]))), DiagnosticCodes.InvalidOperator);
+        Assert.Equal("exitRules.goals[0].propertyCondition.operator", eq.Path);
+        Only(ValidateEventCondition(Condition.Neq("tags", FieldValue.FromStringList(["x"]))), DiagnosticCodes.InvalidOperator);
+
+        var entry = Validate(ValidJourney() with { Entry = new EventEntry("cart_abandoned", Condition.In("tags", "a", FieldValue.FromStringList(["x"]))) });
+        var inList = Only(entry, DiagnosticCodes.TypeMismatch);
+        Assert.Equal("entry.propertyCondition.values[1]", inList.Path);
+        Assert.Contains("StringList", inList.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal sealed class DateTimeConverter : JsonConverter<DateTimeOffset>
 
     public static bool TryParse(string text, out DateTimeOffset value, out string error)
     {
-        if (HasOffset(text) &&
+        if (HasOffset(text) && !HasEmptyFraction(text) &&
             DateTimeOffset.TryParseExact(text, Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out value))
         {
             error = string.Empty;
@@ -43,6 +43,16 @@ internal sealed class DateTimeConverter : JsonConverter<DateTimeOffset>
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(Format(value));
+
+    /// <summary>
+    /// A '.' with no digit after it ("09:00:00.Z"): the optional fraction of the formats (<c>.FFFFFFF</c>) matches a bare
+    /// dot, which ISO 8601 does not allow.
+    /// </summary>
+    internal static bool HasEmptyFraction(string text)
+    {
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return dot >= 0 && (dot + 1 == text.Length || !char.IsAsciiDigit(text[dot + 1]));
+    }
 
     private static bool HasOffset(string text) =>
         text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');

@@ -17,6 +17,13 @@ internal static class IsoDuration
             return false;
         }
 
+        if (DateTimeConverter.HasEmptyFraction(text))
+        {
+            // XmlConvert reads "PT1.S" as one second; ISO 8601 wants a digit after the decimal sign.
+            error = $"'{text}' is not an ISO 8601 duration: its '.' has no digits after it; write one such as 'PT1.5S' or 'PT1S'.";
+            return false;
+        }
+
         var timeDesignator = text.IndexOf('T', StringComparison.Ordinal);
         var datePart = timeDesignator < 0 ? text.AsSpan() : text.AsSpan(0, timeDesignator);
         if (datePart.IndexOfAny('Y', 'M') >= 0)

@@ -17,7 +17,7 @@ internal sealed class TimeOfDayConverter : JsonConverter<TimeOnly>
         }
 
         var text = reader.GetString()!;
-        return TimeOnly.TryParseExact(text, Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
+        return !DateTimeConverter.HasEmptyFraction(text) && TimeOnly.TryParseExact(text, Formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             ? value
             : throw new JsonException($"'{text}' is not a time of day; write 'HH:mm' or 'HH:mm:ss' on a 24-hour clock, such as '09:00' or '18:30:15'.");
     }

@@ -35,6 +35,12 @@ internal static class StateDocumentReader
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw new JourneyJsonException(ex.Path ?? "$", cut > 0 ? message[..cut] : message, ex.LineNumber + 1, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate-property check reads every property name; one with an unpaired surrogate escape (such as
+            // \uD800 alone) throws this instead of a JsonException, with no position.
+            throw new JourneyJsonException("$", "A property name has an unpaired surrogate escape (such as \\uD800 without its pair); it is not valid text.", null, ex);
+        }
 
         using (document)
         {
@@ -44,6 +50,7 @@ internal static class StateDocumentReader
 
     private static JourneyDefinition Read(JsonElement root)
     {
+        StateJson.CheckStrings(root, "$");
         StateJson.Object(root, "$", null, "id", "name", "states");
         var journeyId = StateJson.RequiredString(root, "id", "$", null);
         if (!NodeIdRules.IsValid(journeyId))

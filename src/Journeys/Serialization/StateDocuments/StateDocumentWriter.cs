@@ -51,9 +51,12 @@ internal static class StateDocumentWriter
             case AllCustomersEntry:
                 Begin(writer, id, "IN_ALL");
                 break;
-            case CustomerListEntry list when list.CustomerIds.IsEmpty:
+            case CustomerListEntry { CustomerIds.IsEmpty: true, AcceptsAdditions: true }:
                 Begin(writer, id, "IN_LIST");
                 break;
+            case CustomerListEntry { CustomerIds.IsEmpty: true }:
+                // An IN_LIST state is read back as a list that takes customers by API or CSV: another audience.
+                throw new JourneyStateExportException(null, $"Journey '{journey.Id}' has a customer list that accepts no additions; an IN_LIST state takes customers by API or CSV.");
             case CustomerListEntry:
                 throw new JourneyStateExportException(null, $"Journey '{journey.Id}' lists its customers in the definition; an IN_LIST state takes them by API or CSV only. Put them into the journey after importing it.");
             case FilterEntry { Condition: InCondition segments } when segments.Field == JourneyStateDocument.SegmentsField && segments.Values.All(static v => v.Type == FieldType.String):
@@ -173,6 +176,7 @@ internal static class StateDocumentWriter
         }
         else if (wait.PropertyCondition is null && journey.FindNode(wait.CorrelatedNodeId ?? string.Empty) is SendNode { Channel.Name: "push" } push)
         {
+            ThrowIfClickNotTiedToSend(journey, wait, push);
             Begin(writer, wait.Id, "FLOW_PUSH_CLICK");
             writer.WriteStartObject("click");
             writer.WriteString("campaignId", push.Campaign.CampaignId);
@@ -206,6 +210,27 @@ internal static class StateDocumentWriter
         WriteForward(writer, wait.OnTimeout);
         writer.WriteEndObject();
         End(writer, null, writeForward: false);
+    }
+
+    /// <summary>
+    /// A FLOW_PUSH_CLICK names the campaign, not the send: the reader ties it to the one push send of that campaign, or
+    /// among several, to the one that forwards to the wait. A wait correlated to another send would be read back tied to
+    /// the wrong message (or refused), so it has no state form.
+    /// </summary>
+    private static void ThrowIfClickNotTiedToSend(JourneyDefinition journey, WaitForEventNode wait, SendNode push)
+    {
+        var sends = journey.Nodes.OfType<SendNode>().Where(s => s.Channel == Channel.Push && s.Campaign.CampaignId == push.Campaign.CampaignId).ToList();
+        if (sends.Count > 1)
+        {
+            sends = sends.Where(s => s.Next == wait.Id).ToList();
+        }
+
+        if (sends.Count != 1 || !ReferenceEquals(sends[0], push))
+        {
+            throw new JourneyStateExportException(
+                wait.Id,
+                $"Node '{wait.Id}' waits for a click on the message of node '{push.Id}', but other push nodes send its campaign '{push.Campaign.CampaignId}' and '{push.Id}' does not lead straight to the wait; a FLOW_PUSH_CLICK names only the campaign, so the click could not be tied to '{push.Id}' again.");
+        }
     }
 
     private static void WriteSmsBranches(Utf8JsonWriter writer, WaitForEventNode wait)

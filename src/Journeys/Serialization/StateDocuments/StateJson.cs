@@ -30,6 +30,53 @@ internal static class StateJson
         }
     }
 
+    /// <summary>
+    /// Refuses a string or property name that is not valid text: the parser accepts an escaped lone surrogate
+    /// (<c>"\uD800"</c>), and reading it later would throw <see cref="InvalidOperationException"/> instead of naming where it is.
+    /// </summary>
+    public static void CheckStrings(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw Error(path, "A property name has an unpaired surrogate escape (such as \\uD800 without its pair); it is not valid text.");
+                    }
+
+                    CheckStrings(property.Value, $"{path}.{name}");
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckStrings(item, string.Create(CultureInfo.InvariantCulture, $"{path}[{index++}]"));
+                }
+
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw Error(path, "The string has an unpaired surrogate escape (such as \\uD800 without its pair); it is not valid text.");
+                }
+
+                break;
+        }
+    }
+
     public static JsonElement? Optional(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
