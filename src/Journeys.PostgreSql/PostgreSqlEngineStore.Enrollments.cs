@@ -271,7 +271,9 @@ internal sealed partial class PostgreSqlEngineStore
                 var refused = rules.ReEntry switch
                 {
                     ReEntryMode.Never => entry?.Previous ?? false,
-                    ReEntryMode.AfterCooldown => entry?.LastEnd is { } ended && ended + (rules.Cooldown ?? TimeSpan.Zero) > request.At,
+                    // Compared as a time since the end: ended + cooldown could run past DateTimeOffset.MaxValue (a valid
+                    // TimeSpan.MaxValue cooldown simply never ends).
+                    ReEntryMode.AfterCooldown => entry?.LastEnd is { } ended && request.At - ended < (rules.Cooldown ?? TimeSpan.Zero),
                     _ => false,
                 };
                 if (refused)

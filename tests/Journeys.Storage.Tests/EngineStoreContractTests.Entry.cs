@@ -157,6 +157,20 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Enroll_after_a_cooldown_longer_than_the_calendar_is_refused_not_thrown()
+    {
+        // TimeSpan.MaxValue is a valid cooldown (any positive one is): added to the end time it runs past
+        // DateTimeOffset.MaxValue, which threw ArgumentOutOfRangeException from every such entry.
+        await using var stores = await CreateAsync();
+        var rules = EntryRules.Default with { ReEntry = ReEntryMode.AfterCooldown, Cooldown = TimeSpan.MaxValue };
+        await EnrollAndEndAsync(stores, Request("j", "c1", T0, rules), T0.AddHours(1));
+
+        var outcome = Assert.Single(await stores.Enrollments.EnrollAsync([Request("j", "c1", T0.AddYears(50), rules)]));
+
+        Assert.Equal(EnrollmentOutcomeKind.ReEntryRefused, outcome.Kind);
+    }
+
+    [Fact]
     public async Task Enroll_counts_every_version_against_the_entry_cap()
     {
         await using var stores = await CreateAsync();
