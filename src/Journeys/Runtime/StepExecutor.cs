@@ -690,7 +690,10 @@ internal sealed partial class StepExecutor
             }
         }
 
-        for (var i = 0; i < _nextEvent; i++)
+        // On a loop, when this run entered the send node (this round's message is queued by it, not yet sent), nothing
+        // the run passed over can be a click on that message: a match there is a late click on an earlier round's.
+        var passedOver = wait.CorrelatedNodeRepeats && EnteredThisRun(wait.CorrelatedNodeId!) ? 0 : _nextEvent;
+        for (var i = 0; i < passedOver; i++)
         {
             if (Matches(wait, _item.Events[i].Event, out next))
             {
@@ -699,6 +702,20 @@ internal sealed partial class StepExecutor
         }
 
         next = wait.OnEvent;
+        return false;
+    }
+
+    // Whether this run entered the node (its Entered count is among the run's deltas; a cold path: loops only).
+    private bool EnteredThisRun(string nodeId)
+    {
+        foreach (ref readonly var delta in CollectionsMarshal.AsSpan(_statistics))
+        {
+            if (delta.Counter == StatisticCounter.Entered && string.Equals(delta.NodeId, nodeId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 
