@@ -386,7 +386,7 @@ internal sealed partial class StepExecutor
             var hasEvent = _nextEvent < _item.Events.Count;
             if (_wakeAt is { } wakeAt && wakeAt <= _now && (!hasEvent || wakeAt <= _item.Events[_nextEvent].Event.Time))
             {
-                FireTimer();
+                FireTimer(wakeAt);
             }
             else if (hasEvent)
             {
@@ -435,7 +435,8 @@ internal sealed partial class StepExecutor
         }
     }
 
-    private void FireTimer()
+    /// <summary>Handles the timer that fell due at <paramref name="due"/> (at or before now, and before the next event).</summary>
+    private void FireTimer(DateTimeOffset due)
     {
         switch (_journey.Nodes[_current])
         {
@@ -448,7 +449,7 @@ internal sealed partial class StepExecutor
                 Enter(delay.Next);
                 break;
             case CompiledRetargeting retargeting:
-                RetargetingTimer(retargeting);
+                RetargetingTimer(retargeting, due);
                 break;
             case CompiledWebhook webhook:
                 // The call's result never came back in time (the dispatcher is down or the call hangs): fail.
@@ -462,12 +463,18 @@ internal sealed partial class StepExecutor
         }
     }
 
-    private void RetargetingTimer(CompiledRetargeting node)
+    /// <remarks>
+    /// Only what fell due by <paramref name="due"/>, the timer's own instant, not by now: a run that comes late (the host
+    /// was down, the shards were behind) must not send the later reminders or end the window before an event that came
+    /// in between, such as the conversion. The run's loop fires the next timer (the next reminder or the window's end)
+    /// itself when it too is due before the next event.
+    /// </remarks>
+    private void RetargetingTimer(CompiledRetargeting node, DateTimeOffset due)
     {
         var enteredAt = _nodeEnteredAt ?? _now;
         var sent = _nodeState;
         // Saturating: a window or a reminder may be as long as TimeSpan.MaxValue (it then ends at the last instant).
-        while (sent < node.Reminders.Length && LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) <= _now)
+        while (sent < node.Reminders.Length && LocalTime.AddSaturating(enteredAt, node.Reminders[sent].After) <= due)
         {
             var reminder = node.Reminders[sent];
             Send(node.Id, reminder.Channel, reminder.Template, $"reminder-{sent + 1}");
@@ -476,7 +483,7 @@ internal sealed partial class StepExecutor
 
         _nodeState = sent;
         var windowEnd = LocalTime.AddSaturating(enteredAt, node.Window);
-        if (windowEnd <= _now)
+        if (windowEnd <= due)
         {
             Leave();
             Enter(node.OnExhausted);
@@ -683,7 +690,10 @@ internal sealed partial class StepExecutor
             }
         }
 
-        for (var i = 0; i < _nextEvent; i++)
+        // On a loop, when this run entered the send node (this round's message is queued by it, not yet sent), nothing
+        // the run passed over can be a click on that message: a match there is a late click on an earlier round's.
+        var passedOver = wait.CorrelatedNodeRepeats && EnteredThisRun(wait.CorrelatedNodeId!) ? 0 : _nextEvent;
+        for (var i = 0; i < passedOver; i++)
         {
             if (Matches(wait, _item.Events[i].Event, out next))
             {
@@ -692,6 +702,20 @@ internal sealed partial class StepExecutor
         }
 
         next = wait.OnEvent;
+        return false;
+    }
+
+    // Whether this run entered the node (its Entered count is among the run's deltas; a cold path: loops only).
+    private bool EnteredThisRun(string nodeId)
+    {
+        foreach (ref readonly var delta in CollectionsMarshal.AsSpan(_statistics))
+        {
+            if (delta.Counter == StatisticCounter.Entered && string.Equals(delta.NodeId, nodeId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 

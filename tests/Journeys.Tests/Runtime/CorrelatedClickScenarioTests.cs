@@ -117,6 +117,37 @@ public sealed class CorrelatedClickScenarioTests : IAsyncLifetime
         Assert.Equal(2, _host.Push.Messages.Count);
     }
 
+    [Fact]
+    public async Task On_a_loop_a_late_click_on_an_earlier_round_s_push_does_not_end_the_next_round_s_wait()
+    {
+        // push -> wait an hour for a click on it -> (timed out) a day's pause -> push again. The first push is clicked
+        // after its wait timed out, during the pause (no wake-up there): the run that ends the pause passes over that
+        // click, then sends the second push and starts the second round's wait, which must wait for a click on the
+        // second push, not take the late click on the first.
+        await ActivateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Push, "tips", id: "push")
+                .WaitForEvent(FeedbackEvents.Clicked, TimeSpan.FromHours(1), w => w
+                    .CorrelatedTo("push")
+                    .OnEvent(c => c.Exit("clicked", id: "clicked"))
+                    .OnTimeout(t => t.Delay(TimeSpan.FromDays(1), id: "pause").GoTo("push")), id: "wait"))
+            .Build());
+
+        await _host.Manager.PublishAsync([new CustomerEvent(Customer, "go", [], T0)]);
+        EngineHost.Eventually(() => _host.Push.Messages.Count == 1, "the first push");
+        EngineHost.Eventually(() => _host.Count("j", "wait", StatisticCounter.Entered) == 1, "the first wait");
+        _host.Advance(TimeSpan.FromHours(1));
+        EngineHost.Eventually(() => _host.Count("j", "pause", StatisticCounter.Entered) == 1, "the pause after the first wait timed out");
+        _host.Advance(TimeSpan.FromHours(2));
+        await _host.Manager.PublishAsync([new CustomerEvent(Customer, FeedbackEvents.Clicked, [], _host.Time.GetUtcNow(), _host.Push.Messages.Single().MessageId)]);
+
+        _host.Advance(TimeSpan.FromDays(1));
+        EngineHost.Eventually(() => _host.Count("j", "wait", StatisticCounter.Entered) == 2, "the second round's wait");
+        Assert.Equal(2, _host.Push.Messages.Count);
+        Assert.Equal(0, _host.Count("j", "clicked", StatisticCounter.Exited));
+        var waiting = await EnrollmentAsync();
+        Assert.Equal((EnrollmentStatus.Waiting, "wait"), (waiting.Status, waiting.CurrentNodeId));
+    }
+
     // push -> an hour's delay -> a wait for a click on the push; a purchase over 100 is the goal.
     private static JourneyDefinition PushDelayCorrelatedWait() => JourneyBuilder.Create("j", "J").EnterOnEvent("go").ConvertOn("purchase", Condition.Gt("amount", 100))
         .Steps(p => p.Send(Channel.Push, "tips", id: "push")
