@@ -11,6 +11,10 @@ internal static class EventEndpoints
     // The stores' limit, refused here with the field's path.
     private const int EventIdMaxLength = Journeys.Storage.StoreArgumentChecks.MaxEventIdLength;
 
+    // The engine's own event with a webhook call's result (Journeys.Runtime.StepExecutor.WebhookResultEvent): refused by
+    // IJourneyManager.PublishAsync, and here named by its path.
+    private const string WebhookResultEvent = "journeys.webhook.result";
+
     public static void Map(RouteGroupBuilder group, JourneysApi api)
     {
         group.MapPost("/events", (HttpContext context, [FromServices] IJourneyManager manager, [FromServices] TimeProvider time) => PublishAsync(context, manager, time, api))
@@ -45,6 +49,11 @@ internal static class EventEndpoints
             if (string.IsNullOrWhiteSpace(request.Name))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.name: the event name is empty.", $"{path}.name");
+            }
+
+            if (string.Equals(request.Name, WebhookResultEvent, StringComparison.Ordinal))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at {path}.name: '{WebhookResultEvent}' is reserved for the engine's webhook results.", $"{path}.name");
             }
 
             if (request.Id is { } id && (string.IsNullOrWhiteSpace(id) || id.Length > EventIdMaxLength))

@@ -162,7 +162,7 @@ internal static class SendingEndpoints
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(Contracts.ApiJsonContext.Text(answer), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }
 
-    /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience is 409.</summary>
+    /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience, or by a deleted sending, is 409.</summary>
     private static async Task<T> Guard<T>(ISendingManager sendings, SendingRequest request, SendingAudience audience, string path, Func<Task<T>> send)
     {
         try
@@ -180,6 +180,15 @@ internal static class SendingEndpoints
                 "Invalid sending",
                 $"The sending was refused: {reason}",
                 new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = request.CampaignId });
+        }
+        catch (Runtime.JourneyIdInUseException ex)
+        {
+            // The id of a deleted sending: its counters and enrollments are kept under it, so a new one there is refused.
+            throw new ApiProblemException(
+                StatusCodes.Status409Conflict,
+                "Conflict",
+                ex.Message,
+                new Dictionary<string, object?> { ["sendingId"] = request.SendingId });
         }
         catch (InvalidOperationException ex)
         {

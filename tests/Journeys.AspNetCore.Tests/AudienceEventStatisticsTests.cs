@@ -160,6 +160,15 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_engines_webhook_result_event_cannot_be_published_and_is_400_naming_the_name()
+    {
+        var forged = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body("""[{"customerId": "c0", "name": "x"}, {"customerId": "c0", "name": "journeys.webhook.result", "properties": {"success": true}, "messageId": "0123456789abcdef0123456789abcdef/hook/1"}]""")),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("$[1].name", forged.GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task Bad_events_are_400_with_the_path_and_nothing_is_published()
     {
         var missing = await ApiAssert.Problem(

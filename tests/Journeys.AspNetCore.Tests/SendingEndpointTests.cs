@@ -95,6 +95,23 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_id_of_a_deleted_sending_is_409_naming_it_and_sends_or_imports_nothing()
+    {
+        await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "gone", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/journeys/sending:gone")).StatusCode);
+
+        var again = await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "gone", "customerIds": ["c1", "c2"]}""")),
+            HttpStatusCode.Conflict);
+        Assert.Equal("gone", again.GetProperty("sendingId").GetString());
+        await ApiAssert.Problem(
+            await Client.PostAsync("/journeys-api/sendings/csv?campaignId=tips&sendingId=gone", CsvImportEndpointTests.Csv("customerId\ngone-new\n")),
+            HttpStatusCode.Conflict);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/sendings/gone"), HttpStatusCode.NotFound);
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/gone-new"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_csv_sending_with_a_bad_sending_id_is_400_naming_the_query_value()
     {
         var problem = await ApiAssert.Problem(

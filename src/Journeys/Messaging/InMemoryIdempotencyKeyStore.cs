@@ -148,7 +148,9 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
             _order.RemoveFirst();
         }
 
-        _keys.Add(key, _order.AddLast(new Entry(key, now + TimeToLive)));
+        // A time to live past the calendar's end (TimeSpan.MaxValue for "forever") keeps the key until capacity evicts it.
+        var expiresAt = TimeToLive < DateTimeOffset.MaxValue - now ? now + TimeToLive : DateTimeOffset.MaxValue;
+        _keys.Add(key, _order.AddLast(new Entry(key, expiresAt)));
         return true;
     }
 

@@ -135,7 +135,7 @@ public interface IJourneyManager
     /// </summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, or an empty id or one over 200 characters (nothing is published).</exception>
+    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, the reserved name <c>journeys.webhook.result</c> (the engine's own webhook results), or an empty id or one over 200 characters (nothing is published).</exception>
     /// <remarks>An event published again with its id within <see cref="JourneysOptions.EventIdWindow"/> is not handled again (see <see cref="PublishNewAsync"/>).</remarks>
     ValueTask PublishAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default);
 
@@ -150,7 +150,7 @@ public interface IJourneyManager
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many of the events this call handled; the others an earlier call had handled (also one that failed after its store step).</returns>
-    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, or an empty id or one over 200 characters (nothing is published).</exception>
+    /// <exception cref="ArgumentException">An event is null, has an empty customer id or name, the reserved name <c>journeys.webhook.result</c> (the engine's own webhook results), or an empty id or one over 200 characters (nothing is published).</exception>
     async ValueTask<int> PublishNewAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);

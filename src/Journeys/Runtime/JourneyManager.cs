@@ -378,6 +378,13 @@ internal sealed partial class JourneyManager(
             ArgumentNullException.ThrowIfNull(e, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.CustomerId, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
+            if (string.Equals(e.Name, StepExecutor.WebhookResultEvent, StringComparison.Ordinal))
+            {
+                // The engine's own answer of a webhook call (it routes the customer to onSuccess or onFailure): the message id
+                // it needs is no secret (the receiver gets it in webhook-id), so a published one would answer for the receiver.
+                throw new ArgumentException($"Event name '{StepExecutor.WebhookResultEvent}' is reserved: the engine publishes it with the result of a webhook call.", nameof(events));
+            }
+
             if (e.Id is not null)
             {
                 ArgumentException.ThrowIfNullOrWhiteSpace(e.Id, nameof(events));
@@ -665,9 +672,27 @@ internal sealed partial class JourneyManager(
         using var timer = new PeriodicTimer(interval, time);
         do
         {
-            yield return await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
+            // A cancel seen during the read ends the stream as one seen during the wait does (the token ends the stream).
+            if (await ReadSnapshotAsync(journeyId, cancellationToken).ConfigureAwait(false) is not { } snapshot)
+            {
+                yield break;
+            }
+
+            yield return snapshot;
         }
         while (await WaitAsync(timer, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async ValueTask<JourneyStatistics?> ReadSnapshotAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static async ValueTask<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ public interface ISendingManager
     /// <exception cref="ArgumentException">The request is incomplete, its time zone is not known, or its campaign is not in the catalog.</exception>
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    /// <exception cref="Runtime.JourneyIdInUseException">The id is that of a deleted sending, whose enrollments and statistics are kept under it; nothing is sent.</exception>
     ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -27,6 +28,7 @@ public interface ISendingManager
     /// <exception cref="ArgumentException">The request is incomplete, its time zone is not known, or its campaign is not in the catalog.</exception>
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable).</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    /// <exception cref="Runtime.JourneyIdInUseException">The id is that of a deleted sending, whose enrollments and statistics are kept under it; nothing is sent.</exception>
     ValueTask<SendingStatus> SendToListAsync(SendingRequest request, IAsyncEnumerable<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -47,6 +49,7 @@ public interface ISendingManager
     /// <exception cref="Validation.JourneyValidationException">The campaign cannot be sent as requested (such as an unbound template variable); nothing is imported.</exception>
     /// <exception cref="Audiences.CsvImportException">The file has bad rows (all-or-nothing mode) or no usable header; nothing is imported or sent. It lists each problem with its line and column.</exception>
     /// <exception cref="InvalidOperationException">A sending with that id exists with another campaign or audience.</exception>
+    /// <exception cref="Runtime.JourneyIdInUseException">The id is that of a deleted sending, whose enrollments and statistics are kept under it; nothing is sent.</exception>
     ValueTask<CsvSendingResult> SendToCsvAsync(SendingRequest request, Stream csv, Audiences.CsvImportOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>A sending's state and counters, or <see langword="null"/> when there is no such sending.</summary>
@@ -59,8 +62,9 @@ public interface ISendingManager
     IAsyncEnumerable<SendingStatus> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Stops a sending: no more customers are enrolled and its enrollments not yet processed are cancelled. Messages
-    /// already committed to the outbox are still sent (they are committed state, as when a journey stops).
+    /// Stops a sending: no more customers are enrolled, its enrollments not yet processed are cancelled, and its messages
+    /// still in the outbox (held for quiet hours, waiting for a retry, or not yet sent) are withdrawn, counted as
+    /// cancelled. A message a dispatcher is already sending may still go out.
     /// </summary>
     /// <param name="sendingId">The sending id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

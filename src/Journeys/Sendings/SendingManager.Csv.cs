@@ -37,6 +37,10 @@ internal sealed partial class SendingManager
         {
             EnsureSame(existing.Journey, check, request.SendingId!);
         }
+        else
+        {
+            await RefuseDeletedSendingIdAsync(check.Id, request.SendingId!, cancellationToken).ConfigureAwait(false);
+        }
 
         var spool = await CsvSpool.OpenReplayableAsync(csv, "sending", cancellationToken).ConfigureAwait(false);
         await using (spool.ConfigureAwait(false))

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Journeys.Model;
 using Journeys.Runtime;
@@ -15,6 +16,7 @@ namespace Journeys.Sendings;
 internal sealed partial class SendingManager(
     IJourneyStore journeys,
     ICustomerStore customers,
+    IEnrollmentStore enrollments,
     IStatisticsStore statistics,
     CompiledJourneyCache compiled,
     JourneyEngine engine,
@@ -27,6 +29,9 @@ internal sealed partial class SendingManager(
 
     /// <summary>The end reason of enrollments a sending's stop cancels.</summary>
     private const string StoppedReason = "sending stopped";
+
+    /// <summary>The journey ids of the sendings whose enrolling pass runs in this process now.</summary>
+    private readonly ConcurrentDictionary<string, byte> _passes = new(StringComparer.Ordinal);
 
     public ValueTask<SendingStatus> SendToAllAsync(SendingRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(request, SendingAudience.AllCustomers, null, cancellationToken);
@@ -85,44 +90,98 @@ internal sealed partial class SendingManager(
         var existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
         CompiledJourney journey;
         long offered = 0;
-        if (existing is null)
+        var owned = false;
+        try
         {
-            // Compiling validates (unbound variables, unknown fields): a refused sending leaves nothing behind.
-            journey = await compiled.CompileAsync(definition, cancellationToken).ConfigureAwait(false);
-            try
+            if (existing is null)
             {
-                existing = await journeys.SaveAsync(definition, null, cancellationToken).ConfigureAwait(false);
+                await RefuseDeletedSendingIdAsync(definition.Id, sendingId, cancellationToken).ConfigureAwait(false);
+
+                // Compiling validates (unbound variables, unknown fields): a refused sending leaves nothing behind.
+                journey = await compiled.CompileAsync(definition, cancellationToken).ConfigureAwait(false);
+
+                // Marked before the save: a call of this process that finds the sending saved finds its pass running too.
+                owned = _passes.TryAdd(definition.Id, 0);
+                try
+                {
+                    existing = await journeys.SaveAsync(definition, null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (JourneyConcurrencyException)
+                {
+                    // Another caller created it between the read and the save: that caller enrolls the audience.
+                    existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException($"Sending '{sendingId}' was created and deleted concurrently.");
+                    EnsureSame(existing.Journey, definition, sendingId);
+                    return await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
+                }
+
+                LogStarted(logger, sendingId, request.CampaignId, audience);
             }
-            catch (JourneyConcurrencyException)
+            else
             {
-                // Another caller created it between the read and the save: that caller enrolls the audience.
-                existing = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Sending '{sendingId}' was created and deleted concurrently.");
                 EnsureSame(existing.Journey, definition, sendingId);
-                return await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
+                var status = await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
+                if (status.State != SendingState.Enrolling)
+                {
+                    return status;
+                }
+
+                // Its pass still runs in this process (the caller sent again before the first call returned): that pass was
+                // not interrupted, and a second one over the audience would count its ids again.
+                owned = _passes.TryAdd(definition.Id, 0);
+                if (!owned)
+                {
+                    return status;
+                }
+
+                journey = await compiled.GetAsync(definition.Id, existing.Journey.Version, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Sending '{sendingId}' has no stored version {existing.Journey.Version}.");
+                offered = status.Progress.Targeted;
+                LogResumed(logger, sendingId);
             }
 
-            LogStarted(logger, sendingId, request.CampaignId, audience);
+            var ids = list ?? ScanIdsAsync(cancellationToken);
+            await EnrollAsync(journey, ids, checkCustomers: list is not null, offered, cancellationToken).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            EnsureSame(existing.Journey, definition, sendingId);
-            var status = await StatusAsync(existing, cancellationToken).ConfigureAwait(false);
-            if (status.State != SendingState.Enrolling)
+            if (owned)
             {
-                return status;
+                _passes.TryRemove(definition.Id, out _);
             }
-
-            journey = await compiled.GetAsync(definition.Id, existing.Journey.Version, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"Sending '{sendingId}' has no stored version {existing.Journey.Version}.");
-            offered = status.Progress.Targeted;
-            LogResumed(logger, sendingId);
         }
 
-        var ids = list ?? ScanIdsAsync(cancellationToken);
-        await EnrollAsync(journey, ids, checkCustomers: list is not null, offered, cancellationToken).ConfigureAwait(false);
         var latest = await journeys.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false) ?? existing;
         return await StatusAsync(latest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses a new sending under the id of a deleted one that ran: its enrollments and statistics stay under the journey
+    /// id, so every customer it had enrolled would be refused again (re-entry never) and get nothing, and its counters
+    /// would read as the new sending's. As <see cref="IJourneyManager.CreateAsync"/> refuses a deleted journey's id.
+    /// </summary>
+    private async ValueTask RefuseDeletedSendingIdAsync(string journeyId, string sendingId, CancellationToken cancellationToken)
+    {
+        var counted = await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
+        var used = counted.Journey.Count > 0 || counted.Nodes.Count > 0;
+        if (!used)
+        {
+            await foreach (var enrollment in enrollments.ListByJourneyAsync(journeyId, null, cancellationToken).ConfigureAwait(false))
+            {
+                used = true;
+                break;
+            }
+        }
+
+        // Counters written meanwhile by a caller that has just created the sending under this id are its own: that
+        // sending exists now, and the save reports it as created concurrently.
+        if (used && await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new JourneyIdInUseException(
+                journeyId,
+                $"Sending '{sendingId}' was deleted, and its enrollments and statistics are kept under its journey id '{journeyId}': send under another sending id.",
+                null);
+        }
     }
 
     private static void EnsureValidSendingId(SendingRequest request)

@@ -9,7 +9,7 @@ namespace Journeys.Sendings;
 /// <param name="Sent">Messages accepted by the channel sender.</param>
 /// <param name="Failed">Messages that failed for good (after the channel's retries), or could not be rendered.</param>
 /// <param name="Capped">Messages skipped by the frequency cap.</param>
-/// <param name="Cancelled">Enrollments cancelled by a stop before their message was committed.</param>
+/// <param name="Cancelled">Enrollments cancelled (a stop, a customer's deletion) before their send ran, and messages a stop withdrew from the outbox.</param>
 /// <param name="Delivered">Delivery feedback received for the messages.</param>
 /// <param name="Opened">Open feedback received for the messages.</param>
 /// <param name="Clicked">Click feedback received for the messages.</param>

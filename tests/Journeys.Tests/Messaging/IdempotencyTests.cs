@@ -102,6 +102,24 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task A_time_to_live_of_TimeSpan_MaxValue_remembers_keys_instead_of_failing_every_reservation()
+    {
+        // The constructor takes any positive time to live; "forever" must not make every send throw (the expiry is
+        // now + time to live, which does not fit a DateTimeOffset).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero));
+        var store = new InMemoryIdempotencyKeyStore(10, TimeSpan.MaxValue, time);
+        var sender = new IdempotentChannelSender(new RecordingChannelSender(), store);
+
+        Assert.Equal(SendOutcome.Sent, (await sender.SendAsync(MessageFactory.Create("k"), default)).Outcome);
+        time.Advance(TimeSpan.FromDays(3650));
+        Assert.Equal(SendOutcome.Duplicate, (await sender.SendAsync(MessageFactory.Create("k"), default)).Outcome);
+
+        var reserved = new bool[2];
+        Assert.Equal(1, await store.TryReserveManyAsync(new[] { "k", "k2" }, reserved, default));
+        Assert.Equal([false, true], reserved);
+    }
+
+    [Fact]
     public async Task Release_of_an_unknown_key_is_harmless()
     {
         var store = new InMemoryIdempotencyKeyStore();

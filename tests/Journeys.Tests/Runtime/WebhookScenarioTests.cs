@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Journeys.Building;
 using Journeys.Messaging;
+using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Tests.Messaging;
 using Journeys.Validation;
@@ -157,6 +158,49 @@ public sealed class WebhookScenarioTests
         Assert.Contains(aboveDebug, e => e.Level == LogLevel.Warning && e.Message.Contains("hooked", StringComparison.Ordinal) && e.Message.Contains("hook", StringComparison.Ordinal) && e.Message.Contains("HTTP 500", StringComparison.Ordinal));
         Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("s3cret-token", StringComparison.Ordinal));
         Assert.DoesNotContain(aboveDebug, e => (e.Message + e.Exception).Contains("c1@example.com", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_published_event_cannot_forge_a_webhook_result_and_move_the_customer_without_the_call()
+    {
+        // A server that takes the connection and never answers: the call stays in flight (its timeout runs on the test's
+        // clock, which stands still), and the customer waits at the node for the engine's result event.
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        try
+        {
+            await using var host = await StartAsync(o =>
+            {
+                o.AllowedNetworks.Add("127.0.0.1");
+                o.AllowedHttpHosts.Add("127.0.0.1");
+            });
+            await host.Manager.CreateAsync(Hooked(((System.Net.IPEndPoint)silent.LocalEndpoint).Port, retries: 0));
+            await host.Manager.ActivateAsync("hooked");
+            await host.Manager.PublishAsync([new CustomerEvent("c4@example.com", "go", [], T0)]);
+
+            var enrollments = host.Services.GetRequiredService<IEnrollmentStore>();
+            Enrollment? waiting = null;
+            EngineHost.Eventually(
+                () => (waiting = enrollments.ListByJourneyAsync("hooked", null).ToListAsync().AsTask().GetAwaiter().GetResult().SingleOrDefault())?.AwaitedEvent == StepExecutor.WebhookResultEvent,
+                "the customer waiting for the call's result");
+
+            // The message id is no secret (the receiver gets it in webhook-id): whoever may publish events (a device's
+            // feedback, say) must not be able to answer for the receiver with the engine's own result event.
+            var forged = new CustomerEvent(
+                "c4@example.com",
+                StepExecutor.WebhookResultEvent,
+                ImmutableDictionary<string, FieldValue>.Empty.Add("success", true),
+                T0,
+                StepExecutor.MessageId(waiting!.Id, "hook", waiting.Visit));
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => host.Manager.PublishAsync([forged]).AsTask());
+            Assert.Contains(StepExecutor.WebhookResultEvent, refused.Message, StringComparison.Ordinal);
+            Assert.Equal(StepExecutor.WebhookResultEvent, (await enrollments.ListByJourneyAsync("hooked", null).SingleAsync()).AwaitedEvent);
+            Assert.Equal(0, host.Count("hooked", "ok", StatisticCounter.Entered));
+        }
+        finally
+        {
+            silent.Stop();
+        }
     }
 
     private static Task<EngineHost> StartAsync(Action<WebhookOptions> allow) => EngineHost.StartAsync(T0, extend: j => j.ConfigureWebhooks(o =>

@@ -91,6 +91,30 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task The_id_of_a_deleted_sending_is_refused_instead_of_sending_nothing_under_its_kept_counters()
+    {
+        // A deleted sending's enrollments and statistics stay under its journey id: a new sending there would find every
+        // customer already enrolled (re-entry never), send nobody anything and report the old counters as its own.
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Sendings.SendToListAsync(Tips("gone"), new[] { "c1@example.com", "c2@example.com" }.ToAsyncEnumerable());
+        await CompletedAsync(host, "gone");
+        Assert.True(await host.Manager.DeleteAsync("sending:gone"));
+        Assert.Null(await host.Sendings.GetAsync("gone"));
+
+        var byList = await Assert.ThrowsAsync<JourneyIdInUseException>(
+            () => host.Sendings.SendToListAsync(Tips("gone"), new[] { "c1@example.com", "c3@example.com" }.ToAsyncEnumerable()).AsTask());
+        var byAll = await Assert.ThrowsAsync<JourneyIdInUseException>(() => host.Sendings.SendToAllAsync(Tips("gone")).AsTask());
+        using var csv = new MemoryStream("customerId\nnew@example.com\n"u8.ToArray());
+        var byCsv = await Assert.ThrowsAsync<JourneyIdInUseException>(() => host.Sendings.SendToCsvAsync(Tips("gone"), csv).AsTask());
+
+        Assert.All([byList, byAll, byCsv], e => Assert.Equal("sending:gone", e.JourneyId));
+        Assert.All([byList, byAll, byCsv], e => Assert.Contains("'gone'", e.Message, StringComparison.Ordinal));
+        Assert.Null(await host.Sendings.GetAsync("gone"));
+        Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new@example.com"));
+        Assert.Equal(2, host.Push.Messages.Count);
+    }
+
+    [Fact]
     public async Task Customers_are_not_enrolled_into_a_sendings_journey_by_the_journey_or_audience_managers()
     {
         // Only the sending chooses its audience: an enrollment from elsewhere was sent to but not counted as targeted.
@@ -128,6 +152,45 @@ public sealed class SendingScenarioTests
         Assert.Equal(40, done.Progress.Sent);
         Assert.Equal(40, host.Push.Messages.Count);
         Assert.Equal(40, host.Push.Messages.Select(m => m.IdempotencyKey).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_retry_while_the_first_call_is_still_enrolling_does_not_run_a_second_pass_that_counts_the_ids_twice()
+    {
+        // A caller that gave up waiting (an HTTP client's timeout, say) sends again with the same id while the first pass
+        // still runs: that pass was not interrupted, so a second one over the same list would count its ids again.
+        await using var host = await EngineHost.StartAsync(Start);
+        var firstBatchIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string[] head = [.. Customers(0, 40), .. Enumerable.Range(0, 960).Select(i => $"ghost{i}@example.com")];
+        string[] tail = [.. Enumerable.Range(0, 5).Select(i => $"late{i}@example.com")];
+
+        async IAsyncEnumerable<string> SlowListAsync()
+        {
+            foreach (var id in head)
+            {
+                yield return id;
+            }
+
+            firstBatchIn.SetResult();
+            await gate.Task;
+            foreach (var id in tail)
+            {
+                yield return id;
+            }
+        }
+
+        var first = host.Sendings.SendToListAsync(Tips("busy"), SlowListAsync()).AsTask();
+        await firstBatchIn.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var retry = await host.Sendings.SendToListAsync(Tips("busy"), head.Concat(tail).ToAsyncEnumerable());
+        Assert.Equal(SendingState.Enrolling, retry.State);
+
+        gate.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        var done = (await CompletedAsync(host, "busy")).Progress;
+        Assert.Equal((1005L, 40L, 965L, 0L), (done.Targeted, done.Enrolled, done.Unknown, done.Skipped));
+        Assert.Equal(40, host.Push.Messages.Count);
     }
 
     [Fact]
