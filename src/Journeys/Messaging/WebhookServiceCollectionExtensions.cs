@@ -46,6 +46,9 @@ internal static class WebhookServiceCollectionExtensions
             // lead to a plain-http or internal URL that the caller never checked.
             UseProxy = false,
             AllowAutoRedirect = false,
+            // The handler is pooled and shared by every call: a receiver's Set-Cookie from one customer's call would go
+            // back with later calls to that host, for other customers and journeys. Each call stands alone.
+            UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectCallback = (context, cancellationToken) => OutboundAddressGuard.ConnectAsync(context, allowed, cancellationToken),
         };

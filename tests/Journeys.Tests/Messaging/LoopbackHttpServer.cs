@@ -30,6 +30,9 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
+    /// <summary>Header lines (each ending in CRLF) added to every response, e.g. a <c>Set-Cookie</c>.</summary>
+    public string ResponseHeaders { get; init; } = string.Empty;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -61,7 +64,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
             var request = await ReadRequestAsync(stream, _stop.Token);
             Requests.Enqueue(request);
             var status = _statuses.TryDequeue(out var s) ? s : 200;
-            var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} X\r\n{ResponseHeaders}Content-Length: 0\r\nConnection: close\r\n\r\n");
             await stream.WriteAsync(response, _stop.Token);
         }
     }

@@ -82,6 +82,24 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task A_cookie_a_receiver_sets_is_not_sent_back_on_later_calls()
+    {
+        // The handler is pooled and shared by every call: with cookies on (SocketsHttpHandler's default) a receiver's
+        // Set-Cookie from one customer's call went back with the next calls to that host, for other customers and
+        // journeys too.
+        await using var server = new LoopbackHttpServer(200, 200) { ResponseHeaders = "Set-Cookie: session=customer-a; Path=/\r\n" };
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        Assert.True((await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default)).Success);
+        Assert.True((await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default)).Success);
+
+        var requests = server.Requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.All(requests, r => Assert.False(r.Headers.ContainsKey("Cookie"), $"sent a cookie: {(r.Headers.TryGetValue("Cookie", out var c) ? c : null)}"));
+    }
+
+    [Fact]
     public async Task A_server_error_then_success_succeeds_after_a_retry_with_the_same_id()
     {
         await using var server = new LoopbackHttpServer(500, 200);
