@@ -136,11 +136,12 @@ public sealed class JourneysOptions
             }
         }
 
-        errors.AddRange(SendPolicy.Validate());
-        errors.AddRange(DefaultChannelPolicy.Validate().Select(e => $"DefaultChannelPolicy: {e}"));
+        // The policies are settable: one set to null is named here instead of failing the start with a NullReferenceException.
+        errors.AddRange(SendPolicy?.Validate() ?? ["SendPolicy is null; leave it at its default (no policies) or set one."]);
+        errors.AddRange(DefaultChannelPolicy?.Validate().Select(e => $"DefaultChannelPolicy: {e}") ?? ["DefaultChannelPolicy is null; leave it at its default or set one."]);
         foreach (var (channel, policy) in ChannelPolicies)
         {
-            errors.AddRange(policy.Validate().Select(e => $"ChannelPolicies[{channel}]: {e}"));
+            errors.AddRange(policy?.Validate().Select(e => $"ChannelPolicies[{channel}]: {e}") ?? [$"ChannelPolicies[{channel}] is null; remove the entry to use DefaultChannelPolicy."]);
         }
 
         return errors;

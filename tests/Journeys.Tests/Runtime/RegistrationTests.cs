@@ -49,6 +49,24 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void Policies_set_to_null_are_named_at_start_instead_of_failing_with_a_null_reference()
+    {
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.Configure(o =>
+        {
+            o.SendPolicy = null!;
+            o.DefaultChannelPolicy = null!;
+            o.ChannelPolicies["sms"] = null!;
+        }));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<JourneysOptions>>().Value);
+        Assert.Contains(ex.Failures, f => f.StartsWith("SendPolicy is null", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("DefaultChannelPolicy is null", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ChannelPolicies[sms] is null", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Durations_too_long_for_the_clock_are_refused_at_start_with_the_option_and_its_value()
     {
         // Each is added to (or taken from) the current time: TimeSpan.MaxValue made the pump, the dispatcher's claim or
