@@ -235,18 +235,7 @@ internal sealed partial class JourneyManager(
             return;
         }
 
-        // Every enrollment counts its entry, so the counters are the cheap check; the enrollments catch the rest.
-        var counted = await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
-        var used = counted.Journey.Count > 0 || counted.Nodes.Count > 0;
-        if (!used)
-        {
-            await foreach (var enrollment in enrollments.ListByJourneyAsync(journeyId, null, cancellationToken).ConfigureAwait(false))
-            {
-                used = true;
-                break;
-            }
-        }
-
+        var used = await JourneyIdHistory.HasRunAsync(statistics, enrollments, journeyId, cancellationToken).ConfigureAwait(false);
         if (used)
         {
             throw new JourneyIdInUseException(journeyId);

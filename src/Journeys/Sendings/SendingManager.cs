@@ -162,16 +162,7 @@ internal sealed partial class SendingManager(
     /// </summary>
     private async ValueTask RefuseDeletedSendingIdAsync(string journeyId, string sendingId, CancellationToken cancellationToken)
     {
-        var counted = await statistics.GetAsync(journeyId, null, cancellationToken).ConfigureAwait(false);
-        var used = counted.Journey.Count > 0 || counted.Nodes.Count > 0;
-        if (!used)
-        {
-            await foreach (var enrollment in enrollments.ListByJourneyAsync(journeyId, null, cancellationToken).ConfigureAwait(false))
-            {
-                used = true;
-                break;
-            }
-        }
+        var used = await JourneyIdHistory.HasRunAsync(statistics, enrollments, journeyId, cancellationToken).ConfigureAwait(false);
 
         // Counters written meanwhile by a caller that has just created the sending under this id are its own: that
         // sending exists now, and the save reports it as created concurrently.
