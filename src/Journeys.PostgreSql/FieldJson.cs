@@ -56,7 +56,8 @@ internal static class FieldJson
 
     /// <summary>
     /// Reads a customer document: its fields in order, a name that comes again replacing the earlier entry (names
-    /// compared by <paramref name="comparer"/>, the later spelling kept) and a removal entry removing it.
+    /// compared by <paramref name="comparer"/>, the later spelling kept), a removal entry removing it and a null value
+    /// (<c>["z", null]</c>) read as no field.
     /// </summary>
     /// <exception cref="FormatException">The text is not such an object; the message names the field and what was wrong.</exception>
     public static ImmutableDictionary<string, FieldValue> ReadCustomer(string json, StringComparer comparer)
@@ -106,9 +107,10 @@ internal static class FieldJson
 
                     reader = peek;
                 }
-                else
+                else if (FieldValueStoreJson.ReadField(ref reader, name) is { IsNull: false } value)
                 {
-                    builder.Add(name, FieldValueStoreJson.ReadField(ref reader, name));
+                    // A stored null (["z", null], written by upserts and merges) is no value, as in the other stores.
+                    builder.Add(name, value);
                 }
             }
 

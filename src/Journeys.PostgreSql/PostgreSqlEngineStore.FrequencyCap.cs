@@ -52,7 +52,8 @@ internal sealed partial class PostgreSqlEngineStore : IFrequencyCapStore
 
         var customerIds = customers.ToArray();
         var at = now.ToUniversalTime();
-        var windowStart = (now - window).ToUniversalTime();
+        // Saturated: a window reaching back past DateTimeOffset.MinValue (valid: any positive one is) counts every send.
+        var windowStart = (window >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - window).ToUniversalTime();
         return await database.InTransactionAsync("reserve frequency-cap sends", async (connection, transaction, token) =>
         {
             using (var locks = database.Command(connection, transaction, FrequencyLocksSql))

@@ -58,7 +58,8 @@ internal sealed partial class SqliteEngineStore : IFrequencyCapStore
     // In the caller's write transaction: each customer's sends in the window (older ones deleted), then the decisions.
     private static bool[] Reserve(SqliteSession session, IReadOnlyList<SendReservation> sends, int cap, TimeSpan window, DateTimeOffset now)
     {
-        var cutOff = SqliteValues.Ticks(now - window);
+        // Saturated: a window reaching back past DateTimeOffset.MinValue (valid: any positive one is) counts every send.
+        var cutOff = SqliteValues.Ticks(window >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - window);
         var held = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var send in sends)
         {

@@ -171,6 +171,21 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Enroll_at_the_end_of_the_calendar_is_refused_while_a_cooldown_running_past_it_has_not_ended()
+    {
+        // The rule (docs/storage.md, "Entering"): refused while the last end plus the cooldown is after At. An end plus a
+        // cooldown past DateTimeOffset.MaxValue is after every At, the last instant included; saturated to
+        // DateTimeOffset.MaxValue it was not after At = DateTimeOffset.MaxValue, so that entry was created.
+        await using var stores = await CreateAsync();
+        var rules = EntryRules.Default with { ReEntry = ReEntryMode.AfterCooldown, Cooldown = TimeSpan.MaxValue };
+        await EnrollAndEndAsync(stores, Request("j", "c1", T0, rules), T0.AddHours(1));
+
+        var outcome = Assert.Single(await stores.Enrollments.EnrollAsync([Request("j", "c1", DateTimeOffset.MaxValue, rules)]));
+
+        Assert.Equal(EnrollmentOutcomeKind.ReEntryRefused, outcome.Kind);
+    }
+
+    [Fact]
     public async Task Enroll_counts_every_version_against_the_entry_cap()
     {
         await using var stores = await CreateAsync();

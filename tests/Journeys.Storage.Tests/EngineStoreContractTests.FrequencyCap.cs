@@ -23,6 +23,20 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task A_window_reaching_back_past_the_calendar_counts_every_send_instead_of_throwing()
+    {
+        // Any positive window is valid (IFrequencyCapStore): now minus TimeSpan.MaxValue runs before DateTimeOffset.MinValue,
+        // which threw ArgumentOutOfRangeException from every store instead of counting every send since the start.
+        await using var stores = await CreateAsync();
+
+        var granted = await Sends(stores).TryReserveSendsAsync([Send("a", "k1"), Send("a", "k2")], 1, TimeSpan.MaxValue, T0);
+        var later = await Sends(stores).TryReserveSendsAsync([Send("a", "k3"), Send("a", "k1")], 1, TimeSpan.MaxValue, T0.AddYears(100));
+
+        Assert.Equal([true, false], granted);
+        Assert.Equal([false, true], later);
+    }
+
+    [Fact]
     public async Task A_key_reserved_again_is_granted_and_counted_once()
     {
         // A message sent again after a crash (reserved, its result never recorded) is the same send.

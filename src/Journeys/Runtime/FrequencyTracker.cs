@@ -30,9 +30,11 @@ internal sealed class FrequencyTracker : IFrequencyCapStore
     /// </summary>
     public bool TryReserve(string customerId, string key, DateTimeOffset now, TimeSpan window, int cap)
     {
+        // Saturated: a window reaching back past DateTimeOffset.MinValue (valid: any positive one is) counts every send.
+        var windowStart = LocalTime.AddSaturating(now, -window);
         if (_sends.Count >= Volatile.Read(ref _sweepAt))
         {
-            Sweep(now - window);
+            Sweep(windowStart);
         }
 
         while (true)
@@ -45,7 +47,7 @@ internal sealed class FrequencyTracker : IFrequencyCapStore
                     continue; // swept meanwhile: take the customer's new record
                 }
 
-                Trim(sends, now - window);
+                Trim(sends, windowStart);
                 foreach (var (_, held) in sends)
                 {
                     if (string.Equals(held, key, StringComparison.Ordinal))

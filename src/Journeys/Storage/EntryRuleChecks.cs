@@ -41,8 +41,9 @@ public static class EntryRuleChecks
         var refused = rules.ReEntry switch
         {
             ReEntryMode.Never => lastEndedAt is not null,
-            // Saturating: a cooldown as long as TimeSpan.MaxValue (valid: any positive one is) simply never ends.
-            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && Runtime.LocalTime.AddSaturating(ended, rules.Cooldown ?? TimeSpan.Zero) > at,
+            // Compared as the time since the end: the end plus a cooldown as long as TimeSpan.MaxValue (valid: any positive
+            // one is) runs past DateTimeOffset.MaxValue, and saturated there it was not after an entry at that last instant.
+            ReEntryMode.AfterCooldown => lastEndedAt is { } ended && at - ended < (rules.Cooldown ?? TimeSpan.Zero),
             _ => false,
         };
         if (refused)

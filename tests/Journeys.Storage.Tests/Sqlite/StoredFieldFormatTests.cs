@@ -125,7 +125,8 @@ public sealed class StoredFieldFormatTests
         Assert.Equal("PLAN", read.Keys.Single(k => k.Equals("plan", StringComparison.OrdinalIgnoreCase)));
         Assert.Equal(FieldValue.FromNumber(2), read["score"]);
         Assert.False(read.ContainsKey("city"));
-        Assert.Equal(FieldJson.Read(PostgreSqlText, StringComparer.Ordinal), FieldJson.ReadCustomer(PostgreSqlText, StringComparer.Ordinal));
+        // A customer's stored null ("gone": ["z", null]) is no field, as in the other stores; the rest reads as FieldJson.Read does.
+        Assert.Equal(FieldJson.Read(PostgreSqlText, StringComparer.Ordinal).Remove("gone"), FieldJson.ReadCustomer(PostgreSqlText, StringComparer.Ordinal));
     }
 
     [Theory]
