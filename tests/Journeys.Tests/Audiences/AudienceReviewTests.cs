@@ -22,6 +22,23 @@ public sealed class AudienceReviewTests
         Assert.Empty(await host.AllCustomersAsync());
     }
 
+    [Fact]
+    public async Task A_DateTime_for_an_unknown_field_is_stored_as_its_ISO_text_as_a_DateTimeOffset_is()
+    {
+        await using var host = await AudienceHost.CreateAsync(addUnknownFields: true);
+        await host.Audience.PutCustomersAsync([new CustomerInput("c1", new Dictionary<string, object?>
+        {
+            ["seen"] = new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc),
+            ["since"] = new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Unspecified),
+            ["at"] = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero),
+        })]);
+
+        var c1 = (await host.Audience.GetCustomerAsync("c1"))!;
+        Assert.Equal("2024-05-01T10:00:00.0000000+00:00", c1.GetField("at").AsString());
+        Assert.Equal(c1.GetField("at").AsString(), c1.GetField("seen").AsString());
+        Assert.Equal(c1.GetField("at").AsString(), c1.GetField("since").AsString());
+    }
+
     [Fact(Skip = StoredValuesOfAnOldType)]
     public async Task A_field_whose_type_changed_does_not_read_back_values_of_the_old_type()
     {
