@@ -278,8 +278,17 @@ internal sealed partial class AudienceManager(
                 problems.Add(new CustomerInputProblem(i, id, null, $"the time zone '{zone}' is not a known IANA time zone."));
             }
 
+            // Field names match ignoring case, so "age" and "AGE" in one input are the same field: refused rather than
+            // one of the two values kept silently (which one would depend on the dictionary's order).
+            var given = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, raw) in input.Fields ?? ImmutableDictionary<string, object?>.Empty)
             {
+                if (!given.TryAdd(name, name))
+                {
+                    problems.Add(new CustomerInputProblem(i, id, name, $"the field is given twice (as '{given[name]}' and '{name}'; field names match ignoring case)."));
+                    continue;
+                }
+
                 if (schema.TryGetField(name, out var field) || added.TryGetValue(name, out field))
                 {
                     if (FieldValueConversion.TryConvert(raw, field.Type, out var value, out var error))

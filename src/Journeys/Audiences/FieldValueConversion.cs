@@ -124,6 +124,11 @@ internal static class FieldValueConversion
             case DateTimeOffset instant:
                 value = FieldValue.FromString(instant.ToString("O", CultureInfo.InvariantCulture));
                 return true;
+            case DateTime dateTime:
+                // As for a DateTime field: Unspecified kind is UTC.
+                var utc = dateTime.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(dateTime, TimeSpan.Zero) : new DateTimeOffset(dateTime.ToUniversalTime(), TimeSpan.Zero);
+                value = FieldValue.FromString(utc.ToString("O", CultureInfo.InvariantCulture));
+                return true;
             case FieldValue { Type: not FieldType.StringList } field:
                 value = field.IsNull ? FieldValue.Null : FieldValue.FromString(field.ToString());
                 return true;
