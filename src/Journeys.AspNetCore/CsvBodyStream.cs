@@ -5,22 +5,14 @@ namespace Journeys.AspNetCore;
 /// import streams the body without buffering it and stops as soon as it is too large. A read given no token of its own
 /// takes <paramref name="aborted"/> (the request's): the import runs without one (see <see cref="CsvRequests.ReadAsync"/>).
 /// </summary>
-internal sealed class CsvBodyStream(Stream inner, long limit, CancellationToken aborted) : Stream
+internal sealed class CsvBodyStream(Stream inner, long limit, CancellationToken aborted) : ForwardOnlyReadStream
 {
     private long _read;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("The request body is read forward only.");
 
     public override long Position
     {
         get => _read;
-        set => throw new NotSupportedException("The request body is read forward only.");
+        set => base.Position = value;
     }
 
     public static ApiProblemException TooLarge(long limit) => new(
@@ -45,18 +37,6 @@ internal sealed class CsvBodyStream(Stream inner, long limit, CancellationToken 
         return Count(read);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("The request body is read forward only.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("The request body is read forward only.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read only.");
 
     private int Guard(Func<int> read)
     {

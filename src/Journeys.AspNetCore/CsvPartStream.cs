@@ -6,22 +6,8 @@ namespace Journeys.AspNetCore;
 /// both are the client's (400, see <see cref="MalformedMultipart"/>), not the server's failure (500). A body that fails
 /// itself (a client that went away, a size limit) throws its own exceptions, which pass as they are.
 /// </summary>
-internal sealed class CsvPartStream(Stream section) : Stream
+internal sealed class CsvPartStream(Stream section) : ForwardOnlyReadStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("The request body is read forward only.");
-
-    public override long Position
-    {
-        get => throw new NotSupportedException("The request body is read forward only.");
-        set => throw new NotSupportedException("The request body is read forward only.");
-    }
-
     /// <summary>Whether <paramref name="exception"/> is the multipart reader's refusal of the body's framing.</summary>
     public static bool IsMalformedMultipart(Exception exception) =>
         exception is InvalidDataException || exception.GetType() == typeof(IOException);
@@ -53,17 +39,4 @@ internal sealed class CsvPartStream(Stream section) : Stream
             throw MalformedMultipart(ex);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("The request body is read forward only.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("The request body is read forward only.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read only.");
 }
