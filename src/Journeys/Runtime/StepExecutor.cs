@@ -641,7 +641,7 @@ internal sealed partial class StepExecutor
 
         for (var i = 0; i < wait.BranchConditions.Length; i++)
         {
-            if (ReferenceConditionEvaluator.Evaluate(wait.BranchConditions[i], e.Properties, _now, _zone))
+            if (ReferenceConditionEvaluator.Evaluate(wait.BranchConditions[i], e.Properties, e.Time, _zone))
             {
                 next = wait.BranchTargets[i];
                 return true;
@@ -668,7 +668,7 @@ internal sealed partial class StepExecutor
         }
 
         return wait.PropertyCondition is null
-            || ReferenceConditionEvaluator.Evaluate(wait.PropertyCondition, e.Properties, _now, _zone);
+            || ReferenceConditionEvaluator.Evaluate(wait.PropertyCondition, e.Properties, e.Time, _zone);
     }
 
     /// <summary>
@@ -721,7 +721,7 @@ internal sealed partial class StepExecutor
 
     private bool IsGoal(CustomerEvent e) =>
         _journey.Goals.TryGetValue(e.Name, out var condition)
-        && (condition is null || ReferenceConditionEvaluator.Evaluate(condition, e.Properties, _now, _zone));
+        && (condition is null || ReferenceConditionEvaluator.Evaluate(condition, e.Properties, e.Time, _zone));
 
     private void Convert(string goal)
     {
