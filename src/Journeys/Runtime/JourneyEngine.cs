@@ -1185,7 +1185,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         enrollment.ConcurrencyToken,
         [],
         [],
-        [new StatisticDelta(enrollment.JourneyId, enrollment.Version, null, StatisticCounter.Failed)]);
+        enrollment.Visit == 0
+            ? [new StatisticDelta(enrollment.JourneyId, enrollment.Version, null, StatisticCounter.Entered), new StatisticDelta(enrollment.JourneyId, enrollment.Version, null, StatisticCounter.Failed)]
+            : [new StatisticDelta(enrollment.JourneyId, enrollment.Version, null, StatisticCounter.Failed)]);
 
     private static TimeZoneInfo? FindZone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
 

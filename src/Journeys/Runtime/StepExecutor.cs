@@ -353,15 +353,17 @@ internal sealed partial class StepExecutor
             return;
         }
 
+        // Counted before anything can end the run: an enrollment created is one that entered, also when it fails at once
+        // (so a journey's failed never exceeds its entered; the journeys.enrollments.entered instrument counts it too).
+        if (_visit == 0)
+        {
+            Count(StatisticCounter.Entered, null);
+        }
+
         if (_current < 0)
         {
             End(EnrollmentStatus.Failed, $"node '{_currentNodeId}' is not in version {_journey.Version}", StatisticCounter.Failed);
             return;
-        }
-
-        if (_visit == 0)
-        {
-            Count(StatisticCounter.Entered, null);
         }
 
         if (_status == EnrollmentStatus.Active)

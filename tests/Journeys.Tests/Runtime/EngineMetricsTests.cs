@@ -68,6 +68,44 @@ public sealed class EngineMetricsTests
     }
 
     [Fact]
+    public async Task An_enrollment_that_fails_before_its_first_step_counts_as_entered_in_the_statistics_as_in_the_instrument()
+    {
+        long entered = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == "journeys.enrollments.entered")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref entered, value));
+        listener.Start();
+
+        var (provider, _, enrollments) = await HostAsync(static store => store);
+        await using var disposing = provider;
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every listed customer to wait");
+
+        // Two enrollments the engine cannot run: one at a node its version does not have, one of a version that does not exist.
+        var c3 = new Customer("c3@example.com");
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([c3]);
+        await enrollments.EnrollAsync([
+            new EnrollmentRequest(Guid.NewGuid(), "j", 1, c3.Id, "no-such-node", T0, new EntryRules(ReEntry: ReEntryMode.AfterExit), []),
+            new EnrollmentRequest(Guid.NewGuid(), "j", 9, "c4@example.com", "wait", T0, new EntryRules(), [])]);
+        provider.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get(StatisticCounter.Failed) == 2, () => $"failed {Statistics(manager).Get(StatisticCounter.Failed)}");
+
+        // Each was created, so each entered the journey: failed never exceeds entered, and the statistic and the instrument agree.
+        Assert.Equal(5, Statistics(manager).Get(StatisticCounter.Entered));
+        Assert.Equal(5, Interlocked.Read(ref entered));
+    }
+
+    [Fact]
     public async Task A_batch_whose_commit_fails_ends_its_activity_with_an_error_status()
     {
         var stopped = new System.Collections.Concurrent.ConcurrentQueue<(string Name, System.Diagnostics.ActivityStatusCode Status, string? Description)>();
