@@ -31,6 +31,11 @@ internal sealed partial class AudienceManager(
     private static readonly IReadOnlyDictionary<string, FieldValue> NoFields = ImmutableDictionary<string, FieldValue>.Empty;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
+    /// <summary>Why an id with white space at an end is refused rather than stored (or silently trimmed).</summary>
+    private const string OuterWhiteSpaceReason = "Customer ids are compared exactly, and the CSV import and list sendings trim theirs, so such an id could never be named by a file.";
+
+    private static bool HasOuterWhiteSpace(string id) => char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1]);
+
     public ValueTask<CustomerFieldSchema> GetFieldsAsync(CancellationToken cancellationToken = default) => customers.GetSchemaAsync(cancellationToken);
 
     public async ValueTask<CustomerFieldSchema> DefineFieldAsync(FieldDefinition field, CancellationToken cancellationToken = default)
@@ -121,6 +126,11 @@ internal sealed partial class AudienceManager(
             if (string.IsNullOrWhiteSpace(customerIds[i]))
             {
                 throw new ArgumentException($"The customer id at index {i} is empty; nothing was written.", nameof(customerIds));
+            }
+
+            if (HasOuterWhiteSpace(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. {OuterWhiteSpaceReason}", nameof(customerIds));
             }
         }
 
@@ -265,6 +275,12 @@ internal sealed partial class AudienceManager(
             if (string.IsNullOrWhiteSpace(id))
             {
                 problems.Add(new CustomerInputProblem(i, id, null, "the customer id is empty."));
+                continue;
+            }
+
+            if (HasOuterWhiteSpace(id))
+            {
+                problems.Add(new CustomerInputProblem(i, id, null, $"the customer id has white space at its start or end. {OuterWhiteSpaceReason}"));
                 continue;
             }
 

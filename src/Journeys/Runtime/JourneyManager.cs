@@ -312,6 +312,15 @@ internal sealed partial class JourneyManager(
     public async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> PutCustomersAsync(IReadOnlyList<Customer> customersToPut, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customersToPut);
+        for (var i = 0; i < customersToPut.Count; i++)
+        {
+            // As IAudienceManager.PutCustomersAsync: the CSV import and list sendings trim ids, so such an id could never be named by a file.
+            if (customersToPut[i] is { Id: [var first, ..] and [.., var last] } && (char.IsWhiteSpace(first) || char.IsWhiteSpace(last)))
+            {
+                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. Customer ids are compared exactly, and the CSV import and list sendings trim theirs.", nameof(customersToPut));
+            }
+        }
+
         var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
 
         // The versions read here are the ones enrolled into: no activation of a newer one returns in between (EntryGate).

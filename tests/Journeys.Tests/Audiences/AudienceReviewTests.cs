@@ -34,4 +34,46 @@ public sealed class AudienceReviewTests
         Assert.Equal(c1.GetField("at").AsString(), c1.GetField("seen").AsString());
         Assert.Equal(c1.GetField("at").AsString(), c1.GetField("since").AsString());
     }
+
+    [Theory]
+    [InlineData(" c1")]
+    [InlineData("c1 ")]
+    [InlineData("c1\t")]
+    public async Task An_id_with_white_space_at_an_end_is_refused_naming_it_and_nothing_is_written(string id)
+    {
+        // The CSV import and list sendings trim ids, so a stored " c1" could never be named by a file: refused, not stored.
+        await using var host = await AudienceHost.CreateAsync();
+        var refused = await Assert.ThrowsAsync<CustomerInputException>(() => host.Audience.PutCustomersAsync([
+            new CustomerInput("c0", new Dictionary<string, object?> { ["age"] = 30 }),
+            new CustomerInput(id, new Dictionary<string, object?> { ["age"] = 31 })]).AsTask());
+
+        var problem = Assert.Single(refused.Problems);
+        Assert.Equal((1, id), (problem.Index, problem.CustomerId));
+        Assert.Contains("white space", problem.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+    }
+
+    [Fact]
+    public async Task A_list_entry_id_with_white_space_at_an_end_is_refused_naming_its_index_and_nothing_is_written()
+    {
+        await using var host = await AudienceHost.CreateAsync();
+        await host.ActivateAsync(Journeys.Building.JourneyBuilder.Create("listed", "Listed").EnterFromList([])
+            .Steps(p => p.Exit("done", id: "done")).Build());
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => host.Audience.EnrollListAsync("listed", ["c0", "c1 "]).AsTask());
+
+        Assert.Contains("index 1", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("white space", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+    }
+
+    [Fact]
+    public async Task The_journey_managers_put_refuses_an_id_with_white_space_at_an_end_and_writes_nothing()
+    {
+        await using var host = await AudienceHost.CreateAsync();
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => host.Journeys.PutCustomersAsync([new Customer("c0"), new Customer("c1\n")]).AsTask());
+
+        Assert.Contains("index 1", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+    }
 }
