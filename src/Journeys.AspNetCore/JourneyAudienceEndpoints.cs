@@ -26,6 +26,10 @@ internal static class JourneyAudienceEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
+    private const string OuterWhiteSpace = "a customer id has white space at its start or end (ids are compared exactly; the CSV import trims them, so such an id could never be named by a file).";
+
+    private static bool HasOuterWhiteSpace(string id) => char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1]);
+
     private static async Task<IResult> PutAsync(string id, HttpContext context, IJourneyManager manager, IJourneyStore store, ICustomerStore customerStore, IAudienceManager audiences, JourneysApi api)
     {
         RequestBodies.MediaType(context.Request, RequestBodies.Json);
@@ -43,6 +47,11 @@ internal static class JourneyAudienceEndpoints
                 throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: a customer id is empty.", $"$.customerIds[{i}]");
             }
 
+            if (HasOuterWhiteSpace(customerId))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: {OuterWhiteSpace}", $"$.customerIds[{i}]");
+            }
+
             if (seen.Add(customerId))
             {
                 ids.Add(customerId);
@@ -57,6 +66,11 @@ internal static class JourneyAudienceEndpoints
             if (string.IsNullOrWhiteSpace(customer.Id))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: a customer id is empty.", $"{path}.id");
+            }
+
+            if (HasOuterWhiteSpace(customer.Id))
+            {
+                throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: {OuterWhiteSpace}", $"{path}.id");
             }
 
             if (!seen.Add(customer.Id))

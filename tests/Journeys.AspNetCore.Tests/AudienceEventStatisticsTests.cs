@@ -50,6 +50,23 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
         Assert.Equal((0, 1), (again.GetProperty("enrolled").GetInt32(), again.GetProperty("alreadyActive").GetInt32()));
     }
 
+    [Theory]
+    [InlineData("""{"customers": [{"id": "ok-1"}], "customerIds": ["ok-2", " c1"]}""", "$.customerIds[1]")]
+    [InlineData("""{"customerIds": ["ok-2"], "customers": [{"id": "ok-1"}, {"id": "c1\t"}]}""", "$.customers[1].id")]
+    public async Task Put_customers_refuses_an_id_with_white_space_at_an_end_naming_it_and_writes_nothing(string body, string path)
+    {
+        await CreateListJourneyAsync(start: true);
+
+        var problem = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body(body)),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal(path, problem.GetProperty("path").GetString());
+        Assert.Contains("white space", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var store = _host.Services.GetRequiredService<ICustomerStore>();
+        Assert.Equal([null, null], await store.GetManyAsync(["ok-1", "ok-2"]));
+    }
+
     [Fact]
     public async Task Put_customers_into_a_draft_is_409_and_writes_nothing()
     {
