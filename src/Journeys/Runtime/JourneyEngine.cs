@@ -1760,9 +1760,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
             {
                 var customerZone = zones!.GetValueOrDefault(message.CustomerId);
-                var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
                 var zone = customerZone is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
-                zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
+                if (zone is null)
+                {
+                    // The journey's zone, read from its definition: a version that no longer compiles still has one.
+                    var journey = message.JourneyId is null ? null : await _journeys.GetDefinitionAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+                    zone = (journey is null ? null : _zones.GetOrAdd(journey.TimeZoneId, FindZone)) ?? TimeZoneInfo.Utc;
+                }
+
                 var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
                 if (policy.IsQuiet(local))
                 {

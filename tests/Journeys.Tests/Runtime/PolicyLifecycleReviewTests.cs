@@ -1,0 +1,53 @@
+using Journeys.Audiences;
+using Journeys.Building;
+using Journeys.Conditions;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>Send-time policies and the journey lifecycle, found in review (wt-pol25).</summary>
+public sealed class PolicyLifecycleReviewTests
+{
+    private static JourneyDefinition Push(string id) => JourneyBuilder.Create(id, id).EnterOnEvent("go")
+        .Steps(p => p.Send(Channel.Push, "tips", id: "push"))
+        .Build();
+
+    [Fact]
+    public async Task A_message_held_for_quiet_hours_whose_journey_version_no_longer_compiles_is_still_sent_and_does_not_block_others()
+    {
+        // 23:00 in Madrid: both pushes are held until 08:00 local, "other"'s to c1 (in Madrid), "vip-night"'s to a customer
+        // with no zone (the journey's, Madrid, applies). "vip-night" reads the field "vip"; it is stopped with drain (its
+        // held push must still go), then the field is removed (a stopped journey does not block that), so its version no
+        // longer compiles.
+        await using var host = await SendPolicyScenarioTests.StartAtNightInMadridAsync();
+        await host.Services.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("nozone@example.com", null, null)]);
+        var vipNight = JourneyBuilder.Create("vip-night", "vip-night").WithTimeZone("Europe/Madrid").EnterOnEvent("go")
+            .Steps(p => p.Filter(f => f
+                .When(Condition.Eq("vip", true), v => v.Send(Channel.Push, "vip-tips", id: "vip-push"))
+                .Otherwise(o => o.Send(Channel.Push, "tips", id: "push")), id: "is-vip"))
+            .Build();
+        await host.Manager.CreateAsync(vipNight);
+        await host.Manager.ActivateAsync("vip-night");
+        await host.Manager.CreateAsync(JourneyBuilder.Create("other", "other").EnterOnEvent("other")
+            .Steps(p => p.Send(Channel.Push, "tips", id: "push"))
+            .Build());
+        await host.Manager.ActivateAsync("other");
+        await host.Manager.PublishAsync([
+            new CustomerEvent("nozone@example.com", "go", [], host.Time.GetUtcNow()),
+            new CustomerEvent("c1@example.com", "other", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Count("vip-night", null, StatisticCounter.Completed) == 1 && host.Count("other", null, StatisticCounter.Completed) == 1, "both enrollments completed");
+        var outbox = host.Services.GetRequiredService<IOutboxStore>();
+        var eight = new DateTimeOffset(2026, 5, 5, 6, 0, 0, TimeSpan.Zero);
+        EngineHost.Eventually(() => outbox.GetNextDueAsync().AsTask().GetAwaiter().GetResult() == eight, "the pushes held until 08:00 local");
+
+        await host.Manager.StopAsync("vip-night", drain: true);
+        Assert.True(await host.Services.GetRequiredService<IAudienceManager>().RemoveFieldAsync("vip"));
+
+        host.Advance(TimeSpan.FromHours(9)); // 08:00 local
+        EngineHost.Eventually(() => host.Push.Messages.Count == 2, () => $"both held pushes sent (sent: {host.Push.Messages.Count})");
+        EngineHost.Eventually(() => host.Count("vip-night", "push", StatisticCounter.Sent) == 1 && host.Count("other", "push", StatisticCounter.Sent) == 1, "both counted");
+    }
+}
