@@ -11,10 +11,6 @@ namespace Journeys.Tests.Runtime;
 /// <summary>Send-time policies and the journey lifecycle, found in review (wt-pol25).</summary>
 public sealed class PolicyLifecycleReviewTests
 {
-    private static JourneyDefinition Push(string id) => JourneyBuilder.Create(id, id).EnterOnEvent("go")
-        .Steps(p => p.Send(Channel.Push, "tips", id: "push"))
-        .Build();
-
     [Fact]
     public async Task A_message_held_for_quiet_hours_whose_journey_version_no_longer_compiles_is_still_sent_and_does_not_block_others()
     {
@@ -49,5 +45,26 @@ public sealed class PolicyLifecycleReviewTests
         host.Advance(TimeSpan.FromHours(9)); // 08:00 local
         EngineHost.Eventually(() => host.Push.Messages.Count == 2, () => $"both held pushes sent (sent: {host.Push.Messages.Count})");
         EngineHost.Eventually(() => host.Count("vip-night", "push", StatisticCounter.Sent) == 1 && host.Count("other", "push", StatisticCounter.Sent) == 1, "both counted");
+    }
+
+    private static readonly DateTimeOffset Morning = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Deleting_with_a_null_journey_id_is_refused_and_cancels_no_enrollment()
+    {
+        // The store's cancel reads a null journey id as "every journey".
+        await using var host = await EngineHost.StartAsync(Morning);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
+            .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "day").Send(Channel.Push, "tips", id: "push"))
+            .Build());
+        await host.Manager.ActivateAsync("j");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], Morning)]);
+        EngineHost.Eventually(() => host.Count("j", "day", StatisticCounter.Entered) == 1, "waiting at the delay");
+
+        await Assert.ThrowsAsync<ArgumentNullException>(() => host.Manager.DeleteAsync(null!).AsTask());
+
+        Assert.Equal(0, host.Count("j", null, StatisticCounter.Cancelled));
+        host.Advance(TimeSpan.FromDays(1));
+        EngineHost.Eventually(() => host.Count("j", "push", StatisticCounter.Sent) == 1, "the enrollment went on");
     }
 }
