@@ -1831,8 +1831,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return WebhookNotCalled(message, "webhooks are not configured (AddJourneys(j => j.ConfigureWebhooks(...)))");
         }
 
-        var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
-        if (journey is null || message.NodeId is null || !journey.IndexById.TryGetValue(message.NodeId, out var index) || journey.Nodes[index] is not CompiledWebhook node)
+        // From the definition: a version that no longer compiles (a field it read was removed since) still has the node.
+        var journey = message.JourneyId is null ? null : await _journeys.GetDefinitionAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+        if (journey is null || message.NodeId is null || journey.FindNode(message.NodeId) is not WebhookNode node)
         {
             return WebhookNotCalled(message, "the webhook node no longer exists");
         }

@@ -67,4 +67,66 @@ public sealed class PolicyLifecycleReviewTests
         host.Advance(TimeSpan.FromDays(1));
         EngineHost.Eventually(() => host.Count("j", "push", StatisticCounter.Sent) == 1, "the enrollment went on");
     }
+
+    [Fact]
+    public async Task A_webhook_call_whose_journey_version_no_longer_compiles_is_still_made()
+    {
+        // The first call (journey "slow") holds its dispatcher loop; meanwhile c1 enters "vip-hook", which reads the field
+        // "vip" and queues its call behind it on the same loop (one customer, one shard). "vip-hook" is stopped with drain
+        // (its call must still go) and "vip" removed, so its version no longer compiles when the call is dispatched.
+        var gate = new WebhookGate();
+        await using var host = await EngineHost.StartAsync(Morning, extend: j =>
+        {
+            j.ConfigureWebhooks(o => o.SigningSecret = "whsec_" + Convert.ToBase64String([.. Enumerable.Range(100, 32).Select(i => (byte)i)]));
+            j.Services.AddHttpClient(WebhookInvoker.HttpClientName).AddHttpMessageHandler(() => new GatedHandler(gate));
+        });
+        await host.Manager.CreateAsync(JourneyBuilder.Create("slow", "slow").EnterOnEvent("slow")
+            .Steps(p => p.Webhook("https://crm.example.com/slow", h => h.Retries(0).OnSuccess(s => s.Exit("ok", id: "ok")).OnFailure(f => f.Exit("ko", id: "ko")), id: "hook"))
+            .Build());
+        await host.Manager.ActivateAsync("slow");
+        await host.Manager.CreateAsync(JourneyBuilder.Create("vip-hook", "vip-hook").EnterOnEvent("go")
+            .Steps(p => p.Filter(f => f
+                .When(Condition.Eq("vip", true), v => v.Exit("vip", id: "vip"))
+                .Otherwise(o => o.Webhook("https://crm.example.com/vip", h => h.Retries(0).OnSuccess(s => s.Exit("ok", id: "ok")).OnFailure(f => f.Exit("ko", id: "ko")), id: "hook")), id: "is-vip"))
+            .Build());
+        await host.Manager.ActivateAsync("vip-hook");
+
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "slow", [], Morning)]);
+        EngineHost.Eventually(() => gate.Paths.Count == 1, "the first call held");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], Morning)]);
+        EngineHost.Eventually(() => host.Count("vip-hook", "hook", StatisticCounter.Entered) == 1, "the second call queued");
+        await host.Manager.StopAsync("vip-hook", drain: true);
+        Assert.True(await host.Services.GetRequiredService<IAudienceManager>().RemoveFieldAsync("vip"));
+
+        gate.Open.SetResult();
+
+        EngineHost.Eventually(() => gate.Paths.Count == 2, () => $"both calls made (made: {string.Join(", ", gate.Paths)})");
+        EngineHost.Eventually(() => host.Count("slow", "ok", StatisticCounter.Exited) == 1, "the first call's customer on its success edge");
+
+        // The call was made; the enrollment it answers cannot run on (its version does not compile) and fails visibly.
+        EngineHost.Eventually(() => host.Count("vip-hook", null, StatisticCounter.Failed) == 1, "the uncompilable version's enrollment failed");
+    }
+
+    /// <summary>The webhook calls a <see cref="GatedHandler"/> answered; the first waits for <see cref="Open"/>.</summary>
+    private sealed class WebhookGate
+    {
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Paths { get; } = new();
+    }
+
+    /// <summary>Answers every webhook call 200 without the network, the first one only once the gate opens.</summary>
+    private sealed class GatedHandler(WebhookGate gate) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            gate.Paths.Enqueue(request.RequestUri!.AbsolutePath);
+            if (gate.Paths.Count == 1)
+            {
+                await gate.Open.Task.WaitAsync(cancellationToken);
+            }
+
+            return new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        }
+    }
 }
