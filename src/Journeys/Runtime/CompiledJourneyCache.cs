@@ -71,6 +71,24 @@ internal sealed class CompiledJourneyCache
     }
 
     /// <summary>
+    /// The definition of a version, or <see langword="null"/> when the store does not have it: the compiled version's,
+    /// else, when the version no longer compiles (a field it reads was removed since: a stopped journey's, an older
+    /// version's), the stored one. For what needs only the definition (the dispatcher's quiet-hours zone and webhook
+    /// node), which must not fail, with every message of its batch, for a version that cannot run any more.
+    /// </summary>
+    public async ValueTask<JourneyDefinition?> GetDefinitionAsync(string journeyId, int version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetAsync(journeyId, version, cancellationToken).ConfigureAwait(false))?.Definition;
+        }
+        catch (JourneyValidationException)
+        {
+            return (await _journeys.GetVersionAsync(journeyId, version, cancellationToken).ConfigureAwait(false))?.Journey;
+        }
+    }
+
+    /// <summary>
     /// The newest active version of a journey, compiled, or <see langword="null"/> when none is active: the latest
     /// record may be a draft of the next version, so the versions below it are looked at newest first, down to a
     /// stopped or archived one (after which no older version can be active).

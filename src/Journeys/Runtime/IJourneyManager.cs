@@ -44,6 +44,7 @@ public interface IJourneyManager
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when there was no such journey.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="journeyId"/> is <see langword="null"/> (nothing is cancelled).</exception>
     ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default);
 
     /// <summary>Validates the latest version against the current customer fields and campaigns.</summary>

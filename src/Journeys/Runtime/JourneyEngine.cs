@@ -1762,9 +1762,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             if (policy.QuietHoursStart is { } start && policy.QuietHoursEnd is { } end)
             {
                 var customerZone = zones!.GetValueOrDefault(message.CustomerId);
-                var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
                 var zone = customerZone is { } zoneId ? _zones.GetOrAdd(zoneId, FindZone) : null;
-                zone ??= journey?.Zone ?? TimeZoneInfo.Utc;
+                if (zone is null)
+                {
+                    // The journey's zone, read from its definition: a version that no longer compiles still has one.
+                    var journey = message.JourneyId is null ? null : await _journeys.GetDefinitionAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+                    zone = (journey is null ? null : _zones.GetOrAdd(journey.TimeZoneId, FindZone)) ?? TimeZoneInfo.Utc;
+                }
+
                 var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
                 if (policy.IsQuiet(local))
                 {
@@ -1828,8 +1833,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             return WebhookNotCalled(message, "webhooks are not configured (AddJourneys(j => j.ConfigureWebhooks(...)))");
         }
 
-        var journey = message.JourneyId is null ? null : await _journeys.GetAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
-        if (journey is null || message.NodeId is null || !journey.IndexById.TryGetValue(message.NodeId, out var index) || journey.Nodes[index] is not CompiledWebhook node)
+        // From the definition: a version that no longer compiles (a field it read was removed since) still has the node.
+        var journey = message.JourneyId is null ? null : await _journeys.GetDefinitionAsync(message.JourneyId, message.JourneyVersion, cancellationToken).ConfigureAwait(false);
+        if (journey is null || message.NodeId is null || journey.FindNode(message.NodeId) is not WebhookNode node)
         {
             return WebhookNotCalled(message, "the webhook node no longer exists");
         }

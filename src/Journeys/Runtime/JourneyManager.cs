@@ -67,6 +67,8 @@ internal sealed partial class JourneyManager(
 
     public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
+        // Before the cancel: a null journey id there means every journey's enrollments.
+        ArgumentNullException.ThrowIfNull(journeyId);
         await guard.CancelAsync(journeyId, null, null, "journey deleted", cancellationToken).ConfigureAwait(false);
         var deleted = await journeys.DeleteAsync(journeyId, cancellationToken).ConfigureAwait(false);
 
