@@ -376,12 +376,13 @@ internal sealed partial class AudienceManager
                 continue;
             }
 
-            var active = await FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
-            if (active?.Entry is AllCustomersEntry && await compiled.GetAsync(active.Id, active.Version, cancellationToken).ConfigureAwait(false) is { } journey)
+            // Compiled as every entry for all journeys is: one that does not compile on this host is skipped (and logged).
+            var active = await compiled.FindActiveForEntriesAsync(record, cancellationToken).ConfigureAwait(false);
+            if (active?.Definition.Entry is AllCustomersEntry)
             {
-                all.Add(journey);
+                all.Add(active);
             }
-            else if (active?.Entry is FilterEntry)
+            else if (active?.Definition.Entry is FilterEntry)
             {
                 anyFilter = true;
             }

@@ -3,6 +3,8 @@ using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Storage;
 using Journeys.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Journeys.Runtime;
@@ -14,18 +16,23 @@ namespace Journeys.Runtime;
 /// entries here (<see cref="Clear"/>, <see cref="Forget"/>), and a store shared by several hosts tells the others
 /// through <see cref="IJourneyEngineSignal"/>.
 /// </summary>
-internal sealed class CompiledJourneyCache
+internal sealed partial class CompiledJourneyCache
 {
     private readonly ConcurrentDictionary<(string Id, int Version), Task<CompiledJourney?>> _cache = new();
     private readonly IJourneyStore _journeys;
     private readonly ICustomerStore _customers;
     private readonly CampaignCatalog _campaigns;
+    private readonly ILogger _logger;
+
+    /// <summary>The journeys whose active version was found not to compile (logged once each, until it compiles again or the cache is cleared).</summary>
+    private readonly ConcurrentDictionary<string, byte> _uncompilable = new(StringComparer.Ordinal);
     private long _invalidations;
 
-    public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options, IOptions<WebhookOptions> webhooks)
+    public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options, IOptions<WebhookOptions> webhooks, ILogger<CompiledJourneyCache>? logger = null)
     {
         _journeys = journeys;
         _customers = customers;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         _campaigns = CampaignCatalog.Create(options.Value.Campaigns);
         ValidationOptions = webhooks.Value.ToValidationOptions();
     }
@@ -112,6 +119,36 @@ internal sealed class CompiledJourneyCache
         return null;
     }
 
+    /// <summary>
+    /// <see cref="FindActiveAsync"/> for entries made on behalf of every journey at once (published events, puts, filter
+    /// re-checks, an audience scan): an active version that does not compile on this host (a campaign it sends, or a
+    /// webhook host it calls, was taken out of the configuration before a restart) is skipped, with an error logged
+    /// once, rather than failing the call for every other journey. Calls about that journey alone (its enrollment,
+    /// validation) still throw its <see cref="JourneyValidationException"/>, and its enrollments fail when they run.
+    /// </summary>
+    public async ValueTask<CompiledJourney?> FindActiveForEntriesAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var journey = await FindActiveAsync(latest, cancellationToken).ConfigureAwait(false);
+            if (!_uncompilable.IsEmpty)
+            {
+                _uncompilable.TryRemove(latest.Journey.Id, out _);
+            }
+
+            return journey;
+        }
+        catch (JourneyValidationException ex)
+        {
+            if (_uncompilable.TryAdd(latest.Journey.Id, 0))
+            {
+                LogUncompilable(_logger, latest.Journey.Id, ex.Message);
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>Compiles a definition now (activation), caching it.</summary>
     public async ValueTask<CompiledJourney> CompileAsync(JourneyDefinition journey, CancellationToken cancellationToken)
     {
@@ -125,6 +162,7 @@ internal sealed class CompiledJourneyCache
     public void Clear()
     {
         _cache.Clear();
+        _uncompilable.Clear();
         Interlocked.Increment(ref _invalidations);
     }
 
@@ -134,6 +172,7 @@ internal sealed class CompiledJourneyCache
     /// </summary>
     public void Forget(string journeyId)
     {
+        _uncompilable.TryRemove(journeyId, out _);
         foreach (var key in _cache.Keys)
         {
             if (string.Equals(key.Id, journeyId, StringComparison.Ordinal))
@@ -195,4 +234,7 @@ internal sealed class CompiledJourneyCache
         var schema = await _customers.GetSchemaAsync(CancellationToken.None).ConfigureAwait(false);
         return JourneyCompiler.Compile(record.Journey, schema, _campaigns, ValidationOptions);
     }
+
+    [LoggerMessage(31, LogLevel.Error, "Journey {JourneyId}: its active version does not compile on this host, so customers do not enter it here (its enrollments fail when they run): {Reason} Restore what it uses (a campaign, a webhook host) in this host's configuration, or stop the journey.")]
+    private static partial void LogUncompilable(ILogger logger, string journeyId, string reason);
 }

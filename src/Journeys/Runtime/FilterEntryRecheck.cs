@@ -54,7 +54,7 @@ internal sealed class FilterEntryRecheck(
                 continue;
             }
 
-            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            var journey = await compiled.FindActiveForEntriesAsync(record, cancellationToken).ConfigureAwait(false);
             if (journey?.Definition.Entry is FilterEntry)
             {
                 var filter = _filters.GetValue(journey, static j => ConditionCompiler.Compile(((FilterEntry)j.Definition.Entry).Condition, j.Schema));

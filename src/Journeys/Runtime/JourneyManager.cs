@@ -336,7 +336,7 @@ internal sealed partial class JourneyManager(
                 continue;
             }
 
-            var journey = await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false);
+            var journey = await compiled.FindActiveForEntriesAsync(record, cancellationToken).ConfigureAwait(false);
             if (journey is null)
             {
                 continue;
@@ -397,7 +397,7 @@ internal sealed partial class JourneyManager(
         var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
         await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (record.Journey.Entry is EventEntry entry && await compiled.FindActiveAsync(record, cancellationToken).ConfigureAwait(false) is { } journey)
+            if (record.Journey.Entry is EventEntry entry && await compiled.FindActiveForEntriesAsync(record, cancellationToken).ConfigureAwait(false) is { } journey)
             {
                 entries.Add((journey, entry));
             }
