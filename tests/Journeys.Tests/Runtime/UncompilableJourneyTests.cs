@@ -85,7 +85,7 @@ public sealed class UncompilableJourneyTests
             _push.Messages.Select(m => (m.CustomerId, m.CampaignId)).Order());
 
         // The journey that cannot run says why when asked for.
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => restarted.EnrollAsync("old-event", ["c3@example.com"]).AsTask());
-        Assert.Contains("old", refused.Message, StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<Journeys.Validation.JourneyValidationException>(() => restarted.EnrollAsync("old-event", ["c3@example.com"]).AsTask());
+        Assert.Contains(refused.Diagnostics, d => d.NodeId == "send" && d.Message.Contains("'old'", StringComparison.Ordinal));
     }
 }
