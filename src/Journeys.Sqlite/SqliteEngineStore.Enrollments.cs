@@ -390,7 +390,7 @@ internal sealed partial class SqliteEngineStore
                 insert.Parameters.AddWithValue("$name", customerEvent.Name);
                 insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
                 insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
-                insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
+                insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.EventProperties(properties) : DBNull.Value);
                 insert.Parameters.AddWithValue("$id", SqliteValues.Text(customerEvent.Id));
                 insert.ExecuteNonQuery();
                 WakeWaiting(session, customerEvent);

@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace Journeys.Storage.Tests;
+
+/// <summary>Values written and read back: every store returns what it was given (docs/storage.md, "Storage").</summary>
+public abstract partial class EngineStoreContractTests
+{
+    /// <summary>Every kind of property value, null, empty and unicode ones included.</summary>
+    private static ImmutableDictionary<string, FieldValue> AllKindsOfProperties() => ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, FieldValue>
+    {
+        ["nothing"] = FieldValue.Null,
+        ["empty"] = "",
+        ["text"] = "caf\u00e9 \U0001F600 \u4e2d x\0y \"q\" \\",
+        ["number"] = 1234.5678,
+        ["negative"] = -0.1,
+        ["flag"] = false,
+        ["at"] = new DateTimeOffset(2025, 3, 1, 14, 30, 0, TimeSpan.FromHours(5.5)).AddTicks(7),
+        ["tags"] = FieldValue.FromStringList(["", "\U0001F600", "a,b"]),
+        ["no tags"] = FieldValue.FromStringList([]),
+        ["\u00fcnicode name \U0001F600"] = "v",
+    });
+
+    private static List<KeyValuePair<string, FieldValue>> Sorted(IEnumerable<KeyValuePair<string, FieldValue>> values) =>
+        [.. values.OrderBy(static p => p.Key, StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task Event_properties_read_back_as_appended_null_empty_and_unicode_values_included()
+    {
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "a", "buy", "only-nulls");
+        var properties = AllKindsOfProperties();
+
+        await stores.Enrollments.AppendEventsAsync([
+            Event("a", "buy", T0) with { Properties = properties },
+            Event("a", "only-nulls", T0) with { Properties = ImmutableDictionary<string, FieldValue>.Empty.Add("gone", FieldValue.Null) },
+        ]);
+
+        var item = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
+        Assert.Equal(2, item.Events.Count);
+        Assert.Equal(Sorted(properties), Sorted(item.Events[0].Event.Properties));
+        Assert.Equal([new KeyValuePair<string, FieldValue>("gone", FieldValue.Null)], Sorted(item.Events[1].Event.Properties));
+    }
+}
