@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Journeys.Messaging;
 
 namespace Journeys.Storage.Tests;
 
@@ -39,5 +40,21 @@ public abstract partial class EngineStoreContractTests
         Assert.Equal(2, item.Events.Count);
         Assert.Equal(Sorted(properties), Sorted(item.Events[0].Event.Properties));
         Assert.Equal([new KeyValuePair<string, FieldValue>("gone", FieldValue.Null)], Sorted(item.Events[1].Event.Properties));
+    }
+
+    [Fact]
+    public async Task An_event_with_null_properties_is_refused_naming_its_index_and_nothing_is_written()
+    {
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "a", "buy");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => stores.Enrollments.AppendEventsAsync([
+            Event("a", "buy", T0),
+            Event("a", "buy", T0) with { Properties = null! },
+        ]).AsTask());
+
+        Assert.Contains("index 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("properties", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
     }
 }

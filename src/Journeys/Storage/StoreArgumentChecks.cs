@@ -11,7 +11,7 @@ public static class StoreArgumentChecks
     /// <summary>The longest <see cref="CustomerEvent.Id"/> accepted: 200 characters.</summary>
     public const int MaxEventIdLength = 200;
 
-    /// <summary>Checks customer events to append: each is there, has a customer id and a name, and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
+    /// <summary>Checks customer events to append: each is there, has a customer id, a name and properties (empty for none), and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
     /// <param name="events">The events.</param>
     /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
@@ -25,6 +25,11 @@ public static class StoreArgumentChecks
             if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
             {
                 throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", parameterName);
+            }
+
+            if (customerEvent.Properties is null)
+            {
+                throw new ArgumentException($"Event at index {i} has null properties (give an empty dictionary for none); nothing was written.", parameterName);
             }
 
             if (customerEvent.Id is { Length: 0 or > MaxEventIdLength })
