@@ -57,4 +57,40 @@ public abstract partial class EngineStoreContractTests
         Assert.Contains("properties", error.Message, StringComparison.Ordinal);
         Assert.Empty(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
     }
+
+    [Fact]
+    public async Task An_event_time_in_any_offset_reads_back_as_the_same_instant_with_offset_zero()
+    {
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "a", "buy");
+        var at = new DateTimeOffset(2025, 3, 1, 14, 30, 0, TimeSpan.FromHours(5.5)).AddTicks(1230);
+
+        await stores.Enrollments.AppendEventsAsync([Event("a", "buy", at)]);
+
+        var seen = Assert.Single(Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease)).Events).Event;
+        Assert.Equal(at.UtcDateTime, seen.Time.UtcDateTime);
+        Assert.Equal(TimeSpan.Zero, seen.Time.Offset);
+    }
+
+    [Fact]
+    public async Task An_outbox_message_reads_back_as_committed_with_its_due_time_at_offset_zero()
+    {
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        var body = "Hola caf\u00e9 \U0001F600 \u4e2d\r\n\t tab, quote \"";
+        var message = new OutboxMessage(
+            new OutboundMessage("m \U0001F600", "key \u00e9", Channel.Sms, "campaign \u00e9", "a", body, "j", 1, "send \u00e9"),
+            item.Enrollment.Id,
+            T0.AddMinutes(5).ToOffset(TimeSpan.FromHours(-3)));
+
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(Complete(item.Enrollment, T0), item.Enrollment.ConcurrencyToken, outbox: [message])])));
+
+        var claimed = Assert.Single(await stores.Outbox.ClaimAsync("dispatcher", T0.AddMinutes(5), 10, Lease));
+        Assert.Equal(message.Message, claimed.Message);
+        Assert.Equal(
+            (message.Message.MessageId, message.Message.IdempotencyKey, message.Message.Channel, message.Message.CampaignId, message.Message.Body, message.Message.NodeId),
+            (claimed.Message.MessageId, claimed.Message.IdempotencyKey, claimed.Message.Channel, claimed.Message.CampaignId, claimed.Message.Body, claimed.Message.NodeId));
+        Assert.Equal((message.EnrollmentId, message.DueAt, 0), (claimed.EnrollmentId, claimed.DueAt, claimed.Attempts));
+        Assert.Equal(TimeSpan.Zero, claimed.DueAt.Offset);
+    }
 }

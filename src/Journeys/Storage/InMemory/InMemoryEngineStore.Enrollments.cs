@@ -532,7 +532,9 @@ internal sealed partial class InMemoryEngineStore
 
             var sequence = ++_eventSequence;
             sequences[i] = sequence;
-            inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
+            // The event is kept as given (shared with the caller), but its time with offset zero, as the SQL stores
+            // give it back: a copy only for a time given in another offset.
+            inbox.Events.Add(new SequencedEvent(sequence, customerEvent.Time.Offset == TimeSpan.Zero ? customerEvent : customerEvent with { Time = customerEvent.Time.ToUniversalTime() }));
             inbox.LastSequence = sequence;
             _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
             for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
