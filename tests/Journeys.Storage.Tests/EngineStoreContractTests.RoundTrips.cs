@@ -93,4 +93,20 @@ public abstract partial class EngineStoreContractTests
         Assert.Equal((message.EnrollmentId, message.DueAt, 0), (claimed.EnrollmentId, claimed.DueAt, claimed.Attempts));
         Assert.Equal(TimeSpan.Zero, claimed.DueAt.Offset);
     }
+
+    [Fact]
+    public async Task Outbox_message_bodies_with_a_nul_character_read_back_as_committed()
+    {
+        // A template fills in customer fields as they are, and a field may hold U+0000.
+        await using var stores = await CreateAsync();
+        var item = await EnrollAndClaimAsync(stores, Request("j", "a", T0));
+        string[] bodies = ["Hi x\0y\0", "\0", "\uFFFF starts with U+FFFF, \uFFFF0 and \uFFFF\uFFFF inside", "\uFFFF\0", "plain \uFFFF0"];
+        var messages = bodies.Select((body, i) => new OutboxMessage(
+            new OutboundMessage($"m{i}", $"key{i}", Channel.Sms, "campaign", "a", body, "j", 1, "send"), item.Enrollment.Id, T0.AddMinutes(i))).ToArray();
+
+        Assert.True(Assert.Single(await stores.Enrollments.CommitAsync("engine", [Checkpoint(Complete(item.Enrollment, T0), item.Enrollment.ConcurrencyToken, outbox: messages)])));
+
+        var claimed = await stores.Outbox.ClaimAsync("dispatcher", T0.AddHours(1), 10, Lease);
+        Assert.Equal(bodies, claimed.Select(m => m.Message.Body));
+    }
 }
