@@ -884,7 +884,7 @@ internal sealed partial class PostgreSqlEngineStore
             new CustomerEvent(
                 customerId,
                 reader.GetString(offset + 2),
-                FieldJson.Read(reader.GetString(offset + 3), StringComparer.Ordinal),
+                FieldJson.Read(reader.GetString(offset + 3), StringComparer.OrdinalIgnoreCase),
                 reader.GetFieldValue<DateTimeOffset>(offset + 4),
                 reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))
             {

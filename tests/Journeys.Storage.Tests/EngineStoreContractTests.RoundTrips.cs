@@ -109,4 +109,42 @@ public abstract partial class EngineStoreContractTests
         var claimed = await stores.Outbox.ClaimAsync("dispatcher", T0.AddHours(1), 10, Lease);
         Assert.Equal(bodies, claimed.Select(m => m.Message.Body));
     }
+
+    [Fact]
+    public async Task Event_property_names_are_found_whatever_their_case_as_the_events_api_gives_them()
+    {
+        // The events endpoint gives properties case-insensitive names; a .NET caller may give an ordinal dictionary. Either
+        // way a claimed event's properties are found whatever the case of the name a condition reads.
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "a", "buy");
+        var ordinal = ImmutableDictionary<string, FieldValue>.Empty.Add("Amount", 5.0).Add("plan", "pro");
+        var ignoringCase = ordinal.WithComparers(StringComparer.OrdinalIgnoreCase);
+
+        await stores.Enrollments.AppendEventsAsync([Event("a", "buy", T0) with { Properties = ordinal }, Event("a", "buy", T0) with { Properties = ignoringCase }]);
+
+        var events = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease)).Events;
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal(FieldValue.FromNumber(5), e.Event.Properties.GetValueOrDefault("AMOUNT"));
+            Assert.Equal(FieldValue.FromString("pro"), e.Event.Properties.GetValueOrDefault("Plan"));
+            Assert.Equal(["Amount", "plan"], e.Event.Properties.Keys.Order(StringComparer.Ordinal));
+        });
+    }
+
+    [Fact]
+    public async Task An_event_with_property_names_differing_only_by_case_is_refused_naming_its_index_and_the_names()
+    {
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "a", "buy");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => stores.Enrollments.AppendEventsAsync([
+            Event("a", "buy", T0),
+            Event("a", "buy", T0) with { Properties = ImmutableDictionary<string, FieldValue>.Empty.Add("plan", "a").Add("Plan", "b") },
+        ]).AsTask());
+
+        Assert.Contains("index 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'plan'", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
+    }
 }

@@ -532,9 +532,7 @@ internal sealed partial class InMemoryEngineStore
 
             var sequence = ++_eventSequence;
             sequences[i] = sequence;
-            // The event is kept as given (shared with the caller), but its time with offset zero, as the SQL stores
-            // give it back: a copy only for a time given in another offset.
-            inbox.Events.Add(new SequencedEvent(sequence, customerEvent.Time.Offset == TimeSpan.Zero ? customerEvent : customerEvent with { Time = customerEvent.Time.ToUniversalTime() }));
+            inbox.Events.Add(new SequencedEvent(sequence, Stored(customerEvent)));
             inbox.LastSequence = sequence;
             _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
             for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
@@ -548,6 +546,26 @@ internal sealed partial class InMemoryEngineStore
         }
 
         return sequences;
+    }
+
+    /// <summary>
+    /// The event as kept: as given (shared with the caller) but with its time at offset zero and its properties' names
+    /// matched whatever their case, as the SQL stores give it back; a copy only when it differs.
+    /// </summary>
+    private static CustomerEvent Stored(CustomerEvent customerEvent)
+    {
+        var properties = customerEvent.Properties;
+        var ignoringCase = properties.Count == 0 || properties.KeyComparer == StringComparer.OrdinalIgnoreCase;
+        if (customerEvent.Time.Offset == TimeSpan.Zero && ignoringCase)
+        {
+            return customerEvent;
+        }
+
+        return customerEvent with
+        {
+            Time = customerEvent.Time.ToUniversalTime(),
+            Properties = ignoringCase ? properties : properties.WithComparers(StringComparer.OrdinalIgnoreCase),
+        };
     }
 
     // An entry's first cursor: the entering event's sequence when the request names one below the customer's latest.
