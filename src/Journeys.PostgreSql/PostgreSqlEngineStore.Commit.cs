@@ -277,7 +277,7 @@ internal sealed partial class PostgreSqlEngineStore
                 UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.IdempotencyKey);
                 UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Channel.Name);
                 UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.CampaignId);
-                UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.Body);
+                UnnestColumns.Add(columns, commit.Outbox, static o => OutboxBodyText.Encode(o.Message.Message.Body));
                 UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.JourneyId, NpgsqlDbType.Text);
                 UnnestColumns.Add(columns, commit.Outbox, static o => o.Message.Message.JourneyVersion);
                 UnnestColumns.AddNullable(columns, commit.Outbox, static o => o.Message.Message.NodeId, NpgsqlDbType.Text);

@@ -853,20 +853,20 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
-    /// <remarks>One statement; the cursor check reads the customer's live enrollments through the primary key. Maintenance, not a hot path.</remarks>
+    /// <remarks>
+    /// One statement, so atomic: the event ids go in a data-modifying <c>WITH</c> of the events' delete (a failure deletes
+    /// neither). The cursor check reads the customer's live enrollments through the primary key. Maintenance, not a hot path.
+    /// </remarks>
     public ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("purge events", async (connection, token) =>
         {
             using var command = database.Command(connection, null, """
+                WITH ids AS (DELETE FROM {s}.event_ids WHERE recorded_at < $1)
                 DELETE FROM {s}.events v WHERE v.time < $1
                 AND v.sequence <= COALESCE((SELECT min(e.event_cursor) FROM {s}.enrollments e WHERE e.customer_id = v.customer_id AND e.status IN (0, 1)), 9223372036854775807)
                 """);
             command.Parameters.Add(Parameter(Utc(olderThan)));
-            var purged = await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            using var ids = database.Command(connection, null, "DELETE FROM {s}.event_ids WHERE recorded_at < $1");
-            ids.Parameters.Add(Parameter(Utc(olderThan)));
-            await ids.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            return purged;
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken);
 
     // One row's event (customer_id, sequence, name, properties, time, message_id, event_id from offset), added to its customer's list.
@@ -884,7 +884,7 @@ internal sealed partial class PostgreSqlEngineStore
             new CustomerEvent(
                 customerId,
                 reader.GetString(offset + 2),
-                FieldJson.Read(reader.GetString(offset + 3), StringComparer.Ordinal),
+                FieldJson.Read(reader.GetString(offset + 3), StringComparer.OrdinalIgnoreCase),
                 reader.GetFieldValue<DateTimeOffset>(offset + 4),
                 reader.IsDBNull(offset + 5) ? null : reader.GetString(offset + 5))
             {

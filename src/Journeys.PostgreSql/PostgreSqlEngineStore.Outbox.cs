@@ -108,7 +108,7 @@ internal sealed partial class PostgreSqlEngineStore
                         new Channel(reader.GetString(3)),
                         reader.GetString(4),
                         reader.GetString(5),
-                        reader.GetString(6),
+                        OutboxBodyText.Decode(reader.GetString(6)),
                         reader.IsDBNull(7) ? null : reader.GetString(7),
                         reader.GetInt32(8),
                         reader.IsDBNull(9) ? null : reader.GetString(9));

@@ -86,9 +86,10 @@ internal sealed partial class SqliteEngineStore
             var (store, owner, now, maxItems, lease) = s;
             store.ReleaseExpiredLeases(session, now);
             // Two statements per queue: read the head in order, then lease exactly those rows (the same ordered
-            // subquery in the same transaction), rather than one update per row.
+            // subquery in the same transaction), rather than one update per row. Timers due at the same instant go in
+            // id order (the index alone would order them by customer, its key's tail), as in the other stores.
             var expiresAt = now + lease;
-            var timers = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at LIMIT $max");
+            var timers = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max");
             timers.Parameters.AddWithValue("$now", now.UtcTicks);
             timers.Parameters.AddWithValue("$max", maxItems);
             var states = ReadAll(timers);
@@ -96,7 +97,7 @@ internal sealed partial class SqliteEngineStore
             {
                 var leaseTimers = session.Command("""
                     UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner
-                    WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at LIMIT $max)
+                    WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max)
                     """);
                 leaseTimers.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
                 leaseTimers.Parameters.AddWithValue("$owner", owner);
@@ -390,7 +391,7 @@ internal sealed partial class SqliteEngineStore
                 insert.Parameters.AddWithValue("$name", customerEvent.Name);
                 insert.Parameters.AddWithValue("$time", customerEvent.Time.UtcTicks);
                 insert.Parameters.AddWithValue("$message", SqliteValues.Text(customerEvent.MessageId));
-                insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.Fields(properties) : DBNull.Value);
+                insert.Parameters.AddWithValue("$properties", customerEvent.Properties is { Count: > 0 } properties ? SqliteValues.EventProperties(properties) : DBNull.Value);
                 insert.Parameters.AddWithValue("$id", SqliteValues.Text(customerEvent.Id));
                 insert.ExecuteNonQuery();
                 WakeWaiting(session, customerEvent);

@@ -139,7 +139,7 @@ internal sealed partial class SqliteEngineStore : IEnrollmentStore, IOutboxStore
             var customerId = reader.GetString(0);
             var properties = reader.IsDBNull(5)
                 ? System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty
-                : SqliteValues.Fields(SqliteValues.Blob(reader, 5), StringComparer.Ordinal);
+                : SqliteValues.Fields(SqliteValues.Blob(reader, 5), StringComparer.OrdinalIgnoreCase);
             events ??= new Dictionary<string, List<SequencedEvent>>(StringComparer.Ordinal);
             if (!events.TryGetValue(customerId, out var inbox))
             {

@@ -72,8 +72,15 @@ internal static class SqliteValues
         return new EquatableArray<string>([.. names]);
     }
 
-    /// <summary>Field values in the stores' shared typed JSON form (<see cref="FieldValueStoreJson"/>); null values are left out.</summary>
+    /// <summary>Customer fields in the stores' shared typed JSON form (<see cref="FieldValueStoreJson"/>); null values are left out (a null field is no field).</summary>
     public static byte[] Fields(IEnumerable<KeyValuePair<string, FieldValue>> fields) => FieldValueStoreJson.WriteUtf8(fields, writeNulls: false);
+
+    /// <summary>
+    /// Event properties in the stores' shared typed JSON form, null values written (<c>["z", null]</c>): an event reads
+    /// back with every property it was appended with, as in the other stores. Files written before kept no null
+    /// property; they read back as they were stored.
+    /// </summary>
+    public static byte[] EventProperties(IEnumerable<KeyValuePair<string, FieldValue>> properties) => FieldValueStoreJson.WriteUtf8(properties, writeNulls: true);
 
     public static ImmutableDictionary<string, FieldValue> Fields(byte[] json, StringComparer comparer) => FieldValueStoreJson.Read(json, comparer);
 

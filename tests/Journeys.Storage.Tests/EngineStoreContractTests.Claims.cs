@@ -77,6 +77,28 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Due_timers_at_the_same_instant_are_claimed_in_enrollment_id_order_whatever_the_customers()
+    {
+        // docs/storage.md: due timers come in (WakeAt, id) order; the customers here sort the other way round.
+        await using var stores = await CreateAsync();
+        string[] customers = ["a", "b", "c"];
+        Guid[] ids = [new("30000000-0000-0000-0000-000000000000"), new("20000000-0000-0000-0000-000000000000"), new("10000000-0000-0000-0000-000000000000")];
+        var checkpoints = new List<EnrollmentCheckpoint>();
+        for (var i = 0; i < customers.Length; i++)
+        {
+            var item = await EnrollAndClaimAsync(stores, Request("j", customers[i], T0) with { EnrollmentId = ids[i] });
+            checkpoints.Add(Checkpoint(WaitUntil(item.Enrollment, T0.AddMinutes(10)), item.Enrollment.ConcurrencyToken));
+        }
+
+        Assert.All(await stores.Enrollments.CommitAsync("engine", checkpoints), Assert.True);
+
+        var first = await stores.Enrollments.ClaimAsync("engine", T0.AddHours(1), 2, Lease);
+        var rest = await stores.Enrollments.ClaimAsync("engine", T0.AddHours(1), 2, Lease);
+        Assert.Equal(["c", "b"], first.Select(w => w.Enrollment.CustomerId));
+        Assert.Equal(["a"], rest.Select(w => w.Enrollment.CustomerId));
+    }
+
+    [Fact]
     public async Task A_claim_result_stays_as_returned_while_later_claims_take_the_next_due_timers()
     {
         await using var stores = await CreateAsync();

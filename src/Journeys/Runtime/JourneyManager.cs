@@ -378,6 +378,7 @@ internal sealed partial class JourneyManager(
             ArgumentNullException.ThrowIfNull(e, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.CustomerId, nameof(events));
             ArgumentException.ThrowIfNullOrWhiteSpace(e.Name, nameof(events));
+            ArgumentNullException.ThrowIfNull(e.Properties, nameof(events));
             if (string.Equals(e.Name, StepExecutor.WebhookResultEvent, StringComparison.Ordinal))
             {
                 // The engine's own answer of a webhook call (it routes the customer to onSuccess or onFailure): the message id

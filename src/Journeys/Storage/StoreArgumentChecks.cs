@@ -11,11 +11,11 @@ public static class StoreArgumentChecks
     /// <summary>The longest <see cref="CustomerEvent.Id"/> accepted: 200 characters.</summary>
     public const int MaxEventIdLength = 200;
 
-    /// <summary>Checks customer events to append: each is there, has a customer id and a name, and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
+    /// <summary>Checks customer events to append: each is there, has a customer id, a name and properties (empty for none; no two names that differ only by case), and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
     /// <param name="events">The events.</param>
     /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
-    /// <exception cref="ArgumentException">An event is null or incomplete, or its id is empty or too long (its index is named).</exception>
+    /// <exception cref="ArgumentException">An event is null or incomplete, has two property names that differ only by case, or its id is empty or too long (its index is named).</exception>
     public static void Events(IReadOnlyList<CustomerEvent> events, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(events, parameterName);
@@ -25,6 +25,25 @@ public static class StoreArgumentChecks
             if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
             {
                 throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", parameterName);
+            }
+
+            if (customerEvent.Properties is null)
+            {
+                throw new ArgumentException($"Event at index {i} has null properties (give an empty dictionary for none); nothing was written.", parameterName);
+            }
+
+            if (customerEvent.Properties.Count > 1 && customerEvent.Properties.KeyComparer != StringComparer.OrdinalIgnoreCase)
+            {
+                // Names are matched whatever their case (the stores give the properties back so): two that differ only by case are one twice.
+                var names = new HashSet<string>(customerEvent.Properties.Count, StringComparer.OrdinalIgnoreCase);
+                foreach (var name in customerEvent.Properties.Keys)
+                {
+                    if (!names.Add(name))
+                    {
+                        names.TryGetValue(name, out var first);
+                        throw new ArgumentException($"Event at index {i} has the properties '{first}' and '{name}', whose names differ only by case (property names are matched whatever their case); nothing was written.", parameterName);
+                    }
+                }
             }
 
             if (customerEvent.Id is { Length: 0 or > MaxEventIdLength })

@@ -123,6 +123,31 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_purge_that_fails_in_the_database_deletes_neither_events_nor_event_ids()
+    {
+        var (database, store) = Host();
+        await database.EnsureInitializedAsync(default);
+        await store.AppendNewEventsAsync([new CustomerEvent("a", "click", [], T0) { Id = "evt-1" }], T0, T0.AddDays(-1));
+
+        // The purge's delete of the recorded event ids fails: the events it deleted must not stay deleted.
+        await ExecuteAsync($"""
+            CREATE FUNCTION {_schema}.simulated_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated event_ids fault'; END $$;
+            CREATE TRIGGER simulated_fault BEFORE DELETE ON {_schema}.event_ids FOR EACH ROW EXECUTE FUNCTION {_schema}.simulated_fault();
+            """);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.PurgeEventsAsync(T0.AddDays(1)).AsTask());
+
+        Assert.Contains("simulated event_ids fault", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.events"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.event_ids"));
+
+        await ExecuteAsync($"DROP TRIGGER simulated_fault ON {_schema}.event_ids");
+        Assert.Equal(1, await store.PurgeEventsAsync(T0.AddDays(1)));
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.events"));
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {_schema}.event_ids"));
+    }
+
+    [Fact]
     public async Task Hosts_claiming_at_once_never_share_an_enrollment()
     {
         var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();

@@ -272,20 +272,21 @@ public sealed class EnrollmentCheckpointTests
         var due = Assert.Single(await outbox.ClaimAsync("sender", runAt, 10, TimeSpan.FromMinutes(1)));
         Assert.Equal(new OutboxMessage(sendA, claimed["a"].Claim.Id, runAt), due);
         Assert.Same(sendA, due.Message);
-        Assert.Equal(TimeSpan.FromMinutes(330), due.DueAt.Offset);
+        // The instant, at offset zero, as the SQL stores give it back.
+        Assert.Equal(TimeSpan.Zero, due.DueAt.Offset);
 
         // The handed-over send is leased to the committing owner: no claim before its lease runs out.
         Assert.Empty(await outbox.ClaimAsync("sender", runAt.AddSeconds(59), 10, TimeSpan.FromMinutes(1)));
 
-        // A retry keeps the message with one more attempt, due at the retry time (its offset kept); by then the hand-off's
+        // A retry keeps the message with one more attempt, due at the retry time (at offset zero); by then the hand-off's
         // lease ran out too, and that message comes first (due earlier).
         var retryAt = runAt.AddMinutes(5).ToOffset(TimeSpan.FromHours(-3));
         await outbox.CompleteAsync("sender", [new OutboxResult("a-1", SendResult.Transient("later"), retryAt, [])]);
         Assert.Equal(retryAt, await outbox.GetNextDueAsync());
         var again = await outbox.ClaimAsync("sender", retryAt, 10, TimeSpan.FromMinutes(1));
         Assert.Equal([new OutboxMessage(sendB, claimed["b"].Claim.Id, runAt), new OutboxMessage(sendA, claimed["a"].Claim.Id, retryAt, 1)], again);
-        Assert.Equal(TimeSpan.FromMinutes(330), again[0].DueAt.Offset);
-        Assert.Equal(TimeSpan.FromHours(-3), again[1].DueAt.Offset);
+        Assert.Equal(TimeSpan.Zero, again[0].DueAt.Offset);
+        Assert.Equal(TimeSpan.Zero, again[1].DueAt.Offset);
     }
 
     [Fact]

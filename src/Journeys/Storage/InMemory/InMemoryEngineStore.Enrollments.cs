@@ -532,7 +532,7 @@ internal sealed partial class InMemoryEngineStore
 
             var sequence = ++_eventSequence;
             sequences[i] = sequence;
-            inbox.Events.Add(new SequencedEvent(sequence, customerEvent));
+            inbox.Events.Add(new SequencedEvent(sequence, Stored(customerEvent)));
             inbox.LastSequence = sequence;
             _byCustomer.TryGetValue(customerEvent.CustomerId, out var first);
             for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
@@ -546,6 +546,26 @@ internal sealed partial class InMemoryEngineStore
         }
 
         return sequences;
+    }
+
+    /// <summary>
+    /// The event as kept: as given (shared with the caller) but with its time at offset zero and its properties' names
+    /// matched whatever their case, as the SQL stores give it back; a copy only when it differs.
+    /// </summary>
+    private static CustomerEvent Stored(CustomerEvent customerEvent)
+    {
+        var properties = customerEvent.Properties;
+        var ignoringCase = properties.Count == 0 || properties.KeyComparer == StringComparer.OrdinalIgnoreCase;
+        if (customerEvent.Time.Offset == TimeSpan.Zero && ignoringCase)
+        {
+            return customerEvent;
+        }
+
+        return customerEvent with
+        {
+            Time = customerEvent.Time.ToUniversalTime(),
+            Properties = ignoringCase ? properties : properties.WithComparers(StringComparer.OrdinalIgnoreCase),
+        };
     }
 
     // An entry's first cursor: the entering event's sequence when the request names one below the customer's latest.

@@ -441,9 +441,8 @@ internal sealed partial class InMemoryEngineStore
         // The lease expiry as UTC ticks (8 bytes, not a DateTimeOffset's 16): only ever compared as an instant.
         private long _leaseExpiresAt;
 
-        // The due time as UTC ticks and offset minutes: ordered by the instant, given back with its offset.
+        // The due time as UTC ticks: ordered by the instant, given back with offset zero, as the SQL stores give it.
         private long _dueTicks = dueAt.UtcTicks;
-        private short _dueOffset = (short)dueAt.TotalOffsetMinutes;
 
         private readonly Guid _enrollmentId = enrollmentId ?? Guid.Empty;
         private readonly bool _hasEnrollment = enrollmentId.HasValue;
@@ -461,8 +460,8 @@ internal sealed partial class InMemoryEngineStore
         // Never changed while the entry is in a heap or queue keyed on it.
         public DateTimeOffset DueAt
         {
-            get => new DateTimeOffset(_dueTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(_dueOffset));
-            set => (_dueTicks, _dueOffset) = (value.UtcTicks, (short)value.TotalOffsetMinutes);
+            get => new(_dueTicks, TimeSpan.Zero);
+            set => _dueTicks = value.UtcTicks;
         }
 
         public long DueTicks => _dueTicks;
