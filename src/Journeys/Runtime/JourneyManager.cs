@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Journeys.Building;
 using Journeys.Conditions;
@@ -364,6 +365,14 @@ internal sealed partial class JourneyManager(
         return (upserted, enrolled);
     }
 
+    /// <summary>
+    /// An event's properties with their names matched whatever their case, as every store gives them back to waits and
+    /// goals (a copy only when the caller's dictionary compares case-sensitively; two names differing only by case were
+    /// refused before).
+    /// </summary>
+    private static ImmutableDictionary<string, FieldValue> IgnoringCase(ImmutableDictionary<string, FieldValue> properties) =>
+        properties.Count == 0 || properties.KeyComparer == StringComparer.OrdinalIgnoreCase ? properties : properties.WithComparers(StringComparer.OrdinalIgnoreCase);
+
     private static TimeZoneInfo ZoneOf(Customer customer, CompiledJourney journey) =>
         customer.TimeZoneId is { } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : journey.Zone;
 
@@ -393,6 +402,9 @@ internal sealed partial class JourneyManager(
             }
         }
 
+        // The stores' own checks (null properties, two property names differing only by case, ...), before anything is read or written.
+        StoreArgumentChecks.Events(events, nameof(events));
+
         // The versions read here are the ones the events' entries go to: no activation of a newer one returns in between (EntryGate).
         using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<(CompiledJourney Journey, EventEntry Entry)>();
@@ -418,7 +430,7 @@ internal sealed partial class JourneyManager(
             {
                 if (string.Equals(e.Name, entry.EventName, StringComparison.Ordinal)
                     && (entry.PropertyCondition is null
-                        || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, e.Properties, e.Time, zones?.GetValueOrDefault(e.CustomerId) ?? journey.Zone)))
+                        || ReferenceConditionEvaluator.Evaluate(entry.PropertyCondition, IgnoringCase(e.Properties), e.Time, zones?.GetValueOrDefault(e.CustomerId) ?? journey.Zone)))
                 {
                     consequences.Add(new EventConsequence(i) { Entry = Request(journey, e.CustomerId, now) });
                 }
