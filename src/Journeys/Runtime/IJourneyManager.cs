@@ -106,7 +106,7 @@ public interface IJourneyManager
     /// <exception cref="Building.JourneyEditException">The edit is refused (for example, the journey is active), or it returned a journey with another id or version, or not a draft (nothing is stored).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
     /// <exception cref="ArgumentException">The id starts with <c>sending:</c> (<see cref="Sendings.SendingJourneys.JourneyIdPrefix"/>), the prefix reserved for sendings (<see cref="Sendings.ISendingManager"/>).</exception>
-    /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/> (or since it was read, when none is given).</exception>
+    /// <exception cref="JourneyConcurrencyException">The journey changed since <paramref name="expectedETag"/> (or since it was read, when none is given). A stale <paramref name="expectedETag"/> is answered before <paramref name="edit"/> runs, so before any <see cref="Building.JourneyEditException"/>.</exception>
     ValueTask<JourneyRecord> EditAsync(string journeyId, Func<JourneyDefinition, JourneyDefinition> edit, string? expectedETag = null, CancellationToken cancellationToken = default);
 
     /// <summary>Enrolls customers into the active version of a journey, under its entry rules.</summary>

@@ -250,6 +250,14 @@ internal sealed partial class JourneyManager(
         ArgumentNullException.ThrowIfNull(edit);
         RefuseSendingId(journeyId, nameof(journeyId));
         var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+
+        // A stale ETag answers first (as an HTTP If-Match does): the edit is not run on content the caller never read.
+        if (expectedETag is not null && !string.Equals(expectedETag, record.ETag, StringComparison.Ordinal))
+        {
+            throw new JourneyConcurrencyException(
+                $"Journey '{journeyId}' changed since it was read: expected ETag '{expectedETag}', the latest version {record.Journey.Version} has ETag '{record.ETag}'. Read it again, then edit.");
+        }
+
         var edited = edit(record.Journey);
         RefuseEditResult(record.Journey, edited);
 

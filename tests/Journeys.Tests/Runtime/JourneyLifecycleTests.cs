@@ -172,4 +172,19 @@ public sealed class JourneyLifecycleTests : IAsyncLifetime
         Assert.Equal((1, JourneyStatus.Draft), (edited.Journey.Version, edited.Journey.Status));
         Assert.Equal("finished", ((ExitNode)edited.Journey.FindNode("done")!).Reason);
     }
+
+    [Fact]
+    public async Task An_edit_with_a_stale_etag_is_a_concurrency_conflict_before_the_edit_runs_on_content_the_caller_never_saw()
+    {
+        var created = await Manager.CreateAsync(ListJourney());
+        await Manager.ActivateAsync("list");
+        var ran = false;
+
+        // The caller read the draft; the journey was activated since. Its ETag answers first, as an HTTP If-Match does:
+        // the edit is not run on the active journey, and the caller is told to read again rather than that it is active.
+        await Assert.ThrowsAsync<Journeys.Storage.JourneyConcurrencyException>(async () => await Manager.EditAsync(
+            "list", j => { ran = true; return j.ReplaceNode(new ExitNode("done", "finished")); }, created.ETag));
+
+        Assert.False(ran);
+    }
 }
