@@ -577,6 +577,19 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM customers"));
     }
 
+    [Fact]
+    public async Task A_host_with_invalid_journeys_options_does_not_start_and_creates_no_database_file()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddJourneys(j => j.UseSqlite(_file.ConnectionString).Configure(o => o.ShardCount = 0));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("ShardCount", StringComparison.Ordinal));
+        Assert.False(File.Exists(_file.Path), "the database file was created by a host that did not start");
+    }
+
     private static CustomerEvent Event(string customerId, string name) =>
         new(customerId, name, ImmutableDictionary<string, FieldValue>.Empty, T0);
 
