@@ -74,7 +74,8 @@ internal sealed partial class SqliteDatabase : IDisposable
                 ex);
         }
 
-        LockPath = Path.GetFullPath(DataSource) + ".lock";
+        // The file SQLite opened, not the Data Source's text: a 'file:' URI or '|DataDirectory|' names it otherwise.
+        LockPath = SQLitePCL.raw.sqlite3_db_filename(_writer.Connection.Handle, "main").utf8_to_string() + ".lock";
         if (exclusive)
         {
             try
@@ -118,7 +119,7 @@ internal sealed partial class SqliteDatabase : IDisposable
     /// <summary>WAL size (pages) above which the writer checkpoints itself after its next commit, as SQLite's default would.</summary>
     internal const int WalPagesLimit = 4_000;
 
-    /// <summary>The lock file held while the database is open: the database's full path and <c>.lock</c>.</summary>
+    /// <summary>The lock file held while the database is open: the full path of the file SQLite opened and <c>.lock</c>.</summary>
     public string LockPath { get; }
 
     /// <summary>The last background checkpoint's failure, if one failed (the writer then checkpoints itself again).</summary>

@@ -54,10 +54,16 @@ public static class SqliteJourneysBuilderExtensions
         services.AddOptions<SqliteStoreOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(static sp => new SqliteDatabase(
-            sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Journeys.Sqlite.SqliteDatabase")));
+        services.TryAddSingleton(static sp =>
+        {
+            // The host builds its hosted services (the engine, and so this database) before it validates the options
+            // marked ValidateOnStart: without this, a host refused for bad JourneysOptions had created or migrated the file.
+            sp.GetService<IStartupValidator>()?.Validate();
+            return new SqliteDatabase(
+                sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<ILoggerFactory>()?.CreateLogger("Journeys.Sqlite.SqliteDatabase"));
+        });
         services.TryAddSingleton(static sp => new SqliteEngineStore(sp.GetRequiredService<SqliteDatabase>()));
 
         // Replace, not TryAdd: the in-memory defaults may already be registered by an earlier AddJourneys call.

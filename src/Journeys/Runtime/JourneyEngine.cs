@@ -875,7 +875,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 NotifyOutbox();
             }
 
-            moreWork |= await RecheckFilterEntriesAsync(checkpoints, applied, stoppingToken).ConfigureAwait(false) > 0;
+            // Not cancelled by a stop: the commit changed the customers, and nothing after it would re-check them (a stop
+            // here lost their entries into the filter journeys they now match, for good).
+            moreWork |= await RecheckFilterEntriesAsync(checkpoints, applied, CancellationToken.None).ConfigureAwait(false) > 0;
 
             // Only what the store applied: a checkpoint refused as stale wrote nothing, and its work runs again (and is
             // measured then). The batch's items and its checkpoints are in the same order, one checkpoint per item.

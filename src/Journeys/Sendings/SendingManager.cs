@@ -306,6 +306,11 @@ internal sealed partial class SendingManager(
 
         long created = 0, createdCounted = 0;
         var stopped = false;
+
+        // Once the batch's enrollments are written, what follows (the stop's check, the cancels, the counters) runs to its
+        // end whatever the caller's token says: cancelled in between (a stopping host aborts the request), the pass
+        // resumed by the next call would find these customers enrolled but uncounted, and count them as skipped.
+        var written = CancellationToken.None;
         if (requests.Count > 0)
         {
             var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
@@ -318,16 +323,16 @@ internal sealed partial class SendingManager(
 
             // The stop saves the stopped status before it cancels: seen here, its cancel may have run before this
             // batch's enrollments existed; not seen, its cancel runs after them and takes them.
-            stopped = await IsStoppedAsync(journey.Id, cancellationToken).ConfigureAwait(false);
+            stopped = await IsStoppedAsync(journey.Id, written).ConfigureAwait(false);
             if (stopped && created > 0)
             {
-                await guard.CancelAsync(journey.Id, null, null, StoppedReason, cancellationToken).ConfigureAwait(false);
+                await guard.CancelAsync(journey.Id, null, null, StoppedReason, written).ConfigureAwait(false);
             }
             else if (created > 0)
             {
                 // A customer deleted since this batch read it (the scan, or the list's check) is not sent to: its
                 // enrollment is cancelled, and counted so at the send node, as a deletion just after the enroll would.
-                await guard.CancelEntriesOfDeletedCustomersAsync(requests, outcomes, cancellationToken).ConfigureAwait(false);
+                await guard.CancelEntriesOfDeletedCustomersAsync(requests, outcomes, written).ConfigureAwait(false);
             }
 
             engine.NotifyWork();
@@ -343,7 +348,7 @@ internal sealed partial class SendingManager(
                 Audience(journey, StatisticCounter.Exited, skipped),
                 Audience(journey, StatisticCounter.Failed, unknown),
             ],
-            cancellationToken).ConfigureAwait(false);
+            written).ConfigureAwait(false);
         return !stopped;
     }
 

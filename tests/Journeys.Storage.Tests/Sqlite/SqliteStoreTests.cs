@@ -549,6 +549,47 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_host_on_a_file_uri_data_source_starts_and_holds_that_file_against_a_host_naming_it_by_its_path()
+    {
+        // Microsoft.Data.Sqlite opens a Data Source starting with 'file:' as a URI filename (the file at its path).
+        IHost Host(string connectionString)
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Services.AddSingleton<TimeProvider>(_time);
+            builder.Services.AddJourneys(j => j.UseSqlite(connectionString));
+            return builder.Build();
+        }
+
+        using (var first = Host($"Data Source=file:{_file.Path}"))
+        {
+            await first.StartAsync();
+            await first.Services.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer("by-uri")]);
+
+            using var second = Host(_file.ConnectionString);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => second.StartAsync());
+            Assert.Contains("another Journeys host", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"'{_file.Path}.lock'", error.Message, StringComparison.Ordinal);
+            await first.StopAsync();
+        }
+
+        using var connection = _file.Connect();
+        Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM customers"));
+    }
+
+    [Fact]
+    public async Task A_host_with_invalid_journeys_options_does_not_start_and_creates_no_database_file()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddJourneys(j => j.UseSqlite(_file.ConnectionString).Configure(o => o.ShardCount = 0));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("ShardCount", StringComparison.Ordinal));
+        Assert.False(File.Exists(_file.Path), "the database file was created by a host that did not start");
+    }
+
     private static CustomerEvent Event(string customerId, string name) =>
         new(customerId, name, ImmutableDictionary<string, FieldValue>.Empty, T0);
 
