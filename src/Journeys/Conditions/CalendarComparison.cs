@@ -4,7 +4,7 @@ namespace Journeys.Conditions;
 
 /// <summary>
 /// A <see cref="DateCondition"/> on a calendar part: the field's date read in UTC against the date of now plus the
-/// offset read in the context's zone (no conversion for a zero offset, one otherwise).
+/// offset read in the context's zone (whole days as calendar days; no conversion for whole days, one otherwise).
 /// </summary>
 /// <typeparam name="TPart">The part compared.</typeparam>
 /// <typeparam name="TOrder">The operator.</typeparam>

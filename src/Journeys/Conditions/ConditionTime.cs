@@ -32,6 +32,32 @@ internal static class ConditionTime
         CalendarDay.Of(TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), zone));
 
     /// <summary>
+    /// The calendar date in <paramref name="zone"/> that a date condition compares with, <paramref name="offsetTicks"/> from
+    /// now: the offset's whole days are calendar days added to the date in the zone (a day from 23:30 on the night the
+    /// clocks change is tomorrow, not the day after it or today again), and the rest of it is elapsed time, read with the UTC
+    /// offset in force at that instant. Held at the first or last representable date instead of overflowing.
+    /// </summary>
+    /// <param name="nowUtcTicks">Now as UTC ticks.</param>
+    /// <param name="offsetTicks">The offset in ticks (negative for the past).</param>
+    /// <param name="zone">The time zone.</param>
+    public static CalendarDay TargetDay(long nowUtcTicks, long offsetTicks, TimeZoneInfo zone) =>
+        AddDays(LocalDay(AddSaturating(nowUtcTicks, offsetTicks % TimeSpan.TicksPerDay), zone), offsetTicks / TimeSpan.TicksPerDay);
+
+    /// <summary><paramref name="day"/> plus <paramref name="days"/> calendar days, held at the first or last representable date.</summary>
+    /// <param name="day">The date.</param>
+    /// <param name="days">The days to add (negative for the past).</param>
+    public static CalendarDay AddDays(in CalendarDay day, long days)
+    {
+        if (days == 0)
+        {
+            return day;
+        }
+
+        var number = Math.Clamp(day.DayNumber + days, 0, MaxTicks / TimeSpan.TicksPerDay);
+        return CalendarDay.Of(new DateTime(number * TimeSpan.TicksPerDay, DateTimeKind.Unspecified));
+    }
+
+    /// <summary>
     /// The calendar date of a date-time field value, read in UTC: date-only values such as birthdays are stored as
     /// midnight UTC, and reading them in a zone west of UTC would move them to the day before.
     /// </summary>

@@ -3,8 +3,8 @@ namespace Journeys.Conditions;
 /// <summary>
 /// What a compiled condition needs besides the customer's fields: the current instant and the time zone that date
 /// conditions use (the customer's zone, else the journey's). Build one per (instant, zone) and reuse it for every
-/// customer of that zone: the constructor converts "now" to the local date once, so a date condition with a zero offset
-/// (a birthday today) makes no conversion, and one with another offset makes exactly one.
+/// customer of that zone: the constructor converts "now" to the local date once, so a date condition with an offset of
+/// whole days (a birthday today, or in a week) makes no conversion, and one with another offset makes exactly one.
 /// </summary>
 internal readonly struct EvaluationContext
 {
@@ -32,8 +32,13 @@ internal readonly struct EvaluationContext
     /// <summary>Today's date in <see cref="Zone"/>.</summary>
     public CalendarDay Today { get; }
 
-    /// <summary>The date in <see cref="Zone"/> at now plus <paramref name="offsetTicks"/> (at most one time zone conversion).</summary>
+    /// <summary>
+    /// The date in <see cref="Zone"/> of now plus <paramref name="offsetTicks"/>: its whole days are calendar days from
+    /// the date in the zone, the rest elapsed time (<see cref="ConditionTime.TargetDay"/>; at most one time zone conversion).
+    /// </summary>
     /// <param name="offsetTicks">The offset from now, in ticks.</param>
     public CalendarDay LocalDayAt(long offsetTicks) =>
-        offsetTicks == 0 ? Today : ConditionTime.LocalDay(ConditionTime.AddSaturating(NowUtcTicks, offsetTicks), Zone);
+        offsetTicks == 0 ? Today
+            : offsetTicks % TimeSpan.TicksPerDay == 0 ? ConditionTime.AddDays(Today, offsetTicks / TimeSpan.TicksPerDay)
+            : ConditionTime.TargetDay(NowUtcTicks, offsetTicks, Zone);
 }

@@ -12,7 +12,8 @@ namespace Journeys.Conditions;
 /// the wrong type compares like null but is not null. Strings: <c>eq neq in contains startswith</c> ignore case
 /// (ordinal), <c>lt gt lte gte</c> are ordinal and case-sensitive. A string list equals (and contains) a string when it has
 /// an item equal to it. Date conditions compare with now + offset: <see cref="DatePart.Instant"/> as instants; the
-/// calendar parts take the target's date in the given zone (offset in force at the target) and the field's date in UTC
+/// calendar parts take the target's date in the given zone (the offset's whole days as calendar days from today there,
+/// the rest as elapsed time, with the UTC offset in force then) and the field's date in UTC
 /// (date-only values are stored as midnight UTC); a 29 February field counts as 28 February in a common target year.
 /// </remarks>
 internal static class ReferenceConditionEvaluator
@@ -221,9 +222,19 @@ internal static class ReferenceConditionEvaluator
             return Holds(condition.Operator, fieldInstant.CompareTo(target));
         }
 
-        // The target's calendar date is read in the zone (with the offset in force then, so across daylight saving
-        // changes too); the field's in UTC, where date-only values such as birthdays are stored as midnight.
-        var targetDate = TimeZoneInfo.ConvertTimeFromUtc(target.UtcDateTime, zone);
+        // The target's calendar date: the offset's whole days are calendar days in the zone ("a day from today" is
+        // tomorrow's date whatever the hour, also on a night when the clocks change around midnight), the rest of it is
+        // elapsed time (read with the UTC offset in force then); the field's date is read in UTC, where date-only values
+        // such as birthdays are stored as midnight.
+        var days = condition.Offset.Ticks / TimeSpan.TicksPerDay;
+        var rest = TimeSpan.FromTicks(condition.Offset.Ticks % TimeSpan.TicksPerDay);
+        var restTarget = rest > DateTimeOffset.MaxValue - nowUtc ? DateTimeOffset.MaxValue
+            : rest < DateTimeOffset.MinValue - nowUtc ? DateTimeOffset.MinValue
+            : nowUtc + rest;
+        var localDate = TimeZoneInfo.ConvertTimeFromUtc(restTarget.UtcDateTime, zone).Date;
+        var targetDate = days > (DateTime.MaxValue.Date - localDate).Days ? DateTime.MaxValue.Date
+            : days < -(localDate - DateTime.MinValue).Days ? DateTime.MinValue
+            : localDate.AddDays(days);
         var fieldDate = fieldInstant.UtcDateTime;
         var order = condition.Part switch
         {

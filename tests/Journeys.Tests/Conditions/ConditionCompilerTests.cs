@@ -70,15 +70,15 @@ public sealed class ConditionCompilerTests
                 Condition.Lte("signedUp", now),
                 Condition.Date("signedUp", ComparisonOperator.Lt, TimeSpan.FromDays(-1)),
                 Condition.Date("birthDate", ComparisonOperator.Lte, TimeSpan.FromDays(-400), DatePart.Date),
-                Condition.Date("birthDate", ComparisonOperator.Eq, TimeSpan.FromDays(3), DatePart.Month),
+                Condition.Date("birthDate", ComparisonOperator.Eq, TimeSpan.FromHours(75), DatePart.Month),
                 Condition.Date("birthDate", ComparisonOperator.Lt, TimeSpan.Zero, DatePart.Year),
                 Condition.IsNotNull("tags"))),
             Condition.IsNull("plan"));
-        // Every evaluator in the All holds, so none is skipped by short-circuiting; a week from 23:30 on March 29th
-        // in Madrid is April 6th (after the change to summer time).
+        // Every evaluator in the All holds, so none is skipped by short-circuiting; a week from March 29th in Madrid is
+        // April 5th, also from 23:30 on the night of the change to summer time (whole days are calendar days).
         var customer = Customer(
             ("name", "Ana"), ("plan", "gold"), ("age", 40), ("vip", true), ("signedUp", now.AddDays(-10)),
-            ("birthDate", new DateTimeOffset(1980, 4, 6, 0, 0, 0, TimeSpan.Zero)), ("tags", FieldValue.FromStringList(["new", "vip"])));
+            ("birthDate", new DateTimeOffset(1980, 4, 5, 0, 0, 0, TimeSpan.Zero)), ("tags", FieldValue.FromStringList(["new", "vip"])));
         var fields = CustomerSlots.ToArray(customer, Schema);
         var context = new EvaluationContext(now, madrid);
         var first = ConditionCompiler.Compile(condition, Schema);

@@ -55,6 +55,9 @@ public sealed class ConditionProperties
         var context = new EvaluationContext(now, zone);
         Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime).DayNumber, context.Today.DayNumber);
         Assert.Equal(context.Today, context.LocalDayAt(0));
-        Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now.AddHours(25), zone).DateTime).DayNumber, context.LocalDayAt(TimeSpan.FromHours(25).Ticks).DayNumber);
+        // Whole days are calendar days from the zone's date; the rest is elapsed time.
+        Assert.Equal(context.Today.DayNumber + 2, context.LocalDayAt(TimeSpan.FromDays(2).Ticks).DayNumber);
+        Assert.Equal(context.Today.DayNumber - 1, context.LocalDayAt(TimeSpan.FromDays(-1).Ticks).DayNumber);
+        Assert.Equal(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now.AddHours(1), zone).DateTime).DayNumber + 1, context.LocalDayAt(TimeSpan.FromHours(25).Ticks).DayNumber);
     }
 }

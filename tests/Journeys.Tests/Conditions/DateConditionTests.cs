@@ -99,33 +99,45 @@ public sealed class DateConditionTests
     }
 
     [Fact]
-    public void The_target_date_uses_the_offset_in_force_at_the_target_across_spring_forward()
+    public void A_day_from_now_is_tomorrows_date_across_spring_forward()
     {
-        // Madrid, 2025-03-30 02:00 -> 03:00. From 23:30 on the 29th (UTC+1), one day later is 00:30 on the 31st
-        // (UTC+2); adding a day to the local clock would give 23:30 on the 30th.
+        // Madrid, 2025-03-30 02:00 -> 03:00. From 23:30 on the 29th (UTC+1), one day from today is the 30th, although
+        // 24 hours later it is 00:30 on the 31st (UTC+2).
         var madrid = Zone("Europe/Madrid");
         var now = Utc(2025, 3, 29, 22, 30);
+        var onThe30th = Customer(("signedUp", Utc(2025, 3, 30, 0, 0)));
         var onThe31st = Customer(("signedUp", Utc(2025, 3, 31, 0, 0)));
-        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe31st, now, madrid));
+        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe30th, now, madrid));
+        Assert.False(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe31st, now, madrid));
+        Assert.True(Evaluate(Condition.Anniversary("signedUp", 1), onThe30th, now, madrid));
         Assert.Equal(new CalendarDay(2025, 3, 29, new DateOnly(2025, 3, 29).DayNumber), new EvaluationContext(now, madrid).Today);
-        Assert.Equal(new DateOnly(2025, 3, 31).DayNumber, new EvaluationContext(now, madrid).LocalDayAt(TimeSpan.TicksPerDay).DayNumber);
+        Assert.Equal(new DateOnly(2025, 3, 30).DayNumber, new EvaluationContext(now, madrid).LocalDayAt(TimeSpan.TicksPerDay).DayNumber);
+
+        // The part of an offset shorter than a day is elapsed time: 3 hours from 23:30 is 03:30 (UTC+2) on the 30th.
+        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromHours(3), DatePart.Date), onThe30th, now, madrid));
     }
 
     [Fact]
-    public void The_target_date_uses_the_offset_in_force_at_the_target_across_fall_back_at_midnight()
+    public void A_day_from_now_is_tomorrows_date_across_fall_back_at_midnight_and_an_hour_uses_the_offset_in_force_then()
     {
         // Santiago de Chile ends daylight saving at midnight: 2025-04-06 00:00 (UTC-3) becomes 2025-04-05 23:00 (UTC-4).
         var santiago = Zone("America/Santiago");
         Assert.Equal(TimeSpan.FromHours(-3), santiago.GetUtcOffset(Utc(2025, 4, 5, 3, 30)));
         Assert.Equal(TimeSpan.FromHours(-4), santiago.GetUtcOffset(Utc(2025, 4, 6, 3, 30)));
 
-        // 00:30 on April 5th; a day later is 23:30 on April 5th again, not 00:30 on the 6th.
+        // 00:30 on April 5th; 24 hours later it is 23:30 on April 5th again, but one day from today is the 6th.
         var now = Utc(2025, 4, 5, 3, 30);
         var onThe5th = Customer(("signedUp", Utc(2025, 4, 5, 0, 0)));
-        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe5th, now, santiago));
+        var onThe6th = Customer(("signedUp", Utc(2025, 4, 6, 0, 0)));
+        Assert.False(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe5th, now, santiago));
+        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromDays(1), DatePart.Date), onThe6th, now, santiago));
         Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.Zero, DatePart.Date), onThe5th, now, santiago));
-        Assert.True(Evaluate(Condition.Anniversary("signedUp", 1), onThe5th, now, santiago));
-        Assert.False(Evaluate(Condition.Anniversary("signedUp", 2), onThe5th, now, santiago));
+        Assert.False(Evaluate(Condition.Anniversary("signedUp", 1), onThe5th, now, santiago));
+        Assert.True(Evaluate(Condition.Anniversary("signedUp", 1), onThe6th, now, santiago));
+
+        // At 23:30 on the 5th (UTC-3), an hour later is 23:30 on the 5th again (UTC-4): still the 5th.
+        var lateEvening = Utc(2025, 4, 6, 2, 30);
+        Assert.True(Evaluate(Condition.Date("signedUp", ComparisonOperator.Eq, TimeSpan.FromHours(1), DatePart.Date), onThe5th, lateEvening, santiago));
     }
 
     [Fact]
