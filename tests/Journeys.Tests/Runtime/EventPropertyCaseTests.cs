@@ -50,6 +50,9 @@ public sealed class EventPropertyCaseTests : IAsyncLifetime
             new CustomerEvent("c1@example.com", "upgraded", properties, T0)]).AsTask());
 
         Assert.Contains("index 1", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("'plan' and 'Plan'", refused.Message, StringComparison.Ordinal);
+        // Named in the dictionary's order, which string hashing makes differ from one process to the next.
+        Assert.True(
+            refused.Message.Contains("'plan' and 'Plan'", StringComparison.Ordinal) || refused.Message.Contains("'Plan' and 'plan'", StringComparison.Ordinal),
+            refused.Message);
     }
 }
