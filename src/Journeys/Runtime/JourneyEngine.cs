@@ -1756,7 +1756,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
-            if (message.Channel == StepExecutor.WebhookChannel)
+
+            // A webhook call is no message to the customer; a message on a channel with no sender is never attempted (it
+            // fails at once): neither is held for quiet hours or takes a frequency-cap place.
+            if (message.Channel == StepExecutor.WebhookChannel || !_senders.TryGet(message.Channel, out _))
             {
                 continue;
             }
