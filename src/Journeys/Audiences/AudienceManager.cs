@@ -32,9 +32,10 @@ internal sealed partial class AudienceManager(
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     /// <summary>Why an id with white space at an end is refused rather than stored (or silently trimmed).</summary>
-    private const string OuterWhiteSpaceReason = "Customer ids are compared exactly, and the CSV import and list sendings trim theirs, so such an id could never be named by a file.";
+    internal const string OuterWhiteSpaceReason = "Customer ids are compared exactly, and the CSV import and list sendings trim theirs, so such an id could never be named by a file.";
 
-    private static bool HasOuterWhiteSpace(string id) => char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1]);
+    /// <summary>Whether a (non-empty) customer id has white space at its start or end: refused wherever customers are put.</summary>
+    internal static bool HasOuterWhiteSpace(string id) => char.IsWhiteSpace(id[0]) || char.IsWhiteSpace(id[^1]);
 
     public ValueTask<CustomerFieldSchema> GetFieldsAsync(CancellationToken cancellationToken = default) => customers.GetSchemaAsync(cancellationToken);
 

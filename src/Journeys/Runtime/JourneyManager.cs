@@ -326,9 +326,9 @@ internal sealed partial class JourneyManager(
         for (var i = 0; i < customersToPut.Count; i++)
         {
             // As IAudienceManager.PutCustomersAsync: the CSV import and list sendings trim ids, so such an id could never be named by a file.
-            if (customersToPut[i] is { Id: [var first, ..] and [.., var last] } && (char.IsWhiteSpace(first) || char.IsWhiteSpace(last)))
+            if (customersToPut[i] is { Id.Length: > 0 } customer && Audiences.AudienceManager.HasOuterWhiteSpace(customer.Id))
             {
-                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. Customer ids are compared exactly, and the CSV import and list sendings trim theirs.", nameof(customersToPut));
+                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. {Audiences.AudienceManager.OuterWhiteSpaceReason}", nameof(customersToPut));
             }
         }
 
