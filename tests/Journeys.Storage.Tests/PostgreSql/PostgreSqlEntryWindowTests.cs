@@ -60,6 +60,9 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
             Assert.Null(await b.GetRequiredService<JourneyManager>().RunIntakeAsync(stale, record, null, CancellationToken.None));
 
             Assert.Equal(Customers, Count(managerA, StatisticCounter.Entered));
+
+            // An enrollment completes when its push is committed to the outbox; the dispatcher sends it just after.
+            TwoHosts.Eventually(() => pushA.Messages.Count + pushB.Messages.Count >= Customers, "every push sent");
             Assert.Equal(Customers, pushA.Messages.Count + pushB.Messages.Count);
             var enrollments = await a.GetRequiredService<IEnrollmentStore>().ListByJourneyAsync("j", null).ToListAsync();
             Assert.Equal(Customers, enrollments.Count);
