@@ -521,6 +521,25 @@ internal sealed partial class PostgreSqlEngineStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// One transaction: the rows leased to <paramref name="owner"/> (expired or not) are locked in primary-key order, as
+    /// a commit locks them, and their lease ended where they stand (a claim keeps a row's place in the ready queue and
+    /// its timer, so nothing else moves; the owner is kept, as after an expiry); the other hosts are told by <c>NOTIFY</c>.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        if (enrollmentIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var ids = enrollmentIds.ToArray();
+        return ReleaseAsync("release enrollment leases", "enrollments", "enrollment_id", () => Parameter(ids), ids, static (reader, i) => reader.GetGuid(i), EqualityComparer<Guid>.Default, owner, PostgreSqlDatabase.WorkPayload, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// One transaction: the customers' event locks are taken (transaction-scoped advisory locks, so appends for one
     /// customer take their sequence numbers in commit order), the events are inserted with sequence numbers from one store-wide sequence, in call order; then
     /// waiting, unleased enrollments of those customers that are not already ready and have a pending event among their

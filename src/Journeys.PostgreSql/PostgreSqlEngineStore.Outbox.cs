@@ -254,22 +254,86 @@ internal sealed partial class PostgreSqlEngineStore
             command.Parameters.Add(Parameter(owner));
             command.Parameters.Add(Parameter(Utc(now)));
             command.Parameters.Add(Parameter(Utc(now + lease)));
-            var held = new HashSet<TId>(comparer);
-            using (var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false))
+            return await ReturnedAsync(command, ids, readId, comparer, token).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>For each id, in order, whether <paramref name="command"/> returned it (its first column).</summary>
+    private static async ValueTask<IReadOnlyList<bool>> ReturnedAsync<TId>(
+        NpgsqlCommand command, TId?[] ids, Func<NpgsqlDataReader, int, TId> readId, IEqualityComparer<TId> comparer, CancellationToken cancellationToken)
+        where TId : notnull
+    {
+        var returned = new HashSet<TId>(comparer);
+        using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    held.Add(readId(reader, 0));
-                }
+                returned.Add(readId(reader, 0));
+            }
+        }
+
+        var flags = new bool[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            flags[i] = ids[i] is { } id && returned.Contains(id);
+        }
+
+        return flags;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: the rows leased to <paramref name="owner"/> (expired or not) are locked in primary-key order, as
+    /// results lock them, and their lease ended where they stand (owner kept, as after an expiry); the other hosts'
+    /// dispatchers are told by <c>NOTIFY</c>.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<string> messageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        if (messageIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        var ids = messageIds.ToArray();
+        return ReleaseAsync("release outbox leases", "outbox", "message_id", () => NullableArray(ids, NpgsqlDbType.Text), ids, static (reader, i) => reader.GetString(i), StringComparer.Ordinal, owner, PostgreSqlDatabase.OutboxPayload, cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends the leases of the rows of <paramref name="table"/> held by <paramref name="owner"/>, expired or not (one
+    /// statement: rows locked in primary-key order and re-checked after the lock; the owner is kept, as after an
+    /// expiry, so its late commit or result is accepted until someone else claims), and wakes the other hosts with
+    /// <paramref name="payload"/> when any was released.
+    /// </summary>
+    /// <returns>For each id, in order, whether its lease was held and is released.</returns>
+    private ValueTask<IReadOnlyList<bool>> ReleaseAsync<TId>(
+        string operation,
+        string table,
+        string idColumn,
+        Func<NpgsqlParameter> idsParameter,
+        TId?[] ids,
+        Func<NpgsqlDataReader, int, TId> readId,
+        IEqualityComparer<TId> comparer,
+        string owner,
+        string payload,
+        CancellationToken cancellationToken)
+        where TId : notnull =>
+        database.InTransactionAsync<IReadOnlyList<bool>>(operation, async (connection, transaction, token) =>
+        {
+            using var command = database.Command(connection, transaction,
+                $"WITH l AS (SELECT customer_id, {idColumn} FROM {{s}}.{table} WHERE {idColumn} = ANY ($1) AND lease_owner = $2 AND lease_expires_at IS NOT NULL"
+                + $" ORDER BY customer_id, {idColumn} FOR UPDATE)"
+                + $" UPDATE {{s}}.{table} t SET lease_expires_at = NULL FROM l"
+                + $" WHERE t.customer_id = l.customer_id AND t.{idColumn} = l.{idColumn} RETURNING t.{idColumn}");
+            command.Parameters.Add(idsParameter()); // a new parameter per attempt: a retry builds a new command
+            command.Parameters.Add(Parameter(owner));
+            var released = await ReturnedAsync(command, ids, readId, comparer, token).ConfigureAwait(false);
+            if (released.Contains(true))
+            {
+                await database.NotifyAsync(connection, transaction, payload, token).ConfigureAwait(false);
             }
 
-            var renewed = new bool[ids.Length];
-            for (var i = 0; i < ids.Length; i++)
-            {
-                renewed[i] = ids[i] is { } id && held.Contains(id);
-            }
-
-            return renewed;
+            return released;
         }, cancellationToken);
 
     /// <inheritdoc />

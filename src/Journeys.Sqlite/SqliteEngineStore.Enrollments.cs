@@ -183,6 +183,36 @@ internal sealed partial class SqliteEngineStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// One transaction: each row leased (schedule kind 2) to <paramref name="owner"/>, expired or not, is put back where
+    /// a claim puts an expired lease (ready queue, timers), its owner kept.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        if (enrollmentIds.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("release enrollment leases", (this, owner, enrollmentIds), static (session, s) =>
+        {
+            var (store, owner, ids) = s;
+            var released = new bool[ids.Count];
+            for (var i = 0; i < released.Length; i++)
+            {
+                var leased = session.Command("SELECT customer_id, id, status, wake_at, event_cursor, wake_events FROM enrollments WHERE id = $id AND sched_kind = 2 AND lease_owner = $owner");
+                leased.Parameters.AddWithValue("$id", SqliteValues.Id(ids[i]));
+                leased.Parameters.AddWithValue("$owner", owner);
+                released[i] = store.ReleaseLeases(session, leased) > 0;
+            }
+
+            return (IReadOnlyList<bool>)released;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
     /// Refused (false) like the in-memory store: unknown enrollment, stale token (a second checkpoint of one enrollment
     /// in a batch is stale once the first is applied), or a lease that is not <paramref name="owner"/>'s. Applied
     /// checkpoints and their outbox messages, customer field updates and summed statistic deltas are written in one
@@ -589,8 +619,17 @@ internal sealed partial class SqliteEngineStore
     {
         var expired = session.Command("SELECT customer_id, id, status, wake_at, event_cursor, wake_events FROM enrollments WHERE sched_kind = 2 AND sched_at <= $now");
         expired.Parameters.AddWithValue("$now", now.UtcTicks);
+        ReleaseLeases(session, expired);
+    }
+
+    /// <summary>
+    /// Puts the leased rows <paramref name="leased"/> selects (customer id, id, status, wake time, event cursor, wake
+    /// events) back where they belong (ready queue, timers or nowhere), their owner kept; returns how many.
+    /// </summary>
+    private int ReleaseLeases(SqliteSession session, SqliteCommand leased)
+    {
         var rows = new List<(string Customer, byte[] Id, EnrollmentStatus Status, DateTimeOffset? WakeAt, long Cursor, EquatableArray<string> WakeEvents)>();
-        using (var reader = expired.ExecuteReader())
+        using (var reader = leased.ExecuteReader())
         {
             while (reader.Read())
             {
@@ -608,6 +647,8 @@ internal sealed partial class SqliteEngineStore
             release.Parameters.AddWithValue("$id", row.Id);
             release.ExecuteNonQuery();
         }
+
+        return rows.Count;
     }
 
     private void WakeWaiting(SqliteSession session, CustomerEvent customerEvent)

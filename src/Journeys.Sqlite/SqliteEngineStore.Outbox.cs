@@ -195,6 +195,49 @@ internal sealed partial class SqliteEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One transaction, one conditional update per message: each message leased (schedule kind 1) to
+    /// <paramref name="owner"/>, expired or not, is pending again at its due time, as a claim puts back an expired lease
+    /// (its owner kept).
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<string> messageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        if (messageIds.Count == 0)
+        {
+            return [];
+        }
+
+        return await _database.WriteAsync("release outbox leases", (this, owner, messageIds), static (session, s) =>
+        {
+            var (store, owner, ids) = s;
+            var released = new bool[ids.Count];
+            for (var i = 0; i < released.Length; i++)
+            {
+                if (ids[i] is not { } id)
+                {
+                    continue;
+                }
+
+                var release = store._claimedMessages.TryGetValue(id, out var customerId)
+                    ? session.Command("UPDATE outbox SET sched_kind = 0, sched_at = due_at WHERE customer_id = $customer AND message_id = $message AND sched_kind = 1 AND lease_owner = $owner")
+                    : session.Command("UPDATE outbox SET sched_kind = 0, sched_at = due_at WHERE message_id = $message AND sched_kind = 1 AND lease_owner = $owner");
+                if (customerId is not null)
+                {
+                    release.Parameters.AddWithValue("$customer", customerId);
+                }
+
+                release.Parameters.AddWithValue("$message", id);
+                release.Parameters.AddWithValue("$owner", owner);
+                released[i] = release.ExecuteNonQuery() > 0;
+            }
+
+            return (IReadOnlyList<bool>)released;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
     {

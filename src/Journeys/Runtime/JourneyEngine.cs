@@ -86,6 +86,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // bounds what leasing at enrollment may hold (JourneysOptions.IntakeLeaseLimit, and the inboxes' free room).
     private readonly ConcurrentQueue<IReadOnlyList<WorkItem>> _leasedAtEntry = new();
     private int _intakeReserved;
+
+    // Enrollments of batches whose commit a stop interrupted (the renewal counts them finished): handed back at the end
+    // of RunAsync with the rest of the unfinished work (HandBackAsync); the store ignores any that the commit did apply.
+    private readonly ConcurrentQueue<Guid> _uncommittedAtStop = new();
     private volatile bool _pumping;
 
     public JourneyEngine(
@@ -393,9 +397,80 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 shard.Writer.TryComplete();
             }
 
-            await Task.WhenAll(workers).ConfigureAwait(false);
-            _timerWaiter = null;
-            LogStopped(_logger, _options.OwnerId);
+            try
+            {
+                await Task.WhenAll(workers).ConfigureAwait(false);
+            }
+            finally
+            {
+                _timerWaiter = null;
+                await HandBackAsync().ConfigureAwait(false);
+                LogStopped(_logger, _options.OwnerId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives back, once the shards and dispatchers have stopped, the leases of the work this engine claimed and will not
+    /// do: enrollments claimed or created leased to it and not committed, and messages handed over by commits that no
+    /// dispatcher took (<see cref="LeaseRenewal.Unfinished"/>). Another host, or this one's next start, then claims them
+    /// at once instead of after <see cref="JourneysOptions.LeaseDuration"/>. A message whose send started is not given
+    /// back (its lease runs out as before: its provider may have accepted it). Bounded by
+    /// <see cref="RecordOnStopTimeout"/>; a store that fails, or does not implement the release, leaves the leases to
+    /// expire, as after a crash.
+    /// </summary>
+    private async ValueTask HandBackAsync()
+    {
+        var (enrollments, messages) = _renewal.Unfinished();
+        while (_leasedAtEntry.TryDequeue(out var leased))
+        {
+            foreach (var item in leased)
+            {
+                enrollments.Add(item.Claim.Id);
+            }
+        }
+
+        while (_uncommittedAtStop.TryDequeue(out var id))
+        {
+            enrollments.Add(id);
+        }
+
+        Guid[] ids = [.. enrollments.Distinct()];
+        if (ids.Length == 0 && messages.Count == 0)
+        {
+            return;
+        }
+
+        using var bounded = new CancellationTokenSource(RecordOnStopTimeout);
+        var released = 0;
+        try
+        {
+            if (ids.Length > 0)
+            {
+                released += Count(await _enrollments.ReleaseLeasesAsync(_options.OwnerId, ids, bounded.Token).ConfigureAwait(false));
+            }
+
+            if (messages.Count > 0)
+            {
+                released += Count(await _outbox.ReleaseLeasesAsync(_options.OwnerId, messages, bounded.Token).ConfigureAwait(false));
+            }
+
+            LogHandedBack(_logger, ids.Length + messages.Count, released);
+        }
+        catch (Exception ex)
+        {
+            LogStoreFailed(_logger, "lease release at stop", ex);
+        }
+
+        static int Count(IReadOnlyList<bool> released)
+        {
+            var count = 0;
+            foreach (var one in released)
+            {
+                count += one ? 1 : 0;
+            }
+
+            return count;
         }
     }
 
@@ -829,12 +904,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         activity?.SetTag("journeys.batch.size", batch.Count);
+        var committed = false;
         try
         {
             var committing = _time.GetTimestamp();
             var handoff = Volatile.Read(ref _handedOver) < HandoffCapacity ? new OutboxHandoff(_time.GetUtcNow(), _options.LeaseDuration) : null;
             var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
+            committed = true;
             NoteWithdrawals(checkpoints, applied);
             if (sliceEnded)
             {
@@ -907,6 +984,14 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             JourneysTelemetry.BatchDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             Interlocked.Add(ref _inFlight, -batch.Count);
+            if (!committed && stoppingToken.IsCancellationRequested)
+            {
+                foreach (var item in batch)
+                {
+                    _uncommittedAtStop.Enqueue(item.Claim.Id);
+                }
+            }
+
             _renewal.Finished(batch);
 
             // The pump looks again only when the batch can have made work: an enrollment still active or waiting (it
@@ -1902,6 +1987,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         LogRecheckFailedRedacted(logger, count, RedactedException.From(exception));
         FailureDetailLog.Write(logger, exception);
     }
+
+    [LoggerMessage(54, LogLevel.Information, "Stopping: handed back {Released} of the {Held} claimed enrollments and outbox messages this engine will not finish; another host or the next start claims them at once")]
+    private static partial void LogHandedBack(ILogger logger, int held, int released);
 
     [LoggerMessage(53, LogLevel.Information, "Dispatcher: {Count} messages it held were withdrawn from the outbox (a stop, a deletion or a conversion) and are not sent")]
     private static partial void LogWithdrawnNotSent(ILogger logger, int count);

@@ -285,6 +285,53 @@ internal sealed partial class LeaseRenewal
         }
     }
 
+    /// <summary>
+    /// What the engine still holds once its shards and dispatchers have stopped: the enrollments handed over and not
+    /// finished (claimed or leased at entry, never committed) and the messages handed over by commits and never taken by
+    /// a dispatcher (a batch a dispatcher took is settled with <see cref="Sent"/> however its sends ended, so one whose
+    /// send started is never among them). Call it only after the shards and dispatchers have ended.
+    /// </summary>
+    public (List<Guid> Enrollments, List<string> Messages) Unfinished()
+    {
+        var enrollments = new List<Guid>();
+        lock (_roundLock)
+        {
+            if (!TakeClaimsOrForgetAll(out var finished))
+            {
+                foreach (var claim in _fresh)
+                {
+                    _held.Add(Place(claim));
+                }
+
+                _fresh.Clear();
+                foreach (var claim in _held)
+                {
+                    for (var i = 0; i < claim.Items.Count; i++)
+                    {
+                        if (!claim.Lost[i] && finished[claim.Shards[i]] <= claim.Places[i])
+                        {
+                            enrollments.Add(claim.Items[i].Claim.Id);
+                        }
+                    }
+                }
+            }
+        }
+
+        var messages = new List<string>();
+        lock (_sendingLock)
+        {
+            foreach (var held in _sending)
+            {
+                foreach (var message in held.Messages)
+                {
+                    messages.Add(message.MessageId);
+                }
+            }
+        }
+
+        return (enrollments, messages);
+    }
+
     /// <summary>Renews every <see cref="Period"/> until <paramref name="stoppingToken"/> is cancelled; then the leases run out on their own.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {

@@ -39,6 +39,10 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.RenewLeasesAsync(owner, enrollmentIds, now, lease, cancellationToken);
 
     /// <inheritdoc />
+    public virtual ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default) =>
+        InnerStore.ReleaseLeasesAsync(owner, enrollmentIds, cancellationToken);
+
+    /// <inheritdoc />
     public virtual ValueTask AppendEventsAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default) =>
         InnerStore.AppendEventsAsync(events, cancellationToken);
 

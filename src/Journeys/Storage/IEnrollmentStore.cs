@@ -115,6 +115,31 @@ public interface IEnrollmentStore
     /// <returns>For each id, in order, whether the lease was still <paramref name="owner"/>'s and was renewed.</returns>
     ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives back the leases that <paramref name="owner"/> still holds on claimed enrollments it has not committed (an
+    /// engine stopping gracefully hands back the work it claimed and will not do), as if they had expired now: any
+    /// owner's next claim may take them, without waiting for the lease to run out. A lease is held as for
+    /// <see cref="RenewLeasesAsync"/>, except that one already expired (and not claimed by anyone since) is given back
+    /// too. Any other lease, and an enrollment committed or cancelled since its claim, is left as it is and reported
+    /// as not released. As after an expiry, the owner's own late commit is still accepted until someone else claims
+    /// the enrollment (its concurrency token still guards against a second commit).
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation releases nothing, so a store without the feature stays correct (the
+    /// engine's unfinished work then waits for its leases to expire, <see cref="Runtime.JourneysOptions.LeaseDuration"/>,
+    /// as after a crash). A store that implements it should wake the other hosts that wait for work.
+    /// </remarks>
+    /// <param name="owner">The engine that claimed the work.</param>
+    /// <param name="enrollmentIds">The enrollments to give back.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each id, in order, whether its lease was <paramref name="owner"/>'s and is released.</returns>
+    ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        return ValueTask.FromResult<IReadOnlyList<bool>>(new bool[enrollmentIds.Count]);
+    }
+
     /// <summary>Appends customer events to each customer's inbox (assigning increasing sequence numbers), waking the enrollments that wait for them.</summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

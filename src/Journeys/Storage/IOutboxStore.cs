@@ -37,6 +37,30 @@ public interface IOutboxStore
     /// <returns>For each id, in order, whether the lease was still <paramref name="owner"/>'s and was renewed.</returns>
     ValueTask<IReadOnlyList<bool>> RenewLeasesAsync(string owner, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives back the leases that <paramref name="owner"/> still holds on claimed messages it has not attempted and has
+    /// no result for (an engine stopping gracefully hands back the messages queued for its dispatcher), as if they had
+    /// expired now: any dispatcher's next claim may take them, without waiting for the lease to run out. A lease is held
+    /// as for <see cref="RenewLeasesAsync"/>, except that one already expired (and not claimed by anyone since) is
+    /// given back too; any other lease, and a message with a result, is left as it is and reported as not released.
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation releases nothing, so a store without the feature stays correct (the
+    /// messages then wait for their leases to expire, as after a crash). A store that implements it should wake the
+    /// other hosts' dispatchers. The engine never gives back a message whose send it started: that one's lease runs out
+    /// as before, so a provider that accepted it just as the engine stopped is not asked again at once.
+    /// </remarks>
+    /// <param name="owner">The dispatcher that claimed them.</param>
+    /// <param name="messageIds">The messages to give back.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>For each id, in order, whether its lease was <paramref name="owner"/>'s and is released.</returns>
+    ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<string> messageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        return ValueTask.FromResult<IReadOnlyList<bool>>(new bool[messageIds.Count]);
+    }
+
     /// <summary>The earliest time a pending message is due, or <see langword="null"/> when none is pending.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);

@@ -23,13 +23,13 @@ public sealed class HostShutdownTests
     [Fact]
     public async Task A_stop_while_one_message_waits_to_be_retried_keeps_the_sends_that_finished_and_the_next_start_sends_only_the_rest()
     {
-        var stores = new SharedStores(new FakeTimeProvider(Start));
+        var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
         var logs = new ListLoggerProvider();
 
         // One enrollment, two messages in one commit (one dispatch): the first is accepted, the second fails
         // transiently and waits for its retry (a minute on the fake clock, which does not move) when the host stops.
         var first = new ScriptedSender(failTransiently: "second");
-        using (var host = stores.BuildHost(first, logs))
+        using (var host = BuildHost(stores, first, logs))
         {
             await host.StartAsync();
             var manager = host.Services.GetRequiredService<IJourneyManager>();
@@ -49,7 +49,7 @@ public sealed class HostShutdownTests
 
         // The next start (another host on the same stores) takes the unfinished message once its lease has expired.
         var second = new ScriptedSender(failTransiently: null);
-        using (var host = stores.BuildHost(second, logs))
+        using (var host = BuildHost(stores, second, logs))
         {
             await host.StartAsync();
             stores.Time.Advance(TimeSpan.FromMinutes(5));
@@ -69,42 +69,17 @@ public sealed class HostShutdownTests
         Assert.Equal("first", Assert.Single(first.Accepted).Key);
     }
 
-    /// <summary>In-memory stores that outlive a host, as a database outlives a process.</summary>
-    private sealed class SharedStores(FakeTimeProvider time)
-    {
-        private readonly InMemoryCustomerStore _customers = new();
-        private readonly InMemoryJourneyStore _journeys = new(time);
-        private InMemoryEngineStore? _engine;
-
-        public FakeTimeProvider Time { get; } = time;
-
-        public IHost BuildHost(IChannelSender push, ILoggerProvider logs)
-        {
-            var engine = _engine ??= new InMemoryEngineStore(_customers);
-            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-            builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
-            builder.Services.AddSingleton<TimeProvider>(Time);
-            builder.Services.AddSingleton(_customers);
-            builder.Services.AddSingleton<ICustomerStore>(_customers);
-            builder.Services.AddSingleton<IJourneyStore>(_journeys);
-            builder.Services.AddSingleton(engine);
-            builder.Services.AddSingleton<IEnrollmentStore>(engine);
-            builder.Services.AddSingleton<IOutboxStore>(engine);
-            builder.Services.AddSingleton<IStatisticsStore>(engine);
-            builder.Services.AddJourneys(j => j
+    private static IHost BuildHost(SharedInMemoryStores stores, IChannelSender push, ILoggerProvider logs) =>
+        stores.BuildHost(
+            j => j
                 .AddSender(Channel.Push, push)
                 .AddCampaigns(new Campaign("first", Channel.Push, "First"), new Campaign("second", Channel.Push, "Second"))
                 .Configure(o =>
                 {
-                    o.ShardCount = 1;
-                    o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(24);
                     o.DefaultChannelPolicy.RetryBaseDelay = TimeSpan.FromMinutes(1);
                     o.DefaultChannelPolicy.RetryMaxDelay = TimeSpan.FromMinutes(2);
-                }));
-            return builder.Build();
-        }
-    }
+                }),
+            logs);
 
     /// <summary>Accepts every campaign's messages but one's, which fails transiently; records keys and attempts.</summary>
     private sealed class ScriptedSender(string? failTransiently) : IChannelSender

@@ -115,11 +115,35 @@ public sealed class IntakeLeaseTests
     }
 
     [Fact]
-    public async Task Enrollments_leased_to_a_stopped_engine_are_taken_by_another_engine_once_the_lease_expires()
+    public async Task Enrollments_leased_to_a_stopped_engine_are_handed_back_and_taken_by_another_engine_at_once()
     {
         var setup = await SetupAsync(3);
         var gated = new GatedCustomers(setup.Customers);
         await using var first = Host("engine-1", setup, setup.Enrollments, gated);
+        await using var second = Host("engine-2", setup, setup.Enrollments, setup.Customers);
+        var manager = first.GetRequiredService<IJourneyManager>();
+        await CreateAsync(manager, setup.Ids);
+        var running1 = await EngineHost.RunHostedAsync(first);
+        await manager.ActivateAsync("intake");
+        EngineHost.Eventually(() => gated.Waiting == 1, "the first engine's shard to hold its batch");
+        Assert.Equal(3, setup.Enrollments.LeasedAtEntry.Sum());
+
+        // The first engine stops without committing and gives its leases back: the second runs them, the clock unmoved.
+        await running1.DisposeAsync();
+        await using var running2 = await EngineHost.RunHostedAsync(second);
+
+        EngineHost.Eventually(() => Count(setup.Store, StatisticCounter.Sent) == 3, "the second engine to run the three enrollments");
+        Assert.Equal(3, setup.Enrollments.Claims.Sum());
+        Assert.Equal(3, setup.Enrollments.Applied);
+        Assert.Equal(T0, setup.Time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task With_a_store_that_does_not_release_leases_enrollments_leased_to_a_stopped_engine_wait_for_the_lease_to_expire()
+    {
+        var setup = await SetupAsync(3);
+        var gated = new GatedCustomers(setup.Customers);
+        await using var first = Host("engine-1", setup, new NotReleasing(setup.Enrollments), gated);
         await using var second = Host("engine-2", setup, setup.Enrollments, setup.Customers);
         var manager = first.GetRequiredService<IJourneyManager>();
         await CreateAsync(manager, setup.Ids);
@@ -244,6 +268,13 @@ public sealed class IntakeLeaseTests
             Interlocked.Increment(ref _calls);
             return new LeasedEnrollments(await InnerStore.EnrollAsync(requests, cancellationToken), []);
         }
+    }
+
+    /// <summary>A store without the lease release: the interface's fallback, which gives nothing back.</summary>
+    private sealed class NotReleasing(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        public override ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<bool>>(new bool[enrollmentIds.Count]);
     }
 
     /// <summary>Every customer read waits until released (in real time, bounded, or until the engine stops).</summary>

@@ -273,6 +273,32 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Held: in the lease heap, leased to <paramref name="owner"/> (expired or not); released as a claim releases an expired lease.</remarks>
+    public ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<Guid> enrollmentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(enrollmentIds);
+        cancellationToken.ThrowIfCancellationRequested();
+        var released = new bool[enrollmentIds.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < released.Length; i++)
+            {
+                if (_enrollments.TryGetValue(enrollmentIds[i], out var entry)
+                    && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal)
+                    && RemoveLease(entry))
+                {
+                    // The owner stays recorded, as after an expiry: its late commit is accepted until someone else claims.
+                    Place(entry);
+                    released[i] = true;
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<bool>>(released);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// A checkpoint is refused when the enrollment does not exist, its token differs from the expected one (it was
     /// committed or cancelled since the claim; a second checkpoint for one enrollment in a batch is stale too), or its

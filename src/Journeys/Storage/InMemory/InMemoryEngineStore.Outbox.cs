@@ -278,6 +278,35 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Held: in the lease heap (no result yet), leased to <paramref name="owner"/> (expired or not); put back among the due messages as a claim puts back an expired lease.</remarks>
+    public ValueTask<IReadOnlyList<bool>> ReleaseLeasesAsync(string owner, IReadOnlyList<string> messageIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(messageIds);
+        cancellationToken.ThrowIfCancellationRequested();
+        var released = new bool[messageIds.Count];
+        lock (_outboxLock)
+        {
+            var byId = _outbox.GetAlternateLookup<string>();
+            for (var i = 0; i < released.Length; i++)
+            {
+                if (messageIds[i] is { } id
+                    && byId.TryGetValue(id, out var entry)
+                    && HoldsOutboxLease(entry)
+                    && string.Equals(entry.LeaseOwner, owner, StringComparison.Ordinal))
+                {
+                    // The owner stays recorded, as after an expiry: its late result is accepted until someone else claims.
+                    RemoveOutboxLeaseLocked(entry);
+                    _outboxDue.Add(entry);
+                    released[i] = true;
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<bool>>(released);
+    }
+
+    /// <inheritdoc />
     /// <remarks>Leased messages are not counted: they are being sent, and come back only with a retry time or when their lease expires.</remarks>
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>
+/// A graceful stop hands back the work the engine claimed and will not do: the next host on the same stores (a rolling
+/// deployment's new instance, or the restarted one) takes it at once, not after <see cref="JourneysOptions.LeaseDuration"/>.
+/// The fake clock does not move in these tests until they say so: before the hand-back, that work waited 5 minutes.
+/// </summary>
+public sealed class StopHandBackTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Enrollments_claimed_and_not_committed_when_the_host_stops_are_run_by_the_next_host_at_once()
+    {
+        var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
+        var logs = new ListLoggerProvider();
+
+        // One item per batch: the first batch's commit hangs until the stop cancels it; the second customer's enrollment
+        // is claimed (or created leased to the engine) and waits behind it.
+        BlockingCommitStore? blocking = null;
+        using (var host = stores.BuildHost(Journeys(new RecordingChannelSender()), logs, inner => blocking = new BlockingCommitStore(inner)))
+        {
+            await host.StartAsync();
+            var manager = host.Services.GetRequiredService<IJourneyManager>();
+            await CreateAsync(manager);
+            await manager.PublishAsync([new CustomerEvent("ana@example.com", "go", [], Start), new CustomerEvent("bob@example.com", "go", [], Start)]);
+            EngineHost.Eventually(() => blocking!.Blocked, "the first batch's commit under way");
+            await host.StopAsync();
+        }
+
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 54 && e.Message.StartsWith("Stopping: handed back 2 of the 2 ", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+
+        var push = new RecordingChannelSender();
+        using (var host = stores.BuildHost(Journeys(push)))
+        {
+            await host.StartAsync();
+            EngineHost.Eventually(() => push.Messages.Count == 2, () => $"both customers' pushes sent by the next host without the clock moving; sent {push.Messages.Count}");
+            await host.StopAsync();
+        }
+
+        Assert.Equal(["ana@example.com", "bob@example.com"], push.Messages.Select(m => m.CustomerId).Order(StringComparer.Ordinal));
+        Assert.Equal(Start, stores.Time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task Messages_queued_for_the_dispatcher_are_sent_by_the_next_host_at_once_and_a_message_whose_send_started_waits_for_its_lease()
+    {
+        var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
+
+        // The sender hangs on the first message until the stop cancels it; the second customer's message is committed and
+        // handed to the dispatcher behind it, never taken.
+        var hanging = new HangingSender();
+        using (var host = stores.BuildHost(Journeys(hanging)))
+        {
+            await host.StartAsync();
+            var manager = host.Services.GetRequiredService<IJourneyManager>();
+            await CreateAsync(manager);
+            await manager.PublishAsync([new CustomerEvent("ana@example.com", "go", [], Start), new CustomerEvent("bob@example.com", "go", [], Start)]);
+            EngineHost.Eventually(
+                () => hanging.Started.Count == 1 && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 2,
+                "both enrollments committed, the first message's send under way");
+            await host.StopAsync();
+        }
+
+        var started = Assert.Single(hanging.Started);
+        var other = started == "ana@example.com" ? "bob@example.com" : "ana@example.com";
+        var push = new RecordingChannelSender();
+        using (var host = stores.BuildHost(Journeys(push)))
+        {
+            await host.StartAsync();
+            EngineHost.Eventually(() => push.Messages.Count == 1, "the message never taken by the stopped dispatcher sent by the next host without the clock moving");
+            Assert.Equal(other, push.Messages.Single().CustomerId);
+
+            // The message whose send started keeps its lease (its provider may have taken it): sent once the lease runs out.
+            stores.Time.Advance(TimeSpan.FromMinutes(5));
+            EngineHost.Eventually(
+                () =>
+                {
+                    stores.Time.Advance(TimeSpan.FromSeconds(1));
+                    return push.Messages.Count == 2;
+                },
+                "the started message sent again after its lease expired");
+            await host.StopAsync();
+        }
+
+        Assert.Equal(started, push.Messages[1].CustomerId);
+    }
+
+    private static Action<IJourneysBuilder> Journeys(IChannelSender push) =>
+        j => j.AddSender(Channel.Push, push)
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+            .Configure(o => o.BatchSize = 1);
+
+    private static async Task CreateAsync(IJourneyManager manager)
+    {
+        await manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterOnEvent("go")
+            .Steps(p => p.Send(Channel.Push, "hello", id: "push"))
+            .Build());
+        await manager.ActivateAsync("hello");
+    }
+
+    /// <summary>The first commit waits until it is cancelled (the host stops); the others pass.</summary>
+    private sealed class BlockingCommitStore(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _commits;
+
+        public bool Blocked => Volatile.Read(ref _commits) > 0;
+
+        public override async ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _commits) == 1)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return await base.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+        }
+    }
+
+    /// <summary>Hangs on the first message until its send is cancelled; records whose it was.</summary>
+    private sealed class HangingSender : IChannelSender
+    {
+        public ConcurrentQueue<string> Started { get; } = new();
+
+        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Started.Enqueue(message.CustomerId);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return SendResult.Sent;
+        }
+    }
+}
