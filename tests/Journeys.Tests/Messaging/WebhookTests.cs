@@ -115,6 +115,71 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task An_application_wide_http_client_handler_does_not_wrap_the_webhook_client()
+    {
+        // ConfigureHttpClientDefaults reaches every named client, this library's too: Aspire's service defaults add a
+        // standard resilience handler (its own retries, timeouts and circuit breaker) to all of them. Inside the webhook
+        // client such a handler re-sent a 500 although the node allows no retry (and its timeouts cut the node's).
+        await using var server = new LoopbackHttpServer(500, 200);
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(_time);
+        services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 0), default);
+
+        Assert.Equal((false, "HTTP 500"), (result.Success, result.Reason));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task A_handler_the_application_adds_to_the_webhook_client_by_name_is_kept()
+    {
+        await using var server = new LoopbackHttpServer(500, 200);
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        services.AddHttpClient(WebhookInvoker.HttpClientName).AddHttpMessageHandler(() => new RetryOnServerErrorHandler());
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 0), default);
+
+        Assert.True(result.Success, result.Reason);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    /// <summary>Sends a request once more after a 5xx, as a resilience handler does.</summary>
+    private sealed class RetryOnServerErrorHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode < 500)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_is_cut_off_by_the_webhook_timeout_and_the_call_fails_as_a_timeout()
     {
         // Accepts the connection and never answers: only the webhook timeout (10 s on the fake clock) ends the call.
