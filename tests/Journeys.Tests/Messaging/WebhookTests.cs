@@ -466,6 +466,42 @@ public sealed class WebhookTests
         Assert.True(longest <= node.ResultTimeout, $"the call may take {longest}, the enrollment waits {node.ResultTimeout}");
     }
 
+    [Theory]
+    [InlineData("20", 20)]
+    [InlineData("3600", 30)] // at most the longest pause the enrollment's wait allows for
+    [InlineData("date+15", 15)]
+    public async Task A_retried_answer_s_retry_after_sets_the_pause_before_the_next_attempt(string retryAfter, int expectedSeconds)
+    {
+        // A receiver answering 429 (or 503) with Retry-After asks the caller to come back then; the backoff's ~1 s
+        // pause sent the retry while it was still throttling, and every retry could be spent inside its window.
+        var time = new TimerRecordingTimeProvider(_time.GetUtcNow());
+        var attemptTimeout = TimeSpan.FromSeconds(7);
+        var header = retryAfter == "date+15" ? time.GetUtcNow().AddSeconds(15).ToString("r", System.Globalization.CultureInfo.InvariantCulture) : retryAfter;
+        await using var server = new LoopbackHttpServer(429, 200) { ResponseHeaders = $"Retry-After: {header}\r\n" };
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+            o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+        });
+        using var provider = services.BuildServiceProvider();
+        var request = Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 1) with { Timeout = attemptTimeout };
+
+        var call = provider.GetRequiredService<WebhookInvoker>().InvokeAsync(request, default).AsTask();
+        var pause = TimeSpan.Zero;
+        Journeys.Tests.Runtime.EngineHost.Eventually(() => time.TryTakePause(attemptTimeout, out pause), "the pause before the retry");
+        time.Advance(pause);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), pause);
+        Assert.True(result.Success, result.Reason);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
     /// <summary>A fake clock that records the due time of every timer created on it (pauses and attempt timeouts).</summary>
     private sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
     {
