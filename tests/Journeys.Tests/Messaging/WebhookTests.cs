@@ -114,8 +114,10 @@ public sealed class WebhookTests
         Assert.All(requests, r => Assert.Equal("wh-1", r.Headers["webhook-id"]));
     }
 
-    [Fact]
-    public async Task An_application_wide_http_client_handler_does_not_wrap_the_webhook_client()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_application_wide_http_client_handler_does_not_wrap_the_webhook_client(bool defaultsFirst)
     {
         // ConfigureHttpClientDefaults reaches every named client, this library's too: Aspire's service defaults add a
         // standard resilience handler (its own retries, timeouts and circuit breaker) to all of them. Inside the webhook
@@ -125,13 +127,22 @@ public sealed class WebhookTests
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton<TimeProvider>(_time);
-        services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        if (defaultsFirst)
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        }
+
         services.AddJourneysWebhooks(o =>
         {
             o.SigningSecret = Secret;
             o.AllowHttp = true;
             o.AllowedNetworks.Add("127.0.0.1");
         });
+        if (!defaultsFirst)
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        }
+
         using var provider = services.BuildServiceProvider();
 
         var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 0), default);
