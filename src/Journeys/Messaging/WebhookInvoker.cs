@@ -15,7 +15,8 @@ namespace Journeys.Messaging;
 
 /// <summary>
 /// Calls webhooks: POST of a JSON body signed in the Standard Webhooks style, with a timeout per attempt and retries
-/// on 5xx, 408, 429 and network errors. Connections go through the address guard of the named HTTP client.
+/// on 5xx, 408, 429 and network errors (after the answer's Retry-After when it has one, at most <see cref="MaxRetryDelay"/>).
+/// Connections go through the address guard of the named HTTP client.
 /// </summary>
 internal sealed partial class WebhookInvoker
 {
@@ -183,6 +184,22 @@ internal sealed partial class WebhookInvoker
         _ => false,
     };
 
+    /// <summary>
+    /// The pause a retried answer asks for in its <c>Retry-After</c> header (seconds, or a date read against the clock),
+    /// at most <see cref="MaxRetryDelay"/> (the enrollment's wait for the result allows no longer); null, for the
+    /// backoff, when the answer has none or one already past.
+    /// </summary>
+    private static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome, TimeProvider timeProvider)
+    {
+        if (outcome.Result?.Headers.RetryAfter is not { } retryAfter)
+        {
+            return null;
+        }
+
+        var delay = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - timeProvider.GetUtcNow() : null);
+        return delay is not { } pause || pause <= TimeSpan.Zero ? null : pause < MaxRetryDelay ? pause : MaxRetryDelay;
+    }
+
     private static bool IsTransientStatus(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
@@ -223,6 +240,7 @@ internal sealed partial class WebhookInvoker
                 Delay = _options.RetryBaseDelay,
                 MaxDelay = MaxRetryDelay,
                 ShouldHandle = static args => new(IsTransient(args.Outcome, args.Context)),
+                DelayGenerator = args => new(RetryAfter(args.Outcome, _timeProvider)),
             });
         }
 

@@ -9,7 +9,7 @@ internal static class WebhookServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="WebhookInvoker"/>, the named HTTP client <c>Journeys.Webhooks</c> (address guard, no proxy,
-    /// no redirects, no HTTP client logging) and <see cref="WebhookOptions"/> validated at start. Calling it twice only adds the configuration.
+    /// no redirects, no HTTP client logging, none of the application's HttpClient defaults' handlers) and <see cref="WebhookOptions"/> validated at start. Calling it twice only adds the configuration.
     /// </summary>
     public static IServiceCollection AddJourneysWebhooks(this IServiceCollection services, Action<WebhookOptions>? configure = null)
     {
@@ -30,8 +30,13 @@ internal static class WebhookServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         // No HttpClient logging: it writes the request URL at Information, and a receiver's URL often carries its secret
         // in the path (only the query is redacted). The invoker logs each call by journey and node instead.
+        // Nor the application's HttpClient defaults (ConfigureHttpClientDefaults, applied before any client's own
+        // configuration): a resilience handler added to every client (Aspire's service defaults add one) would retry
+        // and time out inside the invoker's own pipeline, past the node's retries and timeout. Handlers the application
+        // adds to this client by name afterwards are kept.
         services.AddHttpClient(WebhookInvoker.HttpClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static sp => CreateHandler(sp.GetRequiredService<IOptions<WebhookOptions>>().Value))
+            .ConfigureAdditionalHttpMessageHandlers(static (handlers, _) => handlers.Clear())
             .RemoveAllLoggers();
         services.TryAddSingleton<WebhookInvoker>();
         return services;

@@ -114,6 +114,82 @@ public sealed class WebhookTests
         Assert.All(requests, r => Assert.Equal("wh-1", r.Headers["webhook-id"]));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_application_wide_http_client_handler_does_not_wrap_the_webhook_client(bool defaultsFirst)
+    {
+        // ConfigureHttpClientDefaults reaches every named client, this library's too: Aspire's service defaults add a
+        // standard resilience handler (its own retries, timeouts and circuit breaker) to all of them. Inside the webhook
+        // client such a handler re-sent a 500 although the node allows no retry (and its timeouts cut the node's).
+        await using var server = new LoopbackHttpServer(500, 200);
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(_time);
+        if (defaultsFirst)
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        }
+
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        if (!defaultsFirst)
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new RetryOnServerErrorHandler()));
+        }
+
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 0), default);
+
+        Assert.Equal((false, "HTTP 500"), (result.Success, result.Reason));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task A_handler_the_application_adds_to_the_webhook_client_by_name_is_kept()
+    {
+        await using var server = new LoopbackHttpServer(500, 200);
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+        });
+        services.AddHttpClient(WebhookInvoker.HttpClientName).AddHttpMessageHandler(() => new RetryOnServerErrorHandler());
+        using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 0), default);
+
+        Assert.True(result.Success, result.Reason);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    /// <summary>Sends a request once more after a 5xx, as a resilience handler does.</summary>
+    private sealed class RetryOnServerErrorHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode < 500)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task A_server_that_never_answers_is_cut_off_by_the_webhook_timeout_and_the_call_fails_as_a_timeout()
     {
@@ -399,6 +475,42 @@ public sealed class WebhookTests
         var node = new Journeys.Runtime.CompiledWebhook("hook", 0, request.Url, [], attemptTimeout, 10, -1, -1);
         var longest = (attemptTimeout * 11) + pauses.Aggregate(TimeSpan.Zero, (a, b) => a + b) + TimeSpan.FromMinutes(5);
         Assert.True(longest <= node.ResultTimeout, $"the call may take {longest}, the enrollment waits {node.ResultTimeout}");
+    }
+
+    [Theory]
+    [InlineData("20", 20)]
+    [InlineData("3600", 30)] // at most the longest pause the enrollment's wait allows for
+    [InlineData("date+15", 15)]
+    public async Task A_retried_answer_s_retry_after_sets_the_pause_before_the_next_attempt(string retryAfter, int expectedSeconds)
+    {
+        // A receiver answering 429 (or 503) with Retry-After asks the caller to come back then; the backoff's ~1 s
+        // pause sent the retry while it was still throttling, and every retry could be spent inside its window.
+        var time = new TimerRecordingTimeProvider(_time.GetUtcNow());
+        var attemptTimeout = TimeSpan.FromSeconds(7);
+        var header = retryAfter == "date+15" ? time.GetUtcNow().AddSeconds(15).ToString("r", System.Globalization.CultureInfo.InvariantCulture) : retryAfter;
+        await using var server = new LoopbackHttpServer(429, 200) { ResponseHeaders = $"Retry-After: {header}\r\n" };
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddJourneysWebhooks(o =>
+        {
+            o.SigningSecret = Secret;
+            o.AllowHttp = true;
+            o.AllowedNetworks.Add("127.0.0.1");
+            o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+        });
+        using var provider = services.BuildServiceProvider();
+        var request = Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 1) with { Timeout = attemptTimeout };
+
+        var call = provider.GetRequiredService<WebhookInvoker>().InvokeAsync(request, default).AsTask();
+        var pause = TimeSpan.Zero;
+        Journeys.Tests.Runtime.EngineHost.Eventually(() => time.TryTakePause(attemptTimeout, out pause), "the pause before the retry");
+        time.Advance(pause);
+        var result = await call.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), pause);
+        Assert.True(result.Success, result.Reason);
+        Assert.Equal(2, server.Requests.Count);
     }
 
     /// <summary>A fake clock that records the due time of every timer created on it (pauses and attempt timeouts).</summary>
