@@ -419,7 +419,7 @@ internal sealed partial class StepExecutor
                 break;
             case CompiledRetargeting retargeting when string.Equals(e.Name, retargeting.ConversionEvent, StringComparison.Ordinal):
                 Count(StatisticCounter.Converted, retargeting.Id);
-                WithdrawReminders(retargeting.Id);
+                WithdrawEarlier(retargeting.Id);
                 Leave();
                 Enter(retargeting.OnConverted);
                 break;
@@ -454,8 +454,11 @@ internal sealed partial class StepExecutor
                 RetargetingTimer(retargeting, due);
                 break;
             case CompiledWebhook webhook:
-                // The call's result never came back in time (the dispatcher is down or the call hangs): fail.
+                // The call's result never came back in time (the dispatcher is down or busy, or the call hangs): fail. A
+                // call not made yet (queued, held, waiting for a retry) is withdrawn: the receiver must not hear about a
+                // customer who has taken the failure edge. One already under way may still arrive; its result is ignored.
                 Count(StatisticCounter.Failed, webhook.Id);
+                WithdrawEarlier(webhook.Id);
                 Leave();
                 Enter(webhook.OnFailure);
                 break;
@@ -736,11 +739,13 @@ internal sealed partial class StepExecutor
     }
 
     /// <summary>
-    /// A retargeting node left by its conversion event: its reminders that have not gone out must not reach the customer
-    /// who converted. Those this run queued are dropped here; the commit withdraws the earlier ones
-    /// (<see cref="EnrollmentCheckpoint.WithdrawNodeIds"/>). The enrollment's other messages stay: the journey goes on.
+    /// A node whose messages that have not gone out must not any more: a retargeting node left by its conversion event
+    /// (its reminders must not reach the customer who converted), a webhook node whose result timed out (its call must
+    /// not reach the receiver after the customer took the failure edge). Those this run queued are dropped here; the
+    /// commit withdraws the earlier ones (<see cref="EnrollmentCheckpoint.WithdrawNodeIds"/>). The enrollment's other
+    /// messages stay: the journey goes on.
     /// </summary>
-    private void WithdrawReminders(string nodeId)
+    private void WithdrawEarlier(string nodeId)
     {
         WithdrawQueued(nodeId);
         if (!_withdrawNodes.Contains(nodeId))

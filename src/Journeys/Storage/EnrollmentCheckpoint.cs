@@ -226,7 +226,8 @@ public sealed record EnrollmentCheckpoint(
     /// Nodes whose outbox messages of this enrollment that the store holds from earlier commits (not yet gone out:
     /// pending, held, waiting for a retry, leased) this checkpoint's commit withdraws, each adding 1 to
     /// <see cref="StatisticCounter.Withdrawn"/> at its node: a retargeting node that the customer left by its conversion
-    /// event, whose reminders must not reach a customer who converted. Empty (the default) for none; the enrollment's other
+    /// event, whose reminders must not reach a customer who converted, or a webhook node whose result timed out, whose
+    /// call must not reach the receiver after the customer took the failure edge. Empty (the default) for none; the enrollment's other
     /// messages, and this checkpoint's own, are kept. See <see cref="IEnrollmentStore.CommitAsync"/>.
     /// </summary>
     /// <remarks>
