@@ -692,6 +692,9 @@ internal sealed partial class JourneyManager(
         string journeyId, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.FromMilliseconds(10));
+
+        // The timer takes up to 2^32 - 2 ms (about 49.7 days) and would refuse a longer one naming its own parameter.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(interval, TimeSpan.FromDays(49));
         using var timer = new PeriodicTimer(interval, time);
         do
         {
