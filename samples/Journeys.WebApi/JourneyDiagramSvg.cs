@@ -71,7 +71,8 @@ internal static class JourneyDiagramSvg
             var counters = new List<(string, string)>
             {
                 ("entered", entered.ToString(CultureInfo.InvariantCulture)),
-                ("waiting", Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left)).ToString(CultureInfo.InvariantCulture)),
+                // Enrollments a cancel ended at the node are in its `cancelled`, not its `left` (as in ToMermaid).
+                ("waiting", Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left) - statistics.Get(node.Id, StatisticCounter.Cancelled)).ToString(CultureInfo.InvariantCulture)),
             };
             if (node is SendNode)
             {

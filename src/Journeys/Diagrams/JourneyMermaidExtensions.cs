@@ -11,7 +11,8 @@ public static class JourneyMermaidExtensions
     /// <summary>
     /// The journey as Mermaid <c>flowchart TD</c> text: the entry, one shape per node (sends as boxes, filters and
     /// random splits as diamonds, waits and delays as hexagons, exits as stadiums) and the edges, labelled with their names.
-    /// With <paramref name="statistics"/>, each node also shows entered, waiting, sent, clicked, click rate and converted.
+    /// With <paramref name="statistics"/>, each node also shows entered, waiting (entered − left − cancelled, at least 0),
+    /// sent, clicked, click rate and converted.
     /// </summary>
     /// <param name="journey">The journey.</param>
     /// <param name="statistics">The journey's statistics, or <see langword="null"/> for the bare graph.</param>
@@ -95,7 +96,10 @@ public static class JourneyMermaidExtensions
         }
 
         var entered = statistics.Get(node.Id, StatisticCounter.Entered);
-        var waiting = Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left));
+        // A cancel (a stop, a deletion, a deleted customer) ends enrollments at their node without counting them in its
+        // `left`: they are in its `cancelled`. That counter also holds the node's messages a cancel withdrew whose
+        // enrollment had moved on (a send node's, where nobody waits), hence the floor at 0.
+        var waiting = Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left) - statistics.Get(node.Id, StatisticCounter.Cancelled));
         var counters = string.Create(CultureInfo.InvariantCulture, $"entered {entered} · waiting {waiting}");
         if (node is SendNode or RetargetingNode)
         {

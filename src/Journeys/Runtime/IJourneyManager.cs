@@ -167,8 +167,8 @@ public interface IJourneyManager
 
     /// <summary>Live statistics: a snapshot now, then one every <paramref name="interval"/> (on the engine's clock) until cancelled.</summary>
     /// <param name="journeyId">The journey id.</param>
-    /// <param name="interval">Time between snapshots (at least 10 ms).</param>
+    /// <param name="interval">Time between snapshots (at least 10 ms, at most 49 days).</param>
     /// <param name="cancellationToken">Ends the stream.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is under 10 ms (thrown when the enumeration starts).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is under 10 ms or over 49 days (thrown when the enumeration starts).</exception>
     IAsyncEnumerable<JourneyStatistics> WatchStatisticsAsync(string journeyId, TimeSpan interval, CancellationToken cancellationToken = default);
 }

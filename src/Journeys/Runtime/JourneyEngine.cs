@@ -365,6 +365,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
+
+        // The loops started here run for the engine's life: their batch activities are roots of their own traces, not
+        // children of whatever activity was current when the host started (a startup span would otherwise hold every
+        // batch of every day). The change stays inside this method's context, not the caller's.
+        System.Diagnostics.Activity.Current = null;
         using var tracked = JourneysTelemetry.Track(this);
         using var timerWaiter = ReferenceEquals(_time, TimeProvider.System) ? new SystemClockWaiter(_time) : null;
         _timerWaiter = timerWaiter;

@@ -665,10 +665,12 @@ internal sealed partial class JourneyManager(
     }
 
     /// <summary>
-    /// Whether the enrollment's version has the node a feedback message id names. The id reaches the customer's device
-    /// with the message, so it can come back altered: a node the version does not have is no message of ours, and
-    /// would otherwise add a counter under any text the sender chose. A version the store no longer has (a deleted
-    /// journey) is taken on trust, as before. Each version is read once per call.
+    /// Whether the enrollment's version has the node a feedback message id names, and that node sends messages (a send
+    /// node, or a retargeting node's reminders). The id reaches the customer's device with the message, so it can come
+    /// back altered: a node the version does not have, or one that sends nothing (a wait, a delay, a webhook), made no
+    /// message of ours, and would otherwise add a counter (and a click to the enrollment) under any node the sender
+    /// chose. A version the store no longer has (a deleted journey) is taken on trust, as before. Each version is read
+    /// once per call.
     /// </summary>
     private async ValueTask<bool> HasNodeAsync(Enrollment enrollment, string nodeId, Dictionary<(string JourneyId, int Version), HashSet<string>?> nodesOf, CancellationToken cancellationToken)
     {
@@ -676,7 +678,7 @@ internal sealed partial class JourneyManager(
         if (!nodesOf.TryGetValue(key, out var nodes))
         {
             var record = await journeys.GetVersionAsync(enrollment.JourneyId, enrollment.Version, cancellationToken).ConfigureAwait(false);
-            nodes = record?.Journey.Nodes.Where(static n => n is not null).Select(static n => n.Id).ToHashSet(StringComparer.Ordinal);
+            nodes = record?.Journey.Nodes.Where(static n => n is SendNode or RetargetingNode).Select(static n => n.Id).ToHashSet(StringComparer.Ordinal);
             nodesOf[key] = nodes;
         }
 
@@ -690,6 +692,9 @@ internal sealed partial class JourneyManager(
         string journeyId, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.FromMilliseconds(10));
+
+        // The timer takes up to 2^32 - 2 ms (about 49.7 days) and would refuse a longer one naming its own parameter.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(interval, TimeSpan.FromDays(49));
         using var timer = new PeriodicTimer(interval, time);
         do
         {

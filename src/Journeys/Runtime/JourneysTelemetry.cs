@@ -35,7 +35,15 @@ public static class JourneysTelemetry
     internal static readonly ObservableGauge<int> InboxDepth = Meter.CreateObservableGauge(
         "journeys.inbox.depth", static () => Engines.Keys.Sum(e => e.InboxDepth), "{item}", "Work items waiting in the shard inboxes.");
 
-    internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>("journeys.batch.duration", "s", "Time to process and commit one shard batch.");
+    // Boundaries in seconds, from the batch's minimum time slice (1 ms) to a slow database commit: without this advice an
+    // exporter uses its defaults (OpenTelemetry's 0, 5, 10, 25, ... 10000, made for milliseconds) and every batch falls
+    // into the first bucket.
+    internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram(
+        "journeys.batch.duration",
+        "s",
+        "Time to process and commit one shard batch.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
     /// <summary>Counts a running engine in the inbox depth gauge until the returned handle is disposed.</summary>
     internal static IDisposable Track(JourneyEngine engine)

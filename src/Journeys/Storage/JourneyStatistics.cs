@@ -23,7 +23,10 @@ public sealed record JourneyStatistics(
     public long Get(string nodeId, StatisticCounter counter) =>
         Nodes.TryGetValue(nodeId, out var counters) ? counters.GetValueOrDefault(counter) : 0;
 
-    /// <summary>Clicked / sent of a node (0 when nothing was sent).</summary>
+    /// <summary>
+    /// Clicked / sent of a node (0 when nothing was sent). Clicks are events, not customers (two clicks of one message
+    /// count two), so the rate can exceed 1.
+    /// </summary>
     /// <param name="nodeId">The node.</param>
     public double ClickRate(string nodeId) => Get(nodeId, StatisticCounter.Sent) is var sent and > 0
         ? (double)Get(nodeId, StatisticCounter.Clicked) / sent

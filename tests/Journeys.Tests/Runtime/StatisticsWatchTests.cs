@@ -23,4 +23,28 @@ public sealed class StatisticsWatchTests
 
         Assert.Empty(snapshots);
     }
+
+    [Theory]
+    [InlineData(50.0)]
+    [InlineData(10_000_000.0)]
+    public async Task An_interval_over_49_days_is_refused_as_the_interval_not_by_the_timer_underneath(double days)
+    {
+        // The periodic timer takes at most 2^32 - 2 ms: a longer interval threw its own exception, naming 'period'.
+        await using var host = await EngineHost.StartAsync(Start);
+        var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () =>
+        {
+            await foreach (var snapshot in host.Manager.WatchStatisticsAsync("welcome", TimeSpan.FromDays(days)))
+            {
+                Assert.Fail("no snapshot expected");
+            }
+        });
+        Assert.Equal("interval", refused.ParamName);
+
+        // 49 days is still accepted: the first snapshot comes at once.
+        await foreach (var snapshot in host.Manager.WatchStatisticsAsync("welcome", TimeSpan.FromDays(49)))
+        {
+            Assert.Equal("welcome", snapshot.JourneyId);
+            break;
+        }
+    }
 }

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Journeys.Building;
+using Journeys.Runtime;
+using Journeys.Storage;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary>The engine's instruments and activities as OpenTelemetry exporters read them.</summary>
+[Collection(nameof(ProcessWideMetrics))]
+public sealed class TelemetryConventionTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void The_batch_duration_histogram_in_seconds_advises_bucket_boundaries_in_seconds()
+    {
+        // Without advice an exporter uses its default boundaries (OpenTelemetry's: 0, 5, 10, 25, ... 10000, made for
+        // milliseconds): every batch, a few milliseconds long, lands in the first bucket and the histogram says nothing.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(JourneysTelemetry).TypeHandle);
+        Instrument? found = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == "journeys.batch.duration")
+                {
+                    found = instrument;
+                }
+            },
+        };
+        listener.Start();
+
+        var histogram = Assert.IsType<Histogram<double>>(found);
+        Assert.Equal("s", histogram.Unit);
+        var boundaries = histogram.Advice?.HistogramBucketBoundaries;
+        Assert.NotNull(boundaries);
+        Assert.Contains(boundaries, b => b is > 0 and <= 0.001);
+        Assert.Contains(boundaries, b => b >= 1);
+    }
+
+    [Fact]
+    public async Task Batch_activities_are_roots_not_children_of_the_activity_current_when_the_engine_started()
+    {
+        // A host often starts inside an activity (a startup span, a test's, a worker's job): the engine's loops run for the
+        // host's life and must not put every batch of every day into that one trace.
+        using var startup = new ActivitySource("Journeys.Tests.Startup");
+        var batches = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is JourneysTelemetry.Name or "Journeys.Tests.Startup",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "journeys.batch")
+                {
+                    batches.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        EngineHost host;
+        ActivityTraceId startupTrace;
+        using (var starting = startup.StartActivity("app start"))
+        {
+            Assert.NotNull(starting);
+            startupTrace = starting.TraceId;
+            host = await EngineHost.StartAsync(Start);
+        }
+
+        await using (host)
+        {
+            await host.Manager.CreateAsync(JourneyBuilder.Create("welcome", "Welcome").EnterOnEvent("go")
+                .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait")).Build());
+            await host.Manager.ActivateAsync("welcome");
+            await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+            EngineHost.Eventually(() => host.Count("welcome", "wait", StatisticCounter.Entered) == 1, "c1 to wait");
+            EngineHost.Eventually(() => !batches.IsEmpty, "a batch activity");
+        }
+
+        Assert.All(batches, b => Assert.NotEqual(startupTrace, b.TraceId));
+        Assert.All(batches, b => Assert.Null(b.ParentId));
+    }
+}
