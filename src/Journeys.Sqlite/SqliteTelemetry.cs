@@ -16,11 +16,15 @@ internal static class SqliteTelemetry
 
     private static readonly Meter Meter = new("Journeys");
 
-    public static readonly Histogram<double> WriteWait = Meter.CreateHistogram<double>(
-        "journeys.sqlite.write.wait", "s", "Time a write transaction waited for the store's single writer connection.");
+    // Boundaries in seconds (an exporter's defaults, OpenTelemetry's 0 to 10,000, are made for milliseconds and would put
+    // every write in the first bucket).
+    private static readonly InstrumentAdvice<double> Seconds = new() { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] };
 
-    public static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(
-        "journeys.sqlite.write.duration", "s", "Time a write held the writer connection (its statements; the commit of its transaction is recorded under the operation 'commit the write transaction').");
+    public static readonly Histogram<double> WriteWait = Meter.CreateHistogram(
+        "journeys.sqlite.write.wait", "s", "Time a write transaction waited for the store's single writer connection.", tags: null, advice: Seconds);
+
+    public static readonly Histogram<double> WriteDuration = Meter.CreateHistogram(
+        "journeys.sqlite.write.duration", "s", "Time a write held the writer connection (its statements; the commit of its transaction is recorded under the operation 'commit the write transaction').", tags: null, advice: Seconds);
 
     /// <summary>
     /// Records one write's wait (from <paramref name="asked"/> to <paramref name="granted"/>) and hold (to

@@ -13,6 +13,35 @@ public sealed class SqliteTelemetryTests : IDisposable
 
     public void Dispose() => _file.Dispose();
 
+    [Theory]
+    [InlineData("journeys.sqlite.write.wait")]
+    [InlineData("journeys.sqlite.write.duration")]
+    public void The_write_histograms_in_seconds_advise_bucket_boundaries_in_seconds(string name)
+    {
+        // Without advice an exporter uses its defaults (OpenTelemetry's 0, 5, 10, ... 10000, made for milliseconds): every
+        // write, well under a second, would land in the first bucket.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(SqliteTelemetry).TypeHandle);
+        Instrument? found = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == "Journeys" && instrument.Name == name)
+                {
+                    found = instrument;
+                }
+            },
+        };
+        listener.Start();
+
+        var histogram = Assert.IsType<Histogram<double>>(found);
+        Assert.Equal("s", histogram.Unit);
+        var boundaries = histogram.Advice?.HistogramBucketBoundaries;
+        Assert.NotNull(boundaries);
+        Assert.Contains(boundaries, b => b is > 0 and <= 0.001);
+        Assert.Contains(boundaries, b => b >= 1);
+    }
+
     [Fact]
     public async Task A_write_queued_behind_another_records_its_wait_and_the_first_its_hold_under_their_operation_names()
     {
