@@ -964,13 +964,19 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             // Only what the store applied: a checkpoint refused as stale wrote nothing, and its work runs again (and is
             // measured then). The batch's items and its checkpoints are in the same order, one checkpoint per item.
             int steps = 0, entered = 0, converted = 0;
+            var lateness = JourneysTelemetry.TimerLateness.Enabled;
             for (var i = 0; i < applied.Count; i++)
             {
                 if (applied[i])
                 {
+                    var claim = batch[i].Claim;
                     steps++;
-                    entered += batch[i].Claim.Visit == 0 ? 1 : 0;
+                    entered += claim.Visit == 0 ? 1 : 0;
                     converted += checkpoints[i].Status == EnrollmentStatus.Converted ? 1 : 0;
+                    if (lateness && claim.Status == EnrollmentStatus.Waiting && claim.WakeAt is { } due && due <= now)
+                    {
+                        JourneysTelemetry.TimerLateness.Record((now - due).TotalSeconds);
+                    }
                 }
             }
 

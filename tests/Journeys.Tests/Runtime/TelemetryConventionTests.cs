@@ -41,6 +41,43 @@ public sealed class TelemetryConventionTests
     }
 
     [Fact]
+    public async Task A_timer_run_late_records_its_lateness_in_seconds()
+    {
+        // Other tests' engines record into the same process-wide instrument: this one's timer is 30 minutes late, a value
+        // none of them makes (their clocks step to a timer's due time, or run timers a few milliseconds late).
+        var recorded = new ConcurrentQueue<double>();
+        Instrument? found = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == "journeys.timer.lateness")
+                {
+                    found = instrument;
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded.Enqueue(value));
+        listener.Start();
+
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("late", "Late").EnterOnEvent("go")
+            .Steps(p => p.Delay(TimeSpan.FromHours(1), id: "wait").Exit("done", id: "done")).Build());
+        await host.Manager.ActivateAsync("late");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], Start)]);
+        EngineHost.Eventually(() => host.Count("late", "wait", StatisticCounter.Entered) == 1, "c1 to wait");
+
+        // One step of 90 minutes: the engine runs the timer at the clock's new reading, 30 minutes after it fell due.
+        host.Time.Advance(TimeSpan.FromMinutes(90));
+        EngineHost.Eventually(() => host.Count("late", "done", StatisticCounter.Exited) == 1, "c1 to go on");
+
+        var histogram = Assert.IsType<Histogram<double>>(found);
+        Assert.Equal("s", histogram.Unit);
+        Assert.Contains(1800.0, recorded);
+    }
+
+    [Fact]
     public async Task Batch_activities_are_roots_not_children_of_the_activity_current_when_the_engine_started()
     {
         // A host often starts inside an activity (a startup span, a test's, a worker's job): the engine's loops run for the
