@@ -72,7 +72,7 @@ internal static class JourneyDiagramSvg
             {
                 ("entered", entered.ToString(CultureInfo.InvariantCulture)),
                 // Enrollments a cancel ended at the node are in its `cancelled`, not its `left` (as in ToMermaid).
-                ("waiting", Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left) - statistics.Get(node.Id, StatisticCounter.Cancelled)).ToString(CultureInfo.InvariantCulture)),
+                ("waiting", statistics.Waiting(node.Id).ToString(CultureInfo.InvariantCulture)),
             };
             if (node is SendNode)
             {

@@ -60,7 +60,7 @@ internal static class ApiMapping
             }
         }
 
-        return new StatisticsResponse(statistics.JourneyId, statistics.Version, Counters(statistics.Journey), nodes);
+        return new StatisticsResponse(statistics.JourneyId, statistics.Version, Counters(statistics.Journey), statistics.Waiting(), nodes);
     }
 
     public static FieldValue FieldValue(JsonElement element, string path) => element.ValueKind switch
@@ -151,7 +151,8 @@ internal static class ApiMapping
     private static NodeStatistics Node(JourneyStatistics statistics, string nodeId) => new(
         nodeId,
         Counters(statistics.Nodes.GetValueOrDefault(nodeId) ?? ImmutableDictionary<StatisticCounter, long>.Empty),
-        statistics.ClickRate(nodeId));
+        statistics.ClickRate(nodeId),
+        statistics.Waiting(nodeId));
 
     private static SortedDictionary<string, long> Counters(ImmutableDictionary<StatisticCounter, long> counters)
     {

@@ -151,6 +151,10 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
         Assert.Equal(2, push.GetProperty("counters").GetProperty("clicked").GetInt64());
         Assert.Equal(0.4, push.GetProperty("clickRate").GetDouble(), 6);
         Assert.Equal(0, nodes[3].GetProperty("counters").GetProperty("entered").GetInt64());
+
+        // Who is still in: five entered, one converted, two exited after their click; the other two wait for theirs.
+        Assert.Equal(2, statistics.GetProperty("waiting").GetInt64());
+        Assert.Equal([0, 2, 0, 0], nodes.Select(n => n.GetProperty("waiting").GetInt64()));
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public static class JourneyMermaidExtensions
         // A cancel (a stop, a deletion, a deleted customer) ends enrollments at their node without counting them in its
         // `left`: they are in its `cancelled`. That counter also holds the node's messages a cancel withdrew whose
         // enrollment had moved on (a send node's, where nobody waits), hence the floor at 0.
-        var waiting = Math.Max(0, entered - statistics.Get(node.Id, StatisticCounter.Left) - statistics.Get(node.Id, StatisticCounter.Cancelled));
+        var waiting = statistics.Waiting(node.Id);
         var counters = string.Create(CultureInfo.InvariantCulture, $"entered {entered} · waiting {waiting}");
         if (node is SendNode or RetargetingNode)
         {

@@ -24,6 +24,24 @@ public sealed record JourneyStatistics(
         Nodes.TryGetValue(nodeId, out var counters) ? counters.GetValueOrDefault(counter) : 0;
 
     /// <summary>
+    /// Enrollments in the journey now, waiting at a node or being run: entered less those that ended (completed,
+    /// converted, exited, failed, cancelled), at least 0.
+    /// </summary>
+    public long Waiting() => Math.Max(
+        0,
+        Get(StatisticCounter.Entered) - Get(StatisticCounter.Completed) - Get(StatisticCounter.Converted)
+            - Get(StatisticCounter.Exited) - Get(StatisticCounter.Failed) - Get(StatisticCounter.Cancelled));
+
+    /// <summary>
+    /// Customers at a node now (waiting there, or being run): entered − left − cancelled, at least 0. A node's
+    /// <see cref="StatisticCounter.Cancelled"/> also counts messages a cancel withdrew after their enrollment had moved
+    /// on (a retargeting reminder held for quiet hours), so in that rare case the figure is one low.
+    /// </summary>
+    /// <param name="nodeId">The node.</param>
+    public long Waiting(string nodeId) => Math.Max(
+        0, Get(nodeId, StatisticCounter.Entered) - Get(nodeId, StatisticCounter.Left) - Get(nodeId, StatisticCounter.Cancelled));
+
+    /// <summary>
     /// Clicked / sent of a node (0 when nothing was sent). Clicks are events, not customers (two clicks of one message
     /// count two), so the rate can exceed 1.
     /// </summary>
