@@ -293,6 +293,21 @@ internal sealed partial class JourneyManager(
         // A sending's journey takes its audience from the sending alone (its progress counts what it targeted).
         RefuseSendingId(journeyId, nameof(journeyId));
 
+        // Every id before any is enrolled: the ids are enrolled in chunks, and a bad one found by the store would leave
+        // the chunks before it enrolled (and be named by its index in its chunk).
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} is null or empty; nothing was enrolled.", nameof(customerIds));
+            }
+
+            if (Audiences.AudienceManager.HasOuterWhiteSpace(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was enrolled. {Audiences.AudienceManager.OuterWhiteSpaceReason}", nameof(customerIds));
+            }
+        }
+
         // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
         using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
