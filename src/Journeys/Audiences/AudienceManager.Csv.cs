@@ -182,6 +182,7 @@ internal sealed partial class AudienceManager
                 }
 
                 tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+                tally.ThrowIfRefused();
             }
         }
 
@@ -334,6 +335,7 @@ internal sealed partial class AudienceManager
             }
 
             tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+            tally.ThrowIfRefused();
         }
 
         return (new CustomerUpsertResult(created, updated), tally);

@@ -164,6 +164,8 @@ internal sealed partial class AudienceManager(
             {
                 await EnrollTargetAsync(journeyId, chunk, tally, cancellationToken).ConfigureAwait(false);
             }
+
+            tally.ThrowIfRefused();
         }
 
         LogListEntry(logger, journeyId, customerIds.Count, tally.Enrolled, tally.NotEnrolledCount);
@@ -186,6 +188,7 @@ internal sealed partial class AudienceManager(
             },
             cancellationToken).ConfigureAwait(false);
         tally.AddOther(enrolled);
+        tally.ThrowIfRefused();
 
         LogListEntry(logger, journeyId, customersToPut.Count, tally.Enrolled, tally.NotEnrolledCount);
         return Report(customersToPut.Count, result, tally, 0);
@@ -210,10 +213,26 @@ internal sealed partial class AudienceManager(
     /// Made before the written customers enter the all-customers and filter journeys: when the list's journey is one of
     /// those, the list creates the enrollment (counted once as enrolled), and the audience's entry then finds it active and
     /// counts nothing. The other way round the audience created it and the list reported the same customer as not
-    /// enrolled (already active) besides.
+    /// enrolled (already active) besides. A refusal (the journey stopped or deleted during the call) is kept in the tally, to be
+    /// thrown once the written customers have entered those journeys too; the calls after it enroll nothing.
     /// </summary>
-    private async ValueTask EnrollTargetAsync(string journeyId, IReadOnlyList<string> ids, EnrollmentTally tally, CancellationToken cancellationToken) =>
-        tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+    private async ValueTask EnrollTargetAsync(string journeyId, IReadOnlyList<string> ids, EnrollmentTally tally, CancellationToken cancellationToken)
+    {
+        if (tally.Refused is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception refusal) when (refusal is JourneyLifecycleException or KeyNotFoundException)
+        {
+            // Stopped, or deleted, since the call began.
+            tally.Refuse(refusal);
+        }
+    }
 
     private async ValueTask<(CustomerUpsertResult Result, int Enrolled)> PutInputsAsync(
         IReadOnlyList<CustomerInput> inputs, Func<CancellationToken, ValueTask>? beforeEntry, CancellationToken cancellationToken)

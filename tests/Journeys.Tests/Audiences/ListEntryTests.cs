@@ -100,6 +100,49 @@ public sealed class ListEntryTests
     }
 
     [Fact]
+    public async Task A_list_journey_stopped_after_the_customers_are_written_is_refused_and_they_still_enter_the_all_customers_journeys()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(T0));
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton<StoppingStore>();
+        services.AddSingleton<ICustomerStore>(sp => sp.GetRequiredService<StoppingStore>());
+        services.AddJourneys();
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ICustomerStore>().SaveSchemaAsync(SampleJourneys.Schema);
+        var journeys = provider.GetRequiredService<IJourneyManager>();
+        await journeys.CreateAsync(JourneyBuilder.Create("all", "All").EnterAllCustomers().Steps(p => p.Delay(TimeSpan.FromDays(2), id: "wait")).Build());
+        await journeys.ActivateAsync("all");
+        await journeys.CreateAsync(ListJourney());
+        await journeys.ActivateAsync("promo");
+        provider.GetRequiredService<StoppingStore>().AfterMerge = async () => await journeys.StopAsync("promo");
+
+        var refused = await Assert.ThrowsAsync<JourneyLifecycleException>(() => provider.GetRequiredService<IAudienceManager>()
+            .EnrollCustomersAsync("promo", [new CustomerInput("c1", new Dictionary<string, object?> { ["vip"] = true })]).AsTask());
+
+        Assert.Equal(JourneyLifecycleRefusal.NotActive, refused.Reason);
+        Assert.True((await provider.GetRequiredService<IAudienceManager>().GetCustomerAsync("c1"))!.GetField("vip").AsBoolean());
+        Assert.Equal(["all"], (await provider.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("c1")).Select(e => e.JourneyId));
+    }
+
+    private sealed class StoppingStore(InMemoryCustomerStore inner) : PassThroughCustomerStore(inner), ICustomerStore
+    {
+        public Func<Task>? AfterMerge { get; set; }
+
+        public async ValueTask<CustomerMergeResult> MergeAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken = default)
+        {
+            var merged = await Inner.MergeAsync(patches, cancellationToken);
+            if (AfterMerge is { } after)
+            {
+                AfterMerge = null;
+                await after();
+            }
+
+            return merged;
+        }
+    }
+
+    [Fact]
     public async Task A_journey_that_is_not_active_is_refused_before_anything_is_written()
     {
         await using var host = await CreateAsync();
