@@ -311,6 +311,15 @@ internal sealed partial class JourneyManager(
         // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
         using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        if (journey.Definition.Entry is CustomerListEntry { AcceptsAdditions: false })
+        {
+            // Its list is the ids given with the journey (enrolled by its activation): none may be put into it later.
+            throw new JourneyLifecycleException(
+                journeyId,
+                JourneyLifecycleRefusal.ListClosed,
+                $"Journey '{journeyId}' enters only the customers of its list, which accepts no additions: no customer can be enrolled into it. Make a version whose list accepts additions to add customers.");
+        }
+
         var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
         {

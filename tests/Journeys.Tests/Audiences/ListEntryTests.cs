@@ -143,6 +143,32 @@ public sealed class ListEntryTests
     }
 
     [Fact]
+    public async Task A_journey_whose_list_accepts_no_additions_refuses_every_list_entry_before_anything_is_written()
+    {
+        // CustomerListEntry.AcceptsAdditions false: "more ids may [not] be put into the journey later (by API or CSV)".
+        // It was not enforced: every list entry enrolled into such a journey as into any other.
+        await using var host = await CreateAsync();
+        await host.ActivateAsync(JourneyBuilder.Create("closed", "Closed").EnterFromList(["c0"], acceptsAdditions: false)
+            .Steps(p => p.Delay(TimeSpan.FromDays(2), id: "wait")).Build());
+        Assert.Single(await host.Enrollments.GetByCustomerAsync("c0")); // its own list entered at activation
+
+        var refusals = new[]
+        {
+            await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Journeys.EnrollAsync("closed", ["c1"]).AsTask()),
+            await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollListAsync("closed", ["c2"]).AsTask()),
+            await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollCustomersAsync("closed", [new CustomerInput("c3")]).AsTask()),
+            await Assert.ThrowsAsync<JourneyLifecycleException>(() => host.Audience.EnrollCsvAsync("closed", Csv("customerId\nc4\n")).AsTask()),
+        };
+
+        Assert.All(refusals, r => Assert.Equal((JourneyLifecycleRefusal.ListClosed, "closed"), (r.Reason, r.JourneyId)));
+        Assert.Empty(await host.AllCustomersAsync());
+        foreach (var id in new[] { "c1", "c2", "c3", "c4" })
+        {
+            Assert.Empty(await host.Enrollments.GetByCustomerAsync(id));
+        }
+    }
+
+    [Fact]
     public async Task A_journey_that_is_not_active_is_refused_before_anything_is_written()
     {
         await using var host = await CreateAsync();
