@@ -299,12 +299,7 @@ internal sealed partial class JourneyManager(
         {
             if (string.IsNullOrWhiteSpace(customerIds[i]))
             {
-                throw new ArgumentException($"The customer id at index {i} is null or empty; nothing was enrolled.", nameof(customerIds));
-            }
-
-            if (Audiences.AudienceManager.HasOuterWhiteSpace(customerIds[i]))
-            {
-                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was enrolled. {Audiences.AudienceManager.OuterWhiteSpaceReason}", nameof(customerIds));
+                throw new ArgumentException($"The customer id at index {i} is null, empty or white space; nothing was enrolled.", nameof(customerIds));
             }
         }
 
