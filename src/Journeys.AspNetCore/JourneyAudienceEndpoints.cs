@@ -99,6 +99,10 @@ internal static class JourneyAudienceEndpoints
             throw ApiProblemException.Conflict($"Journey '{id}' is not active: start it before putting customers into it.");
         }
 
+        // The manager's own refusals of an entry (a customer list that accepts no additions: 409, reason listClosed)
+        // before anything is written, as the library's list entry checks them.
+        await manager.EnrollAsync(id, [], context.RequestAborted).ConfigureAwait(false);
+
         var upserted = default(CustomerUpsertResult);
         if (customers.Count > 0)
         {

@@ -121,6 +121,7 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
         Runtime.JourneyLifecycleRefusal.EntryWindowEnded => "entryWindowEnded",
         Runtime.JourneyLifecycleRefusal.NotActive => "notActive",
         Runtime.JourneyLifecycleRefusal.StoppedDuringEntry => "stoppedDuringEntry",
+        Runtime.JourneyLifecycleRefusal.ListClosed => "listClosed",
         _ => reason.ToString(),
     };
 

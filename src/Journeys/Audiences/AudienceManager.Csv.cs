@@ -17,7 +17,7 @@ namespace Journeys.Audiences;
 /// rows). Only then, if the file is acceptable, the spool is replayed into the store in batches of
 /// <see cref="CsvImportOptions.BatchSize"/>: one merge call per batch (the in-memory store merges the binary values into
 /// its records without building <see cref="Customer"/> objects; another store gets one <see cref="ICustomerStore.MergeAsync"/>),
-/// then the batch's customers enter the active all-customers and filter journeys and, for a list entry, the journey.
+/// then the batch's customers enter, for a list entry, its journey, then the active all-customers and filter journeys.
 /// Memory of the import itself does not grow with the file: the CSV reader's buffers, 1 MiB of spool buffer, 8 MiB of
 /// hashes, one batch, the first problems and the duplicate rows.
 /// </summary>
@@ -175,11 +175,14 @@ internal sealed partial class AudienceManager
         {
             foreach (var ids in stage.Ids().Chunk(importOptions.BatchSize))
             {
-                tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+                // The list's journey first (EnrollTargetAsync): it may be one of the audiences' journeys too.
                 if (journeyId is not null)
                 {
-                    tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+                    await EnrollTargetAsync(journeyId, ids, tally, cancellationToken).ConfigureAwait(false);
                 }
+
+                tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+                tally.ThrowIfRefused();
             }
         }
 
@@ -325,11 +328,14 @@ internal sealed partial class AudienceManager
                 ids.Add(CustomerRecordCodec.ReadString(batch.Data, ref position));
             }
 
-            tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+            // The list's journey first (EnrollTargetAsync): it may be one of the audiences' journeys too.
             if (journeyId is not null)
             {
-                tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+                await EnrollTargetAsync(journeyId, ids, tally, cancellationToken).ConfigureAwait(false);
             }
+
+            tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+            tally.ThrowIfRefused();
         }
 
         return (new CustomerUpsertResult(created, updated), tally);

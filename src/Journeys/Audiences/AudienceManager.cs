@@ -91,7 +91,7 @@ internal sealed partial class AudienceManager(
     public async ValueTask<AudienceReport> PutCustomersAsync(IReadOnlyList<CustomerInput> customersToPut, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customersToPut);
-        var (result, enrolled) = await PutInputsAsync(customersToPut, cancellationToken).ConfigureAwait(false);
+        var (result, enrolled) = await PutInputsAsync(customersToPut, null, cancellationToken).ConfigureAwait(false);
         return Report(customersToPut.Count, result, new EnrollmentTally { }, enrolled);
     }
 
@@ -155,12 +155,17 @@ internal sealed partial class AudienceManager(
             {
                 // A merge that sets nothing: it creates the customers still missing and leaves alone one that another
                 // writer created since the read above (a put, an import, the engine's update of an unknown customer).
-                var (result, enrolled) = await MergeCustomersAsync(missing, cancellationToken).ConfigureAwait(false);
+                // The list's journey is entered before the audiences (see MergeCustomersAsync).
+                var (result, enrolled) = await MergeCustomersAsync(missing, cancellationToken, ct => EnrollTargetAsync(journeyId, chunk, tally, ct)).ConfigureAwait(false);
                 created += result.Created;
                 tally.AddOther(enrolled);
             }
+            else
+            {
+                await EnrollTargetAsync(journeyId, chunk, tally, cancellationToken).ConfigureAwait(false);
+            }
 
-            tally.Add(chunk, await manager.EnrollAsync(journeyId, chunk, cancellationToken).ConfigureAwait(false));
+            tally.ThrowIfRefused();
         }
 
         LogListEntry(logger, journeyId, customerIds.Count, tally.Enrolled, tally.NotEnrolledCount);
@@ -171,13 +176,19 @@ internal sealed partial class AudienceManager(
     {
         ArgumentNullException.ThrowIfNull(customersToPut);
         await EnsureActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        var (result, enrolled) = await PutInputsAsync(customersToPut, cancellationToken).ConfigureAwait(false);
         var tally = new EnrollmentTally();
+        var (result, enrolled) = await PutInputsAsync(
+            customersToPut,
+            async ct =>
+            {
+                foreach (var chunk in customersToPut.Select(static c => c.CustomerId).Chunk(Batch))
+                {
+                    await EnrollTargetAsync(journeyId, chunk, tally, ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
         tally.AddOther(enrolled);
-        foreach (var chunk in customersToPut.Select(static c => c.CustomerId).Chunk(Batch))
-        {
-            tally.Add(chunk, await manager.EnrollAsync(journeyId, chunk, cancellationToken).ConfigureAwait(false));
-        }
+        tally.ThrowIfRefused();
 
         LogListEntry(logger, journeyId, customersToPut.Count, tally.Enrolled, tally.NotEnrolledCount);
         return Report(customersToPut.Count, result, tally, 0);
@@ -197,7 +208,34 @@ internal sealed partial class AudienceManager(
         await manager.EnrollAsync(journeyId, [], cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<(CustomerUpsertResult Result, int Enrolled)> PutInputsAsync(IReadOnlyList<CustomerInput> inputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// A list entry's enrollment of <paramref name="ids"/> into its journey, its outcomes added to <paramref name="tally"/>.
+    /// Made before the written customers enter the all-customers and filter journeys: when the list's journey is one of
+    /// those, the list creates the enrollment (counted once as enrolled), and the audience's entry then finds it active and
+    /// counts nothing. The other way round the audience created it and the list reported the same customer as not
+    /// enrolled (already active) besides. A refusal (the journey stopped or deleted during the call) is kept in the tally, to be
+    /// thrown once the written customers have entered those journeys too; the calls after it enroll nothing.
+    /// </summary>
+    private async ValueTask EnrollTargetAsync(string journeyId, IReadOnlyList<string> ids, EnrollmentTally tally, CancellationToken cancellationToken)
+    {
+        if (tally.Refused is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            tally.Add(ids, await manager.EnrollAsync(journeyId, ids, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception refusal) when (refusal is JourneyLifecycleException or KeyNotFoundException)
+        {
+            // Stopped, or deleted, since the call began.
+            tally.Refuse(refusal);
+        }
+    }
+
+    private async ValueTask<(CustomerUpsertResult Result, int Enrolled)> PutInputsAsync(
+        IReadOnlyList<CustomerInput> inputs, Func<CancellationToken, ValueTask>? beforeEntry, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -219,7 +257,7 @@ internal sealed partial class AudienceManager(
 
             try
             {
-                var written = await MergeCustomersAsync(patches, cancellationToken).ConfigureAwait(false);
+                var written = await MergeCustomersAsync(patches, cancellationToken, beforeEntry).ConfigureAwait(false);
                 LogPut(logger, inputs.Count, written.Customers.Created, written.Customers.Updated, added.Count);
                 return written;
             }
@@ -241,10 +279,17 @@ internal sealed partial class AudienceManager(
     /// Writes the patches with one merge (<see cref="ICustomerStore.MergeAsync"/>: a field that another writer, such as
     /// the engine's update node, sets meanwhile is kept), then enrolls the customers into the active all-customers
     /// journeys and the filter journeys they now match, as <see cref="IJourneyManager.PutCustomersAsync"/> does.
+    /// <paramref name="beforeEntry"/> (a list entry's enrollment into its journey) runs between the two.
     /// </summary>
-    private async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> MergeCustomersAsync(IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken)
+    private async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> MergeCustomersAsync(
+        IReadOnlyList<CustomerPatch> patches, CancellationToken cancellationToken, Func<CancellationToken, ValueTask>? beforeEntry = null)
     {
         var merged = await customers.MergeAsync(patches, cancellationToken).ConfigureAwait(false);
+        if (beforeEntry is not null)
+        {
+            await beforeEntry(cancellationToken).ConfigureAwait(false);
+        }
+
         var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
         var enrolled = 0;
         foreach (var ids in patches.Select(static p => p.CustomerId).Chunk(Batch))

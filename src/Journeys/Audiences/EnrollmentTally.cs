@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Journeys.Storage;
 
 namespace Journeys.Audiences;
@@ -14,7 +15,17 @@ internal sealed class EnrollmentTally
 
     public IReadOnlyList<NotEnrolledCustomer> NotEnrolled => _notEnrolled;
 
+    /// <summary>
+    /// The refusal of the list's journey (stopped or deleted during the call), kept so that the customers already written still
+    /// enter the all-customers and filter journeys before it is thrown (<see cref="ThrowIfRefused"/>).
+    /// </summary>
+    public ExceptionDispatchInfo? Refused { get; private set; }
+
     public void AddOther(int enrolled) => Enrolled += enrolled;
+
+    public void Refuse(Exception refusal) => Refused ??= ExceptionDispatchInfo.Capture(refusal);
+
+    public void ThrowIfRefused() => Refused?.Throw();
 
     public void Add(IReadOnlyList<string> ids, IReadOnlyList<EnrollmentOutcome> outcomes)
     {

@@ -81,7 +81,7 @@ public interface IAudienceManager
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ArgumentException">An id is empty, or the journey is a sending's (its id starts with <c>sending:</c>): nothing is written.</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
-    /// <exception cref="InvalidOperationException">The journey is not active (nothing is written).</exception>
+    /// <exception cref="InvalidOperationException">The journey is not active, or its audience is a customer list that accepts no additions (a <see cref="Runtime.JourneyLifecycleException"/>; nothing is written).</exception>
     ValueTask<AudienceReport> EnrollListAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>List entry by fields: puts the customers (as <see cref="PutCustomersAsync"/>), then enrolls them into an active journey.</summary>
@@ -89,7 +89,7 @@ public interface IAudienceManager
     /// <param name="customers">The customers.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
-    /// <exception cref="InvalidOperationException">The journey is not active (nothing is written).</exception>
+    /// <exception cref="InvalidOperationException">The journey is not active, or its audience is a customer list that accepts no additions (a <see cref="Runtime.JourneyLifecycleException"/>; nothing is written).</exception>
     /// <exception cref="CustomerInputException">A customer is bad; nothing was written.</exception>
     ValueTask<AudienceReport> EnrollCustomersAsync(string journeyId, IReadOnlyList<CustomerInput> customers, CancellationToken cancellationToken = default);
 
@@ -99,7 +99,7 @@ public interface IAudienceManager
     /// <param name="options">The rules, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
-    /// <exception cref="InvalidOperationException">The journey is not active (nothing is written).</exception>
+    /// <exception cref="InvalidOperationException">The journey is not active, or its audience is a customer list that accepts no additions (a <see cref="Runtime.JourneyLifecycleException"/>; nothing is written).</exception>
     /// <exception cref="CsvImportException">The file is refused; nothing was written.</exception>
     ValueTask<AudienceReport> EnrollCsvAsync(string journeyId, Stream csv, CsvImportOptions? options = null, CancellationToken cancellationToken = default);
 }

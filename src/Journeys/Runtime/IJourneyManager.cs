@@ -114,9 +114,9 @@ public interface IJourneyManager
     /// <param name="customerIds">The customers (unknown ids are enrolled too; their fields are empty).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per id, in order.</returns>
-    /// <exception cref="JourneyLifecycleException">The journey is not active, or was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
+    /// <exception cref="JourneyLifecycleException">The journey is not active, or its audience is a customer list that accepts no additions (<see cref="JourneyLifecycleRefusal.ListClosed"/>; nothing is enrolled), or it was stopped while the customers were being enrolled (the enrollments this call created after the stop are cancelled, and no more are created).</exception>
     /// <exception cref="KeyNotFoundException">No journey has that id.</exception>
-    /// <exception cref="ArgumentException">The id is a sending's journey (it starts with <c>sending:</c>): a sending takes its audience from <see cref="Sendings.ISendingManager"/> only.</exception>
+    /// <exception cref="ArgumentException">The id is a sending's journey (it starts with <c>sending:</c>): a sending takes its audience from <see cref="Sendings.ISendingManager"/> only; or a customer id is null, empty or white space (its index is named; nothing is enrolled).</exception>
     ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(string journeyId, IReadOnlyList<string> customerIds, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -14,4 +14,10 @@ public enum JourneyLifecycleRefusal
 
     /// <summary>The journey was stopped (or deleted) while customers were being enrolled into it.</summary>
     StoppedDuringEntry = 3,
+
+    /// <summary>
+    /// The journey's audience is a customer list that accepts no additions (<see cref="Model.CustomerListEntry.AcceptsAdditions"/>
+    /// false): only the ids given with the journey enter it, at its activation.
+    /// </summary>
+    ListClosed = 4,
 }

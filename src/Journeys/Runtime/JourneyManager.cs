@@ -293,9 +293,28 @@ internal sealed partial class JourneyManager(
         // A sending's journey takes its audience from the sending alone (its progress counts what it targeted).
         RefuseSendingId(journeyId, nameof(journeyId));
 
+        // Every id before any is enrolled: the ids are enrolled in chunks, and a bad one found by the store would leave
+        // the chunks before it enrolled (and be named by its index in its chunk).
+        for (var i = 0; i < customerIds.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} is null, empty or white space; nothing was enrolled.", nameof(customerIds));
+            }
+        }
+
         // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
         using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var journey = await RequireActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
+        if (journey.Definition.Entry is CustomerListEntry { AcceptsAdditions: false })
+        {
+            // Its list is the ids given with the journey (enrolled by its activation): none may be put into it later.
+            throw new JourneyLifecycleException(
+                journeyId,
+                JourneyLifecycleRefusal.ListClosed,
+                $"Journey '{journeyId}' enters only the customers of its list, which accepts no additions: no customer can be enrolled into it. Make a version whose list accepts additions to add customers.");
+        }
+
         var outcomes = new List<EnrollmentOutcome>(customerIds.Count);
         for (var start = 0; start < customerIds.Count; start += EnrollBatch)
         {

@@ -76,4 +76,25 @@ public sealed class AudienceReviewTests
         Assert.Contains("index 1", refused.Message, StringComparison.Ordinal);
         Assert.Empty(await host.AllCustomersAsync());
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task The_journey_managers_enroll_refuses_a_bad_id_after_a_full_chunk_naming_its_index_and_enrolls_nobody(string? bad)
+    {
+        // The ids are enrolled 1,000 at a time: a bad id in the second chunk was found only by the store, after the first
+        // chunk was enrolled, and named by its index in its chunk (0) in a message about an incomplete enrollment request.
+        await using var host = await AudienceHost.CreateAsync();
+        await host.ActivateAsync(Journeys.Building.JourneyBuilder.Create("list", "List").EnterFromList([])
+            .Steps(p => p.Delay(TimeSpan.FromDays(2), id: "wait")).Build());
+        var ids = Enumerable.Range(0, 1000).Select(i => $"c{i}").Append(bad!).ToList();
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => host.Journeys.EnrollAsync("list", ids).AsTask());
+
+        Assert.Equal("customerIds", refused.ParamName);
+        Assert.Contains("index 1000", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.Enrollments.GetByCustomerAsync("c0"));
+        Assert.Empty(await host.Enrollments.GetByCustomerAsync("c999"));
+    }
 }
