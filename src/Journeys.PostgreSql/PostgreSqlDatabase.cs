@@ -59,6 +59,15 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         Schema = options.SchemaName;
         Channel = Schema + "_changes";
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        if (builder.Multiplexing)
+        {
+            // The claims, outbox results and customer reads prepare their statements explicitly (one generic plan per
+            // connection), which Npgsql refuses under multiplexing: every such call would fail.
+            throw new ArgumentException(
+                "The PostgreSQL store does not support Multiplexing=true in the connection string: it prepares its statements explicitly, which Npgsql does not allow with multiplexing. Remove Multiplexing (the store batches its statements itself).",
+                nameof(dataSource));
+        }
+
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}, schema {Schema}";
         MaxAttempts = options.MaxRetryAttempts + 1;
         MaxConcurrentOperations = options.MaxConcurrentOperations;

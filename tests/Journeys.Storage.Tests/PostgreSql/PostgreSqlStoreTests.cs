@@ -495,6 +495,19 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_string_with_multiplexing_is_refused_at_start_with_a_clear_error()
+    {
+        // The store prepares its statements explicitly (NpgsqlBatch.PrepareAsync), which Npgsql refuses under
+        // multiplexing: every claim failed with NotSupportedException ("Explicit preparation not supported").
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.UseNpgsql(PostgreSqlTestServer.RequireConnectionString() + ";Multiplexing=true", o => o.SchemaName = _schema));
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<IEnrollmentStore>());
+        Assert.Contains("Multiplexing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrating_a_version_1_schema_keeps_its_statistics_which_then_add_up_with_new_counts()
     {
         var (database, store) = Host();
