@@ -59,6 +59,15 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         Schema = options.SchemaName;
         Channel = Schema + "_changes";
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        if (builder.Multiplexing)
+        {
+            // The claims, outbox results and customer reads prepare their statements explicitly (one generic plan per
+            // connection), which Npgsql refuses under multiplexing: every such call would fail.
+            throw new ArgumentException(
+                "The PostgreSQL store does not support Multiplexing=true in the connection string: it prepares its statements explicitly, which Npgsql does not allow with multiplexing. Remove Multiplexing (the store batches its statements itself).",
+                nameof(dataSource));
+        }
+
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}, schema {Schema}";
         MaxAttempts = options.MaxRetryAttempts + 1;
         MaxConcurrentOperations = options.MaxConcurrentOperations;
@@ -90,6 +99,12 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
     /// <summary>The schema name (validated: a plain lower-case identifier).</summary>
     public string Schema { get; }
 
+    /// <summary>
+    /// The schema name as an SQL identifier: double-quoted, since a valid name may be a keyword PostgreSQL reserves
+    /// (<c>order</c>, <c>user</c>); quoting keeps it lower-case, so it names the same schema as the plain name.
+    /// </summary>
+    public string QuotedSchema => '"' + Schema + '"';
+
     /// <summary>The LISTEN/NOTIFY channel of this schema.</summary>
     public string Channel { get; }
 
@@ -103,8 +118,13 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
 
     private int MaxAttempts { get; }
 
-    /// <summary>The statement with <c>{s}</c> replaced by the schema name, computed once per statement.</summary>
-    public string Sql(string template) => _sql.GetOrAdd(template, static (t, schema) => t.Replace("{s}", schema, StringComparison.Ordinal), Schema);
+    /// <summary>
+    /// The statement with <c>{s}</c> replaced by the quoted schema name (<see cref="QuotedSchema"/>) and <c>{name}</c> by the
+    /// plain one (inside text, e.g. advisory lock keys, which must stay what hosts of earlier versions compute), computed
+    /// once per statement.
+    /// </summary>
+    public string Sql(string template) =>
+        _sql.GetOrAdd(template, static (t, db) => t.Replace("{name}", db.Schema, StringComparison.Ordinal).Replace("{s}", db.QuotedSchema, StringComparison.Ordinal), this);
 
     /// <summary>Creates or migrates the schema (or checks it) once; later calls return at once. A failure is retried on the next call.</summary>
     public async ValueTask EnsureInitializedAsync(CancellationToken cancellationToken)

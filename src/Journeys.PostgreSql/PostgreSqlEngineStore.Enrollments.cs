@@ -19,7 +19,7 @@ internal sealed partial class PostgreSqlEngineStore
     // for events, before it locks their rows, so its look for pending events and an append's wake-up of unleased rows
     // cannot both miss an event appended while the enrollment was leased.
     private const string CustomerEventLocksSql =
-        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.events:{s}:' || c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY k) s";
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.events:{name}:' || c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY k) s";
 
     private static readonly string SharedCustomerEventLocksSql = CustomerEventLocksSql.Replace("pg_advisory_xact_lock(", "pg_advisory_xact_lock_shared(", StringComparison.Ordinal);
 

@@ -8,7 +8,7 @@ internal sealed partial class PostgreSqlEngineStore : IFrequencyCapStore
     // The call's customers locked with transaction-scoped advisory locks in a fixed order ($1 = customer ids), so two
     // hosts reserving for one customer take turns and cannot deadlock.
     private const string FrequencyLocksSql =
-        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.frequency:{s}:' || c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY k) s";
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended('journeys.frequency:{name}:' || c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY k) s";
 
     // The customers' sends out of the window deleted, and those in it read ($1 = customer ids, $2 = the window's start:
     // a send reserved at or before it no longer counts). The select sees the rows as they were before the delete, so it

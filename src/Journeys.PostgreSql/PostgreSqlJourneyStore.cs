@@ -23,8 +23,12 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
         var document = JourneyJson.Serialize(journey);
+
+        // A retry after a lost commit reply may find the first attempt's write stored: it is recognised, not refused.
+        var attempts = 0;
         return database.InTransactionAsync("save journey", async (connection, transaction, token) =>
         {
+            var retry = ++attempts > 1;
             using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.journey:' || $1, 0))", connection, transaction))
             {
                 lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
@@ -41,6 +45,21 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
                 {
                     latestVersion = reader.GetInt32(0);
                     latestETag = reader.GetString(1);
+                }
+            }
+
+            // On a retry, the latest version holding this very document under another ETag than the caller read is the
+            // earlier attempt's write (committed, its reply lost): the save succeeded, so its record is returned.
+            if (retry && latestVersion == journey.Version && !string.Equals(latestETag, expectedETag, StringComparison.Ordinal))
+            {
+                using var own = database.Command(connection, transaction, "SELECT etag, updated_at FROM {s}.journeys WHERE journey_id = $1 AND version = $2 AND definition = $3");
+                own.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+                own.Parameters.Add(new NpgsqlParameter<int> { TypedValue = journey.Version });
+                own.Parameters.Add(new NpgsqlParameter<string> { TypedValue = document });
+                using var reader = await own.ExecuteReaderAsync(token).ConfigureAwait(false);
+                if (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    return new JourneyRecord(journey, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1));
                 }
             }
 

@@ -297,7 +297,7 @@ internal static class PostgreSqlSchema
         else
         {
             using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection, transaction);
-            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database.Schema + ".schema_version" });
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database.QuotedSchema + ".schema_version" });
             if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
                 return 0;

@@ -114,6 +114,37 @@ public sealed class PostgreSqlFaultTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_journey_save_retried_after_its_commit_reply_was_lost_returns_the_saved_record_not_a_conflict()
+    {
+        // The first attempt committed the version; its retry found it stored and refused its own write as a concurrent
+        // change ("already exists" for a create, "changed since it was read" for an update), though the save succeeded.
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var journeys = new PostgreSqlJourneyStore(database, TimeProvider.System);
+        await database.EnsureInitializedAsync(default);
+        var draft = new JourneyDefinition("lost", "Lost reply", 1, JourneyStatus.Draft, new AllCustomersEntry(), EntryRules.Default, ExitRules.None, [], "start");
+
+        _proxy.DropNextCommitReply();
+        var created = await journeys.SaveAsync(draft, expectedETag: null);
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        var stored = await journeys.GetAsync("lost");
+        Assert.NotNull(stored);
+        Assert.Equal(stored.ETag, created.ETag);
+
+        _proxy.DropNextCommitReply();
+        var updated = await journeys.SaveAsync(draft with { Name = "Renamed" }, created.ETag);
+
+        Assert.Equal(2, _proxy.DroppedCommitReplies);
+        stored = await journeys.GetAsync("lost");
+        Assert.NotNull(stored);
+        Assert.Equal("Renamed", stored.Journey.Name);
+        Assert.Equal(stored.ETag, updated.ETag);
+
+        // Outside a retry, a stale ETag is still a conflict.
+        await Assert.ThrowsAsync<JourneyConcurrencyException>(() => journeys.SaveAsync(draft with { Name = "Again" }, created.ETag).AsTask());
+    }
+
+    [Fact]
     public async Task A_database_that_does_not_come_back_fails_the_call_with_a_clear_error_after_the_retries()
     {
         var database = Database(o => o.MaxRetryAttempts = 2);

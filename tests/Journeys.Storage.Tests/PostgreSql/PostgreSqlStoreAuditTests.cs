@@ -256,7 +256,7 @@ public sealed class PostgreSqlStoreAuditTests : IAsyncLifetime
     private static (Task Done, Task Held) AppendHeldAsync(PostgreSqlEngineStore store, string schema)
     {
         var done = store.AppendEventsAsync([Event("y", "purchase"), Event("x", "purchase")]).AsTask();
-        return (done, WaitForAsync(done, $"wait_event_type = 'Lock' AND query LIKE '%{schema}.enrollments%'", mustWait: true));
+        return (done, WaitForAsync(done, $"wait_event_type = 'Lock' AND query LIKE '%\"{schema}\".enrollments%'", mustWait: true));
     }
 
     /// <summary>A row lock on a customer's enrollments, held by a transaction of the test's own until released.</summary>

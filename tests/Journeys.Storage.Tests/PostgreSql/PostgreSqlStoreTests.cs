@@ -194,7 +194,7 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         // One prepared statement per claim size (a literal LIMIT), each run with its one generic plan, never a custom one.
         var plans = new List<(string Statement, long Generic, long Custom)>();
         await using (var read = new NpgsqlCommand(
-            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE SKIP LOCKED%' AND statement LIKE '%' || $1 || '.enrollments%' ORDER BY statement",
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FOR UPDATE SKIP LOCKED%' AND statement LIKE '%\"' || $1 || '\".enrollments%' ORDER BY statement",
             connection))
         {
             read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
@@ -254,7 +254,7 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         // prepared once and run with its one generic plan, never a custom one.
         var plans = new Dictionary<string, (long Generic, long Custom)>();
         await using (var read = new NpgsqlCommand(
-            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%' || $1 || '.outbox%'",
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%\"' || $1 || '\".outbox%'",
             connection))
         {
             read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
@@ -288,7 +288,7 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
 
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var plans = new NpgsqlCommand(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM ' || $1 || '.customers WHERE customer_id = ANY%'",
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM \"' || $1 || '\".customers WHERE customer_id = ANY%'",
             connection);
         plans.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
         await using var reader = await plans.ExecuteReaderAsync();
@@ -466,6 +466,45 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
         await using var provider = services.BuildServiceProvider();
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value);
         Assert.Contains("SchemaName 'Bad-Name'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("order")]
+    [InlineData("user")]
+    public async Task A_valid_schema_name_that_is_an_sql_keyword_creates_its_tables_and_serves_the_stores(string schema)
+    {
+        // The options accept any lower-case identifier; PostgreSQL reserves some of them (ORDER, USER, ...) unless quoted.
+        await ExecuteAsync($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+        try
+        {
+            await using var dataSource = PostgreSqlTestServer.CreateDataSource();
+            await using var database = PostgreSqlTestServer.CreateDatabase(dataSource, schema);
+            var store = new PostgreSqlEngineStore(database);
+            await store.EnrollAsync([new EnrollmentRequest(Guid.NewGuid(), "j", 1, "c1", "start", T0, EntryRules.Default, EquatableArray<string>.Empty)]);
+            Assert.Single(await store.ClaimAsync("host", T0, 10, TimeSpan.FromMinutes(1)));
+            Assert.Equal((long)PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>($"SELECT version FROM \"{schema}\".schema_version"));
+
+            // A host that does not migrate finds the schema (its check names the table the same way).
+            await using var checking = PostgreSqlTestServer.CreateDatabase(dataSource, schema, o => o.MigrateSchema = false);
+            await checking.EnsureInitializedAsync(default);
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_string_with_multiplexing_is_refused_at_start_with_a_clear_error()
+    {
+        // The store prepares its statements explicitly (NpgsqlBatch.PrepareAsync), which Npgsql refuses under
+        // multiplexing: every claim failed with NotSupportedException ("Explicit preparation not supported").
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.UseNpgsql(PostgreSqlTestServer.RequireConnectionString() + ";Multiplexing=true", o => o.SchemaName = _schema));
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<IEnrollmentStore>());
+        Assert.Contains("Multiplexing", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
