@@ -15,7 +15,7 @@ namespace Journeys.Messaging;
 
 /// <summary>
 /// Calls webhooks: POST of a JSON body signed in the Standard Webhooks style, with a timeout per attempt and retries
-/// on 5xx, 408, 429 and network errors (after the answer's Retry-After when it has one, at most <see cref="MaxRetryDelay"/>).
+/// on 5xx (but 501 and 505), 408, 429 and network errors (after the answer's Retry-After when it has one, at most <see cref="MaxRetryDelay"/>).
 /// Connections go through the address guard of the named HTTP client.
 /// </summary>
 internal sealed partial class WebhookInvoker
@@ -200,8 +200,11 @@ internal sealed partial class WebhookInvoker
         return delay is not { } pause || pause <= TimeSpan.Zero ? null : pause < MaxRetryDelay ? pause : MaxRetryDelay;
     }
 
+    // 5xx but 501 (Not Implemented) and 505 (HTTP Version Not Supported), the server's final word on this request, and
+    // 408, 429.
     private static bool IsTransientStatus(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+        ((int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported))
+        || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     // Exception messages may name hosts or carry response text: only the kind is reported.
     private static string Describe(Exception exception) => exception switch

@@ -115,6 +115,24 @@ public sealed class WebhookTests
     }
 
     [Theory]
+    [InlineData(501)]
+    [InlineData(505)]
+    public async Task A_server_answer_that_says_the_request_can_never_work_fails_at_once_without_a_retry(int status)
+    {
+        // 501 Not Implemented and 505 HTTP Version Not Supported are the server's final word on this request: sending the
+        // same request again gets the same answer, so a retry only delays the failure edge (and spends the receiver's time).
+        await using var server = new LoopbackHttpServer(status, 200);
+        using var provider = BuildServices(o => o.AllowedNetworks.Add("127.0.0.1"));
+        var invoker = provider.GetRequiredService<WebhookInvoker>();
+
+        var result = await invoker.InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook", maxRetries: 2), default);
+
+        Assert.False(result.Success);
+        Assert.Equal($"HTTP {status}", result.Reason);
+        Assert.Single(server.Requests);
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task An_application_wide_http_client_handler_does_not_wrap_the_webhook_client(bool defaultsFirst)
