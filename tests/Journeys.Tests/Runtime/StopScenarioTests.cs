@@ -269,13 +269,23 @@ public sealed class StopScenarioTests
     [Fact]
     public async Task A_customer_deleted_while_a_sending_to_all_enrolls_them_gets_nothing_and_counts_as_cancelled()
     {
-        // Created unleased (no intake leases), the batch waits for the engine to be told: the deletion runs after the
-        // scan read c3 and before the batch reaches the store, so only the sending's own check can keep c3 out.
+        // The deletion runs after the scan read c3 and before the batch reaches the store, so only the sending's own
+        // check can keep c3 out. Created unleased (no intake leases), the batch is claimed when the engine's pump looks,
+        // and a wake-up of the pump may come at any moment: the engine may then run c3 before that check cancels it,
+        // as docs/engine.md allows ("may be run by the engine meanwhile"; what it sent then cannot be taken back). That
+        // is what failed once in CI (40 sent). Here the claims are held from the deletion until the sending returns, so
+        // the check alone must cancel c3 (checked: without it, c3 is sent and the test fails).
         var push = new RecordingChannelSender();
         await using var host = await Host.StartAsync(customerCount: 40, o => o.IntakeLeaseLimit = 0, push);
-        host.Enrollments.BeforeEnroll = () => host.Audience.DeleteCustomerAsync(Ids[3]).AsTask();
+        host.Enrollments.BeforeEnroll = () =>
+        {
+            host.Enrollments.HoldClaims = true;
+            return host.Audience.DeleteCustomerAsync(Ids[3]).AsTask();
+        };
 
         await host.Sendings.SendToAllAsync(new SendingRequest("hello") { SendingId = "s" });
+        Assert.True(host.Enrollments.HoldClaims, "the deletion ran before the batch reached the store");
+        host.Enrollments.HoldClaims = false;
 
         EngineHost.Eventually(() => host.Sendings.GetAsync("s").AsTask().GetAwaiter().GetResult()?.State == SendingState.Completed, "the sending completed");
         var status = (await host.Sendings.GetAsync("s"))!;
