@@ -252,6 +252,29 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         }, cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>The release notifies the journey's change in its transaction, so the intake runners of the other hosts look again at once.</remarks>
+    public ValueTask<bool> ReleaseIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        return database.InTransactionAsync("release journey intake", async (connection, transaction, token) =>
+        {
+            using var command = database.Command(connection, transaction, "UPDATE {s}.journey_intakes SET lease_expires_at = $4 WHERE journey_id = $1 AND intake_id = $2 AND owner = $3");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intakeId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.ToUniversalTime() });
+            if (await command.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+    }
+
     private const string IntakeColumns = "intake_id, journey_id, version, opens_at, owner, lease_expires_at";
 
     private static JourneyIntake ReadIntake(NpgsqlDataReader reader) =>

@@ -292,6 +292,22 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<bool> ReleaseIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        return await _database.WriteAsync("release a journey intake", (journeyId, intakeId, owner, now), static (session, s) =>
+        {
+            var command = session.Command("UPDATE journey_intakes SET lease_expires_at = $expires WHERE journey_id = $id AND intake_id = $intake AND owner = $owner");
+            command.Parameters.AddWithValue("$expires", SqliteValues.Ticks(s.now));
+            command.Parameters.AddWithValue("$id", s.journeyId);
+            command.Parameters.AddWithValue("$intake", SqliteValues.Id(s.intakeId));
+            command.Parameters.AddWithValue("$owner", s.owner);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     private static JourneyIntake ReadIntake(SqliteDataReader reader) => new(SqliteValues.Id(reader, 0), reader.GetString(1), reader.GetInt32(2), SqliteValues.Time(reader.GetInt64(3)))
     {
         Owner = SqliteValues.NullableText(reader, 4),

@@ -85,6 +85,34 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Intake_released_by_its_owner_is_claimed_by_another_at_once_and_shows_the_earlier_owner()
+    {
+        await using var stores = await CreateAsync();
+        var intake = Intake("welcome");
+        await stores.Journeys.SaveIntakeAsync(intake);
+        await stores.Journeys.SaveIntakeAsync(Intake("another"));
+        Assert.False(await stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, "host-a", T0), "nobody claimed it yet");
+        await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0, Lease);
+
+        // Only the owner, only this intake, only a pending one.
+        Assert.False(await stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, "host-b", T0.AddSeconds(10)));
+        Assert.False(await stores.Journeys.ReleaseIntakeAsync("welcome", Guid.NewGuid(), "host-a", T0.AddSeconds(10)));
+        Assert.False(await stores.Journeys.ReleaseIntakeAsync("nothing", intake.Id, "host-a", T0.AddSeconds(10)));
+        Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-b", T0.AddSeconds(10), Lease));
+
+        Assert.True(await stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(10)));
+
+        var listed = (await ToListAsync(stores.Journeys.ListIntakesAsync())).Single(i => i.JourneyId == "welcome");
+        Assert.Equal(("host-a", T0.AddSeconds(10)), (listed.Owner, listed.LeaseExpiresAt));
+        var taken = await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-b", T0.AddSeconds(10), Lease);
+        Assert.Equal(("host-a", T0.AddSeconds(10)), (taken!.Owner, taken.LeaseExpiresAt));
+        Assert.False(await stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(11)), "host-b holds it now");
+        Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(11), Lease));
+        Assert.Null((await ToListAsync(stores.Journeys.ListIntakesAsync())).Single(i => i.JourneyId == "another").Owner);
+        await Assert.ThrowsAsync<ArgumentException>(() => stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, " ", T0).AsTask());
+    }
+
+    [Fact]
     public async Task Intake_goes_with_its_journey_when_the_journey_is_deleted()
     {
         await using var stores = await CreateAsync();

@@ -32,6 +32,9 @@ internal sealed partial class JourneyManager
     /// <summary>How long the intakes wait after a store failure before they look again.</summary>
     private static readonly TimeSpan IntakeRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest a stopped run waits for the store to take its claim back.</summary>
+    private static readonly TimeSpan IntakeReleaseTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>The shortest claim on an intake: renewed once per chunk of 1,000 customers, it must outlast a chunk on a loaded store.</summary>
     private static readonly TimeSpan MinIntakeLease = TimeSpan.FromSeconds(30);
 
@@ -156,6 +159,7 @@ internal sealed partial class JourneyManager
             return null;
         }
 
+        var claimed = false;
         try
         {
             var before = await journeys.ClaimIntakeAsync(intake.JourneyId, intake.Id, owner, time.GetUtcNow(), IntakeLease, cancellationToken).ConfigureAwait(false);
@@ -165,6 +169,8 @@ internal sealed partial class JourneyManager
                 LogIntakeNotClaimed(logger, intake.JourneyId, intake.Version);
                 return null;
             }
+
+            claimed = true;
 
             if (record.Journey.EntryRules.WindowEnd is { } end && time.GetUtcNow() >= end)
             {
@@ -201,9 +207,39 @@ internal sealed partial class JourneyManager
             LogIntakeRan(logger, intake.JourneyId, intake.Version, created, enrolled?.Count ?? 0);
             return created;
         }
+        catch (OperationCanceledException) when (claimed && cancellationToken.IsCancellationRequested)
+        {
+            // Stopped part-way (the host stopping, or the activation's caller gone): the claim is given back, so any
+            // host (this one restarted included) resumes the rest at once instead of after the claim's expiry.
+            await ReleaseIntakeAsync(intake).ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             engine.RunningIntakes.TryRemove(intake.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Gives back this host's claim on <paramref name="intake"/> (<see cref="IJourneyStore.ReleaseIntakeAsync"/>), bounded
+    /// in time; a failure is logged and the claim then expires as after a crash.
+    /// </summary>
+    private async ValueTask ReleaseIntakeAsync(JourneyIntake intake)
+    {
+        using var bounded = new CancellationTokenSource(IntakeReleaseTimeout);
+        try
+        {
+            var released = await journeys.ReleaseIntakeAsync(intake.JourneyId, intake.Id, engine.OwnerId, time.GetUtcNow(), bounded.Token).ConfigureAwait(false);
+            LogIntakeHandedBack(logger, intake.JourneyId, intake.Version, released);
+            if (released)
+            {
+                // This host's own runner (when it still runs) takes it again too.
+                engine.NotifyJourneysChanged();
+            }
+        }
+        catch (Exception ex)
+        {
+            LogIntakeReleaseFailed(logger, intake.JourneyId, intake.Version, ex);
         }
     }
 
@@ -323,4 +359,17 @@ internal sealed partial class JourneyManager
 
     [LoggerMessage(29, LogLevel.Warning, "Journey {JourneyId} version {Version}: the audience's intake was taken over by another host (this host's claim expired) or ended (the journey was stopped, deleted or changed); this run stops")]
     private static partial void LogIntakeLost(ILogger logger, string journeyId, int version);
+
+    [LoggerMessage(32, LogLevel.Information, "Journey {JourneyId} version {Version}: the audience's intake stopped part-way; its claim was handed back ({Released}) so another run resumes it at once")]
+    private static partial void LogIntakeHandedBack(ILogger logger, string journeyId, int version, bool released);
+
+    [LoggerMessage(33, LogLevel.Warning, "Journey {JourneyId} version {Version}: the audience's intake stopped part-way and its claim could not be handed back; it is resumed when the claim expires")]
+    private static partial void LogIntakeReleaseFailedRedacted(ILogger logger, string journeyId, int version, Exception exception);
+
+    /// <summary><see cref="LogIntakeReleaseFailedRedacted"/> with the exception's message withheld, then the whole exception at Debug level.</summary>
+    private static void LogIntakeReleaseFailed(ILogger logger, string journeyId, int version, Exception exception)
+    {
+        LogIntakeReleaseFailedRedacted(logger, journeyId, version, RedactedException.From(exception));
+        FailureDetailLog.Write(logger, exception);
+    }
 }

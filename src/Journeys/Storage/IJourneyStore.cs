@@ -74,6 +74,31 @@ public interface IJourneyStore
     /// <returns>False when the journey has no such intake pending or another host claimed it since.</returns>
     ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives back a claim on a pending intake that <paramref name="owner"/> holds (a host stopping gracefully part-way
+    /// through an audience), as if it had expired at <paramref name="now"/>: any host's next
+    /// <see cref="ClaimIntakeAsync"/> at or after <paramref name="now"/> takes it, without waiting for the claim to run
+    /// out. The owner stays recorded, so the host that takes it knows an earlier run made enrollments and skips them.
+    /// Any other claim (another owner's, or an intake no longer pending) is left as it is.
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation releases nothing, so a store without the feature stays correct (the intake
+    /// then waits for its claim to expire, as after a crash). A store shared by several hosts should wake their intake
+    /// runners, as a journey's save does.
+    /// </remarks>
+    /// <param name="journeyId">The journey.</param>
+    /// <param name="intakeId">The intake's <see cref="JourneyIntake.Id"/>.</param>
+    /// <param name="owner">The host that claimed it.</param>
+    /// <param name="now">The current time: the claim's new expiry.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether the claim was <paramref name="owner"/>'s and is released.</returns>
+    ValueTask<bool> ReleaseIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        return ValueTask.FromResult(false);
+    }
+
     /// <summary>Deletes a journey and all its versions (and its pending intake).</summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

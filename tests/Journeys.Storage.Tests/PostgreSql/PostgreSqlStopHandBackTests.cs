@@ -3,6 +3,7 @@ using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Journeys.Storage.Tests.PostgreSql;
 
@@ -64,6 +65,96 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
             if (!stoppedA)
             {
                 await TwoHosts.StopAsync(hostedA);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_host_stopping_mid_intake_hands_its_claim_to_a_running_host_which_enrolls_the_rest_at_once()
+    {
+        await using var dataA = PostgreSqlTestServer.CreateDataSource();
+        await using var dataB = PostgreSqlTestServer.CreateDataSource();
+        Campaign[] campaigns = [new Campaign("hello", Channel.Push, "Hello")];
+        var lease = TimeSpan.FromMinutes(10);
+        const int customers = 2_500;
+
+        // Host A's second enroll call into the store (the intake's second chunk of 1,000) hangs until A stops.
+        HangingEnrollments? hangingA = null;
+        await using var a = TwoHosts.Services(dataA, _schema, "host-a", new RecordingChannelSender(), campaigns, leaseDuration: lease, extend: s =>
+        {
+            var stored = s.Last(d => d.ServiceType == typeof(IEnrollmentStore));
+            s.AddSingleton<IEnrollmentStore>(sp => hangingA = new HangingEnrollments((IEnrollmentStore)stored.ImplementationFactory!(sp), hangCall: 2));
+        });
+        var pushB = new RecordingChannelSender();
+        await using var b = TwoHosts.Services(dataB, _schema, "host-b", pushB, campaigns, leaseDuration: lease);
+        var managerA = a.GetRequiredService<IJourneyManager>();
+        await a.GetRequiredService<ICustomerStore>().UpsertAsync([.. Enumerable.Range(0, customers).Select(i => new Customer($"c{i:D5}"))]);
+        var hostedA = await TwoHosts.StartAsync(a);
+        IHostedService[]? hostedB = null;
+        var stoppedA = false;
+        try
+        {
+            await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterAllCustomers()
+                .EntryWindow(DateTimeOffset.UtcNow.AddSeconds(5), null)
+                .Steps(p => p.Send(Channel.Push, "hello", id: "push"))
+                .Build());
+            await managerA.ActivateAsync("j");
+            TwoHosts.Eventually(() => hangingA!.Hanging, "host A's intake run in its second chunk");
+
+            // Host B starts now: it finds the intake claimed by A for 10 minutes and waits.
+            hostedB = await TwoHosts.StartAsync(b);
+            await TwoHosts.StopAsync(hostedA);
+            stoppedA = true;
+
+            // Woken by the release's NOTIFY, B resumes the intake well before A's claim would have expired.
+            var enrollments = b.GetRequiredService<IEnrollmentStore>();
+            TwoHosts.Eventually(
+                () => enrollments.ListByJourneyAsync("j", null).CountAsync().AsTask().GetAwaiter().GetResult() == customers,
+                "every customer enrolled once host A handed its intake back");
+            var perCustomer = (await enrollments.ListByJourneyAsync("j", null).ToListAsync()).GroupBy(e => e.CustomerId, StringComparer.Ordinal);
+            Assert.All(perCustomer, g => Assert.Single(g));
+            Assert.Empty(await b.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+        }
+        finally
+        {
+            if (hostedB is not null)
+            {
+                await TwoHosts.StopAsync(hostedB);
+            }
+
+            if (!stoppedA)
+            {
+                await TwoHosts.StopAsync(hostedA);
+            }
+        }
+    }
+
+    /// <summary>Hangs the given enroll call into the store until it is cancelled (the host stops).</summary>
+    private sealed class HangingEnrollments(IEnrollmentStore inner, int hangCall) : DelegatingEnrollmentStore(inner)
+    {
+        private int _calls;
+        private volatile bool _hanging;
+
+        public bool Hanging => _hanging;
+
+        public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+        {
+            await BeforeAsync(cancellationToken);
+            return await InnerStore.EnrollAsync(requests, cancellationToken);
+        }
+
+        public override async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+        {
+            await BeforeAsync(cancellationToken);
+            return await InnerStore.EnrollLeasedAsync(requests, lease, cancellationToken);
+        }
+
+        private async Task BeforeAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == hangCall)
+            {
+                _hanging = true;
+                await Task.Delay(Timeout.Infinite, cancellationToken);
             }
         }
     }

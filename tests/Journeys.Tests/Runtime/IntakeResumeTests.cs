@@ -5,6 +5,7 @@ using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Journeys.Tests.Building;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Tests.Runtime;
@@ -82,11 +83,12 @@ public sealed class IntakeResumeTests
     }
 
     [Fact]
-    public async Task A_host_stopped_mid_intake_leaves_the_rest_to_the_next_host_once_its_claim_expires()
+    public async Task A_host_stopped_mid_intake_hands_its_claim_back_and_the_next_host_enrolls_the_rest_at_once()
     {
         var time = new FakeTimeProvider(T0);
         var firstPush = new RecordingChannelSender();
-        await using var first = Host(time, firstPush, "host-a", null);
+        var logs = new ListLoggerProvider();
+        await using var first = Host(time, firstPush, "host-a", null, logs);
         await SeedAsync(first);
         var running = await EngineHost.RunHostedAsync(first);
         var manager = first.GetRequiredService<IJourneyManager>();
@@ -99,18 +101,22 @@ public sealed class IntakeResumeTests
         EngineHost.Eventually(() => faulty.Hanging, "the intake's second chunk in the store");
         await running.DisposeAsync();
         Assert.Equal(1_000, await EnrollmentsAsync(first));
+        Assert.Contains(logs.Entries, e => e.EventId.Id == 32 && e.Message.EndsWith("handed back (True) so another run resumes it at once", StringComparison.Ordinal));
+        var listed = Assert.Single(await first.GetRequiredService<IJourneyStore>().ListIntakesAsync().ToListAsync());
+        Assert.Equal(("host-a", Opens), (listed.Owner, listed.LeaseExpiresAt));
 
         var secondPush = new RecordingChannelSender();
         await using var second = Host(time, secondPush, "host-b", first);
         await using var restarted = await EngineHost.RunHostedAsync(second);
 
-        // host-a's claim holds until it expires; then host-b takes the intake (and host-a's leased enrollments) over.
-        // A push host-a sent but had not recorded when it stopped is sent again by host-b (delivery is at least once):
-        // what must hold exactly once is the entry.
-        AdvanceUntil(
-            time,
+        // The clock does not move: host-a handed back its claim on the intake (and its leased enrollments), so host-b
+        // takes them at once (before, it waited for the 30-second claim to expire). A push host-a sent but had not
+        // recorded when it stopped is sent again by host-b (delivery is at least once): what must hold exactly once is
+        // the entry.
+        EngineHost.Eventually(
             () => CustomersReached(firstPush, secondPush) == Customers,
-            "every customer's push after the restart");
+            () => $"every customer's push after the restart, the clock unmoved; reached {CustomersReached(firstPush, secondPush)}");
+        Assert.Equal(Opens, time.GetUtcNow());
         AssertOneSendPerCustomer(firstPush, secondPush);
         await AssertEnrolledOnceAsync(second);
     }
@@ -161,10 +167,15 @@ public sealed class IntakeResumeTests
     }
 
     /// <summary>A host on <paramref name="time"/>; on the in-memory stores of <paramref name="storesOf"/> when given (a restart).</summary>
-    private static ServiceProvider Host(FakeTimeProvider time, RecordingChannelSender push, string owner, ServiceProvider? storesOf)
+    private static ServiceProvider Host(FakeTimeProvider time, RecordingChannelSender push, string owner, ServiceProvider? storesOf, ILoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
+        if (logs is not null)
+        {
+            services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        }
+
         if (storesOf is null)
         {
             services.AddSingleton<InMemoryCustomerStore>();

@@ -196,6 +196,24 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
         }
     }
 
+    /// <inheritdoc />
+    public ValueTask<bool> ReleaseIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journeyId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_intakes.TryGetValue(journeyId, out var intake) || intake.Id != intakeId || !string.Equals(intake.Owner, owner, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _intakes[journeyId] = intake with { LeaseExpiresAt = now };
+            return ValueTask.FromResult(true);
+        }
+    }
+
     // The snapshot is taken when enumeration starts, so each enumeration sees the store as it was then.
     private async IAsyncEnumerable<JourneyRecord> Stream([EnumeratorCancellation] CancellationToken cancellationToken)
     {
