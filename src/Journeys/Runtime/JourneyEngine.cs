@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Channel = System.Threading.Channels.Channel;
@@ -90,6 +91,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     // Enrollments of batches whose commit a stop interrupted (the renewal counts them finished): handed back at the end
     // of RunAsync with the rest of the unfinished work (HandBackAsync); the store ignores any that the commit did apply.
     private readonly ConcurrentQueue<Guid> _uncommittedAtStop = new();
+
+    // Messages a dispatcher took and never began to send when the stop came (the rest of a batch behind sends that were
+    // under way): handed back with the rest (HandBackAsync). A message whose send began is never among them.
+    private readonly ConcurrentQueue<string> _unsentAtStop = new();
     private volatile bool _pumping;
 
     public JourneyEngine(
@@ -438,6 +443,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         while (_uncommittedAtStop.TryDequeue(out var id))
         {
             enrollments.Add(id);
+        }
+
+        while (_unsentAtStop.TryDequeue(out var messageId))
+        {
+            messages.Add(messageId);
         }
 
         Guid[] ids = [.. enrollments.Distinct()];
@@ -1412,11 +1422,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         var results = ArrayPool<OutboxOutcome>.Shared.Rent(due.Length);
         var events = new List<CustomerEvent>();
         IReadOnlyList<OutboundMessage> sending = [];
+        var untouched = new StrongBox<int>(int.MaxValue);
         try
         {
             sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
             var held = await CheckSendPoliciesAsync(sending, stoppingToken).ConfigureAwait(false);
-            await DispatchAllAsync(sending, results, events, held, stoppingToken).ConfigureAwait(false);
+            await DispatchAllAsync(sending, results, events, held, untouched, stoppingToken).ConfigureAwait(false);
             if (held is not null)
             {
                 await ReleaseCircuitHeldAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
@@ -1428,6 +1439,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             await RecordFinishedOnStopAsync(sending, results, events).ConfigureAwait(false);
+
+            // Those the dispatch never reached are given back at the end of RunAsync, so the next host sends them at once.
+            for (var i = untouched.Value; i < sending.Count; i++)
+            {
+                _unsentAtStop.Enqueue(sending[i].MessageId);
+            }
+
             return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -1590,12 +1608,25 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// batches (<see cref="IBatchChannelSender"/>) are gathered per channel and sent a batch at a time (a batch is sent
     /// when full, the rest at the end), each batch through one run of the channel's pipeline.
     /// </remarks>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, CancellationToken cancellationToken)
+    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, StrongBox<int> untouched, CancellationToken cancellationToken)
     {
         List<Task>? pending = null;
         List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches = null;
         for (var i = 0; i < due.Count; i++)
         {
+            // The messages from here on have not been looked at: on a stop they are left unsent (and given back), once
+            // the sends under way have ended. Set before each message, so an exception leaves it exact.
+            untouched.Value = i;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                if (pending is not null)
+                {
+                    await Task.WhenAll(pending).ConfigureAwait(false);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var message = due[i];
             var channel = message.Channel == StepExecutor.WebhookChannel ? null : _senders.TryGet(message.Channel, out var registered) ? registered : null;
             if (channel?.BatchPipeline is not null)
@@ -1608,6 +1639,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
 
                 var batch = Gather(ref batches, channel);
                 batch.Add(message, i);
+                untouched.Value = i + 1;
                 if (batch.IsFull)
                 {
                     batches!.Remove((channel, batch));
@@ -1618,6 +1650,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             var send = DispatchAsync(message, channel, events, held?[i], cancellationToken);
+            untouched.Value = i + 1;
             if (send.IsCompletedSuccessfully)
             {
                 results[i] = send.Result;
@@ -1627,6 +1660,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             pending = await AddSendAsync(pending, StoreResultAsync(send, results, i)).ConfigureAwait(false);
         }
 
+        untouched.Value = int.MaxValue;
         if (batches is not null)
         {
             foreach (var (channel, batch) in batches)

@@ -97,6 +97,50 @@ public sealed class StopHandBackTests
         Assert.Equal(started, push.Messages[1].CustomerId);
     }
 
+    [Fact]
+    public async Task The_rest_of_a_batch_behind_sends_under_way_is_sent_by_the_next_host_at_once_and_the_started_sends_wait_for_their_leases()
+    {
+        var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
+        string[] customers = [.. Enumerable.Range(0, 40).Select(i => $"c{i:D2}")];
+
+        // 40 pushes committed in one batch reach the dispatcher together: it starts 16 sends at most at a time, and every
+        // send hangs until the stop cancels it, so 24 are never begun.
+        var hanging = new HangingSender();
+        using (var host = stores.BuildHost(j => j.AddSender(Channel.Push, hanging).AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))))
+        {
+            await host.StartAsync();
+            var manager = host.Services.GetRequiredService<IJourneyManager>();
+            await CreateAsync(manager);
+            await manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], Start))]);
+            EngineHost.Eventually(
+                () => hanging.Started.Count == 16 && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 40,
+                () => $"all 40 committed, 16 sends under way; started {hanging.Started.Count}");
+            await host.StopAsync();
+        }
+
+        var started = hanging.Started.ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(16, started.Count);
+        var push = new RecordingChannelSender();
+        using (var host = stores.BuildHost(Journeys(push)))
+        {
+            await host.StartAsync();
+            EngineHost.Eventually(() => push.Messages.Count == 24, () => $"the 24 never begun sent by the next host without the clock moving; sent {push.Messages.Count}");
+            Assert.DoesNotContain(push.Messages, m => started.Contains(m.CustomerId));
+
+            stores.Time.Advance(TimeSpan.FromMinutes(5));
+            EngineHost.Eventually(
+                () =>
+                {
+                    stores.Time.Advance(TimeSpan.FromSeconds(1));
+                    return push.Messages.Count == 40;
+                },
+                "the 16 started sends sent again after their leases expired");
+            await host.StopAsync();
+        }
+
+        Assert.Equal(customers, push.Messages.Select(m => m.CustomerId).Order(StringComparer.Ordinal));
+    }
+
     private static Action<IJourneysBuilder> Journeys(IChannelSender push) =>
         j => j.AddSender(Channel.Push, push)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))

@@ -287,6 +287,10 @@ public sealed class StopScenarioTests
         Assert.True(host.Enrollments.HoldClaims, "the deletion ran before the batch reached the store");
         host.Enrollments.HoldClaims = false;
 
+        // The sending told the engine of its batch while the claims were held: the pump found nothing then and sleeps
+        // until told again (or MaxIdle, 30 s).
+        host.Services.GetRequiredService<JourneyEngine>().NotifyWork();
+
         EngineHost.Eventually(() => host.Sendings.GetAsync("s").AsTask().GetAwaiter().GetResult()?.State == SendingState.Completed, "the sending completed");
         var status = (await host.Sendings.GetAsync("s"))!;
         Assert.Equal((40L, 39L, 1L, 0L), (status.Progress.Enrolled, status.Progress.Sent, status.Progress.Cancelled, status.Progress.Pending));
