@@ -237,6 +237,9 @@ internal static partial class SendPipelineFactory
     /// <summary>The reason of the transient result of a send the open circuit refused.</summary>
     internal const string CircuitOpenReason = "circuit open";
 
+    /// <summary>The reason of the transient result of a send the rate limiter refused (its queue was full).</summary>
+    internal const string RateLimitedReason = "rate limited";
+
     private static bool IsTransient(Outcome<SendResult> outcome, ResilienceContext context) =>
         outcome.Exception is { } exception ? IsTransient(exception, context) : outcome.Result.Outcome == SendOutcome.TransientFailure;
 
@@ -258,7 +261,7 @@ internal static partial class SendPipelineFactory
     {
         TimeoutRejectedException => "timeout",
         BrokenCircuitException => CircuitOpenReason,
-        RateLimiterRejectedException => "rate limited",
+        RateLimiterRejectedException => RateLimitedReason,
         _ => $"exception {exception.GetType().Name}",
     };
 

@@ -1430,7 +1430,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             await DispatchAllAsync(sending, results, events, held, untouched, stoppingToken).ConfigureAwait(false);
             if (held is not null)
             {
-                await ReleaseCircuitHeldAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
+                await ReleaseUnsentPlacesAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
             }
 
             await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
@@ -1831,6 +1831,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private static bool IsCircuitHold(SendResult result) =>
         result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.CircuitOpenReason };
 
+    private static bool IsRateLimited(SendResult result) =>
+        result is { Outcome: SendOutcome.TransientFailure, Reason: SendPipelineFactory.RateLimitedReason };
+
     /// <summary>The final outcome of a send: logged when failed, counted (statistics, metrics).</summary>
     private OutboxOutcome Settle(OutboundMessage message, SendResult result)
     {
@@ -1854,7 +1857,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// <summary>
     /// Holds a message whose channel's circuit is open (the provider failed too often; the pipeline did not try it, or
     /// stopped retrying it): not a failure, no statistic; the outbox keeps it, due again once the circuit's break is over,
-    /// and its frequency-cap reservation is given back (<see cref="ReleaseCircuitHeldAsync"/>; it reserves again when
+    /// and its frequency-cap reservation is given back (<see cref="ReleaseUnsentPlacesAsync"/>; it reserves again when
     /// sent). A rate-limit rejection (the limiter's queue is full) stays a failure, as
     /// <see cref="ChannelPolicyOptions.RateLimitQueueLimit"/> documents.
     /// </summary>
@@ -1938,8 +1941,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         return held;
     }
 
-    /// <summary>Gives back the frequency-cap places of the batch's messages held because their channel's circuit is open (reserved, not attempted).</summary>
-    private async ValueTask ReleaseCircuitHeldAsync(IReadOnlyList<OutboundMessage> batch, OutboxOutcome[] results, OutboxOutcome?[] held, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives back the frequency-cap places of the batch's messages that reserved one and did not reach the provider: held
+    /// because their channel's circuit is open (they reserve again when sent), or refused by the channel's rate limiter
+    /// (a failure, never sent: keeping the place would cap the customer's next message for one they never got).
+    /// </summary>
+    private async ValueTask ReleaseUnsentPlacesAsync(IReadOnlyList<OutboundMessage> batch, OutboxOutcome[] results, OutboxOutcome?[] held, CancellationToken cancellationToken)
     {
         if (_options.SendPolicy.FrequencyCap is null)
         {
@@ -1949,7 +1956,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         List<SendReservation>? released = null;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (held[i] is null && batch[i].Channel != StepExecutor.WebhookChannel && IsCircuitHold(results[i].Result))
+            if (held[i] is null && batch[i].Channel != StepExecutor.WebhookChannel && (IsCircuitHold(results[i].Result) || IsRateLimited(results[i].Result)))
             {
                 (released ??= []).Add(new SendReservation(batch[i].CustomerId, batch[i].IdempotencyKey));
             }
