@@ -125,6 +125,10 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
         await ApiAssert.Json(await Client.PostAsync("/journeys-api/journeys", JourneyEndpointTests.Document(ApiHost.Tips())), HttpStatusCode.Created);
         await ApiAssert.Json(await Client.PutAsync("/journeys-api/journeys/tips-journey/start", null), HttpStatusCode.OK);
         ApiHost.Eventually(() => _host.Push.Messages.Count == 5, "five pushes");
+
+        // Their results recorded too (the dispatcher records them after the sender returns): c2's purchase below withdraws
+        // its messages still in the outbox, so a push whose result was not recorded yet would count as withdrawn, not sent.
+        ApiHost.Eventually(() => _host.Manager.GetStatisticsAsync("tips-journey").AsTask().Result.Get("tips-push", StatisticCounter.Sent) == 5, "five sends counted");
         var sent = _host.Push.Messages.OrderBy(m => m.CustomerId, StringComparer.Ordinal).ToList();
 
         var one = await ApiAssert.Json(

@@ -1334,12 +1334,21 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var claimedAt = _time.GetUtcNow();
             try
             {
-                // As the store's ClaimAsync does: a stopping engine leases nothing more.
-                stoppingToken.ThrowIfCancellationRequested();
-                claimed = _memoryOutbox is { } memory
-                    ? memory.ClaimMessages(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration)
-                    : Messages(await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true));
-                claimed = _renewal.WithoutHeld(claimed, claimedAt);
+                // A batch another dispatcher loop settles while this claim runs is still left out of it (ClaimStarting).
+                _renewal.ClaimStarting();
+                try
+                {
+                    // As the store's ClaimAsync does: a stopping engine leases nothing more.
+                    stoppingToken.ThrowIfCancellationRequested();
+                    claimed = _memoryOutbox is { } memory
+                        ? memory.ClaimMessages(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration)
+                        : Messages(await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true));
+                    claimed = _renewal.WithoutHeld(claimed, claimedAt);
+                }
+                finally
+                {
+                    _renewal.ClaimEnded();
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -58,6 +58,12 @@ internal sealed partial class LeaseRenewal
     private readonly Lock _sendingLock = new();
     private readonly List<HeldOutbox> _sending = [];
 
+    // Batches settled while a dispatcher claim was under way (under _sendingLock): the store may have given their messages
+    // back to that claim before their results were recorded, so its WithoutHeld must still see them. Kept only while a
+    // claim is under way.
+    private readonly List<HeldOutbox> _settledDuringClaim = [];
+    private int _claimsUnderWay;
+
     public LeaseRenewal(IEnrollmentStore enrollments, IOutboxStore outbox, string owner, TimeSpan lease, int shardCount, TimeProvider time, ILogger logger)
     {
         _enrollments = enrollments;
@@ -213,9 +219,40 @@ internal sealed partial class LeaseRenewal
             {
                 if (ReferenceEquals(_sending[i].Messages, messages))
                 {
+                    if (_claimsUnderWay > 0)
+                    {
+                        _settledDuringClaim.Add(_sending[i]);
+                    }
+
                     _sending.RemoveAt(i);
                     return;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A dispatcher claim from the outbox starts: a batch settled (<see cref="Sent"/>) from now until
+    /// <see cref="ClaimEnded"/> still counts as held for <see cref="WithoutHeld"/>. The store may give a message whose
+    /// lease ran out back to the claim and the send in progress then record its result and settle it, all before the
+    /// claim is checked: checked against the batches held at that moment only, the claim would send it again.
+    /// </summary>
+    public void ClaimStarting()
+    {
+        lock (_sendingLock)
+        {
+            _claimsUnderWay++;
+        }
+    }
+
+    /// <summary>The claim <see cref="ClaimStarting"/> announced has been checked (or failed).</summary>
+    public void ClaimEnded()
+    {
+        lock (_sendingLock)
+        {
+            if (--_claimsUnderWay == 0)
+            {
+                _settledDuringClaim.Clear();
             }
         }
     }
@@ -240,14 +277,13 @@ internal sealed partial class LeaseRenewal
         {
             foreach (var batch in _sending)
             {
-                if (batch.ExpiresAt <= now)
-                {
-                    held ??= new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var message in batch.Messages)
-                    {
-                        held.Add(message.MessageId);
-                    }
-                }
+                AddIfExpired(batch, now, ref held);
+            }
+
+            // Settled since the claim started: the claim may hold them all the same (see ClaimStarting).
+            foreach (var batch in _settledDuringClaim)
+            {
+                AddIfExpired(batch, now, ref held);
             }
         }
 
@@ -271,6 +307,18 @@ internal sealed partial class LeaseRenewal
         }
 
         return [.. kept];
+    }
+
+    private static void AddIfExpired(HeldOutbox batch, DateTimeOffset now, ref HashSet<string>? held)
+    {
+        if (batch.ExpiresAt <= now)
+        {
+            held ??= new HashSet<string>(StringComparer.Ordinal);
+            foreach (var message in batch.Messages)
+            {
+                held.Add(message.MessageId);
+            }
+        }
     }
 
     /// <summary>Outbox messages held now (claimed or handed over, not settled). For tests.</summary>

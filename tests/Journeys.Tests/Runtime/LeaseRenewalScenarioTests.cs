@@ -137,6 +137,63 @@ public sealed class LeaseRenewalScenarioTests
     }
 
     [Fact]
+    public async Task A_message_whose_send_ends_while_a_claim_brings_it_back_is_not_sent_again_by_its_own_dispatcher()
+    {
+        // As above after a clock jump, but the send in progress ends, and its result is recorded, after the store gave the
+        // expired message back to this engine's claim and before the dispatcher looked at what it still holds: the
+        // sending loop held it no more by then, and the claim sent it a second time (seen under load in the SQLite
+        // scenario test: a thank-you e-mail sent twice after the test's clock jumped two days).
+        var time = new FakeTimeProvider(T0);
+        var customers = new InMemoryCustomerStore();
+        var journeys = new InMemoryJourneyStore(time);
+        var engineStore = new InMemoryEngineStore(customers);
+        var outbox = new CountingOutbox(engineStore);
+        var sender = new GatedSender();
+        await customers.SaveSchemaAsync(SampleJourneys.Schema);
+        var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
+        await customers.UpsertAsync([new Customer(customer)]);
+
+        await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender, shardCount: 2);
+        var engine = provider.GetRequiredService<JourneyEngine>();
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        var signal = provider.GetRequiredService<IJourneyEngineSignal>();
+        await ActivateSlowJourneyAsync(manager);
+        await using var running = await EngineHost.RunHostedAsync(provider);
+
+        await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
+        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+        outbox.HoldClaims();
+        time.Advance(Lease * 2);
+        var jumped = time.GetUtcNow();
+        EngineHost.Eventually(() => outbox.RenewCalls.Any(c => c.Now >= jumped && !c.Renewed), "the renewal after the jump, refused");
+
+        // The claim that brings the message back waits, before it returns, until the send in progress ended and its
+        // result was recorded (the sending loop holds nothing any more).
+        var claimsAtReturn = -1;
+        outbox.AfterClaimWithMessages = count =>
+        {
+            sender.Release();
+            EngineHost.Eventually(() => engine.Renewal.HeldMessages == 0, "the send in progress to end and its result to be recorded");
+            Volatile.Write(ref claimsAtReturn, count);
+        };
+        outbox.ReleaseClaims();
+        signal.NotifyOutbox();
+        EngineHost.Eventually(() => Volatile.Read(ref claimsAtReturn) > 0, "the claim that brings the message back");
+
+        // A later claim: the dispatcher has dealt with the one that brought the message back.
+        EngineHost.Eventually(
+            () =>
+            {
+                signal.NotifyOutbox();
+                return outbox.ClaimCount > Volatile.Read(ref claimsAtReturn);
+            },
+            "a claim after that one");
+        Assert.Equal(1, sender.Calls);
+        Assert.Equal(1, Count(engineStore, StatisticCounter.Sent));
+        Assert.Null(await engineStore.GetNextDueAsync());
+    }
+
+    [Fact]
     public async Task Commits_past_the_handoff_capacity_leave_their_messages_in_the_store_and_every_message_is_sent_once()
     {
         var time = new FakeTimeProvider(T0);
@@ -308,6 +365,9 @@ public sealed class LeaseRenewalScenarioTests
 
         public IReadOnlyCollection<(string Owner, DateTimeOffset Now, int Count)> Claims => _claims;
 
+        /// <summary>How many claims there were.</summary>
+        public int ClaimCount => _claims.Count;
+
         public int Renewed => Volatile.Read(ref _renewed);
 
         private readonly ConcurrentQueue<(DateTimeOffset Now, bool Renewed)> _renewCalls = new();
@@ -333,8 +393,21 @@ public sealed class LeaseRenewalScenarioTests
 
             var claimed = await inner.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
             _claims.Enqueue((owner, now, claimed.Count));
+            if (claimed.Count > 0 && Interlocked.Exchange(ref _afterClaimWithMessages, null) is { } hook)
+            {
+                hook(_claims.Count);
+            }
+
             return claimed;
         }
+
+        /// <summary>Runs once, in the next claim that returns messages, before it returns them (given how many claims there were).</summary>
+        public Action<int>? AfterClaimWithMessages
+        {
+            set => _afterClaimWithMessages = value;
+        }
+
+        private Action<int>? _afterClaimWithMessages;
 
         public ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default) =>
             inner.CompleteAsync(owner, results, cancellationToken);
