@@ -446,6 +446,14 @@ public sealed class StepExecutorTests
         var waiting = new ExecutorHarness(journey, schema, SampleJourneys.Campaigns, future, T0);
         waiting.Run(T0);
         Assert.Equal(("field", T0.AddDays(11)), (waiting.State.CurrentNodeId, waiting.State.WakeAt));
+
+        // No date to wait for (the field missing, or another type's value): the customer goes on at once too.
+        foreach (var without in new[] { new Customer("c"), new Customer("c", new Dictionary<string, FieldValue> { ["birthDate"] = "soon" }) })
+        {
+            var none = new ExecutorHarness(journey, schema, SampleJourneys.Campaigns, without, T0);
+            none.Run(T0);
+            Assert.Equal(EnrollmentStatus.Exited, none.State.Status);
+        }
     }
 
     [Fact]
