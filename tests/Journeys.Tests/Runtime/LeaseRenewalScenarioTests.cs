@@ -76,28 +76,8 @@ public sealed class LeaseRenewalScenarioTests
     [InlineData(true)]
     public async Task A_message_whose_lease_ran_out_while_its_send_was_in_progress_is_not_sent_again_by_its_own_dispatcher(bool clockJump)
     {
-        var time = new FakeTimeProvider(T0);
-        var customers = new InMemoryCustomerStore();
-        var journeys = new InMemoryJourneyStore(time);
-        var engineStore = new InMemoryEngineStore(customers);
-        var outbox = new CountingOutbox(engineStore);
-        var sender = new GatedSender();
-        await customers.SaveSchemaAsync(SampleJourneys.Schema);
-
-        // Two shards and a customer of the second: its hand-off is sent by that shard's dispatcher loop, while loop 0
-        // goes on claiming from the store.
-        var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
-        await customers.UpsertAsync([new Customer(customer)]);
-
-        await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender, shardCount: 2);
-        var engine = provider.GetRequiredService<JourneyEngine>();
-        var manager = provider.GetRequiredService<IJourneyManager>();
-        var signal = provider.GetRequiredService<IJourneyEngineSignal>();
-        await ActivateSlowJourneyAsync(manager);
-        await using var running = await EngineHost.RunHostedAsync(provider);
-
-        await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
-        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+        await using var run = await SlowSend.StartAsync();
+        var (time, engineStore, outbox, sender, engine, signal) = (run.Time, run.EngineStore, run.Outbox, run.Sender, run.Engine, run.Signal);
 
         if (clockJump)
         {
@@ -143,25 +123,8 @@ public sealed class LeaseRenewalScenarioTests
         // expired message back to this engine's claim and before the dispatcher looked at what it still holds: the
         // sending loop held it no more by then, and the claim sent it a second time (seen under load in the SQLite
         // scenario test: a thank-you e-mail sent twice after the test's clock jumped two days).
-        var time = new FakeTimeProvider(T0);
-        var customers = new InMemoryCustomerStore();
-        var journeys = new InMemoryJourneyStore(time);
-        var engineStore = new InMemoryEngineStore(customers);
-        var outbox = new CountingOutbox(engineStore);
-        var sender = new GatedSender();
-        await customers.SaveSchemaAsync(SampleJourneys.Schema);
-        var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
-        await customers.UpsertAsync([new Customer(customer)]);
-
-        await using var provider = Host("engine-1", time, customers, customers, journeys, engineStore, engineStore, outbox, sender, shardCount: 2);
-        var engine = provider.GetRequiredService<JourneyEngine>();
-        var manager = provider.GetRequiredService<IJourneyManager>();
-        var signal = provider.GetRequiredService<IJourneyEngineSignal>();
-        await ActivateSlowJourneyAsync(manager);
-        await using var running = await EngineHost.RunHostedAsync(provider);
-
-        await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
-        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
+        await using var run = await SlowSend.StartAsync();
+        var (time, engineStore, outbox, sender, engine, signal) = (run.Time, run.EngineStore, run.Outbox, run.Sender, run.Engine, run.Signal);
         outbox.HoldClaims();
         time.Advance(Lease * 2);
         var jumped = time.GetUtcNow();
@@ -191,6 +154,55 @@ public sealed class LeaseRenewalScenarioTests
         Assert.Equal(1, sender.Calls);
         Assert.Equal(1, Count(engineStore, StatisticCounter.Sent));
         Assert.Null(await engineStore.GetNextDueAsync());
+    }
+
+    /// <summary>
+    /// A running engine of two shards whose one push, to a customer of the second shard (sent by that shard's dispatcher
+    /// loop while loop 0 goes on claiming from the store), has started and hangs until <see cref="GatedSender.Release"/>.
+    /// </summary>
+    private sealed class SlowSend : IAsyncDisposable
+    {
+        private ServiceProvider _provider = null!;
+        private IAsyncDisposable _running = null!;
+
+        public FakeTimeProvider Time { get; } = new(T0);
+
+        public InMemoryEngineStore EngineStore { get; private init; } = null!;
+
+        public CountingOutbox Outbox { get; private init; } = null!;
+
+        public GatedSender Sender { get; } = new();
+
+        public JourneyEngine Engine { get; private set; } = null!;
+
+        public IJourneyEngineSignal Signal { get; private set; } = null!;
+
+        public static async Task<SlowSend> StartAsync()
+        {
+            var customers = new InMemoryCustomerStore();
+            var engineStore = new InMemoryEngineStore(customers);
+            var run = new SlowSend { EngineStore = engineStore, Outbox = new CountingOutbox(engineStore) };
+            await customers.SaveSchemaAsync(SampleJourneys.Schema);
+            var customer = Enumerable.Range(0, 100).Select(i => $"c{i}@example.com").First(id => LeaseRenewal.ShardOf(id, 2) == 1);
+            await customers.UpsertAsync([new Customer(customer)]);
+
+            run._provider = Host("engine-1", run.Time, customers, customers, new InMemoryJourneyStore(run.Time), engineStore, engineStore, run.Outbox, run.Sender, shardCount: 2);
+            run.Engine = run._provider.GetRequiredService<JourneyEngine>();
+            run.Signal = run._provider.GetRequiredService<IJourneyEngineSignal>();
+            var manager = run._provider.GetRequiredService<IJourneyManager>();
+            await ActivateSlowJourneyAsync(manager);
+            run._running = await EngineHost.RunHostedAsync(run._provider);
+
+            await manager.PublishAsync([new CustomerEvent(customer, "go", [], T0)]);
+            EngineHost.Eventually(() => run.Sender.Calls == 1, "the first send to start");
+            return run;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _running.DisposeAsync();
+            await _provider.DisposeAsync();
+        }
     }
 
     [Fact]
