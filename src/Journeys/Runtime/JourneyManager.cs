@@ -959,12 +959,8 @@ internal sealed partial class JourneyManager(
         }
     }
 
-    private async ValueTask<JourneyRecord> RequireAsync(string journeyId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(journeyId);
-        return await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no journey '{journeyId}'.");
-    }
+    private ValueTask<JourneyRecord> RequireAsync(string journeyId, CancellationToken cancellationToken) =>
+        journeys.RequireAsync(journeyId, cancellationToken);
 
     private async ValueTask<CompiledJourney> RequireActiveAsync(string journeyId, CancellationToken cancellationToken)
     {

@@ -15,6 +15,6 @@ public interface IJourneyExporter
     /// <param name="destination">Where the CSV goes, written from its current position and left open (for a <c>PipeWriter</c>, pass <c>writer.AsStream()</c>).</param>
     /// <param name="cancellationToken">Cancels the export (what was written so far stays written).</param>
     /// <returns>The number of rows written, the header not included.</returns>
-    /// <exception cref="KeyNotFoundException">There is no such journey (nothing is written).</exception>
+    /// <exception cref="KeyNotFoundException">No journey has that id, never created or deleted (nothing is written); the message is the one <see cref="Runtime.IJourneyManager"/> gives for an unknown id.</exception>
     ValueTask<long> WriteCustomersCsvAsync(string journeyId, int? version, Stream destination, CancellationToken cancellationToken = default);
 }

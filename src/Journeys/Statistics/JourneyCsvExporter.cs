@@ -28,8 +28,8 @@ internal sealed class JourneyCsvExporter(IJourneyStore journeys, IEnrollmentStor
             throw new ArgumentOutOfRangeException(nameof(version), version, "A journey version is 1 or more (or null for every version).");
         }
 
-        _ = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no journey '{journeyId}' to export.");
+        // The journey manager's refusal of an unknown (or deleted) id, word for word.
+        _ = await journeys.RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
 
         long rows = 0;
         var csv = CsvWriter.Create(destination, Options, leaveOpen: true);

@@ -204,6 +204,26 @@ public sealed class JourneyExportTests
     }
 
     [Fact]
+    public async Task A_deleted_journey_is_refused_as_the_journey_manager_refuses_it_before_anything_is_written()
+    {
+        await using var host = await EngineHost.StartAsync(Start);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("gone", "Gone").EnterOnEvent("go").Steps(p => p.Send(Channel.Push, "tips", id: "push")).Build());
+        await host.Manager.ActivateAsync("gone");
+        await host.Manager.PublishAsync([new CustomerEvent("c1@example.com", "go", [], host.Time.GetUtcNow())]);
+        EngineHost.Eventually(() => host.Push.Messages.Count == 1, "one push");
+        Assert.True(await host.Manager.DeleteAsync("gone"));
+        using var stream = new MemoryStream();
+
+        // The journey manager's refusal of the same id: the exporter's matches it (type and message).
+        var expected = await Assert.ThrowsAnyAsync<Exception>(() => host.Manager.ValidateAsync("gone").AsTask());
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => host.Services.GetRequiredService<IJourneyExporter>().WriteCustomersCsvAsync("gone", null, stream).AsTask());
+
+        Assert.Equal(expected.GetType(), refused.GetType());
+        Assert.Equal(expected.Message, refused.Message);
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
     public async Task A_journey_without_enrollments_exports_the_header_only()
     {
         var services = new ServiceCollection();
