@@ -241,7 +241,7 @@ internal sealed partial class AudienceManager(
         try
         {
             var schema = await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-            var (values, added) = Convert(inputs, schema, options.Value.AddUnknownFieldsAsStrings);
+            var (values, added) = Convert(inputs, schema, options.Value.AddUnknownFieldsAsStrings ? UnknownColumnHandling.AddAsString : UnknownColumnHandling.Reject);
             var patches = new CustomerPatch[inputs.Count];
             for (var i = 0; i < patches.Length; i++)
             {
@@ -300,8 +300,35 @@ internal sealed partial class AudienceManager(
         return (new CustomerUpsertResult(merged.Created, merged.Updated), enrolled);
     }
 
-    /// <summary>Checks and converts every input; throws with every problem, or returns the typed values and the fields to add.</summary>
-    private static (Dictionary<string, FieldValue>[] Values, List<FieldDefinition> Added) Convert(IReadOnlyList<CustomerInput> inputs, CustomerFieldSchema schema, bool addUnknown)
+    /// <summary>
+    /// The check of <see cref="PutCustomersAsync"/> for the whole customers of <see cref="IJourneyManager.PutCustomersAsync"/>:
+    /// the same rules and the same <see cref="CustomerInputException"/> (index, id, field), so the two puts cannot drift
+    /// apart. A value is a <see cref="FieldValue"/> already, so it is not converted: it must have its field's type (or be
+    /// null). A field the schema lacks is not refused: the customer is written as given, and journeys ignore the field
+    /// until it is defined (there is no schema change to make here, as a put of inputs makes under
+    /// <see cref="AudienceOptions.AddUnknownFieldsAsStrings"/>).
+    /// </summary>
+    /// <exception cref="CustomerInputException">Every problem found; nothing has been written.</exception>
+    internal static void Check(IReadOnlyList<Customer> whole, CustomerFieldSchema schema)
+    {
+        var inputs = new CustomerInput[whole.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            // A null customer stays null: Convert names its index.
+            inputs[i] = whole[i] is { } customer
+                ? new CustomerInput(customer.Id, customer.Fields.ToDictionary(static f => f.Key, static f => (object?)f.Value, StringComparer.OrdinalIgnoreCase), customer.TimeZoneId)
+                : null!;
+        }
+
+        _ = Convert(inputs, schema, UnknownColumnHandling.Ignore);
+    }
+
+    /// <summary>
+    /// Checks and converts every input; throws with every problem, or returns the typed values and the fields to add.
+    /// A field the schema lacks is refused, added as a string field, or (<see cref="UnknownColumnHandling.Ignore"/>, for
+    /// <see cref="Check"/>) neither checked nor returned.
+    /// </summary>
+    private static (Dictionary<string, FieldValue>[] Values, List<FieldDefinition> Added) Convert(IReadOnlyList<CustomerInput> inputs, CustomerFieldSchema schema, UnknownColumnHandling unknownFields)
     {
         var problems = new List<CustomerInputProblem>();
         var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -362,7 +389,11 @@ internal sealed partial class AudienceManager(
                         problems.Add(new CustomerInputProblem(i, id, field.Name, $"the field {error}."));
                     }
                 }
-                else if (!addUnknown)
+                else if (unknownFields == UnknownColumnHandling.Ignore)
+                {
+                    continue;
+                }
+                else if (unknownFields == UnknownColumnHandling.Reject)
                 {
                     problems.Add(new CustomerInputProblem(i, id, name, "not a customer field; define it first, or enable AudienceOptions.AddUnknownFieldsAsStrings."));
                 }

@@ -128,6 +128,13 @@ public interface IJourneyManager
     /// <param name="customers">The customers; ids must be distinct.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many customers were created and updated, and how many enrollments were created.</returns>
+    /// <exception cref="Audiences.CustomerInputException">
+    /// A customer is null, has a value of another type than its customer field's (a <see cref="FieldValue"/> is not
+    /// converted: a date-time field takes <see cref="FieldValue.FromDateTime"/>, not a string), an id with white space at its
+    /// start or end or one given twice, or an unknown time zone: checked as <see cref="Audiences.IAudienceManager.PutCustomersAsync"/>
+    /// checks, every problem named by the customer's index, id and field; nothing is written and nobody is enrolled. A field
+    /// the schema lacks is written as given (journeys ignore it until it is defined).
+    /// </exception>
     ValueTask<(CustomerUpsertResult Customers, int Enrolled)> PutCustomersAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -342,15 +342,12 @@ internal sealed partial class JourneyManager(
     public async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> PutCustomersAsync(IReadOnlyList<Customer> customersToPut, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customersToPut);
-        for (var i = 0; i < customersToPut.Count; i++)
-        {
-            // As IAudienceManager.PutCustomersAsync: the CSV import and list sendings trim ids, so such an id could never be named by a file.
-            if (customersToPut[i] is { Id.Length: > 0 } customer && Audiences.AudienceManager.HasOuterWhiteSpace(customer.Id))
-            {
-                throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. {Audiences.AudienceManager.OuterWhiteSpaceReason}", nameof(customersToPut));
-            }
-        }
 
+        // IAudienceManager.PutCustomersAsync's check (a value of another type than its schema field's, an id with white
+        // space at an end, a repeated id, an unknown time zone): the whole call is refused before anything is written.
+        // Until 2026-12-01 only the ids were checked here, and a value of another type was stored as given, for the
+        // conditions on its field to compare with a value of a type they were not validated for.
+        Audiences.AudienceManager.Check(customersToPut, await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false));
         var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
 
         // The versions read here are the ones enrolled into: no activation of a newer one returns in between (EntryGate).

@@ -71,9 +71,11 @@ public sealed class AudienceReviewTests
     public async Task The_journey_managers_put_refuses_an_id_with_white_space_at_an_end_and_writes_nothing()
     {
         await using var host = await AudienceHost.CreateAsync();
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() => host.Journeys.PutCustomersAsync([new Customer("c0"), new Customer("c1\n")]).AsTask());
+        var refused = await Assert.ThrowsAsync<CustomerInputException>(() => host.Journeys.PutCustomersAsync([new Customer("c0"), new Customer("c1\n")]).AsTask());
 
-        Assert.Contains("index 1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((1, null), (refused.Problems.Single().Index, refused.Problems.Single().Field));
+        Assert.Contains("customers[1]", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("white space", refused.Message, StringComparison.Ordinal);
         Assert.Empty(await host.AllCustomersAsync());
     }
 

@@ -129,5 +129,45 @@ public sealed class PutCustomersTests
         Assert.Single(await host.Enrollments.GetByCustomerAsync("c1"));
     }
 
+    [Fact]
+    public async Task The_journey_managers_put_refuses_values_not_of_their_fields_type_naming_index_customer_and_field_and_writes_nothing()
+    {
+        await using var host = await AudienceHost.CreateAsync();
+        await host.ActivateAsync(JourneyBuilder.Create("everyone", "Everyone").EnterAllCustomers()
+            .Steps(p => p.Delay(TimeSpan.FromDays(1), id: "wait")).Build());
+
+        // As IAudienceManager.PutCustomersAsync refuses them: the whole call, every problem, with the customer's index.
+        var refused = await Assert.ThrowsAsync<CustomerInputException>(() => host.Journeys.PutCustomersAsync([
+            new Customer("good", new Dictionary<string, FieldValue> { ["age"] = 30, ["vip"] = true }),
+            new Customer("bad-type", new Dictionary<string, FieldValue> { ["age"] = "thirty", ["firstName"] = "Ana" }),
+            new Customer("bad-zone", null, "Mars/Olympus_Mons"),
+            new Customer("bad-date", new Dictionary<string, FieldValue> { ["birthDate"] = "1990-05-01" }),
+        ]).AsTask());
+
+        Assert.Equal(
+            [(1, "bad-type", "age"), (2, "bad-zone", null), (3, "bad-date", "birthDate")],
+            refused.Problems.Select(p => (p.Index, p.CustomerId, p.Field)));
+        Assert.Contains("customers[1] ('bad-type') field 'age': the field expects a Number; got String", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.AllCustomersAsync());
+        Assert.Empty(await host.Enrollments.GetByCustomerAsync("good"));
+    }
+
+    [Fact]
+    public async Task The_journey_managers_put_writes_whole_customers_of_the_schemas_types_and_fields_the_schema_lacks_as_given()
+    {
+        await using var host = await AudienceHost.CreateAsync();
+        var birth = new DateTimeOffset(1990, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var (written, _) = await host.Journeys.PutCustomersAsync([
+            new Customer("c1", new Dictionary<string, FieldValue> { ["AGE"] = 30, ["birthDate"] = birth, ["vip"] = FieldValue.Null, ["shoeSize"] = 42 }, "Europe/Madrid"),
+        ]);
+
+        Assert.Equal(1, written.Created);
+        var c1 = (await host.Audience.GetCustomerAsync("c1"))!;
+        Assert.Equal(30d, c1.GetField("age").AsNumber());
+        Assert.Equal(birth, c1.GetField("birthDate").AsDateTime());
+        Assert.Equal(42d, c1.GetField("shoeSize").AsNumber());
+    }
+
     private sealed record JsonCustomer(string CustomerId, Dictionary<string, JsonElement> Fields);
 }
