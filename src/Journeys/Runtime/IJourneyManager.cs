@@ -60,7 +60,8 @@ public interface IJourneyManager
     /// and enrolls nobody now (0): the audience enters when the window opens, once, on a running host (durably: a host
     /// started after the start enrolls it then); a stop, a delete or a new version before the start drops that intake.
     /// A journey whose latest version is already active is left as it is and nobody is enrolled again (0): to enroll
-    /// its audience again, stop it and activate it.
+    /// its audience again, stop it and activate it. Two activations at once in one process run one after the other, the
+    /// second finding the journey active (0).
     /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

@@ -92,63 +92,76 @@ internal sealed partial class JourneyManager(
     public async ValueTask<(JourneyRecord Journey, int Enrolled)> ActivateAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         RefuseSendingId(journeyId, nameof(journeyId));
-        var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
-        if (record.Journey.Status == JourneyStatus.Archived)
-        {
-            throw new JourneyLifecycleException(journeyId, JourneyLifecycleRefusal.Archived, $"Journey '{journeyId}' is archived; clone it to run it again.");
-        }
 
-        if (record.Journey.Status == JourneyStatus.Active)
-        {
-            // A repeated activation (a retried PUT /start) must not enroll the audience again: under re-entry after exit
-            // or after a cooldown, the customers who finished would enter, and get the journey's messages, a second time.
-            return (record, 0);
-        }
-
-        var now = time.GetUtcNow();
-        RefuseEndedEntryWindow(record.Journey, now);
-        var journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
-
-        // The intake is saved pending before the journey is saved active: a host that dies between the two, or after,
-        // leaves it for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
-        JourneyIntake? intake = null;
-        var beforeWindow = journey.Definition.EntryRules.WindowStart > now;
-        if (HasAudience(journey.Definition))
-        {
-            // In whole milliseconds, rounded up (never before the window): a store keeps no finer time (PostgreSQL keeps
-            // microseconds), and a resumed run must derive the enrollment ids (EnrollmentIds.ForIntake) from the same value.
-            var opens = beforeWindow ? journey.Definition.EntryRules.WindowStart!.Value : now;
-            var partial = opens.UtcTicks % TimeSpan.TicksPerMillisecond;
-            opens = partial == 0 ? opens : opens.AddTicks(TimeSpan.TicksPerMillisecond - partial);
-            intake = new JourneyIntake(EnrollmentIds.NewVersion7(now), journeyId, journey.Version, opens);
-            if (!beforeWindow)
-            {
-                // This activation runs the intake: saved claimed by this host and marked running here, so neither another
-                // host's runner nor this host's takes it between the saves and the run (the activation would enroll
-                // nobody and answer 0 while they enroll the audience).
-                intake = intake with { Owner = engine.OwnerId, LeaseExpiresAt = now + IntakeLease };
-                engine.RunningIntakes.TryAdd(intake.Id, true);
-            }
-        }
-
+        // From the read to the save: a second activation of the journey reads it active and enrolls nobody again, rather
+        // than read it as this one did and replace this one's intake with its own (see ActivationLock).
+        var activating = await guard.Activations.EnterAsync(cancellationToken).ConfigureAwait(false);
         JourneyRecord active;
+        CompiledJourney journey;
+        JourneyIntake? intake = null;
+        bool beforeWindow;
         try
         {
-            if (intake is not null)
+            var record = await RequireAsync(journeyId, cancellationToken).ConfigureAwait(false);
+            if (record.Journey.Status == JourneyStatus.Archived)
             {
-                await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+                throw new JourneyLifecycleException(journeyId, JourneyLifecycleRefusal.Archived, $"Journey '{journeyId}' is archived; clone it to run it again.");
             }
 
-            // After the entries that read the version before this one, before those that come next (EntryGate).
-            using (await guard.Entries.ActivateAsync(cancellationToken).ConfigureAwait(false))
+            if (record.Journey.Status == JourneyStatus.Active)
             {
-                active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+                // A repeated activation (a retried PUT /start) must not enroll the audience again: under re-entry after exit
+                // or after a cooldown, the customers who finished would enter, and get the journey's messages, a second time.
+                return (record, 0);
+            }
+
+            var now = time.GetUtcNow();
+            RefuseEndedEntryWindow(record.Journey, now);
+            journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
+
+            // The intake is saved pending before the journey is saved active: a host that dies between the two, or after,
+            // leaves it for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
+            beforeWindow = journey.Definition.EntryRules.WindowStart > now;
+            if (HasAudience(journey.Definition))
+            {
+                // In whole milliseconds, rounded up (never before the window): a store keeps no finer time (PostgreSQL keeps
+                // microseconds), and a resumed run must derive the enrollment ids (EnrollmentIds.ForIntake) from the same value.
+                var opens = beforeWindow ? journey.Definition.EntryRules.WindowStart!.Value : now;
+                var partial = opens.UtcTicks % TimeSpan.TicksPerMillisecond;
+                opens = partial == 0 ? opens : opens.AddTicks(TimeSpan.TicksPerMillisecond - partial);
+                intake = new JourneyIntake(EnrollmentIds.NewVersion7(now), journeyId, journey.Version, opens);
+                if (!beforeWindow)
+                {
+                    // This activation runs the intake: saved claimed by this host and marked running here, so neither another
+                    // host's runner nor this host's takes it between the saves and the run (the activation would enroll
+                    // nobody and answer 0 while they enroll the audience).
+                    intake = intake with { Owner = engine.OwnerId, LeaseExpiresAt = now + IntakeLease };
+                    engine.RunningIntakes.TryAdd(intake.Id, true);
+                }
+            }
+
+            try
+            {
+                if (intake is not null)
+                {
+                    await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+                }
+
+                // After the entries that read the version before this one, before those that come next (EntryGate).
+                using (await guard.Entries.ActivateAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch when (intake is not null && !beforeWindow)
+            {
+                engine.RunningIntakes.TryRemove(intake.Id, out _);
+                throw;
             }
         }
-        catch when (intake is not null && !beforeWindow)
+        finally
         {
-            engine.RunningIntakes.TryRemove(intake.Id, out _);
-            throw;
+            activating.Dispose();
         }
 
         LogActivated(logger, journeyId, journey.Version);

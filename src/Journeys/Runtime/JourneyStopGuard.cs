@@ -28,8 +28,15 @@ internal sealed class JourneyStopGuard(IJourneyStore journeys, CompiledJourneyCa
     /// <summary>Orders this process's entries after the activations of new versions that returned before them (<see cref="EntryGate"/>).</summary>
     public EntryGate Entries { get; } = new();
 
+    /// <summary>Lets one activation at a time in this process read a journey and save it active (<see cref="ActivationLock"/>).</summary>
+    public ActivationLock Activations { get; } = new();
+
     /// <inheritdoc />
-    public void Dispose() => Entries.Dispose();
+    public void Dispose()
+    {
+        Entries.Dispose();
+        Activations.Dispose();
+    }
 
     /// <summary>How many cancels (and engine commits with a conversion, which withdraw too) this process has made; read by the dispatcher before it takes messages.</summary>
     public long Withdrawals => Volatile.Read(ref _withdrawals);
