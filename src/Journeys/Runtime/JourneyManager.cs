@@ -41,6 +41,12 @@ internal sealed partial class JourneyManager(
     {
         ArgumentNullException.ThrowIfNull(journey);
         RefuseSendingId(journey.Id, nameof(journey));
+        if (IdLimits.IsJourneyIdTooLong(journey.Id))
+        {
+            // No journey can have it (creates refuse it): said so, rather than "not found".
+            NodeIdRules.ThrowIfInvalidJourneyId(journey.Id, nameof(journey));
+        }
+
         var current = await RequireAsync(journey.Id, cancellationToken).ConfigureAwait(false);
         var editable = current.Journey.Status is JourneyStatus.Draft or JourneyStatus.Validated;
         var next = journey with
@@ -301,6 +307,11 @@ internal sealed partial class JourneyManager(
             {
                 throw new ArgumentException($"The customer id at index {i} is null, empty or white space; nothing was enrolled.", nameof(customerIds));
             }
+
+            if (IdLimits.IsCustomerIdTooLong(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} {IdLimits.CustomerIdTooLong(customerIds[i].Length)}; nothing was enrolled.", nameof(customerIds));
+            }
         }
 
         // The version read here is the one enrolled into: no activation of a newer one returns in between (EntryGate).
@@ -348,6 +359,11 @@ internal sealed partial class JourneyManager(
             if (customersToPut[i] is { Id.Length: > 0 } customer && Audiences.AudienceManager.HasOuterWhiteSpace(customer.Id))
             {
                 throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. {Audiences.AudienceManager.OuterWhiteSpaceReason}", nameof(customersToPut));
+            }
+
+            if (IdLimits.IsCustomerIdTooLong(customersToPut[i]?.Id))
+            {
+                throw new ArgumentException($"The customer id at index {i} {IdLimits.CustomerIdTooLong(customersToPut[i].Id.Length)}; nothing was written.", nameof(customersToPut));
             }
         }
 
