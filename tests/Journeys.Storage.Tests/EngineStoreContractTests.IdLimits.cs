@@ -109,6 +109,8 @@ public abstract partial class EngineStoreContractTests
         var merge = await Assert.ThrowsAsync<ArgumentException>(() => stores.Customers.MergeAsync(
             [new CustomerPatch("a", new Dictionary<string, FieldValue>()), new CustomerPatch(customerId, new Dictionary<string, FieldValue>())]).AsTask());
         Assert.Contains("Customer patch at index 1 has a customer id that is 257 characters long", merge.Message, StringComparison.Ordinal);
+        var upsert = await Assert.ThrowsAsync<ArgumentException>(() => stores.Customers.UpsertAsync([new Customer("a"), new Customer(customerId)]).AsTask());
+        Assert.Contains("Customer at index 1 has a customer id that is 257 characters long", upsert.Message, StringComparison.Ordinal);
         Assert.Null(await stores.Customers.GetAsync("a"));
     }
 }

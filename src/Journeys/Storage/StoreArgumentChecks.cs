@@ -276,6 +276,33 @@ public static class StoreArgumentChecks
     }
 
     /// <summary>
+    /// Checks a batch of customers to upsert (<see cref="ICustomerStore.UpsertAsync"/>): none is null, no id is given
+    /// twice, and no id is longer than <see cref="Customer.MaxIdLength"/>.
+    /// </summary>
+    /// <param name="customers">The customers.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="customers"/> is null.</exception>
+    /// <exception cref="ArgumentException">A customer is null, its id is given twice or is too long (the index is named); nothing was written.</exception>
+    public static void Customers(IReadOnlyList<Customer> customers, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(customers, parameterName);
+        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", parameterName);
+            if (IdLimits.IsCustomerIdTooLong(customer.Id))
+            {
+                throw new ArgumentException($"Customer at index {i} has a customer id that {IdLimits.CustomerIdTooLong(customer.Id.Length)}; nothing was written.", parameterName);
+            }
+
+            if (!seen.Add(customer.Id))
+            {
+                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", parameterName);
+            }
+        }
+    }
+
+    /// <summary>
     /// Checks a batch of customer patches (<see cref="ICustomerStore.MergeAsync"/>): none is null, each has a customer id
     /// (at most <see cref="Customer.MaxIdLength"/> characters) and fields whose names are not empty and not given twice (compared case-insensitively), and no customer id is
     /// patched twice.
