@@ -15,6 +15,17 @@ internal sealed class ApiProblemException(int statusCode, string title, string d
     public static ApiProblemException BadRequest(string detail, string? path = null) =>
         new(StatusCodes.Status400BadRequest, "Invalid request", detail, path is null ? null : new Dictionary<string, object?> { ["path"] = path });
 
+    /// <summary>Refuses a customer id longer than <see cref="Model.Customer.MaxIdLength"/> with a 400 naming the request's part.</summary>
+    public static void ThrowIfCustomerIdTooLong(string customerId, string path)
+    {
+        if (customerId.Length > Model.Customer.MaxIdLength)
+        {
+            throw BadRequest(
+                $"Invalid JSON at {path}: the customer id is {customerId.Length} characters long; customer ids have at most {Model.Customer.MaxIdLength} (UTF-16 code units).",
+                path);
+        }
+    }
+
     public static ApiProblemException NotFound(string detail) => new(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static ApiProblemException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Conflict", detail);

@@ -46,6 +46,8 @@ internal static class EventEndpoints
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.customerId: the customer id is empty.", $"{path}.customerId");
             }
 
+            ApiProblemException.ThrowIfCustomerIdTooLong(request.CustomerId, $"{path}.customerId");
+
             if (string.IsNullOrWhiteSpace(request.Name))
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.name: the event name is empty.", $"{path}.name");

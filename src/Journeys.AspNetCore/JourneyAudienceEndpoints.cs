@@ -52,6 +52,8 @@ internal static class JourneyAudienceEndpoints
                 throw ApiProblemException.BadRequest($"Invalid JSON at $.customerIds[{i}]: {OuterWhiteSpace}", $"$.customerIds[{i}]");
             }
 
+            ApiProblemException.ThrowIfCustomerIdTooLong(customerId, $"$.customerIds[{i}]");
+
             if (seen.Add(customerId))
             {
                 ids.Add(customerId);
@@ -72,6 +74,8 @@ internal static class JourneyAudienceEndpoints
             {
                 throw ApiProblemException.BadRequest($"Invalid JSON at {path}.id: {OuterWhiteSpace}", $"{path}.id");
             }
+
+            ApiProblemException.ThrowIfCustomerIdTooLong(customer.Id, $"{path}.id");
 
             if (!seen.Add(customer.Id))
             {

@@ -106,19 +106,13 @@ internal sealed class PostgreSqlCustomerStore(PostgreSqlDatabase database) : ICu
     /// <remarks>One statement over arrays; <c>xmax = 0</c> tells the inserted rows from the replaced ones.</remarks>
     public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(customers);
-        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
+        StoreArgumentChecks.Customers(customers, nameof(customers));
         var ids = new string[customers.Count];
         var fields = new string[customers.Count];
         var zones = new string?[customers.Count];
         for (var i = 0; i < customers.Count; i++)
         {
-            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", nameof(customers));
-            if (!seen.Add(customer.Id))
-            {
-                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", nameof(customers));
-            }
-
+            var customer = customers[i];
             ids[i] = customer.Id;
             fields[i] = FieldJson.Write(customer.Fields);
             zones[i] = customer.TimeZoneId;

@@ -86,16 +86,7 @@ internal sealed class SqliteCustomerStore : ICustomerStore
     /// <inheritdoc />
     public async ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(customers);
-        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
-        for (var i = 0; i < customers.Count; i++)
-        {
-            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", nameof(customers));
-            if (!seen.Add(customer.Id))
-            {
-                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", nameof(customers));
-            }
-        }
+        StoreArgumentChecks.Customers(customers, nameof(customers));
 
         return await _database.WriteAsync("upsert customers", customers, static (session, customers) =>
         {

@@ -67,6 +67,28 @@ public sealed class AudienceEventStatisticsTests : IAsyncLifetime
         Assert.Equal([null, null], await store.GetManyAsync(["ok-1", "ok-2"]));
     }
 
+    [Theory]
+    [InlineData("customerIds", "$.customerIds[1]")]
+    [InlineData("customers", "$.customers[1].id")]
+    [InlineData("events", "$[1].customerId")]
+    public async Task A_customer_id_over_customer_max_id_length_is_400_naming_its_path_and_writes_nothing(string part, string path)
+    {
+        await CreateListJourneyAsync(start: true);
+        var tooLong = new string('x', Model.Customer.MaxIdLength + 1);
+
+        var response = part switch
+        {
+            "customerIds" => await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body($$"""{"customerIds": ["ok-1", "{{tooLong}}"]}""")),
+            "customers" => await Client.PutAsync("/journeys-api/journeys/tips-journey/customers", JourneyEndpointTests.Body($$"""{"customers": [{"id": "ok-1"}, {"id": "{{tooLong}}"}]}""")),
+            _ => await Client.PostAsync("/journeys-api/events", JourneyEndpointTests.Body($$"""[{"customerId": "ok-1", "name": "signup"}, {"customerId": "{{tooLong}}", "name": "signup"}]""")),
+        };
+
+        var problem = await ApiAssert.Problem(response, HttpStatusCode.BadRequest);
+        Assert.Equal(path, problem.GetProperty("path").GetString());
+        Assert.Contains("257 characters long; customer ids have at most 256", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Null(await _host.Services.GetRequiredService<ICustomerStore>().GetAsync("ok-1"));
+    }
+
     [Fact]
     public async Task Put_customers_into_a_draft_is_409_and_writes_nothing()
     {

@@ -133,6 +133,11 @@ internal sealed partial class AudienceManager(
             {
                 throw new ArgumentException($"The customer id at index {i} has white space at its start or end; nothing was written. {OuterWhiteSpaceReason}", nameof(customerIds));
             }
+
+            if (IdLimits.IsCustomerIdTooLong(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} {IdLimits.CustomerIdTooLong(customerIds[i].Length)}; nothing was written.", nameof(customerIds));
+            }
         }
 
         await EnsureActiveAsync(journeyId, cancellationToken).ConfigureAwait(false);
@@ -354,6 +359,12 @@ internal sealed partial class AudienceManager(
             if (HasOuterWhiteSpace(id))
             {
                 problems.Add(new CustomerInputProblem(i, id, null, $"the customer id has white space at its start or end. {OuterWhiteSpaceReason}"));
+                continue;
+            }
+
+            if (IdLimits.IsCustomerIdTooLong(id))
+            {
+                problems.Add(new CustomerInputProblem(i, id, null, $"the customer id {IdLimits.CustomerIdTooLong(id.Length)}."));
                 continue;
             }
 

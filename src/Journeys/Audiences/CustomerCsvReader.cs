@@ -422,6 +422,13 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
     /// <summary>The current row's id, trimmed.</summary>
     internal string ReadCustomerId() => Encoding.UTF8.GetString(_csv.GetSpan(_idIndex).TrimBlank());
 
+    /// <summary>What is wrong with a row's (trimmed) customer id cell, or null when it is a usable id; the same in both forms of the row checks.</summary>
+    private static string? IdProblem(ReadOnlySpan<byte> id) =>
+        id.IsEmpty ? "the customer id is empty."
+        : !Utf8.IsValid(id) ? NotUtf8
+        : IdLimits.IsCustomerIdTooLong(id) ? $"the customer id {IdLimits.CustomerIdTooLong(id)}."
+        : null;
+
     private string? ReadCustomerIdOrNull()
     {
         if (!_onRow || _idIndex >= _csv.FieldCount)
@@ -465,14 +472,9 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
             if (column.Kind == ColumnKind.Id)
             {
-                var id = _csv.GetSpan(i).TrimBlank();
-                if (id.IsEmpty)
+                if (IdProblem(_csv.GetSpan(i).TrimBlank()) is { } problem)
                 {
-                    _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
-                }
-                else if (!Utf8.IsValid(id))
-                {
-                    _problems.Add(new CsvProblem(line, column.Name, NotUtf8));
+                    _problems.Add(new CsvProblem(line, column.Name, problem));
                 }
 
                 continue;
@@ -630,13 +632,9 @@ public sealed class CustomerCsvReader : IDisposable, IAsyncDisposable
 
             if (column.Kind == ColumnKind.Id)
             {
-                if (id.IsEmpty)
+                if (IdProblem(id) is { } problem)
                 {
-                    _problems.Add(new CsvProblem(line, column.Name, "the customer id is empty."));
-                }
-                else if (!Utf8.IsValid(id))
-                {
-                    _problems.Add(new CsvProblem(line, column.Name, NotUtf8));
+                    _problems.Add(new CsvProblem(line, column.Name, problem));
                 }
 
                 continue;

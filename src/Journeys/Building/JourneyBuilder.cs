@@ -83,9 +83,13 @@ public sealed class JourneyBuilder
     {
         ArgumentNullException.ThrowIfNull(customerIds);
         var ids = customerIds.ToEquatableArray();
-        foreach (var customerId in ids)
+        for (var i = 0; i < ids.Count; i++)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(customerId, nameof(customerIds));
+            ArgumentException.ThrowIfNullOrWhiteSpace(ids[i], nameof(customerIds));
+            if (IdLimits.IsCustomerIdTooLong(ids[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} {IdLimits.CustomerIdTooLong(ids[i].Length)}.", nameof(customerIds));
+            }
         }
 
         if (ids.IsEmpty && !acceptsAdditions)

@@ -8,9 +8,11 @@ internal static class NodeIdRules
 {
     public const int MaxLength = 128;
 
-    public static bool IsValid(string? id)
+    public static bool IsValid(string? id) => IsValid(id, MaxLength);
+
+    private static bool IsValid(string? id, int maxLength)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxLength)
+        if (string.IsNullOrEmpty(id) || id.Length > maxLength)
         {
             return false;
         }
@@ -31,9 +33,15 @@ internal static class NodeIdRules
     /// <param name="paramName">The parameter that carried it.</param>
     public static void ThrowIfInvalidJourneyId(string? id, string paramName)
     {
-        if (!IsValid(id))
+        if (IdLimits.IsJourneyIdTooLong(id))
         {
-            throw new ArgumentException($"Journey id '{id}' is invalid: use 1 to {MaxLength} letters, digits, '-', '_', '.' or ':'.", paramName);
+            // Named by its length, not quoted: it may be kilobytes long.
+            throw new ArgumentException($"Journey id '{id![..16]}...' is invalid: the journey id {IdLimits.JourneyIdTooLong(id.Length)}.", paramName);
+        }
+
+        if (!IsValid(id, JourneyDefinition.MaxIdLength))
+        {
+            throw new ArgumentException($"Journey id '{id}' is invalid: use 1 to {JourneyDefinition.MaxIdLength} letters, digits, '-', '_', '.' or ':'.", paramName);
         }
     }
 }

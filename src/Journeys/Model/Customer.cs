@@ -6,6 +6,13 @@ namespace Journeys.Model;
 /// <summary>A customer: an id (often an e-mail), typed field values and an optional IANA time zone.</summary>
 public sealed class Customer
 {
+    /// <summary>
+    /// The longest customer id accepted: 256 UTF-16 code units (<see cref="string.Length"/>), so any e-mail address
+    /// (at most 254) fits, and 128 characters outside the Basic Multilingual Plane (such as emoji, two units each). Every
+    /// store keeps such an id (at most 768 bytes in UTF-8); the entry points refuse a longer one before writing anything.
+    /// </summary>
+    public const int MaxIdLength = 256;
+
     /// <summary>Creates a customer.</summary>
     /// <param name="id">The customer id.</param>
     /// <param name="fields">The field values by name (case-insensitive).</param>

@@ -27,6 +27,13 @@ public sealed record JourneyDefinition(
     string StartNodeId,
     string TimeZoneId = "UTC")
 {
+    /// <summary>
+    /// The longest journey id accepted: 128 UTF-16 code units (<see cref="string.Length"/>), as for node ids. A journey
+    /// id is 1 to 128 letters, digits, <c>-</c>, <c>_</c>, <c>.</c> or <c>:</c>; a sending's journey id
+    /// (<c>sending:{sendingId}</c>) keeps within the same length.
+    /// </summary>
+    public const int MaxIdLength = 128;
+
     /// <summary>Finds a node by id.</summary>
     /// <param name="nodeId">The node id.</param>
     /// <returns>The node, or <see langword="null"/> when the journey has none with that id.</returns>

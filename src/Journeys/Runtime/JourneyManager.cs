@@ -41,6 +41,12 @@ internal sealed partial class JourneyManager(
     {
         ArgumentNullException.ThrowIfNull(journey);
         RefuseSendingId(journey.Id, nameof(journey));
+        if (IdLimits.IsJourneyIdTooLong(journey.Id))
+        {
+            // No journey can have it (creates refuse it): said so, rather than "not found".
+            NodeIdRules.ThrowIfInvalidJourneyId(journey.Id, nameof(journey));
+        }
+
         var current = await RequireAsync(journey.Id, cancellationToken).ConfigureAwait(false);
         var editable = current.Journey.Status is JourneyStatus.Draft or JourneyStatus.Validated;
         var next = journey with
@@ -313,6 +319,11 @@ internal sealed partial class JourneyManager(
             if (string.IsNullOrWhiteSpace(customerIds[i]))
             {
                 throw new ArgumentException($"The customer id at index {i} is null, empty or white space; nothing was enrolled.", nameof(customerIds));
+            }
+
+            if (IdLimits.IsCustomerIdTooLong(customerIds[i]))
+            {
+                throw new ArgumentException($"The customer id at index {i} {IdLimits.CustomerIdTooLong(customerIds[i].Length)}; nothing was enrolled.", nameof(customerIds));
             }
         }
 

@@ -12,6 +12,12 @@ public static class SendingJourneys
     /// <summary>The prefix of the ids of sending journeys.</summary>
     public const string JourneyIdPrefix = "sending:";
 
+    /// <summary>
+    /// The longest sending id accepted: 120 UTF-16 code units, so that the sending's journey id
+    /// (<see cref="JourneyIdPrefix"/> + the sending id) keeps within <see cref="Model.JourneyDefinition.MaxIdLength"/>.
+    /// </summary>
+    public const int MaxSendingIdLength = Model.JourneyDefinition.MaxIdLength - 8; // 8: JourneyIdPrefix.Length
+
     /// <summary>The id of the send node of a sending journey.</summary>
     public const string SendNodeId = "send";
 

@@ -177,9 +177,11 @@ internal sealed partial class SendingManager(
 
     private static void EnsureValidSendingId(SendingRequest request)
     {
-        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl)))
+        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > SendingJourneys.MaxSendingIdLength || given.Any(char.IsControl)))
         {
-            throw new ArgumentException($"Sending id '{given}' is not valid: it must be 1 to 200 characters, not blank, with no control characters.", nameof(request));
+            throw new ArgumentException(
+                $"Sending id '{given}' is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (SendingJourneys.MaxSendingIdLength, UTF-16 code units), not blank, with no control characters.",
+                nameof(request));
         }
     }
 
@@ -278,7 +280,7 @@ internal sealed partial class SendingManager(
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = batch[i]?.Trim();
-            if (checkCustomers && !string.IsNullOrEmpty(ids[i]))
+            if (checkCustomers && !string.IsNullOrEmpty(ids[i]) && !IdLimits.IsCustomerIdTooLong(ids[i]))
             {
                 lookup.Add(ids[i]!);
             }
@@ -294,7 +296,8 @@ internal sealed partial class SendingManager(
         for (var i = 0; i < batch.Count; i++)
         {
             var id = ids[i];
-            if (string.IsNullOrEmpty(id) || (found is not null && found[looked++] is null))
+            // An id longer than customer ids can be names no customer: unknown, like one not in the store (not looked up).
+            if (string.IsNullOrEmpty(id) || IdLimits.IsCustomerIdTooLong(id) || (found is not null && found[looked++] is null))
             {
                 unknown += i < counted ? 0 : 1;
                 continue;

@@ -11,7 +11,7 @@ public static class StoreArgumentChecks
     /// <summary>The longest <see cref="CustomerEvent.Id"/> accepted: 200 characters.</summary>
     public const int MaxEventIdLength = 200;
 
-    /// <summary>Checks customer events to append: each is there, has a customer id, a name and properties (empty for none; no two names that differ only by case), and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
+    /// <summary>Checks customer events to append: each is there, has a customer id of at most <see cref="Customer.MaxIdLength"/> characters, a name and properties (empty for none; no two names that differ only by case), and an id that is null or 1 to <see cref="MaxEventIdLength"/> characters.</summary>
     /// <param name="events">The events.</param>
     /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="events"/> is null.</exception>
@@ -25,6 +25,11 @@ public static class StoreArgumentChecks
             if (customerEvent is null || string.IsNullOrEmpty(customerEvent.CustomerId) || string.IsNullOrEmpty(customerEvent.Name))
             {
                 throw new ArgumentException($"Event at index {i} is null or has no customer id or name; nothing was written.", parameterName);
+            }
+
+            if (IdLimits.IsCustomerIdTooLong(customerEvent.CustomerId))
+            {
+                throw new ArgumentException($"Event at index {i} has a customer id that {IdLimits.CustomerIdTooLong(customerEvent.CustomerId.Length)}; nothing was written.", parameterName);
             }
 
             if (customerEvent.Properties is null)
@@ -170,7 +175,8 @@ public static class StoreArgumentChecks
 
     /// <summary>
     /// Checks one enrollment request of a batch (<see cref="IEnrollmentStore.EnrollAsync"/>): it is not null and has a
-    /// journey id, a customer id, a start node id and entry rules.
+    /// journey id of at most <see cref="JourneyDefinition.MaxIdLength"/> characters, a customer id of at most
+    /// <see cref="Customer.MaxIdLength"/>, a start node id and entry rules.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="index">Its index in the batch, for the message.</param>
@@ -194,6 +200,16 @@ public static class StoreArgumentChecks
         if (string.IsNullOrEmpty(request.JourneyId) || string.IsNullOrEmpty(request.CustomerId) || string.IsNullOrEmpty(request.StartNodeId) || request.Rules is null)
         {
             throw new ArgumentException($"Enrollment request at index {index} needs a journey id, a customer id, a start node id and entry rules.", parameterName);
+        }
+
+        if (IdLimits.IsJourneyIdTooLong(request.JourneyId))
+        {
+            throw new ArgumentException($"Enrollment request at index {index} has a journey id that {IdLimits.JourneyIdTooLong(request.JourneyId.Length)}; nothing was written.", parameterName);
+        }
+
+        if (IdLimits.IsCustomerIdTooLong(request.CustomerId))
+        {
+            throw new ArgumentException($"Enrollment request at index {index} has a customer id that {IdLimits.CustomerIdTooLong(request.CustomerId.Length)}; nothing was written.", parameterName);
         }
     }
 
@@ -260,8 +276,35 @@ public static class StoreArgumentChecks
     }
 
     /// <summary>
+    /// Checks a batch of customers to upsert (<see cref="ICustomerStore.UpsertAsync"/>): none is null, no id is given
+    /// twice, and no id is longer than <see cref="Customer.MaxIdLength"/>.
+    /// </summary>
+    /// <param name="customers">The customers.</param>
+    /// <param name="parameterName">The name of the caller's parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="customers"/> is null.</exception>
+    /// <exception cref="ArgumentException">A customer is null, its id is given twice or is too long (the index is named); nothing was written.</exception>
+    public static void Customers(IReadOnlyList<Customer> customers, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(customers, parameterName);
+        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
+        for (var i = 0; i < customers.Count; i++)
+        {
+            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", parameterName);
+            if (IdLimits.IsCustomerIdTooLong(customer.Id))
+            {
+                throw new ArgumentException($"Customer at index {i} has a customer id that {IdLimits.CustomerIdTooLong(customer.Id.Length)}; nothing was written.", parameterName);
+            }
+
+            if (!seen.Add(customer.Id))
+            {
+                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", parameterName);
+            }
+        }
+    }
+
+    /// <summary>
     /// Checks a batch of customer patches (<see cref="ICustomerStore.MergeAsync"/>): none is null, each has a customer id
-    /// and fields whose names are not empty and not given twice (compared case-insensitively), and no customer id is
+    /// (at most <see cref="Customer.MaxIdLength"/> characters) and fields whose names are not empty and not given twice (compared case-insensitively), and no customer id is
     /// patched twice.
     /// </summary>
     /// <param name="patches">The patches.</param>
@@ -281,6 +324,11 @@ public static class StoreArgumentChecks
             if (string.IsNullOrWhiteSpace(patch.CustomerId) || patch.Fields is null)
             {
                 throw new ArgumentException($"Customer patch at index {i} needs a customer id and fields; nothing was written.", parameterName);
+            }
+
+            if (IdLimits.IsCustomerIdTooLong(patch.CustomerId))
+            {
+                throw new ArgumentException($"Customer patch at index {i} has a customer id that {IdLimits.CustomerIdTooLong(patch.CustomerId.Length)}; nothing was written.", parameterName);
             }
 
             if (!first.TryAdd(patch.CustomerId, i))

@@ -18,6 +18,9 @@ public static class DiagnosticCodes
     /// <summary><c>missing-journey-id</c>. Error: the journey's id is empty.</summary>
     public const string MissingJourneyId = "missing-journey-id";
 
+    /// <summary><c>invalid-journey-id</c>. Error: the journey's id is longer than <see cref="Model.JourneyDefinition.MaxIdLength"/> (128) UTF-16 code units.</summary>
+    public const string InvalidJourneyId = "invalid-journey-id";
+
     /// <summary><c>missing-journey-name</c>. Error: the journey's name is empty.</summary>
     public const string MissingJourneyName = "missing-journey-name";
 
@@ -153,7 +156,7 @@ public static class DiagnosticCodes
     /// <summary><c>empty-audience</c>. Error: the entry is a customer list with no ids that accepts no additions, so it can never match anyone.</summary>
     public const string EmptyAudience = "empty-audience";
 
-    /// <summary><c>invalid-customer-id</c>. Error: a customer list entry holds an empty customer id.</summary>
+    /// <summary><c>invalid-customer-id</c>. Error: a customer list entry holds an empty customer id, or one longer than <see cref="Model.Customer.MaxIdLength"/> (256) UTF-16 code units.</summary>
     public const string InvalidCustomerId = "invalid-customer-id";
 
     /// <summary><c>missing-entry-rules</c>. Error: the journey has no entry rules.</summary>

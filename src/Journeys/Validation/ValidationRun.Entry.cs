@@ -23,6 +23,10 @@ internal sealed partial class ValidationRun
                     {
                         Error(DiagnosticCodes.InvalidCustomerId, null, $"entry.customerIds[{Number(k)}]", $"The journey's customer list has an empty customer id at position {Number(k + 1)}.");
                     }
+                    else if (IdLimits.IsCustomerIdTooLong(list.CustomerIds[k]))
+                    {
+                        Error(DiagnosticCodes.InvalidCustomerId, null, $"entry.customerIds[{Number(k)}]", $"The journey's customer list has a customer id at position {Number(k + 1)} that {IdLimits.CustomerIdTooLong(list.CustomerIds[k].Length)}.");
+                    }
                 }
 
                 break;

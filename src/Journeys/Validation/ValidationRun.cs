@@ -82,6 +82,10 @@ internal sealed partial class ValidationRun
         {
             Error(DiagnosticCodes.MissingJourneyId, null, "id", "The journey has no id.");
         }
+        else if (IdLimits.IsJourneyIdTooLong(journey.Id))
+        {
+            Error(DiagnosticCodes.InvalidJourneyId, null, "id", $"The journey id {IdLimits.JourneyIdTooLong(journey.Id.Length)}.");
+        }
 
         if (string.IsNullOrWhiteSpace(journey.Name))
         {

@@ -119,9 +119,9 @@ public sealed class SendingCsvTests
         await using var host = await EngineHost.StartAsync(Start);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await host.Sendings.SendToCsvAsync(new SendingRequest("tips") { SendingId = new string('s', 201) }, Csv("customerId\nnew-1\n")));
+            await host.Sendings.SendToCsvAsync(new SendingRequest("tips") { SendingId = new string('s', SendingJourneys.MaxSendingIdLength + 1) }, Csv("customerId\nnew-1\n")));
 
-        Assert.Contains("is not valid: it must be 1 to 200 characters", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not valid: it must be 1 to 120 characters", error.Message, StringComparison.Ordinal);
         Assert.Null(await host.Services.GetRequiredService<ICustomerStore>().GetAsync("new-1"));
     }
 

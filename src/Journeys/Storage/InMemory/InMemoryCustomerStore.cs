@@ -295,17 +295,8 @@ internal sealed class InMemoryCustomerStore : ICustomerStore
     /// <inheritdoc />
     public ValueTask<CustomerUpsertResult> UpsertAsync(IReadOnlyList<Customer> customers, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(customers);
+        StoreArgumentChecks.Customers(customers, nameof(customers));
         cancellationToken.ThrowIfCancellationRequested();
-        var seen = new HashSet<string>(customers.Count, StringComparer.Ordinal);
-        for (var i = 0; i < customers.Count; i++)
-        {
-            var customer = customers[i] ?? throw new ArgumentException($"Customer at index {i} is null.", nameof(customers));
-            if (!seen.Add(customer.Id))
-            {
-                throw new ArgumentException($"Customer '{customer.Id}' appears more than once in the batch (at index {i}); nothing was written.", nameof(customers));
-            }
-        }
 
         var record = Buffer();
         lock (SyncRoot)
