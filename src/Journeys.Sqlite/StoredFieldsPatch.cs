@@ -16,22 +16,31 @@ namespace Journeys.Sqlite;
 /// </summary>
 internal sealed class StoredFieldsPatch : IDisposable
 {
-    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
-
     private readonly List<(string Field, FieldValue Value)> _updates = [];
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly Utf8JsonWriter _writer;
 
-    // Per update: the index of the first update of the same field (its group), and whether the group is written.
+    // The patched document, written raw: a stored property kept as it is is copied byte for byte (name, colon and
+    // pair as stored), one the updates write goes through _fieldWriter.
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly ArrayBufferWriter<byte> _fieldBuffer = new(256);
+    private readonly Utf8JsonWriter _fieldWriter;
+
+    // The UTF-8 bytes of each ASCII field name the updates use (null for a name with other characters), so a stored
+    // name is matched without decoding it; kept across customers (a commit's updates name the same few fields).
+    private readonly Dictionary<string, byte[]?> _asciiNames = new(StringComparer.Ordinal);
+
+    // Per update: the index of the first update of the same field (its group), whether the group is written, and
+    // the group's name in ASCII bytes (or null).
     private int[] _group = new int[8];
     private bool[] _written = new bool[8];
+    private byte[]?[] _ascii = new byte[8][];
+    private bool _anyProperty;
 
     public StoredFieldsPatch()
     {
-        _writer = new Utf8JsonWriter(_buffer);
+        _fieldWriter = new Utf8JsonWriter(_fieldBuffer);
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose() => _fieldWriter.Dispose();
 
     /// <summary>Starts the updates of one customer.</summary>
     public void Clear() => _updates.Clear();
@@ -47,12 +56,14 @@ internal sealed class StoredFieldsPatch : IDisposable
         {
             _group = new int[Math.Max(_updates.Count, _group.Length * 2)];
             _written = new bool[_group.Length];
+            _ascii = new byte[_group.Length][];
         }
 
         for (var i = 0; i < _updates.Count; i++)
         {
             _written[i] = false;
             _group[i] = i;
+            _ascii[i] = null;
             for (var j = 0; j < i; j++)
             {
                 if (string.Equals(_updates[j].Field, _updates[i].Field, StringComparison.OrdinalIgnoreCase))
@@ -61,23 +72,26 @@ internal sealed class StoredFieldsPatch : IDisposable
                     break;
                 }
             }
+
+            if (_group[i] == i)
+            {
+                _ascii[i] = AsciiName(_updates[i].Field);
+            }
         }
 
         _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        if (stored.IsEmpty)
+        _anyProperty = false;
+        _buffer.Write("{"u8);
+        if (!stored.IsEmpty)
         {
-            stored = EmptyObject;
-        }
-
-        try
-        {
-            CopyStored(stored);
-        }
-        catch (JsonException ex)
-        {
-            throw new FormatException($"The stored fields of a customer are not valid typed JSON: {ex.Message}", ex);
+            try
+            {
+                CopyStored(stored);
+            }
+            catch (JsonException ex)
+            {
+                throw new FormatException($"The stored fields of a customer are not valid typed JSON: {ex.Message}", ex);
+            }
         }
 
         for (var i = 0; i < _updates.Count; i++)
@@ -87,14 +101,24 @@ internal sealed class StoredFieldsPatch : IDisposable
                 var (present, name, value) = Final(i, present: false, null, default);
                 if (present)
                 {
-                    FieldValueStoreJson.WriteField(_writer, name!, value);
+                    WriteField(name!, value);
                 }
             }
         }
 
-        _writer.WriteEndObject();
-        _writer.Flush();
+        _buffer.Write("}"u8);
         return _buffer.WrittenSpan;
+    }
+
+    private byte[]? AsciiName(string field)
+    {
+        if (!_asciiNames.TryGetValue(field, out var bytes))
+        {
+            bytes = Ascii.IsValid(field) ? Encoding.ASCII.GetBytes(field) : null;
+            _asciiNames.Add(field, bytes);
+        }
+
+        return bytes;
     }
 
     // The field of group `first` after its updates in order, starting from what is stored (the dictionary's rules).
@@ -133,43 +157,67 @@ internal sealed class StoredFieldsPatch : IDisposable
         Span<char> nameChars = stackalloc char[256];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            // Names are short; a long one (never written by this library) takes the allocating path.
-            var longName = reader.ValueSpan.Length > nameBytes.Length ? reader.GetString()! : null;
-            scoped ReadOnlySpan<byte> name = default;
-            scoped ReadOnlySpan<char> chars;
-            if (longName is null)
-            {
-                name = nameBytes[..reader.CopyString(nameBytes)];
-                chars = nameChars[..Encoding.UTF8.GetChars(name, nameChars)];
-            }
-            else
-            {
-                chars = longName;
-            }
+            // The property as stored, from its name's opening quote to the end of its pair.
+            var propertyStart = (int)reader.TokenStartIndex;
 
+            // A plain ASCII name (what this library's fields almost always are) is compared in UTF-8 as stored; any
+            // other name is decoded. Names are short; a long one (never written by this library) takes the allocating path.
+            var raw = reader.ValueSpan;
+            var plainAscii = !reader.ValueIsEscaped && Ascii.IsValid(raw);
+            string? longName = null;
+            scoped ReadOnlySpan<char> chars = default;
+            var decoded = false;
             var group = -1;
             for (var i = 0; i < _updates.Count; i++)
             {
-                if (_group[i] == i && chars.Equals(_updates[i].Field, StringComparison.OrdinalIgnoreCase))
+                if (_group[i] != i)
+                {
+                    continue;
+                }
+
+                bool same;
+                if (plainAscii && _ascii[i] is { } asciiField)
+                {
+                    same = Ascii.EqualsIgnoreCase(raw, asciiField);
+                }
+                else
+                {
+                    if (!decoded)
+                    {
+                        var length = DecodeName(ref reader, nameBytes, nameChars, out longName);
+                        chars = longName ?? (ReadOnlySpan<char>)nameChars[..length];
+                        decoded = true;
+                    }
+
+                    same = chars.Equals(_updates[i].Field, StringComparison.OrdinalIgnoreCase);
+                }
+
+                if (same)
                 {
                     group = i;
                     break;
                 }
             }
 
+            if (group >= 0 && !decoded)
+            {
+                var length = DecodeName(ref reader, nameBytes, nameChars, out longName);
+                chars = longName ?? (ReadOnlySpan<char>)nameChars[..length];
+            }
+
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             {
-                throw new FormatException($"Stored field '{chars}' is not a [type, value] pair.");
+                throw new FormatException($"Stored field '{(decoded || group >= 0 ? chars.ToString() : Encoding.UTF8.GetString(raw))}' is not a [type, value] pair.");
             }
 
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
-            var value = stored[start..(int)reader.BytesConsumed];
+            var end = (int)reader.BytesConsumed;
             if (group >= 0 && !_written[group])
             {
                 _written[group] = true;
                 var storedName = longName ?? chars.ToString();
-                var (present, finalName, finalValue) = Final(group, present: true, storedName, Decode(value, storedName));
+                var (present, finalName, finalValue) = Final(group, present: true, storedName, DecodePair(stored[start..end], storedName));
                 if (!present)
                 {
                     continue;
@@ -177,22 +225,13 @@ internal sealed class StoredFieldsPatch : IDisposable
 
                 if (!ReferenceEquals(finalName, storedName))
                 {
-                    FieldValueStoreJson.WriteField(_writer, finalName!, finalValue);
+                    WriteField(finalName!, finalValue);
                     continue;
                 }
             }
 
             // Not updated, or updated to an equal value: the stored bytes as they are.
-            if (longName is null)
-            {
-                _writer.WritePropertyName(name);
-            }
-            else
-            {
-                _writer.WritePropertyName(longName);
-            }
-
-            _writer.WriteRawValue(value, skipInputValidation: true);
+            AppendProperty(stored[propertyStart..end]);
         }
 
         if (reader.TokenType != JsonTokenType.EndObject)
@@ -201,8 +240,44 @@ internal sealed class StoredFieldsPatch : IDisposable
         }
     }
 
+    // The current property name, unescaped, as UTF-16: its length in nameChars, or -1 and longName for a long one.
+    private static int DecodeName(ref Utf8JsonReader reader, scoped Span<byte> nameBytes, scoped Span<char> nameChars, out string? longName)
+    {
+        if (reader.ValueSpan.Length > nameBytes.Length)
+        {
+            longName = reader.GetString()!;
+            return -1;
+        }
+
+        longName = null;
+        return Encoding.UTF8.GetChars(nameBytes[..reader.CopyString(nameBytes)], nameChars);
+    }
+
+    // One property written by the library's own writer: written as the only property of an object, then copied in.
+    private void WriteField(string name, FieldValue value)
+    {
+        _fieldBuffer.ResetWrittenCount();
+        _fieldWriter.Reset(_fieldBuffer);
+        _fieldWriter.WriteStartObject();
+        FieldValueStoreJson.WriteField(_fieldWriter, name, value);
+        _fieldWriter.WriteEndObject();
+        _fieldWriter.Flush();
+        AppendProperty(_fieldBuffer.WrittenSpan[1..^1]);
+    }
+
+    private void AppendProperty(ReadOnlySpan<byte> property)
+    {
+        if (_anyProperty)
+        {
+            _buffer.Write(","u8);
+        }
+
+        _buffer.Write(property);
+        _anyProperty = true;
+    }
+
     // One stored [type, value] pair (only for a field that an update names), without building a dictionary for the document.
-    private static FieldValue Decode(ReadOnlySpan<byte> pair, string name)
+    private static FieldValue DecodePair(ReadOnlySpan<byte> pair, string name)
     {
         var reader = new Utf8JsonReader(pair);
         try
