@@ -28,6 +28,22 @@ public sealed class StoredFieldsPatchTests
     }
 
     [Fact]
+    public void Names_stored_unescaped_or_escaped_match_ignoring_case_and_kept_ones_are_copied_as_stored()
+    {
+        // Raw UTF-8 and escaped non-ASCII names take the decoding path, plain ASCII names the byte comparison.
+        var stored = Encoding.UTF8.GetBytes("{\"García\":[\"s\",\"x\"],\"NAME\":[\"s\",\"y\"],\"Stra\\u00DFe\":[\"n\",1],\"kept\":[\"b\",true]}");
+        using var patch = new StoredFieldsPatch();
+        patch.Add(new CustomerFieldUpdate("c", "GARCÍA", FieldValue.FromString("z")));
+        patch.Add(new CustomerFieldUpdate("c", "name", FieldValue.Null));
+        patch.Add(new CustomerFieldUpdate("c", "STRASSE", FieldValue.FromNumber(2)));
+        patch.Add(new CustomerFieldUpdate("c", "straße", FieldValue.FromNumber(1)));
+
+        var patched = Encoding.UTF8.GetString(patch.Apply(stored));
+
+        Assert.Equal("{\"GARC\\u00CDA\":[\"s\",\"z\"],\"Stra\\u00DFe\":[\"n\",1],\"kept\":[\"b\",true],\"STRASSE\":[\"n\",2]}", patched);
+    }
+
+    [Fact]
     public void A_new_customer_gets_only_the_non_null_updates()
     {
         using var patch = new StoredFieldsPatch();
