@@ -181,7 +181,7 @@ internal sealed partial class AudienceManager
                     await EnrollTargetAsync(journeyId, ids, tally, cancellationToken).ConfigureAwait(false);
                 }
 
-                tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+                tally.AddOther(await EnterByEntryAsync(ids, cancellationToken).ConfigureAwait(false));
                 tally.ThrowIfRefused();
             }
         }
@@ -334,7 +334,7 @@ internal sealed partial class AudienceManager
                 await EnrollTargetAsync(journeyId, ids, tally, cancellationToken).ConfigureAwait(false);
             }
 
-            tally.AddOther(await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false));
+            tally.AddOther(await EnterByEntryAsync(ids, cancellationToken).ConfigureAwait(false));
             tally.ThrowIfRefused();
         }
 
@@ -395,6 +395,21 @@ internal sealed partial class AudienceManager
         }
 
         return (all, anyFilter);
+    }
+
+    /// <summary>
+    /// <see cref="EnrollByEntryAsync"/> for one chunk of customers already written, into the journeys active now: read
+    /// and created inside the <see cref="Runtime.EntryGate"/>, as the journey manager's entries are, so an activation of a
+    /// new version that returned before this read is the one entered, and one that saves its version meanwhile waits for
+    /// the create (until 2026-12-01 these entries read the journeys once, before the gate existed for them, and could land
+    /// in a version superseded by an activation that had already returned). The chunk's list journey
+    /// (<see cref="EnrollTargetAsync"/>) is entered before, outside: the journey manager's entry holds the gate itself.
+    /// </summary>
+    private async ValueTask<int> EnterByEntryAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
+        var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
+        return entry.AllCustomers.Count > 0 || entry.AnyFilter ? await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false) : 0;
     }
 
     /// <summary>The entry rule of <see cref="IJourneyManager.PutCustomersAsync"/> for imported customers: every one enters the all-customers journeys, the matching ones the filter journeys.</summary>

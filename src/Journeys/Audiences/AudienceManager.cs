@@ -295,11 +295,10 @@ internal sealed partial class AudienceManager(
             await beforeEntry(cancellationToken).ConfigureAwait(false);
         }
 
-        var entry = await ActiveEntryJourneysAsync(cancellationToken).ConfigureAwait(false);
         var enrolled = 0;
         foreach (var ids in patches.Select(static p => p.CustomerId).Chunk(Batch))
         {
-            enrolled += await EnrollByEntryAsync(entry, ids, cancellationToken).ConfigureAwait(false);
+            enrolled += await EnterByEntryAsync(ids, cancellationToken).ConfigureAwait(false);
         }
 
         return (new CustomerUpsertResult(merged.Created, merged.Updated), enrolled);

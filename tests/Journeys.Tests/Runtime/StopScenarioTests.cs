@@ -179,24 +179,11 @@ public sealed class StopScenarioTests
         await using var host = await Host.StartAsync(customerCount: 2);
         await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev").EnterOnEvent("go")));
         await host.Manager.ActivateAsync("ev");
-        var gate = host.Services.GetRequiredService<JourneyStopGuard>().Entries;
-        Task activation = Task.CompletedTask;
-        var activationReturnedFirst = false;
-        host.Enrollments.BeforeEnroll = () =>
+        var race = ActivationRace.Start(host, async () =>
         {
-            activation = Task.Run(async () =>
-            {
-                await host.Manager.UpdateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev, next").EnterOnEvent("go")), null);
-                await host.Manager.ActivateAsync("ev");
-            });
-            EngineHost.Eventually(() => activation.IsCompleted || gate.ActivationsWaiting > 0, "the new version's activation to return or wait");
-            return Task.CompletedTask;
-        };
-        host.Enrollments.AfterEnroll = () =>
-        {
-            activationReturnedFirst = activation.IsCompleted;
-            return Task.CompletedTask;
-        };
+            await host.Manager.UpdateAsync(DayThenHello(JourneyBuilder.Create("ev", "Ev, next").EnterOnEvent("go")), null);
+            await host.Manager.ActivateAsync("ev");
+        });
 
         if (entry == "publish")
         {
@@ -208,13 +195,50 @@ public sealed class StopScenarioTests
             await host.Manager.EnrollAsync("ev", [Ids[0]]);
         }
 
-        await activation;
+        await race.Activation;
         var enrollment = Assert.Single(Assert.Single(await host.StatesAsync("ev", Ids[..1])));
-        Assert.Equal((1, false), (enrollment.Version, activationReturnedFirst));
+        Assert.Equal((1, false), (enrollment.Version, race.ReturnedFirst));
 
         // An entry after the activation returned goes to the new version.
         await host.Manager.PublishAsync([new CustomerEvent(Ids[1], "go", [], T0)]);
         Assert.Equal(2, Assert.Single(Assert.Single(await host.StatesAsync("ev", Ids[1..2]))).Version);
+    }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("put")]
+    public async Task An_audience_entry_racing_a_new_versions_activation_lands_in_the_old_version_only_before_the_activation_returns(string entry)
+    {
+        // A customer written by a CSV import or the audience manager's put enters the all-customers journey; version 2,
+        // which narrows the audience to VIPs, is activated between the entry's read of the active versions and its
+        // create. Either the activation waits for the entry (version 1 is right), or the entry must not land in version 1.
+        await using var host = await Host.StartAsync();
+        await host.Services.GetRequiredService<ICustomerStore>().SaveSchemaAsync(SampleJourneys.Schema);
+        await host.Manager.CreateAsync(DayThenHello(JourneyBuilder.Create("all", "All").EnterAllCustomers()));
+        await host.Manager.ActivateAsync("all");
+        var race = ActivationRace.Start(host, async () =>
+        {
+            await host.Manager.UpdateAsync(DayThenHello(JourneyBuilder.Create("all", "VIPs only").EnterWhen(Condition.Eq("vip", true))), null);
+            await host.Manager.ActivateAsync("all");
+        });
+
+        if (entry == "import")
+        {
+            await host.Audience.ImportCsvAsync(new MemoryStream("customerId,vip\nnew-1,false\n"u8.ToArray()));
+        }
+        else
+        {
+            await host.Audience.PutCustomersAsync([new CustomerInput("new-1", new Dictionary<string, object?> { ["vip"] = false })]);
+        }
+
+        await race.Activation;
+        var enrollment = Assert.Single(Assert.Single(await host.StatesAsync("all", ["new-1"])));
+        Assert.Equal((1, false), (enrollment.Version, race.ReturnedFirst));
+        Assert.NotEqual(EnrollmentStatus.Cancelled, enrollment.Status);
+
+        // A customer written after the activation returned follows version 2: not a VIP, not entered.
+        await host.Audience.PutCustomersAsync([new CustomerInput("new-2", new Dictionary<string, object?> { ["vip"] = false })]);
+        Assert.Empty(Assert.Single(await host.StatesAsync("all", ["new-2"])));
     }
 
     [Fact]
@@ -715,6 +739,36 @@ public sealed class StopScenarioTests
         {
             await _running.DisposeAsync();
             await _services.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A new version's activation started from the first enroll call's store hook, just before the entry's create: the
+    /// hook returns once the activation returned or waits for the entry (EntryGate), and <see cref="ReturnedFirst"/> tells
+    /// whether it had returned when the create reached the store.
+    /// </summary>
+    private sealed class ActivationRace
+    {
+        public Task Activation { get; private set; } = Task.CompletedTask;
+
+        public bool ReturnedFirst { get; private set; }
+
+        public static ActivationRace Start(Host host, Func<Task> activate)
+        {
+            var race = new ActivationRace();
+            var gate = host.Services.GetRequiredService<JourneyStopGuard>().Entries;
+            host.Enrollments.BeforeEnroll = () =>
+            {
+                race.Activation = Task.Run(activate);
+                EngineHost.Eventually(() => race.Activation.IsCompleted || gate.ActivationsWaiting > 0, "the new version's activation to return or wait");
+                return Task.CompletedTask;
+            };
+            host.Enrollments.AfterEnroll = () =>
+            {
+                race.ReturnedFirst = race.Activation.IsCompleted;
+                return Task.CompletedTask;
+            };
+            return race;
         }
     }
 
