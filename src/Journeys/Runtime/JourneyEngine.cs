@@ -303,8 +303,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private async ValueTask<bool> RouteToShardsAsync(IReadOnlyList<WorkItem> items, bool leasedAtEntry, CancellationToken stoppingToken)
     {
         _renewal.Claimed(items);
+        var routedAt = JourneysTelemetry.StepLatency.Enabled ? _time.GetTimestamp() : 0;
         foreach (var item in items)
         {
+            item.RoutedAt = routedAt;
             Interlocked.Increment(ref _inFlight);
             var shard = _shards[LeaseRenewal.ShardOf(item.Claim.CustomerId, _shards.Length)];
             try
@@ -927,6 +929,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
             committed = true;
+            var committedAt = JourneysTelemetry.StepLatency.Enabled ? _time.GetTimestamp() : 0;
             NoteWithdrawals(checkpoints, applied);
             if (sliceEnded)
             {
@@ -980,6 +983,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 if (applied[i])
                 {
                     var claim = batch[i].Claim;
+                    if (committedAt != 0 && batch[i].RoutedAt is var routedAt and not 0)
+                    {
+                        JourneysTelemetry.StepLatency.Record(_time.GetElapsedTime(routedAt, committedAt).TotalSeconds);
+                    }
+
                     steps++;
                     entered += claim.Visit == 0 ? 1 : 0;
                     converted += checkpoints[i].Status == EnrollmentStatus.Converted ? 1 : 0;

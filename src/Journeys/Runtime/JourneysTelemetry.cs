@@ -55,6 +55,17 @@ public static class JourneysTelemetry
         tags: null,
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
 
+    // Step latency of ready work: seconds from the engine taking an enrollment's work (its claim, or its creation leased to
+    // this host) to the commit of the batch that ran the step, so inbox wait, the step and the commit; each applied
+    // checkpoint once. Recorded only while a listener is on (the routing then reads the clock once per claim); the same
+    // boundaries as journeys.batch.duration, which it includes.
+    internal static readonly Histogram<double> StepLatency = Meter.CreateHistogram(
+        "journeys.step.latency",
+        "s",
+        "Time from an enrollment's claim to the commit of the step it was claimed for.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
     /// <summary>Counts a running engine in the inbox depth gauge until the returned handle is disposed.</summary>
     internal static IDisposable Track(JourneyEngine engine)
     {

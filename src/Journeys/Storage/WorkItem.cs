@@ -15,6 +15,12 @@ public sealed record WorkItem(Enrollment Enrollment, IReadOnlyList<SequencedEven
     private Enrollment? _enrollment = Enrollment;
     private readonly ClaimedState _claim = ClaimedState.Of(Enrollment);
 
+    /// <summary>
+    /// The engine's <see cref="TimeProvider.GetTimestamp"/> when it routed the item to its shard, or 0: set only while
+    /// <c>journeys.step.latency</c> has a listener, read after the commit of the batch that ran the item's step.
+    /// </summary>
+    internal long RoutedAt;
+
     /// <summary>A claim whose record is built from <paramref name="claim"/> when first read.</summary>
     internal WorkItem(in ClaimedState claim, IReadOnlyList<SequencedEvent> events, DateTimeOffset leaseExpiresAt)
         : this(null!, events, leaseExpiresAt)

@@ -136,6 +136,49 @@ public sealed class EngineMetricsTests
         Assert.True(batches.Count >= 2, $"{batches.Count} batch activities");
     }
 
+    [Fact]
+    public async Task Step_latency_runs_from_the_claim_to_the_commit_of_the_step_once_per_applied_checkpoint()
+    {
+        var recorded = new System.Collections.Concurrent.ConcurrentQueue<double>();
+        Instrument? found = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == "journeys.step.latency")
+                {
+                    found = instrument;
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded.Enqueue(value));
+        listener.Start();
+
+        // Every commit takes 7 seconds of the fake clock, and the first is refused as stale (nothing applied: not measured).
+        TimeProvider? clock = null;
+        var (provider, time, enrollments) = await HostAsync(store => new SlowCommit(store, () => (FakeTimeProvider)clock!));
+        clock = time;
+        await using var disposing = provider;
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await using var running = await EngineHost.RunHostedAsync(provider);
+        await manager.ActivateAsync("j");
+        EngineHost.Eventually(() => enrollments.Commits == 1, "the entries' first commit (refused)");
+        time.Advance(Lease);
+        provider.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
+        EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
+
+        var histogram = Assert.IsType<Histogram<double>>(found);
+        Assert.Equal("s", histogram.Unit);
+
+        // The three applied steps, each claimed again after the lease and committed 7 s later (14 s if the shard took it in a
+        // second batch, behind another commit); the refused ones not at all.
+        EngineHost.Eventually(() => recorded.Count >= 3, () => $"three step latencies (recorded: {string.Join(", ", recorded)})");
+        Assert.Equal(3, recorded.Count);
+        Assert.All(recorded, value => Assert.True(value >= 7 && value % 7 == 0, $"{value} s"));
+        Assert.Contains(7.0, recorded);
+    }
+
     /// <summary>An engine on the in-memory stores, its enrollment store wrapped, and journey "j" (three listed customers who wait a day, goal "purchase") created.</summary>
     private static async Task<(ServiceProvider Provider, FakeTimeProvider Time, T Enrollments)> HostAsync<T>(Func<InMemoryEngineStore, T> wrap)
         where T : IEnrollmentStore
@@ -167,6 +210,22 @@ public sealed class EngineMetricsTests
     }
 
     private static JourneyStatistics Statistics(IJourneyManager manager) => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Each commit moves the fake clock 7 seconds before it runs; the first is refused as stale.</summary>
+    private sealed class SlowCommit(IEnrollmentStore inner, Func<FakeTimeProvider> time) : DelegatingEnrollmentStore(inner)
+    {
+        private int _commits;
+
+        public int Commits => Volatile.Read(ref _commits);
+
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
+        {
+            time().Advance(TimeSpan.FromSeconds(7));
+            return Interlocked.Increment(ref _commits) == 1
+                ? ValueTask.FromResult<IReadOnlyList<bool>>(new bool[checkpoints.Count])
+                : InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+        }
+    }
 
     /// <summary>The first commit throws, as a store that lost its database would; nothing of it is written.</summary>
     private sealed class FailingOnce(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
