@@ -68,6 +68,7 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
                 nameof(dataSource));
         }
 
+        PoolSize = builder.Pooling ? builder.MaxPoolSize : null;
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}, schema {Schema}";
         MaxAttempts = options.MaxRetryAttempts + 1;
         MaxConcurrentOperations = options.MaxConcurrentOperations;
@@ -107,6 +108,9 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
 
     /// <summary>The LISTEN/NOTIFY channel of this schema.</summary>
     public string Channel { get; }
+
+    /// <summary>The connection string's <c>Maximum Pool Size</c>, or <see langword="null"/> when it turns pooling off.</summary>
+    public int? PoolSize { get; }
 
     /// <summary>Host, port, database and schema, for messages (never the password).</summary>
     public string Location { get; }

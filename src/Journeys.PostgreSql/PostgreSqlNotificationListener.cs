@@ -20,6 +20,21 @@ internal sealed partial class PostgreSqlNotificationListener(PostgreSqlDatabase 
     /// <summary>Completes when the first LISTEN is in place.</summary>
     public Task Listening => _listening.Task;
 
+    /// <summary>Refuses, so the host's start fails, a pool too small to listen: see <see cref="ExecuteAsync"/>.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (database.Options.ListenForNotifications && database.PoolSize is < 2)
+        {
+            // The listener holds its pooled connection for the host's life: with a pool of one, every other operation
+            // waited for the pool until its timeout and failed, and the engine did nothing.
+            throw new InvalidOperationException(
+                $"The PostgreSQL store needs Maximum Pool Size of 2 or more in the connection string to listen for notifications (it is {database.PoolSize}): the listener holds one connection for as long as the host runs, and the store's operations need at least one more. Raise it, or set PostgreSqlStoreOptions.ListenForNotifications to false.");
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!database.Options.ListenForNotifications)

@@ -45,7 +45,7 @@ public static class JourneysTelemetry
         tags: null,
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
-    // Step latency: how late the shards run a timer (seconds from its due time to the clock reading of the batch that
+    // Timer lateness: how late the shards run a timer (seconds from its due time to the clock reading of the batch that
     // runs it), whatever held it (a busy engine, a claim that waited for the pump, a host that was down). Recorded only
     // while a listener is on; bucket boundaries from 1 ms to an hour.
     internal static readonly Histogram<double> TimerLateness = Meter.CreateHistogram(

@@ -1,3 +1,4 @@
+using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.PostgreSql;
 using Journeys.Runtime;
@@ -505,6 +506,33 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<IEnrollmentStore>());
         Assert.Contains("Multiplexing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pool_of_one_connection_fails_the_host_start_when_it_listens_for_notifications()
+    {
+        // The listener holds its pooled connection for the host's life: every other operation waited for the pool's timeout.
+        var services = new ServiceCollection();
+        services.AddJourneys(j => j.UseNpgsql(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1", o => o.SchemaName = _schema));
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var listener = provider.GetServices<IHostedService>().OfType<PostgreSqlNotificationListener>().Single();
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => listener.StartAsync(CancellationToken.None));
+            Assert.Contains("Maximum Pool Size of 2 or more", error.Message, StringComparison.Ordinal);
+            Assert.Contains("ListenForNotifications", error.Message, StringComparison.Ordinal);
+        }
+
+        // Without the listener (or with the store used without a host) one connection serves every operation in turn.
+        var quiet = new ServiceCollection();
+        quiet.AddJourneys(j => j.UseNpgsql(PostgreSqlTestServer.RequireConnectionString() + ";Maximum Pool Size=1", o =>
+        {
+            o.SchemaName = _schema;
+            o.ListenForNotifications = false;
+        }));
+        await using var working = quiet.BuildServiceProvider();
+        var journeys = working.GetRequiredService<IJourneyStore>();
+        await journeys.SaveAsync(JourneyBuilder.Create("pool-one", "Pool of one").EnterOnEvent("go").Steps(p => p.Exit("done", id: "done")).Build(), null);
+        Assert.NotNull(await journeys.GetAsync("pool-one"));
     }
 
     [Fact]
