@@ -209,6 +209,42 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
             },
             cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="action"/> in one transaction as <see cref="InTransactionAsync{T}"/> does, for writes that a
+    /// second run would apply twice (increments): each attempt reads its transaction id first, and an attempt after a
+    /// failure asks the server (<c>txid_status</c>) whether the previous attempt committed, its COMMIT having reached the
+    /// server and only the reply being lost, and then returns that attempt's result instead of running again.
+    /// </summary>
+    public async ValueTask<T> InTransactionOnceAsync<T>(string operation, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken)
+    {
+        var previous = new Attempt<T>();
+        return await ExecuteAsync(
+            operation,
+            async (connection, token) =>
+            {
+                if (previous.Transaction is { } xid && previous.Ran && await CommittedAsync(connection, operation, xid, token).ConfigureAwait(false))
+                {
+                    return previous.Result!;
+                }
+
+                previous = new Attempt<T>();
+                var transaction = await connection.BeginTransactionAsync(token).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using (var command = new NpgsqlCommand("SELECT txid_current()", connection, transaction))
+                    {
+                        previous.Transaction = (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+                    }
+
+                    previous.Result = await action(connection, transaction, token).ConfigureAwait(false);
+                    previous.Ran = true;
+                    await transaction.CommitAsync(token).ConfigureAwait(false);
+                    return previous.Result;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A command in the transaction, with the schema name filled in.</summary>
     public NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string template) =>
         new(Sql(template), connection, transaction);
@@ -230,6 +266,42 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Whether transaction <paramref name="xid"/> committed; waits (up to 10 s) while it is still in progress, as it is for
+    /// the moment a server process whose client went away takes to finish its COMMIT or notice and roll back.
+    /// </summary>
+    private static async ValueTask<bool> CommittedAsync(NpgsqlConnection connection, string operation, long xid, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand("SELECT txid_status($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = xid });
+        for (var i = 0; i < 200; i++)
+        {
+            switch (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string)
+            {
+                case "committed":
+                    return true;
+                case "in progress":
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    // Aborted, or too old to know (it was not: this attempt follows the last within seconds).
+                    return false;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"PostgreSQL store: {operation}: an attempt whose connection was lost is still in progress on the server after 10 s (transaction {xid}); not run again, since that could apply it twice.");
+    }
+
+    private sealed class Attempt<T>
+    {
+        public long? Transaction { get; set; }
+
+        public bool Ran { get; set; }
+
+        public T? Result { get; set; }
     }
 
     private async ValueTask<T> RetryAsync<T>(string operation, Func<PostgreSqlDatabase, CancellationToken, ValueTask<T>> action, CancellationToken cancellationToken)

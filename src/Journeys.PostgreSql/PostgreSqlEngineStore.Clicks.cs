@@ -43,9 +43,10 @@ internal sealed partial class PostgreSqlEngineStore
             return [];
         }
 
-        var found = await database.ExecuteAsync("count clicks", async (connection, token) =>
+        // Increments: an attempt retried after its COMMIT's reply was lost must not count them again.
+        var found = await database.InTransactionOnceAsync("count clicks", async (connection, transaction, token) =>
         {
-            using var command = database.Command(connection, null, AddClicksSql);
+            using var command = database.Command(connection, transaction, AddClicksSql);
             command.Parameters.Add(Parameter(customers));
             command.Parameters.Add(Parameter(ids));
             var found = new HashSet<EnrollmentClick>();

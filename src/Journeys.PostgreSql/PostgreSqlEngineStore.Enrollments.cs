@@ -563,7 +563,8 @@ internal sealed partial class PostgreSqlEngineStore
             return [];
         }
 
-        return await database.InTransactionAsync<IReadOnlyList<long>>(
+        // Once: an event without an id has nothing to recognise itself by, so a retry after a lost COMMIT reply would append it again.
+        return await database.InTransactionOnceAsync<IReadOnlyList<long>>(
             "append events", async (connection, transaction, token) => await AppendInTransactionAsync(connection, transaction, events, now, idsSince, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
@@ -572,14 +573,18 @@ internal sealed partial class PostgreSqlEngineStore
     /// One transaction: the events are appended as <see cref="AppendNewEventsAsync"/> appends them (the customers' event
     /// locks held to the end), then the appended events' entries are made as <see cref="EnrollAsync"/> makes them (its
     /// locks, after the event locks), their clicks counted and their statistics added, so a failure writes nothing. A
-    /// retry of the transaction after a lost commit reply finds the ids recorded: it appends and makes nothing again.
+    /// retry of the transaction after a lost commit reply asks the server whether the lost attempt committed and then
+    /// returns that attempt's result (<see cref="PostgreSqlDatabase.InTransactionOnceAsync{T}"/>): nothing is appended,
+    /// made or counted again, events without ids included.
     /// </remarks>
     public async ValueTask<PublishedEvents?> PublishEventsAsync(
         IReadOnlyList<CustomerEvent> events, DateTimeOffset now, DateTimeOffset idsSince, IReadOnlyList<EventConsequence> consequences, EnrollmentLease? lease, CancellationToken cancellationToken = default)
     {
         StoreArgumentChecks.EventConsequences(events, consequences, nameof(consequences));
         var attempts = 0;
-        return await database.InTransactionAsync<PublishedEvents?>("publish events", async (connection, transaction, token) =>
+        // Once: the ids make a retry after a lost COMMIT reply append nothing again, but events without ids (and their clicks and
+        // statistics) would be; a retry that finds the first attempt committed returns its result, leased entries included.
+        return await database.InTransactionOnceAsync<PublishedEvents?>("publish events", async (connection, transaction, token) =>
         {
             var sequences = await AppendInTransactionAsync(connection, transaction, events, now, idsSince, token).ConfigureAwait(false);
             var entries = PublishedEvents.EntriesToMake(consequences, sequences);

@@ -20,7 +20,8 @@ internal sealed partial class PostgreSqlEngineStore
             return;
         }
 
-        await database.InTransactionAsync("add statistics", async (connection, transaction, token) =>
+        // Increments: an attempt retried after its COMMIT's reply was lost must not add them again.
+        await database.InTransactionOnceAsync("add statistics", async (connection, transaction, token) =>
         {
             await AddStatisticsAsync(connection, transaction, deltas, token).ConfigureAwait(false);
             return true;

@@ -114,6 +114,74 @@ public sealed class PostgreSqlFaultTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Statistics_added_by_an_attempt_whose_commit_reply_was_lost_are_counted_once()
+    {
+        // An increment has no token or id to recognise itself by: the retry asks the server whether the lost attempt committed.
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var store = new PostgreSqlEngineStore(database);
+        await database.EnsureInitializedAsync(default);
+
+        _proxy.DropNextCommitReply();
+        await store.AddAsync([new StatisticDelta("j", 1, "send", StatisticCounter.Sent, 5), new StatisticDelta("j", 1, null, StatisticCounter.Entered, 2)]);
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        var counted = await store.GetAsync("j", 1);
+        Assert.Equal((5, 2), (counted.Get("send", StatisticCounter.Sent), counted.Get(StatisticCounter.Entered)));
+
+        // An attempt that failed before its COMMIT is run again, and counts once too.
+        await store.AddAsync([new StatisticDelta("j", 1, "send", StatisticCounter.Sent, 1)]);
+        Assert.Equal(6, (await store.GetAsync("j", 1)).Get("send", StatisticCounter.Sent));
+    }
+
+    [Fact]
+    public async Task Clicks_counted_by_an_attempt_whose_commit_reply_was_lost_are_counted_once()
+    {
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var store = new PostgreSqlEngineStore(database);
+        var request = Request("c1", EntryRules.Default);
+        await store.EnrollAsync([request]);
+
+        _proxy.DropNextCommitReply();
+        var counted = await store.AddClicksAsync([new EnrollmentClick("c1", request.EnrollmentId), new EnrollmentClick("c1", request.EnrollmentId)]);
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        Assert.Equal([true, true], counted);
+        Assert.Equal(2, Assert.Single(await store.GetByCustomerAsync("c1")).Clicks);
+    }
+
+    [Fact]
+    public async Task Events_without_ids_published_by_an_attempt_whose_commit_reply_was_lost_are_appended_and_counted_once()
+    {
+        // Ids make a retried publish append nothing again; an event without one, its click and its feedback statistic used to
+        // be appended and counted a second time.
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var store = new PostgreSqlEngineStore(database);
+        var request = Request("c1", EntryRules.Default);
+        await store.EnrollAsync([request]);
+        CustomerEvent[] events = [new("c1", "clicked", [], T0), new("c1", "purchase", [], T0.AddSeconds(1))];
+        EventConsequence[] consequences =
+        [
+            new(0) { Feedback = new StatisticDelta("j", 1, "send", StatisticCounter.Clicked), Click = new EnrollmentClick("c1", request.EnrollmentId) },
+        ];
+
+        _proxy.DropNextCommitReply();
+        var published = await store.PublishEventsAsync(events, T0, T0.AddDays(-1), consequences, null);
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        Assert.NotNull(published);
+        Assert.Equal(2, published.Sequences.Count);
+        Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM {_schema}.events"));
+        Assert.Equal(1, Assert.Single(await store.GetByCustomerAsync("c1")).Clicks);
+        Assert.Equal(1, (await store.GetAsync("j", 1)).Get("send", StatisticCounter.Clicked));
+
+        // AppendNewEventsAsync alike.
+        _proxy.DropNextCommitReply();
+        Assert.Single(await store.AppendNewEventsAsync([new CustomerEvent("c1", "viewed", [], T0.AddSeconds(2))], T0, T0.AddDays(-1)));
+        Assert.Equal(2, _proxy.DroppedCommitReplies);
+        Assert.Equal(3L, await ScalarAsync($"SELECT count(*) FROM {_schema}.events"));
+    }
+
+    [Fact]
     public async Task A_journey_save_retried_after_its_commit_reply_was_lost_returns_the_saved_record_not_a_conflict()
     {
         // The first attempt committed the version; its retry found it stored and refused its own write as a concurrent
