@@ -22,11 +22,27 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     {
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
+        return SaveCoreAsync("save journey", journey, expectedETag, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction, under the journey's advisory lock (as every save of it): the ETag is checked, and the version and
+    /// the intake are written, after the lock is taken, so of two hosts saving at once the second reads the first's ETag.
+    /// </remarks>
+    public ValueTask<JourneyRecord> SaveWithIntakeAsync(JourneyDefinition journey, string? expectedETag, JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeOfJourney(journey, intake, nameof(intake));
+        return SaveCoreAsync("save journey with its intake", journey, expectedETag, intake, cancellationToken);
+    }
+
+    private ValueTask<JourneyRecord> SaveCoreAsync(string operation, JourneyDefinition journey, string? expectedETag, JourneyIntake? intake, CancellationToken cancellationToken)
+    {
         var document = JourneyJson.Serialize(journey);
 
         // A retry after a lost commit reply may find the first attempt's write stored: it is recognised, not refused.
         var attempts = 0;
-        return database.InTransactionAsync("save journey", async (connection, transaction, token) =>
+        return database.InTransactionAsync(operation, async (connection, transaction, token) =>
         {
             var retry = ++attempts > 1;
             using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.journey:' || $1, 0))", connection, transaction))
@@ -49,8 +65,10 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             }
 
             // On a retry, the latest version holding this very document under another ETag than the caller read is the
-            // earlier attempt's write (committed, its reply lost): the save succeeded, so its record is returned.
-            if (retry && latestVersion == journey.Version && !string.Equals(latestETag, expectedETag, StringComparison.Ordinal))
+            // earlier attempt's write (committed, its reply lost): the save succeeded, so its record is returned. With an
+            // intake, only when that intake is the pending one: another host's activation may have saved the same document.
+            if (retry && latestVersion == journey.Version && !string.Equals(latestETag, expectedETag, StringComparison.Ordinal)
+                && (intake is null || await IsPendingAsync(connection, transaction, intake, token).ConfigureAwait(false)))
             {
                 using var own = database.Command(connection, transaction, "SELECT etag, updated_at FROM {s}.journeys WHERE journey_id = $1 AND version = $2 AND definition = $3");
                 own.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
@@ -99,13 +117,18 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = updatedAt.ToUniversalTime() });
             var etag = (string)(await write.ExecuteScalarAsync(token).ConfigureAwait(false))!;
 
-            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
-            using (var intake = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1 AND NOT ($2 AND version = $3)"))
+            if (intake is not null)
             {
-                intake.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
-                intake.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = journey.Status == JourneyStatus.Active });
-                intake.Parameters.Add(new NpgsqlParameter<int> { TypedValue = journey.Version });
-                await intake.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                await WriteIntakeAsync(connection, transaction, intake, token).ConfigureAwait(false);
+            }
+            else
+            {
+                // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
+                using var end = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1 AND NOT ($2 AND version = $3)");
+                end.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
+                end.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = journey.Status == JourneyStatus.Active });
+                end.Parameters.Add(new NpgsqlParameter<int> { TypedValue = journey.Version });
+                await end.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             }
 
             // Other hosts forget what they compiled of this journey (a draft they read, a deleted journey's version 1).
@@ -175,20 +198,32 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
     {
         StoreArgumentChecks.Intake(intake, nameof(intake));
-        return new ValueTask(database.ExecuteAsync("save journey intake", async (connection, token) =>
-        {
-            using var command = database.Command(connection, null, """
-                INSERT INTO {s}.journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
-                """);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = intake.JourneyId });
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intake.Id });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = intake.Version });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = intake.OpensAt.ToUniversalTime() });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)intake.Owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = intake.LeaseExpiresAt is { } expires ? expires.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-        }, cancellationToken).AsTask());
+        return new ValueTask(database.ExecuteAsync("save journey intake", (connection, token) => WriteIntakeAsync(connection, null, intake, token), cancellationToken).AsTask());
+    }
+
+    /// <summary>Writes <paramref name="intake"/> in place of its journey's pending one.</summary>
+    private async ValueTask<int> WriteIntakeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, JourneyIntake intake, CancellationToken token)
+    {
+        using var command = database.Command(connection, transaction, """
+            INSERT INTO {s}.journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = intake.JourneyId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intake.Id });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = intake.Version });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = intake.OpensAt.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)intake.Owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = intake.LeaseExpiresAt is { } expires ? expires.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="intake"/> is its journey's pending intake (a retried save finds its earlier attempt's).</summary>
+    private async ValueTask<bool> IsPendingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, JourneyIntake intake, CancellationToken token)
+    {
+        using var command = database.Command(connection, transaction, "SELECT 1 FROM {s}.journey_intakes WHERE journey_id = $1 AND intake_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = intake.JourneyId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = intake.Id });
+        return await command.ExecuteScalarAsync(token).ConfigureAwait(false) is not null;
     }
 
     /// <inheritdoc />

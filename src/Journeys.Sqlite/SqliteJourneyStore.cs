@@ -27,15 +27,28 @@ internal sealed class SqliteJourneyStore : IJourneyStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
+    public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
+        return SaveCoreAsync("save journey", journey, expectedETag, null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One write (inside the writer's transaction, in its own savepoint): the ETag is checked and the version and the intake written in it.</remarks>
+    public ValueTask<JourneyRecord> SaveWithIntakeAsync(JourneyDefinition journey, string? expectedETag, JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeOfJourney(journey, intake, nameof(intake));
+        return SaveCoreAsync("save journey with its intake", journey, expectedETag, intake, cancellationToken);
+    }
+
+    private async ValueTask<JourneyRecord> SaveCoreAsync(string operation, JourneyDefinition journey, string? expectedETag, JourneyIntake? intake, CancellationToken cancellationToken)
+    {
         var document = JourneyJson.SerializeToUtf8Bytes(journey);
         var record = new JourneyRecord(journey, Guid.NewGuid().ToString("N"), _database.TimeProvider.GetUtcNow());
-        return await _database.WriteAsync("save journey", (journey, expectedETag, document, record), static (session, s) =>
+        return await _database.WriteAsync(operation, (journey, expectedETag, intake, document, record), static (session, s) =>
         {
-            var (journey, expectedETag, document, record) = s;
+            var (journey, expectedETag, intake, document, record) = s;
             var latest = session.Command("SELECT version, etag FROM journey_versions WHERE journey_id = $id ORDER BY version DESC LIMIT 1");
             latest.Parameters.AddWithValue("$id", journey.Id);
             (int Version, string ETag)? current = null;
@@ -81,12 +94,18 @@ internal sealed class SqliteJourneyStore : IJourneyStore
             save.Parameters.AddWithValue("$at", record.UpdatedAt.UtcTicks);
             save.ExecuteNonQuery();
 
+            if (intake is not null)
+            {
+                WriteIntake(session, intake);
+                return record;
+            }
+
             // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
-            var intake = session.Command("DELETE FROM journey_intakes WHERE journey_id = $id AND NOT ($active AND version = $version)");
-            intake.Parameters.AddWithValue("$id", journey.Id);
-            intake.Parameters.AddWithValue("$active", journey.Status == JourneyStatus.Active);
-            intake.Parameters.AddWithValue("$version", journey.Version);
-            intake.ExecuteNonQuery();
+            var end = session.Command("DELETE FROM journey_intakes WHERE journey_id = $id AND NOT ($active AND version = $version)");
+            end.Parameters.AddWithValue("$id", journey.Id);
+            end.Parameters.AddWithValue("$active", journey.Status == JourneyStatus.Active);
+            end.Parameters.AddWithValue("$version", journey.Version);
+            end.ExecuteNonQuery();
             return record;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -208,19 +227,25 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         StoreArgumentChecks.Intake(intake, nameof(intake));
         await _database.WriteAsync("save a journey intake", intake, static (session, intake) =>
         {
-            var command = session.Command("""
-                INSERT INTO journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($id, $intake, $version, $opens, $owner, $expires)
-                ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
-                """);
-            command.Parameters.AddWithValue("$id", intake.JourneyId);
-            command.Parameters.AddWithValue("$intake", SqliteValues.Id(intake.Id));
-            command.Parameters.AddWithValue("$version", intake.Version);
-            command.Parameters.AddWithValue("$opens", SqliteValues.Ticks(intake.OpensAt));
-            command.Parameters.AddWithValue("$owner", (object?)intake.Owner ?? DBNull.Value);
-            command.Parameters.AddWithValue("$expires", SqliteValues.Ticks(intake.LeaseExpiresAt));
-            command.ExecuteNonQuery();
+            WriteIntake(session, intake);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes <paramref name="intake"/> in place of its journey's pending one.</summary>
+    private static void WriteIntake(SqliteSession session, JourneyIntake intake)
+    {
+        var command = session.Command("""
+            INSERT INTO journey_intakes (journey_id, intake_id, version, opens_at, owner, lease_expires_at) VALUES ($id, $intake, $version, $opens, $owner, $expires)
+            ON CONFLICT (journey_id) DO UPDATE SET intake_id = excluded.intake_id, version = excluded.version, opens_at = excluded.opens_at, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
+            """);
+        command.Parameters.AddWithValue("$id", intake.JourneyId);
+        command.Parameters.AddWithValue("$intake", SqliteValues.Id(intake.Id));
+        command.Parameters.AddWithValue("$version", intake.Version);
+        command.Parameters.AddWithValue("$opens", SqliteValues.Ticks(intake.OpensAt));
+        command.Parameters.AddWithValue("$owner", (object?)intake.Owner ?? DBNull.Value);
+        command.Parameters.AddWithValue("$expires", SqliteValues.Ticks(intake.LeaseExpiresAt));
+        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc />

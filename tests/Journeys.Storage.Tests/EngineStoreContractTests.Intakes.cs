@@ -1,6 +1,6 @@
 namespace Journeys.Storage.Tests;
 
-/// <summary>Pending audience intakes (<see cref="IJourneyStore.SaveIntakeAsync"/> and the calls after it): one per journey, claimed with an expiring lease, removed when done.</summary>
+/// <summary>Pending audience intakes (<see cref="IJourneyStore.SaveIntakeAsync"/>, <see cref="IJourneyStore.SaveWithIntakeAsync"/> and the calls after them): one per journey, saved with the journey both or neither, claimed with an expiring lease, removed when done.</summary>
 public abstract partial class EngineStoreContractTests
 {
     private static JourneyIntake Intake(string journeyId, int version = 1, DateTimeOffset? opensAt = null) =>
@@ -110,6 +110,102 @@ public abstract partial class EngineStoreContractTests
         Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", intake.Id, "host-a", T0.AddSeconds(11), Lease));
         Assert.Null((await ToListAsync(stores.Journeys.ListIntakesAsync())).Single(i => i.JourneyId == "another").Owner);
         await Assert.ThrowsAsync<ArgumentException>(() => stores.Journeys.ReleaseIntakeAsync("welcome", intake.Id, " ", T0).AsTask());
+    }
+
+    [Fact]
+    public async Task Intake_saved_with_its_journey_and_a_stale_etag_is_refused_with_the_journey_and_the_pending_intake_stays()
+    {
+        // Two activations read the same draft; the first saves the journey active with its intake (claimed by its host).
+        await using var stores = await CreateAsync();
+        var draft = await stores.Journeys.SaveAsync(Journey("welcome") with { Status = JourneyStatus.Validated }, null);
+        var first = Intake("welcome") with { Owner = "host-a", LeaseExpiresAt = T0 + Lease };
+        var active = await stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, first);
+
+        // The second's save, from the ETag it read, changes nothing: neither the journey nor the intake.
+        var second = Intake("welcome") with { Owner = "host-b", LeaseExpiresAt = T0 + Lease };
+        var refused = await Assert.ThrowsAsync<JourneyConcurrencyException>(() =>
+            stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, second).AsTask());
+        Assert.Contains(draft.ETag, refused.Message, StringComparison.Ordinal);
+
+        Assert.Equal(first, Assert.Single(await ToListAsync(stores.Journeys.ListIntakesAsync())));
+        Assert.Equal(active.ETag, (await stores.Journeys.GetAsync("welcome"))!.ETag);
+        Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", second.Id, "host-b", T0 + Lease, Lease));
+        Assert.NotNull(await stores.Journeys.ClaimIntakeAsync("welcome", first.Id, "host-a", T0.AddSeconds(1), Lease));
+    }
+
+    [Fact]
+    public async Task Intake_saved_with_its_journey_and_the_latest_etag_replaces_the_pending_one_with_the_journey()
+    {
+        await using var stores = await CreateAsync();
+        var draft = await stores.Journeys.SaveAsync(Journey("welcome") with { Status = JourneyStatus.Validated }, null);
+        var first = Intake("welcome", opensAt: T0.AddDays(1));
+        var active = await stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, first);
+        await stores.Journeys.SaveIntakeAsync(Intake("another"));
+
+        // The next version, activated from the ETag of its draft: its intake replaces the one pending, claimed or not.
+        var next = await stores.Journeys.SaveAsync(Journey("welcome", version: 2) with { Status = JourneyStatus.Validated }, active.ETag);
+        await stores.Journeys.SaveIntakeAsync(first with { Owner = "host-a", LeaseExpiresAt = T0 + Lease });
+        var second = Intake("welcome", version: 2) with { Owner = "host-b", LeaseExpiresAt = T0 + Lease };
+        var saved = await stores.Journeys.SaveWithIntakeAsync(next.Journey with { Status = JourneyStatus.Active }, next.ETag, second);
+
+        Assert.NotEqual(next.ETag, saved.ETag);
+        var latest = (await stores.Journeys.GetAsync("welcome"))!;
+        Assert.Equal((2, JourneyStatus.Active, saved.ETag), (latest.Journey.Version, latest.Journey.Status, latest.ETag));
+        var intakes = await ToListAsync(stores.Journeys.ListIntakesAsync());
+        Assert.Equal(["another", "welcome"], intakes.Select(i => i.JourneyId));
+        Assert.Equal(second, intakes[1]);
+        Assert.Null(await stores.Journeys.ClaimIntakeAsync("welcome", first.Id, "host-a", T0.AddSeconds(1), Lease));
+
+        // A journey created active with its intake (no ETag): both saved; created again, both refused.
+        var created = await stores.Journeys.SaveWithIntakeAsync(Journey("fresh") with { Status = JourneyStatus.Active }, null, Intake("fresh"));
+        await Assert.ThrowsAsync<JourneyConcurrencyException>(() =>
+            stores.Journeys.SaveWithIntakeAsync(Journey("fresh") with { Status = JourneyStatus.Active }, null, Intake("fresh")).AsTask());
+        Assert.Equal(created.ETag, (await stores.Journeys.GetAsync("fresh"))!.ETag);
+        Assert.Equal(3, (await ToListAsync(stores.Journeys.ListIntakesAsync())).Count);
+    }
+
+    [Fact]
+    public async Task Intake_saves_with_their_journey_racing_from_eight_callers_from_one_read_leave_exactly_one_and_its_intake()
+    {
+        await using var stores = await CreateAsync();
+        var draft = await stores.Journeys.SaveAsync(Journey("welcome") with { Status = JourneyStatus.Validated }, null);
+        var intakes = Enumerable.Range(0, 8).Select(i => Intake("welcome") with { Owner = $"host-{i}", LeaseExpiresAt = T0 + Lease }).ToArray();
+
+        var saves = await Task.WhenAll(intakes.Select(intake => Task.Run(async () =>
+        {
+            try
+            {
+                return await stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, intake);
+            }
+            catch (JourneyConcurrencyException)
+            {
+                return null;
+            }
+        })));
+
+        var won = Assert.Single(saves.Select((record, i) => (record, i)), s => s.record is not null);
+        Assert.Equal(intakes[won.i], Assert.Single(await ToListAsync(stores.Journeys.ListIntakesAsync())));
+        Assert.Equal(won.record!.ETag, (await stores.Journeys.GetAsync("welcome"))!.ETag);
+    }
+
+    [Fact]
+    public async Task Intake_saved_with_a_journey_not_active_or_of_another_version_is_refused_and_nothing_is_saved()
+    {
+        await using var stores = await CreateAsync();
+        var draft = await stores.Journeys.SaveAsync(Journey("welcome") with { Status = JourneyStatus.Validated }, null);
+
+        var inactive = await Assert.ThrowsAsync<ArgumentException>(() => stores.Journeys.SaveWithIntakeAsync(draft.Journey, draft.ETag, Intake("welcome")).AsTask());
+        var version = await Assert.ThrowsAsync<ArgumentException>(() =>
+            stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, Intake("welcome", version: 2)).AsTask());
+        var journey = await Assert.ThrowsAsync<ArgumentException>(() =>
+            stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, Intake("another")).AsTask());
+        await Assert.ThrowsAsync<ArgumentNullException>(() => stores.Journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, null!).AsTask());
+
+        Assert.Contains("is saved validated", inactive.Message, StringComparison.Ordinal);
+        Assert.Contains("journey 'welcome' version 2's", version.Message, StringComparison.Ordinal);
+        Assert.Contains("journey 'another' version 1's", journey.Message, StringComparison.Ordinal);
+        Assert.Equal(draft.ETag, (await stores.Journeys.GetAsync("welcome"))!.ETag);
+        Assert.Empty(await ToListAsync(stores.Journeys.ListIntakesAsync()));
     }
 
     [Fact]

@@ -1,13 +1,14 @@
 namespace Journeys.Runtime;
 
 /// <summary>
-/// Lets one activation at a time in this process read a journey and save it active. Two activations of one journey that
-/// both read it before either saved it each saved an intake, the store keeps one per journey, and the second replaced
-/// the first's: the one that won the save (the other's ETag was stale) then found no intake of its own to run and
-/// enrolled nobody, while the loser's intake stayed pending, to enroll the audience whenever an intake runner next
-/// looked (or, after a completed activation, to enroll it a second time). Held from the read to the journey's save,
-/// not while the audience enters; the second activation then reads the journey active and enrolls nobody again. It
-/// orders this process only, as <see cref="EntryGate"/> does: hosts sharing a store each have their own.
+/// Lets one activation at a time in this process read a journey and save it active. Held from the read to the journey's
+/// save, not while the audience enters: the second activation then reads the journey active and enrolls nobody again,
+/// as a repeated activation does, instead of having its save refused (its ETag stale). It orders this process only, as
+/// <see cref="EntryGate"/> does: hosts sharing a store each have their own, and there the store keeps the two apart
+/// (the intake is saved with the journey, both or neither: <see cref="Storage.IJourneyStore.SaveWithIntakeAsync"/>).
+/// Until 2026-12-01 the intake was saved before the journey, and two activations that both read it before either saved
+/// it each saved an intake; the store keeps one per journey, and the second replaced the first's: the one that won the
+/// save then found no intake of its own to run and enrolled nobody, while the loser's intake stayed pending.
 /// </summary>
 internal sealed class ActivationLock : IDisposable
 {

@@ -11,9 +11,9 @@ namespace Journeys.Runtime;
 /// window opens if the journey was activated before it.
 /// </summary>
 /// <remarks>
-/// The activation saves the intake (<see cref="IJourneyStore.SaveIntakeAsync"/>, a new <see cref="JourneyIntake.Id"/>)
-/// before it saves the journey active; it is pending in the store until its audience has entered. The host that runs it
-/// claims it first (<see cref="IJourneyStore.ClaimIntakeAsync"/>, for <see cref="IntakeLease"/>, renewed
+/// The activation saves the intake (a new <see cref="JourneyIntake.Id"/>) with the journey active, in one store step
+/// (<see cref="IJourneyStore.SaveWithIntakeAsync"/>), so an activation whose save is refused leaves no intake; it is
+/// pending in the store until its audience has entered. The host that runs it claims it first (<see cref="IJourneyStore.ClaimIntakeAsync"/>, for <see cref="IntakeLease"/>, renewed
 /// before each chunk of customers), so two hosts do not both run it; the journey record is not saved again, so its ETag
 /// does not change. An activation without a window runs its intake itself; the intake of a window runs on whichever host
 /// claims it first after the window opens (<see cref="RunEntryWindowsAsync"/>). Each enrollment the intake makes has an id

@@ -99,8 +99,10 @@ internal sealed partial class JourneyManager(
     {
         RefuseSendingId(journeyId, nameof(journeyId));
 
-        // From the read to the save: a second activation of the journey reads it active and enrolls nobody again, rather
-        // than read it as this one did and replace this one's intake with its own (see ActivationLock).
+        // From the read to the save: a second activation of the journey in this process reads it active and enrolls nobody
+        // again, rather than read it as this one did and have its save refused (see ActivationLock). One on another host
+        // sharing the store may still read it so: the store saves the intake with the journey, both or neither, so the
+        // activation whose save is refused leaves nothing behind (JourneyConcurrencyException).
         var activating = await guard.Activations.EnterAsync(cancellationToken).ConfigureAwait(false);
         JourneyRecord active;
         CompiledJourney journey;
@@ -125,8 +127,8 @@ internal sealed partial class JourneyManager(
             RefuseEndedEntryWindow(record.Journey, now);
             journey = await compiled.CompileAsync(record.Journey with { Status = JourneyStatus.Active }, cancellationToken).ConfigureAwait(false);
 
-            // The intake is saved pending before the journey is saved active: a host that dies between the two, or after,
-            // leaves it for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
+            // The intake is saved pending with the journey active, in one store step: a host that dies after it leaves the
+            // intake for another (or itself restarted) to run (see JourneyManager.EntryWindow.cs).
             beforeWindow = journey.Definition.EntryRules.WindowStart > now;
             if (HasAudience(journey.Definition))
             {
@@ -148,15 +150,12 @@ internal sealed partial class JourneyManager(
 
             try
             {
-                if (intake is not null)
-                {
-                    await journeys.SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
-                }
-
                 // After the entries that read the version before this one, before those that come next (EntryGate).
                 using (await guard.Entries.ActivateAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    active = await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false);
+                    active = intake is null
+                        ? await journeys.SaveAsync(journey.Definition, record.ETag, cancellationToken).ConfigureAwait(false)
+                        : await journeys.SaveWithIntakeAsync(journey.Definition, record.ETag, intake, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch when (intake is not null && !beforeWindow)

@@ -22,6 +22,33 @@ public interface IJourneyStore
     /// <exception cref="JourneyConcurrencyException">The journey exists (on create), does not exist, or changed since it was read; or the version is neither the latest nor the next.</exception>
     ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Saves an active journey version and its audience's pending intake in one atomic step, both or neither: the journey
+    /// as <see cref="SaveAsync"/> does (the same <paramref name="expectedETag"/> check), and <paramref name="intake"/> in
+    /// place of the journey's earlier one, as <see cref="SaveIntakeAsync"/> does. A refused save (the journey changed since it was read) saves no intake either: of two hosts that
+    /// activate a journey at once from one read, the one whose save succeeds has its intake pending, and the other
+    /// changes nothing (the engine activates so).
+    /// </summary>
+    /// <remarks>
+    /// The default implementation saves the intake (<see cref="SaveIntakeAsync"/>) and then the journey: not atomic, so
+    /// it holds only for activations in one process (which the engine takes one at a time). A store that several hosts
+    /// share must implement it as one step, with the ETag checked where the intake is written; the three stores of this
+    /// library do.
+    /// </remarks>
+    /// <param name="journey">The definition to save: active, at <paramref name="intake"/>'s version.</param>
+    /// <param name="expectedETag">The ETag the caller read, or <see langword="null"/> to create.</param>
+    /// <param name="intake">The intake of the version's audience, with both or neither of <see cref="JourneyIntake.Owner"/> and <see cref="JourneyIntake.LeaseExpiresAt"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The saved record with its new ETag.</returns>
+    /// <exception cref="ArgumentException">The journey is not active, or the intake is not its version's (<see cref="StoreArgumentChecks.IntakeOfJourney"/>).</exception>
+    /// <exception cref="JourneyConcurrencyException">As <see cref="SaveAsync"/>; nothing was saved.</exception>
+    async ValueTask<JourneyRecord> SaveWithIntakeAsync(JourneyDefinition journey, string? expectedETag, JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeOfJourney(journey, intake, nameof(intake));
+        await SaveIntakeAsync(intake, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(journey, expectedETag, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The latest version of a journey, or <see langword="null"/>.</summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -41,7 +68,9 @@ public interface IJourneyStore
     /// Saves a pending audience intake (<see cref="JourneyIntake"/>) in place of the journey's earlier one (a journey has
     /// at most one intake pending: its latest activation's), unclaimed, or claimed by its <see cref="JourneyIntake.Owner"/>
     /// until its <see cref="JourneyIntake.LeaseExpiresAt"/> when it has both (an activation that runs the intake itself
-    /// saves it claimed, so no other host's runner takes it between the save and the run).
+    /// saves it claimed, so no other host's runner takes it between the save and the run). Unconditional, whatever the
+    /// journey's state: an activation saves its intake with the journey instead (<see cref="SaveWithIntakeAsync"/>), so
+    /// that one whose save is refused does not replace the intake of the one whose save succeeded.
     /// </summary>
     /// <param name="intake">The intake, with both or neither of <see cref="JourneyIntake.Owner"/> and <see cref="JourneyIntake.LeaseExpiresAt"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

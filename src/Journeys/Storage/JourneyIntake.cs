@@ -2,7 +2,7 @@ namespace Journeys.Storage;
 
 /// <summary>
 /// The intake of an activated journey version's audience (all customers, a list, a filter), kept by the journey store
-/// while it is pending: saved at the activation (<see cref="IJourneyStore.SaveIntakeAsync"/>), run from
+/// while it is pending: saved with the activated version (<see cref="IJourneyStore.SaveWithIntakeAsync"/>), run from
 /// <see cref="OpensAt"/> by the host that claims it (<see cref="IJourneyStore.ClaimIntakeAsync"/>), removed when done
 /// (<see cref="IJourneyStore.CompleteIntakeAsync"/>). A host that dies while enrolling leaves it claimed until its lease
 /// expires; then another host (or the same one restarted) claims it and enrolls the customers not enrolled yet.

@@ -373,6 +373,34 @@ public static class StoreArgumentChecks
         }
     }
 
+    /// <summary>
+    /// Checks a journey and the intake to save with it (<see cref="IJourneyStore.SaveWithIntakeAsync"/>): the journey is
+    /// there with an id and is active, and the intake passes <see cref="Intake"/> and is that journey's, at its version
+    /// (saved with any other, the intake would have ended at once: see <see cref="IJourneyStore.SaveAsync"/>).
+    /// </summary>
+    /// <param name="journey">The journey to save.</param>
+    /// <param name="intake">Its intake.</param>
+    /// <param name="parameterName">The name of the caller's intake parameter, for the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="journey"/> or <paramref name="intake"/> is null.</exception>
+    /// <exception cref="ArgumentException">The journey has no id or is not active, or the intake is not valid or is another journey's or version's.</exception>
+    public static void IntakeOfJourney(JourneyDefinition journey, JourneyIntake intake, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
+        Intake(intake, parameterName);
+        if (!string.Equals(intake.JourneyId, journey.Id, StringComparison.Ordinal) || intake.Version != journey.Version)
+        {
+            throw new ArgumentException(
+                $"The intake is journey '{intake.JourneyId}' version {intake.Version}'s, not the saved journey's ('{journey.Id}' version {journey.Version}); nothing was written.", parameterName);
+        }
+
+        if (journey.Status != JourneyStatus.Active)
+        {
+            throw new ArgumentException(
+                $"Journey '{journey.Id}' is saved {journey.Status.ToString().ToLowerInvariant()}: an intake is saved only with its version active; nothing was written.", parameterName);
+        }
+    }
+
     /// <summary>Checks the arguments of a claim of an intake: a journey id, an owner, and a positive lease.</summary>
     /// <param name="journeyId">The journey.</param>
     /// <param name="owner">The claiming host.</param>

@@ -213,6 +213,30 @@ public sealed class PostgreSqlFaultTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_journey_saved_with_its_intake_and_retried_after_its_commit_reply_was_lost_returns_the_saved_record_with_its_intake_pending()
+    {
+        // The retry recognises the earlier attempt by its document and by its intake being the pending one.
+        var database = Database(o => o.MaxRetryAttempts = 3);
+        var journeys = new PostgreSqlJourneyStore(database, TimeProvider.System);
+        await database.EnsureInitializedAsync(default);
+        var draft = await journeys.SaveAsync(new JourneyDefinition("lost", "Lost reply", 1, JourneyStatus.Validated, new AllCustomersEntry(), EntryRules.Default, ExitRules.None, [], "start"), null);
+        var intake = new JourneyIntake(Guid.NewGuid(), "lost", 1, T0) { Owner = "host-a", LeaseExpiresAt = T0.AddMinutes(1) };
+
+        _proxy.DropNextCommitReply();
+        var active = await journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, intake);
+
+        Assert.Equal(1, _proxy.DroppedCommitReplies);
+        var stored = await journeys.GetAsync("lost");
+        Assert.Equal((JourneyStatus.Active, active.ETag), (stored!.Journey.Status, stored.ETag));
+        Assert.Equal(intake, Assert.Single(await journeys.ListIntakesAsync().ToListAsync()));
+
+        // Outside a retry, the same activation from the draft's ETag is a conflict, and its intake is not saved.
+        await Assert.ThrowsAsync<JourneyConcurrencyException>(() =>
+            journeys.SaveWithIntakeAsync(draft.Journey with { Status = JourneyStatus.Active }, draft.ETag, intake with { Id = Guid.NewGuid() }).AsTask());
+        Assert.Equal(intake, Assert.Single(await journeys.ListIntakesAsync().ToListAsync()));
+    }
+
+    [Fact]
     public async Task A_database_that_does_not_come_back_fails_the_call_with_a_clear_error_after_the_retries()
     {
         var database = Database(o => o.MaxRetryAttempts = 2);

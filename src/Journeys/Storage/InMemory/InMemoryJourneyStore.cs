@@ -31,6 +31,21 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentException.ThrowIfNullOrWhiteSpace(journey.Id, nameof(journey));
         cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Save(journey, expectedETag, null));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under the store's lock, as one step.</remarks>
+    public ValueTask<JourneyRecord> SaveWithIntakeAsync(JourneyDefinition journey, string? expectedETag, JourneyIntake intake, CancellationToken cancellationToken = default)
+    {
+        StoreArgumentChecks.IntakeOfJourney(journey, intake, nameof(intake));
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Save(journey, expectedETag, intake));
+    }
+
+    /// <summary>Saves a journey version, and with it <paramref name="intake"/> when given (else the pending intake ends unless it is the version's, active).</summary>
+    private JourneyRecord Save(JourneyDefinition journey, string? expectedETag, JourneyIntake? intake)
+    {
         lock (_lock)
         {
             var exists = _journeys.TryGetValue(journey.Id, out var versions);
@@ -45,7 +60,12 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
 
                 var created = NewRecord(journey);
                 _journeys.Add(journey.Id, [created]);
-                return ValueTask.FromResult(created);
+                if (intake is not null)
+                {
+                    _intakes[journey.Id] = intake;
+                }
+
+                return created;
             }
 
             if (!exists)
@@ -75,13 +95,22 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
                     $"Journey '{journey.Id}' version {journey.Version} can not be saved: it must be the latest version ({current.Journey.Version}) or the next ({current.Journey.Version + 1}).");
             }
 
-            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
-            if (_intakes.TryGetValue(journey.Id, out var intake) && (journey.Status != JourneyStatus.Active || journey.Version != intake.Version))
-            {
-                _intakes.Remove(journey.Id);
-            }
+            SaveOrEndIntake(journey, intake);
+            return record;
+        }
+    }
 
-            return ValueTask.FromResult(record);
+    /// <summary>With the journey's save, under the lock: <paramref name="intake"/> replaces the pending one, or (none given) the pending one ends unless it is the saved version's, active.</summary>
+    private void SaveOrEndIntake(JourneyDefinition journey, JourneyIntake? intake)
+    {
+        if (intake is not null)
+        {
+            _intakes[journey.Id] = intake;
+        }
+        else if (_intakes.TryGetValue(journey.Id, out var pending) && (journey.Status != JourneyStatus.Active || journey.Version != pending.Version))
+        {
+            // The pending intake is its activated version's: a stop, an archive or a new version (a draft) ends it.
+            _intakes.Remove(journey.Id);
         }
     }
 
