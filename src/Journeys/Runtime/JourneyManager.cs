@@ -975,7 +975,7 @@ internal sealed partial class JourneyManager(
         if (SendingJourneys.IsSending(journeyId))
         {
             throw new ArgumentException(
-                $"Journey id '{journeyId}' is reserved: ids starting with '{SendingJourneys.JourneyIdPrefix}' belong to sendings (use ISendingManager).",
+                $"Journey id {IdText.Quote(journeyId)} is reserved: ids starting with '{SendingJourneys.JourneyIdPrefix}' belong to sendings (use ISendingManager).",
                 parameterName);
         }
     }

@@ -63,7 +63,7 @@ internal sealed partial class SendingManager(
     {
         var journeyId = SendingJourneys.JourneyIdOf(sendingId);
         var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no sending '{sendingId}'.");
+            ?? throw new KeyNotFoundException($"There is no sending {IdText.Quote(sendingId)}.");
         if (record.Journey.Status != JourneyStatus.Stopped)
         {
             record = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
@@ -201,7 +201,7 @@ internal sealed partial class SendingManager(
     }
 
     private static ArgumentException InvalidSendingId(string given, string paramName) => new(
-        $"Sending id '{given}' is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (SendingJourneys.MaxSendingIdLength, UTF-16 code units), not blank, with no control characters.",
+        $"Sending id {IdText.Quote(given)} is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (SendingJourneys.MaxSendingIdLength, UTF-16 code units), not blank, with no control characters.",
         paramName);
 
     /// <summary>
