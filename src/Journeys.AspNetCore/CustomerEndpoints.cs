@@ -30,7 +30,7 @@ internal static class CustomerEndpoints
             {
                 id = RouteIds.Read(context, id, "Customer");
                 var customer = await audiences.GetCustomerAsync(id, context.RequestAborted).ConfigureAwait(false)
-                    ?? throw ApiProblemException.NotFound($"Customer '{id}' does not exist.");
+                    ?? throw ApiProblemException.NotFound($"Customer {IdText.Quote(id)} does not exist.");
                 return Json(Customer(customer));
             })
             .WithName("Journeys_GetCustomer")
@@ -43,7 +43,7 @@ internal static class CustomerEndpoints
                 id = RouteIds.Read(context, id, "Customer");
                 if (!await audiences.DeleteCustomerAsync(id, context.RequestAborted).ConfigureAwait(false))
                 {
-                    throw ApiProblemException.NotFound($"Customer '{id}' does not exist.");
+                    throw ApiProblemException.NotFound($"Customer {IdText.Quote(id)} does not exist.");
                 }
 
                 return TypedResults.NoContent();

@@ -135,7 +135,7 @@ internal static class JourneyLifecycleEndpoints
         var journey = await JourneyBodies.ReadJourneyAsync(context, api).ConfigureAwait(false);
         if (!string.Equals(journey.Id, id, StringComparison.Ordinal))
         {
-            throw ApiProblemException.BadRequest($"The document's id '{journey.Id}' is not the id in the address '{id}'; a journey's id cannot be changed (clone it instead).", "$.id");
+            throw ApiProblemException.BadRequest($"The document's id {Model.IdText.Quote(journey.Id)} is not the id in the address {Model.IdText.Quote(id)}; a journey's id cannot be changed (clone it instead).", "$.id");
         }
 
         var record = await manager.UpdateAsync(journey, ifMatch, context.RequestAborted).ConfigureAwait(false);
@@ -247,5 +247,5 @@ internal static class JourneyLifecycleEndpoints
         ex.Message,
         new Dictionary<string, object?> { ["journeyId"] = ex.JourneyId });
 
-    internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey '{id}'.");
+    internal static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"There is no journey {Model.IdText.Quote(id)}.");
 }

@@ -93,5 +93,5 @@ internal static class JourneyStateEndpoints
             : throw NoState(journey.Id, stateId);
 
     private static ApiProblemException NoState(string id, string stateId) =>
-        ApiProblemException.NotFound($"Journey '{id}' has no state '{stateId}'.");
+        ApiProblemException.NotFound($"Journey {IdText.Quote(id)} has no state {IdText.Quote(stateId)}.");
 }

@@ -47,7 +47,8 @@ internal sealed class JourneysProblemFilter : IEndpointFilter
             var problems = ex.Problems.Select(p => new Dictionary<string, object?>
             {
                 ["index"] = p.Index,
-                ["customerId"] = p.CustomerId,
+                // Cut as the message cuts it: a refused id may have thousands of characters (the index and path name the customer).
+                ["customerId"] = Journeys.Model.IdText.Shorten(p.CustomerId),
                 ["field"] = p.Field,
                 ["path"] = p.Field is null ? $"$.customers[{p.Index}]" : $"$.customers[{p.Index}].fields.{p.Field}",
                 ["message"] = p.Message,

@@ -18,7 +18,7 @@ internal static class RouteIds
     public static string Read(HttpContext context, string value, string what, int segmentsAfter = 0)
     {
         var id = value.Contains("%2F", StringComparison.OrdinalIgnoreCase) ? FromRawTarget(context, value, segmentsAfter) : value;
-        return string.IsNullOrWhiteSpace(id) ? throw ApiProblemException.NotFound($"{what} '{id}' does not exist.") : id;
+        return string.IsNullOrWhiteSpace(id) ? throw ApiProblemException.NotFound($"{what} {Journeys.Model.IdText.Quote(id)} does not exist.") : id;
     }
 
     private static string FromRawTarget(HttpContext context, string value, int segmentsAfter)

@@ -66,7 +66,7 @@ internal static class SendingEndpoints
             {
                 id = RouteIds.Read(context, id, "Sending");
                 return CsvImportEndpoints.Json(Status(await sendings.GetAsync(id, context.RequestAborted).ConfigureAwait(false)
-                    ?? throw ApiProblemException.NotFound($"Sending '{id}' does not exist.")));
+                    ?? throw ApiProblemException.NotFound($"Sending {Model.IdText.Quote(id)} does not exist.")));
             })
             .WithName("Journeys_GetSending")
             .WithSummary("Get a sending's state and counters")

@@ -69,7 +69,7 @@ internal static class StatisticsEndpoints
         if (version is { } v && v != record.Journey.Version)
         {
             record = await store.GetVersionAsync(id, v, context.RequestAborted).ConfigureAwait(false)
-                ?? throw ApiProblemException.NotFound($"Journey '{id}' has no version {v}.");
+                ?? throw ApiProblemException.NotFound($"Journey {Model.IdText.Quote(id)} has no version {v}.");
         }
 
         return record;

@@ -34,6 +34,26 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_id_of_thousands_of_characters_is_cut_to_its_start_and_length_in_the_problem_details()
+    {
+        var huge = "huge-" + new string('x', 4_995);
+
+        var put = await ApiAssert.Problem(
+            await Client.PutAsync("/journeys-api/customers", JourneyEndpointTests.Body($$$"""{"customers": [{"id": "{{{huge}}}", "fields": {}}]}""")),
+            HttpStatusCode.BadRequest);
+        var problem = Assert.Single(put.GetProperty("problems").EnumerateArray().ToList());
+        Assert.Equal($"{huge[..64]}… (5000 characters)", problem.GetProperty("customerId").GetString());
+        Assert.Equal("$.customers[0]", problem.GetProperty("path").GetString());
+        Assert.Contains($"'{huge[..64]}…' (5000 characters)", put.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(put.GetRawText().Length < 2_000, put.GetRawText());
+
+        var get = await ApiAssert.Problem(await Client.GetAsync($"/journeys-api/customers/{huge}"), HttpStatusCode.NotFound);
+        Assert.Equal($"Customer '{huge[..64]}…' (5000 characters) does not exist.", get.GetProperty("detail").GetString());
+        var journey = await ApiAssert.Problem(await Client.GetAsync($"/journeys-api/journeys/{huge}"), HttpStatusCode.NotFound);
+        Assert.DoesNotContain(huge[..65], journey.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fields_are_defined_listed_and_removed()
     {
         var schema = await ApiAssert.Json(

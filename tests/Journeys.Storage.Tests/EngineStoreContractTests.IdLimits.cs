@@ -91,6 +91,27 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task The_journey_id_of_a_sending_made_before_the_sending_id_limit_is_enrolled_and_claimed_and_one_unit_longer_is_refused()
+    {
+        // Sending ids had up to 200 characters until 2026-12-01: such a sending's journey id, 208 (and up to 624 UTF-8
+        // bytes), is still enrolled into when its pass is resumed. Only a sending's journey id may be that long.
+        await using var stores = await CreateAsync();
+        var journeyId = "sending:" + IdOf("varied-3-byte", 200, 1);
+        var customerId = IdOf("varied-3-byte", Customer.MaxIdLength, 2);
+        await stores.Journeys.SaveAsync(Journey(journeyId), null);
+
+        var item = await EnrollAndClaimAsync(stores, Request(journeyId, customerId, T0));
+        Assert.Equal((journeyId, customerId), (item.Enrollment.JourneyId, item.Enrollment.CustomerId));
+        Assert.Single(await ToListAsync(stores.Enrollments.ListByJourneyAsync(journeyId, null)));
+
+        var longer = await Assert.ThrowsAsync<ArgumentException>(() => stores.Enrollments.EnrollAsync([Request(journeyId + "x", "a", T0)]).AsTask());
+        Assert.Contains("Enrollment request at index 0 has a journey id that is 209 characters long; the journey ids of sendings have at most 208", longer.Message, StringComparison.Ordinal);
+        var notSending = await Assert.ThrowsAsync<ArgumentException>(() => stores.Enrollments.EnrollAsync([Request("x" + journeyId, "a", T0)]).AsTask());
+        Assert.Contains("has a journey id that is 209 characters long; journey ids have at most 128", notSending.Message, StringComparison.Ordinal);
+        Assert.Empty(await stores.Enrollments.GetByCustomerAsync("a"));
+    }
+
+    [Fact]
     public async Task A_customer_or_journey_id_one_unit_over_its_maximum_is_refused_naming_the_index_and_nothing_is_written()
     {
         await using var stores = await CreateAsync();

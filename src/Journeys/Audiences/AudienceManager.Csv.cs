@@ -107,7 +107,7 @@ internal sealed partial class AudienceManager
         var problems = new ProblemCollector(importOptions.MaxReportedProblems);
         var duplicates = new ProblemCollector(importOptions.MaxReportedProblems);
         var stage = new CustomerStage((line, first, id) =>
-            duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id '{id}' is also on line {first}; give each customer once.")));
+            duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id {IdText.Quote(id)} is also on line {first}; give each customer once.")));
         long badRows = 0, rows;
         IReadOnlyList<FieldDefinition> added;
         int[] fieldIds;
@@ -270,7 +270,7 @@ internal sealed partial class AudienceManager
                 if (firstLine.TryGetValue(id, out var first))
                 {
                     rows.Add(number);
-                    duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id '{id}' is also on line {first}; give each customer once."));
+                    duplicates.Add(new CsvProblem(line, CustomerCsvReader.CustomerIdColumn, $"the customer id {IdText.Quote(id)} is also on line {first}; give each customer once."));
                 }
                 else
                 {

@@ -10,8 +10,9 @@ namespace Journeys.Audiences;
 
 /// <summary>
 /// The <see cref="IAudienceManager"/> over the stores and <see cref="IJourneyManager"/>. Schema changes, puts and
-/// imports of one host are serialised by one lock, so an import never sees the schema change between its check and
-/// its writes (a long import delays field definitions until it ends).
+/// imports of one host are serialised by one lock (<see cref="CustomerWriteLock"/>, which the journey manager's put of
+/// whole customers takes too), so an import never sees the schema change between its check and its writes (a long
+/// import delays field definitions until it ends).
 /// </summary>
 internal sealed partial class AudienceManager(
     ICustomerStore customers,
@@ -25,11 +26,12 @@ internal sealed partial class AudienceManager(
     JourneyEngine engine,
     IOptions<AudienceOptions> options,
     TimeProvider time,
-    ILogger<AudienceManager> logger) : IAudienceManager, IDisposable
+    CustomerWriteLock writeLock,
+    ILogger<AudienceManager> logger) : IAudienceManager
 {
     private const int Batch = 1_000;
     private static readonly IReadOnlyDictionary<string, FieldValue> NoFields = ImmutableDictionary<string, FieldValue>.Empty;
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly CustomerWriteLock _lock = writeLock;
 
     /// <summary>Why an id with white space at an end is refused rather than stored (or silently trimmed).</summary>
     internal const string OuterWhiteSpaceReason = "Customer ids are compared exactly, and the CSV import and list sendings trim theirs, so such an id could never be named by a file.";
@@ -199,8 +201,6 @@ internal sealed partial class AudienceManager(
         return Report(customersToPut.Count, result, tally, 0);
     }
 
-    public void Dispose() => _lock.Dispose();
-
     private static AudienceReport Report(long rows, CustomerUpsertResult result, EnrollmentTally tally, int enrolledByAudience) =>
         new(rows, result.Created, result.Updated, tally.Enrolled + enrolledByAudience, tally.NotEnrolledCount, tally.NotEnrolled, 0, [], 0);
 
@@ -305,6 +305,38 @@ internal sealed partial class AudienceManager(
     }
 
     /// <summary>
+    /// <see cref="IJourneyManager.PutCustomersAsync"/>'s write under this manager's lock, held as its own put holds it:
+    /// the schema read, <see cref="Check"/>, the upsert, and <paramref name="enter"/> (the entries into the journeys), so
+    /// a field definition waits for the whole put and cannot change a field's type between the check and the write (a
+    /// value of the old type would be stored as given).
+    /// </summary>
+    /// <param name="writeLock">The lock of the audience manager of this service provider.</param>
+    /// <param name="customers">The customer store.</param>
+    /// <param name="whole">The customers to write.</param>
+    /// <param name="enter">Enrolls the written customers, given what the upsert did.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="CustomerInputException">Every problem found; nothing has been written.</exception>
+    internal static async ValueTask<T> PutWholeAsync<T>(
+        CustomerWriteLock writeLock,
+        ICustomerStore customers,
+        IReadOnlyList<Customer> whole,
+        Func<CustomerUpsertResult, CancellationToken, ValueTask<T>> enter,
+        CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Check(whole, await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false));
+            var upserted = await customers.UpsertAsync(whole, cancellationToken).ConfigureAwait(false);
+            return await enter(upserted, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>
     /// The check of <see cref="PutCustomersAsync"/> for the whole customers of <see cref="IJourneyManager.PutCustomersAsync"/>:
     /// the same rules and the same <see cref="CustomerInputException"/> (index, id, field), so the two puts cannot drift
     /// apart. A value is a <see cref="FieldValue"/> already, so it is not converted: it must have its field's type (or be
@@ -313,7 +345,7 @@ internal sealed partial class AudienceManager(
     /// <see cref="AudienceOptions.AddUnknownFieldsAsStrings"/>).
     /// </summary>
     /// <exception cref="CustomerInputException">Every problem found; nothing has been written.</exception>
-    internal static void Check(IReadOnlyList<Customer> whole, CustomerFieldSchema schema)
+    private static void Check(IReadOnlyList<Customer> whole, CustomerFieldSchema schema)
     {
         var inputs = new CustomerInput[whole.Count];
         for (var i = 0; i < inputs.Length; i++)

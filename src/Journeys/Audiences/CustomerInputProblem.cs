@@ -1,3 +1,5 @@
+using Journeys.Model;
+
 namespace Journeys.Audiences;
 
 /// <summary>One problem with one customer of a put-customers batch.</summary>
@@ -7,8 +9,8 @@ namespace Journeys.Audiences;
 /// <param name="Message">What is wrong, in a sentence.</param>
 public sealed record CustomerInputProblem(int Index, string? CustomerId, string? Field, string Message)
 {
-    /// <summary>One line: index, customer, field and message.</summary>
+    /// <summary>One line: index, customer, field and message; an id or field name over 64 characters is cut to its start and length.</summary>
     public override string ToString() => Field is null
-        ? FormattableString.Invariant($"customers[{Index}] ('{CustomerId}'): {Message}")
-        : FormattableString.Invariant($"customers[{Index}] ('{CustomerId}') field '{Field}': {Message}");
+        ? FormattableString.Invariant($"customers[{Index}] ({IdText.Quote(CustomerId)}): {Message}")
+        : FormattableString.Invariant($"customers[{Index}] ({IdText.Quote(CustomerId)}) field {IdText.Quote(Field)}: {Message}");
 }

@@ -46,7 +46,7 @@ internal sealed class BuilderState
             if (!NodeIdRules.IsValid(explicitId))
             {
                 throw new ArgumentException(
-                    $"Node id '{explicitId}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.", paramName);
+                    $"Node id {IdText.Quote(explicitId)} is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.", paramName);
             }
 
             if (Contains(explicitId))

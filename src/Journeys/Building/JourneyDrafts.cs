@@ -191,7 +191,7 @@ public static class JourneyDrafts
             throw new JourneyEditException(
                 journey.Id,
                 nodeId,
-                $"Node id '{nodeId}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.",
+                $"Node id {IdText.Quote(nodeId)} is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.",
                 isInvalidInput: true);
         }
     }

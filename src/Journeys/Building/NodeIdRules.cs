@@ -35,13 +35,13 @@ internal static class NodeIdRules
     {
         if (IdLimits.IsJourneyIdTooLong(id))
         {
-            // Named by its length, not quoted: it may be kilobytes long.
-            throw new ArgumentException($"Journey id '{id![..16]}...' is invalid: the journey id {IdLimits.JourneyIdTooLong(id.Length)}.", paramName);
+            // Cut to its start: it may be kilobytes long.
+            throw new ArgumentException($"Journey id {IdText.Quote(id)} is invalid: the journey id {IdLimits.JourneyIdTooLong(id!.Length)}.", paramName);
         }
 
         if (!IsValid(id, JourneyDefinition.MaxIdLength))
         {
-            throw new ArgumentException($"Journey id '{id}' is invalid: use 1 to {JourneyDefinition.MaxIdLength} letters, digits, '-', '_', '.' or ':'.", paramName);
+            throw new ArgumentException($"Journey id {IdText.Quote(id)} is invalid: use 1 to {JourneyDefinition.MaxIdLength} letters, digits, '-', '_', '.' or ':'.", paramName);
         }
     }
 }

@@ -45,6 +45,7 @@ public static class JourneysServiceCollectionExtensions
         services.TryAddSingleton<CompiledJourneyCache>();
         services.TryAddSingleton<SenderRegistry>();
         services.TryAddSingleton<JourneyStopGuard>();
+        services.TryAddSingleton<CustomerWriteLock>();
         services.TryAddSingleton<FilterEntryRecheck>();
         services.TryAddSingleton(static sp => new JourneyEngine(
             sp.GetRequiredService<IEnrollmentStore>(),

@@ -20,6 +20,7 @@ internal sealed partial class JourneyManager(
     CompiledJourneyCache compiled,
     JourneyEngine engine,
     JourneyStopGuard guard,
+    Audiences.CustomerWriteLock writeLock,
     TimeProvider time,
     ILogger<JourneyManager> logger) : IJourneyManager
 {
@@ -369,10 +370,21 @@ internal sealed partial class JourneyManager(
         // IAudienceManager.PutCustomersAsync's check (a value of another type than its schema field's, an id with white
         // space at an end, a repeated id, an unknown time zone): the whole call is refused before anything is written.
         // Until 2026-12-01 only the ids were checked here, and a value of another type was stored as given, for the
-        // conditions on its field to compare with a value of a type they were not validated for.
-        Audiences.AudienceManager.Check(customersToPut, await customers.GetSchemaAsync(cancellationToken).ConfigureAwait(false));
-        var upserted = await customers.UpsertAsync(customersToPut, cancellationToken).ConfigureAwait(false);
+        // conditions on its field to compare with a value of a type they were not validated for. Checked and written under
+        // the audience manager's lock, as its own puts are: without it a field's type changed between the check and the
+        // write let a value of the old type be stored.
+        return await Audiences.AudienceManager.PutWholeAsync(
+            writeLock,
+            customers,
+            customersToPut,
+            (upserted, ct) => EnterPutCustomersAsync(customersToPut, upserted, ct),
+            cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>The entries of <see cref="PutCustomersAsync"/>'s customers into the active all-customers and filter journeys.</summary>
+    private async ValueTask<(CustomerUpsertResult Customers, int Enrolled)> EnterPutCustomersAsync(
+        IReadOnlyList<Customer> customersToPut, CustomerUpsertResult upserted, CancellationToken cancellationToken)
+    {
         // The versions read here are the ones enrolled into: no activation of a newer one returns in between (EntryGate).
         using var entering = await guard.Entries.EnterAsync(cancellationToken).ConfigureAwait(false);
         var requests = new List<EnrollmentRequest>();
@@ -974,7 +986,7 @@ internal sealed partial class JourneyManager(
         if (SendingJourneys.IsSending(journeyId))
         {
             throw new ArgumentException(
-                $"Journey id '{journeyId}' is reserved: ids starting with '{SendingJourneys.JourneyIdPrefix}' belong to sendings (use ISendingManager).",
+                $"Journey id {IdText.Quote(journeyId)} is reserved: ids starting with '{SendingJourneys.JourneyIdPrefix}' belong to sendings (use ISendingManager).",
                 parameterName);
         }
     }

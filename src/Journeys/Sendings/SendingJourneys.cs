@@ -18,6 +18,12 @@ public static class SendingJourneys
     /// </summary>
     public const int MaxSendingIdLength = Model.JourneyDefinition.MaxIdLength - 8; // 8: JourneyIdPrefix.Length
 
+    /// <summary>
+    /// The longest sending id before 2026-12-01, when <see cref="MaxSendingIdLength"/> became 120: a sending made before
+    /// with a longer id is still read, stopped and resumed (its journey id has up to 208 characters), but no new one is made.
+    /// </summary>
+    internal const int MaxEarlierSendingIdLength = 200;
+
     /// <summary>The id of the send node of a sending journey.</summary>
     public const string SendNodeId = "send";
 

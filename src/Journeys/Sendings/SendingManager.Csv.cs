@@ -39,6 +39,7 @@ internal sealed partial class SendingManager
         }
         else
         {
+            EnsureNewSendingId(request.SendingId!);
             await RefuseDeletedSendingIdAsync(check.Id, request.SendingId!, cancellationToken).ConfigureAwait(false);
         }
 

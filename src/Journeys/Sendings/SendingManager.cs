@@ -63,7 +63,7 @@ internal sealed partial class SendingManager(
     {
         var journeyId = SendingJourneys.JourneyIdOf(sendingId);
         var record = await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no sending '{sendingId}'.");
+            ?? throw new KeyNotFoundException($"There is no sending {IdText.Quote(sendingId)}.");
         if (record.Journey.Status != JourneyStatus.Stopped)
         {
             record = await journeys.SaveAsync(record.Journey with { Status = JourneyStatus.Stopped }, record.ETag, cancellationToken).ConfigureAwait(false);
@@ -95,6 +95,7 @@ internal sealed partial class SendingManager(
         {
             if (existing is null)
             {
+                EnsureNewSendingId(sendingId);
                 await RefuseDeletedSendingIdAsync(definition.Id, sendingId, cancellationToken).ConfigureAwait(false);
 
                 // Compiling validates (unbound variables, unknown fields): a refused sending leaves nothing behind.
@@ -175,15 +176,33 @@ internal sealed partial class SendingManager(
         }
     }
 
+    /// <summary>
+    /// The rule for any sending id given: not blank, no control characters, and at most the 200 characters sendings made
+    /// before 2026-12-01 could have (<see cref="SendingJourneys.MaxEarlierSendingIdLength"/>), so such a sending is still
+    /// resumed by sending again under its id. A new sending is held to <see cref="SendingJourneys.MaxSendingIdLength"/>
+    /// once it is known not to exist (<see cref="EnsureNewSendingId"/>).
+    /// </summary>
     private static void EnsureValidSendingId(SendingRequest request)
     {
-        if (request.SendingId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > SendingJourneys.MaxSendingIdLength || given.Any(char.IsControl)))
+        if (request.SendingId is { } given
+            && (string.IsNullOrWhiteSpace(given) || given.Length > SendingJourneys.MaxEarlierSendingIdLength || given.Any(char.IsControl)))
         {
-            throw new ArgumentException(
-                $"Sending id '{given}' is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (SendingJourneys.MaxSendingIdLength, UTF-16 code units), not blank, with no control characters.",
-                nameof(request));
+            throw InvalidSendingId(given, nameof(request));
         }
     }
+
+    /// <summary>Refuses to create a sending whose journey id would be longer than <see cref="JourneyDefinition.MaxIdLength"/>.</summary>
+    private static void EnsureNewSendingId(string sendingId)
+    {
+        if (sendingId.Length > SendingJourneys.MaxSendingIdLength)
+        {
+            throw InvalidSendingId(sendingId, "request");
+        }
+    }
+
+    private static ArgumentException InvalidSendingId(string given, string paramName) => new(
+        $"Sending id {IdText.Quote(given)} is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (SendingJourneys.MaxSendingIdLength, UTF-16 code units), not blank, with no control characters.",
+        paramName);
 
     /// <summary>
     /// A time zone this machine does not know is bad input, refused by its name like the other request settings (not as

@@ -1,3 +1,5 @@
+using Journeys.Model;
+
 namespace Journeys.Storage;
 
 /// <summary>The one refusal of an unknown journey id, so every service that reads a journey by id says it the same way.</summary>
@@ -13,6 +15,6 @@ internal static class JourneyStoreRequire
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(journeyId);
         return await journeys.GetAsync(journeyId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no journey '{journeyId}'.");
+            ?? throw new KeyNotFoundException($"There is no journey {IdText.Quote(journeyId)}.");
     }
 }

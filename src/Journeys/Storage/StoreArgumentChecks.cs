@@ -175,8 +175,9 @@ public static class StoreArgumentChecks
 
     /// <summary>
     /// Checks one enrollment request of a batch (<see cref="IEnrollmentStore.EnrollAsync"/>): it is not null and has a
-    /// journey id of at most <see cref="JourneyDefinition.MaxIdLength"/> characters, a customer id of at most
-    /// <see cref="Customer.MaxIdLength"/>, a start node id and entry rules.
+    /// journey id of at most <see cref="JourneyDefinition.MaxIdLength"/> characters (a sending's: up to 208, see
+    /// <see cref="IdLimits.IsStoredJourneyIdTooLong"/>), a customer id of at most <see cref="Customer.MaxIdLength"/>, a
+    /// start node id and entry rules.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="index">Its index in the batch, for the message.</param>
@@ -202,9 +203,9 @@ public static class StoreArgumentChecks
             throw new ArgumentException($"Enrollment request at index {index} needs a journey id, a customer id, a start node id and entry rules.", parameterName);
         }
 
-        if (IdLimits.IsJourneyIdTooLong(request.JourneyId))
+        if (IdLimits.IsStoredJourneyIdTooLong(request.JourneyId))
         {
-            throw new ArgumentException($"Enrollment request at index {index} has a journey id that {IdLimits.JourneyIdTooLong(request.JourneyId.Length)}; nothing was written.", parameterName);
+            throw new ArgumentException($"Enrollment request at index {index} has a journey id that {IdLimits.StoredJourneyIdTooLong(request.JourneyId)}; nothing was written.", parameterName);
         }
 
         if (IdLimits.IsCustomerIdTooLong(request.CustomerId))

@@ -82,9 +82,11 @@ internal sealed partial class ValidationRun
         {
             Error(DiagnosticCodes.MissingJourneyId, null, "id", "The journey has no id.");
         }
-        else if (IdLimits.IsJourneyIdTooLong(journey.Id))
+        else if (IdLimits.IsStoredJourneyIdTooLong(journey.Id))
         {
-            Error(DiagnosticCodes.InvalidJourneyId, null, "id", $"The journey id {IdLimits.JourneyIdTooLong(journey.Id.Length)}.");
+            // A sending made before the sending id limit (up to 200) is compiled to run and resume; a new one cannot be
+            // made (SendingManager), and no other journey can have a sending's id (JourneyManager).
+            Error(DiagnosticCodes.InvalidJourneyId, null, "id", $"The journey id {IdLimits.StoredJourneyIdTooLong(journey.Id)}.");
         }
 
         if (string.IsNullOrWhiteSpace(journey.Name))

@@ -1,6 +1,7 @@
 using System.Text;
 using Journeys.Audiences;
 using Journeys.Runtime;
+using Journeys.Sendings;
 using Journeys.Storage;
 using Journeys.Tests.Building;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,8 @@ internal sealed class AudienceHost : IAsyncDisposable
     public IAudienceManager Audience => _services.GetRequiredService<IAudienceManager>();
 
     public IJourneyManager Journeys => _services.GetRequiredService<IJourneyManager>();
+
+    public ISendingManager Sendings => _services.GetRequiredService<ISendingManager>();
 
     public ICustomerStore Customers => _services.GetRequiredService<ICustomerStore>();
 

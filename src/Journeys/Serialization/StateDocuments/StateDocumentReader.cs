@@ -55,7 +55,7 @@ internal static class StateDocumentReader
         var journeyId = StateJson.RequiredString(root, "id", "$", null);
         if (!NodeIdRules.IsValid(journeyId))
         {
-            throw StateJson.Error("$.id", $"Journey id '{journeyId}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.");
+            throw StateJson.Error("$.id", $"Journey id {IdText.Quote(journeyId)} is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.");
         }
 
         var name = StateJson.RequiredString(root, "name", "$", null);
@@ -72,7 +72,7 @@ internal static class StateDocumentReader
             var id = StateJson.RequiredString(state, "id", path, null);
             if (!NodeIdRules.IsValid(id))
             {
-                throw StateJson.Error($"{path}.id", $"State id '{id}' is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.");
+                throw StateJson.Error($"{path}.id", $"State id {IdText.Quote(id)} is invalid: use 1 to {NodeIdRules.MaxLength} letters, digits, '-', '_', '.' or ':'.");
             }
 
             if (!ids.Add(id))
