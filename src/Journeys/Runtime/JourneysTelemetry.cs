@@ -37,13 +37,15 @@ public static class JourneysTelemetry
 
     // Boundaries in seconds, from the batch's minimum time slice (1 ms) to a slow database commit: without this advice an
     // exporter uses its defaults (OpenTelemetry's 0, 5, 10, 25, ... 10000, made for milliseconds) and every batch falls
-    // into the first bucket.
+    // into the first bucket. Declared before the instruments that use it (static fields initialise in order).
+    private static readonly double[] BatchBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram(
         "journeys.batch.duration",
         "s",
         "Time to process and commit one shard batch.",
         tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchBoundaries });
 
     // Timer lateness: how late the shards run a timer (seconds from its due time to the clock reading of the batch that
     // runs it), whatever held it (a busy engine, a claim that waited for the pump, a host that was down). Recorded only
@@ -64,7 +66,7 @@ public static class JourneysTelemetry
         "s",
         "Time from an enrollment's claim to the commit of the step it was claimed for.",
         tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchBoundaries });
 
     /// <summary>Counts a running engine in the inbox depth gauge until the returned handle is disposed.</summary>
     internal static IDisposable Track(JourneyEngine engine)

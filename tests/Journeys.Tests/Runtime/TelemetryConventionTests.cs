@@ -13,8 +13,10 @@ public sealed class TelemetryConventionTests
 {
     private static readonly DateTimeOffset Start = new(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
 
-    [Fact]
-    public void The_batch_duration_histogram_in_seconds_advises_bucket_boundaries_in_seconds()
+    [Theory]
+    [InlineData("journeys.batch.duration")]
+    [InlineData("journeys.step.latency")]
+    public void The_histograms_in_seconds_of_batches_and_steps_advise_bucket_boundaries_in_seconds(string name)
     {
         // Without advice an exporter uses its default boundaries (OpenTelemetry's: 0, 5, 10, 25, ... 10000, made for
         // milliseconds): every batch, a few milliseconds long, lands in the first bucket and the histogram says nothing.
@@ -24,7 +26,7 @@ public sealed class TelemetryConventionTests
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == "journeys.batch.duration")
+                if (instrument.Meter.Name == JourneysTelemetry.Name && instrument.Name == name)
                 {
                     found = instrument;
                 }
