@@ -16,7 +16,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class JourneysServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Journeys engine (a hosted service), <see cref="IJourneyManager"/>, <see cref="IAudienceManager"/>, <see cref="ISendingManager"/>, <see cref="IJourneyExporter"/>, the in-memory stores unless
+    /// Registers the Journeys engine (a hosted service) and its <see cref="IJourneyEngineMonitor"/>, <see cref="IJourneyManager"/>, <see cref="IAudienceManager"/>, <see cref="ISendingManager"/>, <see cref="IJourneyExporter"/>, the in-memory stores unless
     /// another store is configured, and validated options. Calling it again only applies <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -61,6 +61,7 @@ public static class JourneysServiceCollectionExtensions
             sp.GetRequiredService<FilterEntryRecheck>(),
             sp.GetRequiredService<JourneyStopGuard>()));
         services.TryAddSingleton<IJourneyEngineSignal>(static sp => sp.GetRequiredService<JourneyEngine>());
+        services.TryAddSingleton<IJourneyEngineMonitor>(static sp => sp.GetRequiredService<JourneyEngine>());
         services.TryAddSingleton<IJourneyManager, JourneyManager>();
 
         // The hosted service's entry-window intakes (JourneyManager.RunEntryWindowsAsync): an instance of their own (the

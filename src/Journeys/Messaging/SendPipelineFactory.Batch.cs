@@ -1,6 +1,7 @@
 using Journeys.Model;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 
 namespace Journeys.Messaging;
@@ -19,7 +20,7 @@ internal static partial class SendPipelineFactory
     /// permit per message of each call (the dispatcher makes no batch larger than <see cref="ChannelPolicyOptions.PermitsPerSecond"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public static ResiliencePipeline<BatchAttempt> CreateBatch(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger)
+    public static ResiliencePipeline<BatchAttempt> CreateBatch(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger, CircuitBreakerStateProvider? circuit = null)
     {
         var builder = NewBuilder<BatchAttempt>(channel, options, timeProvider);
         AddRetry(
@@ -45,7 +46,8 @@ internal static partial class SendPipelineFactory
             channel.Name,
             options,
             static args => new(args.Outcome.Exception is { } exception ? IsTransient(exception, args.Context) : args.Outcome.Result.AllTransient),
-            logger);
+            logger,
+            circuit);
         return builder.Build();
     }
 

@@ -19,8 +19,13 @@ namespace Journeys.Messaging;
 internal static partial class SendPipelineFactory
 {
     /// <summary>Creates the pipeline.</summary>
+    /// <param name="channel">The channel whose sends it runs.</param>
+    /// <param name="options">The channel's policy.</param>
+    /// <param name="timeProvider">The engine's clock.</param>
+    /// <param name="logger">Logs retries and the circuit's changes, if given.</param>
+    /// <param name="circuit">Reads the circuit breaker's state (a health check), if given.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public static ResiliencePipeline<SendResult> Create(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger)
+    public static ResiliencePipeline<SendResult> Create(Channel channel, ChannelPolicyOptions options, TimeProvider timeProvider, ILogger? logger, CircuitBreakerStateProvider? circuit = null)
     {
         var builder = NewBuilder<SendResult>(channel, options, timeProvider);
         AddRetry(builder, channel.Name, options, static args => new(IsTransient(args.Outcome, args.Context)), Describe, logger);
@@ -31,7 +36,7 @@ internal static partial class SendPipelineFactory
 #pragma warning restore CA2000
         }
 
-        AddBreakerAndTimeout(builder, channel.Name, options, static args => new(IsTransient(args.Outcome, args.Context)), logger);
+        AddBreakerAndTimeout(builder, channel.Name, options, static args => new(IsTransient(args.Outcome, args.Context)), logger, circuit);
         return builder.Build();
     }
 
@@ -105,10 +110,12 @@ internal static partial class SendPipelineFactory
         string channelName,
         ChannelPolicyOptions options,
         Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> shouldHandle,
-        ILogger? logger)
+        ILogger? logger,
+        CircuitBreakerStateProvider? circuit)
     {
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<TResult>
         {
+            StateProvider = circuit,
             FailureRatio = options.CircuitBreakerFailureRatio,
             MinimumThroughput = options.CircuitBreakerMinimumThroughput,
             SamplingDuration = options.CircuitBreakerSamplingDuration,

@@ -23,7 +23,7 @@ namespace Journeys.Runtime;
 /// A shard's commit hands its due outbox messages to this engine's dispatcher (<see cref="OutboxHandoff"/>): the store
 /// writes them already leased to this engine, and the dispatcher takes them from memory instead of claiming them again.
 /// </summary>
-internal sealed partial class JourneyEngine : IJourneyEngineSignal
+internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngineMonitor
 {
     private readonly IEnrollmentStore _enrollments;
     private readonly IOutboxStore _outbox;
@@ -97,6 +97,9 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     private readonly ConcurrentQueue<string> _unsentAtStop = new();
     private volatile bool _pumping;
 
+    // What GetStatus reports besides the counters: the engine's state, a failed loop, failing store calls.
+    private readonly EngineHealth _health;
+
     public JourneyEngine(
         IEnrollmentStore enrollments,
         IOutboxStore outbox,
@@ -149,6 +152,23 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
 
         _renewal = new LeaseRenewal(enrollments, outbox, _options.OwnerId, _options.LeaseDuration, _shards.Length, time, logger);
+        _health = new EngineHealth(time);
+    }
+
+    /// <inheritdoc />
+    public JourneyEngineStatus GetStatus()
+    {
+        var storeFailure = _health.OldestStoreFailure();
+        return new JourneyEngineStatus(
+            _options.OwnerId,
+            _health.State,
+            _health.Fault,
+            storeFailure?.Since,
+            storeFailure?.Failure,
+            _senders.Circuits(),
+            InboxDepth,
+            InFlight,
+            _time.GetUtcNow());
     }
 
     /// <summary>Work items waiting in the shard inboxes.</summary>
@@ -170,7 +190,18 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     /// The engine is about to run (its host started it): enrollments may be created leased to it from now on, its pump
     /// routes them when it runs. Until then, or once it stopped, they are created unleased.
     /// </summary>
-    internal void MarkStarting() => _pumping = true;
+    internal void MarkStarting()
+    {
+        _pumping = true;
+        _health.Started();
+    }
+
+    /// <summary>Marks the engine as stopped once its hosted service stopped it, whether or not <see cref="RunAsync"/> ran.</summary>
+    internal void MarkStopped()
+    {
+        _pumping = false;
+        _health.Stopped();
+    }
 
     /// <summary>How long published event ids are remembered (<see cref="JourneysOptions.EventIdWindow"/>).</summary>
     internal TimeSpan EventIdWindow => _options.EventIdWindow;
@@ -381,24 +412,30 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         using var timerWaiter = ReferenceEquals(_time, TimeProvider.System) ? new SystemClockWaiter(_time) : null;
         _timerWaiter = timerWaiter;
         var workers = new List<Task>((2 * _shards.Length) + 1);
+        _health.Started();
         for (var i = 0; i < _shards.Length; i++)
         {
             var shard = _shards[i];
-            workers.Add(Task.Run(() => RunShardAsync(shard.Reader, stoppingToken), CancellationToken.None));
+            workers.Add(_health.Watch(Task.Run(() => RunShardAsync(shard.Reader, stoppingToken), CancellationToken.None), $"shard worker {i}", stoppingToken));
         }
 
-        workers.Add(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(stoppingToken)));
+        workers.Add(_health.Watch(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(stoppingToken)), "dispatcher 0", stoppingToken));
         for (var i = 1; i < _shards.Length; i++)
         {
             var index = i;
-            workers.Add(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, stoppingToken)));
+            workers.Add(_health.Watch(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, stoppingToken)), $"dispatcher {i}", stoppingToken));
         }
 
-        workers.Add(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None));
+        workers.Add(_health.Watch(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None), "lease renewal", stoppingToken));
         try
         {
             _pumping = true;
             await RunPumpAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            _health.Faulted("pump", ex);
+            throw;
         }
         finally
         {
@@ -417,6 +454,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 _timerWaiter = null;
                 await HandBackAsync().ConfigureAwait(false);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    _health.Stopped();
+                }
+
                 LogStopped(_logger, _options.OwnerId);
             }
         }
@@ -476,7 +518,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
         catch (Exception ex)
         {
-            LogStoreFailed(_logger, "lease release at stop", ex);
+            StoreFailed("lease release at stop", ex);
         }
 
         static int Count(IReadOnlyList<bool> released)
@@ -522,6 +564,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             {
                 claimedAt = _time.GetUtcNow();
                 claimed = await _enrollments.ClaimAsync(_options.OwnerId, claimedAt, claimSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+                _health.StoreSucceeded("claim");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -529,7 +572,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
             catch (Exception ex)
             {
-                LogStoreFailed(_logger, "claim", ex);
+                StoreFailed("claim", ex);
                 await IdleAsync(_workSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
                 continue;
             }
@@ -560,11 +603,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             var next = await _enrollments.GetNextWakeAsync(stoppingToken).ConfigureAwait(false);
+            _health.StoreSucceeded("next wake");
             return next is { } due && due < latest ? due : latest;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStoreFailed(_logger, "next wake", ex);
+            StoreFailed("next wake", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
         }
     }
@@ -758,12 +802,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                 reused?.ReleaseAll();
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             LogShardFailed(_logger, ex);
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a cancellation that is not this engine's stop: a store or sender call
+    /// cancelled by a token of its own (a timeout). Such a call failed; treated as the engine's stop, it would end the
+    /// loop that made it (a shard worker, whose inbox then fills and stalls the pump).
+    /// </summary>
+    private static bool IsStrayCancellation(Exception exception, CancellationToken stoppingToken) =>
+        exception is OperationCanceledException && !stoppingToken.IsCancellationRequested;
 
     /// <summary>
     /// Takes work items (those carried from the previous batch, then the shard's inbox's, up to
@@ -810,10 +862,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         {
             customers = await ReadCustomersAsync(batch, known, stoppingToken).ConfigureAwait(false);
         }
-        catch (StoreUnavailableException ex)
+        catch (Exception ex) when (ex is StoreUnavailableException || IsStrayCancellation(ex, stoppingToken))
         {
             // As for a single read below: the batch is given back uncommitted and runs again when its leases expire.
-            LogStoreFailed(_logger, "customer read", ex);
+            StoreFailed("customer read", ex);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
             Interlocked.Add(ref _inFlight, -batch.Count);
             _renewal.Finished(batch);
@@ -889,12 +941,13 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                     zoneId = customer.TimeZoneId;
                 }
             }
-            catch (StoreUnavailableException ex)
+            catch (Exception ex) when (ex is StoreUnavailableException || IsStrayCancellation(ex, stoppingToken))
             {
-                // The customer store's database is lost (through all its retries): the enrollment did nothing wrong and
+                // The customer store's database is lost (through all its retries), or a call of it was cancelled by a
+                // token of its own (a store's timeout; not this engine's stop): the enrollment did nothing wrong and
                 // must not fail for it. The batch is given back uncommitted; its leases expire and it runs again. Any
                 // other failure of the read fails just this enrollment, visibly (below).
-                LogStoreFailed(_logger, "customer read", ex);
+                StoreFailed("customer read", ex);
                 activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "customer read failed");
                 Interlocked.Add(ref _inFlight, -batch.Count);
                 _renewal.Finished(batch);
@@ -920,6 +973,8 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
         }
 
+        // Every customer read of the batch succeeded (a store that was lost returned above).
+        _health.StoreSucceeded("customer read");
         activity?.SetTag("journeys.batch.size", batch.Count);
         var committed = false;
         try
@@ -929,6 +984,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             var withdrawals = Withdrawals;
             var applied = await _enrollments.CommitAsync(_options.OwnerId, checkpoints, handoff, stoppingToken).ConfigureAwait(false);
             committed = true;
+            _health.StoreSucceeded("commit");
             var committedAt = JourneysTelemetry.StepLatency.Enabled ? _time.GetTimestamp() : 0;
             NoteWithdrawals(checkpoints, applied);
             if (sliceEnded)
@@ -1002,10 +1058,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             JourneysTelemetry.Entered.Add(entered);
             JourneysTelemetry.Converted.Add(converted);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             // Nothing of the batch is committed; the leases expire and the work is claimed again.
-            LogStoreFailed(_logger, "commit", ex);
+            StoreFailed("commit", ex);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "commit failed");
             moreWork = true;
         }
@@ -1160,6 +1216,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             read = await _customers.GetManyAsync(ids, stoppingToken).ConfigureAwait(false);
+            _health.StoreSucceeded("customer batch read");
             if (read.Count != ids.Count)
             {
                 throw new InvalidOperationException($"The customer store returned {read.Count} customers for {ids.Count} ids.");
@@ -1167,7 +1224,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not StoreUnavailableException)
         {
-            LogStoreFailed(_logger, "customer batch read", ex);
+            StoreFailed("customer batch read", ex);
             return null;
         }
 
@@ -1352,6 +1409,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
                         ? memory.ClaimMessages(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration)
                         : Messages(await _outbox.ClaimAsync(_options.OwnerId, claimedAt, _options.BatchSize, _options.LeaseDuration, stoppingToken).ConfigureAwait(true));
                     claimed = _renewal.WithoutHeld(claimed, claimedAt);
+                    _health.StoreSucceeded("outbox claim");
                 }
                 finally
                 {
@@ -1364,7 +1422,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
             catch (Exception ex)
             {
-                LogStoreFailed(_logger, "outbox claim", ex);
+                StoreFailed("outbox claim", ex);
                 await IdleAsync(_outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(true);
                 continue;
             }
@@ -1451,6 +1509,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
             }
 
             await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
+            _health.StoreSucceeded("outbox dispatch");
             return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -1467,7 +1526,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStoreFailed(_logger, "outbox dispatch", ex);
+            StoreFailed("outbox dispatch", ex);
             await IdleAsync(pauseSignal ?? _outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             return false;
         }
@@ -1516,7 +1575,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         catch (Exception ex)
         {
             // As after any failed record: the leases expire and the messages are sent again with the same keys.
-            LogStoreFailed(_logger, "outbox results at stop", ex);
+            StoreFailed("outbox results at stop", ex);
         }
     }
 
@@ -1604,11 +1663,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
         try
         {
             var next = await _outbox.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
+            _health.StoreSucceeded("next outbox due");
             return next is { } due && due < latest ? due : latest;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStoreFailed(_logger, "next outbox due", ex);
+            StoreFailed("next outbox due", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
         }
     }
@@ -2014,11 +2074,15 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal
     [LoggerMessage(3, LogLevel.Error, "Journeys store call '{Operation}' failed; retrying")]
     private static partial void LogStoreFailedRedacted(ILogger logger, string operation, Exception exception);
 
-    /// <summary><see cref="LogStoreFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
-    private static void LogStoreFailed(ILogger logger, string operation, Exception exception)
+    /// <summary>
+    /// Logs <see cref="LogStoreFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>),
+    /// then the whole exception at Debug level, and notes the failure for <see cref="GetStatus"/> until the same call next succeeds.
+    /// </summary>
+    private void StoreFailed(string operation, Exception exception)
     {
-        LogStoreFailedRedacted(logger, operation, RedactedException.From(exception));
-        FailureDetailLog.Write(logger, exception);
+        _health.StoreFailed(operation, exception);
+        LogStoreFailedRedacted(_logger, operation, RedactedException.From(exception));
+        FailureDetailLog.Write(_logger, exception);
     }
 
     [LoggerMessage(4, LogLevel.Critical, "A Journeys shard worker failed")]

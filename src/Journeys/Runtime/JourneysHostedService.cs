@@ -20,6 +20,24 @@ internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager
         return base.StartAsync(cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The engine is marked as stopped once <see cref="BackgroundService"/> has stopped it, also when it never ran: a
+    /// host stopped right after its start cancels the background run before it begins, and the engine would otherwise
+    /// stay marked as starting (taking enrollments leased to a pump that never runs, and reported as running).
+    /// </remarks>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            engine.MarkStopped();
+        }
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(
             engine.RunAsync(stoppingToken),

@@ -5,6 +5,7 @@ using Journeys.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Journeys.Runtime;
 
@@ -12,6 +13,7 @@ namespace Journeys.Runtime;
 internal sealed partial class SenderRegistry
 {
     private readonly FrozenDictionary<string, ChannelSend> _byChannel;
+    private readonly string[] _names;
 
     public SenderRegistry(IEnumerable<ChannelSenderRegistration> registrations, IServiceProvider services, IOptions<JourneysOptions> options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -32,20 +34,24 @@ internal sealed partial class SenderRegistry
 
                 // A batch takes a permit per message at once: no batch may need more than the limiter ever holds.
                 var size = policy.PermitsPerSecond is { } permits ? Math.Min(declared, permits) : declared;
+                var circuit = new CircuitBreakerStateProvider();
                 byChannel[registration.Channel.Name] = new ChannelSend(
                     new ExceptionLoggingBatchSender(batchSender, registration.Channel.Name, logger),
                     null,
-                    SendPipelineFactory.CreateBatch(registration.Channel, policy, timeProvider, logger),
-                    size);
+                    SendPipelineFactory.CreateBatch(registration.Channel, policy, timeProvider, logger, circuit),
+                    size,
+                    circuit);
             }
             else
             {
                 var sender = new ExceptionLoggingSender(inner, registration.Channel.Name, logger);
-                byChannel[registration.Channel.Name] = new ChannelSend(sender, SendPipelineFactory.Create(registration.Channel, policy, timeProvider, logger), null, 1);
+                var circuit = new CircuitBreakerStateProvider();
+                byChannel[registration.Channel.Name] = new ChannelSend(sender, SendPipelineFactory.Create(registration.Channel, policy, timeProvider, logger, circuit), null, 1, circuit);
             }
         }
 
         _byChannel = byChannel.ToFrozenDictionary(StringComparer.Ordinal);
+        _names = [.. _byChannel.Keys.Order(StringComparer.Ordinal)];
 
         // Found when the host starts (the engine is built then), not at the first send of each message.
         foreach (var campaign in options.Value.Campaigns)
@@ -57,6 +63,24 @@ internal sealed partial class SenderRegistry
         }
     }
 
+    /// <summary>The channels with a sender, in name order, and the state of each one's circuit breaker now.</summary>
+    public IReadOnlyList<ChannelStatus> Circuits()
+    {
+        var circuits = new ChannelStatus[_names.Length];
+        for (var i = 0; i < _names.Length; i++)
+        {
+            circuits[i] = new ChannelStatus(_names[i], _byChannel[_names[i]].Circuit.CircuitState switch
+            {
+                CircuitState.Open => ChannelCircuitState.Open,
+                CircuitState.HalfOpen => ChannelCircuitState.HalfOpen,
+                CircuitState.Isolated => ChannelCircuitState.Isolated,
+                _ => ChannelCircuitState.Closed,
+            });
+        }
+
+        return circuits;
+    }
+
     /// <summary>The sender of <paramref name="channel"/> and its pipeline, if one is registered.</summary>
     public bool TryGet(Channel channel, [NotNullWhen(true)] out ChannelSend? send) => _byChannel.TryGetValue(channel.Name, out send);
 
@@ -64,8 +88,11 @@ internal sealed partial class SenderRegistry
     /// A channel's sender with its pipeline: a single sender's (<see cref="Pipeline"/>, one run per message) or a batch
     /// sender's (<see cref="BatchPipeline"/>, one run per batch of at most <see cref="MaxBatchSize"/> messages).
     /// </summary>
-    internal sealed class ChannelSend(IChannelSender sender, ResiliencePipeline<SendResult>? pipeline, ResiliencePipeline<BatchAttempt>? batchPipeline, int maxBatchSize)
+    internal sealed class ChannelSend(IChannelSender sender, ResiliencePipeline<SendResult>? pipeline, ResiliencePipeline<BatchAttempt>? batchPipeline, int maxBatchSize, CircuitBreakerStateProvider circuit)
     {
+        /// <summary>Reads the state of the pipeline's circuit breaker.</summary>
+        public CircuitBreakerStateProvider Circuit { get; } = circuit;
+
         public IChannelSender Sender { get; } = sender;
 
         public ResiliencePipeline<SendResult>? Pipeline { get; } = pipeline;

@@ -1,0 +1,283 @@
+using Journeys.Building;
+using Journeys.Messaging;
+using Journeys.Runtime;
+using Journeys.Storage;
+using Journeys.Storage.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Journeys.Tests.Runtime;
+
+/// <summary><see cref="IJourneyEngineMonitor"/>: the engine's state, failing store calls and channel circuits.</summary>
+public sealed class EngineStatusTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 4, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task The_status_follows_the_engine_from_not_started_to_running_to_stopped()
+    {
+        var (provider, _, _) = Build();
+        await using (provider)
+        {
+            var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
+            var before = monitor.GetStatus();
+            Assert.Equal((JourneyEngineState.NotStarted, null, null), (before.State, before.Fault, before.StoreFailingSince));
+            Assert.Equal(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JourneysOptions>>().Value.OwnerId, before.OwnerId);
+            Assert.Equal(["email", "push"], before.Channels.Select(c => c.Channel));
+            Assert.All(before.Channels, c => Assert.Equal(ChannelCircuitState.Closed, c.Circuit));
+            Assert.Equal(T0, before.CheckedAt);
+
+            var running = await EngineHost.RunHostedAsync(provider);
+            Assert.Equal(JourneyEngineState.Running, monitor.GetStatus().State);
+            await running.DisposeAsync();
+            var after = monitor.GetStatus();
+            Assert.Equal((JourneyEngineState.Stopped, null), (after.State, after.Fault));
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_claim_shows_from_its_first_failed_attempt_until_the_next_claim_succeeds()
+    {
+        var (provider, time, store) = Build();
+        await using (provider)
+        {
+            store.FailClaims = true;
+            var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
+            await using var running = await EngineHost.RunHostedAsync(provider);
+            EngineHost.Eventually(() => monitor.GetStatus().StoreFailure is not null, "the claim's failure in the status");
+            var failing = monitor.GetStatus();
+            Assert.Equal((JourneyEngineState.Running, T0, "claim: InvalidOperationException"), (failing.State, failing.StoreFailingSince, failing.StoreFailure));
+
+            // The pump tries again a second later: still failing, still since the first attempt.
+            var attempts = store.ClaimAttempts;
+            time.Advance(TimeSpan.FromSeconds(1));
+            EngineHost.Eventually(() => store.ClaimAttempts > attempts, "the claim tried again");
+            Assert.Equal(T0, monitor.GetStatus().StoreFailingSince);
+
+            store.FailClaims = false;
+            attempts = store.ClaimAttempts;
+            time.Advance(TimeSpan.FromSeconds(1));
+            EngineHost.Eventually(() => monitor.GetStatus().StoreFailingSince is null, "the failure cleared by a claim that worked");
+            Assert.True(store.ClaimAttempts > attempts);
+            Assert.Null(monitor.GetStatus().StoreFailure);
+        }
+    }
+
+    [Fact]
+    public async Task A_commit_cancelled_by_a_token_of_the_store_is_a_failed_commit_tried_again_not_the_end_of_the_shard()
+    {
+        // A store call that times out with a token of its own throws OperationCanceledException, as the engine's stop
+        // does. Taken for the stop, it ended the shard worker: its inbox filled, the pump stalled, nothing was logged.
+        var (provider, time, store) = Build(o => o.LeaseDuration = TimeSpan.FromMinutes(1));
+        await using (provider)
+        {
+            store.CancelCommits = 1;
+            var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
+            var push = provider.GetRequiredService<RecordingChannelSender>();
+            await using var running = await EngineHost.RunHostedAsync(provider);
+            var manager = provider.GetRequiredService<IJourneyManager>();
+            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com"])
+                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+            await manager.ActivateAsync("j");
+
+            EngineHost.Eventually(() => monitor.GetStatus().StoreFailure is not null, "the cancelled commit in the status");
+            var failing = monitor.GetStatus();
+            Assert.Equal((JourneyEngineState.Running, "commit: OperationCanceledException"), (failing.State, failing.StoreFailure));
+            Assert.Empty(push.Messages);
+
+            // The batch's lease runs out; the work is claimed again, committed and sent.
+            time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+            EngineHost.Eventually(() => push.Messages.Count == 1, "the push after the commit was tried again");
+            EngineHost.Eventually(() => monitor.GetStatus().StoreFailingSince is null, "the commit's failure cleared");
+            Assert.Equal((JourneyEngineState.Running, null), (monitor.GetStatus().State, monitor.GetStatus().Fault));
+        }
+    }
+
+    [Fact]
+    public async Task A_channel_whose_circuit_breaker_opened_shows_open()
+    {
+        var (provider, _, _) = Build(o =>
+        {
+            o.ChannelPolicies["push"] = new ChannelPolicyOptions
+            {
+                MaxRetryAttempts = 0,
+                CircuitBreakerMinimumThroughput = 2,
+                CircuitBreakerFailureRatio = 0.5,
+                CircuitBreakerBreakDuration = TimeSpan.FromMinutes(10),
+                Timeout = TimeSpan.FromHours(1),
+            };
+        });
+        await using (provider)
+        {
+            var push = provider.GetRequiredService<RecordingChannelSender>();
+            push.FailNextTransiently(1000);
+            var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
+            await using var running = await EngineHost.RunHostedAsync(provider);
+            var manager = provider.GetRequiredService<IJourneyManager>();
+            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "b@example.com", "c@example.com"])
+                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+            await manager.ActivateAsync("j");
+
+            EngineHost.Eventually(
+                () => monitor.GetStatus().Channels.Single(c => c.Channel == "push").Circuit == ChannelCircuitState.Open,
+                () => $"the push circuit open; it is {monitor.GetStatus().Channels.Single(c => c.Channel == "push").Circuit}");
+            Assert.Equal(ChannelCircuitState.Closed, monitor.GetStatus().Channels.Single(c => c.Channel == "email").Circuit);
+            Assert.Equal(JourneyEngineState.Running, monitor.GetStatus().State);
+        }
+    }
+
+    [Fact]
+    public async Task A_loop_that_ends_while_the_engine_runs_faults_it_and_the_first_fault_is_kept()
+    {
+        var time = new FakeTimeProvider(T0);
+        var health = new EngineHealth(time);
+        using var stopping = new CancellationTokenSource();
+        health.Started();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => health.Watch(Fail(), "shard worker 1", stopping.Token));
+        Assert.Equal((JourneyEngineState.Faulted, "shard worker 1: InvalidOperationException"), (health.State, health.Fault));
+
+        // A second loop's end is not the first fault.
+        using var own = new CancellationTokenSource();
+        await own.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => health.Watch(Task.FromCanceled(own.Token), "dispatcher 0", stopping.Token));
+        Assert.Equal("shard worker 1: InvalidOperationException", health.Fault);
+
+        // The host stops: stopped, and what ends after is no fault.
+        health.Stopped();
+        health.Faulted("pump", new InvalidOperationException());
+        Assert.Equal(JourneyEngineState.Stopped, health.State);
+
+        static async Task Fail()
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("customer x@example.com");
+        }
+    }
+
+    [Theory]
+    [InlineData("cancelled")]
+    [InlineData("ended")]
+    [InlineData("redacted")]
+    public async Task A_loop_cancelled_by_its_own_token_or_ending_on_its_own_is_a_fault_but_not_after_the_stop(string how)
+    {
+        var health = new EngineHealth(new FakeTimeProvider(T0));
+        using var stopping = new CancellationTokenSource();
+        health.Started();
+        using var own = new CancellationTokenSource();
+        await own.CancelAsync();
+        var loop = how switch
+        {
+            "cancelled" => Task.FromCanceled(own.Token),
+            "ended" => Task.CompletedTask,
+            _ => Task.FromException(RedactedException.From(new TimeoutException("x@example.com"))),
+        };
+        try
+        {
+            await health.Watch(loop, "lease renewal", stopping.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RedactedException)
+        {
+        }
+
+        var expected = how switch
+        {
+            "cancelled" => "lease renewal: cancelled while the engine runs",
+            "ended" => "lease renewal: ended while the engine runs",
+            _ => "lease renewal: TimeoutException",
+        };
+        Assert.Equal((JourneyEngineState.Faulted, expected), (health.State, health.Fault));
+
+        // The same end once the stop was asked for: no fault.
+        var after = new EngineHealth(new FakeTimeProvider(T0));
+        after.Started();
+        await stopping.CancelAsync();
+        await after.Watch(Task.CompletedTask, "lease renewal", stopping.Token);
+        Assert.Equal((JourneyEngineState.Running, null), (after.State, after.Fault));
+    }
+
+    [Fact]
+    public void Each_store_call_fails_until_its_own_next_success_and_the_oldest_failure_is_reported()
+    {
+        var time = new FakeTimeProvider(T0);
+        var health = new EngineHealth(time);
+        Assert.Null(health.OldestStoreFailure());
+        health.StoreSucceeded("commit");
+
+        health.StoreFailed("commit", new IOException("disk full"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        health.StoreFailed("claim", new TimeoutException());
+        health.StoreFailed("commit", new InvalidOperationException());
+        Assert.Equal((T0, "commit: InvalidOperationException"), health.OldestStoreFailure());
+
+        // A claim that works does not hide the commit that keeps failing.
+        health.StoreSucceeded("claim");
+        Assert.Equal((T0, "commit: InvalidOperationException"), health.OldestStoreFailure());
+        health.StoreFailed("claim", new TimeoutException());
+        health.StoreSucceeded("commit");
+        Assert.Equal((T0 + TimeSpan.FromSeconds(5), "claim: TimeoutException"), health.OldestStoreFailure());
+        health.StoreSucceeded("claim");
+        Assert.Null(health.OldestStoreFailure());
+    }
+
+    private static (ServiceProvider Provider, FakeTimeProvider Time, ScriptedEnrollmentStore Store) Build(Action<JourneysOptions>? configure = null)
+    {
+        var time = new FakeTimeProvider(T0);
+        var push = new RecordingChannelSender();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(push);
+        services.AddSingleton<InMemoryCustomerStore>();
+        services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
+        services.AddSingleton(sp => new ScriptedEnrollmentStore(sp.GetRequiredService<InMemoryEngineStore>()));
+        services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<ScriptedEnrollmentStore>());
+        services.AddJourneys(j => j
+            .AddSender(Channel.Push, push)
+            .AddSender(Channel.Email, new NullChannelSender())
+            .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+            .Configure(o =>
+            {
+                o.ShardCount = 1;
+                o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(24);
+                configure?.Invoke(o);
+            }));
+        var provider = services.BuildServiceProvider();
+        return (provider, time, provider.GetRequiredService<ScriptedEnrollmentStore>());
+    }
+
+    /// <summary>The in-memory store with claims that fail while asked to, and commits cancelled by a token of the store's own.</summary>
+    private sealed class ScriptedEnrollmentStore(IEnrollmentStore inner) : DelegatingEnrollmentStore(inner)
+    {
+        private int _claimAttempts;
+        private int _cancelCommits;
+
+        public volatile bool FailClaims;
+
+        public int ClaimAttempts => Volatile.Read(ref _claimAttempts);
+
+        public int CancelCommits
+        {
+            set => Volatile.Write(ref _cancelCommits, value);
+        }
+
+        public override ValueTask<IReadOnlyList<WorkItem>> ClaimAsync(string owner, DateTimeOffset now, int maxItems, TimeSpan lease, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _claimAttempts);
+            return FailClaims
+                ? ValueTask.FromException<IReadOnlyList<WorkItem>>(new InvalidOperationException("the database is away"))
+                : base.ClaimAsync(owner, now, maxItems, lease, cancellationToken);
+        }
+
+        public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Decrement(ref _cancelCommits) >= 0)
+            {
+                using var own = new CancellationTokenSource();
+                own.Cancel();
+                return ValueTask.FromException<IReadOnlyList<bool>>(new OperationCanceledException(own.Token));
+            }
+
+            return base.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
+        }
+    }
+}
