@@ -16,6 +16,7 @@ builder.Services.AddJourneys(j => j
     .AddSender<LoggingChannelSender>(Channel.Push)
     .AddSender<LoggingChannelSender>(Channel.Email)
     .AddCampaigns(SeedData.Campaigns));
+builder.Services.AddHealthChecks().AddJourneys();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -33,6 +34,10 @@ app.UseAuthorization();
 
 app.MapJourneys(o => o.AuthorizationPolicy = "journeys");
 app.MapOpenApi();
+
+// The engine's health (503 when it is not running or its store has failed for 30 s): for a load balancer or an
+// orchestrator's probe, so without the API key.
+app.MapHealthChecks("/health");
 
 // The live diagram of the page (read-only, so the demo page needs no key; put it behind the policy in a real host).
 app.MapGet("/diagram/{id}.svg", async (string id, IJourneyManager manager, CancellationToken cancellationToken) =>

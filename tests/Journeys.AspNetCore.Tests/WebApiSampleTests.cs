@@ -39,6 +39,15 @@ public sealed class WebApiSampleTests
     }
 
     [Fact]
+    public async Task The_health_endpoint_reports_the_running_engine_on_its_sqlite_store_without_a_key()
+    {
+        await using var factory = new WebApiSampleFactory();
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (response.StatusCode, await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
     public async Task Restarting_the_sample_on_its_SQLite_file_keeps_the_state_and_does_not_seed_again()
     {
         var databasePath = WebApiSampleFactory.NewDatabasePath();
