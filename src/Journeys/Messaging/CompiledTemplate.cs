@@ -65,34 +65,33 @@ internal sealed class CompiledTemplate
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(schema);
         var segments = new List<Segment>();
-        var template = campaign.Template;
+        string? literal = null;
         var literalLength = 0;
-        var position = 0;
-        while (position < template.Length)
+
+        // The campaign constructor has already refused unclosed and empty variables (with the same scanner).
+        var scanner = new TemplateScanner(campaign.Template, campaign.Id, nameof(campaign));
+        while (scanner.MoveNext())
         {
-            var open = template.IndexOf("{{", position, StringComparison.Ordinal);
-            if (open < 0)
+            if (!scanner.IsVariable)
             {
-                break;
+                // Literal text around an escaped "{{" comes in pieces (its backslash left out): one segment.
+                literal = literal is null ? scanner.Text.ToString() : string.Concat(literal, scanner.Text);
+                literalLength += scanner.Text.Length;
+                continue;
             }
 
-            // The campaign constructor has already refused unclosed and empty variables.
-            var close = template.IndexOf("}}", open + 2, StringComparison.Ordinal);
-            if (open > position)
+            if (literal is not null)
             {
-                segments.Add(Segment.ForLiteral(template[position..open]));
-                literalLength += open - position;
+                segments.Add(Segment.ForLiteral(literal));
+                literal = null;
             }
 
-            var name = template.AsSpan(open + 2, close - open - 2).Trim().ToString();
-            segments.Add(CompileVariable(campaign.Id, name, bindings, schema));
-            position = close + 2;
+            segments.Add(CompileVariable(campaign.Id, scanner.Text.ToString(), bindings, schema));
         }
 
-        if (position < template.Length)
+        if (literal is not null)
         {
-            segments.Add(Segment.ForLiteral(template[position..]));
-            literalLength += template.Length - position;
+            segments.Add(Segment.ForLiteral(literal));
         }
 
         return new CompiledTemplate(campaign.Id, [.. segments], literalLength);

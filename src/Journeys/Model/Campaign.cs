@@ -11,7 +11,10 @@ public sealed record Campaign
     /// <summary>Creates a campaign.</summary>
     /// <param name="id">The campaign id that send nodes refer to.</param>
     /// <param name="channel">The channel it is sent on.</param>
-    /// <param name="template">The message template; <c>{{variable}}</c> marks a variable.</param>
+    /// <param name="template">
+    /// The message template; <c>{{variable}}</c> marks a variable, and <c>\{{</c> is a literal <c>{{</c> (the only escape;
+    /// any other backslash is text).
+    /// </param>
     /// <exception cref="ArgumentException">The id is empty or the template has an unclosed or empty <c>{{</c>.</exception>
     public Campaign(string id, Channel channel, string template)
     {

@@ -2,41 +2,25 @@ using System.Collections.Immutable;
 
 namespace Journeys.Model;
 
-/// <summary>Finds the <c>{{variable}}</c> names of a template.</summary>
+/// <summary>Finds the <c>{{variable}}</c> names of a template (see <see cref="TemplateScanner"/>, which reads it).</summary>
 internal static class TemplateVariables
 {
     public static EquatableArray<string> Parse(string template, string campaignId, string paramName)
     {
         var names = ImmutableArray.CreateBuilder<string>();
-        var span = template.AsSpan();
-        var position = 0;
-        while (true)
+        var scanner = new TemplateScanner(template, campaignId, paramName);
+        while (scanner.MoveNext())
         {
-            var open = span[position..].IndexOf("{{", StringComparison.Ordinal);
-            if (open < 0)
+            if (!scanner.IsVariable)
             {
-                break;
+                continue;
             }
 
-            open += position;
-            var close = span[(open + 2)..].IndexOf("}}", StringComparison.Ordinal);
-            if (close < 0)
-            {
-                throw new ArgumentException($"Campaign '{campaignId}': the template has '{{{{' at index {open} with no closing '}}}}'.", paramName);
-            }
-
-            var name = span.Slice(open + 2, close).Trim().ToString();
-            if (name.Length == 0)
-            {
-                throw new ArgumentException($"Campaign '{campaignId}': the template has an empty variable '{{{{}}}}' at index {open}.", paramName);
-            }
-
+            var name = scanner.Text.ToString();
             if (!names.Contains(name))
             {
                 names.Add(name);
             }
-
-            position = open + 2 + close + 2;
         }
 
         return names.ToImmutable();

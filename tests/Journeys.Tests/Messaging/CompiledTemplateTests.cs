@@ -148,6 +148,80 @@ public sealed class CompiledTemplateTests
         Assert.Equal(longText + "|" + longText + "|" + new string('y', 700), body);
     }
 
+    [Theory]
+    [InlineData(@"Use \{{ to open", "Use {{ to open", new string[0])]
+    [InlineData(@"\{{name}} is {{name}}", "{{name}} is Ada", new[] { "name" })]
+    [InlineData(@"Hi {{name}}\{{", "Hi Ada{{", new[] { "name" })]
+    [InlineData(@"\{{{{name}}", "{{Ada", new[] { "name" })]
+    [InlineData(@"{{name}}\{{name}}", "Ada{{name}}", new[] { "name" })]
+    [InlineData(@"\{{ not }} a {{points}}, \{{ nor }}}} this", "{{ not }} a 7, {{ nor }}}} this", new[] { "points" })]
+    [InlineData(@"\{{\{{{{points}}\{{", "{{{{7{{", new[] { "points" })]
+    [InlineData(@"\{{a}} {{name}} \{{b}} {{points}}", "{{a}} Ada {{b}} 7", new[] { "name", "points" })]
+    [InlineData(@"\{{ no closing here", "{{ no closing here", new string[0])]
+    [InlineData(@"\{{}}", "{{}}", new string[0])]
+    public void A_backslash_before_double_braces_renders_them_literally_and_opens_no_variable(string text, string expected, string[] variables)
+    {
+        Assert.Equal(variables, new Campaign("c1", Channel.Email, text).Variables.AsImmutableArray());
+        var template = Compile(text, new VariableBinding("name", "firstName"), new VariableBinding("points", "points"));
+
+        Assert.True(template.TryRender(Values("Ada", 7), out var body, out _));
+        Assert.Equal(expected, body);
+    }
+
+    [Theory]
+    [InlineData(@"\\{{name}}", @"\{{name}}")]
+    [InlineData(@"a\b \ c\}} {{name}}\", @"a\b \ c\}} Ada\")]
+    [InlineData(@"\{name}} \ {{name}}", @"\{name}} \ Ada")]
+    [InlineData(@"{\{{name}}", "{{{name}}")]
+    [InlineData(@"{{name\}}", "Ada")]
+    public void Only_a_backslash_right_before_double_braces_escapes_and_every_other_backslash_stays(string text, string expected)
+    {
+        // {{name\}} is the variable "name\": its value renders (bound below), the backslash does not escape "}}".
+        var template = Compile(text, new VariableBinding("name", "firstName"), new VariableBinding(@"name\", "firstName"));
+
+        Assert.True(template.TryRender(Values("Ada"), out var body, out _));
+        Assert.Equal(expected, body);
+    }
+
+    [Theory]
+    [InlineData(@"\{{ok}} {{name", "'{{' at index 8 with no closing '}}'")]
+    [InlineData(@"\{{ok}} {{ }}", "an empty variable '{{}}' at index 8")]
+    [InlineData(@"{{a \{{b", "'{{' at index 0 with no closing '}}'")]
+    public void A_malformed_template_after_an_escape_is_refused_naming_the_campaign_and_the_index(string text, string problem)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new Campaign("c9", Channel.Email, text));
+
+        Assert.Equal($"Campaign 'c9': the template has {problem}. (Parameter 'template')", ex.Message);
+    }
+
+    [Fact]
+    public void Rendering_a_template_with_escapes_allocates_only_the_result()
+    {
+        var template = Compile(@"\{{x}} Hi {{name}}, \{{ {{points}} points\{{", new VariableBinding("name", "firstName"), new VariableBinding("points", "points"));
+        var fields = Values("Ada", 42);
+        Assert.True(template.TryRender(fields, out var body, out _));
+        Assert.Equal("{{x}} Hi Ada, {{ 42 points{{", body);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        GC.KeepAlive(new string('x', body.Length));
+        var oneResult = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The least of three runs, so that a runtime allocation on the thread now and then does not fail the test.
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && allocated > 1000 * oneResult; attempt++)
+        {
+            before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                template.TryRender(fields, out body, out _);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(1000 * oneResult, allocated);
+    }
+
     [Fact]
     public void An_unbound_variable_is_refused_at_compile_time()
     {

@@ -359,6 +359,17 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task An_escaped_opening_in_a_template_is_sent_as_literal_braces_and_the_variables_after_it_are_filled()
+    {
+        await using var host = await EngineHost.StartAsync(Start, extend: j => j
+            .AddCampaigns(new Campaign("braces", Channel.Email, @"Type \{{code}} to get {{name}}'s gift, \{{ {{name}} }}")));
+        var request = new SendingRequest("braces") { SendingId = "braces", Variables = [new VariableBinding("name", "firstName")] };
+        await host.Sendings.SendToListAsync(request, new[] { "c7@example.com" }.ToAsyncEnumerable());
+        await CompletedAsync(host, "braces");
+        Assert.Equal("Type {{code}} to get Name7's gift, {{ Name7 }}", Assert.Single(host.Email.Messages).Body);
+    }
+
+    [Fact]
     public async Task A_field_a_sending_binds_is_held_until_the_sending_completes_then_it_may_be_removed()
     {
         // 23:00 in Madrid: the email is held until 08:00 local, so the sending is still running.

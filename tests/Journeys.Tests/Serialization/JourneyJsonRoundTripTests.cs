@@ -145,11 +145,17 @@ public sealed class JourneyJsonRoundTripTests
         [
             new("welcome", Channel.Email, "Hello {{name}} from {{city}}"),
             new("promo", new Channel("custom-chat"), "No variables"),
+            new("braces", Channel.Sms, @"Reply \{{yes}} to {{name}}"),
         ];
 
         Assert.Equal(campaigns, JourneyJson.DeserializeCampaigns(JourneyJson.SerializeCampaigns(campaigns)));
         Assert.Equal(campaigns[0], JourneyJson.DeserializeCampaign(JourneyJson.SerializeCampaign(campaigns[0])));
         Assert.Empty(JourneyJson.DeserializeCampaigns(JourneyJson.SerializeCampaigns([])));
+
+        // JSON writes the escape's backslash as "\\"; the escaped "{{" is not a variable.
+        var braces = JourneyJson.DeserializeCampaign("""{"id": "braces", "channel": "sms", "template": "Reply \\{{yes}} to {{name}}"}""");
+        Assert.Equal(campaigns[2], braces);
+        Assert.Equal("name", Assert.Single(braces.Variables));
     }
 
     [Fact]
