@@ -34,7 +34,8 @@ internal sealed partial class WebhookInvoker
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly WebhookOptions _options;
     private readonly Journeys.Validation.JourneyValidationOptions _urlPolicy;
-    private readonly byte[] _key;
+    // SigningSecret's key first, then AdditionalSigningSecrets' keys: one signature each.
+    private readonly byte[][] _keys;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(TimeSpan Timeout, int MaxRetries), ResiliencePipeline<HttpResponseMessage>> _pipelines = new();
@@ -48,9 +49,9 @@ internal sealed partial class WebhookInvoker
         _httpClientFactory = httpClientFactory;
         _options = options.Value;
         _urlPolicy = _options.ToValidationOptions();
-        _key = WebhookSignature.TryDecodeSecret(_options.SigningSecret, out var key)
+        _keys = [.. new[] { _options.SigningSecret }.Concat(_options.AdditionalSigningSecrets).Select(static secret => WebhookSignature.TryDecodeSecret(secret, out var key)
             ? key
-            : throw new InvalidOperationException("Webhooks: SigningSecret must be 'whsec_' followed by the base64 of at least 16 bytes.");
+            : throw new InvalidOperationException("Webhooks: SigningSecret and AdditionalSigningSecrets must be 'whsec_' followed by the base64 of at least 16 bytes."))];
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -223,7 +224,7 @@ internal sealed partial class WebhookInvoker
         message.Content.Headers.ContentType = JsonContentType;
         message.Headers.TryAddWithoutValidation("webhook-id", webhookId);
         message.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-        message.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(_key, webhookId, timestamp, body));
+        message.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(_keys, webhookId, timestamp, body));
         return message;
     }
 

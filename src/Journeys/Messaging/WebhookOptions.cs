@@ -13,6 +13,15 @@ public sealed class WebhookOptions
     public string? SigningSecret { get; set; }
 
     /// <summary>
+    /// More secrets (same form as <see cref="SigningSecret"/>) that every request is signed with as well, each adding its
+    /// signature to <c>webhook-signature</c> (space-separated, after <see cref="SigningSecret"/>'s, as Standard Webhooks
+    /// allows). For rotating the secret without failed verifications: add the new secret here, let the receivers move
+    /// to it (a receiver accepts a request when any signature matches a secret it knows), then make it
+    /// <see cref="SigningSecret"/> and drop the old one. Empty by default; read when the host starts.
+    /// </summary>
+    public IList<string> AdditionalSigningSecrets { get; } = [];
+
+    /// <summary>
     /// Addresses or CIDR networks (<c>10.1.2.3</c>, <c>10.0.0.0/8</c>, <c>fd00::/8</c>) that webhooks may reach although
     /// they are loopback, private, link-local or otherwise not public. Empty by default.
     /// </summary>

@@ -14,6 +14,24 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add("Webhooks: SigningSecret must be 'whsec_' followed by the base64 of at least 16 bytes.");
         }
 
+        for (var i = 0; i < options.AdditionalSigningSecrets.Count; i++)
+        {
+            // Never the secret itself in the message: its position only.
+            var secret = options.AdditionalSigningSecrets[i];
+            if (!WebhookSignature.TryDecodeSecret(secret, out var key))
+            {
+                errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] must be 'whsec_' followed by the base64 of at least 16 bytes.");
+            }
+            else if (WebhookSignature.TryDecodeSecret(options.SigningSecret, out var main) && key.AsSpan().SequenceEqual(main))
+            {
+                errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] is the SigningSecret itself.");
+            }
+            else if (options.AdditionalSigningSecrets.Take(i).Any(other => WebhookSignature.TryDecodeSecret(other, out var earlier) && key.AsSpan().SequenceEqual(earlier)))
+            {
+                errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] repeats an earlier entry.");
+            }
+        }
+
         foreach (var entry in options.AllowedNetworks)
         {
             if (!OutboundAddressGuard.TryParseNetwork(entry, out _))

@@ -31,13 +31,23 @@ internal static class WebhookSignature
         return true;
     }
 
-    public static string Sign(byte[] key, string id, long timestamp, ReadOnlySpan<byte> body)
+    public static string Sign(byte[] key, string id, long timestamp, ReadOnlySpan<byte> body) => Sign([key], id, timestamp, body);
+
+    /// <summary>The <c>webhook-signature</c> value: one <c>v1,</c> signature per key, space-separated, in the keys' order.</summary>
+    public static string Sign(IReadOnlyList<byte[]> keys, string id, long timestamp, ReadOnlySpan<byte> body)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{id}.{timestamp}.")));
-        hmac.AppendData(body);
+        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{id}.{timestamp}."));
+        var signatures = new StringBuilder();
         Span<byte> hash = stackalloc byte[32];
-        hmac.GetHashAndReset(hash);
-        return "v1," + Convert.ToBase64String(hash);
+        foreach (var key in keys)
+        {
+            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+            hmac.AppendData(prefix);
+            hmac.AppendData(body);
+            hmac.GetHashAndReset(hash);
+            signatures.Append(signatures.Length == 0 ? "v1," : " v1,").Append(Convert.ToBase64String(hash));
+        }
+
+        return signatures.ToString();
     }
 }

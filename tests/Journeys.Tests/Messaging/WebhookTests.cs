@@ -443,6 +443,50 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Additional_secrets_each_add_a_signature_after_the_main_ones_so_a_receiver_can_move_to_a_new_secret()
+    {
+        var next = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray();
+        var spare = Enumerable.Range(200, 24).Select(i => (byte)i).ToArray();
+        await using var server = new LoopbackHttpServer(200);
+        using var provider = BuildServices(o =>
+        {
+            o.AllowedNetworks.Add("127.0.0.1");
+            o.AdditionalSigningSecrets.Add("whsec_" + Convert.ToBase64String(next));
+            o.AdditionalSigningSecrets.Add(Convert.ToBase64String(spare)); // the prefix is optional, as for SigningSecret
+        });
+
+        var result = await provider.GetRequiredService<WebhookInvoker>().InvokeAsync(Request($"http://127.0.0.1:{server.Port}/hook"), default);
+
+        Assert.True(result.Success, result.Reason);
+        var request = Assert.Single(server.Requests);
+        var signed = Encoding.UTF8.GetBytes($"{request.Headers["webhook-id"]}.{request.Headers["webhook-timestamp"]}.").Concat(request.Body).ToArray();
+        Assert.Equal(
+            [.. new[] { Key, next, spare }.Select(key => "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed)))],
+            request.Headers["webhook-signature"].Split(' '));
+    }
+
+    [Fact]
+    public void An_additional_secret_that_is_malformed_or_repeats_one_is_refused_by_its_position_never_its_value()
+    {
+        var validator = new WebhookOptionsValidator();
+        var other = "whsec_" + Convert.ToBase64String(Enumerable.Range(50, 16).Select(i => (byte)i).ToArray());
+        var options = new WebhookOptions { SigningSecret = Secret };
+        options.AdditionalSigningSecrets.Add(other);
+        Assert.True(validator.Validate(null, options).Succeeded);
+
+        options.AdditionalSigningSecrets.Add("whsec_dG9vc2hvcnQ="); // 8 bytes
+        options.AdditionalSigningSecrets.Add(Convert.ToBase64String(Key)); // SigningSecret without its prefix
+        options.AdditionalSigningSecrets.Add(other);
+        Assert.Equal(
+            [
+                "Webhooks: AdditionalSigningSecrets[1] must be 'whsec_' followed by the base64 of at least 16 bytes.",
+                "Webhooks: AdditionalSigningSecrets[2] is the SigningSecret itself.",
+                "Webhooks: AdditionalSigningSecrets[3] repeats an earlier entry.",
+            ],
+            validator.Validate(null, options).Failures!);
+    }
+
+    [Fact]
     public void A_retry_base_delay_longer_than_the_longest_pause_is_refused()
     {
         var validator = new WebhookOptionsValidator();
