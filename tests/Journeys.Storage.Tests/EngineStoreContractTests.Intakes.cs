@@ -113,6 +113,23 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task A_journey_created_without_an_intake_ends_a_stray_pending_one_of_its_id_unless_created_active_as_its_version()
+    {
+        // A pending intake whose journey is not there (its journey deleted between the intake's save and a delete that
+        // missed it, or saved by a host with no journey yet): a new journey of that id is not the one it was for. The
+        // in-memory store kept it until 2026-12-02, so a draft created under the id had an intake pending for it.
+        await using var stores = await CreateAsync();
+        await stores.Journeys.SaveIntakeAsync(Intake("ghost"));
+        await stores.Journeys.SaveIntakeAsync(Intake("kept"));
+        await stores.Journeys.SaveIntakeAsync(Intake("other"));
+
+        await stores.Journeys.SaveAsync(Journey("ghost"), null);
+        await stores.Journeys.SaveAsync(Journey("kept") with { Status = JourneyStatus.Active }, null);
+
+        Assert.Equal(["kept", "other"], (await ToListAsync(stores.Journeys.ListIntakesAsync())).Select(i => i.JourneyId));
+    }
+
+    [Fact]
     public async Task Intake_saved_with_its_journey_and_a_stale_etag_is_refused_with_the_journey_and_the_pending_intake_stays()
     {
         // Two activations read the same draft; the first saves the journey active with its intake (claimed by its host).

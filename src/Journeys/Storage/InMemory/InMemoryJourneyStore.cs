@@ -60,11 +60,9 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
 
                 var created = NewRecord(journey);
                 _journeys.Add(journey.Id, [created]);
-                if (intake is not null)
-                {
-                    _intakes[journey.Id] = intake;
-                }
 
+                // As every other save (and the durable stores' create): a stray intake pending under the id ends.
+                SaveOrEndIntake(journey, intake);
                 return created;
             }
 
