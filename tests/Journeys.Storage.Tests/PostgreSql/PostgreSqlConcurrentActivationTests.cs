@@ -80,7 +80,11 @@ public sealed class PostgreSqlConcurrentActivationTests(ITestOutputHelper output
             }
 
             refused += results.Count(r => r.Refused is not null);
-            await AssertActiveWithEachCustomerOnceAsync(journeyId);
+
+            // The journey was saved active once: each activation that succeeded returns that save's record (the one that
+            // found the journey active returns what it read), none a save of its own that a later one replaced.
+            var active = await AssertActiveWithEachCustomerOnceAsync(journeyId);
+            Assert.All(results.Where(r => r.Refused is null), r => Assert.Equal(active.ETag, r.Value.Journey.ETag));
         }
 
         output.WriteLine($"of 16 losing activations, {refused} were refused (read the draft) and {16 - refused} found the journey active");
@@ -176,8 +180,8 @@ public sealed class PostgreSqlConcurrentActivationTests(ITestOutputHelper output
         }
     }
 
-    /// <summary>The journey is active at version 1 (one row), no intake is pending, and each customer entered it once (and is counted once) and still runs.</summary>
-    private async Task AssertActiveWithEachCustomerOnceAsync(string journeyId)
+    /// <summary>The journey is active at version 1 (one row), no intake is pending, and each customer entered it once (and is counted once) and still runs; its record.</summary>
+    private async Task<JourneyRecord> AssertActiveWithEachCustomerOnceAsync(string journeyId)
     {
         var record = (await _hosts[1].Manager.GetAsync(journeyId))!;
         Assert.Equal((JourneyStatus.Active, 1), (record.Journey.Status, record.Journey.Version));
@@ -191,6 +195,7 @@ public sealed class PostgreSqlConcurrentActivationTests(ITestOutputHelper output
         long Entered() => manager.GetStatisticsAsync(journeyId).AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Entered);
         TwoHosts.Eventually(() => Entered() >= Customers, "the engines' first step of every enrollment");
         Assert.Equal(Customers, Entered());
+        return record;
     }
 
     /// <summary>The journey's rows: its versions, its pending intakes, and per customer its enrollments and how many of them still run.</summary>
