@@ -1,6 +1,7 @@
 using Journeys.Building;
 using Journeys.Messaging;
 using Journeys.Runtime;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -275,37 +276,14 @@ public sealed class PostgreSqlConcurrentActivationTests(ITestOutputHelper output
     }
 
     /// <summary>The host's PostgreSQL journey store, whose reads of a journey wait as <see cref="ReadTogether"/> says.</summary>
-    private sealed class ReadTogetherStore(IJourneyStore inner) : IJourneyStore
+    private sealed class ReadTogetherStore(IJourneyStore inner) : DelegatingJourneyStore(inner)
     {
-        public async ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default)
+        public override async ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default)
         {
-            var read = await inner.GetAsync(journeyId, cancellationToken);
+            var read = await InnerStore.GetAsync(journeyId, cancellationToken);
             await ReadTogether.AfterReadAsync(cancellationToken);
             return read;
         }
-
-        public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default) => inner.SaveAsync(journey, expectedETag, cancellationToken);
-
-        public ValueTask<JourneyRecord> SaveWithIntakeAsync(JourneyDefinition journey, string? expectedETag, JourneyIntake intake, CancellationToken cancellationToken = default) =>
-            inner.SaveWithIntakeAsync(journey, expectedETag, intake, cancellationToken);
-
-        public ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default) => inner.GetVersionAsync(journeyId, version, cancellationToken);
-
-        public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
-
-        public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => inner.DeleteAsync(journeyId, cancellationToken);
-
-        public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => inner.SaveIntakeAsync(intake, cancellationToken);
-
-        public IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => inner.ListIntakesAsync(cancellationToken);
-
-        public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            inner.ClaimIntakeAsync(journeyId, intakeId, owner, now, lease, cancellationToken);
-
-        public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default) => inner.CompleteIntakeAsync(journeyId, intakeId, owner, cancellationToken);
-
-        public ValueTask<bool> ReleaseIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.ReleaseIntakeAsync(journeyId, intakeId, owner, now, cancellationToken);
     }
 
     /// <summary>A running host of the schema: its own data source and services, its hosted services (engine, intake runner, <c>LISTEN</c>) started.</summary>
