@@ -110,34 +110,16 @@ public sealed class SqliteStopAfterCommitTests : IDisposable
             }
         }
 
-        private sealed class Store(IJourneyStore inner, StopOnFilterLookup hook) : IJourneyStore
+        private sealed class Store(IJourneyStore inner, StopOnFilterLookup hook) : DelegatingJourneyStore(inner)
         {
-            public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default) => inner.SaveAsync(journey, expectedETag, cancellationToken);
-
-            public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) => inner.GetAsync(journeyId, cancellationToken);
-
-            public ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default) => inner.GetVersionAsync(journeyId, version, cancellationToken);
-
-            public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+            public override async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
             {
                 hook.OnList();
-                await foreach (var record in inner.ListAsync(cancellationToken))
+                await foreach (var record in InnerStore.ListAsync(cancellationToken))
                 {
                     yield return record;
                 }
             }
-
-            public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => inner.SaveIntakeAsync(intake, cancellationToken);
-
-            public IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => inner.ListIntakesAsync(cancellationToken);
-
-            public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-                inner.ClaimIntakeAsync(journeyId, intakeId, owner, now, lease, cancellationToken);
-
-            public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default) =>
-                inner.CompleteIntakeAsync(journeyId, intakeId, owner, cancellationToken);
-
-            public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => inner.DeleteAsync(journeyId, cancellationToken);
         }
     }
 }

@@ -4,6 +4,7 @@ using Journeys.Model;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
+using Journeys.Tests.Shared;
 
 namespace Journeys.Tests.Runtime;
 
@@ -146,11 +147,16 @@ public sealed class CompiledJourneyCacheTests
         .Build();
 
     /// <summary>An in-memory journey store whose version reads wait for <see cref="Gate"/>, honouring their token.</summary>
-    private sealed class GatedJourneyStore : IJourneyStore
+    private sealed class GatedJourneyStore(InMemoryJourneyStore inner) : DelegatingJourneyStore(inner)
     {
         private int _loads;
 
-        public InMemoryJourneyStore Inner { get; } = new();
+        public GatedJourneyStore()
+            : this(new InMemoryJourneyStore())
+        {
+        }
+
+        public InMemoryJourneyStore Inner { get; } = inner;
 
         public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -160,7 +166,7 @@ public sealed class CompiledJourneyCacheTests
 
         public int Loads => Volatile.Read(ref _loads);
 
-        public async ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
+        public override async ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _loads);
             Entered.TrySetResult();
@@ -173,22 +179,5 @@ public sealed class CompiledJourneyCacheTests
 
             return await Inner.GetVersionAsync(journeyId, version, cancellationToken);
         }
-
-        public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default) => Inner.SaveAsync(journey, expectedETag, cancellationToken);
-
-        public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default) => Inner.GetAsync(journeyId, cancellationToken);
-
-        public IAsyncEnumerable<JourneyRecord> ListAsync(CancellationToken cancellationToken = default) => Inner.ListAsync(cancellationToken);
-
-        public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => Inner.DeleteAsync(journeyId, cancellationToken);
-
-        public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => Inner.SaveIntakeAsync(intake, cancellationToken);
-
-        public IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => Inner.ListIntakesAsync(cancellationToken);
-
-        public ValueTask<JourneyIntake?> ClaimIntakeAsync(string journeyId, Guid intakeId, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            Inner.ClaimIntakeAsync(journeyId, intakeId, owner, now, lease, cancellationToken);
-
-        public ValueTask<bool> CompleteIntakeAsync(string journeyId, Guid intakeId, string owner, CancellationToken cancellationToken = default) => Inner.CompleteIntakeAsync(journeyId, intakeId, owner, cancellationToken);
     }
 }
