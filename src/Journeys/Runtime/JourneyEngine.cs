@@ -606,7 +606,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             _health.StoreSucceeded("next wake");
             return next is { } due && due < latest ? due : latest;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             StoreFailed("next wake", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
@@ -1279,7 +1279,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
             return await _filters.EnrollMatchingAsync(changed, active, stoppingToken, EnrollAsync).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             LogRecheckFailed(_logger, updates, ex);
             return 0;
@@ -1524,7 +1524,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
             return false;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             StoreFailed("outbox dispatch", ex);
             await IdleAsync(pauseSignal ?? _outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
@@ -1666,7 +1666,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             _health.StoreSucceeded("next outbox due");
             return next is { } due && due < latest ? due : latest;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
         {
             StoreFailed("next outbox due", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);

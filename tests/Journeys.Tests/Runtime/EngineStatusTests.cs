@@ -3,6 +3,7 @@ using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -85,11 +86,45 @@ public sealed class EngineStatusTests
             Assert.Equal((JourneyEngineState.Running, "commit: OperationCanceledException"), (failing.State, failing.StoreFailure));
             Assert.Empty(push.Messages);
 
-            // The batch's lease runs out; the work is claimed again, committed and sent.
-            time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-            EngineHost.Eventually(() => push.Messages.Count == 1, "the push after the commit was tried again");
+            // The batch's lease runs out; the work is claimed again, committed and sent (the clock in steps, as below).
+            EngineHost.Eventually(() => Step(time) && push.Messages.Count == 1, "the push after the commit was tried again");
             EngineHost.Eventually(() => monitor.GetStatus().StoreFailingSince is null, "the commit's failure cleared");
             Assert.Equal((JourneyEngineState.Running, null), (monitor.GetStatus().State, monitor.GetStatus().Fault));
+        }
+    }
+
+    [Fact]
+    public async Task An_outbox_call_cancelled_by_a_token_of_the_store_is_a_failed_call_and_the_dispatcher_goes_on()
+    {
+        // The dispatcher's record of the results is cancelled by the store's own token once: taken for the stop, it
+        // ended the dispatcher loop, and no message was sent again until the host restarted.
+        var (provider, time, _) = Build(o => o.LeaseDuration = TimeSpan.FromMinutes(1), outbox: true);
+        await using (provider)
+        {
+            var outbox = provider.GetRequiredService<CancellingOutboxStore>();
+            outbox.CancelCompletions = 1;
+            var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
+            var push = provider.GetRequiredService<RecordingChannelSender>();
+            await using var running = await EngineHost.RunHostedAsync(provider);
+            var manager = provider.GetRequiredService<IJourneyManager>();
+            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com"])
+                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+            await manager.ActivateAsync("j");
+
+            EngineHost.Eventually(() => monitor.GetStatus().StoreFailure is not null, "the cancelled record of results in the status");
+            Assert.Equal((JourneyEngineState.Running, "outbox dispatch: OperationCanceledException"), (monitor.GetStatus().State, monitor.GetStatus().StoreFailure));
+
+            // Its lease runs out: sent again (same idempotency key) and recorded; a later journey's message goes out too.
+            // The clock moves in steps until then: the dispatcher sets its pause's timer after the failure is noted.
+            EngineHost.Eventually(
+                () => Step(time) && monitor.GetStatus().StoreFailingSince is null,
+                () => $"the record of results that worked; {monitor.GetStatus().State} {monitor.GetStatus().Fault} {monitor.GetStatus().StoreFailure}, {push.Messages.Count} sent, {push.Attempts} attempts");
+            await manager.CreateAsync(JourneyBuilder.Create("k", "K").EnterFromList(["b@example.com"])
+                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+            await manager.ActivateAsync("k");
+            EngineHost.Eventually(() => push.Messages.Any(m => m.CustomerId == "b@example.com"), "the later journey's push");
+            Assert.Equal(JourneyEngineState.Running, monitor.GetStatus().State);
+            Assert.Equal(2, push.Messages.Count(m => m.CustomerId == "a@example.com"));
         }
     }
 
@@ -220,7 +255,19 @@ public sealed class EngineStatusTests
         Assert.Null(health.OldestStoreFailure());
     }
 
-    private static (ServiceProvider Provider, FakeTimeProvider Time, ScriptedEnrollmentStore Store) Build(Action<JourneysOptions>? configure = null)
+    // Moves the fake clock 5 s (at most a day in all, whatever the real-time bound of the wait): true, for a condition.
+    private static bool Step(FakeTimeProvider time)
+    {
+        if (time.GetUtcNow() < T0.AddDays(1))
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        Thread.Sleep(1);
+        return true;
+    }
+
+    private static (ServiceProvider Provider, FakeTimeProvider Time, ScriptedEnrollmentStore Store) Build(Action<JourneysOptions>? configure = null, bool outbox = false)
     {
         var time = new FakeTimeProvider(T0);
         var push = new RecordingChannelSender();
@@ -231,6 +278,11 @@ public sealed class EngineStatusTests
         services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
         services.AddSingleton(sp => new ScriptedEnrollmentStore(sp.GetRequiredService<InMemoryEngineStore>()));
         services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<ScriptedEnrollmentStore>());
+        if (outbox)
+        {
+            services.AddSingleton(sp => new CancellingOutboxStore(sp.GetRequiredService<InMemoryEngineStore>()));
+            services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<CancellingOutboxStore>());
+        }
         services.AddJourneys(j => j
             .AddSender(Channel.Push, push)
             .AddSender(Channel.Email, new NullChannelSender())
@@ -243,6 +295,29 @@ public sealed class EngineStatusTests
             }));
         var provider = services.BuildServiceProvider();
         return (provider, time, provider.GetRequiredService<ScriptedEnrollmentStore>());
+    }
+
+    /// <summary>The in-memory outbox with records of results cancelled by a token of the store's own.</summary>
+    private sealed class CancellingOutboxStore(IOutboxStore inner) : DelegatingOutboxStore(inner)
+    {
+        private int _cancelCompletions;
+
+        public int CancelCompletions
+        {
+            set => Volatile.Write(ref _cancelCompletions, value);
+        }
+
+        public override ValueTask CompleteAsync(string owner, IReadOnlyList<OutboxResult> results, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Decrement(ref _cancelCompletions) >= 0)
+            {
+                using var own = new CancellationTokenSource();
+                own.Cancel();
+                return ValueTask.FromException(new OperationCanceledException(own.Token));
+            }
+
+            return base.CompleteAsync(owner, results, cancellationToken);
+        }
     }
 
     /// <summary>The in-memory store with claims that fail while asked to, and commits cancelled by a token of the store's own.</summary>
