@@ -61,7 +61,11 @@ public interface IJourneyManager
     /// started after the start enrolls it then); a stop, a delete or a new version before the start drops that intake.
     /// A journey whose latest version is already active is left as it is and nobody is enrolled again (0): to enroll
     /// its audience again, stop it and activate it. Two activations at once in one process run one after the other, the
-    /// second finding the journey active (0).
+    /// second finding the journey active (0); on hosts sharing a store, the one whose save loses gets a
+    /// <see cref="Storage.JourneyConcurrencyException"/>. A stop that lands while the activation enrolls its audience
+    /// ends the enrolling before its next chunk: the activation still returns (the record it saved, active), and the
+    /// count is at most the enrollments made before the stop (0 when the stop came before the run counted any), which
+    /// the stop cancelled with the journey's others; read the journey again for its state.
     /// </summary>
     /// <param name="journeyId">The journey id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
