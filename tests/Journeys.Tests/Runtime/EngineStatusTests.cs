@@ -49,16 +49,16 @@ public sealed class EngineStatusTests
             var failing = monitor.GetStatus();
             Assert.Equal((JourneyEngineState.Running, T0, "claim: InvalidOperationException"), (failing.State, failing.StoreFailingSince, failing.StoreFailure));
 
-            // The pump tries again a second later: still failing, still since the first attempt.
+            // The pump tries again a second later: still failing, still since the first attempt. (The clock moves in
+            // steps: the pump arms its pause after the failure is noted.)
             var attempts = store.ClaimAttempts;
-            time.Advance(TimeSpan.FromSeconds(1));
-            EngineHost.Eventually(() => store.ClaimAttempts > attempts, "the claim tried again");
+            EngineHost.Eventually(() => Step(time) && store.ClaimAttempts > attempts, "the claim tried again");
             Assert.Equal(T0, monitor.GetStatus().StoreFailingSince);
+            Assert.Equal("claim: InvalidOperationException", monitor.GetStatus().StoreFailure);
 
             store.FailClaims = false;
             attempts = store.ClaimAttempts;
-            time.Advance(TimeSpan.FromSeconds(1));
-            EngineHost.Eventually(() => monitor.GetStatus().StoreFailingSince is null, "the failure cleared by a claim that worked");
+            EngineHost.Eventually(() => Step(time) && monitor.GetStatus().StoreFailingSince is null, "the failure cleared by a claim that worked");
             Assert.True(store.ClaimAttempts > attempts);
             Assert.Null(monitor.GetStatus().StoreFailure);
         }
