@@ -11,7 +11,7 @@ public static class JourneysEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the Journeys endpoints under <paramref name="prefix"/>: journeys (create, update, get, list, delete, check,
     /// clone, start, stop), journey states, putting customers into a journey, events, statistics, customers and their
-    /// fields, CSV imports and one-shot sendings. Every endpoint
+    /// fields, CSV imports, one-shot sendings and the engine's state. Every endpoint
     /// requires <see cref="JourneysApiOptions.AuthorizationPolicy"/> (by default: an authenticated user) unless
     /// <see cref="JourneysApiOptions.AllowAnonymous"/> is set. Errors are RFC 9457 problem details.
     /// </summary>
@@ -78,6 +78,7 @@ public static class JourneysEndpointRouteBuilderExtensions
         CustomerEndpoints.Map(group, api);
         CsvImportEndpoints.Map(group, api);
         SendingEndpoints.Map(group, api);
+        EngineEndpoints.Map(group);
         return group;
     }
 

@@ -13,6 +13,7 @@ public sealed class AuthorizationAndOpenApiTests
         "GET /journeys/x/statistics", "GET /journeys/x/statistics/live", "GET /journeys/x/statistics/customers.csv", "PUT /customers", "GET /customers/x", "DELETE /customers/x", "GET /customer-fields",
         "PUT /customer-fields/x", "DELETE /customer-fields/x", "PUT /customers/csv", "PUT /journeys/x/customers/csv",
         "POST /sendings/all", "POST /sendings/list", "POST /sendings/csv", "GET /sendings", "GET /sendings/x", "PUT /sendings/x/stop",
+        "GET /engine",
     ];
 
     public static TheoryData<string> AllRoutes() => [.. Routes];

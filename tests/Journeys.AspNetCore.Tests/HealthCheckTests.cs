@@ -108,6 +108,33 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task The_engine_endpoint_answers_the_status_as_json_behind_the_api_policy()
+    {
+        await using var host = await HealthHost.StartAsync(failClaims: true, mapApi: true);
+        await host.EventuallyAsync(HealthStatus.Degraded);
+        using var anonymous = new HttpRequestMessage(HttpMethod.Get, "/journeys-api/engine");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.SendAsync(anonymous)).StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/journeys-api/engine");
+        request.Headers.Add("X-Test-User", "tester");
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        Assert.Equal(host.Services.GetRequiredService<IOptions<JourneysOptions>>().Value.OwnerId, root.GetProperty("ownerId").GetString());
+        Assert.Equal("Running", root.GetProperty("state").GetString());
+        Assert.False(root.TryGetProperty("fault", out _));
+        Assert.Equal("claim: InvalidOperationException", root.GetProperty("storeFailure").GetString());
+        Assert.Equal(T0, root.GetProperty("storeFailingSince").GetDateTimeOffset());
+        var channel = Assert.Single(root.GetProperty("channels").EnumerateArray());
+        Assert.Equal(("push", "Closed"), (channel.GetProperty("channel").GetString(), channel.GetProperty("circuit").GetString()));
+        Assert.Equal(0, root.GetProperty("inFlight").GetInt32());
+        Assert.Equal(0, root.GetProperty("inboxDepth").GetInt32());
+        Assert.Equal(T0, root.GetProperty("checkedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_stopped_engine_is_unhealthy()
     {
         var host = await HealthHost.StartAsync();
@@ -177,7 +204,8 @@ public sealed class HealthCheckTests
             bool failClaims = false,
             Action<JourneysOptions>? configure = null,
             Action<IHealthChecksBuilder>? health = null,
-            Action<IServiceCollection>? services = null)
+            Action<IServiceCollection>? services = null,
+            bool mapApi = false)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseTestServer();
@@ -202,8 +230,22 @@ public sealed class HealthCheckTests
             var checks = builder.Services.AddHealthChecks().AddJourneys();
             health?.Invoke(checks);
             services?.Invoke(builder.Services);
+            if (mapApi)
+            {
+                builder.Services.AddProblemDetails();
+                builder.Services.AddAuthentication(TestAuthenticationHandler.SchemeName)
+                    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TestAuthenticationHandler>(TestAuthenticationHandler.SchemeName, null);
+                builder.Services.AddAuthorization();
+            }
+
             var app = builder.Build();
             app.MapHealthChecks("/health");
+            if (mapApi)
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapJourneys();
+            }
             try
             {
                 await app.StartAsync();

@@ -28,6 +28,7 @@ namespace Journeys.AspNetCore.Contracts;
 [JsonSerializable(typeof(EventsAccepted))]
 [JsonSerializable(typeof(StatisticsResponse))]
 [JsonSerializable(typeof(SendingRequestBody))]
+[JsonSerializable(typeof(EngineStatusResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>
