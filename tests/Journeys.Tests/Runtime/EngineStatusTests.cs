@@ -76,10 +76,7 @@ public sealed class EngineStatusTests
             var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
             var push = provider.GetRequiredService<RecordingChannelSender>();
             await using var running = await EngineHost.RunHostedAsync(provider);
-            var manager = provider.GetRequiredService<IJourneyManager>();
-            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com"])
-                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
-            await manager.ActivateAsync("j");
+            await ActivatePushJourneyAsync(provider, "j", ["a@example.com"]);
 
             EngineHost.Eventually(() => monitor.GetStatus().StoreFailure is not null, "the cancelled commit in the status");
             var failing = monitor.GetStatus();
@@ -106,10 +103,7 @@ public sealed class EngineStatusTests
             var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
             var push = provider.GetRequiredService<RecordingChannelSender>();
             await using var running = await EngineHost.RunHostedAsync(provider);
-            var manager = provider.GetRequiredService<IJourneyManager>();
-            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com"])
-                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
-            await manager.ActivateAsync("j");
+            await ActivatePushJourneyAsync(provider, "j", ["a@example.com"]);
 
             EngineHost.Eventually(() => monitor.GetStatus().StoreFailure is not null, "the cancelled record of results in the status");
             Assert.Equal((JourneyEngineState.Running, "outbox dispatch: OperationCanceledException"), (monitor.GetStatus().State, monitor.GetStatus().StoreFailure));
@@ -119,9 +113,7 @@ public sealed class EngineStatusTests
             EngineHost.Eventually(
                 () => Step(time) && monitor.GetStatus().StoreFailingSince is null,
                 () => $"the record of results that worked; {monitor.GetStatus().State} {monitor.GetStatus().Fault} {monitor.GetStatus().StoreFailure}, {push.Messages.Count} sent, {push.Attempts} attempts");
-            await manager.CreateAsync(JourneyBuilder.Create("k", "K").EnterFromList(["b@example.com"])
-                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
-            await manager.ActivateAsync("k");
+            await ActivatePushJourneyAsync(provider, "k", ["b@example.com"]);
             EngineHost.Eventually(() => push.Messages.Any(m => m.CustomerId == "b@example.com"), "the later journey's push");
             Assert.Equal(JourneyEngineState.Running, monitor.GetStatus().State);
             Assert.Equal(2, push.Messages.Count(m => m.CustomerId == "a@example.com"));
@@ -148,10 +140,7 @@ public sealed class EngineStatusTests
             push.FailNextTransiently(1000);
             var monitor = provider.GetRequiredService<IJourneyEngineMonitor>();
             await using var running = await EngineHost.RunHostedAsync(provider);
-            var manager = provider.GetRequiredService<IJourneyManager>();
-            await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(["a@example.com", "b@example.com", "c@example.com"])
-                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
-            await manager.ActivateAsync("j");
+            await ActivatePushJourneyAsync(provider, "j", ["a@example.com", "b@example.com", "c@example.com"]);
 
             EngineHost.Eventually(
                 () => monitor.GetStatus().Channels.Single(c => c.Channel == "push").Circuit == ChannelCircuitState.Open,
@@ -253,6 +242,15 @@ public sealed class EngineStatusTests
         Assert.Equal((T0 + TimeSpan.FromSeconds(5), "claim: TimeoutException"), health.OldestStoreFailure());
         health.StoreSucceeded("claim");
         Assert.Null(health.OldestStoreFailure());
+    }
+
+    /// <summary>Creates and activates a journey that sends the <c>hello</c> push to <paramref name="customers"/>.</summary>
+    private static async Task ActivatePushJourneyAsync(IServiceProvider provider, string id, string[] customers)
+    {
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(JourneyBuilder.Create(id, id.ToUpperInvariant()).EnterFromList(customers)
+            .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+        await manager.ActivateAsync(id);
     }
 
     // Moves the fake clock 5 s (at most a day in all, whatever the real-time bound of the wait): true, for a condition.
