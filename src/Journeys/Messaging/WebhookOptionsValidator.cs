@@ -9,27 +9,37 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (!WebhookSignature.TryDecodeSecret(options.SigningSecret, out _))
+        if (!WebhookSignature.TryDecodeSecret(options.SigningSecret, out var main))
         {
             errors.Add("Webhooks: SigningSecret must be 'whsec_' followed by the base64 of at least 16 bytes.");
+        }
+
+        // Each secret decoded once; a repeat is found among the keys seen before it (the SigningSecret's first).
+        var seen = new List<byte[]>(options.AdditionalSigningSecrets.Count + 1);
+        if (main is not null)
+        {
+            seen.Add(main);
         }
 
         for (var i = 0; i < options.AdditionalSigningSecrets.Count; i++)
         {
             // Never the secret itself in the message: its position only.
-            var secret = options.AdditionalSigningSecrets[i];
-            if (!WebhookSignature.TryDecodeSecret(secret, out var key))
+            if (!WebhookSignature.TryDecodeSecret(options.AdditionalSigningSecrets[i], out var key))
             {
                 errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] must be 'whsec_' followed by the base64 of at least 16 bytes.");
+                continue;
             }
-            else if (WebhookSignature.TryDecodeSecret(options.SigningSecret, out var main) && key.AsSpan().SequenceEqual(main))
+
+            var repeated = seen.FindIndex(earlier => key.AsSpan().SequenceEqual(earlier));
+            if (repeated >= 0)
             {
-                errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] is the SigningSecret itself.");
+                errors.Add(repeated == 0 && main is not null
+                    ? $"Webhooks: AdditionalSigningSecrets[{i}] is the SigningSecret itself."
+                    : $"Webhooks: AdditionalSigningSecrets[{i}] repeats an earlier entry.");
+                continue;
             }
-            else if (options.AdditionalSigningSecrets.Take(i).Any(other => WebhookSignature.TryDecodeSecret(other, out var earlier) && key.AsSpan().SequenceEqual(earlier)))
-            {
-                errors.Add($"Webhooks: AdditionalSigningSecrets[{i}] repeats an earlier entry.");
-            }
+
+            seen.Add(key);
         }
 
         foreach (var entry in options.AllowedNetworks)

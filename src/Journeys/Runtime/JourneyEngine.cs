@@ -606,7 +606,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             _health.StoreSucceeded("next wake");
             return next is { } due && due < latest ? due : latest;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             StoreFailed("next wake", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
@@ -802,7 +802,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
                 reused?.ReleaseAll();
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             LogShardFailed(_logger, ex);
             throw;
@@ -816,6 +816,10 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// </summary>
     private static bool IsStrayCancellation(Exception exception, CancellationToken stoppingToken) =>
         exception is OperationCanceledException && !stoppingToken.IsCancellationRequested;
+
+    /// <summary>Whether <paramref name="exception"/> is a failure, anything but the engine's stop (a stray cancellation included).</summary>
+    private static bool IsFailure(Exception exception, CancellationToken stoppingToken) =>
+        !(exception is OperationCanceledException && stoppingToken.IsCancellationRequested);
 
     /// <summary>
     /// Takes work items (those carried from the previous batch, then the shard's inbox's, up to
@@ -1058,7 +1062,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             JourneysTelemetry.Entered.Add(entered);
             JourneysTelemetry.Converted.Add(converted);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             // Nothing of the batch is committed; the leases expire and the work is claimed again.
             StoreFailed("commit", ex);
@@ -1279,7 +1283,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
             return await _filters.EnrollMatchingAsync(changed, active, stoppingToken, EnrollAsync).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             LogRecheckFailed(_logger, updates, ex);
             return 0;
@@ -1524,7 +1528,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
             return false;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             StoreFailed("outbox dispatch", ex);
             await IdleAsync(pauseSignal ?? _outboxSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
@@ -1666,7 +1670,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             _health.StoreSucceeded("next outbox due");
             return next is { } due && due < latest ? due : latest;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || IsStrayCancellation(ex, stoppingToken))
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
         {
             StoreFailed("next outbox due", ex);
             return _time.GetUtcNow() + TimeSpan.FromSeconds(1);
