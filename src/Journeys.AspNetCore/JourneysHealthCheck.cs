@@ -53,7 +53,7 @@ internal sealed class JourneysHealthCheck(IJourneyEngineMonitor monitor, IOption
         {
             JourneyEngineState.NotStarted => Failed(context, "The Journeys engine has not started.", data),
             JourneyEngineState.Stopped => Failed(context, "The Journeys engine has stopped.", data),
-            JourneyEngineState.Faulted => Failed(context, $"A loop of the Journeys engine failed ({status.Fault}); the work routed to it waits until the host restarts.", data),
+            JourneyEngineState.Faulted => Failed(context, $"A loop of the Journeys engine failed ({status.Fault}) and the engine stopped; restart the host.", data),
             _ when status.StoreFailingSince is { } failingSince && status.CheckedAt - failingSince >= settings.StoreFailureGracePeriod =>
                 Failed(context, $"A store call of the Journeys engine has failed since {Describe(failingSince)} ({status.StoreFailure}).", data),
             _ when status.StoreFailingSince is { } failingSince =>

@@ -149,7 +149,7 @@ public sealed class HealthCheckTests
 
     [Theory]
     [InlineData(JourneyEngineState.NotStarted, "The Journeys engine has not started.")]
-    [InlineData(JourneyEngineState.Faulted, "A loop of the Journeys engine failed (shard worker 1: InvalidOperationException); the work routed to it waits until the host restarts.")]
+    [InlineData(JourneyEngineState.Faulted, "A loop of the Journeys engine failed (shard worker 1: InvalidOperationException) and the engine stopped; restart the host.")]
     public async Task An_engine_not_started_or_faulted_is_unhealthy(JourneyEngineState state, string description)
     {
         var fault = state == JourneyEngineState.Faulted ? "shard worker 1: InvalidOperationException" : null;

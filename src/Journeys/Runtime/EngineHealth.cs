@@ -40,35 +40,51 @@ internal sealed class EngineHealth(TimeProvider time)
     public void Faulted(string loop, Exception exception) => Faulted(loop, TypeOf(exception));
 
     /// <summary>
-    /// Watches a loop of the engine that runs until <paramref name="stoppingToken"/> is cancelled: if it ends before that,
-    /// whether with an exception, cancelled by a token of its own or at all, it is <see cref="Faulted(string, Exception)"/>
-    /// (a shard worker that ended leaves the work routed to it undone until the host restarts: a health check must see it).
+    /// Watches a loop of the engine that runs until <paramref name="runToken"/> is cancelled: if it ends before that,
+    /// whether with an exception, cancelled by a token of its own or at all, it is <see cref="Faulted(string, Exception)"/>.
     /// </summary>
-    /// <returns><paramref name="loop"/>.</returns>
-    public Task Watch(Task loop, string name, CancellationToken stoppingToken)
+    /// <returns>
+    /// Once the loop ended and its end is recorded (never faulted): <see langword="null"/> when it ended with the run,
+    /// else what ended it (its exception, or a <see langword="null"/> exception when it returned while the run went on;
+    /// an exception other than a cancellation also when the run was ending, which is no fault but is logged).
+    /// </returns>
+    public async Task<LoopFault?> Watch(Task loop, string name, CancellationToken runToken)
     {
-        _ = loop.ContinueWith(
-            (ended, _) =>
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!runToken.IsCancellationRequested)
+        {
+            if (ex is OperationCanceledException)
             {
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
+                Faulted(name, "cancelled while the engine runs");
+            }
+            else
+            {
+                Faulted(name, ex);
+            }
 
-                if (ended.Exception is { } exception)
-                {
-                    Faulted(name, exception.InnerException ?? exception);
-                }
-                else
-                {
-                    Faulted(name, ended.IsCanceled ? "cancelled while the engine runs" : "ended while the engine runs");
-                }
-            },
-            null,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return loop;
+            return new LoopFault(name, ex);
+        }
+        catch (OperationCanceledException) when (runToken.IsCancellationRequested)
+        {
+            // Ended by the run's end (the stop, or another loop's fault): the run's own end says what happened.
+            return null;
+        }
+        catch (Exception ex)
+        {
+            // Failed once the run was ending: no fault of the running engine, but a failure to log.
+            return new LoopFault(name, ex);
+        }
+
+        if (runToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        Faulted(name, "ended while the engine runs");
+        return new LoopFault(name, null);
     }
 
     private void Faulted(string loop, string what)
@@ -141,3 +157,6 @@ internal sealed class EngineHealth(TimeProvider time)
     private static string TypeOf(Exception exception) =>
         (exception is RedactedException redacted ? redacted.OriginalType : exception.GetType()).Name;
 }
+
+/// <summary>A loop of the engine that ended while the engine ran: its name and the exception it ended with, if any.</summary>
+internal sealed record LoopFault(string Loop, Exception? Exception);

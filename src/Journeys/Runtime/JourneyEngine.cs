@@ -196,7 +196,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         _health.Started();
     }
 
-    /// <summary>Marks the engine as stopped once its hosted service stopped it, whether or not <see cref="RunAsync"/> ran.</summary>
+    /// <summary>Marks the engine as stopped once its hosted service stopped it, whether or not <see cref="RunAsync(CancellationToken)"/> ran.</summary>
     internal void MarkStopped()
     {
         _pumping = false;
@@ -400,7 +400,25 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     internal ChannelReader<bool> JourneysChanged => _journeySignal.Reader;
 
     /// <summary>Runs the pump, the shards and the dispatcher until <paramref name="stoppingToken"/> is cancelled.</summary>
-    public async Task RunAsync(CancellationToken stoppingToken)
+    /// <param name="stoppingToken">The host's stop.</param>
+    /// <returns>A task that ends when the engine stopped.</returns>
+    public Task RunAsync(CancellationToken stoppingToken) => RunAsync([], stoppingToken);
+
+    /// <summary>
+    /// Runs the pump, the shards, the dispatchers, the lease renewal and <paramref name="companions"/> (the hosted
+    /// service's other loops) until <paramref name="stoppingToken"/> is cancelled. Each loop is watched: one that ends
+    /// while the host runs (an exception no loop expects, a cancellation of its own, or a return) is logged, marks the
+    /// engine <see cref="JourneyEngineState.Faulted"/> and ends the run: the other loops stop as at the host's stop, the
+    /// unfinished work is handed back (<see cref="HandBackAsync"/>), and the returned task fails with a
+    /// <see cref="JourneyEngineFaultedException"/>, so the host does what its
+    /// <c>HostOptions.BackgroundServiceExceptionBehavior</c> says (stop, by
+    /// default). A loop that failed and went on unseen would leave the work routed to it undone while the host looked
+    /// healthy: a shard worker's inbox fills, and then the pump stalls for every shard.
+    /// </summary>
+    /// <param name="companions">Loops run and watched beside the engine's own, each given the run's token.</param>
+    /// <param name="stoppingToken">The host's stop.</param>
+    /// <returns>A task that ends when the engine stopped, or fails with <see cref="JourneyEngineFaultedException"/>.</returns>
+    public async Task RunAsync(IReadOnlyList<(string Name, Func<CancellationToken, Task> Loop)> companions, CancellationToken stoppingToken)
     {
         LogStarting(_logger, _options.OwnerId, _shards.Length);
 
@@ -411,31 +429,35 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         using var tracked = JourneysTelemetry.Track(this);
         using var timerWaiter = ReferenceEquals(_time, TimeProvider.System) ? new SystemClockWaiter(_time) : null;
         _timerWaiter = timerWaiter;
-        var workers = new List<Task>((2 * _shards.Length) + 1);
+
+        // The loops' token: the host's stop, or the first loop that ends while the host runs.
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var token = run.Token;
+        var watchers = new List<Task>((2 * _shards.Length) + 2 + companions.Count);
         _health.Started();
         for (var i = 0; i < _shards.Length; i++)
         {
             var shard = _shards[i];
-            workers.Add(_health.Watch(Task.Run(() => RunShardAsync(shard.Reader, stoppingToken), CancellationToken.None), $"shard worker {i}", stoppingToken));
+            watchers.Add(WatchAsync(Task.Run(() => RunShardAsync(shard.Reader, token), CancellationToken.None), $"shard worker {i}", run));
         }
 
-        workers.Add(_health.Watch(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(stoppingToken)), "dispatcher 0", stoppingToken));
+        watchers.Add(WatchAsync(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(token)), "dispatcher 0", run));
         for (var i = 1; i < _shards.Length; i++)
         {
             var index = i;
-            workers.Add(_health.Watch(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, stoppingToken)), $"dispatcher {i}", stoppingToken));
+            watchers.Add(WatchAsync(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, token)), $"dispatcher {i}", run));
         }
 
-        workers.Add(_health.Watch(Task.Run(() => _renewal.RunAsync(stoppingToken), CancellationToken.None), "lease renewal", stoppingToken));
+        watchers.Add(WatchAsync(Task.Run(() => _renewal.RunAsync(token), CancellationToken.None), "lease renewal", run));
+        foreach (var (name, loop) in companions)
+        {
+            watchers.Add(WatchAsync(Task.Run(() => loop(token), CancellationToken.None), name, run));
+        }
+
         try
         {
             _pumping = true;
-            await RunPumpAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            _health.Faulted("pump", ex);
-            throw;
+            await WatchAsync(RunPumpAsync(token), "pump", run).ConfigureAwait(false);
         }
         finally
         {
@@ -446,22 +468,48 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
                 shard.Writer.TryComplete();
             }
 
-            try
+            // The watchers never fail: each records and logs its loop's end.
+            await Task.WhenAll(watchers).ConfigureAwait(false);
+            _timerWaiter = null;
+            await HandBackAsync().ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
             {
-                await Task.WhenAll(workers).ConfigureAwait(false);
+                _health.Stopped();
             }
-            finally
-            {
-                _timerWaiter = null;
-                await HandBackAsync().ConfigureAwait(false);
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    _health.Stopped();
-                }
 
-                LogStopped(_logger, _options.OwnerId);
-            }
+            LogStopped(_logger, _options.OwnerId);
         }
+
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            // Only a loop's end cancels the run without the host's stop.
+            throw JourneyEngineFaultedException.For(_health.Fault ?? "a loop ended");
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="loop"/> to end (<see cref="EngineHealth.Watch"/>); if it ended while the run went on,
+    /// logs it (the exception's message at Debug level only) and ends the run. Never fails.
+    /// </summary>
+    private async Task WatchAsync(Task loop, string name, CancellationTokenSource run)
+    {
+        if (await _health.Watch(loop, name, run.Token).ConfigureAwait(false) is not { } fault)
+        {
+            return;
+        }
+
+        if (fault.Exception is { } exception)
+        {
+            LogLoopFailedRedacted(_logger, name, RedactedException.From(exception));
+            FailureDetailLog.Write(_logger, exception);
+        }
+        else
+        {
+            LogLoopEnded(_logger, name);
+        }
+
+        // The run's source outlives every watcher: the run awaits them all before it ends.
+        await run.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -771,41 +819,33 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
         // The customers those items were read with (a database store): the next batch reads only the others.
         var carriedCustomers = new Dictionary<string, Customer?>(StringComparer.Ordinal);
-        try
+        while (carried.Count > 0 || await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            while (carried.Count > 0 || await inbox.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            batch.Clear();
+            checkpoints.Clear();
+            if (stoppingToken.IsCancellationRequested)
             {
-                batch.Clear();
-                checkpoints.Clear();
-                if (stoppingToken.IsCancellationRequested)
+                // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
+                Interlocked.Add(ref _inFlight, -carried.Count);
+                carried.Clear();
+                carriedCustomers.Clear();
+                while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
                 {
-                    // Shutting down: leave the claimed work to its lease; another host (or the next start) takes it.
-                    Interlocked.Add(ref _inFlight, -carried.Count);
-                    carried.Clear();
-                    carriedCustomers.Clear();
-                    while (batch.Count < _options.BatchSize && inbox.TryRead(out var item))
-                    {
-                        batch.Add(item);
-                    }
-
-                    Interlocked.Add(ref _inFlight, -batch.Count);
-                    continue;
+                    batch.Add(item);
                 }
 
-                await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, reused, fields, slices, stoppingToken).ConfigureAwait(false);
-
-                // Let the batch go now, not when the next one starts: while the shard waits for work, reused lists that
-                // still held the last batch's items and checkpoints (their enrollments and messages) would keep them alive
-                // into the next gen0 collection, which would promote them with the engine's live state.
-                batch.Clear();
-                checkpoints.Clear();
-                reused?.ReleaseAll();
+                Interlocked.Add(ref _inFlight, -batch.Count);
+                continue;
             }
-        }
-        catch (Exception ex) when (IsFailure(ex, stoppingToken))
-        {
-            LogShardFailed(_logger, ex);
-            throw;
+
+            await ProcessBatchAsync(inbox, batch, carried, carriedCustomers, checkpoints, reused, fields, slices, stoppingToken).ConfigureAwait(false);
+
+            // Let the batch go now, not when the next one starts: while the shard waits for work, reused lists that
+            // still held the last batch's items and checkpoints (their enrollments and messages) would keep them alive
+            // into the next gen0 collection, which would promote them with the engine's live state.
+            batch.Clear();
+            checkpoints.Clear();
+            reused?.ReleaseAll();
         }
     }
 
@@ -2089,15 +2129,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         FailureDetailLog.Write(_logger, exception);
     }
 
-    [LoggerMessage(4, LogLevel.Critical, "A Journeys shard worker failed")]
-    private static partial void LogShardFailedRedacted(ILogger logger, Exception exception);
+    [LoggerMessage(4, LogLevel.Critical, "The Journeys engine's {Loop} failed; the engine stops (its unfinished work is handed back)")]
+    private static partial void LogLoopFailedRedacted(ILogger logger, string loop, Exception exception);
 
-    /// <summary><see cref="LogShardFailedRedacted"/> with the exception's message withheld (<see cref="RedactedException"/>), then the whole exception at Debug level.</summary>
-    private static void LogShardFailed(ILogger logger, Exception exception)
-    {
-        LogShardFailedRedacted(logger, RedactedException.From(exception));
-        FailureDetailLog.Write(logger, exception);
-    }
+    [LoggerMessage(407, LogLevel.Critical, "The Journeys engine's {Loop} ended while the engine ran; the engine stops (its unfinished work is handed back)")]
+    private static partial void LogLoopEnded(ILogger logger, string loop);
 
     [LoggerMessage(5, LogLevel.Warning, "Journey {JourneyId} version {Version} is not in the store; its enrollment is ended as failed")]
     private static partial void LogMissingVersion(ILogger logger, string journeyId, int version);

@@ -25,9 +25,12 @@ public enum JourneyEngineState
     Stopped,
 
     /// <summary>
-    /// One of the engine's loops (a shard worker, a dispatcher, the pump, the lease renewal) ended with an unexpected
-    /// exception while the host runs: the work routed to it waits until the host restarts (its leases then expire and
-    /// another host, or the restarted one, takes it). <see cref="JourneyEngineStatus.Fault"/> says which loop and what.
+    /// One of the engine's loops (a shard worker, a dispatcher, the pump, the lease renewal, the entry-window intakes,
+    /// the event purge) ended while the host ran, with an exception no loop expects (or at all): the engine stopped its
+    /// other loops, handed its unfinished work back to the store (another host takes it at once), and its background run
+    /// failed with a <see cref="JourneyEngineFaultedException"/>, so the host stopped, or, with
+    /// <c>BackgroundServiceExceptionBehavior.Ignore</c>, runs on without an engine until it restarts.
+    /// <see cref="JourneyEngineStatus.Fault"/> says which loop and what.
     /// </summary>
     Faulted,
 }
@@ -59,7 +62,7 @@ public sealed class JourneyEngineStatus
     /// <summary>Creates a snapshot.</summary>
     /// <param name="ownerId">The engine's owner id (<see cref="JourneysOptions.OwnerId"/>).</param>
     /// <param name="state">Where the engine is in its life.</param>
-    /// <param name="fault">When <paramref name="state"/> is <see cref="JourneyEngineState.Faulted"/>, what failed.</param>
+    /// <param name="fault">What stopped the engine (<see cref="Fault"/>), or <see langword="null"/>.</param>
     /// <param name="storeFailingSince">Since when a store call of the engine has been failing, if one is.</param>
     /// <param name="storeFailure">The failing store call and the exception's type, if one is.</param>
     /// <param name="channels">The channels with a sender and their circuits.</param>
@@ -97,8 +100,9 @@ public sealed class JourneyEngineStatus
     public JourneyEngineState State { get; }
 
     /// <summary>
-    /// When <see cref="State"/> is <see cref="JourneyEngineState.Faulted"/>: the loop that failed and the exception's type
-    /// (never its message, which may carry customer data; the whole exception is in the log); else <see langword="null"/>.
+    /// The loop whose end stopped the engine and the exception's type (never its message, which may carry customer data;
+    /// the whole exception is in the log): set when <see cref="State"/> is <see cref="JourneyEngineState.Faulted"/>, and
+    /// kept once the host stopped after it (<see cref="JourneyEngineState.Stopped"/>); else <see langword="null"/>.
     /// </summary>
     public string? Fault { get; }
 

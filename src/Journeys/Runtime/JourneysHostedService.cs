@@ -38,9 +38,17 @@ internal sealed class JourneysHostedService(JourneyEngine engine, JourneyManager
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The engine runs and watches the entry-window intakes and the event purge beside its own loops: any of them that
+    /// ends while the host runs stops them all and fails this service with a <see cref="JourneyEngineFaultedException"/>
+    /// (<see cref="JourneyEngine.RunAsync(IReadOnlyList{ValueTuple{string, Func{CancellationToken, Task}}}, CancellationToken)"/>).
+    /// </remarks>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(
-            engine.RunAsync(stoppingToken),
-            Task.Run(() => manager.RunEntryWindowsAsync(stoppingToken), CancellationToken.None),
-            Task.Run(() => purger.RunAsync(stoppingToken), CancellationToken.None));
+        engine.RunAsync(
+            [
+                ("entry-window intakes", manager.RunEntryWindowsAsync),
+                ("event purge", purger.RunAsync),
+            ],
+            stoppingToken);
 }
