@@ -10,7 +10,7 @@ namespace Journeys.PostgreSql;
 /// What the PostgreSQL stores share: the data source, the schema (created or checked once, before the first operation),
 /// the SQL of each statement with the schema name filled in, and the retry pipeline that rides out transient failures.
 /// </summary>
-internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
+internal sealed partial class PostgreSqlDatabase : IDisposable, IAsyncDisposable
 {
     /// <summary>The NOTIFY payload for new ready work.</summary>
     public const string WorkPayload = "work";
@@ -256,6 +256,20 @@ internal sealed partial class PostgreSqlDatabase : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Disposes the data source if the store created it. A container disposed synchronously (a <c>using</c> of a
+    /// <see cref="IServiceProvider"/>) refuses a singleton that is only <see cref="IAsyncDisposable"/>, so both are here.
+    /// </summary>
+    public void Dispose()
+    {
+        _initLock.Dispose();
+        _turns?.Dispose();
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
