@@ -1,7 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
+using Journeys.Audiences;
 using Journeys.Messaging;
 using Journeys.Model;
 using Journeys.Runtime;
+using Microsoft.Extensions.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -61,6 +63,36 @@ public static class JourneysBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Binds the options from configuration, such as the <c>Journeys</c> section of <c>appsettings.json</c> or environment
+    /// variables (<c>Journeys__ShardCount</c>): the section's keys set <see cref="JourneysOptions"/> (durations as
+    /// <c>00:05:00</c>, times of day as <c>22:00</c>, <c>SendPolicy</c>, <c>DefaultChannelPolicy</c> and
+    /// <c>ChannelPolicies:&lt;channel&gt;</c> as objects); its <c>Webhooks</c> child enables webhook nodes with
+    /// <see cref="WebhookOptions"/> (as <see cref="ConfigureWebhooks"/>), and its <c>Audiences</c> child sets
+    /// <see cref="AudienceOptions"/>. Keys not set keep their defaults; a key that names no option, a value that does not
+    /// convert, and a <c>Campaigns</c> key (campaigns are defined in code) stop the host at start with the key named, as
+    /// do values the options' validation refuses. Binds in registration order with the other <c>Configure</c> calls:
+    /// code after this call overrides configuration.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configuration">The section, such as <c>builder.Configuration.GetSection("Journeys")</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IJourneysBuilder Configure(this IJourneysBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<JourneysOptions>().Configure(o => JourneysConfiguration.Bind(configuration, o));
+        // Read at start (the engine's options are validated then anyway), so a wrong key stops the host, not the first import.
+        builder.Services.AddOptions<AudienceOptions>().Configure(o => JourneysConfiguration.Bind(configuration.GetSection(JourneysConfiguration.Audiences), o)).ValidateOnStart();
+        var webhooks = configuration.GetSection(JourneysConfiguration.Webhooks);
+        if (webhooks.Exists())
+        {
+            builder.Services.AddJourneysWebhooks(o => JourneysConfiguration.Bind(webhooks, o));
+        }
+
         return builder;
     }
 
