@@ -119,7 +119,7 @@ internal static class SendingEndpoints
                 throw ApiProblemException.BadRequest("Invalid JSON at $.customerIds: POST /sendings/all sends to every customer; send to a list with POST /sendings/list.", "$.customerIds");
             }
 
-            return Created(context, api, await Guard(sendings, request, SendingAudience.AllCustomers, "$.campaignId", () => sendings.SendToAllAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false));
+            return Created(context, api, await Guard(sendings, request, SendingAudience.AllCustomers, "$", () => sendings.SendToAllAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false));
         }
 
         if (body.CustomerIds is null)
@@ -136,7 +136,7 @@ internal static class SendingEndpoints
             }
         }
 
-        return Created(context, api, await Guard(sendings, request, SendingAudience.List, "$.campaignId", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
+        return Created(context, api, await Guard(sendings, request, SendingAudience.List, "$", () => sendings.SendToListAsync(request, ids.ToAsyncEnumerable(), context.RequestAborted).AsTask()).ConfigureAwait(false));
     }
 
     private static async Task<IResult> SendCsvAsync(HttpContext context, ISendingManager sendings, JourneysApi api)
@@ -157,13 +157,18 @@ internal static class SendingEndpoints
         };
 
         var result = await CsvRequests.ReadAsync(context, api, (csv, token) =>
-            Guard(sendings, request, SendingAudience.List, "query:campaignId", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
+            Guard(sendings, request, SendingAudience.List, "query:", () => sendings.SendToCsvAsync(request, csv, options, token).AsTask())).ConfigureAwait(false);
         var answer = new JsonObject { ["import"] = CsvImportEndpoints.ReportJson(result.Import), ["sending"] = Status(result.Sending) };
         return WithLocation(context, api, result.Sending.SendingId, TypedResults.Text(Contracts.ApiJsonContext.Text(answer), RequestBodies.Json, System.Text.Encoding.UTF8, StatusCodes.Status202Accepted));
     }
 
-    /// <summary>Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>; a sending id taken by another campaign or audience, or by a deleted sending, is 409.</summary>
-    private static async Task<T> Guard<T>(ISendingManager sendings, SendingRequest request, SendingAudience audience, string path, Func<Task<T>> send)
+    /// <summary>
+    /// Maps the manager's refusals: an incomplete request or unknown campaign is 400 naming <c>campaignId</c>, a new
+    /// sending's id over <see cref="SendingJourneys.MaxSendingIdLength"/> 400 naming <c>sendingId</c>; a sending id taken
+    /// by another campaign or audience, or by a deleted sending, is 409. <paramref name="fields"/> is where the request's
+    /// fields are (<c>$</c>: the JSON body, <c>query:</c>: the query string).
+    /// </summary>
+    private static async Task<T> Guard<T>(ISendingManager sendings, SendingRequest request, SendingAudience audience, string fields, Func<Task<T>> send)
     {
         try
         {
@@ -174,12 +179,14 @@ internal static class SendingEndpoints
             // The sending id was checked before; what the manager still refuses is the campaign (not in the catalog)
             // or, rarely, another setting, whose message names it.
             var reason = ApiProblemException.DetailOf(ex);
-            var aboutCampaign = reason.StartsWith("Campaign ", StringComparison.Ordinal);
+            var path = reason.StartsWith("Campaign ", StringComparison.Ordinal) ? Field(fields, "campaignId")
+                : reason.StartsWith("Sending id ", StringComparison.Ordinal) ? Field(fields, "sendingId")
+                : "$";
             throw new ApiProblemException(
                 StatusCodes.Status400BadRequest,
                 "Invalid sending",
                 $"The sending was refused: {reason}",
-                new Dictionary<string, object?> { ["path"] = aboutCampaign ? path : "$", ["campaignId"] = request.CampaignId });
+                new Dictionary<string, object?> { ["path"] = path, ["campaignId"] = request.CampaignId });
         }
         catch (Runtime.JourneyIdInUseException ex)
         {
@@ -206,11 +213,20 @@ internal static class SendingEndpoints
         }
     }
 
-    /// <summary>The manager's rule for a sending id, checked first so that a bad one is reported by its own name.</summary>
+    private static string Field(string fields, string name) => fields == "$" ? $"$.{name}" : $"{fields}{name}";
+
+    /// <summary>
+    /// The manager's rule for any sending id, checked first so that a bad one is reported by its own name: up to 200
+    /// characters, as a sending made before 2026-12-01 may have (sending again under its id resumes it); the manager
+    /// holds a new sending to <see cref="SendingJourneys.MaxSendingIdLength"/> (<see cref="Guard"/>).
+    /// </summary>
     private static string? SendingId(string? given, string path) =>
-        given is not null && (string.IsNullOrWhiteSpace(given) || given.Length > 200 || given.Any(char.IsControl))
-            ? throw ApiProblemException.BadRequest($"The sending id at {path} is not valid: it must be 1 to 200 characters, not blank, with no control characters.", path)
+        given is not null && (string.IsNullOrWhiteSpace(given) || given.Length > EarlierSendingIdLength || given.Any(char.IsControl))
+            ? throw ApiProblemException.BadRequest($"The sending id at {path} is not valid: it must be 1 to {SendingJourneys.MaxSendingIdLength} characters (up to {EarlierSendingIdLength} to resume a sending made before 2026-12-01), not blank, with no control characters.", path)
             : given;
+
+    /// <summary>The longest sending id of a sending made before 2026-12-01 (the manager's own limit for a sending it resumes).</summary>
+    private const int EarlierSendingIdLength = 200;
 
     /// <summary>The manager's rule for a time zone, checked first so that a bad one is 400 naming its field (not a 422 diagnostic).</summary>
     private static string TimeZoneId(string given, string path) =>

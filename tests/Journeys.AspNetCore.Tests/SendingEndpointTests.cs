@@ -83,6 +83,24 @@ public sealed class SendingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_sending_id_over_120_characters_is_400_naming_the_sending_id_and_the_limits()
+    {
+        // 121 to 200 characters: a sending made before 2026-12-01 could have such an id (and is resumed under it), a new one cannot.
+        var longId = new string('s', 121);
+        var refused = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body($$"""{"campaignId": "tips", "sendingId": "{{longId}}"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.sendingId", refused.GetProperty("path").GetString());
+        Assert.Contains("it must be 1 to 120 characters", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var csv = await ApiAssert.Problem(await Client.PostAsync($"/journeys-api/sendings/csv?campaignId=tips&sendingId={longId}", CsvImportEndpointTests.Csv("customerId\nc1\n")), HttpStatusCode.BadRequest);
+        Assert.Equal("query:sendingId", csv.GetProperty("path").GetString());
+
+        // Over 200: refused before the manager, with both limits.
+        var tooLong = await ApiAssert.Problem(await Client.PostAsync("/journeys-api/sendings/all", JourneyEndpointTests.Body($$"""{"campaignId": "tips", "sendingId": "{{new string('s', 201)}}"}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("$.sendingId", tooLong.GetProperty("path").GetString());
+        Assert.Contains("1 to 120 characters (up to 200 to resume a sending made before 2026-12-01)", tooLong.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await ApiAssert.Problem(await Client.GetAsync($"/journeys-api/sendings/{longId}"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_csv_sending_whose_id_is_taken_by_another_campaign_is_409_and_imports_nothing()
     {
         await ApiAssert.Json(await Client.PostAsync("/journeys-api/sendings/list", JourneyEndpointTests.Body("""{"campaignId": "tips", "sendingId": "taken-csv", "customerIds": ["c1"]}""")), HttpStatusCode.Accepted);
