@@ -893,6 +893,64 @@ internal sealed partial class PostgreSqlEngineStore
             return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// In steps of at most <see cref="PurgeStep"/> enrollments, each one statement (its own transaction), walking the
+    /// table once in key order (customer, enrollment id). A step deletes an ended enrollment changed before the cut-off,
+    /// held by no lease and in no ready queue, when an ended enrollment of the same customer and journey ended later (or
+    /// at the same instant, with a greater id): the latest one never qualifies, so hosts purging at once cannot delete
+    /// what another's decision relied on (a row deleted twice is deleted once).
+    /// </remarks>
+    public async ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        (string Customer, Guid Id) after = (string.Empty, Guid.Empty);
+        while (true)
+        {
+            var step = await database.ExecuteAsync("purge ended enrollments", async (connection, token) =>
+            {
+                using var command = database.Command(connection, null, """
+                    WITH doomed AS (
+                        SELECT e.customer_id, e.enrollment_id FROM {s}.enrollments e
+                        WHERE (e.customer_id, e.enrollment_id) > ($2, $3)
+                          AND e.status >= 2 AND e.updated_at < $1 AND e.lease_expires_at IS NULL AND e.ready_seq IS NULL
+                          AND EXISTS (SELECT 1 FROM {s}.enrollments n
+                                      WHERE n.customer_id = e.customer_id AND n.journey_id = e.journey_id AND n.status >= 2
+                                        AND (n.updated_at > e.updated_at OR (n.updated_at = e.updated_at AND n.enrollment_id > e.enrollment_id)))
+                        ORDER BY e.customer_id, e.enrollment_id
+                        LIMIT $4),
+                    deleted AS (
+                        DELETE FROM {s}.enrollments d USING doomed
+                        WHERE d.customer_id = doomed.customer_id AND d.enrollment_id = doomed.enrollment_id
+                        RETURNING 1),
+                    last AS (SELECT customer_id, enrollment_id FROM doomed ORDER BY customer_id DESC, enrollment_id DESC LIMIT 1)
+                    SELECT (SELECT count(*) FROM doomed), (SELECT count(*) FROM deleted), last.customer_id, last.enrollment_id
+                    FROM (SELECT 1) one LEFT JOIN last ON true
+                    """);
+                command.Parameters.Add(Parameter(Utc(olderThan)));
+                command.Parameters.Add(Parameter(after.Customer));
+                command.Parameters.Add(Parameter(after.Id));
+                command.Parameters.Add(Parameter(PurgeStep));
+                using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                return (
+                    Found: reader.GetInt64(0),
+                    Deleted: (int)reader.GetInt64(1),
+                    Last: reader.IsDBNull(2) ? after : (reader.GetString(2), reader.GetGuid(3)));
+            }, cancellationToken).ConfigureAwait(false);
+            removed += step.Deleted;
+            if (step.Found < PurgeStep)
+            {
+                return removed;
+            }
+
+            after = step.Last;
+        }
+    }
+
+    /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes.</summary>
+    internal const int PurgeStep = 1_000;
+
     // One row's event (customer_id, sequence, name, properties, time, message_id, event_id from offset), added to its customer's list.
     private static void AddEventRow(NpgsqlDataReader reader, int offset, Dictionary<string, List<SequencedEvent>> result)
     {

@@ -603,6 +603,70 @@ internal sealed partial class SqliteEngineStore
             return purged;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// In steps of at most <see cref="PurgeStep"/> enrollments, each a write of its own (the one writer is held for one
+    /// step at a time, not for the whole table), walking the table once in key order (customer, id). A step deletes an
+    /// ended, unleased enrollment changed before the cut-off when an ended enrollment of the same customer and journey
+    /// ended later (or at the same instant, with a greater id): the latest one never qualifies, so no step can delete
+    /// what another step's decision relied on.
+    /// </remarks>
+    public async ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        (string Customer, byte[] Id)? after = null;
+        while (true)
+        {
+            var step = await _database.WriteAsync("purge ended enrollments", (olderThan, after), static (session, state) =>
+            {
+                var select = session.Command("""
+                    SELECT e.customer_id, e.id FROM enrollments e
+                    WHERE (e.customer_id, e.id) > ($afterCustomer, $afterId)
+                      AND e.status >= 2 AND e.updated_at < $before AND e.sched_kind IS NULL
+                      AND EXISTS (SELECT 1 FROM enrollments n
+                                  WHERE n.customer_id = e.customer_id AND n.journey_id = e.journey_id AND n.status >= 2
+                                    AND (n.updated_at > e.updated_at OR (n.updated_at = e.updated_at AND n.id > e.id)))
+                    ORDER BY e.customer_id, e.id
+                    LIMIT $step
+                    """);
+                select.Parameters.AddWithValue("$afterCustomer", state.after?.Customer ?? string.Empty);
+                select.Parameters.AddWithValue("$afterId", state.after?.Id ?? []);
+                select.Parameters.AddWithValue("$before", state.olderThan.UtcTicks);
+                select.Parameters.AddWithValue("$step", PurgeStep);
+                var keys = new List<(string Customer, byte[] Id)>();
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        keys.Add((reader.GetString(0), SqliteValues.Blob(reader, 1)));
+                    }
+                }
+
+                var delete = session.Command("DELETE FROM enrollments WHERE customer_id = $customer AND id = $id");
+                var customer = delete.Parameters.Add("$customer", SqliteType.Text);
+                var id = delete.Parameters.Add("$id", SqliteType.Blob);
+                foreach (var key in keys)
+                {
+                    customer.Value = key.Customer;
+                    id.Value = key.Id;
+                    delete.ExecuteNonQuery();
+                }
+
+                return (Count: keys.Count, Last: keys.Count > 0 ? keys[^1] : ((string, byte[])?)null);
+            }, cancellationToken).ConfigureAwait(false);
+            removed += step.Count;
+            if (step.Count < PurgeStep)
+            {
+                return removed;
+            }
+
+            after = step.Last;
+        }
+    }
+
+    /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes.</summary>
+    internal const int PurgeStep = 1_000;
+
     private static List<Enrollment> ReadAll(SqliteCommand command)
     {
         var states = new List<Enrollment>();

@@ -15,6 +15,10 @@ namespace Journeys.Runtime;
 /// has not read it. Hosts sharing a store each purge (the call is idempotent). A failed purge is logged and tried
 /// again at the next interval.
 /// <para>
+/// With <see cref="JourneysOptions.EnrollmentRetention"/> set, each pass also deletes the ended enrollments older than
+/// it (<see cref="IEnrollmentStore.PurgeEndedAsync"/>), each customer's latest in each journey kept.
+/// </para>
+/// <para>
 /// When the frequency cap is on and the outbox store keeps the record of sends (<see cref="IFrequencyCapStore"/>), each
 /// pass also removes the sends older than the cap's window (<see cref="IFrequencyCapStore.PurgeSendsAsync"/>), so the
 /// record follows the customers sent to within one window.
@@ -58,6 +62,7 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxS
             }
 
             await PurgeSendsAsync(interval, stoppingToken).ConfigureAwait(false);
+            await PurgeEndedAsync(interval, stoppingToken).ConfigureAwait(false);
 
             try
             {
@@ -93,6 +98,36 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxS
             FailureDetailLog.Write(logger, ex);
         }
     }
+
+    /// <summary>Deletes the ended enrollments older than <see cref="JourneysOptions.EnrollmentRetention"/> (when it is set); a failure is logged.</summary>
+    private async ValueTask PurgeEndedAsync(TimeSpan interval, CancellationToken stoppingToken)
+    {
+        if (options.Value.EnrollmentRetention is not { } retention)
+        {
+            return;
+        }
+
+        var cutOff = time.GetUtcNow() - retention;
+        try
+        {
+            var removed = await enrollments.PurgeEndedAsync(cutOff, stoppingToken).ConfigureAwait(false);
+            LogEndedPurged(logger, removed, cutOff);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogEndedPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
+            FailureDetailLog.Write(logger, ex);
+        }
+    }
+
+    [LoggerMessage(64, LogLevel.Debug, "Purged {Removed} ended enrollments that ended before {CutOff:O}")]
+    private static partial void LogEndedPurged(ILogger logger, int removed, DateTimeOffset cutOff);
+
+    [LoggerMessage(65, LogLevel.Warning, "Purging old ended enrollments failed; trying again in {Interval}")]
+    private static partial void LogEndedPurgeFailedRedacted(ILogger logger, TimeSpan interval, Exception exception);
 
     [LoggerMessage(62, LogLevel.Debug, "Purged {Removed} frequency-cap send records older than {CutOff:O}")]
     private static partial void LogSendsPurged(ILogger logger, int removed, DateTimeOffset cutOff);

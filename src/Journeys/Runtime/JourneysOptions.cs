@@ -38,6 +38,16 @@ public sealed class JourneysOptions
     public TimeSpan EventIdWindow { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
+    /// How long ended enrollments (completed, converted, exited, failed, cancelled) are kept after their end, or
+    /// <see langword="null"/> (the default) to keep them all. When set, the hosted service deletes older ones with every
+    /// purge of events (<see cref="Storage.IEnrollmentStore.PurgeEndedAsync"/>), except the latest ended one of each
+    /// customer in each journey, which the entry rules read: entries decide as before, and the stores stop growing with
+    /// every re-entry of a customer. Deleted enrollments are gone from <c>GetByCustomerAsync</c> and from exports, and a
+    /// click or withdrawal of theirs that comes later counts nowhere. 1 hour to 3,650 days.
+    /// </summary>
+    public TimeSpan? EnrollmentRetention { get; set; }
+
+    /// <summary>
     /// The longest the engine sleeps without looking for work, counted from its last look (a backstop: it is woken by new
     /// work and by timers; work leased to a host that died comes back by it). Default 30 seconds; 10 ms to 1 day.
     /// </summary>
@@ -101,6 +111,11 @@ public sealed class JourneysOptions
         if (EventRetention < TimeSpan.Zero || EventRetention > TimeSpan.FromDays(365))
         {
             errors.Add($"EventRetention must be 0 to 365 days (was {EventRetention}).");
+        }
+
+        if (EnrollmentRetention is { } kept && (kept < TimeSpan.FromHours(1) || kept > TimeSpan.FromDays(3650)))
+        {
+            errors.Add($"EnrollmentRetention must be 1 hour to 3,650 days, or null to keep every enrollment (was {kept}).");
         }
 
         if (EventIdWindow < TimeSpan.FromSeconds(1) || EventIdWindow > TimeSpan.FromDays(365))

@@ -74,4 +74,8 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
     /// <inheritdoc />
     public virtual ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         InnerStore.PurgeEventsAsync(olderThan, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        InnerStore.PurgeEndedAsync(olderThan, cancellationToken);
 }

@@ -260,4 +260,26 @@ public interface IEnrollmentStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many were deleted.</returns>
     ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes ended enrollments (completed, converted, exited, failed, cancelled) last changed before
+    /// <paramref name="olderThan"/>, except the latest ended one of each customer in each journey (by
+    /// <see cref="Enrollment.UpdatedAt"/>, then id): the entry rules read its end (<see cref="ReEntryMode.Never"/>,
+    /// <see cref="ReEntryMode.AfterCooldown"/>: <see cref="EntryRuleChecks"/>), so entries decide as before. An active or
+    /// waiting enrollment is never deleted, nor counted entries (entry caps). Deleted enrollments are gone from
+    /// <see cref="GetByCustomerAsync"/> and from exports, and a late click or withdrawal of one counts nowhere.
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation deletes nothing (and returns 0), so a store without the feature stays
+    /// correct and keeps every enrollment. A store may delete in several steps (short write transactions); one that fails
+    /// midway leaves whole enrollments, each deleted or kept.
+    /// </remarks>
+    /// <param name="olderThan">The cut-off time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many were deleted.</returns>
+    ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(0);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Journeys.Model;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
@@ -55,6 +56,37 @@ public sealed class EventPurgeTests
             host,
             () => sends.TryReserveSendsAsync([new SendReservation("c1", "probe")], 1, month, host.Time.GetUtcNow()).AsTask().GetAwaiter().GetResult()[0],
             "the send out of the cap's window purged");
+    }
+
+    [Fact]
+    public async Task With_an_enrollment_retention_the_host_deletes_ended_enrollments_past_it_but_each_customers_latest()
+    {
+        await using var host = await EngineHost.StartAsync(T0, o => o.EnrollmentRetention = TimeSpan.FromDays(2));
+        var store = host.Services.GetRequiredService<IEnrollmentStore>();
+        var ended = new List<Guid>();
+        for (var round = 0; round < 3; round++)
+        {
+            var created = Assert.Single(await store.EnrollAsync([new EnrollmentRequest(Guid.NewGuid(), "j", 1, "c1@example.com", "start", host.Time.GetUtcNow(), new EntryRules(ReEntryMode.AfterExit), [])]));
+            Assert.Equal(EnrollmentOutcomeKind.Created, created.Kind);
+            ended.Add(created.EnrollmentId!.Value);
+            Assert.Equal(1, await store.CancelAsync("j", null, null, "ended for the test", host.Time.GetUtcNow()));
+            host.Time.Advance(TimeSpan.FromDays(1));
+        }
+
+        // Ended at T0, T0 + 1 day and T0 + 2 days; at T0 + 3 days and beyond the first two are past the retention, and
+        // only the latest stays (the re-entry rules read its end).
+        EventuallyPurged(
+            host,
+            () => store.GetByCustomerAsync("c1@example.com").AsTask().GetAwaiter().GetResult() is [{ } only] && only.Id == ended[^1],
+            "the earlier ended enrollments purged");
+    }
+
+    [Fact]
+    public void The_enrollment_retention_is_off_by_default_and_validated()
+    {
+        Assert.Null(new JourneysOptions().EnrollmentRetention);
+        Assert.Contains("EnrollmentRetention must be 1 hour to 3,650 days, or null to keep every enrollment (was 00:30:00).", new JourneysOptions { EnrollmentRetention = TimeSpan.FromMinutes(30) }.Validate());
+        Assert.Empty(new JourneysOptions { EnrollmentRetention = TimeSpan.FromDays(90) }.Validate());
     }
 
     /// <summary>

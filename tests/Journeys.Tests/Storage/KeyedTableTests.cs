@@ -54,6 +54,68 @@ public sealed class KeyedTableTests
         Assert.False(table.TryGetValue("absent", out _));
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(42, 3)]
+    [InlineData(5, 1_000_000)]
+    [InlineData(9, 16)]
+    public void Removes_and_replaces_keep_every_other_item_findable_as_a_dictionary_does(int seed, int hashBuckets)
+    {
+        // Removal shifts later items of a probe run back into the hole: with shared hashes (1, 3, 16 buckets) runs are
+        // long and wrap around the array's end, so every case of the shift is taken many times.
+        var random = new Random(seed);
+        var table = new KeyedTable<string, Item>(static i => i.Key, new BucketComparer(hashBuckets));
+        var reference = new Dictionary<string, Item>(StringComparer.Ordinal);
+
+        for (var step = 0; step < 4_000; step++)
+        {
+            var key = "k" + random.Next(300).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            switch (random.Next(3))
+            {
+                case 0:
+                    Assert.Equal(reference.Remove(key), table.Remove(key));
+                    break;
+                case 1 when reference.ContainsKey(key):
+                    var replacement = new Item(key);
+                    table.Replace(replacement);
+                    reference[key] = replacement;
+                    break;
+                case 1:
+                    Assert.Throws<KeyNotFoundException>(() => table.Replace(new Item(key)));
+                    break;
+                default:
+                    if (!reference.ContainsKey(key))
+                    {
+                        var item = new Item(key);
+                        table.Add(item);
+                        reference.Add(key, item);
+                    }
+
+                    break;
+            }
+
+            Assert.Equal(reference.Count, table.Count);
+            if (step % 50 == 0)
+            {
+                for (var k = 0; k < 300; k++)
+                {
+                    var probe = "k" + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.Equal(reference.TryGetValue(probe, out var expected), table.TryGetValue(probe, out var found));
+                    Assert.Same(expected, found);
+                }
+            }
+        }
+
+        var enumerated = new List<Item>();
+        foreach (var item in table)
+        {
+            enumerated.Add(item);
+        }
+
+        Assert.Equal(reference.Values.OrderBy(i => i.Key, StringComparer.Ordinal), enumerated.OrderBy(i => i.Key, StringComparer.Ordinal));
+    }
+
     [Fact]
     public void An_empty_table_finds_nothing_and_refuses_a_null_item()
     {

@@ -823,6 +823,95 @@ internal sealed partial class InMemoryEngineStore
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Walks every customer's enrollments under the store lock (maintenance, not a hot path). An ended enrollment still in
+    /// a queue (a lease not yet given back) is left for the next purge.
+    /// </remarks>
+    public ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var heads = new List<EnrollmentEntry>(_byCustomer.Count);
+            foreach (var head in _byCustomer)
+            {
+                heads.Add(head);
+            }
+
+            var removed = 0;
+            var latest = new Dictionary<string, EnrollmentEntry>(StringComparer.Ordinal);
+            foreach (var head in heads)
+            {
+                if (!AnyPurgeable(head, olderThan))
+                {
+                    continue;
+                }
+
+                // The latest ended enrollment of each of the customer's journeys stays: the entry rules read its end.
+                latest.Clear();
+                for (var entry = head; entry is not null; entry = entry.NextOfCustomer)
+                {
+                    if (entry.IsEnded && (!latest.TryGetValue(entry.JourneyId, out var kept) || entry.UpdatedAt > kept.UpdatedAt))
+                    {
+                        latest[entry.JourneyId] = entry;
+                    }
+                }
+
+                EnrollmentEntry? previous = null;
+                var first = head;
+                for (var entry = head; entry is not null;)
+                {
+                    var next = entry.NextOfCustomer;
+                    if (Purgeable(entry, olderThan) && !ReferenceEquals(latest[entry.JourneyId], entry))
+                    {
+                        if (previous is null)
+                        {
+                            first = next;
+                        }
+                        else
+                        {
+                            previous.NextOfCustomer = next;
+                        }
+
+                        entry.NextOfCustomer = null;
+                        _enrollments.Remove(entry.Id);
+                        removed++;
+                    }
+                    else
+                    {
+                        previous = entry;
+                    }
+
+                    entry = next;
+                }
+
+                // Never null: the customer's latest ended enrollment of that journey stayed.
+                if (!ReferenceEquals(first, head))
+                {
+                    _byCustomer.Replace(first!);
+                }
+            }
+
+            return ValueTask.FromResult(removed);
+        }
+
+        static bool AnyPurgeable(EnrollmentEntry head, DateTimeOffset olderThan)
+        {
+            var ended = 0;
+            for (var entry = head; entry is not null; entry = entry.NextOfCustomer)
+            {
+                ended += Purgeable(entry, olderThan) ? 1 : 0;
+            }
+
+            // One purgeable enrollment alone may be its journey's latest: the walk above decides.
+            return ended > 0 && head.NextOfCustomer is not null;
+        }
+
+        static bool Purgeable(EnrollmentEntry entry, DateTimeOffset olderThan) =>
+            entry.IsEnded && entry.UpdatedAt < olderThan && !entry.Queued;
+    }
+
     private static bool Matches(EnrollmentEntry entry, string? journeyId, int? version) =>
         (journeyId is null || string.Equals(entry.JourneyId, journeyId, StringComparison.Ordinal))
         && (version is null || entry.Version == version);
@@ -1238,6 +1327,9 @@ internal sealed partial class InMemoryEngineStore
         }
 
         public bool Leased => _heap is 1 + LeaseSlot or InLeaseQueueMark;
+
+        /// <summary>Whether the entry is in a heap, the lease queue or the ready queue (a purge leaves it then).</summary>
+        public bool Queued => _heap != 0 || InReady;
 
         // The leases' order: (lease expiry, creation order).
         public static int CompareLeases(EnrollmentEntry x, EnrollmentEntry y) =>

@@ -3,10 +3,12 @@ using System.Diagnostics.CodeAnalysis;
 namespace Journeys.Storage.InMemory;
 
 /// <summary>
-/// A set of items found by a key the item itself holds (open addressing, linear probing, no removal): one array slot
+/// A set of items found by a key the item itself holds (open addressing, linear probing): one array slot
 /// per item and no entry record, where a <see cref="Dictionary{TKey, TValue}"/> keeps the key, the value, the hash and
 /// a link per item and grows its arrays to the next prime above twice the count. The array stays between three eighths
-/// and three quarters full. Items are never removed (the in-memory stores keep what they index for their lifetime).
+/// and three quarters full (at most: <see cref="Remove"/> does not shrink it). Removal is rare (the purge of old ended
+/// enrollments) and leaves no tombstone: the items after the removed one in its probe run are shifted back (Knuth's
+/// algorithm R), so lookups stay as short as if the removed item had never been added.
 /// </summary>
 /// <remarks>
 /// Each slot's key hash is kept beside it (a parallel <see cref="int"/> array, 4 bytes per slot): a probe compares the
@@ -40,29 +42,9 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
     public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out T item, out int hash)
     {
         hash = comparer.GetHashCode(key!);
-        if (Count > 0)
-        {
-            var slots = _slots;
-            var hashes = _hashes;
-            var mask = slots.Length - 1;
-            for (var i = Start(hash); ; i = (i + 1) & mask)
-            {
-                var candidate = slots[i].Item;
-                if (candidate is null)
-                {
-                    break;
-                }
-
-                if (hashes[i] == hash && comparer.Equals(keyOf(candidate), key))
-                {
-                    item = candidate;
-                    return true;
-                }
-            }
-        }
-
-        item = null;
-        return false;
+        var i = IndexOf(key, hash);
+        item = i < 0 ? null : _slots[i].Item;
+        return i >= 0;
     }
 
     /// <summary>Whether an item has <paramref name="key"/>.</summary>
@@ -104,6 +86,88 @@ internal sealed class KeyedTable<TKey, T>(Func<T, TKey> keyOf, IEqualityComparer
         slots[i].Item = item;
         hashes[i] = hash;
         Count++;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="item"/> in place of the item with the same key (the key of a customer's first enrollment
+    /// stays when that enrollment is replaced by the next one).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No item has the key.</exception>
+    public void Replace(T item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var i = IndexOf(keyOf(item), comparer.GetHashCode(keyOf(item)!));
+        if (i < 0)
+        {
+            throw new KeyNotFoundException("No item with the same key is in the table.");
+        }
+
+        _slots[i].Item = item;
+    }
+
+    /// <summary>Removes the item with <paramref name="key"/>.</summary>
+    /// <returns>Whether there was one.</returns>
+    public bool Remove(TKey key)
+    {
+        var i = IndexOf(key, comparer.GetHashCode(key!));
+        if (i < 0)
+        {
+            return false;
+        }
+
+        // Backward shift: each later item of the run whose home slot is not cyclically in (i, j] moves into the hole.
+        var slots = _slots;
+        var hashes = _hashes;
+        var mask = slots.Length - 1;
+        var j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            if (slots[j].Item is null)
+            {
+                break;
+            }
+
+            var home = Start(hashes[j]);
+            var stays = i <= j ? i < home && home <= j : i < home || home <= j;
+            if (!stays)
+            {
+                slots[i] = slots[j];
+                hashes[i] = hashes[j];
+                i = j;
+            }
+        }
+
+        slots[i].Item = null;
+        hashes[i] = 0;
+        Count--;
+        return true;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private int IndexOf(TKey key, int hash)
+    {
+        if (Count == 0)
+        {
+            return -1;
+        }
+
+        var slots = _slots;
+        var hashes = _hashes;
+        var mask = slots.Length - 1;
+        for (var i = Start(hash); ; i = (i + 1) & mask)
+        {
+            var candidate = slots[i].Item;
+            if (candidate is null)
+            {
+                return -1;
+            }
+
+            if (hashes[i] == hash && comparer.Equals(keyOf(candidate), key))
+            {
+                return i;
+            }
+        }
     }
 
     /// <summary>The items, in no particular order (the table must not change during the enumeration).</summary>
