@@ -38,9 +38,16 @@ internal static class CustomerEndpoints
             .Produces(StatusCodes.Status200OK, contentType: JsonMediaType)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapDelete("/customers/{id}", async (string id, HttpContext context, [FromServices] IAudienceManager audiences) =>
+        group.MapDelete("/customers/{id}", async (string id, HttpContext context, [FromServices] IAudienceManager audiences, [FromQuery] bool? erase) =>
             {
                 id = RouteIds.Read(context, id, "Customer");
+                if (erase == true)
+                {
+                    // Idempotent: whether or not the profile was there, nothing of the customer is left.
+                    await audiences.EraseCustomerAsync(id, context.RequestAborted).ConfigureAwait(false);
+                    return TypedResults.NoContent();
+                }
+
                 if (!await audiences.DeleteCustomerAsync(id, context.RequestAborted).ConfigureAwait(false))
                 {
                     throw ApiProblemException.NotFound($"Customer {IdText.Quote(id)} does not exist.");
@@ -49,7 +56,7 @@ internal static class CustomerEndpoints
                 return TypedResults.NoContent();
             })
             .WithName("Journeys_DeleteCustomer")
-            .WithSummary("Delete a customer")
+            .WithSummary("Delete a customer; with erase=true, erase every record of them (enrollments, events, send records)")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -948,6 +948,25 @@ internal sealed partial class PostgreSqlEngineStore
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>One statement: the enrollments, the events and the event ids of the customer go together.</remarks>
+    public ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return database.ExecuteAsync("erase customer", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, """
+                WITH ids AS (DELETE FROM {s}.event_ids WHERE customer_id = $1),
+                events AS (
+                    DELETE FROM {s}.events v WHERE v.customer_id = $1
+                    AND v.sequence <= COALESCE((SELECT min(e.event_cursor) FROM {s}.enrollments e WHERE e.customer_id = $1 AND e.status IN (0, 1)), 9223372036854775807))
+                DELETE FROM {s}.enrollments WHERE customer_id = $1 AND status >= 2 AND lease_expires_at IS NULL AND ready_seq IS NULL
+                """);
+            command.Parameters.Add(Parameter(customerId));
+            return await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
     /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes.</summary>
     internal const int PurgeStep = 1_000;
 

@@ -148,4 +148,16 @@ internal sealed partial class PostgreSqlEngineStore : IFrequencyCapStore
             return await delete.ExecuteNonQueryAsync(token).ConfigureAwait(false);
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public ValueTask<int> EraseCustomerSendsAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return database.ExecuteAsync("erase customer sends", async (connection, token) =>
+        {
+            using var delete = database.Command(connection, null, "DELETE FROM {s}.frequency_sends WHERE customer_id = $1");
+            delete.Parameters.Add(Parameter(customerId));
+            return await delete.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }, cancellationToken);
+    }
 }

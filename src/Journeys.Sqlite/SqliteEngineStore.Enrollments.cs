@@ -664,6 +664,30 @@ internal sealed partial class SqliteEngineStore
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>One write transaction: the enrollments, the events and the event ids of the customer go together.</remarks>
+    public ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return _database.WriteAsync("erase customer", customerId, static (session, customerId) =>
+        {
+            var enrollments = session.Command("DELETE FROM enrollments WHERE customer_id = $customer AND status >= 2 AND sched_kind IS NULL");
+            enrollments.Parameters.AddWithValue("$customer", customerId);
+            var removed = enrollments.ExecuteNonQuery();
+            var events = session.Command("""
+                DELETE FROM events WHERE customer_id = $customer AND seq <= COALESCE(
+                    (SELECT MIN(e.event_cursor) FROM enrollments e WHERE e.customer_id = $customer AND e.status < 2),
+                    9223372036854775807)
+                """);
+            events.Parameters.AddWithValue("$customer", customerId);
+            events.ExecuteNonQuery();
+            var ids = session.Command("DELETE FROM event_ids WHERE customer_id = $customer");
+            ids.Parameters.AddWithValue("$customer", customerId);
+            ids.ExecuteNonQuery();
+            return removed;
+        }, cancellationToken);
+    }
+
     /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes.</summary>
     internal const int PurgeStep = 1_000;
 

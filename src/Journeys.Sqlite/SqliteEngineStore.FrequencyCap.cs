@@ -55,6 +55,18 @@ internal sealed partial class SqliteEngineStore : IFrequencyCapStore
             return delete.ExecuteNonQuery();
         }, cancellationToken);
 
+    /// <inheritdoc />
+    public ValueTask<int> EraseCustomerSendsAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        return _database.WriteAsync("erase customer sends", customerId, static (session, customerId) =>
+        {
+            var delete = session.Command("DELETE FROM frequency_sends WHERE customer_id = $customer");
+            delete.Parameters.AddWithValue("$customer", customerId);
+            return delete.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
     // In the caller's write transaction: each customer's sends in the window (older ones deleted), then the decisions.
     private static bool[] Reserve(SqliteSession session, IReadOnlyList<SendReservation> sends, int cap, TimeSpan window, DateTimeOffset now)
     {

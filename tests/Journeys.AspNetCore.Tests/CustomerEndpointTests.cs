@@ -1,5 +1,6 @@
 using System.Net;
 using Journeys.Building;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Journeys.AspNetCore.Tests;
 
@@ -31,6 +32,22 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c0")).StatusCode);
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/c0"), HttpStatusCode.NotFound);
         await ApiAssert.Problem(await Client.DeleteAsync("/journeys-api/customers/c0"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Erase_deletes_the_customer_and_their_enrollments_and_answers_204_every_time()
+    {
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterFromList(["c1"]).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
+        await _host.Manager.ActivateAsync("hello");
+        var enrollments = _host.Services.GetRequiredService<Journeys.Storage.IEnrollmentStore>();
+        Assert.NotEmpty(await enrollments.GetByCustomerAsync("c1"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
+
+        await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/c1"), HttpStatusCode.NotFound);
+        Assert.Empty(await enrollments.GetByCustomerAsync("c1"));
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
+        Assert.Equal(1, (await _host.Manager.GetStatisticsAsync("hello")).Get(Journeys.Storage.StatisticCounter.Entered));
     }
 
     [Fact]

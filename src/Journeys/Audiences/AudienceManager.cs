@@ -27,6 +27,8 @@ internal sealed partial class AudienceManager(
     IOptions<AudienceOptions> options,
     TimeProvider time,
     CustomerWriteLock writeLock,
+    IEnrollmentStore enrollments,
+    IOutboxStore outbox,
     ILogger<AudienceManager> logger) : IAudienceManager
 {
     private const int Batch = 1_000;
@@ -118,6 +120,23 @@ internal sealed partial class AudienceManager(
         // after its create (JourneyStopGuard.CancelEntriesOfStoppedAsync), so what that check still saw is cancelled here.
         cancelled += await guard.CancelAsync(null, null, customerId, JourneyStopGuard.CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
         LogCustomerDeleted(logger, deleted, cancelled);
+        return deleted;
+    }
+
+    public async ValueTask<bool> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        var sends = outbox as IFrequencyCapStore;
+
+        // The stores' erasures first, on what has ended: a store that cannot erase (NotSupportedException) is found before
+        // the profile and the live enrollments are touched. Then the delete (live enrollments cancelled, their messages
+        // withdrawn, the profile deleted), and the erasures again for what the delete ended.
+        var erased = await enrollments.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var sendRecords = sends is null ? 0 : await sends.EraseCustomerSendsAsync(customerId, cancellationToken).ConfigureAwait(false);
+        var deleted = await DeleteCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        erased += await enrollments.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        sendRecords += sends is null ? 0 : await sends.EraseCustomerSendsAsync(customerId, cancellationToken).ConfigureAwait(false);
+        LogCustomerErased(logger, deleted, erased, sendRecords);
         return deleted;
     }
 
@@ -525,6 +544,9 @@ internal sealed partial class AudienceManager(
 
     [LoggerMessage(402, LogLevel.Information, "Put {Count} customers: {Created} created, {Updated} updated, {Added} fields added")]
     private static partial void LogPut(ILogger logger, int count, int created, int updated, int added);
+
+    [LoggerMessage(408, LogLevel.Information, "Customer erased: profile deleted {Deleted}; {Enrollments} enrollments and {SendRecords} frequency-cap send records deleted, with the customer's events and event ids")]
+    private static partial void LogCustomerErased(ILogger logger, bool deleted, int enrollments, int sendRecords);
 
     [LoggerMessage(403, LogLevel.Information, "Customer deleted: {Deleted}; {Cancelled} enrollments cancelled")]
     private static partial void LogCustomerDeleted(ILogger logger, bool deleted, int cancelled);

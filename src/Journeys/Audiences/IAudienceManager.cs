@@ -59,6 +59,22 @@ public interface IAudienceManager
     ValueTask<bool> DeleteCustomerAsync(string customerId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Erases a customer (a request to be forgotten): does what <see cref="DeleteCustomerAsync"/> does (live enrollments
+    /// cancelled, their queued messages withdrawn, the profile deleted), then deletes every enrollment of theirs, ended
+    /// ones included (<see cref="Storage.IEnrollmentStore.EraseCustomerAsync"/>), their retained events and event ids,
+    /// and the frequency cap's records of sends to them (<see cref="Storage.IFrequencyCapStore.EraseCustomerSendsAsync"/>).
+    /// The statistics keep their counts (they hold no customer), and so do the journeys' entry counts. What stays: the id
+    /// where a journey names it (a customer-list audience: edit the journey), messages a sender holds at that moment,
+    /// and what the host's own logs and providers keep. A customer put again with the same id is a new customer: the
+    /// re-entry rules no longer see the erased enrollments.
+    /// </summary>
+    /// <param name="customerId">The customer id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>False when there was no profile (the rest is erased all the same).</returns>
+    /// <exception cref="NotSupportedException">A store does not erase customers; it is found before the profile or a live enrollment is touched.</exception>
+    ValueTask<bool> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Imports customers from a CSV stream (see <see cref="CustomerCsvReader"/> for the format), in batches of
     /// <see cref="CsvImportOptions.BatchSize"/>. By default the whole file is checked first and nothing is written
     /// if any row is bad; memory stays bounded whatever the file size (a stream that cannot seek is spooled to a

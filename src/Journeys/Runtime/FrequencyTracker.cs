@@ -116,6 +116,28 @@ internal sealed class FrequencyTracker : IFrequencyCapStore
         return ValueTask.FromResult(Sweep(olderThan, wait: true));
     }
 
+    /// <summary>Removes every send record of <paramref name="customerId"/> (<see cref="IFrequencyCapStore.EraseCustomerSendsAsync"/>).</summary>
+    public ValueTask<int> EraseCustomerSendsAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_sends.TryGetValue(customerId, out var sends))
+        {
+            return ValueTask.FromResult(0);
+        }
+
+        lock (sends)
+        {
+            var removed = sends.Count;
+            sends.Clear();
+
+            // Marked under the lock, as a sweep does: a reservation that already holds this record sees it and starts over.
+            sends.Removed = true;
+            _sends.TryRemove(new KeyValuePair<string, Sends>(customerId, sends));
+            return ValueTask.FromResult(removed);
+        }
+    }
+
     /// <summary>Drops the sends at or before <paramref name="olderThan"/> and the customers left with none; one sweep at a time, the others go on (or, with <paramref name="wait"/>, wait for it).</summary>
     private int Sweep(DateTimeOffset olderThan, bool wait = false)
     {

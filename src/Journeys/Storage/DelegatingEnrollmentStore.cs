@@ -78,4 +78,8 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
     /// <inheritdoc />
     public virtual ValueTask<int> PurgeEndedAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         InnerStore.PurgeEndedAsync(olderThan, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+        InnerStore.EraseCustomerAsync(customerId, cancellationToken);
 }

@@ -282,4 +282,23 @@ public interface IEnrollmentStore
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(0);
     }
+
+    /// <summary>
+    /// The store's part of erasing a customer (<see cref="Audiences.IAudienceManager.EraseCustomerAsync"/>): deletes every
+    /// ended enrollment of <paramref name="customerId"/> (the latest of each journey included: the customer is forgotten,
+    /// so the re-entry rules no longer see them), the customer's retained events that no live enrollment of theirs still
+    /// has to read (all of them when none is live), and the ids of their published events. A live enrollment is left
+    /// (cancel it first, <see cref="CancelAsync"/>), as is one still leased or queued. The journeys' entry counts (caps) and
+    /// the statistics, which hold no customer, are kept.
+    /// </summary>
+    /// <remarks>
+    /// Optional, but never silently: the default implementation throws <see cref="NotSupportedException"/>, so a store
+    /// without the feature cannot make an erasure look done.
+    /// </remarks>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many enrollments were deleted.</returns>
+    /// <exception cref="NotSupportedException">The store does not erase customers.</exception>
+    ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not erase customers (IEnrollmentStore.EraseCustomerAsync).");
 }

@@ -51,4 +51,16 @@ public interface IFrequencyCapStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many records were removed.</returns>
     ValueTask<int> PurgeSendsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every record of sends to <paramref name="customerId"/> (erasing the customer,
+    /// <see cref="Audiences.IAudienceManager.EraseCustomerAsync"/>). The default implementation throws
+    /// <see cref="NotSupportedException"/>, so a store without the feature cannot make an erasure look done.
+    /// </summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many records were removed.</returns>
+    /// <exception cref="NotSupportedException">The store does not erase customers.</exception>
+    ValueTask<int> EraseCustomerSendsAsync(string customerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not erase customers (IFrequencyCapStore.EraseCustomerSendsAsync).");
 }

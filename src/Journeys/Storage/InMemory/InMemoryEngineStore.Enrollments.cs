@@ -858,39 +858,7 @@ internal sealed partial class InMemoryEngineStore
                     }
                 }
 
-                EnrollmentEntry? previous = null;
-                var first = head;
-                for (var entry = head; entry is not null;)
-                {
-                    var next = entry.NextOfCustomer;
-                    if (Purgeable(entry, olderThan) && !ReferenceEquals(latest[entry.JourneyId], entry))
-                    {
-                        if (previous is null)
-                        {
-                            first = next;
-                        }
-                        else
-                        {
-                            previous.NextOfCustomer = next;
-                        }
-
-                        entry.NextOfCustomer = null;
-                        _enrollments.Remove(entry.Id);
-                        removed++;
-                    }
-                    else
-                    {
-                        previous = entry;
-                    }
-
-                    entry = next;
-                }
-
-                // Never null: the customer's latest ended enrollment of that journey stayed.
-                if (!ReferenceEquals(first, head))
-                {
-                    _byCustomer.Replace(first!);
-                }
+                removed += RemoveOfCustomer(head, entry => Purgeable(entry, olderThan) && !ReferenceEquals(latest[entry.JourneyId], entry));
             }
 
             return ValueTask.FromResult(removed);
@@ -910,6 +878,98 @@ internal sealed partial class InMemoryEngineStore
 
         static bool Purgeable(EnrollmentEntry entry, DateTimeOffset olderThan) =>
             entry.IsEnded && entry.UpdatedAt < olderThan && !entry.Queued;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var removed = 0;
+            var seenByAll = long.MaxValue;
+            if (_byCustomer.TryGetValue(customerId, out var head))
+            {
+                // What is left is live (or still queued): its events stay unread by it until it has read them.
+                removed = RemoveOfCustomer(head, static entry => entry.IsEnded && !entry.Queued);
+                if (_byCustomer.TryGetValue(customerId, out var first))
+                {
+                    for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
+                    {
+                        if (!entry.IsEnded)
+                        {
+                            seenByAll = Math.Min(seenByAll, entry.EventCursor);
+                        }
+                    }
+                }
+            }
+
+            if (_inboxes.TryGetValue(customerId, out var inbox))
+            {
+                inbox.Events.RemoveAll(e => e.Sequence <= seenByAll);
+                if (inbox.Events.Count == 0)
+                {
+                    _inboxes.Remove(customerId);
+                }
+            }
+
+            foreach (var key in _eventIds.Keys.Where(k => string.Equals(k.CustomerId, customerId, StringComparison.Ordinal)).ToList())
+            {
+                _eventIds.Remove(key);
+            }
+
+            return ValueTask.FromResult(removed);
+        }
+    }
+
+    /// <summary>
+    /// Removes the enrollments of <paramref name="head"/>'s customer that <paramref name="remove"/> selects from the
+    /// customer's list and from the id table (the caller holds the store lock; they must be in no queue). The customer's
+    /// key then finds the list's new first enrollment, or nothing once none is left.
+    /// </summary>
+    /// <returns>How many were removed.</returns>
+    private int RemoveOfCustomer(EnrollmentEntry head, Func<EnrollmentEntry, bool> remove)
+    {
+        var removed = 0;
+        EnrollmentEntry? previous = null;
+        var first = head;
+        for (var entry = head; entry is not null;)
+        {
+            var next = entry.NextOfCustomer;
+            if (remove(entry))
+            {
+                if (previous is null)
+                {
+                    first = next;
+                }
+                else
+                {
+                    previous.NextOfCustomer = next;
+                }
+
+                entry.NextOfCustomer = null;
+                _enrollments.Remove(entry.Id);
+                removed++;
+            }
+            else
+            {
+                previous = entry;
+            }
+
+            entry = next;
+        }
+
+        if (first is null)
+        {
+            _byCustomer.Remove(head.CustomerId);
+        }
+        else if (!ReferenceEquals(first, head))
+        {
+            _byCustomer.Replace(first);
+        }
+
+        return removed;
     }
 
     private static bool Matches(EnrollmentEntry entry, string? journeyId, int? version) =>

@@ -18,4 +18,8 @@ internal sealed partial class InMemoryEngineStore : IFrequencyCapStore
     /// <inheritdoc />
     public ValueTask<int> PurgeSendsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
         _frequency.PurgeSendsAsync(olderThan, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<int> EraseCustomerSendsAsync(string customerId, CancellationToken cancellationToken = default) =>
+        _frequency.EraseCustomerSendsAsync(customerId, cancellationToken);
 }
