@@ -25,6 +25,7 @@ public sealed class ConfigurationBindingTests
                 "LeaseDuration": "00:02:00",
                 "MaxIdle": "00:00:10",
                 "OwnerId": "host-a",
+                "EnrollmentRetention": "180.00:00:00",
                 "SendPolicy": { "FrequencyCap": 3, "FrequencyCapWindow": "7.00:00:00", "QuietHoursStart": "22:00", "QuietHoursEnd": "08:30" },
                 "DefaultChannelPolicy": { "MaxRetryAttempts": 5, "Timeout": "00:00:20" },
                 "ChannelPolicies": { "sms": { "PermitsPerSecond": 50 } },
@@ -36,6 +37,7 @@ public sealed class ConfigurationBindingTests
 
         var options = provider.GetRequiredService<IOptions<JourneysOptions>>().Value;
         Assert.Equal((3, 128, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(10), "host-a"), (options.ShardCount, options.BatchSize, options.LeaseDuration, options.MaxIdle, options.OwnerId));
+        Assert.Equal(TimeSpan.FromDays(180), options.EnrollmentRetention);
         Assert.Equal((3, TimeSpan.FromDays(7), new TimeOnly(22, 0), new TimeOnly(8, 30)), (options.SendPolicy.FrequencyCap, options.SendPolicy.FrequencyCapWindow, options.SendPolicy.QuietHoursStart, options.SendPolicy.QuietHoursEnd));
         Assert.Equal((5, TimeSpan.FromSeconds(20)), (options.DefaultChannelPolicy.MaxRetryAttempts, options.DefaultChannelPolicy.Timeout));
 
