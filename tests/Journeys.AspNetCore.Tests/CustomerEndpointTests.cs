@@ -40,6 +40,7 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         await _host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterFromList(["c1"]).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
         await _host.Manager.ActivateAsync("hello");
         var enrollments = _host.Services.GetRequiredService<Journeys.Storage.IEnrollmentStore>();
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 1, "the push to c1");
         Assert.NotEmpty(await enrollments.GetByCustomerAsync("c1"));
 
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
@@ -47,7 +48,8 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/c1"), HttpStatusCode.NotFound);
         Assert.Empty(await enrollments.GetByCustomerAsync("c1"));
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
-        Assert.Equal(1, (await _host.Manager.GetStatisticsAsync("hello")).Get(Journeys.Storage.StatisticCounter.Entered));
+        var statistics = await _host.Manager.GetStatisticsAsync("hello");
+        Assert.Equal((1, 1), (statistics.Get(Journeys.Storage.StatisticCounter.Entered), statistics.Get("hi", Journeys.Storage.StatisticCounter.Sent)));
     }
 
     [Fact]

@@ -61,6 +61,16 @@ internal sealed partial class SenderRegistry
                 LogNoSender(logger, campaign.Id, campaign.Channel.Name);
             }
         }
+
+        // A policy keyed by a channel with no sender applies to nothing: most often a misspelt channel name (keys of
+        // ChannelPolicies are free text, also when bound from configuration).
+        foreach (var channel in options.Value.ChannelPolicies.Keys)
+        {
+            if (!_byChannel.Keys.Any(name => string.Equals(name, channel, StringComparison.OrdinalIgnoreCase)))
+            {
+                LogPolicyWithoutSender(logger, channel);
+            }
+        }
     }
 
     /// <summary>The channels with a sender, in name order, and the state of each one's circuit breaker now.</summary>
@@ -135,6 +145,9 @@ internal sealed partial class SenderRegistry
 
     [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Campaign {CampaignId} is sent on channel {Channel}, which has no sender (AddSender): its messages fail permanently")]
     private static partial void LogNoSender(ILogger logger, string campaignId, string channel);
+
+    [LoggerMessage(EventId = 1116, Level = LogLevel.Warning, Message = "ChannelPolicies has a policy for channel {Channel}, which has no sender (AddSender): it applies to nothing (a misspelt channel name?)")]
+    private static partial void LogPolicyWithoutSender(ILogger logger, string channel);
 
     [LoggerMessage(EventId = 1115, Level = LogLevel.Debug, Message = "The batch sender of channel {Channel} threw for a batch of {Count} messages, the first {MessageId} (the sends' reason names only the exception's type: its message may carry customer data)")]
     private static partial void LogBatchSenderThrew(ILogger logger, string channel, int count, string messageId, Exception exception);

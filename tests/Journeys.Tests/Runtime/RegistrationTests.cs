@@ -108,6 +108,29 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task A_channel_policy_for_a_channel_with_no_sender_is_named_in_a_warning_when_the_host_starts()
+    {
+        var logs = new ListLoggerProvider();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(logs);
+        builder.Services.AddJourneys(j => j
+            .AddSender(Channel.Push, new RecordingChannelSender())
+            .Configure(o =>
+            {
+                o.ChannelPolicies["PUSH"] = new ChannelPolicyOptions { PermitsPerSecond = 10 };
+                o.ChannelPolicies["pussh"] = new ChannelPolicyOptions { PermitsPerSecond = 10 };
+            }));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        // The channel's policy in another case applies (the keys are case-insensitive); the misspelt one is named.
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Equal("ChannelPolicies has a policy for channel pussh, which has no sender (AddSender): it applies to nothing (a misspelt channel name?)", warning.Message);
+    }
+
+    [Fact]
     public async Task A_host_with_invalid_options_does_not_start()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
