@@ -29,7 +29,7 @@ internal static class JourneysConfiguration
 
     public static void Bind(IConfiguration section, JourneysOptions options)
     {
-        if (section.GetSection(Campaigns).GetChildren().Any() || section.GetSection(Campaigns).Value is not null)
+        if (section.GetSection(Campaigns).Exists())
         {
             throw new InvalidOperationException(
                 $"The configuration key '{PathOf(section, Campaigns)}' is not bound: campaigns are defined in code (AddCampaigns), not in configuration.");

@@ -45,24 +45,17 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxS
         var interval = Interval(options.Value);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var cutOff = time.GetUtcNow() - kept;
-            try
+            await PurgeAsync(enrollments.PurgeEventsAsync, time.GetUtcNow() - kept, LogPurged, LogPurgeFailedRedacted, interval, stoppingToken).ConfigureAwait(false);
+            if (options.Value.SendPolicy.FrequencyCap is not null && outbox is IFrequencyCapStore sends)
             {
-                var removed = await enrollments.PurgeEventsAsync(cutOff, stoppingToken).ConfigureAwait(false);
-                LogPurged(logger, removed, cutOff);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
-                FailureDetailLog.Write(logger, ex);
+                // The frequency cap's records of sends out of its window.
+                await PurgeAsync(sends.PurgeSendsAsync, time.GetUtcNow() - options.Value.SendPolicy.FrequencyCapWindow, LogSendsPurged, LogSendPurgeFailedRedacted, interval, stoppingToken).ConfigureAwait(false);
             }
 
-            await PurgeSendsAsync(interval, stoppingToken).ConfigureAwait(false);
-            await PurgeEndedAsync(interval, stoppingToken).ConfigureAwait(false);
+            if (options.Value.EnrollmentRetention is { } retention)
+            {
+                await PurgeAsync(enrollments.PurgeEndedAsync, time.GetUtcNow() - retention, LogEndedPurged, LogEndedPurgeFailedRedacted, interval, stoppingToken).ConfigureAwait(false);
+            }
 
             try
             {
@@ -75,50 +68,29 @@ internal sealed partial class EventPurger(IEnrollmentStore enrollments, IOutboxS
         }
     }
 
-    /// <summary>Removes the frequency cap's records of sends out of its window (when the cap is on and the store keeps them); a failure is logged.</summary>
-    private async ValueTask PurgeSendsAsync(TimeSpan interval, CancellationToken stoppingToken)
+    /// <summary>
+    /// Runs one purge with its cut-off and logs what it removed; a failure is logged (the exception's message at Debug
+    /// level only) and the purge is tried again at the next interval. The host's stop ends it quietly (the loop then
+    /// sees the stop).
+    /// </summary>
+    private async ValueTask PurgeAsync(
+        Func<DateTimeOffset, CancellationToken, ValueTask<int>> purge,
+        DateTimeOffset cutOff,
+        Action<ILogger, int, DateTimeOffset> purged,
+        Action<ILogger, TimeSpan, Exception> failed,
+        TimeSpan interval,
+        CancellationToken stoppingToken)
     {
-        if (options.Value.SendPolicy.FrequencyCap is null || outbox is not IFrequencyCapStore sends)
-        {
-            return;
-        }
-
-        var cutOff = time.GetUtcNow() - options.Value.SendPolicy.FrequencyCapWindow;
         try
         {
-            var removed = await sends.PurgeSendsAsync(cutOff, stoppingToken).ConfigureAwait(false);
-            LogSendsPurged(logger, removed, cutOff);
+            purged(logger, await purge(cutOff, stoppingToken).ConfigureAwait(false), cutOff);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         catch (Exception ex)
         {
-            LogSendPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
-            FailureDetailLog.Write(logger, ex);
-        }
-    }
-
-    /// <summary>Deletes the ended enrollments older than <see cref="JourneysOptions.EnrollmentRetention"/> (when it is set); a failure is logged.</summary>
-    private async ValueTask PurgeEndedAsync(TimeSpan interval, CancellationToken stoppingToken)
-    {
-        if (options.Value.EnrollmentRetention is not { } retention)
-        {
-            return;
-        }
-
-        var cutOff = time.GetUtcNow() - retention;
-        try
-        {
-            var removed = await enrollments.PurgeEndedAsync(cutOff, stoppingToken).ConfigureAwait(false);
-            LogEndedPurged(logger, removed, cutOff);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            LogEndedPurgeFailedRedacted(logger, interval, RedactedException.From(ex));
+            failed(logger, interval, RedactedException.From(ex));
             FailureDetailLog.Write(logger, ex);
         }
     }

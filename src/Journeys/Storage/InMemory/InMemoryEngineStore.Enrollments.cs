@@ -774,18 +774,7 @@ internal sealed partial class InMemoryEngineStore
             List<string>? empty = null;
             foreach (var (customerId, inbox) in _inboxes)
             {
-                var seenByAll = long.MaxValue;
-                if (_byCustomer.TryGetValue(customerId, out var first))
-                {
-                    for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
-                    {
-                        if (!entry.IsEnded)
-                        {
-                            seenByAll = Math.Min(seenByAll, entry.EventCursor);
-                        }
-                    }
-                }
-
+                var seenByAll = SeenByEveryLive(customerId);
                 removed += inbox.Events.RemoveAll(e => e.Event.Time < olderThan && e.Sequence <= seenByAll);
                 if (inbox.Events.Count == 0)
                 {
@@ -888,22 +877,13 @@ internal sealed partial class InMemoryEngineStore
         lock (_lock)
         {
             var removed = 0;
-            var seenByAll = long.MaxValue;
             if (_byCustomer.TryGetValue(customerId, out var head))
             {
-                // What is left is live (or still queued): its events stay unread by it until it has read them.
                 removed = RemoveOfCustomer(head, static entry => entry.IsEnded && !entry.Queued);
-                if (_byCustomer.TryGetValue(customerId, out var first))
-                {
-                    for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
-                    {
-                        if (!entry.IsEnded)
-                        {
-                            seenByAll = Math.Min(seenByAll, entry.EventCursor);
-                        }
-                    }
-                }
             }
+
+            // What is left is live (or still queued): the events it has not read stay.
+            var seenByAll = SeenByEveryLive(customerId);
 
             if (_inboxes.TryGetValue(customerId, out var inbox))
             {
@@ -921,6 +901,27 @@ internal sealed partial class InMemoryEngineStore
 
             return ValueTask.FromResult(removed);
         }
+    }
+
+    /// <summary>
+    /// The highest event sequence every live enrollment of the customer has read (the lowest live cursor), or
+    /// <see cref="long.MaxValue"/> when none is live (the caller holds the store lock).
+    /// </summary>
+    private long SeenByEveryLive(string customerId)
+    {
+        var seen = long.MaxValue;
+        if (_byCustomer.TryGetValue(customerId, out var first))
+        {
+            for (var entry = first; entry is not null; entry = entry.NextOfCustomer)
+            {
+                if (!entry.IsEnded)
+                {
+                    seen = Math.Min(seen, entry.EventCursor);
+                }
+            }
+        }
+
+        return seen;
     }
 
     /// <summary>
