@@ -17,6 +17,9 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
 {
     private const string Columns = "definition, etag, updated_at";
 
+    /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
+    private const string ListEntryMarker = "\"customerList\"";
+
     /// <inheritdoc />
     public ValueTask<JourneyRecord> SaveAsync(JourneyDefinition journey, string? expectedETag, CancellationToken cancellationToken = default)
     {
@@ -45,11 +48,7 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         return database.InTransactionAsync(operation, async (connection, transaction, token) =>
         {
             var retry = ++attempts > 1;
-            using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.journey:' || $1, 0))", connection, transaction))
-            {
-                lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journey.Id });
-                await lockCommand.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            }
+            await LockJourneyAsync(connection, transaction, journey.Id, token).ConfigureAwait(false);
 
             int? latestVersion = null;
             string? latestETag = null;
@@ -195,6 +194,76 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One transaction: only the documents of list journeys (whose entry is written <c>"type":"customerList"</c>,
+    /// docs/json-format.md) are parsed, each journey's under its advisory lock (as its saves, taken in id order) and read
+    /// again once the lock is held; each version that names the customer is written again with a new ETag, and every host
+    /// is told (<c>NOTIFY</c>, on commit) to forget what it compiled of those journeys.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<string>> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+
+        // The journeys of every attempt: one whose commit reply was lost changed them, and its retry finds nothing left.
+        var changed = new SortedSet<string>(StringComparer.Ordinal);
+        await database.InTransactionAsync("erase a customer from journey lists", async (connection, transaction, token) =>
+        {
+            var candidates = new List<string>();
+            using (var list = database.Command(connection, transaction, "SELECT DISTINCT journey_id FROM {s}.journeys WHERE strpos(definition, $1) > 0 ORDER BY journey_id"))
+            {
+                list.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ListEntryMarker });
+                using var reader = await list.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    candidates.Add(reader.GetString(0));
+                }
+            }
+
+            var updatedAt = timeProvider.GetUtcNow().ToUniversalTime();
+            foreach (var journeyId in candidates)
+            {
+                await LockJourneyAsync(connection, transaction, journeyId, token).ConfigureAwait(false);
+
+                var rewritten = new List<(int Version, string Definition)>();
+                using (var read = database.Command(connection, transaction, "SELECT version, definition FROM {s}.journeys WHERE journey_id = $1 AND strpos(definition, $2) > 0"))
+                {
+                    read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+                    read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ListEntryMarker });
+                    using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        var journey = JourneyJson.Deserialize(reader.GetString(1));
+                        var without = journey.WithoutListedCustomer(customerId);
+                        if (!ReferenceEquals(without, journey))
+                        {
+                            rewritten.Add((reader.GetInt32(0), JourneyJson.Serialize(without)));
+                        }
+                    }
+                }
+
+                foreach (var (version, definition) in rewritten)
+                {
+                    using var write = database.Command(connection, transaction, "UPDATE {s}.journeys SET definition = $3, etag = to_hex(nextval('{s}.etag_seq')), updated_at = $4 WHERE journey_id = $1 AND version = $2");
+                    write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+                    write.Parameters.Add(new NpgsqlParameter<int> { TypedValue = version });
+                    write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = definition });
+                    write.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = updatedAt });
+                    await write.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+
+                if (rewritten.Count > 0)
+                {
+                    changed.Add(journeyId);
+                    await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
+                }
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. changed];
+    }
+
+    /// <inheritdoc />
     public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
     {
         StoreArgumentChecks.Intake(intake, nameof(intake));
@@ -308,6 +377,14 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>Takes the journey's transaction-scoped advisory lock, which every save of it (and an erasure changing it) holds.</summary>
+    private static async Task LockJourneyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string journeyId, CancellationToken cancellationToken)
+    {
+        using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('journeys.journey:' || $1, 0))", connection, transaction);
+        lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
+        await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private const string IntakeColumns = "intake_id, journey_id, version, opens_at, owner, lease_expires_at";

@@ -14,6 +14,9 @@ namespace Journeys.Sqlite;
 internal sealed class SqliteJourneyStore : IJourneyStore
 {
     private const string Columns = "document, etag, updated_at";
+
+    /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
+    private static readonly byte[] ListEntryMarker = "\"customerList\""u8.ToArray();
     private readonly SqliteDatabase _database;
 
     // Parsed definitions by (journey, version), reused while the row keeps its ETag (a new random id per save, so the
@@ -219,6 +222,53 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         }
 
         return deleted;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One write: only the documents of list journeys (whose entry is written <c>"type":"customerList"</c>,
+    /// docs/json-format.md) are parsed; each version that names the customer is written again with a new ETag.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<string>> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        var at = _database.TimeProvider.GetUtcNow();
+        return await _database.WriteAsync("erase a customer from journey lists", (customerId, at), static (session, s) =>
+        {
+            var rewritten = new List<(string Journey, int Version, byte[] Document)>();
+            var read = session.Command("SELECT journey_id, version, document FROM journey_versions WHERE instr(document, $list) > 0 ORDER BY journey_id, version");
+            read.Parameters.AddWithValue("$list", ListEntryMarker);
+            using (var reader = read.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var journey = JourneyJson.Deserialize(SqliteValues.Blob(reader, 2));
+                    var without = journey.WithoutListedCustomer(s.customerId);
+                    if (!ReferenceEquals(without, journey))
+                    {
+                        rewritten.Add((reader.GetString(0), reader.GetInt32(1), JourneyJson.SerializeToUtf8Bytes(without)));
+                    }
+                }
+            }
+
+            var changed = new List<string>();
+            foreach (var (journey, version, document) in rewritten)
+            {
+                var write = session.Command("UPDATE journey_versions SET document = $document, etag = $etag, updated_at = $at WHERE journey_id = $id AND version = $version");
+                write.Parameters.AddWithValue("$document", document);
+                write.Parameters.AddWithValue("$etag", Guid.NewGuid().ToString("N"));
+                write.Parameters.AddWithValue("$at", s.at.UtcTicks);
+                write.Parameters.AddWithValue("$id", journey);
+                write.Parameters.AddWithValue("$version", version);
+                write.ExecuteNonQuery();
+                if (changed.Count == 0 || !string.Equals(changed[^1], journey, StringComparison.Ordinal))
+                {
+                    changed.Add(journey);
+                }
+            }
+
+            return (IReadOnlyList<string>)changed;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

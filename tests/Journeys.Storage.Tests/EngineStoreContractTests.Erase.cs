@@ -43,6 +43,40 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Erase_takes_the_customer_out_of_every_version_of_every_journey_list_in_place_with_a_new_etag()
+    {
+        await using var stores = await CreateAsync();
+        static JourneyDefinition Listing(string id, int version, params string[] ids) => Journey(id, version) with { Entry = new CustomerListEntry(ids) };
+        var v1 = await stores.Journeys.SaveAsync(Listing("list", 1, "a", "b", "a") with { Status = JourneyStatus.Active }, null);
+        await stores.Journeys.SaveIntakeAsync(new JourneyIntake(Guid.NewGuid(), "list", 1, T0.AddDays(1)));
+        var v2 = await stores.Journeys.SaveAsync(Listing("list", 2, "b", "a"), v1.ETag);
+        var other = await stores.Journeys.SaveAsync(Listing("other", 1, "b", "aa"), null);
+        var named = await stores.Journeys.SaveAsync(Journey("named", name: "customerList"), null);
+        var intakes = await ToListAsync(stores.Journeys.ListIntakesAsync());
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(["list"], await stores.Journeys.EraseCustomerAsync("a"));
+
+        var first = (await stores.Journeys.GetVersionAsync("list", 1))!;
+        var latest = (await stores.Journeys.GetAsync("list"))!;
+        Assert.Equal(Listing("list", 1, "b") with { Status = JourneyStatus.Active }, first.Journey);
+        Assert.Equal(Listing("list", 2, "b"), latest.Journey);
+        Assert.Equal(T0.AddMinutes(5), latest.UpdatedAt);
+        Assert.Equal(4, new[] { v1.ETag, v2.ETag, first.ETag, latest.ETag }.Distinct().Count());
+        Assert.Equal(latest, (await ToListAsync(stores.Journeys.ListAsync())).Single(r => r.Journey.Id == "list"));
+        Assert.Equal(other, await stores.Journeys.GetAsync("other"));
+        Assert.Equal(named, await stores.Journeys.GetAsync("named"));
+        Assert.Equal(intakes, await ToListAsync(stores.Journeys.ListIntakesAsync()));
+
+        // A save from a read before the erasure is refused; one from the new ETag is not.
+        await Assert.ThrowsAsync<JourneyConcurrencyException>(() => stores.Journeys.SaveAsync(Listing("list", 2, "b", "a"), v2.ETag).AsTask());
+        Assert.Empty(await stores.Journeys.EraseCustomerAsync("a"));
+        Assert.Empty(await stores.Journeys.EraseCustomerAsync("nobody"));
+        Assert.Equal(["list", "other"], await stores.Journeys.EraseCustomerAsync("b"));
+        Assert.Empty(((CustomerListEntry)(await stores.Journeys.GetAsync("list"))!.Journey.Entry).CustomerIds);
+    }
+
+    [Fact]
     public async Task Erase_sends_removes_the_customers_frequency_records_only()
     {
         await using var stores = await CreateAsync();

@@ -28,6 +28,8 @@ internal abstract class DelegatingJourneyStore(IJourneyStore inner) : IJourneySt
 
     public virtual ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default) => InnerStore.DeleteAsync(journeyId, cancellationToken);
 
+    public virtual ValueTask<IReadOnlyList<string>> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default) => InnerStore.EraseCustomerAsync(customerId, cancellationToken);
+
     public virtual ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default) => InnerStore.SaveIntakeAsync(intake, cancellationToken);
 
     public virtual IAsyncEnumerable<JourneyIntake> ListIntakesAsync(CancellationToken cancellationToken = default) => InnerStore.ListIntakesAsync(cancellationToken);

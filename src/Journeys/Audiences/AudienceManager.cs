@@ -133,10 +133,19 @@ internal sealed partial class AudienceManager(
         // withdrawn, the profile deleted), and the erasures again for what the delete ended.
         var erased = await enrollments.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
         var sendRecords = sends is null ? 0 : await sends.EraseCustomerSendsAsync(customerId, cancellationToken).ConfigureAwait(false);
+
+        // Out of the journeys' customer lists before the delete: a list's pending intake (an entry window yet to open)
+        // would otherwise create the customer again. What this host compiled of those journeys holds the old list.
+        var lists = await journeys.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+        foreach (var journeyId in lists)
+        {
+            compiled.Forget(journeyId);
+        }
+
         var deleted = await DeleteCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
         erased += await enrollments.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
         sendRecords += sends is null ? 0 : await sends.EraseCustomerSendsAsync(customerId, cancellationToken).ConfigureAwait(false);
-        LogCustomerErased(logger, deleted, erased, sendRecords);
+        LogCustomerErased(logger, deleted, erased, sendRecords, lists.Count);
         return deleted;
     }
 
@@ -545,8 +554,8 @@ internal sealed partial class AudienceManager(
     [LoggerMessage(402, LogLevel.Information, "Put {Count} customers: {Created} created, {Updated} updated, {Added} fields added")]
     private static partial void LogPut(ILogger logger, int count, int created, int updated, int added);
 
-    [LoggerMessage(408, LogLevel.Information, "Customer erased: profile deleted {Deleted}; {Enrollments} enrollments and {SendRecords} frequency-cap send records deleted, with the customer's events and event ids")]
-    private static partial void LogCustomerErased(ILogger logger, bool deleted, int enrollments, int sendRecords);
+    [LoggerMessage(408, LogLevel.Information, "Customer erased: profile deleted {Deleted}; {Enrollments} enrollments and {SendRecords} frequency-cap send records deleted, with the customer's events and event ids; taken out of the customer lists of {JourneyLists} journeys")]
+    private static partial void LogCustomerErased(ILogger logger, bool deleted, int enrollments, int sendRecords, int journeyLists);
 
     [LoggerMessage(403, LogLevel.Information, "Customer deleted: {Deleted}; {Cancelled} enrollments cancelled")]
     private static partial void LogCustomerDeleted(ILogger logger, bool deleted, int cancelled);

@@ -49,4 +49,26 @@ public sealed record JourneyDefinition(
 
         return null;
     }
+
+    /// <summary>
+    /// This definition with <paramref name="customerId"/> taken out of its customer list (every occurrence, compared
+    /// ordinally), everything else kept; or this very instance when its entry is not a <see cref="CustomerListEntry"/>
+    /// naming the id. What a journey store writes in place of a version when a customer is erased
+    /// (<see cref="Storage.IJourneyStore.EraseCustomerAsync"/>).
+    /// </summary>
+    /// <param name="customerId">The customer id to take out.</param>
+    /// <returns>The definition without the id, or this instance.</returns>
+    public JourneyDefinition WithoutListedCustomer(string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        if (Entry is not CustomerListEntry list || !list.CustomerIds.Contains(customerId, StringComparer.Ordinal))
+        {
+            return this;
+        }
+
+        return this with
+        {
+            Entry = list with { CustomerIds = list.CustomerIds.AsImmutableArray().RemoveAll(id => string.Equals(id, customerId, StringComparison.Ordinal)) },
+        };
+    }
 }

@@ -133,4 +133,24 @@ public interface IJourneyStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>False when there was no such journey.</returns>
     ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The journey store's part of erasing a customer (<see cref="Audiences.IAudienceManager.EraseCustomerAsync"/>): takes
+    /// <paramref name="customerId"/> out of the customer list (<see cref="Model.CustomerListEntry"/>) of every stored
+    /// version of every journey that names it (<see cref="JourneyDefinition.WithoutListedCustomer"/>), in place: the
+    /// version keeps its number and status and gets a new ETag and <see cref="JourneyRecord.UpdatedAt"/>, so an edit of a
+    /// journey read before is refused (<see cref="JourneyConcurrencyException"/>) instead of saving the id back. Nothing
+    /// else changes: a pending intake of such a version then enrolls the list without the customer. A store shared by
+    /// several hosts tells them, as a save does, so they forget what they compiled of those journeys.
+    /// </summary>
+    /// <remarks>
+    /// Optional, but never silently: the default implementation throws <see cref="NotSupportedException"/>, so a store
+    /// without the feature cannot make an erasure look done.
+    /// </remarks>
+    /// <param name="customerId">The customer id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ids of the journeys with a version changed, in ordinal order; empty when no list named the customer.</returns>
+    /// <exception cref="NotSupportedException">The store does not erase customers.</exception>
+    ValueTask<IReadOnlyList<string>> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not erase customers (IJourneyStore.EraseCustomerAsync).");
 }

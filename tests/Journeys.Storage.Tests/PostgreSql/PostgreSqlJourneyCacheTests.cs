@@ -67,6 +67,38 @@ public sealed class PostgreSqlJourneyCacheTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_customer_erased_on_another_host_is_out_of_the_list_this_host_compiled()
+    {
+        await using var dataA = PostgreSqlTestServer.CreateDataSource();
+        await using var dataB = PostgreSqlTestServer.CreateDataSource();
+        Campaign[] campaigns = [new Campaign("hello", Channel.Push, "Hello")];
+        await using var a = TwoHosts.Services(dataA, _schema, "host-a", new CampaignRecorder(), campaigns);
+        await using var b = TwoHosts.Services(dataB, _schema, "host-b", new CampaignRecorder(), campaigns);
+        var managerA = a.GetRequiredService<IJourneyManager>();
+
+        // Its window opens in a day: the list's intake is pending, nobody entered.
+        await managerA.CreateAsync(JourneyBuilder.Create("list", "List").EnterFromList(["x", "y"]).EntryWindow(Now.AddDays(1), null).Steps(p => p.Send(Channel.Push, "hello")).Build());
+        await managerA.ActivateAsync("list");
+
+        var hosted = await TwoHosts.StartAsync(b);
+        try
+        {
+            var cacheB = b.GetRequiredService<CompiledJourneyCache>();
+            Assert.Equal(["x", "y"], ((CustomerListEntry)(await cacheB.GetAsync("list", 1, default))!.Definition.Entry).CustomerIds);
+            var before = cacheB.Invalidations;
+
+            await a.GetRequiredService<Journeys.Audiences.IAudienceManager>().EraseCustomerAsync("x");
+
+            TwoHosts.Eventually(() => cacheB.Invalidations > before, "host B told of the erasure");
+            Assert.Equal(["y"], ((CustomerListEntry)(await cacheB.GetAsync("list", 1, default))!.Definition.Entry).CustomerIds);
+        }
+        finally
+        {
+            await TwoHosts.StopAsync(hosted);
+        }
+    }
+
     /// <summary>Records the campaign of each customer's send.</summary>
     private sealed class CampaignRecorder : IChannelSender
     {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Journeys.Audiences;
 using Journeys.Building;
+using Journeys.Model;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Storage.InMemory;
@@ -59,6 +60,40 @@ public sealed class EraseCustomerTests
 
         Assert.NotNull(await host.Services.GetRequiredService<IAudienceManager>().GetCustomerAsync(Ana));
         Assert.Contains(await host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync(Ana), e => e.Status is EnrollmentStatus.Active or EnrollmentStatus.Waiting);
+    }
+
+    [Fact]
+    public async Task Erasing_takes_the_customer_out_of_every_journey_list_so_a_pending_intake_does_not_bring_them_back()
+    {
+        await using var host = await EngineHost.StartAsync(T0);
+        var audiences = host.Services.GetRequiredService<IAudienceManager>();
+        var opens = T0.AddDays(1);
+        await host.Manager.CreateAsync(JourneyBuilder.Create("soon", "Soon").EnterFromList([Ana, "c2@example.com"]).EntryWindow(opens, null).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
+        var (active, _) = await host.Manager.ActivateAsync("soon");
+        await host.Manager.CreateAsync(JourneyBuilder.Create("draft", "Draft").EnterFromList([Ana, Ana]).Steps(p => p.Send(Channel.Push, "tips")).Build());
+        var untouched = await host.Manager.CreateAsync(JourneyBuilder.Create("others", "Others").EnterFromList(["c2@example.com"]).Steps(p => p.Send(Channel.Push, "tips")).Build());
+
+        await audiences.EraseCustomerAsync(Ana);
+
+        // In place: same version and status, a new ETag, the list without the id; a journey that did not name it is as it was.
+        var erased = (await host.Manager.GetAsync("soon"))!;
+        Assert.Equal((JourneyStatus.Active, 1), (erased.Journey.Status, erased.Journey.Version));
+        Assert.Equal(["c2@example.com"], ((CustomerListEntry)erased.Journey.Entry).CustomerIds);
+        Assert.Equal(active.Journey with { Entry = erased.Journey.Entry }, erased.Journey);
+        Assert.NotEqual(active.ETag, erased.ETag);
+        Assert.Empty(((CustomerListEntry)(await host.Manager.GetAsync("draft"))!.Journey.Entry).CustomerIds);
+        Assert.Equal(untouched.ETag, (await host.Manager.GetAsync("others"))!.ETag);
+
+        // An edit read before the erasure is refused instead of saving the id back.
+        await Assert.ThrowsAsync<JourneyConcurrencyException>(() => host.Manager.UpdateAsync(active.Journey with { Name = "Renamed" }, active.ETag).AsTask());
+
+        // The pending intake (what this host compiled of the version included) enrolls the list without the customer,
+        // and does not create them again.
+        host.Advance(opens - T0);
+        EngineHost.Eventually(() => host.Count("soon", "hi", StatisticCounter.Sent) == 1, "c2's push when the window opened");
+        Assert.Equal("c2@example.com", Assert.Single(host.Push.Messages).CustomerId);
+        Assert.Null(await audiences.GetCustomerAsync(Ana));
+        Assert.Empty(await host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync(Ana));
     }
 
     private static bool Advance(EngineHost host)

@@ -161,6 +161,35 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Under the store's lock, as one step.</remarks>
+    public ValueTask<IReadOnlyList<string>> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            var changed = new List<string>();
+            foreach (var (journeyId, versions) in _journeys)
+            {
+                for (var i = 0; i < versions.Count; i++)
+                {
+                    var without = versions[i].Journey.WithoutListedCustomer(customerId);
+                    if (!ReferenceEquals(without, versions[i].Journey))
+                    {
+                        versions[i] = NewRecord(without);
+                        if (changed.Count == 0 || !string.Equals(changed[^1], journeyId, StringComparison.Ordinal))
+                        {
+                            changed.Add(journeyId);
+                        }
+                    }
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<string>>(changed);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask SaveIntakeAsync(JourneyIntake intake, CancellationToken cancellationToken = default)
     {
         StoreArgumentChecks.Intake(intake, nameof(intake));
