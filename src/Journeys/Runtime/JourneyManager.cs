@@ -823,8 +823,21 @@ internal sealed partial class JourneyManager(
         // store, a set sized for the whole list at once. The list is read by index (no chunk array copied out of it).
         var skipUsed = enrollments is InMemoryEngineStore;
         var seen = skipUsed ? null : new HashSet<string>(ids.Count, StringComparer.Ordinal);
+
+        // A customer erased while the list is enrolled is taken out of the stored version's list, and every host then
+        // forgets what it compiled of the journey: the stored list is read before the first chunk (the compiled one may
+        // predate an erasure whose news came before this look), and again before a chunk when anything was forgotten
+        // since the last look; the ids gone from it are skipped.
+        long? invalidations = null;
+        HashSet<string>? erased = null;
         for (var start = 0; start < ids.Count; start += EnrollBatch)
         {
+            if (compiled.Invalidations != invalidations)
+            {
+                invalidations = compiled.Invalidations;
+                erased = await ErasedFromListAsync(journey.Definition, ids, cancellationToken).ConfigureAwait(false) ?? erased;
+            }
+
             // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
             var end = Math.Min(start + EnrollBatch, ids.Count);
@@ -832,7 +845,7 @@ internal sealed partial class JourneyManager(
             for (var i = start; i < end; i++)
             {
                 var customerId = ids[i];
-                if ((seen is null || seen.Add(customerId)) && run.EnrollmentId(customerId) is { } id)
+                if ((seen is null || seen.Add(customerId)) && erased?.Contains(customerId) != true && run.EnrollmentId(customerId) is { } id)
                 {
                     requests.Add(id, customerId, now);
                 }
@@ -851,6 +864,32 @@ internal sealed partial class JourneyManager(
 
         engine.NotifyWork();
         return created;
+    }
+
+    /// <summary>
+    /// The ids of <paramref name="ids"/> (the list of <paramref name="journey"/> as compiled) that the stored version's
+    /// list no longer holds (customers erased since: <see cref="IJourneyStore.EraseCustomerAsync"/>, which only takes ids
+    /// out), or <see langword="null"/> when it holds them all (or the version is gone: the chunk's own checks see that).
+    /// </summary>
+    private async ValueTask<HashSet<string>?> ErasedFromListAsync(JourneyDefinition journey, EquatableArray<string> ids, CancellationToken cancellationToken)
+    {
+        var stored = await journeys.GetVersionAsync(journey.Id, journey.Version, cancellationToken).ConfigureAwait(false);
+        if (stored?.Journey.Entry is not CustomerListEntry list || list.CustomerIds.Count == ids.Count)
+        {
+            return null;
+        }
+
+        var kept = new HashSet<string>(list.CustomerIds, StringComparer.Ordinal);
+        var erased = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (!kept.Contains(id))
+            {
+                erased.Add(id);
+            }
+        }
+
+        return erased;
     }
 
     private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, IntakeRun run, CancellationToken cancellationToken)

@@ -88,12 +88,36 @@ public sealed class EraseCustomerTests
         await Assert.ThrowsAsync<JourneyConcurrencyException>(() => host.Manager.UpdateAsync(active.Journey with { Name = "Renamed" }, active.ETag).AsTask());
 
         // The pending intake (what this host compiled of the version included) enrolls the list without the customer,
-        // and does not create them again.
+        // and does not enroll them.
         host.Advance(opens - T0);
         EngineHost.Eventually(() => host.Count("soon", "hi", StatisticCounter.Sent) == 1, "c2's push when the window opened");
         Assert.Equal("c2@example.com", Assert.Single(host.Push.Messages).CustomerId);
         Assert.Null(await audiences.GetCustomerAsync(Ana));
         Assert.Empty(await host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync(Ana));
+    }
+
+    [Fact]
+    public async Task A_customer_erased_while_a_list_intake_runs_is_skipped_by_its_later_chunks()
+    {
+        var gate = new FirstChunkGate();
+        await using var host = await EngineHost.StartAsync(T0, extend: j => j.Services.Replace(
+            ServiceDescriptor.Singleton<IEnrollmentStore>(sp => new GatedStore(sp.GetRequiredService<InMemoryEngineStore>(), gate))));
+        var audiences = host.Services.GetRequiredService<IAudienceManager>();
+        string[] ids = [.. Enumerable.Range(0, 2_500).Select(i => $"c{i:D4}")];
+        await host.Manager.CreateAsync(JourneyBuilder.Create("list", "List").EnterFromList(ids).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
+
+        // The activation enrolls the list in chunks of 1,000; it is held in its first while c2400 (of the third) is erased.
+        var activation = host.Manager.ActivateAsync("list").AsTask();
+        await gate.Entered.WaitAsync(TimeSpan.FromSeconds(20));
+        await audiences.EraseCustomerAsync("c2400");
+        gate.Release();
+        var (_, enrolled) = await activation.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(2_499, enrolled);
+        EngineHost.Eventually(() => host.Count("list", "hi", StatisticCounter.Sent) == 2_499, "the 2,499 pushes");
+        Assert.Empty(await host.Services.GetRequiredService<IEnrollmentStore>().GetByCustomerAsync("c2400"));
+        Assert.DoesNotContain(host.Push.Messages, m => m.CustomerId == "c2400");
+        Assert.Equal(2_499, host.Push.Messages.Count);
     }
 
     private static bool Advance(EngineHost host)
@@ -114,5 +138,42 @@ internal static class NoEraseStoreRegistration
     {
         public override ValueTask<int> EraseCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException($"{nameof(NoEraseStore)} does not erase customers (IEnrollmentStore.EraseCustomerAsync).");
+    }
+}
+
+/// <summary>Holds the first enrolling call (of either kind) until released.</summary>
+internal sealed class FirstChunkGate
+{
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _calls;
+
+    public Task Entered => _entered.Task;
+
+    public void Release() => _released.TrySetResult();
+
+    public async Task PassAsync()
+    {
+        if (Interlocked.Increment(ref _calls) == 1)
+        {
+            _entered.TrySetResult();
+            await _released.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+}
+
+/// <summary>An in-memory enrollment store whose first enrolling call waits for <see cref="FirstChunkGate"/>.</summary>
+internal sealed class GatedStore(IEnrollmentStore inner, FirstChunkGate gate) : DelegatingEnrollmentStore(inner)
+{
+    public override async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken = default)
+    {
+        await gate.PassAsync();
+        return await base.EnrollAsync(requests, cancellationToken);
+    }
+
+    public override async ValueTask<LeasedEnrollments> EnrollLeasedAsync(IReadOnlyList<EnrollmentRequest> requests, EnrollmentLease lease, CancellationToken cancellationToken = default)
+    {
+        await gate.PassAsync();
+        return await base.EnrollLeasedAsync(requests, lease, cancellationToken);
     }
 }
