@@ -37,19 +37,29 @@ public sealed class CustomerEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Erase_deletes_the_customer_and_their_enrollments_and_answers_204_every_time()
     {
-        await _host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterFromList(["c1"]).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
+        await _host.Manager.CreateAsync(JourneyBuilder.Create("hello", "Hello").EnterFromList(["c1", "c2"]).Steps(p => p.Send(Channel.Push, "tips", id: "hi")).Build());
         await _host.Manager.ActivateAsync("hello");
         var enrollments = _host.Services.GetRequiredService<Journeys.Storage.IEnrollmentStore>();
-        ApiHost.Eventually(() => _host.Push.Messages.Count == 1, "the push to c1");
+        ApiHost.Eventually(() => _host.Push.Messages.Count == 2, "the pushes to c1 and c2");
         Assert.NotEmpty(await enrollments.GetByCustomerAsync("c1"));
+        var before = (await Client.GetAsync("/journeys-api/journeys/hello")).Headers.ETag?.ToString();
 
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
 
         await ApiAssert.Problem(await Client.GetAsync("/journeys-api/customers/c1"), HttpStatusCode.NotFound);
         Assert.Empty(await enrollments.GetByCustomerAsync("c1"));
+        Assert.NotEmpty(await enrollments.GetByCustomerAsync("c2"));
+
+        // Out of the journey's list too, under a new ETag.
+        var journey = await Client.GetAsync("/journeys-api/journeys/hello");
+        var document = await ApiAssert.Json(journey, HttpStatusCode.OK);
+        Assert.Equal(["c2"], document.GetProperty("entry").GetProperty("customerIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.NotNull(before);
+        Assert.NotEqual(before, journey.Headers.ETag?.ToString());
+
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/journeys-api/customers/c1?erase=true")).StatusCode);
         var statistics = await _host.Manager.GetStatisticsAsync("hello");
-        Assert.Equal((1, 1), (statistics.Get(Journeys.Storage.StatisticCounter.Entered), statistics.Get("hi", Journeys.Storage.StatisticCounter.Sent)));
+        Assert.Equal((2, 2), (statistics.Get(Journeys.Storage.StatisticCounter.Entered), statistics.Get("hi", Journeys.Storage.StatisticCounter.Sent)));
     }
 
     [Fact]
