@@ -6,7 +6,7 @@ namespace Journeys.Model;
 /// both use it, so the variables a campaign lists are exactly those a send binds.
 /// </summary>
 /// <remarks>
-/// <c>{{</c> opens a variable that runs to the next <c>}}</c>; its name is the text between, trimmed. A backslash right
+/// <c>{{</c> opens a variable that runs to the next <c>}}</c>; its name is the text between, trimmed, with no brace in it. A backslash right
 /// before <c>{{</c> (<c>\{{</c>) is an escape: the backslash is dropped and the <c>{{</c> is literal text that opens
 /// nothing. It is the only escape: a backslash anywhere else is literal, itself included, so <c>\\{{name}}</c> is a
 /// literal backslash followed by an escaped <c>{{</c> and reads as the text <c>\{{name}}</c>. <c>}}</c> outside a
@@ -41,7 +41,7 @@ internal ref struct TemplateScanner
 
     /// <summary>Moves to the next part.</summary>
     /// <returns>False at the end of the template.</returns>
-    /// <exception cref="ArgumentException">A <c>{{</c> has no closing <c>}}</c>, or a variable's name is empty.</exception>
+    /// <exception cref="ArgumentException">A <c>{{</c> has no closing <c>}}</c>, or a variable's name is empty or has a brace.</exception>
     public bool MoveNext()
     {
         var search = _searchFrom;
@@ -82,6 +82,14 @@ internal ref struct TemplateScanner
             if (name.IsEmpty)
             {
                 throw new ArgumentException($"Campaign '{_campaignId}': the template has an empty variable '{{{{}}}}' at index {open}.", _paramName);
+            }
+
+            if (name.IndexOfAny('{', '}') >= 0)
+            {
+                // "{{{name}}}" would otherwise read as the variable "{name" and a stray "}", refused only for want of a binding.
+                throw new ArgumentException(
+                    $"Campaign '{_campaignId}': the template has a brace in the name of the variable '{name}' at index {open} (write '{{{{name}}}}': values are inserted as they are, so Handlebars' '{{{{{{name}}}}}}' has no use here).",
+                    _paramName);
             }
 
             IsVariable = true;

@@ -187,6 +187,8 @@ public sealed class CompiledTemplateTests
     [InlineData(@"\{{ok}} {{name", "'{{' at index 8 with no closing '}}'")]
     [InlineData(@"\{{ok}} {{ }}", "an empty variable '{{}}' at index 8")]
     [InlineData(@"{{a \{{b", "'{{' at index 0 with no closing '}}'")]
+    [InlineData("Hi {{{name}}}", "a brace in the name of the variable '{name' at index 3 (write '{{name}}': values are inserted as they are, so Handlebars' '{{{name}}}' has no use here)")]
+    [InlineData("{{a}b}}", "a brace in the name of the variable 'a}b' at index 0 (write '{{name}}': values are inserted as they are, so Handlebars' '{{{name}}}' has no use here)")]
     public void A_malformed_template_after_an_escape_is_refused_naming_the_campaign_and_the_index(string text, string problem)
     {
         var ex = Assert.Throws<ArgumentException>(() => new Campaign("c9", Channel.Email, text));

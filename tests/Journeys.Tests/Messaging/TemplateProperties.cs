@@ -64,6 +64,10 @@ public sealed partial class TemplateProperties
             {
                 rendered.Append("{{");
             }
+            else if (part.Groups[1].Value.Trim() is { Length: > 0 } braced && braced.IndexOfAny(['{', '}']) >= 0)
+            {
+                return ("", variables, $"a brace in the name of the variable '{braced}' at index {part.Index} (write '{{{{name}}}}': values are inserted as they are, so Handlebars' '{{{{{{name}}}}}}' has no use here)");
+            }
             else if (part.Groups[1].Value.Trim() is { Length: > 0 } name)
             {
                 rendered.Append(Value(name));
