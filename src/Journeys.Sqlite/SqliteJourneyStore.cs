@@ -17,6 +17,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
 
     /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
     private static readonly byte[] ListEntryMarker = "\"customerList\""u8.ToArray();
+
     private readonly SqliteDatabase _database;
 
     // Parsed definitions by (journey, version), reused while the row keeps its ETag (a new random id per save, so the

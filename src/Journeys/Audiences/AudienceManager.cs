@@ -135,7 +135,8 @@ internal sealed partial class AudienceManager(
         var sendRecords = sends is null ? 0 : await sends.EraseCustomerSendsAsync(customerId, cancellationToken).ConfigureAwait(false);
 
         // Out of the journeys' customer lists before the delete: a list's pending intake (an entry window yet to open)
-        // would otherwise enroll the customer again (and send to them). What this host compiled of those journeys holds the old list.
+        // would otherwise enroll the customer again (and send to them). What this host compiled of those journeys holds
+        // the old list, and a list intake running here looks at the stored list again once it sees the forgetting.
         var lists = await journeys.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
         foreach (var journeyId in lists)
         {
