@@ -15,6 +15,16 @@ internal sealed class SqliteJourneyStore : IJourneyStore
 {
     private const string Columns = "document, etag, updated_at";
 
+    // The reads of ETags alone, each answered from the covering index ix_journey_versions_etag (schema version 6): a
+    // row holds its document before its ETag, so reading the ETag from the table walks the whole document.
+    internal const string LatestETagSql = "SELECT journey_id, version, etag FROM journey_versions WHERE journey_id = $id ORDER BY version DESC LIMIT 1";
+    internal const string VersionETagSql = "SELECT etag FROM journey_versions INDEXED BY ix_journey_versions_etag WHERE journey_id = $id AND version = $version";
+    internal const string ListETagsSql = """
+        SELECT journey_id, version, etag FROM journey_versions v
+        WHERE version = (SELECT MAX(version) FROM journey_versions l WHERE l.journey_id = v.journey_id)
+        ORDER BY journey_id
+        """;
+
     /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
     private static readonly byte[] ListEntryMarker = "\"customerList\""u8.ToArray();
 
@@ -121,7 +131,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(_database.Read("read a journey", (this, journeyId), static (session, s) =>
         {
-            var command = session.Command("SELECT journey_id, version, etag FROM journey_versions WHERE journey_id = $id ORDER BY version DESC LIMIT 1");
+            var command = session.Command(LatestETagSql);
             command.Parameters.AddWithValue("$id", s.journeyId);
             (string Journey, int Version, string ETag)? latest;
             using (var reader = command.ExecuteReader())
@@ -140,7 +150,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(_database.Read("read a journey version", (this, journeyId, version), static (session, s) =>
         {
-            var command = session.Command("SELECT etag FROM journey_versions WHERE journey_id = $id AND version = $version");
+            var command = session.Command(VersionETagSql);
             command.Parameters.AddWithValue("$id", s.journeyId);
             command.Parameters.AddWithValue("$version", s.version);
             return command.ExecuteScalar() is string etag ? s.Item1.Resolve(session, s.journeyId, s.version, etag) : null;
@@ -161,11 +171,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
             session.Transaction = transaction;
             try
             {
-                var command = session.Command("""
-                    SELECT journey_id, version, etag FROM journey_versions v
-                    WHERE version = (SELECT MAX(version) FROM journey_versions l WHERE l.journey_id = v.journey_id)
-                    ORDER BY journey_id
-                    """);
+                var command = session.Command(ListETagsSql);
                 var latest = new List<(string Journey, int Version, string ETag)>();
                 using (var reader = command.ExecuteReader())
                 {

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 5;
+    public const int CurrentVersion = 6;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -161,6 +161,15 @@ internal static class SqliteSchema
             PRIMARY KEY (customer_id, send_key)) WITHOUT ROWID;
 
         CREATE INDEX ix_frequency_sends_reserved ON frequency_sends (reserved_at);
+        """,
+
+        // Version 6. A version's ETag without its document: a row of journey_versions holds the document before the
+        // ETag, so reading the ETag walked the document's whole overflow chain (a list audience of 200,000 ids: ~5 MB,
+        // ~10 ms a read; a list intake reads its journey twice per chunk of 1,000). This covering index answers the
+        // reads of ETags (the latest version, one version, the listing) from a few pages; the document is read only
+        // when the ETag is not the one already parsed.
+        """
+        CREATE INDEX ix_journey_versions_etag ON journey_versions (journey_id, version, etag);
         """,
     ];
 }

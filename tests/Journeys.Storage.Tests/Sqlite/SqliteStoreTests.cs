@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Reflection;
+using Journeys.Building;
 using Journeys.Messaging;
+using Journeys.Model;
+using Journeys.Serialization;
 using Journeys.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +88,64 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(0L, Scalar(check, "SELECT COUNT(*) FROM journey_intakes"));
         Assert.Equal(0L, Scalar(check, "SELECT COUNT(*) FROM frequency_sends"));
         Assert.Equal("1:,2:e1", Scalar(check, "SELECT group_concat(seq || ':' || COALESCE(event_id, ''), ',') FROM (SELECT seq, event_id FROM events ORDER BY seq)"));
+    }
+
+    [Fact]
+    public async Task A_version_5_database_is_migrated_to_version_6_keeping_its_journeys_and_reads_their_etags_from_the_covering_index()
+    {
+        // A list of 20,000 ids: a document of several hundred KB, stored before the row's ETag.
+        var journey = JourneyBuilder.Create("list", "List")
+            .EnterFromList(Enumerable.Range(0, 20_000).Select(i => $"customer-{i:D6}"))
+            .Steps(p => p.Exit("done"))
+            .Build();
+        using (var connection = _file.Connect())
+        {
+            Execute(connection, SqliteSchema.VersionTable);
+            for (var version = 1; version <= 5; version++)
+            {
+                Execute(connection, SqliteSchema.Migrations[version - 1]);
+                Execute(connection, $"INSERT INTO journeys_schema_version (version, applied_at, library) VALUES ({version}, 0, 'Journeys.Sqlite 0.{version}.0')");
+            }
+
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO journey_versions (journey_id, version, document, etag, updated_at) VALUES ('list', 1, $document, 'e1', $at)";
+            insert.Parameters.AddWithValue("$document", JourneyJson.SerializeToUtf8Bytes(journey));
+            insert.Parameters.AddWithValue("$at", T0.UtcTicks);
+            insert.ExecuteNonQuery();
+        }
+
+        using (var database = _file.Open(_time))
+        {
+            var store = new SqliteJourneyStore(database);
+            var latest = await store.GetAsync("list");
+            Assert.Equal("e1", latest!.ETag);
+            Assert.Equal(20_000, ((CustomerListEntry)latest.Journey.Entry!).CustomerIds.Count);
+            Assert.Same(latest, await store.GetVersionAsync("list", 1));
+            Assert.Same(latest, await store.ListAsync().SingleAsync());
+        }
+
+        using var check = _file.Connect();
+        Assert.Equal(string.Join(",", Enumerable.Range(1, SqliteSchema.CurrentVersion)), Scalar(check, "SELECT group_concat(version, ',') FROM (SELECT version FROM journeys_schema_version ORDER BY version)"));
+
+        // Each read of ETags alone is answered from the index: the document's pages are not walked.
+        foreach (var sql in new[] { SqliteJourneyStore.LatestETagSql, SqliteJourneyStore.VersionETagSql, SqliteJourneyStore.ListETagsSql })
+        {
+            using var explain = check.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            explain.Parameters.AddWithValue("$id", "list");
+            explain.Parameters.AddWithValue("$version", 1);
+            var plan = new List<string>();
+            using (var reader = explain.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    plan.Add(reader.GetString(3));
+                }
+            }
+
+            Assert.All(plan.Where(p => p.Contains("journey_versions", StringComparison.Ordinal) || p.StartsWith("SCAN", StringComparison.Ordinal) || p.StartsWith("SEARCH", StringComparison.Ordinal)), p => Assert.Contains("COVERING INDEX ix_journey_versions_etag", p, StringComparison.Ordinal));
+            Assert.Contains(plan, p => p.Contains("COVERING INDEX ix_journey_versions_etag", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
