@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Journeys.Model;
 using Journeys.Serialization;
@@ -15,7 +16,20 @@ namespace Journeys.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimeProvider timeProvider) : IJourneyStore
 {
-    private const string Columns = "definition, etag, updated_at";
+    /// <summary>
+    /// What a read returns: the version, its ETag and time, and its document only when the ETag is not one this store
+    /// has already parsed (parameter <paramref name="known"/>: the ETags of the parsed records it may reuse; the document
+    /// comes back null when the row's ETag is among them).
+    /// </summary>
+    private static string Columns(int known) => $"version, etag, updated_at, CASE WHEN etag = ANY(${known}) THEN NULL ELSE definition END";
+
+    // Parsed definitions by (journey, version), reused while the row keeps its ETag (from a sequence, never reused: the
+    // same ETag means the same document). Every published event, put of customers and filter re-check lists the
+    // journeys, and a list intake reads its journey twice per chunk of 1,000: without this each read fetched and parsed
+    // the whole document again (a list audience of 100,000 ids is ~2 MB). The latest version read per journey says
+    // which record a read of the latest may reuse.
+    private readonly ConcurrentDictionary<(string Journey, int Version), JourneyRecord> _parsed = new();
+    private readonly ConcurrentDictionary<string, int> _latest = new(StringComparer.Ordinal);
 
     /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
     private const string ListEntryMarker = "\"customerList\"";
@@ -137,41 +151,61 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     }
 
     /// <inheritdoc />
+    /// <remarks>The document is fetched and parsed only when its ETag is not the one last parsed here.</remarks>
     public ValueTask<JourneyRecord?> GetAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journeyId);
-        return ReadOneAsync("get journey", "SELECT " + Columns + " FROM {s}.journeys WHERE journey_id = $1 ORDER BY version DESC LIMIT 1", journeyId, null, cancellationToken);
+        var known = _latest.TryGetValue(journeyId, out var latest) && _parsed.TryGetValue((journeyId, latest), out var record) ? record : null;
+        return ReadOneAsync("get journey", "SELECT " + Columns(2) + " FROM {s}.journeys WHERE journey_id = $1 ORDER BY version DESC LIMIT 1", journeyId, null, known, cancellationToken);
     }
 
     /// <inheritdoc />
+    /// <remarks>The document is fetched and parsed only when its ETag is not the one last parsed here.</remarks>
     public ValueTask<JourneyRecord?> GetVersionAsync(string journeyId, int version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journeyId);
-        return ReadOneAsync("get journey version", "SELECT " + Columns + " FROM {s}.journeys WHERE journey_id = $1 AND version = $2", journeyId, version, cancellationToken);
+        var known = _parsed.TryGetValue((journeyId, version), out var record) ? record : null;
+        return ReadOneAsync("get journey version", "SELECT " + Columns(3) + " FROM {s}.journeys WHERE journey_id = $1 AND version = $2", journeyId, version, known, cancellationToken);
     }
 
     /// <inheritdoc />
-    /// <remarks>One query: the server's snapshot when it starts; streamed.</remarks>
+    /// <remarks>One query: the server's snapshot when it starts; streamed. Only documents whose ETag changed since they were last parsed here are fetched and parsed.</remarks>
     public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // The parsed records the rows may reuse, taken once: a row whose document comes back null has one of these ETags.
+        var known = new Dictionary<string, JourneyRecord>(StringComparer.Ordinal);
+        foreach (var (_, record) in _parsed)
+        {
+            known[record.ETag] = record;
+        }
+
         await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = database.Command(connection, null, "SELECT DISTINCT ON (journey_id) " + Columns + ", journey_id FROM {s}.journeys ORDER BY journey_id, version DESC");
+            using var command = database.Command(connection, null, "SELECT DISTINCT ON (journey_id) " + Columns(1) + ", journey_id FROM {s}.journeys ORDER BY journey_id, version DESC");
+            command.Parameters.Add(KnownETags(known.Keys));
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return Read(reader);
+                var journeyId = reader.GetString(4);
+                if (!reader.IsDBNull(3))
+                {
+                    yield return Parsed(journeyId, reader, latest: true);
+                    continue;
+                }
+
+                _latest[journeyId] = reader.GetInt32(0);
+                yield return known[reader.GetString(1)];
             }
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journeyId);
-        return database.InTransactionAsync("delete journey", async (connection, transaction, token) =>
+        var deleted = await database.InTransactionAsync("delete journey", async (connection, transaction, token) =>
         {
             using (var intake = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1"))
             {
@@ -190,7 +224,27 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             // definition.
             await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
             return true;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Its parsed versions would never be read again (a journey created again gets new ETags): let them go.
+        if (deleted)
+        {
+            ForgetParsed(journeyId);
+        }
+
+        return deleted;
+    }
+
+    private void ForgetParsed(string journeyId)
+    {
+        _latest.TryRemove(journeyId, out _);
+        foreach (var key in _parsed.Keys)
+        {
+            if (string.Equals(key.Journey, journeyId, StringComparison.Ordinal))
+            {
+                _parsed.TryRemove(key, out _);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -396,7 +450,8 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             LeaseExpiresAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
         };
 
-    private ValueTask<JourneyRecord?> ReadOneAsync(string operation, string sql, string journeyId, int? version, CancellationToken cancellationToken) =>
+    /// <summary>Reads one version (<paramref name="sql"/> over <see cref="Columns(int)"/>, the known ETags its last parameter), reusing <paramref name="known"/> when the row still has its ETag.</summary>
+    private ValueTask<JourneyRecord?> ReadOneAsync(string operation, string sql, string journeyId, int? version, JourneyRecord? known, CancellationToken cancellationToken) =>
         database.ExecuteAsync(operation, async (connection, token) =>
         {
             using var command = database.Command(connection, null, sql);
@@ -406,10 +461,43 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = v });
             }
 
+            command.Parameters.Add(KnownETags(known is null ? [] : [known.ETag]));
             using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
-            return await reader.ReadAsync(token).ConfigureAwait(false) ? Read(reader) : null;
+            if (!await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                // Gone (deleted, here or by another host): what was parsed of the journey, or of that version, goes too.
+                if (version is null)
+                {
+                    ForgetParsed(journeyId);
+                }
+                else
+                {
+                    _parsed.TryRemove((journeyId, version.Value), out _);
+                }
+
+                return null;
+            }
+
+            // A null document: the row's ETag is the known record's (the only one passed).
+            return reader.IsDBNull(3) ? known : Parsed(journeyId, reader, latest: version is null);
         }, cancellationToken);
 
-    private static JourneyRecord Read(NpgsqlDataReader reader) =>
-        new(JourneyJson.Deserialize(reader.GetString(0)), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+    private static NpgsqlParameter<string[]> KnownETags(IEnumerable<string> etags) => new() { TypedValue = [.. etags] };
+
+    /// <summary>
+    /// The record of the current row (its document fetched), parsed and kept for the reads that find it unchanged; with
+    /// <paramref name="latest"/>, the row is the journey's latest version.
+    /// </summary>
+    private JourneyRecord Parsed(string journeyId, NpgsqlDataReader reader, bool latest)
+    {
+        var version = reader.GetInt32(0);
+        var record = new JourneyRecord(JourneyJson.Deserialize(reader.GetString(3)), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+        _parsed[(journeyId, version)] = record;
+        if (latest)
+        {
+            _latest[journeyId] = version;
+        }
+
+        return record;
+    }
 }

@@ -50,6 +50,54 @@ public sealed class PostgreSqlStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_journey_version_is_parsed_once_and_read_again_only_when_another_host_changed_it()
+    {
+        static JourneyDefinition List(int version, JourneyStatus status, params string[] ids) =>
+            JourneyBuilder.Create("list", "List").EnterFromList(ids).Steps(p => p.Exit("done")).Build() with { Version = version, Status = status };
+
+        var (databaseA, _) = Host();
+        var (databaseB, _) = Host();
+        var a = new PostgreSqlJourneyStore(databaseA, TimeProvider.System);
+        var b = new PostgreSqlJourneyStore(databaseB, TimeProvider.System);
+        var saved = await a.SaveAsync(List(1, JourneyStatus.Draft, "c1", "c2", "c3"), null);
+
+        // Unchanged: every read after the first returns the record parsed then (the document is not fetched again).
+        var latest = await b.GetAsync("list");
+        Assert.Equal(saved.ETag, latest!.ETag);
+        Assert.Same(latest, await b.GetAsync("list"));
+        Assert.Same(latest, await b.GetVersionAsync("list", 1));
+        Assert.Same(latest, await b.ListAsync().SingleAsync());
+
+        // Changed by the other host (an erasure rewrites the version in place, a save writes the next): each read here
+        // sees the new document under its new ETag, never the parsed one.
+        Assert.Equal(["list"], await a.EraseCustomerAsync("c2"));
+        var erased = await b.GetVersionAsync("list", 1);
+        Assert.NotEqual(latest.ETag, erased!.ETag);
+        Assert.Equal(["c1", "c3"], ((CustomerListEntry)erased.Journey.Entry!).CustomerIds);
+        Assert.Same(erased, await b.GetAsync("list"));
+        Assert.Same(erased, await b.ListAsync().SingleAsync());
+
+        var next = await a.SaveAsync(List(2, JourneyStatus.Draft, "c4"), erased.ETag);
+        var listed = await b.ListAsync().SingleAsync();
+        Assert.Equal((2, next.ETag), (listed.Journey.Version, listed.ETag));
+        Assert.Equal(["c4"], ((CustomerListEntry)listed.Journey.Entry!).CustomerIds);
+        Assert.Same(listed, await b.GetAsync("list"));
+        Assert.Same(erased, await b.GetVersionAsync("list", 1));
+
+        // Deleted and created again (version 1 once more, another document): not mistaken for the version parsed before.
+        Assert.True(await a.DeleteAsync("list"));
+        Assert.Null(await b.GetAsync("list"));
+        Assert.Empty(await b.ListAsync().ToListAsync());
+        var again = await a.SaveAsync(List(1, JourneyStatus.Draft, "c9"), null);
+        var read = await b.GetVersionAsync("list", 1);
+        Assert.Equal(again.ETag, read!.ETag);
+        Assert.Equal(["c9"], ((CustomerListEntry)read.Journey.Entry!).CustomerIds);
+        var latestAgain = await b.GetAsync("list");
+        Assert.Equal(again.ETag, latestAgain!.ETag);
+        Assert.Same(latestAgain, await b.GetAsync("list"));
+    }
+
+    [Fact]
     public async Task Hosts_starting_together_migrate_once()
     {
         var hosts = Enumerable.Range(0, 4).Select(_ => Host()).ToArray();
