@@ -824,19 +824,14 @@ internal sealed partial class JourneyManager(
         var skipUsed = enrollments is InMemoryEngineStore;
         var seen = skipUsed ? null : new HashSet<string>(ids.Count, StringComparer.Ordinal);
 
-        // A customer erased while the list is enrolled is taken out of the stored version's list, and every host then
-        // forgets what it compiled of the journey: the stored list is read before the first chunk (the compiled one may
-        // predate an erasure whose news came before this look), and again before a chunk when anything was forgotten
-        // since the last look; the ids gone from it are skipped.
-        long? invalidations = null;
-        HashSet<string>? erased = null;
+        // A customer erased while the list is enrolled is taken out of the stored version's list (a new ETag): the stored
+        // list is read before the first chunk (the compiled one may predate an erasure) and after each chunk's create;
+        // the ids gone from it are skipped, and what a chunk created for them is cancelled (StoredList).
+        var stored = new StoredList(journeys, guard, enrollments, journey, ids);
+        await stored.RefreshAsync(cancellationToken).ConfigureAwait(false);
         for (var start = 0; start < ids.Count; start += EnrollBatch)
         {
-            if (compiled.Invalidations != invalidations)
-            {
-                invalidations = compiled.Invalidations;
-                erased = await ErasedFromListAsync(journey.Definition, ids, cancellationToken).ConfigureAwait(false) ?? erased;
-            }
+            var erased = stored.Erased;
 
             // One clock reading per chunk (its requests are enrolled by one store call).
             var now = time.GetUtcNow();
@@ -851,7 +846,7 @@ internal sealed partial class JourneyManager(
                 }
             }
 
-            if (await EnrollChunkAsync(journey, requests, scanned: false, run, cancellationToken).ConfigureAwait(false) is not { } chunkCreated)
+            if (await EnrollChunkAsync(journey, requests, scanned: false, run, cancellationToken, stored).ConfigureAwait(false) is not { } chunkCreated)
             {
                 break;
             }
@@ -867,29 +862,81 @@ internal sealed partial class JourneyManager(
     }
 
     /// <summary>
-    /// The ids of <paramref name="ids"/> (the list of <paramref name="journey"/> as compiled) that the stored version's
-    /// list no longer holds (customers erased since: <see cref="IJourneyStore.EraseCustomerAsync"/>, which only takes ids
-    /// out), or <see langword="null"/> when it holds them all (or the version is gone: the chunk's own checks see that).
+    /// A list intake's view of its version's stored list: the ids of the compiled list that it no longer holds (customers
+    /// erased since: <see cref="IJourneyStore.EraseCustomerAsync"/>, which only takes ids out, with a new ETag), as of the
+    /// last read of the stored version. A read costs one store call; the stores parse a document again only when its
+    /// ETag changed.
     /// </summary>
-    private async ValueTask<HashSet<string>?> ErasedFromListAsync(JourneyDefinition journey, EquatableArray<string> ids, CancellationToken cancellationToken)
+    private sealed class StoredList(IJourneyStore journeys, JourneyStopGuard guard, IEnrollmentStore enrollments, CompiledJourney journey, EquatableArray<string> ids)
     {
-        var stored = await journeys.GetVersionAsync(journey.Id, journey.Version, cancellationToken).ConfigureAwait(false);
-        if (stored?.Journey.Entry is not CustomerListEntry list || list.CustomerIds.Count == ids.Count)
-        {
-            return null;
-        }
+        private string? _etag;
 
-        var kept = new HashSet<string>(list.CustomerIds, StringComparer.Ordinal);
-        var erased = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var id in ids)
+        /// <summary>The ids erased from the list as of the last read, or <see langword="null"/> when none.</summary>
+        public HashSet<string>? Erased { get; private set; }
+
+        /// <summary>
+        /// Reads the stored version; when its ETag changed since the last read, the erased ids are worked out again.
+        /// Whether they grew. A version gone (the journey deleted) changes nothing here: the chunks' own checks end the
+        /// intake.
+        /// </summary>
+        public async ValueTask<bool> RefreshAsync(CancellationToken cancellationToken)
         {
-            if (!kept.Contains(id))
+            var record = await journeys.GetVersionAsync(journey.Id, journey.Version, cancellationToken).ConfigureAwait(false);
+            if (record is null || string.Equals(record.ETag, _etag, StringComparison.Ordinal))
             {
-                erased.Add(id);
+                return false;
             }
+
+            _etag = record.ETag;
+            if (record.Journey.Entry is not CustomerListEntry list || list.CustomerIds.Count == ids.Count)
+            {
+                return false;
+            }
+
+            var kept = new HashSet<string>(list.CustomerIds, StringComparer.Ordinal);
+            var erased = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in ids)
+            {
+                if (!kept.Contains(id))
+                {
+                    erased.Add(id);
+                }
+            }
+
+            var grew = erased.Count > (Erased?.Count ?? 0);
+            Erased = erased;
+            return grew;
         }
 
-        return erased;
+        /// <summary>
+        /// After a chunk's create: reads the stored version again, and cancels what the chunk created for customers
+        /// erased from the list meanwhile. An erasure saves the list without the customer before it cancels the
+        /// customer's enrollments, so either this read sees the customer gone, or that cancel runs after the create
+        /// and takes the enrollment: an intake on any host never leaves an erased customer enrolled. How many were
+        /// cancelled.
+        /// </summary>
+        public async ValueTask<int> CancelErasedAsync(EnrollmentBatch requests, IReadOnlyList<EnrollmentOutcome> outcomes, CancellationToken cancellationToken)
+        {
+            if (!await RefreshAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return 0;
+            }
+
+            var cancelled = 0;
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                var customerId = EnrollmentBatch.CustomerIdOf(requests, i);
+                if (outcomes[i].Kind == EnrollmentOutcomeKind.Created && Erased!.Contains(customerId))
+                {
+                    // Cancelled, then erased as the erasure erased what had ended: no record of the customer is left.
+                    await guard.CancelAsync(journey.Id, journey.Version, customerId, JourneyStopGuard.CustomerDeletedReason, cancellationToken).ConfigureAwait(false);
+                    await enrollments.EraseCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
+                    cancelled++;
+                }
+            }
+
+            return cancelled;
+        }
     }
 
     private async ValueTask<int> EnrollScanAsync(CompiledJourney journey, CompiledCondition? filter, IntakeRun run, CancellationToken cancellationToken)
@@ -957,11 +1004,12 @@ internal sealed partial class JourneyManager(
     /// enrollments the chunk created while a stop ran (after the stop cancelled what it found) are cancelled as the stop
     /// would have cancelled them; none is created after that check saw the journey stopped. A chunk of a
     /// <paramref name="scanned"/> audience (all customers, a filter) also loses what it created for a customer deleted
-    /// since the scan read it. The run's claim on the intake is renewed after the journey's check (<see cref="RenewIntakeAsync"/>). How many
+    /// since the scan read it; a chunk of a <paramref name="list"/> loses what it created for a customer erased from the
+    /// list meanwhile. The run's claim on the intake is renewed after the journey's check (<see cref="RenewIntakeAsync"/>). How many
     /// enrollments the chunk created and kept, or <see langword="null"/> (and <paramref name="run"/> ended) when the intake
     /// must end.
     /// </summary>
-    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken)
+    private async ValueTask<int?> EnrollChunkAsync(CompiledJourney journey, EnrollmentBatch requests, bool scanned, IntakeRun run, CancellationToken cancellationToken, StoredList? list = null)
     {
         // The journey first: its stop (or new version) removed the intake too, and the claim would fail as if lost. No
         // activation of a newer version returns between this check and the chunk's create (EntryGate).
@@ -996,7 +1044,9 @@ internal sealed partial class JourneyManager(
             created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
         }
 
-        return created - late.Deleted;
+        // A list's customers erased while the chunk was created (see StoredList.CancelErasedAsync).
+        var erased = list is null ? 0 : await list.CancelErasedAsync(requests, outcomes, cancellationToken).ConfigureAwait(false);
+        return created - late.Deleted - erased;
     }
 
     /// <summary>
