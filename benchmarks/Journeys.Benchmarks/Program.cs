@@ -124,6 +124,19 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "list-intake")
+        {
+            await ListIntakeProbe.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 100_000,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2,
+                args.Length > 3 ? args[3].ToLowerInvariant() switch
+                {
+                    "memory" or "sqlite" or "postgres" => args[3].ToLowerInvariant(),
+                    _ => throw new ArgumentException($"list-intake: the store is sqlite, memory or postgres, not '{args[3]}'."),
+                } : "sqlite");
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "pg-probe")
         {
             await PostgreSqlStoreBenchmarks.ProbeAsync(

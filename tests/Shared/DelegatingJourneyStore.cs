@@ -1,3 +1,4 @@
+using Journeys.Model;
 using Journeys.Storage;
 
 namespace Journeys.Tests.Shared;
