@@ -172,12 +172,18 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     /// <remarks>One query: the server's snapshot when it starts; streamed. Only documents whose ETag changed since they were last parsed here are fetched and parsed.</remarks>
     public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // The parsed records the rows may reuse, taken once: a row whose document comes back null has one of these ETags.
-        var known = new Dictionary<string, JourneyRecord>(StringComparer.Ordinal);
-        foreach (var (_, record) in _parsed)
+        // The parsed records the rows may reuse, taken once: each journey's latest version read here (only latest
+        // versions are listed). A row whose document comes back null has one of these ETags.
+        var known = new Dictionary<string, JourneyRecord>(_latest.Count, StringComparer.Ordinal);
+        foreach (var (journeyId, version) in _latest)
         {
-            known[record.ETag] = record;
+            if (_parsed.TryGetValue((journeyId, version), out var record))
+            {
+                known[record.ETag] = record;
+            }
         }
+
+        var listed = new HashSet<string>(StringComparer.Ordinal);
 
         await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -189,6 +195,7 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var journeyId = reader.GetString(4);
+                listed.Add(journeyId);
                 if (!reader.IsDBNull(3))
                 {
                     yield return Parsed(journeyId, reader, latest: true);
@@ -197,6 +204,15 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
 
                 _latest[journeyId] = reader.GetInt32(0);
                 yield return known[reader.GetString(1)];
+            }
+        }
+
+        // Listed to the end: a journey parsed here and not listed was deleted (by any host), and its records go.
+        foreach (var journeyId in _latest.Keys)
+        {
+            if (!listed.Contains(journeyId))
+            {
+                ForgetParsed(journeyId);
             }
         }
     }
