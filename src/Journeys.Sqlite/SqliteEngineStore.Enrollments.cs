@@ -8,6 +8,23 @@ namespace Journeys.Sqlite;
 /// <content>Enrollments: entry rules, claims with leases, checkpoints, customer events, cancellation.</content>
 internal sealed partial class SqliteEngineStore
 {
+    // The head of the timer queue in claim order, and its lease: both read ix_enrollments_timers (sched_at, id) in order
+    // and stop after $max rows, however many timers fall due at one instant.
+    internal const string DueTimersSql = "SELECT " + EnrollmentColumns + " FROM enrollments INDEXED BY ix_enrollments_timers WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max";
+    // An entry's look at what its (journey, customer) pairs already have, through ix_enrollments_journey: reading
+    // every enrollment of the customers instead (by the primary key's customer prefix) cost ~0.5 ms per customer with
+    // 300 earlier enrollments each (a sending is a journey, and each leaves one enrollment per customer).
+    internal const string PreviousEnrollmentsSql = """
+        SELECT e.customer_id, e.journey_id, e.id, e.status, e.updated_at
+        FROM json_each($pairs) p JOIN enrollments e INDEXED BY ix_enrollments_journey
+            ON e.journey_id = json_extract(p.value, '$[0]') AND e.customer_id = json_extract(p.value, '$[1]')
+        """;
+
+    internal const string LeaseDueTimersSql = """
+        UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner
+        WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments INDEXED BY ix_enrollments_timers WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max)
+        """;
+
     /// <inheritdoc />
     /// <remarks>
     /// The same checks, in the same order, as the in-memory store, in one transaction; the unique index on live
@@ -87,18 +104,15 @@ internal sealed partial class SqliteEngineStore
             store.ReleaseExpiredLeases(session, now);
             // Two statements per queue: read the head in order, then lease exactly those rows (the same ordered
             // subquery in the same transaction), rather than one update per row. Timers due at the same instant go in
-            // id order (the index alone would order them by customer, its key's tail), as in the other stores.
+            // id order, as in the other stores, read in that order from ix_enrollments_timers (schema version 7).
             var expiresAt = now + lease;
-            var timers = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max");
+            var timers = session.Command(DueTimersSql);
             timers.Parameters.AddWithValue("$now", now.UtcTicks);
             timers.Parameters.AddWithValue("$max", maxItems);
             var states = ReadAll(timers);
             if (states.Count > 0)
             {
-                var leaseTimers = session.Command("""
-                    UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner
-                    WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max)
-                    """);
+                var leaseTimers = session.Command(LeaseDueTimersSql);
                 leaseTimers.Parameters.AddWithValue("$expires", expiresAt.UtcTicks);
                 leaseTimers.Parameters.AddWithValue("$owner", owner);
                 leaseTimers.Parameters.AddWithValue("$now", now.UtcTicks);
@@ -790,10 +804,11 @@ internal sealed partial class SqliteEngineStore
 
         var customers = SqliteValues.JsonArray(requests, static r => r.CustomerId);
 
-        // (customer, journey) → the live enrollment's id, or the latest end among ended ones.
+        // (customer, journey) → the live enrollment's id, or the latest end among ended ones: only the requests' own
+        // (journey, customer) pairs are read (ix_enrollments_journey), not every enrollment of their customers.
         var previous = new Dictionary<(string Customer, string Journey), (Guid? Live, DateTimeOffset? LastEnd)>();
-        var existing = session.Command("SELECT customer_id, journey_id, id, status, updated_at FROM enrollments WHERE customer_id IN (SELECT value FROM json_each($customers))");
-        existing.Parameters.AddWithValue("$customers", customers);
+        var existing = session.Command(PreviousEnrollmentsSql);
+        existing.Parameters.AddWithValue("$pairs", SqliteValues.JsonPairs(requests, static r => r.JourneyId, static r => r.CustomerId));
         using (var reader = existing.ExecuteReader())
         {
             while (reader.Read())

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 7;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -170,6 +170,15 @@ internal static class SqliteSchema
         // when the ETag is not the one already parsed.
         """
         CREATE INDEX ix_journey_versions_etag ON journey_versions (journey_id, version, etag);
+        """,
+
+        // Version 7. Due timers in their claim order, (wake time, enrollment id): the schedule index orders timers of
+        // one instant by customer (its key's tail), so a claim sorted every timer due at that instant to take the first
+        // few hundred (a "wait until 09:00" of 200,000 customers: ~140 ms per claim and again in its update, for each
+        // of ~400 claims, holding the writer). Partial: only rows waiting on a timer are in it, so an enrollment that
+        // never waits on a timer writes nothing to it.
+        """
+        CREATE INDEX ix_enrollments_timers ON enrollments (sched_at, id) WHERE sched_kind = 1;
         """,
     ];
 }

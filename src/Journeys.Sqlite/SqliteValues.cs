@@ -102,5 +102,26 @@ internal static class SqliteValues
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>A JSON array of [first, second] pairs, for a statement that joins <c>json_each</c> on two columns.</summary>
+    public static string JsonPairs<T>(IReadOnlyList<T> items, Func<T, string> first, Func<T, string> second)
+    {
+        var buffer = new ArrayBufferWriter<byte>(items.Count * 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < items.Count; i++)
+            {
+                writer.WriteStartArray();
+                writer.WriteStringValue(first(items[i]));
+                writer.WriteStringValue(second(items[i]));
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static byte[] Blob(SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);
 }

@@ -35,7 +35,7 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal((long)SqliteSchema.CurrentVersion, Scalar(connection, "SELECT MAX(version) FROM journeys_schema_version"));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         var indexes = Scalar(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'enrollments' AND sql IS NOT NULL ORDER BY name)");
-        Assert.Equal("ix_enrollments_id,ix_enrollments_journey,ix_enrollments_schedule,ux_enrollments_live", indexes);
+        Assert.Equal("ix_enrollments_id,ix_enrollments_journey,ix_enrollments_schedule,ix_enrollments_timers,ux_enrollments_live", indexes);
     }
 
     [Fact]
@@ -146,6 +146,47 @@ public sealed class SqliteStoreTests : IDisposable
             Assert.All(plan.Where(p => p.Contains("journey_versions", StringComparison.Ordinal) || p.StartsWith("SCAN", StringComparison.Ordinal) || p.StartsWith("SEARCH", StringComparison.Ordinal)), p => Assert.Contains("COVERING INDEX ix_journey_versions_etag", p, StringComparison.Ordinal));
             Assert.Contains(plan, p => p.Contains("COVERING INDEX ix_journey_versions_etag", StringComparison.Ordinal));
         }
+    }
+
+    [Theory]
+    // Timers of one instant (a "wait until 09:00" of a whole audience) are taken a claim's worth at a time in (wake time,
+    // id) order: read from ix_enrollments_timers in that order and stopped at the limit, never all sorted first.
+    [InlineData(nameof(SqliteEngineStore.DueTimersSql), "INDEX ix_enrollments_timers")]
+    [InlineData(nameof(SqliteEngineStore.LeaseDueTimersSql), "INDEX ix_enrollments_timers")]
+    // An entry reads what its own (journey, customer) pairs already have, not every enrollment of its customers.
+    [InlineData(nameof(SqliteEngineStore.PreviousEnrollmentsSql), "INDEX ix_enrollments_journey (journey_id=? AND customer_id=?)")]
+    public void Routine_statements_read_through_their_index_without_sorting_or_scanning_what_grows(string statement, string index)
+    {
+        using (_file.Open(_time))
+        {
+        }
+
+        var sql = statement switch
+        {
+            nameof(SqliteEngineStore.DueTimersSql) => SqliteEngineStore.DueTimersSql,
+            nameof(SqliteEngineStore.LeaseDueTimersSql) => SqliteEngineStore.LeaseDueTimersSql,
+            _ => SqliteEngineStore.PreviousEnrollmentsSql,
+        };
+        using var connection = _file.Connect();
+        using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$now", "$max", "$expires", "$owner", "$pairs" })
+        {
+            explain.Parameters.AddWithValue(name, name == "$pairs" ? "[]" : 1);
+        }
+
+        var plan = new List<string>();
+        using (var reader = explain.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, p => p.Contains(index, StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal) || p.StartsWith("SCAN e", StringComparison.Ordinal) || p.StartsWith("SCAN enrollments", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.Contains("PRIMARY KEY (customer_id=?)", StringComparison.Ordinal));
     }
 
     [Fact]
