@@ -124,6 +124,20 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "entry-history")
+        {
+            await TimerTiesProbe.EntryHistoryAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
+                args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 300);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "timer-ties")
+        {
+            await TimerTiesProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200_000);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "list-intake")
         {
             await ListIntakeProbe.RunAsync(

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using Journeys.Model;
+using Journeys.Sqlite;
+using Journeys.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Journeys.Benchmarks;
+
+/// <summary>
+/// Not BenchmarkDotNet: the SQLite store's claims of timers that all fall due at one instant (a "wait until 09:00" of
+/// a whole audience), no engine. N enrollments are made to wait until the same instant; then they are claimed 512 at
+/// a time (the engine's claim size with 2 shards) until none is left, and the first claim's time and the whole drain
+/// are printed. Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- timer-ties [timers=200000]</c>.
+/// </summary>
+internal static class TimerTiesProbe
+{
+    public static async Task RunAsync(int timers)
+    {
+        const int Batch = 1_000;
+        var folder = Path.Combine(Path.GetTempPath(), "journeys-timer-ties", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var services = new ServiceCollection();
+            services.AddJourneys(j => j.UseSqlite($"Data Source={Path.Combine(folder, "ties.db")}"));
+            await using var provider = services.BuildServiceProvider();
+            var store = provider.GetRequiredService<IEnrollmentStore>();
+            var t0 = DateTimeOffset.UtcNow;
+            var wakeAt = t0.AddHours(1);
+            var lease = TimeSpan.FromMinutes(5);
+            var setup = Stopwatch.StartNew();
+            for (var start = 0; start < timers; start += Batch)
+            {
+                var requests = Enumerable.Range(start, Math.Min(Batch, timers - start))
+                    .Select(i => new EnrollmentRequest(Guid.CreateVersion7(t0), "ties", 1, BenchmarkData.CustomerId(i), "wait", t0, EntryRules.Default, EquatableArray<string>.Empty))
+                    .ToArray();
+                await store.EnrollAsync(requests);
+                var claimed = await store.ClaimAsync("setup", t0, Batch, lease);
+                var waiting = claimed.Select(item => new EnrollmentCheckpoint(
+                    item.Enrollment with { Status = EnrollmentStatus.Waiting, CurrentNodeId = "wait", WakeAt = wakeAt, Visit = item.Enrollment.Visit + 1 },
+                    item.Enrollment.ConcurrencyToken,
+                    [],
+                    [],
+                    [])).ToArray();
+                await store.CommitAsync("setup", waiting);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{timers:N0} timers due at one instant, set up in {setup.Elapsed.TotalSeconds:N1} s"));
+            var due = wakeAt.AddMinutes(1);
+            var watch = Stopwatch.StartNew();
+            var first = TimeSpan.Zero;
+            var claims = 0;
+            var total = 0;
+            while (true)
+            {
+                var items = await store.ClaimAsync("engine", due, 512, lease);
+                if (items.Count == 0)
+                {
+                    break;
+                }
+
+                claims++;
+                total += items.Count;
+                if (claims == 1)
+                {
+                    first = watch.Elapsed;
+                }
+            }
+
+            if (total != timers)
+            {
+                throw new InvalidOperationException($"Claimed {total} timers, expected {timers}.");
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first claim of 512: {first.TotalMilliseconds:N1} ms; all {total:N0} in {claims:N0} claims: {watch.Elapsed.TotalMilliseconds:N0} ms ({watch.Elapsed.TotalMilliseconds / claims:N1} ms per claim)"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The SQLite store's entry of customers who already have many enrollments (each sending is a journey that leaves
+    /// one per customer): <paramref name="customers"/> customers enrolled in <paramref name="history"/> journeys first,
+    /// then one batch of entries of all of them into a new journey, timed (median of 5 new journeys).
+    /// Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- entry-history [customers=1000] [history=300]</c>.
+    /// </summary>
+    public static async Task EntryHistoryAsync(int customers, int history)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "journeys-entry-history", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var services = new ServiceCollection();
+            services.AddJourneys(j => j.UseSqlite($"Data Source={Path.Combine(folder, "history.db")}"));
+            await using var provider = services.BuildServiceProvider();
+            var store = provider.GetRequiredService<IEnrollmentStore>();
+            var t0 = DateTimeOffset.UtcNow;
+            EnrollmentRequest[] Requests(string journeyId) => [.. Enumerable.Range(0, customers).Select(i =>
+                new EnrollmentRequest(Guid.CreateVersion7(t0), journeyId, 1, BenchmarkData.CustomerId(i), "start", t0, EntryRules.Default, EquatableArray<string>.Empty))];
+            var setup = Stopwatch.StartNew();
+            for (var j = 0; j < history; j++)
+            {
+                await store.EnrollAsync(Requests($"sending-{j}"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{customers:N0} customers × {history:N0} earlier enrollments set up in {setup.Elapsed.TotalSeconds:N1} s"));
+            var times = new List<double>();
+            for (var round = 0; round < 5; round++)
+            {
+                var requests = Requests($"new-{round}");
+                var watch = Stopwatch.StartNew();
+                var outcomes = await store.EnrollAsync(requests);
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                if (outcomes.Count(o => o.Kind == EnrollmentOutcomeKind.Created) != customers)
+                {
+                    throw new InvalidOperationException("Not every entry was created.");
+                }
+            }
+
+            times.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one batch of {customers:N0} entries into a new journey: median {times[2]:N1} ms [{times[0]:N1}–{times[4]:N1}]"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
