@@ -91,7 +91,7 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_version_5_database_is_migrated_to_version_6_keeping_its_journeys_and_reads_their_etags_from_the_covering_index()
+    public async Task A_version_5_database_is_migrated_to_the_current_version_keeping_its_journeys_and_reads_their_etags_from_the_covering_index()
     {
         // A list of 20,000 ids: a document of several hundred KB, stored before the row's ETag.
         var journey = JourneyBuilder.Create("list", "List")
