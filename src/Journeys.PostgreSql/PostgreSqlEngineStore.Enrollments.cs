@@ -767,6 +767,21 @@ internal sealed partial class PostgreSqlEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One primary-key read.</remarks>
+    public ValueTask<Enrollment?> GetAsync(string customerId, Guid enrollmentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        return database.ExecuteAsync<Enrollment?>("an enrollment of a customer", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, "SELECT " + EnrollmentColumns + " FROM {s}.enrollments WHERE customer_id = $1 AND enrollment_id = $2");
+            command.Parameters.Add(Parameter(customerId));
+            command.Parameters.Add(Parameter(enrollmentId));
+            using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+            return await reader.ReadAsync(token).ConfigureAwait(false) ? ReadEnrollment(reader) : null;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>One query (one server snapshot), streamed row by row.</remarks>
     public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -479,6 +479,21 @@ internal sealed partial class SqliteEngineStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One primary-key read.</remarks>
+    public ValueTask<Enrollment?> GetAsync(string customerId, Guid enrollmentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read("read an enrollment", (customerId, enrollmentId), static (session, s) =>
+        {
+            var command = session.Command($"SELECT {EnrollmentColumns} FROM enrollments WHERE customer_id = $customer AND id = $id");
+            command.Parameters.AddWithValue("$customer", s.customerId);
+            command.Parameters.AddWithValue("$id", SqliteValues.Id(s.enrollmentId));
+            return ReadAll(command) is [var enrollment] ? enrollment : null;
+        }));
+    }
+
+    /// <inheritdoc />
     /// <remarks>One snapshot on a connection of its own, streamed in (customer id, entry time, creation) order.</remarks>
     public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -672,7 +672,7 @@ internal sealed partial class JourneyManager(
     /// </summary>
     private async ValueTask AddFeedbackAsync(IReadOnlyList<CustomerEvent> events, List<EventConsequence> consequences, CancellationToken cancellationToken)
     {
-        Dictionary<string, IReadOnlyList<Enrollment>>? byCustomer = null;
+        Dictionary<(string CustomerId, Guid EnrollmentId), Enrollment?>? read = null;
         Dictionary<(string JourneyId, int Version), HashSet<string>?>? nodesOf = null;
         for (var i = 0; i < events.Count; i++)
         {
@@ -689,29 +689,24 @@ internal sealed partial class JourneyManager(
                 continue;
             }
 
-            byCustomer ??= new(StringComparer.Ordinal);
-            if (!byCustomer.TryGetValue(e.CustomerId, out var ofCustomer))
+            // The one enrollment the message id names, by the customer's key (not the customer's whole history: a
+            // sending leaves one enrollment per customer it reached); read once per call.
+            read ??= [];
+            if (!read.TryGetValue((e.CustomerId, enrollmentId), out var enrollment))
             {
-                byCustomer[e.CustomerId] = ofCustomer = await enrollments.GetByCustomerAsync(e.CustomerId, cancellationToken).ConfigureAwait(false);
+                read[(e.CustomerId, enrollmentId)] = enrollment = await enrollments.GetAsync(e.CustomerId, enrollmentId, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var enrollment in ofCustomer)
+            if (enrollment is null || !await HasNodeAsync(enrollment, nodeId, nodesOf ??= [], cancellationToken).ConfigureAwait(false))
             {
-                if (enrollment.Id == enrollmentId)
-                {
-                    if (!await HasNodeAsync(enrollment, nodeId, nodesOf ??= [], cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    consequences.Add(new EventConsequence(i)
-                    {
-                        Feedback = new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value),
-                        Click = counter == StatisticCounter.Clicked ? new EnrollmentClick(e.CustomerId, enrollmentId) : null,
-                    });
-                    break;
-                }
+                continue;
             }
+
+            consequences.Add(new EventConsequence(i)
+            {
+                Feedback = new StatisticDelta(enrollment.JourneyId, enrollment.Version, nodeId, counter.Value),
+                Click = counter == StatisticCounter.Clicked ? new EnrollmentClick(e.CustomerId, enrollmentId) : null,
+            });
         }
     }
 

@@ -64,6 +64,10 @@ public abstract class DelegatingEnrollmentStore(IEnrollmentStore innerStore) : I
         InnerStore.GetByCustomerAsync(customerId, cancellationToken);
 
     /// <inheritdoc />
+    public virtual ValueTask<Enrollment?> GetAsync(string customerId, Guid enrollmentId, CancellationToken cancellationToken = default) =>
+        InnerStore.GetAsync(customerId, enrollmentId, cancellationToken);
+
+    /// <inheritdoc />
     public virtual IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, CancellationToken cancellationToken = default) =>
         InnerStore.ListByJourneyAsync(journeyId, version, cancellationToken);
 

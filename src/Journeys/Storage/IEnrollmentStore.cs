@@ -217,6 +217,31 @@ public interface IEnrollmentStore
     ValueTask<IReadOnlyList<Enrollment>> GetByCustomerAsync(string customerId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// One enrollment of a customer (active or ended), or <see langword="null"/> when the customer has none with that id:
+    /// what a feedback event (delivered, opened, clicked) reads for the message id it carries. A durable store answers
+    /// from its primary key, whatever else the customer has (a sending leaves one enrollment per customer it reached).
+    /// </summary>
+    /// <remarks>
+    /// Optional: the default implementation reads <see cref="GetByCustomerAsync"/> and picks the id, which is correct,
+    /// and costs the customer's whole history.
+    /// </remarks>
+    /// <param name="customerId">The customer id.</param>
+    /// <param name="enrollmentId">The enrollment id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    async ValueTask<Enrollment?> GetAsync(string customerId, Guid enrollmentId, CancellationToken cancellationToken = default)
+    {
+        foreach (var enrollment in await GetByCustomerAsync(customerId, cancellationToken).ConfigureAwait(false))
+        {
+            if (enrollment.Id == enrollmentId)
+            {
+                return enrollment;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The enrollments of a journey (one version, or every version when <paramref name="version"/> is null), active and
     /// ended, ordered by customer id (ordinal) and then by entry time: the read side of per-customer exports. Streamed, so a
     /// journey with millions of enrollments is read in constant memory by a durable store.

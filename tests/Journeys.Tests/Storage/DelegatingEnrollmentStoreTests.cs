@@ -59,6 +59,7 @@ public sealed class DelegatingEnrollmentStoreTests
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(42),
         _ when type == typeof(int) => 17,
         _ when type == typeof(int?) => (int?)3,
+        _ when type == typeof(Guid) => new Guid("0193f1a2-7c4e-7000-8000-00000000abcd"),
         _ when type == typeof(EnrollmentLease) => new EnrollmentLease("owner", new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.Zero), TimeSpan.FromMinutes(5), 7),
         _ when type == typeof(OutboxHandoff) => new OutboxHandoff(new DateTimeOffset(2026, 3, 29, 1, 30, 0, TimeSpan.Zero), TimeSpan.FromMinutes(5)),
         _ when type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) =>
@@ -97,6 +98,7 @@ public sealed class DelegatingEnrollmentStoreTests
                     : valueType == typeof(DateTimeOffset?) ? new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)
                     : valueType == typeof(LeasedEnrollments) ? new LeasedEnrollments([], [])
                     : valueType == typeof(PublishedEvents) ? new PublishedEvents([], [])
+                    : valueType == typeof(Enrollment) ? new Enrollment(Guid.NewGuid(), "journey", 1, "customer", "node", EnrollmentStatus.Active, null, null, 0, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1)
                     : Array.CreateInstance(valueType.GetGenericArguments()[0], 1);
                 return Activator.CreateInstance(type, value);
             }

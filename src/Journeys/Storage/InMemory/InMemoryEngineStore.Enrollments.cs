@@ -640,6 +640,17 @@ internal sealed partial class InMemoryEngineStore
     }
 
     /// <inheritdoc />
+    public ValueTask<Enrollment?> GetAsync(string customerId, Guid enrollmentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_enrollments.TryGetValue(enrollmentId, out var entry) && string.Equals(entry.CustomerId, customerId, StringComparison.Ordinal) ? entry.State : null);
+        }
+    }
+
+    /// <inheritdoc />
     /// <remarks>A snapshot taken under the store lock when the enumeration starts.</remarks>
     public async IAsyncEnumerable<Enrollment> ListByJourneyAsync(string journeyId, int? version, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
