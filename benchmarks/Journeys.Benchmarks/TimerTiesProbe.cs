@@ -123,6 +123,23 @@ internal static class TimerTiesProbe
 
             times.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one batch of {customers:N0} entries into a new journey: median {times[2]:N1} ms [{times[0]:N1}–{times[4]:N1}]"));
+
+            // What a feedback event reads: one enrollment of the customer, by the customer's whole history or by its key.
+            var last = (await store.GetByCustomerAsync(BenchmarkData.CustomerId(0))).Select(e => e.Id).ToArray();
+            var byHistory = Stopwatch.StartNew();
+            for (var i = 0; i < customers; i++)
+            {
+                _ = (await store.GetByCustomerAsync(BenchmarkData.CustomerId(i))).FirstOrDefault(e => e.Id == last[0]);
+            }
+
+            var historyMs = byHistory.Elapsed.TotalMilliseconds;
+            var byKey = Stopwatch.StartNew();
+            for (var i = 0; i < customers; i++)
+            {
+                _ = await store.GetAsync(BenchmarkData.CustomerId(i), last[0]);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one enrollment of each of the {customers:N0} customers: through GetByCustomerAsync {historyMs / customers * 1000:N0} µs each, through GetAsync(customer, id) {byKey.Elapsed.TotalMilliseconds / customers * 1000:N0} µs each"));
         }
         finally
         {
