@@ -20,6 +20,10 @@ internal sealed partial class SqliteEngineStore
             ON e.journey_id = json_extract(p.value, '$[0]') AND e.customer_id = json_extract(p.value, '$[1]')
         """;
 
+    // A customer's waiting enrollments (neither ready already nor leased), through ix_enrollments_waiting (schema
+    // version 8) rather than every enrollment the customer ever had.
+    internal const string WaitingOfCustomerSql = "SELECT id, wake_events FROM enrollments INDEXED BY ix_enrollments_waiting WHERE customer_id = $customer AND status = 1 AND (sched_kind IS NULL OR sched_kind = 1)";
+
     internal const string LeaseDueTimersSql = """
         UPDATE enrollments SET sched_kind = 2, sched_at = $expires, lease_owner = $owner
         WHERE (customer_id, id) IN (SELECT customer_id, id FROM enrollments INDEXED BY ix_enrollments_timers WHERE sched_kind = 1 AND sched_at <= $now ORDER BY sched_at, id LIMIT $max)
@@ -771,7 +775,7 @@ internal sealed partial class SqliteEngineStore
     private void WakeWaiting(SqliteSession session, CustomerEvent customerEvent)
     {
         // Waiting, and neither ready already (0) nor leased (2): only timers (1) or nothing (null).
-        var waiting = session.Command("SELECT id, wake_events FROM enrollments WHERE customer_id = $customer AND status = 1 AND (sched_kind IS NULL OR sched_kind = 1)");
+        var waiting = session.Command(WaitingOfCustomerSql);
         waiting.Parameters.AddWithValue("$customer", customerEvent.CustomerId);
         List<byte[]>? woken = null;
         using (var reader = waiting.ExecuteReader())

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 7;
+    public const int CurrentVersion = 8;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -179,6 +179,13 @@ internal static class SqliteSchema
         // never waits on a timer writes nothing to it.
         """
         CREATE INDEX ix_enrollments_timers ON enrollments (sched_at, id) WHERE sched_kind = 1;
+        """,
+
+        // Version 8. A customer's waiting enrollments, for the event that may wake them: the primary key's customer
+        // prefix read every enrollment the customer ever had (ended ones included: a sending leaves one per customer)
+        // for each event appended. Partial: only waiting rows are in it.
+        """
+        CREATE INDEX ix_enrollments_waiting ON enrollments (customer_id) WHERE status = 1;
         """,
     ];
 }

@@ -35,7 +35,7 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal((long)SqliteSchema.CurrentVersion, Scalar(connection, "SELECT MAX(version) FROM journeys_schema_version"));
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         var indexes = Scalar(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'enrollments' AND sql IS NOT NULL ORDER BY name)");
-        Assert.Equal("ix_enrollments_id,ix_enrollments_journey,ix_enrollments_schedule,ix_enrollments_timers,ux_enrollments_live", indexes);
+        Assert.Equal("ix_enrollments_id,ix_enrollments_journey,ix_enrollments_schedule,ix_enrollments_timers,ix_enrollments_waiting,ux_enrollments_live", indexes);
     }
 
     [Fact]
@@ -155,6 +155,8 @@ public sealed class SqliteStoreTests : IDisposable
     [InlineData(nameof(SqliteEngineStore.LeaseDueTimersSql), "INDEX ix_enrollments_timers")]
     // An entry reads what its own (journey, customer) pairs already have, not every enrollment of its customers.
     [InlineData(nameof(SqliteEngineStore.PreviousEnrollmentsSql), "INDEX ix_enrollments_journey (journey_id=? AND customer_id=?)")]
+    // An event looks at the customer's waiting enrollments, not at every enrollment the customer ever had.
+    [InlineData(nameof(SqliteEngineStore.WaitingOfCustomerSql), "INDEX ix_enrollments_waiting (customer_id=?)")]
     public void Routine_statements_read_through_their_index_without_sorting_or_scanning_what_grows(string statement, string index)
     {
         using (_file.Open(_time))
@@ -165,12 +167,13 @@ public sealed class SqliteStoreTests : IDisposable
         {
             nameof(SqliteEngineStore.DueTimersSql) => SqliteEngineStore.DueTimersSql,
             nameof(SqliteEngineStore.LeaseDueTimersSql) => SqliteEngineStore.LeaseDueTimersSql,
+            nameof(SqliteEngineStore.WaitingOfCustomerSql) => SqliteEngineStore.WaitingOfCustomerSql,
             _ => SqliteEngineStore.PreviousEnrollmentsSql,
         };
         using var connection = _file.Connect();
         using var explain = connection.CreateCommand();
         explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var name in new[] { "$now", "$max", "$expires", "$owner", "$pairs" })
+        foreach (var name in new[] { "$now", "$max", "$expires", "$owner", "$pairs", "$customer" })
         {
             explain.Parameters.AddWithValue(name, name == "$pairs" ? "[]" : 1);
         }
