@@ -15,6 +15,7 @@ namespace Journeys.Benchmarks;
 /// </summary>
 internal static class TimerTiesProbe
 {
+
     public static async Task RunAsync(int timers)
     {
         const int Batch = 1_000;
@@ -124,8 +125,21 @@ internal static class TimerTiesProbe
             times.Sort();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one batch of {customers:N0} entries into a new journey: median {times[2]:N1} ms [{times[0]:N1}–{times[4]:N1}]"));
 
+            // Events of these customers (one each, ten batches of 100): each may wake the customer's waiting enrollments.
+            var eventsWatch = Stopwatch.StartNew();
+            for (var start = 0; start < customers; start += 100)
+            {
+                var events = Enumerable.Range(start, Math.Min(100, customers - start))
+                    .Select(i => new CustomerEvent(BenchmarkData.CustomerId(i), "viewed", System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty, t0))
+                    .ToArray();
+                await store.AppendNewEventsAsync(events, t0, t0.AddDays(-1));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{customers:N0} events appended (one per customer, batches of 100): {eventsWatch.Elapsed.TotalMilliseconds / customers * 1000:N0} µs per event"));
+
             // What a feedback event reads: one enrollment of the customer, by the customer's whole history or by its key.
             var last = (await store.GetByCustomerAsync(BenchmarkData.CustomerId(0))).Select(e => e.Id).ToArray();
+
             var byHistory = Stopwatch.StartNew();
             for (var i = 0; i < customers; i++)
             {
