@@ -219,12 +219,33 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// <param name="requests">The entries.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One outcome per request, in order.</returns>
-    internal async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken)
+    internal ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(IReadOnlyList<EnrollmentRequest> requests, CancellationToken cancellationToken) =>
+        EnrollAsync(requests, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="EnrollAsync(IReadOnlyList{EnrollmentRequest}, CancellationToken)"/>, with <paramref name="beforeHandOff"/>
+    /// run on the outcomes once the store created the enrollments and before those leased to this engine reach its
+    /// shards: a check that cancels some of them in the store (a list intake's erased customers) then runs before any
+    /// of them can be executed; the cancelled ones' commits are refused (their token moved). Enrollments created
+    /// unleased (no room) can be claimed meanwhile, as before.
+    /// </summary>
+    /// <param name="requests">The entries.</param>
+    /// <param name="beforeHandOff">Runs after the create, before the hand-off (which happens even if it throws).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One outcome per request, in order.</returns>
+    internal async ValueTask<IReadOnlyList<EnrollmentOutcome>> EnrollAsync(
+        IReadOnlyList<EnrollmentRequest> requests, Func<IReadOnlyList<EnrollmentOutcome>, ValueTask>? beforeHandOff, CancellationToken cancellationToken)
     {
         var reserved = ReserveIntakeLeases(requests.Count);
         if (reserved == 0)
         {
-            return await _enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            var outcomes = await _enrollments.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+            if (beforeHandOff is not null)
+            {
+                await beforeHandOff(outcomes).ConfigureAwait(false);
+            }
+
+            return outcomes;
         }
 
         LeasedEnrollments result;
@@ -239,12 +260,23 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             throw;
         }
 
-        TakeLeasedAtEntry(reserved, result.Leased);
+        try
+        {
+            if (beforeHandOff is not null)
+            {
+                await beforeHandOff(result.Outcomes).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            TakeLeasedAtEntry(reserved, result.Leased);
+        }
+
         return result.Outcomes;
     }
 
     /// <summary>
-    /// <see cref="IEnrollmentStore.PublishEventsAsync"/> with the entries leased to this engine as <see cref="EnrollAsync"/>
+    /// <see cref="IEnrollmentStore.PublishEventsAsync"/> with the entries leased to this engine as <see cref="EnrollAsync(IReadOnlyList{EnrollmentRequest}, CancellationToken)"/>
     /// leases them; <see langword="null"/> when the store does not support the one-step publish (nothing written).
     /// </summary>
     internal async ValueTask<PublishedEvents?> PublishEventsAsync(

@@ -1025,7 +1025,12 @@ internal sealed partial class JourneyManager(
             return 0;
         }
 
-        var outcomes = await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false);
+        // A list's customers erased while the chunk was created are cancelled before the engine gets the enrollments
+        // it created leased (StoredList.CancelErasedAsync).
+        var erased = 0;
+        var outcomes = list is null
+            ? await engine.EnrollAsync(requests, cancellationToken).ConfigureAwait(false)
+            : await engine.EnrollAsync(requests, async o => erased = await list.CancelErasedAsync(requests, o, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var late = await guard.CancelEntriesOfStoppedAsync(requests, outcomes, StoppedReason, cancellationToken, customersMustExist: scanned).ConfigureAwait(false);
         if (late.Stopped > 0)
         {
@@ -1039,8 +1044,6 @@ internal sealed partial class JourneyManager(
             created += outcomes[i].Kind == EnrollmentOutcomeKind.Created ? 1 : 0;
         }
 
-        // A list's customers erased while the chunk was created (see StoredList.CancelErasedAsync).
-        var erased = list is null ? 0 : await list.CancelErasedAsync(requests, outcomes, cancellationToken).ConfigureAwait(false);
         return created - late.Deleted - erased;
     }
 
