@@ -126,7 +126,7 @@ public static class Program
 
         if (args.Length > 0 && args[0] == "entry-history")
         {
-            await TimerTiesProbe.EntryHistoryAsync(
+            await SqliteScaleProbes.EntryHistoryAsync(
                 args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
                 args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 300);
             return;
@@ -134,7 +134,7 @@ public static class Program
 
         if (args.Length > 0 && args[0] == "timer-ties")
         {
-            await TimerTiesProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200_000);
+            await SqliteScaleProbes.TimerTiesAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200_000);
             return;
         }
 
