@@ -103,18 +103,33 @@ public sealed class StopHandBackTests
         var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
         string[] customers = [.. Enumerable.Range(0, 40).Select(i => $"c{i:D2}")];
 
-        // 40 pushes committed in one batch reach the dispatcher together: it starts 16 sends at most at a time, and every
-        // send hangs until the stop cancels it, so 24 are never begun.
-        var hanging = new HangingSender();
-        using (var host = stores.BuildHost(j => j.AddSender(Channel.Push, hanging).AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))))
+        // First the 40 pushes are committed and held by quiet hours (10:00 to 11:00 in the journey's zone, UTC), so they
+        // wait in the store together. (Published to a running host, they may be committed in several batches, each handed
+        // to the dispatcher on its own: the hanging sends of the first would keep the rest from ever being reached.)
+        var quiet = new RecordingChannelSender();
+        using (var host = stores.BuildHost(j => j.AddSender(Channel.Push, quiet).AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
+            .Configure(o => (o.SendPolicy.QuietHoursStart, o.SendPolicy.QuietHoursEnd) = (new TimeOnly(10, 0), new TimeOnly(11, 0)))))
         {
             await host.StartAsync();
             var manager = host.Services.GetRequiredService<IJourneyManager>();
             await CreateAsync(manager);
             await manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], Start))]);
             EngineHost.Eventually(
-                () => hanging.Started.Count == 16 && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 40,
-                () => $"all 40 committed, 16 sends under way; started {hanging.Started.Count}");
+                () => manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 40,
+                "all 40 committed");
+            await host.StopAsync();
+        }
+
+        Assert.Empty(quiet.Messages);
+
+        // At 11:00 the next host claims the 40 in one batch: its dispatcher starts 16 sends at most at a time, and every
+        // send hangs until the stop cancels it, so 24 are never begun.
+        stores.Time.Advance(TimeSpan.FromHours(1));
+        var hanging = new HangingSender();
+        using (var host = stores.BuildHost(j => j.AddSender(Channel.Push, hanging).AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))))
+        {
+            await host.StartAsync();
+            EngineHost.Eventually(() => hanging.Started.Count == 16, () => $"16 sends under way; started {hanging.Started.Count}");
             await host.StopAsync();
         }
 
