@@ -38,8 +38,10 @@ public sealed class PostgreSqlEntryWindowTests : IAsyncLifetime
         try
         {
             // Half a millisecond past a whole one: the intake opens at the next whole millisecond (what every store keeps).
+            // Five seconds ahead on the real clock: the creation, activation and host B's reads below must come before it
+            // (two seconds, as before, left little to spare on a loaded machine running other PostgreSQL tests).
             var now = DateTimeOffset.UtcNow;
-            var opens = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddSeconds(2).AddTicks(TimeSpan.TicksPerMillisecond / 2);
+            var opens = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero).AddSeconds(5).AddTicks(TimeSpan.TicksPerMillisecond / 2);
             await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterAllCustomers().ReEnterAfterExit().EntryWindow(opens, null)
                 .Steps(p => p.Send(Channel.Push, "hello", id: "push"))
                 .Build());

@@ -35,10 +35,12 @@ public sealed class BatchSliceTests
         // One batch read of the twelve customers takes 24 ms of the engine's clock, far more than the slice, and running
         // them takes none: they are committed together, each customer read once. (Counted in the slice, the read ended
         // every batch after one enrollment, and each batch read again the customers of all the enrollments it carried on.)
-        var run = await RunAsync(new FakeTimeProvider(Start), TimeSpan.FromMilliseconds(2), batchReads: true);
+        // The twelve wait in the inbox behind a first batch held in its customer read, so the next batch takes them all:
+        // handed to a running shard, they could be split over batches by how the shard's wake-up fell among them.
+        var run = await RunAsync(new FakeTimeProvider(Start), TimeSpan.FromMilliseconds(2), batchReads: true, holdFirstBatch: true);
 
-        Assert.Equal([Ids.Length], run.Commits);
-        Assert.Equal(Ids.Order(StringComparer.Ordinal), run.Reads.Order(StringComparer.Ordinal));
+        Assert.Equal([1, Ids.Length], run.Commits);
+        Assert.Equal(Ids.Append(HeldId).Order(StringComparer.Ordinal), run.Reads.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -55,15 +57,20 @@ public sealed class BatchSliceTests
 
     private static readonly string[] Ids = [.. Enumerable.Range(0, 12).Select(i => $"c{i}@example.com")];
 
-    private static async Task<(List<int> Commits, List<string> Reads)> RunAsync(FakeTimeProvider time, TimeSpan readTime, bool batchReads)
+    // The customer of the batch held in its read (holdFirstBatch).
+    private const string HeldId = "held@example.com";
+
+    private static async Task<(List<int> Commits, List<string> Reads)> RunAsync(FakeTimeProvider time, TimeSpan readTime, bool batchReads, bool holdFirstBatch = false)
     {
+        var held = holdFirstBatch ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        var holding = 0;
         var push = new RecordingChannelSender();
         var commits = new ConcurrentQueue<int>();
         var reads = new ConcurrentQueue<string>();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<InMemoryCustomerStore>();
-        services.AddSingleton<ICustomerStore>(sp => new SlowCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), time, readTime, batchReads, reads));
+        services.AddSingleton<ICustomerStore>(sp => new SlowCustomerStore(sp.GetRequiredService<InMemoryCustomerStore>(), time, readTime, batchReads, reads, held, () => Interlocked.Increment(ref holding)));
         services.AddSingleton(sp => new InMemoryEngineStore(sp.GetRequiredService<InMemoryCustomerStore>()));
         services.AddSingleton<IEnrollmentStore>(sp => new CommitCounter(sp.GetRequiredService<InMemoryEngineStore>(), commits));
         services.AddJourneys(j => j
@@ -71,14 +78,29 @@ public sealed class BatchSliceTests
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
             .Configure(o => o.ShardCount = 1));
         await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<InMemoryCustomerStore>().UpsertAsync([.. Ids.Select(id => new Customer(id))]);
+        await provider.GetRequiredService<InMemoryCustomerStore>().UpsertAsync([.. Ids.Append(HeldId).Select(id => new Customer(id))]);
         await using var running = await EngineHost.RunHostedAsync(provider);
         var manager = provider.GetRequiredService<IJourneyManager>();
+        if (held is not null)
+        {
+            await manager.CreateAsync(JourneyBuilder.Create("first", "First").EnterFromList([HeldId])
+                .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
+            await manager.ActivateAsync("first");
+            EngineHost.Eventually(() => Volatile.Read(ref holding) == 1, "the first batch held in its customer read");
+        }
+
         await manager.CreateAsync(JourneyBuilder.Create("j", "J").EnterFromList(Ids)
             .Steps(p => p.Send(Channel.Push, "hello", id: "hello")).Build());
         await manager.ActivateAsync("j");
+        if (held is not null)
+        {
+            var engine = provider.GetRequiredService<JourneyEngine>();
+            EngineHost.Eventually(() => engine.InboxDepth == Ids.Length, () => $"the twelve in the shard's inbox; {engine.InboxDepth}");
+            held.SetResult();
+        }
 
-        EngineHost.Eventually(() => push.Messages.Count == Ids.Length, "every customer's push");
+        var expected = Ids.Length + (held is null ? 0 : 1);
+        EngineHost.Eventually(() => push.Messages.Count == expected, "every customer's push");
         return ([.. commits], [.. reads]);
     }
 
@@ -129,7 +151,8 @@ public sealed class BatchSliceTests
 
     // Each read of a customer takes readTime of the engine's clock and is recorded; batch reads (ICustomerStore's
     // default GetManyAsync, one GetAsync per id) fail when batchReads is off, so the engine reads each customer alone.
-    private sealed class SlowCustomerStore(ICustomerStore inner, FakeTimeProvider time, TimeSpan readTime, bool batchReads, ConcurrentQueue<string> reads) : ICustomerStore
+    // With held, a batch read that includes HeldId calls holding and waits until held completes.
+    private sealed class SlowCustomerStore(ICustomerStore inner, FakeTimeProvider time, TimeSpan readTime, bool batchReads, ConcurrentQueue<string> reads, TaskCompletionSource? held = null, Action? holding = null) : ICustomerStore
     {
         public ValueTask<Customer?> GetAsync(string customerId, CancellationToken cancellationToken = default)
         {
@@ -143,6 +166,12 @@ public sealed class BatchSliceTests
             if (!batchReads)
             {
                 throw new InvalidOperationException("Batch reads are refused in this test.");
+            }
+
+            if (held is not null && customerIds.Contains(HeldId))
+            {
+                holding!();
+                await held.Task.WaitAsync(cancellationToken);
             }
 
             var result = new Customer?[customerIds.Count];
