@@ -132,6 +132,15 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "publish-history")
+        {
+            await PublishHistoryProbe.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
+                args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000,
+                args.Length > 3 ? args[3].ToLowerInvariant() : "sqlite");
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "timer-ties")
         {
             await SqliteScaleProbes.TimerTiesAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200_000);

@@ -25,6 +25,9 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         ORDER BY journey_id
         """;
 
+    /// <summary>The count of changes to journey_versions (kept by the triggers of schema version 9).</summary>
+    internal const string ChangeCountSql = "SELECT value FROM journeys_meta WHERE key = 'journeys_changed'";
+
     /// <summary>What every stored document with a customer-list entry holds: its entry's type (docs/json-format.md).</summary>
     private static readonly byte[] ListEntryMarker = "\"customerList\""u8.ToArray();
 
@@ -34,6 +37,10 @@ internal sealed class SqliteJourneyStore : IJourneyStore
     // same ETag means the same document). The engine lists journeys after every commit that changes customer fields;
     // without this each listing parsed every document again (a list audience can hold thousands of ids).
     private readonly ConcurrentDictionary<(string Journey, int Version), JourneyRecord> _parsed = new();
+
+    // The last listing and the change count it was read at (schema version 9's journeys_changed): reused while the count
+    // has not moved. Records are immutable and the list is never changed once published here.
+    private volatile Listing? _listed;
 
     public SqliteJourneyStore(SqliteDatabase database)
     {
@@ -160,7 +167,9 @@ internal sealed class SqliteJourneyStore : IJourneyStore
     /// <inheritdoc />
     /// <remarks>
     /// Read from one snapshot (a read transaction) when the enumeration starts, in id order (SQLite's binary order of
-    /// UTF-8, which is ordinal order); only documents whose ETag changed since they were last read are parsed.
+    /// UTF-8, which is ordinal order); only documents whose ETag changed since they were last read are parsed. When the
+    /// count of changes to journey_versions (schema version 9's triggers) is the one of the last listing, that listing's
+    /// records are returned without reading the versions again.
     /// </remarks>
     public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -171,6 +180,13 @@ internal sealed class SqliteJourneyStore : IJourneyStore
             session.Transaction = transaction;
             try
             {
+                var changes = session.Command(ChangeCountSql).ExecuteScalar() is long count ? count : throw new InvalidOperationException("The SQLite database has no journeys_changed count (schema version 9).");
+                if (store._listed is { } listed && listed.Changes == changes)
+                {
+                    transaction.Commit();
+                    return listed.Records;
+                }
+
                 var command = session.Command(ListETagsSql);
                 var latest = new List<(string Journey, int Version, string ETag)>();
                 using (var reader = command.ExecuteReader())
@@ -191,6 +207,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
                 }
 
                 transaction.Commit();
+                store._listed = new Listing(changes, records);
                 return records;
             }
             finally
@@ -426,4 +443,7 @@ internal sealed class SqliteJourneyStore : IJourneyStore
         JourneyJson.Deserialize(SqliteValues.Blob(reader, 0)),
         reader.GetString(1),
         SqliteValues.Time(reader.GetInt64(2)));
+
+    /// <summary>A listing's records and the change count read in its snapshot.</summary>
+    private sealed record Listing(long Changes, List<JourneyRecord> Records);
 }

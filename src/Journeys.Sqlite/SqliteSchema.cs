@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 8;
+    public const int CurrentVersion = 9;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -186,6 +186,23 @@ internal static class SqliteSchema
         // for each event appended. Partial: only waiting rows are in it.
         """
         CREATE INDEX ix_enrollments_waiting ON enrollments (customer_id) WHERE status = 1;
+        """,
+
+        // Version 9. A count of the changes to journey_versions, kept by triggers in the writing transaction (every
+        // write path, whichever process): a listing of the journeys (every published event, put and field-updating
+        // commit makes one) reads this one row and reuses the records it last listed while the count has not moved,
+        // instead of reading the latest version of every journey again (finished sendings included).
+        """
+        INSERT INTO journeys_meta (key, value) VALUES ('journeys_changed', 0) ON CONFLICT (key) DO NOTHING;
+
+        CREATE TRIGGER tr_journey_versions_inserted AFTER INSERT ON journey_versions
+        BEGIN UPDATE journeys_meta SET value = value + 1 WHERE key = 'journeys_changed'; END;
+
+        CREATE TRIGGER tr_journey_versions_updated AFTER UPDATE ON journey_versions
+        BEGIN UPDATE journeys_meta SET value = value + 1 WHERE key = 'journeys_changed'; END;
+
+        CREATE TRIGGER tr_journey_versions_deleted AFTER DELETE ON journey_versions
+        BEGIN UPDATE journeys_meta SET value = value + 1 WHERE key = 'journeys_changed'; END;
         """,
     ];
 }

@@ -114,6 +114,38 @@ public abstract partial class EngineStoreContractTests
     }
 
     [Fact]
+    public async Task Journey_list_read_again_after_each_kind_of_write_shows_that_write()
+    {
+        // A store may reuse its last listing while nothing changed (the SQLite store does): each kind of write must end that.
+        await using var stores = await CreateAsync();
+        async Task<List<(string Id, int Version, string ETag)>> ListedAsync() =>
+            [.. (await ToListAsync(stores.Journeys.ListAsync())).Select(r => (r.Journey.Id, r.Journey.Version, r.ETag))];
+
+        Assert.Empty(await ListedAsync());
+        var list = await stores.Journeys.SaveAsync(Journey("list") with { Entry = new CustomerListEntry(["a", "b"]) }, null);
+        Assert.Equal([("list", 1, list.ETag)], await ListedAsync());
+        Assert.Equal([("list", 1, list.ETag)], await ListedAsync());
+
+        var other = await stores.Journeys.SaveAsync(Journey("other"), null);
+        Assert.Equal([("list", 1, list.ETag), ("other", 1, other.ETag)], await ListedAsync());
+
+        var replaced = await stores.Journeys.SaveAsync(Journey("other", name: "Renamed"), other.ETag);
+        Assert.Equal([("list", 1, list.ETag), ("other", 1, replaced.ETag)], await ListedAsync());
+
+        var next = await stores.Journeys.SaveWithIntakeAsync(Journey("other", 2) with { Status = JourneyStatus.Active }, replaced.ETag, new JourneyIntake(Guid.NewGuid(), "other", 2, T0));
+        Assert.Equal([("list", 1, list.ETag), ("other", 2, next.ETag)], await ListedAsync());
+
+        Assert.Equal(["list"], await stores.Journeys.EraseCustomerAsync("a"));
+        var erased = (await stores.Journeys.GetAsync("list"))!;
+        Assert.NotEqual(list.ETag, erased.ETag);
+        Assert.Equal([("list", 1, erased.ETag), ("other", 2, next.ETag)], await ListedAsync());
+        Assert.Equal(new CustomerListEntry(["b"]), (await ToListAsync(stores.Journeys.ListAsync()))[0].Journey.Entry);
+
+        Assert.True(await stores.Journeys.DeleteAsync("other"));
+        Assert.Equal([("list", 1, erased.ETag)], await ListedAsync());
+    }
+
+    [Fact]
     public async Task Journey_delete_removes_every_version()
     {
         await using var stores = await CreateAsync();

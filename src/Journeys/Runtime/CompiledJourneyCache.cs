@@ -26,6 +26,11 @@ internal sealed partial class CompiledJourneyCache
 
     /// <summary>The journeys whose active version was found not to compile (logged once each, until it compiles again or the cache is cleared).</summary>
     private readonly ConcurrentDictionary<string, byte> _uncompilable = new(StringComparer.Ordinal);
+
+    // How many journeys _uncompilable holds, read before looking there: the dictionary's IsEmpty (and Count) takes
+    // every one of its locks when it is empty, which it nearly always is, and entries for all journeys at once look
+    // once per stored journey (with 1,000 journeys stored, that was most of a published event's time).
+    private int _uncompilableCount;
     private long _invalidations;
 
     public CompiledJourneyCache(IJourneyStore journeys, ICustomerStore customers, IOptions<JourneysOptions> options, IOptions<WebhookOptions> webhooks, ILogger<CompiledJourneyCache>? logger = null)
@@ -126,26 +131,59 @@ internal sealed partial class CompiledJourneyCache
     /// once, rather than failing the call for every other journey. Calls about that journey alone (its enrollment,
     /// validation) still throw its <see cref="JourneyValidationException"/>, and its enrollments fail when they run.
     /// </summary>
-    public async ValueTask<CompiledJourney?> FindActiveForEntriesAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    public ValueTask<CompiledJourney?> FindActiveForEntriesAsync(JourneyRecord latest, CancellationToken cancellationToken)
+    {
+        if (!CannotHaveActiveVersion(latest.Journey))
+        {
+            return FindActiveForEntriesCoreAsync(latest, cancellationToken);
+        }
+
+        // As when FindActiveAsync finds none: a journey once logged as not compiling is logged again if it runs again.
+        Compiles(latest.Journey.Id);
+        return default;
+    }
+
+    /// <summary>
+    /// Whether the latest record alone shows that no version is active (as <see cref="FindActiveAsync"/> would find): a
+    /// stopped or archived latest version, or a first version not activated. Every entry made for all journeys at once
+    /// looks at every stored journey (drafts, stopped ones, finished sendings' are most of them): these need no await.
+    /// </summary>
+    private static bool CannotHaveActiveVersion(JourneyDefinition latest) =>
+        latest.Status is JourneyStatus.Stopped or JourneyStatus.Archived
+        || (latest.Version <= 1 && latest.Status != JourneyStatus.Active);
+
+    private async ValueTask<CompiledJourney?> FindActiveForEntriesCoreAsync(JourneyRecord latest, CancellationToken cancellationToken)
     {
         try
         {
             var journey = await FindActiveAsync(latest, cancellationToken).ConfigureAwait(false);
-            if (!_uncompilable.IsEmpty)
-            {
-                _uncompilable.TryRemove(latest.Journey.Id, out _);
-            }
-
+            Compiles(latest.Journey.Id);
             return journey;
         }
         catch (JourneyValidationException ex)
         {
+            // Counted before it is added (and uncounted if it was there): the count is never below the entries, so
+            // Compiles never skips one.
+            Interlocked.Increment(ref _uncompilableCount);
             if (_uncompilable.TryAdd(latest.Journey.Id, 0))
             {
                 LogUncompilable(_logger, latest.Journey.Id, ex.Message);
             }
+            else
+            {
+                Interlocked.Decrement(ref _uncompilableCount);
+            }
 
             return null;
+        }
+    }
+
+    /// <summary>Takes a journey off the list of those found not to compile (its next failure is logged again).</summary>
+    private void Compiles(string journeyId)
+    {
+        if (Volatile.Read(ref _uncompilableCount) > 0 && _uncompilable.TryRemove(journeyId, out _))
+        {
+            Interlocked.Decrement(ref _uncompilableCount);
         }
     }
 
@@ -162,7 +200,11 @@ internal sealed partial class CompiledJourneyCache
     public void Clear()
     {
         _cache.Clear();
-        _uncompilable.Clear();
+        foreach (var journeyId in _uncompilable.Keys)
+        {
+            Compiles(journeyId);
+        }
+
         Interlocked.Increment(ref _invalidations);
     }
 
@@ -172,7 +214,7 @@ internal sealed partial class CompiledJourneyCache
     /// </summary>
     public void Forget(string journeyId)
     {
-        _uncompilable.TryRemove(journeyId, out _);
+        Compiles(journeyId);
         foreach (var key in _cache.Keys)
         {
             if (string.Equals(key.Id, journeyId, StringComparison.Ordinal))

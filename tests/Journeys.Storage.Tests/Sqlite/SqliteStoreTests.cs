@@ -122,6 +122,16 @@ public sealed class SqliteStoreTests : IDisposable
             Assert.Equal(20_000, ((CustomerListEntry)latest.Journey.Entry!).CustomerIds.Count);
             Assert.Same(latest, await store.GetVersionAsync("list", 1));
             Assert.Same(latest, await store.ListAsync().SingleAsync());
+
+            // The listing is reused until journey_versions changes, however it changes: the migration's triggers count
+            // a write made on another connection too.
+            Assert.Same(latest, await store.ListAsync().SingleAsync());
+            using (var other = _file.Connect())
+            {
+                Execute(other, "UPDATE journey_versions SET etag = 'e2' WHERE journey_id = 'list'");
+            }
+
+            Assert.Equal("e2", (await store.ListAsync().SingleAsync()).ETag);
         }
 
         using var check = _file.Connect();

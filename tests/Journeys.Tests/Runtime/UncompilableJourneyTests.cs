@@ -5,6 +5,7 @@ using Journeys.Storage;
 using Journeys.Storage.InMemory;
 using Journeys.Tests.Building;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Journeys.Tests.Runtime;
@@ -29,9 +30,16 @@ public sealed class UncompilableJourneyTests
         _store = new InMemoryEngineStore(_customers);
     }
 
-    private ServiceProvider Host(params Campaign[] campaigns)
+    private ServiceProvider Host(params Campaign[] campaigns) => Host(null, campaigns);
+
+    private ServiceProvider Host(ListLoggerProvider? logs, params Campaign[] campaigns)
     {
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(b => b.AddProvider(logs));
+        }
+
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<ICustomerStore>(_customers);
         services.AddSingleton<IJourneyStore>(_journeys);
@@ -87,5 +95,45 @@ public sealed class UncompilableJourneyTests
         // The journey that cannot run says why when asked for.
         var refused = await Assert.ThrowsAsync<Journeys.Validation.JourneyValidationException>(() => restarted.EnrollAsync("old-event", ["c3@example.com"]).AsTask());
         Assert.Contains(refused.Diagnostics, d => d.NodeId == "send" && d.Message.Contains("'old'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_journey_that_does_not_compile_is_logged_once_and_again_after_a_new_draft_of_it_is_saved()
+    {
+        await _customers.SaveSchemaAsync(SampleJourneys.Schema);
+        await using (var first = Host(new Campaign("old", Channel.Push, "Old")))
+        {
+            var manager = first.GetRequiredService<IJourneyManager>();
+            await manager.CreateAsync(Sends("old-event", new EventEntry("signed_up"), "old"));
+            await manager.ActivateAsync("old-event");
+
+            // Drafts and stopped journeys beside it: an entry looks at every stored journey.
+            await manager.CreateAsync(Sends("draft", new EventEntry("signed_up"), "old"));
+            await manager.CreateAsync(Sends("stopped", new EventEntry("signed_up"), "old"));
+            await manager.ActivateAsync("stopped");
+            await manager.StopAsync("stopped");
+        }
+
+        var logs = new ListLoggerProvider();
+        await using var second = Host(logs, new Campaign("new", Channel.Push, "New"));
+        var restarted = second.GetRequiredService<IJourneyManager>();
+        int Logged() => logs.Entries.Count(e => e.EventId.Id == 31);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await restarted.PublishAsync([new CustomerEvent($"c{i}@example.com", "signed_up", [], T0)]);
+        }
+
+        Assert.Equal(1, Logged());
+        Assert.Contains("old-event", logs.Entries.Single(e => e.EventId.Id == 31).Message, StringComparison.Ordinal);
+
+        // A new draft of it (the active version still takes entries, and still does not compile): said again, once.
+        var active = (await restarted.GetAsync("old-event"))!;
+        await restarted.UpdateAsync(active.Journey with { Name = "Renamed" }, active.ETag);
+        await restarted.PublishAsync([new CustomerEvent("c3@example.com", "signed_up", [], T0)]);
+        await restarted.PublishAsync([new CustomerEvent("c4@example.com", "signed_up", [], T0)]);
+
+        Assert.Equal(2, Logged());
+        Assert.Empty(_push.Messages);
     }
 }

@@ -18,6 +18,10 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
     private readonly Lock _lock = new();
     private long _etagCounter;
 
+    // The latest record of each journey as the last listing read them, until a write changes one (null then): every
+    // published event, put and field-updating commit lists the journeys, and most find them as they were.
+    private JourneyRecord[]? _snapshot;
+
     /// <summary>Creates an empty store.</summary>
     /// <param name="timeProvider">The clock that stamps <see cref="JourneyRecord.UpdatedAt"/>; <see langword="null"/> for the system clock.</param>
     public InMemoryJourneyStore(TimeProvider? timeProvider = null)
@@ -60,6 +64,7 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
 
                 var created = NewRecord(journey);
                 _journeys.Add(journey.Id, [created]);
+                _snapshot = null;
 
                 // As every other save (and the durable stores' create): a stray intake pending under the id ends.
                 SaveOrEndIntake(journey, intake);
@@ -82,10 +87,12 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
             if (journey.Version == current.Journey.Version)
             {
                 versions[^1] = record;
+                _snapshot = null;
             }
             else if (journey.Version == current.Journey.Version + 1)
             {
                 versions.Add(record);
+                _snapshot = null;
             }
             else
             {
@@ -156,6 +163,7 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
         lock (_lock)
         {
             _intakes.Remove(journeyId);
+            _snapshot = null;
             return ValueTask.FromResult(_journeys.Remove(journeyId));
         }
     }
@@ -177,6 +185,7 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
                     if (!ReferenceEquals(without, versions[i].Journey))
                     {
                         versions[i] = NewRecord(without);
+                        _snapshot = null;
                         if (changed.Count == 0 || !string.Equals(changed[^1], journeyId, StringComparison.Ordinal))
                         {
                             changed.Add(journeyId);
@@ -287,6 +296,11 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
     {
         lock (_lock)
         {
+            if (_snapshot is { } listed)
+            {
+                return listed;
+            }
+
             var snapshot = new JourneyRecord[_journeys.Count];
             var i = 0;
             foreach (var versions in _journeys.Values)
@@ -294,6 +308,7 @@ internal sealed class InMemoryJourneyStore : IJourneyStore
                 snapshot[i++] = versions[^1];
             }
 
+            _snapshot = snapshot;
             return snapshot;
         }
     }
