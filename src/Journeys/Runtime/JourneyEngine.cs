@@ -910,6 +910,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         ReusedCheckpoints? reused, FieldBuffer fieldBuffer, BatchSlice slices, CancellationToken stoppingToken)
     {
         using var activity = JourneysTelemetry.ActivitySource.StartActivity("journeys.batch");
+        activity?.SetTag("journeys.owner", _options.OwnerId);
         var started = _time.GetTimestamp();
         var now = _time.GetUtcNow();
         var slice = slices.Ticks;

@@ -110,17 +110,20 @@ public sealed class EngineMetricsTests
     [Fact]
     public async Task A_batch_whose_commit_fails_ends_its_activity_with_an_error_status()
     {
-        var stopped = new System.Collections.Concurrent.ConcurrentQueue<(string Name, System.Diagnostics.ActivityStatusCode Status, string? Description)>();
+        // The listener hears every engine of the process (one another test left stopping, say): this engine's batches
+        // are told apart by their owner tag.
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<(string Name, System.Diagnostics.ActivityStatusCode Status, string? Description, string? Owner)>();
         using var listener = new System.Diagnostics.ActivityListener
         {
             ShouldListenTo = source => source.Name == JourneysTelemetry.Name,
             Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-            ActivityStopped = activity => stopped.Enqueue((activity.OperationName, activity.Status, activity.StatusDescription)),
+            ActivityStopped = activity => stopped.Enqueue((activity.OperationName, activity.Status, activity.StatusDescription, activity.GetTagItem("journeys.owner") as string)),
         };
         System.Diagnostics.ActivitySource.AddActivityListener(listener);
 
         var (provider, time, enrollments) = await HostAsync(static store => new FailingOnce(store));
         await using var disposing = provider;
+        var owner = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JourneysOptions>>().Value.OwnerId;
         var manager = provider.GetRequiredService<IJourneyManager>();
         await using var running = await EngineHost.RunHostedAsync(provider);
 
@@ -131,8 +134,8 @@ public sealed class EngineMetricsTests
         EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
 
         // Every batch's activity ended; the one whose commit failed says so (the others are unset, as OpenTelemetry asks).
-        var batches = stopped.Where(a => a.Name == "journeys.batch").ToList();
-        Assert.Equal([("journeys.batch", System.Diagnostics.ActivityStatusCode.Error, "commit failed")], batches.Where(a => a.Status != System.Diagnostics.ActivityStatusCode.Unset));
+        var batches = stopped.Where(a => a.Name == "journeys.batch" && a.Owner == owner).ToList();
+        Assert.Equal([("journeys.batch", System.Diagnostics.ActivityStatusCode.Error, "commit failed", owner)], batches.Where(a => a.Status != System.Diagnostics.ActivityStatusCode.Unset));
         Assert.True(batches.Count >= 2, $"{batches.Count} batch activities");
     }
 
@@ -155,15 +158,18 @@ public sealed class EngineMetricsTests
         listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded.Enqueue(value));
         listener.Start();
 
-        // Every commit takes 7 seconds of the fake clock, and the first is refused as stale (nothing applied: not measured).
+        // Every commit takes 7 seconds of the fake clock, and each enrollment's first checkpoint is refused as stale
+        // (nothing applied: not measured). The clock moves past the lease only once the engine holds none of them, so
+        // all three are claimed again at one instant (however the shard split them into batches the first time).
         TimeProvider? clock = null;
         var (provider, time, enrollments) = await HostAsync(store => new SlowCommit(store, () => (FakeTimeProvider)clock!));
         clock = time;
         await using var disposing = provider;
         var manager = provider.GetRequiredService<IJourneyManager>();
+        var engine = provider.GetRequiredService<JourneyEngine>();
         await using var running = await EngineHost.RunHostedAsync(provider);
         await manager.ActivateAsync("j");
-        EngineHost.Eventually(() => enrollments.Commits == 1, "the entries' first commit (refused)");
+        EngineHost.Eventually(() => enrollments.Refused == 3 && engine.InFlight == 0, () => $"the entries' first checkpoints refused; {enrollments.Refused}, {engine.InFlight} in flight");
         time.Advance(Lease);
         provider.GetRequiredService<IJourneyEngineSignal>().NotifyWork();
         EngineHost.Eventually(() => Statistics(manager).Get("wait", StatisticCounter.Entered) == 3, "every customer to wait");
@@ -211,17 +217,28 @@ public sealed class EngineMetricsTests
 
     private static JourneyStatistics Statistics(IJourneyManager manager) => manager.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Each commit moves the fake clock 7 seconds before it runs; the first is refused as stale.</summary>
+    /// <summary>Each commit moves the fake clock 7 seconds before it runs; one that holds an enrollment's first checkpoint is refused as stale.</summary>
     private sealed class SlowCommit(IEnrollmentStore inner, Func<FakeTimeProvider> time) : DelegatingEnrollmentStore(inner)
     {
-        private int _commits;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _refused = new();
+        private int _refusedCount;
 
-        public int Commits => Volatile.Read(ref _commits);
+        public int Refused => Volatile.Read(ref _refusedCount);
 
         public override ValueTask<IReadOnlyList<bool>> CommitAsync(string owner, IReadOnlyList<EnrollmentCheckpoint> checkpoints, OutboxHandoff? outboxHandoff, CancellationToken cancellationToken = default)
         {
             time().Advance(TimeSpan.FromSeconds(7));
-            return Interlocked.Increment(ref _commits) == 1
+            var refuse = false;
+            foreach (var checkpoint in checkpoints)
+            {
+                if (_refused.TryAdd(checkpoint.State.Id, 0))
+                {
+                    Interlocked.Increment(ref _refusedCount);
+                    refuse = true;
+                }
+            }
+
+            return refuse
                 ? ValueTask.FromResult<IReadOnlyList<bool>>(new bool[checkpoints.Count])
                 : InnerStore.CommitAsync(owner, checkpoints, outboxHandoff, cancellationToken);
         }
