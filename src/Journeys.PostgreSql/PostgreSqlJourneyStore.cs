@@ -23,6 +23,19 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     /// </summary>
     private static string Columns(int known) => $"version, etag, updated_at, CASE WHEN etag = ANY(${known}) THEN NULL ELSE definition END";
 
+    /// <summary>The count of changes to journeys (schema version 10): a listing is reused while it has not moved.</summary>
+    internal const string ChangesSql = "SELECT changes FROM {s}.journey_changes";
+
+    /// <summary>
+    /// The first statement of every transaction that writes journeys: counts the change (a listing read before it commits
+    /// is not reused after), and takes the row every such writer takes first, before any journey's advisory lock.
+    /// </summary>
+    private const string CountChangeSql = "UPDATE {s}.journey_changes SET changes = changes + 1";
+
+    // The last complete listing and the count of changes read with it (in the listing's own statement): returned again
+    // while the count has not moved. Records are immutable; the array is never changed once published here.
+    private volatile Listing? _listed;
+
     // Parsed definitions by (journey, version), reused while the row keeps its ETag (from a sequence, never reused: the
     // same ETag means the same document). Every published event, put of customers and filter re-check lists the
     // journeys, and a list intake reads its journey twice per chunk of 1,000: without this each read fetched and parsed
@@ -62,6 +75,7 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         return database.InTransactionAsync(operation, async (connection, transaction, token) =>
         {
             var retry = ++attempts > 1;
+            await CountChangeAsync(connection, transaction, token).ConfigureAwait(false);
             await LockJourneyAsync(connection, transaction, journey.Id, token).ConfigureAwait(false);
 
             int? latestVersion = null;
@@ -169,9 +183,25 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
     }
 
     /// <inheritdoc />
-    /// <remarks>One query: the server's snapshot when it starts; streamed. Only documents whose ETag changed since they were last parsed here are fetched and parsed.</remarks>
+    /// <remarks>
+    /// One query: the server's snapshot when it starts; streamed. Only documents whose ETag changed since they were last
+    /// parsed here are fetched and parsed. While the count of changes to journeys (<see cref="ChangesSql"/>) is the one
+    /// read with the last complete listing, that listing's records are returned after one small query.
+    /// </remarks>
     public async IAsyncEnumerable<JourneyRecord> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Nothing written since the last complete listing: its records (one small query instead of one row per journey).
+        if (_listed is { } last && await ReadChangesAsync(cancellationToken).ConfigureAwait(false) == last.Changes)
+        {
+            foreach (var record in last.Records)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return record;
+            }
+
+            yield break;
+        }
+
         // The parsed records the rows may reuse, taken once: each journey's latest version read here (only latest
         // versions are listed). A row whose document comes back null has one of these ETags.
         var known = new Dictionary<string, JourneyRecord>(_latest.Count, StringComparer.Ordinal);
@@ -184,27 +214,42 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         }
 
         var listed = new HashSet<string>(StringComparer.Ordinal);
+        var records = new List<JourneyRecord>();
+        long? changes = null;
 
         await database.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = database.Command(connection, null, "SELECT DISTINCT ON (journey_id) " + Columns(1) + ", journey_id FROM {s}.journeys ORDER BY journey_id, version DESC");
+            // The count of changes in the same statement, so from the same snapshot as the rows.
+            using var command = database.Command(connection, null, "SELECT DISTINCT ON (journey_id) " + Columns(1) + ", journey_id, (" + ChangesSql + ") FROM {s}.journeys ORDER BY journey_id, version DESC");
             command.Parameters.Add(KnownETags(known.Keys));
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var journeyId = reader.GetString(4);
+                changes = reader.GetInt64(5);
                 listed.Add(journeyId);
+                JourneyRecord record;
                 if (!reader.IsDBNull(3))
                 {
-                    yield return Parsed(journeyId, reader, latest: true);
-                    continue;
+                    record = Parsed(journeyId, reader, latest: true);
+                }
+                else
+                {
+                    _latest[journeyId] = reader.GetInt32(0);
+                    record = known[reader.GetString(1)];
                 }
 
-                _latest[journeyId] = reader.GetInt32(0);
-                yield return known[reader.GetString(1)];
+                records.Add(record);
+                yield return record;
             }
+        }
+
+        // Listed to the end (an empty listing is not kept: it has no count, and costs nothing to read again).
+        if (changes is { } count)
+        {
+            _listed = new Listing(count, [.. records]);
         }
 
         // Listed to the end: a journey parsed here and not listed was deleted (by any host), and its records go.
@@ -223,6 +268,7 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
         ArgumentNullException.ThrowIfNull(journeyId);
         var deleted = await database.InTransactionAsync("delete journey", async (connection, transaction, token) =>
         {
+            await CountChangeAsync(connection, transaction, token).ConfigureAwait(false);
             using (var intake = database.Command(connection, transaction, "DELETE FROM {s}.journey_intakes WHERE journey_id = $1"))
             {
                 intake.Parameters.Add(new NpgsqlParameter<string> { TypedValue = journeyId });
@@ -287,6 +333,11 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
                 {
                     candidates.Add(reader.GetString(0));
                 }
+            }
+
+            if (candidates.Count > 0)
+            {
+                await CountChangeAsync(connection, transaction, token).ConfigureAwait(false);
             }
 
             var updatedAt = timeProvider.GetUtcNow().ToUniversalTime();
@@ -447,6 +498,24 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             await database.NotifyAsync(connection, transaction, PostgreSqlDatabase.JourneyPayloadPrefix + journeyId, token).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>The count of changes to journeys (<see cref="ChangesSql"/>).</summary>
+    private ValueTask<long> ReadChangesAsync(CancellationToken cancellationToken) =>
+        database.ExecuteAsync("read the count of journey changes", async (connection, token) =>
+        {
+            using var command = database.Command(connection, null, ChangesSql);
+            return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        }, cancellationToken);
+
+    /// <summary>A complete listing's records and the count of changes read with them.</summary>
+    private sealed record Listing(long Changes, JourneyRecord[] Records);
+
+    /// <summary>Counts a change to journeys (<see cref="CountChangeSql"/>): the first statement of every transaction that writes them.</summary>
+    private async Task CountChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = database.Command(connection, transaction, CountChangeSql);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes the journey's transaction-scoped advisory lock, which every save of it (and an erasure changing it) holds.</summary>

@@ -15,7 +15,7 @@ namespace Journeys.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int CurrentVersion = 9;
+    public const int CurrentVersion = 10;
 
     /// <summary>
     /// Rows per statistic counter (schema version 2): each statement adds to one of them, taken in turn, so
@@ -219,6 +219,17 @@ internal static class PostgreSqlSchema
             reserved_at timestamptz NOT NULL,
             PRIMARY KEY (customer_id, send_key));
         CREATE INDEX frequency_sends_reserved ON {s}.frequency_sends (reserved_at);
+        """,
+
+        // 10: a count of the changes to journeys. Every transaction that writes journeys (a save, a delete, an erasure
+        // that rewrites a list) adds one as its first statement, before any advisory lock, so writers meet on this row
+        // in one order. A listing (every published event, put and field-updating commit makes one) reads it and reuses
+        // the records it last listed while it has not moved, instead of reading the latest version of every journey.
+        """
+        CREATE TABLE {s}.journey_changes (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            changes bigint NOT NULL);
+        INSERT INTO {s}.journey_changes (changes) VALUES (0);
         """,
     ];
 
