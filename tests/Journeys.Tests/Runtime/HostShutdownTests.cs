@@ -12,7 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Journeys.Tests.Runtime;
 
 /// <summary>
-/// The host stopping (<see cref="IHost.StopAsync"/>, a short <see cref="HostOptions.ShutdownTimeout"/>) while the engine
+/// The host stopping (<see cref="IHost.StopAsync"/>, which must end well within <see cref="HostOptions.ShutdownTimeout"/>) while the engine
 /// sends: it stops without hanging and without an error in the log, and what it had done is not done again by the
 /// next start on the same stores.
 /// </summary>
