@@ -32,8 +32,13 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         var lease = TimeSpan.FromMinutes(10);
 
         // Host A commits one enrollment per batch: its dispatcher hangs on the first push while the second is handed to it
-        // by the next commit and waits behind it, leased to A.
-        await using var a = TwoHosts.Services(dataA, _schema, "host-a", hanging, campaigns, shardCount: 1, leaseDuration: lease, extend: s => s.Configure<JourneysOptions>(o => o.BatchSize = 1));
+        // by the next commit and waits behind it, leased to A. (Its send timeout is a day: with the default 10 s, a slow
+        // run would time the hanging send out and retry it before A stops.)
+        await using var a = TwoHosts.Services(dataA, _schema, "host-a", hanging, campaigns, shardCount: 1, leaseDuration: lease, extend: s => s.Configure<JourneysOptions>(o =>
+        {
+            o.BatchSize = 1;
+            o.DefaultChannelPolicy.Timeout = TimeSpan.FromHours(24);
+        }));
         await using var b = TwoHosts.Services(dataB, _schema, "host-b", pushB, campaigns, shardCount: 1, leaseDuration: lease);
         var managerA = a.GetRequiredService<IJourneyManager>();
         var hostedA = await TwoHosts.StartAsync(a);
