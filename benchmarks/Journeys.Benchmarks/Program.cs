@@ -141,6 +141,12 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "event-purge")
+        {
+            await SqliteScaleProbes.EventPurgeAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000_000);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "timer-ties")
         {
             await SqliteScaleProbes.TimerTiesAsync(args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200_000);

@@ -137,6 +137,34 @@ internal static class SqliteScaleProbes
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one enrollment of each of the {customers:N0} customers: through GetByCustomerAsync {historyMs / customers * 1000:N0} µs each, through GetAsync(customer, id) {byKey.Elapsed.TotalMilliseconds / customers * 1000:N0} µs each"));
     });
 
+    /// <summary>
+    /// The SQLite store's hourly purge of customer events (<see cref="IEnrollmentStore.PurgeEventsAsync"/>, run by the
+    /// engine every hour with the default one-day <c>EventRetention</c>): N events spread over one day (100,000
+    /// customers), then the first hour purged (one write, which holds the store's only writer), then the same purge
+    /// again with nothing left to delete. Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- event-purge [events=2000000]</c>.
+    /// </summary>
+    public static Task EventPurgeAsync(int events) => WithStoreAsync("journeys-event-purge", async store =>
+    {
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var setup = Stopwatch.StartNew();
+        const int Batch = 1_000;
+        for (var start = 0; start < events; start += Batch)
+        {
+            var batch = Enumerable.Range(start, Math.Min(Batch, events - start))
+                .Select(i => new CustomerEvent(BenchmarkData.CustomerId(i % 100_000), "viewed", System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty, t0.AddSeconds(86_400.0 * i / events)))
+                .ToArray();
+            await store.AppendNewEventsAsync(batch, batch[^1].Time, batch[^1].Time.AddDays(-1));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{events:N0} events over one day set up in {setup.Elapsed.TotalSeconds:N1} s"));
+        var watch = Stopwatch.StartNew();
+        var purged = await store.PurgeEventsAsync(t0.AddHours(1));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"purge of the first hour: {purged:N0} events in {watch.Elapsed.TotalMilliseconds:N0} ms (one write)"));
+        watch.Restart();
+        purged = await store.PurgeEventsAsync(t0.AddHours(1));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"again, nothing to purge: {purged:N0} events in {watch.Elapsed.TotalMilliseconds:N0} ms"));
+    });
+
     /// <summary>Runs <paramref name="probe"/> on the enrollment store of a fresh SQLite file, deleted afterwards.</summary>
     private static async Task WithStoreAsync(string folderName, Func<IEnrollmentStore, Task> probe)
     {
