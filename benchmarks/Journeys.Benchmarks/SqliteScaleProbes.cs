@@ -140,7 +140,8 @@ internal static class SqliteScaleProbes
     /// <summary>
     /// The SQLite store's hourly purge of customer events (<see cref="IEnrollmentStore.PurgeEventsAsync"/>, run by the
     /// engine every hour with the default one-day <c>EventRetention</c>): N events spread over one day (100,000
-    /// customers), then the first hour purged (one write, which holds the store's only writer), then the same purge
+    /// customers), then the first hour purged while one publisher appends single events (its slowest append: how long a publish
+    /// waits behind the purge for the store's one writer), then the same purge
     /// again with nothing left to delete. Run: <c>dotnet run -c Release --project benchmarks/Journeys.Benchmarks -- event-purge [events=2000000]</c>.
     /// </summary>
     public static Task EventPurgeAsync(int events) => WithStoreAsync("journeys-event-purge", async store =>
@@ -157,9 +158,30 @@ internal static class SqliteScaleProbes
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{events:N0} events over one day set up in {setup.Elapsed.TotalSeconds:N1} s"));
+        // A publisher appends one event after another while the purge runs: its slowest append is how long a publish
+        // waits behind the purge for the store's one writer.
+        await store.AppendEventsAsync([new CustomerEvent(BenchmarkData.CustomerId(0), "viewed", System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty, t0.AddDays(1))]);
+        using var stop = new CancellationTokenSource();
+        var publisher = Task.Run(async () =>
+        {
+            var latencies = new List<double>();
+            var at = t0.AddDays(1);
+            while (!stop.IsCancellationRequested)
+            {
+                var one = Stopwatch.StartNew();
+                await store.AppendEventsAsync([new CustomerEvent(BenchmarkData.CustomerId(latencies.Count % 100_000), "viewed", System.Collections.Immutable.ImmutableDictionary<string, FieldValue>.Empty, at)]);
+                latencies.Add(one.Elapsed.TotalMilliseconds);
+            }
+
+            latencies.Sort();
+            return latencies;
+        });
         var watch = Stopwatch.StartNew();
         var purged = await store.PurgeEventsAsync(t0.AddHours(1));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"purge of the first hour: {purged:N0} events in {watch.Elapsed.TotalMilliseconds:N0} ms (one write)"));
+        var first = watch.Elapsed;
+        await stop.CancelAsync();
+        var appends = await publisher;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"purge of the first hour: {purged:N0} events in {first.TotalMilliseconds:N0} ms; meanwhile {appends.Count:N0} single-event appends, median {appends[appends.Count / 2]:N1} ms, 99th percentile {appends[appends.Count * 99 / 100]:N1} ms, slowest {appends[^1]:N0} ms"));
         watch.Restart();
         purged = await store.PurgeEventsAsync(t0.AddHours(1));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"again, nothing to purge: {purged:N0} events in {watch.Elapsed.TotalMilliseconds:N0} ms"));

@@ -619,22 +619,91 @@ internal sealed partial class SqliteEngineStore
     }
 
     /// <inheritdoc />
-    /// <remarks>An event goes when its time is before <paramref name="olderThan"/> and every live enrollment of its customer has a cursor at or past it. Maintenance: it reads every retained event.</remarks>
-    public async ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
-        await _database.WriteAsync("purge customer events", olderThan, static (session, olderThan) =>
+    /// <remarks>
+    /// An event goes when its time is before <paramref name="olderThan"/> and every live enrollment of its customer has a
+    /// cursor at or past it. The purge reads only the events older than the cut-off, through the time index, in steps of
+    /// at most <see cref="PurgeStep"/> events, each a write of its own (the one writer is held for one step at a time,
+    /// not for the whole purge): a step decides and deletes in one transaction, so an enrollment that moves meanwhile is
+    /// seen either before or after. An event kept because an enrollment has not read it is stepped over, not read again
+    /// in the same purge. The event ids recorded before the cut-off go the same way, in steps of their own.
+    /// </remarks>
+    public async ValueTask<int> PurgeEventsAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        (long Time, string Customer, long Seq) after = (long.MinValue, string.Empty, long.MinValue);
+        while (true)
         {
-            var command = session.Command("""
-                DELETE FROM events WHERE time < $before AND seq <= COALESCE(
-                    (SELECT MIN(e.event_cursor) FROM enrollments e WHERE e.customer_id = events.customer_id AND e.status < 2),
-                    9223372036854775807)
-                """);
-            command.Parameters.AddWithValue("$before", olderThan.UtcTicks);
-            var purged = command.ExecuteNonQuery();
-            var ids = session.Command("DELETE FROM event_ids WHERE recorded_at < $before");
-            ids.Parameters.AddWithValue("$before", olderThan.UtcTicks);
-            ids.ExecuteNonQuery();
-            return purged;
-        }, cancellationToken).ConfigureAwait(false);
+            var step = await _database.WriteAsync("purge customer events", (olderThan, after), static (session, state) =>
+            {
+                var select = session.Command("""
+                    SELECT v.time, v.customer_id, v.seq, v.seq <= COALESCE(
+                        (SELECT MIN(e.event_cursor) FROM enrollments e WHERE e.customer_id = v.customer_id AND e.status < 2),
+                        9223372036854775807)
+                    FROM events v INDEXED BY ix_events_time
+                    WHERE v.time < $before AND (v.time, v.customer_id, v.seq) > ($afterTime, $afterCustomer, $afterSeq)
+                    ORDER BY v.time, v.customer_id, v.seq
+                    LIMIT $step
+                    """);
+                select.Parameters.AddWithValue("$before", state.olderThan.UtcTicks);
+                select.Parameters.AddWithValue("$afterTime", state.after.Time);
+                select.Parameters.AddWithValue("$afterCustomer", state.after.Customer);
+                select.Parameters.AddWithValue("$afterSeq", state.after.Seq);
+                select.Parameters.AddWithValue("$step", PurgeStep);
+                var read = 0;
+                var last = state.after;
+                var doomed = new List<(string Customer, long Seq)>();
+                using (var reader = select.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        read++;
+                        last = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
+                        if (reader.GetBoolean(3))
+                        {
+                            doomed.Add((last.Customer, last.Seq));
+                        }
+                    }
+                }
+
+                var delete = session.Command("DELETE FROM events WHERE customer_id = $customer AND seq = $seq");
+                var customer = delete.Parameters.Add("$customer", SqliteType.Text);
+                var seq = delete.Parameters.Add("$seq", SqliteType.Integer);
+                foreach (var key in doomed)
+                {
+                    customer.Value = key.Customer;
+                    seq.Value = key.Seq;
+                    delete.ExecuteNonQuery();
+                }
+
+                return (Read: read, Deleted: doomed.Count, Last: last);
+            }, cancellationToken).ConfigureAwait(false);
+            purged += step.Deleted;
+            if (step.Read < PurgeStep)
+            {
+                break;
+            }
+
+            after = step.Last;
+        }
+
+        while (true)
+        {
+            var ids = await _database.WriteAsync("purge event ids", olderThan, static (session, olderThan) =>
+            {
+                var delete = session.Command("""
+                    DELETE FROM event_ids WHERE (customer_id, event_id) IN (
+                        SELECT customer_id, event_id FROM event_ids INDEXED BY ix_event_ids_recorded WHERE recorded_at < $before LIMIT $step)
+                    """);
+                delete.Parameters.AddWithValue("$before", olderThan.UtcTicks);
+                delete.Parameters.AddWithValue("$step", PurgeStep);
+                return delete.ExecuteNonQuery();
+            }, cancellationToken).ConfigureAwait(false);
+            if (ids < PurgeStep)
+            {
+                return purged;
+            }
+        }
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -721,7 +790,7 @@ internal sealed partial class SqliteEngineStore
         }, cancellationToken);
     }
 
-    /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes.</summary>
+    /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes, and the most events (or event ids) one step of <see cref="PurgeEventsAsync"/> reads.</summary>
     internal const int PurgeStep = 1_000;
 
     private static List<Enrollment> ReadAll(SqliteCommand command)

@@ -8,7 +8,7 @@ namespace Journeys.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this library creates and reads.</summary>
-    public const int CurrentVersion = 9;
+    public const int CurrentVersion = 10;
 
     public const string VersionTable = """
         CREATE TABLE IF NOT EXISTS journeys_schema_version (
@@ -203,6 +203,15 @@ internal static class SqliteSchema
 
         CREATE TRIGGER tr_journey_versions_deleted AFTER DELETE ON journey_versions
         BEGIN UPDATE journeys_meta SET value = value + 1 WHERE key = 'journeys_changed'; END;
+        """,
+
+        // Version 10. Customer events and event ids by time, for their purge: it read every retained event (a day of
+        // them by default) to delete the oldest hour, in one write that held the writer (4 M events: 1.2 s, and 0.4 s
+        // with nothing to delete). With these it reads only the events older than the cut-off, in steps of its own.
+        // An event is appended with a time near now, so its index entry goes at the end of the index.
+        """
+        CREATE INDEX ix_events_time ON events (time);
+        CREATE INDEX ix_event_ids_recorded ON event_ids (recorded_at);
         """,
     ];
 }

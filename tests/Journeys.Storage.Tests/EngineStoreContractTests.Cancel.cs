@@ -122,4 +122,33 @@ public abstract partial class EngineStoreContractTests
         var woken = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(1), 10, Lease));
         Assert.Equal(["two", "never"], woken.Events.Select(e => e.Event.Name));
     }
+
+    [Fact]
+    public async Task Purge_of_many_events_and_ids_goes_past_any_step_size_and_keeps_the_unseen_events_among_them()
+    {
+        await using var stores = await CreateAsync();
+        await WaitingAsync(stores, "w", "purchase");
+        const int Events = 2_500;
+        static string CustomerOf(int i) => i % 5 == 0 ? "w" : $"c{i % 7}";
+        for (var start = 0; start < Events; start += 500)
+        {
+            // Interleaved in time: w's unseen events lie among the others in every step of the purge.
+            await stores.Enrollments.AppendNewEventsAsync(
+                [.. Enumerable.Range(start, 500).Select(i => EventWithId(CustomerOf(i), "viewed", $"e{i}", T0.AddSeconds(i - Events)))], T0, IdsSince);
+        }
+
+        Assert.Equal(Events - (Events / 5), await stores.Enrollments.PurgeEventsAsync(T0.AddMinutes(1)));
+        Assert.Equal(0, await stores.Enrollments.PurgeEventsAsync(T0.AddMinutes(1)));
+
+        await stores.Enrollments.AppendEventsAsync([Event("w", "purchase", T0.AddMinutes(2))]);
+        var woken = Assert.Single(await stores.Enrollments.ClaimAsync("engine", T0.AddMinutes(2), 10, Lease));
+        Assert.Equal(
+            [.. Enumerable.Range(0, Events).Where(i => i % 5 == 0).Select(i => T0.AddSeconds(i - Events)), T0.AddMinutes(2)],
+            woken.Events.Select(e => e.Event.Time));
+
+        // Every id was recorded before the cut-off: checked with no window, each is new again.
+        var again = await stores.Enrollments.AppendNewEventsAsync(
+            [.. Enumerable.Range(0, Events).Select(i => EventWithId(CustomerOf(i), "viewed", $"e{i}", T0.AddMinutes(3)))], T0.AddMinutes(3), DateTimeOffset.MinValue);
+        Assert.All(again, sequence => Assert.True(sequence > 0));
+    }
 }
