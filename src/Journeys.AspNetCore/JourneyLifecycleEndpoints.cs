@@ -1,5 +1,6 @@
 using Journeys.AspNetCore.Contracts;
 using Journeys.Runtime;
+using Journeys.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 
@@ -23,8 +24,11 @@ internal static class JourneyLifecycleEndpoints
 
         group.MapGet("/journeys", ListAsync)
             .WithName("Journeys_List")
-            .WithSummary("List journeys (latest version of each)")
-            .Produces<List<JourneySummary>>();
+            .WithSummary("List journeys (latest version of each), a page at a time")
+            .WithDescription("Query: limit (1–1000, default 100), after (the last journey id of the page before). In ordinal order of journey id; a Link header with rel=\"next\" gives the next page when there is one.")
+            .Paged()
+            .Produces<List<JourneySummary>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/journeys/{id}", GetAsync)
             .WithName("Journeys_Get")
@@ -109,15 +113,30 @@ internal static class JourneyLifecycleEndpoints
         return new JourneyDocumentResult(context, record, StatusCodes.Status201Created, api.JourneyLocation(context, record.Journey.Id));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, [FromServices] IJourneyManager manager)
+    private static async Task<IResult> ListAsync(string? limit, string? after, HttpContext context, [FromServices] IJourneyManager manager)
     {
-        var list = new List<JourneySummary>();
+        var page = Paging.Read(limit, after);
+        var records = new List<JourneyRecord>();
         await foreach (var record in manager.ListAsync(context.RequestAborted).ConfigureAwait(false))
         {
-            list.Add(ApiMapping.Summary(record));
+            if (page.After is null || string.CompareOrdinal(record.Journey.Id, page.After) > 0)
+            {
+                records.Add(record);
+            }
         }
 
-        list.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        records.Sort(static (a, b) => string.CompareOrdinal(a.Journey.Id, b.Journey.Id));
+        var list = new List<JourneySummary>(Math.Min(records.Count, page.Limit));
+        for (var i = 0; i < records.Count && i < page.Limit; i++)
+        {
+            list.Add(ApiMapping.Summary(records[i]));
+        }
+
+        if (records.Count > page.Limit)
+        {
+            Paging.LinkNext(context, page.Limit, list[^1].Id);
+        }
+
         return TypedResults.Json(list, ApiJsonContext.Api.ListJourneySummary);
     }
 

@@ -48,19 +48,32 @@ internal static class SendingEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapGet("/sendings", async (HttpContext context, [FromServices] ISendingManager sendings) =>
+        group.MapGet("/sendings", async (string? limit, string? after, HttpContext context, [FromServices] ISendingManager sendings) =>
             {
+                var page = Paging.Read(limit, after);
                 var array = new JsonArray();
-                await foreach (var sending in sendings.ListAsync(context.RequestAborted).ConfigureAwait(false))
+                string? last = null;
+                // One more than the page: whether a next page exists (its counters are read, not answered).
+                await foreach (var sending in sendings.ListPageAsync(page.After, page.Limit + 1, context.RequestAborted).ConfigureAwait(false))
                 {
+                    if (array.Count == page.Limit)
+                    {
+                        Paging.LinkNext(context, page.Limit, last!);
+                        break;
+                    }
+
                     array.Add((JsonNode)Status(sending));
+                    last = sending.SendingId;
                 }
 
                 return CsvImportEndpoints.Json(array);
             })
             .WithName("Journeys_ListSendings")
-            .WithSummary("List the sendings")
-            .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json);
+            .WithSummary("List the sendings, a page at a time")
+            .WithDescription("Query: limit (1–1000, default 100), after (the last sending id of the page before). In ordinal order of sending id; a Link header with rel=\"next\" gives the next page when there is one.")
+            .Paged()
+            .Produces(StatusCodes.Status200OK, contentType: RequestBodies.Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/sendings/{id}", async (string id, HttpContext context, [FromServices] ISendingManager sendings) =>
             {

@@ -102,6 +102,8 @@ public sealed class AuthorizationAndOpenApiTests
     [InlineData("/journeys-api/journeys/{id}/statistics", "get", "version", "integer")]
     [InlineData("/journeys-api/journeys/{id}/statistics/customers.csv", "get", "version", "integer")]
     [InlineData("/journeys-api/journeys/{id}/statistics/live", "get", "intervalSeconds", "number")]
+    [InlineData("/journeys-api/journeys", "get", "limit", "integer")]
+    [InlineData("/journeys-api/sendings", "get", "limit", "integer")]
     public async Task The_openapi_document_gives_the_query_values_the_endpoints_parse_themselves_their_real_type(string route, string method, string name, string type)
     {
         // The endpoints take these as strings so that a value that does not parse is a problem naming it (QueryValues);

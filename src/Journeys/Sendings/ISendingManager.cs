@@ -62,6 +62,19 @@ public interface ISendingManager
     IAsyncEnumerable<SendingStatus> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A page of the sendings, in ordinal order of their ids: at most <paramref name="limit"/> of those whose id comes
+    /// after <paramref name="afterSendingId"/> (from the first when <see langword="null"/>). Only the page's sendings
+    /// have their counters read (one statistics read each), so a client lists many sendings a page at a time; the
+    /// next page starts after the last id of this one. A sending made or deleted between two pages is in a later page
+    /// or not, by its id.
+    /// </summary>
+    /// <param name="afterSendingId">The last id of the page before, or <see langword="null"/> for the first page.</param>
+    /// <param name="limit">The most sendings in the page: 1 or more.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is less than 1.</exception>
+    IAsyncEnumerable<SendingStatus> ListPageAsync(string? afterSendingId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Stops a sending: no more customers are enrolled, its enrollments not yet processed are cancelled, and its messages
     /// still in the outbox (held for quiet hours, waiting for a retry, or not yet sent) are withdrawn, counted as
     /// cancelled. A message a dispatcher is already sending may still go out.

@@ -59,6 +59,33 @@ internal sealed partial class SendingManager(
         }
     }
 
+    public IAsyncEnumerable<SendingStatus> ListPageAsync(string? afterSendingId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return PageAsync(afterSendingId, limit, cancellationToken);
+    }
+
+    // The listing of journeys is in memory (the stores keep it while no journey changes): the page is picked from its
+    // sendings before any counter is read.
+    private async IAsyncEnumerable<SendingStatus> PageAsync(string? afterSendingId, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = afterSendingId is null ? null : SendingJourneys.JourneyIdPrefix + afterSendingId;
+        var page = new List<JourneyRecord>();
+        await foreach (var record in journeys.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (SendingJourneys.IsSending(record.Journey.Id) && (after is null || string.CompareOrdinal(record.Journey.Id, after) > 0))
+            {
+                page.Add(record);
+            }
+        }
+
+        page.Sort(static (a, b) => string.CompareOrdinal(a.Journey.Id, b.Journey.Id));
+        for (var i = 0; i < page.Count && i < limit; i++)
+        {
+            yield return await StatusAsync(page[i], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask<SendingStatus> StopAsync(string sendingId, CancellationToken cancellationToken = default)
     {
         var journeyId = SendingJourneys.JourneyIdOf(sendingId);

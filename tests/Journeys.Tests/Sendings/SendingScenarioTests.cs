@@ -73,6 +73,45 @@ public sealed class SendingScenarioTests
     }
 
     [Fact]
+    public async Task A_page_of_sendings_is_in_id_order_after_the_id_given_and_reads_the_counters_of_its_sendings_only()
+    {
+        var counting = (CountingStatistics?)null;
+        await using var host = await EngineHost.StartAsync(Start, extend: j => j.Services.AddSingleton<IStatisticsStore>(
+            sp => counting = new CountingStatistics(sp.GetRequiredService<Journeys.Storage.InMemory.InMemoryEngineStore>())));
+        foreach (var id in new[] { "s3", "s1", "s4", "s2" })
+        {
+            await host.Sendings.SendToListAsync(Tips(id), new[] { "c1@example.com" }.ToAsyncEnumerable());
+        }
+
+        Assert.Equal(["s1", "s2", "s3", "s4"], await host.Sendings.ListAsync().Select(s => s.SendingId).Order(StringComparer.Ordinal).ToListAsync());
+        var before = counting!.Reads;
+        Assert.Equal(["s1", "s2"], await host.Sendings.ListPageAsync(null, 2).Select(s => s.SendingId).ToListAsync());
+        Assert.Equal(2, counting.Reads - before);
+        Assert.Equal(["s3", "s4"], await host.Sendings.ListPageAsync("s2", 2).Select(s => s.SendingId).ToListAsync());
+        Assert.Equal(["s2", "s3", "s4"], await host.Sendings.ListPageAsync("s10", 10).Select(s => s.SendingId).ToListAsync());
+        Assert.Empty(await host.Sendings.ListPageAsync("s4", 2).ToListAsync());
+        Assert.Equal(1, (await host.Sendings.ListPageAsync("s3", 5).SingleAsync()).Progress.Targeted);
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => host.Sendings.ListPageAsync(null, 0));
+        Assert.Equal("limit", refused.ParamName);
+    }
+
+    /// <summary>The statistics store, counting its reads.</summary>
+    private sealed class CountingStatistics(IStatisticsStore inner) : IStatisticsStore
+    {
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public ValueTask AddAsync(IReadOnlyList<StatisticDelta> deltas, CancellationToken cancellationToken = default) => inner.AddAsync(deltas, cancellationToken);
+
+        public ValueTask<JourneyStatistics> GetAsync(string journeyId, int? version, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _reads);
+            return inner.GetAsync(journeyId, version, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Sending_again_with_the_same_id_sends_nothing_twice_and_another_campaign_under_that_id_is_refused()
     {
         await using var host = await EngineHost.StartAsync(Start);
