@@ -583,6 +583,21 @@ internal sealed class PostgreSqlJourneyStore(PostgreSqlDatabase database, TimePr
             _latest[journeyId] = version;
         }
 
+        // The journey's versions below this one are dropped: the cache keeps what was read since the journey's latest
+        // moved, not every version ever read (a journey activated again and again with a list audience kept each
+        // version's whole document). An older version read again is parsed again (rare: the engine keeps compiled
+        // journeys; the active version under a draft stays, being read after it).
+        foreach (var (key, _) in _parsed)
+        {
+            if (key.Version < version && string.Equals(key.Journey, journeyId, StringComparison.Ordinal))
+            {
+                _parsed.TryRemove(key, out _);
+            }
+        }
+
         return record;
     }
+
+    /// <summary>How many parsed records are kept (tests).</summary>
+    internal int ParsedCount => _parsed.Count;
 }

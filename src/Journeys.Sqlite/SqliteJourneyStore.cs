@@ -436,8 +436,29 @@ internal sealed class SqliteJourneyStore : IJourneyStore
 
         var record = ReadRecord(reader);
         _parsed[(journeyId, version)] = record;
+        ForgetOlder(journeyId, version);
         return record;
     }
+
+    /// <summary>
+    /// Drops the parsed records of the journey's versions below <paramref name="version"/>, just parsed: the cache keeps
+    /// what was read since the journey's latest moved, not every version ever read (a journey activated again and again
+    /// with a list audience kept each version's whole document). An older version read again is parsed again (rare:
+    /// the compiled journeys are kept by the engine; the active version under a draft stays, being read after it).
+    /// </summary>
+    private void ForgetOlder(string journeyId, int version)
+    {
+        foreach (var (key, _) in _parsed)
+        {
+            if (key.Version < version && string.Equals(key.Journey, journeyId, StringComparison.Ordinal))
+            {
+                _parsed.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>How many parsed records are kept (tests).</summary>
+    internal int ParsedCount => _parsed.Count;
 
     private static JourneyRecord ReadRecord(SqliteDataReader reader) => new(
         JourneyJson.Deserialize(SqliteValues.Blob(reader, 0)),

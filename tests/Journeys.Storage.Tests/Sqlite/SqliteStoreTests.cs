@@ -61,6 +61,38 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Parsed_journey_records_are_kept_for_the_versions_read_since_the_latest_moved_not_for_every_version()
+    {
+        static JourneyDefinition List(int version, JourneyStatus status, params string[] ids) =>
+            JourneyBuilder.Create("list", "List").EnterFromList(ids).Steps(p => p.Exit("done")).Build() with { Version = version, Status = status };
+
+        using var database = _file.Open(_time);
+        var store = new SqliteJourneyStore(database);
+        var saved = await store.SaveAsync(List(1, JourneyStatus.Active, "c1"), null);
+        var first = await store.GetAsync("list");
+        for (var version = 2; version <= 5; version++)
+        {
+            saved = await store.SaveAsync(List(version, JourneyStatus.Active, $"c{version}"), saved.ETag);
+            Assert.Equal(version, (await store.GetAsync("list"))!.Journey.Version);
+        }
+
+        Assert.Equal(1, store.ParsedCount);
+
+        // An older version read is parsed (again) and kept beside the latest, until a newer version is parsed.
+        var older = await store.GetVersionAsync("list", 1);
+        Assert.NotSame(first, older);
+        Assert.Equal((first!.ETag, ["c1"]), (older!.ETag, ((CustomerListEntry)older.Journey.Entry!).CustomerIds));
+        Assert.Same(older, await store.GetVersionAsync("list", 1));
+        var latest = await store.GetAsync("list");
+        Assert.Same(latest, await store.GetAsync("list"));
+        Assert.Equal(2, store.ParsedCount);
+
+        saved = await store.SaveAsync(List(6, JourneyStatus.Draft, "c6"), saved.ETag);
+        Assert.Equal(6, (await store.ListAsync().SingleAsync()).Journey.Version);
+        Assert.Equal(1, store.ParsedCount);
+    }
+
+    [Fact]
     public async Task A_version_2_database_is_migrated_to_the_current_version_keeping_its_events_and_then_finds_retried_event_ids()
     {
         using (var connection = _file.Connect())
