@@ -132,6 +132,14 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "sending-list")
+        {
+            await PublishHistoryProbe.SendingListAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
+                args.Length > 2 ? args[2] : "sqlite");
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "publish-history")
         {
             await PublishHistoryProbe.RunAsync(

@@ -21,7 +21,68 @@ namespace Journeys.Benchmarks;
 /// </summary>
 internal static class PublishHistoryProbe
 {
-    public static async Task RunAsync(int journeys, int events, string store)
+    public static Task RunAsync(int journeys, int events, string store) => WithProviderAsync(store, async provider =>
+    {
+        var manager = provider.GetRequiredService<IJourneyManager>();
+        await manager.CreateAsync(Journey("active", "bought"));
+        await manager.ActivateAsync("active");
+        for (var i = 0; i < journeys; i++)
+        {
+            await manager.CreateAsync(Journey(string.Create(CultureInfo.InvariantCulture, $"other-{i:D5}"), "other"));
+        }
+
+        var journeyStore = provider.GetRequiredService<IJourneyStore>();
+        for (var round = 0; round < 5; round++)
+        {
+            var listWatch = Stopwatch.StartNew();
+            var seen = 0;
+            for (var i = 0; i < events; i++)
+            {
+                await foreach (var record in journeyStore.ListAsync())
+                {
+                    seen += record.Journey.Version;
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{store}, {journeys:N0} other journeys: a listing alone {listWatch.Elapsed.TotalMilliseconds * 1000 / events:N0} µs ({seen / events} records)"));
+
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < events; i++)
+            {
+                await manager.PublishAsync([new CustomerEvent(BenchmarkData.CustomerId(i), "viewed", ImmutableDictionary<string, FieldValue>.Empty, DateTimeOffset.UtcNow)]);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{store}, {journeys:N0} other journeys: {events:N0} events one call each, {watch.Elapsed.TotalMilliseconds * 1000 / events:N0} µs per event"));
+        }
+    });
+
+    /// <summary>
+    /// <c>sending-list [sendings=1000] [sqlite|memory|postgres]</c>: N one-shot sendings (one customer each; the engine
+    /// is not started), then the whole list (<see cref="Sendings.ISendingManager.ListAsync(CancellationToken)"/>, what
+    /// <c>GET /sendings</c> answered before it had pages) against its first page of 100 (<c>ListPageAsync</c>, what it
+    /// answers now), five rounds.
+    /// </summary>
+    public static Task SendingListAsync(int sendings, string store) => WithProviderAsync(store, async provider =>
+    {
+        await provider.GetRequiredService<ICustomerStore>().UpsertAsync([new Customer(BenchmarkData.CustomerId(0), ImmutableDictionary<string, FieldValue>.Empty)]);
+        var manager = provider.GetRequiredService<Sendings.ISendingManager>();
+        for (var i = 0; i < sendings; i++)
+        {
+            await manager.SendToListAsync(new Sendings.SendingRequest("follow-up") { SendingId = string.Create(CultureInfo.InvariantCulture, $"s{i:D5}"), Variables = [new VariableBinding("name", "firstName", "friend")] }, new[] { BenchmarkData.CustomerId(0) }.ToAsyncEnumerable());
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            var all = await manager.ListAsync().CountAsync();
+            var whole = watch.Elapsed;
+            watch.Restart();
+            var page = await manager.ListPageAsync(null, 100).CountAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{store}, {sendings:N0} sendings: the whole list ({all:N0}) {whole.TotalMilliseconds:N1} ms; the first page ({page}) {watch.Elapsed.TotalMilliseconds:N1} ms"));
+        }
+    });
+
+    private static async Task WithProviderAsync(string store, Func<IServiceProvider, Task> probe)
     {
         var folder = Path.Combine(Path.GetTempPath(), "journeys-publish-history", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -46,37 +107,7 @@ internal static class PublishHistoryProbe
             });
             await using var provider = services.BuildServiceProvider();
             await provider.GetRequiredService<ICustomerStore>().SaveSchemaAsync(BenchmarkData.Schema);
-            var manager = provider.GetRequiredService<IJourneyManager>();
-            await manager.CreateAsync(Journey("active", "bought"));
-            await manager.ActivateAsync("active");
-            for (var i = 0; i < journeys; i++)
-            {
-                await manager.CreateAsync(Journey(string.Create(CultureInfo.InvariantCulture, $"other-{i:D5}"), "other"));
-            }
-
-            var journeyStore = provider.GetRequiredService<IJourneyStore>();
-            for (var round = 0; round < 5; round++)
-            {
-                var listWatch = Stopwatch.StartNew();
-                var seen = 0;
-                for (var i = 0; i < events; i++)
-                {
-                    await foreach (var record in journeyStore.ListAsync())
-                    {
-                        seen += record.Journey.Version;
-                    }
-                }
-
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{store}, {journeys:N0} other journeys: a listing alone {listWatch.Elapsed.TotalMilliseconds * 1000 / events:N0} µs ({seen / events} records)"));
-
-                var watch = Stopwatch.StartNew();
-                for (var i = 0; i < events; i++)
-                {
-                    await manager.PublishAsync([new CustomerEvent(BenchmarkData.CustomerId(i), "viewed", ImmutableDictionary<string, FieldValue>.Empty, DateTimeOffset.UtcNow)]);
-                }
-
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{store}, {journeys:N0} other journeys: {events:N0} events one call each, {watch.Elapsed.TotalMilliseconds * 1000 / events:N0} µs per event"));
-            }
+            await probe(provider);
         }
         finally
         {

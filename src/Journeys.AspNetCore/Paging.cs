@@ -55,7 +55,7 @@ internal static class Paging
         context.Response.Headers.Link = $"<{next}>; rel=\"next\"";
     }
 
-    /// <summary>Describes <c>limit</c> and <c>after</c> in the OpenAPI document.</summary>
+    /// <summary>Describes <c>limit</c> in the OpenAPI document as the integer it is (<c>after</c> is the string it is bound as).</summary>
     public static RouteHandlerBuilder Paged(this RouteHandlerBuilder builder) =>
         builder.QueryValue("limit", JsonSchemaType.Integer, "int32");
 }
