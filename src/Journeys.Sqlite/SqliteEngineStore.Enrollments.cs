@@ -665,15 +665,7 @@ internal sealed partial class SqliteEngineStore
                     }
                 }
 
-                var delete = session.Command("DELETE FROM events WHERE customer_id = $customer AND seq = $seq");
-                var customer = delete.Parameters.Add("$customer", SqliteType.Text);
-                var seq = delete.Parameters.Add("$seq", SqliteType.Integer);
-                foreach (var key in doomed)
-                {
-                    customer.Value = key.Customer;
-                    seq.Value = key.Seq;
-                    delete.ExecuteNonQuery();
-                }
+                DeleteByKey(session, "DELETE FROM events WHERE customer_id = $customer AND seq = $key", SqliteType.Integer, doomed);
 
                 return (Read: read, Deleted: doomed.Count, Last: last);
             }, cancellationToken).ConfigureAwait(false);
@@ -744,15 +736,7 @@ internal sealed partial class SqliteEngineStore
                     }
                 }
 
-                var delete = session.Command("DELETE FROM enrollments WHERE customer_id = $customer AND id = $id");
-                var customer = delete.Parameters.Add("$customer", SqliteType.Text);
-                var id = delete.Parameters.Add("$id", SqliteType.Blob);
-                foreach (var key in keys)
-                {
-                    customer.Value = key.Customer;
-                    id.Value = key.Id;
-                    delete.ExecuteNonQuery();
-                }
+                DeleteByKey(session, "DELETE FROM enrollments WHERE customer_id = $customer AND id = $key", SqliteType.Blob, keys);
 
                 return (Count: keys.Count, Last: keys.Count > 0 ? keys[^1] : ((string, byte[])?)null);
             }, cancellationToken).ConfigureAwait(false);
@@ -788,6 +772,20 @@ internal sealed partial class SqliteEngineStore
             ids.ExecuteNonQuery();
             return removed;
         }, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (a delete by <c>$customer</c> and <c>$key</c>) once per key, one prepared statement.</summary>
+    private static void DeleteByKey<TKey>(SqliteSession session, string sql, SqliteType keyType, List<(string Customer, TKey Key)> keys)
+    {
+        var delete = session.Command(sql);
+        var customer = delete.Parameters.Add("$customer", SqliteType.Text);
+        var key = delete.Parameters.Add("$key", keyType);
+        foreach (var (customerId, value) in keys)
+        {
+            customer.Value = customerId;
+            key.Value = value;
+            delete.ExecuteNonQuery();
+        }
     }
 
     /// <summary>The most enrollments one step of <see cref="PurgeEndedAsync"/> deletes, and the most events (or event ids) one step of <see cref="PurgeEventsAsync"/> reads.</summary>
