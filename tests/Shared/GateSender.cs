@@ -1,20 +1,37 @@
 using System.Collections.Concurrent;
+using Journeys.Building;
 using Journeys.Messaging;
+using Journeys.Runtime;
 
 namespace Journeys.Tests.Shared;
 
 /// <summary>
-/// A sender for race tests (compiled into both test projects): records the customers it sends to, and holds the send to
-/// one customer until <see cref="Release"/>, so the dispatcher that runs it is held while other work queues behind it.
+/// A sender for race tests (compiled into both test projects): records the customers it sends to, and holds the sends to
+/// one customer until <see cref="Release"/>. A dispatcher loop is held, and other work queues behind it, once
+/// <see cref="Journeys.Runtime.DispatchWindow.SendLimit"/> of its sends wait (<see cref="HeldCount"/>): a journey that sends
+/// that many messages to the held customer in one run (<see cref="HoldingSteps"/>) holds it.
 /// </summary>
 internal sealed class GateSender(string heldCustomer) : IChannelSender
 {
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<string> _sent = new();
-    private volatile bool _holding;
+    private int _held;
 
-    /// <summary>Whether the held customer's send has started (and waits for <see cref="Release"/>).</summary>
-    public bool Holding => _holding;
+    /// <summary>How many sends to the held customer have started (and wait for <see cref="Release"/>).</summary>
+    public int HeldCount => Volatile.Read(ref _held);
+
+    /// <summary>Whether enough sends to the held customer wait to hold the dispatcher loop that runs them.</summary>
+    public bool Holding => HeldCount >= DispatchWindow.SendLimit;
+
+    /// <summary>Steps that send <see cref="DispatchWindow.SendLimit"/> pushes of <paramref name="campaignId"/> in one run (node ids push, push-2, ...).</summary>
+    public static void HoldingSteps(PathBuilder path, string campaignId)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        for (var i = 1; i <= DispatchWindow.SendLimit; i++)
+        {
+            path.Send(Channel.Push, campaignId, id: i == 1 ? "push" : $"push-{i}");
+        }
+    }
 
     /// <summary>The customers sent to, in order.</summary>
     public IReadOnlyCollection<string> Sent => _sent;
@@ -26,7 +43,7 @@ internal sealed class GateSender(string heldCustomer) : IChannelSender
     {
         if (message.CustomerId == heldCustomer)
         {
-            _holding = true;
+            Interlocked.Increment(ref _held);
             await _release.Task.WaitAsync(cancellationToken);
         }
 

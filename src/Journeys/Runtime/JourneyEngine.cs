@@ -1453,13 +1453,31 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// </remarks>
     private async Task RunDispatcherAsync(CancellationToken stoppingToken)
     {
+        var window = new DispatchWindow();
+        try
+        {
+            await RunStoreDispatcherAsync(window, stoppingToken).ConfigureAwait(true);
+        }
+        finally
+        {
+            await window.DrainAsync().ConfigureAwait(true);
+        }
+    }
+
+    private async Task RunStoreDispatcherAsync(DispatchWindow window, CancellationToken stoppingToken)
+    {
         var sinceStoreLook = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (!await ReadyForBatchAsync(window, _outboxSignal, stoppingToken).ConfigureAwait(true))
+            {
+                continue;
+            }
+
             if (_handoffs[0].TryDequeue(out var handed))
             {
                 Interlocked.Add(ref _handedOver, -handed.Messages.Length);
-                if (!await SendAsync(handed.Messages, handed.Withdrawals, stoppingToken).ConfigureAwait(true))
+                if (!await SendAsync(handed.Messages, handed.Withdrawals, window, stoppingToken).ConfigureAwait(true))
                 {
                     continue;
                 }
@@ -1516,7 +1534,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
             // The store leased them until claimedAt + lease: the same expiry here keeps WithoutHeld exact.
             _renewal.Sending(claimed, claimedAt + _options.LeaseDuration);
-            await SendAsync(claimed, withdrawals, stoppingToken).ConfigureAwait(true);
+            await SendAsync(claimed, withdrawals, window, stoppingToken).ConfigureAwait(true);
         }
     }
 
@@ -1541,17 +1559,47 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     {
         var queue = _handoffs[shard];
         var signal = _handoffSignals[shard];
-        while (!stoppingToken.IsCancellationRequested)
+        var window = new DispatchWindow();
+        try
         {
-            if (queue.TryDequeue(out var handed))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                Interlocked.Add(ref _handedOver, -handed.Messages.Length);
-                await SendAsync(handed.Messages, handed.Withdrawals, stoppingToken, signal).ConfigureAwait(true);
-                continue;
-            }
+                if (!await ReadyForBatchAsync(window, signal, stoppingToken).ConfigureAwait(true))
+                {
+                    continue;
+                }
 
-            await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(true);
+                if (queue.TryDequeue(out var handed))
+                {
+                    Interlocked.Add(ref _handedOver, -handed.Messages.Length);
+                    await SendAsync(handed.Messages, handed.Withdrawals, window, stoppingToken, signal).ConfigureAwait(true);
+                    continue;
+                }
+
+                await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(true);
+            }
         }
+        finally
+        {
+            await window.DrainAsync().ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>
+    /// Before a dispatcher loop takes its next batch: waits until it has room for it (<see cref="DispatchWindow.WaitForBatchRoomAsync"/>);
+    /// false after one of its batches failed on the store in the background, once the loop has paused as after a
+    /// failure of its own (the next batch would most likely fail too).
+    /// </summary>
+    private async ValueTask<bool> ReadyForBatchAsync(DispatchWindow window, Channel<bool> pauseSignal, CancellationToken stoppingToken)
+    {
+        await window.WaitForBatchRoomAsync().ConfigureAwait(true);
+        if (!window.TakeTailFailure())
+        {
+            return true;
+        }
+
+        await IdleAsync(pauseSignal, _time.GetUtcNow() + TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(true);
+        return false;
     }
 
     /// <summary>How many hand-offs the dispatcher sends in a row, at most, before it looks at the store.</summary>
@@ -1564,7 +1612,12 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// <see cref="Withdrawals"/> read before the messages were committed or claimed: when a cancel ran since, only the
     /// messages the store still holds are sent (<see cref="StillHeldAsync"/>).
     /// </summary>
-    private async ValueTask<bool> SendAsync(OutboundMessage[] due, long withdrawals, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
+    /// <remarks>
+    /// When the last message has been looked at and some sends still wait (a network sender, a webhook), the batch is
+    /// finished in the background (<see cref="FinishAsync"/>, counted in <paramref name="window"/>) and this returns
+    /// true: the loop goes on with its next batch while they wait, instead of being held by the slowest of them.
+    /// </remarks>
+    private async ValueTask<bool> SendAsync(OutboundMessage[] due, long withdrawals, DispatchWindow window, CancellationToken stoppingToken, Channel<bool>? pauseSignal = null)
     {
         // Results as values in a rented array: no object per message; only a store other than the in-memory one gets
         // them as OutboxResult records (its contract).
@@ -1575,18 +1628,22 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         var events = new List<CustomerEvent>();
         IReadOnlyList<OutboundMessage> sending = [];
         var untouched = new StrongBox<int>(int.MaxValue);
+        var finishing = false;
         try
         {
             sending = withdrawals == Withdrawals ? due : await StillHeldAsync(due, stoppingToken).ConfigureAwait(false);
             var held = await CheckSendPoliciesAsync(sending, stoppingToken).ConfigureAwait(false);
-            await DispatchAllAsync(sending, results, events, held, untouched, stoppingToken).ConfigureAwait(false);
-            if (held is not null)
+            var waiting = await DispatchAllAsync(sending, results, events, held, untouched, window, stoppingToken).ConfigureAwait(false);
+            if (waiting is not null)
             {
-                await ReleaseUnsentPlacesAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
+                // The array, the leases and the rest are the background's from here (FinishAsync's finally).
+                window.TailStarted();
+                finishing = true;
+                _ = FinishAsync(new SentBatch(due, sending, results, events, held), waiting, window, stoppingToken);
+                return true;
             }
 
-            await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
-            _health.StoreSucceeded("outbox dispatch");
+            await RecordSentAsync(sending, results, events, held, stoppingToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -1609,9 +1666,57 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         }
         finally
         {
-            ArrayPool<OutboxOutcome>.Shared.Return(results, clearArray: true);
-            _renewal.Sent(due);
+            if (!finishing)
+            {
+                ArrayPool<OutboxOutcome>.Shared.Return(results, clearArray: true);
+                _renewal.Sent(due);
+            }
         }
+    }
+
+    /// <summary>A batch <see cref="FinishAsync"/> finishes: what <see cref="SendAsync"/> had of it when its last message had been looked at.</summary>
+    private sealed record SentBatch(OutboundMessage[] Due, IReadOnlyList<OutboundMessage> Sending, OutboxOutcome[] Results, List<CustomerEvent> Events, OutboxOutcome?[]? Held);
+
+    /// <summary>
+    /// Finishes a batch in the background once its waiting sends (<paramref name="waiting"/>) have ended: records it as
+    /// <see cref="SendAsync"/> would have (on a stop, the finished sends' results; on a store failure the loop pauses
+    /// before its next batch, <see cref="ReadyForBatchAsync"/>). Every message of it was looked at: none is given back.
+    /// </summary>
+    private async Task FinishAsync(SentBatch batch, List<Task> waiting, DispatchWindow window, CancellationToken stoppingToken)
+    {
+        var failed = false;
+        try
+        {
+            await Task.WhenAll(waiting).ConfigureAwait(false);
+            await RecordSentAsync(batch.Sending, batch.Results, batch.Events, batch.Held, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await RecordFinishedOnStopAsync(batch.Sending, batch.Results, batch.Events).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsFailure(ex, stoppingToken))
+        {
+            StoreFailed("outbox dispatch", ex);
+            failed = true;
+        }
+        finally
+        {
+            ArrayPool<OutboxOutcome>.Shared.Return(batch.Results, clearArray: true);
+            _renewal.Sent(batch.Due);
+            window.TailEnded(failed);
+        }
+    }
+
+    /// <summary>Once a batch's sends have all ended: the reservations of the messages not sent given back, then the results recorded.</summary>
+    private async ValueTask RecordSentAsync(IReadOnlyList<OutboundMessage> sending, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, CancellationToken stoppingToken)
+    {
+        if (held is not null)
+        {
+            await ReleaseUnsentPlacesAsync(sending, results, held, stoppingToken).ConfigureAwait(false);
+        }
+
+        await RecordAsync(new ArraySegment<OutboxOutcome>(results, 0, sending.Count), events, stoppingToken).ConfigureAwait(false);
+        _health.StoreSucceeded("outbox dispatch");
     }
 
     /// <summary>
@@ -1753,19 +1858,31 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// <summary>
     /// Sends a claimed batch. A send that completes at once (an in-process sender, a held or capped message) costs no
     /// task and no hand-off; sends that really wait (network senders, webhooks) overlap, at most
-    /// <see cref="MaxConcurrentSends"/> at a time. Every send has finished when this returns; if one throws, the others
-    /// still finish first, then the exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
+    /// <see cref="DispatchWindow.SendLimit"/> at a time across the loop's batches (<paramref name="window"/>). Returns the
+    /// sends that still wait once every message has been looked at (the caller finishes the batch when they end), or
+    /// <see langword="null"/> when none does. If a send throws, the batch's other sends still finish first, then the
+    /// exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
     /// </summary>
     /// <remarks>
+    /// <para>
     /// <paramref name="held"/> is the send policies' outcome of each message (<see cref="CheckSendPoliciesAsync"/>, made
     /// for the whole batch before it): a held or capped message is not sent. Messages of a channel whose sender takes
     /// batches (<see cref="IBatchChannelSender"/>) are gathered per channel and sent a batch at a time (a batch is sent
     /// when full, the rest at the end), each batch through one run of the channel's pipeline.
+    /// </para>
+    /// <para>
+    /// A message to a customer with a send of an earlier batch still waiting (<see cref="DispatchWindow.Earlier"/>) is
+    /// sent when that send has ended (on a batch channel such messages are gathered apart, and their batch is sent when
+    /// the earlier sends of all of them have ended): a customer's messages committed one after another go out in that
+    /// order. The sends of one batch overlap whoever they are for.
+    /// </para>
     /// </remarks>
-    private async Task DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, StrongBox<int> untouched, CancellationToken cancellationToken)
+    private async Task<List<Task>?> DispatchAllAsync(IReadOnlyList<OutboundMessage> due, OutboxOutcome[] results, List<CustomerEvent> events, OutboxOutcome?[]? held, StrongBox<int> untouched, DispatchWindow window, CancellationToken cancellationToken)
     {
+        // The sends that wait (null until one does), and the customer of each message they are for.
         List<Task>? pending = null;
-        List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches = null;
+        List<(Task Send, string CustomerId)>? waitingFor = null;
+        List<(SenderRegistry.ChannelSend Channel, BatchSend Batch, Task? After)>? batches = null;
         for (var i = 0; i < due.Count; i++)
         {
             // The messages from here on have not been looked at: on a stop they are left unsent (and given back), once
@@ -1791,107 +1908,255 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
                     continue;
                 }
 
-                var batch = Gather(ref batches, channel);
+                var gathered = Gather(ref batches, channel, window.Earlier(message.CustomerId));
+                var batch = batches![gathered].Batch;
                 batch.Add(message, i);
                 untouched.Value = i + 1;
                 if (batch.IsFull)
                 {
-                    batches!.Remove((channel, batch));
-                    pending = await AddSendAsync(pending, SendBatchAsync(channel, batch, results, cancellationToken)).ConfigureAwait(false);
+                    var after = batches[gathered].After;
+                    batches.RemoveAt(gathered);
+                    var send = SendBatchAsync(channel, batch, results, after, window, ref waitingFor, cancellationToken);
+                    pending = await AddSendAsync(pending, send, window).ConfigureAwait(false);
                 }
 
                 continue;
             }
 
-            var send = DispatchAsync(message, channel, events, held?[i], cancellationToken);
-            untouched.Value = i + 1;
-            if (send.IsCompletedSuccessfully)
+            Task waiting;
+            if (held?[i] is null && window.Earlier(message.CustomerId) is { } earlier)
             {
-                results[i] = send.Result;
-                continue;
+                waiting = DispatchAfterAsync(earlier, message, channel, events, results, i, window, cancellationToken);
+            }
+            else
+            {
+                var send = DispatchAsync(message, channel, events, held?[i], cancellationToken);
+                if (send.IsCompletedSuccessfully)
+                {
+                    untouched.Value = i + 1;
+                    results[i] = send.Result;
+                    continue;
+                }
+
+                waiting = StoreResultAsync(send, results, i, window);
             }
 
-            pending = await AddSendAsync(pending, StoreResultAsync(send, results, i)).ConfigureAwait(false);
+            untouched.Value = i + 1;
+            (waitingFor ??= []).Add((waiting, message.CustomerId));
+            pending = await AddSendAsync(pending, waiting, window).ConfigureAwait(false);
         }
 
         untouched.Value = int.MaxValue;
         if (batches is not null)
         {
-            foreach (var (channel, batch) in batches)
+            foreach (var (channel, batch, after) in batches)
             {
-                pending = await AddSendAsync(pending, SendBatchAsync(channel, batch, results, cancellationToken)).ConfigureAwait(false);
+                var send = SendBatchAsync(channel, batch, results, after, window, ref waitingFor, cancellationToken);
+                pending = await AddSendAsync(pending, send, window).ConfigureAwait(false);
             }
         }
 
-        if (pending is not null)
+        if (pending is null)
         {
-            await Task.WhenAll(pending).ConfigureAwait(false);
+            return null;
         }
+
+        pending.RemoveAll(static send => send.IsCompletedSuccessfully);
+        if (pending.Count == 0)
+        {
+            return null;
+        }
+
+        // The batch goes on in the background: a later batch's message to a customer of a send still under way waits for it.
+        foreach (var (send, customerId) in waitingFor!)
+        {
+            window.AddCustomer(customerId, send);
+        }
+
+        return pending;
     }
 
-    // The batch being gathered for a channel (a new one when none is).
-    private static BatchSend Gather(ref List<(SenderRegistry.ChannelSend Channel, BatchSend Batch)>? batches, SenderRegistry.ChannelSend channel)
+    // The index in batches of the batch being gathered for a channel (a new one when none is). A message that must wait
+    // for an earlier send to its customer (after, DispatchWindow.Earlier) is gathered apart, in a batch that waits for
+    // the earlier sends of all its messages; the channel's other messages do not wait.
+    private static int Gather(ref List<(SenderRegistry.ChannelSend Channel, BatchSend Batch, Task? After)>? batches, SenderRegistry.ChannelSend channel, Task? after)
     {
         batches ??= [];
-        foreach (var (gathering, batch) in batches)
+        for (var i = 0; i < batches.Count; i++)
         {
-            if (ReferenceEquals(gathering, channel))
+            var (gathering, batch, before) = batches[i];
+            if (ReferenceEquals(gathering, channel) && (before is null) == (after is null))
             {
-                return batch;
+                if (after is not null)
+                {
+                    batches[i] = (gathering, batch, before!.IsCompleted ? after : Task.WhenAll(before, after));
+                }
+
+                return i;
             }
         }
 
-        var added = channel.RentBatch();
-        batches.Add((channel, added));
-        return added;
+        batches.Add((channel, channel.RentBatch(), after));
+        return batches.Count - 1;
     }
 
-    // A send that completed at once costs nothing here; one that waits joins the pending ones, at most MaxConcurrentSends.
-    private static async ValueTask<List<Task>?> AddSendAsync(List<Task>? pending, Task send)
+    /// <summary>
+    /// A send that completed at once costs nothing here; one that waits joins the batch's pending ones. When
+    /// <see cref="DispatchWindow.SendLimit"/> sends of the loop wait, waits until one of them ends; a failed send of this
+    /// batch then makes it throw, once its other sends have ended.
+    /// </summary>
+    private static async ValueTask<List<Task>?> AddSendAsync(List<Task>? pending, Task send, DispatchWindow window)
     {
         if (send.IsCompletedSuccessfully)
         {
             return pending;
         }
 
-        pending ??= new List<Task>(MaxConcurrentSends);
+        pending ??= [];
         pending.Add(send);
-        if (pending.Count >= MaxConcurrentSends)
+        if (window.IsFull)
         {
-            var done = await Task.WhenAny(pending).ConfigureAwait(false);
-            if (!done.IsCompletedSuccessfully)
+            await window.WaitForSendRoomAsync().ConfigureAwait(false);
+            pending.RemoveAll(static done => done.IsCompletedSuccessfully);
+            foreach (var waiting in pending)
             {
-                // Let the others finish, then throw the failure (WhenAll includes the failed one).
-                await Task.WhenAll(pending).ConfigureAwait(false);
+                if (waiting.IsFaulted || waiting.IsCanceled)
+                {
+                    // Let the others finish, then throw the failure (WhenAll includes the failed one).
+                    await Task.WhenAll(pending).ConfigureAwait(false);
+                }
             }
-
-            pending.Remove(done);
         }
 
         return pending;
     }
 
-    private static async Task StoreResultAsync(ValueTask<OutboxOutcome> send, OutboxOutcome[] results, int index) =>
-        results[index] = await send.ConfigureAwait(false);
-
-    /// <summary>Sends a gathered batch through its channel's pipeline and settles each of its messages' outcome.</summary>
-    private Task SendBatchAsync(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results, CancellationToken cancellationToken)
+    private static async Task StoreResultAsync(ValueTask<OutboxOutcome> send, OutboxOutcome[] results, int index, DispatchWindow window)
     {
-        var send = channel.BatchPipeline!.SendBatchAsync(batch, cancellationToken);
-        if (!send.IsCompletedSuccessfully)
+        window.SendStarted();
+        try
         {
-            return SettleBatchAsync(send, channel, batch, results);
+            results[index] = await send.ConfigureAwait(false);
         }
-
-        send.GetAwaiter().GetResult();
-        SettleBatch(channel, batch, results);
-        return Task.CompletedTask;
+        finally
+        {
+            window.SendEnded();
+        }
     }
 
-    private async Task SettleBatchAsync(ValueTask send, SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results)
+    /// <summary>Sends <paramref name="message"/> once <paramref name="earlier"/>, a send of an earlier batch to the same customer, has ended (however it ended).</summary>
+    private async Task DispatchAfterAsync(Task earlier, OutboundMessage message, SenderRegistry.ChannelSend? channel, List<CustomerEvent> events, OutboxOutcome[] results, int index, DispatchWindow window, CancellationToken cancellationToken)
     {
-        await send.ConfigureAwait(false);
-        SettleBatch(channel, batch, results);
+        window.SendStarted();
+        try
+        {
+            // Its failure is its own batch's to report: this send only keeps the order.
+            await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            GiveBackOnStop([message], cancellationToken);
+            results[index] = await DispatchAsync(message, channel, events, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            window.SendEnded();
+        }
+    }
+
+    /// <summary>
+    /// Sends a gathered batch through its channel's pipeline (once <paramref name="after"/> has ended, when given) and
+    /// settles each of its messages' outcome. When the send waits, each of its messages' customer is added to
+    /// <paramref name="waitingFor"/> with it (read before anything can settle the batch and give it back for reuse).
+    /// </summary>
+    private Task SendBatchAsync(SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results, Task? after, DispatchWindow window, ref List<(Task Send, string CustomerId)>? waitingFor, CancellationToken cancellationToken)
+    {
+        ValueTask send = default;
+        if (after is null)
+        {
+            send = channel.BatchPipeline!.SendBatchAsync(batch, cancellationToken);
+            if (send.IsCompletedSuccessfully)
+            {
+                send.GetAwaiter().GetResult();
+                SettleBatch(channel, batch, results);
+                return Task.CompletedTask;
+            }
+        }
+
+        var customers = new string[batch.Count];
+        for (var i = 0; i < customers.Length; i++)
+        {
+            customers[i] = batch.Message(i).CustomerId;
+        }
+
+        var waiting = after is null
+            ? SettleBatchAsync(send, channel, batch, results, window)
+            : SendBatchAfterAsync(after, channel, batch, results, window, cancellationToken);
+        waitingFor ??= [];
+        foreach (var customerId in customers)
+        {
+            waitingFor.Add((waiting, customerId));
+        }
+
+        return waiting;
+    }
+
+    private async Task SettleBatchAsync(ValueTask send, SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results, DispatchWindow window)
+    {
+        window.SendStarted();
+        try
+        {
+            await send.ConfigureAwait(false);
+            SettleBatch(channel, batch, results);
+        }
+        finally
+        {
+            window.SendEnded();
+        }
+    }
+
+    private async Task SendBatchAfterAsync(Task after, SenderRegistry.ChannelSend channel, BatchSend batch, OutboxOutcome[] results, DispatchWindow window, CancellationToken cancellationToken)
+    {
+        window.SendStarted();
+        try
+        {
+            // As DispatchAfterAsync: only the order is waited for.
+            await after.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                var messages = new OutboundMessage[batch.Count];
+                for (var i = 0; i < messages.Length; i++)
+                {
+                    messages[i] = batch.Message(i);
+                }
+
+                GiveBackOnStop(messages, cancellationToken);
+            }
+
+            await channel.BatchPipeline!.SendBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            SettleBatch(channel, batch, results);
+        }
+        finally
+        {
+            window.SendEnded();
+        }
+    }
+
+    /// <summary>
+    /// When the engine is stopping, before <paramref name="messages"/> (which waited for earlier sends to their customers)
+    /// are begun: gives them back at the end of RunAsync, as those the dispatch never reached, so the next host sends them
+    /// at once, and throws. Their batch records the sends that finished (<see cref="RecordFinishedOnStopAsync"/>).
+    /// </summary>
+    private void GiveBackOnStop(OutboundMessage[] messages, CancellationToken stoppingToken)
+    {
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        foreach (var message in messages)
+        {
+            _unsentAtStop.Enqueue(message.MessageId);
+        }
+
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     // Each message's outcome, then the batch back for reuse (not on a failure: it is dropped).
@@ -1905,8 +2170,6 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
         channel.ReturnBatch(batch);
     }
 
-    /// <summary>How many sends of one outbox batch may wait at the same time.</summary>
-    private const int MaxConcurrentSends = 16;
 
     /// <summary>
     /// The time zone of each customer a batch sends to (not webhooks), read in one store call, for the quiet-hours

@@ -31,9 +31,9 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         var pushB = new RecordingChannelSender();
         var lease = TimeSpan.FromMinutes(10);
 
-        // Host A commits one enrollment per batch: its dispatcher hangs on the first push while the second is handed to it
-        // by the next commit and waits behind it, leased to A. (Its send timeout is a day: with the default 10 s, a slow
-        // run would time the hanging send out and retry it before A stops.)
+        // Host A commits one enrollment per batch: its dispatcher hangs on the first SendLimit pushes (its loop is full)
+        // while the last one is handed to it by the next commit and waits behind them, leased to A. (Its send timeout is
+        // a day: with the default 10 s, a slow run would time the hanging sends out and retry them before A stops.)
         await using var a = TwoHosts.Services(dataA, _schema, "host-a", hanging, campaigns, shardCount: 1, leaseDuration: lease, extend: s => s.Configure<JourneysOptions>(o =>
         {
             o.BatchSize = 1;
@@ -44,6 +44,7 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         var hostedA = await TwoHosts.StartAsync(a);
         var hostedB = await TwoHosts.StartAsync(b);
         var stoppedA = false;
+        string[] customers = [.. Enumerable.Range(0, DispatchWindow.SendLimit + 1).Select(i => $"c{i:D2}")];
         try
         {
             await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
@@ -51,18 +52,31 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
                 .Build());
             await managerA.ActivateAsync("j");
             var now = DateTimeOffset.UtcNow;
-            await managerA.PublishAsync([new CustomerEvent("ana", "go", [], now), new CustomerEvent("bob", "go", [], now)]);
+
+            // One at a time: all at once, commits past A's hand-off capacity (4 messages) would leave their messages
+            // unleased in the store while A's dispatcher still took the first ones, and host B would claim them.
+            for (var i = 0; i < customers.Length; i++)
+            {
+                await managerA.PublishAsync([new CustomerEvent(customers[i], "go", [], now)]);
+                var committed = i + 1;
+                TwoHosts.Eventually(
+                    () => managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == committed
+                        && hanging.Started.Count == Math.Min(committed, DispatchWindow.SendLimit),
+                    $"customer {committed} committed on host A");
+            }
+
             TwoHosts.Eventually(
-                () => hanging.Started.Count == 1 && managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 2,
-                "both enrollments committed on host A, its first push's send under way");
+                () => hanging.Started.Count == DispatchWindow.SendLimit && managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
+                "every enrollment committed on host A, SendLimit of its pushes' sends under way");
             Assert.Empty(pushB.Messages);
 
             await TwoHosts.StopAsync(hostedA);
             stoppedA = true;
 
             TwoHosts.Eventually(() => pushB.Messages.Count == 1, "the push host A never took sent by host B well before its lease would have expired");
-            var started = Assert.Single(hanging.Started);
-            Assert.Equal(started == "ana" ? "bob" : "ana", Assert.Single(pushB.Messages).CustomerId);
+            var started = hanging.Started.ToHashSet(StringComparer.Ordinal);
+            Assert.Equal(DispatchWindow.SendLimit, started.Count);
+            Assert.Equal(Assert.Single(customers, c => !started.Contains(c)), Assert.Single(pushB.Messages).CustomerId);
         }
         finally
         {
@@ -170,7 +184,7 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Hangs on the first message until its send is cancelled (the host stops); sends the others.</summary>
+    /// <summary>Hangs on every message until its send is cancelled (the host stops).</summary>
     private sealed class HangingSender : IChannelSender
     {
         public ConcurrentQueue<string> Started { get; } = new();
@@ -178,11 +192,7 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
         {
             Started.Enqueue(message.CustomerId);
-            if (Started.Count == 1)
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-
+            await Task.Delay(Timeout.Infinite, cancellationToken);
             return SendResult.Sent;
         }
     }

@@ -54,7 +54,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
 
     /// <summary>
     /// Host A only manages (its engine never runs); host B runs the engine with one shard, so one dispatcher loop, held
-    /// sending the blocker's push while c0's push of <paramref name="journey"/> ("j", entered on "go") is handed over
+    /// sending the blocker's pushes (<see cref="GateSender.HoldingSteps"/>) while c0's push of <paramref name="journey"/> ("j", entered on "go") is handed over
     /// behind it. Then <paramref name="withdraw"/> runs with host A's services; host B must be told, and must not send
     /// c0's push. The statistics of "j" after that.
     /// </summary>
@@ -67,7 +67,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
         await using var a = TwoHosts.Services(dataA, _schema, "host-a", new GateSender("nobody"), campaigns, shardCount: 1);
         await using var b = TwoHosts.Services(dataB, _schema, "host-b", push, campaigns, shardCount: 1);
         var managerA = a.GetRequiredService<IJourneyManager>();
-        await managerA.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+        await managerA.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => GateSender.HoldingSteps(p, "hello")).Build());
         await managerA.ActivateAsync("gate");
         await managerA.CreateAsync(journey);
         await managerA.ActivateAsync("j");
@@ -79,7 +79,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
             var engine = b.GetRequiredService<JourneyEngine>();
             var guard = b.GetRequiredService<JourneyStopGuard>();
             await managerB.PublishAsync([new CustomerEvent("blocker", "block", [], Now)]);
-            TwoHosts.Eventually(() => push.Holding, "host B's dispatcher held by the blocker's push");
+            TwoHosts.Eventually(() => push.Holding, "host B's dispatcher held by the blocker's pushes");
             await managerB.PublishAsync([new CustomerEvent("c0", "go", [], Now)]);
             TwoHosts.Eventually(() => engine.HandedOver == 1, "c0's push handed over to host B's held dispatcher");
             var before = guard.Withdrawals;
@@ -90,7 +90,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
 
             // A push queued after c0's marks when the dispatcher is past it.
             await managerB.PublishAsync([new CustomerEvent("after", "block", [], Now)]);
-            TwoHosts.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
+            TwoHosts.Eventually(() => engine.HandedOver == 1 + DispatchWindow.SendLimit, "the marker's pushes handed over behind c0's");
             push.Release();
             TwoHosts.Eventually(() => push.Sent.Contains("after"), "the marker's push");
 

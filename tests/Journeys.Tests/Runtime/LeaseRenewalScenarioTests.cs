@@ -216,7 +216,9 @@ public sealed class LeaseRenewalScenarioTests
         var outbox = new CountingOutbox(engineStore);
         var sender = new GatedSender();
         await customers.SaveSchemaAsync(SampleJourneys.Schema);
-        var ids = Enumerable.Range(0, 12).Select(i => $"c{i}@example.com").ToArray();
+        // The dispatcher's first SendLimit hand-offs, whose sends wait, then four that fill the capacity, then seven.
+        var held = DispatchWindow.SendLimit;
+        var ids = Enumerable.Range(0, held + 11).Select(i => $"c{i}@example.com").ToArray();
         await customers.UpsertAsync(ids.Select(id => new Customer(id)).ToArray());
 
         // One shard, batches of one: the hand-off capacity is 4 × 1 × 1 = 4 messages.
@@ -226,22 +228,27 @@ public sealed class LeaseRenewalScenarioTests
         await ActivateSlowJourneyAsync(manager);
         await using var running = await EngineHost.RunHostedAsync(provider);
 
-        // The dispatcher takes the first hand-off and is stuck in its send; then four more fill the capacity, and the
-        // other seven commits write their messages unleased, which nobody has claimed yet.
-        await manager.PublishAsync([new CustomerEvent(ids[0], "go", [], T0)]);
-        EngineHost.Eventually(() => sender.Calls == 1, "the first send to start");
-        Assert.Equal(0, engine.HandedOver);
-        await manager.PublishAsync(ids.Skip(1).Select(id => new CustomerEvent(id, "go", [], T0)).ToArray());
+        // The dispatcher takes the first hand-offs until SendLimit sends wait, and takes no more; then four more fill
+        // the capacity, and the other seven commits write their messages unleased, which nobody has claimed yet.
+        // One at a time, so none of them is past the capacity while the dispatcher is still taking them.
+        for (var i = 0; i < held; i++)
+        {
+            await manager.PublishAsync([new CustomerEvent(ids[i], "go", [], T0)]);
+            EngineHost.Eventually(() => sender.Calls == i + 1, $"send {i + 1} to start");
+        }
 
-        EngineHost.Eventually(() => enrollments.Commits.Count(c => c.Applied) == 12, "every step to be committed");
-        Assert.Equal(1, sender.Calls);
+        Assert.Equal(0, engine.HandedOver);
+        await manager.PublishAsync(ids[held..].Select(id => new CustomerEvent(id, "go", [], T0)).ToArray());
+
+        EngineHost.Eventually(() => enrollments.Commits.Count(c => c.Applied) == ids.Length, "every step to be committed");
+        Assert.Equal(held, sender.Calls);
         Assert.Equal(4, engine.HandedOver);
-        Assert.Equal(5, engine.Renewal.HeldMessages);
+        Assert.Equal(held + 4, engine.Renewal.HeldMessages);
         Assert.DoesNotContain(outbox.Claims, c => c.Count > 0);
 
         sender.Release();
-        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == 12, "every message to be sent and recorded");
-        Assert.Equal(12, sender.Calls);
+        EngineHost.Eventually(() => Count(engineStore, StatisticCounter.Sent) == ids.Length, "every message to be sent and recorded");
+        Assert.Equal(ids.Length, sender.Calls);
         Assert.Equal(ids.Order(StringComparer.Ordinal), sender.Customers.Order(StringComparer.Ordinal));
         Assert.Equal(7, outbox.Claims.Sum(c => c.Count));
         Assert.Equal(0, engine.HandedOver);

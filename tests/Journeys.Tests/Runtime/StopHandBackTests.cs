@@ -58,23 +58,25 @@ public sealed class StopHandBackTests
     {
         var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
 
-        // The sender hangs on the first message until the stop cancels it; the second customer's message is committed and
-        // handed to the dispatcher behind it, never taken.
+        // The sender hangs on every message until the stop cancels it: the first SendLimit customers' sends fill the
+        // dispatcher, and the last customer's message is committed behind them, never taken.
+        string[] customers = [.. Enumerable.Range(0, DispatchWindow.SendLimit + 1).Select(i => $"c{i:D2}")];
         var hanging = new HangingSender();
         using (var host = stores.BuildHost(Journeys(hanging)))
         {
             await host.StartAsync();
             var manager = host.Services.GetRequiredService<IJourneyManager>();
             await CreateAsync(manager);
-            await manager.PublishAsync([new CustomerEvent("ana@example.com", "go", [], Start), new CustomerEvent("bob@example.com", "go", [], Start)]);
+            await manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], Start))]);
             EngineHost.Eventually(
-                () => hanging.Started.Count == 1 && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 2,
-                "both enrollments committed, the first message's send under way");
+                () => hanging.Started.Count == DispatchWindow.SendLimit && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
+                () => $"every enrollment committed, SendLimit messages' sends under way; started {hanging.Started.Count}");
             await host.StopAsync();
         }
 
-        var started = Assert.Single(hanging.Started);
-        var other = started == "ana@example.com" ? "bob@example.com" : "ana@example.com";
+        var started = hanging.Started.ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(DispatchWindow.SendLimit, started.Count);
+        var other = Assert.Single(customers, c => !started.Contains(c));
         var push = new RecordingChannelSender();
         using (var host = stores.BuildHost(Journeys(push)))
         {
@@ -82,7 +84,55 @@ public sealed class StopHandBackTests
             EngineHost.Eventually(() => push.Messages.Count == 1, "the message never taken by the stopped dispatcher sent by the next host without the clock moving");
             Assert.Equal(other, push.Messages.Single().CustomerId);
 
-            // The message whose send started keeps its lease (its provider may have taken it): sent once the lease runs out.
+            // The messages whose sends started keep their leases (their provider may have taken them): sent once the
+            // leases run out.
+            stores.Time.Advance(TimeSpan.FromMinutes(5));
+            EngineHost.Eventually(
+                () =>
+                {
+                    stores.Time.Advance(TimeSpan.FromSeconds(1));
+                    return push.Messages.Count == customers.Length;
+                },
+                "the started messages sent again after their leases expired");
+            await host.StopAsync();
+        }
+
+        Assert.Equal(customers, push.Messages.Select(m => m.CustomerId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_message_waiting_for_an_earlier_send_to_its_customer_when_the_host_stops_is_sent_by_the_next_host_at_once()
+    {
+        var stores = new SharedInMemoryStores(new FakeTimeProvider(Start));
+
+        // The first message's send hangs until the stop cancels it; the customer's second, committed while it hangs, waits
+        // for it (a customer's messages go out in commit order) and is never begun: given back like a message never taken.
+        var hanging = new HangingSender();
+        using (var host = stores.BuildHost(Journeys(hanging)))
+        {
+            await host.StartAsync();
+            var manager = host.Services.GetRequiredService<IJourneyManager>();
+            await manager.CreateAsync(JourneyBuilder.Create("two", "Two").EnterOnEvent("go")
+                .Steps(p => p.Send(Channel.Push, "hello", id: "first").WaitForEvent("next", TimeSpan.FromDays(1), id: "wait").Send(Channel.Push, "hello", id: "second"))
+                .Build());
+            await manager.ActivateAsync("two");
+            await manager.PublishAsync([new CustomerEvent("ana", "go", [], Start)]);
+            EngineHost.Eventually(() => hanging.Started.Count == 1, "the first message's send under way");
+            await manager.PublishAsync([new CustomerEvent("ana", "next", [], Start)]);
+            EngineHost.Eventually(
+                () => manager.GetStatisticsAsync("two").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == 1,
+                "the second message committed");
+            await host.StopAsync();
+        }
+
+        Assert.Single(hanging.Started);
+        var push = new RecordingChannelSender();
+        using (var host = stores.BuildHost(Journeys(push)))
+        {
+            await host.StartAsync();
+            EngineHost.Eventually(() => push.Messages.Count == 1, "the second message sent by the next host without the clock moving");
+            Assert.Contains("/second/", push.Messages[0].MessageId, StringComparison.Ordinal);
+
             stores.Time.Advance(TimeSpan.FromMinutes(5));
             EngineHost.Eventually(
                 () =>
@@ -90,11 +140,10 @@ public sealed class StopHandBackTests
                     stores.Time.Advance(TimeSpan.FromSeconds(1));
                     return push.Messages.Count == 2;
                 },
-                "the started message sent again after its lease expired");
+                "the first message sent again after its lease expired");
+            Assert.Contains("/first/", push.Messages[1].MessageId, StringComparison.Ordinal);
             await host.StopAsync();
         }
-
-        Assert.Equal(started, push.Messages[1].CustomerId);
     }
 
     [Fact]
@@ -187,7 +236,7 @@ public sealed class StopHandBackTests
         }
     }
 
-    /// <summary>Hangs on the first message until its send is cancelled; records whose it was.</summary>
+    /// <summary>Hangs on every message until its send is cancelled; records whose it was.</summary>
     private sealed class HangingSender : IChannelSender
     {
         public ConcurrentQueue<string> Started { get; } = new();

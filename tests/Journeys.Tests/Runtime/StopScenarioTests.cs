@@ -501,16 +501,16 @@ public sealed class StopScenarioTests
     private static long Count(Host host, string journeyId, string nodeId, StatisticCounter counter) =>
         host.Manager.GetStatisticsAsync(journeyId).AsTask().GetAwaiter().GetResult().Get(nodeId, counter);
 
-    /// <summary>An engine with one shard, so one dispatcher loop, held sending the blocker's push (journey "gate").</summary>
+    /// <summary>An engine with one shard, so one dispatcher loop, held sending the blocker's pushes (journey "gate", <see cref="GateSender.HoldingSteps"/>).</summary>
     private static async Task<Host> StartWithHeldDispatcherAsync(GateSender push, bool hooked = true)
     {
         var host = await Host.StartAsync(customerCount: 1, o => o.ShardCount = 1, push, hooked);
         try
         {
-            await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => p.Send(Channel.Push, "hello", id: "push")).Build());
+            await host.Manager.CreateAsync(JourneyBuilder.Create("gate", "Gate").EnterOnEvent("block").Steps(p => GateSender.HoldingSteps(p, "hello")).Build());
             await host.Manager.ActivateAsync("gate");
             await host.Manager.PublishAsync([new CustomerEvent("blocker", "block", [], T0)]);
-            EngineHost.Eventually(() => push.Holding, "the dispatcher held by the blocker's push");
+            EngineHost.Eventually(() => push.Holding, "the dispatcher held by the blocker's pushes");
             return host;
         }
         catch
@@ -524,7 +524,7 @@ public sealed class StopScenarioTests
     private static async Task PassMarkerAsync(Host host, JourneyEngine engine, GateSender push)
     {
         await host.Manager.PublishAsync([new CustomerEvent("after", "block", [], T0)]);
-        EngineHost.Eventually(() => engine.HandedOver == 2, "the marker's push handed over behind c0's");
+        EngineHost.Eventually(() => engine.HandedOver == 1 + DispatchWindow.SendLimit, "the marker's pushes handed over behind c0's");
         push.Release();
         EngineHost.Eventually(() => push.Sent.Contains("after"), "the marker's push");
     }

@@ -3,6 +3,7 @@ using Journeys.Messaging;
 using Journeys.Runtime;
 using Journeys.Storage;
 using Journeys.Tests.Messaging;
+using Journeys.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -25,8 +26,8 @@ public sealed class WebhookResultTimeoutTests
         var stores = new SharedInMemoryStores(new FakeTimeProvider(T0));
         var push = new GatedSender();
 
-        // One shard, one item per batch: the first push's send hangs (the dispatcher is busy), the webhook call is handed
-        // to the dispatcher behind it. Leases outlast the test's clock steps.
+        // One shard, one item per batch: the first pushes' sends hang (SendLimit of them: the dispatcher is full), the
+        // webhook call is handed to the dispatcher behind them. Leases outlast the test's clock steps.
         using var host = stores.BuildHost(j => j
             .AddSender(Channel.Push, push)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
@@ -44,7 +45,7 @@ public sealed class WebhookResultTimeoutTests
         await host.StartAsync();
         var manager = host.Services.GetRequiredService<IJourneyManager>();
         await manager.CreateAsync(JourneyBuilder.Create("pusher", "Pusher").EnterOnEvent("p")
-            .Steps(p => p.Send(Channel.Push, "hello", id: "push"))
+            .Steps(p => GateSender.HoldingSteps(p, "hello"))
             .Build());
         await manager.CreateAsync(JourneyBuilder.Create("hooked", "Hooked").EnterOnEvent("go")
             .Steps(p => p.Webhook($"http://127.0.0.1:{server.Port}/hook", h => h
@@ -56,7 +57,7 @@ public sealed class WebhookResultTimeoutTests
         await manager.ActivateAsync("hooked");
 
         await manager.PublishAsync([new CustomerEvent("ana", "p", [], T0)]);
-        EngineHost.Eventually(() => push.Started == 1, "the first push's send under way");
+        EngineHost.Eventually(() => push.Started == DispatchWindow.SendLimit, "the first pushes' sends under way");
         await manager.PublishAsync([new CustomerEvent("bob", "go", [], T0)]);
         EngineHost.Eventually(() => Count(manager, "hooked", "hook", StatisticCounter.Entered) == 1, "the call committed and queued");
 
