@@ -132,6 +132,16 @@ public static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "slow-send")
+        {
+            await SlowSendProbe.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000,
+                args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
+                args.Length > 3 ? int.Parse(args[3], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1,
+                args.Length > 4 ? int.Parse(args[4], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 5);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "sending-list")
         {
             await PublishHistoryProbe.SendingListAsync(
