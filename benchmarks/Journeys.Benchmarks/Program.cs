@@ -138,7 +138,8 @@ public static class Program
                 args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 2_000,
                 args.Length > 2 ? int.Parse(args[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1_000,
                 args.Length > 3 ? int.Parse(args[3], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 1,
-                args.Length > 4 ? int.Parse(args[4], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 5);
+                args.Length > 4 ? int.Parse(args[4], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 5,
+                args.Length > 5 ? int.Parse(args[5], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 16);
             return;
         }
 

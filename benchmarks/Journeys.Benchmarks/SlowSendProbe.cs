@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace Journeys.Benchmarks;
 
 /// <summary>
-/// <c>slow-send [customers=2000] [slowMs=1000] [fastMs=1] [rounds=5]</c>: what one slow provider call does to the messages
+/// <c>slow-send [customers=2000] [slowMs=1000] [fastMs=1] [rounds=5] [maxConcurrentSends=16]</c>: what one slow provider call does to the messages
 /// committed after it (the dispatcher's head-of-line wait). A fresh in-memory host per round, one shard (one dispatcher
 /// loop), a journey that sends one push to each customer who publishes "go", a push sender that waits
 /// <c>slowMs</c> for one customer and <c>fastMs</c> (a yield when 0) for everyone else, as a network provider would.
@@ -22,22 +22,26 @@ internal static class SlowSendProbe
 {
     private const string SlowCustomer = "slow-customer";
 
-    public static async Task RunAsync(int customers, int slowMs, int fastMs, int rounds)
+    public static async Task RunAsync(int customers, int slowMs, int fastMs, int rounds, int maxConcurrentSends)
     {
         for (var round = 0; round < rounds; round++)
         {
-            await RoundAsync(round, customers, slowMs, fastMs);
+            await RoundAsync(round, customers, slowMs, fastMs, maxConcurrentSends);
         }
     }
 
-    private static async Task RoundAsync(int round, int customers, int slowMs, int fastMs)
+    private static async Task RoundAsync(int round, int customers, int slowMs, int fastMs, int maxConcurrentSends)
     {
         var sender = new TimedSender(TimeSpan.FromMilliseconds(slowMs), TimeSpan.FromMilliseconds(fastMs), customers);
         var services = new ServiceCollection();
         services.AddJourneys(j => j
             .AddSender(Channel.Push, sender)
             .AddCampaigns(new Campaign("hello", Channel.Push, "Hello"))
-            .Configure(o => o.ShardCount = 1));
+            .Configure(o =>
+            {
+                o.ShardCount = 1;
+                o.MaxConcurrentSends = maxConcurrentSends;
+            }));
         await using var provider = services.BuildServiceProvider();
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
@@ -65,7 +69,7 @@ internal static class SlowSendProbe
             var whole = Stopwatch.GetElapsedTime(published);
             var latencies = sender.FastSentAt.Select(at => Stopwatch.GetElapsedTime(published, at).TotalMilliseconds).Order().ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: {customers:N0} customers behind one {slowMs} ms send (others {fastMs} ms): all sent in {whole.TotalMilliseconds:N0} ms; publish → sent p50 {Percentile(latencies, 0.50):N1} ms, p99 {Percentile(latencies, 0.99):N1} ms, slowest {latencies[^1]:N1} ms"));
+                $"round {round}: {customers:N0} customers behind one {slowMs} ms send (others {fastMs} ms, {maxConcurrentSends} sends at a time): all sent in {whole.TotalMilliseconds:N0} ms; publish → sent p50 {Percentile(latencies, 0.50):N1} ms, p99 {Percentile(latencies, 0.99):N1} ms, slowest {latencies[^1]:N1} ms"));
             await sender.SlowDone.WaitAsync(TimeSpan.FromSeconds(30));
         }
         finally

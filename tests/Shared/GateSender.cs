@@ -8,7 +8,7 @@ namespace Journeys.Tests.Shared;
 /// <summary>
 /// A sender for race tests (compiled into both test projects): records the customers it sends to, and holds the sends to
 /// one customer until <see cref="Release"/>. A dispatcher loop is held, and other work queues behind it, once
-/// <see cref="Journeys.Runtime.DispatchWindow.SendLimit"/> of its sends wait (<see cref="HeldCount"/>): a journey that sends
+/// <see cref="Journeys.Runtime.JourneysOptions.DefaultMaxConcurrentSends"/> of its sends wait (<see cref="HeldCount"/>): a journey that sends
 /// that many messages to the held customer in one run (<see cref="HoldingSteps"/>) holds it.
 /// </summary>
 internal sealed class GateSender(string heldCustomer) : IChannelSender
@@ -21,13 +21,13 @@ internal sealed class GateSender(string heldCustomer) : IChannelSender
     public int HeldCount => Volatile.Read(ref _held);
 
     /// <summary>Whether enough sends to the held customer wait to hold the dispatcher loop that runs them.</summary>
-    public bool Holding => HeldCount >= DispatchWindow.SendLimit;
+    public bool Holding => HeldCount >= JourneysOptions.DefaultMaxConcurrentSends;
 
-    /// <summary>Steps that send <see cref="DispatchWindow.SendLimit"/> pushes of <paramref name="campaignId"/> in one run (node ids push, push-2, ...).</summary>
+    /// <summary>Steps that send <see cref="JourneysOptions.DefaultMaxConcurrentSends"/> pushes of <paramref name="campaignId"/> in one run (node ids push, push-2, ...).</summary>
     public static void HoldingSteps(PathBuilder path, string campaignId)
     {
         ArgumentNullException.ThrowIfNull(path);
-        for (var i = 1; i <= DispatchWindow.SendLimit; i++)
+        for (var i = 1; i <= JourneysOptions.DefaultMaxConcurrentSends; i++)
         {
             path.Send(Channel.Push, campaignId, id: i == 1 ? "push" : $"push-{i}");
         }

@@ -2,9 +2,9 @@ namespace Journeys.Runtime;
 
 /// <summary>
 /// What one dispatcher loop has under way across its batches: the sends that wait (at most <see cref="SendLimit"/> at a
-/// time, whichever batch they belong to), the batches whose sends still wait and are finished in the background
-/// (at most <see cref="TailLimit"/>), and which customers those sends are for, so that a later batch's message to one
-/// of them waits for them (a customer's messages go out in commit order).
+/// time, whichever batch they belong to, <see cref="JourneysOptions.MaxConcurrentSends"/>), the batches whose sends still
+/// wait and are finished in the background (at most as many), and which customers those sends are for, so that a later
+/// batch's message to one of them waits for them (a customer's messages go out in commit order).
 /// </summary>
 /// <remarks>
 /// A batch whose sends all ended when its last message was looked at is recorded before the loop goes on, as before
@@ -12,13 +12,10 @@ namespace Journeys.Runtime;
 /// its attempts) held back every message behind it. <see cref="Customers"/> is used only by the loop's own flow (one
 /// batch's dispatch at a time); the counters are changed from any thread as sends end.
 /// </remarks>
-internal sealed class DispatchWindow
+internal sealed class DispatchWindow(int sendLimit)
 {
-    /// <summary>How many sends of one dispatcher loop may wait at the same time.</summary>
-    public const int SendLimit = 16;
-
-    /// <summary>How many of a loop's batches may be finishing in the background at the same time.</summary>
-    public const int TailLimit = 16;
+    /// <summary>How many sends of one dispatcher loop may wait at the same time (and batches finish in the background).</summary>
+    public int SendLimit { get; } = sendLimit;
 
     // Entries whose sends ended are dropped when the map has grown to this (then to twice what was left).
     private const int InitialPruneAt = 1024;
@@ -117,13 +114,13 @@ internal sealed class DispatchWindow
     }
 
     /// <summary>Completes when fewer than <see cref="SendLimit"/> sends wait.</summary>
-    public ValueTask WaitForSendRoomAsync() => WaitAsync(static window => window._waitingSends < SendLimit);
+    public ValueTask WaitForSendRoomAsync() => WaitAsync(static window => window._waitingSends < window.SendLimit);
 
     /// <summary>
     /// Completes when the loop may take another batch: fewer than <see cref="SendLimit"/> sends wait and fewer than
-    /// <see cref="TailLimit"/> batches finish in the background (a loop whose sends all wait leases nothing more).
+    /// that many batches finish in the background (a loop whose sends all wait leases nothing more).
     /// </summary>
-    public ValueTask WaitForBatchRoomAsync() => WaitAsync(static window => window._tails < TailLimit && window._waitingSends < SendLimit);
+    public ValueTask WaitForBatchRoomAsync() => WaitAsync(static window => window._tails < window.SendLimit && window._waitingSends < window.SendLimit);
 
     /// <summary>Completes when no batch finishes in the background any more (the loop is ending).</summary>
     public ValueTask DrainAsync() => WaitAsync(static window => window._tails == 0);

@@ -1453,7 +1453,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// </remarks>
     private async Task RunDispatcherAsync(CancellationToken stoppingToken)
     {
-        var window = new DispatchWindow();
+        var window = new DispatchWindow(_options.MaxConcurrentSends);
         try
         {
             await RunStoreDispatcherAsync(window, stoppingToken).ConfigureAwait(true);
@@ -1559,7 +1559,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     {
         var queue = _handoffs[shard];
         var signal = _handoffSignals[shard];
-        var window = new DispatchWindow();
+        var window = new DispatchWindow(_options.MaxConcurrentSends);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -1858,7 +1858,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// <summary>
     /// Sends a claimed batch. A send that completes at once (an in-process sender, a held or capped message) costs no
     /// task and no hand-off; sends that really wait (network senders, webhooks) overlap, at most
-    /// <see cref="DispatchWindow.SendLimit"/> at a time across the loop's batches (<paramref name="window"/>). Returns the
+    /// <see cref="JourneysOptions.MaxConcurrentSends"/> at a time across the loop's batches (<paramref name="window"/>). Returns the
     /// sends that still wait once every message has been looked at (the caller finishes the batch when they end), or
     /// <see langword="null"/> when none does. If a send throws, the batch's other sends still finish first, then the
     /// exception propagates (as <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, Func{TSource, CancellationToken, ValueTask})"/> did).
@@ -2002,7 +2002,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
     /// <summary>
     /// A send that completed at once costs nothing here; one that waits joins the batch's pending ones. When
-    /// <see cref="DispatchWindow.SendLimit"/> sends of the loop wait, waits until one of them ends; a failed send of this
+    /// <see cref="JourneysOptions.MaxConcurrentSends"/> sends of the loop wait, waits until one of them ends; a failed send of this
     /// batch then makes it throw, once its other sends have ended.
     /// </summary>
     private static async ValueTask<List<Task>?> AddSendAsync(List<Task>? pending, Task send, DispatchWindow window)

@@ -24,6 +24,17 @@ public sealed class JourneysOptions
     /// </summary>
     public int IntakeLeaseLimit { get; set; } = 16_384;
 
+    /// <summary>
+    /// The most sends that wait (those that do not complete at once: a network provider, a webhook) each dispatcher loop
+    /// (one per shard) has under way at the same time, across its batches; a loop with this many waiting takes no more
+    /// messages until one ends. With a provider that answers in <c>t</c>, one loop sends at most this many ÷ <c>t</c>
+    /// messages a second (16 ÷ 20 ms = 800). Default 16; 1 to 1024.
+    /// </summary>
+    public int MaxConcurrentSends { get; set; } = DefaultMaxConcurrentSends;
+
+    /// <summary>The default of <see cref="MaxConcurrentSends"/>.</summary>
+    internal const int DefaultMaxConcurrentSends = 16;
+
     /// <summary>How long claimed work stays leased to this host. Default 5 minutes; 1 second to 1 day.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -95,6 +106,11 @@ public sealed class JourneysOptions
         if (InboxCapacity < BatchSize)
         {
             errors.Add($"InboxCapacity ({InboxCapacity}) must be at least BatchSize ({BatchSize}).");
+        }
+
+        if (MaxConcurrentSends is < 1 or > 1024)
+        {
+            errors.Add($"MaxConcurrentSends must be 1 to 1024 (was {MaxConcurrentSends}).");
         }
 
         if (IntakeLeaseLimit < 0)

@@ -44,7 +44,7 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
         var hostedA = await TwoHosts.StartAsync(a);
         var hostedB = await TwoHosts.StartAsync(b);
         var stoppedA = false;
-        string[] customers = [.. Enumerable.Range(0, DispatchWindow.SendLimit + 1).Select(i => $"c{i:D2}")];
+        string[] customers = [.. Enumerable.Range(0, JourneysOptions.DefaultMaxConcurrentSends + 1).Select(i => $"c{i:D2}")];
         try
         {
             await managerA.CreateAsync(JourneyBuilder.Create("j", "J").EnterOnEvent("go")
@@ -61,12 +61,12 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
                 var committed = i + 1;
                 TwoHosts.Eventually(
                     () => managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == committed
-                        && hanging.Started.Count == Math.Min(committed, DispatchWindow.SendLimit),
+                        && hanging.Started.Count == Math.Min(committed, JourneysOptions.DefaultMaxConcurrentSends),
                     $"customer {committed} committed on host A");
             }
 
             TwoHosts.Eventually(
-                () => hanging.Started.Count == DispatchWindow.SendLimit && managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
+                () => hanging.Started.Count == JourneysOptions.DefaultMaxConcurrentSends && managerA.GetStatisticsAsync("j").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
                 "every enrollment committed on host A, SendLimit of its pushes' sends under way");
             Assert.Empty(pushB.Messages);
 
@@ -75,7 +75,7 @@ public sealed class PostgreSqlStopHandBackTests : IAsyncLifetime
 
             TwoHosts.Eventually(() => pushB.Messages.Count == 1, "the push host A never took sent by host B well before its lease would have expired");
             var started = hanging.Started.ToHashSet(StringComparer.Ordinal);
-            Assert.Equal(DispatchWindow.SendLimit, started.Count);
+            Assert.Equal(JourneysOptions.DefaultMaxConcurrentSends, started.Count);
             Assert.Equal(Assert.Single(customers, c => !started.Contains(c)), Assert.Single(pushB.Messages).CustomerId);
         }
         finally

@@ -90,7 +90,7 @@ public sealed class PostgreSqlWithdrawalTests : IAsyncLifetime
 
             // A push queued after c0's marks when the dispatcher is past it.
             await managerB.PublishAsync([new CustomerEvent("after", "block", [], Now)]);
-            TwoHosts.Eventually(() => engine.HandedOver == 1 + DispatchWindow.SendLimit, "the marker's pushes handed over behind c0's");
+            TwoHosts.Eventually(() => engine.HandedOver == 1 + JourneysOptions.DefaultMaxConcurrentSends, "the marker's pushes handed over behind c0's");
             push.Release();
             TwoHosts.Eventually(() => push.Sent.Contains("after"), "the marker's push");
 

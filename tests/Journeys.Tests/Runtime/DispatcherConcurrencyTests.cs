@@ -8,7 +8,7 @@ namespace Journeys.Tests.Runtime;
 
 /// <summary>
 /// The dispatcher runs in-process sends inline but lets sends that really wait overlap, within a batch and across
-/// batches (at most <see cref="DispatchWindow.SendLimit"/> of a loop at a time), keeping each customer's messages in
+/// batches (at most <see cref="JourneysOptions.DefaultMaxConcurrentSends"/> of a loop at a time), keeping each customer's messages in
 /// commit order.
 /// </summary>
 public sealed class DispatcherConcurrencyTests
@@ -100,12 +100,16 @@ public sealed class DispatcherConcurrencyTests
         Assert.Equal(["other:First", "other:Second", "slow:First", "slow:Second"], sender.Bodies);
     }
 
-    [Fact]
-    public async Task At_most_sixteen_sends_of_a_dispatcher_loop_wait_across_its_batches_and_the_rest_go_out_as_they_end()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(4)]
+    [InlineData(40)]
+    public async Task At_most_MaxConcurrentSends_sends_of_a_dispatcher_loop_wait_across_its_batches_and_the_rest_go_out_as_they_end(int? maxConcurrentSends)
     {
         // One shard, one enrollment per batch: every message is its own hand-off, and every send waits until released.
+        var limit = maxConcurrentSends ?? JourneysOptions.DefaultMaxConcurrentSends;
         var sender = GatedSender.Create(batches: false);
-        var customers = Enumerable.Range(0, DispatchWindow.SendLimit + 8).Select(i => $"c{i:D2}").ToArray();
+        var customers = Enumerable.Range(0, limit + 8).Select(i => $"c{i:D2}").ToArray();
         foreach (var customer in customers)
         {
             sender.Block(customer);
@@ -115,17 +119,18 @@ public sealed class DispatcherConcurrencyTests
         {
             OneLoop(o);
             o.BatchSize = 1;
+            o.MaxConcurrentSends = limit;
         });
 
         await host.Manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], T0))]);
         EngineHost.Eventually(() => host.Count("gated", null, StatisticCounter.Completed) == customers.Length, "every message committed");
-        EngineHost.Eventually(() => sender.Started.Count == DispatchWindow.SendLimit, () => $"{DispatchWindow.SendLimit} sends waiting; started {sender.Started.Count}");
-        Assert.Equal(DispatchWindow.SendLimit, sender.MaxInFlight);
+        EngineHost.Eventually(() => sender.Started.Count == limit, () => $"{limit} sends waiting; started {sender.Started.Count}");
+        Assert.Equal(limit, sender.MaxInFlight);
 
         sender.Release();
         EngineHost.Eventually(() => host.Count("gated", "sms", StatisticCounter.Sent) == customers.Length, "every message sent once released");
         Assert.Equal(customers, sender.Finished.Order(StringComparer.Ordinal));
-        Assert.Equal(DispatchWindow.SendLimit, sender.MaxInFlight);
+        Assert.Equal(limit, sender.MaxInFlight);
     }
 
     private static void InterlockedMax(ref int target, int value)

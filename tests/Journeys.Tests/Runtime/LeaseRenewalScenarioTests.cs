@@ -217,7 +217,7 @@ public sealed class LeaseRenewalScenarioTests
         var sender = new GatedSender();
         await customers.SaveSchemaAsync(SampleJourneys.Schema);
         // The dispatcher's first SendLimit hand-offs, whose sends wait, then four that fill the capacity, then seven.
-        var held = DispatchWindow.SendLimit;
+        var held = JourneysOptions.DefaultMaxConcurrentSends;
         var ids = Enumerable.Range(0, held + 11).Select(i => $"c{i}@example.com").ToArray();
         await customers.UpsertAsync(ids.Select(id => new Customer(id)).ToArray());
 

@@ -36,6 +36,7 @@ public sealed class RegistrationTests
                 o.SendPolicy.FrequencyCap = 0;
                 o.TimerWakeLead = TimeSpan.FromMilliseconds(-1);
                 o.EventIdWindow = TimeSpan.Zero;
+                o.MaxConcurrentSends = 0;
             }));
         using var provider = services.BuildServiceProvider();
 
@@ -45,6 +46,7 @@ public sealed class RegistrationTests
         Assert.Contains(ex.Failures, f => f.Contains("FrequencyCap", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("TimerWakeLead must be 0 to 50 ms", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("EventIdWindow must be 1 second to 365 days (was 00:00:00)", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("MaxConcurrentSends must be 1 to 1024 (was 0)", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Campaign 'a' is registered twice", StringComparison.Ordinal));
     }
 

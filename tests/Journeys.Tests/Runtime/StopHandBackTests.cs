@@ -60,7 +60,7 @@ public sealed class StopHandBackTests
 
         // The sender hangs on every message until the stop cancels it: the first SendLimit customers' sends fill the
         // dispatcher, and the last customer's message is committed behind them, never taken.
-        string[] customers = [.. Enumerable.Range(0, DispatchWindow.SendLimit + 1).Select(i => $"c{i:D2}")];
+        string[] customers = [.. Enumerable.Range(0, JourneysOptions.DefaultMaxConcurrentSends + 1).Select(i => $"c{i:D2}")];
         var hanging = new HangingSender();
         using (var host = stores.BuildHost(Journeys(hanging)))
         {
@@ -69,13 +69,13 @@ public sealed class StopHandBackTests
             await CreateAsync(manager);
             await manager.PublishAsync([.. customers.Select(c => new CustomerEvent(c, "go", [], Start))]);
             EngineHost.Eventually(
-                () => hanging.Started.Count == DispatchWindow.SendLimit && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
+                () => hanging.Started.Count == JourneysOptions.DefaultMaxConcurrentSends && manager.GetStatisticsAsync("hello").AsTask().GetAwaiter().GetResult().Get(StatisticCounter.Completed) == customers.Length,
                 () => $"every enrollment committed, SendLimit messages' sends under way; started {hanging.Started.Count}");
             await host.StopAsync();
         }
 
         var started = hanging.Started.ToHashSet(StringComparer.Ordinal);
-        Assert.Equal(DispatchWindow.SendLimit, started.Count);
+        Assert.Equal(JourneysOptions.DefaultMaxConcurrentSends, started.Count);
         var other = Assert.Single(customers, c => !started.Contains(c));
         var push = new RecordingChannelSender();
         using (var host = stores.BuildHost(Journeys(push)))

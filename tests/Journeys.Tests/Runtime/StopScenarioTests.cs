@@ -524,7 +524,7 @@ public sealed class StopScenarioTests
     private static async Task PassMarkerAsync(Host host, JourneyEngine engine, GateSender push)
     {
         await host.Manager.PublishAsync([new CustomerEvent("after", "block", [], T0)]);
-        EngineHost.Eventually(() => engine.HandedOver == 1 + DispatchWindow.SendLimit, "the marker's pushes handed over behind c0's");
+        EngineHost.Eventually(() => engine.HandedOver == 1 + JourneysOptions.DefaultMaxConcurrentSends, "the marker's pushes handed over behind c0's");
         push.Release();
         EngineHost.Eventually(() => push.Sent.Contains("after"), "the marker's push");
     }

@@ -57,7 +57,7 @@ public sealed class WebhookResultTimeoutTests
         await manager.ActivateAsync("hooked");
 
         await manager.PublishAsync([new CustomerEvent("ana", "p", [], T0)]);
-        EngineHost.Eventually(() => push.Started == DispatchWindow.SendLimit, "the first pushes' sends under way");
+        EngineHost.Eventually(() => push.Started == JourneysOptions.DefaultMaxConcurrentSends, "the first pushes' sends under way");
         await manager.PublishAsync([new CustomerEvent("bob", "go", [], T0)]);
         EngineHost.Eventually(() => Count(manager, "hooked", "hook", StatisticCounter.Entered) == 1, "the call committed and queued");
 
