@@ -33,18 +33,6 @@ internal sealed class DispatchWindow(int sendLimit)
     /// </summary>
     public Dictionary<string, Task> Customers { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The sends that wait now (for tests).</summary>
-    internal int WaitingSends
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _waitingSends;
-            }
-        }
-    }
-
     /// <summary>True when <see cref="SendLimit"/> sends wait.</summary>
     public bool IsFull
     {

@@ -1587,12 +1587,20 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
 
     /// <summary>
     /// Before a dispatcher loop takes its next batch: waits until it has room for it (<see cref="DispatchWindow.WaitForBatchRoomAsync"/>);
-    /// false after one of its batches failed on the store in the background, once the loop has paused as after a
-    /// failure of its own (the next batch would most likely fail too).
+    /// false when the engine is stopping, or after one of its batches failed on the store in the background, once the
+    /// loop has paused as after a failure of its own (the next batch would most likely fail too).
     /// </summary>
     private async ValueTask<bool> ReadyForBatchAsync(DispatchWindow window, Channel<bool> pauseSignal, CancellationToken stoppingToken)
     {
         await window.WaitForBatchRoomAsync().ConfigureAwait(true);
+
+        // A stop that came while the loop waited for room (its sends then end, cancelled) takes nothing more: the
+        // hand-offs still queued are given back whole at the end of RunAsync.
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
         if (!window.TakeTailFailure())
         {
             return true;
