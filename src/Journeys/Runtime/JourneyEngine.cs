@@ -473,11 +473,11 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
             watchers.Add(WatchAsync(Task.Run(() => RunShardAsync(shard.Reader, token), CancellationToken.None), $"shard worker {i}", run));
         }
 
-        watchers.Add(WatchAsync(StartDispatcherLoop("Journeys dispatcher 0", () => RunDispatcherAsync(token)), "dispatcher 0", run));
+        watchers.Add(WatchAsync(StartDispatcherLoop("Journeys dispatcher 0", window => RunDispatcherAsync(window, token)), "dispatcher 0", run));
         for (var i = 1; i < _shards.Length; i++)
         {
             var index = i;
-            watchers.Add(WatchAsync(StartDispatcherLoop($"Journeys dispatcher {i}", () => RunHandoffDispatcherAsync(index, token)), $"dispatcher {i}", run));
+            watchers.Add(WatchAsync(StartDispatcherLoop($"Journeys dispatcher {i}", window => RunHandoffDispatcherAsync(index, window, token)), $"dispatcher {i}", run));
         }
 
         watchers.Add(WatchAsync(Task.Run(() => _renewal.RunAsync(token), CancellationToken.None), "lease renewal", run));
@@ -624,8 +624,24 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// </summary>
     internal bool UsesDispatcherThreads => _memoryOutbox is not null;
 
-    private Task StartDispatcherLoop(string name, Func<Task> loop) =>
-        UsesDispatcherThreads ? LoopThread.Start(name, loop) : Task.Run(loop, CancellationToken.None);
+    private Task StartDispatcherLoop(string name, Func<DispatchWindow, Task> loop)
+    {
+        return UsesDispatcherThreads ? LoopThread.Start(name, RunWithWindowAsync) : Task.Run(RunWithWindowAsync, CancellationToken.None);
+
+        // The loop's window: the batches it still finishes in the background have ended when the loop's task does.
+        async Task RunWithWindowAsync()
+        {
+            var window = new DispatchWindow(_options.MaxConcurrentSends);
+            try
+            {
+                await loop(window).ConfigureAwait(true);
+            }
+            finally
+            {
+                await window.DrainAsync().ConfigureAwait(true);
+            }
+        }
+    }
 
     private async Task RunPumpAsync(CancellationToken stoppingToken)
     {
@@ -1451,20 +1467,7 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// The dispatcher loops await with <c>ConfigureAwait(true)</c>: on a <see cref="LoopThread"/> (<see cref="UsesDispatcherThreads"/>)
     /// that brings them back to their own thread; started on the thread pool they have no context to capture, as before.
     /// </remarks>
-    private async Task RunDispatcherAsync(CancellationToken stoppingToken)
-    {
-        var window = new DispatchWindow(_options.MaxConcurrentSends);
-        try
-        {
-            await RunStoreDispatcherAsync(window, stoppingToken).ConfigureAwait(true);
-        }
-        finally
-        {
-            await window.DrainAsync().ConfigureAwait(true);
-        }
-    }
-
-    private async Task RunStoreDispatcherAsync(DispatchWindow window, CancellationToken stoppingToken)
+    private async Task RunDispatcherAsync(DispatchWindow window, CancellationToken stoppingToken)
     {
         var sinceStoreLook = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -1555,33 +1558,25 @@ internal sealed partial class JourneyEngine : IJourneyEngineSignal, IJourneyEngi
     /// claims from the store), in commit order, beside the other shards' dispatcher loops: one loop alone sends more
     /// slowly than the shards commit, and every message would wait for those of every other shard committed before it.
     /// </summary>
-    private async Task RunHandoffDispatcherAsync(int shard, CancellationToken stoppingToken)
+    private async Task RunHandoffDispatcherAsync(int shard, DispatchWindow window, CancellationToken stoppingToken)
     {
         var queue = _handoffs[shard];
         var signal = _handoffSignals[shard];
-        var window = new DispatchWindow(_options.MaxConcurrentSends);
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            if (!await ReadyForBatchAsync(window, signal, stoppingToken).ConfigureAwait(true))
             {
-                if (!await ReadyForBatchAsync(window, signal, stoppingToken).ConfigureAwait(true))
-                {
-                    continue;
-                }
-
-                if (queue.TryDequeue(out var handed))
-                {
-                    Interlocked.Add(ref _handedOver, -handed.Messages.Length);
-                    await SendAsync(handed.Messages, handed.Withdrawals, window, stoppingToken, signal).ConfigureAwait(true);
-                    continue;
-                }
-
-                await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(true);
+                continue;
             }
-        }
-        finally
-        {
-            await window.DrainAsync().ConfigureAwait(true);
+
+            if (queue.TryDequeue(out var handed))
+            {
+                Interlocked.Add(ref _handedOver, -handed.Messages.Length);
+                await SendAsync(handed.Messages, handed.Withdrawals, window, stoppingToken, signal).ConfigureAwait(true);
+                continue;
+            }
+
+            await IdleAsync(signal, _time.GetUtcNow() + _options.MaxIdle, stoppingToken).ConfigureAwait(true);
         }
     }
 
